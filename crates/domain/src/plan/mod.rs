@@ -1,0 +1,265 @@
+//! The movement plan as data (sections II–V of the seed) and its validation.
+//!
+//! A plan is a TOML file; `Plan::from_toml` checks it whole and names every error with its
+//! line. Tiers, indicators, thresholds, the award and its rules are all data: the two-tier
+//! local government of 2025 is another file (`plans/cchc-2025-hai-cap.toml`), not code.
+
+use crate::num::Dec;
+use crate::time::{Date, Month};
+use std::collections::{BTreeMap, BTreeSet};
+
+
+pub const BUILT_IN_2023: &str = include_str!("../../../../plans/cchc-2023.toml");
+pub const EXAMPLE_2025_TWO_TIER: &str = include_str!("../../../../plans/cchc-2025-hai-cap.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Ratio,
+    Count,
+    Boolean,
+    /// Computed from raw dossier records by one of the `Formula`s.
+    Computed,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Ratio => "ratio",
+            Kind::Count => "count",
+            Kind::Boolean => "boolean",
+            Kind::Computed => "computed",
+        }
+    }
+}
+
+/// The three dossier-based indicators of INDICATORS.md section 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Formula {
+    TthcDungHan,
+    TthcRutNgan,
+    DvcTrucTuyen,
+}
+
+impl Formula {
+    pub const ALL: [Formula; 3] = [Formula::TthcDungHan, Formula::TthcRutNgan, Formula::DvcTrucTuyen];
+    pub fn code(self) -> &'static str {
+        match self {
+            Formula::TthcDungHan => "tthc_dung_han",
+            Formula::TthcRutNgan => "tthc_rut_ngan",
+            Formula::DvcTrucTuyen => "dvc_truc_tuyen",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Formula> {
+        Formula::ALL.into_iter().find(|f| f.code() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Ge,
+    Le,
+    Eq,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Ge => ">=",
+            Comparison::Le => "<=",
+            Comparison::Eq => "==",
+        }
+    }
+    pub fn vi(self) -> &'static str {
+        match self {
+            Comparison::Ge => "≥",
+            Comparison::Le => "≤",
+            Comparison::Eq => "=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    /// A percentage for ratios and computed indicators, a number for counts.
+    Number(Dec),
+    Bool(bool),
+}
+
+#[derive(Debug, Clone)]
+pub struct Tier {
+    pub code: String,
+    pub name: String,
+    pub labels: Vec<String>,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub code: String,
+    pub name: String,
+    pub contents: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub code: String,
+    pub group: String,
+    pub name: String,
+    pub description: String,
+    pub kind: Kind,
+    pub formula: Option<Formula>,
+    pub comparison: Comparison,
+    /// One threshold per applicable tier.
+    pub thresholds: BTreeMap<String, Threshold>,
+    /// "phấn đấu" — the aim beyond the threshold, shown, never decisive.
+    pub aims: BTreeMap<String, Dec>,
+    /// Tiers where the indicator is "nếu có" (if any).
+    pub if_any_tiers: BTreeSet<String>,
+    pub not_applicable_tiers: BTreeSet<String>,
+    pub tier_notes: BTreeMap<String, String>,
+    /// Weight in the priority score (ratio indicators only).
+    pub weight: Dec,
+}
+
+impl Indicator {
+    pub fn applies_to(&self, tier: &str) -> bool {
+        self.thresholds.contains_key(tier) && !self.not_applicable_tiers.contains(tier)
+    }
+    pub fn is_if_any(&self, tier: &str) -> bool {
+        self.if_any_tiers.contains(tier)
+    }
+    /// Ratio-valued (entered ratio or computed ratio).
+    pub fn is_ratio(&self) -> bool {
+        matches!(self.kind, Kind::Ratio | Kind::Computed)
+    }
+    /// "≥ 95%", "= 0", "đạt", with "(nếu có)" where it applies.
+    pub fn target_vi(&self, tier: &str) -> String {
+        let base = match self.thresholds.get(tier) {
+            None => return "—".into(),
+            Some(Threshold::Bool(true)) => "Đạt".to_string(),
+            Some(Threshold::Bool(false)) => "Không đạt".to_string(),
+            Some(Threshold::Number(t)) if self.is_ratio() => format!("{} {}%", self.comparison.vi(), t.vi()),
+            Some(Threshold::Number(t)) => format!("{} {}", self.comparison.vi(), t.vi()),
+        };
+        let mut s = base;
+        if let Some(aim) = self.aims.get(tier) {
+            s.push_str(&format!(" (phấn đấu {}%)", aim.vi()));
+        }
+        if self.is_if_any(tier) {
+            s.push_str(" (nếu có)");
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Award {
+    pub form: String,
+    pub recipients: String,
+    pub quota: u32,
+    pub min_tenure_months: u32,
+    /// Indicators that must be `dat` for eligibility (the plan: an initiative).
+    pub required_indicators: Vec<String>,
+    /// The count indicator whose value breaks score ties (number of initiatives).
+    pub initiative_indicator: Option<String>,
+    /// The ratio indicator whose value breaks the next ties.
+    pub tie_break_indicator: Option<String>,
+    pub criteria: Vec<String>,
+    pub priority: String,
+    pub dossier_copies: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct DossierDocument {
+    pub code: String,
+    pub name: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Deadlines {
+    /// Last day a unit may submit a nomination; `None` until the office sets it.
+    pub nomination_submit: Option<Date>,
+    pub appraisal: Option<Date>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Responsibility {
+    pub agency: String,
+    pub tasks: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub code: String,
+    pub title: String,
+    pub movement: String,
+    pub issuer: String,
+    pub signer: String,
+    pub signer_title: String,
+    pub standing_agency: String,
+    pub legal_bases: Vec<String>,
+    pub purposes: Vec<String>,
+    pub scope: String,
+    pub subjects: String,
+    pub content_note: String,
+    pub period_from: Date,
+    pub period_to: Date,
+    pub period_note: String,
+    pub tiers: Vec<Tier>,
+    pub groups: Vec<Group>,
+    pub indicators: Vec<Indicator>,
+    pub award: Award,
+    pub documents: Vec<DossierDocument>,
+    pub deadlines: Deadlines,
+    pub responsibilities: Vec<Responsibility>,
+}
+
+impl Plan {
+    pub fn built_in() -> Plan {
+        Plan::from_toml(BUILT_IN_2023).expect("the built-in plan is valid")
+    }
+
+    pub fn indicator(&self, code: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.code == code)
+    }
+
+    pub fn tier(&self, code: &str) -> Option<&Tier> {
+        self.tiers.iter().find(|t| t.code == code)
+    }
+
+    /// The months of the plan period, in order.
+    pub fn months(&self) -> Vec<Month> {
+        (self.period_from.month().0..=self.period_to.month().0).map(Month).collect()
+    }
+
+    pub fn covers_year(&self, year: i32) -> bool {
+        self.period_from.ymd().0 <= year && year <= self.period_to.ymd().0
+    }
+
+    /// Finds a tier by code or by one of its Vietnamese labels, ignoring case and diacritics.
+    pub fn resolve_tier(&self, s: &str) -> Option<&Tier> {
+        let key = crate::text::fold(s);
+        self.tiers.iter().find(|t| {
+            crate::text::fold(&t.code) == key || t.labels.iter().any(|l| crate::text::fold(l) == key)
+        })
+    }
+}
+
+/// One problem in a plan file, with its 1-based line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "dòng {}: {}", self.line, self.message)
+    }
+}
+
+mod parse;
+#[cfg(test)]
+mod tests;
