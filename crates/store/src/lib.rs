@@ -1,1 +1,185 @@
+//! The store: SQLite embedded in the data folder (WAL, foreign keys, busy timeout),
+//! migrations embedded and run on open, and the import service that writes what
+//! `thidua-ingest` accepts in one transaction.
+//!
+//! Backend choice (see ARCHITECTURE.md): the domain never sees SQL. This crate exposes
+//! domain-typed operations; the SQLite module is the only backend today. PostgreSQL will
+//! be a second module behind the same operations (chosen by `--database-url`), with its own
+//! migrations folder, and the storage tests run against both.
 
+pub mod import;
+mod migrate;
+pub mod read;
+pub mod users;
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use thidua_domain::calendar::{Calendar, CalendarDay};
+use thidua_domain::plan::Plan;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("lỗi cơ sở dữ liệu / database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("không tạo được thư mục dữ liệu {0} / cannot create the data folder: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    #[error("địa chỉ cơ sở dữ liệu không hợp lệ «{0}» (sqlite://… hoặc postgres://…) / invalid database URL")]
+    BadUrl(String),
+    #[error("PostgreSQL chưa được hỗ trợ trong phiên bản này / the PostgreSQL backend is not in this version yet")]
+    PostgresNotYet,
+    #[error("kho dữ liệu được tạo bởi phiên bản mới hơn (lược đồ {0}) / the store was made by a newer version (schema {0})")]
+    NewerSchema(i64),
+    #[error("kế hoạch «{code}» lưu trong kho không hợp lệ / stored plan '{code}' is invalid: {detail}")]
+    BadStoredPlan { code: String, detail: String },
+    #[error("{vi} / {en}")]
+    Refused { vi: String, en: String },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub fn refused(vi: impl Into<String>, en: impl Into<String>) -> StoreError {
+    StoreError::Refused { vi: vi.into(), en: en.into() }
+}
+
+pub struct Store {
+    pub(crate) conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir/thidua.db`.
+    pub fn open_dir(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::DataDir(data_dir.to_path_buf(), e))?;
+        Store::open_file(&data_dir.join("thidua.db"))
+    }
+
+    /// `sqlite:///path/to/file.db`, `sqlite://relative.db`, or `postgres://…`.
+    pub fn open_url(url: &str) -> Result<Store> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreError::BadUrl(url.into()));
+            }
+            let p = Path::new(path);
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::DataDir(dir.to_path_buf(), e))?;
+            }
+            Store::open_file(p)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Err(StoreError::PostgresNotYet)
+        } else {
+            Err(StoreError::BadUrl(url.into()))
+        }
+    }
+
+    pub fn open_file(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        Store::setup(conn)
+    }
+
+    /// A private in-memory store, for tests.
+    pub fn in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        migrate::run(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// Whether `init` has run (a plan is loaded).
+    pub fn is_initialised(&self) -> Result<bool> {
+        Ok(self.conn.query_row("SELECT count(*) FROM plans", [], |r| r.get::<_, i64>(0))? > 0)
+    }
+
+    /// Stores a validated plan (replacing one with the same code).
+    pub fn put_plan(&self, plan: &Plan, source: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO plans (code, title, period_from, period_to, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (code) DO UPDATE SET title = excluded.title, period_from = excluded.period_from,
+               period_to = excluded.period_to, source = excluded.source, loaded_at = excluded.loaded_at",
+            (&plan.code, &plan.title, plan.period_from.iso(), plan.period_to.iso(), source, now()),
+        )?;
+        Ok(())
+    }
+
+    pub fn plans(&self) -> Result<Vec<Plan>> {
+        let mut st = self.conn.prepare("SELECT code, source FROM plans ORDER BY period_from, code")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (code, source) = row?;
+            let plan = Plan::from_toml(&source).map_err(|errs| StoreError::BadStoredPlan {
+                code: code.clone(),
+                detail: errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
+            })?;
+            out.push(plan);
+        }
+        Ok(out)
+    }
+
+    /// The plan to use for `year`: the one named by `code`, or the only plan covering the year.
+    pub fn plan_for(&self, year: Option<i32>, code: Option<&str>) -> Result<Plan> {
+        let plans = self.plans()?;
+        if let Some(code) = code {
+            return plans.into_iter().find(|p| p.code == code).ok_or_else(|| {
+                refused(format!("không có kế hoạch mã «{code}»"), format!("no plan with code '{code}'"))
+            });
+        }
+        let mut matching: Vec<Plan> = plans.into_iter().filter(|p| year.is_none_or(|y| p.covers_year(y))).collect();
+        match matching.len() {
+            1 => Ok(matching.remove(0)),
+            0 => Err(refused(
+                format!("không có kế hoạch nào cho năm {}", year.map(|y| y.to_string()).unwrap_or_default()),
+                "no plan covers that year",
+            )),
+            _ => Err(refused(
+                format!(
+                    "có nhiều kế hoạch cho năm này ({}), hãy chọn bằng --plan",
+                    matching.iter().map(|p| p.code.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                "several plans cover that year; choose one with --plan",
+            )),
+        }
+    }
+
+    /// Adds or replaces calendar days (by date).
+    pub fn put_calendar(&mut self, days: &[CalendarDay]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut st = tx.prepare(
+                "INSERT INTO calendar_days (day, kind, note) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note",
+            )?;
+            for d in days {
+                st.execute((d.date.iso(), d.kind.code(), &d.note))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
+        let mut st = self.conn.prepare("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (day, kind, note) = row?;
+            if let (Some(date), Some(kind)) = (thidua_domain::time::Date::parse_iso(&day), thidua_domain::calendar::DayKind::parse(&kind)) {
+                out.push(CalendarDay { date, kind, note });
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn calendar(&self) -> Result<Calendar> {
+        Ok(Calendar::new(&self.calendar_days()?))
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    thidua_domain::time::DateTime::now_local().0
+}

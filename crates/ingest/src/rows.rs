@@ -1,0 +1,400 @@
+//! Validation of one row of each kind into a typed record, and the checks that need the
+//! whole file (a parent unit further down, overlapping terms of office).
+
+use crate::columns::{Columns, ImportKind};
+use crate::report::RowError;
+use crate::table::Cell;
+use crate::values::{bad, parse_date, parse_datetime, parse_dec, text, Bad, DayTime};
+use std::collections::{BTreeMap, HashSet};
+use thidua_domain::dossier::{Channel, DossierStatus, OnlineLevel};
+use thidua_domain::entry::{parse_bool, EntryValue, Period};
+use thidua_domain::num::Dec;
+use thidua_domain::plan::Kind;
+use thidua_domain::time::{Date, DateTime};
+
+/// What validation needs to know of the store and the plans.
+pub trait Lookup {
+    fn unit_known(&self, code: &str) -> bool;
+    /// The tier code for a code or Vietnamese label of any stored plan's tiers.
+    fn tier(&self, label: &str) -> Option<String>;
+    /// The kind of an indicator code, or a reason it cannot be entered.
+    fn indicator_kind(&self, code: &str) -> Result<Kind, Bad>;
+    fn procedure_known(&self, code: &str) -> bool;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitRow {
+    pub code: String,
+    pub name: String,
+    pub tier: String,
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadRow {
+    pub unit: String,
+    pub name: String,
+    pub title: String,
+    pub from: Date,
+    pub to: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcedureRow {
+    pub code: String,
+    pub name: String,
+    pub statutory_days: Dec,
+    pub online_level: OnlineLevel,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierRow {
+    pub code: String,
+    pub unit: String,
+    pub procedure: String,
+    pub received_at: DateTime,
+    pub due_at: DateTime,
+    pub completed_at: Option<DateTime>,
+    pub channel: Channel,
+    pub status: DossierStatus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueRow {
+    pub unit: String,
+    pub indicator: String,
+    pub period: Period,
+    pub value: EntryValue,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Unit(UnitRow),
+    Head(HeadRow),
+    Procedure(ProcedureRow),
+    Dossier(DossierRow),
+    Value(ValueRow),
+}
+
+/// Collects the errors of one row.
+struct RowCheck<'a, 'c> {
+    cols: &'a Columns,
+    cells: &'a [Cell<'c>],
+    row: usize,
+    errors: Vec<RowError>,
+}
+
+impl<'c> RowCheck<'_, 'c> {
+    fn cell(&self, code: &str) -> Cell<'c> {
+        self.cols.get(self.cells, code)
+    }
+    fn fail(&mut self, code: &str, b: Bad) {
+        let value = self.cell(code).display();
+        self.errors.push(RowError { row: self.row, column: self.cols.header(code), value, vi: b.vi, en: b.en });
+    }
+    fn required_text(&mut self, code: &str) -> Option<String> {
+        match text(&self.cell(code)) {
+            Some(t) => Some(t.into_owned()),
+            None => {
+                self.fail(code, bad("thiếu giá trị bắt buộc", "a required value is missing"));
+                None
+            }
+        }
+    }
+    fn optional_text(&self, code: &str) -> String {
+        text(&self.cell(code)).map(|t| t.into_owned()).unwrap_or_default()
+    }
+    fn known_unit(&mut self, code: &str, lk: &dyn Lookup) -> Option<String> {
+        let u = self.required_text(code)?;
+        if lk.unit_known(&u) {
+            Some(u)
+        } else {
+            self.fail(code, bad(format!("không có đơn vị mã «{u}» (nhập danh sách đơn vị trước)"), format!("unknown unit '{u}' (import units first)")));
+            None
+        }
+    }
+    fn datetime(&mut self, code: &str, d: DayTime) -> Option<Option<DateTime>> {
+        match parse_datetime(&self.cell(code), d) {
+            Ok(v) => Some(v),
+            Err(b) => {
+                self.fail(code, b);
+                None
+            }
+        }
+    }
+    fn date(&mut self, code: &str) -> Option<Option<Date>> {
+        match parse_date(&self.cell(code)) {
+            Ok(v) => Some(v),
+            Err(b) => {
+                self.fail(code, b);
+                None
+            }
+        }
+    }
+    fn dec(&mut self, code: &str) -> Option<Option<Dec>> {
+        match parse_dec(&self.cell(code)) {
+            Ok(v) => Some(v),
+            Err(b) => {
+                self.fail(code, b);
+                None
+            }
+        }
+    }
+    fn code_of<T>(&mut self, code: &str, parse: fn(&str) -> Option<T>, allowed: &str) -> Option<T> {
+        let t = self.required_text(code)?;
+        let v = parse(&t);
+        if v.is_none() {
+            self.fail(code, bad(format!("giá trị «{t}» không hợp lệ (dùng: {allowed})"), format!("invalid value '{t}' (use: {allowed})")));
+        }
+        v
+    }
+}
+
+/// Validates one row of `cols.kind`.
+pub fn parse_row(cols: &Columns, cells: &[Cell], row: usize, lk: &dyn Lookup) -> Result<Record, Vec<RowError>> {
+    let mut c = RowCheck { cols, cells, row, errors: Vec::new() };
+    let rec = match cols.kind {
+        ImportKind::Units => unit(&mut c, lk).map(Record::Unit),
+        ImportKind::Heads => head(&mut c, lk).map(Record::Head),
+        ImportKind::Procedures => procedure(&mut c).map(Record::Procedure),
+        ImportKind::Dossiers => dossier(&mut c, lk).map(Record::Dossier),
+        ImportKind::Values => value(&mut c, lk).map(Record::Value),
+    };
+    match rec {
+        Some(r) if c.errors.is_empty() => Ok(r),
+        _ => Err(c.errors),
+    }
+}
+
+fn unit(c: &mut RowCheck, lk: &dyn Lookup) -> Option<UnitRow> {
+    let code = c.required_text("ma_don_vi");
+    let name = c.required_text("ten_don_vi");
+    let tier = c.required_text("cap").and_then(|t| {
+        let r = lk.tier(&t);
+        if r.is_none() {
+            c.fail("cap", bad(format!("cấp «{t}» không có trong kế hoạch (vd: tinh, huyen, xa, Cấp tỉnh…)"), format!("tier '{t}' is not defined by any plan")));
+        }
+        r
+    });
+    let parent = text(&c.cell("ma_don_vi_cha")).map(|t| t.into_owned());
+    if let (Some(code), Some(p)) = (&code, &parent) {
+        if code == p {
+            c.fail("ma_don_vi_cha", bad("đơn vị không thể là cha của chính nó", "a unit cannot be its own parent"));
+        }
+    }
+    Some(UnitRow { code: code?, name: name?, tier: tier?, parent })
+}
+
+fn head(c: &mut RowCheck, lk: &dyn Lookup) -> Option<HeadRow> {
+    let unit = c.known_unit("ma_don_vi", lk);
+    let name = c.required_text("ho_ten");
+    let title = c.optional_text("chuc_vu");
+    let from = c.date("tu_ngay");
+    let from = match from {
+        Some(None) => {
+            c.fail("tu_ngay", bad("thiếu ngày bắt đầu nhiệm kỳ", "the term's start date is missing"));
+            None
+        }
+        other => other.flatten(),
+    };
+    let to = c.date("den_ngay")?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            c.fail("den_ngay", bad("«Đến ngày» trước «Từ ngày»", "the term ends before it starts"));
+        }
+    }
+    Some(HeadRow { unit: unit?, name: name?, title, from: from?, to })
+}
+
+fn procedure(c: &mut RowCheck) -> Option<ProcedureRow> {
+    let code = c.required_text("ma_tthc");
+    let name = c.optional_text("ten_tthc");
+    let days = match c.dec("thoi_han_quy_dinh") {
+        Some(Some(d)) if d >= Dec::ZERO => Some(d),
+        Some(Some(_)) => {
+            c.fail("thoi_han_quy_dinh", bad("thời hạn không được âm", "the statutory time cannot be negative"));
+            None
+        }
+        Some(None) => {
+            c.fail("thoi_han_quy_dinh", bad("thiếu thời hạn quy định (số ngày làm việc, có thể là 0)", "missing statutory time (working days, may be 0)"));
+            None
+        }
+        None => None,
+    };
+    let level = c.code_of("muc_do_dvc", OnlineLevel::parse, "toan_trinh, mot_phan, khong / Toàn trình, Một phần, Không");
+    Some(ProcedureRow { code: code?, name, statutory_days: days?, online_level: level? })
+}
+
+fn dossier(c: &mut RowCheck, lk: &dyn Lookup) -> Option<DossierRow> {
+    let code = c.required_text("ma_ho_so");
+    let unit = c.known_unit("ma_don_vi", lk);
+    let procedure = c.required_text("ma_tthc");
+    let received = c.datetime("ngay_tiep_nhan", DayTime::StartOfDay);
+    let received = match received {
+        Some(None) => {
+            c.fail("ngay_tiep_nhan", bad("thiếu ngày tiếp nhận", "missing reception date"));
+            None
+        }
+        other => other.flatten(),
+    };
+    let due = match c.datetime("han_xu_ly", DayTime::EndOfDay) {
+        Some(None) => {
+            c.fail("han_xu_ly", bad("thiếu hạn xử lý", "missing due date"));
+            None
+        }
+        other => other.flatten(),
+    };
+    let completed = c.datetime("ngay_ket_qua", DayTime::StartOfDay);
+    let channel = c.code_of("kenh_nop", Channel::parse, "truc_tiep, truc_tuyen, buu_chinh / Trực tiếp, Trực tuyến, Bưu chính");
+    let status = c.code_of("trang_thai", DossierStatus::parse, "da_tra_ket_qua, tu_choi, dang_xu_ly, rut / Đã trả kết quả, Từ chối, Đang xử lý, Rút hồ sơ");
+    if let (Some(r), Some(d)) = (received, due) {
+        if d < r {
+            c.fail("han_xu_ly", bad("hạn xử lý trước ngày tiếp nhận", "due date before the reception date"));
+        }
+    }
+    if let (Some(r), Some(Some(done))) = (received, completed) {
+        if done < r {
+            c.fail("ngay_ket_qua", bad("ngày có kết quả trước ngày tiếp nhận", "result date before the reception date"));
+        }
+    }
+    if let (Some(st), Some(None)) = (status, completed) {
+        if st.is_completed() {
+            c.fail("ngay_ket_qua", bad(format!("hồ sơ «{}» phải có ngày có kết quả", st.vi()), format!("a '{}' dossier needs a result date", st.code())));
+        }
+    }
+    Some(DossierRow {
+        code: code?,
+        unit: unit?,
+        procedure: procedure?,
+        received_at: received?,
+        due_at: due?,
+        completed_at: completed?,
+        channel: channel?,
+        status: status?,
+    })
+}
+
+fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
+    let unit = c.known_unit("ma_don_vi", lk);
+    let indicator = c.required_text("ma_chi_tieu");
+    let kind = indicator.as_ref().and_then(|i| match lk.indicator_kind(i) {
+        Ok(k) => Some(k),
+        Err(b) => {
+            c.fail("ma_chi_tieu", b);
+            None
+        }
+    });
+    let period = c.code_of("ky", Period::parse, "2023, 2023-Q2, 2023-05");
+    let note = c.optional_text("ghi_chu");
+    let value = match kind? {
+        Kind::Ratio => {
+            let (num, den) = (c.dec("tu_so"), c.dec("mau_so"));
+            match (num?, den?) {
+                (Some(n), Some(d)) if n < Dec::ZERO || d < Dec::ZERO => {
+                    c.fail("tu_so", bad("tử số và mẫu số không được âm", "numerator and denominator cannot be negative"));
+                    None
+                }
+                (Some(n), Some(d)) if d == Dec::ZERO && n != Dec::ZERO => {
+                    c.fail("mau_so", bad("mẫu số bằng 0 nhưng tử số khác 0", "denominator is 0 but the numerator is not"));
+                    None
+                }
+                (Some(num), Some(den)) => Some(EntryValue::Ratio { num, den }),
+                (n, _) => {
+                    let col = if n.is_none() { "tu_so" } else { "mau_so" };
+                    c.fail(col, bad("chỉ tiêu tỷ lệ cần cả tử số và mẫu số", "a ratio needs both numerator and denominator"));
+                    None
+                }
+            }
+        }
+        Kind::Count => match c.dec("gia_tri")? {
+            Some(v) if v >= Dec::ZERO => match v.to_i64() {
+                Some(n) => Some(EntryValue::Count(n)),
+                None => {
+                    c.fail("gia_tri", bad("số lượng phải là số nguyên", "a count must be a whole number"));
+                    None
+                }
+            },
+            Some(_) => {
+                c.fail("gia_tri", bad("số lượng không được âm", "a count cannot be negative"));
+                None
+            }
+            None => {
+                c.fail("gia_tri", bad("thiếu giá trị", "missing value"));
+                None
+            }
+        },
+        Kind::Boolean => {
+            let t = c.required_text("gia_tri")?;
+            let b = parse_bool(&t);
+            if b.is_none() {
+                c.fail("gia_tri", bad(format!("«{t}» không phải đạt/không đạt (1/0, dat/khong_dat, có/không)"), format!("'{t}' is not yes/no (1/0, dat/khong_dat)")));
+            }
+            Some(EntryValue::Bool(b?))
+        }
+        Kind::Computed => None,
+    };
+    Some(ValueRow { unit: unit?, indicator: indicator?, period: period?, value: value?, note })
+}
+
+/// Parents must exist in the store or in the same file.
+pub fn check_unit_parents(rows: &[(usize, UnitRow)], stored: &dyn Fn(&str) -> bool) -> Vec<RowError> {
+    let in_file: HashSet<&str> = rows.iter().map(|(_, u)| u.code.as_str()).collect();
+    rows.iter()
+        .filter_map(|(row, u)| {
+            let p = u.parent.as_deref()?;
+            (!in_file.contains(p) && !stored(p)).then(|| RowError {
+                row: *row,
+                column: "ma_don_vi_cha".into(),
+                value: p.into(),
+                vi: format!("không có đơn vị cha mã «{p}»"),
+                en: format!("unknown parent unit '{p}'"),
+            })
+        })
+        .collect()
+}
+
+/// Terms of office of one unit may not overlap. A file row replaces a stored term of the
+/// same unit and start date; every file row taking part in an overlap is reported.
+pub fn check_head_overlaps(rows: &[(usize, HeadRow)], stored: &[HeadRow]) -> Vec<RowError> {
+    let mut by_unit: BTreeMap<&str, BTreeMap<Date, (Option<usize>, &HeadRow)>> = BTreeMap::new();
+    let units: HashSet<&str> = rows.iter().map(|(_, h)| h.unit.as_str()).collect();
+    for h in stored.iter().filter(|h| units.contains(h.unit.as_str())) {
+        by_unit.entry(&h.unit).or_default().insert(h.from, (None, h));
+    }
+    for (row, h) in rows {
+        by_unit.entry(&h.unit).or_default().insert(h.from, (Some(*row), h));
+    }
+    let mut errors = Vec::new();
+    for terms in by_unit.values() {
+        let list: Vec<&(Option<usize>, &HeadRow)> = terms.values().collect();
+        for w in list.windows(2) {
+            let ((ra, a), (rb, b)) = (w[0], w[1]);
+            if a.to.is_none_or(|t| t >= b.from) {
+                let msg_vi = format!(
+                    "nhiệm kỳ trùng nhau tại đơn vị «{}»: {} (từ {}) và {} (từ {})",
+                    a.unit, a.name, a.from.vi(), b.name, b.from.vi()
+                );
+                let msg_en = format!("overlapping terms at unit '{}': {} (from {}) and {} (from {})", a.unit, a.name, a.from, b.name, b.from);
+                for (row, h) in [(ra, a), (rb, b)] {
+                    if let Some(row) = row {
+                        errors.push(RowError {
+                            row: *row,
+                            column: "tu_ngay".into(),
+                            value: h.from.vi(),
+                            vi: msg_vi.clone(),
+                            en: msg_en.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    errors.sort_by_key(|e| e.row);
+    errors.dedup_by(|a, b| a.row == b.row && a.vi == b.vi);
+    errors
+}
+
+#[cfg(test)]
+#[path = "rows_tests.rs"]
+mod tests;

@@ -1,0 +1,206 @@
+//! Parsing one cell: dates and times in the accepted forms, decimals, codes.
+
+use crate::table::Cell;
+use thidua_domain::calendar::{FIRST_YEAR, LAST_YEAR};
+use thidua_domain::num::Dec;
+use thidua_domain::time::{Date, DateTime};
+
+/// A reason a value is refused, in Vietnamese and English.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bad {
+    pub vi: String,
+    pub en: String,
+}
+
+pub fn bad(vi: impl Into<String>, en: impl Into<String>) -> Bad {
+    Bad { vi: vi.into(), en: en.into() }
+}
+
+/// What a date without a time means.
+#[derive(Debug, Clone, Copy)]
+pub enum DayTime {
+    StartOfDay,
+    EndOfDay,
+}
+
+pub fn text<'a>(c: &Cell<'a>) -> Option<std::borrow::Cow<'a, str>> {
+    match *c {
+        Cell::Empty => None,
+        Cell::Text(s) => {
+            let t = s.trim();
+            (!t.is_empty()).then_some(std::borrow::Cow::Borrowed(t))
+        }
+        Cell::Number(n) | Cell::Serial(n) => {
+            // codes typed as numbers in Excel ("1001" becomes 1001.0)
+            Some(std::borrow::Cow::Owned(if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }))
+        }
+    }
+}
+
+fn num2(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 2 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0, |a, &c| a * 10 + (c - b'0') as u32))
+}
+
+fn year_ok(y: i32) -> Result<i32, Bad> {
+    if (FIRST_YEAR..=LAST_YEAR).contains(&y) {
+        Ok(y)
+    } else {
+        Err(bad(format!("năm {y} nằm ngoài {FIRST_YEAR}–{LAST_YEAR}"), format!("year {y} outside {FIRST_YEAR}-{LAST_YEAR}")))
+    }
+}
+
+const FORMS_VI: &str = "dùng YYYY-MM-DD hoặc dd/mm/yyyy, có thể kèm HH:MM[:SS]";
+const FORMS_EN: &str = "use YYYY-MM-DD or dd/mm/yyyy, optionally with HH:MM[:SS]";
+
+fn parse_date_text(s: &str) -> Result<Date, Bad> {
+    let b = s.as_bytes();
+    let invalid = || bad(format!("ngày không hợp lệ «{s}» ({FORMS_VI})"), format!("invalid date '{s}' ({FORMS_EN})"));
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let y: i32 = s[..4].parse().map_err(|_| invalid())?;
+        let (m, d) = (num2(&b[5..7]).ok_or_else(invalid)?, num2(&b[8..10]).ok_or_else(invalid)?);
+        return Date::from_ymd(year_ok(y)?, m, d).ok_or_else(|| no_such_day(s, d, m));
+    }
+    let parts: Vec<&str> = s.split('/').collect();
+    if parts.len() == 3 && parts[2].len() == 4 {
+        let d = num2(parts[0].as_bytes()).ok_or_else(invalid)?;
+        let m = num2(parts[1].as_bytes()).ok_or_else(invalid)?;
+        let y: i32 = parts[2].parse().map_err(|_| invalid())?;
+        if m > 12 {
+            // MM/DD/YYYY is never guessed.
+            return Err(bad(
+                format!("«{s}»: tháng {m} không hợp lệ — ngày viết theo dd/mm/yyyy, không đoán dạng mm/dd/yyyy"),
+                format!("'{s}': month {m} is invalid — dates are dd/mm/yyyy, mm/dd/yyyy is never guessed"),
+            ));
+        }
+        return Date::from_ymd(year_ok(y)?, m, d).ok_or_else(|| no_such_day(s, d, m));
+    }
+    Err(invalid())
+}
+
+fn no_such_day(s: &str, d: u32, m: u32) -> Bad {
+    bad(format!("«{s}»: không có ngày {d} tháng {m}"), format!("'{s}': there is no day {d} in month {m}"))
+}
+
+/// Excel serial (1900 date system) to a local timestamp, to the nearest second.
+fn from_serial(v: f64) -> Result<DateTime, Bad> {
+    let epoch = Date::from_ymd(1899, 12, 30).unwrap();
+    let secs = (v * 86_400.0).round() as i64;
+    let t = DateTime(epoch.start().0 + secs);
+    year_ok(t.date().ymd().0)?;
+    Ok(t)
+}
+
+pub fn parse_date(c: &Cell) -> Result<Option<Date>, Bad> {
+    Ok(parse_datetime(c, DayTime::StartOfDay)?.map(DateTime::date))
+}
+
+/// A date-time in any accepted form; `None` for an empty cell.
+pub fn parse_datetime(c: &Cell, default: DayTime) -> Result<Option<DateTime>, Bad> {
+    let s = match *c {
+        Cell::Empty => return Ok(None),
+        Cell::Serial(v) => return from_serial(v).map(Some),
+        Cell::Number(v) => {
+            return Err(bad(
+                format!("«{v}» là số, không phải ngày ({FORMS_VI})"),
+                format!("'{v}' is a number, not a date ({FORMS_EN})"),
+            ))
+        }
+        Cell::Text(s) => s.trim(),
+    };
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let (date_part, time_part) = match s.find([' ', 'T']) {
+        Some(i) => (&s[..i], Some(s[i + 1..].trim())),
+        None => (s, None),
+    };
+    let date = parse_date_text(date_part)?;
+    let t = match time_part {
+        None => match default {
+            DayTime::StartOfDay => date.start(),
+            DayTime::EndOfDay => date.end(),
+        },
+        Some(tp) => {
+            let p: Vec<&str> = tp.split(':').collect();
+            let hms = match p.as_slice() {
+                [h, m] => num2(h.as_bytes()).zip(num2(m.as_bytes())).map(|(h, m)| (h, m, 0)),
+                [h, m, sec] => {
+                    let sec = sec.split('.').next().unwrap_or("");
+                    match (num2(h.as_bytes()), num2(m.as_bytes()), num2(sec.as_bytes())) {
+                        (Some(h), Some(m), Some(sec)) => Some((h, m, sec)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            hms.and_then(|(h, m, sec)| DateTime::from_parts(date, h, m, sec)).ok_or_else(|| {
+                bad(format!("giờ không hợp lệ «{tp}» (HH:MM hoặc HH:MM:SS)"), format!("invalid time '{tp}' (HH:MM or HH:MM:SS)"))
+            })?
+        }
+    };
+    Ok(Some(t))
+}
+
+/// A decimal (`12`, `12.5`, `12,5`, or a number cell).
+pub fn parse_dec(c: &Cell) -> Result<Option<Dec>, Bad> {
+    match *c {
+        Cell::Empty => Ok(None),
+        Cell::Number(v) | Cell::Serial(v) => Dec::parse(&format!("{v}"))
+            .map(Some)
+            .ok_or_else(|| bad(format!("số «{v}» quá lớn hoặc quá nhiều chữ số thập phân"), format!("number '{v}' too large or too precise"))),
+        Cell::Text(s) if s.trim().is_empty() => Ok(None),
+        Cell::Text(s) => Dec::parse(s).map(Some).ok_or_else(|| {
+            bad(
+                format!("«{}» không phải là số (dùng dấu phẩy hoặc dấu chấm thập phân, không dùng dấu phân cách hàng nghìn)", s.trim()),
+                format!("'{}' is not a number (one decimal separator, no thousands separators)", s.trim()),
+            )
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str, d: DayTime) -> Result<Option<String>, Bad> {
+        parse_datetime(&Cell::Text(s), d).map(|o| o.map(|t| t.iso()))
+    }
+
+    #[test]
+    fn accepts_every_listed_date_form() {
+        let start = DayTime::StartOfDay;
+        assert_eq!(dt("2023-03-05", start).unwrap().unwrap(), "2023-03-05T00:00:00");
+        assert_eq!(dt("2023-03-05", DayTime::EndOfDay).unwrap().unwrap(), "2023-03-05T23:59:59");
+        assert_eq!(dt("2023-03-05 08:30", start).unwrap().unwrap(), "2023-03-05T08:30:00");
+        assert_eq!(dt("2023-03-05T08:30:15", start).unwrap().unwrap(), "2023-03-05T08:30:15");
+        assert_eq!(dt("05/03/2023", start).unwrap().unwrap(), "2023-03-05T00:00:00");
+        assert_eq!(dt("5/3/2023 14:05", start).unwrap().unwrap(), "2023-03-05T14:05:00");
+        assert_eq!(dt("05/03/2023 14:05:09", start).unwrap().unwrap(), "2023-03-05T14:05:09");
+        assert_eq!(dt("  ", start).unwrap(), None);
+        // Excel serial 45000.5 = 15/03/2023 12:00
+        assert_eq!(parse_datetime(&Cell::Serial(45000.5), start).unwrap().unwrap().iso(), "2023-03-15T12:00:00");
+    }
+
+    #[test]
+    fn never_guesses_month_and_day() {
+        let e = dt("03/13/2023", DayTime::StartOfDay).unwrap_err();
+        assert!(e.vi.contains("tháng 13") && e.en.contains("never guessed"), "{e:?}");
+        assert!(dt("31/02/2023", DayTime::StartOfDay).unwrap_err().vi.contains("không có ngày 31 tháng 2"));
+        assert!(dt("2023/03/05", DayTime::StartOfDay).is_err());
+        assert!(dt("hôm qua", DayTime::StartOfDay).is_err());
+        assert!(dt("2023-03-05 25:00", DayTime::StartOfDay).unwrap_err().vi.contains("giờ"));
+        assert!(dt("1899-01-01", DayTime::StartOfDay).unwrap_err().vi.contains("năm 1899"));
+        assert!(parse_datetime(&Cell::Number(45000.0), DayTime::StartOfDay).is_err());
+    }
+
+    #[test]
+    fn decimals_from_text_and_numbers() {
+        assert_eq!(parse_dec(&Cell::Text("2,5")).unwrap(), Dec::parse("2.5"));
+        assert_eq!(parse_dec(&Cell::Number(0.5)).unwrap(), Dec::parse("0.5"));
+        assert_eq!(parse_dec(&Cell::Empty).unwrap(), None);
+        assert!(parse_dec(&Cell::Text("1.000.000")).is_err());
+    }
+}

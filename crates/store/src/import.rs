@@ -1,0 +1,310 @@
+//! The import service: reads a file with `thidua-ingest`, validates every row, and writes
+//! the good ones inside one transaction. With any bad row and no `accept_valid`, the
+//! transaction is rolled back and nothing is written. Rows stream from the file to the
+//! database; only the report's first errors, and the small unit and head files, are held.
+
+use crate::{now, Store, StoreError};
+use rusqlite::{params, Transaction};
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Seek};
+use thidua_domain::entry::{EntryState, EntryValue};
+use thidua_domain::plan::Kind;
+use thidua_ingest::rows::{check_head_overlaps, check_unit_parents, parse_row, HeadRow, Lookup, Record, UnitRow};
+use thidua_ingest::table::read_table;
+use thidua_ingest::values::{bad, Bad};
+use thidua_ingest::{Columns, FileError, ImportKind, ImportReport, RowError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("tệp không có dòng dữ liệu nào / the file has a header but no data rows")]
+    NoRows,
+}
+
+impl From<rusqlite::Error> for ImportError {
+    fn from(e: rusqlite::Error) -> Self {
+        ImportError::Store(StoreError::Db(e))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Write the good rows even when some are bad.
+    pub accept_valid: bool,
+    /// Values only: import entries as verified (`da_xac_nhan`) rather than submitted.
+    pub verified: bool,
+    pub file_name: String,
+    /// Who imports (a username, or `cli`).
+    pub by: String,
+}
+
+/// What validation knows of the store, loaded once per import.
+struct StoreLookup {
+    units: HashMap<String, i64>,
+    tiers: Vec<thidua_domain::plan::Plan>,
+    indicators: HashMap<String, Kind>,
+    conflicting: HashSet<String>,
+    procedures: HashSet<String>,
+}
+
+impl Lookup for StoreLookup {
+    fn unit_known(&self, code: &str) -> bool {
+        self.units.contains_key(code)
+    }
+    fn tier(&self, label: &str) -> Option<String> {
+        self.tiers.iter().find_map(|p| p.resolve_tier(label)).map(|t| t.code.clone())
+    }
+    fn indicator_kind(&self, code: &str) -> Result<Kind, Bad> {
+        if self.conflicting.contains(code) {
+            return Err(bad(format!("chỉ tiêu «{code}» có loại khác nhau giữa các kế hoạch"), format!("indicator '{code}' has different kinds in different plans")));
+        }
+        match self.indicators.get(code) {
+            Some(Kind::Computed) => Err(bad(
+                format!("chỉ tiêu «{code}» được tính từ hồ sơ TTHC, không nhập trực tiếp"),
+                format!("indicator '{code}' is computed from dossiers, not entered"),
+            )),
+            Some(k) => Ok(*k),
+            None => Err(bad(format!("không có chỉ tiêu mã «{code}» trong kế hoạch"), format!("unknown indicator '{code}'"))),
+        }
+    }
+    fn procedure_known(&self, code: &str) -> bool {
+        self.procedures.contains(code)
+    }
+}
+
+impl Store {
+    fn lookup(&self) -> crate::Result<StoreLookup> {
+        let units = self.units()?.into_iter().map(|u| (u.info.code, u.id)).collect();
+        let plans = self.plans()?;
+        let mut indicators = HashMap::new();
+        let mut conflicting = HashSet::new();
+        for i in plans.iter().flat_map(|p| &p.indicators) {
+            if let Some(k) = indicators.insert(i.code.clone(), i.kind) {
+                if k != i.kind {
+                    conflicting.insert(i.code.clone());
+                }
+            }
+        }
+        let procedures = self.procedures()?.into_keys().collect();
+        Ok(StoreLookup { units, tiers: plans, indicators, conflicting, procedures })
+    }
+
+    /// Imports one file of `kind`. `on_error` sees every bad row as it is found (for an
+    /// errors file); `progress` is told the number of rows read from time to time.
+    pub fn import<R: Read + Seek>(
+        &mut self,
+        kind: ImportKind,
+        input: R,
+        opts: &ImportOptions,
+        on_error: &mut dyn FnMut(&RowError),
+        progress: &dyn Fn(u64),
+    ) -> Result<ImportReport, ImportError> {
+        let lookup = self.lookup()?;
+        let stored_heads: Vec<HeadRow> = self
+            .heads()?
+            .into_iter()
+            .map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to })
+            .collect();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO imports (kind, file_name, started_at, imported_by) VALUES (?1, ?2, ?3, ?4)",
+            (kind.code(), &opts.file_name, now(), &opts.by),
+        )?;
+        let import_id = tx.last_insert_rowid();
+        let mut report = ImportReport::new(kind);
+        let cols: OnceCell<Columns> = OnceCell::new();
+        let mut writer = Writer::new(&tx, import_id, opts)?;
+        let mut small_units: Vec<(usize, UnitRow)> = Vec::new();
+        let mut small_heads: Vec<(usize, HeadRow)> = Vec::new();
+        let mut write_error: Option<rusqlite::Error> = None;
+        read_table(
+            input,
+            &mut |headers| {
+                let _ = cols.set(Columns::map(kind, headers)?);
+                Ok(())
+            },
+            &mut |row, cells| {
+                report.rows_read += 1;
+                if report.rows_read % 65_536 == 0 {
+                    progress(report.rows_read);
+                }
+                if write_error.is_some() {
+                    return;
+                }
+                match parse_row(cols.get().expect("header read first"), cells, row, &lookup) {
+                    Err(errs) => {
+                        report.rows_bad += 1;
+                        for e in errs {
+                            on_error(&e);
+                            report.push(e);
+                        }
+                    }
+                    Ok(rec) => {
+                        report.rows_ok += 1;
+                        let res = match rec {
+                            Record::Unit(u) => {
+                                small_units.push((row, u));
+                                Ok(())
+                            }
+                            Record::Head(h) => {
+                                small_heads.push((row, h));
+                                Ok(())
+                            }
+                            Record::Dossier(d) => {
+                                if !lookup.procedure_known(&d.procedure) {
+                                    report.unknown_procedures += 1;
+                                }
+                                writer.dossier(&lookup, &d)
+                            }
+                            Record::Procedure(p) => writer.procedure(&p),
+                            Record::Value(v) => writer.value(&lookup, &v),
+                        };
+                        if let Err(e) = res {
+                            write_error = Some(e);
+                        }
+                    }
+                }
+            },
+        )?;
+        progress(report.rows_read);
+        report.unknown_columns = cols.get().map(|c| c.unknown.clone()).unwrap_or_default();
+        if let Some(e) = write_error {
+            return Err(e.into());
+        }
+        if report.rows_read == 0 {
+            return Err(ImportError::NoRows);
+        }
+        // Checks that need the whole file.
+        let cross = match kind {
+            ImportKind::Units => check_unit_parents(&small_units, &|c| lookup.unit_known(c)),
+            ImportKind::Heads => check_head_overlaps(&small_heads, &stored_heads),
+            _ => Vec::new(),
+        };
+        let bad_rows: HashSet<usize> = cross.iter().map(|e| e.row).collect();
+        report.rows_bad += bad_rows.len() as u64;
+        report.rows_ok -= bad_rows.len() as u64;
+        for e in cross {
+            on_error(&e);
+            report.push(e);
+        }
+        if report.rows_bad > 0 && !opts.accept_valid {
+            drop(writer);
+            tx.rollback()?;
+            return Ok(report);
+        }
+        for (_, u) in small_units.iter().filter(|(r, _)| !bad_rows.contains(r)) {
+            writer.unit(u)?;
+        }
+        let unit_ids = if kind == ImportKind::Heads { Some(lookup.units.clone()) } else { None };
+        for (_, h) in small_heads.iter().filter(|(r, _)| !bad_rows.contains(r)) {
+            writer.head(unit_ids.as_ref().expect("heads"), h)?;
+        }
+        drop(writer);
+        tx.execute(
+            "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
+            params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],
+        )?;
+        tx.commit()?;
+        report.committed = true;
+        Ok(report)
+    }
+}
+
+/// Prepared statements of one import, reused for every row.
+struct Writer<'t> {
+    tx: &'t Transaction<'t>,
+    import_id: i64,
+    state: EntryState,
+    by: String,
+    dossier: rusqlite::Statement<'t>,
+}
+
+impl<'t> Writer<'t> {
+    fn new(tx: &'t Transaction<'t>, import_id: i64, opts: &ImportOptions) -> rusqlite::Result<Writer<'t>> {
+        Ok(Writer {
+            tx,
+            import_id,
+            state: if opts.verified { EntryState::DaXacNhan } else { EntryState::DaGui },
+            by: if opts.by.is_empty() { "cli".into() } else { opts.by.clone() },
+            dossier: tx.prepare(
+                "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_code = excluded.procedure_code,
+                   received_at = excluded.received_at, due_at = excluded.due_at, completed_at = excluded.completed_at,
+                   channel = excluded.channel, status = excluded.status, import_id = excluded.import_id",
+            )?,
+        })
+    }
+
+    fn dossier(&mut self, lk: &StoreLookup, d: &thidua_ingest::rows::DossierRow) -> rusqlite::Result<()> {
+        self.dossier.execute(params![
+            d.code,
+            lk.units[&d.unit],
+            d.procedure,
+            d.received_at.0,
+            d.due_at.0,
+            d.completed_at.map(|t| t.0),
+            d.channel.id(),
+            d.status.id(),
+            self.import_id
+        ])?;
+        Ok(())
+    }
+
+    fn procedure(&mut self, p: &thidua_ingest::rows::ProcedureRow) -> rusqlite::Result<()> {
+        self.tx.prepare_cached(
+            "INSERT INTO procedures (code, name, statutory_days, online_level) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, statutory_days = excluded.statutory_days,
+               online_level = excluded.online_level",
+        )?
+        .execute(params![p.code, p.name, p.statutory_days.plain(), p.online_level.code()])?;
+        Ok(())
+    }
+
+    fn unit(&mut self, u: &UnitRow) -> rusqlite::Result<()> {
+        self.tx.prepare_cached(
+            "INSERT INTO units (code, name, tier, parent_code) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, tier = excluded.tier, parent_code = excluded.parent_code",
+        )?
+        .execute(params![u.code, u.name, u.tier, u.parent])?;
+        Ok(())
+    }
+
+    fn head(&mut self, units: &HashMap<String, i64>, h: &HeadRow) -> rusqlite::Result<()> {
+        self.tx.prepare_cached(
+            "INSERT INTO heads (unit_id, full_name, title, term_from, term_to) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (unit_id, term_from) DO UPDATE SET full_name = excluded.full_name, title = excluded.title,
+               term_to = excluded.term_to",
+        )?
+        .execute(params![units[&h.unit], h.name, h.title, h.from.iso(), h.to.map(|d| d.iso())])?;
+        Ok(())
+    }
+
+    fn value(&mut self, lk: &StoreLookup, v: &thidua_ingest::rows::ValueRow) -> rusqlite::Result<()> {
+        let (kind, num, den, val) = match v.value {
+            EntryValue::Ratio { num, den } => ("ratio", Some(num.plain()), Some(den.plain()), None),
+            EntryValue::Count(n) => ("count", None, None, Some(n)),
+            EntryValue::Bool(b) => ("boolean", None, None, Some(b as i64)),
+        };
+        let at = now();
+        let id: i64 = self.tx.prepare_cached(
+            "INSERT INTO entries (unit_id, indicator, period, kind, numerator, denominator, value, note, state, reason, updated_at, updated_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11)
+             ON CONFLICT (unit_id, indicator, period) DO UPDATE SET kind = excluded.kind, numerator = excluded.numerator,
+               denominator = excluded.denominator, value = excluded.value, note = excluded.note, state = excluded.state,
+               reason = '', updated_at = excluded.updated_at, updated_by = excluded.updated_by
+             RETURNING id",
+        )?
+        .query_row(params![lk.units[&v.unit], v.indicator, v.period.code(), kind, num, den, val, v.note, self.state.code(), at, self.by], |r| r.get(0))?;
+        self.tx.prepare_cached(
+            "INSERT INTO entry_history (entry_id, numerator, denominator, value, note, state, changed_at, changed_by, import_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![id, num, den, val, v.note, self.state.code(), at, self.by, self.import_id])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,19 @@
+//! Embedded migrations, applied in order on open; `PRAGMA user_version` records the last.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+
+pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > MIGRATIONS.len() as i64 {
+        return Err(crate::StoreError::NewerSchema(current));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! Reading the store into the domain's types, and the store-backed evaluation.
+
+use crate::{Result, Store};
+use rusqlite::OptionalExtension;
+use std::collections::HashMap;
+use thidua_domain::dossier::{Channel, DossierFacts, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo};
+use thidua_domain::entry::{Entry, EntryState, EntryValue, Period};
+use thidua_domain::eval::{evaluate, EvalInput, HeadResult, HeadTerm, UnitInfo};
+use thidua_domain::num::Dec;
+use thidua_domain::plan::Plan;
+use thidua_domain::time::{Date, DateTime};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRecord {
+    pub id: i64,
+    pub info: UnitInfo,
+    pub parent: Option<String>,
+}
+
+/// Counts for a quick look at what the store holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub units: i64,
+    pub heads: i64,
+    pub procedures: i64,
+    pub dossiers: i64,
+    pub entries: i64,
+    pub entry_versions: i64,
+}
+
+fn date_of(s: Option<String>) -> Option<Date> {
+    s.as_deref().and_then(Date::parse_iso)
+}
+
+impl Store {
+    pub fn counts(&self) -> Result<Counts> {
+        let c = |t: &str| self.conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0));
+        Ok(Counts {
+            units: c("units")?,
+            heads: c("heads")?,
+            procedures: c("procedures")?,
+            dossiers: c("dossiers")?,
+            entries: c("entries")?,
+            entry_versions: c("entry_history")?,
+        })
+    }
+
+    pub fn units(&self) -> Result<Vec<UnitRecord>> {
+        let mut st = self.conn.prepare("SELECT id, code, name, tier, parent_code FROM units ORDER BY code")?;
+        let rows = st.query_map([], |r| {
+            Ok(UnitRecord {
+                id: r.get(0)?,
+                info: UnitInfo { code: r.get(1)?, name: r.get(2)?, tier: r.get(3)? },
+                parent: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn unit(&self, code: &str) -> Result<Option<UnitRecord>> {
+        Ok(self
+            .conn
+            .query_row("SELECT id, code, name, tier, parent_code FROM units WHERE code = ?1", [code], |r| {
+                Ok(UnitRecord {
+                    id: r.get(0)?,
+                    info: UnitInfo { code: r.get(1)?, name: r.get(2)?, tier: r.get(3)? },
+                    parent: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn heads(&self) -> Result<Vec<HeadTerm>> {
+        let mut st = self.conn.prepare(
+            "SELECT u.code, h.full_name, h.title, h.term_from, h.term_to FROM heads h JOIN units u ON u.id = h.unit_id
+             ORDER BY u.code, h.term_from",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (unit, name, title, from, to) = row?;
+            if let Some(from) = Date::parse_iso(&from) {
+                out.push(HeadTerm { unit, name, title, from, to: date_of(to) });
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn procedures(&self) -> Result<HashMap<String, ProcedureInfo>> {
+        let mut st = self.conn.prepare("SELECT code, statutory_days, online_level FROM procedures")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (code, days, level) = row?;
+            if let (Some(statutory_days), Some(online_level)) = (Dec::parse(&days), OnlineLevel::parse(&level)) {
+                out.insert(code, ProcedureInfo { statutory_days, online_level });
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn entries(&self) -> Result<Vec<Entry>> {
+        let mut st = self.conn.prepare(
+            "SELECT u.code, e.indicator, e.period, e.numerator, e.denominator, e.value, e.state, e.kind
+             FROM entries e JOIN units u ON u.id = e.unit_id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (unit, indicator, period, num, den, value, state, kind) = row?;
+            let value = match (kind.as_str(), num.as_deref().and_then(Dec::parse), den.as_deref().and_then(Dec::parse), value) {
+                ("ratio", Some(num), Some(den), _) => EntryValue::Ratio { num, den },
+                ("count", _, _, Some(v)) => EntryValue::Count(v),
+                ("boolean", _, _, Some(v)) => EntryValue::Bool(v != 0),
+                _ => continue,
+            };
+            let (Some(period), Some(state)) = (Period::parse(&period), EntryState::parse(&state)) else { continue };
+            out.push(Entry { unit, indicator, period, value, state });
+        }
+        Ok(out)
+    }
+
+    /// Feeds every stored dossier through the domain's formulas (one computation for the
+    /// store and for `dossier-stats`). Units are indexed by their position in `units`.
+    pub fn tally_dossiers(&self, units: &[UnitRecord], as_of: DateTime) -> Result<DossierTally> {
+        let calendar = self.calendar()?;
+        let procedures = self.procedures()?;
+        let index: HashMap<i64, u32> = units.iter().enumerate().map(|(i, u)| (u.id, i as u32)).collect();
+        let mut tally = DossierTally::default();
+        let mut st = self.conn.prepare(
+            "SELECT unit_id, procedure_code, received_at, due_at, completed_at, channel, status FROM dossiers",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else { continue };
+            let procedure = r.get_ref(1)?.as_str().ok().and_then(|p| procedures.get(p));
+            let (Some(channel), Some(status)) = (Channel::from_id(r.get::<_, u8>(5)?), DossierStatus::from_id(r.get::<_, u8>(6)?)) else {
+                continue;
+            };
+            let facts = DossierFacts {
+                unit,
+                procedure,
+                received_at: DateTime(r.get(2)?),
+                due_at: DateTime(r.get(3)?),
+                completed_at: r.get::<_, Option<i64>>(4)?.map(DateTime),
+                channel,
+                status,
+            };
+            tally.add(&facts, &calendar, as_of);
+        }
+        Ok(tally)
+    }
+
+    /// Evaluates every head under `plan` as of `as_of`.
+    pub fn evaluate(&self, plan: &Plan, as_of: DateTime) -> Result<Vec<HeadResult>> {
+        let units = self.units()?;
+        let tally = self.tally_dossiers(&units, as_of)?;
+        let infos: Vec<UnitInfo> = units.iter().map(|u| u.info.clone()).collect();
+        let heads = self.heads()?;
+        let entries = self.entries()?;
+        Ok(evaluate(&EvalInput { plan, units: &infos, heads: &heads, tally: &tally, entries: &entries, as_of }))
+    }
+}
+
