@@ -1,1 +1,66 @@
-fn main(){}
+//! `thidua` — the command line of Thi Đua. Every subcommand is one function in `cmd/`.
+//! Exit codes: 0 done, 1 failure, 2 input refused (bad rows, invalid plan).
+
+mod cmd;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "thidua", version, about = "Thi Đua — phong trào thi đua cải cách hành chính / the administrative-reform emulation movement")]
+pub struct Cli {
+    /// Data folder holding the embedded database and attachments.
+    #[arg(long, global = true, default_value = "./thidua-data", env = "THIDUA_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Database URL (sqlite://FILE or postgres://…); overrides --data-dir for the database.
+    #[arg(long, global = true, env = "THIDUA_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the store, load the plan, the Vietnamese calendar and an admin account.
+    Init {
+        /// Plan file (TOML); default: the built-in 2023 plan.
+        #[arg(long)]
+        plan: Option<PathBuf>,
+    },
+    /// Plans: check a file, load it into the store, list the stored ones.
+    #[command(subcommand)]
+    Plan(cmd::plan::PlanCommand),
+    /// The calendar of days off and make-up working days.
+    #[command(subcommand)]
+    Calendar(cmd::calendar::CalendarCommand),
+    /// Import units, heads, procedures, dossiers or values from CSV or XLSX.
+    Import(cmd::import::ImportArgs),
+    /// Evaluate every head of a plan year.
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Accounts.
+    #[command(subcommand)]
+    User(cmd::user::UserCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Init { plan } => cmd::init::run(&cli, plan.as_deref()),
+        Command::Plan(c) => cmd::plan::run(&cli, c),
+        Command::Calendar(c) => cmd::calendar::run(&cli, c),
+        Command::Import(a) => cmd::import::run(&cli, a),
+        Command::Evaluate(a) => cmd::evaluate::run(&cli, a),
+        Command::User(c) => cmd::user::run(&cli, c),
+    };
+    match result {
+        Ok(code) => code,
+        // `thidua evaluate … | head` closes the pipe early: not an error.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lỗi / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,108 @@
+use super::{open_initialised, refused};
+use crate::Cli;
+use anyhow::{Context, Result};
+use clap::Args;
+use comfy_table::Table;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use thidua_ingest::report::ErrorCsv;
+use thidua_ingest::{ImportKind, ImportReport};
+use thidua_store::import::{ImportError, ImportOptions};
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// units | heads | procedures | dossiers | values
+    #[arg(value_parser = ["units", "heads", "procedures", "dossiers", "values"])]
+    kind: String,
+    file: PathBuf,
+    /// Write the good rows even when some rows are bad.
+    #[arg(long)]
+    accept_valid: bool,
+    /// Values only: import as verified by the movement office (da_xac_nhan).
+    #[arg(long)]
+    verified: bool,
+    /// Write every bad row to this CSV file.
+    #[arg(long)]
+    errors_out: Option<PathBuf>,
+}
+
+/// How many bad rows the terminal table shows (the errors file has them all).
+const SHOWN: usize = 50;
+
+pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
+    let kind = ImportKind::parse(&a.kind).expect("clap checked the kind");
+    if a.verified && kind != ImportKind::Values {
+        anyhow::bail!("--verified chỉ dùng cho values / --verified applies to values only");
+    }
+    let mut store = open_initialised(cli)?;
+    let file = std::fs::File::open(&a.file).with_context(|| format!("không mở được tệp / cannot open {}", a.file.display()))?;
+    let mut errors_csv = match &a.errors_out {
+        Some(p) => Some(ErrorCsv::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("không tạo được / cannot create {}", p.display()))?,
+        ))?),
+        None => None,
+    };
+    let mut write_failed: Option<std::io::Error> = None;
+    // Hidden automatically when standard error is not a terminal.
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {human_pos} dòng / rows ({per_sec}) {elapsed}").expect("valid template"));
+    let opts = ImportOptions {
+        accept_valid: a.accept_valid,
+        verified: a.verified,
+        file_name: a.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        by: "cli".into(),
+    };
+    let result = store.import(
+        kind,
+        file,
+        &opts,
+        &mut |e| {
+            if let (Some(w), None) = (errors_csv.as_mut(), &write_failed) {
+                if let Err(err) = w.write(e) {
+                    write_failed = Some(err);
+                }
+            }
+        },
+        &|n| bar.set_position(n),
+    );
+    bar.finish_and_clear();
+    if let Some(w) = errors_csv {
+        w.finish()?;
+    }
+    if let Some(e) = write_failed {
+        return Err(e).context("không ghi được tệp lỗi / cannot write the errors file");
+    }
+    match result {
+        Ok(report) => Ok(print_report(&report, a)),
+        Err(ImportError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            eprintln!("{}: {e}", a.file.display());
+            Ok(refused())
+        }
+    }
+}
+
+fn print_report(r: &ImportReport, a: &ImportArgs) -> ExitCode {
+    if !r.errors.is_empty() {
+        let mut t = Table::new();
+        t.set_header(["Dòng / row", "Cột / column", "Giá trị / value", "Lý do", "Reason"]);
+        for e in r.errors.iter().take(SHOWN) {
+            t.add_row([e.row.to_string(), e.column.clone(), e.value.clone(), e.vi.clone(), e.en.clone()]);
+        }
+        eprintln!("{t}");
+        let more = r.error_count().saturating_sub(SHOWN as u64);
+        if more > 0 {
+            eprintln!("… và {more} lỗi khác / and {more} more errors{}", match &a.errors_out {
+                Some(p) => format!(" ({})", p.display()),
+                None => " (--errors-out FILE.csv để xem hết / to see them all)".into(),
+            });
+        }
+    }
+    println!("{}", r.summary());
+    if r.committed {
+        ExitCode::SUCCESS
+    } else {
+        refused()
+    }
+}

@@ -1,0 +1,35 @@
+pub mod calendar;
+pub mod evaluate;
+pub mod import;
+pub mod init;
+pub mod plan;
+pub mod user;
+
+use crate::Cli;
+use anyhow::{bail, Result};
+use std::process::ExitCode;
+use thidua_store::Store;
+
+/// Exit code for refused input.
+pub const REFUSED: u8 = 2;
+
+pub fn refused() -> ExitCode {
+    ExitCode::from(REFUSED)
+}
+
+/// Opens the store named by the global options.
+pub fn open(cli: &Cli) -> Result<Store> {
+    Ok(match &cli.database_url {
+        Some(url) => Store::open_url(url)?,
+        None => Store::open_dir(&cli.data_dir)?,
+    })
+}
+
+/// Opens a store that `thidua init` has prepared.
+pub fn open_initialised(cli: &Cli) -> Result<Store> {
+    let store = open(cli)?;
+    if !store.is_initialised()? {
+        bail!("kho dữ liệu chưa được khởi tạo, hãy chạy «thidua init» trước / the store is not initialised, run 'thidua init' first");
+    }
+    Ok(store)
+}
