@@ -1,0 +1,213 @@
+use super::*;
+use crate::table::{read_table, sniff};
+use crate::FileError;
+use std::io::Cursor;
+use thidua_domain::time::DateTime;
+
+struct Fake;
+impl Lookup for Fake {
+    fn unit_known(&self, code: &str) -> bool {
+        ["T01", "H01", "H01X01"].contains(&code)
+    }
+    fn tier(&self, label: &str) -> Option<String> {
+        thidua_domain::plan::Plan::built_in().resolve_tier(label).map(|t| t.code.clone())
+    }
+    fn indicator_kind(&self, code: &str) -> Result<Kind, Bad> {
+        match thidua_domain::plan::Plan::built_in().indicator(code) {
+            Some(i) if i.kind == Kind::Computed => Err(bad("tính từ hồ sơ", "computed")),
+            Some(i) => Ok(i.kind),
+            None => Err(bad(format!("không có chỉ tiêu mã «{code}»"), "unknown indicator")),
+        }
+    }
+    fn procedure_known(&self, code: &str) -> bool {
+        code == "1.000001"
+    }
+}
+
+/// Reads `bytes` as `kind`: the good records and the errors, or a file-level error.
+fn read(kind: ImportKind, bytes: &[u8]) -> Result<(Vec<Record>, Vec<RowError>, Columns), FileError> {
+    let mut recs = Vec::new();
+    let mut errs = Vec::new();
+    let header_cols: std::cell::OnceCell<Columns> = std::cell::OnceCell::new();
+    read_table(
+        Cursor::new(bytes.to_vec()),
+        &mut |h| {
+            let _ = header_cols.set(Columns::map(kind, h)?);
+            Ok(())
+        },
+        &mut |row, cells| match parse_row(header_cols.get().unwrap(), cells, row, &Fake) {
+            Ok(r) => recs.push(r),
+            Err(e) => errs.extend(e),
+        },
+    )?;
+    Ok((recs, errs, header_cols.into_inner().unwrap()))
+}
+
+fn t(s: &str) -> DateTime {
+    DateTime::parse_as_of(s).unwrap()
+}
+
+const ISO_DOSSIERS: &str = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+HS1,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,2023-03-09 10:00,truc_tuyen,da_tra_ket_qua\n\
+HS2,H01,9.999999,2023-03-01,2023-03-10,,truc_tiep,dang_xu_ly\n";
+
+#[test]
+fn reads_iso_csv_and_applies_day_defaults() {
+    let (recs, errs, _) = read(ImportKind::Dossiers, ISO_DOSSIERS.as_bytes()).unwrap();
+    assert!(errs.is_empty(), "{errs:?}");
+    let Record::Dossier(d2) = &recs[1] else { panic!() };
+    assert_eq!(d2.received_at, t("2023-03-01T00:00:00"));
+    assert_eq!(d2.due_at, t("2023-03-10T23:59:59"), "a due date without time is the end of the day");
+    assert_eq!(d2.completed_at, None);
+    assert_eq!(d2.procedure, "9.999999", "unknown procedures are accepted");
+}
+
+#[test]
+fn reads_vietnamese_headers_labels_bom_crlf_semicolons_and_quotes() {
+    let csv = "\u{feff}Mã hồ sơ;Mã đơn vị;Mã TTHC;Ngày tiếp nhận;Ngày hẹn trả;Ngày có kết quả;Kênh nộp;Trạng thái;Ghi chú thêm\r\n\
+HS1;T01;1.000001;01/03/2023 08:00;10/03/2023 17:00;09/03/2023 10:00;Trực tuyến;Đã trả kết quả;\"có dấu ; trong ô\"\r\n\
+HS2;H01;1.000001;01/03/2023;10/03/2023;;Bưu chính;Rút hồ sơ;\"dòng\r\nthứ hai\"\r\n";
+    let (recs, errs, cols) = read(ImportKind::Dossiers, csv.as_bytes()).unwrap();
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(cols.unknown, vec!["Ghi chú thêm".to_string()]);
+    let Record::Dossier(d1) = &recs[0] else { panic!() };
+    assert_eq!(d1.channel, Channel::TrucTuyen);
+    assert_eq!(d1.status, DossierStatus::DaTraKetQua);
+    assert_eq!(d1.completed_at, Some(t("2023-03-09T10:00:00")));
+    let Record::Dossier(d2) = &recs[1] else { panic!() };
+    assert_eq!((d2.channel, d2.status), (Channel::BuuChinh, DossierStatus::Rut));
+}
+
+#[test]
+fn headers_without_diacritics_and_in_capitals_match() {
+    let csv = "MA DON VI,Ten don vi,CAP,ma don vi cha\nH02,UBND Huyện Mới,Cấp huyện,\nH02X01,UBND Xã A,xa,H02\n";
+    let (recs, errs, _) = read(ImportKind::Units, csv.as_bytes()).unwrap();
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(recs[0], Record::Unit(UnitRow { code: "H02".into(), name: "UBND Huyện Mới".into(), tier: "huyen".into(), parent: None }));
+    let Record::Unit(x) = &recs[1] else { panic!() };
+    assert_eq!((x.tier.as_str(), x.parent.as_deref()), ("xa", Some("H02")));
+}
+
+#[test]
+fn reads_xlsx_with_date_cells_and_text_dates() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let headers = ["Mã hồ sơ", "Mã đơn vị", "Mã TTHC", "Ngày tiếp nhận", "Hạn xử lý", "Ngày có kết quả", "Kênh nộp", "Trạng thái"];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let fmt = Format::new().set_num_format("dd/mm/yyyy hh:mm");
+    ws.write_string(1, 0, "HS1").unwrap();
+    ws.write_string(1, 1, "T01").unwrap();
+    ws.write_number(1, 2, 1001).unwrap(); // a code typed as a number
+    ws.write_datetime_with_format(1, 3, &ExcelDateTime::parse_from_str("2023-03-01 08:30").unwrap(), &fmt).unwrap();
+    ws.write_datetime_with_format(1, 4, &ExcelDateTime::parse_from_str("2023-03-10 17:00").unwrap(), &fmt).unwrap();
+    ws.write_string(1, 5, "09/03/2023 10:00").unwrap();
+    ws.write_string(1, 6, "Trực tiếp").unwrap();
+    ws.write_string(1, 7, "Đã trả kết quả").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    assert_eq!(sniff(&mut Cursor::new(bytes.clone())).unwrap(), crate::table::Format::Xlsx);
+    let (recs, errs, _) = read(ImportKind::Dossiers, &bytes).unwrap();
+    assert!(errs.is_empty(), "{errs:?}");
+    let Record::Dossier(d) = &recs[0] else { panic!() };
+    assert_eq!(d.procedure, "1001");
+    assert_eq!(d.received_at, t("2023-03-01T08:30:00"));
+    assert_eq!(d.due_at, t("2023-03-10T17:00:00"));
+    assert_eq!(d.completed_at, Some(t("2023-03-09T10:00:00")));
+}
+
+#[test]
+fn refuses_files_that_are_not_tables() {
+    let err = |b: &[u8]| read(ImportKind::Units, b).err().expect("refused").to_string();
+    assert!(err(b"").contains("tệp rỗng"));
+    assert!(err(b"\xEF\xBB\xBF  \n").contains("tệp rỗng"));
+    assert!(err(b"\x7fELF\x02\x01\x01\0\0\0\0").contains("không phải CSV hoặc XLSX"));
+    assert!(err(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]).contains(".xls"));
+    assert!(err(b"ma_don_vi,ten_don_vi,cap\nT09,S\xe1 N\xf4i,tinh\n").contains("UTF-8"));
+    assert!(err(b"PK\x03\x04 not really a zip").contains("XLSX"));
+}
+
+#[test]
+fn names_every_missing_column_and_a_duplicate() {
+    let e = read(ImportKind::Dossiers, b"ma_ho_so,ma_don_vi,ngay_tiep_nhan\nA,T01,2023-01-01\n").err().unwrap().to_string();
+    assert!(e.contains("Mã TTHC (ma_tthc)") && e.contains("Hạn xử lý (han_xu_ly)") && e.contains("missing required column"), "{e}");
+    let e = read(ImportKind::Units, "ma_don_vi,Mã đơn vị,ten_don_vi,cap\n".as_bytes()).err().unwrap().to_string();
+    assert!(e.contains("hai lần"), "{e}");
+}
+
+fn dossier_errors(row: &str) -> Vec<RowError> {
+    let csv = format!("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n{row}\n");
+    read(ImportKind::Dossiers, csv.as_bytes()).unwrap().1
+}
+
+#[test]
+fn bad_dossier_rows_name_row_column_value_and_reason() {
+    let e = dossier_errors("HS1,T01,1.000001,03/13/2023,2023-03-20,,truc_tiep,dang_xu_ly");
+    assert_eq!(e.len(), 1);
+    assert_eq!((e[0].row, e[0].column.as_str(), e[0].value.as_str()), (2, "ngay_tiep_nhan", "03/13/2023"));
+    assert!(e[0].vi.contains("tháng 13"));
+    let e = dossier_errors("HS1,T99,1.000001,2023-03-01,2023-03-20,,truc_tiep,dang_xu_ly");
+    assert_eq!((e[0].column.as_str(), e[0].value.as_str()), ("ma_don_vi", "T99"));
+    assert!(e[0].vi.contains("không có đơn vị") && e[0].en.contains("unknown unit"));
+    let e = dossier_errors("HS1,T01,1.000001,2023-03-01,2023-03-20,,truc_tiep,da_tra_ket_qua");
+    assert_eq!(e[0].column, "ngay_ket_qua");
+    assert!(e[0].vi.contains("phải có ngày có kết quả"));
+    let e = dossier_errors("HS1,T01,1.000001,2023-03-10,2023-03-01,,truc_tiep,dang_xu_ly");
+    assert!(e[0].vi.contains("hạn xử lý trước ngày tiếp nhận"));
+    let e = dossier_errors("HS1,T01,1.000001,2023-03-10,2023-03-20,2023-03-09,truc_tiep,tu_choi");
+    assert!(e[0].vi.contains("ngày có kết quả trước ngày tiếp nhận"));
+    let e = dossier_errors("HS1,T01,1.000001,2023-03-01,2023-03-20,,fax,xong");
+    assert_eq!(e.len(), 2, "every bad field of a row is reported: {e:?}");
+    let e = dossier_errors(",T01,1.000001,2023-03-01,2023-03-20,,truc_tiep,dang_xu_ly");
+    assert!(e[0].vi.contains("thiếu giá trị bắt buộc"));
+}
+
+#[test]
+fn values_follow_the_indicator_kind() {
+    let csv = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\n\
+T01,menh_lenh_hc,2023-Q1,19,20,,\n\
+T01,chi_so_cchc,2023,,,Đạt,\n\
+T01,ky_luat,2023,,,0,\n\
+T01,noi_quy,2023-05,,,không,\n\
+T01,menh_lenh_hc,2023-Q2,19,,,\n\
+T01,sang_kien,2023,,,1.5,\n\
+T01,tthc_dung_han,2023,1,1,,\n\
+T01,khong_co,2023,,,1,\n\
+T01,noi_quy,2023-Q5,,,1,\n\
+T01,chi_so_cchc,2023,,,có lẽ,\n";
+    let (recs, errs, _) = read(ImportKind::Values, csv.as_bytes()).unwrap();
+    assert_eq!(recs.len(), 4, "{errs:?}");
+    assert_eq!(errs.iter().map(|e| e.row).collect::<Vec<_>>(), [6, 7, 8, 9, 10, 11]);
+    let Record::Value(v) = &recs[3] else { panic!() };
+    assert_eq!(v.value, EntryValue::Bool(false));
+    assert!(errs[2].vi.contains("tính từ hồ sơ"));
+}
+
+#[test]
+fn overlapping_terms_are_reported_on_the_file_rows() {
+    let d = |s: &str| thidua_domain::time::Date::parse_iso(s).unwrap();
+    let h = |name: &str, from: &str, to: Option<&str>| HeadRow { unit: "T01".into(), name: name.into(), title: String::new(), from: d(from), to: to.map(d) };
+    let stored = vec![h("A", "2020-01-01", None)];
+    // the file closes A's term and starts B's: fine
+    let ok = vec![(2, h("A", "2020-01-01", Some("2023-06-09"))), (3, h("B", "2023-06-10", None))];
+    assert!(check_head_overlaps(&ok, &stored).is_empty());
+    // B starts while A (stored, open-ended) still holds office
+    let bad = vec![(2, h("B", "2023-06-10", None))];
+    let e = check_head_overlaps(&bad, &stored);
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].row, 2);
+    assert!(e[0].vi.contains("nhiệm kỳ trùng nhau"), "{e:?}");
+    // two file rows overlapping each other: both reported
+    let both = vec![(2, h("A", "2020-01-01", Some("2023-07-01"))), (3, h("B", "2023-06-10", None))];
+    assert_eq!(check_head_overlaps(&both, &stored).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3]);
+}
+
+#[test]
+fn unit_parents_may_come_later_in_the_file_but_must_exist() {
+    let u = |code: &str, parent: Option<&str>| UnitRow { code: code.into(), name: code.into(), tier: "xa".into(), parent: parent.map(String::from) };
+    let rows = vec![(2, u("H02X01", Some("H02"))), (3, u("H02", None)), (4, u("H09X01", Some("H09")))];
+    let e = check_unit_parents(&rows, &|c| c == "H01");
+    assert_eq!(e.len(), 1);
+    assert_eq!((e[0].row, e[0].value.as_str()), (4, "H09"));
+}
