@@ -1,0 +1,74 @@
+//! Running the real `thidua` binary against a fresh data folder.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub const REFUSED: i32 = 2;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub data: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        Env { dir, data }
+    }
+
+    /// Runs `thidua --data-dir … ARGS`; returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_thidua"))
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("THIDUA_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(s) = stdin {
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args, None);
+        assert_eq!(code, 0, "thidua {args:?} failed:\n{out}\n{err}");
+        out
+    }
+
+    pub fn ok_stdin(&self, args: &[&str], stdin: &str) -> String {
+        let (code, out, err) = self.run(args, Some(stdin));
+        assert_eq!(code, 0, "thidua {args:?} failed:\n{out}\n{err}");
+        out
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    /// Writes a file in the temporary folder and returns its path.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+}
+
+/// The first row of `unit` and `indicator` in an evaluation.
+pub fn find<'a>(json: &'a Value, unit: &str, indicator: &str) -> &'a Value {
+    json.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ma_don_vi"] == unit && r["ma_chi_tieu"] == indicator)
+        .unwrap_or_else(|| panic!("no row {unit}/{indicator}"))
+}
