@@ -1,0 +1,276 @@
+//! End to end: a synthetic province from `shared/tools/gen_province.py`, imported through
+//! the CLI, evaluated, and checked against an independent, deliberately naive computation
+//! written here from INDICATORS.md (day-by-day working days, string timestamps, no shared
+//! code with the product).
+
+mod common;
+
+use common::Env;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+fn generate(env: &Env, seed: &str, extra: &[&str]) -> PathBuf {
+    let out = env.dir.path().join(format!("prov-{seed}"));
+    let status = Command::new("python3")
+        .arg(shared().join("tools/gen_province.py"))
+        .arg(&out)
+        .args(["--dossiers", "12000", "--communes", "30", "--seed", seed])
+        .args(extra)
+        .status()
+        .expect("python3 runs the generator");
+    assert!(status.success());
+    out
+}
+
+// ---- the independent computation ----
+
+type Ymd = (i32, u32, u32);
+
+fn leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+fn month_len(y: i32, m: u32) -> u32 {
+    [31, if leap(y) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m as usize - 1]
+}
+fn next_day((y, m, d): Ymd) -> Ymd {
+    if d < month_len(y, m) {
+        (y, m, d + 1)
+    } else if m < 12 {
+        (y, m + 1, 1)
+    } else {
+        (y + 1, 1, 1)
+    }
+}
+/// Sakamoto: 0 = Sunday.
+fn weekday((y, m, d): Ymd) -> u32 {
+    let t = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let y = if m < 3 { y - 1 } else { y };
+    ((y + y / 4 - y / 100 + y / 400 + t[m as usize - 1] + d as i32) % 7) as u32
+}
+
+struct Cal(HashMap<Ymd, String>);
+impl Cal {
+    fn load() -> Cal {
+        let mut map = HashMap::new();
+        let mut r = csv::Reader::from_path(shared().join("data/calendar-vn.csv")).unwrap();
+        for row in r.records() {
+            let row = row.unwrap();
+            map.insert(ymd(&row[0]), row[1].to_string());
+        }
+        Cal(map)
+    }
+    fn working(&self, d: Ymd) -> bool {
+        match self.0.get(&d).map(String::as_str) {
+            Some("nghi") => false,
+            Some("lam_bu") => true,
+            _ => !matches!(weekday(d), 0 | 6),
+        }
+    }
+    /// Counted one day at a time.
+    fn between(&self, a: Ymd, b: Ymd) -> i64 {
+        let mut n = 0;
+        let mut d = a;
+        while d < b {
+            d = next_day(d);
+            n += self.working(d) as i64;
+        }
+        n
+    }
+}
+
+fn ymd(s: &str) -> Ymd {
+    (s[0..4].parse().unwrap(), s[5..7].parse().unwrap(), s[8..10].parse().unwrap())
+}
+
+/// "YYYY-MM-DD HH:MM" or "dd/mm/yyyy HH:MM" → "YYYY-MM-DD HH:MM" (the generator writes both).
+fn norm(s: &str) -> String {
+    if s.as_bytes().get(2) == Some(&b'/') {
+        format!("{}-{}-{}{}", &s[6..10], &s[3..5], &s[0..2], &s[10..])
+    } else {
+        s.to_string()
+    }
+}
+
+fn code_of(label: &str) -> &str {
+    match label {
+        "Trực tiếp" => "truc_tiep",
+        "Trực tuyến" => "truc_tuyen",
+        "Bưu chính" => "buu_chinh",
+        "Đã trả kết quả" => "da_tra_ket_qua",
+        "Từ chối" => "tu_choi",
+        "Đang xử lý" => "dang_xu_ly",
+        "Rút hồ sơ" => "rut",
+        other => other,
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct S {
+    num: f64,
+    den: f64,
+}
+
+/// (indicator, unit, "YYYY-MM") → sums, straight from INDICATORS.md section 2.
+fn dossier_sums(dir: &Path, cal: &Cal) -> HashMap<(String, String, String), S> {
+    let mut procs: HashMap<String, (f64, String)> = HashMap::new();
+    for row in csv::Reader::from_path(dir.join("procedures.csv")).unwrap().records() {
+        let row = row.unwrap();
+        procs.insert(row[0].to_string(), (row[2].parse().unwrap(), row[3].to_string()));
+    }
+    let mut latest: HashMap<String, Vec<String>> = HashMap::new();
+    for row in csv::Reader::from_path(dir.join("dossiers.csv")).unwrap().records() {
+        let row = row.unwrap();
+        latest.insert(row[0].to_string(), row.iter().map(String::from).collect());
+    }
+    let as_of = "2023-12-31 23:59:59";
+    let mut sums: HashMap<(String, String, String), S> = HashMap::new();
+    let mut add = |ind: &str, unit: &str, month: &str, num: f64, den: f64| {
+        let e = sums.entry((ind.into(), unit.into(), month.into())).or_default();
+        e.num += num;
+        e.den += den;
+    };
+    for r in latest.values() {
+        let (unit, proc_code) = (&r[1], &r[2]);
+        let (recv, due) = (norm(&r[3]), norm(&r[4]));
+        let done = if r[5].is_empty() { None } else { Some(norm(&r[5])) };
+        let (channel, status) = (code_of(&r[6]), code_of(&r[7]));
+        let completed = matches!(status, "da_tra_ket_qua" | "tu_choi");
+        let done_in_time = done.as_ref().filter(|d| completed && d.as_str() <= as_of);
+        if let Some(d) = done_in_time {
+            add("tthc_dung_han", unit, &d[..7], if *d <= due { 1.0 } else { 0.0 }, 1.0);
+        } else if status != "rut" && due.as_str() < as_of {
+            add("tthc_dung_han", unit, &due[..7], 0.0, 1.0);
+        }
+        let Some((statutory, level)) = procs.get(proc_code) else { continue };
+        if let (Some(d), "da_tra_ket_qua") = (done_in_time, status) {
+            if *statutory > 0.0 {
+                let used = cal.between(ymd(&recv), ymd(d)) as f64;
+                add("tthc_rut_ngan", unit, &d[..7], statutory - used, *statutory);
+            }
+        }
+        if status != "rut" && recv.as_str() <= as_of && (level == "toan_trinh" || level == "mot_phan") {
+            add("dvc_truc_tuyen", unit, &recv[..7], if channel == "truc_tuyen" { 1.0 } else { 0.0 }, 1.0);
+        }
+    }
+    sums
+}
+
+struct Head {
+    unit: String,
+    name: String,
+    months: Vec<String>,
+}
+
+fn heads(dir: &Path) -> Vec<Head> {
+    let mut terms: Vec<(String, String, String, String)> = Vec::new();
+    for row in csv::Reader::from_path(dir.join("heads.csv")).unwrap().records() {
+        let row = row.unwrap();
+        terms.push((row[0].into(), row[1].into(), row[3].into(), row[4].into()));
+    }
+    let mut out: Vec<Head> = Vec::new();
+    for m in 1..=12u32 {
+        let last = format!("2023-{m:02}-{:02}", month_len(2023, m));
+        for (unit, name, from, to) in &terms {
+            if *from <= last && (to.is_empty() || last <= *to) {
+                let month = format!("2023-{m:02}");
+                match out.iter_mut().find(|h| &h.unit == unit && &h.name == name) {
+                    Some(h) => h.months.push(month),
+                    None => out.push(Head { unit: unit.clone(), name: name.clone(), months: vec![month] }),
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_province(dir: &Path, json: &Value) {
+    let cal = Cal::load();
+    let sums = dossier_sums(dir, &cal);
+    let thresholds: HashMap<(&str, &str), f64> = HashMap::from([
+        (("tthc_dung_han", "tinh"), 99.0), (("tthc_dung_han", "huyen"), 99.0), (("tthc_dung_han", "xa"), 99.0),
+        (("tthc_rut_ngan", "tinh"), 35.0), (("tthc_rut_ngan", "huyen"), 35.0), (("tthc_rut_ngan", "xa"), 35.0),
+        (("dvc_truc_tuyen", "tinh"), 90.0), (("dvc_truc_tuyen", "huyen"), 80.0), (("dvc_truc_tuyen", "xa"), 80.0),
+    ]);
+    let rows = json.as_array().unwrap();
+    let heads = heads(dir);
+    let mut checked = 0;
+    for h in &heads {
+        let mine: Vec<&Value> = rows.iter().filter(|r| r["ma_don_vi"] == h.unit.as_str() && r["ho_ten"] == h.name.as_str()).collect();
+        assert!(!mine.is_empty(), "head {} / {} not evaluated", h.unit, h.name);
+        let summary = mine.iter().find(|r| r["ma_chi_tieu"] == "_tong_hop").unwrap();
+        assert_eq!(summary["so_thang"].as_u64().unwrap() as usize, h.months.len(), "{} {}", h.unit, h.name);
+        for ind in ["tthc_dung_han", "tthc_rut_ngan", "dvc_truc_tuyen"] {
+            let mut s = S::default();
+            for m in &h.months {
+                if let Some(x) = sums.get(&(ind.to_string(), h.unit.clone(), m.clone())) {
+                    s.num += x.num;
+                    s.den += x.den;
+                }
+            }
+            let row = mine.iter().find(|r| r["ma_chi_tieu"] == ind).unwrap();
+            assert!((row["tu_so"].as_f64().unwrap() - s.num).abs() < 1e-9, "{ind} {} {}: {} vs {}", h.unit, h.name, row["tu_so"], s.num);
+            assert!((row["mau_so"].as_f64().unwrap() - s.den).abs() < 1e-9, "{ind} {} {}", h.unit, h.name);
+            let tier = row["cap"].as_str().unwrap();
+            let expected = if s.den == 0.0 {
+                "khong_phat_sinh"
+            } else if (s.num * 100.0).round() as i64 >= (thresholds[&(ind, tier)] * s.den).round() as i64 {
+                "dat"
+            } else {
+                "khong_dat"
+            };
+            assert_eq!(row["trang_thai"], expected, "{ind} {} {}", h.unit, h.name);
+            checked += 1;
+        }
+        // eligibility follows from the rows
+        let failing = mine.iter().any(|r| r["trang_thai"] == "khong_dat" || r["trang_thai"] == "thieu_so_lieu");
+        let initiative = mine.iter().any(|r| r["ma_chi_tieu"] == "sang_kien" && r["trang_thai"] == "dat");
+        let eligible = h.months.len() >= 6 && !failing && initiative;
+        assert_eq!(summary["du_dieu_kien"].as_bool().unwrap(), eligible, "{} {}", h.unit, h.name);
+        assert_eq!(summary["tam_tinh"], true, "imported values are submitted, not verified");
+    }
+    assert!(checked > 100);
+    // ranks 1..n over the eligible, with scores never rising
+    let mut ranked: Vec<(u64, f64)> = rows
+        .iter()
+        .filter(|r| r["ma_chi_tieu"] == "_tong_hop" && !r["thu_hang"].is_null())
+        .map(|r| (r["thu_hang"].as_u64().unwrap(), r["diem_uu_tien"].as_f64().unwrap()))
+        .collect();
+    ranked.sort_by_key(|r| r.0);
+    assert!(!ranked.is_empty());
+    assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), (1..=ranked.len() as u64).collect::<Vec<_>>());
+    assert!(ranked.windows(2).all(|w| w[0].1 >= w[1].1));
+}
+
+fn import_all(env: &Env, dir: &Path) {
+    env.ok(&["init"]);
+    for kind in ["units", "heads", "procedures", "dossiers", "values"] {
+        let f = dir.join(format!("{kind}.csv"));
+        env.ok(&["import", kind, f.to_str().unwrap()]);
+    }
+}
+
+#[test]
+fn a_generated_province_evaluates_as_the_independent_computation_says() {
+    let env = Env::new();
+    let dir = generate(&env, "5", &[]);
+    import_all(&env, &dir);
+    let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
+    check_province(&dir, &json);
+}
+
+#[test]
+fn the_same_with_vietnamese_headers_labels_and_dates() {
+    let env = Env::new();
+    let dir = generate(&env, "11", &["--date-style", "vn", "--vn-labels"]);
+    import_all(&env, &dir);
+    // importing the dossiers again is idempotent
+    env.ok(&["import", "dossiers", dir.join("dossiers.csv").to_str().unwrap()]);
+    let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
+    check_province(&dir, &json);
+}
