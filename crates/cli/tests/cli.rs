@@ -246,3 +246,64 @@ fn user_add_checks_role_unit_and_password() {
     }
     assert_eq!(Store::open_dir(&env.data).unwrap().user_count().unwrap(), 3);
 }
+
+#[test]
+fn an_import_killed_half_way_leaves_nothing_behind() {
+    let env = seeded();
+    let mut body = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
+    for i in 0..300_000 {
+        body.push_str(&format!("K{i},T01,1.000001,2023-05-02 08:00,2023-05-12 17:00,2023-05-10 09:00,truc_tuyen,da_tra_ket_qua\n"));
+    }
+    let f = env.file("big.csv", body.as_bytes());
+    let before = counts(&env).dossiers;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
+        .arg("--data-dir")
+        .arg(&env.data)
+        .args(["import", "dossiers", &f])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let finished = child.try_wait().unwrap().is_some();
+    child.kill().ok();
+    child.wait().unwrap();
+    let after = counts(&env).dossiers;
+    if finished {
+        assert_eq!(after, before + 300_000);
+    } else {
+        assert_eq!(after, before, "a killed import must leave nothing behind");
+    }
+}
+
+#[test]
+fn xlsx_imports_go_through_the_same_validation() {
+    use rust_xlsxwriter::Workbook;
+    let env = seeded();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["Mã đơn vị", "Mã chỉ tiêu", "Kỳ", "Tử số", "Mẫu số", "Giá trị", "Ghi chú"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "T01").unwrap();
+    ws.write_string(1, 1, "giai_ngan_dtc").unwrap();
+    ws.write_string(1, 2, "2023").unwrap();
+    ws.write_number(1, 3, 960_000_000_000.0).unwrap();
+    ws.write_number(1, 4, 1_000_000_000_000.0).unwrap();
+    ws.write_string(2, 0, "T01").unwrap();
+    ws.write_string(2, 1, "ky_luat").unwrap();
+    ws.write_number(2, 2, 2023.0).unwrap();
+    ws.write_string(2, 5, "nhiều").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let f = env.file("so-lieu.xlsx", &bytes);
+    let before = counts(&env);
+    let (code, _, err) = env.run(&["import", "values", &f], None);
+    assert_eq!(code, REFUSED);
+    assert!(err.contains("«nhiều» không phải là số") && err.contains("| 3 "), "{err}");
+    assert_eq!(counts(&env), before);
+    let out = env.ok(&["import", "values", &f, "--accept-valid"]);
+    assert!(out.contains("Đã nhập 1 dòng"), "{out}");
+    let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
+    let row = common::find(&json, "T01", "giai_ngan_dtc");
+    assert_eq!((row["gia_tri"].as_f64(), row["trang_thai"].as_str()), (Some(0.96), Some("dat")));
+}

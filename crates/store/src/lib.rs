@@ -183,3 +183,6 @@ impl Store {
 pub(crate) fn now() -> i64 {
     thidua_domain::time::DateTime::now_local().0
 }
+
+#[cfg(test)]
+mod tests;

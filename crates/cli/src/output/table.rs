@@ -14,6 +14,9 @@ pub fn summary_vi(r: &HeadResult) -> String {
         s.push_str(&format!("; hạng {rank}"));
     }
     s.push_str(&format!("; {} tháng", r.months.len()));
+    if r.unknown_procedures > 0 {
+        s.push_str(&format!("; {} hồ sơ có mã TTHC ngoài danh mục (không tính rút ngắn thời gian)", r.unknown_procedures));
+    }
     if r.provisional {
         s.push_str("; tạm tính");
     }

@@ -1,0 +1,76 @@
+use super::*;
+use thidua_domain::plan::{BUILT_IN_2023, EXAMPLE_2025_TWO_TIER};
+
+fn with_plan(src: &str) -> Store {
+    let s = Store::in_memory().unwrap();
+    s.put_plan(&Plan::from_toml(src).unwrap(), src).unwrap();
+    s
+}
+
+#[test]
+fn a_file_store_runs_in_wal_with_foreign_keys_and_migrates_once() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = Store::open_dir(dir.path()).unwrap();
+        s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
+        let mode: String = s.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+    }
+    let s = Store::open_dir(dir.path()).unwrap();
+    assert!(s.is_initialised().unwrap(), "data survives reopening");
+    let v: i64 = s.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(v, 1);
+    // a dossier pointing at no unit is refused by the database itself
+    let err = s.conn.execute(
+        "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES ('x', 999, 'p', 0, 0, 0, 0)",
+        [],
+    );
+    assert!(err.is_err());
+}
+
+#[test]
+fn a_store_from_a_newer_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("thidua.db");
+    drop(Store::open_file(&path).unwrap());
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    assert!(matches!(Store::open_file(&path), Err(StoreError::NewerSchema(99))));
+}
+
+#[test]
+fn database_urls_choose_the_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sub/x.db").display());
+    assert!(Store::open_url(&url).is_ok());
+    assert!(matches!(Store::open_url("postgres://postgres@127.0.0.1/test"), Err(StoreError::PostgresNotYet)));
+    assert!(matches!(Store::open_url("mysql://x"), Err(StoreError::BadUrl(_))));
+}
+
+#[test]
+fn the_plan_for_a_year_is_the_only_one_covering_it_or_the_one_named() {
+    let s = with_plan(BUILT_IN_2023);
+    assert_eq!(s.plan_for(Some(2023), None).unwrap().code, "cchc-2023");
+    assert!(s.plan_for(Some(2025), None).unwrap_err().to_string().contains("không có kế hoạch nào cho năm 2025"));
+    s.put_plan(&Plan::from_toml(EXAMPLE_2025_TWO_TIER).unwrap(), EXAMPLE_2025_TWO_TIER).unwrap();
+    assert_eq!(s.plan_for(Some(2025), None).unwrap().code, "cchc-2025-hai-cap");
+    let other = BUILT_IN_2023.replace("code = \"cchc-2023\"", "code = \"don-vi-2023\"");
+    s.put_plan(&Plan::from_toml(&other).unwrap(), &other).unwrap();
+    assert!(s.plan_for(Some(2023), None).unwrap_err().to_string().contains("--plan"));
+    assert_eq!(s.plan_for(Some(2023), Some("don-vi-2023")).unwrap().code, "don-vi-2023");
+    assert!(s.plan_for(None, Some("khong-co")).is_err());
+    assert_eq!(s.plans().unwrap().len(), 3);
+}
+
+#[test]
+fn calendar_days_are_replaced_by_date() {
+    let mut s = Store::in_memory().unwrap();
+    let days = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,nghi,a\n").unwrap();
+    s.put_calendar(&days).unwrap();
+    let days = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,lam_bu,b\n2023-03-16,nghi,c\n").unwrap();
+    s.put_calendar(&days).unwrap();
+    let stored = s.calendar_days().unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0].kind, thidua_domain::calendar::DayKind::LamBu);
+}
