@@ -101,8 +101,8 @@ fn reads_xlsx_with_date_cells_and_text_dates() {
     ws.write_string(1, 0, "HS1").unwrap();
     ws.write_string(1, 1, "T01").unwrap();
     ws.write_number(1, 2, 1001).unwrap(); // a code typed as a number
-    ws.write_datetime_with_format(1, 3, &ExcelDateTime::parse_from_str("2023-03-01 08:30").unwrap(), &fmt).unwrap();
-    ws.write_datetime_with_format(1, 4, &ExcelDateTime::parse_from_str("2023-03-10 17:00").unwrap(), &fmt).unwrap();
+    ws.write_datetime_with_format(1, 3, ExcelDateTime::parse_from_str("2023-03-01 08:30").unwrap(), &fmt).unwrap();
+    ws.write_datetime_with_format(1, 4, ExcelDateTime::parse_from_str("2023-03-10 17:00").unwrap(), &fmt).unwrap();
     ws.write_string(1, 5, "09/03/2023 10:00").unwrap();
     ws.write_string(1, 6, "Trực tiếp").unwrap();
     ws.write_string(1, 7, "Đã trả kết quả").unwrap();
@@ -119,7 +119,7 @@ fn reads_xlsx_with_date_cells_and_text_dates() {
 
 #[test]
 fn refuses_files_that_are_not_tables() {
-    let err = |b: &[u8]| read(ImportKind::Units, b).err().expect("refused").to_string();
+    let err = |b: &[u8]| read(ImportKind::Units, b).expect_err("refused").to_string();
     assert!(err(b"").contains("tệp rỗng"));
     assert!(err(b"\xEF\xBB\xBF  \n").contains("tệp rỗng"));
     assert!(err(b"\x7fELF\x02\x01\x01\0\0\0\0").contains("không phải CSV hoặc XLSX"));

@@ -129,7 +129,7 @@ impl Store {
             },
             &mut |row, cells| {
                 report.rows_read += 1;
-                if report.rows_read % 65_536 == 0 {
+                if report.rows_read.is_multiple_of(65_536) {
                     progress(report.rows_read);
                 }
                 if write_error.is_some() {
