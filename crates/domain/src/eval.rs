@@ -180,10 +180,10 @@ pub fn evaluate(input: &EvalInput) -> Vec<HeadResult> {
     results
 }
 
-fn entry_applies(period: Period, months: &BTreeSet<Month>, plan: &Plan) -> bool {
-    let (first, last) = (plan.period_from.month(), plan.period_to.month());
+/// `months` are the head's months, all inside the plan period.
+fn entry_applies(period: Period, months: &BTreeSet<Month>) -> bool {
     match period {
-        Period::Year(y) => months.iter().any(|m| m.year() == y) && Month::new(y, 12) >= first && Month::new(y, 1) <= last,
+        Period::Year(y) => months.iter().any(|m| m.year() == y),
         p => months.contains(&p.last_month()),
     }
 }
@@ -210,7 +210,7 @@ fn evaluate_head(
             Value::Ratio(s)
         } else {
             let mine: Vec<&&Entry> =
-                entries.iter().filter(|e| e.indicator == ind.code && entry_applies(e.period, &month_set, plan)).collect();
+                entries.iter().filter(|e| e.indicator == ind.code && entry_applies(e.period, &month_set)).collect();
             used = mine.len();
             provisional = mine.iter().any(|e| e.state == EntryState::DaGui);
             aggregate(ind.kind, mine.iter().map(|e| e.value))

@@ -199,9 +199,8 @@ impl Store {
         for (_, u) in small_units.iter().filter(|(r, _)| !bad_rows.contains(r)) {
             writer.unit(u)?;
         }
-        let unit_ids = if kind == ImportKind::Heads { Some(lookup.units.clone()) } else { None };
         for (_, h) in small_heads.iter().filter(|(r, _)| !bad_rows.contains(r)) {
-            writer.head(unit_ids.as_ref().expect("heads"), h)?;
+            writer.head(&lookup.units, h)?;
         }
         drop(writer);
         tx.execute(
