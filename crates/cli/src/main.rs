@@ -37,6 +37,8 @@ enum Command {
     Calendar(cmd::calendar::CalendarCommand),
     /// Import units, heads, procedures, dossiers or values from CSV or XLSX.
     Import(cmd::import::ImportArgs),
+    /// The three dossier indicators per unit and month, straight from an export (no store).
+    DossierStats(cmd::dossier_stats::DossierStatsArgs),
     /// Evaluate every head of a plan year.
     Evaluate(cmd::evaluate::EvaluateArgs),
     /// Accounts.
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Calendar(c) => cmd::calendar::run(&cli, c),
         Command::Import(a) => cmd::import::run(&cli, a),
         Command::Evaluate(a) => cmd::evaluate::run(&cli, a),
+        Command::DossierStats(a) => cmd::dossier_stats::run(&cli, a),
         Command::User(c) => cmd::user::run(&cli, c),
     };
     match result {

@@ -274,3 +274,106 @@ fn the_same_with_vietnamese_headers_labels_and_dates() {
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
     check_province(&dir, &json);
 }
+
+// ---- dossier-stats: the same numbers as the independent computation and the store ----
+
+type StatRows = std::collections::BTreeMap<(String, String, String), (f64, f64)>;
+
+fn parse_stats(out: &str) -> StatRows {
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("ind,unit,m,num,den"));
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            ((f[0].into(), f[1].into(), f[2].into()), (f[3].parse().unwrap(), f[4].parse().unwrap()))
+        })
+        .collect()
+}
+
+fn stats(env: &Env, file: &Path, procedures: &Path) -> StatRows {
+    parse_stats(&env.ok(&[
+        "dossier-stats",
+        file.to_str().unwrap(),
+        "--procedures",
+        procedures.to_str().unwrap(),
+        "--as-of",
+        "2023-12-31T23:59:59",
+    ]))
+}
+
+fn store_rows(env: &Env) -> StatRows {
+    let store = thidua_store::Store::open_dir(&env.data).unwrap();
+    let units = store.units().unwrap();
+    let as_of = thidua_domain::time::DateTime::parse_as_of("2023-12-31T23:59:59").unwrap();
+    let tally = store.tally_dossiers(&units, as_of).unwrap();
+    tally
+        .cells
+        .iter()
+        .filter(|(_, s)| s.den != thidua_domain::num::Dec::ZERO)
+        .map(|((f, u, m), s)| ((f.code().to_string(), units[*u as usize].info.code.clone(), m.iso()), (s.num.to_f64(), s.den.to_f64())))
+        .collect()
+}
+
+#[test]
+fn dossier_stats_store_and_independent_computation_agree_over_several_provinces() {
+    for seed in ["21", "22", "23"] {
+        let env = Env::new();
+        let dir = generate(&env, seed, &[]);
+        let from_file = stats(&env, &dir.join("dossiers.csv"), &dir.join("procedures.csv"));
+        let independent: StatRows = dossier_sums(&dir, &Cal::load())
+            .into_iter()
+            .filter(|(_, s)| s.den != 0.0)
+            .map(|((i, u, m), s)| ((i, u, m), (s.num, s.den)))
+            .collect();
+        assert_eq!(from_file, independent, "seed {seed}");
+        import_all(&env, &dir);
+        assert_eq!(store_rows(&env), from_file, "seed {seed}");
+        // a quoted copy takes the general path and gives the same rows
+        let text = std::fs::read_to_string(dir.join("dossiers.csv")).unwrap();
+        let quoted: String = text.lines().map(|l| format!("\"{}\n", l.replacen(',', "\",", 1))).collect();
+        let qpath = dir.join("quoted.csv");
+        std::fs::write(&qpath, quoted).unwrap();
+        assert_eq!(stats(&env, &qpath, &dir.join("procedures.csv")), from_file, "seed {seed}, quoted");
+    }
+}
+
+#[test]
+fn dossier_stats_follows_the_edge_cases_of_indicators_md() {
+    let env = Env::new();
+    let procs = env.file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\nP0,B,0,khong\n".as_bytes());
+    let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+R1,U1,P10,2023-01-19 08:00,2023-02-02 17:00,,truc_tuyen,dang_xu_ly\n\
+W1,U1,P10,2023-03-01 08:00,2023-03-02 17:00,,truc_tiep,rut\n\
+O1,U1,P10,2023-05-02 08:00,2023-06-20 17:00,,truc_tiep,dang_xu_ly\n\
+X1,U1,Q99,2023-03-01 08:00,2023-03-02 17:00,2023-03-01 09:00,truc_tuyen,da_tra_ket_qua\n\
+R1,U1,P10,2023-01-19 08:00,2023-02-02 17:00,2023-01-27 09:00,truc_tuyen,da_tra_ket_qua\n";
+    let f = env.file("d.csv", body.as_bytes());
+    let rows = stats(&env, Path::new(&f), Path::new(&procs));
+    let get = |i: &str, m: &str| rows.get(&(i.to_string(), "U1".to_string(), m.to_string())).copied();
+    // R1 counted once, in January, on time, 1 working day across Tết: 10 − 1 = 9 of 10
+    assert_eq!(get("tthc_dung_han", "2023-01"), Some((1.0, 1.0)));
+    assert_eq!(get("tthc_rut_ngan", "2023-01"), Some((9.0, 10.0)));
+    assert_eq!(get("dvc_truc_tuyen", "2023-01"), Some((1.0, 1.0)));
+    // O1 overdue and unresolved: late in June, the month of its due date
+    assert_eq!(get("tthc_dung_han", "2023-06"), Some((0.0, 1.0)));
+    // W1 withdrawn: nowhere; X1 unknown procedure: on time in March, not in the other two
+    assert_eq!(get("tthc_dung_han", "2023-03"), Some((1.0, 1.0)));
+    assert_eq!(get("tthc_rut_ngan", "2023-03"), None);
+    assert_eq!(get("dvc_truc_tuyen", "2023-03"), None);
+    assert_eq!(get("dvc_truc_tuyen", "2023-05"), Some((0.0, 1.0)));
+    assert_eq!(rows.len(), 6, "{rows:?}");
+}
+
+#[test]
+fn dossier_stats_reports_bad_rows_and_leaves_them_out() {
+    let env = Env::new();
+    let procs = env.file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes());
+    let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+A1,U1,P10,2023-03-01 08:00,2023-03-10 17:00,2023-03-02 09:00,truc_tuyen,da_tra_ket_qua\n\
+A2,U1,P10,03/13/2023,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n";
+    let f = env.file("d.csv", body.as_bytes());
+    let (code, out, err) = env.run(&["dossier-stats", &f, "--procedures", &procs, "--as-of", "2023-12-31"], None);
+    assert_eq!(code, common::REFUSED);
+    assert!(err.contains("| 3 ") && err.contains("tháng 13") && err.contains("1 bad dossier rows"), "{err}");
+    assert_eq!(parse_stats(&out).len(), 3, "{out}");
+}

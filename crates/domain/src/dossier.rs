@@ -8,7 +8,7 @@ use crate::calendar::Calendar;
 use crate::num::Dec;
 use crate::plan::Formula;
 use crate::time::{DateTime, Month};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
@@ -38,8 +38,13 @@ macro_rules! codes {
             pub const ALL: &'static [$t] = &[$(<$t>::$v),*];
             pub fn code(self) -> &'static str { match self { $(<$t>::$v => $code),* } }
             pub fn vi(self) -> &'static str { match self { $(<$t>::$v => $vi),* } }
-            /// The code or the Vietnamese label, ignoring case and diacritics.
+            /// The code or the Vietnamese label, ignoring case and diacritics. Exact
+            /// spellings are matched first: this runs once per dossier on the hot path.
             pub fn parse(s: &str) -> Option<$t> {
+                let s = s.trim();
+                if let Some(v) = Self::ALL.iter().copied().find(|v| v.code() == s || v.vi() == s) {
+                    return Some(v);
+                }
                 let k = crate::text::fold(s);
                 Self::ALL.iter().copied().find(|v| crate::text::fold(v.code()) == k || crate::text::fold(v.vi()) == k)
             }
@@ -92,6 +97,8 @@ impl std::ops::AddAssign for Sums {
     }
 }
 
+/// Sums per (indicator, unit, month). Hashed with FxHash: the keys are small integers and
+/// this map is touched three times per dossier on the ingest hot path.
 #[derive(Debug, Clone, Default)]
 pub struct DossierTally {
     pub cells: HashMap<(Formula, u32, Month), Sums>,
@@ -101,7 +108,18 @@ pub struct DossierTally {
 
 impl DossierTally {
     pub fn add(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime) {
-        let one = Dec::ONE;
+        self.apply(d, cal, as_of, 1)
+    }
+
+    /// Takes back what `add` counted for `d`: when a later row of the same dossier code
+    /// replaces an earlier one, the earlier one's contribution is removed.
+    pub fn remove(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime) {
+        self.apply(d, cal, as_of, -1)
+    }
+
+    fn apply(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime, sign: i8) {
+        let one = if sign > 0 { Dec::ONE } else { -Dec::ONE };
+        let signed = |x: Dec| if sign > 0 { x } else { -x };
         let done = d.completed_at.filter(|c| d.status.is_completed() && *c <= as_of);
         // 2.1 on time: decided in the month of completion, or late in the month of the due date
         if let Some(c) = done {
@@ -111,14 +129,17 @@ impl DossierTally {
             *self.cells.entry((Formula::TthcDungHan, d.unit, d.due_at.month())).or_default() += Sums { num: Dec::ZERO, den: one };
         }
         match d.procedure {
-            None => *self.unknown_procedure.entry((d.unit, d.received_at.month())).or_default() += 1,
+            None => {
+                let n = self.unknown_procedure.entry((d.unit, d.received_at.month())).or_default();
+                *n = n.wrapping_add_signed(sign as i64);
+            }
             Some(p) => {
                 // 2.2 time shortened against the statutory time
                 if let (Some(c), DossierStatus::DaTraKetQua) = (done, d.status) {
                     if p.statutory_days > Dec::ZERO {
                         let used = Dec::from_int(cal.working_days(d.received_at, c));
                         *self.cells.entry((Formula::TthcRutNgan, d.unit, c.month())).or_default() +=
-                            Sums { num: p.statutory_days - used, den: p.statutory_days };
+                            Sums { num: signed(p.statutory_days - used), den: signed(p.statutory_days) };
                     }
                 }
                 // 2.3 online share among procedures offered online
@@ -141,6 +162,14 @@ impl DossierTally {
         for (k, v) in other.unknown_procedure {
             *self.unknown_procedure.entry(k).or_default() += v;
         }
+        self.prune();
+    }
+
+    /// Drops cells that removals brought back to zero, so that "a non-zero denominator"
+    /// means what it says.
+    pub fn prune(&mut self) {
+        self.cells.retain(|_, s| s.den != Dec::ZERO || s.num != Dec::ZERO);
+        self.unknown_procedure.retain(|_, n| *n != 0);
     }
 
     pub fn get(&self, f: Formula, unit: u32, m: Month) -> Sums {

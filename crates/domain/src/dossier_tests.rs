@@ -111,3 +111,29 @@ fn codes_parse_from_codes_and_vietnamese_labels() {
     assert_eq!(Channel::parse("email"), None);
     assert_eq!(DossierStatus::from_id(DossierStatus::Rut.id()), Some(DossierStatus::Rut));
 }
+
+#[test]
+fn removing_a_dossier_takes_back_exactly_what_adding_counted() {
+    let cal = Calendar::built_in();
+    let rows = [
+        facts(t(2023, 3, 1, 8), t(2023, 3, 15, 17), Some(t(2023, 3, 17, 9)), DossierStatus::DaTraKetQua, Channel::TrucTuyen, Some(&P10)),
+        facts(t(2023, 5, 2, 8), t(2023, 6, 20, 17), None, DossierStatus::DangXuLy, Channel::TrucTiep, Some(&P10)),
+        facts(t(2023, 5, 2, 8), t(2023, 6, 20, 17), None, DossierStatus::DangXuLy, Channel::TrucTiep, None),
+    ];
+    let mut kept = DossierTally::default();
+    kept.add(&rows[0], &cal, year_end());
+    let mut tally = DossierTally::default();
+    for r in &rows {
+        tally.add(r, &cal, year_end());
+    }
+    tally.remove(&rows[1], &cal, year_end());
+    tally.remove(&rows[2], &cal, year_end());
+    tally.prune();
+    let sorted = |t: &DossierTally| {
+        let mut v: Vec<_> = t.cells.iter().map(|(k, s)| (format!("{k:?}"), *s)).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    assert_eq!(sorted(&tally), sorted(&kept));
+    assert!(tally.unknown_procedure.is_empty());
+}

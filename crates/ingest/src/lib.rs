@@ -3,8 +3,10 @@
 //! No database here: the store writes what this crate accepts.
 
 pub mod columns;
+pub mod fast;
 pub mod report;
 pub mod rows;
+pub mod stats;
 pub mod table;
 pub mod values;
 
@@ -32,6 +34,8 @@ pub enum FileError {
     Xlsx(String),
     #[error("thiếu cột bắt buộc: {} / missing required column(s): {}", vi_list(.0), en_list(.0))]
     MissingColumns(Vec<(&'static str, &'static str)>),
+    #[error("tệp không có dòng dữ liệu nào / the file has a header but no data rows")]
+    NoDataRows,
     #[error("cột «{0}» xuất hiện hai lần / column '{0}' appears twice")]
     DuplicateColumn(String),
 }

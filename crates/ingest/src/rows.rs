@@ -5,6 +5,7 @@ use crate::columns::{Columns, ImportKind};
 use crate::report::RowError;
 use crate::table::Cell;
 use crate::values::{bad, parse_date, parse_datetime, parse_dec, text, Bad, DayTime};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use thidua_domain::dossier::{Channel, DossierStatus, OnlineLevel};
 use thidua_domain::entry::{parse_bool, EntryValue, Period};
@@ -59,6 +60,44 @@ pub struct DossierRow {
     pub status: DossierStatus,
 }
 
+/// A dossier row borrowing its text from the file (the ingest hot path allocates nothing
+/// per field).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierRef<'a> {
+    pub code: Cow<'a, str>,
+    pub unit: Cow<'a, str>,
+    pub procedure: Cow<'a, str>,
+    pub received_at: DateTime,
+    pub due_at: DateTime,
+    pub completed_at: Option<DateTime>,
+    pub channel: Channel,
+    pub status: DossierStatus,
+}
+
+impl DossierRef<'_> {
+    pub fn into_owned(self) -> DossierRow {
+        DossierRow {
+            code: self.code.into_owned(),
+            unit: self.unit.into_owned(),
+            procedure: self.procedure.into_owned(),
+            received_at: self.received_at,
+            due_at: self.due_at,
+            completed_at: self.completed_at,
+            channel: self.channel,
+            status: self.status,
+        }
+    }
+}
+
+/// Validates one dossier row without copying its text: the same rules as `parse_row`.
+pub fn parse_dossier<'c>(cols: &Columns, cells: &[Cell<'c>], row: usize, lk: &dyn Lookup) -> Result<DossierRef<'c>, Vec<RowError>> {
+    let mut c = RowCheck { cols, cells, row, errors: Vec::new() };
+    match dossier(&mut c, lk) {
+        Some(d) if c.errors.is_empty() => Ok(d),
+        _ => Err(c.errors),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValueRow {
     pub unit: String,
@@ -93,9 +132,9 @@ impl<'c> RowCheck<'_, 'c> {
         let value = self.cell(code).display();
         self.errors.push(RowError { row: self.row, column: self.cols.header(code), value, vi: b.vi, en: b.en });
     }
-    fn required_text(&mut self, code: &str) -> Option<String> {
-        match text(&self.cell(code)) {
-            Some(t) => Some(t.into_owned()),
+    fn required_text(&mut self, code: &str) -> Option<Cow<'c, str>> {
+        match text(self.cell(code)) {
+            Some(t) => Some(t),
             None => {
                 self.fail(code, bad("thiếu giá trị bắt buộc", "a required value is missing"));
                 None
@@ -103,9 +142,9 @@ impl<'c> RowCheck<'_, 'c> {
         }
     }
     fn optional_text(&self, code: &str) -> String {
-        text(&self.cell(code)).map(|t| t.into_owned()).unwrap_or_default()
+        text(self.cell(code)).map(|t| t.into_owned()).unwrap_or_default()
     }
-    fn known_unit(&mut self, code: &str, lk: &dyn Lookup) -> Option<String> {
+    fn known_unit(&mut self, code: &str, lk: &dyn Lookup) -> Option<Cow<'c, str>> {
         let u = self.required_text(code)?;
         if lk.unit_known(&u) {
             Some(u)
@@ -158,7 +197,7 @@ pub fn parse_row(cols: &Columns, cells: &[Cell], row: usize, lk: &dyn Lookup) ->
         ImportKind::Units => unit(&mut c, lk).map(Record::Unit),
         ImportKind::Heads => head(&mut c, lk).map(Record::Head),
         ImportKind::Procedures => procedure(&mut c).map(Record::Procedure),
-        ImportKind::Dossiers => dossier(&mut c, lk).map(Record::Dossier),
+        ImportKind::Dossiers => dossier(&mut c, lk).map(|d| Record::Dossier(d.into_owned())),
         ImportKind::Values => value(&mut c, lk).map(Record::Value),
     };
     match rec {
@@ -177,13 +216,13 @@ fn unit(c: &mut RowCheck, lk: &dyn Lookup) -> Option<UnitRow> {
         }
         r
     });
-    let parent = text(&c.cell("ma_don_vi_cha")).map(|t| t.into_owned());
+    let parent = text(c.cell("ma_don_vi_cha")).map(|t| t.into_owned());
     if let (Some(code), Some(p)) = (&code, &parent) {
         if code == p {
             c.fail("ma_don_vi_cha", bad("đơn vị không thể là cha của chính nó", "a unit cannot be its own parent"));
         }
     }
-    Some(UnitRow { code: code?, name: name?, tier: tier?, parent })
+    Some(UnitRow { code: code?.into_owned(), name: name?.into_owned(), tier: tier?, parent })
 }
 
 fn head(c: &mut RowCheck, lk: &dyn Lookup) -> Option<HeadRow> {
@@ -204,7 +243,7 @@ fn head(c: &mut RowCheck, lk: &dyn Lookup) -> Option<HeadRow> {
             c.fail("den_ngay", bad("«Đến ngày» trước «Từ ngày»", "the term ends before it starts"));
         }
     }
-    Some(HeadRow { unit: unit?, name: name?, title, from: from?, to })
+    Some(HeadRow { unit: unit?.into_owned(), name: name?.into_owned(), title, from: from?, to })
 }
 
 fn procedure(c: &mut RowCheck) -> Option<ProcedureRow> {
@@ -223,10 +262,10 @@ fn procedure(c: &mut RowCheck) -> Option<ProcedureRow> {
         None => None,
     };
     let level = c.code_of("muc_do_dvc", OnlineLevel::parse, "toan_trinh, mot_phan, khong / Toàn trình, Một phần, Không");
-    Some(ProcedureRow { code: code?, name, statutory_days: days?, online_level: level? })
+    Some(ProcedureRow { code: code?.into_owned(), name, statutory_days: days?, online_level: level? })
 }
 
-fn dossier(c: &mut RowCheck, lk: &dyn Lookup) -> Option<DossierRow> {
+fn dossier<'c>(c: &mut RowCheck<'_, 'c>, lk: &dyn Lookup) -> Option<DossierRef<'c>> {
     let code = c.required_text("ma_ho_so");
     let unit = c.known_unit("ma_don_vi", lk);
     let procedure = c.required_text("ma_tthc");
@@ -263,7 +302,7 @@ fn dossier(c: &mut RowCheck, lk: &dyn Lookup) -> Option<DossierRow> {
             c.fail("ngay_ket_qua", bad(format!("hồ sơ «{}» phải có ngày có kết quả", st.vi()), format!("a '{}' dossier needs a result date", st.code())));
         }
     }
-    Some(DossierRow {
+    Some(DossierRef {
         code: code?,
         unit: unit?,
         procedure: procedure?,
@@ -334,7 +373,7 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
         }
         Kind::Computed => None,
     };
-    Some(ValueRow { unit: unit?, indicator: indicator?, period: period?, value: value?, note })
+    Some(ValueRow { unit: unit?.into_owned(), indicator: indicator?.into_owned(), period: period?, value: value?, note })
 }
 
 /// Parents must exist in the store or in the same file.

@@ -23,8 +23,8 @@ pub enum DayTime {
     EndOfDay,
 }
 
-pub fn text<'a>(c: &Cell<'a>) -> Option<std::borrow::Cow<'a, str>> {
-    match *c {
+pub fn text(c: Cell<'_>) -> Option<std::borrow::Cow<'_, str>> {
+    match c {
         Cell::Empty => None,
         Cell::Text(s) => {
             let t = s.trim();
@@ -63,11 +63,14 @@ fn parse_date_text(s: &str) -> Result<Date, Bad> {
         let (m, d) = (num2(&b[5..7]).ok_or_else(invalid)?, num2(&b[8..10]).ok_or_else(invalid)?);
         return Date::from_ymd(year_ok(y)?, m, d).ok_or_else(|| no_such_day(s, d, m));
     }
-    let parts: Vec<&str> = s.split('/').collect();
-    if parts.len() == 3 && parts[2].len() == 4 {
-        let d = num2(parts[0].as_bytes()).ok_or_else(invalid)?;
-        let m = num2(parts[1].as_bytes()).ok_or_else(invalid)?;
-        let y: i32 = parts[2].parse().map_err(|_| invalid())?;
+    let mut parts = s.splitn(3, '/');
+    if let (Some(d), Some(m), Some(y)) = (parts.next(), parts.next(), parts.next()) {
+        if y.len() != 4 {
+            return Err(invalid());
+        }
+        let d = num2(d.as_bytes()).ok_or_else(invalid)?;
+        let m = num2(m.as_bytes()).ok_or_else(invalid)?;
+        let y: i32 = y.parse().map_err(|_| invalid())?;
         if m > 12 {
             // MM/DD/YYYY is never guessed.
             return Err(bad(
@@ -124,10 +127,10 @@ pub fn parse_datetime(c: &Cell, default: DayTime) -> Result<Option<DateTime>, Ba
             DayTime::EndOfDay => date.end(),
         },
         Some(tp) => {
-            let p: Vec<&str> = tp.split(':').collect();
-            let hms = match p.as_slice() {
-                [h, m] => num2(h.as_bytes()).zip(num2(m.as_bytes())).map(|(h, m)| (h, m, 0)),
-                [h, m, sec] => {
+            let mut p = tp.splitn(3, ':');
+            let hms = match (p.next(), p.next(), p.next()) {
+                (Some(h), Some(m), None) => num2(h.as_bytes()).zip(num2(m.as_bytes())).map(|(h, m)| (h, m, 0)),
+                (Some(h), Some(m), Some(sec)) => {
                     let sec = sec.split('.').next().unwrap_or("");
                     match (num2(h.as_bytes()), num2(m.as_bytes()), num2(sec.as_bytes())) {
                         (Some(h), Some(m), Some(sec)) => Some((h, m, sec)),

@@ -42,9 +42,24 @@ pub struct ImportOptions {
     pub by: String,
 }
 
+/// How far an import has gone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    pub rows: u64,
+    /// Bytes of the file consumed, when known (CSV).
+    pub bytes: u64,
+}
+
+pub(crate) const UPSERT_DOSSIER: &str =
+    "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_code = excluded.procedure_code,
+       received_at = excluded.received_at, due_at = excluded.due_at, completed_at = excluded.completed_at,
+       channel = excluded.channel, status = excluded.status, import_id = excluded.import_id";
+
 /// What validation knows of the store, loaded once per import.
-struct StoreLookup {
-    units: HashMap<String, i64>,
+pub(crate) struct StoreLookup {
+    pub(crate) units: HashMap<String, i64>,
     tiers: Vec<thidua_domain::plan::Plan>,
     indicators: HashMap<String, Kind>,
     conflicting: HashSet<String>,
@@ -77,7 +92,25 @@ impl Lookup for StoreLookup {
 }
 
 impl Store {
-    fn lookup(&self) -> crate::Result<StoreLookup> {
+    /// Imports a file: dossier exports in plain CSV take the parallel hot path
+    /// (`import_fast`); everything else streams through `import`.
+    pub fn import_file(
+        &mut self,
+        kind: ImportKind,
+        file: &mut std::fs::File,
+        opts: &ImportOptions,
+        on_error: &mut dyn FnMut(&RowError),
+        progress: &dyn Fn(Progress),
+    ) -> Result<ImportReport, ImportError> {
+        if kind == ImportKind::Dossiers {
+            if let Some(layout) = thidua_ingest::fast::fast_layout(file, kind)? {
+                return self.import_dossiers_fast(file, layout, opts, on_error, progress);
+            }
+        }
+        self.import(kind, &*file, opts, on_error, progress)
+    }
+
+    pub(crate) fn lookup(&self) -> crate::Result<StoreLookup> {
         let units = self.units()?.into_iter().map(|u| (u.info.code, u.id)).collect();
         let plans = self.plans()?;
         let mut indicators = HashMap::new();
@@ -101,7 +134,7 @@ impl Store {
         input: R,
         opts: &ImportOptions,
         on_error: &mut dyn FnMut(&RowError),
-        progress: &dyn Fn(u64),
+        progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
         let lookup = self.lookup()?;
         let stored_heads: Vec<HeadRow> = self
@@ -130,7 +163,7 @@ impl Store {
             &mut |row, cells| {
                 report.rows_read += 1;
                 if report.rows_read.is_multiple_of(65_536) {
-                    progress(report.rows_read);
+                    progress(Progress { rows: report.rows_read, bytes: 0 });
                 }
                 if write_error.is_some() {
                     return;
@@ -170,7 +203,7 @@ impl Store {
                 }
             },
         )?;
-        progress(report.rows_read);
+        progress(Progress { rows: report.rows_read, bytes: 0 });
         report.unknown_columns = cols.get().map(|c| c.unknown.clone()).unwrap_or_default();
         if let Some(e) = write_error {
             return Err(e.into());
@@ -229,13 +262,7 @@ impl<'t> Writer<'t> {
             import_id,
             state: if opts.verified { EntryState::DaXacNhan } else { EntryState::DaGui },
             by: if opts.by.is_empty() { "cli".into() } else { opts.by.clone() },
-            dossier: tx.prepare(
-                "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_code = excluded.procedure_code,
-                   received_at = excluded.received_at, due_at = excluded.due_at, completed_at = excluded.completed_at,
-                   channel = excluded.channel, status = excluded.status, import_id = excluded.import_id",
-            )?,
+            dossier: tx.prepare(UPSERT_DOSSIER)?,
         })
     }
 

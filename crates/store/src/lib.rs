@@ -8,6 +8,7 @@
 //! migrations folder, and the storage tests run against both.
 
 pub mod import;
+mod import_fast;
 mod migrate;
 pub mod read;
 pub mod users;

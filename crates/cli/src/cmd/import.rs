@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use thidua_ingest::report::ErrorCsv;
 use thidua_ingest::{ImportKind, ImportReport};
-use thidua_store::import::{ImportError, ImportOptions};
+use thidua_store::import::{ImportError, ImportOptions, Progress};
 
 #[derive(Args)]
 pub struct ImportArgs {
@@ -36,7 +36,8 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         anyhow::bail!("--verified chỉ dùng cho values / --verified applies to values only");
     }
     let mut store = open_initialised(cli)?;
-    let file = std::fs::File::open(&a.file).with_context(|| format!("không mở được tệp / cannot open {}", a.file.display()))?;
+    let mut file = std::fs::File::open(&a.file).with_context(|| format!("không mở được tệp / cannot open {}", a.file.display()))?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut errors_csv = match &a.errors_out {
         Some(p) => Some(ErrorCsv::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("không tạo được / cannot create {}", p.display()))?,
@@ -44,18 +45,22 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         None => None,
     };
     let mut write_failed: Option<std::io::Error> = None;
-    // Hidden automatically when standard error is not a terminal.
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {human_pos} dòng / rows ({per_sec}) {elapsed}").expect("valid template"));
+    // Hidden automatically when standard error is not a terminal. Plain CSV dossier files
+    // report bytes, which gives the time left; other imports count rows.
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, còn / left {eta}) {msg}").expect("valid template"),
+    );
+    let started = std::time::Instant::now();
     let opts = ImportOptions {
         accept_valid: a.accept_valid,
         verified: a.verified,
         file_name: a.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
         by: "cli".into(),
     };
-    let result = store.import(
+    let result = store.import_file(
         kind,
-        file,
+        &mut file,
         &opts,
         &mut |e| {
             if let (Some(w), None) = (errors_csv.as_mut(), &write_failed) {
@@ -64,7 +69,13 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
                 }
             }
         },
-        &|n| bar.set_position(n),
+        &|p: Progress| {
+            if p.bytes > 0 {
+                bar.set_position(p.bytes);
+            }
+            let rate = p.rows as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!("{} dòng / rows, {:.0} dòng/giây / rows/s", p.rows, rate));
+        },
     );
     bar.finish_and_clear();
     if let Some(w) = errors_csv {
@@ -83,7 +94,8 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
     }
 }
 
-fn print_report(r: &ImportReport, a: &ImportArgs) -> ExitCode {
+/// The bad rows as a terminal table (the first `SHOWN`; the errors file has them all).
+pub fn print_errors(r: &ImportReport, errors_out: Option<&std::path::Path>) {
     if !r.errors.is_empty() {
         let mut t = Table::new();
         t.set_header(["Dòng / row", "Cột / column", "Giá trị / value", "Lý do", "Reason"]);
@@ -93,12 +105,16 @@ fn print_report(r: &ImportReport, a: &ImportArgs) -> ExitCode {
         eprintln!("{t}");
         let more = r.error_count().saturating_sub(SHOWN as u64);
         if more > 0 {
-            eprintln!("… và {more} lỗi khác / and {more} more errors{}", match &a.errors_out {
+            eprintln!("… và {more} lỗi khác / and {more} more errors{}", match errors_out {
                 Some(p) => format!(" ({})", p.display()),
                 None => " (--errors-out FILE.csv để xem hết / to see them all)".into(),
             });
         }
     }
+}
+
+fn print_report(r: &ImportReport, a: &ImportArgs) -> ExitCode {
+    print_errors(r, a.errors_out.as_deref());
     println!("{}", r.summary());
     if r.committed {
         ExitCode::SUCCESS

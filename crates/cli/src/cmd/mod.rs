@@ -1,4 +1,5 @@
 pub mod calendar;
+pub mod dossier_stats;
 pub mod evaluate;
 pub mod import;
 pub mod init;

@@ -1,0 +1,83 @@
+use super::refused;
+use crate::Cli;
+use anyhow::{Context, Result};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use thidua_domain::calendar::{parse_csv, Calendar};
+use thidua_domain::time::DateTime;
+use thidua_ingest::stats::{dossier_stats, read_procedures, stat_rows};
+
+#[derive(Args)]
+pub struct DossierStatsArgs {
+    /// A raw dossier export (CSV or XLSX).
+    file: PathBuf,
+    /// The procedure catalogue (CSV or XLSX).
+    #[arg(long)]
+    procedures: PathBuf,
+    /// The evaluation instant (YYYY-MM-DD[THH:MM[:SS]]); default: now.
+    #[arg(long)]
+    as_of: Option<String>,
+    /// A calendar CSV (date,kind,note) instead of the built-in Vietnamese one.
+    #[arg(long)]
+    calendar: Option<PathBuf>,
+}
+
+fn open(p: &PathBuf) -> Result<std::fs::File> {
+    std::fs::File::open(p).with_context(|| format!("không mở được tệp / cannot open {}", p.display()))
+}
+
+/// Prints `ind,unit,m,num,den` for every (indicator, unit, month) with a non-zero
+/// denominator. Bad rows are left out and reported on standard error; then the exit code is 2.
+pub fn run(_cli: &Cli, a: &DossierStatsArgs) -> Result<ExitCode> {
+    let as_of = match &a.as_of {
+        Some(s) => DateTime::parse_as_of(s).ok_or_else(|| anyhow::anyhow!("--as-of «{s}» không hợp lệ / invalid --as-of"))?,
+        None => DateTime::now_local(),
+    };
+    let calendar = match &a.calendar {
+        Some(p) => Calendar::new(&parse_csv(&std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?)?),
+        None => Calendar::built_in(),
+    };
+    let (procedures, proc_report) = match read_procedures(&mut open(&a.procedures)?) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}: {e}", a.procedures.display());
+            return Ok(refused());
+        }
+    };
+    if proc_report.rows_bad > 0 {
+        super::import::print_errors(&proc_report, None);
+        eprintln!("{}: {}", a.procedures.display(), proc_report.summary());
+        return Ok(refused());
+    }
+    let stats = match dossier_stats(&mut open(&a.file)?, &procedures, &calendar, as_of) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}: {e}", a.file.display());
+            return Ok(refused());
+        }
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    writeln!(out, "ind,unit,m,num,den")?;
+    for (ind, unit, m, num, den) in stat_rows(&stats) {
+        writeln!(out, "{ind},{unit},{m},{num},{den}")?;
+    }
+    out.flush()?;
+    let r = &stats.report;
+    if r.rows_bad > 0 {
+        super::import::print_errors(r, None);
+        eprintln!(
+            "{} dòng hồ sơ lỗi bị bỏ qua trên {} dòng / {} bad dossier rows left out of {}",
+            r.rows_bad, r.rows_read, r.rows_bad, r.rows_read
+        );
+        return Ok(refused());
+    }
+    if r.unknown_procedures > 0 {
+        eprintln!(
+            "{} hồ sơ có mã TTHC không có trong danh mục / {} dossiers with a procedure code not in the catalogue",
+            r.unknown_procedures, r.unknown_procedures
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Runs each contestant under GNU time, checks that the answers agree, prints a table.
+
+  bench.py PROVINCE_DIR WORK_DIR
+"""
+import csv, os, shutil, subprocess, sys, tempfile
+
+prov, work = sys.argv[1], sys.argv[2]
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+thidua = os.path.join(root, "target/release/thidua")
+shared = os.path.join(root, "..", "shared")
+dossiers = os.path.join(prov, "dossiers.csv")
+size_mb = os.path.getsize(dossiers) / 1e6
+with open(dossiers, "rb") as f:
+    rows = sum(1 for _ in f) - 1
+AS_OF = "2023-12-31 23:59:59"
+
+
+def timed(cmd, stdout=subprocess.DEVNULL, stdin=None):
+    """(wall seconds, peak resident MB) of one run."""
+    with tempfile.NamedTemporaryFile("r") as t:
+        subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%e %M"] + cmd, check=True, stdout=stdout, stdin=stdin)
+        wall, kb = t.read().split()[-2:]
+    return float(wall), int(kb) / 1024
+
+
+def read_rows(path):
+    out = {}
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            out[(r["ind"], r["unit"], r["m"])] = (float(r["num"]), float(r["den"]))
+    return out
+
+
+results = []
+
+
+def report(name, wall, mem, n_rows, peer=None):
+    results.append((name, wall, mem, n_rows, peer))
+    ratio = f"{wall / peer[1]:.3f} of {peer[0]}" if peer else ""
+    print(f"{name:42s} {wall:8.2f} s {mem:8.0f} MB {n_rows / wall:12,.0f} rows/s {size_mb / wall if n_rows == rows else 0:8.1f} MB/s  {ratio}", flush=True)
+
+
+print(f"file: {dossiers}: {rows:,} rows, {size_mb:,.0f} MB; {os.cpu_count()} cores")
+
+# 1. dossier analytics straight from the file
+duck_out, our_out = os.path.join(work, "duckdb.csv"), os.path.join(work, "thidua.csv")
+w, m = timed(["python3", os.path.join(shared, "tools/duckdb_baseline.py"), prov, os.path.join(shared, "data/calendar-vn.csv"),
+              "--threads", "2", "--as-of", AS_OF, "--out", duck_out])
+report("duckdb_baseline.py (2 threads)", w, m, rows)
+duck = ("DuckDB", w)
+with open(our_out, "w") as out:
+    w, m = timed([thidua, "dossier-stats", dossiers, "--procedures", os.path.join(prov, "procedures.csv"), "--as-of", AS_OF.replace(" ", "T")], stdout=out)
+report("thidua dossier-stats", w, m, rows, duck)
+a, b = read_rows(duck_out), read_rows(our_out)
+same = a.keys() == b.keys() and all(abs(a[k][0] - b[k][0]) < 1e-6 and abs(a[k][1] - b[k][1]) < 1e-6 for k in a)
+print(f"  same rows as DuckDB: {'yes' if same else 'NO'} ({len(b):,} rows)")
+
+# 2. loading the file into a table keyed by dossier code
+peer_db = os.path.join(work, "peer.db")
+if os.path.exists(peer_db):
+    os.remove(peer_db)
+w, m = timed(["sqlite3", peer_db, ".mode csv", f".import {dossiers} staging",
+              "CREATE TABLE d (ma_ho_so TEXT PRIMARY KEY, ma_don_vi, ma_tthc, ngay_tiep_nhan, han_xu_ly, ngay_ket_qua, kenh_nop, trang_thai)",
+              "INSERT OR REPLACE INTO d SELECT * FROM staging"])
+report("sqlite3 .import + INSERT OR REPLACE", w, m, rows)
+peer = ("sqlite3", w)
+os.remove(peer_db)
+data = os.path.join(work, "store")
+shutil.rmtree(data, ignore_errors=True)
+run = lambda *a: subprocess.run([thidua, "--data-dir", data] + list(a), check=True, stdout=subprocess.DEVNULL)
+run("init")
+for kind in ["units", "heads", "procedures"]:
+    run("import", kind, os.path.join(prov, f"{kind}.csv"))
+w, m = timed([thidua, "--data-dir", data, "import", "dossiers", dossiers])
+report("thidua import dossiers", w, m, rows, peer)
+run("import", "values", os.path.join(prov, "values.csv"))
+
+# 3. a monthly export of 100,000 rows into the full store, then the evaluation
+monthly = os.path.join(work, "monthly.csv")
+with open(dossiers) as f, open(monthly, "w") as out:
+    out.write(f.readline())
+    lines = f.readlines()[-100_000:]
+    out.writelines(lines)
+w, m = timed([thidua, "--data-dir", data, "import", "dossiers", monthly])
+report("thidua import 100k into the full store", w, m, 100_000)
+w, m = timed([thidua, "--data-dir", data, "evaluate", "--year", "2023", "--format", "json"])
+report("thidua evaluate (whole province)", w, m, rows)
+
+# 4. the largest XLSX Excel can hold
+xlsx = os.path.join(work, "dossiers.xlsx")
+if not os.path.exists(xlsx):
+    subprocess.run([os.path.join(root, "target/release/examples/make_xlsx"), dossiers, xlsx, "1048576"], check=True)
+data2 = os.path.join(work, "store-xlsx")
+shutil.rmtree(data2, ignore_errors=True)
+run2 = lambda *a: subprocess.run([thidua, "--data-dir", data2] + list(a), check=True, stdout=subprocess.DEVNULL)
+run2("init")
+for kind in ["units", "heads", "procedures"]:
+    run2("import", kind, os.path.join(prov, f"{kind}.csv"))
+w, m = timed([thidua, "--data-dir", data2, "import", "dossiers", xlsx])
+report("thidua import XLSX (1,048,575 rows)", w, m, 1_048_575)
+shutil.rmtree(data2, ignore_errors=True)
