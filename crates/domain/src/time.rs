@@ -38,19 +38,56 @@ pub fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
+/// Day numbers of the first of every month from 1990 to 2100, and the month of every day
+/// in that span: dates are converted tens of millions of times on the ingest hot path.
+struct Tables {
+    month_start: Vec<i32>,
+    first_day: i32,
+    month_of_day: Vec<i32>,
+}
+
+const TABLE_FIRST_YEAR: i32 = 1990;
+const TABLE_LAST_YEAR: i32 = 2100;
+
+fn tables() -> &'static Tables {
+    static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut month_start = Vec::new();
+        let mut month_of_day = Vec::new();
+        for y in TABLE_FIRST_YEAR..=TABLE_LAST_YEAR {
+            for m in 1..=12 {
+                month_start.push(Date::civil(y, m, 1));
+                for _ in 0..days_in_month(y, m) {
+                    month_of_day.push(Month::new(y, m).0);
+                }
+            }
+        }
+        Tables { first_day: month_start[0], month_start, month_of_day }
+    })
+}
+
 impl Date {
     /// `None` unless `m` is 1..=12 and `d` exists in that month.
     pub fn from_ymd(y: i32, m: u32, d: u32) -> Option<Date> {
         if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
             return None;
         }
+        if (TABLE_FIRST_YEAR..=TABLE_LAST_YEAR).contains(&y) {
+            let i = ((y - TABLE_FIRST_YEAR) * 12 + m as i32 - 1) as usize;
+            return Some(Date(tables().month_start[i] + d as i32 - 1));
+        }
+        Some(Date(Date::civil(y, m, d)))
+    }
+
+    /// Days since 1970-01-01 of a valid date (Howard Hinnant's days_from_civil).
+    fn civil(y: i32, m: u32, d: u32) -> i32 {
         let y = if m <= 2 { y - 1 } else { y };
         let era = if y >= 0 { y } else { y - 399 } / 400;
         let yoe = (y - era * 400) as i64;
         let m = m as i64;
         let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Some(Date((era as i64 * 146_097 + doe - 719_468) as i32))
+        (era as i64 * 146_097 + doe - 719_468) as i32
     }
 
     pub fn ymd(self) -> (i32, u32, u32) {
@@ -73,8 +110,14 @@ impl Date {
     }
 
     pub fn month(self) -> Month {
-        let (y, m, _) = self.ymd();
-        Month::new(y, m)
+        let t = tables();
+        match t.month_of_day.get((self.0 - t.first_day) as usize) {
+            Some(&m) if self.0 >= t.first_day => Month(m),
+            _ => {
+                let (y, m, _) = self.ymd();
+                Month::new(y, m)
+            }
+        }
     }
 
     pub fn start(self) -> DateTime {

@@ -60,26 +60,26 @@ const fn f(code: &'static str, vi: &'static str, aliases: &'static [&'static str
     Field { code, vi, aliases, required }
 }
 
-const UNITS: &[Field] = &[
+pub const UNITS: &[Field] = &[
     f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
     f("ten_don_vi", "Tên đơn vị", &["Tên cơ quan", "Tên cơ quan, đơn vị"], true),
     f("cap", "Cấp", &["Cấp hành chính"], true),
     f("ma_don_vi_cha", "Mã đơn vị cha", &["Đơn vị cha", "Mã cấp trên"], false),
 ];
-const HEADS: &[Field] = &[
+pub const HEADS: &[Field] = &[
     f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
     f("ho_ten", "Họ và tên", &["Họ tên"], true),
     f("chuc_vu", "Chức vụ", &[], false),
     f("tu_ngay", "Từ ngày", &[], true),
     f("den_ngay", "Đến ngày", &[], false),
 ];
-const PROCEDURES: &[Field] = &[
+pub const PROCEDURES: &[Field] = &[
     f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true),
     f("ten_tthc", "Tên TTHC", &["Tên thủ tục"], false),
     f("thoi_han_quy_dinh", "Thời hạn quy định", &["Thời hạn giải quyết"], true),
     f("muc_do_dvc", "Mức độ DVC trực tuyến", &["Mức độ DVC", "Mức độ"], true),
 ];
-const DOSSIERS: &[Field] = &[
+pub const DOSSIERS: &[Field] = &[
     f("ma_ho_so", "Mã hồ sơ", &[], true),
     f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
     f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true),
@@ -89,7 +89,7 @@ const DOSSIERS: &[Field] = &[
     f("kenh_nop", "Kênh nộp", &[], true),
     f("trang_thai", "Trạng thái", &[], true),
 ];
-const VALUES: &[Field] = &[
+pub const VALUES: &[Field] = &[
     f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
     f("ma_chi_tieu", "Mã chỉ tiêu", &[], true),
     f("ky", "Kỳ", &["Kỳ báo cáo"], true),
@@ -98,6 +98,26 @@ const VALUES: &[Field] = &[
     f("gia_tri", "Giá trị", &[], false),
     f("ghi_chu", "Ghi chú", &[], false),
 ];
+
+/// The position of `code` in `fields`; evaluated at compile time by `rows::field!`, so a
+/// misspelt code does not build.
+pub const fn index_of(fields: &[Field], code: &str) -> usize {
+    let mut i = 0;
+    while i < fields.len() {
+        let (a, b) = (fields[i].code.as_bytes(), code.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("unknown field code")
+}
 
 /// Where each field of a kind sits in the file.
 #[derive(Debug, Clone)]
@@ -138,18 +158,14 @@ impl Columns {
         Ok(Columns { kind, index, headers: headers.to_vec(), unknown })
     }
 
-    fn pos(&self, code: &str) -> Option<usize> {
-        let i = self.kind.fields().iter().position(|f| f.code == code).expect("known field code");
-        self.index[i]
+    /// The cell of field number `field` in `row` (empty when the column is absent or the
+    /// row short).
+    pub fn get<'a>(&self, row: &[crate::table::Cell<'a>], field: usize) -> crate::table::Cell<'a> {
+        self.index[field].and_then(|i| row.get(i).copied()).unwrap_or(crate::table::Cell::Empty)
     }
 
-    /// The cell of field `code` in `row` (empty when the column is absent or the row short).
-    pub fn get<'a>(&self, row: &[crate::table::Cell<'a>], code: &str) -> crate::table::Cell<'a> {
-        self.pos(code).and_then(|i| row.get(i).copied()).unwrap_or(crate::table::Cell::Empty)
-    }
-
-    /// The header under which field `code` appears in the file.
-    pub fn header(&self, code: &str) -> String {
-        self.pos(code).map(|i| self.headers[i].clone()).unwrap_or_else(|| code.to_string())
+    /// The header under which field number `field` appears in the file.
+    pub fn header(&self, field: usize) -> String {
+        self.index[field].map(|i| self.headers[i].clone()).unwrap_or_else(|| self.kind.fields()[field].code.to_string())
     }
 }

@@ -10,7 +10,6 @@ use crate::columns::{Columns, ImportKind};
 use crate::report::RowError;
 use crate::table::Cell;
 use crate::FileError;
-use std::ops::Range;
 
 /// What the hot path knows of a plain (quote-free) CSV file.
 #[derive(Debug, Clone)]
@@ -21,35 +20,21 @@ pub struct Layout {
     pub body_start: usize,
 }
 
-/// Quotes anywhere mean fields may hold delimiters or line breaks: the general path then.
-fn contains_quote(file: &mut std::fs::File) -> Result<bool, FileError> {
-    use std::io::{Read, Seek};
-    let mut buf = vec![0u8; 1 << 20];
-    let mut found = false;
-    loop {
-        let n = file.read(&mut buf).map_err(FileError::Io)?;
-        if n == 0 {
-            break;
-        }
-        if memchr::memchr(b'"', &buf[..n]).is_some() {
-            found = true;
-            break;
-        }
-    }
-    file.rewind().map_err(FileError::Io)?;
-    Ok(found)
-}
-
-/// `Ok(None)` when the file must take the general path (XLSX, or quotes in the CSV).
+/// `Ok(None)` when the file must take the general path: XLSX, or a quote in its first
+/// mebibyte. Quotes mean fields may hold delimiters or line breaks; the hot path also checks
+/// every block (`has_quote`) and its callers fall back when one appears further on.
 pub fn fast_layout(file: &mut std::fs::File, kind: ImportKind) -> Result<Option<Layout>, FileError> {
     use std::io::{Read, Seek};
-    if crate::table::sniff(file)? != crate::table::Format::Csv || contains_quote(file)? {
+    if crate::table::sniff(file)? != crate::table::Format::Csv {
         return Ok(None);
     }
     let mut data = vec![0u8; 1 << 20];
     let n = file.read(&mut data).map_err(FileError::Io)?;
     data.truncate(n);
     file.rewind().map_err(FileError::Io)?;
+    if has_quote(&data) {
+        return Ok(None);
+    }
     let start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let header_end = memchr::memchr(b'\n', &data[start..]).map(|i| start + i).ok_or(FileError::NoDataRows)?;
     let header = trim_cr(&data[start..header_end]);
@@ -64,9 +49,14 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// A run of whole lines read from the file, with where it starts.
-pub struct Block {
-    pub data: Vec<u8>,
+/// Whether quoted fields may appear: then only the general CSV reader reads it right.
+pub fn has_quote(data: &[u8]) -> bool {
+    memchr::memchr(b'"', data).is_some()
+}
+
+/// A run of whole lines of the file, with where it starts.
+pub struct Block<'a> {
+    pub data: &'a [u8],
     /// Byte offset of `data[0]` in the file.
     pub offset: u64,
     /// File line number of the first line in `data`.
@@ -77,81 +67,75 @@ pub struct Block {
 
 pub const BLOCK_SIZE: usize = 8 << 20;
 
-/// Reads a file as blocks of whole lines, from `start`. Memory stays at a few blocks
-/// whatever the file's size (the file is read, not mapped, so it never counts towards
-/// the process's resident memory).
-pub struct BlockReader<R: std::io::Read> {
-    inner: R,
-    carry: Vec<u8>,
-    offset: u64,
-    line: usize,
-    seq: usize,
-    done: bool,
-    error: Option<std::io::Error>,
+/// A file mapped into memory: reading it costs no copy, and the pages of a block that is
+/// done with are handed back (`release`), so resident memory stays at a few blocks
+/// whatever the file's size.
+pub struct Mapped {
+    map: memmap2::Mmap,
 }
 
-impl<R: std::io::Read> BlockReader<R> {
-    /// `inner` is positioned at byte `offset`, which is the start of line `line`.
-    pub fn new(inner: R, offset: u64, line: usize) -> Self {
-        BlockReader { inner, carry: Vec::new(), offset, line, seq: 0, done: false, error: None }
+impl Mapped {
+    pub fn open(file: &std::fs::File) -> std::io::Result<Mapped> {
+        // SAFETY: the mapping is read-only and private to this process. Were another
+        // process to truncate the file while it is read, access would fault (SIGBUS); an
+        // import reads an export file that nothing else writes at that moment.
+        let map = unsafe { memmap2::Mmap::map(file)? };
+        map.advise(memmap2::Advice::Sequential).ok();
+        Ok(Mapped { map })
     }
 
-    /// An I/O error that ended the blocks early.
-    pub fn take_error(&mut self) -> Option<std::io::Error> {
-        self.error.take()
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
     }
-}
 
-impl<R: std::io::Read> Iterator for BlockReader<R> {
-    type Item = Block;
-    fn next(&mut self) -> Option<Block> {
-        if self.done {
-            return None;
+    /// Drops this process's pages of `data` (which lies in the mapping). The file's
+    /// contents stay in the kernel's cache and a later read of the range reads the same
+    /// bytes again, so this never changes what the program sees.
+    pub fn release(&self, data: &[u8]) {
+        const PAGE: usize = 4096;
+        let base = self.map.as_ptr() as usize;
+        let start = (data.as_ptr() as usize - base).div_ceil(PAGE) * PAGE;
+        let end = (data.as_ptr() as usize - base + data.len()) / PAGE * PAGE;
+        if end > start {
+            // SAFETY: see above — a file-backed read-only mapping refaults the same bytes.
+            unsafe { self.map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start).ok() };
         }
-        let mut buf = std::mem::take(&mut self.carry);
-        let have = buf.len();
-        buf.resize(have.max(BLOCK_SIZE), 0);
-        let mut filled = have;
-        while filled < buf.len() {
-            match self.inner.read(&mut buf[filled..]) {
-                Ok(0) => {
-                    self.done = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.error = Some(e);
-                    self.done = true;
-                    return None;
-                }
+    }
+
+    /// Blocks of about `BLOCK_SIZE` bytes of whole lines, from byte `start` (line 2).
+    pub fn blocks(&self, start: usize) -> impl Iterator<Item = Block<'_>> + Send {
+        let data = self.bytes();
+        let mut pos = start;
+        let mut line = 2;
+        let mut seq = 0;
+        std::iter::from_fn(move || {
+            if pos >= data.len() {
+                return None;
             }
-        }
-        buf.truncate(filled);
-        if !self.done {
-            // keep the partial last line for the next block
-            match memchr::memrchr(b'\n', &buf) {
-                Some(i) => self.carry = buf.split_off(i + 1),
-                None => {
-                    // a line longer than a block: grow the block
-                    self.carry = buf;
-                    return self.next();
-                }
+            let mut end = (pos + BLOCK_SIZE).min(data.len());
+            if end < data.len() {
+                end = memchr::memchr(b'\n', &data[end..]).map(|i| end + i + 1).unwrap_or(data.len());
             }
-        }
-        if buf.is_empty() {
-            return None;
-        }
-        let block = Block { offset: self.offset, first_line: self.line, seq: self.seq, data: buf };
-        self.offset += block.data.len() as u64;
-        self.line += memchr::memchr_iter(b'\n', &block.data).count();
-        self.seq += 1;
-        Some(block)
+            let block = Block { data: &data[pos..end], offset: pos as u64, first_line: line, seq };
+            line += memchr::memchr_iter(b'\n', block.data).count();
+            pos = end;
+            seq += 1;
+            Some(block)
+        })
+    }
+
+    /// The line that starts at byte `offset`, without its line break.
+    pub fn line_at(&self, offset: u64) -> &[u8] {
+        let data = &self.bytes()[offset as usize..];
+        let end = memchr::memchr(b'\n', data).unwrap_or(data.len());
+        data[..end].strip_suffix(b"\r").unwrap_or(&data[..end])
     }
 }
 
-/// Reads the line starting at byte `offset` of a file (to take a replaced row back out).
-pub fn line_at(file: &std::fs::File, offset: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+/// Reads the line that starts at byte `offset` of `file` into `buf` (without its line
+/// break). For scattered single rows: reading them through the mapping would map pages all
+/// over the file back in.
+pub fn read_line_at(file: &std::fs::File, offset: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt;
     buf.clear();
     let mut chunk = [0u8; 512];
@@ -176,29 +160,60 @@ pub fn line_at(file: &std::fs::File, offset: u64, buf: &mut Vec<u8>) -> std::io:
     Ok(())
 }
 
-/// Calls `f(offset, line_number, line)` for every non-blank line of `range`.
-pub fn for_each_line<'a>(data: &'a [u8], range: Range<usize>, first_line: usize, mut f: impl FnMut(usize, usize, &'a [u8])) {
-    let mut pos = range.start;
+/// Calls `f(offset, line_number, cells)` for every non-blank line of a block of text,
+/// split at `delimiter`: one vectorised pass over the block finds every delimiter and line
+/// break (both ASCII, so every cut is a character boundary).
+pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: &mut Vec<Cell<'a>>, mut f: impl FnMut(usize, usize, &[Cell<'a>])) {
+    let bytes = text.as_bytes();
+    let mut line_start = 0;
+    let mut field_start = 0;
     let mut line_no = first_line;
-    while pos < range.end {
-        let end = memchr::memchr(b'\n', &data[pos..range.end]).map(|i| pos + i).unwrap_or(range.end);
-        let line = trim_cr(&data[pos..end]);
-        if !line.iter().all(|b| b.is_ascii_whitespace()) {
-            f(pos, line_no, line);
+    cells.clear();
+    let push = |cells: &mut Vec<Cell<'a>>, a: usize, b: usize| {
+        let field = &text[a..b];
+        cells.push(if field.is_empty() { Cell::Empty } else { Cell::Text(field) });
+    };
+    for pos in memchr::memchr2_iter(delimiter, b'\n', bytes).chain(std::iter::once(bytes.len())) {
+        if pos < bytes.len() && bytes[pos] == delimiter {
+            push(cells, field_start, pos);
+            field_start = pos + 1;
+            continue;
         }
-        pos = end + 1;
+        // the end of a line, or of the text
+        if pos == bytes.len() && line_start == pos {
+            break;
+        }
+        let end = if pos > field_start && bytes[pos - 1] == b'\r' { pos - 1 } else { pos };
+        push(cells, field_start, end.max(field_start));
+        let blank = cells.iter().all(Cell::is_empty);
+        if !blank {
+            f(line_start, line_no, cells);
+        }
+        cells.clear();
         line_no += 1;
+        line_start = pos + 1;
+        field_start = pos + 1;
     }
 }
 
-/// Splits a quote-free line into cells, borrowing from it.
-pub fn split<'a>(line: &'a [u8], delimiter: u8, out: &mut Vec<Cell<'a>>) -> Result<(), FileError> {
-    out.clear();
-    for field in line.split(|&b| b == delimiter) {
-        let s = std::str::from_utf8(field).map_err(|_| FileError::NotUtf8)?;
-        out.push(if s.is_empty() { Cell::Empty } else { Cell::Text(s) });
+/// Every row of a block: `f(offset in block, line number, cells or the line number of a
+/// line that is not UTF-8)`. The block is checked as UTF-8 once, not field by field.
+pub fn for_each_block_row<'a>(block: &Block<'a>, delimiter: u8, cells: &mut Vec<Cell<'a>>, mut f: impl FnMut(usize, usize, Result<&[Cell<'a>], usize>)) {
+    if let Ok(text) = std::str::from_utf8(block.data) {
+        return for_each_row(text, block.first_line, delimiter, cells, |o, n, row| f(o, n, Ok(row)));
     }
-    Ok(())
+    // rare: find the bad lines one by one
+    let mut pos = 0;
+    let mut line_no = block.first_line;
+    while pos < block.data.len() {
+        let end = memchr::memchr(b'\n', &block.data[pos..]).map(|i| pos + i + 1).unwrap_or(block.data.len());
+        match std::str::from_utf8(&block.data[pos..end]) {
+            Ok(line) => for_each_row(line, line_no, delimiter, cells, |o, n, row| f(pos + o, n, Ok(row))),
+            Err(_) => f(pos, line_no, Err(line_no)),
+        }
+        pos = end;
+        line_no += 1;
+    }
 }
 
 /// A bad line as a report entry (row errors come from the shared validator).
@@ -216,46 +231,66 @@ pub fn not_utf8(line_no: usize) -> RowError {
 mod tests {
     use super::*;
 
+    fn temp(bytes: &[u8]) -> std::fs::File {
+        let mut f = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut f, bytes).unwrap();
+        std::io::Seek::rewind(&mut f).unwrap();
+        f
+    }
+
     #[test]
     fn blocks_hold_whole_lines_and_know_their_line_numbers() {
-        let mut data = Vec::new();
+        let mut data = b"header\n".to_vec();
         for i in 0..2_000_000 {
-            data.extend_from_slice(format!("code{i},x\n").as_bytes());
+            data.extend_from_slice(format!("code{i},x\r\n").as_bytes());
         }
-        let blocks: Vec<Block> = BlockReader::new(&data[..], 0, 2).collect();
+        let mapped = Mapped::open(&temp(&data)).unwrap();
+        let blocks: Vec<Block> = mapped.blocks(7).collect();
         assert!(blocks.len() > 1);
-        let mut expected_offset = 0u64;
+        let mut expected_offset = 7u64;
         let mut seen = 0;
+        let mut cells = Vec::new();
         for (i, b) in blocks.iter().enumerate() {
             assert_eq!((b.seq, b.offset), (i, expected_offset));
             assert_eq!(*b.data.last().unwrap(), b'\n');
             expected_offset += b.data.len() as u64;
-            for_each_line(&b.data, 0..b.data.len(), b.first_line, |_, line_no, line| {
-                assert_eq!(line, format!("code{},x", line_no - 2).as_bytes());
+            let text = std::str::from_utf8(b.data).unwrap();
+            for_each_row(text, b.first_line, b',', &mut cells, |offset, line_no, row| {
+                let code = format!("code{}", line_no - 2);
+                assert_eq!(row, [Cell::Text(&code), Cell::Text("x")]);
+                assert_eq!(mapped.line_at(b.offset + offset as u64), format!("{code},x").as_bytes());
                 seen += 1;
             });
+            mapped.release(b.data);
         }
         assert_eq!(seen, 2_000_000);
-        // a last line without a newline is still read
-        let tail: Vec<Block> = BlockReader::new(&b"a\nb"[..], 0, 2).collect();
-        assert_eq!(tail[0].data, b"a\nb");
+    }
+
+    #[test]
+    fn rows_skip_blank_lines_and_keep_empty_fields() {
+        let mut cells = Vec::new();
+        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+        for_each_row("a,,c\n\n  \r\nd,e,\nlast", 2, b',', &mut cells, |_, n, r| {
+            rows.push((n, r.iter().map(Cell::display).collect()));
+        });
+        let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(rows, vec![(2, row(&["a", "", "c"])), (5, row(&["d", "e", ""])), (6, row(&["last"]))]);
     }
 
     #[test]
     fn quoted_files_and_xlsx_take_the_general_path() {
-        let file = |bytes: &[u8]| {
-            let mut f = tempfile::tempfile().unwrap();
-            std::io::Write::write_all(&mut f, bytes).unwrap();
-            std::io::Seek::rewind(&mut f).unwrap();
-            f
-        };
+        let file = temp;
         let plain = b"ma_ho_so;ma_don_vi;ma_tthc;ngay_tiep_nhan;han_xu_ly;ngay_ket_qua;kenh_nop;trang_thai\r\nA;T01;1;2023-01-01;2023-01-02;;truc_tiep;dang_xu_ly\r\n";
         let l = fast_layout(&mut file(plain), ImportKind::Dossiers).unwrap().unwrap();
         assert_eq!(l.delimiter, b';');
         let mut cells = Vec::new();
-        split(trim_cr(&plain[l.body_start..plain.len() - 2]), l.delimiter, &mut cells).unwrap();
-        assert_eq!(cells.len(), 8);
-        assert_eq!(cells[5], Cell::Empty);
+        let text = std::str::from_utf8(&plain[l.body_start..]).unwrap();
+        let mut n = 0;
+        for_each_row(text, 2, l.delimiter, &mut cells, |_, line_no, row| {
+            assert_eq!((line_no, row.len(), row[5]), (2, 8, Cell::Empty));
+            n += 1;
+        });
+        assert_eq!(n, 1);
         let quoted = b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\"A\",T01,1,2023-01-01,2023-01-02,,truc_tiep,dang_xu_ly\n";
         assert!(fast_layout(&mut file(quoted), ImportKind::Dossiers).unwrap().is_none());
         assert!(fast_layout(&mut file(b"PK\x03\x04...."), ImportKind::Dossiers).unwrap().is_none());

@@ -1,7 +1,15 @@
 //! Validation of one row of each kind into a typed record, and the checks that need the
 //! whole file (a parent unit further down, overlapping terms of office).
 
-use crate::columns::{Columns, ImportKind};
+use crate::columns::{index_of, Columns, ImportKind, DOSSIERS, HEADS, PROCEDURES, UNITS, VALUES};
+
+/// The position of a field in its kind's list, found at compile time.
+macro_rules! field {
+    ($kind:ident, $code:literal) => {{
+        const I: usize = index_of($kind, $code);
+        I
+    }};
+}
 use crate::report::RowError;
 use crate::table::Cell;
 use crate::values::{bad, parse_date, parse_datetime, parse_dec, text, Bad, DayTime};
@@ -125,14 +133,14 @@ struct RowCheck<'a, 'c> {
 }
 
 impl<'c> RowCheck<'_, 'c> {
-    fn cell(&self, code: &str) -> Cell<'c> {
-        self.cols.get(self.cells, code)
+    fn cell(&self, field: usize) -> Cell<'c> {
+        self.cols.get(self.cells, field)
     }
-    fn fail(&mut self, code: &str, b: Bad) {
-        let value = self.cell(code).display();
-        self.errors.push(RowError { row: self.row, column: self.cols.header(code), value, vi: b.vi, en: b.en });
+    fn fail(&mut self, field: usize, b: Bad) {
+        let value = self.cell(field).display();
+        self.errors.push(RowError { row: self.row, column: self.cols.header(field), value, vi: b.vi, en: b.en });
     }
-    fn required_text(&mut self, code: &str) -> Option<Cow<'c, str>> {
+    fn required_text(&mut self, code: usize) -> Option<Cow<'c, str>> {
         match text(self.cell(code)) {
             Some(t) => Some(t),
             None => {
@@ -141,10 +149,10 @@ impl<'c> RowCheck<'_, 'c> {
             }
         }
     }
-    fn optional_text(&self, code: &str) -> String {
+    fn optional_text(&self, code: usize) -> String {
         text(self.cell(code)).map(|t| t.into_owned()).unwrap_or_default()
     }
-    fn known_unit(&mut self, code: &str, lk: &dyn Lookup) -> Option<Cow<'c, str>> {
+    fn known_unit(&mut self, code: usize, lk: &dyn Lookup) -> Option<Cow<'c, str>> {
         let u = self.required_text(code)?;
         if lk.unit_known(&u) {
             Some(u)
@@ -153,7 +161,7 @@ impl<'c> RowCheck<'_, 'c> {
             None
         }
     }
-    fn datetime(&mut self, code: &str, d: DayTime) -> Option<Option<DateTime>> {
+    fn datetime(&mut self, code: usize, d: DayTime) -> Option<Option<DateTime>> {
         match parse_datetime(&self.cell(code), d) {
             Ok(v) => Some(v),
             Err(b) => {
@@ -162,7 +170,7 @@ impl<'c> RowCheck<'_, 'c> {
             }
         }
     }
-    fn date(&mut self, code: &str) -> Option<Option<Date>> {
+    fn date(&mut self, code: usize) -> Option<Option<Date>> {
         match parse_date(&self.cell(code)) {
             Ok(v) => Some(v),
             Err(b) => {
@@ -171,7 +179,7 @@ impl<'c> RowCheck<'_, 'c> {
             }
         }
     }
-    fn dec(&mut self, code: &str) -> Option<Option<Dec>> {
+    fn dec(&mut self, code: usize) -> Option<Option<Dec>> {
         match parse_dec(&self.cell(code)) {
             Ok(v) => Some(v),
             Err(b) => {
@@ -180,7 +188,7 @@ impl<'c> RowCheck<'_, 'c> {
             }
         }
     }
-    fn code_of<T>(&mut self, code: &str, parse: fn(&str) -> Option<T>, allowed: &str) -> Option<T> {
+    fn code_of<T>(&mut self, code: usize, parse: fn(&str) -> Option<T>, allowed: &str) -> Option<T> {
         let t = self.required_text(code)?;
         let v = parse(&t);
         if v.is_none() {
@@ -207,99 +215,99 @@ pub fn parse_row(cols: &Columns, cells: &[Cell], row: usize, lk: &dyn Lookup) ->
 }
 
 fn unit(c: &mut RowCheck, lk: &dyn Lookup) -> Option<UnitRow> {
-    let code = c.required_text("ma_don_vi");
-    let name = c.required_text("ten_don_vi");
-    let tier = c.required_text("cap").and_then(|t| {
+    let code = c.required_text(field!(UNITS, "ma_don_vi"));
+    let name = c.required_text(field!(UNITS, "ten_don_vi"));
+    let tier = c.required_text(field!(UNITS, "cap")).and_then(|t| {
         let r = lk.tier(&t);
         if r.is_none() {
-            c.fail("cap", bad(format!("cấp «{t}» không có trong kế hoạch (vd: tinh, huyen, xa, Cấp tỉnh…)"), format!("tier '{t}' is not defined by any plan")));
+            c.fail(field!(UNITS, "cap"), bad(format!("cấp «{t}» không có trong kế hoạch (vd: tinh, huyen, xa, Cấp tỉnh…)"), format!("tier '{t}' is not defined by any plan")));
         }
         r
     });
-    let parent = text(c.cell("ma_don_vi_cha")).map(|t| t.into_owned());
+    let parent = text(c.cell(field!(UNITS, "ma_don_vi_cha"))).map(|t| t.into_owned());
     if let (Some(code), Some(p)) = (&code, &parent) {
         if code == p {
-            c.fail("ma_don_vi_cha", bad("đơn vị không thể là cha của chính nó", "a unit cannot be its own parent"));
+            c.fail(field!(UNITS, "ma_don_vi_cha"), bad("đơn vị không thể là cha của chính nó", "a unit cannot be its own parent"));
         }
     }
     Some(UnitRow { code: code?.into_owned(), name: name?.into_owned(), tier: tier?, parent })
 }
 
 fn head(c: &mut RowCheck, lk: &dyn Lookup) -> Option<HeadRow> {
-    let unit = c.known_unit("ma_don_vi", lk);
-    let name = c.required_text("ho_ten");
-    let title = c.optional_text("chuc_vu");
-    let from = c.date("tu_ngay");
+    let unit = c.known_unit(field!(HEADS, "ma_don_vi"), lk);
+    let name = c.required_text(field!(HEADS, "ho_ten"));
+    let title = c.optional_text(field!(HEADS, "chuc_vu"));
+    let from = c.date(field!(HEADS, "tu_ngay"));
     let from = match from {
         Some(None) => {
-            c.fail("tu_ngay", bad("thiếu ngày bắt đầu nhiệm kỳ", "the term's start date is missing"));
+            c.fail(field!(HEADS, "tu_ngay"), bad("thiếu ngày bắt đầu nhiệm kỳ", "the term's start date is missing"));
             None
         }
         other => other.flatten(),
     };
-    let to = c.date("den_ngay")?;
+    let to = c.date(field!(HEADS, "den_ngay"))?;
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
-            c.fail("den_ngay", bad("«Đến ngày» trước «Từ ngày»", "the term ends before it starts"));
+            c.fail(field!(HEADS, "den_ngay"), bad("«Đến ngày» trước «Từ ngày»", "the term ends before it starts"));
         }
     }
     Some(HeadRow { unit: unit?.into_owned(), name: name?.into_owned(), title, from: from?, to })
 }
 
 fn procedure(c: &mut RowCheck) -> Option<ProcedureRow> {
-    let code = c.required_text("ma_tthc");
-    let name = c.optional_text("ten_tthc");
-    let days = match c.dec("thoi_han_quy_dinh") {
+    let code = c.required_text(field!(PROCEDURES, "ma_tthc"));
+    let name = c.optional_text(field!(PROCEDURES, "ten_tthc"));
+    let days = match c.dec(field!(PROCEDURES, "thoi_han_quy_dinh")) {
         Some(Some(d)) if d >= Dec::ZERO => Some(d),
         Some(Some(_)) => {
-            c.fail("thoi_han_quy_dinh", bad("thời hạn không được âm", "the statutory time cannot be negative"));
+            c.fail(field!(PROCEDURES, "thoi_han_quy_dinh"), bad("thời hạn không được âm", "the statutory time cannot be negative"));
             None
         }
         Some(None) => {
-            c.fail("thoi_han_quy_dinh", bad("thiếu thời hạn quy định (số ngày làm việc, có thể là 0)", "missing statutory time (working days, may be 0)"));
+            c.fail(field!(PROCEDURES, "thoi_han_quy_dinh"), bad("thiếu thời hạn quy định (số ngày làm việc, có thể là 0)", "missing statutory time (working days, may be 0)"));
             None
         }
         None => None,
     };
-    let level = c.code_of("muc_do_dvc", OnlineLevel::parse, "toan_trinh, mot_phan, khong / Toàn trình, Một phần, Không");
+    let level = c.code_of(field!(PROCEDURES, "muc_do_dvc"), OnlineLevel::parse, "toan_trinh, mot_phan, khong / Toàn trình, Một phần, Không");
     Some(ProcedureRow { code: code?.into_owned(), name, statutory_days: days?, online_level: level? })
 }
 
 fn dossier<'c>(c: &mut RowCheck<'_, 'c>, lk: &dyn Lookup) -> Option<DossierRef<'c>> {
-    let code = c.required_text("ma_ho_so");
-    let unit = c.known_unit("ma_don_vi", lk);
-    let procedure = c.required_text("ma_tthc");
-    let received = c.datetime("ngay_tiep_nhan", DayTime::StartOfDay);
+    let code = c.required_text(field!(DOSSIERS, "ma_ho_so"));
+    let unit = c.known_unit(field!(DOSSIERS, "ma_don_vi"), lk);
+    let procedure = c.required_text(field!(DOSSIERS, "ma_tthc"));
+    let received = c.datetime(field!(DOSSIERS, "ngay_tiep_nhan"), DayTime::StartOfDay);
     let received = match received {
         Some(None) => {
-            c.fail("ngay_tiep_nhan", bad("thiếu ngày tiếp nhận", "missing reception date"));
+            c.fail(field!(DOSSIERS, "ngay_tiep_nhan"), bad("thiếu ngày tiếp nhận", "missing reception date"));
             None
         }
         other => other.flatten(),
     };
-    let due = match c.datetime("han_xu_ly", DayTime::EndOfDay) {
+    let due = match c.datetime(field!(DOSSIERS, "han_xu_ly"), DayTime::EndOfDay) {
         Some(None) => {
-            c.fail("han_xu_ly", bad("thiếu hạn xử lý", "missing due date"));
+            c.fail(field!(DOSSIERS, "han_xu_ly"), bad("thiếu hạn xử lý", "missing due date"));
             None
         }
         other => other.flatten(),
     };
-    let completed = c.datetime("ngay_ket_qua", DayTime::StartOfDay);
-    let channel = c.code_of("kenh_nop", Channel::parse, "truc_tiep, truc_tuyen, buu_chinh / Trực tiếp, Trực tuyến, Bưu chính");
-    let status = c.code_of("trang_thai", DossierStatus::parse, "da_tra_ket_qua, tu_choi, dang_xu_ly, rut / Đã trả kết quả, Từ chối, Đang xử lý, Rút hồ sơ");
+    let completed = c.datetime(field!(DOSSIERS, "ngay_ket_qua"), DayTime::StartOfDay);
+    let channel = c.code_of(field!(DOSSIERS, "kenh_nop"), Channel::parse, "truc_tiep, truc_tuyen, buu_chinh / Trực tiếp, Trực tuyến, Bưu chính");
+    let status = c.code_of(field!(DOSSIERS, "trang_thai"), DossierStatus::parse, "da_tra_ket_qua, tu_choi, dang_xu_ly, rut / Đã trả kết quả, Từ chối, Đang xử lý, Rút hồ sơ");
     if let (Some(r), Some(d)) = (received, due) {
         if d < r {
-            c.fail("han_xu_ly", bad("hạn xử lý trước ngày tiếp nhận", "due date before the reception date"));
+            c.fail(field!(DOSSIERS, "han_xu_ly"), bad("hạn xử lý trước ngày tiếp nhận", "due date before the reception date"));
         }
     }
     if let (Some(r), Some(Some(done))) = (received, completed) {
         if done < r {
-            c.fail("ngay_ket_qua", bad("ngày có kết quả trước ngày tiếp nhận", "result date before the reception date"));
+            c.fail(field!(DOSSIERS, "ngay_ket_qua"), bad("ngày có kết quả trước ngày tiếp nhận", "result date before the reception date"));
         }
     }
     if let (Some(st), Some(None)) = (status, completed) {
         if st.is_completed() {
-            c.fail("ngay_ket_qua", bad(format!("hồ sơ «{}» phải có ngày có kết quả", st.vi()), format!("a '{}' dossier needs a result date", st.code())));
+            c.fail(field!(DOSSIERS, "ngay_ket_qua"), bad(format!("hồ sơ «{}» phải có ngày có kết quả", st.vi()), format!("a '{}' dossier needs a result date", st.code())));
         }
     }
     Some(DossierRef {
@@ -315,59 +323,59 @@ fn dossier<'c>(c: &mut RowCheck<'_, 'c>, lk: &dyn Lookup) -> Option<DossierRef<'
 }
 
 fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
-    let unit = c.known_unit("ma_don_vi", lk);
-    let indicator = c.required_text("ma_chi_tieu");
+    let unit = c.known_unit(field!(VALUES, "ma_don_vi"), lk);
+    let indicator = c.required_text(field!(VALUES, "ma_chi_tieu"));
     let kind = indicator.as_ref().and_then(|i| match lk.indicator_kind(i) {
         Ok(k) => Some(k),
         Err(b) => {
-            c.fail("ma_chi_tieu", b);
+            c.fail(field!(VALUES, "ma_chi_tieu"), b);
             None
         }
     });
-    let period = c.code_of("ky", Period::parse, "2023, 2023-Q2, 2023-05");
-    let note = c.optional_text("ghi_chu");
+    let period = c.code_of(field!(VALUES, "ky"), Period::parse, "2023, 2023-Q2, 2023-05");
+    let note = c.optional_text(field!(VALUES, "ghi_chu"));
     let value = match kind? {
         Kind::Ratio => {
-            let (num, den) = (c.dec("tu_so"), c.dec("mau_so"));
+            let (num, den) = (c.dec(field!(VALUES, "tu_so")), c.dec(field!(VALUES, "mau_so")));
             match (num?, den?) {
                 (Some(n), Some(d)) if n < Dec::ZERO || d < Dec::ZERO => {
-                    c.fail("tu_so", bad("tử số và mẫu số không được âm", "numerator and denominator cannot be negative"));
+                    c.fail(field!(VALUES, "tu_so"), bad("tử số và mẫu số không được âm", "numerator and denominator cannot be negative"));
                     None
                 }
                 (Some(n), Some(d)) if d == Dec::ZERO && n != Dec::ZERO => {
-                    c.fail("mau_so", bad("mẫu số bằng 0 nhưng tử số khác 0", "denominator is 0 but the numerator is not"));
+                    c.fail(field!(VALUES, "mau_so"), bad("mẫu số bằng 0 nhưng tử số khác 0", "denominator is 0 but the numerator is not"));
                     None
                 }
                 (Some(num), Some(den)) => Some(EntryValue::Ratio { num, den }),
                 (n, _) => {
-                    let col = if n.is_none() { "tu_so" } else { "mau_so" };
+                    let col = if n.is_none() { field!(VALUES, "tu_so") } else { field!(VALUES, "mau_so") };
                     c.fail(col, bad("chỉ tiêu tỷ lệ cần cả tử số và mẫu số", "a ratio needs both numerator and denominator"));
                     None
                 }
             }
         }
-        Kind::Count => match c.dec("gia_tri")? {
+        Kind::Count => match c.dec(field!(VALUES, "gia_tri"))? {
             Some(v) if v >= Dec::ZERO => match v.to_i64() {
                 Some(n) => Some(EntryValue::Count(n)),
                 None => {
-                    c.fail("gia_tri", bad("số lượng phải là số nguyên", "a count must be a whole number"));
+                    c.fail(field!(VALUES, "gia_tri"), bad("số lượng phải là số nguyên", "a count must be a whole number"));
                     None
                 }
             },
             Some(_) => {
-                c.fail("gia_tri", bad("số lượng không được âm", "a count cannot be negative"));
+                c.fail(field!(VALUES, "gia_tri"), bad("số lượng không được âm", "a count cannot be negative"));
                 None
             }
             None => {
-                c.fail("gia_tri", bad("thiếu giá trị", "missing value"));
+                c.fail(field!(VALUES, "gia_tri"), bad("thiếu giá trị", "missing value"));
                 None
             }
         },
         Kind::Boolean => {
-            let t = c.required_text("gia_tri")?;
+            let t = c.required_text(field!(VALUES, "gia_tri"))?;
             let b = parse_bool(&t);
             if b.is_none() {
-                c.fail("gia_tri", bad(format!("«{t}» không phải đạt/không đạt (1/0, dat/khong_dat, có/không)"), format!("'{t}' is not yes/no (1/0, dat/khong_dat)")));
+                c.fail(field!(VALUES, "gia_tri"), bad(format!("«{t}» không phải đạt/không đạt (1/0, dat/khong_dat, có/không)"), format!("'{t}' is not yes/no (1/0, dat/khong_dat)")));
             }
             Some(EntryValue::Bool(b?))
         }

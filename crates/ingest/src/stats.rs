@@ -8,7 +8,7 @@
 //! later row of the same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{fast_layout, for_each_line, line_at, not_utf8, split, Block, BlockReader};
+use crate::fast::{fast_layout, for_each_block_row, for_each_row, has_quote, not_utf8, read_line_at, Block, Mapped};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
 use crate::rows::{parse_dossier, DossierRef, Lookup};
 use crate::table::{read_table, Cell};
@@ -88,15 +88,26 @@ impl Ctx<'_> {
     }
 }
 
+/// Row keys are spread over shards by hash, so that finding repeated codes needs one
+/// shard's keys at a time, not a second copy of all of them.
+const SHARDS: usize = 64;
+
+fn shard(h: u128) -> usize {
+    (h >> 122) as usize
+}
+
 /// What one block of the file yields.
 struct Part {
     tally: DossierTally,
     units: Vec<String>,
-    keys: Vec<(u128, u64)>,
+    /// (hash of the dossier code, byte offset of the row) per shard.
+    keys: Vec<Vec<(u128, u64)>>,
     rows: u64,
     bad: u64,
     errors: Vec<RowError>,
     errors_not_kept: u64,
+    /// The block has a quote: the whole file goes to the general path.
+    quoted: bool,
 }
 
 fn keep(errors: &mut Vec<RowError>, not_kept: &mut u64, e: RowError) {
@@ -111,60 +122,74 @@ fn keep(errors: &mut Vec<RowError>, not_kept: &mut u64, e: RowError) {
 pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar: &Calendar, as_of: DateTime) -> Result<DossierStats, FileError> {
     let ctx = Ctx { procedures, calendar, as_of };
     match fast_layout(file, ImportKind::Dossiers)? {
-        Some(layout) => fast(file, &layout.columns, layout.delimiter, layout.body_start, &ctx),
-        None => general(file, &ctx),
+        Some(layout) => fast(&*file, &layout.columns, layout.delimiter, layout.body_start, &ctx),
+        None => general(&*file, &ctx),
     }
 }
 
 fn block_part(block: &Block, cols: &Columns, delimiter: u8, ctx: &Ctx) -> Part {
-    let data = &block.data;
-    let mut p = Part { tally: DossierTally::default(), units: Vec::new(), keys: Vec::new(), rows: 0, bad: 0, errors: Vec::new(), errors_not_kept: 0 };
+    let mut p = Part {
+        tally: DossierTally::default(),
+        units: Vec::new(),
+        keys: (0..SHARDS).map(|_| Vec::with_capacity(block.data.len() / 100 / SHARDS + 16)).collect(),
+        rows: 0,
+        bad: 0,
+        errors: Vec::new(),
+        errors_not_kept: 0,
+        quoted: has_quote(block.data),
+    };
+    if p.quoted {
+        return p;
+    }
     let mut units = Units::default();
     let mut cells: Vec<Cell> = Vec::with_capacity(16);
-    for_each_line(data, 0..data.len(), block.first_line, |offset, line_no, line| {
-                p.rows += 1;
-                if split(line, delimiter, &mut cells).is_err() {
-                    p.bad += 1;
-                    keep(&mut p.errors, &mut p.errors_not_kept, not_utf8(line_no));
-                    return;
+    for_each_block_row(block, delimiter, &mut cells, |offset, line_no, row| {
+        p.rows += 1;
+        let Ok(row) = row else {
+            p.bad += 1;
+            keep(&mut p.errors, &mut p.errors_not_kept, not_utf8(line_no));
+            return;
+        };
+        match parse_dossier(cols, row, line_no, &AnyUnit) {
+            Ok(d) => {
+                let h = xxh3_128(d.code.as_bytes());
+                p.keys[shard(h)].push((h, block.offset + offset as u64));
+                let unit = match d.unit {
+                    std::borrow::Cow::Borrowed(u) => units.get(u),
+                    std::borrow::Cow::Owned(_) => unreachable!("CSV text is borrowed"),
+                };
+                p.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
+            }
+            Err(errs) => {
+                p.bad += 1;
+                for e in errs {
+                    keep(&mut p.errors, &mut p.errors_not_kept, e);
                 }
-                match parse_dossier(cols, &cells, line_no, &AnyUnit) {
-                    Ok(d) => {
-                        p.keys.push((xxh3_128(d.code.as_bytes()), block.offset + offset as u64));
-                        let unit = match d.unit {
-                            std::borrow::Cow::Borrowed(u) => units.get(u),
-                            std::borrow::Cow::Owned(_) => unreachable!("CSV text is borrowed"),
-                        };
-                        p.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
-                    }
-                    Err(errs) => {
-                        p.bad += 1;
-                        for e in errs {
-                            keep(&mut p.errors, &mut p.errors_not_kept, e);
-                        }
-                    }
-                }
-            });
+            }
+        }
+    });
     p.units = units.codes.iter().map(|u| u.to_string()).collect();
     p
 }
 
-fn fast(file: &mut std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
-    use std::io::{Seek, SeekFrom};
-    file.seek(SeekFrom::Start(body_start as u64)).map_err(FileError::Io)?;
-    let mut reader = BlockReader::new(&*file, body_start as u64, 2);
-    let parts: Vec<Part> = (&mut reader).par_bridge().map(|block| block_part(&block, cols, delimiter, ctx)).collect();
-    if let Some(e) = reader.take_error() {
-        return Err(FileError::Io(e));
-    }
-
+fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
+    let mapped = Mapped::open(file).map_err(FileError::Io)?;
+    let parts: Vec<Part> = mapped
+        .blocks(body_start)
+        .par_bridge()
+        .map(|block| {
+            let part = block_part(&block, cols, delimiter, ctx);
+            mapped.release(block.data);
+            part
+        })
+        .collect();
     // Merge the parts under one numbering of units.
     let mut report = ImportReport::new(ImportKind::Dossiers);
     report.unknown_columns = cols.unknown.clone();
     let mut unit_index: FxHashMap<String, u32> = FxHashMap::default();
     let mut unit_codes: Vec<String> = Vec::new();
     let mut tally = DossierTally::default();
-    let mut keys: Vec<(u128, u64)> = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
+    let mut keys: Vec<Vec<Vec<(u128, u64)>>> = Vec::with_capacity(parts.len());
     for p in parts {
         let mut map: Vec<u32> = Vec::with_capacity(p.units.len());
         for u in p.units {
@@ -181,7 +206,7 @@ fn fast(file: &mut std::fs::File, cols: &Columns, delimiter: u8, body_start: usi
         for ((u, m), n) in p.tally.unknown_procedure {
             *tally.unknown_procedure.entry((map[u as usize], m)).or_default() += n;
         }
-        keys.extend(p.keys);
+        keys.push(p.keys);
         report.rows_read += p.rows;
         report.rows_bad += p.bad;
         report.errors_not_kept += p.errors_not_kept;
@@ -191,17 +216,42 @@ fn fast(file: &mut std::fs::File, cols: &Columns, delimiter: u8, body_start: usi
     }
     report.rows_ok = report.rows_read - report.rows_bad;
 
-    // Take back every row that a later row of the same code replaced.
-    keys.par_sort_unstable();
-    let mut line = Vec::new();
-    for run in keys.chunk_by(|a, b| a.0 == b.0) {
-        for &(_, offset) in &run[..run.len() - 1] {
-            line_at(file, offset, &mut line).map_err(FileError::Io)?;
-            let mut cells: Vec<Cell> = Vec::with_capacity(16);
-            split(&line, delimiter, &mut cells).expect("validated before");
-            let d = parse_dossier(cols, &cells, 0, &AnyUnit).expect("validated before");
-            let unit = unit_index[d.unit.as_ref()];
-            tally.remove(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
+    // Take back every row that a later row of the same code replaced: per shard, sort the
+    // keys; in a run of one hash, every row but the last in the file was replaced.
+    let replaced: Vec<u64> = (0..SHARDS)
+        .into_par_iter()
+        .flat_map_iter(|sh| {
+            let mut v: Vec<(u128, u64)> = keys.iter().flat_map(|k| k[sh].iter().copied()).collect();
+            v.sort_unstable();
+            v.chunk_by(|a, b| a.0 == b.0).flat_map(|run| run[..run.len() - 1].iter().map(|k| k.1)).collect::<Vec<u64>>()
+        })
+        .collect();
+    drop(keys);
+    let taken_back: Vec<Result<DossierTally, FileError>> = replaced
+        .par_chunks(4096)
+        .map(|offsets| {
+            let mut t = DossierTally::default();
+            let mut line = Vec::new();
+            for &offset in offsets {
+                read_line_at(file, offset, &mut line).map_err(FileError::Io)?;
+                let mut cells: Vec<Cell> = Vec::with_capacity(16);
+                let text = std::str::from_utf8(&line).expect("validated before");
+                for_each_row(text, 0, delimiter, &mut cells, |_, _, row| {
+                    let d = parse_dossier(cols, row, 0, &AnyUnit).expect("validated before");
+                    t.add(&ctx.facts(&d, unit_index[d.unit.as_ref()]), ctx.calendar, ctx.as_of);
+                });
+            }
+            Ok(t)
+        })
+        .collect();
+    for t in taken_back {
+        let t = t?;
+        for (k, s) in t.cells {
+            *tally.cells.entry(k).or_default() += negate(s);
+        }
+        for (k, n) in t.unknown_procedure {
+            let c = tally.unknown_procedure.entry(k).or_default();
+            *c = c.wrapping_sub(n);
         }
     }
     tally.prune();
@@ -210,9 +260,13 @@ fn fast(file: &mut std::fs::File, cols: &Columns, delimiter: u8, body_start: usi
     Ok(DossierStats { tally, units: unit_codes, report })
 }
 
+fn negate(s: thidua_domain::dossier::Sums) -> thidua_domain::dossier::Sums {
+    thidua_domain::dossier::Sums { num: -s.num, den: -s.den }
+}
+
 /// Quoted CSV and XLSX: two streaming passes — the first finds, by hashed code, the last
 /// row of every dossier; the second counts only those.
-fn general(file: &mut std::fs::File, ctx: &Ctx) -> Result<DossierStats, FileError> {
+fn general(file: &std::fs::File, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let mut last: FxHashMap<u128, usize> = FxHashMap::default();
     let mut report = ImportReport::new(ImportKind::Dossiers);
     pass(file, &mut |cols, cells, row| {
@@ -249,12 +303,13 @@ fn general(file: &mut std::fs::File, ctx: &Ctx) -> Result<DossierStats, FileErro
     Ok(DossierStats { tally, units, report })
 }
 
-fn pass(file: &mut std::fs::File, f: &mut dyn FnMut(&Columns, &[Cell], usize)) -> Result<Vec<String>, FileError> {
+fn pass(file: &std::fs::File, f: &mut dyn FnMut(&Columns, &[Cell], usize)) -> Result<Vec<String>, FileError> {
     use std::io::Seek;
+    let mut file = file;
     file.rewind().map_err(FileError::Io)?;
     let cols: OnceCell<Columns> = OnceCell::new();
     read_table(
-        &*file,
+        file,
         &mut |h| {
             let _ = cols.set(Columns::map(ImportKind::Dossiers, h)?);
             Ok(())

@@ -27,7 +27,12 @@ pub fn text(c: Cell<'_>) -> Option<std::borrow::Cow<'_, str>> {
     match c {
         Cell::Empty => None,
         Cell::Text(s) => {
-            let t = s.trim();
+            let b = s.as_bytes();
+            // the common case: ASCII, non-space at both ends, so nothing to trim
+            let t = match (b.first(), b.last()) {
+                (Some(&f), Some(&l)) if f > b' ' && f < 0x80 && l > b' ' && l < 0x80 => s,
+                _ => s.trim(),
+            };
             (!t.is_empty()).then_some(std::borrow::Cow::Borrowed(t))
         }
         Cell::Number(n) | Cell::Serial(n) => {
@@ -100,8 +105,39 @@ pub fn parse_date(c: &Cell) -> Result<Option<Date>, Bad> {
     Ok(parse_datetime(c, DayTime::StartOfDay)?.map(DateTime::date))
 }
 
+fn d2(b: &[u8]) -> Option<u32> {
+    let (x, y) = (b[0].wrapping_sub(b'0'), b[1].wrapping_sub(b'0'));
+    (x < 10 && y < 10).then_some(x as u32 * 10 + y as u32)
+}
+
+/// `YYYY-MM-DD HH:MM` and `YYYY-MM-DD HH:MM:SS` (space or `T`): how one-stop-shop systems
+/// export, read without any scanning. Anything else returns `None` for the full parser,
+/// which also gives the error messages.
+fn iso_fast(b: &[u8]) -> Option<DateTime> {
+    if !(b.len() == 16 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' {
+        return None;
+    }
+    let y = d2(&b[0..2])? * 100 + d2(&b[2..4])?;
+    let date = Date::from_ymd(y as i32, d2(&b[5..7])?, d2(&b[8..10])?)?;
+    let sec = if b.len() == 19 {
+        if b[16] != b':' {
+            return None;
+        }
+        d2(&b[17..19])?
+    } else {
+        0
+    };
+    let t = DateTime::from_parts(date, d2(&b[11..13])?, d2(&b[14..16])?, sec)?;
+    (FIRST_YEAR..=LAST_YEAR).contains(&(y as i32)).then_some(t)
+}
+
 /// A date-time in any accepted form; `None` for an empty cell.
 pub fn parse_datetime(c: &Cell, default: DayTime) -> Result<Option<DateTime>, Bad> {
+    if let Cell::Text(s) = c {
+        if let Some(t) = iso_fast(s.as_bytes()) {
+            return Ok(Some(t));
+        }
+    }
     let s = match *c {
         Cell::Empty => return Ok(None),
         Cell::Serial(v) => return from_serial(v).map(Some),

@@ -9,7 +9,7 @@ use rusqlite::params;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::mpsc::sync_channel;
-use thidua_ingest::fast::{for_each_line, not_utf8, split, Block, BlockReader, Layout};
+use thidua_ingest::fast::{for_each_block_row, has_quote, not_utf8, Block, Layout, Mapped};
 use thidua_ingest::rows::{parse_dossier, Lookup};
 use thidua_ingest::table::Cell;
 use thidua_ingest::{ImportKind, ImportReport, RowError};
@@ -27,13 +27,15 @@ struct Parsed {
 }
 
 /// What a worker makes of one block.
-struct Done {
-    block: Block,
+struct Done<'m> {
+    block: Block<'m>,
     rows: Vec<Parsed>,
     read: u64,
     bad: u64,
     unknown_procedures: u64,
     errors: Vec<Vec<RowError>>,
+    /// A quote in the block: the file must be read by the general CSV reader.
+    quoted: bool,
 }
 
 fn range_in(base: &[u8], s: &Cow<'_, str>) -> (u32, u32) {
@@ -41,18 +43,23 @@ fn range_in(base: &[u8], s: &Cow<'_, str>) -> (u32, u32) {
     (start as u32, (start + s.len()) as u32)
 }
 
-fn parse_block(block: Block, layout: &Layout, lookup: &StoreLookup) -> Done {
-    let mut done = Done { rows: Vec::with_capacity(block.data.len() / 100), read: 0, bad: 0, unknown_procedures: 0, errors: Vec::new(), block: Block { data: Vec::new(), offset: 0, first_line: 0, seq: 0 } };
+fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> Done<'m> {
+    let data = block.data;
+    let quoted = has_quote(data);
+    let mut done = Done { rows: Vec::new(), read: 0, bad: 0, unknown_procedures: 0, errors: Vec::new(), quoted, block };
+    if quoted {
+        return done;
+    }
+    done.rows.reserve(data.len() / 100);
     let mut cells: Vec<Cell> = Vec::with_capacity(16);
-    let data = &block.data;
-    for_each_line(data, 0..data.len(), block.first_line, |_, line_no, line| {
+    for_each_block_row(&done.block, layout.delimiter, &mut cells, |_, line_no, row| {
         done.read += 1;
-        if split(line, layout.delimiter, &mut cells).is_err() {
+        let Ok(row) = row else {
             done.bad += 1;
             done.errors.push(vec![not_utf8(line_no)]);
             return;
-        }
-        match parse_dossier(&layout.columns, &cells, line_no, lookup) {
+        };
+        match parse_dossier(&layout.columns, row, line_no, lookup) {
             Ok(d) => {
                 if !lookup.procedure_known(&d.procedure) {
                     done.unknown_procedures += 1;
@@ -74,7 +81,6 @@ fn parse_block(block: Block, layout: &Layout, lookup: &StoreLookup) -> Done {
             }
         }
     });
-    done.block = block;
     done
 }
 
@@ -117,24 +123,19 @@ impl Store {
         let mut report = ImportReport::new(ImportKind::Dossiers);
         report.unknown_columns = layout.columns.unknown.clone();
         let mut write_error: Option<rusqlite::Error> = None;
-        let mut read_error: Option<std::io::Error> = None;
+        let mut quoted_from: Option<usize> = None;
+        let mapped = Mapped::open(file).map_err(|e| ImportError::File(thidua_ingest::FileError::Io(e)))?;
         {
             let mut stmt = tx.prepare(crate::import::UPSERT_DOSSIER)?;
             let (sender, receiver) = sync_channel::<Done>(4);
             std::thread::scope(|s| {
                 let (layout, lookup) = (&layout, &lookup);
-                let reader_error = s.spawn(move || {
-                    use std::io::{Seek, SeekFrom};
-                    let mut f = file;
-                    if let Err(e) = f.seek(SeekFrom::Start(layout.body_start as u64)) {
-                        return Some(e);
-                    }
-                    let mut reader = BlockReader::new(f, layout.body_start as u64, 2);
-                    (&mut reader).par_bridge().for_each_with(sender, |tx, block| {
+                let mapped = &mapped;
+                s.spawn(move || {
+                    mapped.blocks(layout.body_start).par_bridge().for_each_with(sender, |tx, block| {
                         // A closed channel means the writer stopped on an error.
                         let _ = tx.send(parse_block(block, layout, lookup));
                     });
-                    reader.take_error()
                 });
                 let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
                 let mut next = 0usize;
@@ -143,6 +144,13 @@ impl Store {
                     pending.insert(done.block.seq, done);
                     while let Some(d) = pending.remove(&next) {
                         next += 1;
+                        if quoted_from.is_some() {
+                            continue;
+                        }
+                        if d.quoted {
+                            quoted_from = Some(d.block.first_line);
+                            continue;
+                        }
                         report.rows_read += d.read;
                         report.rows_bad += d.bad;
                         report.unknown_procedures += d.unknown_procedures;
@@ -152,7 +160,7 @@ impl Store {
                         }
                         bytes += d.block.data.len() as u64;
                         if write_error.is_none() && (report.rows_bad == 0 || opts.accept_valid) {
-                            let data = &d.block.data;
+                            let data = d.block.data;
                             for r in &d.rows {
                                 let res = stmt.execute(params![
                                     text(data, r.code),
@@ -171,17 +179,25 @@ impl Store {
                                 }
                             }
                         }
+                        mapped.release(d.block.data);
                         progress(Progress { rows: report.rows_read, bytes });
                     }
                 }
-                read_error = reader_error.join().expect("the reader thread does not panic");
             });
-        }
-        if let Some(e) = read_error {
-            return Err(ImportError::File(thidua_ingest::FileError::Io(e)));
         }
         if let Some(e) = write_error {
             return Err(e.into());
+        }
+        if let Some(line) = quoted_from {
+            // Quoted fields further on: start again with the general reader, in a new
+            // transaction; the rows before `line` have had their errors reported already.
+            tx.rollback()?;
+            let mut later_errors = |e: &RowError| {
+                if e.row >= line {
+                    on_error(e)
+                }
+            };
+            return self.import(ImportKind::Dossiers, file, opts, &mut later_errors, progress);
         }
         report.rows_ok = report.rows_read - report.rows_bad;
         if report.rows_read == 0 {
