@@ -64,7 +64,6 @@ CREATE TABLE dossiers (
     status         INTEGER NOT NULL,   -- thidua_domain::dossier::DossierStatus::id
     import_id      INTEGER REFERENCES imports(id)
 ) WITHOUT ROWID;
-CREATE INDEX dossiers_unit ON dossiers(unit_id);
 
 -- The current value of each (unit, indicator, period); every version is in entry_history.
 CREATE TABLE entries (
