@@ -307,3 +307,34 @@ fn xlsx_imports_go_through_the_same_validation() {
     let row = common::find(&json, "T01", "giai_ngan_dtc");
     assert_eq!((row["gia_tri"].as_f64(), row["trang_thai"].as_str()), (Some(0.96), Some("dat")));
 }
+
+/// A plain export of `n` rows, with a bad date on row 3 and, after the first 8 MiB block,
+/// one row with quoted fields.
+fn export_with_late_quote(n: usize) -> String {
+    let mut body = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
+    for i in 0..n {
+        let received = if i == 1 { "2023-02-30 08:00" } else { "2023-05-02 08:00" };
+        body.push_str(&format!("L{i:07},T01,1.000001,{received},2023-05-12 17:00,2023-05-10 09:00,truc_tuyen,da_tra_ket_qua\n"));
+    }
+    body.push_str("\"Q1\",\"T01\",\"1.000001\",\"2023-05-02 08:00\",\"2023-05-12 17:00\",,\"truc_tiep\",\"dang_xu_ly\"\n");
+    body
+}
+
+#[test]
+fn quotes_after_the_first_block_send_the_import_to_the_general_reader_without_repeating_errors() {
+    let env = seeded();
+    let body = export_with_late_quote(100_000);
+    assert!(body.len() > 9 << 20);
+    let f = env.file("late.csv", body.as_bytes());
+    let before = counts(&env);
+    let (code, out, _) = env.run(&["import", "dossiers", &f], None);
+    assert_eq!(code, REFUSED, "{out}");
+    assert_eq!(counts(&env), before);
+    let errs = env.dir.path().join("loi.csv");
+    let out = env.ok(&["import", "dossiers", &f, "--accept-valid", "--errors-out", errs.to_str().unwrap()]);
+    assert!(out.contains("Đã nhập 100000 dòng") && out.contains("1 dòng lỗi"), "{out}");
+    let report = std::fs::read_to_string(errs).unwrap();
+    assert_eq!(report.lines().count(), 2, "the bad row is reported once: {report}");
+    assert!(report.lines().nth(1).unwrap().starts_with("3,ngay_tiep_nhan,2023-02-30 08:00,"), "{report}");
+    assert_eq!(counts(&env).dossiers, before.dossiers + 100_000);
+}

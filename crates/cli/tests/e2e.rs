@@ -377,3 +377,23 @@ A2,U1,P10,03/13/2023,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n";
     assert!(err.contains("| 3 ") && err.contains("tháng 13") && err.contains("1 bad dossier rows"), "{err}");
     assert_eq!(parse_stats(&out).len(), 3, "{out}");
 }
+
+#[test]
+fn dossier_stats_gives_the_same_rows_when_quotes_appear_late_in_the_file() {
+    let env = Env::new();
+    let procs = env.file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes());
+    let mut plain = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
+    for i in 0..100_000 {
+        let unit = ["U1", "U2", "U3"][i % 3];
+        let month = 1 + i % 12;
+        plain.push_str(&format!("D{i:07},{unit},P10,2023-{month:02}-02 08:00,2023-{month:02}-12 17:00,2023-{month:02}-10 09:00,truc_tuyen,da_tra_ket_qua\n"));
+    }
+    let late = format!("{plain}\"D0000007\",\"U2\",\"P10\",\"2023-08-02 08:00\",\"2023-08-12 17:00\",,\"truc_tiep\",\"dang_xu_ly\"\n");
+    let fixed = format!("{plain}D0000007,U2,P10,2023-08-02 08:00,2023-08-12 17:00,,truc_tiep,dang_xu_ly\n");
+    let a = env.file("late.csv", late.as_bytes());
+    let b = env.file("fixed.csv", fixed.as_bytes());
+    let (sa, sb) = (stats(&env, Path::new(&a), Path::new(&procs)), stats(&env, Path::new(&b), Path::new(&procs)));
+    assert_eq!(sa, sb);
+    // D0000007 (U2, August) was replaced by its unresolved, offline version
+    assert_eq!(sa[&("dvc_truc_tuyen".to_string(), "U2".to_string(), "2023-08".to_string())], (8332.0, 8333.0));
+}

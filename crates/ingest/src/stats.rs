@@ -183,6 +183,10 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
             part
         })
         .collect();
+    if parts.iter().any(|p| p.quoted) {
+        drop(parts);
+        return general(file, ctx);
+    }
     // Merge the parts under one numbering of units.
     let mut report = ImportReport::new(ImportKind::Dossiers);
     report.unknown_columns = cols.unknown.clone();
