@@ -59,8 +59,6 @@ pub struct Block<'a> {
     pub data: &'a [u8],
     /// Byte offset of `data[0]` in the file.
     pub offset: u64,
-    /// File line number of the first line in `data`.
-    pub first_line: usize,
     /// Position of the block in the file, from 0.
     pub seq: usize,
 }
@@ -102,11 +100,12 @@ impl Mapped {
         }
     }
 
-    /// Blocks of about `BLOCK_SIZE` bytes of whole lines, from byte `start` (line 2).
+    /// Blocks of about `BLOCK_SIZE` bytes of whole lines, from byte `start`. Cutting touches
+    /// only the bytes around each cut: the workers, not this iterator, read the blocks (and
+    /// count their lines), so reading is never serialised behind it.
     pub fn blocks(&self, start: usize) -> impl Iterator<Item = Block<'_>> + Send {
         let data = self.bytes();
         let mut pos = start;
-        let mut line = 2;
         let mut seq = 0;
         std::iter::from_fn(move || {
             if pos >= data.len() {
@@ -116,8 +115,7 @@ impl Mapped {
             if end < data.len() {
                 end = memchr::memchr(b'\n', &data[end..]).map(|i| end + i + 1).unwrap_or(data.len());
             }
-            let block = Block { data: &data[pos..end], offset: pos as u64, first_line: line, seq };
-            line += memchr::memchr_iter(b'\n', block.data).count();
+            let block = Block { data: &data[pos..end], offset: pos as u64, seq };
             pos = end;
             seq += 1;
             Some(block)
@@ -226,8 +224,8 @@ impl Iterator for Cuts<'_> {
 
 /// Calls `f(offset, line_number, cells)` for every non-blank line of a block of text,
 /// split at `delimiter`: one pass over the block finds every delimiter and line break (both
-/// ASCII, so every cut is a character boundary).
-pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: &mut Vec<Cell<'a>>, mut f: impl FnMut(usize, usize, &[Cell<'a>])) {
+/// ASCII, so every cut is a character boundary). Returns the number of lines.
+pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: &mut Vec<Cell<'a>>, mut f: impl FnMut(usize, usize, &[Cell<'a>])) -> usize {
     let bytes = text.as_bytes();
     let mut line_start = 0;
     let mut field_start = 0;
@@ -258,26 +256,32 @@ pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: 
         line_start = pos + 1;
         field_start = pos + 1;
     }
+    line_no - first_line
 }
 
-/// Every row of a block: `f(offset in block, line number, cells or the line number of a
-/// line that is not UTF-8)`. The block is checked as UTF-8 once, not field by field.
-pub fn for_each_block_row<'a>(block: &Block<'a>, delimiter: u8, cells: &mut Vec<Cell<'a>>, mut f: impl FnMut(usize, usize, Result<&[Cell<'a>], usize>)) {
+/// Every row of a block: `f(offset in block, line number within the block from 0, cells or
+/// the line number of a line that is not UTF-8)`. The block is checked as UTF-8 once, not
+/// field by field. Returns the number of lines, so that the caller, which knows the blocks'
+/// order, can turn line numbers within blocks into line numbers in the file.
+pub fn for_each_block_row<'a>(block: &Block<'a>, delimiter: u8, cells: &mut Vec<Cell<'a>>, mut f: impl FnMut(usize, usize, Result<&[Cell<'a>], usize>)) -> usize {
     if let Ok(text) = std::str::from_utf8(block.data) {
-        return for_each_row(text, block.first_line, delimiter, cells, |o, n, row| f(o, n, Ok(row)));
+        return for_each_row(text, 0, delimiter, cells, |o, n, row| f(o, n, Ok(row)));
     }
     // rare: find the bad lines one by one
     let mut pos = 0;
-    let mut line_no = block.first_line;
+    let mut line_no = 0;
     while pos < block.data.len() {
         let end = memchr::memchr(b'\n', &block.data[pos..]).map(|i| pos + i + 1).unwrap_or(block.data.len());
         match std::str::from_utf8(&block.data[pos..end]) {
-            Ok(line) => for_each_row(line, line_no, delimiter, cells, |o, n, row| f(pos + o, n, Ok(row))),
+            Ok(line) => {
+                for_each_row(line, line_no, delimiter, cells, |o, n, row| f(pos + o, n, Ok(row)));
+            }
             Err(_) => f(pos, line_no, Err(line_no)),
         }
         pos = end;
         line_no += 1;
     }
+    line_no
 }
 
 /// A bad line as a report entry (row errors come from the shared validator).
@@ -314,12 +318,13 @@ mod tests {
         let mut expected_offset = 7u64;
         let mut seen = 0;
         let mut cells = Vec::new();
+        let mut first_line = 2;
         for (i, b) in blocks.iter().enumerate() {
             assert_eq!((b.seq, b.offset), (i, expected_offset));
             assert_eq!(*b.data.last().unwrap(), b'\n');
             expected_offset += b.data.len() as u64;
             let text = std::str::from_utf8(b.data).unwrap();
-            for_each_row(text, b.first_line, b',', &mut cells, |offset, line_no, row| {
+            first_line += for_each_row(text, first_line, b',', &mut cells, |offset, line_no, row| {
                 let code = format!("code{}", line_no - 2);
                 assert_eq!(row, [Cell::Text(&code), Cell::Text("x")]);
                 assert_eq!(mapped.line_at(b.offset + offset as u64), format!("{code},x").as_bytes());

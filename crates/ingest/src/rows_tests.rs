@@ -211,3 +211,44 @@ fn unit_parents_may_come_later_in_the_file_but_must_exist() {
     assert_eq!(e.len(), 1);
     assert_eq!((e[0].row, e[0].value.as_str()), (4, "H09"));
 }
+
+#[test]
+fn the_plain_shortcut_accepts_only_what_the_full_checks_accept_and_gives_the_same_record() {
+    let header: Vec<String> = ["ma_ho_so", "ma_don_vi", "ma_tthc", "ngay_tiep_nhan", "han_xu_ly", "ngay_ket_qua", "kenh_nop", "trang_thai"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let cols = Columns::map(ImportKind::Dossiers, &header).unwrap();
+    let codes = ["HS1", " HS1", "", "Hồ"];
+    let units = ["T01", "T99", "T01 "];
+    let times = ["2023-03-01 08:00", "2023-03-01 08:00:30", "2023-03-01", "01/03/2023 08:00", "2023-03-10 17:00", "2023-02-30 08:00", "2023-03-01T25:00", ""];
+    let channels = ["truc_tuyen", "Trực tiếp", "fax", ""];
+    let statuses = ["da_tra_ket_qua", "dang_xu_ly", "rut", "Từ chối", "xong"];
+    let mut compared = 0;
+    let mut shortcut = 0;
+    for code in codes {
+        for unit in units {
+            for r in times {
+                for d in times {
+                    for done in times {
+                        for ch in channels {
+                            for st in statuses {
+                                let cells: Vec<Cell> = [code, unit, "1.000001", r, d, done, ch, st]
+                                    .iter()
+                                    .map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s) })
+                                    .collect();
+                                let full = dossier_checked(&cols, &cells, 2, &Fake);
+                                if let Some(fast) = dossier_plain(&cols, &cells, &Fake) {
+                                    assert_eq!(Ok(fast), full, "{cells:?}");
+                                    shortcut += 1;
+                                }
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(shortcut >= 50 && compared > 100_000, "{shortcut} of {compared}");
+}

@@ -108,6 +108,10 @@ struct Part {
     errors_not_kept: u64,
     /// The block has a quote: the whole file goes to the general path.
     quoted: bool,
+    /// The block's place in the file and its number of lines: row numbers in `errors`
+    /// count from the block's first line until the merge makes them file line numbers.
+    seq: usize,
+    lines: usize,
 }
 
 fn keep(errors: &mut Vec<RowError>, not_kept: &mut u64, e: RowError) {
@@ -137,13 +141,15 @@ fn block_part(block: &Block, cols: &Columns, delimiter: u8, ctx: &Ctx) -> Part {
         errors: Vec::new(),
         errors_not_kept: 0,
         quoted: has_quote(block.data),
+        seq: block.seq,
+        lines: 0,
     };
     if p.quoted {
         return p;
     }
     let mut units = Units::default();
     let mut cells: Vec<Cell> = Vec::with_capacity(16);
-    for_each_block_row(block, delimiter, &mut cells, |offset, line_no, row| {
+    p.lines = for_each_block_row(block, delimiter, &mut cells, |offset, line_no, row| {
         p.rows += 1;
         let Ok(row) = row else {
             p.bad += 1;
@@ -174,7 +180,7 @@ fn block_part(block: &Block, cols: &Columns, delimiter: u8, ctx: &Ctx) -> Part {
 
 fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let mapped = Mapped::open(file).map_err(FileError::Io)?;
-    let parts: Vec<Part> = mapped
+    let mut parts: Vec<Part> = mapped
         .blocks(body_start)
         .par_bridge()
         .map(|block| {
@@ -187,7 +193,9 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
         drop(parts);
         return general(file, ctx);
     }
-    // Merge the parts under one numbering of units.
+    // Merge the parts, in file order, under one numbering of units.
+    parts.sort_by_key(|p| p.seq);
+    let mut first_line = 2;
     let mut report = ImportReport::new(ImportKind::Dossiers);
     report.unknown_columns = cols.unknown.clone();
     let mut unit_index: FxHashMap<String, u32> = FxHashMap::default();
@@ -214,9 +222,11 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
         report.rows_read += p.rows;
         report.rows_bad += p.bad;
         report.errors_not_kept += p.errors_not_kept;
-        for e in p.errors {
+        for mut e in p.errors {
+            e.row += first_line;
             report.push(e);
         }
+        first_line += p.lines;
     }
     report.rows_ok = report.rows_read - report.rows_bad;
 

@@ -113,7 +113,7 @@ fn d2(b: &[u8]) -> Option<u32> {
 /// `YYYY-MM-DD HH:MM` and `YYYY-MM-DD HH:MM:SS` (space or `T`): how one-stop-shop systems
 /// export, read without any scanning. Anything else returns `None` for the full parser,
 /// which also gives the error messages.
-fn iso_fast(b: &[u8]) -> Option<DateTime> {
+pub(crate) fn iso_fast(b: &[u8]) -> Option<DateTime> {
     if !(b.len() == 16 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' {
         return None;
     }

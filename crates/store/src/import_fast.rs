@@ -36,6 +36,8 @@ struct Done<'m> {
     errors: Vec<Vec<RowError>>,
     /// A quote in the block: the file must be read by the general CSV reader.
     quoted: bool,
+    /// Lines in the block; row numbers in `errors` count from the block's first line.
+    lines: usize,
 }
 
 fn borrowed<'m>(s: Cow<'m, str>) -> &'m str {
@@ -57,13 +59,14 @@ fn upsert_many(n: usize) -> String {
 
 fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> Done<'m> {
     let quoted = has_quote(block.data);
-    let mut done = Done { rows: Vec::new(), read: 0, bad: 0, unknown_procedures: 0, errors: Vec::new(), quoted, block };
+    let mut done = Done { rows: Vec::new(), read: 0, bad: 0, unknown_procedures: 0, errors: Vec::new(), quoted, lines: 0, block };
     if quoted {
         return done;
     }
     done.rows.reserve(done.block.data.len() / 100);
     let mut cells: Vec<Cell> = Vec::with_capacity(16);
-    for_each_block_row(&done.block, layout.delimiter, &mut cells, |_, line_no, row| {
+    let block = Block { data: done.block.data, offset: done.block.offset, seq: done.block.seq };
+    done.lines = for_each_block_row(&block, layout.delimiter, &mut cells, |_, line_no, row| {
         done.read += 1;
         let Ok(row) = row else {
             done.bad += 1;
@@ -176,6 +179,7 @@ impl Store {
                 });
                 let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
                 let mut next = 0usize;
+                let mut first_line = 2usize;
                 let mut bytes = layout.body_start as u64;
                 for done in receiver {
                     pending.insert(done.block.seq, done);
@@ -185,16 +189,18 @@ impl Store {
                             continue;
                         }
                         if d.quoted {
-                            quoted_from = Some(d.block.first_line);
+                            quoted_from = Some(first_line);
                             continue;
                         }
                         report.rows_read += d.read;
                         report.rows_bad += d.bad;
                         report.unknown_procedures += d.unknown_procedures;
-                        for e in d.errors.into_iter().flatten() {
+                        for mut e in d.errors.into_iter().flatten() {
+                            e.row += first_line;
                             on_error(&e);
                             report.push(e);
                         }
+                        first_line += d.lines;
                         bytes += d.block.data.len() as u64;
                         if write_error.is_none() && (report.rows_bad == 0 || opts.accept_valid) {
                             if let Err(e) = write_rows(&mut one, &mut many, &d.rows, import_id) {
