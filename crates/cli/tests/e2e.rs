@@ -307,10 +307,9 @@ fn store_rows(env: &Env) -> StatRows {
     let as_of = thidua_domain::time::DateTime::parse_as_of("2023-12-31T23:59:59").unwrap();
     let tally = store.tally_dossiers(&units, as_of).unwrap();
     tally
-        .cells
-        .iter()
+        .cells()
         .filter(|(_, s)| s.den != thidua_domain::num::Dec::ZERO)
-        .map(|((f, u, m), s)| ((f.code().to_string(), units[*u as usize].info.code.clone(), m.iso()), (s.num.to_f64(), s.den.to_f64())))
+        .map(|((f, u, m), s)| ((f.code().to_string(), units[u as usize].info.code.clone(), m.iso()), (s.num.to_f64(), s.den.to_f64())))
         .collect()
 }
 

@@ -212,12 +212,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
             }
             map.push(i);
         }
-        for ((f, u, m), s) in p.tally.cells {
-            *tally.cells.entry((f, map[u as usize], m)).or_default() += s;
-        }
-        for ((u, m), n) in p.tally.unknown_procedure {
-            *tally.unknown_procedure.entry((map[u as usize], m)).or_default() += n;
-        }
+        tally.merge_mapped(p.tally, |u| map[u as usize]);
         keys.push(p.keys);
         report.rows_read += p.rows;
         report.rows_bad += p.bad;
@@ -260,8 +255,8 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
         .collect();
     for t in taken_back {
         let t = t?;
-        for (k, s) in t.cells {
-            *tally.cells.entry(k).or_default() += negate(s);
+        for ((f, u, m), s) in t.cells() {
+            tally.add_sums(f, u, m, negate(s));
         }
         for (k, n) in t.unknown_procedure {
             let c = tally.unknown_procedure.entry(k).or_default();
@@ -369,10 +364,9 @@ pub fn read_procedures(file: &mut std::fs::File) -> Result<(Procedures, ImportRe
 pub fn stat_rows(stats: &DossierStats) -> Vec<(&'static str, &str, String, thidua_domain::num::Dec, thidua_domain::num::Dec)> {
     let mut rows: Vec<_> = stats
         .tally
-        .cells
-        .iter()
+        .cells()
         .filter(|(_, s)| s.den != thidua_domain::num::Dec::ZERO)
-        .map(|((f, u, m), s)| (f.code(), stats.units[*u as usize].as_str(), m.iso(), s.num, s.den))
+        .map(|((f, u, m), s)| (f.code(), stats.units[u as usize].as_str(), m.iso(), s.num, s.den))
         .collect();
     rows.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     rows
