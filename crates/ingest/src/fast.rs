@@ -130,34 +130,6 @@ impl Mapped {
     }
 }
 
-/// Reads the line that starts at byte `offset` of `file` into `buf` (without its line
-/// break). For scattered single rows: reading them through the mapping would map pages all
-/// over the file back in.
-pub fn read_line_at(file: &std::fs::File, offset: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    buf.clear();
-    let mut chunk = [0u8; 512];
-    let mut at = offset;
-    loop {
-        let n = file.read_at(&mut chunk, at)?;
-        if n == 0 {
-            break;
-        }
-        match memchr::memchr(b'\n', &chunk[..n]) {
-            Some(i) => {
-                buf.extend_from_slice(&chunk[..i]);
-                break;
-            }
-            None => buf.extend_from_slice(&chunk[..n]),
-        }
-        at += n as u64;
-    }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-    }
-    Ok(())
-}
-
 /// Positions of `delimiter` and `\n` in `bytes`, in order, eight bytes at a time (SWAR):
 /// fields are short, so one SIMD search per field costs more than it saves.
 struct Cuts<'a> {

@@ -8,7 +8,7 @@
 //! later row of the same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{fast_layout, for_each_block_row, for_each_row, has_quote, not_utf8, read_line_at, Block, Mapped};
+use crate::fast::{fast_layout, for_each_block_row, for_each_row, has_quote, not_utf8, Block, Mapped};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
 use crate::rows::{parse_dossier, DossierRef, Lookup};
 use crate::table::{read_table, Cell};
@@ -227,7 +227,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
 
     // Take back every row that a later row of the same code replaced: per shard, sort the
     // keys; in a run of one hash, every row but the last in the file was replaced.
-    let replaced: Vec<u64> = (0..SHARDS)
+    let mut replaced: Vec<u64> = (0..SHARDS)
         .into_par_iter()
         .flat_map_iter(|sh| {
             let mut v: Vec<(u128, u64)> = keys.iter().flat_map(|k| k[sh].iter().copied()).collect();
@@ -236,25 +236,27 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
         })
         .collect();
     drop(keys);
-    let taken_back: Vec<Result<DossierTally, FileError>> = replaced
+    // In file order, through the mapping: neighbouring rows share pages, and each stretch
+    // is released once read.
+    replaced.par_sort_unstable();
+    let taken_back: Vec<DossierTally> = replaced
         .par_chunks(4096)
         .map(|offsets| {
             let mut t = DossierTally::default();
-            let mut line = Vec::new();
+            let mut cells: Vec<Cell> = Vec::with_capacity(16);
             for &offset in offsets {
-                read_line_at(file, offset, &mut line).map_err(FileError::Io)?;
-                let mut cells: Vec<Cell> = Vec::with_capacity(16);
-                let text = std::str::from_utf8(&line).expect("validated before");
+                let text = std::str::from_utf8(mapped.line_at(offset)).expect("validated before");
                 for_each_row(text, 0, delimiter, &mut cells, |_, _, row| {
                     let d = parse_dossier(cols, row, 0, &AnyUnit).expect("validated before");
                     t.add(&ctx.facts(&d, unit_index[d.unit.as_ref()]), ctx.calendar, ctx.as_of);
                 });
             }
-            Ok(t)
+            let (first, last) = (offsets[0] as usize, *offsets.last().expect("a chunk is never empty") as usize);
+            mapped.release(&mapped.bytes()[first..last + mapped.line_at(last as u64).len()]);
+            t
         })
         .collect();
     for t in taken_back {
-        let t = t?;
         for ((f, u, m), s) in t.cells() {
             tally.add_sums(f, u, m, negate(s));
         }
