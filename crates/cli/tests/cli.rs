@@ -338,3 +338,21 @@ fn quotes_after_the_first_block_send_the_import_to_the_general_reader_without_re
     assert!(report.lines().nth(1).unwrap().starts_with("3,ngay_tiep_nhan,2023-02-30 08:00,"), "{report}");
     assert_eq!(counts(&env).dossiers, before.dossiers + 100_000);
 }
+
+#[test]
+fn unknown_procedures_are_counted_per_dossier_and_scores_have_six_decimals() {
+    let env = seeded();
+    let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+U1,T01,X99,2023-04-03 08:00,2023-04-20 17:00,,truc_tiep,dang_xu_ly\n\
+U1,T01,X99,2023-04-03 08:00,2023-04-20 17:00,2023-04-10 09:00,truc_tiep,da_tra_ket_qua\n";
+    let f = env.file("u.csv", body.as_bytes());
+    let out = env.ok(&["import", "dossiers", &f]);
+    assert!(out.contains("; 1 hồ sơ có mã TTHC không có trong danh mục"), "{out}");
+    let text = env.ok(&["evaluate", "--year", "2023", "--format", "json"]);
+    let scores: Vec<&str> = text.lines().filter(|l| l.contains("\"diem_uu_tien\"")).collect();
+    assert!(!scores.is_empty());
+    for l in scores {
+        let v = l.trim().trim_start_matches("\"diem_uu_tien\": ").trim_end_matches(',');
+        assert!(v.len() == 8 && v.as_bytes()[1] == b'.', "six decimals: {l}");
+    }
+}

@@ -396,3 +396,17 @@ fn dossier_stats_gives_the_same_rows_when_quotes_appear_late_in_the_file() {
     // D0000007 (U2, August) was replaced by its unresolved, offline version
     assert_eq!(sa[&("dvc_truc_tuyen".to_string(), "U2".to_string(), "2023-08".to_string())], (8332.0, 8333.0));
 }
+
+#[test]
+fn dossier_stats_quotes_unit_codes_that_need_it() {
+    let env = Env::new();
+    let procs = env.file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes());
+    let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+A1,\"U,1\",P10,2023-03-01 08:00,2023-03-10 17:00,2023-03-02 09:00,truc_tuyen,da_tra_ket_qua\n";
+    let f = env.file("d.csv", body.as_bytes());
+    let out = env.ok(&["dossier-stats", &f, "--procedures", &procs, "--as-of", "2023-12-31"]);
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|row| &row[1] == "U,1" && row.len() == 5), "{out}");
+}

@@ -255,7 +255,7 @@ pub fn aggregate(kind: Kind, values: impl Iterator<Item = EntryValue>) -> Value 
                 Value::Ratio(s)
             }
             (Kind::Count, Value::None, EntryValue::Count(n)) => Value::Count(n),
-            (Kind::Count, Value::Count(a), EntryValue::Count(n)) => Value::Count(a + n),
+            (Kind::Count, Value::Count(a), EntryValue::Count(n)) => Value::Count(a.saturating_add(n)),
             (Kind::Boolean, Value::None, EntryValue::Bool(b)) => Value::Bool(b),
             (Kind::Boolean, Value::Bool(a), EntryValue::Bool(b)) => Value::Bool(a && b),
             (_, keep, _) => keep,

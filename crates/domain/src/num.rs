@@ -12,6 +12,8 @@ use std::ops::{Add, AddAssign, Neg, Sub};
 pub struct Dec(pub i128);
 
 pub const SCALE: i128 = 1_000_000;
+/// Numbers read from files stay below this (whole part).
+pub const MAX_WHOLE: i128 = 1_000_000_000_000_000_000;
 const SCALE_DIGITS: usize = 6;
 
 impl Dec {
@@ -56,7 +58,9 @@ impl Dec {
                         frac = frac * 10 + (c - b'0') as i128;
                     } else {
                         int = int.checked_mul(10)?.checked_add((c - b'0') as i128)?;
-                        if int > i128::MAX / SCALE / 1_000_000 {
+                        // Beyond 10^18 (a quintillion đồng) is a typo; the cap keeps every
+                        // cross-multiplication of the evaluation inside i128.
+                        if int >= MAX_WHOLE {
                             return None;
                         }
                     }
@@ -197,6 +201,8 @@ mod tests {
         assert_eq!(Dec::parse("1.50000000"), Some(Dec(1_500_000)));
         assert_eq!(Dec::parse("1.0000001"), None);
         assert_eq!(Dec::parse("1.234.567"), None);
+        assert_eq!(Dec::parse("1000000000000000000"), None);
+        assert!(Dec::parse("999999999999999999.5").is_some());
         assert_eq!(Dec::parse("abc"), None);
         assert_eq!(Dec::parse(""), None);
         assert_eq!(Dec::parse("."), None);

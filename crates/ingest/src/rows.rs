@@ -439,54 +439,79 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
 
 /// Parents must exist in the store or in the same file.
 pub fn check_unit_parents(rows: &[(usize, UnitRow)], stored: &dyn Fn(&str) -> bool) -> Vec<RowError> {
-    let in_file: HashSet<&str> = rows.iter().map(|(_, u)| u.code.as_str()).collect();
-    rows.iter()
-        .filter_map(|(row, u)| {
-            let p = u.parent.as_deref()?;
-            (!in_file.contains(p) && !stored(p)).then(|| RowError {
-                row: *row,
-                column: "ma_don_vi_cha".into(),
-                value: p.into(),
-                vi: format!("không có đơn vị cha mã «{p}»"),
-                en: format!("unknown parent unit '{p}'"),
+    // A parent refused in this file cannot vouch for its children: repeat until no new row
+    // is refused.
+    let mut refused: HashSet<usize> = HashSet::new();
+    let mut errors = Vec::new();
+    loop {
+        let in_file: HashSet<&str> = rows.iter().filter(|(r, _)| !refused.contains(r)).map(|(_, u)| u.code.as_str()).collect();
+        let new: Vec<RowError> = rows
+            .iter()
+            .filter(|(r, _)| !refused.contains(r))
+            .filter_map(|(row, u)| {
+                let p = u.parent.as_deref()?;
+                (!in_file.contains(p) && !stored(p)).then(|| RowError {
+                    row: *row,
+                    column: "ma_don_vi_cha".into(),
+                    value: p.into(),
+                    vi: format!("không có đơn vị cha mã «{p}» (hoặc đơn vị cha bị từ chối trong tệp này)"),
+                    en: format!("unknown parent unit '{p}' (or the parent was refused in this file)"),
+                })
             })
-        })
-        .collect()
+            .collect();
+        if new.is_empty() {
+            break;
+        }
+        refused.extend(new.iter().map(|e| e.row));
+        errors.extend(new);
+    }
+    errors.sort_by_key(|e| e.row);
+    errors
 }
 
 /// Terms of office of one unit may not overlap. A file row replaces a stored term of the
-/// same unit and start date; every file row taking part in an overlap is reported.
+/// same unit and start date; two file rows with one start date overlap each other. Every
+/// file row taking part in an overlap is reported.
 pub fn check_head_overlaps(rows: &[(usize, HeadRow)], stored: &[HeadRow]) -> Vec<RowError> {
-    let mut by_unit: BTreeMap<&str, BTreeMap<Date, (Option<usize>, &HeadRow)>> = BTreeMap::new();
     let units: HashSet<&str> = rows.iter().map(|(_, h)| h.unit.as_str()).collect();
-    for h in stored.iter().filter(|h| units.contains(h.unit.as_str())) {
-        by_unit.entry(&h.unit).or_default().insert(h.from, (None, h));
+    let mut by_unit: BTreeMap<&str, Vec<(Option<usize>, &HeadRow)>> = BTreeMap::new();
+    let replaced: HashSet<(&str, Date)> = rows.iter().map(|(_, h)| (h.unit.as_str(), h.from)).collect();
+    for h in stored.iter().filter(|h| units.contains(h.unit.as_str()) && !replaced.contains(&(h.unit.as_str(), h.from))) {
+        by_unit.entry(&h.unit).or_default().push((None, h));
     }
     for (row, h) in rows {
-        by_unit.entry(&h.unit).or_default().insert(h.from, (Some(*row), h));
+        by_unit.entry(&h.unit).or_default().push((Some(*row), h));
     }
     let mut errors = Vec::new();
-    for terms in by_unit.values() {
-        let list: Vec<&(Option<usize>, &HeadRow)> = terms.values().collect();
-        for w in list.windows(2) {
-            let ((ra, a), (rb, b)) = (w[0], w[1]);
-            if a.to.is_none_or(|t| t >= b.from) {
-                let msg_vi = format!(
-                    "nhiệm kỳ trùng nhau tại đơn vị «{}»: {} (từ {}) và {} (từ {})",
-                    a.unit, a.name, a.from.vi(), b.name, b.from.vi()
-                );
-                let msg_en = format!("overlapping terms at unit '{}': {} (from {}) and {} (from {})", a.unit, a.name, a.from, b.name, b.from);
-                for (row, h) in [(ra, a), (rb, b)] {
-                    if let Some(row) = row {
-                        errors.push(RowError {
-                            row: *row,
-                            column: "tu_ngay".into(),
-                            value: h.from.vi(),
-                            vi: msg_vi.clone(),
-                            en: msg_en.clone(),
-                        });
-                    }
+    let mut report = |(ra, a): (Option<usize>, &HeadRow), (rb, b): (Option<usize>, &HeadRow)| {
+        let vi = format!("nhiệm kỳ trùng nhau tại đơn vị «{}»: {} (từ {}) và {} (từ {})", a.unit, a.name, a.from.vi(), b.name, b.from.vi());
+        let en = format!("overlapping terms at unit '{}': {} (from {}) and {} (from {})", a.unit, a.name, a.from, b.name, b.from);
+        for (row, h) in [(ra, a), (rb, b)] {
+            if let Some(row) = row {
+                errors.push(RowError { row, column: "tu_ngay".into(), value: h.from.vi(), vi: vi.clone(), en: en.clone() });
+            }
+        }
+    };
+    for terms in by_unit.values_mut() {
+        terms.sort_by_key(|(row, h)| (h.from, *row));
+        // sweep: each term against the one reaching furthest among those before it
+        let mut reach: Option<(Option<usize>, &HeadRow)> = None;
+        for &(row, h) in terms.iter() {
+            if let Some((rr, r)) = reach {
+                if r.to.is_none_or(|t| t >= h.from) {
+                    report((rr, r), (row, h));
                 }
+            }
+            let further = match reach {
+                None => true,
+                Some((_, r)) => match (r.to, h.to) {
+                    (None, _) => false,
+                    (Some(_), None) => true,
+                    (Some(a), Some(b)) => b > a,
+                },
+            };
+            if further {
+                reach = Some((row, h));
             }
         }
     }

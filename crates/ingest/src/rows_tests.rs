@@ -201,6 +201,13 @@ fn overlapping_terms_are_reported_on_the_file_rows() {
     // two file rows overlapping each other: both reported
     let both = vec![(2, h("A", "2020-01-01", Some("2023-07-01"))), (3, h("B", "2023-06-10", None))];
     assert_eq!(check_head_overlaps(&both, &stored).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3]);
+    // a long open term overlaps every later one, not only the next
+    let stored_open = vec![h("A", "2022-01-01", None)];
+    let two = vec![(2, h("B", "2023-03-01", Some("2023-04-30"))), (3, h("C", "2023-06-01", None))];
+    assert_eq!(check_head_overlaps(&two, &stored_open).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3]);
+    // two file rows with one start date: both refused, neither silently dropped
+    let same = vec![(2, h("A", "2023-01-01", Some("2023-06-30"))), (3, h("B", "2023-01-01", None))];
+    assert_eq!(check_head_overlaps(&same, &[]).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3]);
 }
 
 #[test]
@@ -210,6 +217,9 @@ fn unit_parents_may_come_later_in_the_file_but_must_exist() {
     let e = check_unit_parents(&rows, &|c| c == "H01");
     assert_eq!(e.len(), 1);
     assert_eq!((e[0].row, e[0].value.as_str()), (4, "H09"));
+    // a parent refused in the file takes its children with it
+    let chain = vec![(2, u("X", Some("NOPE"))), (3, u("Y", Some("X"))), (4, u("Z", Some("Y")))];
+    assert_eq!(check_unit_parents(&chain, &|_| false).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3, 4]);
 }
 
 #[test]

@@ -92,9 +92,21 @@ fn no_such_day(s: &str, d: u32, m: u32) -> Bad {
     bad(format!("«{s}»: không có ngày {d} tháng {m}"), format!("'{s}': there is no day {d} in month {m}"))
 }
 
-/// Excel serial (1900 date system) to a local timestamp, to the nearest second.
-fn from_serial(v: f64) -> Result<DateTime, Bad> {
+/// Excel serial (1900 date system) to a local timestamp, to the nearest second. A whole
+/// number is a date without a time, read like a bare date in text.
+fn from_serial(v: f64, default: DayTime) -> Result<DateTime, Bad> {
+    if !v.is_finite() || !(0.0..=200_000.0).contains(&v) {
+        return Err(bad(format!("«{v}» không phải ngày hợp lệ"), format!("'{v}' is not a valid date")));
+    }
     let epoch = Date::from_ymd(1899, 12, 30).unwrap();
+    if v.fract() == 0.0 {
+        let d = Date(epoch.0 + v as i32);
+        year_ok(d.ymd().0)?;
+        return Ok(match default {
+            DayTime::StartOfDay => d.start(),
+            DayTime::EndOfDay => d.end(),
+        });
+    }
     let secs = (v * 86_400.0).round() as i64;
     let t = DateTime(epoch.start().0 + secs);
     year_ok(t.date().ymd().0)?;
@@ -140,7 +152,7 @@ pub fn parse_datetime(c: &Cell, default: DayTime) -> Result<Option<DateTime>, Ba
     }
     let s = match *c {
         Cell::Empty => return Ok(None),
-        Cell::Serial(v) => return from_serial(v).map(Some),
+        Cell::Serial(v) => return from_serial(v, default).map(Some),
         Cell::Number(v) => {
             return Err(bad(
                 format!("«{v}» là số, không phải ngày ({FORMS_VI})"),
@@ -219,8 +231,11 @@ mod tests {
         assert_eq!(dt("5/3/2023 14:05", start).unwrap().unwrap(), "2023-03-05T14:05:00");
         assert_eq!(dt("05/03/2023 14:05:09", start).unwrap().unwrap(), "2023-03-05T14:05:09");
         assert_eq!(dt("  ", start).unwrap(), None);
-        // Excel serial 45000.5 = 15/03/2023 12:00
+        // Excel serial 45000.5 = 15/03/2023 12:00; a whole serial is a bare date
         assert_eq!(parse_datetime(&Cell::Serial(45000.5), start).unwrap().unwrap().iso(), "2023-03-15T12:00:00");
+        assert_eq!(parse_datetime(&Cell::Serial(45000.0), DayTime::EndOfDay).unwrap().unwrap().iso(), "2023-03-15T23:59:59");
+        assert_eq!(parse_datetime(&Cell::Serial(45000.0), start).unwrap().unwrap().iso(), "2023-03-15T00:00:00");
+        assert!(parse_datetime(&Cell::Serial(-1e20), start).is_err());
     }
 
     #[test]

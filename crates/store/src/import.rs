@@ -236,6 +236,9 @@ impl Store {
             writer.head(&lookup.units, h)?;
         }
         drop(writer);
+        if report.unknown_procedures > 0 {
+            report.unknown_procedures = unknown_procedure_dossiers(&tx, import_id)?;
+        }
         tx.execute(
             "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
             params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],
@@ -244,6 +247,17 @@ impl Store {
         report.committed = true;
         Ok(report)
     }
+}
+
+/// Dossiers of this import (after a later row of a code replaced an earlier one) whose
+/// procedure is not in the catalogue: the report counts dossiers, not rows.
+pub(crate) fn unknown_procedure_dossiers(tx: &Transaction, import_id: i64) -> rusqlite::Result<u64> {
+    tx.query_row(
+        "SELECT count(*) FROM dossiers WHERE import_id = ?1 AND procedure_code NOT IN (SELECT code FROM procedures)",
+        [import_id],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n as u64)
 }
 
 /// Prepared statements of one import, reused for every row.

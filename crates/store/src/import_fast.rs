@@ -235,6 +235,9 @@ impl Store {
             tx.rollback()?;
             return Ok(report);
         }
+        if report.unknown_procedures > 0 {
+            report.unknown_procedures = crate::import::unknown_procedure_dossiers(&tx, import_id)?;
+        }
         tx.execute(
             "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
             params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],

@@ -2,7 +2,6 @@ use super::refused;
 use crate::Cli;
 use anyhow::{Context, Result};
 use clap::Args;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use thidua_domain::calendar::{parse_csv, Calendar};
@@ -58,10 +57,10 @@ pub fn run(_cli: &Cli, a: &DossierStatsArgs) -> Result<ExitCode> {
             return Ok(refused());
         }
     };
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    writeln!(out, "ind,unit,m,num,den")?;
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()));
+    out.write_record(["ind", "unit", "m", "num", "den"])?;
     for (ind, unit, m, num, den) in stat_rows(&stats) {
-        writeln!(out, "{ind},{unit},{m},{num},{den}")?;
+        out.write_record([ind, unit, &m, &num.plain(), &den.plain()])?;
     }
     out.flush()?;
     let r = &stats.report;

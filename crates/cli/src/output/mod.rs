@@ -25,6 +25,13 @@ pub fn dec_json(d: Dec) -> Json {
     }
 }
 
+/// A score as a JSON number written with exactly six decimals (`0.500000`), as shown.
+fn six_decimals(d: Dec) -> Json {
+    let micro = d.0;
+    let text = format!("{}{}.{:06}", if micro < 0 { "-" } else { "" }, micro.abs() / 1_000_000, micro.abs() % 1_000_000);
+    Json::Number(text.parse().expect("a decimal is a JSON number"))
+}
+
 /// One object per (head, applicable indicator), then one `_tong_hop` object per head.
 pub fn rows(plan: &Plan, results: &[HeadResult]) -> Vec<Map<String, Json>> {
     let mut out = Vec::new();
@@ -61,7 +68,7 @@ pub fn rows(plan: &Plan, results: &[HeadResult]) -> Vec<Map<String, Json>> {
         m.insert("gia_tri".into(), Json::Null);
         m.insert("trang_thai".into(), json!(r.summary_status()));
         m.insert("du_dieu_kien".into(), json!(r.eligible));
-        m.insert("diem_uu_tien".into(), json!(r.score.to_f64()));
+        m.insert("diem_uu_tien".into(), six_decimals(r.score));
         m.insert("thu_hang".into(), r.rank.map_or(Json::Null, |n| json!(n)));
         m.insert("so_thang".into(), json!(r.months.len()));
         m.insert("tam_tinh".into(), json!(r.provisional));
