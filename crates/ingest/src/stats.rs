@@ -96,32 +96,6 @@ fn shard(h: u128) -> usize {
     (h >> 122) as usize
 }
 
-/// What one block of the file yields.
-struct Part {
-    tally: DossierTally,
-    units: Vec<String>,
-    /// (hash of the dossier code, byte offset of the row) per shard.
-    keys: Vec<Vec<(u128, u64)>>,
-    rows: u64,
-    bad: u64,
-    errors: Vec<RowError>,
-    errors_not_kept: u64,
-    /// The block has a quote: the whole file goes to the general path.
-    quoted: bool,
-    /// The block's place in the file and its number of lines: row numbers in `errors`
-    /// count from the block's first line until the merge makes them file line numbers.
-    seq: usize,
-    lines: usize,
-}
-
-fn keep(errors: &mut Vec<RowError>, not_kept: &mut u64, e: RowError) {
-    if errors.len() < MAX_KEPT {
-        errors.push(e);
-    } else {
-        *not_kept += 1;
-    }
-}
-
 /// Computes the statistics of a dossier export file.
 pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar: &Calendar, as_of: DateTime) -> Result<DossierStats, FileError> {
     let ctx = Ctx { procedures, calendar, as_of };
@@ -131,97 +105,142 @@ pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar
     }
 }
 
-fn block_part(block: &Block, cols: &Columns, delimiter: u8, ctx: &Ctx) -> Part {
-    let mut p = Part {
-        tally: DossierTally::default(),
-        units: Vec::new(),
-        keys: (0..SHARDS).map(|_| Vec::with_capacity(block.data.len() / 100 / SHARDS + 16)).collect(),
-        rows: 0,
-        bad: 0,
-        errors: Vec::new(),
-        errors_not_kept: 0,
-        quoted: has_quote(block.data),
-        seq: block.seq,
-        lines: 0,
-    };
-    if p.quoted {
-        return p;
+/// What one worker gathers from the blocks it is given (rayon `fold`: a few per thread,
+/// so the sums and the unit numbering stay warm in cache across blocks).
+struct Acc<'a> {
+    tally: DossierTally,
+    units: Units<'a>,
+    /// (hash of the dossier code, byte offset of the row) per shard.
+    keys: Vec<Vec<(u128, u64)>>,
+    rows: u64,
+    bad: u64,
+    /// (block, error with its row counted within the block): the first `MAX_KEPT` of each
+    /// block, which is enough to find the first `MAX_KEPT` of the file.
+    errors: Vec<(usize, RowError)>,
+    errors_not_kept: u64,
+    /// A block with a quote: the whole file goes to the general path.
+    quoted: bool,
+    /// (block, number of lines), to turn rows within blocks into file lines.
+    lines: Vec<(usize, usize)>,
+}
+
+impl<'a> Acc<'a> {
+    fn new() -> Self {
+        Acc {
+            tally: DossierTally::default(),
+            units: Units::default(),
+            keys: (0..SHARDS).map(|_| Vec::new()).collect(),
+            rows: 0,
+            bad: 0,
+            errors: Vec::new(),
+            errors_not_kept: 0,
+            quoted: false,
+            lines: Vec::new(),
+        }
     }
-    let mut units = Units::default();
-    let mut cells: Vec<Cell> = Vec::with_capacity(16);
-    p.lines = for_each_block_row(block, delimiter, &mut cells, |offset, line_no, row| {
-        p.rows += 1;
-        let Ok(row) = row else {
-            p.bad += 1;
-            keep(&mut p.errors, &mut p.errors_not_kept, not_utf8(line_no));
+
+    fn block(&mut self, block: &Block<'a>, cols: &Columns, delimiter: u8, ctx: &Ctx) {
+        if has_quote(block.data) {
+            self.quoted = true;
+        }
+        if self.quoted {
             return;
-        };
-        match parse_dossier(cols, row, line_no, &AnyUnit) {
-            Ok(d) => {
-                let h = xxh3_128(d.code.as_bytes());
-                p.keys[shard(h)].push((h, block.offset + offset as u64));
-                let unit = match d.unit {
-                    std::borrow::Cow::Borrowed(u) => units.get(u),
-                    std::borrow::Cow::Owned(_) => unreachable!("CSV text is borrowed"),
-                };
-                p.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
-            }
-            Err(errs) => {
-                p.bad += 1;
-                for e in errs {
-                    keep(&mut p.errors, &mut p.errors_not_kept, e);
+        }
+        let mut cells: Vec<Cell> = Vec::with_capacity(16);
+        let mut kept = 0;
+        let seq = block.seq;
+        let lines = for_each_block_row(block, delimiter, &mut cells, |offset, line_no, row| {
+            self.rows += 1;
+            let mut fail = |acc: &mut Acc, e: RowError| {
+                if kept < MAX_KEPT {
+                    acc.errors.push((seq, e));
+                    kept += 1;
+                } else {
+                    acc.errors_not_kept += 1;
+                }
+            };
+            let Ok(row) = row else {
+                self.bad += 1;
+                fail(self, not_utf8(line_no));
+                return;
+            };
+            match parse_dossier(cols, row, line_no, &AnyUnit) {
+                Ok(d) => {
+                    let h = xxh3_128(d.code.as_bytes());
+                    self.keys[shard(h)].push((h, block.offset + offset as u64));
+                    let unit = match d.unit {
+                        std::borrow::Cow::Borrowed(u) => self.units.get(u),
+                        std::borrow::Cow::Owned(_) => unreachable!("CSV text is borrowed"),
+                    };
+                    self.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
+                }
+                Err(errs) => {
+                    self.bad += 1;
+                    for e in errs {
+                        fail(self, e);
+                    }
                 }
             }
-        }
-    });
-    p.units = units.codes.iter().map(|u| u.to_string()).collect();
-    p
+        });
+        self.lines.push((seq, lines));
+    }
 }
 
 fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let mapped = Mapped::open(file).map_err(FileError::Io)?;
-    let mut parts: Vec<Part> = mapped
+    let accs: Vec<Acc> = mapped
         .blocks(body_start)
         .par_bridge()
-        .map(|block| {
-            let part = block_part(&block, cols, delimiter, ctx);
+        .fold(Acc::new, |mut acc, block| {
+            acc.block(&block, cols, delimiter, ctx);
             mapped.release(block.data);
-            part
+            acc
         })
         .collect();
-    if parts.iter().any(|p| p.quoted) {
-        drop(parts);
+    if accs.iter().any(|a| a.quoted) {
+        drop(accs);
         return general(file, ctx);
     }
-    // Merge the parts, in file order, under one numbering of units.
-    parts.sort_by_key(|p| p.seq);
-    let mut first_line = 2;
+    // Line numbers: each block's first line, from the blocks' line counts in file order.
+    let mut lines: Vec<(usize, usize)> = accs.iter().flat_map(|a| a.lines.iter().copied()).collect();
+    lines.sort_unstable();
+    let mut first_line = vec![0usize; lines.len()];
+    let mut next = 2;
+    for (seq, n) in lines {
+        first_line[seq] = next;
+        next += n;
+    }
+    // Merge under one numbering of units.
     let mut report = ImportReport::new(ImportKind::Dossiers);
     report.unknown_columns = cols.unknown.clone();
     let mut unit_index: FxHashMap<String, u32> = FxHashMap::default();
     let mut unit_codes: Vec<String> = Vec::new();
     let mut tally = DossierTally::default();
-    let mut keys: Vec<Vec<Vec<(u128, u64)>>> = Vec::with_capacity(parts.len());
-    for p in parts {
-        let mut map: Vec<u32> = Vec::with_capacity(p.units.len());
-        for u in p.units {
+    let mut keys: Vec<Vec<Vec<(u128, u64)>>> = Vec::with_capacity(accs.len());
+    let mut errors: Vec<RowError> = Vec::new();
+    for a in accs {
+        let mut map: Vec<u32> = Vec::with_capacity(a.units.codes.len());
+        for u in a.units.codes {
             let next = unit_codes.len() as u32;
-            let i = *unit_index.entry(u.clone()).or_insert(next);
+            let i = *unit_index.entry(u.to_string()).or_insert(next);
             if i == next {
-                unit_codes.push(u);
+                unit_codes.push(u.to_string());
             }
             map.push(i);
         }
-        tally.merge_mapped(p.tally, |u| map[u as usize]);
-        keys.push(p.keys);
-        report.rows_read += p.rows;
-        report.rows_bad += p.bad;
-        report.errors_not_kept += p.errors_not_kept;
-        for mut e in p.errors {
-            e.row += first_line;
-            report.push(e);
-        }
-        first_line += p.lines;
+        tally.merge_mapped(a.tally, |u| map[u as usize]);
+        keys.push(a.keys);
+        report.rows_read += a.rows;
+        report.rows_bad += a.bad;
+        report.errors_not_kept += a.errors_not_kept;
+        errors.extend(a.errors.into_iter().map(|(seq, mut e)| {
+            e.row += first_line[seq];
+            e
+        }));
+    }
+    errors.sort_by_key(|e| e.row);
+    for e in errors {
+        report.push(e);
     }
     report.rows_ok = report.rows_read - report.rows_bad;
 
@@ -267,7 +286,6 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
     }
     tally.prune();
     report.unknown_procedures = tally.unknown_procedure.values().sum();
-    report.errors.sort_by_key(|e| e.row);
     Ok(DossierStats { tally, units: unit_codes, report })
 }
 
