@@ -143,11 +143,7 @@ impl Store {
             .map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to })
             .collect();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO imports (kind, file_name, started_at, imported_by) VALUES (?1, ?2, ?3, ?4)",
-            (kind.code(), &opts.file_name, now(), &opts.by),
-        )?;
-        let import_id = tx.last_insert_rowid();
+        let import_id = start_import(&tx, kind, opts)?;
         let mut report = ImportReport::new(kind);
         let cols: OnceCell<Columns> = OnceCell::new();
         let mut writer = Writer::new(&tx, import_id, opts)?;
@@ -236,28 +232,37 @@ impl Store {
             writer.head(&lookup.units, h)?;
         }
         drop(writer);
-        if report.unknown_procedures > 0 {
-            report.unknown_procedures = unknown_procedure_dossiers(&tx, import_id)?;
-        }
-        tx.execute(
-            "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
-            params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],
-        )?;
-        tx.commit()?;
-        report.committed = true;
-        Ok(report)
+        finish_import(tx, report, import_id)
     }
 }
 
-/// Dossiers of this import (after a later row of a code replaced an earlier one) whose
-/// procedure is not in the catalogue: the report counts dossiers, not rows.
-pub(crate) fn unknown_procedure_dossiers(tx: &Transaction, import_id: i64) -> rusqlite::Result<u64> {
-    tx.query_row(
-        "SELECT count(*) FROM dossiers WHERE import_id = ?1 AND procedure_code NOT IN (SELECT code FROM procedures)",
-        [import_id],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n as u64)
+/// Records the start of an import inside its transaction; returns its id.
+pub(crate) fn start_import(tx: &Transaction, kind: ImportKind, opts: &ImportOptions) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO imports (kind, file_name, started_at, imported_by) VALUES (?1, ?2, ?3, ?4)",
+        (kind.code(), &opts.file_name, now(), &opts.by),
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Completes the report and the import's record, and commits.
+pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id: i64) -> Result<ImportReport, ImportError> {
+    if report.unknown_procedures > 0 {
+        // Dossiers left by this import (a later row of a code replaced an earlier one)
+        // whose procedure is not in the catalogue: the report counts dossiers, not rows.
+        report.unknown_procedures = tx.query_row(
+            "SELECT count(*) FROM dossiers WHERE import_id = ?1 AND procedure_code NOT IN (SELECT code FROM procedures)",
+            [import_id],
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+    }
+    tx.execute(
+        "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
+        params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],
+    )?;
+    tx.commit()?;
+    report.committed = true;
+    Ok(report)
 }
 
 /// Prepared statements of one import, reused for every row.

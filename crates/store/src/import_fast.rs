@@ -3,9 +3,8 @@
 //! in file order, through one prepared statement inside the import's single transaction.
 
 use crate::import::{ImportError, ImportOptions, Progress, StoreLookup};
-use crate::{now, Store};
+use crate::Store;
 use rayon::prelude::*;
-use rusqlite::params;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::mpsc::sync_channel;
@@ -154,11 +153,7 @@ impl Store {
     ) -> Result<ImportReport, ImportError> {
         let lookup = self.lookup()?;
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO imports (kind, file_name, started_at, imported_by) VALUES (?1, ?2, ?3, ?4)",
-            (ImportKind::Dossiers.code(), &opts.file_name, now(), &opts.by),
-        )?;
-        let import_id = tx.last_insert_rowid();
+        let import_id = crate::import::start_import(&tx, ImportKind::Dossiers, opts)?;
         let mut report = ImportReport::new(ImportKind::Dossiers);
         report.unknown_columns = layout.columns.unknown.clone();
         let mut write_error: Option<rusqlite::Error> = None;
@@ -235,15 +230,6 @@ impl Store {
             tx.rollback()?;
             return Ok(report);
         }
-        if report.unknown_procedures > 0 {
-            report.unknown_procedures = crate::import::unknown_procedure_dossiers(&tx, import_id)?;
-        }
-        tx.execute(
-            "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
-            params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],
-        )?;
-        tx.commit()?;
-        report.committed = true;
-        Ok(report)
+        crate::import::finish_import(tx, report, import_id)
     }
 }
