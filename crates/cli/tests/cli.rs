@@ -356,3 +356,53 @@ U1,T01,X99,2023-04-03 08:00,2023-04-20 17:00,2023-04-10 09:00,truc_tiep,da_tra_k
         assert!(v.len() == 8 && v.as_bytes()[1] == b'.', "six decimals: {l}");
     }
 }
+
+/// The same dossiers written as a plain file (hot path), with BOM, CRLF, `;`, blank lines
+/// and no final line break (hot path), and with every field quoted (general reader).
+#[test]
+fn the_hot_path_and_the_general_reader_store_the_same_dossiers() {
+    let mut rows = Vec::new();
+    for i in 0..3000 {
+        let unit = ["T01", "H01", "H01X01"][i % 3];
+        let m = 1 + i % 12;
+        let done = if i % 5 == 0 { String::new() } else { format!("2023-{m:02}-{:02} 10:00", 3 + i % 9) };
+        let status = if i % 5 == 0 { "dang_xu_ly" } else if i % 7 == 0 { "tu_choi" } else { "da_tra_ket_qua" };
+        let channel = if i % 2 == 0 { "truc_tuyen" } else { "truc_tiep" };
+        rows.push([format!("R{}", i % 2500), unit.into(), "1.000001".into(), format!("2023-{m:02}-02 08:00"), format!("2023-{m:02}-12 17:00"), done, channel.into(), status.into()]);
+    }
+    let header = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai";
+    let plain: String = std::iter::once(header.to_string()).chain(rows.iter().map(|r| r.join(","))).map(|l| l + "\n").collect();
+    let mut odd = String::from("\u{feff}");
+    odd.push_str(&header.replace(',', ";"));
+    for (i, r) in rows.iter().enumerate() {
+        odd.push_str("\r\n");
+        if i % 100 == 0 {
+            odd.push_str(";;\r\n");
+        }
+        odd.push_str(&r.join(";"));
+    }
+    let quoted: String = std::iter::once(header.to_string())
+        .chain(rows.iter().map(|r| r.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(",")))
+        .map(|l| l + "\n")
+        .collect();
+    let tallies: Vec<Vec<String>> = [plain, odd, quoted]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let env = seeded();
+            let f = env.file(&format!("v{i}.csv"), text.as_bytes());
+            let out = env.ok(&["import", "dossiers", &f]);
+            assert!(out.contains("Đã nhập 3000 dòng"), "variant {i}: {out}");
+            let store = Store::open_dir(&env.data).unwrap();
+            assert_eq!(store.counts().unwrap().dossiers, 2 + 2500, "variant {i}");
+            let units = store.units().unwrap();
+            let as_of = thidua_domain::time::DateTime::parse_as_of("2023-12-31").unwrap();
+            let mut cells: Vec<String> = store.tally_dossiers(&units, as_of).unwrap().cells().map(|c| format!("{c:?}")).collect();
+            cells.sort();
+            cells
+        })
+        .collect();
+    assert!(!tallies[0].is_empty());
+    assert_eq!(tallies[0], tallies[1], "BOM, CRLF, ';' and blank lines");
+    assert_eq!(tallies[0], tallies[2], "quoted, general reader");
+}
