@@ -162,6 +162,7 @@ fn evaluate_csv_table_and_xlsx() {
     assert!(csv.starts_with("ma_don_vi,ho_ten,cap,ma_chi_tieu,tu_so,mau_so,gia_tri,trang_thai,du_dieu_kien,diem_uu_tien,thu_hang,so_thang,tam_tinh\n"));
     let table = env.ok(&["evaluate", "--year", "2023"]);
     assert!(table.contains("Thiếu số liệu") && table.contains("≥ 99%") && table.contains("31/12/2023"), "{table}");
+    assert!(!table.contains("Danh sách đề xuất"), "nobody is eligible without entered values: {table}");
     let x = env.dir.path().join("kq.xlsx");
     env.ok(&["evaluate", "--year", "2023", "--format", "json", "--xlsx", x.to_str().unwrap()]);
     use calamine::{open_workbook, Reader, Xlsx};

@@ -262,6 +262,13 @@ fn a_generated_province_evaluates_as_the_independent_computation_says() {
     import_all(&env, &dir);
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
     check_province(&dir, &json);
+    // the table ends with the suggested list, the first-ranked head first
+    let first = json.as_array().unwrap().iter().find(|r| r["thu_hang"] == 1).unwrap();
+    let table = env.ok(&["evaluate", "--year", "2023"]);
+    let list = table.split("Danh sách đề xuất").nth(1).expect("a suggested list");
+    let first_row = list.lines().find(|l| l.starts_with("| 1 ")).expect("rank 1");
+    assert!(first_row.contains(first["ho_ten"].as_str().unwrap()), "{first_row}");
+    assert!(list.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| Hạng")).count() <= 10);
 }
 
 #[test]

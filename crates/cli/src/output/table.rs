@@ -44,6 +44,24 @@ pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
         t.add_row([r.unit.code.clone(), r.head.name.clone(), r.unit.tier.clone(), "_tong_hop".into(), String::new(), String::new(), summary_vi(r)]);
     }
     println!("{t}");
+    let mut ranked: Vec<&HeadResult> = results.iter().filter(|r| r.rank.is_some()).collect();
+    ranked.sort_by_key(|r| r.rank);
+    if !ranked.is_empty() {
+        println!("Danh sách đề xuất theo thứ tự ưu tiên (tối đa {} người) / suggested list:", plan.award.quota);
+        let mut top = Table::new();
+        top.set_header(["Hạng", "Mã ĐV", "Đơn vị", "Người đứng đầu", "Điểm ưu tiên", "Ghi chú"]);
+        for r in ranked.iter().take(plan.award.quota as usize) {
+            top.add_row([
+                r.rank.map(|n| n.to_string()).unwrap_or_default(),
+                r.unit.code.clone(),
+                r.unit.name.clone(),
+                r.head.name.clone(),
+                r.score.vi(),
+                if r.provisional { "tạm tính".to_string() } else { String::new() },
+            ]);
+        }
+        println!("{top}");
+    }
     let eligible = results.iter().filter(|r| r.eligible).count();
     println!(
         "{} người đứng đầu được đánh giá, {} đủ điều kiện; đề xuất tối đa {} người / {} heads evaluated, {} eligible",
