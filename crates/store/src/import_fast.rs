@@ -1,6 +1,6 @@
 //! The dossier import hot path: blocks of the file are parsed and validated on every core
 //! (`thidua_ingest::fast`, the shared validator) while this thread writes the parsed rows,
-//! in file order, through one prepared statement inside the import's single transaction.
+//! in file order, 64 to a statement, inside the import's single transaction.
 
 use crate::import::{ImportError, ImportOptions, Progress, StoreLookup};
 use crate::Store;
@@ -163,11 +163,17 @@ impl Store {
             let mut one = tx.prepare(crate::import::UPSERT_DOSSIER)?;
             let mut many = tx.prepare(&upsert_many(BATCH))?;
             let (sender, receiver) = sync_channel::<Done>(4);
+            // Set when the rest of the file need not be parsed here (a write failed, or a
+            // quote sends the file to the general reader).
+            let stop = std::sync::atomic::AtomicBool::new(false);
             std::thread::scope(|s| {
-                let (layout, lookup) = (&layout, &lookup);
+                let (layout, lookup, stop) = (&layout, &lookup, &stop);
                 let mapped = &mapped;
                 s.spawn(move || {
                     mapped.blocks(layout.body_start).par_bridge().for_each_with(sender, |tx, block| {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            return;
+                        }
                         // A closed channel means the writer stopped on an error.
                         let _ = tx.send(parse_block(block, layout, lookup));
                     });
@@ -185,6 +191,7 @@ impl Store {
                         }
                         if d.quoted {
                             quoted_from = Some(first_line);
+                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
                             continue;
                         }
                         report.rows_read += d.read;
@@ -200,6 +207,7 @@ impl Store {
                         if write_error.is_none() && (report.rows_bad == 0 || opts.accept_valid) {
                             if let Err(e) = write_rows(&mut one, &mut many, &d.rows, import_id) {
                                 write_error = Some(e);
+                                stop.store(true, std::sync::atomic::Ordering::Relaxed);
                             }
                         }
                         mapped.release(d.block.data);
