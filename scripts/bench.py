@@ -35,6 +35,16 @@ def read_rows(path):
 results = []
 
 
+def fresh_store(path):
+    """A new store holding the province's units, heads and procedures."""
+    shutil.rmtree(path, ignore_errors=True)
+    run = lambda *a: subprocess.run([thidua, "--data-dir", path] + list(a), check=True, stdout=subprocess.DEVNULL)
+    run("init")
+    for kind in ["units", "heads", "procedures"]:
+        run("import", kind, os.path.join(prov, f"{kind}.csv"))
+    return run
+
+
 def report(name, wall, mem, n_rows, peer=None):
     results.append((name, wall, mem, n_rows, peer))
     ratio = f"{wall / peer[1]:.3f} of {peer[0]}" if peer else ""
@@ -67,11 +77,7 @@ report("sqlite3 .import + INSERT OR REPLACE", w, m, rows)
 peer = ("sqlite3", w)
 os.remove(peer_db)
 data = os.path.join(work, "store")
-shutil.rmtree(data, ignore_errors=True)
-run = lambda *a: subprocess.run([thidua, "--data-dir", data] + list(a), check=True, stdout=subprocess.DEVNULL)
-run("init")
-for kind in ["units", "heads", "procedures"]:
-    run("import", kind, os.path.join(prov, f"{kind}.csv"))
+run = fresh_store(data)
 w, m = timed([thidua, "--data-dir", data, "import", "dossiers", dossiers])
 report("thidua import dossiers", w, m, rows, peer)
 run("import", "values", os.path.join(prov, "values.csv"))
@@ -92,11 +98,7 @@ xlsx = os.path.join(work, "dossiers.xlsx")
 if not os.path.exists(xlsx):
     subprocess.run([os.path.join(root, "target/release/examples/make_xlsx"), dossiers, xlsx, "1048576"], check=True)
 data2 = os.path.join(work, "store-xlsx")
-shutil.rmtree(data2, ignore_errors=True)
-run2 = lambda *a: subprocess.run([thidua, "--data-dir", data2] + list(a), check=True, stdout=subprocess.DEVNULL)
-run2("init")
-for kind in ["units", "heads", "procedures"]:
-    run2("import", kind, os.path.join(prov, f"{kind}.csv"))
+fresh_store(data2)
 w, m = timed([thidua, "--data-dir", data2, "import", "dossiers", xlsx])
 report("thidua import XLSX (1,048,575 rows)", w, m, 1_048_575)
 shutil.rmtree(data2, ignore_errors=True)

@@ -213,11 +213,6 @@ impl DossierTally {
         }
     }
 
-    pub fn merge(&mut self, other: DossierTally) {
-        self.merge_mapped(other, |u| u);
-        self.prune();
-    }
-
     /// Drops what removals brought back to zero, so that "a non-zero denominator" means
     /// what it says.
     pub fn prune(&mut self) {

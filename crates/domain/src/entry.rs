@@ -39,27 +39,11 @@ impl Period {
         }
     }
 
-    pub fn vi(self) -> String {
-        match self {
-            Period::Year(y) => format!("Năm {y}"),
-            Period::Quarter(y, q) => format!("Quý {q}/{y}"),
-            Period::Month(m) => format!("Tháng {}", m.vi()),
-        }
-    }
-
     /// The last month of the period: a quarter belongs to whoever holds its last month.
     pub fn last_month(self) -> Month {
         match self {
             Period::Year(y) => Month::new(y, 12),
             Period::Quarter(y, q) => Month::new(y, q * 3),
-            Period::Month(m) => m,
-        }
-    }
-
-    pub fn first_month(self) -> Month {
-        match self {
-            Period::Year(y) => Month::new(y, 1),
-            Period::Quarter(y, q) => Month::new(y, q * 3 - 2),
             Period::Month(m) => m,
         }
     }
@@ -82,14 +66,6 @@ impl EntryState {
             EntryState::DaGui => "da_gui",
             EntryState::DaXacNhan => "da_xac_nhan",
             EntryState::TraLai => "tra_lai",
-        }
-    }
-    pub fn vi(self) -> &'static str {
-        match self {
-            EntryState::Nhap => "Nháp",
-            EntryState::DaGui => "Đã gửi",
-            EntryState::DaXacNhan => "Đã xác nhận",
-            EntryState::TraLai => "Trả lại",
         }
     }
     pub fn parse(s: &str) -> Option<EntryState> {

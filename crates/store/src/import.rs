@@ -104,7 +104,11 @@ impl Store {
     ) -> Result<ImportReport, ImportError> {
         if kind == ImportKind::Dossiers {
             if let Some(layout) = thidua_ingest::fast::fast_layout(file, kind)? {
-                return self.import_dossiers_fast(file, layout, opts, on_error, progress);
+                // A bigger page cache while the dossier B-tree takes millions of rows.
+                self.conn.pragma_update(None, "cache_size", -262_144)?;
+                let result = self.import_dossiers_fast(file, layout, opts, on_error, progress);
+                self.conn.pragma_update(None, "cache_size", -2000)?;
+                return result;
             }
         }
         self.import(kind, &*file, opts, on_error, progress)
@@ -137,11 +141,12 @@ impl Store {
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
         let lookup = self.lookup()?;
-        let stored_heads: Vec<HeadRow> = self
-            .heads()?
-            .into_iter()
-            .map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to })
-            .collect();
+        // Only a heads import checks terms against the stored ones.
+        let stored_heads: Vec<HeadRow> = if kind == ImportKind::Heads {
+            self.heads()?.into_iter().map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to }).collect()
+        } else {
+            Vec::new()
+        };
         let tx = self.conn.transaction()?;
         let import_id = start_import(&tx, kind, opts)?;
         let mut report = ImportReport::new(kind);

@@ -136,21 +136,6 @@ impl Store {
         on_error: &mut dyn FnMut(&RowError),
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
-        // A bigger page cache while the dossier B-tree takes millions of rows.
-        self.conn.pragma_update(None, "cache_size", -262_144)?;
-        let result = self.import_dossiers_tx(file, layout, opts, on_error, progress);
-        self.conn.pragma_update(None, "cache_size", -2000)?;
-        result
-    }
-
-    fn import_dossiers_tx(
-        &mut self,
-        file: &std::fs::File,
-        layout: Layout,
-        opts: &ImportOptions,
-        on_error: &mut dyn FnMut(&RowError),
-        progress: &dyn Fn(Progress),
-    ) -> Result<ImportReport, ImportError> {
         let lookup = self.lookup()?;
         let tx = self.conn.transaction()?;
         let import_id = crate::import::start_import(&tx, ImportKind::Dossiers, opts)?;
