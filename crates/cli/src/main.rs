@@ -44,6 +44,13 @@ enum Command {
     /// Accounts.
     #[command(subcommand)]
     User(cmd::user::UserCommand),
+    /// API tokens for other systems.
+    #[command(subcommand)]
+    Token(cmd::token::TokenCommand),
+    /// The web application.
+    Serve(cmd::serve::ServeArgs),
+    /// A fresh temporary store with a realistic demo province, served with demo accounts.
+    Demo(cmd::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +63,9 @@ fn main() -> ExitCode {
         Command::Evaluate(a) => cmd::evaluate::run(&cli, a),
         Command::DossierStats(a) => cmd::dossier_stats::run(&cli, a),
         Command::User(c) => cmd::user::run(&cli, c),
+        Command::Token(c) => cmd::token::run(&cli, c),
+        Command::Serve(a) => cmd::serve::serve(&cli, a),
+        Command::Demo(a) => cmd::serve::demo(&cli, a),
     };
     match result {
         Ok(code) => code,

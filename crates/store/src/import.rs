@@ -40,6 +40,9 @@ pub struct ImportOptions {
     pub file_name: String,
     /// Who imports (a username, or `cli`).
     pub by: String,
+    /// Validate and write inside the transaction, then roll it back: the report of what
+    /// the import would do (the web shows it before the user confirms).
+    pub dry_run: bool,
 }
 
 /// How far an import has gone.
@@ -237,7 +240,7 @@ impl Store {
             writer.head(&lookup.units, h)?;
         }
         drop(writer);
-        finish_import(tx, report, import_id)
+        finish_import(tx, report, import_id, opts.dry_run)
     }
 }
 
@@ -251,7 +254,7 @@ pub(crate) fn start_import(tx: &Transaction, kind: ImportKind, opts: &ImportOpti
 }
 
 /// Completes the report and the import's record, and commits.
-pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id: i64) -> Result<ImportReport, ImportError> {
+pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id: i64, dry_run: bool) -> Result<ImportReport, ImportError> {
     if report.unknown_procedures > 0 {
         // Dossiers left by this import (a later row of a code replaced an earlier one)
         // whose procedure is not in the catalogue: the report counts dossiers, not rows.
@@ -265,6 +268,10 @@ pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id
         "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
         params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],
     )?;
+    if dry_run {
+        tx.rollback()?;
+        return Ok(report);
+    }
     tx.commit()?;
     report.committed = true;
     Ok(report)

@@ -7,11 +7,16 @@
 //! be a second module behind the same operations (chosen by `--database-url`), with its own
 //! migrations folder, and the storage tests run against both.
 
+pub mod audit;
+pub mod demo;
 pub mod import;
 mod import_fast;
 mod migrate;
 pub mod read;
+pub mod staged;
+pub mod threads;
 pub mod users;
+pub mod workflow;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

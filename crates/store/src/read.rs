@@ -1,7 +1,7 @@
 //! Reading the store into the domain's types, and the store-backed evaluation.
 
 use crate::{Result, Store};
-use rusqlite::OptionalExtension;
+use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 use thidua_domain::dossier::{Channel, DossierFacts, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo};
 use thidua_domain::entry::{Entry, EntryState, EntryValue, Period};
@@ -166,12 +166,87 @@ impl Store {
 
     /// Evaluates every head under `plan` as of `as_of`.
     pub fn evaluate(&self, plan: &Plan, as_of: DateTime) -> Result<Vec<HeadResult>> {
+        Ok(self.evaluation(plan, as_of)?.heads)
+    }
+
+    /// The evaluation with what it was computed from: the units (in the tally's index
+    /// order) and the dossier tally, for month-by-month charts from the same numbers.
+    pub fn evaluation(&self, plan: &Plan, as_of: DateTime) -> Result<Evaluation> {
         let units = self.units()?;
         let tally = self.tally_dossiers(&units, as_of)?;
         let infos: Vec<UnitInfo> = units.iter().map(|u| u.info.clone()).collect();
         let heads = self.heads()?;
         let entries = self.entries()?;
-        Ok(evaluate(&EvalInput { plan, units: &infos, heads: &heads, tally: &tally, entries: &entries, as_of }))
+        let heads = evaluate(&EvalInput { plan, units: &infos, heads: &heads, tally: &tally, entries: &entries, as_of });
+        Ok(Evaluation { units, tally, heads })
+    }
+
+    /// The late dossiers of a unit counted in `[from, to]` (INDICATORS.md 2.1: decided after
+    /// the due time, or overdue and unresolved at `as_of`), the latest first, and how many
+    /// there are in all.
+    pub fn late_dossiers(&self, unit_id: i64, from: DateTime, to: DateTime, as_of: DateTime, limit: i64, offset: i64) -> Result<(Vec<DossierRecord>, i64)> {
+        let done = format!("({}, {})", DossierStatus::DaTraKetQua.id(), DossierStatus::TuChoi.id());
+        let counted_at = format!("CASE WHEN status IN {done} AND completed_at IS NOT NULL AND completed_at <= ?4 THEN completed_at ELSE due_at END");
+        let cond = format!(
+            "unit_id = ?1 AND status != {rut} AND due_at < ?4
+             AND NOT (status IN {done} AND completed_at IS NOT NULL AND completed_at <= due_at)
+             AND {counted_at} BETWEEN ?2 AND ?3",
+            rut = DossierStatus::Rut.id()
+        );
+        let total: i64 = self.conn.query_row(&format!("SELECT count(*) FROM dossiers WHERE {cond}"), params![unit_id, from.0, to.0, as_of.0], |r| r.get(0))?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT code, procedure_code, received_at, due_at, completed_at, channel, status, {counted_at}
+             FROM dossiers WHERE {cond} ORDER BY 8 DESC, code LIMIT ?5 OFFSET ?6"
+        ))?;
+        let rows = st.query_map(params![unit_id, from.0, to.0, as_of.0, limit, offset], |r| {
+            Ok(DossierRecord {
+                code: r.get(0)?,
+                procedure: r.get(1)?,
+                received_at: DateTime(r.get(2)?),
+                due_at: DateTime(r.get(3)?),
+                completed_at: r.get::<_, Option<i64>>(4)?.map(DateTime),
+                channel: Channel::from_id(r.get::<_, u8>(5)?).unwrap_or(Channel::TrucTiep),
+                status: DossierStatus::from_id(r.get::<_, u8>(6)?).unwrap_or(DossierStatus::DangXuLy),
+            })
+        })?;
+        Ok((rows.collect::<rusqlite::Result<_>>()?, total))
     }
 }
 
+/// One evaluation run: units in the tally's index order, the tally, every head's result.
+pub struct Evaluation {
+    pub units: Vec<UnitRecord>,
+    pub tally: DossierTally,
+    pub heads: Vec<HeadResult>,
+}
+
+impl Evaluation {
+    /// The tally's index of a unit.
+    pub fn unit_index(&self, code: &str) -> Option<u32> {
+        self.units.iter().position(|u| u.info.code == code).map(|i| i as u32)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierRecord {
+    pub code: String,
+    pub procedure: String,
+    pub received_at: DateTime,
+    pub due_at: DateTime,
+    pub completed_at: Option<DateTime>,
+    pub channel: Channel,
+    pub status: DossierStatus,
+}
+
+impl Store {
+    /// Changes whenever data an evaluation reads may have changed (web changes write the
+    /// audit log, imports their record, plans their load time), for caches to key on.
+    pub fn data_version(&self) -> Result<String> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT coalesce(max(id), 0) FROM audit_log) || '.' || (SELECT coalesce(max(id), 0) FROM imports)
+                 || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || (SELECT count(*) FROM calendar_days)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}

@@ -1,17 +1,70 @@
-//! Accounts (the web issue builds sign-in on these).
+//! Accounts, server-side sessions, sign-in throttling and API tokens. The store keeps only
+//! hashes of session cookies and tokens; hashing and password checks live in the web crate.
 
+use crate::audit::{record, Actor};
 use crate::{now, refused, Result, Store};
+use rusqlite::{params, OptionalExtension, Row};
+use serde_json::json;
 
 pub const ROLES: [&str; 5] = ["quan_tri", "so_noi_vu", "ban_tdkt", "lanh_dao", "don_vi"];
 
+/// Failures that lock a key, the window they are counted in, and the lock (seconds).
+pub const THROTTLE_FAILURES: i64 = 5;
+pub const THROTTLE_WINDOW: i64 = 15 * 60;
+pub const THROTTLE_LOCK: i64 = 15 * 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: String,
+    pub unit_id: Option<i64>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub active: bool,
+    pub password_hash: String,
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.full_name, u.role, u.unit_id, n.code, n.name, u.active, u.password_hash
+     FROM users u LEFT JOIN units n ON n.id = u.unit_id";
+
+fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        full_name: r.get(2)?,
+        role: r.get(3)?,
+        unit_id: r.get(4)?,
+        unit_code: r.get(5)?,
+        unit_name: r.get(6)?,
+        active: r.get::<_, i64>(7)? != 0,
+        password_hash: r.get(8)?,
+    })
+}
+
+/// A new account, its password already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub full_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub unit: Option<&'a str>,
+}
+
 impl Store {
-    /// Creates a user with an already hashed password. A `don_vi` user needs a unit.
-    pub fn create_user(&self, username: &str, password_hash: &str, role: &str, unit: Option<&str>) -> Result<()> {
-        if !ROLES.contains(&role) {
-            return Err(refused(format!("vai trò «{role}» không hợp lệ ({})", ROLES.join(", ")), format!("invalid role '{role}'")));
+    /// Creates an account. A `don_vi` user needs a unit; usernames are unique.
+    pub fn create_user(&mut self, actor: &Actor, u: &NewUser) -> Result<i64> {
+        if !ROLES.contains(&u.role) {
+            return Err(refused(format!("vai trò «{}» không hợp lệ ({})", u.role, ROLES.join(", ")), format!("invalid role '{}'", u.role)));
         }
-        let unit_id = match (role, unit) {
-            ("don_vi", None) => return Err(refused("tài khoản đơn vị cần --unit", "a don_vi account needs --unit")),
+        let username = u.username.trim();
+        if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(refused("tên đăng nhập không được trống và không chứa khoảng trắng", "the username must be non-empty without spaces"));
+        }
+        let unit_id = match (u.role, u.unit.filter(|c| !c.is_empty())) {
+            ("don_vi", None) => return Err(refused("tài khoản đơn vị cần chọn đơn vị (--unit)", "a don_vi account needs a unit (--unit)")),
             (_, Some(code)) => Some(
                 self.unit(code)?
                     .ok_or_else(|| refused(format!("không có đơn vị mã «{code}»"), format!("unknown unit '{code}'")))?
@@ -19,18 +72,177 @@ impl Store {
             ),
             (_, None) => None,
         };
-        let exists: i64 = self.conn.query_row("SELECT count(*) FROM users WHERE username = ?1", [username], |r| r.get(0))?;
+        let tx = self.conn.transaction()?;
+        let exists: i64 = tx.query_row("SELECT count(*) FROM users WHERE username = ?1", [username], |r| r.get(0))?;
         if exists > 0 {
             return Err(refused(format!("tên đăng nhập «{username}» đã có"), format!("username '{username}' already exists")));
         }
-        self.conn.execute(
-            "INSERT INTO users (username, password_hash, role, unit_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            (username, password_hash, role, unit_id, now()),
+        tx.execute(
+            "INSERT INTO users (username, full_name, password_hash, role, unit_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![username, u.full_name.trim(), u.password_hash, u.role, unit_id, now()],
         )?;
-        Ok(())
+        let id = tx.last_insert_rowid();
+        let after = json!({"username": username, "full_name": u.full_name.trim(), "role": u.role, "unit": u.unit});
+        record(&tx, actor, "tao_tai_khoan", "user", username, None, Some(&after))?;
+        tx.commit()?;
+        Ok(id)
     }
 
     pub fn user_count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+    }
+
+    pub fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
+        Ok(self.conn.query_row(&format!("SELECT {USER_COLUMNS} WHERE u.username = ?1"), [username], user_row).optional()?)
+    }
+
+    pub fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>> {
+        Ok(self.conn.query_row(&format!("SELECT {USER_COLUMNS} WHERE u.id = ?1"), [id], user_row).optional()?)
+    }
+
+    pub fn users_list(&self) -> Result<Vec<UserRecord>> {
+        let mut st = self.conn.prepare(&format!("SELECT {USER_COLUMNS} ORDER BY u.username"))?;
+        let rows = st.query_map([], user_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sets a new password hash and ends the user's other sessions.
+    pub fn set_password(&mut self, actor: &Actor, user_id: i64, password_hash: &str, keep_session: Option<&str>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
+        tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![password_hash, user_id])?;
+        tx.execute(
+            "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
+            params![user_id, keep_session.unwrap_or("")],
+        )?;
+        record(&tx, actor, "doi_mat_khau", "user", &username, None, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Locks or unlocks an account; a locked account's sessions and tokens stop working.
+    pub fn set_user_active(&mut self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
+        tx.execute("UPDATE users SET active = ?1 WHERE id = ?2", params![active as i64, user_id])?;
+        if !active {
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
+        }
+        record(&tx, actor, if active { "mo_khoa_tai_khoan" } else { "khoa_tai_khoan" }, "user", &username, Some(&json!({"active": !active})), Some(&json!({"active": active})))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // --- sessions -------------------------------------------------------------------
+
+    pub fn create_session(&self, token_hash: &str, user_id: i64, csrf: &str, ttl: i64, address: &str) -> Result<()> {
+        let t = now();
+        self.conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, expires_at, address) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+            params![token_hash, user_id, csrf, t, t + ttl, address],
+        )?;
+        // Expired sessions of anyone are cleared from time to time.
+        self.conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [t])?;
+        Ok(())
+    }
+
+    /// The session's user and CSRF token, if the session is live and the user active.
+    /// A session seen again slides its expiry forward by `ttl` (at most once a minute).
+    pub fn session(&self, token_hash: &str, ttl: i64) -> Result<Option<(UserRecord, String)>> {
+        let t = now();
+        let found: Option<(i64, String, i64)> = self
+            .conn
+            .query_row(
+                "SELECT user_id, csrf, last_seen_at FROM sessions WHERE token_hash = ?1 AND expires_at >= ?2",
+                params![token_hash, t],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((user_id, csrf, last_seen)) = found else { return Ok(None) };
+        if t - last_seen >= 60 {
+            self.conn.execute(
+                "UPDATE sessions SET last_seen_at = ?1, expires_at = ?2 WHERE token_hash = ?3",
+                params![t, t + ttl, token_hash],
+            )?;
+        }
+        Ok(self.user_by_id(user_id)?.filter(|u| u.active).map(|u| (u, csrf)))
+    }
+
+    pub fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    pub fn session_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?)
+    }
+
+    // --- sign-in throttling ---------------------------------------------------------
+
+    /// The latest instant until which any of `keys` is locked, if one is.
+    pub fn throttle_locked_until(&self, keys: &[String]) -> Result<Option<i64>> {
+        let t = now();
+        let mut until = None;
+        for k in keys {
+            let l: Option<i64> =
+                self.conn.query_row("SELECT locked_until FROM login_throttle WHERE key = ?1", [k], |r| r.get(0)).optional()?;
+            if let Some(l) = l.filter(|l| *l > t) {
+                until = Some(until.map_or(l, |u: i64| u.max(l)));
+            }
+        }
+        Ok(until)
+    }
+
+    /// Counts a failed sign-in for each key; the fifth failure within the window locks it.
+    pub fn throttle_failure(&mut self, keys: &[String]) -> Result<()> {
+        let t = now();
+        let tx = self.conn.transaction()?;
+        for k in keys {
+            tx.execute(
+                "INSERT INTO login_throttle (key, failures, first_at, locked_until) VALUES (?1, 1, ?2, 0)
+                 ON CONFLICT (key) DO UPDATE SET
+                   failures = CASE WHEN first_at < ?2 - ?3 THEN 1 ELSE failures + 1 END,
+                   first_at = CASE WHEN first_at < ?2 - ?3 THEN ?2 ELSE first_at END",
+                params![k, t, THROTTLE_WINDOW],
+            )?;
+            tx.execute(
+                "UPDATE login_throttle SET locked_until = ?2 + ?3, failures = 0, first_at = ?2 WHERE key = ?1 AND failures >= ?4",
+                params![k, t, THROTTLE_LOCK, THROTTLE_FAILURES],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A successful sign-in clears the account's count (not the address's).
+    pub fn throttle_clear(&self, key: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM login_throttle WHERE key = ?1 AND locked_until <= ?2", params![key, now()])?;
+        Ok(())
+    }
+
+    // --- API tokens -----------------------------------------------------------------
+
+    pub fn create_token(&mut self, actor: &Actor, user_id: i64, token_hash: &str, label: &str) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
+        tx.execute(
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![user_id, token_hash, label, now()],
+        )?;
+        let id = tx.last_insert_rowid();
+        record(&tx, actor, "tao_token", "user", &username, None, Some(&json!({"token_id": id, "label": label})))?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The active user a live token belongs to.
+    pub fn user_by_token(&self, token_hash: &str) -> Result<Option<UserRecord>> {
+        let id: Option<(i64, i64)> = self
+            .conn
+            .query_row("SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked = 0", [token_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((token_id, user_id)) = id else { return Ok(None) };
+        self.conn.execute("UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2", params![now(), token_id])?;
+        Ok(self.user_by_id(user_id)?.filter(|u| u.active))
     }
 }

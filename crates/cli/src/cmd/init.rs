@@ -1,3 +1,5 @@
+use thidua_store::audit::Actor;
+use thidua_store::users::NewUser;
 use super::open;
 use crate::Cli;
 use anyhow::{Context, Result};
@@ -23,7 +25,11 @@ pub fn run(cli: &Cli, plan_file: Option<&Path>) -> Result<ExitCode> {
     println!("Đã nạp kế hoạch «{}» ({}) / plan loaded", plan.code, plan.title);
     if store.user_count()? == 0 {
         let password = super::user::random_password()?;
-        store.create_user("admin", &super::user::hash(&password)?, "quan_tri", None)?;
+        let hash = super::user::hash(&password)?;
+        store.create_user(
+            &Actor::cli(),
+            &NewUser { username: "admin", full_name: "Quản trị hệ thống", password_hash: &hash, role: "quan_tri", unit: None },
+        )?;
         println!("Tài khoản quản trị / admin account: admin");
         println!("Mật khẩu (chỉ hiện một lần) / password (shown once): {password}");
     }

@@ -4,6 +4,8 @@ pub mod evaluate;
 pub mod import;
 pub mod init;
 pub mod plan;
+pub mod serve;
+pub mod token;
 pub mod user;
 
 use crate::Cli;

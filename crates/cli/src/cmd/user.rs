@@ -1,10 +1,10 @@
 use super::open_initialised;
 use crate::Cli;
 use anyhow::{anyhow, bail, Result};
-use argon2::password_hash::PasswordHasher;
-use argon2::Argon2;
 use clap::Subcommand;
 use std::io::Read;
+use thidua_store::audit::Actor;
+use thidua_store::users::NewUser;
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -16,15 +16,18 @@ pub enum UserCommand {
         role: String,
         #[arg(long)]
         unit: Option<String>,
+        /// Full name shown in the web application.
+        #[arg(long)]
+        full_name: Option<String>,
         /// Read the password from standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
     },
 }
 
-/// Argon2id with a fresh salt, as a PHC string.
+/// Argon2id with a fresh salt, as a PHC string (the web application's own hashing).
 pub fn hash(password: &str) -> Result<String> {
-    Ok(Argon2::default().hash_password(password.as_bytes()).map_err(|e| anyhow!("argon2: {e}"))?.to_string())
+    thidua_web::auth::hash_password(password).map_err(|e| anyhow!("argon2: {e}"))
 }
 
 /// 16 characters from an alphabet without look-alikes.
@@ -37,14 +40,16 @@ pub fn random_password() -> Result<String> {
 
 pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
     match c {
-        UserCommand::Add { username, role, unit, password_stdin: _ } => {
+        UserCommand::Add { username, role, unit, full_name, password_stdin: _ } => {
             let mut pw = String::new();
             std::io::stdin().read_to_string(&mut pw)?;
             let pw = pw.trim_end_matches(['\r', '\n']);
             if pw.chars().count() < 10 {
                 bail!("mật khẩu cần ít nhất 10 ký tự / the password needs at least 10 characters");
             }
-            open_initialised(cli)?.create_user(username, &hash(pw)?, role, unit.as_deref())?;
+            let hash = hash(pw)?;
+            let new = NewUser { username, full_name: full_name.as_deref().unwrap_or(""), password_hash: &hash, role, unit: unit.as_deref() };
+            open_initialised(cli)?.create_user(&Actor::cli(), &new)?;
             println!("Đã tạo tài khoản «{username}» ({role}) / account created");
             Ok(ExitCode::SUCCESS)
         }

@@ -1,0 +1,55 @@
+//! Web uploads waiting for confirmation: the file is on disk under a server-made name; the
+//! row says what it is and who may confirm it.
+
+use crate::{now, Result, Store};
+use rusqlite::{params, OptionalExtension};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedImport {
+    pub token: String,
+    pub kind: String,
+    pub file_name: String,
+    pub stored_name: String,
+    pub user_id: i64,
+    pub accept_valid: bool,
+    pub verified: bool,
+    pub created_at: i64,
+}
+
+impl Store {
+    pub fn put_staged(&self, s: &StagedImport) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO staged_imports (token, kind, file_name, stored_name, user_id, accept_valid, verified, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![s.token, s.kind, s.file_name, s.stored_name, s.user_id, s.accept_valid as i64, s.verified as i64, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn staged(&self, token: &str) -> Result<Option<StagedImport>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT token, kind, file_name, stored_name, user_id, accept_valid, verified, created_at FROM staged_imports WHERE token = ?1",
+                [token],
+                |r| {
+                    Ok(StagedImport {
+                        token: r.get(0)?,
+                        kind: r.get(1)?,
+                        file_name: r.get(2)?,
+                        stored_name: r.get(3)?,
+                        user_id: r.get(4)?,
+                        accept_valid: r.get::<_, i64>(5)? != 0,
+                        verified: r.get::<_, i64>(6)? != 0,
+                        created_at: r.get(7)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn delete_staged(&self, token: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM staged_imports WHERE token = ?1", [token])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,396 @@
+//! Accounts and permissions: Argon2id passwords, server-side sessions in the store (only a
+//! hash of the cookie is kept), API bearer tokens, CSRF tokens, and the role extractors
+//! that make each handler's required role visible in its signature.
+
+use crate::error::{AppError, RequestCtx};
+use crate::AppState;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use blake2::{Blake2s256, Digest};
+use std::marker::PhantomData;
+use thidua_store::audit::Actor;
+use thidua_store::users::UserRecord;
+
+pub const SESSION_COOKIE: &str = "thidua_sid";
+/// Before sign-in: a double-submit token for the sign-in form.
+pub const PRE_COOKIE: &str = "thidua_pre";
+pub const CSRF_FIELD: &str = "_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const MIN_PASSWORD: usize = 10;
+
+// --- secrets ------------------------------------------------------------------------
+
+/// Argon2id with a fresh salt, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| AppError::internal(format!("argon2: {e}")))
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash to verify against when the user does not exist, so both answers take as long.
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("not-a-real-password-xyz").unwrap_or_default())
+}
+
+/// 32 random bytes as hex.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the operating system's random source");
+    hex(&b)
+}
+
+/// The stored form of a session cookie or API token.
+pub fn token_hash(token: &str) -> String {
+    hex(&Blake2s256::digest(token.as_bytes()))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+// --- roles --------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    QuanTri,
+    SoNoiVu,
+    BanTdkt,
+    LanhDao,
+    DonVi,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::QuanTri, Role::SoNoiVu, Role::BanTdkt, Role::LanhDao, Role::DonVi];
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::QuanTri => "quan_tri",
+            Role::SoNoiVu => "so_noi_vu",
+            Role::BanTdkt => "ban_tdkt",
+            Role::LanhDao => "lanh_dao",
+            Role::DonVi => "don_vi",
+        }
+    }
+    pub fn vi(self) -> &'static str {
+        match self {
+            Role::QuanTri => "Quản trị hệ thống",
+            Role::SoNoiVu => "Sở Nội vụ (cơ quan thường trực)",
+            Role::BanTdkt => "Ban Thi đua - Khen thưởng",
+            Role::LanhDao => "Lãnh đạo UBND tỉnh",
+            Role::DonVi => "Cán bộ đầu mối đơn vị",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s)
+    }
+}
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    /// The unit of a `don_vi` user: (id, code, name).
+    pub unit: Option<(i64, String, String)>,
+    /// The session's CSRF token (None for bearer tokens).
+    pub csrf: Option<String>,
+    pub session_hash: Option<String>,
+    pub actor: Actor,
+}
+
+impl User {
+    fn from_record(u: UserRecord, csrf: Option<String>, session_hash: Option<String>, ctx: &RequestCtx) -> Option<User> {
+        let role = Role::parse(&u.role)?;
+        let unit = match (u.unit_id, u.unit_code, u.unit_name) {
+            (Some(id), Some(code), Some(name)) => Some((id, code, name)),
+            _ => None,
+        };
+        Some(User {
+            id: u.id,
+            actor: Actor { username: u.username.clone(), address: ctx.address.clone(), request_id: ctx.id.clone() },
+            username: u.username,
+            full_name: u.full_name,
+            role,
+            unit,
+            csrf,
+            session_hash,
+        })
+    }
+
+    /// Everyone but unit users reads every unit.
+    pub fn reads_all(&self) -> bool {
+        self.role != Role::DonVi
+    }
+
+    /// A unit user may see only their own unit: 403 otherwise.
+    pub fn check_unit(&self, unit_id: i64) -> Result<(), AppError> {
+        if self.reads_all() || self.unit.as_ref().is_some_and(|u| u.0 == unit_id) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Only a unit's own `don_vi` users write its data (values, threads).
+    pub fn check_own_unit(&self, unit_id: i64) -> Result<(), AppError> {
+        if self.role == Role::DonVi && self.unit.as_ref().is_some_and(|u| u.0 == unit_id) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn display_name(&self) -> &str {
+        if self.full_name.is_empty() {
+            &self.username
+        } else {
+            &self.full_name
+        }
+    }
+}
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// The user of a request, from a bearer token or a session cookie; None when anonymous.
+pub async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<User>, AppError> {
+    if let Some(u) = parts.extensions.get::<Option<User>>() {
+        return Ok(u.clone());
+    }
+    let ctx = parts.extensions.get::<RequestCtx>().cloned().unwrap_or(RequestCtx { id: String::new(), address: String::new() });
+    let user = if let Some(token) = bearer(parts) {
+        let hash = token_hash(token);
+        let rec = state.db(move |s| Ok(s.user_by_token(&hash)?)).await?;
+        rec.and_then(|u| User::from_record(u, None, None, &ctx))
+    } else if let Some(sid) = cookie(parts, SESSION_COOKIE) {
+        let hash = token_hash(sid);
+        let ttl = state.config().session_ttl;
+        let h2 = hash.clone();
+        let rec = state.db(move |s| Ok(s.session(&h2, ttl)?)).await?;
+        rec.and_then(|(u, csrf)| User::from_record(u, Some(csrf), Some(hash), &ctx))
+    } else {
+        None
+    };
+    Ok(user)
+}
+
+/// Any signed-in user, or the request is refused (401 / redirect to sign-in).
+pub struct SignedIn(pub User);
+
+/// A signed-in user or nobody (public pages, the sign-in page).
+pub struct MaybeUser(pub Option<User>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let u = current_user(parts, state).await?;
+        parts.extensions.insert(u.clone());
+        Ok(MaybeUser(u))
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        MaybeUser::from_request_parts(parts, state).await?.0.map(SignedIn).ok_or(AppError::NotSignedIn)
+    }
+}
+
+/// A set of roles a route admits.
+pub trait Roles: Send + Sync {
+    const ROLES: &'static [Role];
+}
+
+/// A signed-in user whose role is in `R`; 403 otherwise. `Require<Office>` in a handler's
+/// signature says who may call it.
+pub struct Require<R: Roles>(pub User, pub PhantomData<R>);
+
+impl<R: Roles> FromRequestParts<AppState> for Require<R> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let SignedIn(u) = SignedIn::from_request_parts(parts, state).await?;
+        if R::ROLES.contains(&u.role) {
+            Ok(Require(u, PhantomData))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+macro_rules! roles {
+    ($($(#[$m:meta])* $name:ident = [$($r:ident),*];)*) => {$(
+        $(#[$m])*
+        pub struct $name;
+        impl Roles for $name {
+            const ROLES: &'static [Role] = &[$(Role::$r),*];
+        }
+    )*};
+}
+
+roles! {
+    /// The movement office (Sở Nội vụ): verifies entries, imports, answers difficulties.
+    Office = [SoNoiVu];
+    /// Office, Board, leaders and administrator: read every unit.
+    Staff = [QuanTri, SoNoiVu, BanTdkt, LanhDao];
+    /// Those who see the ranking and the early warnings (the movement's officials).
+    Officials = [SoNoiVu, BanTdkt, LanhDao];
+    /// The administrator: accounts.
+    Admin = [QuanTri];
+    /// Who reads the audit log.
+    Auditors = [QuanTri, SoNoiVu];
+    /// A unit's reporter: enters its values, opens its difficulty threads.
+    UnitReporter = [DonVi];
+    /// Who may write in a difficulty thread as the province (answer, escalate, close).
+    ThreadAnswerers = [SoNoiVu, LanhDao];
+}
+
+// --- CSRF ---------------------------------------------------------------------------
+
+/// Refuses every state-changing request that lacks its CSRF token. A session's forms carry
+/// `_csrf` (urlencoded body, or in the query string of multipart forms); scripts send the
+/// `X-CSRF-Token` header; bearer-token API clients need none; before sign-in the form's
+/// token must match the `thidua_pre` cookie (double submit). `POST /api/v1/session` with a
+/// JSON body is exempt: browsers cannot send JSON across sites without CORS, which we
+/// never allow.
+pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    if bearer(&parts).is_some() {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if parts.uri.path() == "/api/v1/session" && content_type.starts_with("application/json") {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let expected = match current_user(&parts, &state).await {
+        Ok(Some(u)) => {
+            parts.extensions.insert(Some(u.clone()));
+            u.csrf
+        }
+        Ok(None) => {
+            parts.extensions.insert(None::<User>);
+            cookie(&parts, PRE_COOKIE).map(str::to_string)
+        }
+        Err(e) => return e.into_response(),
+    };
+    let Some(expected) = expected.filter(|e| !e.is_empty()) else { return AppError::Csrf.into_response() };
+    let from_header = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let from_query = parts.uri.query().and_then(|q| form_field(q.as_bytes(), CSRF_FIELD));
+    if let Some(t) = from_header.or(from_query) {
+        if same_secret(&t, &expected) {
+            return next.run(Request::from_parts(parts, body)).await;
+        }
+        return AppError::Csrf.into_response();
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+            Ok(b) => b,
+            Err(_) => return AppError::TooLarge("Biểu mẫu quá lớn.".into()).into_response(),
+        };
+        if form_field(&bytes, CSRF_FIELD).is_some_and(|t| same_secret(&t, &expected)) {
+            return next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+        }
+    }
+    AppError::Csrf.into_response()
+}
+
+/// One field of an urlencoded form.
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    body.split(|b| *b == b'&').find_map(|pair| {
+        let mut it = pair.splitn(2, |b| *b == b'=');
+        let k = it.next()?;
+        let v = it.next().unwrap_or(b"");
+        (k == name.as_bytes()).then(|| percent_encoding::percent_decode(v).decode_utf8_lossy().replace('+', " "))
+    })
+}
+
+// --- sign-in ------------------------------------------------------------------------
+
+/// Checks credentials with throttling per account and per address; on success creates a
+/// session and returns its cookie value. One answer for an unknown user and a wrong password.
+pub async fn sign_in(state: &AppState, ctx: &RequestCtx, username: &str, password: &str) -> Result<String, AppError> {
+    let username = username.trim().to_string();
+    let keys = vec![format!("u:{}", username.to_lowercase()), format!("ip:{}", ctx.address)];
+    let k2 = keys.clone();
+    if let Some(until) = state.db(move |s| Ok(s.throttle_locked_until(&k2)?)).await? {
+        return Err(AppError::Throttled(thidua_domain::time::DateTime(until).vi()));
+    }
+    let name = username.clone();
+    let user = state.db(move |s| Ok(s.user_by_name(&name)?)).await?;
+    let password = password.to_string();
+    let ok = match &user {
+        Some(u) if u.active => {
+            let phc = u.password_hash.clone();
+            tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false)
+        }
+        _ => {
+            tokio::task::spawn_blocking(move || verify_password(&password, dummy_hash())).await.ok();
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        let k2 = keys.clone();
+        state.db(move |s| Ok(s.throttle_failure(&k2)?)).await?;
+        tracing::warn!(username = %username, address = %ctx.address, "failed sign-in");
+        return Err(AppError::BadCredentials);
+    };
+    let token = random_token();
+    let (hash, csrf, ttl, address) = (token_hash(&token), random_token(), state.config().session_ttl, ctx.address.clone());
+    let actor = Actor { username: user.username.clone(), address: ctx.address.clone(), request_id: ctx.id.clone() };
+    let user_key = keys[0].clone();
+    state
+        .db(move |s| {
+            s.create_session(&hash, user.id, &csrf, ttl, &address)?;
+            s.throttle_clear(&user_key)?;
+            s.audit_record(&actor, "dang_nhap", "user", &actor.username, None)?;
+            Ok(())
+        })
+        .await?;
+    Ok(token)
+}
+
+/// `Set-Cookie` for the session (or to clear it with `None`).
+pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
+    let secure = if state.config().cookie_secure { "; Secure" } else { "" };
+    match token {
+        Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", state.config().session_ttl),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+pub fn pre_cookie(state: &AppState, token: &str) -> String {
+    let secure = if state.config().cookie_secure { "; Secure" } else { "" };
+    format!("{PRE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+}
+
+pub fn pre_token(parts_headers: &axum::http::HeaderMap) -> Option<String> {
+    parts_headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == PRE_COOKIE && v.len() == 64).then(|| v.to_string())
+    })
+}

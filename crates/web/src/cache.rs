@@ -1,0 +1,73 @@
+//! The latest evaluation, kept while the data it was computed from is unchanged. Every
+//! page of a plan year reads the same snapshot, so the overview, a unit's page and the
+//! ranking always agree, and a busy morning does not recompute the province per request.
+
+use crate::{AppError, AppState};
+use std::sync::{Arc, Mutex};
+use thidua_domain::plan::Plan;
+use thidua_domain::time::DateTime;
+use thidua_store::read::Evaluation;
+use thidua_store::Store;
+
+pub struct Snapshot {
+    pub plan: Plan,
+    pub as_of: DateTime,
+    pub eval: Evaluation,
+    /// The evaluation is final: the plan period is over.
+    pub year_closed: bool,
+}
+
+#[derive(Default)]
+pub struct EvalCache {
+    slot: Mutex<Vec<(String, Arc<Snapshot>)>>,
+}
+
+/// The plan to show when no year is asked for: the latest that has begun.
+fn default_plan(store: &Store, today: thidua_domain::time::Date) -> Result<Plan, AppError> {
+    let plans = store.plans()?;
+    let begun = plans.iter().filter(|p| p.period_from <= today).max_by_key(|p| p.period_from).or(plans.first());
+    begun.cloned().ok_or_else(|| AppError::refused("Chưa có kế hoạch nào trong hệ thống."))
+}
+
+impl AppState {
+    /// The evaluation of `year` (or of the current plan) as of now, or of the period's end
+    /// when it is over.
+    pub async fn snapshot(&self, year: Option<i32>) -> Result<Arc<Snapshot>, AppError> {
+        let state = self.clone();
+        self.db(move |s| {
+            let now = DateTime::now_local();
+            let plan = match year {
+                Some(y) => s.plan_for(Some(y), None)?,
+                None => default_plan(s, now.date())?,
+            };
+            let end = plan.period_to.end();
+            let as_of = if now.0 < end.0 { now } else { end };
+            let year_closed = now.0 >= end.0;
+            // Minutes, not seconds: a running year moves as its months do.
+            let key = format!("{}|{}|{}", plan.code, if year_closed { end.0 } else { as_of.0 / 60 }, s.data_version()?);
+            if let Some(hit) = state.cache().get(&key) {
+                return Ok(hit);
+            }
+            let eval = s.evaluation(&plan, as_of)?;
+            let snap = Arc::new(Snapshot { plan, as_of, eval, year_closed });
+            state.cache().put(key, snap.clone());
+            Ok(snap)
+        })
+        .await
+    }
+}
+
+impl EvalCache {
+    fn get(&self, key: &str) -> Option<Arc<Snapshot>> {
+        self.slot.lock().expect("cache lock").iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
+    }
+    fn put(&self, key: String, snap: Arc<Snapshot>) {
+        let mut slot = self.slot.lock().expect("cache lock");
+        let plan = snap.plan.code.clone();
+        slot.retain(|(k, _)| !k.starts_with(&format!("{plan}|")));
+        slot.push((key, snap));
+        if slot.len() > 4 {
+            slot.remove(0);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `thidua demo`: a fresh store holding a realistic province (the store's demo generator:
+//! every tier, a year of dossiers, entered values), entries in every state (verified,
+//! waiting, one returned with a reason, one draft), a difficulty thread, and one account
+//! per role.
+
+use crate::auth::hash_password;
+use crate::AppError;
+use std::path::Path;
+use thidua_domain::calendar;
+use thidua_domain::entry::EntryState;
+use thidua_domain::plan::{Plan, BUILT_IN_2023};
+use thidua_store::audit::Actor;
+use thidua_store::threads::ThreadAction;
+use thidua_store::users::NewUser;
+use thidua_store::workflow::{EntryFilter, ValueForm};
+use thidua_store::Store;
+
+/// The unit of the demo's unit accounts (UBND thành phố Bà Rịa) and a second unit.
+pub const DEMO_UNIT: &str = "H01";
+pub const OTHER_UNIT: &str = "S01";
+
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: String,
+    pub password: String,
+    pub role: &'static str,
+    pub unit: Option<&'static str>,
+}
+
+fn actor(name: &str) -> Actor {
+    Actor { username: name.into(), address: "demo".into(), request_id: String::new() }
+}
+
+/// Fills a new store in `data_dir` and returns the demo accounts with their passwords.
+pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>, AppError> {
+    let mut store = Store::open_dir(data_dir)?;
+    if store.is_initialised()? {
+        return Err(AppError::Startup("thư mục đã có dữ liệu; bản trình diễn cần thư mục mới / the demo needs a fresh folder".into()));
+    }
+    let plan = Plan::from_toml(BUILT_IN_2023).map_err(|_| AppError::internal("the built-in plan is invalid"))?;
+    store.put_plan(&plan, BUILT_IN_2023)?;
+    store.put_calendar(&calendar::parse_csv(calendar::BUILT_IN_CSV).map_err(|e| AppError::internal(e.to_string()))?)?;
+    thidua_store::demo::seed_demo(&mut store, 2023, 2023)?;
+
+    let accounts = vec![
+        DemoAccount { username: "quantri".into(), password: password.into(), role: "quan_tri", unit: None },
+        DemoAccount { username: "sonoivu".into(), password: password.into(), role: "so_noi_vu", unit: None },
+        DemoAccount { username: "bantdkt".into(), password: password.into(), role: "ban_tdkt", unit: None },
+        DemoAccount { username: "lanhdao".into(), password: password.into(), role: "lanh_dao", unit: None },
+        DemoAccount { username: "donvi".into(), password: password.into(), role: "don_vi", unit: Some(DEMO_UNIT) },
+        DemoAccount { username: "donvi2".into(), password: password.into(), role: "don_vi", unit: Some(OTHER_UNIT) },
+    ];
+    let hash = hash_password(password)?;
+    let names = ["Nguyễn Văn Quản", "Trần Thị Nội Vụ", "Lê Văn Thi Đua", "Phạm Minh Lãnh Đạo", "Võ Thị Đầu Mối", "Đặng Văn Đầu Mối"];
+    for (a, name) in accounts.iter().zip(names) {
+        store.create_user(&actor("demo"), &NewUser { username: &a.username, full_name: name, password_hash: &hash, role: a.role, unit: a.unit })?;
+    }
+
+    // One submitted entry of the demo unit is returned with a reason, for the unit to fix.
+    let unit = store.unit(DEMO_UNIT)?.ok_or_else(|| AppError::internal("demo unit missing"))?;
+    let waiting = store.entry_list(&EntryFilter { unit_id: Some(unit.id), state: Some(EntryState::DaGui), indicator: None })?;
+    let any_waiting = match waiting.first() {
+        Some(e) => Some(e.clone()),
+        None => store.entry_list(&EntryFilter { state: Some(EntryState::DaGui), ..Default::default() })?.into_iter().next(),
+    };
+    if let Some(e) = any_waiting {
+        store.return_entry(&actor("sonoivu"), e.id, "Thiếu văn bản minh chứng kèm theo; đề nghị bổ sung báo cáo có chữ ký, đóng dấu.")?;
+    }
+    // And one draft for a month not yet reported.
+    if let Some(ind) = plan.indicators.iter().find(|i| i.kind == thidua_domain::plan::Kind::Count && i.applies_to(&unit.info.tier)) {
+        let form = ValueForm { unit: DEMO_UNIT.into(), indicator: ind.code.clone(), period: "2023-12".into(), value: "1".into(), note: "Đang tổng hợp".into(), ..Default::default() };
+        if let Ok(row) = store.check_value(&form)? {
+            if store.entry_by_key(unit.id, &ind.code, "2023-12")?.is_none() {
+                store.save_entry(&actor("donvi"), &row, false, &[])?;
+            }
+        }
+    }
+    let t = store.open_thread(
+        &actor("donvi"),
+        "don_vi",
+        unit.id,
+        "Vướng mắc khi liên thông hồ sơ đất đai",
+        "Hệ thống một cửa chưa đồng bộ trạng thái hồ sơ liên thông với Văn phòng Đăng ký đất đai, làm hồ sơ bị tính trễ hạn. Đề nghị Sở Nội vụ kiến nghị UBND tỉnh chỉ đạo khắc phục.",
+    )?;
+    store.reply_thread(&actor("sonoivu"), "so_noi_vu", t, ThreadAction::Answer, "Sở Nội vụ đã ghi nhận, đang phối hợp Sở Thông tin và Truyền thông kiểm tra việc đồng bộ.")?;
+    Ok(accounts)
+}

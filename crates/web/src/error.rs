@@ -1,0 +1,182 @@
+//! Errors as a civil servant reads them: a page in Vietnamese with the request id to quote
+//! to the administrator, never a stack trace or a database message (those go to the log,
+//! under the same id). API requests get the same as JSON.
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug)]
+pub enum AppError {
+    /// No session: pages redirect to sign-in, the API answers 401.
+    NotSignedIn,
+    /// Wrong credentials (one answer whether the user exists or not).
+    BadCredentials,
+    /// Signed in, but this is not theirs to see or do.
+    Forbidden,
+    NotFound,
+    /// The request is understood and refused, with a reason for the user (Vietnamese).
+    Refused(String),
+    /// Sign-in locked after repeated failures, until a local time (dd/mm/yyyy hh:mm).
+    Throttled(String),
+    /// The CSRF token is missing or wrong.
+    Csrf,
+    TooLarge(String),
+    /// A fault of ours: logged with the request id, shown as a generic message.
+    Internal(String),
+    Startup(String),
+}
+
+impl AppError {
+    pub fn internal(detail: impl Into<String>) -> AppError {
+        AppError::Internal(detail.into())
+    }
+    pub fn refused(vi: impl Into<String>) -> AppError {
+        AppError::Refused(vi.into())
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Startup(s) | AppError::Internal(s) | AppError::Refused(s) => f.write_str(s),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<thidua_store::StoreError> for AppError {
+    fn from(e: thidua_store::StoreError) -> Self {
+        match e {
+            thidua_store::StoreError::Refused { vi, .. } => AppError::Refused(vi),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<thidua_store::import::ImportError> for AppError {
+    fn from(e: thidua_store::import::ImportError) -> Self {
+        use thidua_store::import::ImportError;
+        match e {
+            ImportError::Store(s) => s.into(),
+            // File problems are the user's: the message is already bilingual; show the Vietnamese half.
+            other => AppError::Refused(other.to_string().split(" / ").next().unwrap_or_default().to_string()),
+        }
+    }
+}
+
+/// What the error page says, attached to the response for `request_context` to render.
+#[derive(Clone, Debug)]
+pub(crate) struct ErrorInfo {
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            AppError::NotSignedIn => (StatusCode::UNAUTHORIZED, "Chưa đăng nhập", "Vui lòng đăng nhập để tiếp tục.".to_string()),
+            AppError::BadCredentials => {
+                (StatusCode::UNAUTHORIZED, "Đăng nhập không thành công", "Tên đăng nhập hoặc mật khẩu không đúng.".to_string())
+            }
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Không có quyền truy cập",
+                "Tài khoản của anh/chị không có quyền xem hoặc thực hiện thao tác này.".to_string(),
+            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "Không tìm thấy", "Trang hoặc dữ liệu được yêu cầu không tồn tại.".to_string()),
+            AppError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, "Không thực hiện được", m),
+            AppError::Throttled(until) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Tạm khóa đăng nhập",
+                format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {until}."),
+            ),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Phiên làm việc không hợp lệ",
+                "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.".to_string(),
+            ),
+            AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Tệp quá lớn", m),
+            AppError::Internal(detail) | AppError::Startup(detail) => {
+                tracing::error!(detail = %detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Đã có lỗi xảy ra",
+                    "Hệ thống gặp sự cố khi xử lý yêu cầu. Vui lòng thử lại; nếu vẫn lỗi, hãy báo quản trị hệ thống kèm mã yêu cầu.".to_string(),
+                )
+            }
+        };
+        let mut res = (status, message.clone()).into_response();
+        res.extensions_mut().insert(ErrorInfo { title, message });
+        res
+    }
+}
+
+/// The request's id and the client's address, for logs, audit and error pages.
+#[derive(Clone, Debug)]
+pub struct RequestCtx {
+    pub id: String,
+    pub address: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    request_id: &'a str,
+    status: u16,
+    sign_in: bool,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn new_request_id() -> String {
+    let mut b = [0u8; 4];
+    let _ = getrandom::fill(&mut b);
+    format!("{:08x}-{:04x}", u32::from_le_bytes(b), COUNTER.fetch_add(1, Ordering::Relaxed) & 0xffff)
+}
+
+/// Gives each request an id, logs it, and renders error responses as pages or JSON.
+pub(crate) async fn request_context(mut req: Request, next: Next) -> Response {
+    let id = new_request_id();
+    let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+    let is_api = req.uri().path().starts_with("/api/");
+    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let method = req.method().clone();
+    req.extensions_mut().insert(RequestCtx { id: id.clone(), address: address.clone() });
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    let status = res.status();
+    tracing::info!(request_id = %id, %method, path = %path_and_query, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, %address);
+    if let Some(info) = res.extensions_mut().remove::<ErrorInfo>() {
+        if status == StatusCode::UNAUTHORIZED && !is_api && method == axum::http::Method::GET && info.title == "Chưa đăng nhập" {
+            let target = format!("/dang-nhap?tiep={}", percent_encoding::utf8_percent_encode(&path_and_query, percent_encoding::NON_ALPHANUMERIC));
+            res = Redirect::to(&target).into_response();
+        } else if is_api {
+            let body = serde_json::json!({"loi": info.title, "chi_tiet": info.message, "ma_yeu_cau": id});
+            res = (status, axum::Json(body)).into_response();
+        } else {
+            let page = ErrorPage { title: info.title, message: &info.message, request_id: &id, status: status.as_u16(), sign_in: status == StatusCode::UNAUTHORIZED };
+            let html = page.render().unwrap_or_else(|_| info.message.clone());
+            res = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    let h = res.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.entry("content-security-policy").or_insert(HeaderValue::from_static(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
+    ));
+    res
+}

@@ -1,0 +1,132 @@
+//! What pages show: Vietnamese dates (dd/mm/yyyy), decimals with a comma, percentages
+//! truncated as INDICATORS.md says, statuses with their colours, and the arithmetic behind
+//! each indicator's status.
+
+use thidua_domain::eval::{HeadResult, IndicatorResult, Status, Value};
+use thidua_domain::num::{percent_vi, Dec};
+use thidua_domain::plan::{Formula, Indicator, Plan, Threshold};
+use thidua_domain::time::DateTime;
+
+pub fn date_time(secs: i64) -> String {
+    DateTime(secs).vi()
+}
+
+/// A CSS class per status (colour plus a text label on the page: never colour alone).
+pub fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Dat => "st-dat",
+        Status::KhongDat => "st-khong-dat",
+        Status::KhongPhatSinh => "st-kps",
+        Status::ThieuSoLieu => "st-tsl",
+    }
+}
+
+pub fn summary_vi(code: &str) -> &'static str {
+    match code {
+        "du_dieu_kien" => "Đủ điều kiện",
+        "chua_du_thoi_gian" => "Chưa đủ thời gian giữ chức vụ",
+        _ => "Không đủ điều kiện",
+    }
+}
+
+pub fn tier_name(plan: &Plan, tier: &str) -> String {
+    plan.tier(tier).map(|t| t.name.clone()).unwrap_or_else(|| tier.to_string())
+}
+
+/// One indicator of one head, ready to show.
+#[derive(Debug, Clone)]
+pub struct IndicatorView {
+    pub code: String,
+    pub name: String,
+    pub group: String,
+    pub target: String,
+    pub value: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub css: &'static str,
+    pub arithmetic: String,
+    pub provisional: bool,
+}
+
+fn formula_terms(f: Formula) -> (&'static str, &'static str) {
+    match f {
+        Formula::TthcDungHan => ("hồ sơ giải quyết đúng hạn", "hồ sơ đã đến hạn hoặc đã giải quyết"),
+        Formula::TthcRutNgan => ("ngày làm việc rút ngắn", "ngày làm việc theo thời hạn quy định"),
+        Formula::DvcTrucTuyen => ("hồ sơ nộp trực tuyến", "hồ sơ của TTHC có DVC trực tuyến"),
+    }
+}
+
+/// The arithmetic behind a status, e.g. `1.234 / 1.250 = 98,72% ≥ 95% → Đạt`.
+pub fn arithmetic(ind: &Indicator, tier: &str, r: &IndicatorResult) -> String {
+    let verdict = r.status.vi();
+    let target = match ind.thresholds.get(tier) {
+        Some(Threshold::Number(t)) if ind.is_ratio() => format!("{} {}%", ind.comparison.vi(), t.vi()),
+        Some(Threshold::Number(t)) => format!("{} {}", ind.comparison.vi(), t.vi()),
+        Some(Threshold::Bool(b)) => format!("yêu cầu {}", if *b { "Đạt" } else { "Không đạt" }),
+        None => String::new(),
+    };
+    match r.value {
+        Value::Ratio(s) if s.den == Dec::ZERO => match ind.formula {
+            Some(f) => format!("Không có {} trong kỳ (mẫu số = 0) → {verdict}", formula_terms(f).1),
+            None => format!("Mẫu số = 0 → {verdict}"),
+        },
+        Value::Ratio(s) => {
+            let pct = percent_vi(s.num, s.den).unwrap_or_default();
+            match ind.formula {
+                Some(f) => {
+                    let (n, d) = formula_terms(f);
+                    format!("{} {n} / {} {d} = {pct}, {target} → {verdict}", s.num.vi(), s.den.vi())
+                }
+                None => format!("Tổng tử số {} / tổng mẫu số {} = {pct}, {target} → {verdict}", s.num.vi(), s.den.vi()),
+            }
+        }
+        Value::Count(n) => format!("Tổng = {} ({} kỳ báo cáo), {target} → {verdict}", Dec::from_int(n).vi(), r.entries_used),
+        Value::Bool(b) => {
+            format!("{} ({} kỳ báo cáo; đạt khi mọi kỳ đạt), {target} → {verdict}", if b { "Đạt" } else { "Không đạt" }, r.entries_used)
+        }
+        Value::None if r.status == Status::KhongPhatSinh => "Chỉ tiêu «nếu có»: chưa phát sinh số liệu → Không phát sinh".into(),
+        Value::None => "Chưa có số liệu đã gửi cho các tháng của người đứng đầu → Thiếu số liệu".into(),
+    }
+}
+
+pub fn indicator_views(plan: &Plan, h: &HeadResult) -> Vec<IndicatorView> {
+    h.indicators
+        .iter()
+        .filter_map(|r| {
+            let ind = plan.indicator(&r.code)?;
+            let group = plan.groups.iter().find(|g| g.code == ind.group).map(|g| g.name.clone()).unwrap_or_default();
+            Some(IndicatorView {
+                code: r.code.clone(),
+                name: ind.name.clone(),
+                group,
+                target: ind.target_vi(&h.unit.tier),
+                value: r.value.vi(),
+                status: r.status.vi(),
+                status_code: r.status.code(),
+                css: status_class(r.status),
+                arithmetic: arithmetic(ind, &h.unit.tier, r),
+                provisional: r.provisional,
+            })
+        })
+        .collect()
+}
+
+/// How far a value is below its target, in the indicator's unit (percentage points for
+/// ratios); None when the target is met or there is nothing to compare.
+pub fn shortfall(ind: &Indicator, tier: &str, r: &IndicatorResult) -> Option<String> {
+    if r.status != Status::KhongDat {
+        return None;
+    }
+    match (r.value, ind.thresholds.get(tier)) {
+        (Value::Ratio(s), Some(Threshold::Number(t))) if s.den != Dec::ZERO => {
+            // t − 100·num/den in hundredths of a point, truncated.
+            let v = s.num.0 * 10_000 / s.den.0; // hundredths of a percent
+            let gap = (t.0 / 10_000) - v; // t in millionths → hundredths
+            let gap = gap.abs();
+            Some(format!("{},{:02} điểm %", gap / 100, gap % 100))
+        }
+        (Value::Count(n), Some(Threshold::Number(t))) => Some(format!("{}", (Dec::from_int(n) - *t).vi().trim_start_matches('-'))),
+        (Value::Bool(_), _) => Some("chưa đạt".into()),
+        _ => None,
+    }
+}

@@ -1,0 +1,155 @@
+//! The web application of Thi Đua: server-rendered pages in Vietnamese (askama templates,
+//! checked at build time), forms that work without JavaScript, and the JSON API of
+//! FORMATS.md. The store is synchronous (rusqlite); handlers run store work on the blocking
+//! pool through `AppState::db`, each call on a pooled connection.
+//!
+//! Every permission is checked on the server: the role extractors in `auth` make a
+//! handler's required role part of its signature, and every handler that takes a unit
+//! checks it against the signed-in user (`User::check_unit`).
+
+pub mod api;
+pub mod auth;
+mod cache;
+pub mod contract;
+pub mod demo;
+mod error;
+mod fmt;
+mod pages;
+mod svg;
+mod table;
+mod upload;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use thidua_store::Store;
+
+pub use error::AppError;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data folder: attachments and staged uploads (and the database unless `database_url`).
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    /// Mark cookies `Secure` (on unless serving plain HTTP on a loopback address).
+    pub cookie_secure: bool,
+    /// Largest evidence file, in bytes.
+    pub max_upload: usize,
+    /// Largest import file on the web, in bytes.
+    pub max_import: usize,
+    /// Session lifetime without activity, in seconds.
+    pub session_ttl: i64,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf, database_url: Option<String>) -> Config {
+        Config {
+            data_dir,
+            database_url,
+            cookie_secure: true,
+            max_upload: 10 * 1024 * 1024,
+            max_import: 512 * 1024 * 1024,
+            session_ttl: 8 * 3600,
+        }
+    }
+}
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    pool: Mutex<Vec<Store>>,
+    cache: cache::EvalCache,
+}
+
+impl AppState {
+    /// Opens the store once to run its migrations and check it is initialised.
+    pub fn open(config: Config) -> Result<AppState, AppError> {
+        let store = open_store(&config)?;
+        if !store.is_initialised()? {
+            return Err(AppError::Startup(
+                "kho dữ liệu chưa được khởi tạo — hãy chạy `thidua init` trước / the store is not initialised: run `thidua init` first".into(),
+            ));
+        }
+        for dir in ["attachments", "uploads"] {
+            std::fs::create_dir_all(config.data_dir.join(dir))
+                .map_err(|e| AppError::Startup(format!("không tạo được thư mục {dir} / cannot create {dir}: {e}")))?;
+        }
+        Ok(AppState { inner: Arc::new(Inner { config, pool: Mutex::new(vec![store]), cache: cache::EvalCache::default() }) })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Runs `f` on a pooled store connection on the blocking thread pool.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = state.inner.pool.lock().expect("pool lock").pop();
+            let mut store = match taken {
+                Some(s) => s,
+                None => open_store(&state.inner.config)?,
+            };
+            let out = f(&mut store);
+            let mut pool = state.inner.pool.lock().expect("pool lock");
+            if pool.len() < 8 {
+                pool.push(store);
+            }
+            out
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    pub(crate) fn cache(&self) -> &cache::EvalCache {
+        &self.inner.cache
+    }
+}
+
+fn open_store(config: &Config) -> Result<Store, AppError> {
+    Ok(match &config.database_url {
+        Some(url) => Store::open_url(url)?,
+        None => Store::open_dir(&config.data_dir)?,
+    })
+}
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config().max_import.max(state.config().max_upload) + 1024 * 1024;
+    pages::routes()
+        .merge(api::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
+        .layer(axum::middleware::from_fn(error::request_context))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C. `ready` hears the bound address (port 0 picks a free one).
+pub async fn serve(state: AppState, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    ready(listener.local_addr()?);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+/// Runs the server on its own runtime until Ctrl-C (for the command line).
+pub fn serve_blocking(state: AppState, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let _ = tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).try_init();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(state, listen, ready))
+}

@@ -1,0 +1,201 @@
+//! Administration: accounts (the administrator creates users with a role and a unit, locks
+//! and unlocks them) and the read-only audit log.
+
+use super::{page, wants_xlsx, with_param, Chrome};
+use crate::auth::{self, Admin, Auditors, Require, Role, MIN_PASSWORD};
+use crate::table::{Cell, Table};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use thidua_domain::time::Date;
+use thidua_store::audit::AuditFilter;
+use thidua_store::users::NewUser;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/quan-tri/tai-khoan", get(users).post(create_user))
+        .route("/quan-tri/tai-khoan/{id}/trang-thai", post(set_active))
+        .route("/nhat-ky", get(audit))
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    c: Chrome,
+    table: String,
+    roles: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    error: Option<String>,
+    users: Vec<(i64, String, bool)>,
+}
+
+#[derive(Deserialize)]
+struct FlashQuery {
+    tb: Option<String>,
+}
+
+async fn users_page(state: &AppState, user: &auth::User, flash: Option<&str>, error: Option<String>) -> Result<UsersPage, AppError> {
+    let (list, units) = state.db(|s| Ok((s.users_list()?, s.units()?))).await?;
+    let mut t = Table::new("Tài khoản", &["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "Trạng thái"]);
+    for u in &list {
+        t.rows.push(vec![
+            Cell::text(&u.username),
+            Cell::text(&u.full_name),
+            Cell::text(Role::parse(&u.role).map(|r| r.vi()).unwrap_or("")),
+            Cell::text(u.unit_name.clone().unwrap_or_default()),
+            if u.active { Cell::Status("Đang hoạt động".into(), "st-dat") } else { Cell::Status("Đã khóa".into(), "st-khong-dat") },
+        ]);
+    }
+    Ok(UsersPage {
+        c: Chrome::new(user, "/quan-tri/tai-khoan").with_flash(flash),
+        table: t.html(),
+        roles: Role::ALL.iter().map(|r| (r.code(), r.vi())).collect(),
+        units: units.into_iter().map(|u| (u.info.code, u.info.name)).collect(),
+        error,
+        users: list.into_iter().filter(|u| u.id != user.id).map(|u| (u.id, u.username, u.active)).collect(),
+    })
+}
+
+async fn users(State(state): State<AppState>, Require(user, ..): Require<Admin>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
+    page(&users_page(&state, &user, q.tb.as_deref(), None).await?)
+}
+
+#[derive(Deserialize)]
+struct NewUserForm {
+    username: String,
+    full_name: String,
+    role: String,
+    unit: Option<String>,
+    password: String,
+}
+
+async fn create_user(State(state): State<AppState>, Require(user, ..): Require<Admin>, Form(f): Form<NewUserForm>) -> Result<Response, AppError> {
+    if f.password.chars().count() < MIN_PASSWORD {
+        let body = page(&users_page(&state, &user, None, Some(format!("Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự."))).await?)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+    }
+    let pw = f.password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await.map_err(|e| AppError::internal(e.to_string()))??;
+    let actor = user.actor.clone();
+    let unit = f.unit.clone().filter(|u| !u.is_empty() && f.role == "don_vi");
+    let res = state
+        .db(move |s| {
+            let new = NewUser { username: &f.username, full_name: &f.full_name, password_hash: &hash, role: &f.role, unit: unit.as_deref() };
+            Ok(s.create_user(&actor, &new)?)
+        })
+        .await;
+    match res {
+        Ok(_) => Ok(Redirect::to("/quan-tri/tai-khoan?tb=da_tao_tai_khoan").into_response()),
+        Err(AppError::Refused(m)) => {
+            let body = page(&users_page(&state, &user, None, Some(m)).await?)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    active: String,
+}
+
+async fn set_active(State(state): State<AppState>, Require(user, ..): Require<Admin>, Path(id): Path<i64>, Form(f): Form<ActiveForm>) -> Result<Response, AppError> {
+    if id == user.id {
+        return Err(AppError::refused("Không thể tự khóa tài khoản của mình."));
+    }
+    let actor = user.actor.clone();
+    state
+        .db(move |s| {
+            s.user_by_id(id)?.ok_or(AppError::NotFound)?;
+            Ok(s.set_user_active(&actor, id, f.active == "1")?)
+        })
+        .await?;
+    Ok(Redirect::to("/quan-tri/tai-khoan?tb=da_cap_nhat").into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    nguoi: Option<String>,
+    thao_tac: Option<String>,
+    doi_tuong: Option<String>,
+    tu_ngay: Option<String>,
+    den_ngay: Option<String>,
+    trang: Option<i64>,
+    dinh_dang: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    q: (String, String, String, String, String),
+    table: String,
+    total: i64,
+    page_no: i64,
+    pages: i64,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    xlsx_link: String,
+}
+
+fn day(s: &Option<String>) -> Option<Date> {
+    let s = s.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(s)).ok().flatten()
+}
+
+async fn audit(State(state): State<AppState>, Require(user, ..): Require<Auditors>, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+    const SIZE: i64 = 100;
+    let xlsx = wants_xlsx(&q.dinh_dang);
+    let page_no = q.trang.unwrap_or(1).max(1);
+    let filter = AuditFilter {
+        username: q.nguoi.clone(),
+        action: q.thao_tac.clone(),
+        object_type: q.doi_tuong.clone(),
+        from: day(&q.tu_ngay).map(|d| d.start().0),
+        to: day(&q.den_ngay).map(|d| d.end().0),
+        limit: if xlsx { 1_000_000 } else { SIZE },
+        offset: if xlsx { 0 } else { (page_no - 1) * SIZE },
+    };
+    let (records, total) = state.db(move |s| Ok(s.audit(&filter)?)).await?;
+    let mut t = Table::new("Nhật ký thay đổi", &["Thời điểm", "Người thực hiện", "Địa chỉ", "Thao tác", "Đối tượng", "Trước", "Sau", "Mã yêu cầu"]);
+    for r in &records {
+        t.rows.push(vec![
+            Cell::text(crate::fmt::date_time(r.at)),
+            Cell::text(&r.username),
+            Cell::text(&r.address),
+            Cell::text(&r.action),
+            Cell::text(format!("{} {}", r.object_type, r.object_id)),
+            Cell::text(r.before.clone().unwrap_or_default()),
+            Cell::text(r.after.clone().unwrap_or_default()),
+            Cell::text(&r.request_id),
+        ]);
+    }
+    if xlsx {
+        return t.xlsx_response("nhat-ky");
+    }
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    let params = [
+        ("nguoi", s(&q.nguoi)),
+        ("thao_tac", s(&q.thao_tac)),
+        ("doi_tuong", s(&q.doi_tuong)),
+        ("tu_ngay", s(&q.tu_ngay)),
+        ("den_ngay", s(&q.den_ngay)),
+    ];
+    let pages = ((total + SIZE - 1) / SIZE).max(1);
+    page(&AuditPage {
+        c: Chrome::new(&user, "/nhat-ky"),
+        q: (s(&q.nguoi), s(&q.thao_tac), s(&q.doi_tuong), s(&q.tu_ngay), s(&q.den_ngay)),
+        table: t.html(),
+        total,
+        page_no,
+        pages,
+        prev_link: (page_no > 1).then(|| with_param(&params, "trang", &(page_no - 1).to_string())),
+        next_link: (page_no < pages).then(|| with_param(&params, "trang", &(page_no + 1).to_string())),
+        xlsx_link: with_param(&params, "dinh_dang", "xlsx"),
+    })
+}

@@ -1,0 +1,190 @@
+//! Imports on the web: upload a CSV or XLSX of any kind, see the validation report with
+//! every bad row (downloadable as XLSX), then confirm. The same service as the command
+//! line validates and writes, in one transaction; the report is a dry run of it.
+
+use super::{page, Chrome};
+use crate::auth::{Office, Require, User};
+use crate::table::{Cell, Table};
+use crate::upload::display_name;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use thidua_ingest::{ImportKind, ImportReport, RowError};
+use thidua_store::import::ImportOptions;
+use thidua_store::staged::StagedImport;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/nhap-du-lieu", get(form).post(upload))
+        .route("/nhap-du-lieu/{token}/loi.xlsx", get(errors_xlsx))
+        .route("/nhap-du-lieu/{token}/xac-nhan", post(confirm))
+}
+
+const KINDS: [ImportKind; 5] = [ImportKind::Units, ImportKind::Heads, ImportKind::Procedures, ImportKind::Dossiers, ImportKind::Values];
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct FormPage {
+    c: Chrome,
+    kinds: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+async fn form(Require(user, ..): Require<Office>) -> Result<Response, AppError> {
+    page(&FormPage { c: Chrome::new(&user, "/nhap-du-lieu"), kinds: KINDS.iter().map(|k| (k.code(), k.vi())).collect(), error: None })
+}
+
+#[derive(Template)]
+#[template(path = "import_report.html")]
+struct ReportPage {
+    c: Chrome,
+    kind: &'static str,
+    file_name: String,
+    token: String,
+    r: ImportReport,
+    errors_table: String,
+    can_confirm: bool,
+    done: bool,
+}
+
+/// Runs the import of a staged file: a dry run for the report, or for real.
+async fn run(state: &AppState, user: &User, staged: &StagedImport, dry_run: bool, all_errors: bool) -> Result<(ImportReport, Vec<RowError>), AppError> {
+    let kind = ImportKind::parse(&staged.kind).ok_or(AppError::NotFound)?;
+    let path = state.config().data_dir.join("uploads").join(&staged.stored_name);
+    let opts = ImportOptions {
+        accept_valid: staged.accept_valid,
+        verified: staged.verified,
+        file_name: staged.file_name.clone(),
+        by: user.username.clone(),
+        dry_run,
+    };
+    state
+        .db(move |s| {
+            let mut file = std::fs::File::open(&path).map_err(|e| AppError::internal(format!("open staged import: {e}")))?;
+            let mut errors = Vec::new();
+            let report = s.import_file(kind, &mut file, &opts, &mut |e: &RowError| {
+                if all_errors && errors.len() < 1_000_000 {
+                    errors.push(e.clone())
+                }
+            }, &|_| {})?;
+            Ok((report, errors))
+        })
+        .await
+}
+
+fn errors_table(errors: &[RowError]) -> Table {
+    let mut t = Table::new("Các dòng lỗi", &["Dòng", "Cột", "Giá trị", "Lý do", "Reason"]);
+    for e in errors {
+        t.rows.push(vec![Cell::int(e.row as i64), Cell::text(&e.column), Cell::text(&e.value), Cell::text(&e.vi), Cell::text(&e.en)]);
+    }
+    t
+}
+
+async fn upload(State(state): State<AppState>, Require(user, ..): Require<Office>, mut mp: Multipart) -> Result<Response, AppError> {
+    let mut kind = None;
+    let (mut accept_valid, mut verified) = (false, false);
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let max = state.config().max_import;
+    while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
+        match field.name().unwrap_or("") {
+            "loai" => kind = ImportKind::parse(&field.text().await.unwrap_or_default()),
+            "chap_nhan_dong_hop_le" => accept_valid = true,
+            "da_xac_nhan" => verified = true,
+            "tep" => {
+                let name = display_name(field.file_name().unwrap_or(""));
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text())))? {
+                    if bytes.len() + chunk.len() > max {
+                        return Err(AppError::TooLarge(format!("Tệp vượt quá {} MB; hãy nhập bằng dòng lệnh `thidua import`.", max / (1024 * 1024))));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    let retry = |msg: &str| -> Result<Response, AppError> {
+        page(&FormPage { c: Chrome::new(&user, "/nhap-du-lieu"), kinds: KINDS.iter().map(|k| (k.code(), k.vi())).collect(), error: Some(msg.into()) })
+    };
+    let Some(kind) = kind else { return retry("Hãy chọn loại dữ liệu cần nhập.") };
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else { return retry("Hãy chọn tệp CSV hoặc XLSX cần nhập.") };
+    let ext = if bytes.starts_with(b"PK\x03\x04") { "xlsx" } else { "csv" };
+    let token = crate::auth::random_token();
+    let stored_name = format!("{token}.{ext}");
+    let path = state.config().data_dir.join("uploads").join(&stored_name);
+    tokio::fs::write(&path, &bytes).await.map_err(|e| AppError::internal(format!("write upload: {e}")))?;
+    let staged = StagedImport { token: token.clone(), kind: kind.code().into(), file_name: file_name.clone(), stored_name, user_id: user.id, accept_valid, verified, created_at: 0 };
+    let s2 = staged.clone();
+    state.db(move |s| Ok(s.put_staged(&s2)?)).await?;
+    let (report, _) = match run(&state, &user, &staged, true, false).await {
+        Ok(r) => r,
+        Err(AppError::Refused(m)) => {
+            let _ = std::fs::remove_file(&path);
+            return retry(&format!("Tệp «{file_name}» không nhập được: {m}"));
+        }
+        Err(e) => return Err(e),
+    };
+    let can_confirm = report.rows_ok > 0 && (report.rows_bad == 0 || accept_valid);
+    page(&ReportPage {
+        c: Chrome::new(&user, "/nhap-du-lieu"),
+        kind: kind.vi(),
+        file_name,
+        token,
+        errors_table: errors_table(&report.errors).html(),
+        r: report,
+        can_confirm,
+        done: false,
+    })
+}
+
+async fn staged_of(state: &AppState, user: &User, token: String) -> Result<StagedImport, AppError> {
+    let staged = state.db(move |s| Ok(s.staged(&token)?)).await?.ok_or(AppError::NotFound)?;
+    if staged.user_id != user.id {
+        return Err(AppError::Forbidden);
+    }
+    Ok(staged)
+}
+
+async fn errors_xlsx(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let staged = staged_of(&state, &user, token).await?;
+    let (_, errors) = run(&state, &user, &staged, true, true).await?;
+    errors_table(&errors).xlsx_response("bao-cao-loi-nhap")
+}
+
+async fn confirm(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(token): Path<String>) -> Result<Response, AppError> {
+    let staged = staged_of(&state, &user, token.clone()).await?;
+    let (report, _) = run(&state, &user, &staged, false, false).await?;
+    let path = state.config().data_dir.join("uploads").join(&staged.stored_name);
+    let actor = user.actor.clone();
+    let kind_code = staged.kind.clone();
+    let summary = serde_json::json!({
+        "kind": staged.kind, "file": staged.file_name, "rows_read": report.rows_read, "rows_ok": report.rows_ok,
+        "rows_bad": report.rows_bad, "committed": report.committed
+    });
+    state
+        .db(move |s| {
+            s.delete_staged(&token)?;
+            s.audit_record(&actor, "nhap_tep", "import", &kind_code, Some(&summary))?;
+            Ok(())
+        })
+        .await?;
+    let _ = std::fs::remove_file(&path);
+    if !report.committed {
+        return Ok(Redirect::to("/nhap-du-lieu").into_response());
+    }
+    let kind = ImportKind::parse(&staged.kind).map(|k| k.vi()).unwrap_or("");
+    page(&ReportPage {
+        c: Chrome::new(&user, "/nhap-du-lieu").with_flash(Some("da_nhap")),
+        kind,
+        file_name: staged.file_name,
+        token: String::new(),
+        errors_table: errors_table(&report.errors).html(),
+        r: report,
+        can_confirm: false,
+        done: true,
+    })
+}

@@ -1,0 +1,143 @@
+//! Server-rendered pages. Each module owns its routes; `Chrome` is what every page's
+//! layout shows (navigation by role, the user, the CSRF token for forms, a notice).
+
+mod account;
+mod admin;
+mod entries;
+mod imports;
+mod overview;
+mod threads;
+mod unit;
+
+use crate::auth::{Role, User};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/static/app.css", get(css))
+        .merge(account::routes())
+        .merge(overview::routes())
+        .merge(unit::routes())
+        .merge(entries::routes())
+        .merge(imports::routes())
+        .merge(threads::routes())
+        .merge(admin::routes())
+}
+
+async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css"))
+        .into_response()
+}
+
+async fn home(crate::auth::MaybeUser(user): crate::auth::MaybeUser) -> Redirect {
+    match user {
+        None => Redirect::to("/dang-nhap"),
+        Some(u) => match (&u.role, &u.unit) {
+            (Role::DonVi, Some((_, code, _))) => Redirect::to(&format!("/don-vi/{code}")),
+            (Role::QuanTri, _) => Redirect::to("/quan-tri/tai-khoan"),
+            _ => Redirect::to("/tong-quan"),
+        },
+    }
+}
+
+/// What the layout shows around every page.
+pub struct Chrome {
+    pub signed_in: bool,
+    pub user_name: String,
+    pub role_vi: &'static str,
+    pub unit_name: Option<String>,
+    pub csrf: String,
+    /// (href, label, current)
+    pub nav: Vec<(String, &'static str, bool)>,
+    pub flash: Option<&'static str>,
+}
+
+impl Chrome {
+    pub fn new(user: &User, current: &str) -> Chrome {
+        let mut nav: Vec<(String, &'static str)> = Vec::new();
+        match user.role {
+            Role::DonVi => {
+                if let Some((_, code, _)) = &user.unit {
+                    nav.push((format!("/don-vi/{code}"), "Đơn vị của tôi"));
+                }
+                nav.push(("/so-lieu".into(), "Nhập số liệu"));
+                nav.push(("/kien-nghi".into(), "Khó khăn, kiến nghị"));
+            }
+            Role::QuanTri => {
+                nav.extend([("/quan-tri/tai-khoan", "Tài khoản"), ("/tong-quan", "Tổng quan"), ("/nhat-ky", "Nhật ký")].map(|(h, l)| (h.to_string(), l)));
+            }
+            Role::SoNoiVu => {
+                nav.extend([
+                    ("/tong-quan", "Tổng quan"),
+                    ("/xep-hang", "Xếp hạng"),
+                    ("/canh-bao", "Cảnh báo sớm"),
+                    ("/so-lieu", "Xác nhận số liệu"),
+                    ("/nhap-du-lieu", "Nhập dữ liệu"),
+                    ("/kien-nghi", "Kiến nghị"),
+                    ("/nhat-ky", "Nhật ký"),
+                ]
+                .map(|(h, l)| (h.to_string(), l)));
+            }
+            Role::BanTdkt | Role::LanhDao => {
+                nav.extend([("/tong-quan", "Tổng quan"), ("/xep-hang", "Xếp hạng"), ("/canh-bao", "Cảnh báo sớm"), ("/kien-nghi", "Kiến nghị")].map(|(h, l)| (h.to_string(), l)));
+            }
+        }
+        Chrome {
+            signed_in: true,
+            user_name: user.display_name().to_string(),
+            role_vi: user.role.vi(),
+            unit_name: user.unit.as_ref().map(|u| u.2.clone()),
+            csrf: user.csrf.clone().unwrap_or_default(),
+            nav: nav.into_iter().map(|(h, l)| { let cur = h == current; (h, l, cur) }).collect(),
+            flash: None,
+        }
+    }
+
+    pub fn anonymous() -> Chrome {
+        Chrome { signed_in: false, user_name: String::new(), role_vi: "", unit_name: None, csrf: String::new(), nav: Vec::new(), flash: None }
+    }
+
+    /// A notice after a redirect (`?tb=code`): fixed texts only, never echoed input.
+    pub fn with_flash(mut self, code: Option<&str>) -> Chrome {
+        self.flash = code.and_then(|c| match c {
+            "da_luu_nhap" => Some("Đã lưu nháp."),
+            "da_gui" => Some("Đã gửi số liệu tới Sở Nội vụ."),
+            "da_xac_nhan" => Some("Đã xác nhận số liệu."),
+            "da_tra_lai" => Some("Đã trả lại số liệu kèm lý do."),
+            "da_doi_mat_khau" => Some("Đã đổi mật khẩu."),
+            "da_tao_tai_khoan" => Some("Đã tạo tài khoản."),
+            "da_cap_nhat" => Some("Đã cập nhật."),
+            "da_nhap" => Some("Đã nhập dữ liệu."),
+            "da_gui_kien_nghi" => Some("Đã gửi kiến nghị."),
+            _ => None,
+        });
+        self
+    }
+}
+
+/// Renders a template as an HTML page.
+pub fn page(t: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render().map_err(|e| AppError::internal(format!("template: {e}")))?).into_response())
+}
+
+/// `?dinh_dang=xlsx` asks for the page's table as a workbook.
+pub fn wants_xlsx(format: &Option<String>) -> bool {
+    format.as_deref() == Some("xlsx")
+}
+
+/// A query string with one parameter replaced (for paging and download links).
+pub fn with_param(pairs: &[(&str, String)], key: &str, value: &str) -> String {
+    let mut out: Vec<String> = pairs
+        .iter()
+        .filter(|(k, v)| *k != key && !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+        .collect();
+    out.push(format!("{key}={}", percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)));
+    format!("?{}", out.join("&"))
+}

@@ -1,0 +1,235 @@
+//! A unit's page (its heads' indicators with the arithmetic, month-by-month charts of the
+//! dossier indicators, the late dossiers, its entries) and a head's evaluation page.
+
+use super::overview::{head_link, score_vi, snapshot_title};
+use super::{page, wants_xlsx, with_param, Chrome};
+use crate::auth::SignedIn;
+use crate::cache::Snapshot;
+use crate::fmt::{indicator_views, summary_vi, tier_name, IndicatorView};
+use crate::table::{Cell, Table};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use thidua_domain::eval::HeadResult;
+use thidua_domain::num::percent_vi;
+use thidua_domain::plan::{Formula, Threshold};
+use thidua_domain::time::Date;
+use thidua_store::read::UnitRecord;
+use thidua_store::workflow::{period_vi, EntryFilter};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/don-vi/{code}", get(unit_page)).route("/danh-gia/{code}/{from}", get(head_page))
+}
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize)]
+struct UnitQuery {
+    nam: Option<i32>,
+    trang: Option<i64>,
+    dinh_dang: Option<String>,
+}
+
+pub struct ChartView {
+    pub title: String,
+    pub svg: String,
+    pub table: String,
+}
+
+pub struct HeadSummary {
+    pub name: String,
+    pub title: String,
+    pub link: String,
+    pub months: String,
+    pub summary: &'static str,
+    pub eligible: bool,
+    pub score: String,
+    pub rank: String,
+    pub provisional: bool,
+    pub indicators: Vec<IndicatorView>,
+}
+
+fn head_summary(snap: &Snapshot, h: &HeadResult) -> HeadSummary {
+    HeadSummary {
+        name: h.head.name.clone(),
+        title: h.head.title.clone(),
+        link: head_link(h),
+        months: format!(
+            "{} tháng ({})",
+            h.months.len(),
+            h.months.iter().map(|m| m.vi()).collect::<Vec<_>>().join(", ")
+        ),
+        summary: summary_vi(h.summary_status()),
+        eligible: h.eligible,
+        score: score_vi(h.score),
+        rank: h.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+        provisional: h.provisional,
+        indicators: indicator_views(&snap.plan, h),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    c: Chrome,
+    unit: UnitRecord,
+    tier: String,
+    heading_note: String,
+    heads: Vec<HeadSummary>,
+    charts: Vec<ChartView>,
+    unknown_procedures: u64,
+    late_table: String,
+    late_total: i64,
+    late_page: i64,
+    late_pages: i64,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    late_xlsx: String,
+    entries_table: String,
+    can_enter: bool,
+}
+
+fn charts(snap: &Snapshot, unit: &UnitRecord) -> Vec<ChartView> {
+    let Some(idx) = snap.eval.unit_index(&unit.info.code) else { return Vec::new() };
+    let months: Vec<_> = snap.plan.months().into_iter().filter(|m| m.first_day() <= snap.as_of.date()).collect();
+    let mut out = Vec::new();
+    for ind in snap.plan.indicators.iter().filter(|i| i.formula.is_some() && i.applies_to(&unit.info.tier)) {
+        let f: Formula = ind.formula.expect("filtered");
+        let target = match ind.thresholds.get(&unit.info.tier) {
+            Some(Threshold::Number(t)) => Some(t.to_f64()),
+            _ => None,
+        };
+        let mut table = Table::new(format!("{} theo tháng", ind.name), &["Tháng", "Tử số", "Mẫu số", "Tỷ lệ"]);
+        let points: Vec<(String, Option<f64>)> = months
+            .iter()
+            .map(|m| {
+                let s = snap.eval.tally.get(f, idx, *m);
+                table.rows.push(vec![
+                    Cell::text(m.vi()),
+                    Cell::Num(s.num.to_f64(), s.num.vi()),
+                    Cell::Num(s.den.to_f64(), s.den.vi()),
+                    Cell::text(percent_vi(s.num, s.den).unwrap_or_else(|| "—".into())),
+                ]);
+                let v = (s.den.0 != 0).then(|| s.num.to_f64() / s.den.to_f64() * 100.0);
+                (format!("{:02}", m.number()), v)
+            })
+            .collect();
+        out.push(ChartView {
+            title: format!("{} (chỉ tiêu {})", ind.name, ind.target_vi(&unit.info.tier)),
+            svg: crate::svg::percent_chart(&ind.name, &points, target),
+            table: table.html(),
+        });
+    }
+    out
+}
+
+async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path(code): Path<String>, Query(q): Query<UnitQuery>) -> Result<Response, AppError> {
+    let code2 = code.clone();
+    let unit = state.db(move |s| Ok(s.unit(&code2)?)).await?.ok_or(AppError::NotFound)?;
+    user.check_unit(unit.id)?;
+    let snap = state.snapshot(q.nam).await?;
+    let (from, to) = (snap.plan.period_from.start(), snap.plan.period_to.end());
+    let as_of = snap.as_of;
+    let unit_id = unit.id;
+    if wants_xlsx(&q.dinh_dang) {
+        let (rows, _) = state.db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, 1_000_000, 0)?)).await?;
+        return late_table(&unit, &snap, &rows).xlsx_response(&format!("ho-so-tre-han-{}", unit.info.code));
+    }
+    let page_no = q.trang.unwrap_or(1).max(1);
+    let (late, late_total) = state.db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?)).await?;
+    let entries = state.db(move |s| Ok(s.entry_list(&EntryFilter { unit_id: Some(unit_id), ..Default::default() })?)).await?;
+    let heads: Vec<HeadSummary> = snap.eval.heads.iter().filter(|h| h.unit.code == unit.info.code).map(|h| head_summary(&snap, h)).collect();
+    let unknown_procedures = snap.eval.heads.iter().filter(|h| h.unit.code == unit.info.code).map(|h| h.unknown_procedures).sum();
+    let mut et = Table::new("Số liệu đã nhập", &["Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Cập nhật"]);
+    for e in &entries {
+        let name = snap.plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone());
+        et.rows.push(vec![
+            Cell::Link(name, format!("/so-lieu/{}", e.id)),
+            Cell::text(period_vi(&e.period)),
+            Cell::text(super::entries::value_vi(e)),
+            Cell::Status(super::entries::state_vi(e.state).into(), super::entries::state_class(e.state)),
+            Cell::text(crate::fmt::date_time(e.updated_at)),
+        ]);
+    }
+    let late_pages = ((late_total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let params = [("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())];
+    page(&UnitPage {
+        c: Chrome::new(&user, &format!("/don-vi/{}", unit.info.code)),
+        tier: tier_name(&snap.plan, &unit.info.tier),
+        heading_note: snapshot_title(&snap),
+        heads,
+        charts: charts(&snap, &unit),
+        unknown_procedures,
+        late_table: late_table(&unit, &snap, &late).html(),
+        late_total,
+        late_page: page_no,
+        late_pages,
+        prev_link: (page_no > 1).then(|| with_param(&params, "trang", &(page_no - 1).to_string())),
+        next_link: (page_no < late_pages).then(|| with_param(&params, "trang", &(page_no + 1).to_string())),
+        late_xlsx: with_param(&params, "dinh_dang", "xlsx"),
+        entries_table: et.html(),
+        can_enter: user.check_own_unit(unit.id).is_ok(),
+        unit,
+    })
+}
+
+fn late_table(unit: &UnitRecord, snap: &Snapshot, rows: &[thidua_store::read::DossierRecord]) -> Table {
+    let mut t = Table::new(
+        format!("Hồ sơ trễ hạn của {} — {}", unit.info.name, snapshot_title(snap)),
+        &["Mã hồ sơ", "Mã TTHC", "Ngày tiếp nhận", "Hạn xử lý", "Ngày có kết quả", "Kênh nộp", "Trạng thái"],
+    );
+    for d in rows {
+        t.rows.push(vec![
+            Cell::text(&d.code),
+            Cell::text(&d.procedure),
+            Cell::text(d.received_at.vi()),
+            Cell::text(d.due_at.vi()),
+            Cell::text(d.completed_at.map(|c| c.vi()).unwrap_or_else(|| "Chưa có kết quả".into())),
+            Cell::text(d.channel.vi()),
+            Cell::text(d.status.vi()),
+        ]);
+    }
+    t
+}
+
+#[derive(Template)]
+#[template(path = "head.html")]
+struct HeadPage {
+    c: Chrome,
+    unit: UnitRecord,
+    tier: String,
+    heading_note: String,
+    h: HeadSummary,
+    tenure_note: String,
+}
+
+async fn head_page(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((code, from)): Path<(String, String)>,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, AppError> {
+    let code2 = code.clone();
+    let unit = state.db(move |s| Ok(s.unit(&code2)?)).await?.ok_or(AppError::NotFound)?;
+    user.check_unit(unit.id)?;
+    let from = Date::parse_iso(&from).ok_or(AppError::NotFound)?;
+    let snap = state.snapshot(q.nam).await?;
+    let h = snap.eval.heads.iter().find(|h| h.unit.code == code && h.head.from == from).ok_or(AppError::NotFound)?;
+    page(&HeadPage {
+        c: Chrome::new(&user, ""),
+        tier: tier_name(&snap.plan, &unit.info.tier),
+        heading_note: snapshot_title(&snap),
+        tenure_note: format!(
+            "Giữ chức vụ từ {}{}; cần tối thiểu {} tháng trong kỳ thi đua.",
+            h.head.from.vi(),
+            h.head.to.map(|t| format!(" đến {}", t.vi())).unwrap_or_default(),
+            snap.plan.award.min_tenure_months
+        ),
+        h: head_summary(&snap, h),
+        unit,
+    })
+}

@@ -1,0 +1,73 @@
+//! Evidence files: the type is decided by the content, never by the name; the file is kept
+//! under a server-made name; the name people gave it is kept only for display, without
+//! any path.
+
+/// Accepted evidence types, by their first bytes (and for Office files, the ZIP's parts).
+pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"%PDF-") {
+        return Some(("application/pdf", "pdf"));
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some(("image/jpeg", "jpg"));
+    }
+    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        return Some(("image/png", "png"));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        // An Office Open XML package names its parts in the (uncompressed) ZIP headers.
+        let has = |needle: &[u8]| memchr_find(bytes, needle);
+        if has(b"[Content_Types].xml") {
+            if has(b"word/") {
+                return Some(("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"));
+            }
+            if has(b"xl/") {
+                return Some(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"));
+            }
+        }
+    }
+    None
+}
+
+fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The name to show: the last path component, without control characters, at most 120
+/// characters. `..\..\x.pdf` and `/etc/passwd` become `x.pdf` and `passwd`.
+pub fn display_name(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = last.chars().filter(|c| !c.is_control()).collect();
+    let clean = clean.trim().trim_start_matches('.').to_string();
+    let clean: String = clean.chars().take(120).collect();
+    if clean.is_empty() {
+        "tep-dinh-kem".into()
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_types_by_content_not_name() {
+        assert_eq!(sniff(b"%PDF-1.7\n...").map(|t| t.1), Some("pdf"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]).map(|t| t.1), Some("jpg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n....").map(|t| t.1), Some("png"));
+        assert_eq!(sniff(b"MZ\x90\x00 an executable").map(|t| t.1), None);
+        assert_eq!(sniff(b"\x7fELF....").map(|t| t.1), None);
+        assert_eq!(sniff(b"PK\x03\x04 a plain zip with evil.exe").map(|t| t.1), None);
+        assert_eq!(sniff(b"PK\x03\x04....[Content_Types].xml....word/document.xml").map(|t| t.1), Some("docx"));
+        assert_eq!(sniff(b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml").map(|t| t.1), Some("xlsx"));
+    }
+
+    #[test]
+    fn keeps_only_the_last_path_component() {
+        assert_eq!(display_name("../../etc/passwd"), "passwd");
+        assert_eq!(display_name("C:\\Users\\a\\Báo cáo.pdf"), "Báo cáo.pdf");
+        assert_eq!(display_name("..\\..\\x.pdf"), "x.pdf");
+        assert_eq!(display_name("../"), "tep-dinh-kem");
+        assert_eq!(display_name(".hidden"), "hidden");
+    }
+}
