@@ -194,3 +194,5 @@ pub(crate) fn now() -> i64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod web_tests;
