@@ -1,0 +1,209 @@
+//! A server on port 0 over a fresh copy of the demo province, and a small client that
+//! keeps its session cookie and CSRF token like a browser.
+
+#![allow(dead_code)]
+
+use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::{Client as Http, StatusCode};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use thidua_web::{AppState, Config};
+
+pub const PASSWORD: &str = "mat-khau-demo-2023";
+
+/// The demo province is built once per test binary, then copied for each server.
+fn template() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new().prefix("thidua-web-template-").tempdir().unwrap().keep();
+        thidua_web::demo::prepare(&dir, PASSWORD).unwrap();
+        // Fold the WAL into the database file so a plain copy holds everything.
+        let s = thidua_store::Store::open_dir(&dir).unwrap();
+        drop(s);
+        dir
+    })
+}
+
+pub struct Server {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Server::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Server {
+        let src = template();
+        let dir = tempfile::Builder::new().prefix("thidua-web-test-").tempdir().unwrap();
+        for entry in std::fs::read_dir(src).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+            }
+        }
+        let mut config = Config::new(dir.path().to_path_buf(), None);
+        config.cookie_secure = false;
+        tune(&mut config);
+        let state = AppState::open(config).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            thidua_web::serve(state, "127.0.0.1:0".parse().unwrap(), move |a| {
+                let _ = tx.send(a);
+            })
+            .await
+            .unwrap();
+        });
+        let addr = rx.await.unwrap();
+        Server { base: format!("http://{addr}"), dir, addr }
+    }
+
+    pub fn client(&self) -> Client {
+        self.client_from("127.0.0.1")
+    }
+
+    /// A client connecting from another loopback address (sign-in throttling is per address).
+    pub fn client_from(&self, ip: &str) -> Client {
+        Client {
+            http: Http::builder().redirect(reqwest::redirect::Policy::none()).local_address(ip.parse::<std::net::IpAddr>().unwrap()).build().unwrap(),
+            base: self.base.clone(),
+            cookies: Vec::new(),
+            csrf: None,
+        }
+    }
+
+    /// A client signed in as one of the demo accounts.
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let mut c = self.client();
+        let res = c.sign_in(username, PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in of {username}: {}", res.body);
+        c
+    }
+
+    /// A store handle on the server's database (for checking what changed).
+    pub fn store(&self) -> thidua_store::Store {
+        thidua_store::Store::open_dir(self.dir.path()).unwrap()
+    }
+
+    pub fn attachments(&self) -> Vec<String> {
+        std::fs::read_dir(self.dir.path().join("attachments")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Resp {
+    pub fn location(&self) -> &str {
+        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+pub struct Client {
+    pub http: Http,
+    pub base: String,
+    pub cookies: Vec<(String, String)>,
+    pub csrf: Option<String>,
+}
+
+fn hidden_csrf(html: &str) -> Option<String> {
+    let i = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    Some(html[i..].split('"').next()?.to_string())
+}
+
+impl Client {
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn finish(&mut self, res: reqwest::Response) -> Resp {
+        let status = res.status();
+        let headers = res.headers().clone();
+        for sc in headers.get_all(SET_COOKIE) {
+            let sc = sc.to_str().unwrap();
+            let (kv, _) = sc.split_once(';').unwrap_or((sc, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !sc.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+        let bytes = res.bytes().await.unwrap().to_vec();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(t) = hidden_csrf(&body) {
+            if self.cookies.iter().any(|(k, _)| k == "thidua_sid") {
+                self.csrf = Some(t);
+            }
+        }
+        Resp { status, headers, body, bytes }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let res = self.http.get(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).send().await.unwrap();
+        self.finish(res).await
+    }
+
+    /// Posts a form with the session's CSRF token (fetched from a page first if needed).
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        if self.csrf.is_none() {
+            self.get("/mat-khau").await;
+        }
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone().unwrap_or_default();
+        all.push(("_csrf", &token));
+        self.post_form_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_form_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let res = self.http.post(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).form(fields).send().await.unwrap();
+        self.finish(res).await
+    }
+
+    pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form, with_csrf: bool) -> Resp {
+        if self.csrf.is_none() {
+            self.get("/mat-khau").await;
+        }
+        let url = if with_csrf { format!("{}{path}?_csrf={}", self.base, self.csrf.clone().unwrap_or_default()) } else { format!("{}{path}", self.base) };
+        let res = self.http.post(url).header(COOKIE, self.cookie_header()).multipart(form).send().await.unwrap();
+        self.finish(res).await
+    }
+
+    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value, csrf_header: bool) -> Resp {
+        let mut req = self.http.post(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).json(body);
+        if csrf_header {
+            req = req.header("x-csrf-token", self.csrf.clone().unwrap_or_default());
+        }
+        let res = req.send().await.unwrap();
+        self.finish(res).await
+    }
+
+    pub async fn post_body(&mut self, path: &str, content_type: &str, body: Vec<u8>, bearer: Option<&str>) -> Resp {
+        let mut req = self.http.post(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).header(CONTENT_TYPE, content_type).body(body);
+        if let Some(t) = bearer {
+            req = req.header("authorization", format!("Bearer {t}"));
+        } else if let Some(c) = &self.csrf {
+            req = req.header("x-csrf-token", c);
+        }
+        let res = req.send().await.unwrap();
+        self.finish(res).await
+    }
+
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> Resp {
+        let page = self.get("/dang-nhap").await;
+        let token = hidden_csrf(&page.body).expect("the sign-in form has a token");
+        self.post_form_raw("/dang-nhap", &[("_csrf", &token), ("username", username), ("password", password), ("tiep", "/")]).await
+    }
+}
+
+/// A small valid PDF.
+pub fn pdf_bytes() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
