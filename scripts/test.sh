@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Every test of the workspace. Installs the tools the tests call when they are missing
-# (python3 runs shared/tools/gen_province.py in the end-to-end test).
+# Every test of the workspace. Installs the tools the tests call when they are missing:
+# python3 runs shared/tools/gen_province.py in the end-to-end test; Debian's chromium and
+# chromium-driver run the browser test of the web application.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v python3 >/dev/null; then
-  apt-get update -q && apt-get install -y -q python3
+missing=()
+command -v python3 >/dev/null || missing+=(python3)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 if [ ! -d ../shared ]; then
   echo "../shared must lie beside the project (spec, calendar, province generator)" >&2

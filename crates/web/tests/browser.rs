@@ -1,0 +1,252 @@
+//! The web application in Debian's Chromium through chromedriver (W3C WebDriver, spoken
+//! directly over HTTP: a dozen commands do not need a client crate). `scripts/test.sh`
+//! installs `chromium` and `chromium-driver` when missing; without them this test fails
+//! rather than skips.
+//!
+//! The story of issue 3: a unit enters a value with an evidence file and submits; the
+//! office returns it with a reason; the unit resubmits; the office verifies; the overview
+//! shows the new status. Screenshots of the overview and of the unit page are kept in
+//! `target/test-artifacts/`.
+
+mod common;
+
+use base64::Engine;
+use common::{Server, PASSWORD};
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use thidua_domain::eval::Status;
+use thidua_domain::plan::{Kind, Plan};
+
+struct Driver {
+    http: reqwest::Client,
+    url: String,
+    process: Child,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+struct Browser<'a> {
+    d: &'a Driver,
+    session: String,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start_driver() -> Driver {
+    let path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("chromedriver is missing: scripts/test.sh installs Debian's chromium and chromium-driver");
+    let port = free_port();
+    let process = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let d = Driver { http: reqwest::Client::new(), url: format!("http://127.0.0.1:{port}"), process };
+    for _ in 0..100 {
+        if d.http.get(format!("{}/status", d.url)).send().await.is_ok() {
+            return d;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+impl Driver {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        if let Some(err) = v["value"].get("error") {
+            panic!("webdriver {path}: {err} {}", v["value"]["message"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn open(&self, base: &str, profile: &std::path::Path) -> Browser<'_> {
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1280,1800", format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let v = self.call(reqwest::Method::POST, "/session", Some(caps)).await;
+        Browser { d: self, session: v["sessionId"].as_str().unwrap().to_string(), base: base.to_string() }
+    }
+}
+
+impl Browser<'_> {
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.d.call(method, &format!("/session/{}{path}", self.session), body).await
+    }
+    async fn go(&self, path: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": format!("{}{path}", self.base)}))).await;
+    }
+    async fn find(&self, css: &str) -> String {
+        let v = self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        v.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_string()
+    }
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{e}/click"), Some(json!({}))).await;
+    }
+    async fn type_in(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{e}/clear"), Some(json!({}))).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{e}/value"), Some(json!({"text": text}))).await;
+    }
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{e}/text"), None).await.as_str().unwrap().to_string()
+    }
+    async fn source(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/source", None).await.as_str().unwrap().to_string()
+    }
+    async fn current_path(&self) -> String {
+        let url = self.cmd(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string();
+        url.trim_start_matches(&self.base).to_string()
+    }
+    async fn screenshot(&self, name: &str) {
+        let b64 = self.cmd(reqwest::Method::GET, "/screenshot", None).await.as_str().unwrap().to_string();
+        let png = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+    /// Waits (up to 10 s) until the browser is on a page whose path satisfies `ok`: a click
+    /// that submits a form may return before the next page has loaded.
+    async fn wait_path(&self, ok: impl Fn(&str) -> bool) -> String {
+        for _ in 0..100 {
+            let p = self.current_path().await;
+            if ok(&p) && self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": "return document.readyState", "args": []}))).await == "complete" {
+                return p;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the browser stayed on {} — {}", self.current_path().await, self.source().await);
+    }
+    async fn sign_in(&self, username: &str) {
+        self.go("/dang-nhap").await;
+        self.type_in("#username", username).await;
+        self.type_in("#password", PASSWORD).await;
+        self.click("form.stack button[type=submit]").await;
+        self.wait_path(|p| !p.starts_with("/dang-nhap")).await;
+    }
+    async fn sign_out(&self) {
+        self.click("header .who button[type=submit]").await;
+        self.wait_path(|p| p.starts_with("/dang-nhap")).await;
+    }
+    async fn close(self) {
+        self.cmd(reqwest::Method::DELETE, "", None).await;
+    }
+}
+
+/// The overview's H01 row, filtered to one group, and the status shown for one indicator.
+fn cell_status(page: &str, indicator_name: &str) -> String {
+    let header_cells: Vec<&str> = page.split("<th scope=\"col\">").skip(1).map(|c| c.split('<').next().unwrap()).collect();
+    let col = header_cells.iter().position(|h| h.starts_with(indicator_name)).expect("the indicator's column");
+    let row = page.split("<tr>").find(|r| r.contains(">H01<")).expect("the H01 row");
+    let cell = row.split("<td").nth(col + 1).unwrap();
+    // the cell's text without its tags
+    let cell = cell.split_once('>').unwrap().1.split("</td>").next().unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in cell.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.trim().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifies() {
+    let srv = Server::start().await;
+    // A yes/no indicator H01 meets today, and a quarter it has not reported: reporting
+    // "không đạt" for it changes the status the overview shows.
+    let plan = Plan::built_in();
+    let store = srv.store();
+    let unit = store.unit("H01").unwrap().unwrap();
+    let heads = store.evaluate(&plan, plan.period_to.end()).unwrap();
+    let h = heads.iter().filter(|h| h.unit.code == "H01").last().unwrap();
+    let ind = plan
+        .indicators
+        .iter()
+        .find(|i| i.kind == Kind::Boolean && h.indicator(&i.code).is_some_and(|r| r.status == Status::Dat) && store.entry_by_key(unit.id, &i.code, "2023-Q4").unwrap().is_none())
+        .expect("a met yes/no indicator");
+    drop(store);
+    let overview = format!("/tong-quan?q=ba+ria&nhom={}", ind.group);
+
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let b = driver.open(&srv.base, profile.path()).await;
+
+    b.sign_in("sonoivu").await;
+    b.go(&overview).await;
+    assert!(cell_status(&b.source().await, &ind.name).starts_with("Đạt"));
+    b.sign_out().await;
+
+    // the unit enters "không đạt" for Q4 with an evidence file and submits
+    let evidence = srv.dir.path().join("bien-ban-kiem-tra.pdf");
+    std::fs::write(&evidence, common::pdf_bytes()).unwrap();
+    b.sign_in("donvi").await;
+    b.go("/so-lieu/nhap").await;
+    b.click(&format!("#chi_tieu option[value=\"{}\"]", ind.code)).await;
+    b.click("#ky option[value=\"2023-Q4\"]").await;
+    b.type_in("#gia_tri", "không đạt").await;
+    b.type_in("#ghi_chu", "Kiểm tra quý IV chưa đạt").await;
+    let file_input = b.find("#minh_chung").await;
+    b.cmd(reqwest::Method::POST, &format!("/element/{file_input}/value"), Some(json!({"text": evidence.display().to_string()}))).await;
+    b.click("button[value=gui]").await;
+    let entry_path = b.wait_path(|p| p.starts_with("/so-lieu/") && p.contains("?tb=")).await.split('?').next().unwrap().to_string();
+    assert_eq!(b.text("#trang-thai").await, "Đã gửi, chờ xác nhận");
+    assert!(b.source().await.contains("bien-ban-kiem-tra.pdf"));
+    b.sign_out().await;
+
+    // the office returns it with a reason
+    b.sign_in("sonoivu").await;
+    b.go(&entry_path).await;
+    b.type_in("#ly_do", "Đề nghị bổ sung biên bản có chữ ký").await;
+    b.click("button.danger").await;
+    b.wait_path(|p| p.contains("tb=da_tra_lai")).await;
+    assert_eq!(b.text("#trang-thai").await, "Bị trả lại");
+    b.sign_out().await;
+
+    // the unit sees the reason and resubmits
+    b.sign_in("donvi").await;
+    b.go(&entry_path).await;
+    assert!(b.source().await.contains("Đề nghị bổ sung biên bản có chữ ký"));
+    b.click("a.button[href^=\"/so-lieu/nhap\"]").await;
+    b.wait_path(|p| p.starts_with("/so-lieu/nhap")).await;
+    assert!(b.source().await.contains("Đề nghị bổ sung biên bản có chữ ký"), "the reason beside the form");
+    b.type_in("#ghi_chu", "Đã bổ sung biên bản").await;
+    b.click("button[value=gui]").await;
+    b.wait_path(|p| p.contains("tb=da_gui")).await;
+    assert_eq!(b.text("#trang-thai").await, "Đã gửi, chờ xác nhận");
+    b.sign_out().await;
+
+    // the office verifies; the overview shows the new status, no longer provisional
+    b.sign_in("sonoivu").await;
+    b.go(&entry_path).await;
+    b.click("form[action$=\"/xac-nhan\"] button").await;
+    b.wait_path(|p| p.contains("tb=da_xac_nhan")).await;
+    assert_eq!(b.text("#trang-thai").await, "Đã xác nhận");
+    b.go(&overview).await;
+    let status = cell_status(&b.source().await, &ind.name);
+    assert_eq!(status, "Không đạt: Không đạt", "the overview shows the verified value");
+    b.go("/tong-quan").await;
+    b.screenshot("tong-quan.png").await;
+    b.go("/don-vi/H01").await;
+    b.screenshot("don-vi-H01.png").await;
+    b.close().await;
+}
