@@ -1,0 +1,101 @@
+//! `thidua token create`, `thidua serve` and `thidua demo` through the real binary.
+
+mod common;
+
+use common::Env;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+/// One HTTP/1.1 request over a plain socket; returns (status, body).
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+}
+
+struct Running(Child);
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `thidua [--data-dir D] ARGS --listen 127.0.0.1:0` and reads the address it prints.
+fn start(env: Option<&Env>, args: &[&str]) -> (Running, String, Vec<String>) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_thidua"));
+    if let Some(env) = env {
+        cmd.arg("--data-dir").arg(&env.data);
+    }
+    let mut child = cmd.args(args).args(["--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let running = Running(child);
+    loop {
+        let line = lines.next().expect("the server printed its address").unwrap();
+        seen.push(line.clone());
+        if let Some(i) = line.find("http://") {
+            let addr = line[i + 7..].trim_end_matches('/').to_string();
+            // the demo prints its accounts after the address
+            if args[0] == "demo" {
+                for l in lines.by_ref().take(8) {
+                    seen.push(l.unwrap());
+                }
+            }
+            return (running, addr, seen);
+        }
+    }
+}
+
+#[test]
+fn serve_answers_pages_and_takes_dossiers_from_a_token() {
+    let env = Env::new();
+    let (code, _, err) = env.run(&["serve", "--listen", "127.0.0.1:0"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("thidua init"), "{err}");
+    env.ok(&["init"]);
+    let units = env.file("u.csv", "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n".as_bytes());
+    env.ok(&["import", "units", &units]);
+    env.ok_stdin(&["user", "add", "motcua", "--role", "so_noi_vu", "--full-name", "Hệ thống một cửa", "--password-stdin"], "mat-khau-dai-du\n");
+    let token = env.ok(&["token", "create", "motcua", "--label", "một cửa"]).trim().to_string();
+    assert!(token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()), "{token}");
+    let (code, _, err) = env.run(&["token", "create", "khong-co"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("không có tài khoản"));
+
+    let (_server, addr, _) = start(Some(&env), &["serve"]);
+    let (status, body) = http(&addr, "GET", "/dang-nhap", &[], b"");
+    assert_eq!(status, 200);
+    assert!(body.contains("Đăng nhập"));
+    let csv = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\nHS-1,H01,X,2023-05-02 08:00,2023-05-10,2023-05-09 10:00,truc_tuyen,da_tra_ket_qua\n";
+    let auth = format!("Bearer {token}");
+    let (status, body) = http(&addr, "POST", "/api/v1/dossiers", &[("Authorization", &auth), ("Content-Type", "text/csv")], csv.as_bytes());
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"da_ghi\":true"));
+    let (status, _) = http(&addr, "POST", "/api/v1/dossiers", &[("Authorization", "Bearer sai"), ("Content-Type", "text/csv")], csv.as_bytes());
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn demo_serves_a_province_and_prints_one_account_per_role() {
+    let (_server, addr, lines) = start(None, &["demo"]);
+    let text = lines.join("\n");
+    for role in ["quan_tri", "so_noi_vu", "ban_tdkt", "lanh_dao", "don_vi"] {
+        assert!(text.contains(role), "{role} in {text}");
+    }
+    let password = text.split("password: ").nth(1).unwrap().split(')').next().unwrap().to_string();
+    let body = serde_json::json!({"username": "bantdkt", "password": password}).to_string();
+    let (status, _) = http(&addr, "POST", "/api/v1/session", &[("Content-Type", "application/json")], body.as_bytes());
+    assert_eq!(status, 200);
+}
