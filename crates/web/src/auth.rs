@@ -271,8 +271,9 @@ roles! {
 
 /// Refuses every state-changing request that lacks its CSRF token. A session's forms carry
 /// `_csrf` (urlencoded body, or in the query string of multipart forms); scripts send the
-/// `X-CSRF-Token` header; bearer-token API clients need none; before sign-in the form's
-/// token must match the `thidua_pre` cookie (double submit). `POST /api/v1/session` with a
+/// `X-CSRF-Token` header; bearer-token API clients need none; the sign-in form's token must
+/// match the `thidua_pre` cookie (double submit); other anonymous requests go on to their
+/// handler, whose extractor refuses them with 401. `POST /api/v1/session` with a
 /// JSON body is exempt: browsers cannot send JSON across sites without CORS, which we
 /// never allow.
 pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -292,9 +293,15 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
             parts.extensions.insert(Some(u.clone()));
             u.csrf
         }
-        Ok(None) => {
+        Ok(None) if parts.uri.path() == "/dang-nhap" => {
             parts.extensions.insert(None::<User>);
             cookie(&parts, PRE_COOKIE).map(str::to_string)
+        }
+        // Anonymous requests elsewhere change nothing: the handler's extractor answers 401
+        // (or the sign-in redirect).
+        Ok(None) => {
+            parts.extensions.insert(None::<User>);
+            return next.run(Request::from_parts(parts, body)).await;
         }
         Err(e) => return e.into_response(),
     };

@@ -118,6 +118,12 @@ impl IntoResponse for AppError {
     }
 }
 
+/// A handler panicked: logged, answered like any internal error.
+pub(crate) fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err.downcast_ref::<String>().cloned().or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+    AppError::Internal(format!("panic: {detail}")).into_response()
+}
+
 /// The request's id and the client's address, for logs, audit and error pages.
 #[derive(Clone, Debug)]
 pub struct RequestCtx {

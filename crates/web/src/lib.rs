@@ -131,6 +131,8 @@ pub fn router(state: AppState) -> Router {
     pages::routes()
         .merge(api::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
+        // A bug that panics still answers with the error page (and its request id).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(error::request_context))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

@@ -75,9 +75,10 @@ async fn without_a_session_pages_redirect_to_sign_in_and_the_api_answers_401() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let j: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert!(j["ma_yeu_cau"].as_str().is_some_and(|s| !s.is_empty()));
-    // a form post without a session and without the sign-in token is refused
+    // a form post without a session is refused as not signed in
     let r = c.post_form_raw("/so-lieu/1/xac-nhan", &[]).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("Chưa đăng nhập"));
 }
 
 #[tokio::test]
@@ -477,4 +478,84 @@ async fn the_json_api_follows_the_contract() {
     for p in ["/api/v1/session", "/api/v1/units/{code}/evaluation", "/api/v1/ranking", "/api/v1/dossiers", "/api/v1/openapi.json"] {
         assert!(spec["paths"].get(p).is_some(), "{p}");
     }
+}
+
+/// Every route that changes data, tried by every role that may not use it, by nobody, and
+/// by an allowed user without the CSRF token: 403 (or 401 without a session) and nothing
+/// changes.
+#[tokio::test]
+async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing_csrf() {
+    let srv = Server::start().await;
+    let store = srv.store();
+    let h01 = store.unit("H01").unwrap().unwrap();
+    let entry = store.entry_list(&EntryFilter { state: Some(EntryState::DaGui), ..Default::default() }).unwrap()[0].id;
+    let thread = store.threads(Some(h01.id)).unwrap()[0].id;
+    let some_user = store.user_by_name("bantdkt").unwrap().unwrap().id;
+    drop(store);
+    let everyone = ["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2"];
+    let mut clients = Vec::new();
+    for u in everyone {
+        let mut c = srv.signed_in(u).await;
+        c.get("/mat-khau").await; // load the CSRF token
+        clients.push((u, c));
+    }
+    // (path, form, who may)
+    let verify = format!("/so-lieu/{entry}/xac-nhan");
+    let ret = format!("/so-lieu/{entry}/tra-lai");
+    let reply = format!("/kien-nghi/{thread}/phan-hoi");
+    let lock = format!("/quan-tri/tai-khoan/{some_user}/trang-thai");
+    let routes: Vec<(&str, Vec<(&str, &str)>, &[&str])> = vec![
+        (&verify, vec![], &["sonoivu"]),
+        (&ret, vec![("ly_do", "x")], &["sonoivu"]),
+        ("/kien-nghi", vec![("tieu_de", "x"), ("noi_dung", "y")], &["donvi", "donvi2"]),
+        (&reply, vec![("hanh_dong", "gui"), ("noi_dung", "y")], &["donvi"]),
+        (&reply, vec![("hanh_dong", "tra_loi"), ("noi_dung", "y")], &["sonoivu", "lanhdao"]),
+        (&reply, vec![("hanh_dong", "chuyen_lanh_dao"), ("noi_dung", "y")], &["sonoivu"]),
+        (&reply, vec![("hanh_dong", "dong"), ("noi_dung", "")], &["sonoivu"]),
+        ("/quan-tri/tai-khoan", vec![("username", "moi"), ("full_name", ""), ("role", "ban_tdkt"), ("password", "mat-khau-du-dai")], &["quantri"]),
+        (&lock, vec![("active", "0")], &["quantri"]),
+    ];
+    let fingerprint = |srv: &Server| {
+        let s = srv.store();
+        (s.data_version().unwrap(), s.counts().unwrap())
+    };
+    let before = fingerprint(&srv);
+    for (path, form, allowed) in &routes {
+        for (u, c) in clients.iter_mut() {
+            if allowed.contains(u) {
+                // allowed, but without the token
+                let r = c.post_form_raw(path, form).await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} {path} without CSRF");
+            } else {
+                let r = c.post_form(path, form).await;
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} {path} {form:?}");
+            }
+        }
+        let r = srv.client().post_form_raw(path, form).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "anonymous {path}");
+        assert_eq!(fingerprint(&srv), before, "{path} changed data");
+    }
+    // multipart routes and the API
+    for (u, c) in clients.iter_mut() {
+        let entry = Form::new().text("chi_tieu", "sang_kien").text("ky", "2023-12").text("gia_tri", "1").text("hanh_dong", "gui");
+        let r = c.post_multipart("/so-lieu/luu", entry, !u.starts_with("donvi")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} /so-lieu/luu");
+        let import = Form::new().text("loai", "units").part("tep", Part::bytes(b"ma_don_vi,ten_don_vi,cap\nZ1,Z,huyen\n".to_vec()).file_name("u.csv"));
+        let r = c.post_multipart("/nhap-du-lieu", import, *u != "sonoivu").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} /nhap-du-lieu");
+        let csv = b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\nZ-1,H01,X,2023-11-01,2023-11-10,,truc_tiep,dang_xu_ly\n".to_vec();
+        let saved = c.csrf.clone();
+        if *u == "sonoivu" {
+            c.csrf = None; // the office, without the CSRF header
+        }
+        let r = c.post_body("/api/v1/dossiers", "text/csv", csv, None).await;
+        c.csrf = saved;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} /api/v1/dossiers");
+    }
+    let mut anon = srv.client();
+    let r = anon.post_multipart("/so-lieu/luu", Form::new().text("chi_tieu", "sang_kien"), false).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = anon.post_body("/api/v1/dossiers", "text/csv", b"x".to_vec(), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(fingerprint(&srv), before, "nothing changed");
 }
