@@ -24,6 +24,11 @@ use thidua_domain::time::{Date, DateTime};
 /// What validation needs to know of the store and the plans.
 pub trait Lookup {
     fn unit_known(&self, code: &str) -> bool;
+    /// Why rows of this known unit may not be imported here (a unit user importing another
+    /// unit's data), if they may not.
+    fn unit_refused(&self, _code: &str) -> Option<Bad> {
+        None
+    }
     /// The tier code for a code or Vietnamese label of any stored plan's tiers.
     fn tier(&self, label: &str) -> Option<String>;
     /// The kind of an indicator code, or a reason it cannot be entered.
@@ -208,6 +213,10 @@ impl<'c> RowCheck<'_, 'c> {
     fn known_unit(&mut self, code: usize, lk: &dyn Lookup) -> Option<Cow<'c, str>> {
         let u = self.required_text(code)?;
         if lk.unit_known(&u) {
+            if let Some(b) = lk.unit_refused(&u) {
+                self.fail(code, b);
+                return None;
+            }
             Some(u)
         } else {
             self.fail(code, bad(format!("không có đơn vị mã «{u}» (nhập danh sách đơn vị trước)"), format!("unknown unit '{u}' (import units first)")));

@@ -43,6 +43,8 @@ pub struct ImportOptions {
     /// Validate and write inside the transaction, then roll it back: the report of what
     /// the import would do (the web shows it before the user confirms).
     pub dry_run: bool,
+    /// Only rows of this unit are accepted (a unit user importing its own data).
+    pub only_unit: Option<String>,
 }
 
 /// How far an import has gone.
@@ -67,11 +69,21 @@ pub(crate) struct StoreLookup {
     indicators: HashMap<String, Kind>,
     conflicting: HashSet<String>,
     procedures: HashSet<String>,
+    only_unit: Option<String>,
 }
 
 impl Lookup for StoreLookup {
     fn unit_known(&self, code: &str) -> bool {
         self.units.contains_key(code)
+    }
+    fn unit_refused(&self, code: &str) -> Option<Bad> {
+        let only = self.only_unit.as_deref()?;
+        (code != only).then(|| {
+            bad(
+                format!("dòng của đơn vị «{code}»: tài khoản chỉ được nhập số liệu của đơn vị «{only}»"),
+                format!("a row of unit '{code}': this account may import only unit '{only}'"),
+            )
+        })
     }
     fn tier(&self, label: &str) -> Option<String> {
         self.tiers.iter().find_map(|p| p.resolve_tier(label)).map(|t| t.code.clone())
@@ -105,7 +117,8 @@ impl Store {
         on_error: &mut dyn FnMut(&RowError),
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
-        if kind == ImportKind::Dossiers {
+        // The hot path checks units by index; a unit-restricted import takes the general one.
+        if kind == ImportKind::Dossiers && opts.only_unit.is_none() {
             if let Some(layout) = thidua_ingest::fast::fast_layout(file, kind)? {
                 // A bigger page cache while the dossier B-tree takes millions of rows.
                 self.conn.pragma_update(None, "cache_size", -262_144)?;
@@ -130,7 +143,7 @@ impl Store {
             }
         }
         let procedures = self.procedures()?.into_keys().collect();
-        Ok(StoreLookup { units, tiers: plans, indicators, conflicting, procedures })
+        Ok(StoreLookup { units, tiers: plans, indicators, conflicting, procedures, only_unit: None })
     }
 
     /// Imports one file of `kind`. `on_error` sees every bad row as it is found (for an
@@ -143,7 +156,8 @@ impl Store {
         on_error: &mut dyn FnMut(&RowError),
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
-        let lookup = self.lookup()?;
+        let mut lookup = self.lookup()?;
+        lookup.only_unit = opts.only_unit.clone();
         // Only a heads import checks terms against the stored ones.
         let stored_heads: Vec<HeadRow> = if kind == ImportKind::Heads {
             self.heads()?.into_iter().map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to }).collect()

@@ -263,6 +263,8 @@ roles! {
     Auditors = [QuanTri, SoNoiVu];
     /// A unit's reporter: enters its values, opens its difficulty threads.
     UnitReporter = [DonVi];
+    /// Who imports files on the web: the office (every kind), a unit (its own values).
+    Importers = [SoNoiVu, DonVi];
     /// Who may write in a difficulty thread as the province (answer, escalate, close).
     ThreadAnswerers = [SoNoiVu, LanhDao];
 }

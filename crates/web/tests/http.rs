@@ -23,7 +23,7 @@ async fn every_page_answers_each_role_and_refuses_the_others() {
         ("/canh-bao", &["sonoivu", "bantdkt", "lanhdao"]),
         ("/so-lieu", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2"]),
         ("/so-lieu/nhap", &["donvi", "donvi2"]),
-        ("/nhap-du-lieu", &["sonoivu"]),
+        ("/nhap-du-lieu", &["sonoivu", "donvi", "donvi2"]),
         ("/kien-nghi", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2"]),
         ("/nhat-ky", &["quantri", "sonoivu"]),
         ("/quan-tri/tai-khoan", &["quantri"]),
@@ -558,4 +558,26 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
     let r = anon.post_body("/api/v1/dossiers", "text/csv", b"x".to_vec(), None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(fingerprint(&srv), before, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_unit_imports_only_its_own_values_and_never_as_verified() {
+    let srv = Server::start().await;
+    let mut unit = srv.signed_in("donvi").await;
+    let mixed = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023-11,,,1,\nS01,sang_kien,2023-11,,,1,\n";
+    let form = Form::new().text("loai", "values").part("tep", Part::bytes(mixed.as_bytes().to_vec()).file_name("so-lieu.csv"));
+    let r = unit.post_multipart("/nhap-du-lieu", form, true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("chỉ được nhập số liệu của đơn vị «H01»"), "{}", r.body);
+    assert!(!r.body.contains("Xác nhận nhập"));
+    let own = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023-11,,,1,Sáng kiến tháng 11\n";
+    let form = Form::new().text("loai", "values").text("da_xac_nhan", "1").part("tep", Part::bytes(own.as_bytes().to_vec()).file_name("so-lieu.csv"));
+    let r = unit.post_multipart("/nhap-du-lieu", form, true).await;
+    let confirm = r.body.split("action=\"").find(|s| s.contains("/xac-nhan")).expect("confirmation offered").split('"').next().unwrap().to_string();
+    assert_eq!(unit.post_form(&confirm, &[]).await.status, StatusCode::OK);
+    let s = srv.store();
+    let h01 = s.unit("H01").unwrap().unwrap();
+    let e = s.entry_by_key(h01.id, "sang_kien", "2023-11").unwrap().unwrap();
+    assert_eq!(e.state, EntryState::DaGui, "a unit's import waits for the office");
+    assert!(s.entry_by_key(s.unit("S01").unwrap().unwrap().id, "sang_kien", "2023-11").unwrap().is_none());
 }

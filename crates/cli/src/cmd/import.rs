@@ -58,6 +58,7 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         file_name: a.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
         by: "cli".into(),
         dry_run: false,
+        only_unit: None,
     };
     let result = store.import_file(
         kind,

@@ -3,7 +3,7 @@
 //! line validates and writes, in one transaction; the report is a dry run of it.
 
 use super::{page, Chrome};
-use crate::auth::{Office, Require, User};
+use crate::auth::{Importers, Require, Role, User};
 use crate::table::{Cell, Table};
 use crate::upload::display_name;
 use crate::{AppError, AppState};
@@ -30,11 +30,30 @@ const KINDS: [ImportKind; 5] = [ImportKind::Units, ImportKind::Heads, ImportKind
 struct FormPage {
     c: Chrome,
     kinds: Vec<(&'static str, &'static str)>,
+    office: bool,
     error: Option<String>,
 }
 
-async fn form(Require(user, ..): Require<Office>) -> Result<Response, AppError> {
-    page(&FormPage { c: Chrome::new(&user, "/nhap-du-lieu"), kinds: KINDS.iter().map(|k| (k.code(), k.vi())).collect(), error: None })
+/// The office imports every kind; a unit imports only its own values.
+fn kinds_for(user: &User) -> Vec<ImportKind> {
+    if user.role == Role::DonVi {
+        vec![ImportKind::Values]
+    } else {
+        KINDS.to_vec()
+    }
+}
+
+fn form_page(user: &User, error: Option<String>) -> Result<Response, AppError> {
+    page(&FormPage {
+        c: Chrome::new(user, "/nhap-du-lieu"),
+        kinds: kinds_for(user).iter().map(|k| (k.code(), k.vi())).collect(),
+        office: user.role == Role::SoNoiVu,
+        error,
+    })
+}
+
+async fn form(Require(user, ..): Require<Importers>) -> Result<Response, AppError> {
+    form_page(&user, None)
 }
 
 #[derive(Template)]
@@ -54,12 +73,18 @@ struct ReportPage {
 async fn run(state: &AppState, user: &User, staged: &StagedImport, dry_run: bool, all_errors: bool) -> Result<(ImportReport, Vec<RowError>), AppError> {
     let kind = ImportKind::parse(&staged.kind).ok_or(AppError::NotFound)?;
     let path = state.config().data_dir.join("uploads").join(&staged.stored_name);
+    let only_unit = match user.role {
+        Role::DonVi => Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.1.clone()),
+        _ => None,
+    };
     let opts = ImportOptions {
         accept_valid: staged.accept_valid,
-        verified: staged.verified,
+        // only the office imports entries as verified
+        verified: staged.verified && only_unit.is_none(),
         file_name: staged.file_name.clone(),
         by: user.username.clone(),
         dry_run,
+        only_unit,
     };
     state
         .db(move |s| {
@@ -83,7 +108,7 @@ fn errors_table(errors: &[RowError]) -> Table {
     t
 }
 
-async fn upload(State(state): State<AppState>, Require(user, ..): Require<Office>, mut mp: Multipart) -> Result<Response, AppError> {
+async fn upload(State(state): State<AppState>, Require(user, ..): Require<Importers>, mut mp: Multipart) -> Result<Response, AppError> {
     let mut kind = None;
     let (mut accept_valid, mut verified) = (false, false);
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -107,10 +132,11 @@ async fn upload(State(state): State<AppState>, Require(user, ..): Require<Office
             _ => {}
         }
     }
-    let retry = |msg: &str| -> Result<Response, AppError> {
-        page(&FormPage { c: Chrome::new(&user, "/nhap-du-lieu"), kinds: KINDS.iter().map(|k| (k.code(), k.vi())).collect(), error: Some(msg.into()) })
-    };
+    let retry = |msg: &str| -> Result<Response, AppError> { form_page(&user, Some(msg.into())) };
     let Some(kind) = kind else { return retry("Hãy chọn loại dữ liệu cần nhập.") };
+    if !kinds_for(&user).contains(&kind) {
+        return Err(AppError::Forbidden);
+    }
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else { return retry("Hãy chọn tệp CSV hoặc XLSX cần nhập.") };
     let ext = if bytes.starts_with(b"PK\x03\x04") { "xlsx" } else { "csv" };
     let token = crate::auth::random_token();
@@ -149,13 +175,13 @@ async fn staged_of(state: &AppState, user: &User, token: String) -> Result<Stage
     Ok(staged)
 }
 
-async fn errors_xlsx(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(token): Path<String>) -> Result<Response, AppError> {
+async fn errors_xlsx(State(state): State<AppState>, Require(user, ..): Require<Importers>, Path(token): Path<String>) -> Result<Response, AppError> {
     let staged = staged_of(&state, &user, token).await?;
     let (_, errors) = run(&state, &user, &staged, true, true).await?;
     errors_table(&errors).xlsx_response("bao-cao-loi-nhap")
 }
 
-async fn confirm(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(token): Path<String>) -> Result<Response, AppError> {
+async fn confirm(State(state): State<AppState>, Require(user, ..): Require<Importers>, Path(token): Path<String>) -> Result<Response, AppError> {
     let staged = staged_of(&state, &user, token.clone()).await?;
     let (report, _) = run(&state, &user, &staged, false, false).await?;
     let path = state.config().data_dir.join("uploads").join(&staged.stored_name);

@@ -67,6 +67,7 @@ impl Chrome {
                     nav.push((format!("/don-vi/{code}"), "Đơn vị của tôi"));
                 }
                 nav.push(("/so-lieu".into(), "Nhập số liệu"));
+                nav.push(("/nhap-du-lieu".into(), "Nhập từ tệp"));
                 nav.push(("/kien-nghi".into(), "Khó khăn, kiến nghị"));
             }
             Role::QuanTri => {
