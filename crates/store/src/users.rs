@@ -6,7 +6,10 @@ use crate::{now, refused, Result, Store};
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
 
-pub const ROLES: [&str; 5] = ["quan_tri", "so_noi_vu", "ban_tdkt", "lanh_dao", "don_vi"];
+pub const ROLES: [&str; 6] = ["quan_tri", "so_noi_vu", "ban_tdkt", "lanh_dao", "don_vi", "nguoi_dung_dau"];
+
+/// Roles that belong to one unit (and need `--unit`).
+pub const UNIT_ROLES: [&str; 2] = ["don_vi", "nguoi_dung_dau"];
 
 /// Failures that lock a key, the window they are counted in, and the lock (seconds).
 pub const THROTTLE_FAILURES: i64 = 5;
@@ -64,7 +67,9 @@ impl Store {
             return Err(refused("tên đăng nhập không được trống và không chứa khoảng trắng", "the username must be non-empty without spaces"));
         }
         let unit_id = match (u.role, u.unit.filter(|c| !c.is_empty())) {
-            ("don_vi", None) => return Err(refused("tài khoản đơn vị cần chọn đơn vị (--unit)", "a don_vi account needs a unit (--unit)")),
+            (role, None) if UNIT_ROLES.contains(&role) => {
+                return Err(refused("tài khoản đơn vị cần chọn đơn vị (--unit)", "a unit account needs a unit (--unit)"))
+            }
             (_, Some(code)) => Some(
                 self.unit(code)?
                     .ok_or_else(|| refused(format!("không có đơn vị mã «{code}»"), format!("unknown unit '{code}'")))?

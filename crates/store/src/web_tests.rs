@@ -161,3 +161,19 @@ fn a_dry_run_reports_and_writes_nothing() {
     assert_eq!((r.rows_ok, r.committed), (1, false));
     assert!(s.unit("H03").unwrap().is_none());
 }
+
+#[test]
+fn the_head_signs_off_a_submitted_entry_once_and_a_change_clears_it() {
+    let mut s = store();
+    assert!(s.create_user(&actor("admin"), &NewUser { username: "tt", full_name: "", password_hash: "h", role: "nguoi_dung_dau", unit: None }).is_err(), "a head needs a unit");
+    let row = s.check_value(&form("1")).unwrap().unwrap();
+    let id = s.save_entry(&actor("donvi"), &row, false, &[]).unwrap();
+    assert!(s.sign_off_entry(&actor("tt"), id).is_err(), "a draft is not signed off");
+    s.save_entry(&actor("donvi"), &row, true, &[]).unwrap();
+    s.sign_off_entry(&actor("tt"), id).unwrap();
+    assert!(s.sign_off_entry(&actor("tt"), id).is_err());
+    assert_eq!(s.entry(id).unwrap().unwrap().signed_by.as_deref(), Some("tt"));
+    s.return_entry(&actor("sonoivu"), id, "Sai").unwrap();
+    s.save_entry(&actor("donvi"), &row, true, &[]).unwrap();
+    assert_eq!(s.entry(id).unwrap().unwrap().signed_by, None);
+}

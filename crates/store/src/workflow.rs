@@ -33,6 +33,9 @@ pub struct EntryRecord {
     pub updated_at: i64,
     pub updated_by: String,
     pub attachments: i64,
+    /// The unit head who signed the submission off, and when.
+    pub signed_by: Option<String>,
+    pub signed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +93,7 @@ pub struct EntryFilter {
 
 const ENTRY_COLUMNS: &str = "e.id, e.unit_id, u.code, u.name, e.indicator, e.period, e.kind, e.numerator, e.denominator, e.value,
        e.note, e.state, e.reason, e.updated_at, e.updated_by,
-       (SELECT count(*) FROM attachments a WHERE a.entry_id = e.id)
+       (SELECT count(*) FROM attachments a WHERE a.entry_id = e.id), e.signed_by, e.signed_at
      FROM entries e JOIN units u ON u.id = e.unit_id";
 
 fn entry_row(r: &Row) -> rusqlite::Result<EntryRecord> {
@@ -112,6 +115,8 @@ fn entry_row(r: &Row) -> rusqlite::Result<EntryRecord> {
         updated_at: r.get(13)?,
         updated_by: r.get(14)?,
         attachments: r.get(15)?,
+        signed_by: r.get(16)?,
+        signed_at: r.get(17)?,
     })
 }
 
@@ -254,7 +259,8 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11)
              ON CONFLICT (unit_id, indicator, period) DO UPDATE SET kind = excluded.kind, numerator = excluded.numerator,
                denominator = excluded.denominator, value = excluded.value, note = excluded.note, state = excluded.state,
-               reason = '', updated_at = excluded.updated_at, updated_by = excluded.updated_by
+               reason = '', updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+               signed_by = NULL, signed_at = NULL
              RETURNING id",
             params![unit.id, v.indicator, period, kind, num, den, val, v.note, state.code(), at, actor.username],
             |r| r.get(0),
@@ -280,6 +286,27 @@ impl Store {
         record(&tx, actor, action, "entry", &id.to_string(), before.as_ref().map(entry_json).as_ref(), Some(&after))?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// The unit's head signs off a submitted entry (the office sees it; a change clears it).
+    pub fn sign_off_entry(&mut self, actor: &Actor, id: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let before = tx
+            .query_row(&format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"), [id], entry_row)
+            .optional()?
+            .ok_or_else(|| refused("không có số liệu này", "no such entry"))?;
+        if before.state != EntryState::DaGui {
+            return Err(refused("chỉ ký duyệt được số liệu đã gửi, đang chờ xác nhận", "only a submitted entry can be signed off"));
+        }
+        if before.signed_by.is_some() {
+            return Err(refused("số liệu đã được ký duyệt", "the entry is already signed off"));
+        }
+        tx.execute("UPDATE entries SET signed_by = ?1, signed_at = ?2 WHERE id = ?3", params![actor.username, now(), id])?;
+        let mut after = entry_json(&before);
+        after["signed_by"] = json!(actor.username);
+        record(&tx, actor, "ky_duyet_so_lieu", "entry", &id.to_string(), Some(&entry_json(&before)), Some(&after))?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The office verifies a submitted entry.

@@ -71,10 +71,11 @@ pub enum Role {
     BanTdkt,
     LanhDao,
     DonVi,
+    NguoiDungDau,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::QuanTri, Role::SoNoiVu, Role::BanTdkt, Role::LanhDao, Role::DonVi];
+    pub const ALL: [Role; 6] = [Role::QuanTri, Role::SoNoiVu, Role::BanTdkt, Role::LanhDao, Role::DonVi, Role::NguoiDungDau];
     pub fn code(self) -> &'static str {
         match self {
             Role::QuanTri => "quan_tri",
@@ -82,6 +83,7 @@ impl Role {
             Role::BanTdkt => "ban_tdkt",
             Role::LanhDao => "lanh_dao",
             Role::DonVi => "don_vi",
+            Role::NguoiDungDau => "nguoi_dung_dau",
         }
     }
     pub fn vi(self) -> &'static str {
@@ -91,6 +93,7 @@ impl Role {
             Role::BanTdkt => "Ban Thi đua - Khen thưởng",
             Role::LanhDao => "Lãnh đạo UBND tỉnh",
             Role::DonVi => "Cán bộ đầu mối đơn vị",
+            Role::NguoiDungDau => "Người đứng đầu đơn vị",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -132,9 +135,14 @@ impl User {
         })
     }
 
-    /// Everyone but unit users reads every unit.
+    /// The roles of one unit: its reporter and its head.
+    pub fn is_unit_role(&self) -> bool {
+        matches!(self.role, Role::DonVi | Role::NguoiDungDau)
+    }
+
+    /// Everyone but a unit's own people reads every unit.
     pub fn reads_all(&self) -> bool {
-        self.role != Role::DonVi
+        !self.is_unit_role()
     }
 
     /// A unit user may see only their own unit: 403 otherwise.
@@ -149,6 +157,15 @@ impl User {
     /// Only a unit's own `don_vi` users write its data (values, threads).
     pub fn check_own_unit(&self, unit_id: i64) -> Result<(), AppError> {
         if self.role == Role::DonVi && self.unit.as_ref().is_some_and(|u| u.0 == unit_id) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Only the unit's own head signs off its submissions.
+    pub fn check_own_head(&self, unit_id: i64) -> Result<(), AppError> {
+        if self.role == Role::NguoiDungDau && self.unit.as_ref().is_some_and(|u| u.0 == unit_id) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -263,6 +280,8 @@ roles! {
     Auditors = [QuanTri, SoNoiVu];
     /// A unit's reporter: enters its values, opens its difficulty threads.
     UnitReporter = [DonVi];
+    /// A unit's head: reads the unit, signs off its submissions.
+    UnitHead = [NguoiDungDau];
     /// Who imports files on the web: the office (every kind), a unit (its own values).
     Importers = [SoNoiVu, DonVi];
     /// Who may write in a difficulty thread as the province (answer, escalate, close).

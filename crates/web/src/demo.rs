@@ -49,9 +49,10 @@ pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>, AppE
         DemoAccount { username: "lanhdao".into(), password: password.into(), role: "lanh_dao", unit: None },
         DemoAccount { username: "donvi".into(), password: password.into(), role: "don_vi", unit: Some(DEMO_UNIT) },
         DemoAccount { username: "donvi2".into(), password: password.into(), role: "don_vi", unit: Some(OTHER_UNIT) },
+        DemoAccount { username: "thutruong".into(), password: password.into(), role: "nguoi_dung_dau", unit: Some(DEMO_UNIT) },
     ];
     let hash = hash_password(password)?;
-    let names = ["Nguyễn Văn Quản", "Trần Thị Nội Vụ", "Lê Văn Thi Đua", "Phạm Minh Lãnh Đạo", "Võ Thị Đầu Mối", "Đặng Văn Đầu Mối"];
+    let names = ["Nguyễn Văn Quản", "Trần Thị Nội Vụ", "Lê Văn Thi Đua", "Phạm Minh Lãnh Đạo", "Võ Thị Đầu Mối", "Đặng Văn Đầu Mối", "Trương Hồng Hương"];
     for (a, name) in accounts.iter().zip(names) {
         store.create_user(&actor("demo"), &NewUser { username: &a.username, full_name: name, password_hash: &hash, role: a.role, unit: a.unit })?;
     }

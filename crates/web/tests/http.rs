@@ -18,23 +18,24 @@ async fn every_page_answers_each_role_and_refuses_the_others() {
     // (path, roles that may see it)
     let pages: &[(&str, &[&str])] = &[
         ("/tong-quan", &["quantri", "sonoivu", "bantdkt", "lanhdao"]),
+        ("/so-lieu?trang_thai=tat_ca", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"]),
         ("/tong-quan?cap=xa&nhom=&q=", &["sonoivu"]),
         ("/xep-hang", &["sonoivu", "bantdkt", "lanhdao"]),
         ("/canh-bao", &["sonoivu", "bantdkt", "lanhdao"]),
-        ("/so-lieu", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2"]),
+        ("/so-lieu", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"]),
         ("/so-lieu/nhap", &["donvi", "donvi2"]),
         ("/nhap-du-lieu", &["sonoivu", "donvi", "donvi2"]),
-        ("/kien-nghi", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2"]),
+        ("/kien-nghi", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"]),
         ("/nhat-ky", &["quantri", "sonoivu"]),
         ("/quan-tri/tai-khoan", &["quantri"]),
-        ("/mat-khau", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2"]),
-        ("/don-vi/H01", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi"]),
+        ("/mat-khau", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"]),
+        ("/don-vi/H01", &["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "thutruong"]),
         ("/don-vi/S01", &["sonoivu", "donvi2"]),
-        ("HEAD_PAGE", &["sonoivu", "donvi"]),
+        ("HEAD_PAGE", &["sonoivu", "donvi", "thutruong"]),
     ];
     let h01_from = srv.store().heads().unwrap().into_iter().find(|h| h.unit == "H01").unwrap().from.iso();
     let head_page = format!("/danh-gia/H01/{h01_from}");
-    let users = ["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2"];
+    let users = ["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"];
     let mut clients = Vec::new();
     for u in users {
         clients.push((u, srv.signed_in(u).await));
@@ -492,7 +493,7 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
     let thread = store.threads(Some(h01.id)).unwrap()[0].id;
     let some_user = store.user_by_name("bantdkt").unwrap().unwrap().id;
     drop(store);
-    let everyone = ["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2"];
+    let everyone = ["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"];
     let mut clients = Vec::new();
     for u in everyone {
         let mut c = srv.signed_in(u).await;
@@ -504,7 +505,11 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
     let ret = format!("/so-lieu/{entry}/tra-lai");
     let reply = format!("/kien-nghi/{thread}/phan-hoi");
     let lock = format!("/quan-tri/tai-khoan/{some_user}/trang-thai");
+    let sign = format!("/so-lieu/{entry}/ky-duyet");
+    let entry_unit = srv.store().entry(entry).unwrap().unwrap().unit_code;
+    let sign_allowed: &[&str] = if entry_unit == "H01" { &["thutruong"] } else { &[] };
     let routes: Vec<(&str, Vec<(&str, &str)>, &[&str])> = vec![
+        (&sign, vec![], sign_allowed),
         (&verify, vec![], &["sonoivu"]),
         (&ret, vec![("ly_do", "x")], &["sonoivu"]),
         ("/kien-nghi", vec![("tieu_de", "x"), ("noi_dung", "y")], &["donvi", "donvi2"]),
@@ -541,6 +546,7 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
         let r = c.post_multipart("/so-lieu/luu", entry, !u.starts_with("donvi")).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} /so-lieu/luu");
         let import = Form::new().text("loai", "units").part("tep", Part::bytes(b"ma_don_vi,ten_don_vi,cap\nZ1,Z,huyen\n".to_vec()).file_name("u.csv"));
+        // the office without the token; units and everyone else with it (a unit may not import units)
         let r = c.post_multipart("/nhap-du-lieu", import, *u != "sonoivu").await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} /nhap-du-lieu");
         let csv = b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\nZ-1,H01,X,2023-11-01,2023-11-10,,truc_tiep,dang_xu_ly\n".to_vec();
@@ -580,4 +586,28 @@ async fn a_unit_imports_only_its_own_values_and_never_as_verified() {
     let e = s.entry_by_key(h01.id, "sang_kien", "2023-11").unwrap().unwrap();
     assert_eq!(e.state, EntryState::DaGui, "a unit's import waits for the office");
     assert!(s.entry_by_key(s.unit("S01").unwrap().unwrap().id, "sang_kien", "2023-11").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
+    let srv = Server::start().await;
+    let mut unit = srv.signed_in("donvi").await;
+    let r = unit.post_multipart("/so-lieu/luu", entry_form("sang_kien", "2023-10", "1", "gui"), true).await;
+    let id: i64 = r.location().trim_start_matches("/so-lieu/").split('?').next().unwrap().parse().unwrap();
+    let mut head = srv.signed_in("thutruong").await;
+    assert!(head.get("/so-lieu").await.body.contains(&format!("href=\"/so-lieu/{id}\"")), "the head's queue");
+    assert!(head.get(&format!("/so-lieu/{id}")).await.body.contains("Ký duyệt số liệu"));
+    // the head neither enters values nor verifies
+    assert_eq!(head.get("/so-lieu/nhap").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(head.post_form(&format!("/so-lieu/{id}/xac-nhan"), &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(head.post_form(&format!("/so-lieu/{id}/ky-duyet"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(srv.store().entry(id).unwrap().unwrap().signed_by.as_deref(), Some("thutruong"));
+    let r = head.post_form(&format!("/so-lieu/{id}/ky-duyet"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "signed once");
+    let mut office = srv.signed_in("sonoivu").await;
+    assert!(office.get(&format!("/so-lieu/{id}")).await.body.contains("Thủ trưởng đơn vị đã ký duyệt: thutruong"));
+    // a change by the unit (after a return) clears the sign-off
+    office.post_form(&format!("/so-lieu/{id}/tra-lai"), &[("ly_do", "Sai kỳ")]).await;
+    unit.post_multipart("/so-lieu/luu", entry_form("sang_kien", "2023-10", "2", "gui"), true).await;
+    assert_eq!(srv.store().entry(id).unwrap().unwrap().signed_by, None);
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
-    /// Create an account: roles quan_tri, so_noi_vu, ban_tdkt, lanh_dao, don_vi (needs --unit).
+    /// Create an account: roles quan_tri, so_noi_vu, ban_tdkt, lanh_dao, don_vi and nguoi_dung_dau (both need --unit).
     Add {
         username: String,
         #[arg(long)]

@@ -1,8 +1,26 @@
 -- The web application: sessions, sign-in throttling, API tokens, evidence files, the audit
 -- log, difficulty threads and staged web imports.
 
-ALTER TABLE users ADD COLUMN full_name TEXT NOT NULL DEFAULT '';
-ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+-- Accounts gain a full name, a lock, and the unit head's role (nguoi_dung_dau): SQLite
+-- cannot change a CHECK constraint, so the table is rebuilt (nothing references it yet).
+CREATE TABLE users_new (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    full_name     TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('quan_tri', 'so_noi_vu', 'ban_tdkt', 'lanh_dao', 'don_vi', 'nguoi_dung_dau')),
+    unit_id       INTEGER REFERENCES units(id),
+    active        INTEGER NOT NULL DEFAULT 1,
+    created_at    INTEGER NOT NULL
+);
+INSERT INTO users_new (id, username, password_hash, role, unit_id, created_at)
+    SELECT id, username, password_hash, role, unit_id, created_at FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+
+-- The unit head's sign-off of a submitted entry (cleared when the entry changes).
+ALTER TABLE entries ADD COLUMN signed_by TEXT;
+ALTER TABLE entries ADD COLUMN signed_at INTEGER;
 
 -- Server-side sessions, shared by every instance that uses the store. Only a hash of the
 -- cookie value is kept, so a copy of the database does not hand out sessions.

@@ -3,7 +3,7 @@
 //! unit sees the reason and resubmits. Each entry shows its whole history.
 
 use super::{page, wants_xlsx, Chrome};
-use crate::auth::{Office, Require, SignedIn, UnitReporter, User, CSRF_FIELD};
+use crate::auth::{Office, Require, SignedIn, UnitHead, UnitReporter, User, CSRF_FIELD};
 use crate::table::{Cell, Table};
 use crate::upload::{display_name, sniff};
 use crate::{AppError, AppState};
@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/so-lieu/{id}", get(detail))
         .route("/so-lieu/{id}/xac-nhan", post(verify))
         .route("/so-lieu/{id}/tra-lai", post(return_entry))
+        .route("/so-lieu/{id}/ky-duyet", post(sign_off))
         .route("/tep/{id}", get(download))
 }
 
@@ -94,7 +95,7 @@ struct ListPage {
 async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
     let unit_id = if user.reads_all() { None } else { Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0) };
     // The office's queue is what waits on it; everyone else starts from all states.
-    let default_state = if user.role == crate::auth::Role::SoNoiVu { Some("da_gui") } else { None };
+    let default_state = if matches!(user.role, crate::auth::Role::SoNoiVu | crate::auth::Role::NguoiDungDau) { Some("da_gui") } else { None };
     let wanted = match q.trang_thai.as_deref() {
         Some("") | Some("tat_ca") => None,
         Some(s) => EntryState::parse(s),
@@ -102,7 +103,7 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
     };
     let entries = state.db(move |s| Ok(s.entry_list(&EntryFilter { unit_id, state: wanted, indicator: None })?)).await?;
     let snap = state.snapshot(None).await?;
-    let mut t = Table::new("Số liệu", &["Đơn vị", "Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Lý do trả lại", "Minh chứng", "Cập nhật", "Người cập nhật"]);
+    let mut t = Table::new("Số liệu", &["Đơn vị", "Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Thủ trưởng ký duyệt", "Lý do trả lại", "Minh chứng", "Cập nhật", "Người cập nhật"]);
     for e in &entries {
         let name = snap.plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone());
         t.rows.push(vec![
@@ -111,6 +112,7 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
             Cell::text(period_vi(&e.period)),
             Cell::text(value_vi(e)),
             Cell::Status(state_vi(e.state).into(), state_class(e.state)),
+            Cell::text(e.signed_by.clone().unwrap_or_default()),
             Cell::text(&e.reason),
             Cell::int(e.attachments),
             Cell::text(crate::fmt::date_time(e.updated_at)),
@@ -125,7 +127,11 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
     states.extend(EntryState::ALL.iter().map(|s| (s.code(), state_vi(*s), current == s.code())));
     page(&ListPage {
         c: Chrome::new(&user, "/so-lieu").with_flash(q.tb.as_deref()),
-        heading: if user.role == crate::auth::Role::SoNoiVu { "Xác nhận số liệu".into() } else { "Số liệu".into() },
+        heading: match user.role {
+            crate::auth::Role::SoNoiVu => "Xác nhận số liệu".into(),
+            crate::auth::Role::NguoiDungDau => "Ký duyệt số liệu của đơn vị".into(),
+            _ => "Số liệu".into(),
+        },
         states,
         can_enter: user.role == crate::auth::Role::DonVi,
         table: t.html(),
@@ -350,6 +356,8 @@ struct DetailPage {
     files: Vec<(i64, String, String, String)>,
     can_review: bool,
     can_edit: bool,
+    can_sign: bool,
+    signed: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -397,8 +405,18 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
         files,
         can_review: user.role == crate::auth::Role::SoNoiVu && e.state == EntryState::DaGui,
         can_edit: user.check_own_unit(e.unit_id).is_ok() && matches!(e.state, EntryState::Nhap | EntryState::TraLai),
+        can_sign: user.check_own_head(e.unit_id).is_ok() && e.state == EntryState::DaGui && e.signed_by.is_none(),
+        signed: e.signed_by.as_ref().map(|by| format!("{by}, {}", crate::fmt::date_time(e.signed_at.unwrap_or(0)))),
         e,
     })
+}
+
+async fn sign_off(State(state): State<AppState>, Require(user, ..): Require<UnitHead>, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let e = state.db(move |s| Ok(s.entry(id)?)).await?.ok_or(AppError::NotFound)?;
+    user.check_own_head(e.unit_id)?;
+    let actor = user.actor.clone();
+    state.db(move |s| Ok(s.sign_off_entry(&actor, id)?)).await?;
+    Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_ky_duyet")).into_response())
 }
 
 async fn verify(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(id): Path<i64>) -> Result<Response, AppError> {

@@ -39,7 +39,7 @@ async fn home(crate::auth::MaybeUser(user): crate::auth::MaybeUser) -> Redirect 
     match user {
         None => Redirect::to("/dang-nhap"),
         Some(u) => match (&u.role, &u.unit) {
-            (Role::DonVi, Some((_, code, _))) => Redirect::to(&format!("/don-vi/{code}")),
+            (Role::DonVi | Role::NguoiDungDau, Some((_, code, _))) => Redirect::to(&format!("/don-vi/{code}")),
             (Role::QuanTri, _) => Redirect::to("/quan-tri/tai-khoan"),
             _ => Redirect::to("/tong-quan"),
         },
@@ -68,6 +68,13 @@ impl Chrome {
                 }
                 nav.push(("/so-lieu".into(), "Nhập số liệu"));
                 nav.push(("/nhap-du-lieu".into(), "Nhập từ tệp"));
+                nav.push(("/kien-nghi".into(), "Khó khăn, kiến nghị"));
+            }
+            Role::NguoiDungDau => {
+                if let Some((_, code, _)) = &user.unit {
+                    nav.push((format!("/don-vi/{code}"), "Đơn vị của tôi"));
+                }
+                nav.push(("/so-lieu".into(), "Ký duyệt số liệu"));
                 nav.push(("/kien-nghi".into(), "Khó khăn, kiến nghị"));
             }
             Role::QuanTri => {
@@ -116,6 +123,7 @@ impl Chrome {
             "da_cap_nhat" => Some("Đã cập nhật."),
             "da_nhap" => Some("Đã nhập dữ liệu."),
             "da_gui_kien_nghi" => Some("Đã gửi kiến nghị."),
+            "da_ky_duyet" => Some("Đã ký duyệt số liệu."),
             _ => None,
         });
         self
