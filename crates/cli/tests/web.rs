@@ -83,7 +83,8 @@ fn serve_answers_pages_and_takes_dossiers_from_a_token() {
     let (status, body) = http(&addr, "POST", "/api/v1/dossiers", &[("Authorization", &auth), ("Content-Type", "text/csv")], csv.as_bytes());
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"da_ghi\":true"));
-    let (status, _) = http(&addr, "POST", "/api/v1/dossiers", &[("Authorization", "Bearer sai"), ("Content-Type", "text/csv")], csv.as_bytes());
+    // (no body: the server answers before reading one, and an unread body may reset the socket)
+    let (status, _) = http(&addr, "POST", "/api/v1/dossiers", &[("Authorization", "Bearer sai"), ("Content-Type", "text/csv")], b"");
     assert_eq!(status, 401);
 }
 
