@@ -18,13 +18,15 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[
     s.write_all(req.as_bytes()).unwrap();
     s.write_all(body).unwrap();
     let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
+    s.read_to_end(&mut out).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     let text = String::from_utf8_lossy(&out).into_owned();
     let status = text.split(' ').nth(1).unwrap().parse().unwrap();
     (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
 }
 
-struct Running(Child);
+/// The server process, and the temporary folder its demo data goes to (removed with it,
+/// since a killed server cannot clean up after itself).
+struct Running(Child, tempfile::TempDir);
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -38,10 +40,12 @@ fn start(env: Option<&Env>, args: &[&str]) -> (Running, String, Vec<String>) {
     if let Some(env) = env {
         cmd.arg("--data-dir").arg(&env.data);
     }
-    let mut child = cmd.args(args).args(["--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child =
+        cmd.args(args).args(["--listen", "127.0.0.1:0"]).env("TMPDIR", tmp.path()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = Vec::new();
-    let running = Running(child);
+    let running = Running(child, tmp);
     loop {
         let line = lines.next().expect("the server printed its address").unwrap();
         seen.push(line.clone());
@@ -53,6 +57,8 @@ fn start(env: Option<&Env>, args: &[&str]) -> (Running, String, Vec<String>) {
                     seen.push(l.unwrap());
                 }
             }
+            // keep draining what the server prints, as a terminal would
+            std::thread::spawn(move || for _ in lines {});
             return (running, addr, seen);
         }
     }

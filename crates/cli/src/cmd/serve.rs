@@ -5,7 +5,14 @@ use anyhow::{anyhow, Result};
 use clap::Args;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::io::Write;
 use thidua_web::{AppState, Config};
+
+/// A line for whoever started the server; a closed stdout (a supervisor, a closed terminal)
+/// must not stop a running server, so write errors are ignored.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -34,29 +41,29 @@ pub fn serve(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
     let secure = cfg.cookie_secure;
     let state = AppState::open(cfg).map_err(|e| anyhow!("{e}"))?;
     thidua_web::serve_blocking(state, a.listen, |addr| {
-        println!("Thi Đua đang chạy tại / serving at http://{addr}/");
+        say(&format!("Thi Đua đang chạy tại / serving at http://{addr}/"));
         if secure {
-            println!("Cookie phiên có cờ Secure: hãy đặt máy chủ sau HTTPS, hoặc dùng --insecure-cookies trong mạng nội bộ / session cookies are Secure: serve behind HTTPS or pass --insecure-cookies");
+            say("Cookie phiên có cờ Secure: hãy đặt máy chủ sau HTTPS, hoặc dùng --insecure-cookies trong mạng nội bộ / session cookies are Secure: serve behind HTTPS or pass --insecure-cookies");
         }
-        println!("Nhấn Ctrl-C để dừng / press Ctrl-C to stop");
+        say("Nhấn Ctrl-C để dừng / press Ctrl-C to stop");
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn demo(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
     let dir = tempfile::Builder::new().prefix("thidua-demo-").tempdir()?;
-    println!("Đang tạo tỉnh trình diễn / building the demo province in {} …", dir.path().display());
+    say(&format!("Đang tạo tỉnh trình diễn / building the demo province in {} …", dir.path().display()));
     let password = crate::cmd::user::random_password()?;
     let accounts = thidua_web::demo::prepare(dir.path(), &password).map_err(|e| anyhow!("{e}"))?;
     let cfg = config(cli, a, dir.path().to_path_buf(), None);
     let state = AppState::open(cfg).map_err(|e| anyhow!("{e}"))?;
     thidua_web::serve_blocking(state, a.listen, |addr| {
-        println!("Thi Đua (bản trình diễn) đang chạy tại / demo serving at http://{addr}/");
-        println!("Tài khoản trình diễn / demo accounts (mật khẩu chung / shared password: {password}):");
+        say(&format!("Thi Đua (bản trình diễn) đang chạy tại / demo serving at http://{addr}/"));
+        say(&format!("Tài khoản trình diễn / demo accounts (mật khẩu chung / shared password: {password}):"));
         for acc in &accounts {
-            println!("  {:<10} {:<10} {}", acc.username, acc.role, acc.unit.unwrap_or(""));
+            say(&format!("  {:<10} {:<10} {}", acc.username, acc.role, acc.unit.unwrap_or("")));
         }
-        println!("Dữ liệu tạm bị xóa khi dừng / the temporary data is removed on exit. Ctrl-C để dừng / to stop.");
+        say("Dữ liệu tạm bị xóa khi dừng / the temporary data is removed on exit. Ctrl-C để dừng / to stop.");
     })?;
     drop(dir);
     Ok(ExitCode::SUCCESS)
