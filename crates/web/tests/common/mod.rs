@@ -16,7 +16,9 @@ pub const PASSWORD: &str = "mat-khau-demo-2023";
 fn template() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("thidua-web-template-").tempdir().unwrap().keep();
+        // Under target/tmp (cargo clean removes it): statics are never dropped.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("web-template-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         thidua_web::demo::prepare(&dir, PASSWORD).unwrap();
         // Fold the WAL into the database file so a plain copy holds everything.
         let s = thidua_store::Store::open_dir(&dir).unwrap();
