@@ -256,11 +256,32 @@ async fn the_overview_filters_searches_without_diacritics_and_downloads() {
     let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
     let heads = srv.store().evaluate(&thidua_domain::plan::Plan::built_in(), thidua_domain::time::Date::from_ymd(2023, 12, 31).unwrap().end()).unwrap();
     assert_eq!(sheet.height(), 3 + heads.len(), "title, blank, header, one row per head");
-    for path in ["/xep-hang?dinh_dang=xlsx", "/canh-bao?dinh_dang=xlsx", "/so-lieu?trang_thai=tat_ca&dinh_dang=xlsx", "/nhat-ky?dinh_dang=xlsx", "/don-vi/H01?dinh_dang=xlsx"] {
+    let mut admin = srv.signed_in("quantri").await;
+    let users = admin.get("/quan-tri/tai-khoan?dinh_dang=xlsx").await;
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(users.bytes)).unwrap();
+    assert_eq!(wb.worksheet_range_at(0).unwrap().unwrap().height(), 3 + 7, "the seven demo accounts");
+    for path in [
+        "/xep-hang?dinh_dang=xlsx",
+        "/canh-bao?dinh_dang=xlsx",
+        "/so-lieu?trang_thai=tat_ca&dinh_dang=xlsx",
+        "/nhat-ky?dinh_dang=xlsx",
+        "/kien-nghi?dinh_dang=xlsx",
+        "/don-vi/H01?dinh_dang=xlsx",
+        "/don-vi/H01?bang=theo_thang&dinh_dang=xlsx",
+        "/don-vi/H01?bang=chi_tieu&dinh_dang=xlsx",
+        "/don-vi/H01?bang=so_lieu&dinh_dang=xlsx",
+    ] {
         let r = c.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes)).unwrap();
-        assert!(wb.worksheet_range_at(0).unwrap().is_ok(), "{path}");
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        if path.contains("theo_thang") {
+            assert_eq!(sheet.height(), 3 + 3 * 12, "three dossier indicators × twelve months");
+        }
+        if path.contains("chi_tieu") {
+            let h = heads.iter().find(|h| h.unit.code == "H01").unwrap();
+            assert_eq!(sheet.height(), 3 + h.indicators.len());
+        }
     }
 }
 

@@ -32,11 +32,13 @@ struct UsersPage {
     units: Vec<(String, String)>,
     error: Option<String>,
     users: Vec<(i64, String, bool)>,
+    xlsx: Table,
 }
 
 #[derive(Deserialize)]
 struct FlashQuery {
     tb: Option<String>,
+    dinh_dang: Option<String>,
 }
 
 async fn users_page(state: &AppState, user: &auth::User, flash: Option<&str>, error: Option<String>) -> Result<UsersPage, AppError> {
@@ -54,6 +56,7 @@ async fn users_page(state: &AppState, user: &auth::User, flash: Option<&str>, er
     Ok(UsersPage {
         c: Chrome::new(user, "/quan-tri/tai-khoan").with_flash(flash),
         table: t.html(),
+        xlsx: t,
         roles: Role::ALL.iter().map(|r| (r.code(), r.vi())).collect(),
         units: units.into_iter().map(|u| (u.info.code, u.info.name)).collect(),
         error,
@@ -62,7 +65,11 @@ async fn users_page(state: &AppState, user: &auth::User, flash: Option<&str>, er
 }
 
 async fn users(State(state): State<AppState>, Require(user, ..): Require<Admin>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
-    page(&users_page(&state, &user, q.tb.as_deref(), None).await?)
+    let p = users_page(&state, &user, q.tb.as_deref(), None).await?;
+    if wants_xlsx(&q.dinh_dang) {
+        return p.xlsx.xlsx_response("tai-khoan");
+    }
+    page(&p)
 }
 
 #[derive(Deserialize)]

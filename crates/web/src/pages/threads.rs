@@ -32,6 +32,7 @@ struct ListPage {
 #[derive(Deserialize)]
 struct FlashQuery {
     tb: Option<String>,
+    dinh_dang: Option<String>,
 }
 
 async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
@@ -46,6 +47,9 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
             Cell::text(&th.created_by),
             Cell::text(crate::fmt::date_time(th.updated_at)),
         ]);
+    }
+    if super::wants_xlsx(&q.dinh_dang) {
+        return t.xlsx_response("kien-nghi");
     }
     page(&ListPage { c: Chrome::new(&user, "/kien-nghi").with_flash(q.tb.as_deref()), table: t.html(), can_open: user.role == Role::DonVi })
 }

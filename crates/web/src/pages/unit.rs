@@ -32,6 +32,8 @@ struct UnitQuery {
     nam: Option<i32>,
     trang: Option<i64>,
     dinh_dang: Option<String>,
+    /// Which table to download: `tre_han` (default), `theo_thang`, `chi_tieu`, `so_lieu`.
+    bang: Option<String>,
 }
 
 pub struct ChartView {
@@ -89,6 +91,9 @@ struct UnitPage {
     prev_link: Option<String>,
     next_link: Option<String>,
     late_xlsx: String,
+    month_xlsx: String,
+    indicators_xlsx: String,
+    entries_xlsx: String,
     entries_table: String,
     can_enter: bool,
 }
@@ -127,6 +132,46 @@ fn charts(snap: &Snapshot, unit: &UnitRecord) -> Vec<ChartView> {
     out
 }
 
+/// The three dossier indicators month by month, as one table.
+fn monthly_table(snap: &Snapshot, unit: &UnitRecord) -> Table {
+    let mut t = Table::new(format!("Chỉ tiêu từ hồ sơ TTHC theo tháng — {}", unit.info.name), &["Chỉ tiêu", "Tháng", "Tử số", "Mẫu số", "Tỷ lệ"]);
+    let Some(idx) = snap.eval.unit_index(&unit.info.code) else { return t };
+    let months: Vec<_> = snap.plan.months().into_iter().filter(|m| m.first_day() <= snap.as_of.date()).collect();
+    for ind in snap.plan.indicators.iter().filter(|i| i.formula.is_some() && i.applies_to(&unit.info.tier)) {
+        for m in &months {
+            let s = snap.eval.tally.get(ind.formula.expect("filtered"), idx, *m);
+            t.rows.push(vec![
+                Cell::text(&ind.name),
+                Cell::text(m.vi()),
+                Cell::Num(s.num.to_f64(), s.num.vi()),
+                Cell::Num(s.den.to_f64(), s.den.vi()),
+                Cell::text(percent_vi(s.num, s.den).unwrap_or_else(|| "—".into())),
+            ]);
+        }
+    }
+    t
+}
+
+/// Every head's indicators with the arithmetic, as one table.
+fn indicators_table(heads: &[HeadSummary], unit: &UnitRecord) -> Table {
+    let mut t = Table::new(format!("Kết quả các chỉ tiêu — {}", unit.info.name), &["Người đứng đầu", "Chỉ tiêu", "Nhóm", "Giá trị", "Chỉ tiêu đặt ra", "Kết quả", "Tạm tính", "Cách tính"]);
+    for h in heads {
+        for i in &h.indicators {
+            t.rows.push(vec![
+                Cell::text(&h.name),
+                Cell::text(format!("{} ({})", i.name, i.code)),
+                Cell::text(&i.group),
+                Cell::text(&i.value),
+                Cell::text(&i.target),
+                Cell::Status(i.status.into(), i.css),
+                Cell::text(if i.provisional { "Tạm tính" } else { "" }),
+                Cell::text(&i.arithmetic),
+            ]);
+        }
+    }
+    t
+}
+
 async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path(code): Path<String>, Query(q): Query<UnitQuery>) -> Result<Response, AppError> {
     let code2 = code.clone();
     let unit = state.db(move |s| Ok(s.unit(&code2)?)).await?.ok_or(AppError::NotFound)?;
@@ -135,14 +180,20 @@ async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path
     let (from, to) = (snap.plan.period_from.start(), snap.plan.period_to.end());
     let as_of = snap.as_of;
     let unit_id = unit.id;
-    if wants_xlsx(&q.dinh_dang) {
-        let (rows, _) = state.db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, 1_000_000, 0)?)).await?;
-        return late_table(&unit, &snap, &rows).xlsx_response(&format!("ho-so-tre-han-{}", unit.info.code));
-    }
-    let page_no = q.trang.unwrap_or(1).max(1);
-    let (late, late_total) = state.db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?)).await?;
-    let entries = state.db(move |s| Ok(s.entry_list(&EntryFilter { unit_id: Some(unit_id), ..Default::default() })?)).await?;
     let heads: Vec<HeadSummary> = snap.eval.heads.iter().filter(|h| h.unit.code == unit.info.code).map(|h| head_summary(&snap, h)).collect();
+    let code = unit.info.code.clone();
+    if wants_xlsx(&q.dinh_dang) {
+        match q.bang.as_deref() {
+            Some("theo_thang") => return monthly_table(&snap, &unit).xlsx_response(&format!("theo-thang-{code}")),
+            Some("chi_tieu") => return indicators_table(&heads, &unit).xlsx_response(&format!("chi-tieu-{code}")),
+            Some("so_lieu") => {}
+            _ => {
+                let (rows, _) = state.db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, 1_000_000, 0)?)).await?;
+                return late_table(&unit, &snap, &rows).xlsx_response(&format!("ho-so-tre-han-{code}"));
+            }
+        }
+    }
+    let entries = state.db(move |s| Ok(s.entry_list(&EntryFilter { unit_id: Some(unit_id), ..Default::default() })?)).await?;
     let unknown_procedures = snap.eval.heads.iter().filter(|h| h.unit.code == unit.info.code).map(|h| h.unknown_procedures).sum();
     let mut et = Table::new("Số liệu đã nhập", &["Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Cập nhật"]);
     for e in &entries {
@@ -155,6 +206,11 @@ async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path
             Cell::text(crate::fmt::date_time(e.updated_at)),
         ]);
     }
+    if wants_xlsx(&q.dinh_dang) {
+        return et.xlsx_response(&format!("so-lieu-{code}"));
+    }
+    let page_no = q.trang.unwrap_or(1).max(1);
+    let (late, late_total) = state.db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?)).await?;
     let late_pages = ((late_total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let params = [("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())];
     page(&UnitPage {
@@ -171,6 +227,9 @@ async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path
         prev_link: (page_no > 1).then(|| with_param(&params, "trang", &(page_no - 1).to_string())),
         next_link: (page_no < late_pages).then(|| with_param(&params, "trang", &(page_no + 1).to_string())),
         late_xlsx: with_param(&params, "dinh_dang", "xlsx"),
+        month_xlsx: with_param(&[params[0].clone(), ("bang", "theo_thang".into())], "dinh_dang", "xlsx"),
+        indicators_xlsx: with_param(&[params[0].clone(), ("bang", "chi_tieu".into())], "dinh_dang", "xlsx"),
+        entries_xlsx: with_param(&[params[0].clone(), ("bang", "so_lieu".into())], "dinh_dang", "xlsx"),
         entries_table: et.html(),
         can_enter: user.check_own_unit(unit.id).is_ok(),
         unit,
