@@ -48,6 +48,16 @@ impl Store {
             .optional()?)
     }
 
+    /// Forgets uploads staged more than `age` seconds ago and returns their stored names
+    /// (for the caller to delete the files).
+    pub fn stale_staged(&self, age: i64) -> Result<Vec<String>> {
+        let cutoff = now() - age;
+        let mut st = self.conn.prepare("SELECT stored_name FROM staged_imports WHERE created_at < ?1")?;
+        let names = st.query_map([cutoff], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        self.conn.execute("DELETE FROM staged_imports WHERE created_at < ?1", [cutoff])?;
+        Ok(names)
+    }
+
     pub fn delete_staged(&self, token: &str) -> Result<()> {
         self.conn.execute("DELETE FROM staged_imports WHERE token = ?1", [token])?;
         Ok(())

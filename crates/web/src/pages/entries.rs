@@ -212,6 +212,9 @@ async fn form(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
     page(&form_page(&state, &user, f, Vec::new()).await?)
 }
 
+/// Evidence files per save (each up to `Config::max_upload`).
+const MAX_FILES: usize = 10;
+
 /// One uploaded evidence file, checked and written under a server-made name.
 struct Saved {
     path: std::path::PathBuf,
@@ -258,6 +261,10 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
                 continue; // the file input left empty
             }
             let shown = display_name(&raw_name);
+            if files.len() >= MAX_FILES {
+                errors.push(format!("Mỗi lần gửi tối đa {MAX_FILES} tệp minh chứng; tệp «{shown}» chưa được nhận."));
+                continue;
+            }
             if too_big {
                 errors.push(format!("Tệp «{shown}» vượt quá dung lượng cho phép ({} MB).", max / (1024 * 1024)));
                 continue;

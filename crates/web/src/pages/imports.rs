@@ -111,38 +111,69 @@ fn errors_table(errors: &[RowError]) -> Table {
 async fn upload(State(state): State<AppState>, Require(user, ..): Require<Importers>, mut mp: Multipart) -> Result<Response, AppError> {
     let mut kind = None;
     let (mut accept_valid, mut verified) = (false, false);
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let max = state.config().max_import;
-    while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
-        match field.name().unwrap_or("") {
-            "loai" => kind = ImportKind::parse(&field.text().await.unwrap_or_default()),
-            "chap_nhan_dong_hop_le" => accept_valid = true,
-            "da_xac_nhan" => verified = true,
-            "tep" => {
-                let name = display_name(field.file_name().unwrap_or(""));
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(|e| AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text())))? {
-                    if bytes.len() + chunk.len() > max {
-                        return Err(AppError::TooLarge(format!("Tệp vượt quá {} MB; hãy nhập bằng dòng lệnh `thidua import`.", max / (1024 * 1024))));
+    // The file streams to disk under a server-made name (an export can be hundreds of MB).
+    let token = crate::auth::random_token();
+    let uploads = state.config().data_dir.join("uploads");
+    let path = uploads.join(&token);
+    let mut file: Option<(String, u64, [u8; 4])> = None;
+    let max = state.config().max_import as u64;
+    let read = async {
+        use tokio::io::AsyncWriteExt;
+        while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
+            match field.name().unwrap_or("") {
+                "loai" => kind = ImportKind::parse(&field.text().await.unwrap_or_default()),
+                "chap_nhan_dong_hop_le" => accept_valid = true,
+                "da_xac_nhan" => verified = true,
+                "tep" => {
+                    let name = display_name(field.file_name().unwrap_or(""));
+                    let mut out = tokio::fs::File::create(&path).await.map_err(|e| AppError::internal(format!("write upload: {e}")))?;
+                    let (mut size, mut head) = (0u64, [0u8; 4]);
+                    while let Some(chunk) = field.chunk().await.map_err(|e| AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text())))? {
+                        if size + chunk.len() as u64 > max {
+                            return Err(AppError::TooLarge(format!("Tệp vượt quá {} MB; hãy nhập bằng dòng lệnh `thidua import`.", max / (1024 * 1024))));
+                        }
+                        for (i, b) in chunk.iter().take(4usize.saturating_sub(size as usize)).enumerate() {
+                            head[size as usize + i] = *b;
+                        }
+                        size += chunk.len() as u64;
+                        out.write_all(&chunk).await.map_err(|e| AppError::internal(format!("write upload: {e}")))?;
                     }
-                    bytes.extend_from_slice(&chunk);
+                    out.flush().await.map_err(|e| AppError::internal(format!("write upload: {e}")))?;
+                    file = Some((name, size, head));
                 }
-                file = Some((name, bytes));
+                _ => {}
             }
-            _ => {}
         }
+        Ok(())
+    };
+    if let Err(e) = read.await {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
     }
-    let retry = |msg: &str| -> Result<Response, AppError> { form_page(&user, Some(msg.into())) };
+    let retry = |msg: &str| -> Result<Response, AppError> {
+        let _ = std::fs::remove_file(&path);
+        form_page(&user, Some(msg.into()))
+    };
     let Some(kind) = kind else { return retry("Hãy chọn loại dữ liệu cần nhập.") };
     if !kinds_for(&user).contains(&kind) {
+        let _ = std::fs::remove_file(&path);
         return Err(AppError::Forbidden);
     }
-    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else { return retry("Hãy chọn tệp CSV hoặc XLSX cần nhập.") };
-    let ext = if bytes.starts_with(b"PK\x03\x04") { "xlsx" } else { "csv" };
-    let token = crate::auth::random_token();
+    let Some((file_name, _, head)) = file.filter(|(_, size, _)| *size > 0) else { return retry("Hãy chọn tệp CSV hoặc XLSX cần nhập.") };
+    let ext = if &head == b"PK\x03\x04" { "xlsx" } else { "csv" };
     let stored_name = format!("{token}.{ext}");
-    let path = state.config().data_dir.join("uploads").join(&stored_name);
-    tokio::fs::write(&path, &bytes).await.map_err(|e| AppError::internal(format!("write upload: {e}")))?;
+    let staged_path = uploads.join(&stored_name);
+    std::fs::rename(&path, &staged_path).map_err(|e| AppError::internal(format!("stage upload: {e}")))?;
+    let path = staged_path;
+    // Uploads never confirmed are removed after a day.
+    let stale_dir = uploads.clone();
+    state.db(move |s| {
+        for old in s.stale_staged(24 * 3600)? {
+            let _ = std::fs::remove_file(stale_dir.join(&old));
+        }
+        Ok(())
+    })
+    .await?;
     let staged = StagedImport { token: token.clone(), kind: kind.code().into(), file_name: file_name.clone(), stored_name, user_id: user.id, accept_valid, verified, created_at: 0 };
     let s2 = staged.clone();
     state.db(move |s| Ok(s.put_staged(&s2)?)).await?;
