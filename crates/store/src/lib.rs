@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod demo;
 pub mod import;
+pub mod nominations;
 mod import_fast;
 mod migrate;
 pub mod read;
@@ -196,3 +197,5 @@ pub(crate) fn now() -> i64 {
 mod tests;
 #[cfg(test)]
 mod web_tests;
+#[cfg(test)]
+mod nomination_tests;

@@ -1,0 +1,134 @@
+//! The nomination lifecycle's rules, the quota under concurrent approvals included.
+
+use crate::audit::Actor;
+use crate::nominations::{Facts, Step};
+use crate::Store;
+use std::io::Cursor;
+use thidua_domain::plan::{Plan, BUILT_IN_2023};
+use thidua_domain::time::Date;
+use thidua_ingest::ImportKind;
+
+fn actor(name: &str) -> Actor {
+    Actor { username: name.into(), address: "10.0.0.9".into(), request_id: "r".into() }
+}
+
+fn day(y: i32, m: u32, d: u32) -> Date {
+    Date::from_ymd(y, m, d).unwrap()
+}
+
+fn facts() -> Facts {
+    Facts {
+        eligible: true,
+        discipline_pending: false,
+        today: Some(day(2024, 1, 10)),
+        deadline: Some(day(2024, 1, 15)),
+        required_documents: vec!["to_trinh".into(), "bien_ban".into(), "bao_cao_thanh_tich".into()],
+        quota: 10,
+    }
+}
+
+fn seeded(store: &mut Store, units: usize) {
+    store.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
+    let mut csv = String::from("ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\n");
+    for i in 0..units {
+        csv.push_str(&format!("S{i:02},Sở {i},tinh,\n"));
+    }
+    let r = store.import(ImportKind::Units, Cursor::new(csv.into_bytes()), &Default::default(), &mut |_| {}, &|_| {}).unwrap();
+    assert!(r.committed);
+}
+
+/// A nomination of unit `i` taken to `da_tham_dinh` with the Board's proposal.
+fn appraised(s: &mut Store, i: usize) -> i64 {
+    let unit = s.unit(&format!("S{i:02}")).unwrap().unwrap();
+    let id = s.create_nomination(&actor("donvi"), "don_vi", "cchc-2023", unit.id, day(2023, 1, 1), &format!("Giám đốc {i}"), "Giám đốc").unwrap();
+    for (n, doc) in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"].iter().enumerate() {
+        s.add_nomination_document(&actor("donvi"), id, doc, &format!("{id}-{n}.pdf"), "x.pdf", "application/pdf", 10).unwrap();
+    }
+    let f = facts();
+    s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &f).unwrap();
+    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Forward { verdict: "du_dieu_kien".into(), reason: String::new() }, &f).unwrap();
+    s.nomination_step(&actor("bantdkt"), "ban_tdkt", id, &Step::Appraise { verdict: "de_nghi".into(), reason: "Thành tích xuất sắc".into() }, &f).unwrap();
+    id
+}
+
+#[test]
+fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_recorded() {
+    let mut s = Store::in_memory().unwrap();
+    seeded(&mut s, 1);
+    let unit = s.unit("S00").unwrap().unwrap();
+    let id = s.create_nomination(&actor("donvi"), "don_vi", "cchc-2023", unit.id, day(2023, 1, 1), "Nguyễn Văn A", "Giám đốc").unwrap();
+    assert!(s.create_nomination(&actor("donvi"), "don_vi", "cchc-2023", unit.id, day(2023, 1, 1), "Nguyễn Văn A", "").is_err(), "one per head");
+    let f = facts();
+    // a missing document refuses the submission
+    s.add_nomination_document(&actor("donvi"), id, "to_trinh", "a.pdf", "to-trinh.pdf", "application/pdf", 10).unwrap();
+    let err = s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &f).unwrap_err();
+    assert!(err.to_string().contains("bien_ban") && err.to_string().contains("bao_cao_thanh_tich"), "{err}");
+    s.add_nomination_document(&actor("donvi"), id, "bien_ban", "b.pdf", "bien-ban.pdf", "application/pdf", 10).unwrap();
+    s.add_nomination_document(&actor("donvi"), id, "bao_cao_thanh_tich", "c.pdf", "bao-cao.pdf", "application/pdf", 10).unwrap();
+    // after the deadline: refused
+    let late = Facts { today: Some(day(2024, 1, 16)), ..facts() };
+    assert!(s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &late).unwrap_err().to_string().contains("quá hạn"));
+    // an ineligible head needs a written reason, kept for every later reviewer
+    let ineligible = Facts { eligible: false, ..facts() };
+    assert!(s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: " ".into() }, &ineligible).is_err());
+    s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into() }, &ineligible).unwrap();
+    assert!(s.add_nomination_document(&actor("donvi"), id, "to_trinh", "d.pdf", "x.pdf", "application/pdf", 1).is_err(), "documents are frozen once submitted");
+    // returned, resubmitted, forwarded, appraised, approved, published
+    assert!(s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Return { reason: "".into() }, &f).is_err());
+    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Return { reason: "Biên bản thiếu chữ ký".into() }, &f).unwrap();
+    s.add_nomination_document(&actor("donvi"), id, "bien_ban", "e.pdf", "bien-ban-ky.pdf", "application/pdf", 10).unwrap();
+    s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into() }, &ineligible).unwrap();
+    assert!(s.nomination_step(&actor("bantdkt"), "ban_tdkt", id, &Step::Appraise { verdict: "de_nghi".into(), reason: "x".into() }, &f).is_err(), "not before the office");
+    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Forward { verdict: "du_dieu_kien".into(), reason: "".into() }, &f).unwrap();
+    s.nomination_step(&actor("bantdkt"), "ban_tdkt", id, &Step::Appraise { verdict: "de_nghi".into(), reason: "Đề nghị khen".into() }, &f).unwrap();
+    let pending = Facts { discipline_pending: true, ..facts() };
+    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve, &pending).unwrap_err().to_string().contains("kỷ luật"));
+    s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve, &f).unwrap();
+    assert!(!s.nomination(id).unwrap().unwrap().published, "not public before the decision is recorded");
+    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Publish { decision_no: "123/QĐ-UBND".into(), decision_date: day(2024, 2, 1) }, &f).unwrap();
+    let n = s.nomination(id).unwrap().unwrap();
+    assert_eq!((n.state.as_str(), n.published, n.decision_no.as_str()), ("da_phe_duyet", true, "123/QĐ-UBND"));
+    assert_eq!(n.unit_reason, "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc");
+    let events = s.nomination_events(id).unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["tao", "nop", "tra_lai", "nop", "chuyen_ban_tdkt", "tham_dinh", "phe_duyet", "cong_bo"]);
+    assert_eq!(events[2].reason, "Biên bản thiếu chữ ký");
+}
+
+#[test]
+fn the_board_must_propose_and_a_rejection_needs_a_reason() {
+    let mut s = Store::in_memory().unwrap();
+    seeded(&mut s, 1);
+    let id = appraised(&mut s, 0);
+    let f = facts();
+    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Reject { reason: "".into() }, &f).is_err());
+    s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Reject { reason: "Chưa tiêu biểu".into() }, &f).unwrap();
+    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve, &f).is_err(), "a rejection is final");
+}
+
+#[test]
+fn never_more_approvals_than_the_quota_even_at_the_same_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let quota = 3;
+    let ids: Vec<i64> = {
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        seeded(&mut s, 8);
+        (0..8).map(|i| appraised(&mut s, i)).collect()
+    };
+    // Eight approvers, each on its own connection, approve at once.
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(ids.len()));
+    let handles: Vec<_> = ids
+        .iter()
+        .map(|&id| {
+            let (dir, barrier) = (dir.path().to_path_buf(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut s = Store::open_dir(&dir).unwrap();
+                barrier.wait();
+                s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve, &Facts { quota, ..facts() }).is_ok()
+            })
+        })
+        .collect();
+    let ok = handles.into_iter().map(|h| h.join().unwrap()).filter(|b| *b).count();
+    assert_eq!(ok, quota as usize);
+    assert_eq!(Store::open_dir(dir.path()).unwrap().approvals("cchc-2023").unwrap(), quota);
+}
