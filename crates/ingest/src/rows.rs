@@ -29,6 +29,11 @@ pub trait Lookup {
     fn unit_refused(&self, _code: &str) -> Option<Bad> {
         None
     }
+    /// Why an entry (unit, indicator, period) may not be replaced here (a unit importing
+    /// over a value the office has under review or has verified), if it may not.
+    fn entry_refused(&self, _unit: &str, _indicator: &str, _period: &str) -> Option<Bad> {
+        None
+    }
     /// The tier code for a code or Vietnamese label of any stored plan's tiers.
     fn tier(&self, label: &str) -> Option<String>;
     /// The kind of an indicator code, or a reason it cannot be entered.
@@ -443,7 +448,12 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
         }
         Kind::Computed => None,
     };
-    Some(ValueRow { unit: unit?.into_owned(), indicator: indicator?.into_owned(), period: period?, value: value?, note })
+    let (unit, indicator, period) = (unit?, indicator?, period?);
+    if let Some(b) = lk.entry_refused(&unit, &indicator, &period.code()) {
+        c.fail(field!(VALUES, "ky"), b);
+        return None;
+    }
+    Some(ValueRow { unit: unit.into_owned(), indicator: indicator.into_owned(), period, value: value?, note })
 }
 
 /// Parents must exist in the store or in the same file.

@@ -117,7 +117,7 @@ impl Store {
         let sql = format!(
             "SELECT id, at, username, address, request_id, action, object_type, object_id, before, after
              FROM audit_log {cond} ORDER BY id DESC LIMIT {} OFFSET {}",
-            f.limit.clamp(1, 10_000),
+            f.limit.clamp(1, 1_000_000),
             f.offset.max(0)
         );
         let mut st = self.conn.prepare(&sql)?;

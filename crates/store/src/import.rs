@@ -45,6 +45,9 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Only rows of this unit are accepted (a unit user importing its own data).
     pub only_unit: Option<String>,
+    /// Who imports, for the audit log (written in the import's transaction). Each entry's
+    /// versions are in `entry_history`, linked to the import by its id.
+    pub audit: Option<crate::audit::Actor>,
 }
 
 /// How far an import has gone.
@@ -70,6 +73,8 @@ pub(crate) struct StoreLookup {
     conflicting: HashSet<String>,
     procedures: HashSet<String>,
     only_unit: Option<String>,
+    /// For a unit's own import: its entries the office has under review or verified.
+    locked_entries: HashSet<(String, String)>,
 }
 
 impl Lookup for StoreLookup {
@@ -87,6 +92,14 @@ impl Lookup for StoreLookup {
     }
     fn tier(&self, label: &str) -> Option<String> {
         self.tiers.iter().find_map(|p| p.resolve_tier(label)).map(|t| t.code.clone())
+    }
+    fn entry_refused(&self, _unit: &str, indicator: &str, period: &str) -> Option<Bad> {
+        self.locked_entries.contains(&(indicator.to_string(), period.to_string())).then(|| {
+            bad(
+                format!("số liệu «{indicator}» kỳ {period} đã gửi hoặc đã được xác nhận, đơn vị không thay thế được"),
+                format!("entry '{indicator}' {period} is submitted or verified; a unit cannot replace it"),
+            )
+        })
     }
     fn indicator_kind(&self, code: &str) -> Result<Kind, Bad> {
         if self.conflicting.contains(code) {
@@ -143,7 +156,7 @@ impl Store {
             }
         }
         let procedures = self.procedures()?.into_keys().collect();
-        Ok(StoreLookup { units, tiers: plans, indicators, conflicting, procedures, only_unit: None })
+        Ok(StoreLookup { units, tiers: plans, indicators, conflicting, procedures, only_unit: None, locked_entries: HashSet::new() })
     }
 
     /// Imports one file of `kind`. `on_error` sees every bad row as it is found (for an
@@ -157,7 +170,14 @@ impl Store {
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
         let mut lookup = self.lookup()?;
-        lookup.only_unit = opts.only_unit.clone();
+        if let Some(unit) = &opts.only_unit {
+            lookup.only_unit = Some(unit.clone());
+            let mut st = self.conn.prepare(
+                "SELECT e.indicator, e.period FROM entries e JOIN units u ON u.id = e.unit_id
+                 WHERE u.code = ?1 AND e.state IN ('da_gui', 'da_xac_nhan')",
+            )?;
+            lookup.locked_entries = st.query_map([unit], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        }
         // Only a heads import checks terms against the stored ones.
         let stored_heads: Vec<HeadRow> = if kind == ImportKind::Heads {
             self.heads()?.into_iter().map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to }).collect()
@@ -254,7 +274,7 @@ impl Store {
             writer.head(&lookup.units, h)?;
         }
         drop(writer);
-        finish_import(tx, report, import_id, opts.dry_run)
+        finish_import(tx, report, import_id, opts)
     }
 }
 
@@ -268,7 +288,7 @@ pub(crate) fn start_import(tx: &Transaction, kind: ImportKind, opts: &ImportOpti
 }
 
 /// Completes the report and the import's record, and commits.
-pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id: i64, dry_run: bool) -> Result<ImportReport, ImportError> {
+pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id: i64, opts: &ImportOptions) -> Result<ImportReport, ImportError> {
     if report.unknown_procedures > 0 {
         // Dossiers left by this import (a later row of a code replaced an earlier one)
         // whose procedure is not in the catalogue: the report counts dossiers, not rows.
@@ -282,9 +302,16 @@ pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id
         "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
         params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],
     )?;
-    if dry_run {
+    if opts.dry_run {
         tx.rollback()?;
         return Ok(report);
+    }
+    if let Some(actor) = &opts.audit {
+        let summary = serde_json::json!({
+            "import_id": import_id, "kind": report.kind.code(), "file": opts.file_name, "rows_read": report.rows_read,
+            "rows_ok": report.rows_ok, "rows_bad": report.rows_bad
+        });
+        crate::audit::record(&tx, actor, "nhap_tep", "import", &import_id.to_string(), None, Some(&summary))?;
     }
     tx.commit()?;
     report.committed = true;
@@ -367,7 +394,8 @@ impl<'t> Writer<'t> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11)
              ON CONFLICT (unit_id, indicator, period) DO UPDATE SET kind = excluded.kind, numerator = excluded.numerator,
                denominator = excluded.denominator, value = excluded.value, note = excluded.note, state = excluded.state,
-               reason = '', updated_at = excluded.updated_at, updated_by = excluded.updated_by
+               reason = '', updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+               signed_by = NULL, signed_at = NULL
              RETURNING id",
         )?
         .query_row(params![lk.units[&v.unit], v.indicator, v.period.code(), kind, num, den, val, v.note, self.state.code(), at, self.by], |r| r.get(0))?;

@@ -223,6 +223,6 @@ impl Store {
             tx.rollback()?;
             return Ok(report);
         }
-        crate::import::finish_import(tx, report, import_id, opts.dry_run)
+        crate::import::finish_import(tx, report, import_id, opts)
     }
 }

@@ -239,11 +239,13 @@ pub struct DossierRecord {
 }
 
 impl Store {
-    /// Changes whenever data an evaluation reads may have changed (web changes write the
-    /// audit log, imports their record, plans their load time), for caches to key on.
+    /// Changes whenever data an evaluation reads may have changed (every change of an entry
+    /// writes its history, units, heads and dossiers change only by imports, plans record
+    /// their load time), for caches to key on. Sign-ins and other audit-only events do not
+    /// change it.
     pub fn data_version(&self) -> Result<String> {
         Ok(self.conn.query_row(
-            "SELECT (SELECT coalesce(max(id), 0) FROM audit_log) || '.' || (SELECT coalesce(max(id), 0) FROM imports)
+            "SELECT (SELECT coalesce(max(id), 0) FROM entry_history) || '.' || (SELECT coalesce(max(id), 0) FROM imports)
                  || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || (SELECT count(*) FROM calendar_days)",
             [],
             |r| r.get(0),

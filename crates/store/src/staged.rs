@@ -58,8 +58,9 @@ impl Store {
         Ok(names)
     }
 
-    pub fn delete_staged(&self, token: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM staged_imports WHERE token = ?1", [token])?;
-        Ok(())
+    /// Takes a staged upload off the queue; false when it was already taken (a second
+    /// click on "confirm" imports nothing twice).
+    pub fn take_staged(&self, token: &str) -> Result<bool> {
+        Ok(self.conn.execute("DELETE FROM staged_imports WHERE token = ?1", [token])? == 1)
     }
 }

@@ -118,12 +118,15 @@ impl Store {
             return Err(refused("kiến nghị đã đóng", "the thread is closed"));
         }
         let next = match action {
-            ThreadAction::UnitReply => "moi",
+            // A unit's addition reopens an answered thread; one with the leaders stays there.
+            ThreadAction::UnitReply if state == "da_tra_loi" => "moi",
+            ThreadAction::UnitReply => state.as_str(),
             ThreadAction::Answer => "da_tra_loi",
             ThreadAction::Escalate => "da_chuyen_lanh_dao",
             ThreadAction::Close => "da_dong",
         };
         let at = now();
+        let next = next.to_string();
         tx.execute("UPDATE threads SET state = ?1, updated_at = ?2 WHERE id = ?3", params![next, at, id])?;
         tx.execute(
             "INSERT INTO thread_messages (thread_id, at, author, role, action, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -11,9 +11,13 @@ pub const ROLES: [&str; 6] = ["quan_tri", "so_noi_vu", "ban_tdkt", "lanh_dao", "
 /// Roles that belong to one unit (and need `--unit`).
 pub const UNIT_ROLES: [&str; 2] = ["don_vi", "nguoi_dung_dau"];
 
-/// Failures that lock a key, the window they are counted in, and the lock (seconds).
+/// Failures that lock an account, and an address (an office's shared connection holds
+/// many people), the window they are counted in, and the lock (seconds).
 pub const THROTTLE_FAILURES: i64 = 5;
+pub const THROTTLE_ADDRESS_FAILURES: i64 = 20;
 pub const THROTTLE_WINDOW: i64 = 15 * 60;
+/// A session ends 7 days after sign-in however active it is.
+pub const SESSION_MAX: i64 = 7 * 24 * 3600;
 pub const THROTTLE_LOCK: i64 = 15 * 60;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,14 +156,15 @@ impl Store {
     }
 
     /// The session's user and CSRF token, if the session is live and the user active.
-    /// A session seen again slides its expiry forward by `ttl` (at most once a minute).
+    /// A session seen again slides its expiry forward by `ttl` (at most once a minute), for
+    /// at most `SESSION_MAX` seconds after sign-in.
     pub fn session(&self, token_hash: &str, ttl: i64) -> Result<Option<(UserRecord, String)>> {
         let t = now();
         let found: Option<(i64, String, i64)> = self
             .conn
             .query_row(
-                "SELECT user_id, csrf, last_seen_at FROM sessions WHERE token_hash = ?1 AND expires_at >= ?2",
-                params![token_hash, t],
+                "SELECT user_id, csrf, last_seen_at FROM sessions WHERE token_hash = ?1 AND expires_at >= ?2 AND created_at >= ?2 - ?3",
+                params![token_hash, t, SESSION_MAX],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
@@ -184,25 +189,20 @@ impl Store {
 
     // --- sign-in throttling ---------------------------------------------------------
 
-    /// The latest instant until which any of `keys` is locked, if one is.
-    pub fn throttle_locked_until(&self, keys: &[String]) -> Result<Option<i64>> {
+    /// Counts a sign-in attempt against each `(key, limit)` before the password is checked,
+    /// so parallel guesses are counted too. Returns the instant until which a key is
+    /// locked, if one is; the attempt that reaches a limit still goes on, the next ones
+    /// wait `THROTTLE_LOCK` seconds.
+    pub fn throttle_attempt(&mut self, keys: &[(String, i64)]) -> Result<Option<i64>> {
         let t = now();
-        let mut until = None;
-        for k in keys {
-            let l: Option<i64> =
-                self.conn.query_row("SELECT locked_until FROM login_throttle WHERE key = ?1", [k], |r| r.get(0)).optional()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for (k, _) in keys {
+            let l: Option<i64> = tx.query_row("SELECT locked_until FROM login_throttle WHERE key = ?1", [k], |r| r.get(0)).optional()?;
             if let Some(l) = l.filter(|l| *l > t) {
-                until = Some(until.map_or(l, |u: i64| u.max(l)));
+                return Ok(Some(l));
             }
         }
-        Ok(until)
-    }
-
-    /// Counts a failed sign-in for each key; the fifth failure within the window locks it.
-    pub fn throttle_failure(&mut self, keys: &[String]) -> Result<()> {
-        let t = now();
-        let tx = self.conn.transaction()?;
-        for k in keys {
+        for (k, limit) in keys {
             tx.execute(
                 "INSERT INTO login_throttle (key, failures, first_at, locked_until) VALUES (?1, 1, ?2, 0)
                  ON CONFLICT (key) DO UPDATE SET
@@ -212,16 +212,19 @@ impl Store {
             )?;
             tx.execute(
                 "UPDATE login_throttle SET locked_until = ?2 + ?3, failures = 0, first_at = ?2 WHERE key = ?1 AND failures >= ?4",
-                params![k, t, THROTTLE_LOCK, THROTTLE_FAILURES],
+                params![k, t, THROTTLE_LOCK, limit],
             )?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(None)
     }
 
-    /// A successful sign-in clears the account's count (not the address's).
-    pub fn throttle_clear(&self, key: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM login_throttle WHERE key = ?1 AND locked_until <= ?2", params![key, now()])?;
+    /// A successful sign-in takes its attempt back: the account's count is cleared, the
+    /// address's count goes down by one (others behind the same address keep theirs).
+    pub fn throttle_success(&self, account_key: &str, address_key: &str) -> Result<()> {
+        let t = now();
+        self.conn.execute("DELETE FROM login_throttle WHERE key = ?1 AND locked_until <= ?2", params![account_key, t])?;
+        self.conn.execute("UPDATE login_throttle SET failures = max(failures - 1, 0) WHERE key = ?1", [address_key])?;
         Ok(())
     }
 

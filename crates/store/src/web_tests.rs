@@ -94,19 +94,25 @@ fn the_audit_log_cannot_be_changed() {
 }
 
 #[test]
-fn five_failures_lock_a_key_for_fifteen_minutes_and_success_clears_the_account() {
+fn five_attempts_lock_an_account_for_fifteen_minutes_and_success_takes_its_attempt_back() {
     let mut s = store();
-    let keys = vec!["u:donvi".to_string(), "ip:10.0.0.1".to_string()];
+    let keys = |user: &str| vec![(format!("u:{user}"), crate::users::THROTTLE_FAILURES), ("ip:10.0.0.1".to_string(), crate::users::THROTTLE_ADDRESS_FAILURES)];
     for _ in 0..4 {
-        s.throttle_failure(&keys).unwrap();
+        assert_eq!(s.throttle_attempt(&keys("donvi")).unwrap(), None);
     }
-    assert_eq!(s.throttle_locked_until(&keys).unwrap(), None);
-    s.throttle_clear("u:donvi").unwrap();
-    s.throttle_failure(&keys).unwrap(); // the address's fifth
-    let until = s.throttle_locked_until(&["ip:10.0.0.1".to_string()]).unwrap().expect("address locked");
-    assert!(s.throttle_locked_until(&["u:donvi".to_string()]).unwrap().is_none(), "the account was cleared");
-    let now = crate::now();
-    assert!((until - now - crate::users::THROTTLE_LOCK).abs() <= 2);
+    // a success clears the account's count
+    s.throttle_success("u:donvi", "ip:10.0.0.1").unwrap();
+    for _ in 0..5 {
+        assert_eq!(s.throttle_attempt(&keys("donvi")).unwrap(), None, "five attempts go on");
+    }
+    let until = s.throttle_attempt(&keys("donvi")).unwrap().expect("the sixth waits");
+    assert!((until - crate::now() - crate::users::THROTTLE_LOCK).abs() <= 2);
+    // the address is not locked by one account's failures (eight counted: nine, one taken back)
+    assert_eq!(s.throttle_attempt(&keys("khac")).unwrap(), None);
+    for i in 0..11 {
+        let _ = s.throttle_attempt(&keys(&format!("ai-{i}"))).unwrap();
+    }
+    assert!(s.throttle_attempt(&keys("lanhdao")).unwrap().is_some(), "twenty attempts lock the address");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 use crate::audit::{record, Actor};
 use crate::{now, refused, Result, Store};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
 use thidua_domain::entry::{EntryState, EntryValue, Period};
 use thidua_ingest::rows::{parse_row, Record, ValueRow};
@@ -240,7 +240,15 @@ impl Store {
             .unit(&v.unit)?
             .ok_or_else(|| refused(format!("không có đơn vị mã «{}»", v.unit), format!("unknown unit '{}'", v.unit)))?;
         let period = v.period.code();
-        let before = self.entry_by_key(unit.id, &v.indicator, &period)?;
+        // The state is read under the write lock: a verification cannot slip in between.
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = tx
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS} WHERE e.unit_id = ?1 AND e.indicator = ?2 AND e.period = ?3"),
+                params![unit.id, v.indicator, period],
+                entry_row,
+            )
+            .optional()?;
         match before.as_ref().map(|e| e.state) {
             Some(EntryState::DaGui) => {
                 return Err(refused("số liệu đã gửi, đang chờ Sở Nội vụ xác nhận; chưa sửa được", "the entry is submitted and waits for the office"))
@@ -253,7 +261,6 @@ impl Store {
         let state = if submit { EntryState::DaGui } else { EntryState::Nhap };
         let (kind, num, den, val) = value_columns(&v.value);
         let at = now();
-        let tx = self.conn.transaction()?;
         let id: i64 = tx.query_row(
             "INSERT INTO entries (unit_id, indicator, period, kind, numerator, denominator, value, note, state, reason, updated_at, updated_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11)
@@ -290,7 +297,7 @@ impl Store {
 
     /// The unit's head signs off a submitted entry (the office sees it; a change clears it).
     pub fn sign_off_entry(&mut self, actor: &Actor, id: i64) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = tx
             .query_row(&format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"), [id], entry_row)
             .optional()?
@@ -323,7 +330,7 @@ impl Store {
     }
 
     fn review_entry(&mut self, actor: &Actor, id: i64, to: EntryState, reason: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = tx
             .query_row(&format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"), [id], entry_row)
             .optional()?

@@ -16,12 +16,12 @@ use std::io::Write;
 use thidua_ingest::{ImportKind, ImportReport};
 use thidua_store::import::ImportOptions;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
         .route("/api/v1/session", post(create_session).delete(delete_session))
         .route("/api/v1/units/{code}/evaluation", get(unit_evaluation))
         .route("/api/v1/ranking", get(ranking))
-        .route("/api/v1/dossiers", post(push_dossiers))
+        .route("/api/v1/dossiers", post(push_dossiers).layer(axum::extract::DefaultBodyLimit::max(cfg.max_import + crate::SMALL_BODY)))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -130,16 +130,19 @@ async fn push_dossiers(
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let bytes = if ct.starts_with("application/json") { json_to_csv(&body)? } else { body.to_vec() };
     let dir = state.config().data_dir.join("uploads");
-    let opts = ImportOptions { accept_valid: q.accept_valid.unwrap_or(false), file_name: "api".into(), by: user.username.clone(), ..Default::default() };
-    let actor = user.actor.clone();
+    let opts = ImportOptions {
+        accept_valid: q.accept_valid.unwrap_or(false),
+        file_name: "api".into(),
+        by: user.username.clone(),
+        audit: Some(user.actor.clone()),
+        ..Default::default()
+    };
     let report = state
         .db(move |s| {
             let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| AppError::internal(format!("temp file: {e}")))?;
             tmp.write_all(&bytes).map_err(|e| AppError::internal(format!("temp file: {e}")))?;
             let mut file = tmp.reopen().map_err(|e| AppError::internal(format!("temp file: {e}")))?;
-            let report = s.import_file(ImportKind::Dossiers, &mut file, &opts, &mut |_| {}, &|_| {})?;
-            s.audit_record(&actor, "nhap_ho_so_api", "import", "dossiers", Some(&json!({"rows_read": report.rows_read, "rows_ok": report.rows_ok, "rows_bad": report.rows_bad, "committed": report.committed})))?;
-            Ok(report)
+            Ok(s.import_file(ImportKind::Dossiers, &mut file, &opts, &mut |_| {}, &|_| {})?)
         })
         .await?;
     let status = if report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

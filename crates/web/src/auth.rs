@@ -140,9 +140,10 @@ impl User {
         matches!(self.role, Role::DonVi | Role::NguoiDungDau)
     }
 
-    /// Everyone but a unit's own people reads every unit.
+    /// The movement's officials read every unit. A unit's own people read only their unit;
+    /// the administrator manages accounts and settings, not the movement's data.
     pub fn reads_all(&self) -> bool {
-        !self.is_unit_role()
+        matches!(self.role, Role::SoNoiVu | Role::BanTdkt | Role::LanhDao)
     }
 
     /// A unit user may see only their own unit: 403 otherwise.
@@ -270,8 +271,8 @@ macro_rules! roles {
 roles! {
     /// The movement office (Sở Nội vụ): verifies entries, imports, answers difficulties.
     Office = [SoNoiVu];
-    /// Office, Board, leaders and administrator: read every unit.
-    Staff = [QuanTri, SoNoiVu, BanTdkt, LanhDao];
+    /// Office, Board and leaders: read every unit.
+    Staff = [SoNoiVu, BanTdkt, LanhDao];
     /// Those who see the ranking and the early warnings (the movement's officials).
     Officials = [SoNoiVu, BanTdkt, LanhDao];
     /// The administrator: accounts.
@@ -306,7 +307,7 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
         return next.run(Request::from_parts(parts, body)).await;
     }
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    if parts.uri.path() == "/api/v1/session" && content_type.starts_with("application/json") {
+    if parts.method == Method::POST && parts.uri.path() == "/api/v1/session" && content_type.starts_with("application/json") {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let expected = match current_user(&parts, &state).await {
@@ -336,7 +337,7 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
         return AppError::Csrf.into_response();
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+        let bytes = match axum::body::to_bytes(body, crate::SMALL_BODY).await {
             Ok(b) => b,
             Err(_) => return AppError::TooLarge("Biểu mẫu quá lớn.".into()).into_response(),
         };
@@ -359,13 +360,15 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 
 // --- sign-in ------------------------------------------------------------------------
 
-/// Checks credentials with throttling per account and per address; on success creates a
-/// session and returns its cookie value. One answer for an unknown user and a wrong password.
-pub async fn sign_in(state: &AppState, ctx: &RequestCtx, username: &str, password: &str) -> Result<String, AppError> {
+/// Checks a password with throttling per account and per address (every attempt is
+/// counted before the check, so parallel guesses count too; a success takes its attempt
+/// back). One answer for an unknown user and a wrong password, in the same time.
+pub async fn check_password(state: &AppState, ctx: &RequestCtx, username: &str, password: &str) -> Result<UserRecord, AppError> {
+    use thidua_store::users::{THROTTLE_ADDRESS_FAILURES, THROTTLE_FAILURES};
     let username = username.trim().to_string();
-    let keys = vec![format!("u:{}", username.to_lowercase()), format!("ip:{}", ctx.address)];
-    let k2 = keys.clone();
-    if let Some(until) = state.db(move |s| Ok(s.throttle_locked_until(&k2)?)).await? {
+    let (account_key, address_key) = (format!("u:{}", username.to_lowercase()), format!("ip:{}", ctx.address));
+    let keys = vec![(account_key.clone(), THROTTLE_FAILURES), (address_key.clone(), THROTTLE_ADDRESS_FAILURES)];
+    if let Some(until) = state.db(move |s| Ok(s.throttle_attempt(&keys)?)).await? {
         return Err(AppError::Throttled(thidua_domain::time::DateTime(until).vi()));
     }
     let name = username.clone();
@@ -381,20 +384,27 @@ pub async fn sign_in(state: &AppState, ctx: &RequestCtx, username: &str, passwor
             false
         }
     };
-    let Some(user) = user.filter(|_| ok) else {
-        let k2 = keys.clone();
-        state.db(move |s| Ok(s.throttle_failure(&k2)?)).await?;
-        tracing::warn!(username = %username, address = %ctx.address, "failed sign-in");
-        return Err(AppError::BadCredentials);
-    };
+    match user.filter(|_| ok) {
+        Some(user) => {
+            state.db(move |s| Ok(s.throttle_success(&account_key, &address_key)?)).await?;
+            Ok(user)
+        }
+        None => {
+            tracing::warn!(username = %username, address = %ctx.address, "failed sign-in");
+            Err(AppError::BadCredentials)
+        }
+    }
+}
+
+/// Checks credentials and creates a session; returns its cookie value.
+pub async fn sign_in(state: &AppState, ctx: &RequestCtx, username: &str, password: &str) -> Result<String, AppError> {
+    let user = check_password(state, ctx, username, password).await?;
     let token = random_token();
     let (hash, csrf, ttl, address) = (token_hash(&token), random_token(), state.config().session_ttl, ctx.address.clone());
     let actor = Actor { username: user.username.clone(), address: ctx.address.clone(), request_id: ctx.id.clone() };
-    let user_key = keys[0].clone();
     state
         .db(move |s| {
             s.create_session(&hash, user.id, &csrf, ttl, &address)?;
-            s.throttle_clear(&user_key)?;
             s.audit_record(&actor, "dang_nhap", "user", &actor.username, None)?;
             Ok(())
         })
@@ -406,7 +416,8 @@ pub async fn sign_in(state: &AppState, ctx: &RequestCtx, username: &str, passwor
 pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
     let secure = if state.config().cookie_secure { "; Secure" } else { "" };
     match token {
-        Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", state.config().session_ttl),
+        // No Max-Age: the server's sliding expiry decides; the cookie ends with the browser.
+        Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}"),
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
 }

@@ -154,11 +154,33 @@ pub(crate) async fn request_context(mut req: Request, next: Next) -> Response {
     let id = new_request_id();
     let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
     let is_api = req.uri().path().starts_with("/api/");
-    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    // The log keeps the query, except the CSRF token of multipart forms.
+    let path_and_query = match req.uri().query() {
+        Some(q) => {
+            let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("_csrf=")).collect();
+            if kept.is_empty() { req.uri().path().to_string() } else { format!("{}?{}", req.uri().path(), kept.join("&")) }
+        }
+        None => req.uri().path().to_string(),
+    };
     let method = req.method().clone();
     req.extensions_mut().insert(RequestCtx { id: id.clone(), address: address.clone() });
     let started = std::time::Instant::now();
     let mut res = next.run(req).await;
+    // axum's own rejections (a malformed path, form or JSON) are plain English text:
+    // answer them as our own refusal.
+    if res.extensions().get::<ErrorInfo>().is_none()
+        && res.status().is_client_error()
+        && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"))
+    {
+        let status = res.status();
+        let (title, message) = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => ("Tệp quá lớn", "Nội dung gửi lên vượt quá dung lượng cho phép."),
+            StatusCode::NOT_FOUND => ("Không tìm thấy", "Trang hoặc dữ liệu được yêu cầu không tồn tại."),
+            _ => ("Yêu cầu không hợp lệ", "Dữ liệu gửi lên không đúng định dạng. Vui lòng kiểm tra lại biểu mẫu hoặc địa chỉ trang."),
+        };
+        res = (status, message).into_response();
+        res.extensions_mut().insert(ErrorInfo { title, message: message.to_string() });
+    }
     let status = res.status();
     tracing::info!(request_id = %id, %method, path = %path_and_query, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, %address);
     if let Some(info) = res.extensions_mut().remove::<ErrorInfo>() {

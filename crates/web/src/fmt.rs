@@ -123,7 +123,7 @@ pub fn shortfall(ind: &Indicator, tier: &str, r: &IndicatorResult) -> Option<Str
             let v = s.num.0 * 10_000 / s.den.0; // hundredths of a percent
             let gap = (t.0 / 10_000) - v; // t in millionths → hundredths
             let gap = gap.abs();
-            Some(format!("{},{:02} điểm %", gap / 100, gap % 100))
+            Some(format!("{},{:02} điểm phần trăm", gap / 100, gap % 100))
         }
         (Value::Count(n), Some(Threshold::Number(t))) => Some(format!("{}", (Dec::from_int(n) - *t).vi().trim_start_matches('-'))),
         (Value::Bool(_), _) => Some("chưa đạt".into()),

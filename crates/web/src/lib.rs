@@ -12,6 +12,7 @@ pub mod auth;
 mod cache;
 pub mod contract;
 pub mod demo;
+pub mod documents;
 mod error;
 mod fmt;
 mod pages;
@@ -125,16 +126,21 @@ fn open_store(config: &Config) -> Result<Store, AppError> {
     })
 }
 
+/// The largest body of a form or JSON request (uploads have their own limits).
+pub const SMALL_BODY: usize = 256 * 1024;
+
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
-    let limit = state.config().max_import.max(state.config().max_upload) + 1024 * 1024;
-    pages::routes()
-        .merge(api::routes())
+    let cfg = state.config().clone();
+    pages::routes(&cfg)
+        .merge(api::routes(&cfg))
+        .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
         // A bug that panics still answers with the error page (and its request id).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(axum::middleware::from_fn(error::request_context))
-        .layer(DefaultBodyLimit::max(limit))
+        // Small bodies everywhere; the upload routes set their own, larger limits.
+        .layer(DefaultBodyLimit::max(SMALL_BODY))
         .with_state(state)
 }
 

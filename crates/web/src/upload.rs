@@ -2,6 +2,19 @@
 //! under a server-made name; the name people gave it is kept only for display, without
 //! any path.
 
+/// A text field of a multipart form, at most 64 KiB (a note, a code), as text.
+pub async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, crate::AppError> {
+    const MAX: usize = 64 * 1024;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| crate::AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
+        if bytes.len() + chunk.len() > MAX {
+            return Err(crate::AppError::refused("Nội dung một ô của biểu mẫu quá dài."));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| crate::AppError::refused("Biểu mẫu có ký tự không hợp lệ."))
+}
+
 /// Accepted evidence types, by their first bytes (and for Office files, the ZIP's parts).
 pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     if bytes.starts_with(b"%PDF-") {
@@ -14,22 +27,18 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
         return Some(("image/png", "png"));
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        // An Office Open XML package names its parts in the (uncompressed) ZIP headers.
-        let has = |needle: &[u8]| memchr_find(bytes, needle);
-        if has(b"[Content_Types].xml") {
-            if has(b"word/") {
+        // An Office Open XML package: a ZIP whose directory lists the main part.
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+        if zip.index_for_name("[Content_Types].xml").is_some() {
+            if zip.index_for_name("word/document.xml").is_some() {
                 return Some(("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"));
             }
-            if has(b"xl/") {
+            if zip.index_for_name("xl/workbook.xml").is_some() {
                 return Some(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"));
             }
         }
     }
     None
-}
-
-fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The name to show: the last path component, without control characters, at most 120
@@ -58,8 +67,11 @@ mod tests {
         assert_eq!(sniff(b"MZ\x90\x00 an executable").map(|t| t.1), None);
         assert_eq!(sniff(b"\x7fELF....").map(|t| t.1), None);
         assert_eq!(sniff(b"PK\x03\x04 a plain zip with evil.exe").map(|t| t.1), None);
-        assert_eq!(sniff(b"PK\x03\x04....[Content_Types].xml....word/document.xml").map(|t| t.1), Some("docx"));
-        assert_eq!(sniff(b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml").map(|t| t.1), Some("xlsx"));
+        assert_eq!(sniff(b"PK\x03\x04....[Content_Types].xml....word/document.xml").map(|t| t.1), None, "names in the bytes are not a package");
+        let xlsx = rust_xlsxwriter::Workbook::new().save_to_buffer().unwrap();
+        assert_eq!(sniff(&xlsx).map(|t| t.1), Some("xlsx"));
+        let docx = crate::documents::tests::sample_docx();
+        assert_eq!(sniff(&docx).map(|t| t.1), Some("docx"));
     }
 
     #[test]

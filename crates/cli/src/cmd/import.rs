@@ -59,6 +59,7 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         by: "cli".into(),
         dry_run: false,
         only_unit: None,
+        audit: Some(thidua_store::audit::Actor::cli()),
     };
     let result = store.import_file(
         kind,

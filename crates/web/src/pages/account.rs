@@ -37,8 +37,30 @@ struct NextQuery {
 /// Only a path of this site: never `//host` or `https://…` (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && !n.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace())
+                && n.parse::<axum::http::Uri>().is_ok_and(|u| u.scheme().is_none() && u.authority().is_none()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        assert_eq!(safe_next(Some("/don-vi/H01?nam=2023")), "/don-vi/H01?nam=2023");
+        for bad in ["//evil.com", "/\\evil.com", "/\t/evil.com", "/\n", "https://evil.com", "evil.com", "/%0a", "/a b"] {
+            let expect = if bad == "/%0a" { "/%0a" } else { "/" };
+            assert_eq!(safe_next(Some(bad)), expect, "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }
 
@@ -117,7 +139,12 @@ struct PasswordForm {
     confirm: String,
 }
 
-async fn change_password(State(state): State<AppState>, SignedIn(user): SignedIn, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
+async fn change_password(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    SignedIn(user): SignedIn,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
     let problem = if f.new.chars().count() < MIN_PASSWORD {
         Some(format!("Mật khẩu mới cần ít nhất {MIN_PASSWORD} ký tự."))
     } else if f.new != f.confirm {
@@ -128,10 +155,12 @@ async fn change_password(State(state): State<AppState>, SignedIn(user): SignedIn
         None
     };
     let id = user.id;
-    let rec = state.db(move |s| Ok(s.user_by_id(id)?)).await?.ok_or(AppError::NotSignedIn)?;
-    let current = f.current.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&current, &rec.password_hash)).await.unwrap_or(false);
-    let problem = if ok { problem } else { Some("Mật khẩu hiện tại không đúng.".to_string()) };
+    // The current password is checked with the sign-in's throttling.
+    let problem = match auth::check_password(&state, &ctx, &user.username, &f.current).await {
+        Ok(_) => problem,
+        Err(AppError::BadCredentials) => Some("Mật khẩu hiện tại không đúng.".to_string()),
+        Err(e) => return Err(e),
+    };
     if let Some(error) = problem {
         let body = page(&PasswordPage { c: Chrome::new(&user, "/mat-khau"), error: Some(error) })?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());

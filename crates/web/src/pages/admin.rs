@@ -89,7 +89,7 @@ async fn create_user(State(state): State<AppState>, Require(user, ..): Require<A
     let pw = f.password.clone();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await.map_err(|e| AppError::internal(e.to_string()))??;
     let actor = user.actor.clone();
-    let unit = f.unit.clone().filter(|u| !u.is_empty() && f.role == "don_vi");
+    let unit = f.unit.clone().filter(|u| !u.is_empty() && thidua_store::users::UNIT_ROLES.contains(&f.role.as_str()));
     let res = state
         .db(move |s| {
             let new = NewUser { username: &f.username, full_name: &f.full_name, password_hash: &hash, role: &f.role, unit: unit.as_deref() };

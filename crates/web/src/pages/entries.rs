@@ -18,11 +18,13 @@ use thidua_domain::entry::EntryState;
 use thidua_domain::plan::Kind;
 use thidua_store::workflow::{period_vi, Attachment, EntryFilter, EntryRecord, HistoryRecord, NewAttachment, ValueForm};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(cfg: &crate::Config) -> Router<AppState> {
+    // Up to MAX_FILES evidence files and the form's fields.
+    let limit = cfg.max_upload * MAX_FILES + crate::SMALL_BODY;
     Router::new()
         .route("/so-lieu", get(list))
         .route("/so-lieu/nhap", get(form))
-        .route("/so-lieu/luu", post(save))
+        .route("/so-lieu/luu", post(save).layer(axum::extract::DefaultBodyLimit::max(limit)))
         .route("/so-lieu/{id}", get(detail))
         .route("/so-lieu/{id}/xac-nhan", post(verify))
         .route("/so-lieu/{id}/tra-lai", post(return_entry))
@@ -221,9 +223,20 @@ struct Saved {
     meta: NewAttachment,
 }
 
-fn remove_all(files: &[Saved]) {
-    for f in files {
-        let _ = std::fs::remove_file(&f.path);
+/// The files written so far; removed on every way out but a committed save (an error,
+/// a refused value, a dropped connection).
+struct Written {
+    files: Vec<Saved>,
+    keep: bool,
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        if !self.keep {
+            for f in &self.files {
+                let _ = std::fs::remove_file(&f.path);
+            }
+        }
     }
 }
 
@@ -231,7 +244,7 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
     let (_, unit_code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
     let mut f = ValueForm { unit: unit_code, ..Default::default() };
     let mut submit = false;
-    let mut files: Vec<Saved> = Vec::new();
+    let mut files = Written { files: Vec::new(), keep: false };
     let mut errors: Vec<String> = Vec::new();
     let max = state.config().max_upload;
     let dir = state.config().data_dir.join("attachments");
@@ -239,10 +252,7 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
         let field = match mp.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => {
-                remove_all(&files);
-                return Err(AppError::refused(format!("Không đọc được biểu mẫu gửi lên ({}).", e.body_text())));
-            }
+            Err(e) => return Err(AppError::refused(format!("Không đọc được biểu mẫu gửi lên ({}).", e.body_text()))),
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "minh_chung" {
@@ -261,7 +271,7 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
                 continue; // the file input left empty
             }
             let shown = display_name(&raw_name);
-            if files.len() >= MAX_FILES {
+            if files.files.len() >= MAX_FILES {
                 errors.push(format!("Mỗi lần gửi tối đa {MAX_FILES} tệp minh chứng; tệp «{shown}» chưa được nhận."));
                 continue;
             }
@@ -275,11 +285,12 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
             };
             let stored_name = format!("{}.{ext}", crate::auth::random_token());
             let path = dir.join(&stored_name);
-            std::fs::write(&path, &bytes).map_err(|e| AppError::internal(format!("write attachment: {e}")))?;
-            files.push(Saved { path, meta: NewAttachment { stored_name, file_name: shown, media_type: media_type.into(), size: bytes.len() as i64 } });
+            // Listed before it is written, so a failed write is cleaned up too.
+            files.files.push(Saved { path: path.clone(), meta: NewAttachment { stored_name, file_name: shown, media_type: media_type.into(), size: bytes.len() as i64 } });
+            tokio::fs::write(&path, &bytes).await.map_err(|e| AppError::internal(format!("write attachment: {e}")))?;
             continue;
         }
-        let text = field.text().await.unwrap_or_default();
+        let text = crate::upload::small_text(field).await?;
         match name.as_str() {
             "chi_tieu" => f.indicator = text,
             "ky" => f.period = text,
@@ -290,6 +301,12 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
             "hanh_dong" => submit = text == "gui",
             n if n == CSRF_FIELD => {}
             _ => {}
+        }
+    }
+    // On screen, a dot is the Vietnamese thousands separator: "1.234" is never guessed.
+    for (label, v) in [("Tử số", &f.numerator), ("Mẫu số", &f.denominator), ("Giá trị", &f.value)] {
+        if v.contains('.') {
+            errors.push(format!("{label}: dùng dấu phẩy cho phần thập phân và không dùng dấu chấm phân cách hàng nghìn («{v}»)."));
         }
     }
     let form = f.clone();
@@ -304,24 +321,22 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
     let row = match row {
         Some(row) if errors.is_empty() => row,
         _ => {
-            remove_all(&files);
             let body = page(&form_page(&state, &user, f, errors).await?)?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
         }
     };
     let actor = user.actor.clone();
-    let metas: Vec<NewAttachment> = files.iter().map(|s| s.meta.clone()).collect();
+    let metas: Vec<NewAttachment> = files.files.iter().map(|s| s.meta.clone()).collect();
     match state.db(move |s| Ok(s.save_entry(&actor, &row, submit, &metas)?)).await {
-        Ok(id) => Ok(Redirect::to(&format!("/so-lieu/{id}?tb={}", if submit { "da_gui" } else { "da_luu_nhap" })).into_response()),
+        Ok(id) => {
+            files.keep = true;
+            Ok(Redirect::to(&format!("/so-lieu/{id}?tb={}", if submit { "da_gui" } else { "da_luu_nhap" })).into_response())
+        }
         Err(AppError::Refused(m)) => {
-            remove_all(&files);
             let body = page(&form_page(&state, &user, f, vec![m]).await?)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
-        Err(e) => {
-            remove_all(&files);
-            Err(e)
-        }
+        Err(e) => Err(e),
     }
 }
 

@@ -16,12 +16,15 @@ use thidua_ingest::{ImportKind, ImportReport, RowError};
 use thidua_store::import::ImportOptions;
 use thidua_store::staged::StagedImport;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
-        .route("/nhap-du-lieu", get(form).post(upload))
+        .route("/nhap-du-lieu", get(form).post(upload).layer(axum::extract::DefaultBodyLimit::max(cfg.max_import + crate::SMALL_BODY)))
         .route("/nhap-du-lieu/{token}/loi.xlsx", get(errors_xlsx))
         .route("/nhap-du-lieu/{token}/xac-nhan", post(confirm))
 }
+
+/// The largest values file a unit uploads.
+const UNIT_MAX_IMPORT: usize = 20 * 1024 * 1024;
 
 const KINDS: [ImportKind; 5] = [ImportKind::Units, ImportKind::Heads, ImportKind::Procedures, ImportKind::Dossiers, ImportKind::Values];
 
@@ -85,6 +88,7 @@ async fn run(state: &AppState, user: &User, staged: &StagedImport, dry_run: bool
         by: user.username.clone(),
         dry_run,
         only_unit,
+        audit: (!dry_run).then(|| user.actor.clone()),
     };
     state
         .db(move |s| {
@@ -116,12 +120,13 @@ async fn upload(State(state): State<AppState>, Require(user, ..): Require<Import
     let uploads = state.config().data_dir.join("uploads");
     let path = uploads.join(&token);
     let mut file: Option<(String, u64, [u8; 4])> = None;
-    let max = state.config().max_import as u64;
+    // A unit's own values file is small; the office's exports may be large.
+    let max = if user.role == Role::DonVi { UNIT_MAX_IMPORT.min(state.config().max_import) as u64 } else { state.config().max_import as u64 };
     let read = async {
         use tokio::io::AsyncWriteExt;
         while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
             match field.name().unwrap_or("") {
-                "loai" => kind = ImportKind::parse(&field.text().await.unwrap_or_default()),
+                "loai" => kind = ImportKind::parse(&crate::upload::small_text(field).await?),
                 "chap_nhan_dong_hop_le" => accept_valid = true,
                 "da_xac_nhan" => verified = true,
                 "tep" => {
@@ -214,22 +219,14 @@ async fn errors_xlsx(State(state): State<AppState>, Require(user, ..): Require<I
 
 async fn confirm(State(state): State<AppState>, Require(user, ..): Require<Importers>, Path(token): Path<String>) -> Result<Response, AppError> {
     let staged = staged_of(&state, &user, token.clone()).await?;
-    let (report, _) = run(&state, &user, &staged, false, false).await?;
+    // Off the queue first: a second click finds nothing to import.
+    if !state.db(move |s| Ok(s.take_staged(&token)?)).await? {
+        return Err(AppError::refused("Tệp này đã được nhập hoặc đã hết hạn."));
+    }
     let path = state.config().data_dir.join("uploads").join(&staged.stored_name);
-    let actor = user.actor.clone();
-    let kind_code = staged.kind.clone();
-    let summary = serde_json::json!({
-        "kind": staged.kind, "file": staged.file_name, "rows_read": report.rows_read, "rows_ok": report.rows_ok,
-        "rows_bad": report.rows_bad, "committed": report.committed
-    });
-    state
-        .db(move |s| {
-            s.delete_staged(&token)?;
-            s.audit_record(&actor, "nhap_tep", "import", &kind_code, Some(&summary))?;
-            Ok(())
-        })
-        .await?;
+    let result = run(&state, &user, &staged, false, false).await;
     let _ = std::fs::remove_file(&path);
+    let (report, _) = result?;
     if !report.committed {
         return Ok(Redirect::to("/nhap-du-lieu").into_response());
     }

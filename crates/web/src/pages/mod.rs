@@ -9,6 +9,7 @@ mod overview;
 mod threads;
 mod unit;
 
+pub use overview::score_vi;
 use crate::auth::{Role, User};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -17,15 +18,15 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/app.css", get(css))
         .merge(account::routes())
         .merge(overview::routes())
         .merge(unit::routes())
-        .merge(entries::routes())
-        .merge(imports::routes())
+        .merge(entries::routes(cfg))
+        .merge(imports::routes(cfg))
         .merge(threads::routes())
         .merge(admin::routes())
 }
@@ -78,7 +79,7 @@ impl Chrome {
                 nav.push(("/kien-nghi".into(), "Khó khăn, kiến nghị"));
             }
             Role::QuanTri => {
-                nav.extend([("/quan-tri/tai-khoan", "Tài khoản"), ("/tong-quan", "Tổng quan"), ("/nhat-ky", "Nhật ký")].map(|(h, l)| (h.to_string(), l)));
+                nav.extend([("/quan-tri/tai-khoan", "Tài khoản"), ("/nhat-ky", "Nhật ký")].map(|(h, l)| (h.to_string(), l)));
             }
             Role::SoNoiVu => {
                 nav.extend([
