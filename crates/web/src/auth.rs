@@ -281,6 +281,12 @@ roles! {
     Auditors = [QuanTri, SoNoiVu];
     /// A unit's reporter: enters its values, opens its difficulty threads.
     UnitReporter = [DonVi];
+    /// The Emulation-Commendation Board: appraises nominations.
+    Board = [BanTdkt];
+    /// The Chairman / provincial leaders: approve or reject appraised nominations.
+    Approver = [LanhDao];
+    /// Who keeps the settings (province name, the nomination deadline, publication).
+    SettingsKeepers = [SoNoiVu, QuanTri];
     /// A unit's head: reads the unit, signs off its submissions.
     UnitHead = [NguoiDungDau];
     /// Who imports files on the web: the office (every kind), a unit (its own values).

@@ -10,6 +10,7 @@ use thidua_domain::calendar;
 use thidua_domain::entry::EntryState;
 use thidua_domain::plan::{Plan, BUILT_IN_2023};
 use thidua_store::audit::Actor;
+use thidua_store::nominations::Step;
 use thidua_store::threads::ThreadAction;
 use thidua_store::users::NewUser;
 use thidua_store::workflow::{EntryFilter, ValueForm};
@@ -84,5 +85,61 @@ pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>, AppE
         "Hệ thống một cửa chưa đồng bộ trạng thái hồ sơ liên thông với Văn phòng Đăng ký đất đai, làm hồ sơ bị tính trễ hạn. Đề nghị Sở Nội vụ kiến nghị UBND tỉnh chỉ đạo khắc phục.",
     )?;
     store.reply_thread(&actor("sonoivu"), "so_noi_vu", t, ThreadAction::Answer, "Sở Nội vụ đã ghi nhận, đang phối hợp Sở Thông tin và Truyền thông kiểm tra việc đồng bộ.")?;
+    nominations(&mut store, &plan, data_dir)?;
     Ok(accounts)
+}
+
+/// The settings an office keeps, and nominations in every state: the top of the ranking
+/// from a published award down to one just returned, and the demo unit's draft.
+fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), AppError> {
+    let office = actor("sonoivu");
+    store.set_setting(&office, crate::award::PROVINCE_KEY, "Bà Rịa - Vũng Tàu")?;
+    store.set_setting(&office, crate::award::PLACE_KEY, "Bà Rịa - Vũng Tàu")?;
+    let deadline = thidua_domain::time::DateTime::now_local().date().0 + 30;
+    store.set_setting(&office, &crate::award::deadline_key(&plan.code), &thidua_domain::time::Date(deadline).iso())?;
+    store.set_setting(&office, &crate::award::progress_key(&plan.code), "1")?;
+    let heads = store.evaluate(plan, plan.period_to.end())?;
+    let attachments = data_dir.join("attachments");
+    std::fs::create_dir_all(&attachments).map_err(|e| AppError::internal(format!("attachments folder: {e}")))?;
+    let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+    let mut ranked: Vec<&thidua_domain::eval::HeadResult> = heads.iter().filter(|h| h.rank.is_some() && h.unit.code != DEMO_UNIT).collect();
+    ranked.sort_by_key(|h| h.rank);
+    // How far each of the first six goes.
+    let targets = ["cong_bo", "phe_duyet", "tham_dinh", "chuyen", "nop", "tra_lai"];
+    for (depth, (h, target)) in ranked.iter().zip(targets).enumerate() {
+        let unit = store.unit(&h.unit.code)?.ok_or_else(|| AppError::internal("unit"))?;
+        let id = store.create_nomination(&actor("donvi"), "don_vi", &plan.code, unit.id, h.head.from, &h.head.name, &h.head.title)?;
+        for d in &plan.documents {
+            let stored = format!("{}.pdf", crate::auth::random_token());
+            std::fs::write(attachments.join(&stored), pdf).map_err(|e| AppError::internal(format!("demo document: {e}")))?;
+            store.add_nomination_document(&actor("donvi"), id, &d.code, &stored, &format!("{}.pdf", d.code), "application/pdf", pdf.len() as i64)?;
+        }
+        let facts = crate::award::facts(store, plan, Some(h))?;
+        let mut steps = vec![(actor("donvi"), "don_vi", Step::Submit { reason: String::new() })];
+        if target == "tra_lai" {
+            steps.push((office.clone(), "so_noi_vu", Step::Return { reason: "Biên bản họp Hội đồng thiếu chữ ký của Chủ tịch Hội đồng.".into() }));
+        }
+        if depth <= 3 {
+            steps.push((office.clone(), "so_noi_vu", Step::Forward { verdict: "du_dieu_kien".into(), reason: "Hồ sơ đầy đủ, đạt các chỉ tiêu.".into() }));
+        }
+        if depth <= 2 {
+            steps.push((actor("bantdkt"), "ban_tdkt", Step::Appraise { verdict: "de_nghi".into(), reason: "Thành tích xuất sắc, vượt chỉ tiêu giao.".into() }));
+        }
+        if depth <= 1 {
+            steps.push((actor("lanhdao"), "lanh_dao", Step::Approve));
+        }
+        if target == "cong_bo" {
+            let date = thidua_domain::time::Date::from_ymd(plan.period_to.ymd().0 + 1, 2, 5).unwrap_or(plan.period_to);
+            steps.push((office.clone(), "so_noi_vu", Step::Publish { decision_no: "256/QĐ-UBND".into(), decision_date: date }));
+        }
+        for (who, role, step) in steps {
+            store.nomination_step(&who, role, id, &step, &facts)?;
+        }
+    }
+    // The demo unit's own head: a draft to continue.
+    if let Some(h) = heads.iter().filter(|h| h.unit.code == DEMO_UNIT).max_by_key(|h| h.head.from) {
+        let unit = store.unit(DEMO_UNIT)?.ok_or_else(|| AppError::internal("unit"))?;
+        store.create_nomination(&actor("donvi"), "don_vi", &plan.code, unit.id, h.head.from, &h.head.name, &h.head.title)?;
+    }
+    Ok(())
 }

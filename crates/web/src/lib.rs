@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod award;
 mod cache;
 pub mod contract;
 pub mod demo;

@@ -2,7 +2,8 @@
 //! and unlocks them) and the read-only audit log.
 
 use super::{page, wants_xlsx, with_param, Chrome};
-use crate::auth::{self, Admin, Auditors, Require, Role, MIN_PASSWORD};
+use crate::auth::{self, Admin, Auditors, Require, Role, SettingsKeepers, MIN_PASSWORD};
+use crate::award;
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-tri/tai-khoan", get(users).post(create_user))
         .route("/quan-tri/tai-khoan/{id}/trang-thai", post(set_active))
         .route("/nhat-ky", get(audit))
+        .route("/cai-dat", get(settings).post(save_settings))
 }
 
 #[derive(Template)]
@@ -205,4 +207,80 @@ async fn audit(State(state): State<AppState>, Require(user, ..): Require<Auditor
         next_link: (page_no < pages).then(|| with_param(&params, "trang", &(page_no + 1).to_string())),
         xlsx_link: with_param(&params, "dinh_dang", "xlsx"),
     })
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    c: Chrome,
+    plan_title: String,
+    province: String,
+    place: String,
+    deadline: String,
+    plan_deadline: String,
+    publish_progress: bool,
+    error: Option<String>,
+}
+
+async fn settings_page(state: &AppState, user: &auth::User, flash: Option<&str>, error: Option<String>) -> Result<SettingsPage, AppError> {
+    let snap = state.snapshot(None).await?;
+    let plan = snap.plan.clone();
+    let (province, place, deadline, publish) = state
+        .db(move |s| {
+            Ok((
+                s.setting(award::PROVINCE_KEY)?.unwrap_or_default(),
+                s.setting(award::PLACE_KEY)?.unwrap_or_default(),
+                s.setting(&award::deadline_key(&plan.code))?.as_deref().and_then(Date::parse_iso),
+                s.setting(&award::progress_key(&plan.code))?.as_deref() == Some("1"),
+            ))
+        })
+        .await?;
+    Ok(SettingsPage {
+        c: Chrome::new(user, "/cai-dat").with_flash(flash),
+        plan_title: snap.plan.title.clone(),
+        province,
+        place,
+        deadline: deadline.map(|d| d.vi()).unwrap_or_default(),
+        plan_deadline: snap.plan.deadlines.nomination_submit.map(|d| d.vi()).unwrap_or_else(|| "kế hoạch không quy định".into()),
+        publish_progress: publish,
+        error,
+    })
+}
+
+async fn settings(State(state): State<AppState>, Require(user, ..): Require<SettingsKeepers>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
+    page(&settings_page(&state, &user, q.tb.as_deref(), None).await?)
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    ten_tinh: String,
+    dia_danh: String,
+    han_nop: String,
+    #[serde(default)]
+    cong_bo_tien_do: Option<String>,
+}
+
+async fn save_settings(State(state): State<AppState>, Require(user, ..): Require<SettingsKeepers>, Form(f): Form<SettingsForm>) -> Result<Response, AppError> {
+    let deadline = match f.han_nop.trim() {
+        "" => None,
+        t => match thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(t)) {
+            Ok(Some(d)) => Some(d),
+            _ => {
+                let body = page(&settings_page(&state, &user, None, Some(format!("Hạn nộp «{t}» không phải ngày hợp lệ (dd/mm/yyyy)."))).await?)?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+            }
+        },
+    };
+    let snap = state.snapshot(None).await?;
+    let (plan, actor) = (snap.plan.code.clone(), user.actor.clone());
+    state
+        .db(move |s| {
+            s.set_setting(&actor, award::PROVINCE_KEY, f.ten_tinh.trim())?;
+            s.set_setting(&actor, award::PLACE_KEY, f.dia_danh.trim())?;
+            s.set_setting(&actor, &award::deadline_key(&plan), &deadline.map(|d| d.iso()).unwrap_or_default())?;
+            s.set_setting(&actor, &award::progress_key(&plan), if f.cong_bo_tien_do.is_some() { "1" } else { "0" })?;
+            Ok(())
+        })
+        .await?;
+    Ok(Redirect::to("/cai-dat?tb=da_cap_nhat").into_response())
 }

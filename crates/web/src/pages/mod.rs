@@ -5,7 +5,9 @@ mod account;
 mod admin;
 mod entries;
 mod imports;
+mod nominations;
 mod overview;
+mod public;
 mod threads;
 mod unit;
 
@@ -29,6 +31,8 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
         .merge(imports::routes(cfg))
         .merge(threads::routes())
         .merge(admin::routes())
+        .merge(nominations::routes(cfg))
+        .merge(public::routes())
 }
 
 async fn css() -> Response {
@@ -38,7 +42,7 @@ async fn css() -> Response {
 
 async fn home(crate::auth::MaybeUser(user): crate::auth::MaybeUser) -> Redirect {
     match user {
-        None => Redirect::to("/dang-nhap"),
+        None => Redirect::to("/bang-vang"),
         Some(u) => match (&u.role, &u.unit) {
             (Role::DonVi | Role::NguoiDungDau, Some((_, code, _))) => Redirect::to(&format!("/don-vi/{code}")),
             (Role::QuanTri, _) => Redirect::to("/quan-tri/tai-khoan"),
@@ -69,6 +73,7 @@ impl Chrome {
                 }
                 nav.push(("/so-lieu".into(), "Nhập số liệu"));
                 nav.push(("/nhap-du-lieu".into(), "Nhập từ tệp"));
+                nav.push(("/de-nghi".into(), "Đề nghị khen thưởng"));
                 nav.push(("/kien-nghi".into(), "Khó khăn, kiến nghị"));
             }
             Role::NguoiDungDau => {
@@ -76,10 +81,11 @@ impl Chrome {
                     nav.push((format!("/don-vi/{code}"), "Đơn vị của tôi"));
                 }
                 nav.push(("/so-lieu".into(), "Ký duyệt số liệu"));
+                nav.push(("/de-nghi".into(), "Đề nghị khen thưởng"));
                 nav.push(("/kien-nghi".into(), "Khó khăn, kiến nghị"));
             }
             Role::QuanTri => {
-                nav.extend([("/quan-tri/tai-khoan", "Tài khoản"), ("/nhat-ky", "Nhật ký")].map(|(h, l)| (h.to_string(), l)));
+                nav.extend([("/quan-tri/tai-khoan", "Tài khoản"), ("/cai-dat", "Cài đặt"), ("/nhat-ky", "Nhật ký")].map(|(h, l)| (h.to_string(), l)));
             }
             Role::SoNoiVu => {
                 nav.extend([
@@ -87,14 +93,16 @@ impl Chrome {
                     ("/xep-hang", "Xếp hạng"),
                     ("/canh-bao", "Cảnh báo sớm"),
                     ("/so-lieu", "Xác nhận số liệu"),
+                    ("/de-nghi", "Đề nghị khen thưởng"),
                     ("/nhap-du-lieu", "Nhập dữ liệu"),
                     ("/kien-nghi", "Kiến nghị"),
+                    ("/cai-dat", "Cài đặt"),
                     ("/nhat-ky", "Nhật ký"),
                 ]
                 .map(|(h, l)| (h.to_string(), l)));
             }
             Role::BanTdkt | Role::LanhDao => {
-                nav.extend([("/tong-quan", "Tổng quan"), ("/xep-hang", "Xếp hạng"), ("/canh-bao", "Cảnh báo sớm"), ("/kien-nghi", "Kiến nghị")].map(|(h, l)| (h.to_string(), l)));
+                nav.extend([("/tong-quan", "Tổng quan"), ("/xep-hang", "Xếp hạng"), ("/canh-bao", "Cảnh báo sớm"), ("/de-nghi", "Đề nghị khen thưởng"), ("/kien-nghi", "Kiến nghị")].map(|(h, l)| (h.to_string(), l)));
             }
         }
         Chrome {
@@ -106,6 +114,12 @@ impl Chrome {
             nav: nav.into_iter().map(|(h, l)| { let cur = h == current; (h, l, cur) }).collect(),
             flash: None,
         }
+    }
+
+    /// The public pages' frame: the honour board, the progress, sign-in.
+    pub fn public(current: &str) -> Chrome {
+        let nav = [("/bang-vang", "Bảng vàng"), ("/tien-do", "Tiến độ phong trào"), ("/dang-nhap", "Đăng nhập")];
+        Chrome { nav: nav.iter().map(|(h, l)| (h.to_string(), *l, *h == current)).collect(), ..Chrome::anonymous() }
     }
 
     pub fn anonymous() -> Chrome {

@@ -1,0 +1,147 @@
+//! The award's shared pieces: the facts a nomination step needs from the evaluation, the
+//! lists the tờ trình and the decision carry (nominations, or the ranking's suggestions
+//! when there are none yet), and the generated documents — for the web and the command
+//! line alike.
+
+use crate::documents::{self, Issue, Person};
+use crate::fmt::tier_name;
+use crate::AppError;
+use thidua_domain::eval::{HeadResult, Status};
+use thidua_domain::plan::Plan;
+use thidua_domain::time::{Date, DateTime};
+use thidua_store::nominations::{Facts, Nomination};
+use thidua_store::Store;
+
+pub const PROVINCE_KEY: &str = "ten_tinh";
+pub const PLACE_KEY: &str = "dia_danh";
+
+pub fn deadline_key(plan: &str) -> String {
+    format!("han_nop_de_nghi:{plan}")
+}
+
+pub fn progress_key(plan: &str) -> String {
+    format!("cong_bo_tien_do:{plan}")
+}
+
+/// The nomination deadline: the office's setting, else the plan's.
+pub fn deadline(store: &Store, plan: &Plan) -> Result<Option<Date>, AppError> {
+    Ok(store.setting(&deadline_key(&plan.code))?.as_deref().and_then(Date::parse_iso).or(plan.deadlines.nomination_submit))
+}
+
+/// Where and when documents are issued today.
+pub fn issue(store: &Store) -> Result<Issue, AppError> {
+    let province = store.setting(PROVINCE_KEY)?.unwrap_or_default();
+    let place = store.setting(PLACE_KEY)?.filter(|p| !p.is_empty()).unwrap_or_else(|| if province.is_empty() { "……".into() } else { province.clone() });
+    Ok(Issue { province, place, date: DateTime::now_local().date() })
+}
+
+/// The evaluation of a nomination's head, if the head has months in the plan.
+pub fn head_of<'a>(heads: &'a [HeadResult], unit_code: &str, head_from: &str) -> Option<&'a HeadResult> {
+    heads.iter().find(|h| h.unit.code == unit_code && h.head.from.iso() == head_from)
+}
+
+/// The discipline indicator is not met: the head cannot be approved.
+pub fn discipline_pending(h: Option<&HeadResult>) -> bool {
+    h.and_then(|h| h.indicator("ky_luat")).is_some_and(|r| r.status == Status::KhongDat)
+}
+
+pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts, AppError> {
+    Ok(Facts {
+        eligible: h.is_some_and(|h| h.eligible),
+        discipline_pending: discipline_pending(h),
+        today: Some(DateTime::now_local().date()),
+        deadline: deadline(store, plan)?,
+        required_documents: plan.documents.iter().map(|d| d.code.clone()).collect(),
+        quota: plan.award.quota,
+    })
+}
+
+fn person(plan: &Plan, h: &HeadResult, note: String) -> Person {
+    let met = h.indicators.iter().filter(|r| r.status == Status::Dat).count();
+    Person {
+        name: h.head.name.clone(),
+        title: h.head.title.clone(),
+        unit: format!("{} ({})", h.unit.name, tier_name(plan, &h.unit.tier)),
+        score: crate::pages::score_vi(h.score),
+        met: format!("{met}/{}", h.indicators.len()),
+        note,
+    }
+}
+
+/// The top of the ranking (at most the quota), marked as suggestions.
+fn suggestions(plan: &Plan, heads: &[HeadResult]) -> Vec<Person> {
+    let mut ranked: Vec<&HeadResult> = heads.iter().filter(|h| h.rank.is_some_and(|r| r <= plan.award.quota)).collect();
+    ranked.sort_by_key(|h| h.rank);
+    ranked.into_iter().map(|h| person(plan, h, format!("Đề xuất từ xếp hạng (hạng {})", h.rank.unwrap_or(0)))).collect()
+}
+
+fn listed(plan: &Plan, heads: &[HeadResult], noms: &[&Nomination], note: impl Fn(&Nomination) -> String) -> Vec<Person> {
+    noms.iter()
+        .map(|n| match head_of(heads, &n.unit_code, &n.head_from) {
+            Some(h) => person(plan, h, note(n)),
+            None => Person { name: n.head_name.clone(), title: n.head_title.clone(), unit: n.unit_name.clone(), score: "—".into(), met: "—".into(), note: note(n) },
+        })
+        .collect()
+}
+
+/// The tờ trình's list: nominations the Board proposes; else the ranking's suggestions.
+pub fn proposed(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<Person>, bool) {
+    let chosen: Vec<&Nomination> = noms.iter().filter(|n| n.board_verdict.as_deref() == Some("de_nghi") && n.state != "khong_phe_duyet").collect();
+    if chosen.is_empty() {
+        (suggestions(plan, heads), true)
+    } else {
+        (listed(plan, heads, &chosen, |_| "Ban Thi đua - Khen thưởng đề nghị".into()), false)
+    }
+}
+
+/// The decision's list: approved nominations; else the ranking's suggestions.
+pub fn awardees(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<Person>, bool) {
+    let chosen: Vec<&Nomination> = noms.iter().filter(|n| n.state == "da_phe_duyet").collect();
+    if chosen.is_empty() {
+        (suggestions(plan, heads), true)
+    } else {
+        (listed(plan, heads, &chosen, |_| String::new()), false)
+    }
+}
+
+/// Which document.
+#[derive(Debug, Clone)]
+pub enum DocKind {
+    /// A head's Mẫu 07: the unit, and the head's term start (the latest head when None).
+    Mau07 { unit: String, head_from: Option<String> },
+    ToTrinh,
+    QuyetDinh,
+}
+
+/// Builds a document from an evaluation and the stored nominations; returns the bytes and
+/// a file name.
+pub fn document(store: &Store, plan: &Plan, heads: &[HeadResult], kind: &DocKind) -> Result<(Vec<u8>, String), AppError> {
+    let issue = issue(store)?;
+    let year = plan.period_from.ymd().0;
+    match kind {
+        DocKind::Mau07 { unit, head_from } => {
+            let u = store.unit(unit)?.ok_or(AppError::NotFound)?;
+            let h = heads
+                .iter()
+                .filter(|h| &h.unit.code == unit && head_from.as_ref().is_none_or(|f| &h.head.from.iso() == f))
+                .max_by_key(|h| h.head.from)
+                .ok_or_else(|| AppError::refused(format!("Đơn vị «{unit}» chưa có người đứng đầu được đánh giá trong kế hoạch.")))?;
+            let parent = match &u.parent {
+                Some(p) => store.unit(p)?.map(|p| p.info.name),
+                None => None,
+            };
+            let superior = documents::superior_of(plan, &u.info.tier, parent.as_deref(), &issue.province);
+            Ok((documents::mau07(plan, h, &superior, &issue)?, format!("mau07-{unit}-{year}.docx")))
+        }
+        DocKind::ToTrinh => {
+            let noms = store.nominations(&plan.code, None)?;
+            let (people, sugg) = proposed(plan, heads, &noms);
+            Ok((documents::to_trinh(plan, &people, sugg, &issue)?, format!("to-trinh-{year}.docx")))
+        }
+        DocKind::QuyetDinh => {
+            let noms = store.nominations(&plan.code, None)?;
+            let (people, sugg) = awardees(plan, heads, &noms);
+            Ok((documents::quyet_dinh(plan, &people, sugg, &issue)?, format!("quyet-dinh-{year}.docx")))
+        }
+    }
+}

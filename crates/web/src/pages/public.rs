@@ -1,0 +1,119 @@
+//! Public pages, no sign-in (seed section V: publicity for exemplary heads): the honour
+//! board of awarded heads with their decision and measured results, and the movement's
+//! progress per tier. Only what the office has published is shown.
+
+use super::{page, Chrome};
+use crate::award;
+use crate::fmt::{indicator_views, tier_name, IndicatorView};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use thidua_domain::eval::Status;
+use thidua_domain::time::Date;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/bang-vang", get(honour_board)).route("/tien-do", get(progress))
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    nam: Option<i32>,
+}
+
+pub struct Awardee {
+    pub name: String,
+    pub title: String,
+    pub unit: String,
+    pub decision: String,
+    pub indicators: Vec<IndicatorView>,
+}
+
+#[derive(Template)]
+#[template(path = "honour.html")]
+struct HonourPage {
+    c: Chrome,
+    plan_title: String,
+    award: String,
+    people: Vec<Awardee>,
+}
+
+async fn honour_board(State(state): State<AppState>, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+    let snap = state.snapshot(q.nam).await?;
+    let code = snap.plan.code.clone();
+    let noms = state.db(move |s| Ok(s.nominations(&code, None)?)).await?;
+    let people = noms
+        .iter()
+        .filter(|n| n.published && n.state == "da_phe_duyet")
+        .map(|n| Awardee {
+            name: n.head_name.clone(),
+            title: n.head_title.clone(),
+            unit: n.unit_name.clone(),
+            decision: format!(
+                "Quyết định số {} ngày {}",
+                n.decision_no,
+                n.decision_date.as_deref().and_then(Date::parse_iso).map(|d| d.vi()).unwrap_or_default()
+            ),
+            indicators: award::head_of(&snap.eval.heads, &n.unit_code, &n.head_from).map(|h| indicator_views(&snap.plan, h)).unwrap_or_default(),
+        })
+        .collect();
+    page(&HonourPage { c: Chrome::public("/bang-vang"), plan_title: snap.plan.title.clone(), award: snap.plan.award.form.clone(), people })
+}
+
+pub struct TierProgress {
+    pub name: String,
+    pub heads: usize,
+    pub eligible: usize,
+    pub met_pct: String,
+    pub rows: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "progress.html")]
+struct ProgressPage {
+    c: Chrome,
+    plan_title: String,
+    as_of: String,
+    published: bool,
+    tiers: Vec<TierProgress>,
+}
+
+async fn progress(State(state): State<AppState>, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+    let snap = state.snapshot(q.nam).await?;
+    let key = award::progress_key(&snap.plan.code);
+    let published = state.db(move |s| Ok(s.setting(&key)?.as_deref() == Some("1"))).await?;
+    let pct = |a: usize, b: usize| if b == 0 { "—".to_string() } else { thidua_domain::num::percent_vi(thidua_domain::num::Dec::from_int(a as i64), thidua_domain::num::Dec::from_int(b as i64)).unwrap_or_default() };
+    let tiers = if !published {
+        Vec::new()
+    } else {
+        snap.plan
+            .tiers
+            .iter()
+            .map(|t| {
+                let hs: Vec<_> = snap.eval.heads.iter().filter(|h| h.unit.tier == t.code).collect();
+                let all: Vec<_> = hs.iter().flat_map(|h| &h.indicators).filter(|r| r.status != Status::KhongPhatSinh).collect();
+                let rows = snap
+                    .plan
+                    .indicators
+                    .iter()
+                    .filter(|i| i.applies_to(&t.code))
+                    .map(|i| {
+                        let rs: Vec<_> = hs.iter().filter_map(|h| h.indicator(&i.code)).filter(|r| r.status != Status::KhongPhatSinh).collect();
+                        (i.name.clone(), pct(rs.iter().filter(|r| r.status == Status::Dat).count(), rs.len()))
+                    })
+                    .collect();
+                TierProgress {
+                    name: tier_name(&snap.plan, &t.code),
+                    heads: hs.len(),
+                    eligible: hs.iter().filter(|h| h.eligible).count(),
+                    met_pct: pct(all.iter().filter(|r| r.status == Status::Dat).count(), all.len()),
+                    rows,
+                }
+            })
+            .collect()
+    };
+    page(&ProgressPage { c: Chrome::public("/tien-do"), plan_title: snap.plan.title.clone(), as_of: snap.as_of.vi(), published, tiers })
+}
