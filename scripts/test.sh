@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Every test of the workspace. Installs the tools the tests call when they are missing:
 # python3 runs shared/tools/gen_province.py in the end-to-end test; Debian's chromium and
-# chromium-driver run the browser test of the web application.
+# chromium-driver run the browser tests of the web application; LibreOffice Writer opens the
+# generated DOCX documents (with Liberation fonts, Times New Roman's metrics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v python3 >/dev/null || missing+=(python3)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+[ -x /usr/bin/soffice ] || missing+=(libreoffice-writer-nogui)
+[ -d /usr/share/fonts/truetype/liberation2 ] || missing+=(fonts-liberation2)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -47,6 +47,9 @@ enum Command {
     /// API tokens for other systems.
     #[command(subcommand)]
     Token(cmd::token::TokenCommand),
+    /// Generated documents (DOCX): mau07, to-trinh, quyet-dinh.
+    #[command(subcommand)]
+    Document(cmd::document::DocumentCommand),
     /// The web application.
     Serve(cmd::serve::ServeArgs),
     /// A fresh temporary store with a realistic demo province, served with demo accounts.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::DossierStats(a) => cmd::dossier_stats::run(&cli, a),
         Command::User(c) => cmd::user::run(&cli, c),
         Command::Token(c) => cmd::token::run(&cli, c),
+        Command::Document(c) => cmd::document::run(&cli, c),
         Command::Serve(a) => cmd::serve::serve(&cli, a),
         Command::Demo(a) => cmd::serve::demo(&cli, a),
     };

@@ -106,3 +106,28 @@ fn demo_serves_a_province_and_prints_one_account_per_role() {
     let (status, _) = http(&addr, "POST", "/api/v1/session", &[("Content-Type", "application/json")], body.as_bytes());
     assert_eq!(status, 200);
 }
+
+#[test]
+fn documents_are_written_from_the_command_line() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    let units = env.file("u.csv", "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n".as_bytes());
+    let heads = env.file("h.csv", "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nH01,Trương Hồng Hương,Chủ tịch UBND thành phố,2021-07-06,\n".as_bytes());
+    env.ok(&["import", "units", &units]);
+    env.ok(&["import", "heads", &heads]);
+    for (args, name) in [
+        (vec!["document", "mau07", "--unit", "H01", "--year", "2023"], "mau07.docx"),
+        (vec!["document", "to-trinh", "--year", "2023"], "to-trinh.docx"),
+        (vec!["document", "quyet-dinh", "--year", "2023"], "quyet-dinh.docx"),
+    ] {
+        let out = env.dir.path().join(name);
+        let mut all = args.clone();
+        all.extend(["--out", out.to_str().unwrap()]);
+        env.ok(&all);
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes.starts_with(b"PK\x03\x04") && bytes.windows(17).any(|w| w == b"word/document.xml"), "{name} is a DOCX package");
+    }
+    let (code, _, err) = env.run(&["document", "mau07", "--unit", "KHONG", "--year", "2023", "--out", "x.docx"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("không có đơn vị mã «KHONG»"), "{err}");
+}

@@ -120,7 +120,7 @@ pub fn document(store: &Store, plan: &Plan, heads: &[HeadResult], kind: &DocKind
     let year = plan.period_from.ymd().0;
     match kind {
         DocKind::Mau07 { unit, head_from } => {
-            let u = store.unit(unit)?.ok_or(AppError::NotFound)?;
+            let u = store.unit(unit)?.ok_or_else(|| AppError::refused(format!("không có đơn vị mã «{unit}» / unknown unit")))?;
             let h = heads
                 .iter()
                 .filter(|h| &h.unit.code == unit && head_from.as_ref().is_none_or(|f| &h.head.from.iso() == f))

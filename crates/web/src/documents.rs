@@ -52,6 +52,7 @@ pub struct Person {
 const FONT: &str = "Times New Roman";
 const BODY: usize = 28; // half-points: 14 pt
 const SMALL: usize = 26; // 13 pt
+const HEAD: usize = 24; // 12 pt: the letterhead's uppercase lines
 const TEXT_WIDTH: usize = 9355; // A4 minus 3 cm + 1.5 cm, in twentieths of a point
 
 fn run(text: &str) -> Run {
@@ -96,18 +97,18 @@ fn new_doc() -> Docx {
 /// The two-column head of every administrative document.
 fn letterhead(superior: &str, agency: &str, number: &str, issue: &Issue) -> Table {
     let left = TableCell::new()
-        .width(3900, WidthType::Dxa)
-        .add_paragraph(centered(&superior.to_uppercase(), false, SMALL))
-        .add_paragraph(centered(&agency.to_uppercase(), true, SMALL))
-        .add_paragraph(centered("———", false, SMALL))
+        .width(3700, WidthType::Dxa)
+        .add_paragraph(centered(&superior.to_uppercase(), false, HEAD))
+        .add_paragraph(centered(&agency.to_uppercase(), true, HEAD))
+        .add_paragraph(centered("———", false, HEAD))
         .add_paragraph(centered(number, false, SMALL));
     let right = TableCell::new()
-        .width(5455, WidthType::Dxa)
-        .add_paragraph(centered("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", true, SMALL))
-        .add_paragraph(centered("Độc lập - Tự do - Hạnh phúc", true, BODY))
-        .add_paragraph(centered("———————————", false, SMALL))
-        .add_paragraph(Paragraph::new().add_run(run(&issue.line()).italic().size(BODY)).align(AlignmentType::Center));
-    Table::without_borders(vec![TableRow::new(vec![left, right])]).set_grid(vec![3900, 5455]).width(TEXT_WIDTH, WidthType::Dxa)
+        .width(5655, WidthType::Dxa)
+        .add_paragraph(centered("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", true, HEAD))
+        .add_paragraph(centered("Độc lập - Tự do - Hạnh phúc", true, SMALL))
+        .add_paragraph(centered("———————————", false, HEAD))
+        .add_paragraph(Paragraph::new().add_run(run(&issue.line()).italic().size(SMALL)).align(AlignmentType::Center));
+    Table::without_borders(vec![TableRow::new(vec![left, right])]).set_grid(vec![3700, 5655]).width(TEXT_WIDTH, WidthType::Dxa)
 }
 
 /// Two signature blocks side by side (left may be empty).
@@ -180,7 +181,7 @@ pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Resu
             "2. Thành tích đạt được: kết quả thực hiện các chỉ tiêu của Kế hoạch, do hệ thống đo từ số liệu hồ sơ thủ tục hành chính và số liệu đơn vị báo cáo đã được Sở Nội vụ xác nhận: đạt {met}/{} chỉ tiêu.",
             h.indicators.len()
         )));
-    let widths = [600, 3600, 1650, 1900, 1605];
+    let widths = [750, 3450, 1650, 1900, 1605];
     let mut rows = vec![TableRow::new(
         ["STT", "Chỉ tiêu", "Kết quả đạt được", "Chỉ tiêu giao", "Đánh giá"].iter().zip(widths).map(|(t, w)| text_cell(t, w, true)).collect(),
     )];
@@ -226,7 +227,7 @@ fn period(plan: &Plan) -> String {
 }
 
 fn people_table(people: &[Person], with_results: bool) -> Table {
-    let widths: Vec<usize> = if with_results { vec![600, 2300, 2900, 1200, 1155, 1200] } else { vec![700, 3000, 4255, 1400] };
+    let widths: Vec<usize> = if with_results { vec![750, 2200, 2850, 1200, 1155, 1200] } else { vec![750, 3000, 4205, 1400] };
     let head: Vec<&str> =
         if with_results { vec!["STT", "Họ và tên", "Chức vụ, đơn vị", "Điểm ưu tiên", "Chỉ tiêu đạt", "Ghi chú"] } else { vec!["STT", "Họ và tên", "Chức vụ, đơn vị", "Ghi chú"] };
     let mut rows = vec![TableRow::new(head.iter().zip(&widths).map(|(t, w)| text_cell(t, *w, true)).collect())];
@@ -294,6 +295,8 @@ pub fn to_trinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Issue
 pub fn quyet_dinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Issue) -> Result<Vec<u8>, AppError> {
     let year = plan.period_from.ymd().0;
     let committee = format!("{} {}", plan.issuer, issue.province);
+    // "KT. CHỦ TỊCH — PHÓ CHỦ TỊCH": one line each
+    let signer_lines: Vec<String> = plan.signer_title.split('—').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
     let mut doc = new_doc()
         .add_table(letterhead("", &committee, "Số:       /QĐ-UBND", issue))
         .add_paragraph(blank())
@@ -321,7 +324,7 @@ pub fn quyet_dinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Iss
         .add_paragraph(blank())
         .add_table(signatures(
             &[("Nơi nhận:", true, false), ("- Như Điều 3;", false, true), ("- Lưu: VT.", false, true)],
-            &[(&plan.signer_title, true, false), ("", false, false), ("", false, false), ("", false, false), (&plan.signer, true, false)],
+            &signer_lines.iter().map(|l| (l.as_str(), true, false)).chain([("", false, false), ("", false, false), ("", false, false), (plan.signer.as_str(), true, false)]).collect::<Vec<_>>(),
         ))
         .add_paragraph(blank())
         .add_paragraph(centered("DANH SÁCH", true, BODY))

@@ -43,8 +43,13 @@ impl AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::Startup(s) | AppError::Internal(s) | AppError::Refused(s) => f.write_str(s),
-            other => write!(f, "{other:?}"),
+            AppError::Startup(s) | AppError::Internal(s) | AppError::Refused(s) | AppError::TooLarge(s) => f.write_str(s),
+            AppError::NotSignedIn => f.write_str("chưa đăng nhập / not signed in"),
+            AppError::BadCredentials => f.write_str("tên đăng nhập hoặc mật khẩu không đúng / wrong username or password"),
+            AppError::Forbidden => f.write_str("không có quyền / forbidden"),
+            AppError::NotFound => f.write_str("không tìm thấy / not found"),
+            AppError::Throttled(until) => write!(f, "tạm khóa đăng nhập đến {until} / sign-in locked"),
+            AppError::Csrf => f.write_str("thiếu mã chống giả mạo biểu mẫu / missing CSRF token"),
         }
     }
 }

@@ -34,7 +34,18 @@ async fn every_page_answers_each_role_and_refuses_the_others() {
         ("/don-vi/H01", with(&["donvi", "thutruong"])),
         ("/don-vi/S01", with(&["donvi2"])),
         ("HEAD_PAGE", with(&["donvi", "thutruong"])),
+        ("/de-nghi", with(&["donvi", "donvi2", "thutruong"])),
+        ("/de-nghi?dinh_dang=xlsx", with(&["donvi", "donvi2", "thutruong"])),
+        ("NOMINATION_PAGE", with(&["donvi", "thutruong"])),
+        ("/cai-dat", vec!["sonoivu", "quantri"]),
+        ("/van-ban/mau07/H01", with(&["donvi", "thutruong"])),
+        ("/van-ban/to-trinh", with(&[])),
+        ("/van-ban/quyet-dinh", with(&[])),
+        ("/bang-vang", with(&["quantri", "donvi", "donvi2", "thutruong"])),
+        ("/tien-do", with(&["quantri", "donvi", "donvi2", "thutruong"])),
     ];
+    let h01 = srv.store().unit("H01").unwrap().unwrap().id;
+    let nomination_page = format!("/de-nghi/{}", srv.store().nominations("cchc-2023", Some(h01)).unwrap()[0].id);
     let h01_from = srv.store().heads().unwrap().into_iter().find(|h| h.unit == "H01").unwrap().from.iso();
     let head_page = format!("/danh-gia/H01/{h01_from}");
     let users = ["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"];
@@ -43,17 +54,26 @@ async fn every_page_answers_each_role_and_refuses_the_others() {
         clients.push((u, srv.signed_in(u).await));
     }
     for (path, allowed) in &pages {
-        let path = if *path == "HEAD_PAGE" { head_page.as_str() } else { path };
+        let path = match *path {
+            "HEAD_PAGE" => head_page.as_str(),
+            "NOMINATION_PAGE" => nomination_page.as_str(),
+            p => p,
+        };
         for (u, c) in clients.iter_mut() {
             let r = c.get(path).await;
             if allowed.contains(u) {
                 assert_eq!(r.status, StatusCode::OK, "{u} {path}: {}", &r.body[..r.body.len().min(400)]);
-                assert!(r.body.contains("<html lang=\"vi\">"));
+                let downloads = path.contains("dinh_dang=xlsx") || path.starts_with("/van-ban/");
+                assert!(downloads || r.body.contains("<html lang=\"vi\">"));
             } else {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} {path}");
                 assert!(r.body.contains("Không có quyền truy cập"));
             }
         }
+    }
+    // The public pages need no sign-in.
+    for path in ["/bang-vang", "/tien-do"] {
+        assert_eq!(srv.client().get(path).await.status, StatusCode::OK, "{path}");
     }
     // A unit user who guesses another unit's URL gets 403, never the data.
     let (_, donvi) = clients.iter_mut().find(|(u, _)| *u == "donvi").unwrap();

@@ -1,4 +1,5 @@
 pub mod calendar;
+pub mod document;
 pub mod dossier_stats;
 pub mod evaluate;
 pub mod import;

@@ -1,0 +1,317 @@
+//! The award over HTTP: a nomination from draft to the honour board, every transition by
+//! the wrong role, the quota under concurrent approvals, submission rules, the generated
+//! documents, the public pages and the nominations export.
+
+mod common;
+
+use common::{pdf_bytes, Server};
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+use thidua_domain::eval::HeadResult;
+use thidua_domain::plan::Plan;
+use thidua_store::audit::Actor;
+use thidua_store::nominations::Step;
+use thidua_web::award;
+
+fn evaluation(srv: &Server) -> (Plan, Vec<HeadResult>) {
+    let plan = Plan::built_in();
+    let heads = srv.store().evaluate(&plan, plan.period_to.end()).unwrap();
+    (plan, heads)
+}
+
+/// The demo unit's draft nomination (the demo prepares one for H01's head).
+fn h01_draft(srv: &Server) -> i64 {
+    let s = srv.store();
+    let unit = s.unit("H01").unwrap().unwrap();
+    s.nominations("cchc-2023", Some(unit.id)).unwrap().into_iter().find(|n| n.state == "nhap").expect("the demo's draft").id
+}
+
+fn state_of(srv: &Server, id: i64) -> (String, usize) {
+    let s = srv.store();
+    (s.nomination(id).unwrap().unwrap().state, s.nomination_events(id).unwrap().len())
+}
+
+fn document_part(code: &str) -> Form {
+    Form::new().text("loai_tai_lieu", code.to_string()).part("tep", Part::bytes(pdf_bytes()).file_name(format!("{code}.pdf")))
+}
+
+/// The text of a DOCX's body, after checking that the archive and its XML are well formed.
+fn docx_text(bytes: &[u8]) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP package");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").expect("word/document.xml"), &mut xml).unwrap();
+    // well-formed XML from start to end
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    loop {
+        if let quick_xml::events::Event::Eof = reader.read_event().expect("well-formed XML") {
+            break;
+        }
+    }
+    // the text: paragraphs on their own lines, tags removed, entities decoded
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in xml.replace("</w:p>", "</w:p>\n").chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+    assert!(xml.contains("Times New Roman"), "the administrative font");
+    text
+}
+
+#[tokio::test]
+async fn a_nomination_goes_from_draft_to_the_honour_board() {
+    let srv = Server::start().await;
+    let id = h01_draft(&srv);
+    let (_, heads) = evaluation(&srv);
+    let h = heads.iter().filter(|h| h.unit.code == "H01").max_by_key(|h| h.head.from).unwrap();
+    assert!(!h.eligible, "the demo's H01 misses its on-time target");
+    let mut unit = srv.signed_in("donvi").await;
+    let page = unit.get(&format!("/de-nghi/{id}")).await;
+    assert!(page.body.contains("Không đủ điều kiện") && page.body.contains(&h.head.name), "the evaluation beside the form");
+    // submitting with documents missing is refused
+    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "Có sáng kiến cấp tỉnh")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("còn thiếu tài liệu"));
+    for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
+        assert_eq!(unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true).await.status, StatusCode::SEE_OTHER);
+    }
+    // an ineligible head needs a written reason
+    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reason = "Đơn vị có 2 sáng kiến được UBND tỉnh công nhận; hồ sơ trễ hạn do lỗi liên thông";
+    assert_eq!(unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", reason)]).await.status, StatusCode::SEE_OTHER);
+    // the office's queue holds it; it forwards it
+    let mut office = srv.signed_in("sonoivu").await;
+    assert!(office.get("/de-nghi").await.body.split("Tất cả").next().unwrap().contains(&format!("/de-nghi/{id}\"")), "in the office's queue");
+    assert_eq!(office.post_form(&format!("/de-nghi/{id}/chuyen"), &[("ket_luan", "du_dieu_kien"), ("ly_do", "")]).await.status, StatusCode::SEE_OTHER);
+    // the Board sees the unit's reason and appraises
+    let mut board = srv.signed_in("bantdkt").await;
+    let page = board.get(&format!("/de-nghi/{id}")).await;
+    assert!(page.body.contains(reason), "the reason is shown to every later reviewer");
+    assert_eq!(board.post_form(&format!("/de-nghi/{id}/tham-dinh"), &[("ket_luan", "de_nghi"), ("ly_do", "Đề nghị khen")]).await.status, StatusCode::SEE_OTHER);
+    // the leader approves; not public until the decision is recorded
+    let mut leader = srv.signed_in("lanhdao").await;
+    assert_eq!(leader.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await.status, StatusCode::SEE_OTHER);
+    let mut public = srv.client();
+    assert!(!public.get("/bang-vang").await.body.contains(&h.head.name));
+    let r = office.post_form(&format!("/de-nghi/{id}/cong-bo"), &[("so_quyet_dinh", "789/QĐ-UBND"), ("ngay_quyet_dinh", "05/02/2024")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let board_page = public.get("/bang-vang").await;
+    assert_eq!(board_page.status, StatusCode::OK);
+    assert!(board_page.body.contains(&h.head.name) && board_page.body.contains("Quyết định số 789/QĐ-UBND ngày 05/02/2024"));
+    let events = srv.store().nomination_events(id).unwrap();
+    let who: Vec<&str> = events.iter().map(|e| e.username.as_str()).collect();
+    assert_eq!(who, ["donvi", "donvi", "sonoivu", "bantdkt", "lanhdao", "sonoivu"], "created, submitted, forwarded, appraised, approved, published");
+}
+
+#[tokio::test]
+async fn every_transition_by_the_wrong_role_is_refused_and_changes_nothing() {
+    let srv = Server::start().await;
+    // one nomination in each state the demo holds
+    let s = srv.store();
+    let noms = s.nominations("cchc-2023", None).unwrap();
+    drop(s);
+    let by_state = |st: &str| noms.iter().find(|n| n.state == st).unwrap_or_else(|| panic!("a nomination in {st}")).id;
+    let (draft, submitted, forwarded, appraised, approved) = (h01_draft(&srv), by_state("da_nop"), by_state("da_chuyen"), by_state("da_tham_dinh"), by_state("da_phe_duyet"));
+    let everyone = ["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"];
+    let steps: Vec<(String, Vec<(&str, &str)>, i64, &[&str])> = vec![
+        (format!("/de-nghi/{draft}/nop"), vec![("ly_do", "x")], draft, &["donvi"]),
+        (format!("/de-nghi/{submitted}/tra-lai"), vec![("ly_do", "x")], submitted, &["sonoivu"]),
+        (format!("/de-nghi/{submitted}/chuyen"), vec![("ket_luan", "du_dieu_kien"), ("ly_do", "")], submitted, &["sonoivu"]),
+        (format!("/de-nghi/{forwarded}/tham-dinh"), vec![("ket_luan", "de_nghi"), ("ly_do", "x")], forwarded, &["bantdkt"]),
+        (format!("/de-nghi/{appraised}/phe-duyet"), vec![], appraised, &["lanhdao"]),
+        (format!("/de-nghi/{appraised}/khong-phe-duyet"), vec![("ly_do", "x")], appraised, &["lanhdao"]),
+        (format!("/de-nghi/{approved}/cong-bo"), vec![("so_quyet_dinh", "1/QĐ"), ("ngay_quyet_dinh", "01/02/2024")], approved, &["sonoivu"]),
+    ];
+    let mut clients = Vec::new();
+    for u in everyone {
+        clients.push((u, srv.signed_in(u).await));
+    }
+    for (path, form, id, allowed) in &steps {
+        let before = state_of(&srv, *id);
+        for (u, c) in clients.iter_mut().filter(|(u, _)| !allowed.contains(u)) {
+            assert_eq!(c.post_form(path, form).await.status, StatusCode::FORBIDDEN, "{u} {path}");
+        }
+        for (u, c) in clients.iter_mut().filter(|(u, _)| allowed.contains(u)) {
+            assert_eq!(c.post_form_raw(path, form).await.status, StatusCode::FORBIDDEN, "{u} {path} without CSRF");
+        }
+        assert_eq!(srv.client().post_form_raw(path, form).await.status, StatusCode::UNAUTHORIZED, "anonymous {path}");
+        assert_eq!(state_of(&srv, *id), before, "{path} changed nothing");
+    }
+    // another unit's user may not add a document to H01's nomination, nor see it
+    let (_, other) = clients.iter_mut().find(|(u, _)| *u == "donvi2").unwrap();
+    assert_eq!(other.post_multipart(&format!("/de-nghi/{draft}/tai-lieu"), document_part("to_trinh"), true).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(other.get(&format!("/de-nghi/{draft}")).await.status, StatusCode::FORBIDDEN);
+    assert!(srv.store().nomination_documents(draft).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
+    let srv = Server::start().await;
+    let (plan, heads) = evaluation(&srv);
+    let approved = srv.store().approvals("cchc-2023").unwrap();
+    let left = plan.award.quota - approved;
+    // appraised nominations for more heads than the seats left, plus one
+    let taken: Vec<String> = srv.store().nominations("cchc-2023", None).unwrap().into_iter().map(|n| n.unit_code).collect();
+    let mut ids = Vec::new();
+    {
+        let mut s = srv.store();
+        for h in heads.iter().filter(|h| h.eligible && !taken.contains(&h.unit.code)).take(left as usize + 1) {
+            let unit = s.unit(&h.unit.code).unwrap().unwrap();
+            let who = Actor { username: "test".into(), ..Default::default() };
+            let id = s.create_nomination(&who, "don_vi", "cchc-2023", unit.id, h.head.from, &h.head.name, &h.head.title).unwrap();
+            for d in &plan.documents {
+                s.add_nomination_document(&who, id, &d.code, &format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1).unwrap();
+            }
+            let facts = award::facts(&s, &plan, Some(h)).unwrap();
+            for step in [Step::Submit { reason: String::new() }, Step::Forward { verdict: "du_dieu_kien".into(), reason: String::new() }, Step::Appraise { verdict: "de_nghi".into(), reason: "x".into() }] {
+                s.nomination_step(&who, "x", id, &step, &facts).unwrap();
+            }
+            ids.push(id);
+        }
+    }
+    assert_eq!(ids.len(), left as usize + 1);
+    let mut a = srv.signed_in("lanhdao").await;
+    for id in &ids[..left as usize - 1] {
+        assert_eq!(a.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await.status, StatusCode::SEE_OTHER);
+    }
+    // one seat left, two approvers at once
+    let mut b = srv.signed_in("lanhdao").await;
+    let (x, y) = (ids[left as usize - 1], ids[left as usize]);
+    let (px, py) = (format!("/de-nghi/{x}/phe-duyet"), format!("/de-nghi/{y}/phe-duyet"));
+    let (ra, rb) = tokio::join!(a.post_form(&px, &[]), b.post_form(&py, &[]));
+    let mut statuses = [ra.status, rb.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY]);
+    let loser = if ra.status == StatusCode::SEE_OTHER { rb } else { ra };
+    assert!(loser.body.contains("đã đủ 10 suất"), "{}", loser.body);
+    assert_eq!(srv.store().approvals("cchc-2023").unwrap(), plan.award.quota);
+}
+
+#[tokio::test]
+async fn submission_is_refused_after_the_deadline() {
+    let srv = Server::start().await;
+    let id = h01_draft(&srv);
+    let mut unit = srv.signed_in("donvi").await;
+    for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
+        unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true).await;
+    }
+    let mut office = srv.signed_in("sonoivu").await;
+    let r = office.post_form("/cai-dat", &[("ten_tinh", "Bà Rịa - Vũng Tàu"), ("dia_danh", "Bà Rịa - Vũng Tàu"), ("han_nop", "15/01/2024")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "Lý do")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("đã quá hạn nộp hồ sơ đề nghị (15/01/2024)"), "{}", r.body);
+    assert_eq!(state_of(&srv, id).0, "nhap");
+    // an executable is not a document
+    let exe = Form::new().text("loai_tai_lieu", "to_trinh").part("tep", Part::bytes(b"MZ\x90\x00".to_vec()).file_name("to-trinh.pdf"));
+    assert_eq!(unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), exe, true).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
+    let srv = Server::start().await;
+    let (plan, heads) = evaluation(&srv);
+    let h = heads.iter().filter(|h| h.unit.code == "H01").max_by_key(|h| h.head.from).unwrap();
+    let mut unit = srv.signed_in("donvi").await;
+    let r = unit.get("/van-ban/mau07/H01").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers["content-type"].to_str().unwrap().contains("wordprocessingml"));
+    let text = docx_text(&r.bytes);
+    for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO THÀNH TÍCH", "XÁC NHẬN CỦA CẤP TRÌNH KHEN THƯỞNG", "Bà Rịa - Vũng Tàu, ngày"] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(text.contains(&h.head.name));
+    let thidua_domain::eval::Value::Ratio(s) = h.indicator("tthc_dung_han").unwrap().value else { panic!() };
+    let pct = thidua_domain::num::percent_vi(s.num, s.den).unwrap();
+    assert!(text.contains(&pct), "the measured {pct} in the report");
+    // another unit's head's report is not the unit's to download
+    assert_eq!(unit.get("/van-ban/mau07/S01").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(unit.get("/van-ban/to-trinh").await.status, StatusCode::FORBIDDEN);
+
+    // the tờ trình lists the heads the Board proposes; the decision the approved ones
+    let noms = srv.store().nominations("cchc-2023", None).unwrap();
+    let mut office = srv.signed_in("sonoivu").await;
+    let to_trinh = docx_text(&office.get("/van-ban/to-trinh").await.bytes);
+    assert!(to_trinh.contains("TỜ TRÌNH") && !to_trinh.contains("đề xuất từ kết quả xếp hạng"));
+    for n in noms.iter().filter(|n| n.board_verdict.as_deref() == Some("de_nghi")) {
+        assert!(to_trinh.contains(&n.head_name), "{} proposed", n.head_name);
+    }
+    let decision = docx_text(&office.get("/van-ban/quyet-dinh").await.bytes);
+    assert!(decision.contains("QUYẾT ĐỊNH") && decision.contains(&plan.signer));
+    for n in &noms {
+        assert_eq!(decision.contains(&n.head_name), n.state == "da_phe_duyet", "{} in the decision", n.head_name);
+    }
+    // without nominations, the ranking's suggestions, marked as such
+    let (people, suggested) = award::awardees(&plan, &heads, &[]);
+    assert!(suggested && people.len() == plan.award.quota as usize);
+    let issue = thidua_web::documents::Issue { province: "Bà Rịa - Vũng Tàu".into(), place: "Vũng Tàu".into(), date: thidua_domain::time::Date::from_ymd(2024, 2, 5).unwrap() };
+    let text = docx_text(&thidua_web::documents::quyet_dinh(&plan, &people, true, &issue).unwrap());
+    assert!(text.contains("đề xuất từ kết quả xếp hạng") && text.contains("Vũng Tàu, ngày 05 tháng 02 năm 2024"));
+    let first = heads.iter().find(|h| h.rank == Some(1)).unwrap();
+    assert!(text.contains(&first.head.name));
+
+    // LibreOffice opens it: converted to text, the head's name is there
+    let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"].into_iter().find(|p| std::path::Path::new(p).exists());
+    if let Some(soffice) = soffice {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mau07.docx");
+        std::fs::write(&file, &r.bytes).unwrap();
+        let out = std::process::Command::new(soffice)
+            .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
+            .args(["--headless", "--convert-to", "txt:Text", "--outdir"])
+            .arg(dir.path())
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let txt = std::fs::read_to_string(dir.path().join("mau07.txt")).unwrap();
+        assert!(txt.contains(&h.head.name) && txt.contains(&pct), "{txt}");
+    } else {
+        eprintln!("LibreOffice is not installed: the DOCX was checked by its XML only");
+    }
+}
+
+#[tokio::test]
+async fn public_pages_show_only_what_is_published() {
+    let srv = Server::start().await;
+    let noms = srv.store().nominations("cchc-2023", None).unwrap();
+    let mut public = srv.client();
+    let board = public.get("/bang-vang").await;
+    assert_eq!(board.status, StatusCode::OK);
+    for n in &noms {
+        assert_eq!(board.body.contains(&n.head_name), n.published, "{} on the board", n.head_name);
+    }
+    assert!(noms.iter().any(|n| n.published) && noms.iter().any(|n| n.state == "da_phe_duyet" && !n.published));
+    let progress = public.get("/tien-do").await;
+    assert!(progress.body.contains("UBND cấp xã") && progress.body.contains("tỷ lệ người đứng đầu đạt từng chỉ tiêu"));
+    let mut office = srv.signed_in("sonoivu").await;
+    office.post_form("/cai-dat", &[("ten_tinh", "Bà Rịa - Vũng Tàu"), ("dia_danh", "Bà Rịa - Vũng Tàu"), ("han_nop", "")]).await;
+    let progress = public.get("/tien-do").await;
+    assert!(progress.body.contains("chưa công bố") && !progress.body.contains("UBND cấp xã"));
+    // nothing else is public
+    for path in ["/de-nghi", "/tong-quan", "/van-ban/to-trinh", "/cai-dat"] {
+        assert_eq!(public.get(path).await.status, StatusCode::SEE_OTHER, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn every_nomination_exports_with_its_state_and_history() {
+    let srv = Server::start().await;
+    let noms = srv.store().nominations("cchc-2023", None).unwrap();
+    let mut office = srv.signed_in("sonoivu").await;
+    let r = office.get("/de-nghi?dinh_dang=xlsx").await;
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes)).unwrap();
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.height(), 3 + noms.len());
+    let returned = noms.iter().find(|n| n.state == "tra_lai").unwrap();
+    let row = sheet.rows().find(|r| r.first() == Some(&Data::String(returned.head_name.clone()))).expect("its row");
+    let history = row.last().unwrap().to_string();
+    assert!(history.contains("Bị trả lại") && history.contains("thiếu chữ ký"), "{history}");
+}
