@@ -250,3 +250,73 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     b.screenshot("don-vi-H01.png").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
+    let srv = Server::start().await;
+    let store = srv.store();
+    let unit = store.unit("H01").unwrap().unwrap();
+    let n = store.nominations("cchc-2023", Some(unit.id)).unwrap().into_iter().find(|n| n.state == "nhap").expect("the demo's draft");
+    drop(store);
+    let path = format!("/de-nghi/{}", n.id);
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let b = driver.open(&srv.base, profile.path()).await;
+
+    // the unit uploads the three documents and submits, with its reason (the head is not eligible)
+    b.sign_in("donvi").await;
+    b.go("/de-nghi").await;
+    b.click(&format!("a[href=\"{path}\"]")).await;
+    b.wait_path(|p| p.starts_with(&path)).await;
+    for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
+        let file = srv.dir.path().join(format!("{code}.pdf"));
+        std::fs::write(&file, common::pdf_bytes()).unwrap();
+        b.click(&format!("#loai_tai_lieu option[value=\"{code}\"]")).await;
+        let input = b.find("#tep").await;
+        b.cmd(reqwest::Method::POST, &format!("/element/{input}/value"), Some(json!({"text": file.display().to_string()}))).await;
+        b.click("form[action*=\"/tai-lieu\"] button").await;
+        b.wait_path(|p| p.contains("tb=da_cap_nhat")).await;
+        assert!(b.source().await.contains(&format!("{code}.pdf")));
+        b.go(&path).await;
+    }
+    b.type_in("#ly_do_nop", "Hai sáng kiến cấp tỉnh; hồ sơ trễ hạn do lỗi liên thông").await;
+    b.click("form[action$=\"/nop\"] button").await;
+    b.wait_path(|p| p.contains("tb=")).await;
+    assert_eq!(b.text("#trang-thai").await, "Đã nộp, chờ Sở Nội vụ kiểm tra");
+    b.sign_out().await;
+
+    // the office forwards, the Board appraises, the leader approves, the office publishes
+    b.sign_in("sonoivu").await;
+    b.go(&path).await;
+    b.click("#ket_luan option[value=\"du_dieu_kien\"]").await;
+    b.click("form[action$=\"/chuyen\"] button").await;
+    b.wait_path(|p| p.contains("tb=")).await;
+    b.sign_out().await;
+    b.sign_in("bantdkt").await;
+    b.go(&path).await;
+    assert!(b.source().await.contains("Hai sáng kiến cấp tỉnh"), "the unit's reason reaches the Board");
+    b.type_in("#ly_do_td", "Đề nghị khen thưởng").await;
+    b.click("form[action$=\"/tham-dinh\"] button").await;
+    b.wait_path(|p| p.contains("tb=")).await;
+    b.sign_out().await;
+    b.sign_in("lanhdao").await;
+    b.go(&path).await;
+    b.click("form[action$=\"/phe-duyet\"] button").await;
+    b.wait_path(|p| p.contains("tb=")).await;
+    assert_eq!(b.text("#trang-thai").await, "Được phê duyệt khen thưởng");
+    b.sign_out().await;
+    b.sign_in("sonoivu").await;
+    b.go(&path).await;
+    b.type_in("#so_quyet_dinh", "321/QĐ-UBND").await;
+    b.type_in("#ngay_quyet_dinh", "06/02/2024").await;
+    b.click("form[action$=\"/cong-bo\"] button").await;
+    b.wait_path(|p| p.contains("tb=")).await;
+    b.sign_out().await;
+
+    // the public honour board, without signing in
+    b.go("/bang-vang").await;
+    let page = b.source().await;
+    assert!(page.contains(&n.head_name) && page.contains("Quyết định số 321/QĐ-UBND ngày 06/02/2024"));
+    b.screenshot("bang-vang.png").await;
+    b.close().await;
+}
