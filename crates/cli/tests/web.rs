@@ -26,11 +26,14 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[
 
 /// The server process, and the temporary folder its demo data goes to (removed with it,
 /// since a killed server cannot clean up after itself).
-struct Running(Child, tempfile::TempDir);
+struct Running {
+    child: Child,
+    _data: tempfile::TempDir,
+}
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -45,7 +48,7 @@ fn start(env: Option<&Env>, args: &[&str]) -> (Running, String, Vec<String>) {
         cmd.args(args).args(["--listen", "127.0.0.1:0"]).env("TMPDIR", tmp.path()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = Vec::new();
-    let running = Running(child, tmp);
+    let running = Running { child, _data: tmp };
     loop {
         let line = lines.next().expect("the server printed its address").unwrap();
         seen.push(line.clone());

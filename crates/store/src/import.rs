@@ -8,7 +8,7 @@ use rusqlite::{params, Transaction};
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek};
-use thidua_domain::entry::{EntryState, EntryValue};
+use thidua_domain::entry::EntryState;
 use thidua_domain::plan::Kind;
 use thidua_ingest::rows::{check_head_overlaps, check_unit_parents, parse_row, HeadRow, Lookup, Record, UnitRow};
 use thidua_ingest::table::read_table;
@@ -383,21 +383,9 @@ impl<'t> Writer<'t> {
     }
 
     fn value(&mut self, lk: &StoreLookup, v: &thidua_ingest::rows::ValueRow) -> rusqlite::Result<()> {
-        let (kind, num, den, val) = match v.value {
-            EntryValue::Ratio { num, den } => ("ratio", Some(num.plain()), Some(den.plain()), None),
-            EntryValue::Count(n) => ("count", None, None, Some(n)),
-            EntryValue::Bool(b) => ("boolean", None, None, Some(b as i64)),
-        };
+        let (kind, num, den, val) = crate::workflow::value_columns(&v.value);
         let at = now();
-        let id: i64 = self.tx.prepare_cached(
-            "INSERT INTO entries (unit_id, indicator, period, kind, numerator, denominator, value, note, state, reason, updated_at, updated_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11)
-             ON CONFLICT (unit_id, indicator, period) DO UPDATE SET kind = excluded.kind, numerator = excluded.numerator,
-               denominator = excluded.denominator, value = excluded.value, note = excluded.note, state = excluded.state,
-               reason = '', updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-               signed_by = NULL, signed_at = NULL
-             RETURNING id",
-        )?
+        let id: i64 = self.tx.prepare_cached(crate::workflow::UPSERT_ENTRY)?
         .query_row(params![lk.units[&v.unit], v.indicator, v.period.code(), kind, num, den, val, v.note, self.state.code(), at, self.by], |r| r.get(0))?;
         self.tx.prepare_cached(
             "INSERT INTO entry_history (entry_id, numerator, denominator, value, note, state, changed_at, changed_by, import_id)

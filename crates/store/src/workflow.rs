@@ -140,7 +140,19 @@ fn entry_json(e: &EntryRecord) -> serde_json::Value {
     })
 }
 
-fn value_columns(v: &EntryValue) -> (&'static str, Option<String>, Option<String>, Option<i64>) {
+/// A new version of an entry, by (unit, indicator, period): the value, note and state
+/// change, a return's reason and the head's sign-off are cleared. Used by the web and the
+/// values import alike.
+pub(crate) const UPSERT_ENTRY: &str = "INSERT INTO entries (unit_id, indicator, period, kind, numerator, denominator, value, note, state, reason, updated_at, updated_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11)
+             ON CONFLICT (unit_id, indicator, period) DO UPDATE SET kind = excluded.kind, numerator = excluded.numerator,
+               denominator = excluded.denominator, value = excluded.value, note = excluded.note, state = excluded.state,
+               reason = '', updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+               signed_by = NULL, signed_at = NULL
+             RETURNING id";
+
+/// An entry value as the entries table keeps it: kind, numerator, denominator, value.
+pub(crate) fn value_columns(v: &EntryValue) -> (&'static str, Option<String>, Option<String>, Option<i64>) {
     match *v {
         EntryValue::Ratio { num, den } => ("ratio", Some(num.plain()), Some(den.plain()), None),
         EntryValue::Count(n) => ("count", None, None, Some(n)),
@@ -262,13 +274,7 @@ impl Store {
         let (kind, num, den, val) = value_columns(&v.value);
         let at = now();
         let id: i64 = tx.query_row(
-            "INSERT INTO entries (unit_id, indicator, period, kind, numerator, denominator, value, note, state, reason, updated_at, updated_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11)
-             ON CONFLICT (unit_id, indicator, period) DO UPDATE SET kind = excluded.kind, numerator = excluded.numerator,
-               denominator = excluded.denominator, value = excluded.value, note = excluded.note, state = excluded.state,
-               reason = '', updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-               signed_by = NULL, signed_at = NULL
-             RETURNING id",
+            UPSERT_ENTRY,
             params![unit.id, v.indicator, period, kind, num, den, val, v.note, state.code(), at, actor.username],
             |r| r.get(0),
         )?;
