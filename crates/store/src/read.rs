@@ -3,6 +3,7 @@
 use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
+use std::sync::Arc;
 use thidua_domain::dossier::{Channel, DossierFacts, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo};
 use thidua_domain::entry::{Entry, EntryState, EntryValue, Period};
 use thidua_domain::eval::{evaluate, EvalInput, HeadResult, HeadTerm, UnitInfo};
@@ -172,8 +173,21 @@ impl Store {
     /// The evaluation with what it was computed from: the units (in the tally's index
     /// order) and the dossier tally, for month-by-month charts from the same numbers.
     pub fn evaluation(&self, plan: &Plan, as_of: DateTime) -> Result<Evaluation> {
+        let (units, tally) = self.dossier_facts(as_of)?;
+        self.evaluation_with(plan, as_of, units, tally)
+    }
+
+    /// The expensive half of an evaluation: the units and every dossier through the formulas.
+    /// It changes only with imports, plans and the calendar (`dossier_version`), so a cache
+    /// can keep it while entries change.
+    pub fn dossier_facts(&self, as_of: DateTime) -> Result<(Vec<UnitRecord>, Arc<DossierTally>)> {
         let units = self.units()?;
         let tally = self.tally_dossiers(&units, as_of)?;
+        Ok((units, Arc::new(tally)))
+    }
+
+    /// The evaluation over prepared dossier facts (from `dossier_facts` at the same as-of).
+    pub fn evaluation_with(&self, plan: &Plan, as_of: DateTime, units: Vec<UnitRecord>, tally: Arc<DossierTally>) -> Result<Evaluation> {
         let infos: Vec<UnitInfo> = units.iter().map(|u| u.info.clone()).collect();
         let heads = self.heads()?;
         let entries = self.entries()?;
@@ -216,7 +230,7 @@ impl Store {
 /// One evaluation run: units in the tally's index order, the tally, every head's result.
 pub struct Evaluation {
     pub units: Vec<UnitRecord>,
-    pub tally: DossierTally,
+    pub tally: Arc<DossierTally>,
     pub heads: Vec<HeadResult>,
 }
 
@@ -243,6 +257,17 @@ impl Store {
     /// writes its history, units, heads and dossiers change only by imports, plans record
     /// their load time), for caches to key on. Sign-ins and other audit-only events do not
     /// change it.
+    /// Changes whenever the dossier facts may have changed: units, procedures and dossiers
+    /// change only by imports; plans and the calendar by their own loads.
+    pub fn dossier_version(&self) -> Result<String> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT coalesce(max(id), 0) FROM imports) || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans)
+                 || '.' || (SELECT count(*) FROM calendar_days)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn data_version(&self) -> Result<String> {
         Ok(self.conn.query_row(
             "SELECT (SELECT coalesce(max(id), 0) FROM entry_history) || '.' || (SELECT coalesce(max(id), 0) FROM imports)

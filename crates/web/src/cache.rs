@@ -17,9 +17,13 @@ pub struct Snapshot {
     pub year_closed: bool,
 }
 
+type DossierFacts = (Vec<thidua_store::read::UnitRecord>, Arc<thidua_domain::dossier::DossierTally>);
+
 #[derive(Default)]
 pub struct EvalCache {
     slot: Mutex<Vec<(String, Arc<Snapshot>)>>,
+    /// The dossier tally (the expensive half) outlives entry changes.
+    facts: Mutex<Option<(String, DossierFacts)>>,
 }
 
 /// The plan to show when no year is asked for: the latest that has begun.
@@ -44,11 +48,22 @@ impl AppState {
             let as_of = if now.0 < end.0 { now } else { end };
             let year_closed = now.0 >= end.0;
             // Minutes, not seconds: a running year moves as its months do.
-            let key = format!("{}|{}|{}", plan.code, if year_closed { end.0 } else { as_of.0 / 60 }, s.data_version()?);
+            let moment = if year_closed { end.0 } else { as_of.0 / 60 };
+            let key = format!("{}|{moment}|{}", plan.code, s.data_version()?);
             if let Some(hit) = state.cache().get(&key) {
                 return Ok(hit);
             }
-            let eval = s.evaluation(&plan, as_of)?;
+            // An entry changed: the dossier facts are reused unless an import came in.
+            let facts_key = format!("{moment}|{}", s.dossier_version()?);
+            let (units, tally) = match state.cache().facts(&facts_key) {
+                Some(f) => f,
+                None => {
+                    let f = s.dossier_facts(as_of)?;
+                    state.cache().put_facts(facts_key, f.clone());
+                    f
+                }
+            };
+            let eval = s.evaluation_with(&plan, as_of, units, tally)?;
             let snap = Arc::new(Snapshot { plan, as_of, eval, year_closed });
             state.cache().put(key, snap.clone());
             Ok(snap)
@@ -58,6 +73,12 @@ impl AppState {
 }
 
 impl EvalCache {
+    fn facts(&self, key: &str) -> Option<DossierFacts> {
+        self.facts.lock().expect("cache lock").as_ref().filter(|(k, _)| k == key).map(|(_, f)| f.clone())
+    }
+    fn put_facts(&self, key: String, f: DossierFacts) {
+        *self.facts.lock().expect("cache lock") = Some((key, f));
+    }
     fn get(&self, key: &str) -> Option<Arc<Snapshot>> {
         self.slot.lock().expect("cache lock").iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
     }

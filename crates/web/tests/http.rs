@@ -502,7 +502,10 @@ async fn the_json_api_follows_the_contract() {
     let mut office = srv.client();
     let login = office.post_json("/api/v1/session", &serde_json::json!({"username": "sonoivu", "password": PASSWORD}), false).await;
     let csrf = serde_json::from_str::<serde_json::Value>(&login.body).unwrap()["csrf"].as_str().unwrap().to_string();
+    // the unit page before, to see the pushed dossier counted after (the cached tally is renewed)
+    let late_before = office_late_count(&mut unit).await;
     let dossiers = serde_json::json!([
+        {"ma_ho_so": "API-LATE", "ma_don_vi": "H01", "ma_tthc": "X", "ngay_tiep_nhan": "2023-10-02 08:00", "han_xu_ly": "2023-10-05", "ngay_ket_qua": "2023-10-20 10:00", "kenh_nop": "truc_tiep", "trang_thai": "da_tra_ket_qua"},
         {"ma_ho_so": "API-1", "ma_don_vi": "H01", "ma_tthc": "X", "ngay_tiep_nhan": "2023-11-01 08:00", "han_xu_ly": "2023-11-10", "ngay_ket_qua": "2023-11-05 10:00", "kenh_nop": "truc_tuyen", "trang_thai": "da_tra_ket_qua"}
     ]);
     let body = serde_json::to_vec(&dossiers).unwrap();
@@ -513,7 +516,8 @@ async fn the_json_api_follows_the_contract() {
     let r = office.post_body("/api/v1/dossiers", "application/json", body.clone(), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let rep: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-    assert_eq!((rep["da_ghi"].as_bool(), rep["so_dong_hop_le"].as_i64()), (Some(true), Some(1)));
+    assert_eq!((rep["da_ghi"].as_bool(), rep["so_dong_hop_le"].as_i64()), (Some(true), Some(2)));
+    assert_eq!(office_late_count(&mut unit).await, late_before + 1, "the new late dossier is counted");
 
     let token = thidua_web::auth::random_token();
     {
@@ -693,4 +697,18 @@ async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
     office.post_form(&format!("/so-lieu/{id}/tra-lai"), &[("ly_do", "Sai kỳ")]).await;
     unit.post_multipart("/so-lieu/luu", entry_form("sang_kien", "2023-10", "2", "gui"), true).await;
     assert_eq!(srv.store().entry(id).unwrap().unwrap().signed_by, None);
+}
+
+/// H01's decided dossiers as its page's on-time arithmetic shows them (from the tally),
+/// checked against the late-dossier heading (from a query of its own).
+async fn office_late_count(c: &mut common::Client) -> i64 {
+    let page = c.get("/don-vi/H01").await;
+    let number = |text: &str| -> i64 { text.replace('.', "").trim().parse().unwrap() };
+    let i = page.body.find("Hồ sơ trễ hạn (").expect("the late dossiers heading") + "Hồ sơ trễ hạn (".len();
+    let late = number(page.body[i..].split(')').next().unwrap());
+    let arithmetic = page.body.split("hồ sơ giải quyết đúng hạn / ").nth(1).expect("the on-time arithmetic");
+    let on_time = number(page.body.split(" hồ sơ giải quyết đúng hạn / ").next().unwrap().rsplit('>').next().unwrap());
+    let decided = number(arithmetic.split(' ').next().unwrap());
+    assert_eq!(decided - on_time, late, "the tally and the query agree");
+    late
 }
