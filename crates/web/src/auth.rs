@@ -287,6 +287,8 @@ roles! {
     Approver = [LanhDao];
     /// Who keeps the settings (province name, the nomination deadline, publication).
     SettingsKeepers = [SoNoiVu, QuanTri];
+    /// Who sets the movement up: plans, the calendar, units and heads.
+    SetupKeepers = [QuanTri, SoNoiVu];
     /// A unit's head: reads the unit, signs off its submissions.
     UnitHead = [NguoiDungDau];
     /// Who imports files on the web: the office (every kind), a unit (its own values).

@@ -8,6 +8,7 @@ mod imports;
 mod nominations;
 mod overview;
 mod public;
+mod setup;
 mod threads;
 mod unit;
 
@@ -33,6 +34,7 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
         .merge(admin::routes())
         .merge(nominations::routes(cfg))
         .merge(public::routes())
+        .merge(setup::routes())
 }
 
 async fn css() -> Response {
@@ -85,7 +87,17 @@ impl Chrome {
                 nav.push(("/kien-nghi".into(), "Khó khăn, kiến nghị"));
             }
             Role::QuanTri => {
-                nav.extend([("/quan-tri/tai-khoan", "Tài khoản"), ("/cai-dat", "Cài đặt"), ("/nhat-ky", "Nhật ký")].map(|(h, l)| (h.to_string(), l)));
+                nav.extend(
+                    [
+                        ("/quan-tri/tai-khoan", "Tài khoản"),
+                        ("/quan-tri/don-vi", "Đơn vị"),
+                        ("/quan-tri/ke-hoach", "Kế hoạch"),
+                        ("/quan-tri/lich", "Lịch nghỉ"),
+                        ("/cai-dat", "Cài đặt"),
+                        ("/nhat-ky", "Nhật ký"),
+                    ]
+                    .map(|(h, l)| (h.to_string(), l)),
+                );
             }
             Role::SoNoiVu => {
                 nav.extend([
