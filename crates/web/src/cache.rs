@@ -37,12 +37,22 @@ impl AppState {
     /// The evaluation of `year` (or of the current plan) as of now, or of the period's end
     /// when it is over.
     pub async fn snapshot(&self, year: Option<i32>) -> Result<Arc<Snapshot>, AppError> {
+        self.snapshot_with(year, None).await
+    }
+
+    /// The evaluation under the plan with this code (a nomination's own plan).
+    pub async fn snapshot_of(&self, plan_code: &str) -> Result<Arc<Snapshot>, AppError> {
+        self.snapshot_with(None, Some(plan_code.to_string())).await
+    }
+
+    async fn snapshot_with(&self, year: Option<i32>, code: Option<String>) -> Result<Arc<Snapshot>, AppError> {
         let state = self.clone();
         self.db(move |s| {
             let now = DateTime::now_local();
-            let plan = match year {
-                Some(y) => s.plan_for(Some(y), None)?,
-                None => default_plan(s, now.date())?,
+            let plan = match (code, year) {
+                (Some(c), _) => s.plan_for(None, Some(&c))?,
+                (None, Some(y)) => s.plan_for(Some(y), None)?,
+                (None, None) => default_plan(s, now.date())?,
             };
             let end = plan.period_to.end();
             let as_of = if now.0 < end.0 { now } else { end };

@@ -315,3 +315,15 @@ async fn every_nomination_exports_with_its_state_and_history() {
     let history = row.last().unwrap().to_string();
     assert!(history.contains("Bị trả lại") && history.contains("thiếu chữ ký"), "{history}");
 }
+
+#[tokio::test]
+async fn a_second_plan_does_not_disturb_the_first_plans_nominations() {
+    let srv = Server::start().await;
+    srv.store().put_plan(&Plan::from_toml(thidua_domain::plan::EXAMPLE_2025_TWO_TIER).unwrap(), thidua_domain::plan::EXAMPLE_2025_TWO_TIER).unwrap();
+    let submitted = srv.store().nominations("cchc-2023", None).unwrap().into_iter().find(|n| n.state == "da_nop").unwrap();
+    let mut office = srv.signed_in("sonoivu").await;
+    let page = office.get(&format!("/de-nghi/{}", submitted.id)).await;
+    assert!(page.body.contains("Đủ điều kiện"), "evaluated under its own plan, 2023");
+    assert_eq!(office.post_form(&format!("/de-nghi/{}/chuyen", submitted.id), &[("ket_luan", "du_dieu_kien"), ("ly_do", "")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(srv.store().nomination(submitted.id).unwrap().unwrap().state, "da_chuyen");
+}

@@ -76,6 +76,7 @@ struct ListPage {
     queue: String,
     all: String,
     can_create: bool,
+    plan_code: String,
     candidates: Vec<(String, String)>,
     officials: bool,
     xlsx_link: String,
@@ -153,6 +154,7 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
         queue: queue.html(),
         all: all.html(),
         can_create: user.role == Role::DonVi,
+        plan_code: snap.plan.code.clone(),
         candidates,
         officials: user.reads_all(),
         xlsx_link: format!("/de-nghi?dinh_dang=xlsx{}", q.nam.map(|y| format!("&nam={y}")).unwrap_or_default()),
@@ -162,11 +164,12 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
 #[derive(Deserialize)]
 struct CreateForm {
     tu_ngay: String,
+    ke_hoach: String,
 }
 
 async fn create(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, Form(f): Form<CreateForm>) -> Result<Response, AppError> {
     let (unit_id, code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
-    let snap = state.snapshot(None).await?;
+    let snap = state.snapshot_of(&f.ke_hoach).await?;
     let h = head_of(&snap.eval.heads, &code, &f.tu_ngay).ok_or_else(|| AppError::refused("Không có người đứng đầu này trong kết quả đánh giá của đơn vị."))?;
     let (plan, from, name, title, actor) = (snap.plan.code.clone(), h.head.from, h.head.name.clone(), h.head.title.clone(), user.actor.clone());
     let id = state.db(move |s| Ok(s.create_nomination(&actor, "don_vi", &plan, unit_id, from, &name, &title)?)).await?;
@@ -217,7 +220,7 @@ async fn load(state: &AppState, user: &User, id: i64) -> Result<Nomination, AppE
 
 async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id): Path<i64>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    let snap = state.snapshot(None).await?;
+    let snap = state.snapshot_of(&n.plan_code).await?;
     let plan = snap.plan.clone();
     let (docs, events, approved, deadline) = state
         .db(move |s| Ok((s.nomination_documents(id)?, s.nomination_events(id)?, s.approvals(&plan.code)?, award::deadline(s, &plan)?)))
@@ -265,7 +268,7 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
 async fn upload_document(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, Path(id): Path<i64>, mut mp: Multipart) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     user.check_own_unit(n.unit_id)?;
-    let snap = state.snapshot(None).await?;
+    let snap = state.snapshot_of(&n.plan_code).await?;
     let max = state.config().max_upload;
     let (mut code, mut file) = (None, None);
     while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
@@ -314,7 +317,7 @@ async fn download_document(State(state): State<AppState>, SignedIn(user): Signed
 
 /// Takes a step with the facts of the head's evaluation.
 async fn step(state: &AppState, user: &User, n: &Nomination, step: Step) -> Result<Response, AppError> {
-    let snap = state.snapshot(None).await?;
+    let snap = state.snapshot_of(&n.plan_code).await?;
     let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).cloned();
     let (plan, actor, role, id) = (snap.plan.clone(), user.actor.clone(), user.role.code(), n.id);
     state
