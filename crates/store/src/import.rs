@@ -48,6 +48,8 @@ pub struct ImportOptions {
     /// Who imports, for the audit log (written in the import's transaction). Each entry's
     /// versions are in `entry_history`, linked to the import by its id.
     pub audit: Option<crate::audit::Actor>,
+    /// What the audit record says beyond the counts (a row edited on screen: before and after).
+    pub audit_detail: Option<serde_json::Value>,
 }
 
 /// How far an import has gone.
@@ -307,10 +309,13 @@ pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id
         return Ok(report);
     }
     if let Some(actor) = &opts.audit {
-        let summary = serde_json::json!({
+        let mut summary = serde_json::json!({
             "import_id": import_id, "kind": report.kind.code(), "file": opts.file_name, "rows_read": report.rows_read,
             "rows_ok": report.rows_ok, "rows_bad": report.rows_bad
         });
+        if let Some(detail) = &opts.audit_detail {
+            summary["detail"] = detail.clone();
+        }
         crate::audit::record(&tx, actor, "nhap_tep", "import", &import_id.to_string(), None, Some(&summary))?;
     }
     tx.commit()?;

@@ -115,6 +115,36 @@ impl Store {
         Ok(())
     }
 
+    /// Loads a plan from the web: refused when it would take the quota below the approvals
+    /// already given, or change the documents of nominations under way; audited in the same
+    /// transaction.
+    pub fn put_plan_audited(&mut self, actor: &audit::Actor, plan: &Plan, source: &str) -> Result<()> {
+        let approved: u32 = self.approvals(&plan.code)?;
+        if plan.award.quota < approved {
+            return Err(refused(
+                format!("kế hoạch mới chỉ có {} suất khen thưởng nhưng đã phê duyệt {approved}", plan.award.quota),
+                "the quota would fall below the approvals given",
+            ));
+        }
+        if let Some(old) = self.plans()?.into_iter().find(|p| p.code == plan.code) {
+            let docs = |p: &Plan| p.documents.iter().map(|d| d.code.clone()).collect::<Vec<_>>();
+            if docs(&old) != docs(plan) && !self.nominations(&plan.code, None)?.is_empty() {
+                return Err(refused("đã có hồ sơ đề nghị theo kế hoạch này: không đổi danh mục tài liệu được", "nominations exist: the documents cannot change"));
+            }
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO plans (code, title, period_from, period_to, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (code) DO UPDATE SET title = excluded.title, period_from = excluded.period_from,
+               period_to = excluded.period_to, source = excluded.source, loaded_at = excluded.loaded_at",
+            (&plan.code, &plan.title, plan.period_from.iso(), plan.period_to.iso(), source, now()),
+        )?;
+        let after = serde_json::json!({"title": plan.title, "from": plan.period_from.iso(), "to": plan.period_to.iso(), "quota": plan.award.quota});
+        audit::record(&tx, actor, "nap_ke_hoach", "plan", &plan.code, None, Some(&after))?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn plans(&self) -> Result<Vec<Plan>> {
         let mut st = self.conn.prepare("SELECT code, source FROM plans ORDER BY period_from, code")?;
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
@@ -167,6 +197,24 @@ impl Store {
                 st.execute((d.date.iso(), d.kind.code(), &d.note))?;
             }
         }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Adds or replaces calendar days from the web, with its audit record, in one transaction.
+    pub fn put_calendar_audited(&mut self, actor: &audit::Actor, days: &[CalendarDay]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut st = tx.prepare(
+                "INSERT INTO calendar_days (day, kind, note) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note",
+            )?;
+            for d in days {
+                st.execute((d.date.iso(), d.kind.code(), &d.note))?;
+            }
+        }
+        let after: Vec<serde_json::Value> = days.iter().map(|d| serde_json::json!([d.date.iso(), d.kind.code(), d.note])).collect();
+        audit::record(&tx, actor, "nhap_lich", "calendar", "", None, Some(&serde_json::Value::Array(after)))?;
         tx.commit()?;
         Ok(())
     }

@@ -18,6 +18,7 @@ fn day(y: i32, m: u32, d: u32) -> Date {
 
 fn facts() -> Facts {
     Facts {
+        evaluated: true,
         eligible: true,
         discipline_pending: false,
         today: Some(day(2024, 1, 10)),
@@ -77,22 +78,33 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Return { reason: "".into() }, &f).is_err());
     s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Return { reason: "Biên bản thiếu chữ ký".into() }, &f).unwrap();
     s.add_nomination_document(&actor("donvi"), id, "bien_ban", "e.pdf", "bien-ban-ky.pdf", "application/pdf", 10).unwrap();
-    s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into() }, &ineligible).unwrap();
+    // a returned dossier may come back after the deadline
+    let returned_late = Facts { eligible: false, today: Some(day(2024, 1, 20)), ..facts() };
+    s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into() }, &returned_late).unwrap();
     assert!(s.nomination_step(&actor("bantdkt"), "ban_tdkt", id, &Step::Appraise { verdict: "de_nghi".into(), reason: "x".into() }, &f).is_err(), "not before the office");
     s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Forward { verdict: "du_dieu_kien".into(), reason: "".into() }, &f).unwrap();
     s.nomination_step(&actor("bantdkt"), "ban_tdkt", id, &Step::Appraise { verdict: "de_nghi".into(), reason: "Đề nghị khen".into() }, &f).unwrap();
+    let ineligible_now = Facts { eligible: false, ..facts() };
+    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &ineligible_now).unwrap_err().to_string().contains("không đủ điều kiện"));
+    let no_evaluation = Facts { evaluated: false, ..facts() };
+    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &no_evaluation).is_err());
     let pending = Facts { discipline_pending: true, ..facts() };
-    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve, &pending).unwrap_err().to_string().contains("kỷ luật"));
-    s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve, &f).unwrap();
+    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &pending).unwrap_err().to_string().contains("kỷ luật"));
+    s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &f).unwrap();
     assert!(!s.nomination(id).unwrap().unwrap().published, "not public before the decision is recorded");
-    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Publish { decision_no: "123/QĐ-UBND".into(), decision_date: day(2024, 2, 1) }, &f).unwrap();
+    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Publish { decision_no: "123/QĐ-UBND".into(), decision_date: day(2024, 2, 1), results: "[]".into() }, &f).unwrap();
+    let again = Step::Publish { decision_no: "999/QĐ-UBND".into(), decision_date: day(2024, 3, 1), results: "[]".into() };
+    assert!(s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &again, &f).is_err(), "a published decision is not overwritten");
     let n = s.nomination(id).unwrap().unwrap();
     assert_eq!((n.state.as_str(), n.published, n.decision_no.as_str()), ("da_phe_duyet", true, "123/QĐ-UBND"));
     assert_eq!(n.unit_reason, "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc");
     let events = s.nomination_events(id).unwrap();
-    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).filter(|a| *a != "tai_tai_lieu").collect();
     assert_eq!(actions, ["tao", "nop", "tra_lai", "nop", "chuyen_ban_tdkt", "tham_dinh", "phe_duyet", "cong_bo"]);
-    assert_eq!(events[2].reason, "Biên bản thiếu chữ ký");
+    assert_eq!(events.iter().filter(|e| e.action == "tai_tai_lieu").count(), 4, "every upload is a step of its own");
+    assert!(events.iter().any(|e| e.reason == "Biên bản thiếu chữ ký"));
+    assert!(events.iter().any(|e| e.reason == "Đủ điều kiện"), "the office's verdict is in the history");
+    assert!(events.iter().any(|e| e.reason == "Đề nghị khen thưởng: Đề nghị khen"), "the Board's verdict and reason");
 }
 
 #[test]
@@ -103,7 +115,7 @@ fn the_board_must_propose_and_a_rejection_needs_a_reason() {
     let f = facts();
     assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Reject { reason: "".into() }, &f).is_err());
     s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Reject { reason: "Chưa tiêu biểu".into() }, &f).unwrap();
-    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve, &f).is_err(), "a rejection is final");
+    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &f).is_err(), "a rejection is final");
 }
 
 #[test]
@@ -124,7 +136,7 @@ fn never_more_approvals_than_the_quota_even_at_the_same_moment() {
             std::thread::spawn(move || {
                 let mut s = Store::open_dir(&dir).unwrap();
                 barrier.wait();
-                s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve, &Facts { quota, ..facts() }).is_ok()
+                s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &Facts { quota, ..facts() }).is_ok()
             })
         })
         .collect();

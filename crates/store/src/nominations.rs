@@ -47,6 +47,7 @@ pub struct Nomination {
     pub decision_no: String,
     pub decision_date: Option<String>,
     pub published: bool,
+    pub published_results: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -78,9 +79,12 @@ pub struct NominationEvent {
 /// What the rules need to know beyond the nomination itself.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
+    /// The head has an evaluation in the plan (months attributed).
+    pub evaluated: bool,
     /// The evaluation finds the head eligible.
     pub eligible: bool,
-    /// The head is under pending discipline (the discipline indicator is not met).
+    /// The head is under pending discipline (the discipline indicator is not met, or
+    /// has no data).
     pub discipline_pending: bool,
     pub today: Option<Date>,
     /// The last day to submit, when one is set.
@@ -102,10 +106,12 @@ pub enum Step {
     Forward { verdict: String, reason: String },
     /// The Board appraises (`de_nghi`, `khong_de_nghi`).
     Appraise { verdict: String, reason: String },
-    Approve,
+    /// The approver approves (an optional note).
+    Approve { note: String },
     Reject { reason: String },
-    /// The office records the decision (number, date) and publishes it on the honour board.
-    Publish { decision_no: String, decision_date: Date },
+    /// The office records the decision (number, date) and publishes it on the honour board
+    /// with the measured results as they stand (JSON), fixed from then on.
+    Publish { decision_no: String, decision_date: Date, results: String },
 }
 
 impl Step {
@@ -115,7 +121,7 @@ impl Step {
             Step::Return { .. } => "tra_lai",
             Step::Forward { .. } => "chuyen_ban_tdkt",
             Step::Appraise { .. } => "tham_dinh",
-            Step::Approve => "phe_duyet",
+            Step::Approve { .. } => "phe_duyet",
             Step::Reject { .. } => "khong_phe_duyet",
             Step::Publish { .. } => "cong_bo",
         }
@@ -124,7 +130,7 @@ impl Step {
 
 const COLUMNS: &str = "n.id, n.plan_code, n.unit_id, u.code, u.name, n.head_from, n.head_name, n.head_title, n.state, n.unit_reason,
     n.office_verdict, n.office_reason, n.board_verdict, n.board_reason, n.decision_reason, n.decision_no, n.decision_date,
-    n.published, n.created_at, n.updated_at FROM nominations n JOIN units u ON u.id = n.unit_id";
+    n.published, n.created_at, n.updated_at, n.published_results FROM nominations n JOIN units u ON u.id = n.unit_id";
 
 fn row(r: &Row) -> rusqlite::Result<Nomination> {
     Ok(Nomination {
@@ -148,6 +154,7 @@ fn row(r: &Row) -> rusqlite::Result<Nomination> {
         published: r.get::<_, i64>(17)? != 0,
         created_at: r.get(18)?,
         updated_at: r.get(19)?,
+        published_results: r.get(20)?,
     })
 }
 
@@ -158,6 +165,17 @@ fn snapshot(n: &Nomination) -> serde_json::Value {
         "board_reason": n.board_reason, "decision_reason": n.decision_reason, "decision_no": n.decision_no,
         "decision_date": n.decision_date, "published": n.published
     })
+}
+
+/// Files one nomination may hold (every version of its documents).
+pub const MAX_DOCUMENTS: i64 = 30;
+
+fn verdict_line(verdict: &str, why: &str) -> String {
+    if why.is_empty() {
+        verdict.to_string()
+    } else {
+        format!("{verdict}: {why}")
+    }
 }
 
 fn need(reason: &str, what: &str) -> Result<String> {
@@ -253,6 +271,14 @@ impl Store {
         if state != "nhap" && state != "tra_lai" {
             return Err(refused("hồ sơ đã nộp, không thay đổi tài liệu được", "the nomination is submitted; its documents cannot change"));
         }
+        let count: i64 = tx.query_row("SELECT count(*) FROM nomination_documents WHERE nomination_id = ?1", [id], |r| r.get(0))?;
+        if count >= MAX_DOCUMENTS {
+            return Err(refused(format!("mỗi hồ sơ có tối đa {MAX_DOCUMENTS} tệp tài liệu"), "too many documents"));
+        }
+        tx.execute(
+            "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, 'don_vi', 'tai_tai_lieu', ?4, ?4, ?5)",
+            params![id, now(), actor.username, state, format!("{doc_code}: {file_name}")],
+        )?;
         tx.execute(
             "INSERT INTO nomination_documents (nomination_id, doc_code, stored_name, file_name, media_type, size, uploaded_at, uploaded_by)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -288,7 +314,8 @@ impl Store {
                 if before.state != "nhap" && before.state != "tra_lai" {
                     return Err(wrong_state("nhap|tra_lai"));
                 }
-                if let (Some(today), Some(deadline)) = (facts.today, facts.deadline) {
+                // A dossier the office returned may be resubmitted after the deadline.
+                if let (Some(today), Some(deadline), "nhap") = (facts.today, facts.deadline, before.state.as_str()) {
                     if today > deadline {
                         return Err(refused(format!("đã quá hạn nộp hồ sơ đề nghị ({})", deadline.vi()), "the nomination deadline has passed"));
                     }
@@ -327,8 +354,9 @@ impl Store {
                 if verdict != "du_dieu_kien" && verdict != "khong_du_dieu_kien" {
                     return Err(refused("kết luận không hợp lệ", "invalid verdict"));
                 }
-                reason = if verdict == "khong_du_dieu_kien" { need(r, "lý do không đủ điều kiện")? } else { r.trim().to_string() };
-                tx.execute("UPDATE nominations SET office_verdict = ?1, office_reason = ?2 WHERE id = ?3", params![verdict, reason, id])?;
+                let why = if verdict == "khong_du_dieu_kien" { need(r, "lý do không đủ điều kiện")? } else { r.trim().to_string() };
+                tx.execute("UPDATE nominations SET office_verdict = ?1, office_reason = ?2 WHERE id = ?3", params![verdict, why, id])?;
+                reason = verdict_line(if verdict == "du_dieu_kien" { "Đủ điều kiện" } else { "Không đủ điều kiện" }, &why);
                 "da_chuyen"
             }
             Step::Appraise { verdict, reason: r } => {
@@ -338,19 +366,30 @@ impl Store {
                 if verdict != "de_nghi" && verdict != "khong_de_nghi" {
                     return Err(refused("kết luận thẩm định không hợp lệ", "invalid verdict"));
                 }
-                reason = need(r, "ý kiến thẩm định")?;
-                tx.execute("UPDATE nominations SET board_verdict = ?1, board_reason = ?2 WHERE id = ?3", params![verdict, reason, id])?;
+                let why = need(r, "ý kiến thẩm định")?;
+                tx.execute("UPDATE nominations SET board_verdict = ?1, board_reason = ?2 WHERE id = ?3", params![verdict, why, id])?;
+                reason = verdict_line(if verdict == "de_nghi" { "Đề nghị khen thưởng" } else { "Không đề nghị" }, &why);
                 "da_tham_dinh"
             }
-            Step::Approve => {
+            Step::Approve { note } => {
                 if before.state != "da_tham_dinh" {
                     return Err(wrong_state("da_tham_dinh"));
                 }
-                if before.board_verdict.as_deref() != Some("de_nghi") {
-                    return Err(refused("Ban Thi đua - Khen thưởng không đề nghị khen thưởng hồ sơ này", "the Board did not propose this nomination"));
+                if !facts.evaluated {
+                    return Err(refused("người đứng đầu không có kết quả đánh giá trong kế hoạch, không phê duyệt được", "the head has no evaluation in the plan"));
                 }
                 if facts.discipline_pending {
                     return Err(refused("người đứng đầu đang trong thời gian xem xét kỷ luật, không phê duyệt khen thưởng được", "the head is under pending discipline"));
+                }
+                if !facts.eligible {
+                    return Err(refused(
+                        "kết quả đánh giá: người đứng đầu không đủ điều kiện, không phê duyệt khen thưởng được",
+                        "the evaluation finds the head ineligible",
+                    ));
+                }
+                reason = note.trim().to_string();
+                if before.board_verdict.as_deref() != Some("de_nghi") {
+                    return Err(refused("Ban Thi đua - Khen thưởng không đề nghị khen thưởng hồ sơ này", "the Board did not propose this nomination"));
                 }
                 let approved: u32 = tx.query_row(
                     "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = 'da_phe_duyet'",
@@ -370,14 +409,17 @@ impl Store {
                 tx.execute("UPDATE nominations SET decision_reason = ?1 WHERE id = ?2", params![reason, id])?;
                 "khong_phe_duyet"
             }
-            Step::Publish { decision_no, decision_date } => {
+            Step::Publish { decision_no, decision_date, results } => {
                 if before.state != "da_phe_duyet" {
                     return Err(wrong_state("da_phe_duyet"));
                 }
+                if before.published {
+                    return Err(refused("quyết định đã được ghi và công bố", "the decision is already published"));
+                }
                 let no = need(decision_no, "số quyết định")?;
                 tx.execute(
-                    "UPDATE nominations SET decision_no = ?1, decision_date = ?2, published = 1 WHERE id = ?3",
-                    params![no, decision_date.iso(), id],
+                    "UPDATE nominations SET decision_no = ?1, decision_date = ?2, published = 1, published_results = ?3 WHERE id = ?4",
+                    params![no, decision_date.iso(), results, id],
                 )?;
                 reason = format!("Quyết định số {no} ngày {}", decision_date.vi());
                 "da_phe_duyet"

@@ -252,26 +252,30 @@ pub struct DossierRecord {
     pub status: DossierStatus,
 }
 
+/// The calendar's days and kinds, summed: a day changed from off to make-up changes it.
+const CALENDAR_VERSION: &str = "(SELECT count(*) || ':' || coalesce(sum(CAST(julianday(day) AS INTEGER) * (CASE kind WHEN 'nghi' THEN 1 ELSE 3 END)), 0) FROM calendar_days)";
+
 impl Store {
-    /// Changes whenever data an evaluation reads may have changed (every change of an entry
-    /// writes its history, units, heads and dossiers change only by imports, plans record
-    /// their load time), for caches to key on. Sign-ins and other audit-only events do not
-    /// change it.
     /// Changes whenever the dossier facts may have changed: units, procedures and dossiers
     /// change only by imports; plans and the calendar by their own loads.
     pub fn dossier_version(&self) -> Result<String> {
         Ok(self.conn.query_row(
-            "SELECT (SELECT coalesce(max(id), 0) FROM imports) || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans)
-                 || '.' || (SELECT count(*) FROM calendar_days)",
+            &format!("SELECT (SELECT coalesce(max(id), 0) FROM imports) || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || {CALENDAR_VERSION}"),
             [],
             |r| r.get(0),
         )?)
     }
 
+    /// Changes whenever data an evaluation reads may have changed (every change of an entry
+    /// writes its history, units, heads and dossiers change only by imports, plans record
+    /// their load time), for caches to key on. Sign-ins and other audit-only events do not
+    /// change it.
     pub fn data_version(&self) -> Result<String> {
         Ok(self.conn.query_row(
-            "SELECT (SELECT coalesce(max(id), 0) FROM entry_history) || '.' || (SELECT coalesce(max(id), 0) FROM imports)
-                 || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || (SELECT count(*) FROM calendar_days)",
+            &format!(
+                "SELECT (SELECT coalesce(max(id), 0) FROM entry_history) || '.' || (SELECT coalesce(max(id), 0) FROM imports)
+                 || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || {CALENDAR_VERSION}"
+            ),
             [],
             |r| r.get(0),
         )?)

@@ -32,7 +32,8 @@ pub fn deadline(store: &Store, plan: &Plan) -> Result<Option<Date>, AppError> {
 pub fn issue(store: &Store) -> Result<Issue, AppError> {
     let province = store.setting(PROVINCE_KEY)?.unwrap_or_default();
     let place = store.setting(PLACE_KEY)?.filter(|p| !p.is_empty()).unwrap_or_else(|| if province.is_empty() { "……".into() } else { province.clone() });
-    Ok(Issue { province, place, date: DateTime::now_local().date() })
+    let today = DateTime::now_local().date();
+    Ok(Issue { province, place, date: today, results_as_of: today })
 }
 
 /// The evaluation of a nomination's head, if the head has months in the plan.
@@ -40,13 +41,14 @@ pub fn head_of<'a>(heads: &'a [HeadResult], unit_code: &str, head_from: &str) ->
     heads.iter().find(|h| h.unit.code == unit_code && h.head.from.iso() == head_from)
 }
 
-/// The discipline indicator is not met: the head cannot be approved.
+/// The discipline indicator is not met, or has no data: the head cannot be approved.
 pub fn discipline_pending(h: Option<&HeadResult>) -> bool {
-    h.and_then(|h| h.indicator("ky_luat")).is_some_and(|r| r.status == Status::KhongDat)
+    h.and_then(|h| h.indicator("ky_luat")).is_some_and(|r| matches!(r.status, Status::KhongDat | Status::ThieuSoLieu))
 }
 
 pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts, AppError> {
     Ok(Facts {
+        evaluated: h.is_some(),
         eligible: h.is_some_and(|h| h.eligible),
         discipline_pending: discipline_pending(h),
         today: Some(DateTime::now_local().date()),
@@ -56,14 +58,28 @@ pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts
     })
 }
 
+/// "12/13": indicators met over those that count ("không phát sinh" counts neither way).
+pub fn met_count(h: &HeadResult) -> String {
+    let counted = h.indicators.iter().filter(|r| r.status != Status::KhongPhatSinh).count();
+    format!("{}/{counted}", h.indicators.iter().filter(|r| r.status == Status::Dat).count())
+}
+
+/// The measured results as the honour board shows them, fixed at publication (JSON).
+pub fn results_json(plan: &Plan, h: &HeadResult) -> String {
+    let rows: Vec<serde_json::Value> = crate::fmt::indicator_views(plan, h)
+        .into_iter()
+        .map(|v| serde_json::json!({"ten": v.name, "gia_tri": v.value, "chi_tieu": v.target, "ket_qua": v.status, "css": v.css, "tam_tinh": v.provisional}))
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
 fn person(plan: &Plan, h: &HeadResult, note: String) -> Person {
-    let met = h.indicators.iter().filter(|r| r.status == Status::Dat).count();
     Person {
         name: h.head.name.clone(),
         title: h.head.title.clone(),
         unit: format!("{} ({})", h.unit.name, tier_name(plan, &h.unit.tier)),
         score: crate::pages::score_vi(h.score),
-        met: format!("{met}/{}", h.indicators.len()),
+        met: met_count(h),
         note,
     }
 }
@@ -116,7 +132,9 @@ pub enum DocKind {
 /// Builds a document from an evaluation and the stored nominations; returns the bytes and
 /// a file name.
 pub fn document(store: &Store, plan: &Plan, heads: &[HeadResult], kind: &DocKind) -> Result<(Vec<u8>, String), AppError> {
-    let issue = issue(store)?;
+    let mut issue = issue(store)?;
+    // The results stand as of today, or the period's end once it is over.
+    issue.results_as_of = issue.results_as_of.min(plan.period_to);
     let year = plan.period_from.ymd().0;
     match kind {
         DocKind::Mau07 { unit, head_from } => {

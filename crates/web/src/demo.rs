@@ -126,11 +126,12 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
             steps.push((actor("bantdkt"), "ban_tdkt", Step::Appraise { verdict: "de_nghi".into(), reason: "Thành tích xuất sắc, vượt chỉ tiêu giao.".into() }));
         }
         if depth <= 1 {
-            steps.push((actor("lanhdao"), "lanh_dao", Step::Approve));
+            steps.push((actor("lanhdao"), "lanh_dao", Step::Approve { note: String::new() }));
         }
         if target == "cong_bo" {
             let date = thidua_domain::time::Date::from_ymd(plan.period_to.ymd().0 + 1, 2, 5).unwrap_or(plan.period_to);
-            steps.push((office.clone(), "so_noi_vu", Step::Publish { decision_no: "256/QĐ-UBND".into(), decision_date: date }));
+            let results = crate::award::results_json(plan, h);
+            steps.push((office.clone(), "so_noi_vu", Step::Publish { decision_no: "256/QĐ-UBND".into(), decision_date: date, results }));
         }
         for (who, role, step) in steps {
             store.nomination_step(&who, role, id, &step, &facts)?;

@@ -13,7 +13,7 @@ use crate::AppError;
 use docx_rs::{
     AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, SpecialIndentType, Table, TableCell, TableRow, WidthType,
 };
-use thidua_domain::eval::{HeadResult, Status};
+use thidua_domain::eval::HeadResult;
 use thidua_domain::plan::Plan;
 use thidua_domain::time::Date;
 
@@ -25,6 +25,8 @@ pub struct Issue {
     /// The place written before the date.
     pub place: String,
     pub date: Date,
+    /// The day the evaluation's figures stand at.
+    pub results_as_of: Date,
 }
 
 impl Issue {
@@ -149,10 +151,15 @@ pub fn superior_of(plan: &Plan, tier: &str, parent_name: Option<&str>, province:
     }
 }
 
-/// Mẫu số 07 (Nghị định 91/2017/NĐ-CP): the achievement report draft of one head.
+/// Mẫu số 07 (Nghị định 91/2017/NĐ-CP, "Báo cáo thành tích đề nghị khen thưởng theo đợt
+/// thi đua hoặc theo chuyên đề"): the achievement report draft of one head.
 pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Result<Vec<u8>, AppError> {
     let views = indicator_views(plan, h);
-    let met = h.indicators.iter().filter(|r| r.status == Status::Dat).count();
+    let provenance = if h.provisional {
+        "một số số liệu đơn vị báo cáo còn chờ Sở Nội vụ xác nhận (tạm tính)"
+    } else {
+        "số liệu đơn vị báo cáo đã được Sở Nội vụ xác nhận"
+    };
     let mut doc = new_doc()
         .add_table(letterhead(superior, &h.unit.name, "", issue))
         .add_paragraph(blank())
@@ -160,11 +167,9 @@ pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Resu
         .add_paragraph(centered(&format!("ĐỀ NGHỊ TẶNG {}", plan.award.form.to_uppercase()), true, BODY))
         .add_paragraph(Paragraph::new().add_run(run(&format!("(Thành tích trong phong trào thi đua “{}”, {})", plan.movement, period(plan))).italic()).align(AlignmentType::Center))
         .add_paragraph(blank())
-        .add_paragraph(heading("I. SƠ LƯỢC LÝ LỊCH"))
+        .add_paragraph(heading("I. THÔNG TIN CHUNG"))
         .add_paragraph(body(&format!("- Họ và tên: {}", h.head.name)))
-        .add_paragraph(body("- Sinh ngày, tháng, năm: ……………………    Giới tính: ……………"))
-        .add_paragraph(body("- Quê quán: ………………………………………………………………"))
-        .add_paragraph(body(&format!("- Chức vụ (Đảng, chính quyền, đoàn thể): {}", h.head.title)))
+        .add_paragraph(body(&format!("- Chức vụ: {}", h.head.title)))
         .add_paragraph(body(&format!("- Đơn vị công tác: {} ({})", h.unit.name, tier_name(plan, &h.unit.tier))))
         .add_paragraph(body(&format!(
             "- Thời gian giữ chức vụ người đứng đầu trong kỳ thi đua: {} tháng (từ {}{}).",
@@ -172,14 +177,15 @@ pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Resu
             h.head.from.vi(),
             h.head.to.map(|t| format!(" đến {}", t.vi())).unwrap_or_default()
         )))
+        .add_paragraph(body(&format!(
+            "- Quyền hạn, nhiệm vụ được giao: lãnh đạo, chỉ đạo thực hiện nhiệm vụ cải cách hành chính của đơn vị theo {}.",
+            plan.title
+        )))
         .add_paragraph(heading("II. THÀNH TÍCH ĐẠT ĐƯỢC"))
         .add_paragraph(body(&format!(
-            "1. Quyền hạn, nhiệm vụ được giao: người đứng đầu {} chịu trách nhiệm lãnh đạo, chỉ đạo thực hiện nhiệm vụ cải cách hành chính của đơn vị theo {}.",
-            h.unit.name, plan.title
-        )))
-        .add_paragraph(body(&format!(
-            "2. Thành tích đạt được: kết quả thực hiện các chỉ tiêu của Kế hoạch, do hệ thống đo từ số liệu hồ sơ thủ tục hành chính và số liệu đơn vị báo cáo đã được Sở Nội vụ xác nhận: đạt {met}/{} chỉ tiêu.",
-            h.indicators.len()
+            "1. Kết quả thực hiện các chỉ tiêu của Kế hoạch, tính đến ngày {}, do hệ thống đo từ hồ sơ thủ tục hành chính và {provenance}: đạt {} chỉ tiêu.",
+            issue.results_as_of.vi(),
+            crate::award::met_count(h)
         )));
     let widths = [750, 3450, 1650, 1900, 1605];
     let mut rows = vec![TableRow::new(
@@ -210,10 +216,9 @@ pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Resu
             h.rank.map(|r| format!(", xếp thứ {r} trong số người đứng đầu đủ điều kiện")).unwrap_or_default()
         )))
         .add_paragraph(body(&format!(
-            "3. Các giải pháp, sáng kiến trong thực hiện nhiệm vụ cải cách hành chính: {initiatives} giải pháp, sáng kiến được công nhận. (Nêu tên, hiệu quả áp dụng của từng sáng kiến: ……………………)"
+            "2. Các giải pháp, sáng kiến trong thực hiện nhiệm vụ cải cách hành chính: {initiatives} giải pháp, sáng kiến được công nhận. (Nêu tên, hiệu quả áp dụng của từng sáng kiến: ……………………)"
         )))
-        .add_paragraph(heading("III. CÁC HÌNH THỨC ĐÃ ĐƯỢC KHEN THƯỞNG"))
-        .add_paragraph(body("…………………………………………………………………………………………"))
+        .add_paragraph(body("3. Các biện pháp, giải pháp đã áp dụng để đạt các chỉ tiêu: ……………………………………………"))
         .add_paragraph(blank())
         .add_table(signatures(
             &[("XÁC NHẬN CỦA CẤP TRÌNH KHEN THƯỞNG", true, false), ("(Ký, đóng dấu)", false, true)],
@@ -267,19 +272,26 @@ pub fn to_trinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Issue
     }
     doc = doc
         .add_paragraph(body(&format!("Căn cứ {};", plan.title)))
-        .add_paragraph(body(&format!(
-            "Trên cơ sở kết quả đánh giá các chỉ tiêu của Kế hoạch đến ngày {} và kết quả thẩm định của Ban Thi đua - Khen thưởng, {} kính trình Chủ tịch {} {} xem xét, tặng {} cho {} cá nhân người đứng đầu có thành tích xuất sắc (danh sách kèm theo; tối đa {} người theo Kế hoạch).",
-            issue.date.vi(),
-            plan.standing_agency,
-            plan.issuer,
-            issue.province,
-            plan.award.form,
-            people.len(),
-            plan.award.quota
-        )));
-    if suggestions {
-        doc = doc.add_paragraph(body("(Chưa có hồ sơ đề nghị được thẩm định: danh sách dưới đây là đề xuất từ kết quả xếp hạng của hệ thống, để tham khảo.)"));
-    }
+        .add_paragraph(body(&if suggestions {
+            format!(
+                "Chưa có hồ sơ đề nghị được Ban Thi đua - Khen thưởng thẩm định. Trên cơ sở kết quả đánh giá các chỉ tiêu của Kế hoạch đến ngày {}, {} báo cáo danh sách {} người đứng đầu xếp hạng cao nhất (đề xuất từ kết quả xếp hạng của hệ thống, để tham khảo; tối đa {} người theo Kế hoạch).",
+                issue.results_as_of.vi(),
+                plan.standing_agency,
+                people.len(),
+                plan.award.quota
+            )
+        } else {
+            format!(
+                "Trên cơ sở kết quả đánh giá các chỉ tiêu của Kế hoạch đến ngày {} và kết quả thẩm định của Ban Thi đua - Khen thưởng, {} kính trình Chủ tịch {} {} xem xét, tặng {} cho {} cá nhân người đứng đầu có thành tích xuất sắc (danh sách kèm theo; tối đa {} người theo Kế hoạch).",
+                issue.results_as_of.vi(),
+                plan.standing_agency,
+                plan.issuer,
+                issue.province,
+                plan.award.form,
+                people.len(),
+                plan.award.quota
+            )
+        }));
     doc = doc
         .add_table(people_table(people, true))
         .add_paragraph(body(&format!("{} kính trình Chủ tịch {} {} xem xét, quyết định./.", plan.standing_agency, plan.issuer, issue.province)))
@@ -300,9 +312,13 @@ pub fn quyet_dinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Iss
     let mut doc = new_doc()
         .add_table(letterhead("", &committee, "Số:       /QĐ-UBND", issue))
         .add_paragraph(blank())
-        .add_paragraph(centered("QUYẾT ĐỊNH", true, BODY))
+        .add_paragraph(centered(if suggestions { "DỰ THẢO QUYẾT ĐỊNH (DANH SÁCH ĐỀ XUẤT)" } else { "QUYẾT ĐỊNH" }, true, BODY))
         .add_paragraph(centered(&format!("Về việc tặng {}", plan.award.form), true, BODY))
-        .add_paragraph(blank())
+        .add_paragraph(if suggestions {
+            body("(Chưa có hồ sơ đề nghị được phê duyệt: danh sách tại Điều 1 là đề xuất từ kết quả xếp hạng của hệ thống, để tham khảo.)")
+        } else {
+            blank()
+        })
         .add_paragraph(centered(&format!("CHỦ TỊCH {}", committee.to_uppercase()), true, BODY))
         .add_paragraph(blank())
         .add_paragraph(body("Căn cứ Luật Tổ chức chính quyền địa phương;"))
@@ -331,7 +347,7 @@ pub fn quyet_dinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Iss
         .add_paragraph(centered(&format!("Cá nhân được tặng {}", plan.award.form), true, BODY))
         .add_paragraph(Paragraph::new().add_run(run("(Kèm theo Quyết định số      /QĐ-UBND của Chủ tịch UBND tỉnh)").italic()).align(AlignmentType::Center));
     if suggestions {
-        doc = doc.add_paragraph(body("(Chưa có hồ sơ đề nghị được phê duyệt: danh sách dưới đây là đề xuất từ kết quả xếp hạng của hệ thống, để tham khảo.)"));
+        doc = doc.add_paragraph(body("(Danh sách đề xuất từ kết quả xếp hạng của hệ thống, để tham khảo.)"));
     }
     doc = doc.add_table(people_table(people, false));
     pack(doc)
@@ -348,7 +364,8 @@ pub(crate) mod tests {
 
     #[test]
     fn the_date_line_follows_decree_30() {
-        let i = Issue { province: "Bà Rịa - Vũng Tàu".into(), place: "Bà Rịa - Vũng Tàu".into(), date: Date::from_ymd(2024, 2, 5).unwrap() };
+        let d = Date::from_ymd(2024, 2, 5).unwrap();
+        let i = Issue { province: "Bà Rịa - Vũng Tàu".into(), place: "Bà Rịa - Vũng Tàu".into(), date: d, results_as_of: d };
         assert_eq!(i.line(), "Bà Rịa - Vũng Tàu, ngày 05 tháng 02 năm 2024");
         let i = Issue { date: Date::from_ymd(2024, 11, 26).unwrap(), ..i };
         assert_eq!(i.line(), "Bà Rịa - Vũng Tàu, ngày 26 tháng 11 năm 2024");

@@ -66,47 +66,105 @@ fn docx_text(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn a_nomination_goes_from_draft_to_the_honour_board() {
     let srv = Server::start().await;
-    let id = h01_draft(&srv);
-    let (_, heads) = evaluation(&srv);
-    let h = heads.iter().filter(|h| h.unit.code == "H01").max_by_key(|h| h.head.from).unwrap();
-    assert!(!h.eligible, "the demo's H01 misses its on-time target");
-    let mut unit = srv.signed_in("donvi").await;
+    let (code, h) = common::eligible_unit_account(&srv, "daumoi");
+    let mut unit = srv.signed_in("daumoi").await;
+    // the unit opens the nomination for its head, beside the head's evaluation
+    let list = unit.get("/de-nghi").await;
+    assert!(list.body.contains(&h.head.name), "the head is offered");
+    let plan_code = "cchc-2023";
+    let r = unit.post_form("/de-nghi", &[("tu_ngay", &h.head.from.iso()), ("ke_hoach", plan_code)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let id: i64 = r.location().trim_start_matches("/de-nghi/").split('?').next().unwrap().parse().unwrap();
     let page = unit.get(&format!("/de-nghi/{id}")).await;
-    assert!(page.body.contains("Không đủ điều kiện") && page.body.contains(&h.head.name), "the evaluation beside the form");
+    assert!(page.body.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"), "the evaluation beside the form");
     // submitting with documents missing is refused
-    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "Có sáng kiến cấp tỉnh")]).await;
+    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("còn thiếu tài liệu"));
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
         assert_eq!(unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true).await.status, StatusCode::SEE_OTHER);
     }
-    // an ineligible head needs a written reason
-    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "")]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let reason = "Đơn vị có 2 sáng kiến được UBND tỉnh công nhận; hồ sơ trễ hạn do lỗi liên thông";
-    assert_eq!(unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", reason)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await.status, StatusCode::SEE_OTHER);
     // the office's queue holds it; it forwards it
     let mut office = srv.signed_in("sonoivu").await;
     assert!(office.get("/de-nghi").await.body.split("Tất cả").next().unwrap().contains(&format!("/de-nghi/{id}\"")), "in the office's queue");
     assert_eq!(office.post_form(&format!("/de-nghi/{id}/chuyen"), &[("ket_luan", "du_dieu_kien"), ("ly_do", "")]).await.status, StatusCode::SEE_OTHER);
-    // the Board sees the unit's reason and appraises
     let mut board = srv.signed_in("bantdkt").await;
     let page = board.get(&format!("/de-nghi/{id}")).await;
-    assert!(page.body.contains(reason), "the reason is shown to every later reviewer");
+    assert!(page.body.contains("id=\"ket-luan-so-noi-vu\">Đủ điều kiện<"), "the office's verdict is shown");
     assert_eq!(board.post_form(&format!("/de-nghi/{id}/tham-dinh"), &[("ket_luan", "de_nghi"), ("ly_do", "Đề nghị khen")]).await.status, StatusCode::SEE_OTHER);
     // the leader approves; not public until the decision is recorded
     let mut leader = srv.signed_in("lanhdao").await;
-    assert_eq!(leader.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(leader.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[("ghi_chu", "Đồng ý")]).await.status, StatusCode::SEE_OTHER);
     let mut public = srv.client();
     assert!(!public.get("/bang-vang").await.body.contains(&h.head.name));
     let r = office.post_form(&format!("/de-nghi/{id}/cong-bo"), &[("so_quyet_dinh", "789/QĐ-UBND"), ("ngay_quyet_dinh", "05/02/2024")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let again = office.post_form(&format!("/de-nghi/{id}/cong-bo"), &[("so_quyet_dinh", "790/QĐ-UBND"), ("ngay_quyet_dinh", "06/02/2024")]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "a published decision is not overwritten");
     let board_page = public.get("/bang-vang").await;
     assert_eq!(board_page.status, StatusCode::OK);
     assert!(board_page.body.contains(&h.head.name) && board_page.body.contains("Quyết định số 789/QĐ-UBND ngày 05/02/2024"));
+    let thidua_domain::eval::Value::Ratio(s) = h.indicator("tthc_dung_han").unwrap().value else { panic!() };
+    assert!(board_page.body.contains(&thidua_domain::num::percent_vi(s.num, s.den).unwrap()), "with the measured results");
     let events = srv.store().nomination_events(id).unwrap();
-    let who: Vec<&str> = events.iter().map(|e| e.username.as_str()).collect();
-    assert_eq!(who, ["donvi", "donvi", "sonoivu", "bantdkt", "lanhdao", "sonoivu"], "created, submitted, forwarded, appraised, approved, published");
+    let who: Vec<(&str, &str)> = events.iter().filter(|e| e.action != "tai_tai_lieu").map(|e| (e.username.as_str(), e.action.as_str())).collect();
+    assert_eq!(
+        who,
+        [("daumoi", "tao"), ("daumoi", "nop"), ("sonoivu", "chuyen_ban_tdkt"), ("bantdkt", "tham_dinh"), ("lanhdao", "phe_duyet"), ("sonoivu", "cong_bo")]
+    );
+    assert_eq!(code, srv.store().nomination(id).unwrap().unwrap().unit_code);
+}
+
+#[tokio::test]
+async fn an_ineligible_head_goes_forward_with_a_reason_but_is_never_approved() {
+    let srv = Server::start().await;
+    let id = h01_draft(&srv);
+    let mut unit = srv.signed_in("donvi").await;
+    for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
+        unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true).await;
+    }
+    assert_eq!(unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "")]).await.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
+    let reason = "Đơn vị có 2 sáng kiến được UBND tỉnh công nhận; hồ sơ trễ hạn do lỗi liên thông";
+    assert_eq!(unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", reason)]).await.status, StatusCode::SEE_OTHER);
+    let mut office = srv.signed_in("sonoivu").await;
+    assert_eq!(office.post_form(&format!("/de-nghi/{id}/chuyen"), &[("ket_luan", "khong_du_dieu_kien"), ("ly_do", "")]).await.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason for the negative verdict");
+    assert_eq!(office.post_form(&format!("/de-nghi/{id}/chuyen"), &[("ket_luan", "khong_du_dieu_kien"), ("ly_do", "Tỷ lệ đúng hạn dưới 99%")]).await.status, StatusCode::SEE_OTHER);
+    let mut board = srv.signed_in("bantdkt").await;
+    let page = board.get(&format!("/de-nghi/{id}")).await;
+    assert!(page.body.contains(reason), "the unit's reason is shown to every later reviewer");
+    assert_eq!(board.post_form(&format!("/de-nghi/{id}/tham-dinh"), &[("ket_luan", "de_nghi"), ("ly_do", "Xem xét đặc cách")]).await.status, StatusCode::SEE_OTHER);
+    let mut leader = srv.signed_in("lanhdao").await;
+    let page = leader.get(&format!("/de-nghi/{id}")).await;
+    assert!(page.body.contains(reason) && page.body.contains("Không phê duyệt được") && !page.body.contains("action=\"/de-nghi/{id}/phe-duyet\""));
+    let r = leader.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không đủ điều kiện"));
+    assert_eq!(state_of(&srv, id).0, "da_tham_dinh");
+}
+
+#[tokio::test]
+async fn the_board_s_refusal_and_pending_discipline_block_approval() {
+    let srv = Server::start().await;
+    let noms = srv.store().nominations("cchc-2023", None).unwrap();
+    let appraised = noms.iter().find(|n| n.state == "da_tham_dinh").unwrap().clone();
+    let forwarded = noms.iter().find(|n| n.state == "da_chuyen").unwrap().clone();
+    // the Board does not propose the forwarded one: no approval
+    let mut board = srv.signed_in("bantdkt").await;
+    assert_eq!(board.post_form(&format!("/de-nghi/{}/tham-dinh", forwarded.id), &[("ket_luan", "khong_de_nghi"), ("ly_do", "Chưa tiêu biểu")]).await.status, StatusCode::SEE_OTHER);
+    let mut leader = srv.signed_in("lanhdao").await;
+    let r = leader.post_form(&format!("/de-nghi/{}/phe-duyet", forwarded.id), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không đề nghị"));
+    // the appraised head gets a discipline case (ky_luat: 1, verified): no approval
+    let values = format!("ma_don_vi,ma_chi_tieu,ky,gia_tri\n{},ky_luat,2023,1\n", appraised.unit_code);
+    let opts = thidua_store::import::ImportOptions { verified: true, ..Default::default() };
+    let r = srv.store().import(thidua_ingest::ImportKind::Values, std::io::Cursor::new(values.into_bytes()), &opts, &mut |_| {}, &|_| {}).unwrap();
+    assert!(r.committed);
+    let r = leader.post_form(&format!("/de-nghi/{}/phe-duyet", appraised.id), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("kỷ luật"), "{}", r.body);
+    assert_eq!(state_of(&srv, appraised.id).0, "da_tham_dinh");
 }
 
 #[tokio::test]
@@ -143,11 +201,23 @@ async fn every_transition_by_the_wrong_role_is_refused_and_changes_nothing() {
         assert_eq!(srv.client().post_form_raw(path, form).await.status, StatusCode::UNAUTHORIZED, "anonymous {path}");
         assert_eq!(state_of(&srv, *id), before, "{path} changed nothing");
     }
-    // another unit's user may not add a document to H01's nomination, nor see it
-    let (_, other) = clients.iter_mut().find(|(u, _)| *u == "donvi2").unwrap();
-    assert_eq!(other.post_multipart(&format!("/de-nghi/{draft}/tai-lieu"), document_part("to_trinh"), true).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(other.get(&format!("/de-nghi/{draft}")).await.status, StatusCode::FORBIDDEN);
+    // only the unit's reporter adds documents or opens a nomination; another unit sees nothing
+    let before = srv.store().nominations("cchc-2023", None).unwrap().len();
+    for (u, c) in clients.iter_mut().filter(|(u, _)| *u != "donvi") {
+        assert_eq!(c.post_multipart(&format!("/de-nghi/{draft}/tai-lieu"), document_part("to_trinh"), true).await.status, StatusCode::FORBIDDEN, "{u} uploads");
+        // another unit's reporter may open nominations, but only for its own heads
+        let expected = if *u == "donvi2" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::FORBIDDEN };
+        let h01_head = srv.store().nomination(draft).unwrap().unwrap().head_from;
+        assert_eq!(c.post_form("/de-nghi", &[("tu_ngay", &h01_head), ("ke_hoach", "cchc-2023")]).await.status, expected, "{u} opens a nomination for H01's head");
+    }
+    assert_eq!(srv.store().nominations("cchc-2023", None).unwrap().len(), before);
     assert!(srv.store().nomination_documents(draft).unwrap().is_empty());
+    let (_, other) = clients.iter_mut().find(|(u, _)| *u == "donvi2").unwrap();
+    assert_eq!(other.get(&format!("/de-nghi/{draft}")).await.status, StatusCode::FORBIDDEN);
+    let doc = srv.store().nomination_documents(submitted).unwrap()[0].id;
+    assert_eq!(other.get(&format!("/de-nghi/tai-lieu/{doc}")).await.status, StatusCode::FORBIDDEN, "another unit's document");
+    let (_, board) = clients.iter_mut().find(|(u, _)| *u == "bantdkt").unwrap();
+    assert_eq!(board.get(&format!("/de-nghi/tai-lieu/{doc}")).await.bytes, pdf_bytes(), "the officials read it");
 }
 
 #[tokio::test]
@@ -250,30 +320,43 @@ async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
     // without nominations, the ranking's suggestions, marked as such
     let (people, suggested) = award::awardees(&plan, &heads, &[]);
     assert!(suggested && people.len() == plan.award.quota as usize);
-    let issue = thidua_web::documents::Issue { province: "Bà Rịa - Vũng Tàu".into(), place: "Vũng Tàu".into(), date: thidua_domain::time::Date::from_ymd(2024, 2, 5).unwrap() };
+    let day = thidua_domain::time::Date::from_ymd(2024, 2, 5).unwrap();
+    let issue = thidua_web::documents::Issue { province: "Bà Rịa - Vũng Tàu".into(), place: "Vũng Tàu".into(), date: day, results_as_of: plan.period_to };
     let text = docx_text(&thidua_web::documents::quyet_dinh(&plan, &people, true, &issue).unwrap());
     assert!(text.contains("đề xuất từ kết quả xếp hạng") && text.contains("Vũng Tàu, ngày 05 tháng 02 năm 2024"));
     let first = heads.iter().find(|h| h.rank == Some(1)).unwrap();
     assert!(text.contains(&first.head.name));
 
-    // LibreOffice opens it: converted to text, the head's name is there
+    // LibreOffice opens each: converted to PDF, the text is there
     let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"].into_iter().find(|p| std::path::Path::new(p).exists());
     if let Some(soffice) = soffice {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("mau07.docx");
-        std::fs::write(&file, &r.bytes).unwrap();
-        let out = std::process::Command::new(soffice)
-            .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
-            .args(["--headless", "--convert-to", "txt:Text", "--outdir"])
-            .arg(dir.path())
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let txt = std::fs::read_to_string(dir.path().join("mau07.txt")).unwrap();
-        assert!(txt.contains(&h.head.name) && txt.contains(&pct), "{txt}");
+        let docs = [
+            ("mau07", r.bytes.clone(), vec![h.head.name.clone(), pct.clone()]),
+            ("to-trinh", office.get("/van-ban/to-trinh").await.bytes, vec!["TỜ TRÌNH".to_string()]),
+            ("quyet-dinh", office.get("/van-ban/quyet-dinh").await.bytes, vec![plan.signer.clone()]),
+        ];
+        for (name, bytes, expected) in docs {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join(format!("{name}.docx"));
+            std::fs::write(&file, &bytes).unwrap();
+            let out = std::process::Command::new(soffice)
+                .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
+                .args(["--headless", "--convert-to", "pdf", "--outdir"])
+                .arg(dir.path())
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let pdf = dir.path().join(format!("{name}.pdf"));
+            assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"), "{name}.pdf");
+            let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+            let text = String::from_utf8_lossy(&text.stdout);
+            for e in expected {
+                assert!(text.contains(&e), "{e} in {name}.pdf: {text}");
+            }
+        }
     } else {
-        eprintln!("LibreOffice is not installed: the DOCX was checked by its XML only");
+        eprintln!("LibreOffice is not installed: the DOCX were checked by their XML only");
     }
 }
 
@@ -323,7 +406,7 @@ async fn a_second_plan_does_not_disturb_the_first_plans_nominations() {
     let submitted = srv.store().nominations("cchc-2023", None).unwrap().into_iter().find(|n| n.state == "da_nop").unwrap();
     let mut office = srv.signed_in("sonoivu").await;
     let page = office.get(&format!("/de-nghi/{}", submitted.id)).await;
-    assert!(page.body.contains("Đủ điều kiện"), "evaluated under its own plan, 2023");
+    assert!(page.body.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"), "evaluated under its own plan, 2023");
     assert_eq!(office.post_form(&format!("/de-nghi/{}/chuyen", submitted.id), &[("ket_luan", "du_dieu_kien"), ("ly_do", "")]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(srv.store().nomination(submitted.id).unwrap().unwrap().state, "da_chuyen");
 }

@@ -254,20 +254,18 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     let srv = Server::start().await;
-    let store = srv.store();
-    let unit = store.unit("H01").unwrap().unwrap();
-    let n = store.nominations("cchc-2023", Some(unit.id)).unwrap().into_iter().find(|n| n.state == "nhap").expect("the demo's draft");
-    drop(store);
-    let path = format!("/de-nghi/{}", n.id);
+    let (_, head) = common::eligible_unit_account(&srv, "daumoi");
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let b = driver.open(&srv.base, profile.path()).await;
 
-    // the unit uploads the three documents and submits, with its reason (the head is not eligible)
-    b.sign_in("donvi").await;
+    // the unit opens its head's nomination, uploads the three documents and submits
+    b.sign_in("daumoi").await;
     b.go("/de-nghi").await;
-    b.click(&format!("a[href=\"{path}\"]")).await;
-    b.wait_path(|p| p.starts_with(&path)).await;
+    b.click(&format!("#tu_ngay option[value=\"{}\"]", head.head.from.iso())).await;
+    b.click("form[action=\"/de-nghi\"] button").await;
+    let path = b.wait_path(|p| p.starts_with("/de-nghi/") && p.contains("tb=")).await.split('?').next().unwrap().to_string();
+    assert!(b.source().await.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"), "the evaluation beside the form");
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
         let file = srv.dir.path().join(format!("{code}.pdf"));
         std::fs::write(&file, common::pdf_bytes()).unwrap();
@@ -279,7 +277,6 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
         assert!(b.source().await.contains(&format!("{code}.pdf")));
         b.go(&path).await;
     }
-    b.type_in("#ly_do_nop", "Hai sáng kiến cấp tỉnh; hồ sơ trễ hạn do lỗi liên thông").await;
     b.click("form[action$=\"/nop\"] button").await;
     b.wait_path(|p| p.contains("tb=")).await;
     assert_eq!(b.text("#trang-thai").await, "Đã nộp, chờ Sở Nội vụ kiểm tra");
@@ -294,7 +291,7 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     b.sign_out().await;
     b.sign_in("bantdkt").await;
     b.go(&path).await;
-    assert!(b.source().await.contains("Hai sáng kiến cấp tỉnh"), "the unit's reason reaches the Board");
+    assert_eq!(b.text("#ket-luan-so-noi-vu").await, "Đủ điều kiện", "the office's verdict reaches the Board");
     b.type_in("#ly_do_td", "Đề nghị khen thưởng").await;
     b.click("form[action$=\"/tham-dinh\"] button").await;
     b.wait_path(|p| p.contains("tb=")).await;
@@ -316,7 +313,7 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     // the public honour board, without signing in
     b.go("/bang-vang").await;
     let page = b.source().await;
-    assert!(page.contains(&n.head_name) && page.contains("Quyết định số 321/QĐ-UBND ngày 06/02/2024"));
+    assert!(page.contains(&head.head.name) && page.contains("Quyết định số 321/QĐ-UBND ngày 06/02/2024"));
     b.screenshot("bang-vang.png").await;
     b.close().await;
 }

@@ -60,6 +60,7 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         dry_run: false,
         only_unit: None,
         audit: Some(thidua_store::audit::Actor::cli()),
+        audit_detail: None,
     };
     let result = store.import_file(
         kind,

@@ -26,6 +26,8 @@ CREATE TABLE nominations (
     decision_no     TEXT NOT NULL DEFAULT '',
     decision_date   TEXT,
     published       INTEGER NOT NULL DEFAULT 0,
+    -- The measured results as published with the decision (JSON), fixed from then on.
+    published_results TEXT NOT NULL DEFAULT '[]',
     created_at      INTEGER NOT NULL,
     created_by      TEXT NOT NULL,
     updated_at      INTEGER NOT NULL,

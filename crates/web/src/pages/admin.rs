@@ -214,6 +214,8 @@ async fn audit(State(state): State<AppState>, Require(user, ..): Require<Auditor
 struct SettingsPage {
     c: Chrome,
     plan_title: String,
+    plan_code: String,
+    plans: Vec<(String, String)>,
     province: String,
     place: String,
     deadline: String,
@@ -222,8 +224,11 @@ struct SettingsPage {
     error: Option<String>,
 }
 
-async fn settings_page(state: &AppState, user: &auth::User, flash: Option<&str>, error: Option<String>) -> Result<SettingsPage, AppError> {
-    let snap = state.snapshot(None).await?;
+async fn settings_page(state: &AppState, user: &auth::User, plan: Option<&str>, flash: Option<&str>, error: Option<String>) -> Result<SettingsPage, AppError> {
+    let snap = match plan {
+        Some(code) => state.snapshot_of(code).await?,
+        None => state.snapshot(None).await?,
+    };
     let plan = snap.plan.clone();
     let (province, place, deadline, publish) = state
         .db(move |s| {
@@ -235,9 +240,12 @@ async fn settings_page(state: &AppState, user: &auth::User, flash: Option<&str>,
             ))
         })
         .await?;
+    let plans_list = state.db(|s| Ok(s.plans()?.into_iter().map(|p| (p.code, p.title)).collect::<Vec<_>>())).await?;
     Ok(SettingsPage {
         c: Chrome::new(user, "/cai-dat").with_flash(flash),
         plan_title: snap.plan.title.clone(),
+        plan_code: snap.plan.code.clone(),
+        plans: plans_list,
         province,
         place,
         deadline: deadline.map(|d| d.vi()).unwrap_or_default(),
@@ -247,12 +255,20 @@ async fn settings_page(state: &AppState, user: &auth::User, flash: Option<&str>,
     })
 }
 
-async fn settings(State(state): State<AppState>, Require(user, ..): Require<SettingsKeepers>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
-    page(&settings_page(&state, &user, q.tb.as_deref(), None).await?)
+#[derive(Deserialize)]
+struct SettingsQuery {
+    tb: Option<String>,
+    ke_hoach: Option<String>,
+}
+
+async fn settings(State(state): State<AppState>, Require(user, ..): Require<SettingsKeepers>, Query(q): Query<SettingsQuery>) -> Result<Response, AppError> {
+    page(&settings_page(&state, &user, q.ke_hoach.as_deref(), q.tb.as_deref(), None).await?)
 }
 
 #[derive(Deserialize)]
 struct SettingsForm {
+    #[serde(default)]
+    ke_hoach: Option<String>,
     ten_tinh: String,
     dia_danh: String,
     han_nop: String,
@@ -266,12 +282,15 @@ async fn save_settings(State(state): State<AppState>, Require(user, ..): Require
         t => match thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(t)) {
             Ok(Some(d)) => Some(d),
             _ => {
-                let body = page(&settings_page(&state, &user, None, Some(format!("Hạn nộp «{t}» không phải ngày hợp lệ (dd/mm/yyyy)."))).await?)?;
+                let body = page(&settings_page(&state, &user, f.ke_hoach.as_deref(), None, Some(format!("Hạn nộp «{t}» không phải ngày hợp lệ (dd/mm/yyyy)."))).await?)?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
             }
         },
     };
-    let snap = state.snapshot(None).await?;
+    let snap = match f.ke_hoach.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) => state.snapshot_of(code).await?,
+        None => state.snapshot(None).await?,
+    };
     let (plan, actor) = (snap.plan.code.clone(), user.actor.clone());
     state
         .db(move |s| {
@@ -282,5 +301,5 @@ async fn save_settings(State(state): State<AppState>, Require(user, ..): Require
             Ok(())
         })
         .await?;
-    Ok(Redirect::to("/cai-dat?tb=da_cap_nhat").into_response())
+    Ok(Redirect::to(&format!("/cai-dat?tb=da_cap_nhat&ke_hoach={}", percent_encoding::utf8_percent_encode(&snap.plan.code, percent_encoding::NON_ALPHANUMERIC))).into_response())
 }

@@ -89,6 +89,7 @@ async fn run(state: &AppState, user: &User, staged: &StagedImport, dry_run: bool
         dry_run,
         only_unit,
         audit: (!dry_run).then(|| user.actor.clone()),
+        audit_detail: None,
     };
     state
         .db(move |s| {

@@ -202,6 +202,9 @@ struct DetailPage {
     can_publish: bool,
     can_board: bool,
     can_approve: bool,
+    office_verdict: &'static str,
+    board_verdict: &'static str,
+    plan_code: String,
     deadline: String,
     quota_left: u32,
     decision_date: String,
@@ -255,9 +258,21 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
         events,
         can_edit: editable && user.check_own_unit(n.unit_id).is_ok(),
         can_office: user.role == Role::SoNoiVu && n.state == "da_nop",
-        can_publish: user.role == Role::SoNoiVu && n.state == "da_phe_duyet",
+        can_publish: user.role == Role::SoNoiVu && n.state == "da_phe_duyet" && !n.published,
         can_board: user.role == Role::BanTdkt && n.state == "da_chuyen",
+        // Rejection stays possible; approval only for an eligible head the Board proposes.
         can_approve: user.role == Role::LanhDao && n.state == "da_tham_dinh",
+        office_verdict: match n.office_verdict.as_deref() {
+            Some("du_dieu_kien") => "Đủ điều kiện",
+            Some(_) => "Không đủ điều kiện",
+            None => "",
+        },
+        board_verdict: match n.board_verdict.as_deref() {
+            Some("de_nghi") => "Đề nghị khen thưởng",
+            Some(_) => "Không đề nghị",
+            None => "",
+        },
+        plan_code: n.plan_code.clone(),
         deadline: deadline.map(|d| d.vi()).unwrap_or_else(|| "chưa đặt".into()),
         quota_left: snap.plan.award.quota.saturating_sub(approved),
         decision_date: n.decision_date.as_deref().and_then(Date::parse_iso).map(|d| d.vi()).unwrap_or_default(),
@@ -363,9 +378,15 @@ async fn appraise(State(state): State<AppState>, Require(user, ..): Require<Boar
     step(&state, &user, &n, Step::Appraise { verdict: f.ket_luan, reason: f.ly_do }).await
 }
 
-async fn approve(State(state): State<AppState>, Require(user, ..): Require<Approver>, Path(id): Path<i64>) -> Result<Response, AppError> {
+#[derive(Deserialize)]
+struct NoteForm {
+    #[serde(default)]
+    ghi_chu: String,
+}
+
+async fn approve(State(state): State<AppState>, Require(user, ..): Require<Approver>, Path(id): Path<i64>, Form(f): Form<NoteForm>) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    step(&state, &user, &n, Step::Approve).await
+    step(&state, &user, &n, Step::Approve { note: f.ghi_chu }).await
 }
 
 async fn reject(State(state): State<AppState>, Require(user, ..): Require<Approver>, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> Result<Response, AppError> {
@@ -385,12 +406,17 @@ async fn publish(State(state): State<AppState>, Require(user, ..): Require<Offic
         .ok()
         .flatten()
         .ok_or_else(|| AppError::refused("Ngày quyết định không hợp lệ (dd/mm/yyyy)."))?;
-    step(&state, &user, &n, Step::Publish { decision_no: f.so_quyet_dinh, decision_date: date }).await
+    // The measured results are fixed with the decision: the honour board shows these.
+    let snap = state.snapshot_of(&n.plan_code).await?;
+    let results = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).map(|h| award::results_json(&snap.plan, h)).unwrap_or_else(|| "[]".into());
+    step(&state, &user, &n, Step::Publish { decision_no: f.so_quyet_dinh, decision_date: date, results }).await
 }
 
 #[derive(Deserialize)]
 struct DocQuery {
     nam: Option<i32>,
+    /// The plan, by code (a nomination's own plan); otherwise by year.
+    ke_hoach: Option<String>,
     tu: Option<String>,
 }
 
@@ -405,8 +431,11 @@ fn docx(bytes: Vec<u8>, name: &str) -> Response {
         .into_response()
 }
 
-async fn make(state: &AppState, year: Option<i32>, kind: DocKind) -> Result<Response, AppError> {
-    let snap = state.snapshot(year).await?;
+async fn make(state: &AppState, q: &DocQuery, kind: DocKind) -> Result<Response, AppError> {
+    let snap = match &q.ke_hoach {
+        Some(code) => state.snapshot_of(code).await?,
+        None => state.snapshot(q.nam).await?,
+    };
     let (bytes, name) = state.db(move |s| award::document(s, &snap.plan, &snap.eval.heads, &kind)).await?;
     Ok(docx(bytes, &name))
 }
@@ -416,13 +445,14 @@ async fn doc_mau07(State(state): State<AppState>, SignedIn(user): SignedIn, Path
     let u2 = unit.clone();
     let u = state.db(move |s| Ok(s.unit(&u2)?)).await?.ok_or(AppError::NotFound)?;
     user.check_unit(u.id)?;
-    make(&state, q.nam, DocKind::Mau07 { unit, head_from: q.tu }).await
+    let kind = DocKind::Mau07 { unit, head_from: q.tu.clone() };
+    make(&state, &q, kind).await
 }
 
 async fn doc_to_trinh(State(state): State<AppState>, Require(_user, ..): Require<crate::auth::Officials>, Query(q): Query<DocQuery>) -> Result<Response, AppError> {
-    make(&state, q.nam, DocKind::ToTrinh).await
+    make(&state, &q, DocKind::ToTrinh).await
 }
 
 async fn doc_quyet_dinh(State(state): State<AppState>, Require(_user, ..): Require<crate::auth::Officials>, Query(q): Query<DocQuery>) -> Result<Response, AppError> {
-    make(&state, q.nam, DocKind::QuyetDinh).await
+    make(&state, &q, DocKind::QuyetDinh).await
 }

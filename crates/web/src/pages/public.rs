@@ -4,7 +4,7 @@
 
 use super::{page, Chrome};
 use crate::award;
-use crate::fmt::{indicator_views, tier_name, IndicatorView};
+use crate::fmt::tier_name;
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -24,12 +24,22 @@ struct YearQuery {
     nam: Option<i32>,
 }
 
+/// One measured result as published with the decision.
+#[derive(Deserialize)]
+pub struct Published {
+    pub ten: String,
+    pub gia_tri: String,
+    pub chi_tieu: String,
+    pub ket_qua: String,
+    pub css: String,
+}
+
 pub struct Awardee {
     pub name: String,
     pub title: String,
     pub unit: String,
     pub decision: String,
-    pub indicators: Vec<IndicatorView>,
+    pub indicators: Vec<Published>,
 }
 
 #[derive(Template)]
@@ -57,7 +67,8 @@ async fn honour_board(State(state): State<AppState>, Query(q): Query<YearQuery>)
                 n.decision_no,
                 n.decision_date.as_deref().and_then(Date::parse_iso).map(|d| d.vi()).unwrap_or_default()
             ),
-            indicators: award::head_of(&snap.eval.heads, &n.unit_code, &n.head_from).map(|h| indicator_views(&snap.plan, h)).unwrap_or_default(),
+            // The results as they stood at the decision, not as they move afterwards.
+            indicators: serde_json::from_str(&n.published_results).unwrap_or_default(),
         })
         .collect();
     page(&HonourPage { c: Chrome::public("/bang-vang"), plan_title: snap.plan.title.clone(), award: snap.plan.award.form.clone(), people })

@@ -102,14 +102,14 @@ async fn plan_upload(State(state): State<AppState>, Require(user, ..): Require<S
         return page(&plans_page(&state, &user, None, Vec::new(), Some(note)).await?);
     }
     let actor = user.actor.clone();
-    state
-        .db(move |s| {
-            s.put_plan(&plan, &source)?;
-            s.audit_record(&actor, "nap_ke_hoach", "plan", &plan.code, Some(&json!({"title": plan.title, "from": plan.period_from.iso(), "to": plan.period_to.iso()})))?;
-            Ok(())
-        })
-        .await?;
-    Ok(Redirect::to("/quan-tri/ke-hoach?tb=da_cap_nhat").into_response())
+    match state.db(move |s| Ok(s.put_plan_audited(&actor, &plan, &source)?)).await {
+        Ok(()) => Ok(Redirect::to("/quan-tri/ke-hoach?tb=da_cap_nhat").into_response()),
+        Err(AppError::Refused(m)) => {
+            let body = page(&plans_page(&state, &user, None, vec![m], None).await?)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 // --- calendar -----------------------------------------------------------------------
@@ -148,13 +148,7 @@ async fn calendar_upload(State(state): State<AppState>, Require(user, ..): Requi
         }
     };
     let actor = user.actor.clone();
-    state
-        .db(move |s| {
-            s.put_calendar(&days)?;
-            s.audit_record(&actor, "nhap_lich", "calendar", "", Some(&json!({"days": days.len()})))?;
-            Ok(())
-        })
-        .await?;
+    state.db(move |s| Ok(s.put_calendar_audited(&actor, &days)?)).await?;
     Ok(Redirect::to("/quan-tri/lich?tb=da_cap_nhat").into_response())
 }
 
@@ -189,10 +183,18 @@ fn csv_cell(s: &str) -> String {
     format!("\"{}\"", s.trim().replace('"', "\"\""))
 }
 
-/// Writes one row through the import service; the errors of a refused row, if any.
-async fn one_row(state: &AppState, user: &crate::auth::User, kind: ImportKind, header: &str, row: Vec<String>) -> Result<Vec<String>, AppError> {
+/// Writes one row through the import service; the errors of a refused row, if any. The
+/// audit record carries the row and what stood before.
+async fn one_row(state: &AppState, user: &crate::auth::User, kind: ImportKind, header: &str, row: Vec<String>, before: serde_json::Value) -> Result<Vec<String>, AppError> {
     let csv = format!("{header}\n{}\n", row.join(","));
-    let opts = ImportOptions { file_name: "(trên màn hình)".into(), by: user.username.clone(), audit: Some(user.actor.clone()), ..Default::default() };
+    let after: serde_json::Map<String, serde_json::Value> = header.split(',').zip(&row).map(|(k, v)| (k.to_string(), json!(v.trim_matches('"')))).collect();
+    let opts = ImportOptions {
+        file_name: "(trên màn hình)".into(),
+        by: user.username.clone(),
+        audit: Some(user.actor.clone()),
+        audit_detail: Some(json!({"before": before, "after": after})),
+        ..Default::default()
+    };
     let report = state.db(move |s| Ok(s.import(kind, std::io::Cursor::new(csv.into_bytes()), &opts, &mut |_| {}, &|_| {})?)).await?;
     Ok(report.errors.iter().map(|e| format!("{}: {}", e.column, e.vi)).collect())
 }
@@ -208,7 +210,11 @@ struct UnitForm {
 
 async fn unit_save(State(state): State<AppState>, Require(user, ..): Require<SetupKeepers>, Form(f): Form<UnitForm>) -> Result<Response, AppError> {
     let row = vec![csv_cell(&f.ma_don_vi), csv_cell(&f.ten_don_vi), csv_cell(&f.cap), csv_cell(&f.ma_don_vi_cha)];
-    let errors = one_row(&state, &user, ImportKind::Units, "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha", row).await?;
+    let code = f.ma_don_vi.trim().to_string();
+    let before = state
+        .db(move |s| Ok(s.unit(&code)?.map(|u| json!({"ten_don_vi": u.info.name, "cap": u.info.tier, "ma_don_vi_cha": u.parent})).unwrap_or(serde_json::Value::Null)))
+        .await?;
+    let errors = one_row(&state, &user, ImportKind::Units, "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha", row, before).await?;
     if errors.is_empty() {
         return Ok(Redirect::to(&format!("/quan-tri/don-vi/{}?tb=da_cap_nhat", f.ma_don_vi.trim())).into_response());
     }
@@ -259,8 +265,16 @@ struct HeadForm {
 /// Adds a head's term, or changes one (same unit and start date), e.g. to close it.
 async fn head_save(State(state): State<AppState>, Require(user, ..): Require<SetupKeepers>, Form(f): Form<HeadForm>) -> Result<Response, AppError> {
     let row = vec![csv_cell(&f.ma_don_vi), csv_cell(&f.ho_ten), csv_cell(&f.chuc_vu), csv_cell(&f.tu_ngay), csv_cell(&f.den_ngay)];
-    let errors = one_row(&state, &user, ImportKind::Heads, "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay", row).await?;
     let code = f.ma_don_vi.trim().to_string();
+    let c2 = code.clone();
+    let before = state
+        .db(move |s| {
+            let terms: Vec<serde_json::Value> =
+                s.heads()?.into_iter().filter(|h| h.unit == c2).map(|h| json!({"ho_ten": h.name, "tu_ngay": h.from.iso(), "den_ngay": h.to.map(|t| t.iso())})).collect();
+            Ok(serde_json::Value::Array(terms))
+        })
+        .await?;
+    let errors = one_row(&state, &user, ImportKind::Heads, "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay", row, before).await?;
     if errors.is_empty() {
         return Ok(Redirect::to(&format!("/quan-tri/don-vi/{code}?tb=da_cap_nhat")).into_response());
     }

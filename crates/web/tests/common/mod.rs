@@ -27,6 +27,19 @@ fn template() -> &'static Path {
     })
 }
 
+/// The store and its files (evidence, nomination documents).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 pub struct Server {
     pub base: String,
     pub dir: tempfile::TempDir,
@@ -41,12 +54,7 @@ impl Server {
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Server {
         let src = template();
         let dir = tempfile::Builder::new().prefix("thidua-web-test-").tempdir().unwrap();
-        for entry in std::fs::read_dir(src).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-            }
-        }
+        copy_dir(src, dir.path());
         let mut config = Config::new(dir.path().to_path_buf(), None);
         config.cookie_secure = false;
         tune(&mut config);
@@ -208,4 +216,18 @@ impl Client {
 /// A small valid PDF.
 pub fn pdf_bytes() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+/// A unit whose head the year-end evaluation finds eligible and who has no nomination yet,
+/// with a new unit account for it (the demo's `donvi` unit, H01, misses a target).
+pub fn eligible_unit_account(srv: &Server, username: &str) -> (String, thidua_domain::eval::HeadResult) {
+    let mut s = srv.store();
+    let plan = thidua_domain::plan::Plan::built_in();
+    let heads = s.evaluate(&plan, plan.period_to.end()).unwrap();
+    let taken: Vec<String> = s.nominations(&plan.code, None).unwrap().into_iter().map(|n| n.unit_code).collect();
+    let h = heads.into_iter().find(|h| h.eligible && !taken.contains(&h.unit.code)).expect("an eligible head without a nomination");
+    let hash = thidua_web::auth::hash_password(PASSWORD).unwrap();
+    let new = thidua_store::users::NewUser { username, full_name: "Cán bộ đầu mối", password_hash: &hash, role: "don_vi", unit: Some(&h.unit.code) };
+    s.create_user(&thidua_store::audit::Actor::cli(), &new).unwrap();
+    (h.unit.code.clone(), h)
 }
