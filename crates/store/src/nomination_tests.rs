@@ -2,6 +2,7 @@
 
 use crate::audit::Actor;
 use crate::nominations::{Facts, Step};
+use crate::workflow::NewAttachment;
 use crate::Store;
 use std::io::Cursor;
 use thidua_domain::plan::{Plan, BUILT_IN_2023};
@@ -10,6 +11,10 @@ use thidua_ingest::ImportKind;
 
 fn actor(name: &str) -> Actor {
     Actor { username: name.into(), address: "10.0.0.9".into(), request_id: "r".into() }
+}
+
+fn file(stored: impl Into<String>, name: &str, size: i64) -> NewAttachment {
+    NewAttachment::new(stored, name, "application/pdf", size)
 }
 
 fn day(y: i32, m: u32, d: u32) -> Date {
@@ -43,7 +48,7 @@ fn appraised(s: &mut Store, i: usize) -> i64 {
     let unit = s.unit(&format!("S{i:02}")).unwrap().unwrap();
     let id = s.create_nomination(&actor("donvi"), "don_vi", "cchc-2023", unit.id, day(2023, 1, 1), &format!("Giám đốc {i}"), "Giám đốc").unwrap();
     for (n, doc) in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"].iter().enumerate() {
-        s.add_nomination_document(&actor("donvi"), id, doc, &format!("{id}-{n}.pdf"), "x.pdf", "application/pdf", 10).unwrap();
+        s.add_nomination_document(&actor("donvi"), id, doc, &file(format!("{id}-{n}.pdf"), "x.pdf", 10)).unwrap();
     }
     let f = facts();
     s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &f).unwrap();
@@ -61,11 +66,11 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(s.create_nomination(&actor("donvi"), "don_vi", "cchc-2023", unit.id, day(2023, 1, 1), "Nguyễn Văn A", "").is_err(), "one per head");
     let f = facts();
     // a missing document refuses the submission
-    s.add_nomination_document(&actor("donvi"), id, "to_trinh", "a.pdf", "to-trinh.pdf", "application/pdf", 10).unwrap();
+    s.add_nomination_document(&actor("donvi"), id, "to_trinh", &file("a.pdf", "to-trinh.pdf", 10)).unwrap();
     let err = s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &f).unwrap_err();
     assert!(err.to_string().contains("bien_ban") && err.to_string().contains("bao_cao_thanh_tich"), "{err}");
-    s.add_nomination_document(&actor("donvi"), id, "bien_ban", "b.pdf", "bien-ban.pdf", "application/pdf", 10).unwrap();
-    s.add_nomination_document(&actor("donvi"), id, "bao_cao_thanh_tich", "c.pdf", "bao-cao.pdf", "application/pdf", 10).unwrap();
+    s.add_nomination_document(&actor("donvi"), id, "bien_ban", &file("b.pdf", "bien-ban.pdf", 10)).unwrap();
+    s.add_nomination_document(&actor("donvi"), id, "bao_cao_thanh_tich", &file("c.pdf", "bao-cao.pdf", 10)).unwrap();
     // after the deadline: refused
     let late = Facts { today: Some(day(2024, 1, 16)), ..facts() };
     assert!(s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &late).unwrap_err().to_string().contains("quá hạn"));
@@ -73,11 +78,11 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     let ineligible = Facts { eligible: false, ..facts() };
     assert!(s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: " ".into() }, &ineligible).is_err());
     s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into() }, &ineligible).unwrap();
-    assert!(s.add_nomination_document(&actor("donvi"), id, "to_trinh", "d.pdf", "x.pdf", "application/pdf", 1).is_err(), "documents are frozen once submitted");
+    assert!(s.add_nomination_document(&actor("donvi"), id, "to_trinh", &file("d.pdf", "x.pdf", 1)).is_err(), "documents are frozen once submitted");
     // returned, resubmitted, forwarded, appraised, approved, published
     assert!(s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Return { reason: "".into() }, &f).is_err());
     s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Return { reason: "Biên bản thiếu chữ ký".into() }, &f).unwrap();
-    s.add_nomination_document(&actor("donvi"), id, "bien_ban", "e.pdf", "bien-ban-ky.pdf", "application/pdf", 10).unwrap();
+    s.add_nomination_document(&actor("donvi"), id, "bien_ban", &file("e.pdf", "bien-ban-ky.pdf", 10)).unwrap();
     // a returned dossier may come back after the deadline
     let returned_late = Facts { eligible: false, today: Some(day(2024, 1, 20)), ..facts() };
     s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into() }, &returned_late).unwrap();

@@ -8,6 +8,7 @@
 //! (today, the deadline) come in as `Facts`, so the rules here are checked on every step.
 
 use crate::audit::{record, Actor};
+use crate::workflow::NewAttachment;
 use crate::{now, refused, Result, Store};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
@@ -262,7 +263,8 @@ impl Store {
     }
 
     /// The unit adds (or replaces) one of the plan's documents while it prepares the dossier.
-    pub fn add_nomination_document(&mut self, actor: &Actor, id: i64, doc_code: &str, stored_name: &str, file_name: &str, media_type: &str, size: i64) -> Result<()> {
+    pub fn add_nomination_document(&mut self, actor: &Actor, id: i64, doc_code: &str, file: &NewAttachment) -> Result<()> {
+        let (stored_name, file_name, media_type, size) = (&file.stored_name, &file.file_name, &file.media_type, file.size);
         let tx = self.conn.transaction()?;
         let state: String = tx
             .query_row("SELECT state FROM nominations WHERE id = ?1", [id], |r| r.get(0))

@@ -63,13 +63,19 @@ pub struct Attachment {
     pub uploaded_by: String,
 }
 
-/// An evidence file already written to disk under `stored_name`.
+/// A file already written to disk under `stored_name` (evidence, a nomination's document).
 #[derive(Debug, Clone)]
 pub struct NewAttachment {
     pub stored_name: String,
     pub file_name: String,
     pub media_type: String,
     pub size: i64,
+}
+
+impl NewAttachment {
+    pub fn new(stored_name: impl Into<String>, file_name: impl Into<String>, media_type: impl Into<String>, size: i64) -> NewAttachment {
+        NewAttachment { stored_name: stored_name.into(), file_name: file_name.into(), media_type: media_type.into(), size }
+    }
 }
 
 /// What a unit typed: the columns of a values file, as text.

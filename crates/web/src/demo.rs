@@ -13,7 +13,7 @@ use thidua_store::audit::Actor;
 use thidua_store::nominations::Step;
 use thidua_store::threads::ThreadAction;
 use thidua_store::users::NewUser;
-use thidua_store::workflow::{EntryFilter, ValueForm};
+use thidua_store::workflow::{EntryFilter, NewAttachment, ValueForm};
 use thidua_store::Store;
 
 /// The unit of the demo's unit accounts (UBND thành phố Bà Rịa) and a second unit.
@@ -112,7 +112,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
         for d in &plan.documents {
             let stored = format!("{}.pdf", crate::auth::random_token());
             std::fs::write(attachments.join(&stored), pdf).map_err(|e| AppError::internal(format!("demo document: {e}")))?;
-            store.add_nomination_document(&actor("donvi"), id, &d.code, &stored, &format!("{}.pdf", d.code), "application/pdf", pdf.len() as i64)?;
+            store.add_nomination_document(&actor("donvi"), id, &d.code, &NewAttachment::new(&stored, format!("{}.pdf", d.code), "application/pdf", pdf.len() as i64))?;
         }
         let facts = crate::award::facts(store, plan, Some(h))?;
         let mut steps = vec![(actor("donvi"), "don_vi", Step::Submit { reason: String::new() })];

@@ -125,7 +125,7 @@ pub fn shortfall(ind: &Indicator, tier: &str, r: &IndicatorResult) -> Option<Str
             let gap = gap.abs();
             Some(format!("{},{:02} điểm phần trăm", gap / 100, gap % 100))
         }
-        (Value::Count(n), Some(Threshold::Number(t))) => Some(format!("{}", (Dec::from_int(n) - *t).vi().trim_start_matches('-'))),
+        (Value::Count(n), Some(Threshold::Number(t))) => Some((Dec::from_int(n) - *t).vi().trim_start_matches('-').to_string()),
         (Value::Bool(_), _) => Some("chưa đạt".into()),
         _ => None,
     }

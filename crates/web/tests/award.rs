@@ -11,6 +11,7 @@ use thidua_domain::eval::HeadResult;
 use thidua_domain::plan::Plan;
 use thidua_store::audit::Actor;
 use thidua_store::nominations::Step;
+use thidua_store::workflow::NewAttachment;
 use thidua_web::award;
 
 fn evaluation(srv: &Server) -> (Plan, Vec<HeadResult>) {
@@ -236,7 +237,7 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
             let who = Actor { username: "test".into(), ..Default::default() };
             let id = s.create_nomination(&who, "don_vi", "cchc-2023", unit.id, h.head.from, &h.head.name, &h.head.title).unwrap();
             for d in &plan.documents {
-                s.add_nomination_document(&who, id, &d.code, &format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1).unwrap();
+                s.add_nomination_document(&who, id, &d.code, &NewAttachment::new(format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1)).unwrap();
             }
             let facts = award::facts(&s, &plan, Some(h)).unwrap();
             for step in [Step::Submit { reason: String::new() }, Step::Forward { verdict: "du_dieu_kien".into(), reason: String::new() }, Step::Appraise { verdict: "de_nghi".into(), reason: "x".into() }] {

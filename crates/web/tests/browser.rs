@@ -178,7 +178,7 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     let store = srv.store();
     let unit = store.unit("H01").unwrap().unwrap();
     let heads = store.evaluate(&plan, plan.period_to.end()).unwrap();
-    let h = heads.iter().filter(|h| h.unit.code == "H01").last().unwrap();
+    let h = heads.iter().filter(|h| h.unit.code == "H01").max_by_key(|h| h.head.from).unwrap();
     let ind = plan
         .indicators
         .iter()

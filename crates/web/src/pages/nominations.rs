@@ -311,7 +311,8 @@ async fn upload_document(State(state): State<AppState>, Require(user, ..): Requi
     tokio::fs::write(&path, &bytes).await.map_err(|e| AppError::internal(format!("write document: {e}")))?;
     let (actor, size) = (user.actor.clone(), bytes.len() as i64);
     let s2 = stored.clone();
-    if let Err(e) = state.db(move |s| Ok(s.add_nomination_document(&actor, id, &code, &s2, &name, media_type, size)?)).await {
+    let file = thidua_store::workflow::NewAttachment::new(s2, name, media_type, size);
+    if let Err(e) = state.db(move |s| Ok(s.add_nomination_document(&actor, id, &code, &file)?)).await {
         let _ = std::fs::remove_file(&path);
         return Err(e);
     }
