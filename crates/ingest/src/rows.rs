@@ -14,7 +14,7 @@ use crate::report::RowError;
 use crate::table::Cell;
 use crate::values::{bad, parse_date, parse_datetime, parse_dec, text, Bad, DayTime};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use thidua_domain::dossier::{Channel, DossierStatus, OnlineLevel};
 use thidua_domain::entry::{parse_bool, EntryValue, Period};
 use thidua_domain::num::Dec;
@@ -454,6 +454,64 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
         return None;
     }
     Some(ValueRow { unit: unit.into_owned(), indicator: indicator.into_owned(), period, value: value?, note })
+}
+
+/// What is known of a unit for the hierarchy checks: its tier and its parent.
+pub type UnitPlace = (String, Option<String>);
+
+/// The hierarchy rules that need the whole file, on rows whose parents exist: a unit is
+/// never its own ancestor, and when every plan declares the parent tier of a unit's tier
+/// (the 2023 plan: a commune's parent is a district), the parent is of that tier.
+/// `stored` gives a stored unit's place; `parent_tiers` the parent tiers the plans allow
+/// for a tier (None: no rule).
+pub fn check_unit_hierarchy(
+    rows: &[(usize, UnitRow)],
+    stored: &dyn Fn(&str) -> Option<UnitPlace>,
+    parent_tiers: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Vec<RowError> {
+    let in_file: HashMap<&str, (&str, Option<&str>)> = rows.iter().map(|(_, u)| (u.code.as_str(), (u.tier.as_str(), u.parent.as_deref()))).collect();
+    let place = |code: &str| -> Option<UnitPlace> {
+        match in_file.get(code) {
+            Some((tier, parent)) => Some((tier.to_string(), parent.map(str::to_string))),
+            None => stored(code),
+        }
+    };
+    let mut errors = Vec::new();
+    for (row, u) in rows {
+        let Some(parent) = u.parent.as_deref() else { continue };
+        let err = |vi: String, en: String| RowError { row: *row, column: "ma_don_vi_cha".into(), value: parent.into(), vi, en };
+        // Walk up from the parent: meeting the unit again is a cycle.
+        let mut at = Some(parent.to_string());
+        let mut steps = 0;
+        let mut cycle = false;
+        while let Some(code) = at {
+            if code == u.code {
+                cycle = true;
+                break;
+            }
+            steps += 1;
+            if steps > 64 {
+                break;
+            }
+            at = place(&code).and_then(|(_, p)| p);
+        }
+        if cycle {
+            errors.push(err(
+                format!("đơn vị «{}» không thể là cấp trên của chính nó (vòng lặp qua «{parent}»)", u.code),
+                format!("unit '{}' would be its own ancestor (a loop through '{parent}')", u.code),
+            ));
+            continue;
+        }
+        if let (Some(allowed), Some((parent_tier, _))) = (parent_tiers(&u.tier), place(parent)) {
+            if !allowed.contains(&parent_tier) {
+                errors.push(err(
+                    format!("đơn vị cấp «{}» phải trực thuộc đơn vị cấp «{}», nhưng «{parent}» là cấp «{parent_tier}»", u.tier, allowed.join("», «")),
+                    format!("a '{}' unit belongs under a '{}' unit; '{parent}' is '{parent_tier}'", u.tier, allowed.join("', '")),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 /// Parents must exist in the store or in the same file.

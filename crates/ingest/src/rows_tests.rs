@@ -262,3 +262,31 @@ fn the_plain_shortcut_accepts_only_what_the_full_checks_accept_and_gives_the_sam
     }
     assert!(shortcut >= 50 && compared > 100_000, "{shortcut} of {compared}");
 }
+
+#[test]
+fn a_unit_is_never_its_own_ancestor_and_a_commune_belongs_under_a_district() {
+    let u = |code: &str, tier: &str, parent: Option<&str>| UnitRow { code: code.into(), name: code.into(), tier: tier.into(), parent: parent.map(String::from) };
+    let stored = |c: &str| match c {
+        "H01" => Some(("huyen".to_string(), None)),
+        "S01" => Some(("tinh".to_string(), None)),
+        "H01X01" => Some(("xa".to_string(), Some("H01".to_string()))),
+        _ => None,
+    };
+    let rules = |t: &str| (t == "xa").then(|| vec!["huyen".to_string()]);
+    let rows = vec![
+        (2, u("H01X02", "xa", Some("H01"))),
+        (3, u("S01X01", "xa", Some("S01"))),
+        (4, u("A", "huyen", Some("B"))),
+        (5, u("B", "huyen", Some("A"))),
+        (6, u("H01", "huyen", Some("H01X01"))),
+        (7, u("S02", "tinh", None)),
+    ];
+    let e = check_unit_hierarchy(&rows, &stored, &rules);
+    assert_eq!(e.iter().map(|e| e.row).collect::<Vec<_>>(), [3, 4, 5, 6]);
+    assert!(e[0].vi.contains("phải trực thuộc đơn vị cấp «huyen»"), "{}", e[0].vi);
+    assert!(e[1].vi.contains("vòng lặp"), "{}", e[1].vi);
+    // a district under its own commune: a loop through the store
+    assert!(e[3].vi.contains("không thể là cấp trên của chính nó"));
+    // no rule for the tier: any parent will do
+    assert!(check_unit_hierarchy(&[(2, u("S01X01", "xa", Some("S01")))], &stored, &|_| None).is_empty());
+}

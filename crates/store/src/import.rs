@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek};
 use thidua_domain::entry::EntryState;
 use thidua_domain::plan::Kind;
-use thidua_ingest::rows::{check_head_overlaps, check_unit_parents, parse_row, HeadRow, Lookup, Record, UnitRow};
+use thidua_ingest::rows::{check_head_overlaps, check_unit_hierarchy, check_unit_parents, parse_row, HeadRow, Lookup, Record, UnitRow};
 use thidua_ingest::table::read_table;
 use thidua_ingest::values::{bad, Bad};
 use thidua_ingest::{Columns, FileError, ImportKind, ImportReport, RowError};
@@ -77,6 +77,18 @@ pub(crate) struct StoreLookup {
     only_unit: Option<String>,
     /// For a unit's own import: its entries the office has under review or verified.
     locked_entries: HashSet<(String, String)>,
+}
+
+impl StoreLookup {
+    /// The parent tiers the plans allow for a tier: None when a plan defining the tier sets
+    /// no parent tier (then any parent will do).
+    fn parent_tiers(&self, tier: &str) -> Option<Vec<String>> {
+        let mut allowed = Vec::new();
+        for t in self.tiers.iter().filter_map(|p| p.tier(tier)) {
+            allowed.push(t.parent.clone()?);
+        }
+        (!allowed.is_empty()).then_some(allowed)
+    }
 }
 
 impl Lookup for StoreLookup {
@@ -181,6 +193,12 @@ impl Store {
             lookup.locked_entries = st.query_map([unit], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
         }
         // Only a heads import checks terms against the stored ones.
+        // A units import checks the hierarchy against the stored units too.
+        let self_places: HashMap<String, thidua_ingest::rows::UnitPlace> = if kind == ImportKind::Units {
+            self.units()?.into_iter().map(|u| (u.info.code, (u.info.tier, u.parent))).collect()
+        } else {
+            HashMap::new()
+        };
         let stored_heads: Vec<HeadRow> = if kind == ImportKind::Heads {
             self.heads()?.into_iter().map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to }).collect()
         } else {
@@ -253,7 +271,13 @@ impl Store {
         }
         // Checks that need the whole file.
         let cross = match kind {
-            ImportKind::Units => check_unit_parents(&small_units, &|c| lookup.unit_known(c)),
+            ImportKind::Units => {
+                let mut errors = check_unit_parents(&small_units, &|c| lookup.unit_known(c));
+                let refused: HashSet<usize> = errors.iter().map(|e| e.row).collect();
+                let kept: Vec<(usize, UnitRow)> = small_units.iter().filter(|(r, _)| !refused.contains(r)).cloned().collect();
+                errors.extend(check_unit_hierarchy(&kept, &|c| self_places.get(c).cloned(), &|t| lookup.parent_tiers(t)));
+                errors
+            }
             ImportKind::Heads => check_head_overlaps(&small_heads, &stored_heads),
             _ => Vec::new(),
         };

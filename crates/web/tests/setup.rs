@@ -59,6 +59,13 @@ async fn units_and_heads_are_edited_on_screen_with_the_import_rules() {
     let r = admin.post_form("/quan-tri/don-vi", &[("ma_don_vi", "H01X99"), ("ten_don_vi", "UBND xã Mới"), ("cap", "xa"), ("ma_don_vi_cha", "KHONG")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(srv.store().unit("H01X99").unwrap().is_none());
+    // a commune belongs under a district (the 2023 plan's tiers), never under itself
+    let r = admin.post_form("/quan-tri/don-vi", &[("ma_don_vi", "H01X99"), ("ten_don_vi", "UBND xã Mới"), ("cap", "xa"), ("ma_don_vi_cha", "S01")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("phải trực thuộc đơn vị cấp «huyen»"), "{}", r.body);
+    let r = admin.post_form("/quan-tri/don-vi", &[("ma_don_vi", "H01"), ("ten_don_vi", "UBND thành phố Bà Rịa"), ("cap", "huyen"), ("ma_don_vi_cha", "H01X01")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("vòng lặp"));
     let r = admin.post_form("/quan-tri/don-vi", &[("ma_don_vi", "H01X99"), ("ten_don_vi", "UBND xã Mới"), ("cap", "xa"), ("ma_don_vi_cha", "H01")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(srv.store().unit("H01X99").unwrap().unwrap().parent.as_deref(), Some("H01"));
