@@ -192,19 +192,20 @@ impl Store {
             )?;
             lookup.locked_entries = st.query_map([unit], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
         }
-        // Only a heads import checks terms against the stored ones.
-        // A units import checks the hierarchy against the stored units too.
+        // Units and heads are checked against the stored ones: those are read under the
+        // write lock, so two edits at once cannot both pass (e.g. overlapping terms).
+        let against_stored = matches!(kind, ImportKind::Units | ImportKind::Heads);
+        let tx = if against_stored { self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)? } else { self.conn.transaction()? };
         let self_places: HashMap<String, thidua_ingest::rows::UnitPlace> = if kind == ImportKind::Units {
-            self.units()?.into_iter().map(|u| (u.info.code, (u.info.tier, u.parent))).collect()
+            crate::read::units_on(&tx)?.into_iter().map(|u| (u.info.code, (u.info.tier, u.parent))).collect()
         } else {
             HashMap::new()
         };
         let stored_heads: Vec<HeadRow> = if kind == ImportKind::Heads {
-            self.heads()?.into_iter().map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to }).collect()
+            crate::read::heads_on(&tx)?.into_iter().map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to }).collect()
         } else {
             Vec::new()
         };
-        let tx = self.conn.transaction()?;
         let import_id = start_import(&tx, kind, opts)?;
         let mut report = ImportReport::new(kind);
         let cols: OnceCell<Columns> = OnceCell::new();

@@ -33,6 +33,38 @@ fn date_of(s: Option<String>) -> Option<Date> {
     s.as_deref().and_then(Date::parse_iso)
 }
 
+/// Every unit, on a connection or inside a transaction.
+pub(crate) fn units_on(conn: &rusqlite::Connection) -> Result<Vec<UnitRecord>> {
+    let mut st = conn.prepare("SELECT id, code, name, tier, parent_code FROM units ORDER BY code")?;
+    let rows = st.query_map([], |r| {
+        Ok(UnitRecord {
+            id: r.get(0)?,
+            info: UnitInfo { code: r.get(1)?, name: r.get(2)?, tier: r.get(3)? },
+            parent: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every head's term, on a connection or inside a transaction.
+pub(crate) fn heads_on(conn: &rusqlite::Connection) -> Result<Vec<HeadTerm>> {
+    let mut st = conn.prepare(
+        "SELECT u.code, h.full_name, h.title, h.term_from, h.term_to FROM heads h JOIN units u ON u.id = h.unit_id
+         ORDER BY u.code, h.term_from",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (unit, name, title, from, to) = row?;
+        if let Some(from) = Date::parse_iso(&from) {
+            out.push(HeadTerm { unit, name, title, from, to: date_of(to) });
+        }
+    }
+    Ok(out)
+}
+
 impl Store {
     pub fn counts(&self) -> Result<Counts> {
         let c = |t: &str| self.conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0));
@@ -47,15 +79,7 @@ impl Store {
     }
 
     pub fn units(&self) -> Result<Vec<UnitRecord>> {
-        let mut st = self.conn.prepare("SELECT id, code, name, tier, parent_code FROM units ORDER BY code")?;
-        let rows = st.query_map([], |r| {
-            Ok(UnitRecord {
-                id: r.get(0)?,
-                info: UnitInfo { code: r.get(1)?, name: r.get(2)?, tier: r.get(3)? },
-                parent: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        units_on(&self.conn)
     }
 
     pub fn unit(&self, code: &str) -> Result<Option<UnitRecord>> {
@@ -72,21 +96,7 @@ impl Store {
     }
 
     pub fn heads(&self) -> Result<Vec<HeadTerm>> {
-        let mut st = self.conn.prepare(
-            "SELECT u.code, h.full_name, h.title, h.term_from, h.term_to FROM heads h JOIN units u ON u.id = h.unit_id
-             ORDER BY u.code, h.term_from",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (unit, name, title, from, to) = row?;
-            if let Some(from) = Date::parse_iso(&from) {
-                out.push(HeadTerm { unit, name, title, from, to: date_of(to) });
-            }
-        }
-        Ok(out)
+        heads_on(&self.conn)
     }
 
     pub fn procedures(&self) -> Result<HashMap<String, ProcedureInfo>> {

@@ -183,3 +183,31 @@ fn the_head_signs_off_a_submitted_entry_once_and_a_change_clears_it() {
     s.save_entry(&actor("donvi"), &row, true, &[]).unwrap();
     assert_eq!(s.entry(id).unwrap().unwrap().signed_by, None);
 }
+
+#[test]
+fn two_head_saves_at_once_cannot_both_pass_the_overlap_check() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
+        let units = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n";
+        assert!(s.import(ImportKind::Units, Cursor::new(units.as_bytes().to_vec()), &Default::default(), &mut |_| {}, &|_| {}).unwrap().committed);
+    }
+    // two overlapping open terms, each fine on its own, saved by two connections at once
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let handles: Vec<_> = ["Lê Văn A,Chủ tịch,2023-01-01,", "Trần Thị B,Chủ tịch,2023-03-01,"]
+        .into_iter()
+        .map(|row| {
+            let (path, barrier) = (dir.path().to_path_buf(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut s = Store::open_dir(&path).unwrap();
+                let csv = format!("ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nH01,{row}\n");
+                barrier.wait();
+                s.import(ImportKind::Heads, Cursor::new(csv.into_bytes()), &Default::default(), &mut |_| {}, &|_| {}).unwrap().committed
+            })
+        })
+        .collect();
+    let committed = handles.into_iter().map(|h| h.join().unwrap()).filter(|c| *c).count();
+    assert_eq!(committed, 1, "the second sees the first and is refused");
+    assert_eq!(Store::open_dir(dir.path()).unwrap().heads().unwrap().len(), 1);
+}
