@@ -188,15 +188,7 @@ impl Store {
     /// Adds or replaces calendar days (by date).
     pub fn put_calendar(&mut self, days: &[CalendarDay]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        {
-            let mut st = tx.prepare(
-                "INSERT INTO calendar_days (day, kind, note) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note",
-            )?;
-            for d in days {
-                st.execute((d.date.iso(), d.kind.code(), &d.note))?;
-            }
-        }
+        insert_days(&tx, days)?;
         tx.commit()?;
         Ok(())
     }
@@ -204,15 +196,7 @@ impl Store {
     /// Adds or replaces calendar days from the web, with its audit record, in one transaction.
     pub fn put_calendar_audited(&mut self, actor: &audit::Actor, days: &[CalendarDay]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        {
-            let mut st = tx.prepare(
-                "INSERT INTO calendar_days (day, kind, note) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note",
-            )?;
-            for d in days {
-                st.execute((d.date.iso(), d.kind.code(), &d.note))?;
-            }
-        }
+        insert_days(&tx, days)?;
         let after: Vec<serde_json::Value> = days.iter().map(|d| serde_json::json!([d.date.iso(), d.kind.code(), d.note])).collect();
         audit::record(&tx, actor, "nhap_lich", "calendar", "", None, Some(&serde_json::Value::Array(after)))?;
         tx.commit()?;
@@ -235,6 +219,18 @@ impl Store {
     pub fn calendar(&self) -> Result<Calendar> {
         Ok(Calendar::new(&self.calendar_days()?))
     }
+}
+
+/// Adds or replaces calendar days (by date).
+fn insert_days(conn: &Connection, days: &[CalendarDay]) -> rusqlite::Result<()> {
+    let mut st = conn.prepare(
+        "INSERT INTO calendar_days (day, kind, note) VALUES (?1, ?2, ?3)
+         ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note",
+    )?;
+    for d in days {
+        st.execute((d.date.iso(), d.kind.code(), &d.note))?;
+    }
+    Ok(())
 }
 
 pub(crate) fn now() -> i64 {
