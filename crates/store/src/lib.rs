@@ -203,6 +203,22 @@ impl Store {
         Ok(())
     }
 
+    /// Removes one calendar day (a day entered by mistake), audited.
+    pub fn delete_calendar_day(&mut self, actor: &audit::Actor, day: thidua_domain::time::Date) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let before: Option<(String, String)> = {
+            use rusqlite::OptionalExtension;
+            tx.query_row("SELECT kind, note FROM calendar_days WHERE day = ?1", [day.iso()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?
+        };
+        let Some((kind, note)) = before else {
+            return Err(refused(format!("lịch không có ngày {}", day.vi()), "no such calendar day"));
+        };
+        tx.execute("DELETE FROM calendar_days WHERE day = ?1", [day.iso()])?;
+        audit::record(&tx, actor, "xoa_ngay_lich", "calendar", &day.iso(), Some(&serde_json::json!([day.iso(), kind, note])), None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
         let mut st = self.conn.prepare("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;

@@ -155,9 +155,15 @@ fn new_request_id() -> String {
 }
 
 /// Gives each request an id, logs it, and renders error responses as pages or JSON.
-pub(crate) async fn request_context(mut req: Request, next: Next) -> Response {
+pub(crate) async fn request_context(axum::extract::State(state): axum::extract::State<crate::AppState>, mut req: Request, next: Next) -> Response {
     let id = new_request_id();
-    let address = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+    let forwarded = state
+        .config()
+        .trust_proxy
+        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit(',').next()).map(|a| a.trim().to_string()))
+        .flatten()
+        .filter(|a| a.parse::<std::net::IpAddr>().is_ok());
+    let address = forwarded.unwrap_or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default());
     let is_api = req.uri().path().starts_with("/api/");
     // The log keeps the query, except the CSRF token of multipart forms.
     let path_and_query = match req.uri().query() {

@@ -44,6 +44,9 @@ pub struct Config {
     pub max_import: usize,
     /// Session lifetime without activity, in seconds.
     pub session_ttl: i64,
+    /// Behind a reverse proxy: the client's address is the last one in `X-Forwarded-For`
+    /// (for sign-in throttling and the audit log). Off: the connection's address.
+    pub trust_proxy: bool,
 }
 
 impl Config {
@@ -55,6 +58,7 @@ impl Config {
             max_upload: 10 * 1024 * 1024,
             max_import: 512 * 1024 * 1024,
             session_ttl: 8 * 3600,
+            trust_proxy: false,
         }
     }
 }
@@ -139,7 +143,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
         // A bug that panics still answers with the error page (and its request id).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
-        .layer(axum::middleware::from_fn(error::request_context))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::request_context))
         // Small bodies everywhere; the upload routes set their own, larger limits.
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .with_state(state)

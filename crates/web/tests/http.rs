@@ -717,3 +717,26 @@ async fn office_late_count(c: &mut common::Client) -> i64 {
     assert_eq!(decided - on_time, late, "the tally and the query agree");
     late
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for() {
+    for (trust, expected) in [(true, "203.0.113.7"), (false, "127.0.0.1")] {
+        let srv = Server::start_with(|c| c.trust_proxy = trust).await;
+        let mut c = srv.client();
+        let page = c.get("/dang-nhap").await;
+        let token = page.body.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let cookie = c.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let r = c
+            .http
+            .post(format!("{}/dang-nhap", c.base))
+            .header("cookie", cookie)
+            .header("x-forwarded-for", "10.9.9.9, 203.0.113.7")
+            .form(&[("_csrf", token.as_str()), ("username", "sonoivu"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (log, _) = srv.store().audit(&thidua_store::audit::AuditFilter { action: Some("dang_nhap".into()), limit: 1, ..Default::default() }).unwrap();
+        assert_eq!(log[0].address, expected, "trust_proxy = {trust}");
+    }
+}

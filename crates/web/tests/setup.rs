@@ -48,6 +48,14 @@ async fn the_calendar_takes_a_file_of_days() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(srv.store().calendar_days().unwrap().len(), before + 1);
     assert!(admin.get("/quan-tri/lich?nam=2027").await.body.contains("Nghỉ bù Quốc khánh"));
+    // a day entered by mistake is removed (audited); the cache sees the change
+    let mut office = srv.signed_in("bantdkt").await;
+    assert_eq!(office.post_form("/quan-tri/lich/xoa", &[("ngay", "2027-09-03")]).await.status, StatusCode::FORBIDDEN);
+    let version = srv.store().dossier_version().unwrap();
+    assert_eq!(admin.post_form("/quan-tri/lich/xoa", &[("ngay", "2027-09-03")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(srv.store().calendar_days().unwrap().len(), before);
+    assert_ne!(srv.store().dossier_version().unwrap(), version);
+    assert_eq!(admin.post_form("/quan-tri/lich/xoa", &[("ngay", "2027-09-03")]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let mut unit = srv.signed_in("donvi").await;
     assert_eq!(unit.get("/quan-tri/lich").await.status, StatusCode::FORBIDDEN);
 }

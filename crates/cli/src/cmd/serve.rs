@@ -26,12 +26,16 @@ pub struct ServeArgs {
     /// Largest evidence file in MB.
     #[arg(long, default_value_t = 10)]
     max_upload_mb: usize,
+    /// Behind a reverse proxy: take the client's address from X-Forwarded-For.
+    #[arg(long)]
+    trust_proxy: bool,
 }
 
 fn config(cli: &Cli, a: &ServeArgs, data_dir: std::path::PathBuf, database_url: Option<String>) -> Config {
     let mut c = Config::new(data_dir, database_url);
     c.cookie_secure = !a.insecure_cookies && !a.listen.ip().is_loopback();
     c.max_upload = a.max_upload_mb * 1024 * 1024;
+    c.trust_proxy = a.trust_proxy;
     let _ = cli;
     c
 }

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/quan-tri/ke-hoach", get(plans).post(plan_upload))
         .route("/quan-tri/lich", get(calendar_page).post(calendar_upload))
+        .route("/quan-tri/lich/xoa", post(calendar_delete))
         .route("/quan-tri/don-vi", get(units).post(unit_save))
         .route("/quan-tri/don-vi/{code}", get(unit_edit))
         .route("/quan-tri/nguoi-dung-dau", post(head_save))
@@ -120,6 +121,7 @@ struct CalendarPage {
     c: Chrome,
     year: i32,
     table: String,
+    days: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -130,7 +132,8 @@ async fn calendar_view(state: &AppState, user: &crate::auth::User, year: Option<
     for d in days.iter().filter(|d| d.date.ymd().0 == year) {
         t.rows.push(vec![Cell::text(d.date.vi()), Cell::text(if d.kind == calendar::DayKind::Nghi { "Nghỉ" } else { "Làm bù" }), Cell::text(&d.note)]);
     }
-    Ok(CalendarPage { c: Chrome::new(user, "/quan-tri/lich").with_flash(flash), year, table: t.html(), error })
+    let listed = days.iter().filter(|d| d.date.ymd().0 == year).map(|d| (d.date.iso(), d.date.vi())).collect();
+    Ok(CalendarPage { c: Chrome::new(user, "/quan-tri/lich").with_flash(flash), year, table: t.html(), days: listed, error })
 }
 
 async fn calendar_page(State(state): State<AppState>, Require(user, ..): Require<SetupKeepers>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
@@ -150,6 +153,18 @@ async fn calendar_upload(State(state): State<AppState>, Require(user, ..): Requi
     let actor = user.actor.clone();
     state.db(move |s| Ok(s.put_calendar_audited(&actor, &days)?)).await?;
     Ok(Redirect::to("/quan-tri/lich?tb=da_cap_nhat").into_response())
+}
+
+#[derive(Deserialize)]
+struct DeleteDay {
+    ngay: String,
+}
+
+async fn calendar_delete(State(state): State<AppState>, Require(user, ..): Require<SetupKeepers>, Form(f): Form<DeleteDay>) -> Result<Response, AppError> {
+    let day = thidua_domain::time::Date::parse_iso(&f.ngay).ok_or_else(|| AppError::refused("Ngày không hợp lệ."))?;
+    let actor = user.actor.clone();
+    state.db(move |s| Ok(s.delete_calendar_day(&actor, day)?)).await?;
+    Ok(Redirect::to(&format!("/quan-tri/lich?nam={}&tb=da_cap_nhat", day.ymd().0)).into_response())
 }
 
 // --- units and heads ----------------------------------------------------------------
