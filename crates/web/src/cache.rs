@@ -33,6 +33,15 @@ fn default_plan(store: &Store, today: thidua_domain::time::Date) -> Result<Plan,
     begun.cloned().ok_or_else(|| AppError::refused("Chưa có kế hoạch nào trong hệ thống."))
 }
 
+/// The plan with this code, else the one covering this year, else the current one.
+fn pick_plan(store: &Store, year: Option<i32>, code: Option<String>) -> Result<Plan, AppError> {
+    Ok(match (code, year) {
+        (Some(c), _) => store.plan_for(None, Some(&c))?,
+        (None, Some(y)) => store.plan_for(Some(y), None)?,
+        (None, None) => default_plan(store, DateTime::now_local().date())?,
+    })
+}
+
 impl AppState {
     /// The evaluation of `year` (or of the current plan) as of now, or of the period's end
     /// when it is over.
@@ -45,15 +54,17 @@ impl AppState {
         self.snapshot_with(None, Some(plan_code.to_string())).await
     }
 
+    /// The plan alone (by code, or the current one), for pages that need its names and
+    /// dates but not the evaluation.
+    pub async fn plan(&self, code: Option<String>) -> Result<Plan, AppError> {
+        self.db(move |s| pick_plan(s, None, code)).await
+    }
+
     async fn snapshot_with(&self, year: Option<i32>, code: Option<String>) -> Result<Arc<Snapshot>, AppError> {
         let state = self.clone();
         self.db(move |s| {
             let now = DateTime::now_local();
-            let plan = match (code, year) {
-                (Some(c), _) => s.plan_for(None, Some(&c))?,
-                (None, Some(y)) => s.plan_for(Some(y), None)?,
-                (None, None) => default_plan(s, now.date())?,
-            };
+            let plan = pick_plan(s, year, code)?;
             let end = plan.period_to.end();
             let as_of = if now.0 < end.0 { now } else { end };
             let year_closed = now.0 >= end.0;

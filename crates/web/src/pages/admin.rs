@@ -225,11 +225,8 @@ struct SettingsPage {
 }
 
 async fn settings_page(state: &AppState, user: &auth::User, plan: Option<&str>, flash: Option<&str>, error: Option<String>) -> Result<SettingsPage, AppError> {
-    let snap = match plan {
-        Some(code) => state.snapshot_of(code).await?,
-        None => state.snapshot(None).await?,
-    };
-    let plan = snap.plan.clone();
+    let chosen = state.plan(plan.map(str::to_string)).await?;
+    let plan = chosen.clone();
     let (province, place, deadline, publish) = state
         .db(move |s| {
             Ok((
@@ -243,13 +240,13 @@ async fn settings_page(state: &AppState, user: &auth::User, plan: Option<&str>, 
     let plans_list = state.db(|s| Ok(s.plans()?.into_iter().map(|p| (p.code, p.title)).collect::<Vec<_>>())).await?;
     Ok(SettingsPage {
         c: Chrome::new(user, "/cai-dat").with_flash(flash),
-        plan_title: snap.plan.title.clone(),
-        plan_code: snap.plan.code.clone(),
+        plan_title: chosen.title.clone(),
+        plan_code: chosen.code.clone(),
         plans: plans_list,
         province,
         place,
         deadline: deadline.map(|d| d.vi()).unwrap_or_default(),
-        plan_deadline: snap.plan.deadlines.nomination_submit.map(|d| d.vi()).unwrap_or_else(|| "kế hoạch không quy định".into()),
+        plan_deadline: chosen.deadlines.nomination_submit.map(|d| d.vi()).unwrap_or_else(|| "kế hoạch không quy định".into()),
         publish_progress: publish,
         error,
     })
@@ -287,11 +284,8 @@ async fn save_settings(State(state): State<AppState>, Require(user, ..): Require
             }
         },
     };
-    let snap = match f.ke_hoach.as_deref().filter(|c| !c.is_empty()) {
-        Some(code) => state.snapshot_of(code).await?,
-        None => state.snapshot(None).await?,
-    };
-    let (plan, actor) = (snap.plan.code.clone(), user.actor.clone());
+    let chosen = state.plan(f.ke_hoach.clone().filter(|c| !c.is_empty())).await?;
+    let (plan, actor) = (chosen.code.clone(), user.actor.clone());
     state
         .db(move |s| {
             s.set_setting(&actor, award::PROVINCE_KEY, f.ten_tinh.trim())?;
@@ -301,5 +295,5 @@ async fn save_settings(State(state): State<AppState>, Require(user, ..): Require
             Ok(())
         })
         .await?;
-    Ok(Redirect::to(&format!("/cai-dat?tb=da_cap_nhat&ke_hoach={}", percent_encoding::utf8_percent_encode(&snap.plan.code, percent_encoding::NON_ALPHANUMERIC))).into_response())
+    Ok(Redirect::to(&format!("/cai-dat?tb=da_cap_nhat&ke_hoach={}", percent_encoding::utf8_percent_encode(&chosen.code, percent_encoding::NON_ALPHANUMERIC))).into_response())
 }

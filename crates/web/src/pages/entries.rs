@@ -104,10 +104,10 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
         None => default_state.and_then(EntryState::parse),
     };
     let entries = state.db(move |s| Ok(s.entry_list(&EntryFilter { unit_id, state: wanted, indicator: None })?)).await?;
-    let snap = state.snapshot(None).await?;
+    let plan = state.plan(None).await?;
     let mut t = Table::new("Số liệu", &["Đơn vị", "Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Thủ trưởng ký duyệt", "Lý do trả lại", "Minh chứng", "Cập nhật", "Người cập nhật"]);
     for e in &entries {
-        let name = snap.plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone());
+        let name = plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone());
         t.rows.push(vec![
             Cell::text(&e.unit_name),
             Cell::Link(name, format!("/so-lieu/{}", e.id)),
@@ -168,11 +168,10 @@ struct FormQuery {
 }
 
 async fn form_page(state: &AppState, user: &User, f: ValueForm, errors: Vec<String>) -> Result<FormPage, AppError> {
-    let snap = state.snapshot(None).await?;
+    let plan = state.plan(None).await?;
     let (unit_id, _, unit_name) = user.unit.clone().ok_or(AppError::Forbidden)?;
     let tier = state.db(move |s| Ok(s.units()?.into_iter().find(|u| u.id == unit_id).map(|u| u.info.tier))).await?.unwrap_or_default();
-    let indicators = snap
-        .plan
+    let indicators = plan
         .indicators
         .iter()
         .filter(|i| i.kind != Kind::Computed && i.applies_to(&tier))
@@ -187,7 +186,7 @@ async fn form_page(state: &AppState, user: &User, f: ValueForm, errors: Vec<Stri
             selected: i.code == f.indicator,
         })
         .collect();
-    let y = snap.plan.period_from.ymd().0;
+    let y = plan.period_from.ymd().0;
     let mut periods = vec![(format!("{y}"), format!("Năm {y}"))];
     periods.extend((1..=4).map(|q| (format!("{y}-Q{q}"), period_vi(&format!("{y}-Q{q}")))));
     periods.extend((1..=12).map(|m| (format!("{y}-{m:02}"), period_vi(&format!("{y}-{m:02}")))));
@@ -395,7 +394,7 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
         })
         .await?;
     user.check_unit(e.unit_id)?;
-    let snap = state.snapshot(None).await?;
+    let plan = state.plan(None).await?;
     let history = history
         .iter()
         .map(|h: &HistoryRecord| {
@@ -418,7 +417,7 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
         .collect();
     page(&DetailPage {
         c: Chrome::new(&user, "/so-lieu").with_flash(q.tb.as_deref()),
-        indicator_name: snap.plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone()),
+        indicator_name: plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone()),
         period: period_vi(&e.period),
         value: value_vi(&e),
         state: state_vi(e.state),

@@ -283,7 +283,7 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
 async fn upload_document(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, Path(id): Path<i64>, mut mp: Multipart) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     user.check_own_unit(n.unit_id)?;
-    let snap = state.snapshot_of(&n.plan_code).await?;
+    let plan = state.plan(Some(n.plan_code.clone())).await?;
     let max = state.config().max_upload;
     let (mut code, mut file) = (None, None);
     while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
@@ -303,7 +303,7 @@ async fn upload_document(State(state): State<AppState>, Require(user, ..): Requi
             _ => {}
         }
     }
-    let code = code.filter(|c| snap.plan.documents.iter().any(|d| &d.code == c)).ok_or_else(|| AppError::refused("Hãy chọn loại tài liệu."))?;
+    let code = code.filter(|c| plan.documents.iter().any(|d| &d.code == c)).ok_or_else(|| AppError::refused("Hãy chọn loại tài liệu."))?;
     let (name, bytes) = file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| AppError::refused("Hãy chọn tệp tài liệu."))?;
     let (media_type, ext) = sniff(&bytes).ok_or_else(|| AppError::refused(format!("Tệp «{name}» không phải PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp).")))?;
     let stored = format!("{}.{ext}", crate::auth::random_token());
