@@ -2,6 +2,18 @@
 //! under a server-made name; the name people gave it is kept only for display, without
 //! any path.
 
+/// A stored file as a download: its server-made name on disk, its type, and the name people
+/// gave it (as `filename*`, with an ASCII `fallback` for old clients).
+pub async fn download(state: &crate::AppState, stored_name: &str, media_type: &str, file_name: &str, fallback: &str) -> Result<axum::response::Response, crate::AppError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let path = state.config().data_dir.join("attachments").join(stored_name);
+    let bytes = tokio::fs::read(&path).await.map_err(|e| crate::AppError::internal(format!("read {}: {e}", path.display())))?;
+    let encoded = percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let disposition = format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}");
+    Ok(([(header::CONTENT_TYPE, media_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}
+
 /// A text field of a multipart form, at most 64 KiB (a note, a code), as text.
 pub async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, crate::AppError> {
     const MAX: usize = 64 * 1024;

@@ -9,7 +9,7 @@ use crate::upload::{display_name, sniff};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -466,15 +466,5 @@ async fn download(State(state): State<AppState>, SignedIn(user): SignedIn, Path(
         })
         .await?;
     user.check_unit(e.unit_id)?;
-    let path = state.config().data_dir.join("attachments").join(&a.stored_name);
-    let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::internal(format!("read attachment {}: {e}", path.display())))?;
-    let encoded = percent_encoding::utf8_percent_encode(&a.file_name, percent_encoding::NON_ALPHANUMERIC).to_string();
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.media_type.clone()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"minh-chung-{}\"; filename*=UTF-8''{encoded}", a.id)),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::upload::download(&state, &a.stored_name, &a.media_type, &a.file_name, &format!("minh-chung-{}", a.id)).await
 }

@@ -322,13 +322,7 @@ async fn upload_document(State(state): State<AppState>, Require(user, ..): Requi
 async fn download_document(State(state): State<AppState>, SignedIn(user): SignedIn, Path(doc): Path<i64>) -> Result<Response, AppError> {
     let d = state.db(move |s| Ok(s.nomination_document(doc)?)).await?.ok_or(AppError::NotFound)?;
     load(&state, &user, d.nomination_id).await?;
-    let bytes = tokio::fs::read(state.config().data_dir.join("attachments").join(&d.stored_name)).await.map_err(|e| AppError::internal(format!("read document: {e}")))?;
-    let encoded = percent_encoding::utf8_percent_encode(&d.file_name, percent_encoding::NON_ALPHANUMERIC).to_string();
-    Ok((
-        [(header::CONTENT_TYPE, d.media_type.clone()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"tai-lieu-{}\"; filename*=UTF-8''{encoded}", d.id))],
-        bytes,
-    )
-        .into_response())
+    crate::upload::download(&state, &d.stored_name, &d.media_type, &d.file_name, &format!("tai-lieu-{}", d.id)).await
 }
 
 /// Takes a step with the facts of the head's evaluation.
