@@ -14,16 +14,21 @@ pub async fn download(state: &crate::AppState, stored_name: &str, media_type: &s
     Ok(([(header::CONTENT_TYPE, media_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
 
-/// A text field of a multipart form, at most 64 KiB (a note, a code), as text.
-pub async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, crate::AppError> {
-    const MAX: usize = 64 * 1024;
+/// A field of a multipart form read into memory, up to `max` bytes; None when it is longer.
+pub async fn read_limited(field: &mut axum::extract::multipart::Field<'_>, max: usize) -> Result<Option<Vec<u8>>, crate::AppError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(|e| crate::AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
-        if bytes.len() + chunk.len() > MAX {
-            return Err(crate::AppError::refused("Nội dung một ô của biểu mẫu quá dài."));
+    while let Some(chunk) = field.chunk().await.map_err(|e| crate::AppError::refused(format!("Tải lên không thành công ({}).", e.body_text())))? {
+        if bytes.len() + chunk.len() > max {
+            return Ok(None);
         }
         bytes.extend_from_slice(&chunk);
     }
+    Ok(Some(bytes))
+}
+
+/// A text field of a multipart form, at most 64 KiB (a note, a code), as text.
+pub async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, crate::AppError> {
+    let bytes = read_limited(&mut field, 64 * 1024).await?.ok_or_else(|| crate::AppError::refused("Nội dung một ô của biểu mẫu quá dài."))?;
     String::from_utf8(bytes).map_err(|_| crate::AppError::refused("Biểu mẫu có ký tự không hợp lệ."))
 }
 

@@ -257,15 +257,9 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
         if name == "minh_chung" {
             let raw_name = field.file_name().unwrap_or("").to_string();
             let mut field = field;
-            let mut bytes = Vec::new();
-            let mut too_big = false;
-            while let Some(chunk) = field.chunk().await.map_err(|e| AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text())))? {
-                if bytes.len() + chunk.len() > max {
-                    too_big = true;
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            let read = crate::upload::read_limited(&mut field, max).await?;
+            let too_big = read.is_none();
+            let bytes = read.unwrap_or_default();
             if raw_name.is_empty() && bytes.is_empty() {
                 continue; // the file input left empty
             }

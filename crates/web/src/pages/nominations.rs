@@ -291,13 +291,7 @@ async fn upload_document(State(state): State<AppState>, Require(user, ..): Requi
             "loai_tai_lieu" => code = Some(crate::upload::small_text(field).await?),
             "tep" => {
                 let name = display_name(field.file_name().unwrap_or(""));
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(|e| AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text())))? {
-                    if bytes.len() + chunk.len() > max {
-                        return Err(AppError::TooLarge(format!("Tệp vượt quá {} MB.", max / (1024 * 1024))));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
+                let bytes = crate::upload::read_limited(&mut field, max).await?.ok_or_else(|| AppError::TooLarge(format!("Tệp vượt quá {} MB.", max / (1024 * 1024))))?;
                 file = Some((name, bytes));
             }
             _ => {}

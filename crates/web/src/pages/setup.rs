@@ -73,13 +73,7 @@ async fn file_and_action(mut mp: Multipart) -> Result<(String, String), AppError
     while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
         match field.name().unwrap_or("") {
             "tep" => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(|e| AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text())))? {
-                    if bytes.len() + chunk.len() > 2 * 1024 * 1024 {
-                        return Err(AppError::TooLarge("Tệp vượt quá 2 MB.".into()));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
+                let bytes = crate::upload::read_limited(&mut field, 2 * 1024 * 1024).await?.ok_or_else(|| AppError::TooLarge("Tệp vượt quá 2 MB.".into()))?;
                 text = String::from_utf8(bytes).map_err(|_| AppError::refused("Tệp không phải văn bản UTF-8."))?;
             }
             "hanh_dong" => action = crate::upload::small_text(field).await?,
