@@ -89,10 +89,12 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
     let snap = state.snapshot(q.nam).await?;
     let unit_id = if user.reads_all() { None } else { Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0) };
     let (plan_code, plan2) = (snap.plan.code.clone(), snap.plan.clone());
+    let xlsx = wants_xlsx(&q.dinh_dang);
     let (noms, approved, deadline, events) = state
         .db(move |s| {
             let noms = s.nominations(&plan_code, unit_id)?;
-            let events: Vec<_> = noms.iter().map(|n| s.nomination_events(n.id)).collect::<Result<_, _>>()?;
+            // The history goes only into the workbook.
+            let events: Vec<_> = if xlsx { noms.iter().map(|n| s.nomination_events(n.id)).collect::<Result<_, _>>()? } else { Vec::new() };
             Ok((noms, s.approvals(&plan_code)?, award::deadline(s, &plan2)?, events))
         })
         .await?;
@@ -112,7 +114,7 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
             Cell::text(crate::fmt::date_time(n.updated_at)),
         ]
     };
-    if wants_xlsx(&q.dinh_dang) {
+    if xlsx {
         let mut t = Table::new(format!("Hồ sơ đề nghị khen thưởng — {}", snap.plan.title), &[&headers[..], &["Lý do của đơn vị", "Ý kiến Sở Nội vụ", "Ý kiến thẩm định", "Lý do không phê duyệt", "Lịch sử"]].concat());
         for (n, ev) in noms.iter().zip(&events) {
             let mut r = row(n);
