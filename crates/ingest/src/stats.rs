@@ -4,8 +4,9 @@
 //!
 //! A dossier code seen again replaces its earlier row. Rather than holding every row,
 //! each valid row is counted at once and leaves only a 128-bit hash of its code and its
-//! position (24 bytes); afterwards the positions are sorted by hash, and every row that a
-//! later row of the same code replaced is parsed again and taken back out of the sums.
+//! position (24 bytes); afterwards each shard of these keys goes through an open-addressing
+//! table that finds the codes seen more than once, and every row that a later row of the
+//! same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
 use crate::fast::{fast_layout, for_each_block_row, for_each_row, has_quote, not_utf8, Block, Mapped};
@@ -92,8 +93,54 @@ impl Ctx<'_> {
 /// shard's keys at a time, not a second copy of all of them.
 const SHARDS: usize = 64;
 
-fn shard(h: u128) -> usize {
-    (h >> 122) as usize
+/// A valid row's 128-bit code hash and byte offset, 24 bytes (a `u128` field would
+/// align the key to 32). Two codes are taken as equal when their hashes are: for 10^8
+/// rows the chance of any collision is about 10^-23.
+#[derive(Clone, Copy, Default)]
+struct Key {
+    hi: u64,
+    lo: u64,
+    /// Byte offset of the row in the file; never 0 (the header comes first), so 0 marks
+    /// an empty slot of the table.
+    offset: u64,
+}
+
+impl Key {
+    fn new(code: &str, offset: u64) -> Key {
+        let h = xxh3_128(code.as_bytes());
+        Key { hi: (h >> 64) as u64, lo: h as u64, offset }
+    }
+    fn shard(&self) -> usize {
+        (self.hi >> 58) as usize
+    }
+}
+
+/// The offsets of the rows of one shard that a later row of the same code replaced, in no
+/// particular order. `table` is scratch space reused from shard to shard. Hand-written
+/// rather than a `HashMap` because it runs ten million times in a tight loop: the keys are
+/// already uniform hashes, so a slot is their low bits, and an empty slot is offset 0.
+fn replaced_in_shard(keys: impl Iterator<Item = Key>, n: usize, table: &mut Vec<Key>, out: &mut Vec<u64>) {
+    let cap = (n * 2).next_power_of_two().max(16);
+    table.clear();
+    table.resize(cap, Key::default());
+    let mask = cap - 1;
+    for k in keys {
+        let mut i = k.lo as usize & mask;
+        loop {
+            let slot = &mut table[i];
+            if slot.offset == 0 {
+                *slot = k;
+                break;
+            }
+            if slot.hi == k.hi && slot.lo == k.lo {
+                // the later row in the file wins
+                out.push(slot.offset.min(k.offset));
+                slot.offset = slot.offset.max(k.offset);
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+    }
 }
 
 /// Computes the statistics of a dossier export file.
@@ -110,8 +157,8 @@ pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar
 struct Acc<'a> {
     tally: DossierTally,
     units: Units<'a>,
-    /// (hash of the dossier code, byte offset of the row) per shard.
-    keys: Vec<Vec<(u128, u64)>>,
+    /// The valid rows' keys, per shard.
+    keys: Vec<Vec<Key>>,
     rows: u64,
     bad: u64,
     /// (block, error with its row counted within the block): the first `MAX_KEPT` of each
@@ -166,8 +213,8 @@ impl<'a> Acc<'a> {
             };
             match parse_dossier(cols, row, line_no, &AnyUnit) {
                 Ok(d) => {
-                    let h = xxh3_128(d.code.as_bytes());
-                    self.keys[shard(h)].push((h, block.offset + offset as u64));
+                    let k = Key::new(&d.code, block.offset + offset as u64);
+                    self.keys[k.shard()].push(k);
                     let unit = match d.unit {
                         std::borrow::Cow::Borrowed(u) => self.units.get(u),
                         std::borrow::Cow::Owned(_) => unreachable!("CSV text is borrowed"),
@@ -216,7 +263,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
     let mut unit_index: FxHashMap<String, u32> = FxHashMap::default();
     let mut unit_codes: Vec<String> = Vec::new();
     let mut tally = DossierTally::default();
-    let mut keys: Vec<Vec<Vec<(u128, u64)>>> = Vec::with_capacity(accs.len());
+    let mut keys: Vec<Vec<Vec<Key>>> = Vec::with_capacity(accs.len());
     let mut errors: Vec<RowError> = Vec::new();
     for a in accs {
         let mut map: Vec<u32> = Vec::with_capacity(a.units.codes.len());
@@ -244,15 +291,16 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
     }
     report.rows_ok = report.rows_read - report.rows_bad;
 
-    // Take back every row that a later row of the same code replaced: per shard, sort the
-    // keys; in a run of one hash, every row but the last in the file was replaced.
+    // Take back every row that a later row of the same code replaced.
     let mut replaced: Vec<u64> = (0..SHARDS)
         .into_par_iter()
-        .flat_map_iter(|sh| {
-            let mut v: Vec<(u128, u64)> = keys.iter().flat_map(|k| k[sh].iter().copied()).collect();
-            v.sort_unstable();
-            v.chunk_by(|a, b| a.0 == b.0).flat_map(|run| run[..run.len() - 1].iter().map(|k| k.1)).collect::<Vec<u64>>()
+        .map_init(Vec::new, |table, sh| {
+            let n = keys.iter().map(|k| k[sh].len()).sum();
+            let mut out = Vec::new();
+            replaced_in_shard(keys.iter().flat_map(|k| k[sh].iter().copied()), n, table, &mut out);
+            out
         })
+        .flatten_iter()
         .collect();
     drop(keys);
     // In file order, through the mapping: neighbouring rows share pages, and each stretch
@@ -390,4 +438,44 @@ pub fn stat_rows(stats: &DossierStats) -> Vec<(&'static str, &str, String, thidu
         .collect();
     rows.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_finds_every_replaced_row_whatever_the_order_of_the_keys() {
+        // codes c0..c999 seen 1 to 4 times each, keys shuffled; the table must give back
+        // every offset but the largest of each code
+        let mut keys = Vec::new();
+        let mut expected = Vec::new();
+        let mut offset = 10u64;
+        for c in 0..1000 {
+            let code = format!("c{c}");
+            let times = 1 + c % 4;
+            let offsets: Vec<u64> = (0..times).map(|_| {
+                offset += 7;
+                offset
+            }).collect();
+            expected.extend_from_slice(&offsets[..offsets.len() - 1]);
+            keys.extend(offsets.iter().map(|&o| Key::new(&code, o)));
+        }
+        // a fixed shuffle
+        let mut state = 42u64;
+        for i in (1..keys.len()).rev() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            keys.swap(i, (state >> 33) as usize % (i + 1));
+        }
+        let mut table = vec![Key::new("left over", 5); 3];
+        let mut out = Vec::new();
+        replaced_in_shard(keys.iter().copied(), keys.len(), &mut table, &mut out);
+        out.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(out, expected);
+        // the same table again, with nothing repeated
+        out.clear();
+        replaced_in_shard(keys.iter().copied().take(1), 1, &mut table, &mut out);
+        assert!(out.is_empty());
+    }
 }
