@@ -124,6 +124,7 @@ impl Calendar {
         Calendar::new(&parse_csv(BUILT_IN_CSV).expect("bundled calendar parses"))
     }
 
+    #[inline]
     fn idx(&self, d: Date) -> usize {
         (d.0 - self.first.0).clamp(0, self.cum.len() as i32 - 1) as usize
     }
@@ -135,11 +136,13 @@ impl Calendar {
     }
 
     /// Working days D with `a < D <= b` (dates); negative when `b < a`.
+    #[inline]
     pub fn working_days_between(&self, a: Date, b: Date) -> i64 {
         self.cum[self.idx(b)] as i64 - self.cum[self.idx(a)] as i64
     }
 
     /// `working_days(a, b)` of INDICATORS.md section 1, for two timestamps.
+    #[inline]
     pub fn working_days(&self, a: DateTime, b: DateTime) -> i64 {
         self.working_days_between(a.date(), b.date())
     }

@@ -48,6 +48,11 @@ macro_rules! codes {
                 let k = crate::text::fold(s);
                 Self::ALL.iter().copied().find(|v| crate::text::fold(v.code()) == k || crate::text::fold(v.vi()) == k)
             }
+            /// Exactly the code (a `match`: a few compares of known length, no loop).
+            #[inline]
+            pub fn from_code(s: &str) -> Option<$t> {
+                match s { $($code => Some(<$t>::$v),)* _ => None }
+            }
             /// A small stable number for storage.
             pub fn id(self) -> u8 { Self::ALL.iter().position(|v| *v == self).unwrap() as u8 }
             pub fn from_id(id: u8) -> Option<$t> { Self::ALL.get(id as usize).copied() }

@@ -137,3 +137,17 @@ fn removing_a_dossier_takes_back_exactly_what_adding_counted() {
     assert_eq!(sorted(&tally), sorted(&kept));
     assert!(tally.unknown_procedure.is_empty());
 }
+
+#[test]
+fn from_code_takes_exactly_the_codes() {
+    for c in Channel::ALL {
+        assert_eq!(Channel::from_code(c.code()), Some(*c));
+        assert_eq!(Channel::from_code(c.vi()), None);
+    }
+    for s in DossierStatus::ALL {
+        assert_eq!(DossierStatus::from_code(s.code()), Some(*s));
+        assert_eq!(DossierStatus::from_code(&format!("{} ", s.code())), None);
+    }
+    assert_eq!(OnlineLevel::from_code("toan_trinh"), Some(OnlineLevel::ToanTrinh));
+    assert_eq!(DossierStatus::from_code("RUT"), None);
+}

@@ -49,6 +49,7 @@ struct Tables {
 const TABLE_FIRST_YEAR: i32 = 1990;
 const TABLE_LAST_YEAR: i32 = 2100;
 
+#[inline]
 fn tables() -> &'static Tables {
     static TABLES: std::sync::OnceLock<Tables> = std::sync::OnceLock::new();
     TABLES.get_or_init(|| {
@@ -62,21 +63,27 @@ fn tables() -> &'static Tables {
                 }
             }
         }
+        // the day after the last month, so that every month's length is a difference
+        month_start.push(Date::civil(TABLE_LAST_YEAR + 1, 1, 1));
         Tables { first_day: month_start[0], month_start, month_of_day }
     })
 }
 
 impl Date {
     /// `None` unless `m` is 1..=12 and `d` exists in that month.
+    #[inline]
     pub fn from_ymd(y: i32, m: u32, d: u32) -> Option<Date> {
-        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        if !(1..=12).contains(&m) || d == 0 {
             return None;
         }
         if (TABLE_FIRST_YEAR..=TABLE_LAST_YEAR).contains(&y) {
+            // two loads of one table: the month's first day and the next month's
+            let t = tables();
             let i = ((y - TABLE_FIRST_YEAR) * 12 + m as i32 - 1) as usize;
-            return Some(Date(tables().month_start[i] + d as i32 - 1));
+            let (start, next) = (t.month_start[i], t.month_start[i + 1]);
+            return (d as i32 <= next - start).then_some(Date(start + d as i32 - 1));
         }
-        Some(Date(Date::civil(y, m, d)))
+        (d <= days_in_month(y, m)).then(|| Date(Date::civil(y, m, d)))
     }
 
     /// Days since 1970-01-01 of a valid date (Howard Hinnant's days_from_civil).
@@ -109,6 +116,7 @@ impl Date {
         ((self.0 as i64 + 3).rem_euclid(7)) as u32
     }
 
+    #[inline]
     pub fn month(self) -> Month {
         let t = tables();
         match t.month_of_day.get((self.0 - t.first_day) as usize) {
@@ -120,6 +128,7 @@ impl Date {
         }
     }
 
+    #[inline]
     pub fn start(self) -> DateTime {
         DateTime(self.0 as i64 * SECONDS_PER_DAY)
     }
@@ -172,6 +181,7 @@ impl fmt::Display for Date {
 }
 
 impl DateTime {
+    #[inline]
     pub fn from_parts(date: Date, h: u32, mi: u32, s: u32) -> Option<DateTime> {
         if h > 23 || mi > 59 || s > 59 {
             return None;
@@ -179,10 +189,12 @@ impl DateTime {
         Some(DateTime(date.start().0 + (h * 3600 + mi * 60 + s) as i64))
     }
 
+    #[inline]
     pub fn date(self) -> Date {
         Date(self.0.div_euclid(SECONDS_PER_DAY) as i32)
     }
 
+    #[inline]
     pub fn month(self) -> Month {
         self.date().month()
     }

@@ -142,9 +142,9 @@ fn dossier_plain<'c>(cols: &Columns, cells: &[Cell<'c>], lk: &dyn Lookup) -> Opt
         _ => return None,
     };
     let channel_text = text(field!(DOSSIERS, "kenh_nop"))?;
-    let channel = *Channel::ALL.iter().find(|c| c.code() == channel_text)?;
+    let channel = Channel::from_code(channel_text)?;
     let status_text = text(field!(DOSSIERS, "trang_thai"))?;
-    let status = *DossierStatus::ALL.iter().find(|s| s.code() == status_text)?;
+    let status = DossierStatus::from_code(status_text)?;
     let consistent = due_at >= received_at
         && completed_at.is_none_or(|d| d >= received_at)
         && (completed_at.is_some() || !status.is_completed())

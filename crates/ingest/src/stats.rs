@@ -9,7 +9,7 @@
 //! same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{fast_layout, for_each_block_row, for_each_row, has_quote, not_utf8, Block, Mapped};
+use crate::fast::{block_count, fast_layout, for_each_block_row, for_each_row, has_quote, not_utf8, read_block, Block, Mapped};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
 use crate::rows::{parse_dossier, DossierRef, Lookup};
 use crate::table::{read_table, Cell};
@@ -52,19 +52,19 @@ pub struct DossierStats {
 
 /// Dense unit numbers by code.
 #[derive(Default)]
-struct Units<'a> {
-    index: FxHashMap<&'a str, u32>,
-    codes: Vec<&'a str>,
+struct Units {
+    index: FxHashMap<Box<str>, u32>,
+    codes: Vec<Box<str>>,
 }
 
-impl<'a> Units<'a> {
-    fn get(&mut self, code: &'a str) -> u32 {
+impl Units {
+    fn get(&mut self, code: &str) -> u32 {
         if let Some(&i) = self.index.get(code) {
             return i;
         }
         let i = self.codes.len() as u32;
-        self.codes.push(code);
-        self.index.insert(code, i);
+        self.codes.push(code.into());
+        self.index.insert(code.into(), i);
         i
     }
 }
@@ -89,9 +89,13 @@ impl Ctx<'_> {
     }
 }
 
+/// Bytes per block the workers read: small enough that a block read stays in the core's
+/// cache until it is parsed.
+const READ_BLOCK: usize = 256 << 10;
+
 /// Row keys are spread over shards by hash, so that finding repeated codes needs one
 /// shard's keys at a time, not a second copy of all of them.
-const SHARDS: usize = 64;
+const SHARDS: usize = 1024;
 
 /// A valid row's 128-bit code hash and byte offset, 24 bytes (a `u128` field would
 /// align the key to 32). Two codes are taken as equal when their hashes are: for 10^8
@@ -111,7 +115,7 @@ impl Key {
         Key { hi: (h >> 64) as u64, lo: h as u64, offset }
     }
     fn shard(&self) -> usize {
-        (self.hi >> 58) as usize
+        (self.hi >> 54) as usize
     }
 }
 
@@ -154,9 +158,9 @@ pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar
 
 /// What one worker gathers from the blocks it is given (rayon `fold`: a few per thread,
 /// so the sums and the unit numbering stay warm in cache across blocks).
-struct Acc<'a> {
+struct Acc {
     tally: DossierTally,
-    units: Units<'a>,
+    units: Units,
     /// The valid rows' keys, per shard.
     keys: Vec<Vec<Key>>,
     rows: u64,
@@ -169,9 +173,11 @@ struct Acc<'a> {
     quoted: bool,
     /// (block, number of lines), to turn rows within blocks into file lines.
     lines: Vec<(usize, usize)>,
+    /// A read that failed: the file cannot be counted.
+    failed: Option<std::io::Error>,
 }
 
-impl<'a> Acc<'a> {
+impl Acc {
     fn new() -> Self {
         Acc {
             tally: DossierTally::default(),
@@ -183,10 +189,11 @@ impl<'a> Acc<'a> {
             errors_not_kept: 0,
             quoted: false,
             lines: Vec::new(),
+            failed: None,
         }
     }
 
-    fn block(&mut self, block: &Block<'a>, cols: &Columns, delimiter: u8, ctx: &Ctx) {
+    fn block(&mut self, block: &Block<'_>, cols: &Columns, delimiter: u8, ctx: &Ctx) {
         if has_quote(block.data) {
             self.quoted = true;
         }
@@ -215,10 +222,7 @@ impl<'a> Acc<'a> {
                 Ok(d) => {
                     let k = Key::new(&d.code, block.offset + offset as u64);
                     self.keys[k.shard()].push(k);
-                    let unit = match d.unit {
-                        std::borrow::Cow::Borrowed(u) => self.units.get(u),
-                        std::borrow::Cow::Owned(_) => unreachable!("CSV text is borrowed"),
-                    };
+                    let unit = self.units.get(&d.unit);
                     self.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
                 }
                 Err(errs) => {
@@ -234,16 +238,27 @@ impl<'a> Acc<'a> {
 }
 
 fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
-    let mapped = Mapped::open(file).map_err(FileError::Io)?;
-    let accs: Vec<Acc> = mapped
-        .blocks(body_start)
-        .par_bridge()
-        .fold(Acc::new, |mut acc, block| {
-            acc.block(&block, cols, delimiter, ctx);
-            mapped.release(block.data);
-            acc
-        })
+    let len = file.metadata().map_err(FileError::Io)?.len();
+    let accs: Vec<Acc> = (0..block_count(len, body_start as u64, READ_BLOCK))
+        .into_par_iter()
+        .fold(
+            || (Acc::new(), Vec::new()),
+            |(mut acc, mut buf), seq| {
+                if acc.failed.is_none() && !acc.quoted {
+                    match read_block(file, len, body_start as u64, READ_BLOCK, seq, &mut buf) {
+                        Ok(block) => acc.block(&block, cols, delimiter, ctx),
+                        Err(e) => acc.failed = Some(e),
+                    }
+                }
+                (acc, buf)
+            },
+        )
+        .map(|(acc, _)| acc)
         .collect();
+    let mut accs = accs;
+    if let Some(e) = accs.iter_mut().find_map(|a| a.failed.take()) {
+        return Err(FileError::Io(e));
+    }
     if accs.iter().any(|a| a.quoted) {
         drop(accs);
         return general(file, ctx);
@@ -303,6 +318,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
         .flatten_iter()
         .collect();
     drop(keys);
+    let mapped = Mapped::open(file).map_err(FileError::Io)?;
     // In file order, through the mapping: neighbouring rows share pages, and each stretch
     // is released once read.
     replaced.par_sort_unstable();

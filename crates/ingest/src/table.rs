@@ -20,7 +20,11 @@ impl Cell<'_> {
     pub fn is_empty(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            // most cells start with a visible ASCII character: no need to trim them
+            Cell::Text(s) => match s.as_bytes().first() {
+                Some(&c) if c > b' ' && c < 0x80 => false,
+                _ => s.trim().is_empty(),
+            },
             _ => false,
         }
     }
