@@ -333,6 +333,58 @@ pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: 
     line_no - first_line
 }
 
+/// `for_each_row` for the hot path: instead of a cell per column, the columns a caller
+/// wants go straight into `fields` (`fields[map[column]]`; "" when empty or absent, other
+/// columns skipped), and `f(offset, line_number, fields, line)` gets the line's text too
+/// (without its line break), for the general path when the shortcut declines a row.
+/// Blank lines are skipped as in `for_each_row`. Returns the number of lines.
+pub fn for_each_line<'a, const N: usize>(text: &'a str, delimiter: u8, map: &[u8], mut f: impl FnMut(usize, usize, &[&'a str; N], &'a str)) -> usize {
+    assert!(delimiter.is_ascii() && delimiter != b'\r', "an ASCII delimiter");
+    let bytes = text.as_bytes();
+    let mut fields: [&'a str; N] = [""; N];
+    let (mut line_start, mut field_start, mut column, mut line_no) = (0, 0, 0, 0);
+    // a field with something other than white space seen on this line
+    let mut visible = false;
+    let mut cuts = Cuts::new(bytes, delimiter);
+    loop {
+        let (pos, last) = match cuts.next() {
+            Some(pos) => (pos, false),
+            None => (bytes.len(), true),
+        };
+        if last && line_start == pos {
+            break;
+        }
+        let ends_line = last || bytes[pos] != delimiter;
+        let end = if ends_line && pos > field_start && bytes[pos - 1] == b'\r' { pos - 1 } else { pos };
+        // SAFETY: as in `for_each_row`: both ends are character boundaries, in order.
+        let field = unsafe { text.get_unchecked(field_start..end) };
+        if let Some(&slot) = map.get(column) {
+            if let Some(to) = fields.get_mut(slot as usize) {
+                *to = field;
+            }
+        }
+        visible = visible || !Cell::Text(field).is_empty();
+        column += 1;
+        field_start = pos + 1;
+        if !ends_line {
+            continue;
+        }
+        if visible {
+            // SAFETY: as above.
+            f(line_start, line_no, &fields, unsafe { text.get_unchecked(line_start..end) });
+        }
+        fields = [""; N];
+        column = 0;
+        visible = false;
+        line_no += 1;
+        line_start = pos + 1;
+        if last {
+            break;
+        }
+    }
+    line_no
+}
+
 /// Every row of a block: `f(offset in block, line number within the block from 0, cells or
 /// the line number of a line that is not UTF-8)`. The block is checked as UTF-8 once, not
 /// field by field. Returns the number of lines, so that the caller, which knows the blocks'
@@ -480,6 +532,27 @@ mod tests {
                 assert_eq!(mask64_words(w, delim), naive);
             }
         }
+    }
+
+    #[test]
+    fn lines_pick_the_same_fields_as_rows() {
+        let text = "a,,c\n\n  \r\nd,e,\r\n , ,x\nlast\nf;g,h,i,j,k\n,,\n\u{a0},ồ\n \r\n";
+        // columns 0 and 2 into slots 1 and 0; column 3 into no slot
+        let map = [1u8, 255, 0, 7];
+        let mut rows: Vec<(usize, usize, [String; 2])> = Vec::new();
+        let mut cells = Vec::new();
+        let n = for_each_row(text, 0, b',', &mut cells, |o, line, r| {
+            let get = |c: usize| r.get(c).map(Cell::display).unwrap_or_default();
+            rows.push((o, line, [get(2), get(0)]));
+        });
+        let mut lines: Vec<(usize, usize, [String; 2])> = Vec::new();
+        let m = for_each_line::<2>(text, b',', &map, |o, line, fields, whole| {
+            assert_eq!(&text[o..o + whole.len()], whole);
+            assert!(!whole.ends_with('\r') && !whole.contains('\n'));
+            lines.push((o, line, fields.map(String::from)));
+        });
+        assert_eq!((m, &lines), (n, &rows));
+        assert_eq!(lines.len(), 6, "{lines:?}");
     }
 
     #[test]

@@ -127,24 +127,42 @@ fn plain(s: &str) -> Option<&str> {
 /// `None` and `dossier_checked` decides; both give the same record for a row both accept
 /// (tested over rows of every shape). Tens of millions of rows a year take this path.
 fn dossier_plain<'c>(cols: &Columns, cells: &[Cell<'c>], lk: &dyn Lookup) -> Option<DossierRef<'c>> {
-    let text = |f: usize| match cols.get(cells, f) {
-        Cell::Text(s) => plain(s),
-        _ => None,
-    };
+    dossier_plain_by(
+        |f| match cols.get(cells, f) {
+            Cell::Empty => Some(""),
+            Cell::Text(s) => Some(s),
+            _ => None,
+        },
+        lk,
+    )
+}
+
+/// Number of fields of a dossier row.
+pub const DOSSIER_FIELDS: usize = DOSSIERS.len();
+
+/// `dossier_plain` over the fields of a row already picked out of a CSV line
+/// (`fast::for_each_line`): `fields[f]` is field `f`'s text, "" when empty or absent.
+#[inline]
+pub fn dossier_plain_fields<'c>(fields: &[&'c str; DOSSIER_FIELDS], lk: &dyn Lookup) -> Option<DossierRef<'c>> {
+    dossier_plain_by(|f| Some(fields[f]), lk)
+}
+
+/// The one shortcut, whatever holds the row: `field(f)` is the text of field `f` ("" when
+/// empty), or `None` when the cell is not text at all.
+#[inline]
+fn dossier_plain_by<'c>(field: impl Fn(usize) -> Option<&'c str>, lk: &dyn Lookup) -> Option<DossierRef<'c>> {
+    let text = |f: usize| plain(field(f)?);
     let code = text(field!(DOSSIERS, "ma_ho_so"))?;
     let unit = text(field!(DOSSIERS, "ma_don_vi"))?;
     let procedure = text(field!(DOSSIERS, "ma_tthc"))?;
     let received_at = crate::values::iso_fast(text(field!(DOSSIERS, "ngay_tiep_nhan"))?.as_bytes())?;
     let due_at = crate::values::iso_fast(text(field!(DOSSIERS, "han_xu_ly"))?.as_bytes())?;
-    let completed_at = match cols.get(cells, field!(DOSSIERS, "ngay_ket_qua")) {
-        Cell::Empty => None,
-        Cell::Text(s) => Some(crate::values::iso_fast(plain(s)?.as_bytes())?),
-        _ => return None,
+    let completed_at = match field(field!(DOSSIERS, "ngay_ket_qua"))? {
+        "" => None,
+        s => Some(crate::values::iso_fast(plain(s)?.as_bytes())?),
     };
-    let channel_text = text(field!(DOSSIERS, "kenh_nop"))?;
-    let channel = Channel::from_code(channel_text)?;
-    let status_text = text(field!(DOSSIERS, "trang_thai"))?;
-    let status = DossierStatus::from_code(status_text)?;
+    let channel = Channel::from_code(text(field!(DOSSIERS, "kenh_nop"))?)?;
+    let status = DossierStatus::from_code(text(field!(DOSSIERS, "trang_thai"))?)?;
     let consistent = due_at >= received_at
         && completed_at.is_none_or(|d| d >= received_at)
         && (completed_at.is_some() || !status.is_completed())

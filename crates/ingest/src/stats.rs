@@ -9,9 +9,9 @@
 //! same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{block_count, fast_layout, for_each_block_row, for_each_row, has_quote, not_utf8, read_block, Block, Mapped};
+use crate::fast::{block_count, fast_layout, for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, read_block, Block, Mapped};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
-use crate::rows::{parse_dossier, DossierRef, Lookup};
+use crate::rows::{dossier_plain_fields, parse_dossier, DossierRef, Lookup, DOSSIER_FIELDS};
 use crate::table::{read_table, Cell};
 use crate::values::{bad, Bad};
 use crate::FileError;
@@ -240,6 +240,8 @@ struct Acc {
     /// block, which is enough to find the first `MAX_KEPT` of the file.
     errors: Vec<(usize, RowError)>,
     errors_not_kept: u64,
+    /// Errors kept of the current block.
+    kept: usize,
     /// A block with a quote: the whole file goes to the general path.
     quoted: bool,
     /// (block, number of lines), to turn rows within blocks into file lines.
@@ -258,13 +260,14 @@ impl Acc {
             bad: 0,
             errors: Vec::new(),
             errors_not_kept: 0,
+            kept: 0,
             quoted: false,
             lines: Vec::new(),
             failed: None,
         }
     }
 
-    fn block(&mut self, block: &Block<'_>, cols: &Columns, delimiter: u8, ctx: &Ctx) {
+    fn block(&mut self, block: &Block<'_>, cols: &Columns, map: &[u8], delimiter: u8, ctx: &Ctx) {
         if has_quote(block.data) {
             self.quoted = true;
         }
@@ -272,44 +275,68 @@ impl Acc {
             return;
         }
         let mut cells: Vec<Cell> = Vec::with_capacity(16);
-        let mut kept = 0;
+        self.kept = 0;
         let seq = block.seq;
-        let lines = for_each_block_row(block, delimiter, &mut cells, |offset, line_no, row| {
-            self.rows += 1;
-            let mut fail = |acc: &mut Acc, e: RowError| {
-                if kept < MAX_KEPT {
-                    acc.errors.push((seq, e));
-                    kept += 1;
-                } else {
-                    acc.errors_not_kept += 1;
-                }
-            };
-            let Ok(row) = row else {
-                self.bad += 1;
-                fail(self, not_utf8(line_no));
-                return;
-            };
-            match parse_dossier(cols, row, line_no, &AnyUnit) {
+        let row = |acc: &mut Acc, offset: usize, d: Result<DossierRef, Vec<RowError>>| {
+            acc.rows += 1;
+            match d {
                 Ok(d) => {
                     let k = Key::new(&d.code, block.offset + offset as u64);
-                    self.keys[k.shard()].push(k);
-                    let unit = self.units.get(&d.unit);
-                    self.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
+                    acc.keys[k.shard()].push(k);
+                    let unit = acc.units.get(&d.unit);
+                    acc.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
                 }
                 Err(errs) => {
-                    self.bad += 1;
+                    acc.bad += 1;
                     for e in errs {
-                        fail(self, e);
+                        acc.fail(seq, e);
                     }
                 }
             }
-        });
+        };
+        let lines = match std::str::from_utf8(block.data) {
+            // the hot path: the shortcut on the fields picked out of each line, the full
+            // checks (and their error messages) on the cells of a line it declines
+            Ok(text) => for_each_line::<DOSSIER_FIELDS>(text, delimiter, map, |offset, line_no, fields, line| {
+                match dossier_plain_fields(fields, &AnyUnit) {
+                    Some(d) => row(self, offset, Ok(d)),
+                    None => {
+                        for_each_row(line, line_no, delimiter, &mut cells, |_, _, r| row(self, offset, parse_dossier(cols, r, line_no, &AnyUnit)));
+                    }
+                }
+            }),
+            Err(_) => for_each_block_row(block, delimiter, &mut cells, |offset, line_no, r| match r {
+                Ok(r) => row(self, offset, parse_dossier(cols, r, line_no, &AnyUnit)),
+                Err(line_no) => {
+                    self.rows += 1;
+                    self.bad += 1;
+                    self.fail(seq, not_utf8(line_no));
+                }
+            }),
+        };
         self.lines.push((seq, lines));
+    }
+
+    /// Keeps the first `MAX_KEPT` errors of a block and counts the rest.
+    fn fail(&mut self, seq: usize, e: RowError) {
+        if self.kept < MAX_KEPT {
+            self.errors.push((seq, e));
+            self.kept += 1;
+        } else {
+            self.errors_not_kept += 1;
+        }
     }
 }
 
 fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let len = file.metadata().map_err(FileError::Io)?.len();
+    // file column -> dossier field (255: not one)
+    let mut map = vec![u8::MAX; cols.index.iter().flatten().max().map_or(0, |m| m + 1)];
+    for (field, column) in cols.index.iter().enumerate() {
+        if let Some(c) = column {
+            map[*c] = field as u8;
+        }
+    }
     let accs: Vec<Acc> = (0..block_count(len, body_start as u64, READ_BLOCK))
         .into_par_iter()
         .fold(
@@ -317,7 +344,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
             |(mut acc, mut buf), seq| {
                 if acc.failed.is_none() && !acc.quoted {
                     match read_block(file, len, body_start as u64, READ_BLOCK, seq, &mut buf) {
-                        Ok(block) => acc.block(&block, cols, delimiter, ctx),
+                        Ok(block) => acc.block(&block, cols, &map, delimiter, ctx),
                         Err(e) => acc.failed = Some(e),
                     }
                 }
