@@ -102,15 +102,27 @@ impl std::ops::AddAssign for Sums {
     }
 }
 
-/// Sums per (indicator, unit, month): kept per (unit, month) with the three indicators
-/// side by side, since a dossier's contributions mostly fall in one month — one hash
-/// lookup instead of three on the ingest hot path (FxHash: the keys are small integers).
+/// Sums per (indicator, unit, month), the three indicators side by side. Units are the
+/// caller's dense indexes, so each unit has a run of months in a plain vector: a dossier
+/// costs an index computation, not a hash lookup, on the ingest hot path. A unit's run
+/// covers at most `MAX_RUN` months; months beyond it (a stray far date) go to `far`.
 #[derive(Debug, Clone, Default)]
 pub struct DossierTally {
-    months: HashMap<(u32, Month), [Sums; 3]>,
+    units: Vec<UnitMonths>,
+    far: HashMap<(u32, Month), [Sums; 3]>,
     /// Dossiers whose procedure code is not in the catalogue, by (unit, month received).
     pub unknown_procedure: HashMap<(u32, Month), u64>,
 }
+
+/// One unit's months `first`, `first + 1`, …
+#[derive(Debug, Clone, Default)]
+struct UnitMonths {
+    first: i32,
+    cells: Vec<[Sums; 3]>,
+}
+
+/// Twenty years of months.
+const MAX_RUN: usize = 240;
 
 fn slot(f: Formula) -> usize {
     match f {
@@ -134,18 +146,13 @@ impl DossierTally {
     fn apply(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime, sign: i8) {
         let one = if sign > 0 { Dec::ONE } else { -Dec::ONE };
         let signed = |x: Dec| if sign > 0 { x } else { -x };
-        // (indicator, month, sums): at most one per indicator
-        let mut adds: [(usize, Month, Sums); 3] = [(0, Month(0), Sums::default()); 3];
-        let mut n = 0;
         let done = d.completed_at.filter(|c| d.status.is_completed() && *c <= as_of);
         // 2.1 on time: decided in the month of completion, or late in the month of the due date
         if let Some(c) = done {
             let on_time = if c <= d.due_at { one } else { Dec::ZERO };
-            adds[n] = (0, c.month(), Sums { num: on_time, den: one });
-            n += 1;
+            self.cell(d.unit, c.month())[0] += Sums { num: on_time, den: one };
         } else if d.status != DossierStatus::Rut && d.due_at < as_of {
-            adds[n] = (0, d.due_at.month(), Sums { num: Dec::ZERO, den: one });
-            n += 1;
+            self.cell(d.unit, d.due_at.month())[0] += Sums { num: Dec::ZERO, den: one };
         }
         match d.procedure {
             None => {
@@ -157,8 +164,7 @@ impl DossierTally {
                 if let (Some(c), DossierStatus::DaTraKetQua) = (done, d.status) {
                     if p.statutory_days > Dec::ZERO {
                         let used = Dec::from_int(cal.working_days(d.received_at, c));
-                        adds[n] = (1, c.month(), Sums { num: signed(p.statutory_days - used), den: signed(p.statutory_days) });
-                        n += 1;
+                        self.cell(d.unit, c.month())[1] += Sums { num: signed(p.statutory_days - used), den: signed(p.statutory_days) };
                     }
                 }
                 // 2.3 online share among procedures offered online
@@ -167,49 +173,75 @@ impl DossierTally {
                     && matches!(p.online_level, OnlineLevel::ToanTrinh | OnlineLevel::MotPhan)
                 {
                     let online = if d.channel == Channel::TrucTuyen { one } else { Dec::ZERO };
-                    adds[n] = (2, d.received_at.month(), Sums { num: online, den: one });
-                    n += 1;
+                    self.cell(d.unit, d.received_at.month())[2] += Sums { num: online, den: one };
                 }
             }
         }
-        // one lookup per distinct month
-        let mut applied = [false; 3];
-        for i in 0..n {
-            if applied[i] {
-                continue;
-            }
-            let cell = self.months.entry((d.unit, adds[i].1)).or_default();
-            for j in i..n {
-                if !applied[j] && adds[j].1 == adds[i].1 {
-                    cell[adds[j].0] += adds[j].2;
-                    applied[j] = true;
-                }
-            }
+    }
+
+    /// The three sums of one unit and month, made when missing.
+    #[inline]
+    fn cell(&mut self, unit: u32, m: Month) -> &mut [Sums; 3] {
+        let u = unit as usize;
+        if let Some(i) = self.units.get(u).and_then(|r| r.index(m)) {
+            return &mut self.units[u].cells[i];
         }
+        self.cell_slow(unit, m)
+    }
+
+    #[cold]
+    fn cell_slow(&mut self, unit: u32, m: Month) -> &mut [Sums; 3] {
+        let u = unit as usize;
+        if self.units.len() <= u {
+            self.units.resize_with(u + 1, UnitMonths::default);
+        }
+        let run = &mut self.units[u];
+        if run.cells.is_empty() {
+            run.first = m.0;
+            run.cells.push(Default::default());
+            return &mut run.cells[0];
+        }
+        let (lo, hi) = (run.first.min(m.0), (run.first + run.cells.len() as i32 - 1).max(m.0));
+        if (hi - lo) as usize >= MAX_RUN {
+            return self.far.entry((unit, m)).or_default();
+        }
+        let before = (run.first - lo) as usize;
+        run.cells.splice(0..0, std::iter::repeat_n([Sums::default(); 3], before));
+        run.first = lo;
+        run.cells.resize((hi - lo + 1) as usize, Default::default());
+        let i = (m.0 - lo) as usize;
+        &mut run.cells[i]
     }
 
     /// Adds `s` to one cell.
     pub fn add_sums(&mut self, f: Formula, unit: u32, m: Month, s: Sums) {
-        self.months.entry((unit, m)).or_default()[slot(f)] += s;
+        self.cell(unit, m)[slot(f)] += s;
     }
 
     pub fn get(&self, f: Formula, unit: u32, m: Month) -> Sums {
-        self.months.get(&(unit, m)).map(|c| c[slot(f)]).unwrap_or_default()
+        let dense = self.units.get(unit as usize).and_then(|r| r.index(m).map(|i| r.cells[i]));
+        dense.or_else(|| self.far.get(&(unit, m)).copied()).map(|c| c[slot(f)]).unwrap_or_default()
+    }
+
+    /// Every (unit, month) with its three sums.
+    fn all(&self) -> impl Iterator<Item = ((u32, Month), [Sums; 3])> + '_ {
+        let dense = self.units.iter().enumerate().flat_map(|(u, r)| r.cells.iter().enumerate().map(move |(i, c)| ((u as u32, Month(r.first + i as i32)), *c)));
+        dense.chain(self.far.iter().map(|(k, c)| (*k, *c)))
     }
 
     /// Every cell that holds something, as ((indicator, unit, month), sums).
     pub fn cells(&self) -> impl Iterator<Item = ((Formula, u32, Month), Sums)> + '_ {
-        self.months.iter().flat_map(|(&(u, m), c)| {
-            Formula::ALL.into_iter().map(move |f| ((f, u, m), c[slot(f)])).filter(|(_, s)| *s != Sums::default())
-        })
+        self.all().flat_map(|((u, m), c)| Formula::ALL.into_iter().map(move |f| ((f, u, m), c[slot(f)])).filter(|(_, s)| *s != Sums::default()))
     }
 
     /// Adds every cell of `other`, its units renumbered by `unit`.
     pub fn merge_mapped(&mut self, other: DossierTally, unit: impl Fn(u32) -> u32) {
-        for ((u, m), c) in other.months {
-            let cell = self.months.entry((unit(u), m)).or_default();
-            for i in 0..3 {
-                cell[i] += c[i];
+        for ((u, m), c) in other.all() {
+            if c != [Sums::default(); 3] {
+                let cell = self.cell(unit(u), m);
+                for i in 0..3 {
+                    cell[i] += c[i];
+                }
             }
         }
         for ((u, m), n) in other.unknown_procedure {
@@ -219,10 +251,18 @@ impl DossierTally {
     }
 
     /// Drops what removals brought back to zero, so that "a non-zero denominator" means
-    /// what it says.
+    /// what it says (`cells` leaves out zero sums in any case).
     pub fn prune(&mut self) {
-        self.months.retain(|_, c| c.iter().any(|s| *s != Sums::default()));
+        self.far.retain(|_, c| c.iter().any(|s| *s != Sums::default()));
         self.unknown_procedure.retain(|_, n| *n != 0);
+    }
+}
+
+impl UnitMonths {
+    #[inline]
+    fn index(&self, m: Month) -> Option<usize> {
+        let i = m.0.wrapping_sub(self.first) as u32 as usize;
+        (i < self.cells.len()).then_some(i)
     }
 }
 

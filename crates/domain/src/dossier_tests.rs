@@ -151,3 +151,39 @@ fn from_code_takes_exactly_the_codes() {
     assert_eq!(OnlineLevel::from_code("toan_trinh"), Some(OnlineLevel::ToanTrinh));
     assert_eq!(DossierStatus::from_code("RUT"), None);
 }
+
+#[test]
+fn the_tally_keeps_every_month_of_every_unit_near_or_far() {
+    use crate::plan::Formula;
+    use crate::time::Month;
+    let s = |n: i64| Sums { num: Dec::from_int(n), den: Dec::from_int(n + 1) };
+    let mut t = DossierTally::default();
+    // unit 3 first, then months before, after, and one far away (a run spills, it does not grow)
+    let put = [(3, Month::new(2023, 5), 1), (3, Month::new(2022, 1), 2), (3, Month::new(2023, 12), 3), (3, Month::new(2060, 1), 4), (0, Month::new(1990, 1), 5)];
+    for (u, m, n) in put {
+        t.add_sums(Formula::TthcRutNgan, u, m, s(n));
+    }
+    t.add_sums(Formula::TthcRutNgan, 3, Month::new(2023, 5), s(10));
+    let want = |n: i64| if n == 1 { Sums { num: Dec::from_int(11), den: Dec::from_int(13) } } else { s(n) };
+    for (u, m, n) in put {
+        assert_eq!(t.get(Formula::TthcRutNgan, u, m), want(n), "{u} {m:?}");
+        assert_eq!(t.get(Formula::TthcDungHan, u, m), Sums::default());
+    }
+    assert_eq!(t.get(Formula::TthcRutNgan, 3, Month::new(2023, 6)), Sums::default());
+    assert_eq!(t.get(Formula::TthcRutNgan, 7, Month::new(2023, 5)), Sums::default());
+    let mut cells: Vec<_> = t.cells().collect();
+    cells.sort_by_key(|((_, u, m), _)| (*u, *m));
+    let mut expected: Vec<_> = put.iter().map(|&(u, m, n)| ((Formula::TthcRutNgan, u, m), want(n))).collect();
+    expected.sort_by_key(|((_, u, m), _)| (*u, *m));
+    assert_eq!(cells, expected);
+    // merged under other unit numbers, and taken back to nothing
+    let mut merged = DossierTally::default();
+    merged.merge_mapped(t.clone(), |u| u + 1);
+    assert_eq!(merged.get(Formula::TthcRutNgan, 4, Month::new(2060, 1)), s(4));
+    assert_eq!(merged.get(Formula::TthcRutNgan, 1, Month::new(1990, 1)), s(5));
+    for ((f, u, m), x) in t.cells() {
+        merged.add_sums(f, u + 1, m, Sums { num: -x.num, den: -x.den });
+    }
+    merged.prune();
+    assert_eq!(merged.cells().count(), 0);
+}

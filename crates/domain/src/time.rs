@@ -76,13 +76,18 @@ impl Date {
         if !(1..=12).contains(&m) || d == 0 {
             return None;
         }
-        if (TABLE_FIRST_YEAR..=TABLE_LAST_YEAR).contains(&y) {
-            // two loads of one table: the month's first day and the next month's
-            let t = tables();
-            let i = ((y - TABLE_FIRST_YEAR) * 12 + m as i32 - 1) as usize;
-            let (start, next) = (t.month_start[i], t.month_start[i + 1]);
-            return (d as i32 <= next - start).then_some(Date(start + d as i32 - 1));
+        if !(TABLE_FIRST_YEAR..=TABLE_LAST_YEAR).contains(&y) {
+            return Date::from_ymd_outside_tables(y, m, d);
         }
+        // two loads of one table: the month's first day and the next month's
+        let t = tables();
+        let i = ((y - TABLE_FIRST_YEAR) * 12 + m as i32 - 1) as usize;
+        let (start, next) = (t.month_start[i], t.month_start[i + 1]);
+        (d as i32 <= next - start).then_some(Date(start + d as i32 - 1))
+    }
+
+    #[cold]
+    fn from_ymd_outside_tables(y: i32, m: u32, d: u32) -> Option<Date> {
         (d <= days_in_month(y, m)).then(|| Date(Date::civil(y, m, d)))
     }
 

@@ -125,6 +125,7 @@ fn d2(b: &[u8]) -> Option<u32> {
 /// `YYYY-MM-DD HH:MM` and `YYYY-MM-DD HH:MM:SS` (space or `T`): how one-stop-shop systems
 /// export, read without any scanning. Anything else returns `None` for the full parser,
 /// which also gives the error messages.
+#[inline]
 pub(crate) fn iso_fast(b: &[u8]) -> Option<DateTime> {
     let (head, sec) = match b.len() {
         16 => (b, 0),
@@ -150,14 +151,16 @@ pub(crate) fn iso_fast(b: &[u8]) -> Option<DateTime> {
     if !digits(da) || !digits(dc) {
         return None;
     }
-    let (va, vc) = (da - ZEROS, dc - ZEROS);
+    // byte i of `pairs(x)` is the two-digit number at bytes i and i + 1 of x (at most 99:
+    // no byte carries into the next)
+    let pairs = |x: u64| (x - ZEROS) * 10 + ((x - ZEROS) >> 8);
+    let (pa, pc) = (pairs(da), pairs(dc));
     let at = |x: u64, i: u32| ((x >> (8 * i)) & 0xFF) as u32;
-    let pair = |x: u64, i: u32| at(x, i) * 10 + at(x, i + 1);
-    let y = (pair(va, 0) * 100 + pair(va, 2)) as i32;
+    let y = (at(pa, 0) * 100 + at(pa, 2)) as i32;
     if !(FIRST_YEAR..=LAST_YEAR).contains(&y) {
         return None;
     }
-    DateTime::from_parts(Date::from_ymd(y, pair(va, 5), pair(vc, 0))?, pair(vc, 3), pair(vc, 6), sec)
+    DateTime::from_parts(Date::from_ymd(y, at(pa, 5), at(pc, 0))?, at(pc, 3), at(pc, 6), sec)
 }
 
 /// A date-time in any accepted form; `None` for an empty cell.
