@@ -273,7 +273,9 @@ fn an_import_killed_half_way_leaves_nothing_behind() {
     if finished {
         assert_eq!(after, before + 300_000);
     } else {
-        assert_eq!(after, before, "a killed import must leave nothing behind");
+        // killed before or after its commit (a fast machine can commit within the wait
+        // and be killed on its way out), never in between
+        assert!(after == before || after == before + 300_000, "a killed import must leave nothing half-written: {before} -> {after}");
     }
 }
 
