@@ -161,8 +161,11 @@ impl Ctx<'_> {
 const READ_BLOCK: usize = 256 << 10;
 
 /// Row keys are spread over shards by hash, so that finding repeated codes needs one
-/// shard's keys at a time, not a second copy of all of them.
-const SHARDS: usize = 1024;
+/// shard's keys at a time, not a second copy of all of them. Few shards, so that the ends
+/// of the shards' vectors, where every row writes, stay in the core's cache.
+const SHARDS: usize = 64;
+/// Each shard is cut again into parts whose tables fit in a core's cache.
+const PARTS: usize = 64;
 
 /// A valid row's 128-bit code hash and byte offset, 24 bytes (a `u128` field would
 /// align the key to 32). Two codes are taken as equal when their hashes are: for 10^8
@@ -182,7 +185,11 @@ impl Key {
         Key { hi: (h >> 64) as u64, lo: h as u64, offset }
     }
     fn shard(&self) -> usize {
-        (self.hi >> 54) as usize
+        (self.hi >> 58) as usize
+    }
+    /// The part of its shard (the next six bits of the hash).
+    fn part(&self) -> usize {
+        (self.hi >> 52) as usize % PARTS
     }
 }
 
@@ -407,12 +414,33 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
     // Take back every row that a later row of the same code replaced.
     let mut replaced: Vec<u64> = (0..SHARDS)
         .into_par_iter()
-        .map_init(Vec::new, |table, sh| {
-            let n = keys.iter().map(|k| k[sh].len()).sum();
-            let mut out = Vec::new();
-            replaced_in_shard(keys.iter().flat_map(|k| k[sh].iter().copied()), n, table, &mut out);
-            out
-        })
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(table, parts), sh| {
+                // the shard's keys, grouped by part (a counting sort on six bits)
+                let shard = || keys.iter().flat_map(|k| k[sh].iter());
+                let mut start = [0usize; PARTS + 1];
+                for k in shard() {
+                    start[k.part() + 1] += 1;
+                }
+                for i in 0..PARTS {
+                    start[i + 1] += start[i];
+                }
+                parts.clear();
+                parts.resize(start[PARTS], Key::default());
+                let mut next = start;
+                for k in shard() {
+                    parts[next[k.part()]] = *k;
+                    next[k.part()] += 1;
+                }
+                let mut out = Vec::new();
+                for p in 0..PARTS {
+                    let part = &parts[start[p]..start[p + 1]];
+                    replaced_in_shard(part.iter().copied(), part.len(), table, &mut out);
+                }
+                out
+            },
+        )
         .flatten_iter()
         .collect();
     drop(keys);
