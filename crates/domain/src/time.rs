@@ -71,7 +71,7 @@ fn tables() -> &'static Tables {
 
 impl Date {
     /// `None` unless `m` is 1..=12 and `d` exists in that month.
-    #[inline]
+    #[inline(always)]
     pub fn from_ymd(y: i32, m: u32, d: u32) -> Option<Date> {
         if !(1..=12).contains(&m) || d == 0 {
             return None;

@@ -92,7 +92,48 @@ pub struct DossierRef<'a> {
     pub status: DossierStatus,
 }
 
+/// A dossier row whose text borrows from the line: what the shortcut gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlainDossier<'a> {
+    pub code: &'a str,
+    pub unit: &'a str,
+    pub procedure: &'a str,
+    pub received_at: DateTime,
+    pub due_at: DateTime,
+    pub completed_at: Option<DateTime>,
+    pub channel: Channel,
+    pub status: DossierStatus,
+}
+
+impl<'a> From<PlainDossier<'a>> for DossierRef<'a> {
+    fn from(d: PlainDossier<'a>) -> Self {
+        DossierRef {
+            code: Cow::Borrowed(d.code),
+            unit: Cow::Borrowed(d.unit),
+            procedure: Cow::Borrowed(d.procedure),
+            received_at: d.received_at,
+            due_at: d.due_at,
+            completed_at: d.completed_at,
+            channel: d.channel,
+            status: d.status,
+        }
+    }
+}
+
 impl DossierRef<'_> {
+    pub fn as_plain(&self) -> PlainDossier<'_> {
+        PlainDossier {
+            code: &self.code,
+            unit: &self.unit,
+            procedure: &self.procedure,
+            received_at: self.received_at,
+            due_at: self.due_at,
+            completed_at: self.completed_at,
+            channel: self.channel,
+            status: self.status,
+        }
+    }
+
     pub fn into_owned(self) -> DossierRow {
         DossierRow {
             code: self.code.into_owned(),
@@ -135,6 +176,7 @@ fn dossier_plain<'c>(cols: &Columns, cells: &[Cell<'c>], lk: &dyn Lookup) -> Opt
         },
         lk,
     )
+    .map(DossierRef::from)
 }
 
 /// Number of fields of a dossier row.
@@ -143,14 +185,14 @@ pub const DOSSIER_FIELDS: usize = DOSSIERS.len();
 /// `dossier_plain` over the fields of a row already picked out of a CSV line
 /// (`fast::for_each_line`): `fields[f]` is field `f`'s text, "" when empty or absent.
 #[inline]
-pub fn dossier_plain_fields<'c>(fields: &[&'c str; DOSSIER_FIELDS], lk: &dyn Lookup) -> Option<DossierRef<'c>> {
+pub fn dossier_plain_fields<'c>(fields: &[&'c str; DOSSIER_FIELDS], lk: &dyn Lookup) -> Option<PlainDossier<'c>> {
     dossier_plain_by(|f| Some(fields[f]), lk)
 }
 
 /// The one shortcut, whatever holds the row: `field(f)` is the text of field `f` ("" when
 /// empty), or `None` when the cell is not text at all.
 #[inline]
-fn dossier_plain_by<'c>(field: impl Fn(usize) -> Option<&'c str>, lk: &dyn Lookup) -> Option<DossierRef<'c>> {
+fn dossier_plain_by<'c>(field: impl Fn(usize) -> Option<&'c str>, lk: &dyn Lookup) -> Option<PlainDossier<'c>> {
     let text = |f: usize| plain(field(f)?);
     let code = text(field!(DOSSIERS, "ma_ho_so"))?;
     let unit = text(field!(DOSSIERS, "ma_don_vi"))?;
@@ -167,10 +209,10 @@ fn dossier_plain_by<'c>(field: impl Fn(usize) -> Option<&'c str>, lk: &dyn Looku
         && completed_at.is_none_or(|d| d >= received_at)
         && (completed_at.is_some() || !status.is_completed())
         && lk.unit_known(unit);
-    consistent.then_some(DossierRef {
-        code: Cow::Borrowed(code),
-        unit: Cow::Borrowed(unit),
-        procedure: Cow::Borrowed(procedure),
+    consistent.then_some(PlainDossier {
+        code,
+        unit,
+        procedure,
         received_at,
         due_at,
         completed_at,

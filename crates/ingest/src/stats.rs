@@ -11,7 +11,7 @@
 use crate::columns::{Columns, ImportKind};
 use crate::fast::{block_count, fast_layout, for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, read_block, Block, Mapped};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
-use crate::rows::{dossier_plain_fields, parse_dossier, DossierRef, Lookup, DOSSIER_FIELDS};
+use crate::rows::{dossier_plain_fields, parse_dossier, Lookup, PlainDossier, DOSSIER_FIELDS};
 use crate::table::{read_table, Cell};
 use crate::values::{bad, Bad};
 use crate::FileError;
@@ -143,10 +143,10 @@ struct Ctx<'p> {
 }
 
 impl Ctx<'_> {
-    fn facts(&self, d: &DossierRef<'_>, unit: u32) -> DossierFacts<'_> {
+    fn facts(&self, d: &PlainDossier<'_>, unit: u32) -> DossierFacts<'_> {
         DossierFacts {
             unit,
-            procedure: self.procedures.get(d.procedure.as_ref()).copied(),
+            procedure: self.procedures.get(d.procedure).copied(),
             received_at: d.received_at,
             due_at: d.due_at,
             completed_at: d.completed_at,
@@ -284,13 +284,13 @@ impl Acc {
         let mut cells: Vec<Cell> = Vec::with_capacity(16);
         self.kept = 0;
         let seq = block.seq;
-        let row = |acc: &mut Acc, offset: usize, d: Result<DossierRef, Vec<RowError>>| {
+        let row = |acc: &mut Acc, offset: usize, d: Result<PlainDossier, Vec<RowError>>| {
             acc.rows += 1;
             match d {
                 Ok(d) => {
-                    let k = Key::new(&d.code, block.offset + offset as u64);
+                    let k = Key::new(d.code, block.offset + offset as u64);
                     acc.keys[k.shard()].push(k);
-                    let unit = acc.units.get(&d.unit);
+                    let unit = acc.units.get(d.unit);
                     acc.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
                 }
                 Err(errs) => {
@@ -308,12 +308,18 @@ impl Acc {
                 match dossier_plain_fields(fields, &AnyUnit) {
                     Some(d) => row(self, offset, Ok(d)),
                     None => {
-                        for_each_row(line, line_no, delimiter, &mut cells, |_, _, r| row(self, offset, parse_dossier(cols, r, line_no, &AnyUnit)));
+                        for_each_row(line, line_no, delimiter, &mut cells, |_, _, r| match parse_dossier(cols, r, line_no, &AnyUnit) {
+                            Ok(d) => row(self, offset, Ok(d.as_plain())),
+                            Err(e) => row(self, offset, Err(e)),
+                        });
                     }
                 }
             }),
             Err(_) => for_each_block_row(block, delimiter, &mut cells, |offset, line_no, r| match r {
-                Ok(r) => row(self, offset, parse_dossier(cols, r, line_no, &AnyUnit)),
+                Ok(r) => match parse_dossier(cols, r, line_no, &AnyUnit) {
+                    Ok(d) => row(self, offset, Ok(d.as_plain())),
+                    Err(e) => row(self, offset, Err(e)),
+                },
                 Err(line_no) => {
                     self.rows += 1;
                     self.bad += 1;
@@ -457,7 +463,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
                 let text = std::str::from_utf8(mapped.line_at(offset)).expect("validated before");
                 for_each_row(text, 0, delimiter, &mut cells, |_, _, row| {
                     let d = parse_dossier(cols, row, 0, &AnyUnit).expect("validated before");
-                    t.add(&ctx.facts(&d, unit_index[d.unit.as_ref()]), ctx.calendar, ctx.as_of);
+                    t.add(&ctx.facts(&d.as_plain(), unit_index[d.unit.as_ref()]), ctx.calendar, ctx.as_of);
                 });
             }
             let (first, last) = (offsets[0] as usize, *offsets.last().expect("a chunk is never empty") as usize);
@@ -515,7 +521,7 @@ fn general(file: &std::fs::File, ctx: &Ctx) -> Result<DossierStats, FileError> {
             units.push(d.unit.to_string());
             units.len() as u32 - 1
         });
-        tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
+        tally.add(&ctx.facts(&d.as_plain(), unit), ctx.calendar, ctx.as_of);
     })?;
     report.unknown_columns = cols_unknown;
     report.unknown_procedures = tally.unknown_procedure.values().sum();
