@@ -163,6 +163,33 @@ pub fn read_block<'b>(file: &std::fs::File, file_len: u64, body_start: u64, size
     Ok(Block { data: &buf[begin..stop], offset: from + begin as u64, seq })
 }
 
+/// The line at byte `offset` of a file, without its line break, read into `buf`: `len` is
+/// its length when known (0: not known, read on to the line break).
+pub fn read_line_at<'b>(file: &std::fs::File, file_len: u64, offset: u64, len: usize, buf: &'b mut Vec<u8>) -> std::io::Result<&'b [u8]> {
+    if len > 0 {
+        buf.resize(len, 0);
+        read_exact_at(file, buf, offset)?;
+        return Ok(buf);
+    }
+    buf.clear();
+    let mut at = offset;
+    while at < file_len {
+        let n = (TAIL as u64).min(file_len - at) as usize;
+        let old = buf.len();
+        buf.resize(old + n, 0);
+        read_exact_at(file, &mut buf[old..], at)?;
+        at += n as u64;
+        if let Some(i) = memchr::memchr(b'\n', &buf[old..]) {
+            buf.truncate(old + i);
+            break;
+        }
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(buf)
+}
+
 /// The number of blocks `read_block` cuts a file into.
 pub fn block_count(file_len: u64, body_start: u64, size: usize) -> usize {
     (file_len.saturating_sub(body_start) as usize).div_ceil(size)
@@ -496,6 +523,19 @@ mod tests {
             }
             assert_eq!(seen, lines, "block size {size}");
         }
+    }
+
+    #[test]
+    fn a_line_is_read_back_with_or_without_its_length() {
+        let data = format!("head\nab,c\r\n{}\nlast", "x".repeat(200_000));
+        let file = temp(data.as_bytes());
+        let len = data.len() as u64;
+        let mut buf = Vec::new();
+        assert_eq!(read_line_at(&file, len, 5, 0, &mut buf).unwrap(), b"ab,c");
+        assert_eq!(read_line_at(&file, len, 5, 4, &mut buf).unwrap(), b"ab,c");
+        assert_eq!(read_line_at(&file, len, 11, 0, &mut buf).unwrap().len(), 200_000);
+        assert_eq!(read_line_at(&file, len, 200_012, 0, &mut buf).unwrap(), b"last");
+        assert!(read_line_at(&file, len, 200_012, 9, &mut buf).is_err(), "past the end");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{block_count, fast_layout, for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, read_block, Block, Mapped};
+use crate::fast::{block_count, fast_layout, for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, read_block, read_line_at, Block};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
 use crate::rows::{dossier_plain_fields, parse_dossier, Lookup, PlainDossier, DOSSIER_FIELDS};
 use crate::table::{read_table, Cell};
@@ -167,22 +167,27 @@ const SHARDS: usize = 64;
 /// Each shard is cut again into parts whose tables fit in a core's cache.
 const PARTS: usize = 64;
 
-/// A valid row's 128-bit code hash and byte offset, 24 bytes (a `u128` field would
+/// A valid row's 128-bit code hash and where it is, 24 bytes (a `u128` field would
 /// align the key to 32). Two codes are taken as equal when their hashes are: for 10^8
 /// rows the chance of any collision is about 10^-23.
 #[derive(Clone, Copy, Default)]
 struct Key {
     hi: u64,
     lo: u64,
-    /// Byte offset of the row in the file; never 0 (the header comes first), so 0 marks
+    /// The row's byte offset in the file (high 48 bits) and the length of its line when
+    /// under 64 KiB (low 16 bits, else 0), so that a replaced row is read back with one
+    /// exact read. In the order of the file; never 0 (the header comes first), so 0 marks
     /// an empty slot of the table.
-    offset: u64,
+    at: u64,
 }
 
+const LEN_BITS: u32 = 16;
+
 impl Key {
-    fn new(code: &str, offset: u64) -> Key {
+    fn new(code: &str, offset: u64, len: usize) -> Key {
         let h = xxh3_128(code.as_bytes());
-        Key { hi: (h >> 64) as u64, lo: h as u64, offset }
+        let len = if len < 1 << LEN_BITS { len as u64 } else { 0 };
+        Key { hi: (h >> 64) as u64, lo: h as u64, at: offset << LEN_BITS | len }
     }
     fn shard(&self) -> usize {
         (self.hi >> 58) as usize
@@ -193,10 +198,10 @@ impl Key {
     }
 }
 
-/// The offsets of the rows of one shard that a later row of the same code replaced, in no
-/// particular order. `table` is scratch space reused from shard to shard. Hand-written
+/// Where the rows of one shard are (`Key::at`) that a later row of the same code replaced,
+/// in no particular order. `table` is scratch space reused from shard to shard. Hand-written
 /// rather than a `HashMap` because it runs ten million times in a tight loop: the keys are
-/// already uniform hashes, so a slot is their low bits, and an empty slot is offset 0.
+/// already uniform hashes, so a slot is their low bits, and an empty slot is `at` 0.
 fn replaced_in_shard(keys: impl Iterator<Item = Key>, n: usize, table: &mut Vec<Key>, out: &mut Vec<u64>) {
     let cap = (n * 2).next_power_of_two().max(16);
     table.clear();
@@ -206,14 +211,14 @@ fn replaced_in_shard(keys: impl Iterator<Item = Key>, n: usize, table: &mut Vec<
         let mut i = k.lo as usize & mask;
         loop {
             let slot = &mut table[i];
-            if slot.offset == 0 {
+            if slot.at == 0 {
                 *slot = k;
                 break;
             }
             if slot.hi == k.hi && slot.lo == k.lo {
                 // the later row in the file wins
-                out.push(slot.offset.min(k.offset));
-                slot.offset = slot.offset.max(k.offset);
+                out.push(slot.at.min(k.at));
+                slot.at = slot.at.max(k.at);
                 break;
             }
             i = (i + 1) & mask;
@@ -284,11 +289,12 @@ impl Acc {
         let mut cells: Vec<Cell> = Vec::with_capacity(16);
         self.kept = 0;
         let seq = block.seq;
-        let row = |acc: &mut Acc, offset: usize, d: Result<PlainDossier, Vec<RowError>>| {
+        // `len`: of the row's line, 0 when not known
+        let row = |acc: &mut Acc, offset: usize, len: usize, d: Result<PlainDossier, Vec<RowError>>| {
             acc.rows += 1;
             match d {
                 Ok(d) => {
-                    let k = Key::new(d.code, block.offset + offset as u64);
+                    let k = Key::new(d.code, block.offset + offset as u64, len);
                     acc.keys[k.shard()].push(k);
                     let unit = acc.units.get(d.unit);
                     acc.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
@@ -306,19 +312,19 @@ impl Acc {
             // checks (and their error messages) on the cells of a line it declines
             Ok(text) => for_each_line::<DOSSIER_FIELDS>(text, delimiter, map, |offset, line_no, fields, line| {
                 match dossier_plain_fields(fields, &AnyUnit) {
-                    Some(d) => row(self, offset, Ok(d)),
+                    Some(d) => row(self, offset, line.len(), Ok(d)),
                     None => {
                         for_each_row(line, line_no, delimiter, &mut cells, |_, _, r| match parse_dossier(cols, r, line_no, &AnyUnit) {
-                            Ok(d) => row(self, offset, Ok(d.as_plain())),
-                            Err(e) => row(self, offset, Err(e)),
+                            Ok(d) => row(self, offset, line.len(), Ok(d.as_plain())),
+                            Err(e) => row(self, offset, 0, Err(e)),
                         });
                     }
                 }
             }),
             Err(_) => for_each_block_row(block, delimiter, &mut cells, |offset, line_no, r| match r {
                 Ok(r) => match parse_dossier(cols, r, line_no, &AnyUnit) {
-                    Ok(d) => row(self, offset, Ok(d.as_plain())),
-                    Err(e) => row(self, offset, Err(e)),
+                    Ok(d) => row(self, offset, 0, Ok(d.as_plain())),
+                    Err(e) => row(self, offset, 0, Err(e)),
                 },
                 Err(line_no) => {
                     self.rows += 1;
@@ -450,27 +456,35 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
         .flatten_iter()
         .collect();
     drop(keys);
-    let mapped = Mapped::open(file).map_err(FileError::Io)?;
-    // In file order, through the mapping: neighbouring rows share pages, and each stretch
-    // is released once read.
+    // In file order, each with one read of its line.
     replaced.par_sort_unstable();
+    let changed = || FileError::Io(std::io::Error::other("the file changed while it was read / tệp đã thay đổi trong khi đọc"));
     let taken_back: Vec<DossierTally> = replaced
         .par_chunks(4096)
-        .map(|offsets| {
+        .map(|chunk| {
             let mut t = DossierTally::default();
-            let mut cells: Vec<Cell> = Vec::with_capacity(16);
-            for &offset in offsets {
-                let text = std::str::from_utf8(mapped.line_at(offset)).expect("validated before");
+            let mut buf = Vec::new();
+            for &at in chunk {
+                let mut cells: Vec<Cell> = Vec::with_capacity(16);
+                let line = read_line_at(file, len, at >> LEN_BITS, (at & ((1 << LEN_BITS) - 1)) as usize, &mut buf).map_err(FileError::Io)?;
+                let text = std::str::from_utf8(line).map_err(|_| changed())?;
+                // the same row as when it was counted, or the file is not the same file
+                let mut counted = false;
                 for_each_row(text, 0, delimiter, &mut cells, |_, _, row| {
-                    let d = parse_dossier(cols, row, 0, &AnyUnit).expect("validated before");
-                    t.add(&ctx.facts(&d.as_plain(), unit_index[d.unit.as_ref()]), ctx.calendar, ctx.as_of);
+                    if let Ok(d) = parse_dossier(cols, row, 0, &AnyUnit) {
+                        if let Some(&unit) = unit_index.get(d.unit.as_ref()) {
+                            t.add(&ctx.facts(&d.as_plain(), unit), ctx.calendar, ctx.as_of);
+                            counted = true;
+                        }
+                    }
                 });
+                if !counted {
+                    return Err(changed());
+                }
             }
-            let (first, last) = (offsets[0] as usize, *offsets.last().expect("a chunk is never empty") as usize);
-            mapped.release(&mapped.bytes()[first..last + mapped.line_at(last as u64).len()]);
-            t
+            Ok(t)
         })
-        .collect();
+        .collect::<Result<_, FileError>>()?;
     for t in taken_back {
         for ((f, u, m), s) in t.cells() {
             tally.add_sums(f, u, m, negate(s));
@@ -626,7 +640,7 @@ mod tests {
                 offset
             }).collect();
             expected.extend_from_slice(&offsets[..offsets.len() - 1]);
-            keys.extend(offsets.iter().map(|&o| Key::new(&code, o)));
+            keys.extend(offsets.iter().map(|&o| Key::new(&code, o, 0)));
         }
         // a fixed shuffle
         let mut state = 42u64;
@@ -634,9 +648,10 @@ mod tests {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             keys.swap(i, (state >> 33) as usize % (i + 1));
         }
-        let mut table = vec![Key::new("left over", 5); 3];
+        let mut table = vec![Key::new("left over", 5, 1); 3];
         let mut out = Vec::new();
         replaced_in_shard(keys.iter().copied(), keys.len(), &mut table, &mut out);
+        let mut out: Vec<u64> = out.iter().map(|at| at >> LEN_BITS).collect();
         out.sort_unstable();
         expected.sort_unstable();
         assert_eq!(out, expected);
