@@ -45,6 +45,24 @@ pub fn fast_layout(file: &mut std::fs::File, kind: ImportKind) -> Result<Option<
     Ok(Some(Layout { delimiter, columns, body_start: (header_end + 1).min(data.len()) }))
 }
 
+impl Layout {
+    /// For `for_each_line`: file column -> field number (255: not a field).
+    pub fn dossier_map(&self) -> Vec<u8> {
+        column_map(&self.columns)
+    }
+}
+
+/// File column -> field number of `columns` (255: a column no field reads).
+pub fn column_map(columns: &Columns) -> Vec<u8> {
+    let mut map = vec![u8::MAX; columns.index.iter().flatten().max().map_or(0, |m| m + 1)];
+    for (field, column) in columns.index.iter().enumerate() {
+        if let Some(c) = column {
+            map[*c] = field as u8;
+        }
+    }
+    map
+}
+
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }

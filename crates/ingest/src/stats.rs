@@ -9,7 +9,7 @@
 //! same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{block_count, fast_layout, for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, read_block, read_line_at, Block};
+use crate::fast::{block_count, column_map, fast_layout, for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, read_block, read_line_at, Block};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
 use crate::rows::{dossier_plain_fields, parse_dossier, Lookup, PlainDossier, DOSSIER_FIELDS};
 use crate::table::{read_table, Cell};
@@ -349,13 +349,7 @@ impl Acc {
 
 fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let len = file.metadata().map_err(FileError::Io)?.len();
-    // file column -> dossier field (255: not one)
-    let mut map = vec![u8::MAX; cols.index.iter().flatten().max().map_or(0, |m| m + 1)];
-    for (field, column) in cols.index.iter().enumerate() {
-        if let Some(c) = column {
-            map[*c] = field as u8;
-        }
-    }
+    let map = column_map(cols);
     let accs: Vec<Acc> = (0..block_count(len, body_start as u64, READ_BLOCK))
         .into_par_iter()
         .fold(

@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::mpsc::sync_channel;
-use thidua_ingest::fast::{for_each_block_row, has_quote, not_utf8, Block, Layout, Mapped};
-use thidua_ingest::rows::{parse_dossier, Lookup};
+use thidua_ingest::fast::{for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, Block, Layout, Mapped};
+use thidua_ingest::rows::{dossier_plain_fields, parse_dossier, DossierRef, Lookup, PlainDossier, DOSSIER_FIELDS};
 use thidua_ingest::table::Cell;
 use thidua_ingest::{ImportKind, ImportReport, RowError};
 
@@ -46,6 +46,20 @@ fn borrowed<'m>(s: Cow<'m, str>) -> &'m str {
     }
 }
 
+/// A row the full checks accepted, its text borrowed from the file.
+fn plain(d: DossierRef<'_>) -> PlainDossier<'_> {
+    PlainDossier {
+        code: borrowed(d.code),
+        unit: borrowed(d.unit),
+        procedure: borrowed(d.procedure),
+        received_at: d.received_at,
+        due_at: d.due_at,
+        completed_at: d.completed_at,
+        channel: d.channel,
+        status: d.status,
+    }
+}
+
 /// Rows per INSERT statement: one statement for many rows saves SQLite's per-statement
 /// work, which is most of the cost of a row once parsing runs on other cores.
 const BATCH: usize = 64;
@@ -65,22 +79,17 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
     done.rows.reserve(done.block.data.len() / 100);
     let mut cells: Vec<Cell> = Vec::with_capacity(16);
     let block = Block { data: done.block.data, offset: done.block.offset, seq: done.block.seq };
-    done.lines = for_each_block_row(&block, layout.delimiter, &mut cells, |_, line_no, row| {
+    let row = |done: &mut Done<'m>, d: Result<PlainDossier<'m>, Vec<RowError>>| {
         done.read += 1;
-        let Ok(row) = row else {
-            done.bad += 1;
-            done.errors.push(vec![not_utf8(line_no)]);
-            return;
-        };
-        match parse_dossier(&layout.columns, row, line_no, lookup) {
+        match d {
             Ok(d) => {
-                if !lookup.procedure_known(&d.procedure) {
+                if !lookup.procedure_known(d.procedure) {
                     done.unknown_procedures += 1;
                 }
                 done.rows.push(Parsed {
-                    unit_id: lookup.units[d.unit.as_ref()],
-                    code: borrowed(d.code),
-                    procedure: borrowed(d.procedure),
+                    unit_id: lookup.units[d.unit],
+                    code: d.code,
+                    procedure: d.procedure,
                     received_at: d.received_at.0,
                     due_at: d.due_at.0,
                     completed_at: d.completed_at.map(|t| t.0),
@@ -93,7 +102,34 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
                 done.errors.push(errs);
             }
         }
-    });
+    };
+    let (cols, delimiter) = (&layout.columns, layout.delimiter);
+    done.lines = match std::str::from_utf8(block.data) {
+        // the shortcut on the fields picked out of each line; the full checks (and their
+        // messages) on the cells of a line it declines
+        Ok(text) => for_each_line::<DOSSIER_FIELDS>(text, delimiter, &layout.dossier_map(), |_, line_no, fields, line| {
+            match dossier_plain_fields(fields, lookup) {
+                Some(d) => row(&mut done, Ok(d)),
+                None => {
+                    for_each_row(line, line_no, delimiter, &mut cells, |_, _, r| {
+                        let d = parse_dossier(cols, r, line_no, lookup).map(|d| plain(d));
+                        row(&mut done, d)
+                    });
+                }
+            }
+        }),
+        Err(_) => for_each_block_row(&block, delimiter, &mut cells, |_, line_no, r| match r {
+            Ok(r) => {
+                let d = parse_dossier(cols, r, line_no, lookup).map(|d| plain(d));
+                row(&mut done, d)
+            }
+            Err(line_no) => {
+                done.read += 1;
+                done.bad += 1;
+                done.errors.push(vec![not_utf8(line_no)]);
+            }
+        }),
+    };
     // In key order the B-tree is walked once per block instead of jumping about. The sort
     // is stable: of two rows with one code, the later still comes later, and wins.
     done.rows.sort_by(|a, b| a.code.cmp(b.code));

@@ -329,35 +329,34 @@ async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
     assert!(text.contains(&first.head.name));
 
     // LibreOffice opens each: converted to PDF, the text is there
-    let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"].into_iter().find(|p| std::path::Path::new(p).exists());
-    if let Some(soffice) = soffice {
-        let docs = [
-            ("mau07", r.bytes.clone(), vec![h.head.name.clone(), pct.clone()]),
-            ("to-trinh", office.get("/van-ban/to-trinh").await.bytes, vec!["TỜ TRÌNH".to_string()]),
-            ("quyet-dinh", office.get("/van-ban/quyet-dinh").await.bytes, vec![plan.signer.clone()]),
-        ];
-        for (name, bytes, expected) in docs {
-            let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join(format!("{name}.docx"));
-            std::fs::write(&file, &bytes).unwrap();
-            let out = std::process::Command::new(soffice)
-                .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
-                .args(["--headless", "--convert-to", "pdf", "--outdir"])
-                .arg(dir.path())
-                .arg(&file)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            let pdf = dir.path().join(format!("{name}.pdf"));
-            assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"), "{name}.pdf");
-            let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext (poppler-utils)");
-            let text = String::from_utf8_lossy(&text.stdout);
-            for e in expected {
-                assert!(text.contains(&e), "{e} in {name}.pdf: {text}");
-            }
+    let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("LibreOffice is missing: scripts/test.sh installs libreoffice-writer-nogui");
+    let docs = [
+        ("mau07", r.bytes.clone(), vec![h.head.name.clone(), pct.clone()]),
+        ("to-trinh", office.get("/van-ban/to-trinh").await.bytes, vec!["TỜ TRÌNH".to_string()]),
+        ("quyet-dinh", office.get("/van-ban/quyet-dinh").await.bytes, vec![plan.signer.clone()]),
+    ];
+    for (name, bytes, expected) in docs {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(format!("{name}.docx"));
+        std::fs::write(&file, &bytes).unwrap();
+        let out = std::process::Command::new(soffice)
+            .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(dir.path())
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let pdf = dir.path().join(format!("{name}.pdf"));
+        assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"), "{name}.pdf");
+        let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+        let text = String::from_utf8_lossy(&text.stdout);
+        for e in expected {
+            assert!(text.contains(&e), "{e} in {name}.pdf: {text}");
         }
-    } else {
-        eprintln!("LibreOffice is not installed: the DOCX were checked by their XML only");
     }
 }
 
