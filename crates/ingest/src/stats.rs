@@ -17,6 +17,7 @@ use crate::values::{bad, Bad};
 use crate::FileError;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::cell::OnceCell;
 use thidua_domain::calendar::Calendar;
 use thidua_domain::dossier::{DossierFacts, DossierTally, ProcedureInfo};
@@ -140,9 +141,19 @@ struct Ctx<'p> {
     procedures: ByCode<&'p ProcedureInfo>,
     calendar: &'p Calendar,
     as_of: DateTime,
+    progress: Progress<'p>,
+    /// Rows and bytes read so far, for `progress`.
+    rows: AtomicU64,
+    bytes: AtomicU64,
 }
 
 impl Ctx<'_> {
+    fn read(&self, rows: u64, bytes: u64) {
+        let rows = self.rows.fetch_add(rows, Relaxed) + rows;
+        let bytes = self.bytes.fetch_add(bytes, Relaxed) + bytes;
+        (self.progress)(rows, bytes);
+    }
+
     fn facts(&self, d: &PlainDossier<'_>, unit: u32) -> DossierFacts<'_> {
         DossierFacts {
             unit,
@@ -226,13 +237,16 @@ fn replaced_in_shard(keys: impl Iterator<Item = Key>, n: usize, table: &mut Vec<
     }
 }
 
-/// Computes the statistics of a dossier export file.
-pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar: &Calendar, as_of: DateTime) -> Result<DossierStats, FileError> {
+/// What `dossier_stats` has read so far: rows, and bytes of the file when known (plain CSV).
+pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// Computes the statistics of a dossier export file; `progress` hears of every block read.
+pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar: &Calendar, as_of: DateTime, progress: Progress) -> Result<DossierStats, FileError> {
     let mut by_code = ByCode::default();
     for (code, p) in procedures {
         by_code.insert(code, p);
     }
-    let ctx = Ctx { procedures: by_code, calendar, as_of };
+    let ctx = Ctx { procedures: by_code, calendar, as_of, progress, rows: AtomicU64::new(0), bytes: AtomicU64::new(0) };
     match fast_layout(file, ImportKind::Dossiers)? {
         Some(layout) => fast(&*file, &layout.columns, layout.delimiter, layout.body_start, &ctx),
         None => general(&*file, &ctx),
@@ -357,7 +371,11 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
             |(mut acc, mut buf), seq| {
                 if acc.failed.is_none() && !acc.quoted {
                     match read_block(file, len, body_start as u64, READ_BLOCK, seq, &mut buf) {
-                        Ok(block) => acc.block(&block, cols, &map, delimiter, ctx),
+                        Ok(block) => {
+                            let before = acc.rows;
+                            acc.block(&block, cols, &map, delimiter, ctx);
+                            ctx.read(acc.rows - before, block.data.len() as u64);
+                        }
                         Err(e) => acc.failed = Some(e),
                     }
                 }
@@ -504,6 +522,9 @@ fn general(file: &std::fs::File, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let mut report = ImportReport::new(ImportKind::Dossiers);
     pass(file, &mut |cols, cells, row| {
         report.rows_read += 1;
+        if report.rows_read % (1 << 16) == 0 {
+            ctx.read(1 << 16, 0);
+        }
         match parse_dossier(cols, cells, row, &AnyUnit) {
             Ok(d) => {
                 last.insert(xxh3_128(d.code.as_bytes()), row);

@@ -147,9 +147,15 @@ impl Store {
         // The hot path checks units by index; a unit-restricted import takes the general one.
         if kind == ImportKind::Dossiers && opts.only_unit.is_none() {
             if let Some(layout) = thidua_ingest::fast::fast_layout(file, kind)? {
-                // A bigger page cache while the dossier B-tree takes millions of rows.
+                // A bigger page cache while the dossier B-tree takes millions of rows. Foreign
+                // keys are not checked row by row: the hot path writes only unit ids it read
+                // from the store (units are never deleted) and the id of the import it has
+                // just recorded in the same transaction. (The pragma has no effect inside a
+                // transaction, so it is set around it.)
                 self.conn.pragma_update(None, "cache_size", -262_144)?;
+                self.conn.pragma_update(None, "foreign_keys", "OFF")?;
                 let result = self.import_dossiers_fast(file, layout, opts, on_error, progress);
+                self.conn.pragma_update(None, "foreign_keys", "ON")?;
                 self.conn.pragma_update(None, "cache_size", -2000)?;
                 return result;
             }

@@ -25,10 +25,26 @@ struct Parsed<'m> {
     status: u8,
 }
 
+/// A row ready for the writer: its code and procedure code are byte ranges of `Done::text`.
+struct Ready {
+    code: (u32, u32),
+    procedure: (u32, u32),
+    unit_id: i64,
+    received_at: i64,
+    due_at: i64,
+    completed_at: Option<i64>,
+    channel: u8,
+    status: u8,
+}
+
 /// What a worker makes of one block.
 struct Done<'m> {
     block: Block<'m>,
-    rows: Vec<Parsed<'m>>,
+    /// The valid rows in code order.
+    rows: Vec<Ready>,
+    /// Their text, one after the other: the writer reads it straight through instead of
+    /// jumping about the file (which cost it a cache miss per row).
+    text: String,
     read: u64,
     bad: u64,
     unknown_procedures: u64,
@@ -72,21 +88,21 @@ fn upsert_many(n: usize) -> String {
 
 fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> Done<'m> {
     let quoted = has_quote(block.data);
-    let mut done = Done { rows: Vec::new(), read: 0, bad: 0, unknown_procedures: 0, errors: Vec::new(), quoted, lines: 0, block };
+    let mut done = Done { rows: Vec::new(), text: String::new(), read: 0, bad: 0, unknown_procedures: 0, errors: Vec::new(), quoted, lines: 0, block };
     if quoted {
         return done;
     }
-    done.rows.reserve(done.block.data.len() / 100);
+    let mut parsed: Vec<Parsed> = Vec::with_capacity(done.block.data.len() / 100);
     let mut cells: Vec<Cell> = Vec::with_capacity(16);
     let block = Block { data: done.block.data, offset: done.block.offset, seq: done.block.seq };
-    let row = |done: &mut Done<'m>, d: Result<PlainDossier<'m>, Vec<RowError>>| {
+    let row = |done: &mut Done<'m>, parsed: &mut Vec<Parsed<'m>>, d: Result<PlainDossier<'m>, Vec<RowError>>| {
         done.read += 1;
         match d {
             Ok(d) => {
                 if !lookup.procedure_known(d.procedure) {
                     done.unknown_procedures += 1;
                 }
-                done.rows.push(Parsed {
+                parsed.push(Parsed {
                     unit_id: lookup.units[d.unit],
                     code: d.code,
                     procedure: d.procedure,
@@ -109,11 +125,11 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
         // messages) on the cells of a line it declines
         Ok(text) => for_each_line::<DOSSIER_FIELDS>(text, delimiter, &layout.dossier_map(), |_, line_no, fields, line| {
             match dossier_plain_fields(fields, lookup) {
-                Some(d) => row(&mut done, Ok(d)),
+                Some(d) => row(&mut done, &mut parsed, Ok(d)),
                 None => {
                     for_each_row(line, line_no, delimiter, &mut cells, |_, _, r| {
                         let d = parse_dossier(cols, r, line_no, lookup).map(|d| plain(d));
-                        row(&mut done, d)
+                        row(&mut done, &mut parsed, d)
                     });
                 }
             }
@@ -121,7 +137,7 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
         Err(_) => for_each_block_row(&block, delimiter, &mut cells, |_, line_no, r| match r {
             Ok(r) => {
                 let d = parse_dossier(cols, r, line_no, lookup).map(|d| plain(d));
-                row(&mut done, d)
+                row(&mut done, &mut parsed, d)
             }
             Err(line_no) => {
                 done.read += 1;
@@ -132,29 +148,50 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
     };
     // In key order the B-tree is walked once per block instead of jumping about. The sort
     // is stable: of two rows with one code, the later still comes later, and wins.
-    done.rows.sort_by(|a, b| a.code.cmp(b.code));
+    parsed.sort_by(|a, b| a.code.cmp(b.code));
+    done.text.reserve(parsed.iter().map(|r| r.code.len() + r.procedure.len()).sum());
+    let mut put = |s: &str| {
+        let start = done.text.len() as u32;
+        done.text.push_str(s);
+        (start, done.text.len() as u32)
+    };
+    let rows: Vec<Ready> = parsed
+        .iter()
+        .map(|r| Ready {
+            code: put(r.code),
+            procedure: put(r.procedure),
+            unit_id: r.unit_id,
+            received_at: r.received_at,
+            due_at: r.due_at,
+            completed_at: r.completed_at,
+            channel: r.channel,
+            status: r.status,
+        })
+        .collect();
+    done.rows = rows;
     done
 }
 
-fn write_rows(one: &mut rusqlite::Statement, many: &mut rusqlite::Statement, rows: &[Parsed], import_id: i64) -> rusqlite::Result<()> {
+fn write_rows(one: &mut rusqlite::Statement, many: &mut rusqlite::Statement, rows: &[Ready], text: &str, import_id: i64) -> rusqlite::Result<()> {
     let mut chunks = rows.chunks_exact(BATCH);
     for chunk in &mut chunks {
         for (i, r) in chunk.iter().enumerate() {
-            bind(many, i * 9, r, import_id)?;
+            bind(many, i * 9, r, text, import_id)?;
         }
         many.raw_execute()?;
     }
     for r in chunks.remainder() {
-        bind(one, 0, r, import_id)?;
+        bind(one, 0, r, text, import_id)?;
         one.raw_execute()?;
     }
     Ok(())
 }
 
-fn bind(st: &mut rusqlite::Statement, at: usize, r: &Parsed, import_id: i64) -> rusqlite::Result<()> {
-    st.raw_bind_parameter(at + 1, r.code)?;
+fn bind(st: &mut rusqlite::Statement, at: usize, r: &Ready, text: &str, import_id: i64) -> rusqlite::Result<()> {
+    let of = |(a, b): (u32, u32)| &text[a as usize..b as usize];
+    st.raw_bind_parameter(at + 1, of(r.code))?;
     st.raw_bind_parameter(at + 2, r.unit_id)?;
-    st.raw_bind_parameter(at + 3, r.procedure)?;
+    st.raw_bind_parameter(at + 3, of(r.procedure))?;
     st.raw_bind_parameter(at + 4, r.received_at)?;
     st.raw_bind_parameter(at + 5, r.due_at)?;
     st.raw_bind_parameter(at + 6, r.completed_at)?;
@@ -191,13 +228,22 @@ impl Store {
                 let (layout, lookup, stop) = (&layout, &lookup, &stop);
                 let mapped = &mapped;
                 s.spawn(move || {
-                    mapped.blocks(layout.body_start).par_bridge().for_each_with(sender, |tx, block| {
-                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                            return;
-                        }
-                        // A closed channel means the writer stopped on an error.
-                        let _ = tx.send(parse_block(block, layout, lookup));
-                    });
+                    // The writer (this thread) is the bottleneck: parsing takes the other
+                    // cores, not the writer's.
+                    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+                    let parse = || {
+                        mapped.blocks(layout.body_start).par_bridge().for_each_with(sender, |tx, block| {
+                            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                                return;
+                            }
+                            // A closed channel means the writer stopped on an error.
+                            let _ = tx.send(parse_block(block, layout, lookup));
+                        })
+                    };
+                    match rayon::ThreadPoolBuilder::new().num_threads((cores - 1).max(1)).build() {
+                        Ok(pool) => pool.install(parse),
+                        Err(_) => parse(),
+                    }
                 });
                 let mut pending: BTreeMap<usize, Done> = BTreeMap::new();
                 let mut next = 0usize;
@@ -226,7 +272,7 @@ impl Store {
                         first_line += d.lines;
                         bytes += d.block.data.len() as u64;
                         if write_error.is_none() && (report.rows_bad == 0 || opts.accept_valid) {
-                            if let Err(e) = write_rows(&mut one, &mut many, &d.rows, import_id) {
+                            if let Err(e) = write_rows(&mut one, &mut many, &d.rows, &d.text, import_id) {
                                 write_error = Some(e);
                                 stop.store(true, std::sync::atomic::Ordering::Relaxed);
                             }

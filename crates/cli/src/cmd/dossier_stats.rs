@@ -50,7 +50,18 @@ pub fn run(_cli: &Cli, a: &DossierStatsArgs) -> Result<ExitCode> {
         eprintln!("{}: {}", a.procedures.display(), proc_report.summary());
         return Ok(refused());
     }
-    let stats = match dossier_stats(&mut open(&a.file)?, &procedures, &calendar, as_of) {
+    let mut file = open(&a.file)?;
+    let bar = super::progress_bar(file.metadata().map(|m| m.len()).unwrap_or(0));
+    let started = std::time::Instant::now();
+    let result = dossier_stats(&mut file, &procedures, &calendar, as_of, &|rows, bytes| {
+        if bytes > 0 {
+            bar.set_position(bytes);
+        }
+        let rate = rows as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!("{rows} dòng / rows, {rate:.0} dòng/giây / rows/s"));
+    });
+    bar.finish_and_clear();
+    let stats = match result {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{}: {e}", a.file.display());

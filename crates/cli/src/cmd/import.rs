@@ -3,7 +3,6 @@ use crate::Cli;
 use anyhow::{Context, Result};
 use clap::Args;
 use comfy_table::Table;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use thidua_ingest::report::ErrorCsv;
@@ -47,10 +46,7 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
     let mut write_failed: Option<std::io::Error> = None;
     // Hidden automatically when standard error is not a terminal. Plain CSV dossier files
     // report bytes, which gives the time left; other imports count rows.
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, còn / left {eta}) {msg}").expect("valid template"),
-    );
+    let bar = super::progress_bar(total);
     let started = std::time::Instant::now();
     let opts = ImportOptions {
         accept_valid: a.accept_valid,

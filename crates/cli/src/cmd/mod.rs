@@ -37,3 +37,13 @@ pub fn open_initialised(cli: &Cli) -> Result<Store> {
     }
     Ok(store)
 }
+
+/// A bar over `total` bytes of a file with rows and rows/s in its message, on standard
+/// error; hidden automatically when standard error is not a terminal.
+pub fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, còn / left {eta}) {msg}").expect("valid template"),
+    );
+    bar
+}
