@@ -74,3 +74,34 @@ fn calendar_days_are_replaced_by_date() {
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[0].kind, thidua_domain::calendar::DayKind::LamBu);
 }
+
+#[test]
+fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open_dir(dir.path()).unwrap();
+    s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
+    let file = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        std::fs::File::open(&p).unwrap()
+    };
+    let opts = crate::import::ImportOptions::default();
+    let import = |s: &mut Store, kind, mut f: std::fs::File| s.import_file(kind, &mut f, &opts, &mut |_| {}, &|_| {}).unwrap();
+    import(&mut s, thidua_ingest::ImportKind::Units, file("units.csv", "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\n"));
+    let mut body = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
+    for i in (0..500).rev() {
+        body.push_str(&format!("HS{i:04},T01,1.0001,2023-05-02 08:00,2023-05-12 17:00,2023-05-10 09:00,truc_tuyen,da_tra_ket_qua\n"));
+    }
+    // a later row of one code wins
+    body.push_str("HS0007,T01,1.0002,2023-06-02 08:00,2023-06-12 17:00,,truc_tiep,dang_xu_ly\n");
+    let report = import(&mut s, thidua_ingest::ImportKind::Dossiers, file("hs.csv", &body));
+    assert_eq!((report.rows_read, report.rows_ok, report.rows_bad), (501, 501, 0));
+    let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    assert_eq!(fk, 1, "foreign keys are checked again after the import");
+    let n: i64 = s.conn.query_row("SELECT count(*) FROM dossiers", [], |r| r.get(0)).unwrap();
+    let p: String = s.conn.query_row("SELECT procedure_code FROM dossiers WHERE code = 'HS0007'", [], |r| r.get(0)).unwrap();
+    assert_eq!((n, p.as_str()), (500, "1.0002"));
+    let mut st = s.conn.prepare("SELECT code FROM dossiers WHERE code IN ('HS0000', 'HS0499') ORDER BY code").unwrap();
+    let codes: Vec<String> = st.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|c| c.unwrap()).collect();
+    assert_eq!(codes, ["HS0000", "HS0499"]);
+}
