@@ -307,7 +307,7 @@ impl Store {
             writer.head(&lookup.units, h)?;
         }
         drop(writer);
-        finish_import(tx, report, import_id, opts)
+        finish_import(tx, report, import_id, opts, true)
     }
 }
 
@@ -321,8 +321,9 @@ pub(crate) fn start_import(tx: &Transaction, kind: ImportKind, opts: &ImportOpti
 }
 
 /// Completes the report and the import's record, and commits.
-pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id: i64, opts: &ImportOptions) -> Result<ImportReport, ImportError> {
-    if report.unknown_procedures > 0 {
+/// `count_unknown`: the report's count of unknown procedures is of rows; count the dossiers.
+pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id: i64, opts: &ImportOptions, count_unknown: bool) -> Result<ImportReport, ImportError> {
+    if count_unknown && report.unknown_procedures > 0 {
         // Dossiers left by this import (a later row of a code replaced an earlier one)
         // whose procedure is not in the catalogue: the report counts dossiers, not rows.
         report.unknown_procedures = tx.query_row(

@@ -7,6 +7,7 @@ use crate::Store;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::mpsc::sync_channel;
 use thidua_ingest::fast::{for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, Block, Layout, Mapped};
 use thidua_ingest::rows::{dossier_plain_fields, parse_dossier, DossierRef, Lookup, PlainDossier, DOSSIER_FIELDS};
@@ -15,6 +16,8 @@ use thidua_ingest::{ImportKind, ImportReport, RowError};
 
 /// A valid row, borrowing its text from the mapped file.
 struct Parsed<'m> {
+    /// The procedure is not in the catalogue.
+    unknown: bool,
     code: &'m str,
     procedure: &'m str,
     unit_id: i64,
@@ -27,6 +30,9 @@ struct Parsed<'m> {
 
 /// A row ready for the writer: its code and procedure code are byte ranges of `Done::text`.
 struct Ready {
+    /// A hash of the code, for `Unknown`.
+    hash: u64,
+    unknown: bool,
     code: (u32, u32),
     procedure: (u32, u32),
     unit_id: i64,
@@ -99,10 +105,10 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
         done.read += 1;
         match d {
             Ok(d) => {
-                if !lookup.procedure_known(d.procedure) {
-                    done.unknown_procedures += 1;
-                }
+                let unknown = !lookup.procedure_known(d.procedure);
+                done.unknown_procedures += unknown as u64;
                 parsed.push(Parsed {
+                    unknown,
                     unit_id: lookup.units[d.unit],
                     code: d.code,
                     procedure: d.procedure,
@@ -158,6 +164,8 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
     let rows: Vec<Ready> = parsed
         .iter()
         .map(|r| Ready {
+            hash: rustc_hash::FxBuildHasher.hash_one(r.code),
+            unknown: r.unknown,
             code: put(r.code),
             procedure: put(r.procedure),
             unit_id: r.unit_id,
@@ -170,6 +178,36 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
         .collect();
     done.rows = rows;
     done
+}
+
+/// The codes written so far whose last row names a procedure not in the catalogue: the
+/// report counts dossiers, not rows, and a later row of a code may change its procedure.
+/// Kept as the rows are written (the parsers hash the codes), so that no query has to scan
+/// the whole dossier table afterwards.
+#[derive(Default)]
+struct Unknown {
+    by_hash: rustc_hash::FxHashMap<u64, Vec<Box<str>>>,
+    count: u64,
+}
+
+impl Unknown {
+    fn written(&mut self, rows: &[Ready], text: &str) {
+        for r in rows {
+            let code = &text[r.code.0 as usize..r.code.1 as usize];
+            if self.count > 0 {
+                if let Some(codes) = self.by_hash.get_mut(&r.hash) {
+                    if let Some(i) = codes.iter().position(|c| &**c == code) {
+                        codes.swap_remove(i);
+                        self.count -= 1;
+                    }
+                }
+            }
+            if r.unknown {
+                self.by_hash.entry(r.hash).or_default().push(code.into());
+                self.count += 1;
+            }
+        }
+    }
 }
 
 fn write_rows(one: &mut rusqlite::Statement, many: &mut rusqlite::Statement, rows: &[Ready], text: &str, import_id: i64) -> rusqlite::Result<()> {
@@ -216,6 +254,7 @@ impl Store {
         report.unknown_columns = layout.columns.unknown.clone();
         let mut write_error: Option<rusqlite::Error> = None;
         let mut quoted_from: Option<usize> = None;
+        let mut unknown = Unknown::default();
         let mapped = Mapped::open(file).map_err(|e| ImportError::File(thidua_ingest::FileError::Io(e)))?;
         {
             let mut one = tx.prepare(crate::import::UPSERT_DOSSIER)?;
@@ -272,9 +311,12 @@ impl Store {
                         first_line += d.lines;
                         bytes += d.block.data.len() as u64;
                         if write_error.is_none() && (report.rows_bad == 0 || opts.accept_valid) {
-                            if let Err(e) = write_rows(&mut one, &mut many, &d.rows, &d.text, import_id) {
-                                write_error = Some(e);
-                                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                            match write_rows(&mut one, &mut many, &d.rows, &d.text, import_id) {
+                                Ok(()) => unknown.written(&d.rows, &d.text),
+                                Err(e) => {
+                                    write_error = Some(e);
+                                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                                }
                             }
                         }
                         mapped.release(d.block.data);
@@ -305,6 +347,34 @@ impl Store {
             tx.rollback()?;
             return Ok(report);
         }
-        crate::import::finish_import(tx, report, import_id, opts)
+        // dossiers, not rows (every row was written)
+        report.unknown_procedures = unknown.count;
+        crate::import::finish_import(tx, report, import_id, opts, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_procedures_are_counted_by_the_last_row_of_each_code() {
+        let mut text = String::new();
+        // (code, unknown, hash): B and Z share a hash on purpose
+        let rows: Vec<Ready> = [("A", true, 1), ("B", true, 7), ("Z", true, 7), ("A", false, 1), ("C", true, 3), ("C", true, 3), ("D", false, 4), ("D", true, 4), ("B", false, 7)]
+            .iter()
+            .map(|&(code, unknown, hash)| {
+                let start = text.len() as u32;
+                text.push_str(code);
+                Ready { hash, unknown, code: (start, text.len() as u32), procedure: (0, 0), unit_id: 1, received_at: 0, due_at: 0, completed_at: None, channel: 0, status: 0 }
+            })
+            .collect();
+        let mut u = Unknown::default();
+        u.written(&rows[..4], &text);
+        assert_eq!(u.count, 2, "B and Z");
+        u.written(&rows[4..], &text);
+        // A known at last, B replaced by a known row, Z kept, C once, D unknown at last
+        assert_eq!(u.count, 3);
+        assert_eq!(u.by_hash[&7].iter().map(|c| &**c).collect::<Vec<_>>(), ["Z"]);
     }
 }

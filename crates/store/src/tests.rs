@@ -88,6 +88,7 @@ fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
     let opts = crate::import::ImportOptions::default();
     let import = |s: &mut Store, kind, mut f: std::fs::File| s.import_file(kind, &mut f, &opts, &mut |_| {}, &|_| {}).unwrap();
     import(&mut s, thidua_ingest::ImportKind::Units, file("units.csv", "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\n"));
+    import(&mut s, thidua_ingest::ImportKind::Procedures, file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\n1.0002,Thủ tục,5,toan_trinh\n"));
     let mut body = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
     for i in (0..500).rev() {
         body.push_str(&format!("HS{i:04},T01,1.0001,2023-05-02 08:00,2023-05-12 17:00,2023-05-10 09:00,truc_tuyen,da_tra_ket_qua\n"));
@@ -96,6 +97,9 @@ fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
     body.push_str("HS0007,T01,1.0002,2023-06-02 08:00,2023-06-12 17:00,,truc_tiep,dang_xu_ly\n");
     let report = import(&mut s, thidua_ingest::ImportKind::Dossiers, file("hs.csv", &body));
     assert_eq!((report.rows_read, report.rows_ok, report.rows_bad), (501, 501, 0));
+    // 1.0001 is not in the catalogue; HS0007's last row names 1.0002, which is
+    let unknown: i64 = s.conn.query_row("SELECT count(*) FROM dossiers WHERE procedure_code NOT IN (SELECT code FROM procedures)", [], |r| r.get(0)).unwrap();
+    assert_eq!((report.unknown_procedures, unknown), (499, 499));
     let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
     assert_eq!(fk, 1, "foreign keys are checked again after the import");
     let n: i64 = s.conn.query_row("SELECT count(*) FROM dossiers", [], |r| r.get(0)).unwrap();
