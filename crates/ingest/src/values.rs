@@ -125,7 +125,7 @@ fn d2(b: &[u8]) -> Option<u32> {
 /// `YYYY-MM-DD HH:MM` and `YYYY-MM-DD HH:MM:SS` (space or `T`): how one-stop-shop systems
 /// export, read without any scanning. Anything else returns `None` for the full parser,
 /// which also gives the error messages.
-#[inline]
+#[inline(always)]
 pub(crate) fn iso_fast(b: &[u8]) -> Option<DateTime> {
     let (head, sec) = match b.len() {
         16 => (b, 0),
