@@ -260,6 +260,9 @@ struct Acc {
     units: Units,
     /// The valid rows' keys, per shard.
     keys: Vec<Vec<Key>>,
+    /// The current block's keys, in its order; spread over `keys` when the block is done, so
+    /// that a shard's end is touched once a block rather than once a row.
+    block_keys: Vec<Key>,
     rows: u64,
     bad: u64,
     /// (block, error with its row counted within the block): the first `MAX_KEPT` of each
@@ -282,6 +285,7 @@ impl Acc {
             tally: DossierTally::default(),
             units: Units::default(),
             keys: (0..SHARDS).map(|_| Vec::new()).collect(),
+            block_keys: Vec::new(),
             rows: 0,
             bad: 0,
             errors: Vec::new(),
@@ -309,7 +313,7 @@ impl Acc {
             match d {
                 Ok(d) => {
                     let k = Key::new(d.code, block.offset + offset as u64, len);
-                    acc.keys[k.shard()].push(k);
+                    acc.block_keys.push(k);
                     let unit = acc.units.get(d.unit);
                     acc.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
                 }
@@ -348,6 +352,16 @@ impl Acc {
             }),
         };
         self.lines.push((seq, lines));
+        let mut count = [0usize; SHARDS];
+        for k in &self.block_keys {
+            count[k.shard()] += 1;
+        }
+        for (shard, n) in self.keys.iter_mut().zip(count) {
+            shard.reserve(n);
+        }
+        for k in self.block_keys.drain(..) {
+            self.keys[k.shard()].push(k);
+        }
     }
 
     /// Keeps the first `MAX_KEPT` errors of a block and counts the rest.
@@ -364,8 +378,12 @@ impl Acc {
 fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let len = file.metadata().map_err(FileError::Io)?.len();
     let map = column_map(cols);
-    let accs: Vec<Acc> = (0..block_count(len, body_start as u64, READ_BLOCK))
+    let blocks = block_count(len, body_start as u64, READ_BLOCK);
+    // Runs of at least 1/32 of the file per accumulator: few accumulators, each warm, and
+    // still enough runs to share the work evenly.
+    let accs: Vec<Acc> = (0..blocks)
         .into_par_iter()
+        .with_min_len((blocks / 32).max(1))
         .fold(
             || (Acc::new(), Vec::new()),
             |(mut acc, mut buf), seq| {
