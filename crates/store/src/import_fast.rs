@@ -14,18 +14,24 @@ use thidua_ingest::rows::{dossier_plain_fields, parse_dossier, DossierRef, Looku
 use thidua_ingest::table::Cell;
 use thidua_ingest::{ImportKind, ImportReport, RowError};
 
-/// A valid row, borrowing its text from the mapped file.
-struct Parsed<'m> {
-    /// The procedure is not in the catalogue.
-    unknown: bool,
-    code: &'m str,
-    procedure: &'m str,
+/// A valid row's columns other than its text, as stored.
+#[derive(Clone, Copy)]
+struct Values {
     unit_id: i64,
     received_at: i64,
     due_at: i64,
     completed_at: Option<i64>,
     channel: u8,
     status: u8,
+}
+
+/// A valid row, borrowing its text from the mapped file.
+struct Parsed<'m> {
+    /// The procedure is not in the catalogue.
+    unknown: bool,
+    code: &'m str,
+    procedure: &'m str,
+    values: Values,
 }
 
 /// A row ready for the writer: its code and procedure code are byte ranges of `Done::text`.
@@ -35,12 +41,7 @@ struct Ready {
     unknown: bool,
     code: (u32, u32),
     procedure: (u32, u32),
-    unit_id: i64,
-    received_at: i64,
-    due_at: i64,
-    completed_at: Option<i64>,
-    channel: u8,
-    status: u8,
+    values: Values,
 }
 
 /// What a worker makes of one block.
@@ -109,14 +110,16 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
                 done.unknown_procedures += unknown as u64;
                 parsed.push(Parsed {
                     unknown,
-                    unit_id: lookup.units[d.unit],
                     code: d.code,
                     procedure: d.procedure,
-                    received_at: d.received_at.0,
-                    due_at: d.due_at.0,
-                    completed_at: d.completed_at.map(|t| t.0),
-                    channel: d.channel.id(),
-                    status: d.status.id(),
+                    values: Values {
+                        unit_id: lookup.units[d.unit],
+                        received_at: d.received_at.0,
+                        due_at: d.due_at.0,
+                        completed_at: d.completed_at.map(|t| t.0),
+                        channel: d.channel.id(),
+                        status: d.status.id(),
+                    },
                 });
             }
             Err(errs) => {
@@ -168,12 +171,7 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
             unknown: r.unknown,
             code: put(r.code),
             procedure: put(r.procedure),
-            unit_id: r.unit_id,
-            received_at: r.received_at,
-            due_at: r.due_at,
-            completed_at: r.completed_at,
-            channel: r.channel,
-            status: r.status,
+            values: r.values,
         })
         .collect();
     done.rows = rows;
@@ -228,13 +226,14 @@ fn write_rows(one: &mut rusqlite::Statement, many: &mut rusqlite::Statement, row
 fn bind(st: &mut rusqlite::Statement, at: usize, r: &Ready, text: &str, import_id: i64) -> rusqlite::Result<()> {
     let of = |(a, b): (u32, u32)| &text[a as usize..b as usize];
     st.raw_bind_parameter(at + 1, of(r.code))?;
-    st.raw_bind_parameter(at + 2, r.unit_id)?;
+    let v = &r.values;
+    st.raw_bind_parameter(at + 2, v.unit_id)?;
     st.raw_bind_parameter(at + 3, of(r.procedure))?;
-    st.raw_bind_parameter(at + 4, r.received_at)?;
-    st.raw_bind_parameter(at + 5, r.due_at)?;
-    st.raw_bind_parameter(at + 6, r.completed_at)?;
-    st.raw_bind_parameter(at + 7, r.channel)?;
-    st.raw_bind_parameter(at + 8, r.status)?;
+    st.raw_bind_parameter(at + 4, v.received_at)?;
+    st.raw_bind_parameter(at + 5, v.due_at)?;
+    st.raw_bind_parameter(at + 6, v.completed_at)?;
+    st.raw_bind_parameter(at + 7, v.channel)?;
+    st.raw_bind_parameter(at + 8, v.status)?;
     st.raw_bind_parameter(at + 9, import_id)
 }
 
@@ -366,7 +365,7 @@ mod tests {
             .map(|&(code, unknown, hash)| {
                 let start = text.len() as u32;
                 text.push_str(code);
-                Ready { hash, unknown, code: (start, text.len() as u32), procedure: (0, 0), unit_id: 1, received_at: 0, due_at: 0, completed_at: None, channel: 0, status: 0 }
+                Ready { hash, unknown, code: (start, text.len() as u32), procedure: (0, 0), values: Values { unit_id: 1, received_at: 0, due_at: 0, completed_at: None, channel: 0, status: 0 } }
             })
             .collect();
         let mut u = Unknown::default();
