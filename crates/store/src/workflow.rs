@@ -310,10 +310,7 @@ impl Store {
     /// The unit's head signs off a submitted entry (the office sees it; a change clears it).
     pub fn sign_off_entry(&mut self, actor: &Actor, id: i64) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = tx
-            .query_row(&format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"), [id], entry_row)
-            .optional()?
-            .ok_or_else(|| refused("không có số liệu này", "no such entry"))?;
+        let before = entry_in(&tx, id)?;
         if before.state != EntryState::DaGui {
             return Err(refused("chỉ ký duyệt được số liệu đã gửi, đang chờ xác nhận", "only a submitted entry can be signed off"));
         }
@@ -343,10 +340,7 @@ impl Store {
 
     fn review_entry(&mut self, actor: &Actor, id: i64, to: EntryState, reason: &str) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = tx
-            .query_row(&format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"), [id], entry_row)
-            .optional()?
-            .ok_or_else(|| refused("không có số liệu này", "no such entry"))?;
+        let before = entry_in(&tx, id)?;
         if before.state != EntryState::DaGui {
             return Err(refused(
                 "chỉ xác nhận hoặc trả lại được số liệu đang chờ xác nhận (đã gửi)",
@@ -381,4 +375,11 @@ pub fn period_vi(code: &str) -> String {
         Some(Period::Month(m)) => format!("Tháng {:02}/{}", m.number(), m.year()),
         None => code.to_string(),
     }
+}
+
+/// The entry `id`, read inside a transaction that is about to change it.
+fn entry_in(tx: &rusqlite::Transaction, id: i64) -> Result<EntryRecord> {
+    tx.query_row(&format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"), [id], entry_row)
+        .optional()?
+        .ok_or_else(|| refused("không có số liệu này", "no such entry"))
 }
