@@ -3,8 +3,8 @@
 //! `DossierTally` — the same computation as the store-backed evaluation.
 //!
 //! A dossier code seen again replaces its earlier row. Rather than holding every row,
-//! each valid row is counted at once and leaves only a 128-bit hash of its code and its
-//! position (24 bytes); afterwards each shard of these keys goes through an open-addressing
+//! each valid row is counted at once and leaves only a hash of its code and its position
+//! (16 bytes, `Key`); afterwards each shard of these keys goes through an open-addressing
 //! table that finds the codes seen more than once, and every row that a later row of the
 //! same code replaced is parsed again and taken back out of the sums.
 
@@ -178,34 +178,93 @@ const SHARDS: usize = 64;
 /// Each shard is cut again into parts whose tables fit in a core's cache.
 const PARTS: usize = 64;
 
-/// A valid row's 128-bit code hash and where it is, 24 bytes (a `u128` field would
-/// align the key to 32). Two codes are taken as equal when their hashes are: for 10^8
-/// rows the chance of any collision is about 10^-23.
-#[derive(Clone, Copy, Default)]
+/// A valid row's code hash and where it is, in 16 bytes. `hash` is 64 bits of the code's
+/// 128-bit hash; `at` holds, from its high bits down, the row's byte offset in the file, the
+/// length of its line (`LEN_BITS`, 0 when longer), and as many further bits of the hash as
+/// the file's length leaves (`AtBits`). Two codes are taken as equal when all these hash
+/// bits are: at least 64 + 12 bits for any file under 2^52 bytes, and for a file of
+/// gigabytes over 80 (the 12 bits of the shard and part are the same for every key that is
+/// compared) — for 10^8 rows the chance of any collision is then below 10^-8.
+#[derive(Clone, Copy, Default, Debug)]
 struct Key {
-    hi: u64,
-    lo: u64,
-    /// The row's byte offset in the file (high 48 bits) and the length of its line when
-    /// under 64 KiB (low 16 bits, else 0), so that a replaced row is read back with one
-    /// exact read. In the order of the file; never 0 (the header comes first), so 0 marks
-    /// an empty slot of the table.
+    hash: u64,
+    /// Ordered like the rows in the file (the offset is in the high bits), and never 0
+    /// (the header comes first), so 0 marks an empty slot of the table.
     at: u64,
 }
 
-const LEN_BITS: u32 = 16;
+/// Bits of `Key::at` for the line's length: exact up to 4,095 bytes (an export's line is
+/// about a hundred), so that a replaced row is read back with one exact read.
+const LEN_BITS: u32 = 12;
+
+/// How `Key::at` is shared out for one file.
+#[derive(Clone, Copy, Debug)]
+struct AtBits {
+    /// Bits of the hash below the length.
+    extra: u32,
+}
+
+impl AtBits {
+    /// The offset takes the bits the file's length needs; `None` for a file of 2^52 bytes
+    /// (4 PiB) or more.
+    fn for_file(file_len: u64) -> Option<AtBits> {
+        let offset = 64 - file_len.leading_zeros();
+        (offset <= 52).then(|| AtBits { extra: 64 - LEN_BITS - offset })
+    }
+    fn extra_mask(self) -> u64 {
+        (1u64 << self.extra) - 1
+    }
+    fn offset(self, at: u64) -> u64 {
+        at >> (self.extra + LEN_BITS)
+    }
+    /// The line's length, 0 when not kept.
+    fn len(self, at: u64) -> usize {
+        (at >> self.extra) as usize & ((1 << LEN_BITS) - 1)
+    }
+}
 
 impl Key {
-    fn new(code: &str, offset: u64, len: usize) -> Key {
+    #[inline]
+    fn new(code: &str, offset: u64, len: usize, bits: AtBits) -> Key {
         let h = xxh3_128(code.as_bytes());
         let len = if len < 1 << LEN_BITS { len as u64 } else { 0 };
-        Key { hi: (h >> 64) as u64, lo: h as u64, at: offset << LEN_BITS | len }
+        let at = (offset << LEN_BITS | len) << bits.extra | h as u64 & bits.extra_mask();
+        Key { hash: (h >> 64) as u64, at }
     }
+    #[inline]
     fn shard(&self) -> usize {
-        (self.hi >> 58) as usize
+        (self.hash >> 58) as usize
     }
     /// The part of its shard (the next six bits of the hash).
+    #[inline]
     fn part(&self) -> usize {
-        (self.hi >> 52) as usize % PARTS
+        (self.hash >> 52) as usize % PARTS
+    }
+}
+
+/// Keys of one shard, in chunks that are never moved once allocated (a growing vector would
+/// copy hundreds of megabytes over a big file).
+#[derive(Default)]
+struct Chunks(Vec<Vec<Key>>);
+
+const CHUNK: usize = 1024;
+
+impl Chunks {
+    #[inline]
+    fn push(&mut self, k: Key) {
+        match self.0.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(k),
+            _ => self.grow(k),
+        }
+    }
+    #[cold]
+    fn grow(&mut self, k: Key) {
+        let mut c = Vec::with_capacity(CHUNK);
+        c.push(k);
+        self.0.push(c);
+    }
+    fn iter(&self) -> impl Iterator<Item = &Key> {
+        self.0.iter().flatten()
     }
 }
 
@@ -213,20 +272,21 @@ impl Key {
 /// in no particular order. `table` is scratch space reused from shard to shard. Hand-written
 /// rather than a `HashMap` because it runs ten million times in a tight loop: the keys are
 /// already uniform hashes, so a slot is their low bits, and an empty slot is `at` 0.
-fn replaced_in_shard(keys: impl Iterator<Item = Key>, n: usize, table: &mut Vec<Key>, out: &mut Vec<u64>) {
+fn replaced_in_shard(keys: impl Iterator<Item = Key>, n: usize, bits: AtBits, table: &mut Vec<Key>, out: &mut Vec<u64>) {
     let cap = (n * 2).next_power_of_two().max(16);
     table.clear();
     table.resize(cap, Key::default());
     let mask = cap - 1;
+    let extra = bits.extra_mask();
     for k in keys {
-        let mut i = k.lo as usize & mask;
+        let mut i = k.hash as usize & mask;
         loop {
             let slot = &mut table[i];
             if slot.at == 0 {
                 *slot = k;
                 break;
             }
-            if slot.hi == k.hi && slot.lo == k.lo {
+            if slot.hash == k.hash && (slot.at ^ k.at) & extra == 0 {
                 // the later row in the file wins
                 out.push(slot.at.min(k.at));
                 slot.at = slot.at.max(k.at);
@@ -259,7 +319,7 @@ struct Acc {
     tally: DossierTally,
     units: Units,
     /// The valid rows' keys, per shard.
-    keys: Vec<Vec<Key>>,
+    keys: Vec<Chunks>,
     /// The current block's keys, in its order; spread over `keys` when the block is done, so
     /// that a shard's end is touched once a block rather than once a row.
     block_keys: Vec<Key>,
@@ -284,7 +344,7 @@ impl Acc {
         Acc {
             tally: DossierTally::default(),
             units: Units::default(),
-            keys: (0..SHARDS).map(|_| Vec::new()).collect(),
+            keys: (0..SHARDS).map(|_| Chunks::default()).collect(),
             block_keys: Vec::new(),
             rows: 0,
             bad: 0,
@@ -297,7 +357,7 @@ impl Acc {
         }
     }
 
-    fn block(&mut self, block: &Block<'_>, cols: &Columns, map: &[u8], delimiter: u8, ctx: &Ctx) {
+    fn block(&mut self, block: &Block<'_>, cols: &Columns, map: &[u8], delimiter: u8, bits: AtBits, ctx: &Ctx) {
         if has_quote(block.data) {
             self.quoted = true;
         }
@@ -307,13 +367,11 @@ impl Acc {
         let mut cells: Vec<Cell> = Vec::with_capacity(16);
         self.kept = 0;
         let seq = block.seq;
-        // `len`: of the row's line, 0 when not known
         let row = |acc: &mut Acc, offset: usize, len: usize, d: Result<PlainDossier, Vec<RowError>>| {
             acc.rows += 1;
             match d {
                 Ok(d) => {
-                    let k = Key::new(d.code, block.offset + offset as u64, len);
-                    acc.block_keys.push(k);
+                    acc.block_keys.push(Key::new(d.code, block.offset + offset as u64, len, bits));
                     let unit = acc.units.get(d.unit);
                     acc.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
                 }
@@ -326,19 +384,7 @@ impl Acc {
             }
         };
         let lines = match std::str::from_utf8(block.data) {
-            // the hot path: the shortcut on the fields picked out of each line, the full
-            // checks (and their error messages) on the cells of a line it declines
-            Ok(text) => for_each_line::<DOSSIER_FIELDS>(text, delimiter, map, |offset, line_no, fields, line| {
-                match dossier_plain_fields(fields, &AnyUnit) {
-                    Some(d) => row(self, offset, line.len(), Ok(d)),
-                    None => {
-                        for_each_row(line, line_no, delimiter, &mut cells, |_, _, r| match parse_dossier(cols, r, line_no, &AnyUnit) {
-                            Ok(d) => row(self, offset, line.len(), Ok(d.as_plain())),
-                            Err(e) => row(self, offset, 0, Err(e)),
-                        });
-                    }
-                }
-            }),
+            Ok(text) => each_dossier(text, delimiter, map, cols, &mut cells, |offset, _, len, d| row(self, offset, len, d)),
             Err(_) => for_each_block_row(block, delimiter, &mut cells, |offset, line_no, r| match r {
                 Ok(r) => match parse_dossier(cols, r, line_no, &AnyUnit) {
                     Ok(d) => row(self, offset, 0, Ok(d.as_plain())),
@@ -352,13 +398,6 @@ impl Acc {
             }),
         };
         self.lines.push((seq, lines));
-        let mut count = [0usize; SHARDS];
-        for k in &self.block_keys {
-            count[k.shard()] += 1;
-        }
-        for (shard, n) in self.keys.iter_mut().zip(count) {
-            shard.reserve(n);
-        }
         for k in self.block_keys.drain(..) {
             self.keys[k.shard()].push(k);
         }
@@ -375,8 +414,25 @@ impl Acc {
     }
 }
 
+/// Every line of plain CSV text as a dossier or its errors: `f(offset, line number from 0,
+/// the line's length (0: not known), dossier)`. The hot path: the shortcut on the fields
+/// picked out of each line, the full checks (and their error messages) on the cells of a
+/// line it declines. Returns the number of lines.
+fn each_dossier<'t>(text: &'t str, delimiter: u8, map: &[u8], cols: &Columns, cells: &mut Vec<Cell<'t>>, mut f: impl FnMut(usize, usize, usize, Result<PlainDossier<'_>, Vec<RowError>>)) -> usize {
+    for_each_line::<DOSSIER_FIELDS>(text, delimiter, map, |offset, line_no, fields, line| match dossier_plain_fields(fields, &AnyUnit) {
+        Some(d) => f(offset, line_no, line.len(), Ok(d)),
+        None => {
+            for_each_row(line, line_no, delimiter, cells, |_, _, r| match parse_dossier(cols, r, line_no, &AnyUnit) {
+                Ok(d) => f(offset, line_no, line.len(), Ok(d.as_plain())),
+                Err(e) => f(offset, line_no, 0, Err(e)),
+            });
+        }
+    })
+}
+
 fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let len = file.metadata().map_err(FileError::Io)?.len();
+    let bits = AtBits::for_file(len).ok_or_else(|| FileError::Io(std::io::Error::other("the file is too large (4 PiB or more) / tệp quá lớn")))?;
     let map = column_map(cols);
     let blocks = block_count(len, body_start as u64, READ_BLOCK);
     // Runs of at least 1/32 of the file per accumulator: few accumulators, each warm, and
@@ -391,7 +447,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
                     match read_block(file, len, body_start as u64, READ_BLOCK, seq, &mut buf) {
                         Ok(block) => {
                             let before = acc.rows;
-                            acc.block(&block, cols, &map, delimiter, ctx);
+                            acc.block(&block, cols, &map, delimiter, bits, ctx);
                             ctx.read(acc.rows - before, block.data.len() as u64);
                         }
                         Err(e) => acc.failed = Some(e),
@@ -425,7 +481,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
     let mut unit_index: FxHashMap<String, u32> = FxHashMap::default();
     let mut unit_codes: Vec<String> = Vec::new();
     let mut tally = DossierTally::default();
-    let mut keys: Vec<Vec<Vec<Key>>> = Vec::with_capacity(accs.len());
+    let mut keys: Vec<Vec<Chunks>> = Vec::with_capacity(accs.len());
     let mut errors: Vec<RowError> = Vec::new();
     for a in accs {
         let mut map: Vec<u32> = Vec::with_capacity(a.units.codes.len());
@@ -478,7 +534,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
                 let mut out = Vec::new();
                 for p in 0..PARTS {
                     let part = &parts[start[p]..start[p + 1]];
-                    replaced_in_shard(part.iter().copied(), part.len(), table, &mut out);
+                    replaced_in_shard(part.iter().copied(), part.len(), bits, table, &mut out);
                 }
                 out
             },
@@ -495,15 +551,14 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
             let mut t = DossierTally::default();
             let mut buf = Vec::new();
             for &at in chunk {
-                let mut cells: Vec<Cell> = Vec::with_capacity(16);
-                let line = read_line_at(file, len, at >> LEN_BITS, (at & ((1 << LEN_BITS) - 1)) as usize, &mut buf).map_err(FileError::Io)?;
+                let line = read_line_at(file, len, bits.offset(at), bits.len(at), &mut buf).map_err(FileError::Io)?;
                 let text = std::str::from_utf8(line).map_err(|_| changed())?;
                 // the same row as when it was counted, or the file is not the same file
                 let mut counted = false;
-                for_each_row(text, 0, delimiter, &mut cells, |_, _, row| {
-                    if let Ok(d) = parse_dossier(cols, row, 0, &AnyUnit) {
-                        if let Some(&unit) = unit_index.get(d.unit.as_ref()) {
-                            t.add(&ctx.facts(&d.as_plain(), unit), ctx.calendar, ctx.as_of);
+                each_dossier(text, delimiter, &map, cols, &mut Vec::new(), |_, _, _, d| {
+                    if let Ok(d) = d {
+                        if let Some(&unit) = unit_index.get(d.unit) {
+                            t.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
                             counted = true;
                         }
                     }
@@ -540,7 +595,7 @@ fn general(file: &std::fs::File, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let mut report = ImportReport::new(ImportKind::Dossiers);
     pass(file, &mut |cols, cells, row| {
         report.rows_read += 1;
-        if report.rows_read % (1 << 16) == 0 {
+        if report.rows_read.is_multiple_of(1 << 16) {
             ctx.read(1 << 16, 0);
         }
         match parse_dossier(cols, cells, row, &AnyUnit) {
@@ -662,6 +717,7 @@ mod tests {
     fn the_table_finds_every_replaced_row_whatever_the_order_of_the_keys() {
         // codes c0..c999 seen 1 to 4 times each, keys shuffled; the table must give back
         // every offset but the largest of each code
+        let bits = AtBits::for_file(1 << 20).unwrap();
         let mut keys = Vec::new();
         let mut expected = Vec::new();
         let mut offset = 10u64;
@@ -673,7 +729,7 @@ mod tests {
                 offset
             }).collect();
             expected.extend_from_slice(&offsets[..offsets.len() - 1]);
-            keys.extend(offsets.iter().map(|&o| Key::new(&code, o, 0)));
+            keys.extend(offsets.iter().map(|&o| Key::new(&code, o, 0, bits)));
         }
         // a fixed shuffle
         let mut state = 42u64;
@@ -681,16 +737,55 @@ mod tests {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             keys.swap(i, (state >> 33) as usize % (i + 1));
         }
-        let mut table = vec![Key::new("left over", 5, 1); 3];
+        let mut table = vec![Key::new("left over", 5, 1, bits); 3];
         let mut out = Vec::new();
-        replaced_in_shard(keys.iter().copied(), keys.len(), &mut table, &mut out);
-        let mut out: Vec<u64> = out.iter().map(|at| at >> LEN_BITS).collect();
+        replaced_in_shard(keys.iter().copied(), keys.len(), bits, &mut table, &mut out);
+        let mut out: Vec<u64> = out.iter().map(|&at| bits.offset(at)).collect();
         out.sort_unstable();
         expected.sort_unstable();
         assert_eq!(out, expected);
         // the same table again, with nothing repeated
         out.clear();
-        replaced_in_shard(keys.iter().copied().take(1), 1, &mut table, &mut out);
+        replaced_in_shard(keys.iter().copied().take(1), 1, bits, &mut table, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_key_keeps_the_offset_and_length_and_tells_codes_apart_by_its_extra_hash_bits() {
+        for file_len in [2, 1 << 20, 1_115_220_577, 11 << 30, (1 << 52) - 1] {
+            let bits = AtBits::for_file(file_len).unwrap();
+            let last = file_len - 1;
+            for (offset, len) in [(1, 100), (last, 4095), (last / 2, 4096), (last, 0)] {
+                let k = Key::new("H05X05-2023-00000001", offset, len, bits);
+                assert_eq!((bits.offset(k.at), bits.len(k.at)), (offset, if len < 4096 { len } else { 0 }), "{file_len}");
+                assert_ne!(k.at, 0);
+            }
+            // keys are ordered by offset whatever their hash
+            let (a, b) = (Key::new("x", 5, 7, bits), Key::new("y", 6, 1, bits));
+            assert!(file_len < 7 || a.at < b.at);
+        }
+        assert!(AtBits::for_file(1 << 52).is_none());
+        // a file of a gigabyte leaves 21 bits of the hash in `at`
+        let bits = AtBits::for_file(1_115_220_577).unwrap();
+        assert_eq!(bits.extra, 21);
+        // two codes whose 64-bit `hash` collides but whose further bits differ are two codes
+        let a = Key { hash: 7, at: 1 << 40 | 1 };
+        let b = Key { hash: 7, at: 2 << 40 | 2 };
+        let mut out = Vec::new();
+        replaced_in_shard([a, b].into_iter(), 2, bits, &mut Vec::new(), &mut out);
+        assert!(out.is_empty());
+        let c = Key { hash: 7, at: 3 << 40 | 1 };
+        replaced_in_shard([a, b, c].into_iter(), 3, bits, &mut Vec::new(), &mut out);
+        assert_eq!(out, vec![a.at]);
+    }
+
+    #[test]
+    fn chunks_keep_every_key_in_order() {
+        let mut c = Chunks::default();
+        for i in 1..=(3 * CHUNK as u64 + 5) {
+            c.push(Key { hash: i, at: i });
+        }
+        assert_eq!(c.0.len(), 4);
+        assert!(c.iter().map(|k| k.hash).eq(1..=(3 * CHUNK as u64 + 5)));
     }
 }
