@@ -22,7 +22,7 @@ pub struct Layout {
 
 /// `Ok(None)` when the file must take the general path: XLSX, or a quote in its first
 /// mebibyte. Quotes mean fields may hold delimiters or line breaks; the hot path also checks
-/// every block (`has_quote`) and its callers fall back when one appears further on.
+/// every block (`block_text`) and its callers fall back when one appears further on.
 pub fn fast_layout(file: &mut std::fs::File, kind: ImportKind) -> Result<Option<Layout>, FileError> {
     use std::io::{Read, Seek};
     if crate::table::sniff(file)? != crate::table::Format::Csv {
@@ -68,8 +68,72 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 }
 
 /// Whether quoted fields may appear: then only the general CSV reader reads it right.
-pub fn has_quote(data: &[u8]) -> bool {
+fn has_quote(data: &[u8]) -> bool {
     memchr::memchr(b'"', data).is_some()
+}
+
+/// What a block of the hot path holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BlockText<'a> {
+    /// Quoted fields may appear: the whole file goes to the general reader.
+    Quoted,
+    /// Text without a quote.
+    Text(&'a str),
+    /// Some line is not UTF-8: each line is checked on its own.
+    NotUtf8,
+}
+
+/// Finds out in one pass over the bytes whether a block has a quote and whether it is all
+/// ASCII, as export files are; only a block with other bytes is checked as UTF-8 too.
+pub fn block_text(data: &[u8]) -> BlockText<'_> {
+    let (quote, ascii) = quote_and_ascii(data);
+    if quote {
+        return BlockText::Quoted;
+    }
+    if ascii {
+        // SAFETY: ASCII bytes are UTF-8.
+        return BlockText::Text(unsafe { std::str::from_utf8_unchecked(data) });
+    }
+    match std::str::from_utf8(data) {
+        Ok(text) => BlockText::Text(text),
+        Err(_) => BlockText::NotUtf8,
+    }
+}
+
+/// (any `"`, all bytes below 0x80), 64 bytes at a time.
+fn quote_and_ascii(data: &[u8]) -> (bool, bool) {
+    let mut chunks = data.chunks_exact(64);
+    let (mut quote, mut high) = (false, false);
+    for w in &mut chunks {
+        let (q, h) = quote_and_high64(w.try_into().expect("64 bytes"));
+        quote |= q;
+        high |= h;
+    }
+    let rest = chunks.remainder();
+    (quote || rest.contains(&b'"'), !high && rest.is_ascii())
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn quote_and_high64(w: &[u8; 64]) -> (bool, bool) {
+    use std::arch::x86_64::*;
+    // SAFETY: as in `mask64`: SSE2 is baseline on x86-64; unaligned loads within the array.
+    unsafe {
+        let q = _mm_set1_epi8(b'"' as i8);
+        let (mut any, mut quotes) = (_mm_setzero_si128(), _mm_setzero_si128());
+        for i in 0..4 {
+            let v = _mm_loadu_si128(w.as_ptr().add(i * 16) as *const __m128i);
+            any = _mm_or_si128(any, v);
+            quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(v, q));
+        }
+        (_mm_movemask_epi8(quotes) != 0, _mm_movemask_epi8(any) != 0)
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn quote_and_high64(w: &[u8; 64]) -> (bool, bool) {
+    (w.contains(&b'"'), !w.is_ascii())
 }
 
 /// A run of whole lines of the file, with where it starts.
@@ -232,57 +296,61 @@ fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> s
     Ok(())
 }
 
-/// Positions of `delimiter` and `\n` in `bytes`, in order, found 64 bytes at a time: a
-/// bit mask of the window's matches (SSE2 on x86-64, eight-byte words elsewhere), whose
-/// set bits are then read off one by one. Fields are short, so one `memchr` call per field
-/// would cost more than it saves.
+/// Positions of `delimiter` and `\n` in `bytes`, in order, each with whether it is the line
+/// break, found 64 bytes at a time: bit masks of the window's matches (SSE2 on x86-64,
+/// eight-byte words elsewhere), whose set bits are then read off one by one. Fields are
+/// short, so one `memchr` call per field would cost more than it saves.
 struct Cuts<'a> {
     bytes: &'a [u8],
     /// Start of the current 64-byte window.
     base: usize,
     /// The matches left in the window, bit `i` for byte `base + i`.
     mask: u64,
+    /// The window's line breaks.
+    breaks: u64,
     delimiter: u8,
 }
 
 impl<'a> Cuts<'a> {
     fn new(bytes: &'a [u8], delimiter: u8) -> Self {
-        Cuts { bytes, base: 0, mask: window(bytes, 0, delimiter), delimiter }
+        let (mask, breaks) = window(bytes, 0, delimiter);
+        Cuts { bytes, base: 0, mask, breaks, delimiter }
     }
 }
 
 impl Iterator for Cuts<'_> {
-    type Item = usize;
+    /// (position, whether it is a line break)
+    type Item = (usize, bool);
     #[inline]
-    fn next(&mut self) -> Option<usize> {
+    fn next(&mut self) -> Option<(usize, bool)> {
         while self.mask == 0 {
             self.base += 64;
             if self.base >= self.bytes.len() {
                 return None;
             }
-            self.mask = window(self.bytes, self.base, self.delimiter);
+            (self.mask, self.breaks) = window(self.bytes, self.base, self.delimiter);
         }
-        let bit = self.mask.trailing_zeros() as usize;
+        let bit = self.mask.trailing_zeros();
         self.mask &= self.mask - 1;
-        Some(self.base + bit)
+        Some((self.base + bit as usize, self.breaks >> bit & 1 == 1))
     }
 }
 
-/// Bit `i` set when `bytes[at + i]` is `delimiter` or `\n`, for the (up to) 64 bytes from `at`.
+/// (bit `i` set when `bytes[at + i]` is `delimiter` or `\n`, bit `i` set when it is `\n`),
+/// for the (up to) 64 bytes from `at`.
 #[inline]
-fn window(bytes: &[u8], at: usize, delimiter: u8) -> u64 {
+fn window(bytes: &[u8], at: usize, delimiter: u8) -> (u64, u64) {
     match bytes.get(at..at + 64) {
         Some(w) => mask64(w.try_into().expect("64 bytes"), delimiter),
-        None => bytes[at.min(bytes.len())..]
-            .iter()
-            .enumerate()
-            .fold(0, |m, (i, &b)| m | (((b == delimiter || b == b'\n') as u64) << i)),
+        None => bytes[at.min(bytes.len())..].iter().enumerate().fold((0, 0), |(m, n), (i, &b)| {
+            (m | (((b == delimiter || b == b'\n') as u64) << i), n | (((b == b'\n') as u64) << i))
+        }),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn mask64(w: &[u8; 64], delimiter: u8) -> u64 {
+fn mask64(w: &[u8; 64], delimiter: u8) -> (u64, u64) {
     use std::arch::x86_64::*;
     // SAFETY: SSE2 is part of every x86-64 processor (the intrinsics are `unsafe` only
     // for their target feature); each load reads bytes 16i..16i+16 of the 64-byte array
@@ -290,26 +358,28 @@ fn mask64(w: &[u8; 64], delimiter: u8) -> u64 {
     unsafe {
         let d = _mm_set1_epi8(delimiter as i8);
         let n = _mm_set1_epi8(b'\n' as i8);
-        let mut m = 0u64;
+        let (mut m, mut breaks) = (0u64, 0u64);
         for i in 0..4 {
             let v = _mm_loadu_si128(w.as_ptr().add(i * 16) as *const __m128i);
-            let hit = _mm_or_si128(_mm_cmpeq_epi8(v, d), _mm_cmpeq_epi8(v, n));
+            let nl = _mm_cmpeq_epi8(v, n);
+            let hit = _mm_or_si128(_mm_cmpeq_epi8(v, d), nl);
             m |= (_mm_movemask_epi8(hit) as u32 as u64 & 0xFFFF) << (i * 16);
+            breaks |= (_mm_movemask_epi8(nl) as u32 as u64 & 0xFFFF) << (i * 16);
         }
-        m
+        (m, breaks)
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn mask64(w: &[u8; 64], delimiter: u8) -> u64 {
+fn mask64(w: &[u8; 64], delimiter: u8) -> (u64, u64) {
     mask64_words(w, delimiter)
 }
 
 /// `mask64` with plain integer operations, eight bytes at a time (SWAR).
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline]
-fn mask64_words(w: &[u8; 64], delimiter: u8) -> u64 {
+fn mask64_words(w: &[u8; 64], delimiter: u8) -> (u64, u64) {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     // one high bit for every byte of `x` equal to the byte repeated in `pat` (exact)
@@ -317,15 +387,17 @@ fn mask64_words(w: &[u8; 64], delimiter: u8) -> u64 {
         let y = x ^ pat;
         !(((y & !HI) + !HI) | y) & HI
     };
+    // gather the eight high bits into one byte, byte 0's bit lowest
+    let gather = |x: u64| x.wrapping_mul(0x0002_0408_1020_4081) >> 56;
     let (d, n) = (LO * delimiter as u64, LO * b'\n' as u64);
-    let mut m = 0u64;
+    let (mut m, mut breaks) = (0u64, 0u64);
     for (i, word) in w.chunks_exact(8).enumerate() {
         let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        // gather the eight high bits into one byte, byte 0's bit lowest
-        let bits = (eq(x, d) | eq(x, n)).wrapping_mul(0x0002_0408_1020_4081) >> 56;
-        m |= bits << (i * 8);
+        let nl = eq(x, n);
+        m |= gather(eq(x, d) | nl) << (i * 8);
+        breaks |= gather(nl) << (i * 8);
     }
-    m
+    (m, breaks)
 }
 
 /// Calls `f(offset, line_number, cells)` for every non-blank line of a block of text,
@@ -349,11 +421,11 @@ pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: 
     cells.clear();
     let mut cuts = Cuts::new(bytes, delimiter);
     loop {
-        let (pos, last) = match cuts.next() {
-            Some(pos) => (pos, false),
-            None => (bytes.len(), true),
+        let (pos, last, ends_line) = match cuts.next() {
+            Some((pos, ends_line)) => (pos, false, ends_line),
+            None => (bytes.len(), true, true),
         };
-        if !last && bytes[pos] == delimiter {
+        if !ends_line {
             cells.push(field(field_start, pos));
             field_start = pos + 1;
             continue;
@@ -388,18 +460,15 @@ pub fn for_each_line<'a, const N: usize>(text: &'a str, delimiter: u8, map: &[u8
     let bytes = text.as_bytes();
     let mut fields: [&'a str; N] = [""; N];
     let (mut line_start, mut field_start, mut column, mut line_no) = (0, 0, 0, 0);
-    // a field with something other than white space seen on this line
-    let mut visible = false;
     let mut cuts = Cuts::new(bytes, delimiter);
     loop {
-        let (pos, last) = match cuts.next() {
-            Some(pos) => (pos, false),
-            None => (bytes.len(), true),
+        let (pos, last, ends_line) = match cuts.next() {
+            Some((pos, ends_line)) => (pos, false, ends_line),
+            None => (bytes.len(), true, true),
         };
         if last && line_start == pos {
             break;
         }
-        let ends_line = last || bytes[pos] != delimiter;
         let end = if ends_line && pos > field_start && bytes[pos - 1] == b'\r' { pos - 1 } else { pos };
         // SAFETY: as in `for_each_row`: both ends are character boundaries, in order.
         let field = unsafe { text.get_unchecked(field_start..end) };
@@ -408,19 +477,23 @@ pub fn for_each_line<'a, const N: usize>(text: &'a str, delimiter: u8, map: &[u8
                 *to = field;
             }
         }
-        visible = visible || !Cell::Text(field).is_empty();
         column += 1;
         field_start = pos + 1;
         if !ends_line {
             continue;
         }
-        if visible {
-            // SAFETY: as above.
-            f(line_start, line_no, &fields, unsafe { text.get_unchecked(line_start..end) });
+        // a short line leaves the fields of the columns it lacks empty
+        for &slot in map.get(column..).unwrap_or_default() {
+            if let Some(to) = fields.get_mut(slot as usize) {
+                *to = "";
+            }
         }
-        fields = [""; N];
+        // SAFETY: as above.
+        let line = unsafe { text.get_unchecked(line_start..end) };
+        if !blank(line, delimiter) {
+            f(line_start, line_no, &fields, line);
+        }
         column = 0;
-        visible = false;
         line_no += 1;
         line_start = pos + 1;
         if last {
@@ -428,6 +501,16 @@ pub fn for_each_line<'a, const N: usize>(text: &'a str, delimiter: u8, map: &[u8
         }
     }
     line_no
+}
+
+/// Whether every field of a line (without its line break) is empty or white space, as for
+/// `for_each_row`. Most lines start with a visible ASCII character: one compare.
+#[inline]
+fn blank(line: &str, delimiter: u8) -> bool {
+    match line.as_bytes().first() {
+        Some(&c) if c > b' ' && c < 0x80 && c != delimiter => false,
+        _ => line.split(delimiter as char).all(|f| Cell::Text(f).is_empty()),
+    }
 }
 
 /// Every row of a block: `f(offset in block, line number within the block from 0, cells or
@@ -563,7 +646,7 @@ mod tests {
             for s in samples {
                 for start in 0..s.len().min(9) {
                     let s = &s[start..];
-                    let naive: Vec<usize> = (0..s.len()).filter(|&i| s[i] == delim || s[i] == b'\n').collect();
+                    let naive: Vec<(usize, bool)> = (0..s.len()).filter(|&i| s[i] == delim || s[i] == b'\n').map(|i| (i, s[i] == b'\n')).collect();
                     assert_eq!(Cuts::new(s, delim).collect::<Vec<_>>(), naive, "{s:?}");
                 }
             }
@@ -573,7 +656,7 @@ mod tests {
         for delim in [b',', b';'] {
             for start in 0..130 {
                 let s = &all[start..];
-                let naive: Vec<usize> = (0..s.len()).filter(|&i| s[i] == delim || s[i] == b'\n').collect();
+                let naive: Vec<(usize, bool)> = (0..s.len()).filter(|&i| s[i] == delim || s[i] == b'\n').map(|i| (i, s[i] == b'\n')).collect();
                 assert_eq!(Cuts::new(s, delim).collect::<Vec<_>>(), naive, "from {start}");
             }
         }
@@ -586,8 +669,9 @@ mod tests {
             let w: &[u8; 64] = all[start..start + 64].try_into().unwrap();
             for delim in [b',', b';'] {
                 let naive = (0..64).fold(0u64, |m, i| m | (((w[i] == delim || w[i] == b'\n') as u64) << i));
-                assert_eq!(mask64(w, delim), naive);
-                assert_eq!(mask64_words(w, delim), naive);
+                let breaks = (0..64).fold(0u64, |m, i| m | (((w[i] == b'\n') as u64) << i));
+                assert_eq!(mask64(w, delim), (naive, breaks));
+                assert_eq!(mask64_words(w, delim), (naive, breaks));
             }
         }
     }
@@ -642,5 +726,24 @@ mod tests {
         assert!(fast_layout(&mut file(quoted), ImportKind::Dossiers).unwrap().is_none());
         assert!(fast_layout(&mut file(b"PK\x03\x04...."), ImportKind::Dossiers).unwrap().is_none());
         assert!(fast_layout(&mut file(b"ma_ho_so,x\n"), ImportKind::Dossiers).is_err());
+    }
+
+    #[test]
+    fn block_text_finds_quotes_and_other_bytes_anywhere() {
+        for len in [0, 1, 63, 64, 65, 200] {
+            let plain = "a,b\n".repeat(len).into_bytes();
+            let plain = &plain[..len];
+            assert_eq!(block_text(plain), BlockText::Text(std::str::from_utf8(plain).unwrap()));
+            for at in 0..len {
+                let mut q = plain.to_vec();
+                q[at] = b'"';
+                assert_eq!(block_text(&q), BlockText::Quoted, "{len} {at}");
+                let mut bad = plain.to_vec();
+                bad[at] = 0xFF;
+                assert_eq!(block_text(&bad), BlockText::NotUtf8, "{len} {at}");
+            }
+        }
+        let vi = "Hồ sơ,Đã trả\n".repeat(9);
+        assert_eq!(block_text(vi.as_bytes()), BlockText::Text(&vi));
     }
 }

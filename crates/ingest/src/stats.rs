@@ -9,7 +9,7 @@
 //! same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{block_count, column_map, fast_layout, for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, read_block, read_line_at, Block};
+use crate::fast::{block_count, column_map, fast_layout, for_each_block_row, for_each_line, for_each_row, block_text, not_utf8, read_block, read_line_at, Block, BlockText};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
 use crate::rows::{dossier_plain_fields, parse_dossier, Lookup, PlainDossier, DOSSIER_FIELDS};
 use crate::table::{read_table, Cell};
@@ -358,9 +358,6 @@ impl Acc {
     }
 
     fn block(&mut self, block: &Block<'_>, cols: &Columns, map: &[u8], delimiter: u8, bits: AtBits, ctx: &Ctx) {
-        if has_quote(block.data) {
-            self.quoted = true;
-        }
         if self.quoted {
             return;
         }
@@ -383,9 +380,13 @@ impl Acc {
                 }
             }
         };
-        let lines = match std::str::from_utf8(block.data) {
-            Ok(text) => each_dossier(text, delimiter, map, cols, &mut cells, |offset, _, len, d| row(self, offset, len, d)),
-            Err(_) => for_each_block_row(block, delimiter, &mut cells, |offset, line_no, r| match r {
+        let lines = match block_text(block.data) {
+            BlockText::Quoted => {
+                self.quoted = true;
+                return;
+            }
+            BlockText::Text(text) => each_dossier(text, delimiter, map, cols, &mut cells, |offset, _, len, d| row(self, offset, len, d)),
+            BlockText::NotUtf8 => for_each_block_row(block, delimiter, &mut cells, |offset, line_no, r| match r {
                 Ok(r) => match parse_dossier(cols, r, line_no, &AnyUnit) {
                     Ok(d) => row(self, offset, 0, Ok(d.as_plain())),
                     Err(e) => row(self, offset, 0, Err(e)),

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::mpsc::sync_channel;
-use thidua_ingest::fast::{for_each_block_row, for_each_line, for_each_row, has_quote, not_utf8, Block, Layout, Mapped};
+use thidua_ingest::fast::{block_text, for_each_block_row, for_each_line, for_each_row, not_utf8, Block, BlockText, Layout, Mapped};
 use thidua_ingest::rows::{dossier_plain_fields, parse_dossier, DossierRef, Lookup, PlainDossier, DOSSIER_FIELDS};
 use thidua_ingest::table::Cell;
 use thidua_ingest::{ImportKind, ImportReport, RowError};
@@ -94,7 +94,8 @@ fn upsert_many(n: usize) -> String {
 }
 
 fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> Done<'m> {
-    let quoted = has_quote(block.data);
+    let text = block_text(block.data);
+    let quoted = text == BlockText::Quoted;
     let mut done = Done { rows: Vec::new(), text: String::new(), read: 0, bad: 0, unknown_procedures: 0, errors: Vec::new(), quoted, lines: 0, block };
     if quoted {
         return done;
@@ -129,10 +130,10 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
         }
     };
     let (cols, delimiter) = (&layout.columns, layout.delimiter);
-    done.lines = match std::str::from_utf8(block.data) {
+    done.lines = match text {
         // the shortcut on the fields picked out of each line; the full checks (and their
         // messages) on the cells of a line it declines
-        Ok(text) => for_each_line::<DOSSIER_FIELDS>(text, delimiter, &layout.dossier_map(), |_, line_no, fields, line| {
+        BlockText::Text(text) => for_each_line::<DOSSIER_FIELDS>(text, delimiter, &layout.dossier_map(), |_, line_no, fields, line| {
             match dossier_plain_fields(fields, lookup) {
                 Some(d) => row(&mut done, &mut parsed, Ok(d)),
                 None => {
@@ -143,7 +144,8 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
                 }
             }
         }),
-        Err(_) => for_each_block_row(&block, delimiter, &mut cells, |_, line_no, r| match r {
+        BlockText::Quoted => unreachable!("a quoted block returns above"),
+        BlockText::NotUtf8 => for_each_block_row(&block, delimiter, &mut cells, |_, line_no, r| match r {
             Ok(r) => {
                 let d = parse_dossier(cols, r, line_no, lookup).map(|d| plain(d));
                 row(&mut done, &mut parsed, d)
