@@ -182,9 +182,9 @@ const PARTS: usize = 64;
 /// 128-bit hash; `at` holds, from its high bits down, the row's byte offset in the file, the
 /// length of its line (`LEN_BITS`, 0 when longer), and as many further bits of the hash as
 /// the file's length leaves (`AtBits`). Two codes are taken as equal when all these hash
-/// bits are: at least 64 + 12 bits for any file under 2^52 bytes, and for a file of
-/// gigabytes over 80 (the 12 bits of the shard and part are the same for every key that is
-/// compared) — for 10^8 rows the chance of any collision is then below 10^-8.
+/// bits are, and the 12 bits of the shard and part are the same for every key compared: at
+/// least 64 + 12 bits for any file under 2^52 bytes, 94 or more for files up to 10 GB —
+/// for 10^8 rows the chance of any collision is then about 10^-13.
 #[derive(Clone, Copy, Default, Debug)]
 struct Key {
     hash: u64,
