@@ -120,7 +120,26 @@ impl<'a> From<PlainDossier<'a>> for DossierRef<'a> {
     }
 }
 
-impl DossierRef<'_> {
+impl<'a> DossierRef<'a> {
+    /// The record of a CSV line, whose text borrows from the line (only a number cell of
+    /// XLSX is ever turned into owned text).
+    pub fn into_line(self) -> PlainDossier<'a> {
+        let borrowed = |s: Cow<'a, str>| match s {
+            Cow::Borrowed(s) => s,
+            Cow::Owned(_) => unreachable!("CSV cells borrow from the file"),
+        };
+        PlainDossier {
+            code: borrowed(self.code),
+            unit: borrowed(self.unit),
+            procedure: borrowed(self.procedure),
+            received_at: self.received_at,
+            due_at: self.due_at,
+            completed_at: self.completed_at,
+            channel: self.channel,
+            status: self.status,
+        }
+    }
+
     pub fn as_plain(&self) -> PlainDossier<'_> {
         PlainDossier {
             code: &self.code,

@@ -9,9 +9,9 @@
 //! same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{block_count, column_map, fast_layout, for_each_block_row, for_each_line, for_each_row, block_text, not_utf8, read_block, read_line_at, Block, BlockText};
+use crate::fast::{block_count, block_text, fast_layout, for_each_block_row, for_each_dossier, not_utf8, read_block, read_line_at, Block, BlockText, Layout};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
-use crate::rows::{dossier_plain_fields, parse_dossier, Lookup, PlainDossier, DOSSIER_FIELDS};
+use crate::rows::{parse_dossier, Lookup, PlainDossier};
 use crate::table::{read_table, Cell};
 use crate::values::{bad, Bad};
 use crate::FileError;
@@ -308,7 +308,7 @@ pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar
     }
     let ctx = Ctx { procedures: by_code, calendar, as_of, progress, rows: AtomicU64::new(0), bytes: AtomicU64::new(0) };
     match fast_layout(file, ImportKind::Dossiers)? {
-        Some(layout) => fast(&*file, &layout.columns, layout.delimiter, layout.body_start, &ctx),
+        Some(layout) => fast(&*file, &layout, &ctx),
         None => general(&*file, &ctx),
     }
 }
@@ -357,7 +357,7 @@ impl Acc {
         }
     }
 
-    fn block(&mut self, block: &Block<'_>, cols: &Columns, map: &[u8], delimiter: u8, bits: AtBits, ctx: &Ctx) {
+    fn block(&mut self, block: &Block<'_>, layout: &Layout, map: &[u8], bits: AtBits, ctx: &Ctx) {
         if self.quoted {
             return;
         }
@@ -385,9 +385,9 @@ impl Acc {
                 self.quoted = true;
                 return;
             }
-            BlockText::Text(text) => each_dossier(text, delimiter, map, cols, &mut cells, |offset, _, len, d| row(self, offset, len, d)),
-            BlockText::NotUtf8 => for_each_block_row(block, delimiter, &mut cells, |offset, line_no, r| match r {
-                Ok(r) => match parse_dossier(cols, r, line_no, &AnyUnit) {
+            BlockText::Text(text) => for_each_dossier(text, layout, map, &AnyUnit, |offset, _, len, d| row(self, offset, len, d)),
+            BlockText::NotUtf8 => for_each_block_row(block, layout.delimiter, &mut cells, |offset, line_no, r| match r {
+                Ok(r) => match parse_dossier(&layout.columns, r, line_no, &AnyUnit) {
                     Ok(d) => row(self, offset, 0, Ok(d.as_plain())),
                     Err(e) => row(self, offset, 0, Err(e)),
                 },
@@ -415,26 +415,11 @@ impl Acc {
     }
 }
 
-/// Every line of plain CSV text as a dossier or its errors: `f(offset, line number from 0,
-/// the line's length (0: not known), dossier)`. The hot path: the shortcut on the fields
-/// picked out of each line, the full checks (and their error messages) on the cells of a
-/// line it declines. Returns the number of lines.
-fn each_dossier<'t>(text: &'t str, delimiter: u8, map: &[u8], cols: &Columns, cells: &mut Vec<Cell<'t>>, mut f: impl FnMut(usize, usize, usize, Result<PlainDossier<'_>, Vec<RowError>>)) -> usize {
-    for_each_line::<DOSSIER_FIELDS>(text, delimiter, map, |offset, line_no, fields, line| match dossier_plain_fields(fields, &AnyUnit) {
-        Some(d) => f(offset, line_no, line.len(), Ok(d)),
-        None => {
-            for_each_row(line, line_no, delimiter, cells, |_, _, r| match parse_dossier(cols, r, line_no, &AnyUnit) {
-                Ok(d) => f(offset, line_no, line.len(), Ok(d.as_plain())),
-                Err(e) => f(offset, line_no, 0, Err(e)),
-            });
-        }
-    })
-}
-
-fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, ctx: &Ctx) -> Result<DossierStats, FileError> {
+fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats, FileError> {
+    let body_start = layout.body_start;
     let len = file.metadata().map_err(FileError::Io)?.len();
     let bits = AtBits::for_file(len).ok_or_else(|| FileError::Io(std::io::Error::other("the file is too large (4 PiB or more) / tệp quá lớn")))?;
-    let map = column_map(cols);
+    let map = layout.dossier_map();
     let blocks = block_count(len, body_start as u64, READ_BLOCK);
     // Runs of at least 1/32 of the file per accumulator: few accumulators, each warm, and
     // still enough runs to share the work evenly.
@@ -448,7 +433,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
                     match read_block(file, len, body_start as u64, READ_BLOCK, seq, &mut buf) {
                         Ok(block) => {
                             let before = acc.rows;
-                            acc.block(&block, cols, &map, delimiter, bits, ctx);
+                            acc.block(&block, layout, &map, bits, ctx);
                             ctx.read(acc.rows - before, block.data.len() as u64);
                         }
                         Err(e) => acc.failed = Some(e),
@@ -478,7 +463,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
     }
     // Merge under one numbering of units.
     let mut report = ImportReport::new(ImportKind::Dossiers);
-    report.unknown_columns = cols.unknown.clone();
+    report.unknown_columns = layout.columns.unknown.clone();
     let mut unit_index: FxHashMap<String, u32> = FxHashMap::default();
     let mut unit_codes: Vec<String> = Vec::new();
     let mut tally = DossierTally::default();
@@ -556,7 +541,7 @@ fn fast(file: &std::fs::File, cols: &Columns, delimiter: u8, body_start: usize, 
                 let text = std::str::from_utf8(line).map_err(|_| changed())?;
                 // the same row as when it was counted, or the file is not the same file
                 let mut counted = false;
-                each_dossier(text, delimiter, &map, cols, &mut Vec::new(), |_, _, _, d| {
+                for_each_dossier(text, layout, &map, &AnyUnit, |_, _, _, d| {
                     if let Ok(d) = d {
                         if let Some(&unit) = unit_index.get(d.unit) {
                             t.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);

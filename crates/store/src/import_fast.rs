@@ -5,12 +5,11 @@
 use crate::import::{ImportError, ImportOptions, Progress, StoreLookup};
 use crate::Store;
 use rayon::prelude::*;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::mpsc::sync_channel;
-use thidua_ingest::fast::{block_text, for_each_block_row, for_each_line, for_each_row, not_utf8, Block, BlockText, Layout, Mapped};
-use thidua_ingest::rows::{dossier_plain_fields, parse_dossier, DossierRef, Lookup, PlainDossier, DOSSIER_FIELDS};
+use thidua_ingest::fast::{block_text, for_each_block_row, for_each_dossier, not_utf8, Block, BlockText, Layout, Mapped};
+use thidua_ingest::rows::{parse_dossier, DossierRef, Lookup, PlainDossier};
 use thidua_ingest::table::Cell;
 use thidua_ingest::{ImportKind, ImportReport, RowError};
 
@@ -62,27 +61,6 @@ struct Done<'m> {
     lines: usize,
 }
 
-fn borrowed<'m>(s: Cow<'m, str>) -> &'m str {
-    match s {
-        Cow::Borrowed(s) => s,
-        Cow::Owned(_) => unreachable!("CSV cells borrow from the file"),
-    }
-}
-
-/// A row the full checks accepted, its text borrowed from the file.
-fn plain(d: DossierRef<'_>) -> PlainDossier<'_> {
-    PlainDossier {
-        code: borrowed(d.code),
-        unit: borrowed(d.unit),
-        procedure: borrowed(d.procedure),
-        received_at: d.received_at,
-        due_at: d.due_at,
-        completed_at: d.completed_at,
-        channel: d.channel,
-        status: d.status,
-    }
-}
-
 /// Rows per INSERT statement: one statement for many rows saves SQLite's per-statement
 /// work, which is most of the cost of a row once parsing runs on other cores.
 const BATCH: usize = 64;
@@ -131,23 +109,11 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
     };
     let (cols, delimiter) = (&layout.columns, layout.delimiter);
     done.lines = match text {
-        // the shortcut on the fields picked out of each line; the full checks (and their
-        // messages) on the cells of a line it declines
-        BlockText::Text(text) => for_each_line::<DOSSIER_FIELDS>(text, delimiter, &layout.dossier_map(), |_, line_no, fields, line| {
-            match dossier_plain_fields(fields, lookup) {
-                Some(d) => row(&mut done, &mut parsed, Ok(d)),
-                None => {
-                    for_each_row(line, line_no, delimiter, &mut cells, |_, _, r| {
-                        let d = parse_dossier(cols, r, line_no, lookup).map(|d| plain(d));
-                        row(&mut done, &mut parsed, d)
-                    });
-                }
-            }
-        }),
+        BlockText::Text(text) => for_each_dossier(text, layout, &layout.dossier_map(), lookup, |_, _, _, d| row(&mut done, &mut parsed, d)),
         BlockText::Quoted => unreachable!("a quoted block returns above"),
         BlockText::NotUtf8 => for_each_block_row(&block, delimiter, &mut cells, |_, line_no, r| match r {
             Ok(r) => {
-                let d = parse_dossier(cols, r, line_no, lookup).map(|d| plain(d));
+                let d = parse_dossier(cols, r, line_no, lookup).map(DossierRef::into_line);
                 row(&mut done, &mut parsed, d)
             }
             Err(line_no) => {
