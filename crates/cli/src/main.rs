@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "thidua", version, about = "Thi Đua — phong trào thi đua cải cách hành chính / the administrative-reform emulation movement")]
+#[command(
+    name = "thidua",
+    version,
+    about = "Thi Đua — phong trào thi đua cải cách hành chính / the administrative-reform emulation movement"
+)]
 pub struct Cli {
     /// Data folder holding the embedded database and attachments.
     #[arg(long, global = true, default_value = "./thidua-data", env = "THIDUA_DATA_DIR")]
@@ -74,7 +78,12 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         // `thidua evaluate … | head` closes the pipe early: not an error.
-        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("lỗi / error: {e:#}");
             ExitCode::FAILURE

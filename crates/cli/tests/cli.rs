@@ -9,7 +9,8 @@ use thidua_store::Store;
 const UNITS: &str = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\nH01,UBND Huyện Châu Đức,huyen,\nH01X01,UBND Xã Bình Ba,xa,H01\n";
 const HEADS: &str = "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nT01,Nguyễn Văn An,Giám đốc,2020-01-01,\nH01,Trần Thị Bình,Chủ tịch UBND,2019-05-01,2023-06-09\nH01,Lê Văn Cường,Chủ tịch UBND,2023-06-10,\nH01X01,Phạm Thị Dung,Chủ tịch UBND,2021-01-01,\n";
 const PROCEDURES: &str = "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\n1.000001,Cấp giấy phép,10,toan_trinh\n1.000002,Chứng thực,0.5,khong\n";
-const DOSSIERS: &str = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+const DOSSIERS: &str =
+    "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
 A1,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n\
 A2,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,2023-03-03 09:00,truc_tiep,da_tra_ket_qua\n\
 A1,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,2023-03-08 09:00,truc_tuyen,da_tra_ket_qua\n";
@@ -17,7 +18,12 @@ A1,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,2023-03-08 09:00,truc_tuyen,da
 fn seeded() -> Env {
     let env = Env::new();
     env.ok(&["init"]);
-    for (kind, text) in [("units", UNITS), ("heads", HEADS), ("procedures", PROCEDURES), ("dossiers", DOSSIERS)] {
+    for (kind, text) in [
+        ("units", UNITS),
+        ("heads", HEADS),
+        ("procedures", PROCEDURES),
+        ("dossiers", DOSSIERS),
+    ] {
         let f = env.file(&format!("{kind}.csv"), text.as_bytes());
         env.ok(&["import", kind, &f]);
     }
@@ -34,7 +40,10 @@ fn init_loads_the_plan_calendar_and_prints_an_admin_password_once() {
     let out = env.ok(&["init"]);
     assert!(out.contains("cchc-2023") && out.contains("admin"), "{out}");
     let again = env.ok(&["init"]);
-    assert!(!again.contains("Mật khẩu"), "the password is printed once: {again}");
+    assert!(
+        !again.contains("Mật khẩu"),
+        "the password is printed once: {again}"
+    );
     let store = Store::open_dir(&env.data).unwrap();
     assert_eq!(store.user_count().unwrap(), 1);
     assert!(store.calendar_days().unwrap().len() > 30);
@@ -62,7 +71,10 @@ fn a_good_import_prints_a_summary_and_a_dossier_seen_twice_is_stored_once() {
     // the later row of A1 won: it is completed, on time
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
     let row = common::find(&json, "T01", "tthc_dung_han");
-    assert_eq!((row["tu_so"].as_i64(), row["mau_so"].as_i64()), (Some(2), Some(2)));
+    assert_eq!(
+        (row["tu_so"].as_i64(), row["mau_so"].as_i64()),
+        (Some(2), Some(2))
+    );
 }
 
 fn assert_refused_and_unchanged(env: &Env, kind: &str, name: &str, bytes: &[u8], expect: &[&str]) {
@@ -71,7 +83,10 @@ fn assert_refused_and_unchanged(env: &Env, kind: &str, name: &str, bytes: &[u8],
     let (code, out, err) = env.run(&["import", kind, &f], None);
     assert_eq!(code, REFUSED, "{out}{err}");
     for e in expect {
-        assert!(err.contains(e) || out.contains(e), "expected «{e}» in:\n{out}\n{err}");
+        assert!(
+            err.contains(e) || out.contains(e),
+            "expected «{e}» in:\n{out}\n{err}"
+        );
     }
     assert_eq!(counts(env), before, "the store must be unchanged");
 }
@@ -80,20 +95,68 @@ fn assert_refused_and_unchanged(env: &Env, kind: &str, name: &str, bytes: &[u8],
 fn bad_files_are_refused_whole_and_nothing_is_written() {
     let env = seeded();
     assert_refused_and_unchanged(&env, "units", "empty.csv", b"", &["tệp rỗng"]);
-    assert_refused_and_unchanged(&env, "units", "header-only.csv", b"ma_don_vi,ten_don_vi,cap\n", &["không có dòng dữ liệu"]);
-    assert_refused_and_unchanged(&env, "units", "prog.pdf", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0", &["không phải CSV hoặc XLSX"]);
-    assert_refused_and_unchanged(&env, "dossiers", "cols.csv", b"ma_ho_so,ma_don_vi\nX,T01\n", &["thiếu cột bắt buộc", "ma_tthc"]);
+    assert_refused_and_unchanged(
+        &env,
+        "units",
+        "header-only.csv",
+        b"ma_don_vi,ten_don_vi,cap\n",
+        &["không có dòng dữ liệu"],
+    );
+    assert_refused_and_unchanged(
+        &env,
+        "units",
+        "prog.pdf",
+        b"\x7fELF\x02\x01\x01\0\0\0\0\0\0",
+        &["không phải CSV hoặc XLSX"],
+    );
+    assert_refused_and_unchanged(
+        &env,
+        "dossiers",
+        "cols.csv",
+        b"ma_ho_so,ma_don_vi\nX,T01\n",
+        &["thiếu cột bắt buộc", "ma_tthc"],
+    );
     // one bad row among good ones: nothing at all is written
     let mixed = format!("{DOSSIERS}B1,T01,1.000001,2023-04-01,2023-04-20,,truc_tiep,dang_xu_ly\nB2,T01,1.000001,04/13/2023,2023-04-20,,truc_tiep,dang_xu_ly\n");
-    assert_refused_and_unchanged(&env, "dossiers", "mixed.csv", mixed.as_bytes(), &["04/13/2023", "tháng 13", "never guessed", "Không nhập gì"]);
+    assert_refused_and_unchanged(
+        &env,
+        "dossiers",
+        "mixed.csv",
+        mixed.as_bytes(),
+        &["04/13/2023", "tháng 13", "never guessed", "Không nhập gì"],
+    );
     let unknown_unit = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\nC1,X99,1.000001,2023-04-01,2023-04-20,,truc_tiep,dang_xu_ly\n";
-    assert_refused_and_unchanged(&env, "dossiers", "unit.csv", unknown_unit.as_bytes(), &["X99", "không có đơn vị"]);
+    assert_refused_and_unchanged(
+        &env,
+        "dossiers",
+        "unit.csv",
+        unknown_unit.as_bytes(),
+        &["X99", "không có đơn vị"],
+    );
     let no_date = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\nC1,T01,1.000001,2023-04-01,2023-04-20,,truc_tiep,Đã trả kết quả\n";
-    assert_refused_and_unchanged(&env, "dossiers", "nodate.csv", no_date.as_bytes(), &["phải có ngày có kết quả"]);
+    assert_refused_and_unchanged(
+        &env,
+        "dossiers",
+        "nodate.csv",
+        no_date.as_bytes(),
+        &["phải có ngày có kết quả"],
+    );
     let bad_date = "ma_don_vi,ho_ten,tu_ngay\nT01,Ai Đó,2023-02-30\n";
-    assert_refused_and_unchanged(&env, "heads", "date.csv", bad_date.as_bytes(), &["không có ngày 30 tháng 2"]);
+    assert_refused_and_unchanged(
+        &env,
+        "heads",
+        "date.csv",
+        bad_date.as_bytes(),
+        &["không có ngày 30 tháng 2"],
+    );
     let overlap = "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nT01,Người Mới,Giám đốc,2023-07-01,\n";
-    assert_refused_and_unchanged(&env, "heads", "overlap.csv", overlap.as_bytes(), &["nhiệm kỳ trùng nhau", "overlapping terms"]);
+    assert_refused_and_unchanged(
+        &env,
+        "heads",
+        "overlap.csv",
+        overlap.as_bytes(),
+        &["nhiệm kỳ trùng nhau", "overlapping terms"],
+    );
 }
 
 #[test]
@@ -105,8 +168,18 @@ B2,T01,1.000001,2023-04-01,2023-04-20,,truc_tiep,???\n\
 B3,H01,1.000002,2023-04-01,2023-04-20,,truc_tiep,dang_xu_ly\n";
     let f = env.file("mixed.csv", body.as_bytes());
     let errs = env.dir.path().join("loi.csv");
-    let out = env.ok(&["import", "dossiers", &f, "--accept-valid", "--errors-out", errs.to_str().unwrap()]);
-    assert!(out.contains("Đã nhập 2 dòng") && out.contains("1 dòng lỗi"), "{out}");
+    let out = env.ok(&[
+        "import",
+        "dossiers",
+        &f,
+        "--accept-valid",
+        "--errors-out",
+        errs.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("Đã nhập 2 dòng") && out.contains("1 dòng lỗi"),
+        "{out}"
+    );
     assert_eq!(counts(&env).dossiers, 4);
     let report = std::fs::read_to_string(errs).unwrap();
     assert!(report.starts_with('\u{feff}'));
@@ -118,17 +191,35 @@ B3,H01,1.000002,2023-04-01,2023-04-20,,truc_tiep,dang_xu_ly\n";
 #[test]
 fn values_replace_earlier_entries_and_keep_their_history() {
     let env = seeded();
-    let v1 = env.file("v1.csv", "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,menh_lenh_hc,2023-Q1,9,10,,\n".as_bytes());
+    let v1 = env.file(
+        "v1.csv",
+        "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,menh_lenh_hc,2023-Q1,9,10,,\n".as_bytes(),
+    );
     env.ok(&["import", "values", &v1]);
-    let v2 = env.file("v2.csv", "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,menh_lenh_hc,2023-Q1,10,10,,sửa\n".as_bytes());
+    let v2 = env.file(
+        "v2.csv",
+        "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,menh_lenh_hc,2023-Q1,10,10,,sửa\n"
+            .as_bytes(),
+    );
     env.ok(&["import", "values", &v2, "--verified"]);
     let c = counts(&env);
     assert_eq!((c.entries, c.entry_versions), (1, 2));
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
     let row = common::find(&json, "T01", "menh_lenh_hc");
-    assert_eq!((row["tu_so"].as_i64(), row["mau_so"].as_i64(), row["trang_thai"].as_str()), (Some(10), Some(10), Some("dat")));
+    assert_eq!(
+        (
+            row["tu_so"].as_i64(),
+            row["mau_so"].as_i64(),
+            row["trang_thai"].as_str()
+        ),
+        (Some(10), Some(10), Some("dat"))
+    );
     let summary = common::find(&json, "T01", "_tong_hop");
-    assert_eq!(summary["tam_tinh"], Value::Bool(false), "verified entries are not provisional");
+    assert_eq!(
+        summary["tam_tinh"],
+        Value::Bool(false),
+        "verified entries are not provisional"
+    );
 }
 
 #[test]
@@ -137,9 +228,24 @@ fn evaluate_json_follows_the_contract() {
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
     let arr = json.as_array().unwrap();
     let keys: Vec<&str> = arr[0].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["ma_don_vi", "ho_ten", "cap", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri", "trang_thai"]);
+    assert_eq!(
+        keys,
+        [
+            "ma_don_vi",
+            "ho_ten",
+            "cap",
+            "ma_chi_tieu",
+            "tu_so",
+            "mau_so",
+            "gia_tri",
+            "trang_thai"
+        ]
+    );
     // H01 changed head on 10/06: 5 and 7 months, each with its own summary row
-    let h01: Vec<&Value> = arr.iter().filter(|r| r["ma_don_vi"] == "H01" && r["ma_chi_tieu"] == "_tong_hop").collect();
+    let h01: Vec<&Value> = arr
+        .iter()
+        .filter(|r| r["ma_don_vi"] == "H01" && r["ma_chi_tieu"] == "_tong_hop")
+        .collect();
     let months: Vec<i64> = h01.iter().map(|r| r["so_thang"].as_i64().unwrap()).collect();
     assert_eq!(months, [5, 7]);
     assert_eq!(h01[0]["trang_thai"], "chua_du_thoi_gian");
@@ -147,24 +253,59 @@ fn evaluate_json_follows_the_contract() {
         assert!(h01[0].get(k).is_some(), "{k}");
     }
     // xã: phan_cap and giai_ngan_dtc do not apply; the_che is "nếu có"
-    let xa: Vec<&str> = arr.iter().filter(|r| r["ma_don_vi"] == "H01X01").map(|r| r["ma_chi_tieu"].as_str().unwrap()).collect();
+    let xa: Vec<&str> = arr
+        .iter()
+        .filter(|r| r["ma_don_vi"] == "H01X01")
+        .map(|r| r["ma_chi_tieu"].as_str().unwrap())
+        .collect();
     assert!(!xa.contains(&"phan_cap") && !xa.contains(&"giai_ngan_dtc") && xa.contains(&"the_che"));
-    assert_eq!(common::find(&json, "H01X01", "the_che")["trang_thai"], "khong_phat_sinh");
-    assert_eq!(common::find(&json, "T01", "the_che")["trang_thai"], "thieu_so_lieu");
+    assert_eq!(
+        common::find(&json, "H01X01", "the_che")["trang_thai"],
+        "khong_phat_sinh"
+    );
+    assert_eq!(
+        common::find(&json, "T01", "the_che")["trang_thai"],
+        "thieu_so_lieu"
+    );
     // an unknown procedure is not in the shortened-time ratio; gia_tri is null without data
-    assert_eq!(common::find(&json, "H01X01", "menh_lenh_hc")["gia_tri"], Value::Null);
+    assert_eq!(
+        common::find(&json, "H01X01", "menh_lenh_hc")["gia_tri"],
+        Value::Null
+    );
 }
 
 #[test]
 fn evaluate_csv_table_and_xlsx() {
     let env = seeded();
-    let csv = env.ok(&["evaluate", "--year", "2023", "--format", "csv", "--as-of", "2023-12-31T23:59:59"]);
+    let csv = env.ok(&[
+        "evaluate",
+        "--year",
+        "2023",
+        "--format",
+        "csv",
+        "--as-of",
+        "2023-12-31T23:59:59",
+    ]);
     assert!(csv.starts_with("ma_don_vi,ho_ten,cap,ma_chi_tieu,tu_so,mau_so,gia_tri,trang_thai,du_dieu_kien,diem_uu_tien,thu_hang,so_thang,tam_tinh\n"));
     let table = env.ok(&["evaluate", "--year", "2023"]);
-    assert!(table.contains("Thiếu số liệu") && table.contains("≥ 99%") && table.contains("31/12/2023"), "{table}");
-    assert!(!table.contains("Danh sách đề xuất"), "nobody is eligible without entered values: {table}");
+    assert!(
+        table.contains("Thiếu số liệu") && table.contains("≥ 99%") && table.contains("31/12/2023"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("Danh sách đề xuất"),
+        "nobody is eligible without entered values: {table}"
+    );
     let x = env.dir.path().join("kq.xlsx");
-    env.ok(&["evaluate", "--year", "2023", "--format", "json", "--xlsx", x.to_str().unwrap()]);
+    env.ok(&[
+        "evaluate",
+        "--year",
+        "2023",
+        "--format",
+        "json",
+        "--xlsx",
+        x.to_str().unwrap(),
+    ]);
     use calamine::{open_workbook, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(&x).unwrap();
     assert_eq!(wb.sheet_names(), ["Kết quả", "Xếp hạng"]);
@@ -188,7 +329,10 @@ fn plan_check_names_each_error_with_its_line() {
     let env = Env::new();
     let good = env.file("good.toml", thidua_domain::plan::EXAMPLE_2025_TWO_TIER.as_bytes());
     let out = env.ok(&["plan", "check", &good]);
-    assert!(out.contains("cchc-2025-hai-cap") && out.contains("2 cấp"), "{out}");
+    assert!(
+        out.contains("cchc-2025-hai-cap") && out.contains("2 cấp"),
+        "{out}"
+    );
     let bad_text = thidua_domain::plan::BUILT_IN_2023.replace("quota = 10", "quota = -1");
     let line = bad_text.lines().position(|l| l == "quota = -1").unwrap() + 1;
     let bad = env.file("bad.toml", bad_text.as_bytes());
@@ -200,15 +344,37 @@ fn plan_check_names_each_error_with_its_line() {
 #[test]
 fn several_plans_need_a_choice_and_tiers_come_from_the_plan() {
     let env = seeded();
-    let two_tier = thidua_domain::plan::EXAMPLE_2025_TWO_TIER.replace("from = \"2025-07-01\"", "from = \"2023-07-01\"").replace("to = \"2025-12-31\"", "to = \"2023-12-31\"");
+    let two_tier = thidua_domain::plan::EXAMPLE_2025_TWO_TIER
+        .replace("from = \"2025-07-01\"", "from = \"2023-07-01\"")
+        .replace("to = \"2025-12-31\"", "to = \"2023-12-31\"");
     let f = env.file("two.toml", two_tier.as_bytes());
     env.ok(&["plan", "load", &f]);
     let (code, _, err) = env.run(&["evaluate", "--year", "2023"], None);
     assert_eq!(code, 1);
-    assert!(err.contains("--plan") && err.contains("cchc-2025-hai-cap"), "{err}");
-    let json = env.json(&["evaluate", "--year", "2023", "--plan", "cchc-2025-hai-cap", "--format", "json"]);
-    let units: std::collections::BTreeSet<&str> = json.as_array().unwrap().iter().map(|r| r["ma_don_vi"].as_str().unwrap()).collect();
-    assert_eq!(units.into_iter().collect::<Vec<_>>(), ["H01X01", "T01"], "no district tier in the two-tier plan");
+    assert!(
+        err.contains("--plan") && err.contains("cchc-2025-hai-cap"),
+        "{err}"
+    );
+    let json = env.json(&[
+        "evaluate",
+        "--year",
+        "2023",
+        "--plan",
+        "cchc-2025-hai-cap",
+        "--format",
+        "json",
+    ]);
+    let units: std::collections::BTreeSet<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ma_don_vi"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        units.into_iter().collect::<Vec<_>>(),
+        ["H01X01", "T01"],
+        "no district tier in the two-tier plan"
+    );
 }
 
 #[test]
@@ -217,7 +383,10 @@ fn calendar_import_changes_working_days() {
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
     // A2: received Wed 01/03, done Fri 03/03: 2 working days of 10 → 8; A1: 01/03 → 08/03: 5 → 5
     let row = common::find(&json, "T01", "tthc_rut_ngan");
-    assert_eq!((row["tu_so"].as_i64(), row["mau_so"].as_i64()), (Some(13), Some(20)));
+    assert_eq!(
+        (row["tu_so"].as_i64(), row["mau_so"].as_i64()),
+        (Some(13), Some(20))
+    );
     let cal = env.file("cal.csv", b"date,kind,note\n2023-03-02,nghi,Ngh\xc3\xac\n");
     env.ok(&["calendar", "import", &cal]);
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
@@ -232,15 +401,60 @@ fn calendar_import_changes_working_days() {
 #[test]
 fn user_add_checks_role_unit_and_password() {
     let env = seeded();
-    env.ok_stdin(&["user", "add", "sonoivu", "--role", "so_noi_vu", "--password-stdin"], "mat-khau-dai-du\n");
-    env.ok_stdin(&["user", "add", "xa1", "--role", "don_vi", "--unit", "H01X01", "--password-stdin"], "mat-khau-dai-du\n");
+    env.ok_stdin(
+        &[
+            "user",
+            "add",
+            "sonoivu",
+            "--role",
+            "so_noi_vu",
+            "--password-stdin",
+        ],
+        "mat-khau-dai-du\n",
+    );
+    env.ok_stdin(
+        &[
+            "user",
+            "add",
+            "xa1",
+            "--role",
+            "don_vi",
+            "--unit",
+            "H01X01",
+            "--password-stdin",
+        ],
+        "mat-khau-dai-du\n",
+    );
     for (args, msg) in [
-        (vec!["user", "add", "x", "--role", "vua", "--password-stdin"], "vai trò"),
-        (vec!["user", "add", "y", "--role", "don_vi", "--password-stdin"], "--unit"),
-        (vec!["user", "add", "sonoivu", "--role", "so_noi_vu", "--password-stdin"], "đã có"),
-        (vec!["user", "add", "z", "--role", "ban_tdkt", "--password-stdin"], "ít nhất 10"),
+        (
+            vec!["user", "add", "x", "--role", "vua", "--password-stdin"],
+            "vai trò",
+        ),
+        (
+            vec!["user", "add", "y", "--role", "don_vi", "--password-stdin"],
+            "--unit",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "sonoivu",
+                "--role",
+                "so_noi_vu",
+                "--password-stdin",
+            ],
+            "đã có",
+        ),
+        (
+            vec!["user", "add", "z", "--role", "ban_tdkt", "--password-stdin"],
+            "ít nhất 10",
+        ),
     ] {
-        let stdin = if msg == "ít nhất 10" { "ngan\n" } else { "mat-khau-dai-du\n" };
+        let stdin = if msg == "ít nhất 10" {
+            "ngan\n"
+        } else {
+            "mat-khau-dai-du\n"
+        };
         let (code, _, err) = env.run(&args, Some(stdin));
         assert_eq!(code, 1, "{args:?}");
         assert!(err.contains(msg), "{err}");
@@ -251,7 +465,9 @@ fn user_add_checks_role_unit_and_password() {
 #[test]
 fn an_import_killed_half_way_leaves_nothing_behind() {
     let env = seeded();
-    let mut body = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
+    let mut body = String::from(
+        "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n",
+    );
     for i in 0..300_000 {
         body.push_str(&format!("K{i},T01,1.000001,2023-05-02 08:00,2023-05-12 17:00,2023-05-10 09:00,truc_tuyen,da_tra_ket_qua\n"));
     }
@@ -275,7 +491,10 @@ fn an_import_killed_half_way_leaves_nothing_behind() {
     } else {
         // killed before or after its commit (a fast machine can commit within the wait
         // and be killed on its way out), never in between
-        assert!(after == before || after == before + 300_000, "a killed import must leave nothing half-written: {before} -> {after}");
+        assert!(
+            after == before || after == before + 300_000,
+            "a killed import must leave nothing half-written: {before} -> {after}"
+        );
     }
 }
 
@@ -285,7 +504,18 @@ fn xlsx_imports_go_through_the_same_validation() {
     let env = seeded();
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    for (c, h) in ["Mã đơn vị", "Mã chỉ tiêu", "Kỳ", "Tử số", "Mẫu số", "Giá trị", "Ghi chú"].iter().enumerate() {
+    for (c, h) in [
+        "Mã đơn vị",
+        "Mã chỉ tiêu",
+        "Kỳ",
+        "Tử số",
+        "Mẫu số",
+        "Giá trị",
+        "Ghi chú",
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     ws.write_string(1, 0, "T01").unwrap();
@@ -302,22 +532,36 @@ fn xlsx_imports_go_through_the_same_validation() {
     let before = counts(&env);
     let (code, _, err) = env.run(&["import", "values", &f], None);
     assert_eq!(code, REFUSED);
-    assert!(err.contains("«nhiều» không phải là số") && err.contains("| 3 "), "{err}");
+    assert!(
+        err.contains("«nhiều» không phải là số") && err.contains("| 3 "),
+        "{err}"
+    );
     assert_eq!(counts(&env), before);
     let out = env.ok(&["import", "values", &f, "--accept-valid"]);
     assert!(out.contains("Đã nhập 1 dòng"), "{out}");
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
     let row = common::find(&json, "T01", "giai_ngan_dtc");
-    assert_eq!((row["gia_tri"].as_f64(), row["trang_thai"].as_str()), (Some(0.96), Some("dat")));
+    assert_eq!(
+        (row["gia_tri"].as_f64(), row["trang_thai"].as_str()),
+        (Some(0.96), Some("dat"))
+    );
 }
 
 /// A plain export of `n` rows, with a bad date on row 3 and, after the first 8 MiB block,
 /// one row with quoted fields.
 fn export_with_late_quote(n: usize) -> String {
-    let mut body = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
+    let mut body = String::from(
+        "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n",
+    );
     for i in 0..n {
-        let received = if i == 1 { "2023-02-30 08:00" } else { "2023-05-02 08:00" };
-        body.push_str(&format!("L{i:07},T01,1.000001,{received},2023-05-12 17:00,2023-05-10 09:00,truc_tuyen,da_tra_ket_qua\n"));
+        let received = if i == 1 {
+            "2023-02-30 08:00"
+        } else {
+            "2023-05-02 08:00"
+        };
+        body.push_str(&format!(
+            "L{i:07},T01,1.000001,{received},2023-05-12 17:00,2023-05-10 09:00,truc_tuyen,da_tra_ket_qua\n"
+        ));
     }
     body.push_str("\"Q1\",\"T01\",\"1.000001\",\"2023-05-02 08:00\",\"2023-05-12 17:00\",,\"truc_tiep\",\"dang_xu_ly\"\n");
     body
@@ -334,11 +578,32 @@ fn quotes_after_the_first_block_send_the_import_to_the_general_reader_without_re
     assert_eq!(code, REFUSED, "{out}");
     assert_eq!(counts(&env), before);
     let errs = env.dir.path().join("loi.csv");
-    let out = env.ok(&["import", "dossiers", &f, "--accept-valid", "--errors-out", errs.to_str().unwrap()]);
-    assert!(out.contains("Đã nhập 100000 dòng") && out.contains("1 dòng lỗi"), "{out}");
+    let out = env.ok(&[
+        "import",
+        "dossiers",
+        &f,
+        "--accept-valid",
+        "--errors-out",
+        errs.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("Đã nhập 100000 dòng") && out.contains("1 dòng lỗi"),
+        "{out}"
+    );
     let report = std::fs::read_to_string(errs).unwrap();
-    assert_eq!(report.lines().count(), 2, "the bad row is reported once: {report}");
-    assert!(report.lines().nth(1).unwrap().starts_with("3,ngay_tiep_nhan,2023-02-30 08:00,"), "{report}");
+    assert_eq!(
+        report.lines().count(),
+        2,
+        "the bad row is reported once: {report}"
+    );
+    assert!(
+        report
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("3,ngay_tiep_nhan,2023-02-30 08:00,"),
+        "{report}"
+    );
     assert_eq!(counts(&env).dossiers, before.dossiers + 100_000);
 }
 
@@ -350,12 +615,18 @@ U1,T01,X99,2023-04-03 08:00,2023-04-20 17:00,,truc_tiep,dang_xu_ly\n\
 U1,T01,X99,2023-04-03 08:00,2023-04-20 17:00,2023-04-10 09:00,truc_tiep,da_tra_ket_qua\n";
     let f = env.file("u.csv", body.as_bytes());
     let out = env.ok(&["import", "dossiers", &f]);
-    assert!(out.contains("; 1 hồ sơ có mã TTHC không có trong danh mục"), "{out}");
+    assert!(
+        out.contains("; 1 hồ sơ có mã TTHC không có trong danh mục"),
+        "{out}"
+    );
     let text = env.ok(&["evaluate", "--year", "2023", "--format", "json"]);
     let scores: Vec<&str> = text.lines().filter(|l| l.contains("\"diem_uu_tien\"")).collect();
     assert!(!scores.is_empty());
     for l in scores {
-        let v = l.trim().trim_start_matches("\"diem_uu_tien\": ").trim_end_matches(',');
+        let v = l
+            .trim()
+            .trim_start_matches("\"diem_uu_tien\": ")
+            .trim_end_matches(',');
         assert!(v.len() == 8 && v.as_bytes()[1] == b'.', "six decimals: {l}");
     }
 }
@@ -368,13 +639,35 @@ fn the_hot_path_and_the_general_reader_store_the_same_dossiers() {
     for i in 0..3000 {
         let unit = ["T01", "H01", "H01X01"][i % 3];
         let m = 1 + i % 12;
-        let done = if i % 5 == 0 { String::new() } else { format!("2023-{m:02}-{:02} 10:00", 3 + i % 9) };
-        let status = if i % 5 == 0 { "dang_xu_ly" } else if i % 7 == 0 { "tu_choi" } else { "da_tra_ket_qua" };
+        let done = if i % 5 == 0 {
+            String::new()
+        } else {
+            format!("2023-{m:02}-{:02} 10:00", 3 + i % 9)
+        };
+        let status = if i % 5 == 0 {
+            "dang_xu_ly"
+        } else if i % 7 == 0 {
+            "tu_choi"
+        } else {
+            "da_tra_ket_qua"
+        };
         let channel = if i % 2 == 0 { "truc_tuyen" } else { "truc_tiep" };
-        rows.push([format!("R{}", i % 2500), unit.into(), "1.000001".into(), format!("2023-{m:02}-02 08:00"), format!("2023-{m:02}-12 17:00"), done, channel.into(), status.into()]);
+        rows.push([
+            format!("R{}", i % 2500),
+            unit.into(),
+            "1.000001".into(),
+            format!("2023-{m:02}-02 08:00"),
+            format!("2023-{m:02}-12 17:00"),
+            done,
+            channel.into(),
+            status.into(),
+        ]);
     }
     let header = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai";
-    let plain: String = std::iter::once(header.to_string()).chain(rows.iter().map(|r| r.join(","))).map(|l| l + "\n").collect();
+    let plain: String = std::iter::once(header.to_string())
+        .chain(rows.iter().map(|r| r.join(",")))
+        .map(|l| l + "\n")
+        .collect();
     let mut odd = String::from("\u{feff}");
     odd.push_str(&header.replace(',', ";"));
     for (i, r) in rows.iter().enumerate() {
@@ -385,7 +678,10 @@ fn the_hot_path_and_the_general_reader_store_the_same_dossiers() {
         odd.push_str(&r.join(";"));
     }
     let quoted: String = std::iter::once(header.to_string())
-        .chain(rows.iter().map(|r| r.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(",")))
+        .chain(
+            rows.iter()
+                .map(|r| r.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(",")),
+        )
         .map(|l| l + "\n")
         .collect();
     let tallies: Vec<Vec<String>> = [plain, odd, quoted]
@@ -400,7 +696,12 @@ fn the_hot_path_and_the_general_reader_store_the_same_dossiers() {
             assert_eq!(store.counts().unwrap().dossiers, 2 + 2500, "variant {i}");
             let units = store.units().unwrap();
             let as_of = thidua_domain::time::DateTime::parse_as_of("2023-12-31").unwrap();
-            let mut cells: Vec<String> = store.tally_dossiers(&units, as_of).unwrap().cells().map(|c| format!("{c:?}")).collect();
+            let mut cells: Vec<String> = store
+                .tally_dossiers(&units, as_of)
+                .unwrap()
+                .cells()
+                .map(|c| format!("{c:?}"))
+                .collect();
             cells.sort();
             cells
         })

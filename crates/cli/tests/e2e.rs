@@ -36,7 +36,20 @@ fn leap(y: i32) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 fn month_len(y: i32, m: u32) -> u32 {
-    [31, if leap(y) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m as usize - 1]
+    [
+        31,
+        if leap(y) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][m as usize - 1]
 }
 fn next_day((y, m, d): Ymd) -> Ymd {
     if d < month_len(y, m) {
@@ -85,7 +98,11 @@ impl Cal {
 }
 
 fn ymd(s: &str) -> Ymd {
-    (s[0..4].parse().unwrap(), s[5..7].parse().unwrap(), s[8..10].parse().unwrap())
+    (
+        s[0..4].parse().unwrap(),
+        s[5..7].parse().unwrap(),
+        s[8..10].parse().unwrap(),
+    )
 }
 
 /// "YYYY-MM-DD HH:MM" or "dd/mm/yyyy HH:MM" → "YYYY-MM-DD HH:MM" (the generator writes both).
@@ -119,12 +136,18 @@ struct S {
 /// (indicator, unit, "YYYY-MM") → sums, straight from INDICATORS.md section 2.
 fn dossier_sums(dir: &Path, cal: &Cal) -> HashMap<(String, String, String), S> {
     let mut procs: HashMap<String, (f64, String)> = HashMap::new();
-    for row in csv::Reader::from_path(dir.join("procedures.csv")).unwrap().records() {
+    for row in csv::Reader::from_path(dir.join("procedures.csv"))
+        .unwrap()
+        .records()
+    {
         let row = row.unwrap();
         procs.insert(row[0].to_string(), (row[2].parse().unwrap(), row[3].to_string()));
     }
     let mut latest: HashMap<String, Vec<String>> = HashMap::new();
-    for row in csv::Reader::from_path(dir.join("dossiers.csv")).unwrap().records() {
+    for row in csv::Reader::from_path(dir.join("dossiers.csv"))
+        .unwrap()
+        .records()
+    {
         let row = row.unwrap();
         latest.insert(row[0].to_string(), row.iter().map(String::from).collect());
     }
@@ -143,11 +166,19 @@ fn dossier_sums(dir: &Path, cal: &Cal) -> HashMap<(String, String, String), S> {
         let completed = matches!(status, "da_tra_ket_qua" | "tu_choi");
         let done_in_time = done.as_ref().filter(|d| completed && d.as_str() <= as_of);
         if let Some(d) = done_in_time {
-            add("tthc_dung_han", unit, &d[..7], if *d <= due { 1.0 } else { 0.0 }, 1.0);
+            add(
+                "tthc_dung_han",
+                unit,
+                &d[..7],
+                if *d <= due { 1.0 } else { 0.0 },
+                1.0,
+            );
         } else if status != "rut" && due.as_str() < as_of {
             add("tthc_dung_han", unit, &due[..7], 0.0, 1.0);
         }
-        let Some((statutory, level)) = procs.get(proc_code) else { continue };
+        let Some((statutory, level)) = procs.get(proc_code) else {
+            continue;
+        };
         if let (Some(d), "da_tra_ket_qua") = (done_in_time, status) {
             if *statutory > 0.0 {
                 let used = cal.between(ymd(&recv), ymd(d)) as f64;
@@ -155,7 +186,13 @@ fn dossier_sums(dir: &Path, cal: &Cal) -> HashMap<(String, String, String), S> {
             }
         }
         if status != "rut" && recv.as_str() <= as_of && (level == "toan_trinh" || level == "mot_phan") {
-            add("dvc_truc_tuyen", unit, &recv[..7], if channel == "truc_tuyen" { 1.0 } else { 0.0 }, 1.0);
+            add(
+                "dvc_truc_tuyen",
+                unit,
+                &recv[..7],
+                if channel == "truc_tuyen" { 1.0 } else { 0.0 },
+                1.0,
+            );
         }
     }
     sums
@@ -181,7 +218,11 @@ fn heads(dir: &Path) -> Vec<Head> {
                 let month = format!("2023-{m:02}");
                 match out.iter_mut().find(|h| &h.unit == unit && &h.name == name) {
                     Some(h) => h.months.push(month),
-                    None => out.push(Head { unit: unit.clone(), name: name.clone(), months: vec![month] }),
+                    None => out.push(Head {
+                        unit: unit.clone(),
+                        name: name.clone(),
+                        months: vec![month],
+                    }),
                 }
             }
         }
@@ -193,18 +234,33 @@ fn check_province(dir: &Path, json: &Value) {
     let cal = Cal::load();
     let sums = dossier_sums(dir, &cal);
     let thresholds: HashMap<(&str, &str), f64> = HashMap::from([
-        (("tthc_dung_han", "tinh"), 99.0), (("tthc_dung_han", "huyen"), 99.0), (("tthc_dung_han", "xa"), 99.0),
-        (("tthc_rut_ngan", "tinh"), 35.0), (("tthc_rut_ngan", "huyen"), 35.0), (("tthc_rut_ngan", "xa"), 35.0),
-        (("dvc_truc_tuyen", "tinh"), 90.0), (("dvc_truc_tuyen", "huyen"), 80.0), (("dvc_truc_tuyen", "xa"), 80.0),
+        (("tthc_dung_han", "tinh"), 99.0),
+        (("tthc_dung_han", "huyen"), 99.0),
+        (("tthc_dung_han", "xa"), 99.0),
+        (("tthc_rut_ngan", "tinh"), 35.0),
+        (("tthc_rut_ngan", "huyen"), 35.0),
+        (("tthc_rut_ngan", "xa"), 35.0),
+        (("dvc_truc_tuyen", "tinh"), 90.0),
+        (("dvc_truc_tuyen", "huyen"), 80.0),
+        (("dvc_truc_tuyen", "xa"), 80.0),
     ]);
     let rows = json.as_array().unwrap();
     let heads = heads(dir);
     let mut checked = 0;
     for h in &heads {
-        let mine: Vec<&Value> = rows.iter().filter(|r| r["ma_don_vi"] == h.unit.as_str() && r["ho_ten"] == h.name.as_str()).collect();
+        let mine: Vec<&Value> = rows
+            .iter()
+            .filter(|r| r["ma_don_vi"] == h.unit.as_str() && r["ho_ten"] == h.name.as_str())
+            .collect();
         assert!(!mine.is_empty(), "head {} / {} not evaluated", h.unit, h.name);
         let summary = mine.iter().find(|r| r["ma_chi_tieu"] == "_tong_hop").unwrap();
-        assert_eq!(summary["so_thang"].as_u64().unwrap() as usize, h.months.len(), "{} {}", h.unit, h.name);
+        assert_eq!(
+            summary["so_thang"].as_u64().unwrap() as usize,
+            h.months.len(),
+            "{} {}",
+            h.unit,
+            h.name
+        );
         for ind in ["tthc_dung_han", "tthc_rut_ngan", "dvc_truc_tuyen"] {
             let mut s = S::default();
             for m in &h.months {
@@ -214,8 +270,20 @@ fn check_province(dir: &Path, json: &Value) {
                 }
             }
             let row = mine.iter().find(|r| r["ma_chi_tieu"] == ind).unwrap();
-            assert!((row["tu_so"].as_f64().unwrap() - s.num).abs() < 1e-9, "{ind} {} {}: {} vs {}", h.unit, h.name, row["tu_so"], s.num);
-            assert!((row["mau_so"].as_f64().unwrap() - s.den).abs() < 1e-9, "{ind} {} {}", h.unit, h.name);
+            assert!(
+                (row["tu_so"].as_f64().unwrap() - s.num).abs() < 1e-9,
+                "{ind} {} {}: {} vs {}",
+                h.unit,
+                h.name,
+                row["tu_so"],
+                s.num
+            );
+            assert!(
+                (row["mau_so"].as_f64().unwrap() - s.den).abs() < 1e-9,
+                "{ind} {} {}",
+                h.unit,
+                h.name
+            );
             let tier = row["cap"].as_str().unwrap();
             let expected = if s.den == 0.0 {
                 "khong_phat_sinh"
@@ -228,22 +296,43 @@ fn check_province(dir: &Path, json: &Value) {
             checked += 1;
         }
         // eligibility follows from the rows
-        let failing = mine.iter().any(|r| r["trang_thai"] == "khong_dat" || r["trang_thai"] == "thieu_so_lieu");
-        let initiative = mine.iter().any(|r| r["ma_chi_tieu"] == "sang_kien" && r["trang_thai"] == "dat");
+        let failing = mine
+            .iter()
+            .any(|r| r["trang_thai"] == "khong_dat" || r["trang_thai"] == "thieu_so_lieu");
+        let initiative = mine
+            .iter()
+            .any(|r| r["ma_chi_tieu"] == "sang_kien" && r["trang_thai"] == "dat");
         let eligible = h.months.len() >= 6 && !failing && initiative;
-        assert_eq!(summary["du_dieu_kien"].as_bool().unwrap(), eligible, "{} {}", h.unit, h.name);
-        assert_eq!(summary["tam_tinh"], true, "imported values are submitted, not verified");
+        assert_eq!(
+            summary["du_dieu_kien"].as_bool().unwrap(),
+            eligible,
+            "{} {}",
+            h.unit,
+            h.name
+        );
+        assert_eq!(
+            summary["tam_tinh"], true,
+            "imported values are submitted, not verified"
+        );
     }
     assert!(checked > 100);
     // ranks 1..n over the eligible, with scores never rising
     let mut ranked: Vec<(u64, f64)> = rows
         .iter()
         .filter(|r| r["ma_chi_tieu"] == "_tong_hop" && !r["thu_hang"].is_null())
-        .map(|r| (r["thu_hang"].as_u64().unwrap(), r["diem_uu_tien"].as_f64().unwrap()))
+        .map(|r| {
+            (
+                r["thu_hang"].as_u64().unwrap(),
+                r["diem_uu_tien"].as_f64().unwrap(),
+            )
+        })
         .collect();
     ranked.sort_by_key(|r| r.0);
     assert!(!ranked.is_empty());
-    assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), (1..=ranked.len() as u64).collect::<Vec<_>>());
+    assert_eq!(
+        ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
+        (1..=ranked.len() as u64).collect::<Vec<_>>()
+    );
     assert!(ranked.windows(2).all(|w| w[0].1 >= w[1].1));
 }
 
@@ -263,12 +352,25 @@ fn a_generated_province_evaluates_as_the_independent_computation_says() {
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
     check_province(&dir, &json);
     // the table ends with the suggested list, the first-ranked head first
-    let first = json.as_array().unwrap().iter().find(|r| r["thu_hang"] == 1).unwrap();
+    let first = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["thu_hang"] == 1)
+        .unwrap();
     let table = env.ok(&["evaluate", "--year", "2023"]);
     let list = table.split("Danh sách đề xuất").nth(1).expect("a suggested list");
     let first_row = list.lines().find(|l| l.starts_with("| 1 ")).expect("rank 1");
-    assert!(first_row.contains(first["ho_ten"].as_str().unwrap()), "{first_row}");
-    assert!(list.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| Hạng")).count() <= 10);
+    assert!(
+        first_row.contains(first["ho_ten"].as_str().unwrap()),
+        "{first_row}"
+    );
+    assert!(
+        list.lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| Hạng"))
+            .count()
+            <= 10
+    );
 }
 
 #[test]
@@ -292,7 +394,10 @@ fn parse_stats(out: &str) -> StatRows {
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            ((f[0].into(), f[1].into(), f[2].into()), (f[3].parse().unwrap(), f[4].parse().unwrap()))
+            (
+                (f[0].into(), f[1].into(), f[2].into()),
+                (f[3].parse().unwrap(), f[4].parse().unwrap()),
+            )
         })
         .collect()
 }
@@ -316,7 +421,12 @@ fn store_rows(env: &Env) -> StatRows {
     tally
         .cells()
         .filter(|(_, s)| s.den != thidua_domain::num::Dec::ZERO)
-        .map(|((f, u, m), s)| ((f.code().to_string(), units[u as usize].info.code.clone(), m.iso()), (s.num.to_f64(), s.den.to_f64())))
+        .map(|((f, u, m), s)| {
+            (
+                (f.code().to_string(), units[u as usize].info.code.clone(), m.iso()),
+                (s.num.to_f64(), s.den.to_f64()),
+            )
+        })
         .collect()
 }
 
@@ -336,17 +446,27 @@ fn dossier_stats_store_and_independent_computation_agree_over_several_provinces(
         assert_eq!(store_rows(&env), from_file, "seed {seed}");
         // a quoted copy takes the general path and gives the same rows
         let text = std::fs::read_to_string(dir.join("dossiers.csv")).unwrap();
-        let quoted: String = text.lines().map(|l| format!("\"{}\n", l.replacen(',', "\",", 1))).collect();
+        let quoted: String = text
+            .lines()
+            .map(|l| format!("\"{}\n", l.replacen(',', "\",", 1)))
+            .collect();
         let qpath = dir.join("quoted.csv");
         std::fs::write(&qpath, quoted).unwrap();
-        assert_eq!(stats(&env, &qpath, &dir.join("procedures.csv")), from_file, "seed {seed}, quoted");
+        assert_eq!(
+            stats(&env, &qpath, &dir.join("procedures.csv")),
+            from_file,
+            "seed {seed}, quoted"
+        );
     }
 }
 
 #[test]
 fn dossier_stats_follows_the_edge_cases_of_indicators_md() {
     let env = Env::new();
-    let procs = env.file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\nP0,B,0,khong\n".as_bytes());
+    let procs = env.file(
+        "p.csv",
+        "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\nP0,B,0,khong\n".as_bytes(),
+    );
     let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
 R1,U1,P10,2023-01-19 08:00,2023-02-02 17:00,,truc_tuyen,dang_xu_ly\n\
 W1,U1,P10,2023-03-01 08:00,2023-03-02 17:00,,truc_tiep,rut\n\
@@ -355,7 +475,10 @@ X1,U1,Q99,2023-03-01 08:00,2023-03-02 17:00,2023-03-01 09:00,truc_tuyen,da_tra_k
 R1,U1,P10,2023-01-19 08:00,2023-02-02 17:00,2023-01-27 09:00,truc_tuyen,da_tra_ket_qua\n";
     let f = env.file("d.csv", body.as_bytes());
     let rows = stats(&env, Path::new(&f), Path::new(&procs));
-    let get = |i: &str, m: &str| rows.get(&(i.to_string(), "U1".to_string(), m.to_string())).copied();
+    let get = |i: &str, m: &str| {
+        rows.get(&(i.to_string(), "U1".to_string(), m.to_string()))
+            .copied()
+    };
     // R1 counted once, in January, on time, 1 working day across Tết: 10 − 1 = 9 of 10
     assert_eq!(get("tthc_dung_han", "2023-01"), Some((1.0, 1.0)));
     assert_eq!(get("tthc_rut_ngan", "2023-01"), Some((9.0, 10.0)));
@@ -373,22 +496,43 @@ R1,U1,P10,2023-01-19 08:00,2023-02-02 17:00,2023-01-27 09:00,truc_tuyen,da_tra_k
 #[test]
 fn dossier_stats_reports_bad_rows_and_leaves_them_out() {
     let env = Env::new();
-    let procs = env.file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes());
+    let procs = env.file(
+        "p.csv",
+        "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes(),
+    );
     let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
 A1,U1,P10,2023-03-01 08:00,2023-03-10 17:00,2023-03-02 09:00,truc_tuyen,da_tra_ket_qua\n\
 A2,U1,P10,03/13/2023,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n";
     let f = env.file("d.csv", body.as_bytes());
-    let (code, out, err) = env.run(&["dossier-stats", &f, "--procedures", &procs, "--as-of", "2023-12-31"], None);
+    let (code, out, err) = env.run(
+        &[
+            "dossier-stats",
+            &f,
+            "--procedures",
+            &procs,
+            "--as-of",
+            "2023-12-31",
+        ],
+        None,
+    );
     assert_eq!(code, common::REFUSED);
-    assert!(err.contains("| 3 ") && err.contains("tháng 13") && err.contains("1 bad dossier rows"), "{err}");
+    assert!(
+        err.contains("| 3 ") && err.contains("tháng 13") && err.contains("1 bad dossier rows"),
+        "{err}"
+    );
     assert_eq!(parse_stats(&out).len(), 3, "{out}");
 }
 
 #[test]
 fn dossier_stats_gives_the_same_rows_when_quotes_appear_late_in_the_file() {
     let env = Env::new();
-    let procs = env.file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes());
-    let mut plain = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
+    let procs = env.file(
+        "p.csv",
+        "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes(),
+    );
+    let mut plain = String::from(
+        "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n",
+    );
     for i in 0..100_000 {
         let unit = ["U1", "U2", "U3"][i % 3];
         let month = 1 + i % 12;
@@ -398,20 +542,40 @@ fn dossier_stats_gives_the_same_rows_when_quotes_appear_late_in_the_file() {
     let fixed = format!("{plain}D0000007,U2,P10,2023-08-02 08:00,2023-08-12 17:00,,truc_tiep,dang_xu_ly\n");
     let a = env.file("late.csv", late.as_bytes());
     let b = env.file("fixed.csv", fixed.as_bytes());
-    let (sa, sb) = (stats(&env, Path::new(&a), Path::new(&procs)), stats(&env, Path::new(&b), Path::new(&procs)));
+    let (sa, sb) = (
+        stats(&env, Path::new(&a), Path::new(&procs)),
+        stats(&env, Path::new(&b), Path::new(&procs)),
+    );
     assert_eq!(sa, sb);
     // D0000007 (U2, August) was replaced by its unresolved, offline version
-    assert_eq!(sa[&("dvc_truc_tuyen".to_string(), "U2".to_string(), "2023-08".to_string())], (8332.0, 8333.0));
+    assert_eq!(
+        sa[&(
+            "dvc_truc_tuyen".to_string(),
+            "U2".to_string(),
+            "2023-08".to_string()
+        )],
+        (8332.0, 8333.0)
+    );
 }
 
 #[test]
 fn dossier_stats_quotes_unit_codes_that_need_it() {
     let env = Env::new();
-    let procs = env.file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes());
+    let procs = env.file(
+        "p.csv",
+        "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes(),
+    );
     let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
 A1,\"U,1\",P10,2023-03-01 08:00,2023-03-10 17:00,2023-03-02 09:00,truc_tuyen,da_tra_ket_qua\n";
     let f = env.file("d.csv", body.as_bytes());
-    let out = env.ok(&["dossier-stats", &f, "--procedures", &procs, "--as-of", "2023-12-31"]);
+    let out = env.ok(&[
+        "dossier-stats",
+        &f,
+        "--procedures",
+        &procs,
+        "--as-of",
+        "2023-12-31",
+    ]);
     let mut r = csv::Reader::from_reader(out.as_bytes());
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3);

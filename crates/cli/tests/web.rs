@@ -10,7 +10,10 @@ use std::process::{Child, Command, Stdio};
 /// One HTTP/1.1 request over a plain socket; returns (status, body).
 fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -18,10 +21,16 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[
     s.write_all(req.as_bytes()).unwrap();
     s.write_all(body).unwrap();
     let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    s.read_to_end(&mut out)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
     let text = String::from_utf8_lossy(&out).into_owned();
     let status = text.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+    (
+        status,
+        text.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default(),
+    )
 }
 
 /// The server process, and the temporary folder its demo data goes to (removed with it,
@@ -44,8 +53,14 @@ fn start(env: Option<&Env>, args: &[&str]) -> (Running, String, Vec<String>) {
         cmd.arg("--data-dir").arg(&env.data);
     }
     let tmp = tempfile::tempdir().unwrap();
-    let mut child =
-        cmd.args(args).args(["--listen", "127.0.0.1:0"]).env("TMPDIR", tmp.path()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .args(args)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = Vec::new();
     let running = Running { child, _data: tmp };
@@ -74,11 +89,32 @@ fn serve_answers_pages_and_takes_dossiers_from_a_token() {
     assert_eq!(code, 1);
     assert!(err.contains("thidua init"), "{err}");
     env.ok(&["init"]);
-    let units = env.file("u.csv", "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n".as_bytes());
+    let units = env.file(
+        "u.csv",
+        "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n".as_bytes(),
+    );
     env.ok(&["import", "units", &units]);
-    env.ok_stdin(&["user", "add", "motcua", "--role", "so_noi_vu", "--full-name", "Hệ thống một cửa", "--password-stdin"], "mat-khau-dai-du\n");
-    let token = env.ok(&["token", "create", "motcua", "--label", "một cửa"]).trim().to_string();
-    assert!(token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()), "{token}");
+    env.ok_stdin(
+        &[
+            "user",
+            "add",
+            "motcua",
+            "--role",
+            "so_noi_vu",
+            "--full-name",
+            "Hệ thống một cửa",
+            "--password-stdin",
+        ],
+        "mat-khau-dai-du\n",
+    );
+    let token = env
+        .ok(&["token", "create", "motcua", "--label", "một cửa"])
+        .trim()
+        .to_string();
+    assert!(
+        token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        "{token}"
+    );
     let (code, _, err) = env.run(&["token", "create", "khong-co"], None);
     assert_eq!(code, 1);
     assert!(err.contains("không có tài khoản"));
@@ -89,11 +125,23 @@ fn serve_answers_pages_and_takes_dossiers_from_a_token() {
     assert!(body.contains("Đăng nhập"));
     let csv = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\nHS-1,H01,X,2023-05-02 08:00,2023-05-10,2023-05-09 10:00,truc_tuyen,da_tra_ket_qua\n";
     let auth = format!("Bearer {token}");
-    let (status, body) = http(&addr, "POST", "/api/v1/dossiers", &[("Authorization", &auth), ("Content-Type", "text/csv")], csv.as_bytes());
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/api/v1/dossiers",
+        &[("Authorization", &auth), ("Content-Type", "text/csv")],
+        csv.as_bytes(),
+    );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"da_ghi\":true"));
     // (no body: the server answers before reading one, and an unread body may reset the socket)
-    let (status, _) = http(&addr, "POST", "/api/v1/dossiers", &[("Authorization", "Bearer sai"), ("Content-Type", "text/csv")], b"");
+    let (status, _) = http(
+        &addr,
+        "POST",
+        "/api/v1/dossiers",
+        &[("Authorization", "Bearer sai"), ("Content-Type", "text/csv")],
+        b"",
+    );
     assert_eq!(status, 401);
 }
 
@@ -104,9 +152,22 @@ fn demo_serves_a_province_and_prints_one_account_per_role() {
     for role in ["quan_tri", "so_noi_vu", "ban_tdkt", "lanh_dao", "don_vi"] {
         assert!(text.contains(role), "{role} in {text}");
     }
-    let password = text.split("password: ").nth(1).unwrap().split(')').next().unwrap().to_string();
+    let password = text
+        .split("password: ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .to_string();
     let body = serde_json::json!({"username": "bantdkt", "password": password}).to_string();
-    let (status, _) = http(&addr, "POST", "/api/v1/session", &[("Content-Type", "application/json")], body.as_bytes());
+    let (status, _) = http(
+        &addr,
+        "POST",
+        "/api/v1/session",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    );
     assert_eq!(status, 200);
 }
 
@@ -114,23 +175,40 @@ fn demo_serves_a_province_and_prints_one_account_per_role() {
 fn documents_are_written_from_the_command_line() {
     let env = Env::new();
     env.ok(&["init"]);
-    let units = env.file("u.csv", "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n".as_bytes());
+    let units = env.file(
+        "u.csv",
+        "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n".as_bytes(),
+    );
     let heads = env.file("h.csv", "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nH01,Trương Hồng Hương,Chủ tịch UBND thành phố,2021-07-06,\n".as_bytes());
     env.ok(&["import", "units", &units]);
     env.ok(&["import", "heads", &heads]);
     for (args, name) in [
-        (vec!["document", "mau07", "--unit", "H01", "--year", "2023"], "mau07.docx"),
+        (
+            vec!["document", "mau07", "--unit", "H01", "--year", "2023"],
+            "mau07.docx",
+        ),
         (vec!["document", "to-trinh", "--year", "2023"], "to-trinh.docx"),
-        (vec!["document", "quyet-dinh", "--year", "2023"], "quyet-dinh.docx"),
+        (
+            vec!["document", "quyet-dinh", "--year", "2023"],
+            "quyet-dinh.docx",
+        ),
     ] {
         let out = env.dir.path().join(name);
         let mut all = args.clone();
         all.extend(["--out", out.to_str().unwrap()]);
         env.ok(&all);
         let bytes = std::fs::read(&out).unwrap();
-        assert!(bytes.starts_with(b"PK\x03\x04") && bytes.windows(17).any(|w| w == b"word/document.xml"), "{name} is a DOCX package");
+        assert!(
+            bytes.starts_with(b"PK\x03\x04") && bytes.windows(17).any(|w| w == b"word/document.xml"),
+            "{name} is a DOCX package"
+        );
     }
-    let (code, _, err) = env.run(&["document", "mau07", "--unit", "KHONG", "--year", "2023", "--out", "x.docx"], None);
+    let (code, _, err) = env.run(
+        &[
+            "document", "mau07", "--unit", "KHONG", "--year", "2023", "--out", "x.docx",
+        ],
+        None,
+    );
     assert_eq!(code, 1);
     assert!(err.contains("không có đơn vị mã «KHONG»"), "{err}");
 }

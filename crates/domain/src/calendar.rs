@@ -205,7 +205,10 @@ mod tests {
 
     #[test]
     fn bundled_calendar_matches_the_shared_source() {
-        let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/calendar-vn.csv");
+        let shared = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/calendar-vn.csv"
+        );
         let text = std::fs::read_to_string(shared).expect("shared/ lies beside the project");
         assert_eq!(text, BUILT_IN_CSV, "refresh crates/domain/calendar-vn.csv");
     }

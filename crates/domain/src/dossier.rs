@@ -150,13 +150,22 @@ impl DossierTally {
         // 2.1 on time: decided in the month of completion, or late in the month of the due date
         if let Some(c) = done {
             let on_time = if c <= d.due_at { one } else { Dec::ZERO };
-            self.cell(d.unit, c.month())[0] += Sums { num: on_time, den: one };
+            self.cell(d.unit, c.month())[0] += Sums {
+                num: on_time,
+                den: one,
+            };
         } else if d.status != DossierStatus::Rut && d.due_at < as_of {
-            self.cell(d.unit, d.due_at.month())[0] += Sums { num: Dec::ZERO, den: one };
+            self.cell(d.unit, d.due_at.month())[0] += Sums {
+                num: Dec::ZERO,
+                den: one,
+            };
         }
         match d.procedure {
             None => {
-                let c = self.unknown_procedure.entry((d.unit, d.received_at.month())).or_default();
+                let c = self
+                    .unknown_procedure
+                    .entry((d.unit, d.received_at.month()))
+                    .or_default();
                 *c = c.wrapping_add_signed(sign as i64);
             }
             Some(p) => {
@@ -164,7 +173,10 @@ impl DossierTally {
                 if let (Some(c), DossierStatus::DaTraKetQua) = (done, d.status) {
                     if p.statutory_days > Dec::ZERO {
                         let used = Dec::from_int(cal.working_days(d.received_at, c));
-                        self.cell(d.unit, c.month())[1] += Sums { num: signed(p.statutory_days - used), den: signed(p.statutory_days) };
+                        self.cell(d.unit, c.month())[1] += Sums {
+                            num: signed(p.statutory_days - used),
+                            den: signed(p.statutory_days),
+                        };
                     }
                 }
                 // 2.3 online share among procedures offered online
@@ -172,8 +184,15 @@ impl DossierTally {
                     && d.received_at <= as_of
                     && matches!(p.online_level, OnlineLevel::ToanTrinh | OnlineLevel::MotPhan)
                 {
-                    let online = if d.channel == Channel::TrucTuyen { one } else { Dec::ZERO };
-                    self.cell(d.unit, d.received_at.month())[2] += Sums { num: online, den: one };
+                    let online = if d.channel == Channel::TrucTuyen {
+                        one
+                    } else {
+                        Dec::ZERO
+                    };
+                    self.cell(d.unit, d.received_at.month())[2] += Sums {
+                        num: online,
+                        den: one,
+                    };
                 }
             }
         }
@@ -201,12 +220,16 @@ impl DossierTally {
             run.cells.push(Default::default());
             return &mut run.cells[0];
         }
-        let (lo, hi) = (run.first.min(m.0), (run.first + run.cells.len() as i32 - 1).max(m.0));
+        let (lo, hi) = (
+            run.first.min(m.0),
+            (run.first + run.cells.len() as i32 - 1).max(m.0),
+        );
         if (hi - lo) as usize >= MAX_RUN {
             return self.far.entry((unit, m)).or_default();
         }
         let before = (run.first - lo) as usize;
-        run.cells.splice(0..0, std::iter::repeat_n([Sums::default(); 3], before));
+        run.cells
+            .splice(0..0, std::iter::repeat_n([Sums::default(); 3], before));
         run.first = lo;
         run.cells.resize((hi - lo + 1) as usize, Default::default());
         let i = (m.0 - lo) as usize;
@@ -219,19 +242,35 @@ impl DossierTally {
     }
 
     pub fn get(&self, f: Formula, unit: u32, m: Month) -> Sums {
-        let dense = self.units.get(unit as usize).and_then(|r| r.index(m).map(|i| r.cells[i]));
-        dense.or_else(|| self.far.get(&(unit, m)).copied()).map(|c| c[slot(f)]).unwrap_or_default()
+        let dense = self
+            .units
+            .get(unit as usize)
+            .and_then(|r| r.index(m).map(|i| r.cells[i]));
+        dense
+            .or_else(|| self.far.get(&(unit, m)).copied())
+            .map(|c| c[slot(f)])
+            .unwrap_or_default()
     }
 
     /// Every (unit, month) with its three sums.
     fn all(&self) -> impl Iterator<Item = ((u32, Month), [Sums; 3])> + '_ {
-        let dense = self.units.iter().enumerate().flat_map(|(u, r)| r.cells.iter().enumerate().map(move |(i, c)| ((u as u32, Month(r.first + i as i32)), *c)));
+        let dense = self.units.iter().enumerate().flat_map(|(u, r)| {
+            r.cells
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| ((u as u32, Month(r.first + i as i32)), *c))
+        });
         dense.chain(self.far.iter().map(|(k, c)| (*k, *c)))
     }
 
     /// Every cell that holds something, as ((indicator, unit, month), sums).
     pub fn cells(&self) -> impl Iterator<Item = ((Formula, u32, Month), Sums)> + '_ {
-        self.all().flat_map(|((u, m), c)| Formula::ALL.into_iter().map(move |f| ((f, u, m), c[slot(f)])).filter(|(_, s)| *s != Sums::default()))
+        self.all().flat_map(|((u, m), c)| {
+            Formula::ALL
+                .into_iter()
+                .map(move |f| ((f, u, m), c[slot(f)]))
+                .filter(|(_, s)| *s != Sums::default())
+        })
     }
 
     /// Adds every cell of `other`, its units renumbered by `unit`.

@@ -5,10 +5,28 @@ fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime {
     DateTime::from_parts(Date::from_ymd(y, m, d).unwrap(), h, 0, 0).unwrap()
 }
 
-const P10: ProcedureInfo = ProcedureInfo { statutory_days: Dec(10 * crate::num::SCALE), online_level: OnlineLevel::ToanTrinh };
+const P10: ProcedureInfo = ProcedureInfo {
+    statutory_days: Dec(10 * crate::num::SCALE),
+    online_level: OnlineLevel::ToanTrinh,
+};
 
-fn facts<'a>(recv: DateTime, due: DateTime, done: Option<DateTime>, st: DossierStatus, ch: Channel, p: Option<&'a ProcedureInfo>) -> DossierFacts<'a> {
-    DossierFacts { unit: 0, procedure: p, received_at: recv, due_at: due, completed_at: done, channel: ch, status: st }
+fn facts<'a>(
+    recv: DateTime,
+    due: DateTime,
+    done: Option<DateTime>,
+    st: DossierStatus,
+    ch: Channel,
+    p: Option<&'a ProcedureInfo>,
+) -> DossierFacts<'a> {
+    DossierFacts {
+        unit: 0,
+        procedure: p,
+        received_at: recv,
+        due_at: due,
+        completed_at: done,
+        channel: ch,
+        status: st,
+    }
 }
 
 fn year_end() -> DateTime {
@@ -19,37 +37,99 @@ fn year_end() -> DateTime {
 fn a_completed_dossier_counts_in_its_completion_month() {
     let cal = Calendar::built_in();
     let mut tally = DossierTally::default();
-    tally.add(&facts(t(2023, 3, 1, 8), t(2023, 3, 15, 17), Some(t(2023, 4, 3, 9)), DossierStatus::DaTraKetQua, Channel::TrucTiep, Some(&P10)), &cal, year_end());
+    tally.add(
+        &facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 15, 17),
+            Some(t(2023, 4, 3, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTiep,
+            Some(&P10),
+        ),
+        &cal,
+        year_end(),
+    );
     let s = tally.get(Formula::TthcDungHan, 0, Month::new(2023, 4));
     assert_eq!((s.num, s.den), (Dec::ZERO, Dec::ONE), "late, in April");
-    assert_eq!(tally.get(Formula::TthcDungHan, 0, Month::new(2023, 3)).den, Dec::ZERO);
+    assert_eq!(
+        tally.get(Formula::TthcDungHan, 0, Month::new(2023, 3)).den,
+        Dec::ZERO
+    );
 }
 
 #[test]
 fn overdue_unresolved_dossiers_are_late_in_the_month_of_their_due_date() {
     let cal = Calendar::built_in();
     let mut tally = DossierTally::default();
-    let d = facts(t(2023, 5, 2, 8), t(2023, 6, 20, 17), None, DossierStatus::DangXuLy, Channel::TrucTuyen, Some(&P10));
+    let d = facts(
+        t(2023, 5, 2, 8),
+        t(2023, 6, 20, 17),
+        None,
+        DossierStatus::DangXuLy,
+        Channel::TrucTuyen,
+        Some(&P10),
+    );
     tally.add(&d, &cal, year_end());
-    assert_eq!(tally.get(Formula::TthcDungHan, 0, Month::new(2023, 6)), Sums { num: Dec::ZERO, den: Dec::ONE });
+    assert_eq!(
+        tally.get(Formula::TthcDungHan, 0, Month::new(2023, 6)),
+        Sums {
+            num: Dec::ZERO,
+            den: Dec::ONE
+        }
+    );
     // not yet due at as-of: not counted
     let mut early = DossierTally::default();
     early.add(&d, &cal, t(2023, 6, 10, 0));
     assert!(early.cells().all(|(k, _)| k.0 != Formula::TthcDungHan));
     // completed after as-of counts as overdue-unresolved at that as-of
     let mut later = DossierTally::default();
-    let done_late = facts(t(2023, 5, 2, 8), t(2023, 6, 20, 17), Some(t(2023, 7, 3, 9)), DossierStatus::DaTraKetQua, Channel::TrucTiep, Some(&P10));
+    let done_late = facts(
+        t(2023, 5, 2, 8),
+        t(2023, 6, 20, 17),
+        Some(t(2023, 7, 3, 9)),
+        DossierStatus::DaTraKetQua,
+        Channel::TrucTiep,
+        Some(&P10),
+    );
     later.add(&done_late, &cal, t(2023, 6, 30, 23));
-    assert_eq!(later.get(Formula::TthcDungHan, 0, Month::new(2023, 6)).den, Dec::ONE);
-    assert_eq!(later.get(Formula::TthcRutNgan, 0, Month::new(2023, 7)).den, Dec::ZERO);
+    assert_eq!(
+        later.get(Formula::TthcDungHan, 0, Month::new(2023, 6)).den,
+        Dec::ONE
+    );
+    assert_eq!(
+        later.get(Formula::TthcRutNgan, 0, Month::new(2023, 7)).den,
+        Dec::ZERO
+    );
 }
 
 #[test]
 fn withdrawn_dossiers_are_excluded_everywhere() {
     let cal = Calendar::built_in();
     let mut tally = DossierTally::default();
-    tally.add(&facts(t(2023, 5, 2, 8), t(2023, 5, 5, 17), Some(t(2023, 5, 3, 9)), DossierStatus::Rut, Channel::TrucTuyen, Some(&P10)), &cal, year_end());
-    tally.add(&facts(t(2023, 5, 2, 8), t(2023, 5, 5, 17), None, DossierStatus::Rut, Channel::TrucTuyen, Some(&P10)), &cal, year_end());
+    tally.add(
+        &facts(
+            t(2023, 5, 2, 8),
+            t(2023, 5, 5, 17),
+            Some(t(2023, 5, 3, 9)),
+            DossierStatus::Rut,
+            Channel::TrucTuyen,
+            Some(&P10),
+        ),
+        &cal,
+        year_end(),
+    );
+    tally.add(
+        &facts(
+            t(2023, 5, 2, 8),
+            t(2023, 5, 5, 17),
+            None,
+            DossierStatus::Rut,
+            Channel::TrucTuyen,
+            Some(&P10),
+        ),
+        &cal,
+        year_end(),
+    );
     assert_eq!(tally.cells().count(), 0, "{tally:?}");
 }
 
@@ -58,40 +138,135 @@ fn shortened_time_uses_working_days_and_goes_negative_when_slow() {
     let cal = Calendar::built_in();
     let mut tally = DossierTally::default();
     // Thu 19/01/2023 -> Fri 27/01/2023 across Tết: 1 working day of 10 → +9
-    tally.add(&facts(t(2023, 1, 19, 8), t(2023, 2, 2, 17), Some(t(2023, 1, 27, 9)), DossierStatus::DaTraKetQua, Channel::TrucTiep, Some(&P10)), &cal, year_end());
+    tally.add(
+        &facts(
+            t(2023, 1, 19, 8),
+            t(2023, 2, 2, 17),
+            Some(t(2023, 1, 27, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTiep,
+            Some(&P10),
+        ),
+        &cal,
+        year_end(),
+    );
     let s = tally.get(Formula::TthcRutNgan, 0, Month::new(2023, 1));
     assert_eq!((s.num, s.den), (Dec::from_int(9), Dec::from_int(10)));
     // 12 working days for a 10-day procedure: −2
     let mut slow = DossierTally::default();
-    slow.add(&facts(t(2023, 3, 1, 8), t(2023, 3, 15, 17), Some(t(2023, 3, 17, 9)), DossierStatus::DaTraKetQua, Channel::TrucTiep, Some(&P10)), &cal, year_end());
-    assert_eq!(slow.get(Formula::TthcRutNgan, 0, Month::new(2023, 3)).num, Dec::from_int(-2));
+    slow.add(
+        &facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 15, 17),
+            Some(t(2023, 3, 17, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTiep,
+            Some(&P10),
+        ),
+        &cal,
+        year_end(),
+    );
+    assert_eq!(
+        slow.get(Formula::TthcRutNgan, 0, Month::new(2023, 3)).num,
+        Dec::from_int(-2)
+    );
     // refused dossiers are decided (on-time ratio) but not in the shortened ratio
     let mut refused = DossierTally::default();
-    refused.add(&facts(t(2023, 3, 1, 8), t(2023, 3, 15, 17), Some(t(2023, 3, 2, 9)), DossierStatus::TuChoi, Channel::TrucTiep, Some(&P10)), &cal, year_end());
-    assert_eq!(refused.get(Formula::TthcDungHan, 0, Month::new(2023, 3)).num, Dec::ONE);
-    assert_eq!(refused.get(Formula::TthcRutNgan, 0, Month::new(2023, 3)).den, Dec::ZERO);
+    refused.add(
+        &facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 15, 17),
+            Some(t(2023, 3, 2, 9)),
+            DossierStatus::TuChoi,
+            Channel::TrucTiep,
+            Some(&P10),
+        ),
+        &cal,
+        year_end(),
+    );
+    assert_eq!(
+        refused.get(Formula::TthcDungHan, 0, Month::new(2023, 3)).num,
+        Dec::ONE
+    );
+    assert_eq!(
+        refused.get(Formula::TthcRutNgan, 0, Month::new(2023, 3)).den,
+        Dec::ZERO
+    );
 }
 
 #[test]
 fn zero_statutory_days_and_unknown_procedures_stay_out_of_the_shortened_ratio() {
     let cal = Calendar::built_in();
-    let zero = ProcedureInfo { statutory_days: Dec::ZERO, online_level: OnlineLevel::Khong };
+    let zero = ProcedureInfo {
+        statutory_days: Dec::ZERO,
+        online_level: OnlineLevel::Khong,
+    };
     let mut tally = DossierTally::default();
-    tally.add(&facts(t(2023, 3, 1, 8), t(2023, 3, 1, 17), Some(t(2023, 3, 1, 9)), DossierStatus::DaTraKetQua, Channel::TrucTiep, Some(&zero)), &cal, year_end());
-    tally.add(&facts(t(2023, 3, 1, 8), t(2023, 3, 1, 17), Some(t(2023, 3, 1, 9)), DossierStatus::DaTraKetQua, Channel::TrucTuyen, None), &cal, year_end());
-    assert_eq!(tally.get(Formula::TthcRutNgan, 0, Month::new(2023, 3)).den, Dec::ZERO);
-    assert_eq!(tally.get(Formula::DvcTrucTuyen, 0, Month::new(2023, 3)).den, Dec::ZERO);
-    assert_eq!(tally.get(Formula::TthcDungHan, 0, Month::new(2023, 3)).den, Dec::from_int(2));
+    tally.add(
+        &facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 1, 17),
+            Some(t(2023, 3, 1, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTiep,
+            Some(&zero),
+        ),
+        &cal,
+        year_end(),
+    );
+    tally.add(
+        &facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 1, 17),
+            Some(t(2023, 3, 1, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTuyen,
+            None,
+        ),
+        &cal,
+        year_end(),
+    );
+    assert_eq!(
+        tally.get(Formula::TthcRutNgan, 0, Month::new(2023, 3)).den,
+        Dec::ZERO
+    );
+    assert_eq!(
+        tally.get(Formula::DvcTrucTuyen, 0, Month::new(2023, 3)).den,
+        Dec::ZERO
+    );
+    assert_eq!(
+        tally.get(Formula::TthcDungHan, 0, Month::new(2023, 3)).den,
+        Dec::from_int(2)
+    );
     assert_eq!(tally.unknown_procedure[&(0, Month::new(2023, 3))], 1);
 }
 
 #[test]
 fn online_share_counts_only_procedures_offered_online_in_the_month_received() {
     let cal = Calendar::built_in();
-    let partial = ProcedureInfo { statutory_days: Dec::from_int(5), online_level: OnlineLevel::MotPhan };
-    let none = ProcedureInfo { statutory_days: Dec::from_int(5), online_level: OnlineLevel::Khong };
+    let partial = ProcedureInfo {
+        statutory_days: Dec::from_int(5),
+        online_level: OnlineLevel::MotPhan,
+    };
+    let none = ProcedureInfo {
+        statutory_days: Dec::from_int(5),
+        online_level: OnlineLevel::Khong,
+    };
     let mut tally = DossierTally::default();
-    let add = |tally: &mut DossierTally, ch, p| tally.add(&facts(t(2023, 8, 31, 8), t(2023, 9, 8, 17), None, DossierStatus::DangXuLy, ch, Some(p)), &cal, year_end());
+    let add = |tally: &mut DossierTally, ch, p| {
+        tally.add(
+            &facts(
+                t(2023, 8, 31, 8),
+                t(2023, 9, 8, 17),
+                None,
+                DossierStatus::DangXuLy,
+                ch,
+                Some(p),
+            ),
+            &cal,
+            year_end(),
+        )
+    };
     add(&mut tally, Channel::TrucTuyen, &P10);
     add(&mut tally, Channel::TrucTiep, &partial);
     add(&mut tally, Channel::BuuChinh, &P10);
@@ -103,22 +278,49 @@ fn online_share_counts_only_procedures_offered_online_in_the_month_received() {
 #[test]
 fn codes_parse_from_codes_and_vietnamese_labels() {
     assert_eq!(DossierStatus::parse("Rút hồ sơ"), Some(DossierStatus::Rut));
-    assert_eq!(DossierStatus::parse("da_tra_ket_qua"), Some(DossierStatus::DaTraKetQua));
+    assert_eq!(
+        DossierStatus::parse("da_tra_ket_qua"),
+        Some(DossierStatus::DaTraKetQua)
+    );
     assert_eq!(DossierStatus::parse("ĐANG XỬ LÝ"), Some(DossierStatus::DangXuLy));
     assert_eq!(Channel::parse("Trực tuyến"), Some(Channel::TrucTuyen));
     assert_eq!(OnlineLevel::parse("Một phần"), Some(OnlineLevel::MotPhan));
     assert_eq!(OnlineLevel::parse("khong"), Some(OnlineLevel::Khong));
     assert_eq!(Channel::parse("email"), None);
-    assert_eq!(DossierStatus::from_id(DossierStatus::Rut.id()), Some(DossierStatus::Rut));
+    assert_eq!(
+        DossierStatus::from_id(DossierStatus::Rut.id()),
+        Some(DossierStatus::Rut)
+    );
 }
 
 #[test]
 fn removing_a_dossier_takes_back_exactly_what_adding_counted() {
     let cal = Calendar::built_in();
     let rows = [
-        facts(t(2023, 3, 1, 8), t(2023, 3, 15, 17), Some(t(2023, 3, 17, 9)), DossierStatus::DaTraKetQua, Channel::TrucTuyen, Some(&P10)),
-        facts(t(2023, 5, 2, 8), t(2023, 6, 20, 17), None, DossierStatus::DangXuLy, Channel::TrucTiep, Some(&P10)),
-        facts(t(2023, 5, 2, 8), t(2023, 6, 20, 17), None, DossierStatus::DangXuLy, Channel::TrucTiep, None),
+        facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 15, 17),
+            Some(t(2023, 3, 17, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTuyen,
+            Some(&P10),
+        ),
+        facts(
+            t(2023, 5, 2, 8),
+            t(2023, 6, 20, 17),
+            None,
+            DossierStatus::DangXuLy,
+            Channel::TrucTiep,
+            Some(&P10),
+        ),
+        facts(
+            t(2023, 5, 2, 8),
+            t(2023, 6, 20, 17),
+            None,
+            DossierStatus::DangXuLy,
+            Channel::TrucTiep,
+            None,
+        ),
     ];
     let mut kept = DossierTally::default();
     kept.add(&rows[0], &cal, year_end());
@@ -156,24 +358,51 @@ fn from_code_takes_exactly_the_codes() {
 fn the_tally_keeps_every_month_of_every_unit_near_or_far() {
     use crate::plan::Formula;
     use crate::time::Month;
-    let s = |n: i64| Sums { num: Dec::from_int(n), den: Dec::from_int(n + 1) };
+    let s = |n: i64| Sums {
+        num: Dec::from_int(n),
+        den: Dec::from_int(n + 1),
+    };
     let mut t = DossierTally::default();
     // unit 3 first, then months before, after, and one far away (a run spills, it does not grow)
-    let put = [(3, Month::new(2023, 5), 1), (3, Month::new(2022, 1), 2), (3, Month::new(2023, 12), 3), (3, Month::new(2060, 1), 4), (0, Month::new(1990, 1), 5)];
+    let put = [
+        (3, Month::new(2023, 5), 1),
+        (3, Month::new(2022, 1), 2),
+        (3, Month::new(2023, 12), 3),
+        (3, Month::new(2060, 1), 4),
+        (0, Month::new(1990, 1), 5),
+    ];
     for (u, m, n) in put {
         t.add_sums(Formula::TthcRutNgan, u, m, s(n));
     }
     t.add_sums(Formula::TthcRutNgan, 3, Month::new(2023, 5), s(10));
-    let want = |n: i64| if n == 1 { Sums { num: Dec::from_int(11), den: Dec::from_int(13) } } else { s(n) };
+    let want = |n: i64| {
+        if n == 1 {
+            Sums {
+                num: Dec::from_int(11),
+                den: Dec::from_int(13),
+            }
+        } else {
+            s(n)
+        }
+    };
     for (u, m, n) in put {
         assert_eq!(t.get(Formula::TthcRutNgan, u, m), want(n), "{u} {m:?}");
         assert_eq!(t.get(Formula::TthcDungHan, u, m), Sums::default());
     }
-    assert_eq!(t.get(Formula::TthcRutNgan, 3, Month::new(2023, 6)), Sums::default());
-    assert_eq!(t.get(Formula::TthcRutNgan, 7, Month::new(2023, 5)), Sums::default());
+    assert_eq!(
+        t.get(Formula::TthcRutNgan, 3, Month::new(2023, 6)),
+        Sums::default()
+    );
+    assert_eq!(
+        t.get(Formula::TthcRutNgan, 7, Month::new(2023, 5)),
+        Sums::default()
+    );
     let mut cells: Vec<_> = t.cells().collect();
     cells.sort_by_key(|((_, u, m), _)| (*u, *m));
-    let mut expected: Vec<_> = put.iter().map(|&(u, m, n)| ((Formula::TthcRutNgan, u, m), want(n))).collect();
+    let mut expected: Vec<_> = put
+        .iter()
+        .map(|&(u, m, n)| ((Formula::TthcRutNgan, u, m), want(n)))
+        .collect();
     expected.sort_by_key(|((_, u, m), _)| (*u, *m));
     assert_eq!(cells, expected);
     // merged under other unit numbers, and taken back to nothing
@@ -182,7 +411,15 @@ fn the_tally_keeps_every_month_of_every_unit_near_or_far() {
     assert_eq!(merged.get(Formula::TthcRutNgan, 4, Month::new(2060, 1)), s(4));
     assert_eq!(merged.get(Formula::TthcRutNgan, 1, Month::new(1990, 1)), s(5));
     for ((f, u, m), x) in t.cells() {
-        merged.add_sums(f, u + 1, m, Sums { num: -x.num, den: -x.den });
+        merged.add_sums(
+            f,
+            u + 1,
+            m,
+            Sums {
+                num: -x.num,
+                den: -x.den,
+            },
+        );
     }
     merged.prune();
     assert_eq!(merged.cells().count(), 0);

@@ -59,7 +59,12 @@ pub enum EntryState {
 }
 
 impl EntryState {
-    pub const ALL: [EntryState; 4] = [EntryState::Nhap, EntryState::DaGui, EntryState::DaXacNhan, EntryState::TraLai];
+    pub const ALL: [EntryState; 4] = [
+        EntryState::Nhap,
+        EntryState::DaGui,
+        EntryState::DaXacNhan,
+        EntryState::TraLai,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             EntryState::Nhap => "nhap",

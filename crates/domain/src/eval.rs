@@ -137,21 +137,35 @@ pub struct EvalInput<'a> {
 /// The months of the plan attributed to `head`: month m belongs to the head in office on its
 /// last day. For an evaluation during the period, months not yet begun are left out and the
 /// current month belongs to the head in office on the as-of day.
-pub fn attributed_months(plan: &Plan, heads_of_unit: &[&HeadTerm], head: &HeadTerm, as_of: DateTime) -> Vec<Month> {
+pub fn attributed_months(
+    plan: &Plan,
+    heads_of_unit: &[&HeadTerm],
+    head: &HeadTerm,
+    as_of: DateTime,
+) -> Vec<Month> {
     let today = as_of.date();
     plan.months()
         .into_iter()
         .filter(|m| m.first_day() <= today)
         .filter(|m| {
             let day = m.last_day().min(today).min(plan.period_to);
-            heads_of_unit.iter().filter(|h| h.holds(day)).max_by_key(|h| h.from).is_some_and(|h| *h == head)
+            heads_of_unit
+                .iter()
+                .filter(|h| h.holds(day))
+                .max_by_key(|h| h.from)
+                .is_some_and(|h| *h == head)
         })
         .collect()
 }
 
 pub fn evaluate(input: &EvalInput) -> Vec<HeadResult> {
     let plan = input.plan;
-    let unit_index: HashMap<&str, u32> = input.units.iter().enumerate().map(|(i, u)| (u.code.as_str(), i as u32)).collect();
+    let unit_index: HashMap<&str, u32> = input
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.code.as_str(), i as u32))
+        .collect();
     let mut entries_by_unit: HashMap<&str, Vec<&Entry>> = HashMap::new();
     for e in input.entries.iter().filter(|e| e.state.counts()) {
         entries_by_unit.entry(e.unit.as_str()).or_default().push(e);
@@ -165,15 +179,28 @@ pub fn evaluate(input: &EvalInput) -> Vec<HeadResult> {
         if plan.tier(&unit.tier).is_none() {
             continue;
         }
-        let Some(heads) = heads_by_unit.get(unit.code.as_str()) else { continue };
+        let Some(heads) = heads_by_unit.get(unit.code.as_str()) else {
+            continue;
+        };
         let uidx = unit_index[unit.code.as_str()];
-        let unit_entries = entries_by_unit.get(unit.code.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let unit_entries = entries_by_unit
+            .get(unit.code.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         for head in heads {
             let months = attributed_months(plan, heads, head, input.as_of);
             if months.is_empty() {
                 continue;
             }
-            results.push(evaluate_head(plan, unit, head, uidx, months, input.tally, unit_entries));
+            results.push(evaluate_head(
+                plan,
+                unit,
+                head,
+                uidx,
+                months,
+                input.tally,
+                unit_entries,
+            ));
         }
     }
     crate::rank::rank(plan, &mut results);
@@ -209,23 +236,36 @@ fn evaluate_head(
             }
             Value::Ratio(s)
         } else {
-            let mine: Vec<&&Entry> =
-                entries.iter().filter(|e| e.indicator == ind.code && entry_applies(e.period, &month_set)).collect();
+            let mine: Vec<&&Entry> = entries
+                .iter()
+                .filter(|e| e.indicator == ind.code && entry_applies(e.period, &month_set))
+                .collect();
             used = mine.len();
             provisional = mine.iter().any(|e| e.state == EntryState::DaGui);
             aggregate(ind.kind, mine.iter().map(|e| e.value))
         };
         let status = status_of(ind, &unit.tier, &value);
-        indicators.push(IndicatorResult { code: ind.code.clone(), value, status, provisional, entries_used: used });
+        indicators.push(IndicatorResult {
+            code: ind.code.clone(),
+            value,
+            status,
+            provisional,
+            entries_used: used,
+        });
     }
-    let unknown_procedures = months.iter().map(|m| tally.unknown_procedure.get(&(uidx, *m)).copied().unwrap_or(0)).sum();
-    let tenure_ok = months.len() as u32 >= plan.award.min_tenure_months;
-    let all_met = indicators.iter().all(|r| !matches!(r.status, Status::KhongDat | Status::ThieuSoLieu));
-    let required_met = plan
-        .award
-        .required_indicators
+    let unknown_procedures = months
         .iter()
-        .all(|code| indicators.iter().any(|r| &r.code == code && r.status == Status::Dat));
+        .map(|m| tally.unknown_procedure.get(&(uidx, *m)).copied().unwrap_or(0))
+        .sum();
+    let tenure_ok = months.len() as u32 >= plan.award.min_tenure_months;
+    let all_met = indicators
+        .iter()
+        .all(|r| !matches!(r.status, Status::KhongDat | Status::ThieuSoLieu));
+    let required_met = plan.award.required_indicators.iter().all(|code| {
+        indicators
+            .iter()
+            .any(|r| &r.code == code && r.status == Status::Dat)
+    });
     let provisional = indicators.iter().any(|r| r.provisional);
     let mut r = HeadResult {
         unit: unit.clone(),
@@ -287,7 +327,9 @@ pub fn status_of(ind: &Indicator, tier: &str, value: &Value) -> Status {
             let o = if s.den.0 > 0 { lhs.cmp(&rhs) } else { rhs.cmp(&lhs) };
             met(compare(ind.comparison, o))
         }
-        (Value::Count(n), Some(Threshold::Number(t))) => met(compare(ind.comparison, Dec::from_int(*n).cmp(t))),
+        (Value::Count(n), Some(Threshold::Number(t))) => {
+            met(compare(ind.comparison, Dec::from_int(*n).cmp(t)))
+        }
         (Value::Bool(b), Some(Threshold::Bool(t))) => met(b == t),
         _ => Status::ThieuSoLieu,
     }

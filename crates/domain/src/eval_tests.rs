@@ -12,16 +12,35 @@ fn year_end() -> DateTime {
     date(2023, 12, 31).end()
 }
 fn unit(code: &str, tier: &str) -> UnitInfo {
-    UnitInfo { code: code.into(), name: format!("Đơn vị {code}"), tier: tier.into() }
+    UnitInfo {
+        code: code.into(),
+        name: format!("Đơn vị {code}"),
+        tier: tier.into(),
+    }
 }
 fn head(unit: &str, name: &str, from: Date, to: Option<Date>) -> HeadTerm {
-    HeadTerm { unit: unit.into(), name: name.into(), title: "Giám đốc".into(), from, to }
+    HeadTerm {
+        unit: unit.into(),
+        name: name.into(),
+        title: "Giám đốc".into(),
+        from,
+        to,
+    }
 }
 fn entry(unit: &str, ind: &str, period: &str, value: EntryValue) -> Entry {
-    Entry { unit: unit.into(), indicator: ind.into(), period: Period::parse(period).unwrap(), value, state: EntryState::DaXacNhan }
+    Entry {
+        unit: unit.into(),
+        indicator: ind.into(),
+        period: Period::parse(period).unwrap(),
+        value,
+        state: EntryState::DaXacNhan,
+    }
 }
 fn ratio(n: i64, d: i64) -> EntryValue {
-    EntryValue::Ratio { num: dec(n), den: dec(d) }
+    EntryValue::Ratio {
+        num: dec(n),
+        den: dec(d),
+    }
 }
 
 /// Every entered indicator met for a unit of `tier`, for the year.
@@ -51,7 +70,15 @@ fn tally_for(units: usize, per_month: &[(Formula, i64, i64)]) -> DossierTally {
     for u in 0..units as u32 {
         for m in 1..=12 {
             for &(f, n, d) in per_month {
-                t.add_sums(f, u, Month::new(2023, m), Sums { num: dec(n), den: dec(d) });
+                t.add_sums(
+                    f,
+                    u,
+                    Month::new(2023, m),
+                    Sums {
+                        num: dec(n),
+                        den: dec(d),
+                    },
+                );
             }
         }
     }
@@ -59,29 +86,73 @@ fn tally_for(units: usize, per_month: &[(Formula, i64, i64)]) -> DossierTally {
 }
 
 fn good_dossiers() -> Vec<(Formula, i64, i64)> {
-    vec![(Formula::TthcDungHan, 100, 100), (Formula::TthcRutNgan, 40, 100), (Formula::DvcTrucTuyen, 95, 100)]
+    vec![
+        (Formula::TthcDungHan, 100, 100),
+        (Formula::TthcRutNgan, 40, 100),
+        (Formula::DvcTrucTuyen, 95, 100),
+    ]
 }
 
-fn run(plan: &Plan, units: &[UnitInfo], heads: &[HeadTerm], tally: &DossierTally, entries: &[Entry]) -> Vec<HeadResult> {
-    evaluate(&EvalInput { plan, units, heads, tally, entries, as_of: year_end() })
+fn run(
+    plan: &Plan,
+    units: &[UnitInfo],
+    heads: &[HeadTerm],
+    tally: &DossierTally,
+    entries: &[Entry],
+) -> Vec<HeadResult> {
+    evaluate(&EvalInput {
+        plan,
+        units,
+        heads,
+        tally,
+        entries,
+        as_of: year_end(),
+    })
 }
 
 fn status(r: &HeadResult, code: &str) -> Status {
-    r.indicator(code).unwrap_or_else(|| panic!("{code} not evaluated")).status
+    r.indicator(code)
+        .unwrap_or_else(|| panic!("{code} not evaluated"))
+        .status
 }
 
 #[test]
 fn ratio_thresholds_are_exact_at_the_boundary() {
     let plan = Plan::built_in();
     let ind = plan.indicator("tthc_dung_han").unwrap();
-    let st = |n: i64, d: i64| status_of(ind, "tinh", &Value::Ratio(Sums { num: dec(n), den: dec(d) }));
+    let st = |n: i64, d: i64| {
+        status_of(
+            ind,
+            "tinh",
+            &Value::Ratio(Sums {
+                num: dec(n),
+                den: dec(d),
+            }),
+        )
+    };
     assert_eq!(st(99, 100), Status::Dat);
     assert_eq!(st(9_899, 10_000), Status::KhongDat);
     assert_eq!(st(98_996, 100_000), Status::KhongDat);
-    assert_eq!(Value::Ratio(Sums { num: dec(98_996), den: dec(100_000) }).vi(), "98,99%");
+    assert_eq!(
+        Value::Ratio(Sums {
+            num: dec(98_996),
+            den: dec(100_000)
+        })
+        .vi(),
+        "98,99%"
+    );
     assert_eq!(st(0, 0), Status::KhongPhatSinh);
     let eq100 = plan.indicator("phoi_hop").unwrap();
-    let st100 = |n: i64, d: i64| status_of(eq100, "xa", &Value::Ratio(Sums { num: dec(n), den: dec(d) }));
+    let st100 = |n: i64, d: i64| {
+        status_of(
+            eq100,
+            "xa",
+            &Value::Ratio(Sums {
+                num: dec(n),
+                den: dec(d),
+            }),
+        )
+    };
     assert_eq!(st100(10, 10), Status::Dat);
     assert_eq!(st100(999_999, 1_000_000), Status::KhongDat);
 }
@@ -118,11 +189,36 @@ fn pooled_ratio_meets_where_the_mean_of_monthly_rates_would_not() {
     let plan = Plan::built_in();
     let units = [unit("T01", "tinh")];
     let heads = [head("T01", "A", date(2020, 1, 1), None)];
-    let mut tally = tally_for(1, &[(Formula::TthcRutNgan, 40, 100), (Formula::DvcTrucTuyen, 95, 100)]);
-    tally.add_sums(Formula::TthcDungHan, 0, Month::new(2023, 1), Sums { num: dec(1), den: dec(2) });
-    tally.add_sums(Formula::TthcDungHan, 0, Month::new(2023, 2), Sums { num: dec(999), den: dec(1000) });
+    let mut tally = tally_for(
+        1,
+        &[(Formula::TthcRutNgan, 40, 100), (Formula::DvcTrucTuyen, 95, 100)],
+    );
+    tally.add_sums(
+        Formula::TthcDungHan,
+        0,
+        Month::new(2023, 1),
+        Sums {
+            num: dec(1),
+            den: dec(2),
+        },
+    );
+    tally.add_sums(
+        Formula::TthcDungHan,
+        0,
+        Month::new(2023, 2),
+        Sums {
+            num: dec(999),
+            den: dec(1000),
+        },
+    );
     let r = &run(&plan, &units, &heads, &tally, &all_met("T01", "tinh"))[0];
-    assert_eq!(r.indicator("tthc_dung_han").unwrap().value, Value::Ratio(Sums { num: dec(1000), den: dec(1002) }));
+    assert_eq!(
+        r.indicator("tthc_dung_han").unwrap().value,
+        Value::Ratio(Sums {
+            num: dec(1000),
+            den: dec(1002)
+        })
+    );
     assert_eq!(status(r, "tthc_dung_han"), Status::Dat);
 }
 
@@ -131,7 +227,10 @@ fn a_mid_year_change_of_head_gives_five_and_seven_months() {
     let plan = Plan::built_in();
     let units = [unit("H01", "huyen")];
     // the new head takes office on 10/06: May's last day belongs to A, June's to B
-    let heads = [head("H01", "A", date(2019, 1, 1), Some(date(2023, 6, 9))), head("H01", "B", date(2023, 6, 10), None)];
+    let heads = [
+        head("H01", "A", date(2019, 1, 1), Some(date(2023, 6, 9))),
+        head("H01", "B", date(2023, 6, 10), None),
+    ];
     let tally = tally_for(1, &good_dossiers());
     let res = run(&plan, &units, &heads, &tally, &all_met("H01", "huyen"));
     let a = res.iter().find(|r| r.head.name == "A").unwrap();
@@ -141,10 +240,25 @@ fn a_mid_year_change_of_head_gives_five_and_seven_months() {
     assert!(!a.tenure_ok && !a.eligible && a.summary_status() == "chua_du_thoi_gian");
     assert!(b.tenure_ok && b.eligible, "{b:?}");
     // each head answers for the dossiers of their own months
-    assert_eq!(a.indicator("tthc_dung_han").unwrap().value, Value::Ratio(Sums { num: dec(500), den: dec(500) }));
-    assert_eq!(b.indicator("tthc_dung_han").unwrap().value, Value::Ratio(Sums { num: dec(700), den: dec(700) }));
+    assert_eq!(
+        a.indicator("tthc_dung_han").unwrap().value,
+        Value::Ratio(Sums {
+            num: dec(500),
+            den: dec(500)
+        })
+    );
+    assert_eq!(
+        b.indicator("tthc_dung_han").unwrap().value,
+        Value::Ratio(Sums {
+            num: dec(700),
+            den: dec(700)
+        })
+    );
     // a head who left before the period is not evaluated
-    let gone = [head("H01", "C", date(2015, 1, 1), Some(date(2022, 12, 31))), head("H01", "D", date(2023, 1, 1), None)];
+    let gone = [
+        head("H01", "C", date(2015, 1, 1), Some(date(2022, 12, 31))),
+        head("H01", "D", date(2023, 1, 1), None),
+    ];
     let res = run(&plan, &units, &gone, &tally, &[]);
     assert_eq!(res.len(), 1);
     assert_eq!(res[0].head.name, "D");
@@ -154,7 +268,10 @@ fn a_mid_year_change_of_head_gives_five_and_seven_months() {
 fn quarterly_entries_belong_to_the_head_of_the_quarters_last_month_and_yearly_to_all() {
     let plan = Plan::built_in();
     let units = [unit("T01", "tinh")];
-    let heads = [head("T01", "A", date(2019, 1, 1), Some(date(2023, 5, 31))), head("T01", "B", date(2023, 6, 1), None)];
+    let heads = [
+        head("T01", "A", date(2019, 1, 1), Some(date(2023, 5, 31))),
+        head("T01", "B", date(2023, 6, 1), None),
+    ];
     let mut entries = all_met("T01", "tinh");
     entries.retain(|e| e.indicator != "menh_lenh_hc");
     entries.push(entry("T01", "menh_lenh_hc", "2023-Q1", ratio(10, 10)));
@@ -163,8 +280,20 @@ fn quarterly_entries_belong_to_the_head_of_the_quarters_last_month_and_yearly_to
     let res = run(&plan, &units, &heads, &tally_for(1, &good_dossiers()), &entries);
     let a = res.iter().find(|r| r.head.name == "A").unwrap();
     let b = res.iter().find(|r| r.head.name == "B").unwrap();
-    assert_eq!(a.indicator("menh_lenh_hc").unwrap().value, Value::Ratio(Sums { num: dec(15), den: dec(15) }));
-    assert_eq!(b.indicator("menh_lenh_hc").unwrap().value, Value::Ratio(Sums { num: dec(1), den: dec(10) }));
+    assert_eq!(
+        a.indicator("menh_lenh_hc").unwrap().value,
+        Value::Ratio(Sums {
+            num: dec(15),
+            den: dec(15)
+        })
+    );
+    assert_eq!(
+        b.indicator("menh_lenh_hc").unwrap().value,
+        Value::Ratio(Sums {
+            num: dec(1),
+            den: dec(10)
+        })
+    );
     // the yearly sang_kien entry applies to both
     assert_eq!(a.indicator("sang_kien").unwrap().value, Value::Count(1));
     assert_eq!(b.indicator("sang_kien").unwrap().value, Value::Count(1));
@@ -208,7 +337,10 @@ fn drafts_and_returned_entries_do_not_count_and_submitted_ones_are_provisional()
     for e in entries.iter_mut().filter(|e| e.indicator == "chi_so_cchc") {
         e.state = EntryState::TraLai;
     }
-    assert_eq!(status(&run(&plan, &units, &heads, &tally, &entries)[0], "chi_so_cchc"), Status::ThieuSoLieu);
+    assert_eq!(
+        status(&run(&plan, &units, &heads, &tally, &entries)[0], "chi_so_cchc"),
+        Status::ThieuSoLieu
+    );
 }
 
 #[test]
@@ -231,28 +363,53 @@ fn the_score_averages_how_far_each_met_ratio_exceeds_its_target() {
     // menh_lenh_hc 100% vs 95 → 1; giai_ngan 96% vs 95 → 0.2; tthc_dung_han 100% vs 99 → 1;
     // tthc_rut_ngan 40% vs 35 → 0.076923; dvc 95% vs 90 → 0.5. Equal weights → mean.
     // (phoi_hop and the_che are "= 100%": not part of the score.)
-    let r = &run(&plan, &units, &heads, &tally_for(1, &good_dossiers()), &all_met("T01", "tinh"))[0];
-    assert_eq!(r.score, Dec((1_000_000 + 200_000 + 1_000_000 + 76_923 + 500_000) / 5));
+    let r = &run(
+        &plan,
+        &units,
+        &heads,
+        &tally_for(1, &good_dossiers()),
+        &all_met("T01", "tinh"),
+    )[0];
+    assert_eq!(
+        r.score,
+        Dec((1_000_000 + 200_000 + 1_000_000 + 76_923 + 500_000) / 5)
+    );
     assert_eq!(r.score.plain(), "0.555384");
 }
 
 #[test]
 fn ties_are_broken_by_initiatives_then_on_time_rate_then_unit_code_then_term_start() {
     let plan = Plan::built_in();
-    let units = [unit("T03", "tinh"), unit("T02", "tinh"), unit("T01", "tinh"), unit("T04", "tinh")];
+    let units = [
+        unit("T03", "tinh"),
+        unit("T02", "tinh"),
+        unit("T01", "tinh"),
+        unit("T04", "tinh"),
+    ];
     let heads = [
         head("T01", "A", date(2019, 1, 1), None),
         head("T02", "B", date(2019, 1, 1), None),
         head("T03", "C", date(2019, 1, 1), None),
         head("T04", "D", date(2019, 1, 1), None),
     ];
-    let mut entries: Vec<Entry> = ["T01", "T02", "T03", "T04"].iter().flat_map(|u| all_met(u, "tinh")).collect();
+    let mut entries: Vec<Entry> = ["T01", "T02", "T03", "T04"]
+        .iter()
+        .flat_map(|u| all_met(u, "tinh"))
+        .collect();
     // T04 has two initiatives: first despite the same score
     entries.push(entry("T04", "sang_kien", "2023-Q1", EntryValue::Count(1)));
     // all four at 100% on time (score equal); T02 has more dossiers — still equal value
     let mut tally = tally_for(4, &good_dossiers());
     for m in 1..=12 {
-        tally.add_sums(Formula::TthcDungHan, 1, Month::new(2023, m), Sums { num: dec(300), den: dec(300) });
+        tally.add_sums(
+            Formula::TthcDungHan,
+            1,
+            Month::new(2023, m),
+            Sums {
+                num: dec(300),
+                den: dec(300),
+            },
+        );
     }
     let res = run(&plan, &units, &heads, &tally, &entries);
     let rank = |name: &str| res.iter().find(|r| r.head.name == name).unwrap().rank.unwrap();
@@ -265,7 +422,15 @@ fn ties_are_broken_by_initiatives_then_on_time_rate_then_unit_code_then_term_sta
     let mut tally2 = tally.clone();
     for m in 1..=12 {
         // T03 (index 0): 100%; T01 (index 2): 99.5% → lower e too, so lift its score through dvc
-        tally2.add_sums(Formula::TthcDungHan, 2, Month::new(2023, m), Sums { num: dec(199), den: dec(200) });
+        tally2.add_sums(
+            Formula::TthcDungHan,
+            2,
+            Month::new(2023, m),
+            Sums {
+                num: dec(199),
+                den: dec(200),
+            },
+        );
     }
     let res = run(&plan, &units, &heads, &tally2, &entries);
     let a = res.iter().find(|r| r.head.name == "A").unwrap();
@@ -279,14 +444,29 @@ fn the_on_time_tie_break_orders_heads_without_a_value_last() {
     let mk = |code: &str, num: i64, den: i64| {
         let u = unit(code, "tinh");
         let h = head(code, code, date(2019, 1, 1), None);
-        let v = Value::Ratio(Sums { num: dec(num), den: dec(den) });
+        let v = Value::Ratio(Sums {
+            num: dec(num),
+            den: dec(den),
+        });
         HeadResult {
             unit: u,
             head: h,
             months: vec![],
             indicators: vec![
-                IndicatorResult { code: "tthc_dung_han".into(), value: v, status: Status::Dat, provisional: false, entries_used: 0 },
-                IndicatorResult { code: "sang_kien".into(), value: Value::Count(1), status: Status::Dat, provisional: false, entries_used: 0 },
+                IndicatorResult {
+                    code: "tthc_dung_han".into(),
+                    value: v,
+                    status: Status::Dat,
+                    provisional: false,
+                    entries_used: 0,
+                },
+                IndicatorResult {
+                    code: "sang_kien".into(),
+                    value: Value::Count(1),
+                    status: Status::Dat,
+                    provisional: false,
+                    entries_used: 0,
+                },
             ],
             tenure_ok: true,
             eligible: true,
@@ -313,7 +493,10 @@ fn the_on_time_tie_break_orders_heads_without_a_value_last() {
 fn a_mid_year_evaluation_leaves_out_months_not_begun() {
     let plan = Plan::built_in();
     let units = [unit("T01", "tinh")];
-    let heads = [head("T01", "A", date(2019, 1, 1), None), head("T02", "Z", date(2023, 11, 1), None)];
+    let heads = [
+        head("T01", "A", date(2019, 1, 1), None),
+        head("T02", "Z", date(2023, 11, 1), None),
+    ];
     let units2 = [unit("T01", "tinh"), unit("T02", "tinh")];
     let res = evaluate(&EvalInput {
         plan: &plan,
@@ -324,7 +507,11 @@ fn a_mid_year_evaluation_leaves_out_months_not_begun() {
         as_of: date(2023, 6, 15).end(),
     });
     let _ = units;
-    assert_eq!(res.len(), 1, "the head taking office in November is not evaluated in June");
+    assert_eq!(
+        res.len(),
+        1,
+        "the head taking office in November is not evaluated in June"
+    );
     assert_eq!(res[0].months.len(), 6);
 }
 
@@ -332,7 +519,10 @@ fn a_mid_year_evaluation_leaves_out_months_not_begun() {
 fn units_outside_the_plans_tiers_are_not_evaluated() {
     let plan = Plan::from_toml(crate::plan::EXAMPLE_2025_TWO_TIER).unwrap();
     let units = [unit("H01", "huyen"), unit("X01", "xa")];
-    let heads = [head("H01", "A", date(2019, 1, 1), None), head("X01", "B", date(2019, 1, 1), None)];
+    let heads = [
+        head("H01", "A", date(2019, 1, 1), None),
+        head("X01", "B", date(2019, 1, 1), None),
+    ];
     let res = evaluate(&EvalInput {
         plan: &plan,
         units: &units,
@@ -344,5 +534,8 @@ fn units_outside_the_plans_tiers_are_not_evaluated() {
     assert_eq!(res.len(), 1);
     assert_eq!(res[0].unit.code, "X01");
     assert_eq!(res[0].months.len(), 6);
-    assert!(res[0].indicator("phan_cap").is_some(), "communes answer for delegation after 2025");
+    assert!(
+        res[0].indicator("phan_cap").is_some(),
+        "communes answer for delegation after 2025"
+    );
 }

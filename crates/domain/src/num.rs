@@ -181,11 +181,19 @@ pub fn percent_vi(num: Dec, den: Dec) -> Option<String> {
         return None;
     }
     // hundredths of a percent, truncated toward zero: num * 10000 / den
-    let (n, d) = if den.0 < 0 { (-num.0, -den.0) } else { (num.0, den.0) };
+    let (n, d) = if den.0 < 0 {
+        (-num.0, -den.0)
+    } else {
+        (num.0, den.0)
+    };
     let h = n * 10_000 / d;
     let sign = if h < 0 { "-" } else { "" };
     let a = h.unsigned_abs();
-    Some(format!("{sign}{},{:02}%", group_thousands(&(a / 100).to_string()), a % 100))
+    Some(format!(
+        "{sign}{},{:02}%",
+        group_thousands(&(a / 100).to_string()),
+        a % 100
+    ))
 }
 
 #[cfg(test)]
@@ -218,10 +226,19 @@ mod tests {
     #[test]
     fn percentages_truncate_never_round() {
         // 98.996% must not show as 99,00%
-        assert_eq!(percent_vi(Dec::from_int(98_996), Dec::from_int(100_000)).unwrap(), "98,99%");
-        assert_eq!(percent_vi(Dec::from_int(99), Dec::from_int(100)).unwrap(), "99,00%");
+        assert_eq!(
+            percent_vi(Dec::from_int(98_996), Dec::from_int(100_000)).unwrap(),
+            "98,99%"
+        );
+        assert_eq!(
+            percent_vi(Dec::from_int(99), Dec::from_int(100)).unwrap(),
+            "99,00%"
+        );
         assert_eq!(percent_vi(Dec::from_int(2), Dec::from_int(3)).unwrap(), "66,66%");
-        assert_eq!(percent_vi(Dec::from_int(-1), Dec::from_int(3)).unwrap(), "-33,33%");
+        assert_eq!(
+            percent_vi(Dec::from_int(-1), Dec::from_int(3)).unwrap(),
+            "-33,33%"
+        );
         assert_eq!(percent_vi(Dec::from_int(1), Dec::ZERO), None);
     }
 }

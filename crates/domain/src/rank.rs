@@ -31,8 +31,12 @@ pub fn score(plan: &Plan, tier: &str, results: &[IndicatorResult]) -> Dec {
     let mut sum = 0i128;
     let mut weights = 0i128;
     for r in results.iter().filter(|r| r.status == Status::Dat) {
-        let Some(ind) = plan.indicator(&r.code) else { continue };
-        let (Value::Ratio(s), Some(Threshold::Number(t))) = (r.value, ind.thresholds.get(tier)) else { continue };
+        let Some(ind) = plan.indicator(&r.code) else {
+            continue;
+        };
+        let (Value::Ratio(s), Some(Threshold::Number(t))) = (r.value, ind.thresholds.get(tier)) else {
+            continue;
+        };
         if ind.comparison != Comparison::Ge || *t >= Dec::from_int(100) {
             continue;
         }
@@ -67,7 +71,11 @@ pub fn ranking_order(plan: &Plan, a: &HeadResult, b: &HeadResult) -> Ordering {
     let tie = plan.award.tie_break_indicator.as_deref();
     b.score
         .cmp(&a.score)
-        .then_with(|| count_of(b, init).unwrap_or(i64::MIN).cmp(&count_of(a, init).unwrap_or(i64::MIN)))
+        .then_with(|| {
+            count_of(b, init)
+                .unwrap_or(i64::MIN)
+                .cmp(&count_of(a, init).unwrap_or(i64::MIN))
+        })
         .then_with(|| match (ratio_of(a, tie), ratio_of(b, tie)) {
             // exact: a.num/a.den vs b.num/b.den by cross-multiplication (dens > 0)
             (Some((an, ad)), Some((bn, bd))) => (bn.0 * ad.0).cmp(&(an.0 * bd.0)),

@@ -65,7 +65,11 @@ fn tables() -> &'static Tables {
         }
         // the day after the last month, so that every month's length is a difference
         month_start.push(Date::civil(TABLE_LAST_YEAR + 1, 1, 1));
-        Tables { first_day: month_start[0], month_start, month_of_day }
+        Tables {
+            first_day: month_start[0],
+            month_start,
+            month_of_day,
+        }
     })
 }
 
@@ -307,8 +311,14 @@ mod tests {
     fn parses_as_of_with_and_without_time() {
         let d = DateTime::parse_as_of("2023-06-30").unwrap();
         assert_eq!(d.iso(), "2023-06-30T23:59:59");
-        assert_eq!(DateTime::parse_as_of("2023-12-31T23:59:59").unwrap().iso(), "2023-12-31T23:59:59");
-        assert_eq!(DateTime::parse_as_of("2023-12-31 08:05").unwrap().iso(), "2023-12-31T08:05:00");
+        assert_eq!(
+            DateTime::parse_as_of("2023-12-31T23:59:59").unwrap().iso(),
+            "2023-12-31T23:59:59"
+        );
+        assert_eq!(
+            DateTime::parse_as_of("2023-12-31 08:05").unwrap().iso(),
+            "2023-12-31T08:05:00"
+        );
         assert!(DateTime::parse_as_of("31/12/2023").is_none());
         assert!(DateTime::parse_as_of("2023-12-31T25:00").is_none());
     }

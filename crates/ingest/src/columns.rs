@@ -14,7 +14,13 @@ pub enum ImportKind {
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 5] = [ImportKind::Units, ImportKind::Heads, ImportKind::Procedures, ImportKind::Dossiers, ImportKind::Values];
+    pub const ALL: [ImportKind; 5] = [
+        ImportKind::Units,
+        ImportKind::Heads,
+        ImportKind::Procedures,
+        ImportKind::Dossiers,
+        ImportKind::Values,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             ImportKind::Units => "units",
@@ -57,14 +63,29 @@ pub struct Field {
 }
 
 const fn f(code: &'static str, vi: &'static str, aliases: &'static [&'static str], required: bool) -> Field {
-    Field { code, vi, aliases, required }
+    Field {
+        code,
+        vi,
+        aliases,
+        required,
+    }
 }
 
 pub const UNITS: &[Field] = &[
     f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
-    f("ten_don_vi", "Tên đơn vị", &["Tên cơ quan", "Tên cơ quan, đơn vị"], true),
+    f(
+        "ten_don_vi",
+        "Tên đơn vị",
+        &["Tên cơ quan", "Tên cơ quan, đơn vị"],
+        true,
+    ),
     f("cap", "Cấp", &["Cấp hành chính"], true),
-    f("ma_don_vi_cha", "Mã đơn vị cha", &["Đơn vị cha", "Mã cấp trên"], false),
+    f(
+        "ma_don_vi_cha",
+        "Mã đơn vị cha",
+        &["Đơn vị cha", "Mã cấp trên"],
+        false,
+    ),
 ];
 pub const HEADS: &[Field] = &[
     f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
@@ -76,8 +97,18 @@ pub const HEADS: &[Field] = &[
 pub const PROCEDURES: &[Field] = &[
     f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true),
     f("ten_tthc", "Tên TTHC", &["Tên thủ tục"], false),
-    f("thoi_han_quy_dinh", "Thời hạn quy định", &["Thời hạn giải quyết"], true),
-    f("muc_do_dvc", "Mức độ DVC trực tuyến", &["Mức độ DVC", "Mức độ"], true),
+    f(
+        "thoi_han_quy_dinh",
+        "Thời hạn quy định",
+        &["Thời hạn giải quyết"],
+        true,
+    ),
+    f(
+        "muc_do_dvc",
+        "Mức độ DVC trực tuyến",
+        &["Mức độ DVC", "Mức độ"],
+        true,
+    ),
 ];
 pub const DOSSIERS: &[Field] = &[
     f("ma_ho_so", "Mã hồ sơ", &[], true),
@@ -150,22 +181,35 @@ impl Columns {
                 None => unknown.push(h.clone()),
             }
         }
-        let missing: Vec<(&'static str, &'static str)> =
-            fields.iter().zip(&index).filter(|(fd, i)| fd.required && i.is_none()).map(|(fd, _)| (fd.code, fd.vi)).collect();
+        let missing: Vec<(&'static str, &'static str)> = fields
+            .iter()
+            .zip(&index)
+            .filter(|(fd, i)| fd.required && i.is_none())
+            .map(|(fd, _)| (fd.code, fd.vi))
+            .collect();
         if !missing.is_empty() {
             return Err(FileError::MissingColumns(missing));
         }
-        Ok(Columns { kind, index, headers: headers.to_vec(), unknown })
+        Ok(Columns {
+            kind,
+            index,
+            headers: headers.to_vec(),
+            unknown,
+        })
     }
 
     /// The cell of field number `field` in `row` (empty when the column is absent or the
     /// row short).
     pub fn get<'a>(&self, row: &[crate::table::Cell<'a>], field: usize) -> crate::table::Cell<'a> {
-        self.index[field].and_then(|i| row.get(i).copied()).unwrap_or(crate::table::Cell::Empty)
+        self.index[field]
+            .and_then(|i| row.get(i).copied())
+            .unwrap_or(crate::table::Cell::Empty)
     }
 
     /// The header under which field number `field` appears in the file.
     pub fn header(&self, field: usize) -> String {
-        self.index[field].map(|i| self.headers[i].clone()).unwrap_or_else(|| self.kind.fields()[field].code.to_string())
+        self.index[field]
+            .map(|i| self.headers[i].clone())
+            .unwrap_or_else(|| self.kind.fields()[field].code.to_string())
     }
 }

@@ -36,13 +36,26 @@ pub fn fast_layout(file: &mut std::fs::File, kind: ImportKind) -> Result<Option<
         return Ok(None);
     }
     let start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let header_end = memchr::memchr(b'\n', &data[start..]).map(|i| start + i).ok_or(FileError::NoDataRows)?;
+    let header_end = memchr::memchr(b'\n', &data[start..])
+        .map(|i| start + i)
+        .ok_or(FileError::NoDataRows)?;
     let header = trim_cr(&data[start..header_end]);
     let header = std::str::from_utf8(header).map_err(|_| FileError::NotUtf8At(1))?;
-    let delimiter = if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' };
-    let names: Vec<String> = header.split(delimiter as char).map(|h| h.trim().to_string()).collect();
+    let delimiter = if header.matches(';').count() > header.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let names: Vec<String> = header
+        .split(delimiter as char)
+        .map(|h| h.trim().to_string())
+        .collect();
     let columns = Columns::map(kind, &names)?;
-    Ok(Some(Layout { delimiter, columns, body_start: (header_end + 1).min(data.len()) }))
+    Ok(Some(Layout {
+        delimiter,
+        columns,
+        body_start: (header_end + 1).min(data.len()),
+    }))
 }
 
 impl Layout {
@@ -178,7 +191,11 @@ impl Mapped {
         let end = (data.as_ptr() as usize - base + data.len()) / PAGE * PAGE;
         if end > start {
             // SAFETY: see above — a file-backed read-only mapping refaults the same bytes.
-            unsafe { self.map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start).ok() };
+            unsafe {
+                self.map
+                    .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+                    .ok()
+            };
         }
     }
 
@@ -195,9 +212,15 @@ impl Mapped {
             }
             let mut end = (pos + BLOCK_SIZE).min(data.len());
             if end < data.len() {
-                end = memchr::memchr(b'\n', &data[end..]).map(|i| end + i + 1).unwrap_or(data.len());
+                end = memchr::memchr(b'\n', &data[end..])
+                    .map(|i| end + i + 1)
+                    .unwrap_or(data.len());
             }
-            let block = Block { data: &data[pos..end], offset: pos as u64, seq };
+            let block = Block {
+                data: &data[pos..end],
+                offset: pos as u64,
+                seq,
+            };
             pos = end;
             seq += 1;
             Some(block)
@@ -219,7 +242,14 @@ const TAIL: usize = 64 << 10;
 /// that *start* in the block's byte range, whole, into `buf` (reused from block to block).
 /// Blocks are found by arithmetic, so workers read them in any order at once, and a read
 /// copies the kernel's cached pages instead of faulting them into a mapping one by one.
-pub fn read_block<'b>(file: &std::fs::File, file_len: u64, body_start: u64, size: usize, seq: usize, buf: &'b mut Vec<u8>) -> std::io::Result<Block<'b>> {
+pub fn read_block<'b>(
+    file: &std::fs::File,
+    file_len: u64,
+    body_start: u64,
+    size: usize,
+    seq: usize,
+    buf: &'b mut Vec<u8>,
+) -> std::io::Result<Block<'b>> {
     let start = body_start + (seq * size) as u64;
     let end = (start + size as u64).min(file_len);
     // one byte before the block: whether a line starts at `start`
@@ -241,13 +271,27 @@ pub fn read_block<'b>(file: &std::fs::File, file_len: u64, body_start: u64, size
             None => want = (want + (TAIL as u64).max(want - from)).min(file_len),
         }
     };
-    let begin = if seq == 0 { 0 } else { memchr::memchr(b'\n', &buf[..stop]).map_or(stop, |i| i + 1) };
-    Ok(Block { data: &buf[begin..stop], offset: from + begin as u64, seq })
+    let begin = if seq == 0 {
+        0
+    } else {
+        memchr::memchr(b'\n', &buf[..stop]).map_or(stop, |i| i + 1)
+    };
+    Ok(Block {
+        data: &buf[begin..stop],
+        offset: from + begin as u64,
+        seq,
+    })
 }
 
 /// The line at byte `offset` of a file, without its line break, read into `buf`: `len` is
 /// its length when known (0: not known, read on to the line break).
-pub fn read_line_at<'b>(file: &std::fs::File, file_len: u64, offset: u64, len: usize, buf: &'b mut Vec<u8>) -> std::io::Result<&'b [u8]> {
+pub fn read_line_at<'b>(
+    file: &std::fs::File,
+    file_len: u64,
+    offset: u64,
+    len: usize,
+    buf: &'b mut Vec<u8>,
+) -> std::io::Result<&'b [u8]> {
     if len > 0 {
         buf.resize(len, 0);
         read_exact_at(file, buf, offset)?;
@@ -314,7 +358,13 @@ struct Cuts<'a> {
 impl<'a> Cuts<'a> {
     fn new(bytes: &'a [u8], delimiter: u8) -> Self {
         let (mask, breaks) = window(bytes, 0, delimiter);
-        Cuts { bytes, base: 0, mask, breaks, delimiter }
+        Cuts {
+            bytes,
+            base: 0,
+            mask,
+            breaks,
+            delimiter,
+        }
     }
 }
 
@@ -342,9 +392,15 @@ impl Iterator for Cuts<'_> {
 fn window(bytes: &[u8], at: usize, delimiter: u8) -> (u64, u64) {
     match bytes.get(at..at + 64) {
         Some(w) => mask64(w.try_into().expect("64 bytes"), delimiter),
-        None => bytes[at.min(bytes.len())..].iter().enumerate().fold((0, 0), |(m, n), (i, &b)| {
-            (m | (((b == delimiter || b == b'\n') as u64) << i), n | (((b == b'\n') as u64) << i))
-        }),
+        None => bytes[at.min(bytes.len())..]
+            .iter()
+            .enumerate()
+            .fold((0, 0), |(m, n), (i, &b)| {
+                (
+                    m | (((b == delimiter || b == b'\n') as u64) << i),
+                    n | (((b == b'\n') as u64) << i),
+                )
+            }),
     }
 }
 
@@ -403,7 +459,13 @@ fn mask64_words(w: &[u8; 64], delimiter: u8) -> (u64, u64) {
 /// Calls `f(offset, line_number, cells)` for every non-blank line of a block of text,
 /// split at `delimiter`: one pass over the block finds every delimiter and line break (both
 /// ASCII, so every cut is a character boundary). Returns the number of lines.
-pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: &mut Vec<Cell<'a>>, mut f: impl FnMut(usize, usize, &[Cell<'a>])) -> usize {
+pub fn for_each_row<'a>(
+    text: &'a str,
+    first_line: usize,
+    delimiter: u8,
+    cells: &mut Vec<Cell<'a>>,
+    mut f: impl FnMut(usize, usize, &[Cell<'a>]),
+) -> usize {
     assert!(delimiter.is_ascii() && delimiter != b'\r', "an ASCII delimiter");
     let bytes = text.as_bytes();
     let field = |a: usize, b: usize| {
@@ -434,7 +496,11 @@ pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: 
         if last && line_start == pos {
             break;
         }
-        let end = if pos > field_start && bytes[pos - 1] == b'\r' { pos - 1 } else { pos };
+        let end = if pos > field_start && bytes[pos - 1] == b'\r' {
+            pos - 1
+        } else {
+            pos
+        };
         cells.push(field(field_start, end));
         if !cells.iter().all(Cell::is_empty) {
             f(line_start, line_no, cells);
@@ -455,7 +521,12 @@ pub fn for_each_row<'a>(text: &'a str, first_line: usize, delimiter: u8, cells: 
 /// columns skipped), and `f(offset, line_number, fields, line)` gets the line's text too
 /// (without its line break), for the general path when the shortcut declines a row.
 /// Blank lines are skipped as in `for_each_row`. Returns the number of lines.
-pub fn for_each_line<'a, const N: usize>(text: &'a str, delimiter: u8, map: &[u8], mut f: impl FnMut(usize, usize, &[&'a str; N], &'a str)) -> usize {
+pub fn for_each_line<'a, const N: usize>(
+    text: &'a str,
+    delimiter: u8,
+    map: &[u8],
+    mut f: impl FnMut(usize, usize, &[&'a str; N], &'a str),
+) -> usize {
     assert!(delimiter.is_ascii() && delimiter != b'\r', "an ASCII delimiter");
     let bytes = text.as_bytes();
     let mut fields: [&'a str; N] = [""; N];
@@ -469,7 +540,11 @@ pub fn for_each_line<'a, const N: usize>(text: &'a str, delimiter: u8, map: &[u8
         if last && line_start == pos {
             break;
         }
-        let end = if ends_line && pos > field_start && bytes[pos - 1] == b'\r' { pos - 1 } else { pos };
+        let end = if ends_line && pos > field_start && bytes[pos - 1] == b'\r' {
+            pos - 1
+        } else {
+            pos
+        };
         // SAFETY: as in `for_each_row`: both ends are character boundaries, in order.
         let field = unsafe { text.get_unchecked(field_start..end) };
         if let Some(&slot) = map.get(column) {
@@ -523,16 +598,30 @@ fn blank_fields(line: &str, delimiter: u8) -> bool {
 /// import: the shortcut of the one validator on the fields picked out of each line
 /// (`rows::dossier_plain_fields`), the full checks (and their error messages) on the cells
 /// of a line it declines. Returns the number of lines.
-pub fn for_each_dossier<'t>(text: &'t str, layout: &Layout, map: &[u8], lk: &dyn crate::rows::Lookup, mut f: impl FnMut(usize, usize, usize, Result<crate::rows::PlainDossier<'t>, Vec<RowError>>)) -> usize {
+pub fn for_each_dossier<'t>(
+    text: &'t str,
+    layout: &Layout,
+    map: &[u8],
+    lk: &dyn crate::rows::Lookup,
+    mut f: impl FnMut(usize, usize, usize, Result<crate::rows::PlainDossier<'t>, Vec<RowError>>),
+) -> usize {
     use crate::rows::{dossier_plain_fields, parse_dossier, DOSSIER_FIELDS};
     let mut cells: Vec<Cell<'t>> = Vec::new();
-    for_each_line::<DOSSIER_FIELDS>(text, layout.delimiter, map, |offset, line_no, fields, line| match dossier_plain_fields(fields, lk) {
-        Some(d) => f(offset, line_no, line.len(), Ok(d)),
-        None => {
-            for_each_row(line, line_no, layout.delimiter, &mut cells, |_, _, r| match parse_dossier(&layout.columns, r, line_no, lk) {
-                Ok(d) => f(offset, line_no, line.len(), Ok(d.into_line())),
-                Err(e) => f(offset, line_no, 0, Err(e)),
-            });
+    for_each_line::<DOSSIER_FIELDS>(text, layout.delimiter, map, |offset, line_no, fields, line| {
+        match dossier_plain_fields(fields, lk) {
+            Some(d) => f(offset, line_no, line.len(), Ok(d)),
+            None => {
+                for_each_row(
+                    line,
+                    line_no,
+                    layout.delimiter,
+                    &mut cells,
+                    |_, _, r| match parse_dossier(&layout.columns, r, line_no, lk) {
+                        Ok(d) => f(offset, line_no, line.len(), Ok(d.into_line())),
+                        Err(e) => f(offset, line_no, 0, Err(e)),
+                    },
+                );
+            }
         }
     })
 }
@@ -541,7 +630,12 @@ pub fn for_each_dossier<'t>(text: &'t str, layout: &Layout, map: &[u8], lk: &dyn
 /// the line number of a line that is not UTF-8)`. The block is checked as UTF-8 once, not
 /// field by field. Returns the number of lines, so that the caller, which knows the blocks'
 /// order, can turn line numbers within blocks into line numbers in the file.
-pub fn for_each_block_row<'a>(block: &Block<'a>, delimiter: u8, cells: &mut Vec<Cell<'a>>, mut f: impl FnMut(usize, usize, Result<&[Cell<'a>], usize>)) -> usize {
+pub fn for_each_block_row<'a>(
+    block: &Block<'a>,
+    delimiter: u8,
+    cells: &mut Vec<Cell<'a>>,
+    mut f: impl FnMut(usize, usize, Result<&[Cell<'a>], usize>),
+) -> usize {
     if let Ok(text) = std::str::from_utf8(block.data) {
         return for_each_row(text, 0, delimiter, cells, |o, n, row| f(o, n, Ok(row)));
     }
@@ -549,10 +643,14 @@ pub fn for_each_block_row<'a>(block: &Block<'a>, delimiter: u8, cells: &mut Vec<
     let mut pos = 0;
     let mut line_no = 0;
     while pos < block.data.len() {
-        let end = memchr::memchr(b'\n', &block.data[pos..]).map(|i| pos + i + 1).unwrap_or(block.data.len());
+        let end = memchr::memchr(b'\n', &block.data[pos..])
+            .map(|i| pos + i + 1)
+            .unwrap_or(block.data.len());
         match std::str::from_utf8(&block.data[pos..end]) {
             Ok(line) => {
-                for_each_row(line, line_no, delimiter, cells, |o, n, row| f(pos + o, n, Ok(row)));
+                for_each_row(line, line_no, delimiter, cells, |o, n, row| {
+                    f(pos + o, n, Ok(row))
+                });
             }
             Err(_) => f(pos, line_no, Err(line_no)),
         }
@@ -605,7 +703,10 @@ mod tests {
             first_line += for_each_row(text, first_line, b',', &mut cells, |offset, line_no, row| {
                 let code = format!("code{}", line_no - 2);
                 assert_eq!(row, [Cell::Text(&code), Cell::Text("x")]);
-                assert_eq!(mapped.line_at(b.offset + offset as u64), format!("{code},x").as_bytes());
+                assert_eq!(
+                    mapped.line_at(b.offset + offset as u64),
+                    format!("{code},x").as_bytes()
+                );
                 seen += 1;
             });
             mapped.release(b.data);
@@ -620,7 +721,10 @@ mod tests {
         let mut data = b"header\n".to_vec();
         let mut lines = Vec::new();
         for i in 0..400usize {
-            let line = format!("{i},{}", "x".repeat((i * 37) % 23 + if i == 200 { 300 } else { 0 }));
+            let line = format!(
+                "{i},{}",
+                "x".repeat((i * 37) % 23 + if i == 200 { 300 } else { 0 })
+            );
             data.extend_from_slice(line.as_bytes());
             data.extend_from_slice(if i % 3 == 0 { b"\r\n" } else { b"\n" });
             if i % 50 == 0 {
@@ -660,17 +764,29 @@ mod tests {
         assert_eq!(read_line_at(&file, len, 5, 4, &mut buf).unwrap(), b"ab,c");
         assert_eq!(read_line_at(&file, len, 11, 0, &mut buf).unwrap().len(), 200_000);
         assert_eq!(read_line_at(&file, len, 200_012, 0, &mut buf).unwrap(), b"last");
-        assert!(read_line_at(&file, len, 200_012, 9, &mut buf).is_err(), "past the end");
+        assert!(
+            read_line_at(&file, len, 200_012, 9, &mut buf).is_err(),
+            "past the end"
+        );
     }
 
     #[test]
     fn cuts_find_exactly_the_delimiters_and_line_breaks() {
-        let samples: [&[u8]; 5] = [b"", b",", b"abc,def\nghij;k,\n\n,x", "đ,ễ\n\u{80},".as_bytes(), &[b','; 17]];
+        let samples: [&[u8]; 5] = [
+            b"",
+            b",",
+            b"abc,def\nghij;k,\n\n,x",
+            "đ,ễ\n\u{80},".as_bytes(),
+            &[b','; 17],
+        ];
         for delim in [b',', b';'] {
             for s in samples {
                 for start in 0..s.len().min(9) {
                     let s = &s[start..];
-                    let naive: Vec<(usize, bool)> = (0..s.len()).filter(|&i| s[i] == delim || s[i] == b'\n').map(|i| (i, s[i] == b'\n')).collect();
+                    let naive: Vec<(usize, bool)> = (0..s.len())
+                        .filter(|&i| s[i] == delim || s[i] == b'\n')
+                        .map(|i| (i, s[i] == b'\n'))
+                        .collect();
                     assert_eq!(Cuts::new(s, delim).collect::<Vec<_>>(), naive, "{s:?}");
                 }
             }
@@ -680,7 +796,10 @@ mod tests {
         for delim in [b',', b';'] {
             for start in 0..130 {
                 let s = &all[start..];
-                let naive: Vec<(usize, bool)> = (0..s.len()).filter(|&i| s[i] == delim || s[i] == b'\n').map(|i| (i, s[i] == b'\n')).collect();
+                let naive: Vec<(usize, bool)> = (0..s.len())
+                    .filter(|&i| s[i] == delim || s[i] == b'\n')
+                    .map(|i| (i, s[i] == b'\n'))
+                    .collect();
                 assert_eq!(Cuts::new(s, delim).collect::<Vec<_>>(), naive, "from {start}");
             }
         }
@@ -729,14 +848,23 @@ mod tests {
             rows.push((n, r.iter().map(Cell::display).collect()));
         });
         let row = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(rows, vec![(2, row(&["a", "", "c"])), (5, row(&["d", "e", ""])), (6, row(&["last"]))]);
+        assert_eq!(
+            rows,
+            vec![
+                (2, row(&["a", "", "c"])),
+                (5, row(&["d", "e", ""])),
+                (6, row(&["last"]))
+            ]
+        );
     }
 
     #[test]
     fn quoted_files_and_xlsx_take_the_general_path() {
         let file = temp;
         let plain = b"ma_ho_so;ma_don_vi;ma_tthc;ngay_tiep_nhan;han_xu_ly;ngay_ket_qua;kenh_nop;trang_thai\r\nA;T01;1;2023-01-01;2023-01-02;;truc_tiep;dang_xu_ly\r\n";
-        let l = fast_layout(&mut file(plain), ImportKind::Dossiers).unwrap().unwrap();
+        let l = fast_layout(&mut file(plain), ImportKind::Dossiers)
+            .unwrap()
+            .unwrap();
         assert_eq!(l.delimiter, b';');
         let mut cells = Vec::new();
         let text = std::str::from_utf8(&plain[l.body_start..]).unwrap();
@@ -747,8 +875,12 @@ mod tests {
         });
         assert_eq!(n, 1);
         let quoted = b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\"A\",T01,1,2023-01-01,2023-01-02,,truc_tiep,dang_xu_ly\n";
-        assert!(fast_layout(&mut file(quoted), ImportKind::Dossiers).unwrap().is_none());
-        assert!(fast_layout(&mut file(b"PK\x03\x04...."), ImportKind::Dossiers).unwrap().is_none());
+        assert!(fast_layout(&mut file(quoted), ImportKind::Dossiers)
+            .unwrap()
+            .is_none());
+        assert!(fast_layout(&mut file(b"PK\x03\x04...."), ImportKind::Dossiers)
+            .unwrap()
+            .is_none());
         assert!(fast_layout(&mut file(b"ma_ho_so,x\n"), ImportKind::Dossiers).is_err());
     }
 
@@ -757,7 +889,10 @@ mod tests {
         for len in [0, 1, 63, 64, 65, 200] {
             let plain = "a,b\n".repeat(len).into_bytes();
             let plain = &plain[..len];
-            assert_eq!(block_text(plain), BlockText::Text(std::str::from_utf8(plain).unwrap()));
+            assert_eq!(
+                block_text(plain),
+                BlockText::Text(std::str::from_utf8(plain).unwrap())
+            );
             for at in 0..len {
                 let mut q = plain.to_vec();
                 q[at] = b'"';

@@ -41,8 +41,14 @@ pub enum FileError {
 }
 
 fn vi_list(cols: &[(&str, &str)]) -> String {
-    cols.iter().map(|(code, vi)| format!("{vi} ({code})")).collect::<Vec<_>>().join(", ")
+    cols.iter()
+        .map(|(code, vi)| format!("{vi} ({code})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 fn en_list(cols: &[(&str, &str)]) -> String {
-    cols.iter().map(|(code, _)| code.to_string()).collect::<Vec<_>>().join(", ")
+    cols.iter()
+        .map(|(code, _)| code.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -66,14 +66,30 @@ impl ImportReport {
     pub fn summary(&self) -> String {
         let what = self.kind.vi();
         let vi = if self.committed {
-            format!("Đã nhập {} dòng {what}; {} dòng lỗi bị bỏ qua", self.rows_ok, self.rows_bad)
+            format!(
+                "Đã nhập {} dòng {what}; {} dòng lỗi bị bỏ qua",
+                self.rows_ok, self.rows_bad
+            )
         } else {
-            format!("Không nhập gì: {} dòng lỗi trên {} dòng {what}", self.rows_bad, self.rows_read)
+            format!(
+                "Không nhập gì: {} dòng lỗi trên {} dòng {what}",
+                self.rows_bad, self.rows_read
+            )
         };
         let en = if self.committed {
-            format!("imported {} {} rows; {} bad rows skipped", self.rows_ok, self.kind.code(), self.rows_bad)
+            format!(
+                "imported {} {} rows; {} bad rows skipped",
+                self.rows_ok,
+                self.kind.code(),
+                self.rows_bad
+            )
         } else {
-            format!("nothing imported: {} bad rows of {} {} rows", self.rows_bad, self.rows_read, self.kind.code())
+            format!(
+                "nothing imported: {} bad rows of {} {} rows",
+                self.rows_bad,
+                self.rows_read,
+                self.kind.code()
+            )
         };
         let mut s = format!("{vi} / {en}");
         if self.unknown_procedures > 0 {
@@ -83,7 +99,10 @@ impl ImportReport {
             ));
         }
         if !self.unknown_columns.is_empty() {
-            s.push_str(&format!("; cột bỏ qua / ignored columns: {}", self.unknown_columns.join(", ")));
+            s.push_str(&format!(
+                "; cột bỏ qua / ignored columns: {}",
+                self.unknown_columns.join(", ")
+            ));
         }
         s
     }
@@ -102,7 +121,8 @@ impl<W: std::io::Write> ErrorCsv<W> {
         Ok(ErrorCsv { w })
     }
     pub fn write(&mut self, e: &RowError) -> std::io::Result<()> {
-        self.w.write_record([e.row.to_string().as_str(), &e.column, &e.value, &e.vi, &e.en])?;
+        self.w
+            .write_record([e.row.to_string().as_str(), &e.column, &e.value, &e.vi, &e.en])?;
         Ok(())
     }
     pub fn finish(mut self) -> std::io::Result<()> {

@@ -168,7 +168,12 @@ impl<'a> DossierRef<'a> {
 }
 
 /// Validates one dossier row without copying its text: the same rules as `parse_row`.
-pub fn parse_dossier<'c>(cols: &Columns, cells: &[Cell<'c>], row: usize, lk: &dyn Lookup) -> Result<DossierRef<'c>, Vec<RowError>> {
+pub fn parse_dossier<'c>(
+    cols: &Columns,
+    cells: &[Cell<'c>],
+    row: usize,
+    lk: &dyn Lookup,
+) -> Result<DossierRef<'c>, Vec<RowError>> {
     if let Some(d) = dossier_plain(cols, cells, lk) {
         return Ok(d);
     }
@@ -204,14 +209,20 @@ pub const DOSSIER_FIELDS: usize = DOSSIERS.len();
 /// `dossier_plain` over the fields of a row already picked out of a CSV line
 /// (`fast::for_each_line`): `fields[f]` is field `f`'s text, "" when empty or absent.
 #[inline]
-pub fn dossier_plain_fields<'c>(fields: &[&'c str; DOSSIER_FIELDS], lk: &dyn Lookup) -> Option<PlainDossier<'c>> {
+pub fn dossier_plain_fields<'c>(
+    fields: &[&'c str; DOSSIER_FIELDS],
+    lk: &dyn Lookup,
+) -> Option<PlainDossier<'c>> {
     dossier_plain_by(|f| Some(fields[f]), lk)
 }
 
 /// The one shortcut, whatever holds the row: `field(f)` is the text of field `f` ("" when
 /// empty), or `None` when the cell is not text at all.
 #[inline]
-fn dossier_plain_by<'c>(field: impl Fn(usize) -> Option<&'c str>, lk: &dyn Lookup) -> Option<PlainDossier<'c>> {
+fn dossier_plain_by<'c>(
+    field: impl Fn(usize) -> Option<&'c str>,
+    lk: &dyn Lookup,
+) -> Option<PlainDossier<'c>> {
     let text = |f: usize| plain(field(f)?);
     let code = text(field!(DOSSIERS, "ma_ho_so"))?;
     let unit = text(field!(DOSSIERS, "ma_don_vi"))?;
@@ -240,8 +251,18 @@ fn dossier_plain_by<'c>(field: impl Fn(usize) -> Option<&'c str>, lk: &dyn Looku
     })
 }
 
-fn dossier_checked<'c>(cols: &Columns, cells: &[Cell<'c>], row: usize, lk: &dyn Lookup) -> Result<DossierRef<'c>, Vec<RowError>> {
-    let mut c = RowCheck { cols, cells, row, errors: Vec::new() };
+fn dossier_checked<'c>(
+    cols: &Columns,
+    cells: &[Cell<'c>],
+    row: usize,
+    lk: &dyn Lookup,
+) -> Result<DossierRef<'c>, Vec<RowError>> {
+    let mut c = RowCheck {
+        cols,
+        cells,
+        row,
+        errors: Vec::new(),
+    };
     match dossier(&mut c, lk) {
         Some(d) if c.errors.is_empty() => Ok(d),
         _ => Err(c.errors),
@@ -280,7 +301,13 @@ impl<'c> RowCheck<'_, 'c> {
     }
     fn fail(&mut self, field: usize, b: Bad) {
         let value = self.cell(field).display();
-        self.errors.push(RowError { row: self.row, column: self.cols.header(field), value, vi: b.vi, en: b.en });
+        self.errors.push(RowError {
+            row: self.row,
+            column: self.cols.header(field),
+            value,
+            vi: b.vi,
+            en: b.en,
+        });
     }
     fn required_text(&mut self, code: usize) -> Option<Cow<'c, str>> {
         match text(self.cell(code)) {
@@ -303,7 +330,13 @@ impl<'c> RowCheck<'_, 'c> {
             }
             Some(u)
         } else {
-            self.fail(code, bad(format!("không có đơn vị mã «{u}» (nhập danh sách đơn vị trước)"), format!("unknown unit '{u}' (import units first)")));
+            self.fail(
+                code,
+                bad(
+                    format!("không có đơn vị mã «{u}» (nhập danh sách đơn vị trước)"),
+                    format!("unknown unit '{u}' (import units first)"),
+                ),
+            );
             None
         }
     }
@@ -338,15 +371,31 @@ impl<'c> RowCheck<'_, 'c> {
         let t = self.required_text(code)?;
         let v = parse(&t);
         if v.is_none() {
-            self.fail(code, bad(format!("giá trị «{t}» không hợp lệ (dùng: {allowed})"), format!("invalid value '{t}' (use: {allowed})")));
+            self.fail(
+                code,
+                bad(
+                    format!("giá trị «{t}» không hợp lệ (dùng: {allowed})"),
+                    format!("invalid value '{t}' (use: {allowed})"),
+                ),
+            );
         }
         v
     }
 }
 
 /// Validates one row of `cols.kind`.
-pub fn parse_row(cols: &Columns, cells: &[Cell], row: usize, lk: &dyn Lookup) -> Result<Record, Vec<RowError>> {
-    let mut c = RowCheck { cols, cells, row, errors: Vec::new() };
+pub fn parse_row(
+    cols: &Columns,
+    cells: &[Cell],
+    row: usize,
+    lk: &dyn Lookup,
+) -> Result<Record, Vec<RowError>> {
+    let mut c = RowCheck {
+        cols,
+        cells,
+        row,
+        errors: Vec::new(),
+    };
     let rec = match cols.kind {
         ImportKind::Units => unit(&mut c, lk).map(Record::Unit),
         ImportKind::Heads => head(&mut c, lk).map(Record::Head),
@@ -366,17 +415,34 @@ fn unit(c: &mut RowCheck, lk: &dyn Lookup) -> Option<UnitRow> {
     let tier = c.required_text(field!(UNITS, "cap")).and_then(|t| {
         let r = lk.tier(&t);
         if r.is_none() {
-            c.fail(field!(UNITS, "cap"), bad(format!("cấp «{t}» không có trong kế hoạch (vd: tinh, huyen, xa, Cấp tỉnh…)"), format!("tier '{t}' is not defined by any plan")));
+            c.fail(
+                field!(UNITS, "cap"),
+                bad(
+                    format!("cấp «{t}» không có trong kế hoạch (vd: tinh, huyen, xa, Cấp tỉnh…)"),
+                    format!("tier '{t}' is not defined by any plan"),
+                ),
+            );
         }
         r
     });
     let parent = text(c.cell(field!(UNITS, "ma_don_vi_cha"))).map(|t| t.into_owned());
     if let (Some(code), Some(p)) = (&code, &parent) {
         if code == p {
-            c.fail(field!(UNITS, "ma_don_vi_cha"), bad("đơn vị không thể là cha của chính nó", "a unit cannot be its own parent"));
+            c.fail(
+                field!(UNITS, "ma_don_vi_cha"),
+                bad(
+                    "đơn vị không thể là cha của chính nó",
+                    "a unit cannot be its own parent",
+                ),
+            );
         }
     }
-    Some(UnitRow { code: code?.into_owned(), name: name?.into_owned(), tier: tier?, parent })
+    Some(UnitRow {
+        code: code?.into_owned(),
+        name: name?.into_owned(),
+        tier: tier?,
+        parent,
+    })
 }
 
 fn head(c: &mut RowCheck, lk: &dyn Lookup) -> Option<HeadRow> {
@@ -386,7 +452,10 @@ fn head(c: &mut RowCheck, lk: &dyn Lookup) -> Option<HeadRow> {
     let from = c.date(field!(HEADS, "tu_ngay"));
     let from = match from {
         Some(None) => {
-            c.fail(field!(HEADS, "tu_ngay"), bad("thiếu ngày bắt đầu nhiệm kỳ", "the term's start date is missing"));
+            c.fail(
+                field!(HEADS, "tu_ngay"),
+                bad("thiếu ngày bắt đầu nhiệm kỳ", "the term's start date is missing"),
+            );
             None
         }
         other => other.flatten(),
@@ -394,10 +463,19 @@ fn head(c: &mut RowCheck, lk: &dyn Lookup) -> Option<HeadRow> {
     let to = c.date(field!(HEADS, "den_ngay"))?;
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
-            c.fail(field!(HEADS, "den_ngay"), bad("«Đến ngày» trước «Từ ngày»", "the term ends before it starts"));
+            c.fail(
+                field!(HEADS, "den_ngay"),
+                bad("«Đến ngày» trước «Từ ngày»", "the term ends before it starts"),
+            );
         }
     }
-    Some(HeadRow { unit: unit?.into_owned(), name: name?.into_owned(), title, from: from?, to })
+    Some(HeadRow {
+        unit: unit?.into_owned(),
+        name: name?.into_owned(),
+        title,
+        from: from?,
+        to,
+    })
 }
 
 fn procedure(c: &mut RowCheck) -> Option<ProcedureRow> {
@@ -406,17 +484,35 @@ fn procedure(c: &mut RowCheck) -> Option<ProcedureRow> {
     let days = match c.dec(field!(PROCEDURES, "thoi_han_quy_dinh")) {
         Some(Some(d)) if d >= Dec::ZERO => Some(d),
         Some(Some(_)) => {
-            c.fail(field!(PROCEDURES, "thoi_han_quy_dinh"), bad("thời hạn không được âm", "the statutory time cannot be negative"));
+            c.fail(
+                field!(PROCEDURES, "thoi_han_quy_dinh"),
+                bad("thời hạn không được âm", "the statutory time cannot be negative"),
+            );
             None
         }
         Some(None) => {
-            c.fail(field!(PROCEDURES, "thoi_han_quy_dinh"), bad("thiếu thời hạn quy định (số ngày làm việc, có thể là 0)", "missing statutory time (working days, may be 0)"));
+            c.fail(
+                field!(PROCEDURES, "thoi_han_quy_dinh"),
+                bad(
+                    "thiếu thời hạn quy định (số ngày làm việc, có thể là 0)",
+                    "missing statutory time (working days, may be 0)",
+                ),
+            );
             None
         }
         None => None,
     };
-    let level = c.code_of(field!(PROCEDURES, "muc_do_dvc"), OnlineLevel::parse, "toan_trinh, mot_phan, khong / Toàn trình, Một phần, Không");
-    Some(ProcedureRow { code: code?.into_owned(), name, statutory_days: days?, online_level: level? })
+    let level = c.code_of(
+        field!(PROCEDURES, "muc_do_dvc"),
+        OnlineLevel::parse,
+        "toan_trinh, mot_phan, khong / Toàn trình, Một phần, Không",
+    );
+    Some(ProcedureRow {
+        code: code?.into_owned(),
+        name,
+        statutory_days: days?,
+        online_level: level?,
+    })
 }
 
 fn dossier<'c>(c: &mut RowCheck<'_, 'c>, lk: &dyn Lookup) -> Option<DossierRef<'c>> {
@@ -426,34 +522,66 @@ fn dossier<'c>(c: &mut RowCheck<'_, 'c>, lk: &dyn Lookup) -> Option<DossierRef<'
     let received = c.datetime(field!(DOSSIERS, "ngay_tiep_nhan"), DayTime::StartOfDay);
     let received = match received {
         Some(None) => {
-            c.fail(field!(DOSSIERS, "ngay_tiep_nhan"), bad("thiếu ngày tiếp nhận", "missing reception date"));
+            c.fail(
+                field!(DOSSIERS, "ngay_tiep_nhan"),
+                bad("thiếu ngày tiếp nhận", "missing reception date"),
+            );
             None
         }
         other => other.flatten(),
     };
     let due = match c.datetime(field!(DOSSIERS, "han_xu_ly"), DayTime::EndOfDay) {
         Some(None) => {
-            c.fail(field!(DOSSIERS, "han_xu_ly"), bad("thiếu hạn xử lý", "missing due date"));
+            c.fail(
+                field!(DOSSIERS, "han_xu_ly"),
+                bad("thiếu hạn xử lý", "missing due date"),
+            );
             None
         }
         other => other.flatten(),
     };
     let completed = c.datetime(field!(DOSSIERS, "ngay_ket_qua"), DayTime::StartOfDay);
-    let channel = c.code_of(field!(DOSSIERS, "kenh_nop"), Channel::parse, "truc_tiep, truc_tuyen, buu_chinh / Trực tiếp, Trực tuyến, Bưu chính");
-    let status = c.code_of(field!(DOSSIERS, "trang_thai"), DossierStatus::parse, "da_tra_ket_qua, tu_choi, dang_xu_ly, rut / Đã trả kết quả, Từ chối, Đang xử lý, Rút hồ sơ");
+    let channel = c.code_of(
+        field!(DOSSIERS, "kenh_nop"),
+        Channel::parse,
+        "truc_tiep, truc_tuyen, buu_chinh / Trực tiếp, Trực tuyến, Bưu chính",
+    );
+    let status = c.code_of(
+        field!(DOSSIERS, "trang_thai"),
+        DossierStatus::parse,
+        "da_tra_ket_qua, tu_choi, dang_xu_ly, rut / Đã trả kết quả, Từ chối, Đang xử lý, Rút hồ sơ",
+    );
     if let (Some(r), Some(d)) = (received, due) {
         if d < r {
-            c.fail(field!(DOSSIERS, "han_xu_ly"), bad("hạn xử lý trước ngày tiếp nhận", "due date before the reception date"));
+            c.fail(
+                field!(DOSSIERS, "han_xu_ly"),
+                bad(
+                    "hạn xử lý trước ngày tiếp nhận",
+                    "due date before the reception date",
+                ),
+            );
         }
     }
     if let (Some(r), Some(Some(done))) = (received, completed) {
         if done < r {
-            c.fail(field!(DOSSIERS, "ngay_ket_qua"), bad("ngày có kết quả trước ngày tiếp nhận", "result date before the reception date"));
+            c.fail(
+                field!(DOSSIERS, "ngay_ket_qua"),
+                bad(
+                    "ngày có kết quả trước ngày tiếp nhận",
+                    "result date before the reception date",
+                ),
+            );
         }
     }
     if let (Some(st), Some(None)) = (status, completed) {
         if st.is_completed() {
-            c.fail(field!(DOSSIERS, "ngay_ket_qua"), bad(format!("hồ sơ «{}» phải có ngày có kết quả", st.vi()), format!("a '{}' dossier needs a result date", st.code())));
+            c.fail(
+                field!(DOSSIERS, "ngay_ket_qua"),
+                bad(
+                    format!("hồ sơ «{}» phải có ngày có kết quả", st.vi()),
+                    format!("a '{}' dossier needs a result date", st.code()),
+                ),
+            );
         }
     }
     Some(DossierRef {
@@ -485,17 +613,39 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
             let (num, den) = (c.dec(field!(VALUES, "tu_so")), c.dec(field!(VALUES, "mau_so")));
             match (num?, den?) {
                 (Some(n), Some(d)) if n < Dec::ZERO || d < Dec::ZERO => {
-                    c.fail(field!(VALUES, "tu_so"), bad("tử số và mẫu số không được âm", "numerator and denominator cannot be negative"));
+                    c.fail(
+                        field!(VALUES, "tu_so"),
+                        bad(
+                            "tử số và mẫu số không được âm",
+                            "numerator and denominator cannot be negative",
+                        ),
+                    );
                     None
                 }
                 (Some(n), Some(d)) if d == Dec::ZERO && n != Dec::ZERO => {
-                    c.fail(field!(VALUES, "mau_so"), bad("mẫu số bằng 0 nhưng tử số khác 0", "denominator is 0 but the numerator is not"));
+                    c.fail(
+                        field!(VALUES, "mau_so"),
+                        bad(
+                            "mẫu số bằng 0 nhưng tử số khác 0",
+                            "denominator is 0 but the numerator is not",
+                        ),
+                    );
                     None
                 }
                 (Some(num), Some(den)) => Some(EntryValue::Ratio { num, den }),
                 (n, _) => {
-                    let col = if n.is_none() { field!(VALUES, "tu_so") } else { field!(VALUES, "mau_so") };
-                    c.fail(col, bad("chỉ tiêu tỷ lệ cần cả tử số và mẫu số", "a ratio needs both numerator and denominator"));
+                    let col = if n.is_none() {
+                        field!(VALUES, "tu_so")
+                    } else {
+                        field!(VALUES, "mau_so")
+                    };
+                    c.fail(
+                        col,
+                        bad(
+                            "chỉ tiêu tỷ lệ cần cả tử số và mẫu số",
+                            "a ratio needs both numerator and denominator",
+                        ),
+                    );
                     None
                 }
             }
@@ -504,12 +654,18 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
             Some(v) if v >= Dec::ZERO => match v.to_i64() {
                 Some(n) => Some(EntryValue::Count(n)),
                 None => {
-                    c.fail(field!(VALUES, "gia_tri"), bad("số lượng phải là số nguyên", "a count must be a whole number"));
+                    c.fail(
+                        field!(VALUES, "gia_tri"),
+                        bad("số lượng phải là số nguyên", "a count must be a whole number"),
+                    );
                     None
                 }
             },
             Some(_) => {
-                c.fail(field!(VALUES, "gia_tri"), bad("số lượng không được âm", "a count cannot be negative"));
+                c.fail(
+                    field!(VALUES, "gia_tri"),
+                    bad("số lượng không được âm", "a count cannot be negative"),
+                );
                 None
             }
             None => {
@@ -521,7 +677,13 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
             let t = c.required_text(field!(VALUES, "gia_tri"))?;
             let b = parse_bool(&t);
             if b.is_none() {
-                c.fail(field!(VALUES, "gia_tri"), bad(format!("«{t}» không phải đạt/không đạt (1/0, dat/khong_dat, có/không)"), format!("'{t}' is not yes/no (1/0, dat/khong_dat)")));
+                c.fail(
+                    field!(VALUES, "gia_tri"),
+                    bad(
+                        format!("«{t}» không phải đạt/không đạt (1/0, dat/khong_dat, có/không)"),
+                        format!("'{t}' is not yes/no (1/0, dat/khong_dat)"),
+                    ),
+                );
             }
             Some(EntryValue::Bool(b?))
         }
@@ -532,7 +694,13 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
         c.fail(field!(VALUES, "ky"), b);
         return None;
     }
-    Some(ValueRow { unit: unit.into_owned(), indicator: indicator.into_owned(), period, value: value?, note })
+    Some(ValueRow {
+        unit: unit.into_owned(),
+        indicator: indicator.into_owned(),
+        period,
+        value: value?,
+        note,
+    })
 }
 
 /// What is known of a unit for the hierarchy checks: its tier and its parent.
@@ -548,7 +716,10 @@ pub fn check_unit_hierarchy(
     stored: &dyn Fn(&str) -> Option<UnitPlace>,
     parent_tiers: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Vec<RowError> {
-    let in_file: HashMap<&str, (&str, Option<&str>)> = rows.iter().map(|(_, u)| (u.code.as_str(), (u.tier.as_str(), u.parent.as_deref()))).collect();
+    let in_file: HashMap<&str, (&str, Option<&str>)> = rows
+        .iter()
+        .map(|(_, u)| (u.code.as_str(), (u.tier.as_str(), u.parent.as_deref())))
+        .collect();
     let place = |code: &str| -> Option<UnitPlace> {
         match in_file.get(code) {
             Some((tier, parent)) => Some((tier.to_string(), parent.map(str::to_string))),
@@ -557,8 +728,16 @@ pub fn check_unit_hierarchy(
     };
     let mut errors = Vec::new();
     for (row, u) in rows {
-        let Some(parent) = u.parent.as_deref() else { continue };
-        let err = |vi: String, en: String| RowError { row: *row, column: "ma_don_vi_cha".into(), value: parent.into(), vi, en };
+        let Some(parent) = u.parent.as_deref() else {
+            continue;
+        };
+        let err = |vi: String, en: String| RowError {
+            row: *row,
+            column: "ma_don_vi_cha".into(),
+            value: parent.into(),
+            vi,
+            en,
+        };
         // Walk up from the parent: meeting the unit again is a cycle.
         let mut at = Some(parent.to_string());
         let mut steps = 0;
@@ -576,8 +755,14 @@ pub fn check_unit_hierarchy(
         }
         if cycle {
             errors.push(err(
-                format!("đơn vị «{}» không thể là cấp trên của chính nó (vòng lặp qua «{parent}»)", u.code),
-                format!("unit '{}' would be its own ancestor (a loop through '{parent}')", u.code),
+                format!(
+                    "đơn vị «{}» không thể là cấp trên của chính nó (vòng lặp qua «{parent}»)",
+                    u.code
+                ),
+                format!(
+                    "unit '{}' would be its own ancestor (a loop through '{parent}')",
+                    u.code
+                ),
             ));
             continue;
         }
@@ -600,7 +785,11 @@ pub fn check_unit_parents(rows: &[(usize, UnitRow)], stored: &dyn Fn(&str) -> bo
     let mut refused: HashSet<usize> = HashSet::new();
     let mut errors = Vec::new();
     loop {
-        let in_file: HashSet<&str> = rows.iter().filter(|(r, _)| !refused.contains(r)).map(|(_, u)| u.code.as_str()).collect();
+        let in_file: HashSet<&str> = rows
+            .iter()
+            .filter(|(r, _)| !refused.contains(r))
+            .map(|(_, u)| u.code.as_str())
+            .collect();
         let new: Vec<RowError> = rows
             .iter()
             .filter(|(r, _)| !refused.contains(r))
@@ -632,7 +821,10 @@ pub fn check_head_overlaps(rows: &[(usize, HeadRow)], stored: &[HeadRow]) -> Vec
     let units: HashSet<&str> = rows.iter().map(|(_, h)| h.unit.as_str()).collect();
     let mut by_unit: BTreeMap<&str, Vec<(Option<usize>, &HeadRow)>> = BTreeMap::new();
     let replaced: HashSet<(&str, Date)> = rows.iter().map(|(_, h)| (h.unit.as_str(), h.from)).collect();
-    for h in stored.iter().filter(|h| units.contains(h.unit.as_str()) && !replaced.contains(&(h.unit.as_str(), h.from))) {
+    for h in stored
+        .iter()
+        .filter(|h| units.contains(h.unit.as_str()) && !replaced.contains(&(h.unit.as_str(), h.from)))
+    {
         by_unit.entry(&h.unit).or_default().push((None, h));
     }
     for (row, h) in rows {
@@ -640,11 +832,27 @@ pub fn check_head_overlaps(rows: &[(usize, HeadRow)], stored: &[HeadRow]) -> Vec
     }
     let mut errors = Vec::new();
     let mut report = |(ra, a): (Option<usize>, &HeadRow), (rb, b): (Option<usize>, &HeadRow)| {
-        let vi = format!("nhiệm kỳ trùng nhau tại đơn vị «{}»: {} (từ {}) và {} (từ {})", a.unit, a.name, a.from.vi(), b.name, b.from.vi());
-        let en = format!("overlapping terms at unit '{}': {} (from {}) and {} (from {})", a.unit, a.name, a.from, b.name, b.from);
+        let vi = format!(
+            "nhiệm kỳ trùng nhau tại đơn vị «{}»: {} (từ {}) và {} (từ {})",
+            a.unit,
+            a.name,
+            a.from.vi(),
+            b.name,
+            b.from.vi()
+        );
+        let en = format!(
+            "overlapping terms at unit '{}': {} (from {}) and {} (from {})",
+            a.unit, a.name, a.from, b.name, b.from
+        );
         for (row, h) in [(ra, a), (rb, b)] {
             if let Some(row) = row {
-                errors.push(RowError { row, column: "tu_ngay".into(), value: h.from.vi(), vi: vi.clone(), en: en.clone() });
+                errors.push(RowError {
+                    row,
+                    column: "tu_ngay".into(),
+                    value: h.from.vi(),
+                    vi: vi.clone(),
+                    en: en.clone(),
+                });
             }
         }
     };

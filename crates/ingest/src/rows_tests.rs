@@ -10,7 +10,9 @@ impl Lookup for Fake {
         ["T01", "H01", "H01X01"].contains(&code)
     }
     fn tier(&self, label: &str) -> Option<String> {
-        thidua_domain::plan::Plan::built_in().resolve_tier(label).map(|t| t.code.clone())
+        thidua_domain::plan::Plan::built_in()
+            .resolve_tier(label)
+            .map(|t| t.code.clone())
     }
     fn indicator_kind(&self, code: &str) -> Result<Kind, Bad> {
         match thidua_domain::plan::Plan::built_in().indicator(code) {
@@ -47,7 +49,8 @@ fn t(s: &str) -> DateTime {
     DateTime::parse_as_of(s).unwrap()
 }
 
-const ISO_DOSSIERS: &str = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+const ISO_DOSSIERS: &str =
+    "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
 HS1,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,2023-03-09 10:00,truc_tuyen,da_tra_ket_qua\n\
 HS2,H01,9.999999,2023-03-01,2023-03-10,,truc_tiep,dang_xu_ly\n";
 
@@ -57,7 +60,11 @@ fn reads_iso_csv_and_applies_day_defaults() {
     assert!(errs.is_empty(), "{errs:?}");
     let Record::Dossier(d2) = &recs[1] else { panic!() };
     assert_eq!(d2.received_at, t("2023-03-01T00:00:00"));
-    assert_eq!(d2.due_at, t("2023-03-10T23:59:59"), "a due date without time is the end of the day");
+    assert_eq!(
+        d2.due_at,
+        t("2023-03-10T23:59:59"),
+        "a due date without time is the end of the day"
+    );
     assert_eq!(d2.completed_at, None);
     assert_eq!(d2.procedure, "9.999999", "unknown procedures are accepted");
 }
@@ -80,10 +87,19 @@ HS2;H01;1.000001;01/03/2023;10/03/2023;;Bưu chính;Rút hồ sơ;\"dòng\r\nth�
 
 #[test]
 fn headers_without_diacritics_and_in_capitals_match() {
-    let csv = "MA DON VI,Ten don vi,CAP,ma don vi cha\nH02,UBND Huyện Mới,Cấp huyện,\nH02X01,UBND Xã A,xa,H02\n";
+    let csv =
+        "MA DON VI,Ten don vi,CAP,ma don vi cha\nH02,UBND Huyện Mới,Cấp huyện,\nH02X01,UBND Xã A,xa,H02\n";
     let (recs, errs, _) = read(ImportKind::Units, csv.as_bytes()).unwrap();
     assert!(errs.is_empty(), "{errs:?}");
-    assert_eq!(recs[0], Record::Unit(UnitRow { code: "H02".into(), name: "UBND Huyện Mới".into(), tier: "huyen".into(), parent: None }));
+    assert_eq!(
+        recs[0],
+        Record::Unit(UnitRow {
+            code: "H02".into(),
+            name: "UBND Huyện Mới".into(),
+            tier: "huyen".into(),
+            parent: None
+        })
+    );
     let Record::Unit(x) = &recs[1] else { panic!() };
     assert_eq!((x.tier.as_str(), x.parent.as_deref()), ("xa", Some("H02")));
 }
@@ -93,7 +109,16 @@ fn reads_xlsx_with_date_cells_and_text_dates() {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    let headers = ["Mã hồ sơ", "Mã đơn vị", "Mã TTHC", "Ngày tiếp nhận", "Hạn xử lý", "Ngày có kết quả", "Kênh nộp", "Trạng thái"];
+    let headers = [
+        "Mã hồ sơ",
+        "Mã đơn vị",
+        "Mã TTHC",
+        "Ngày tiếp nhận",
+        "Hạn xử lý",
+        "Ngày có kết quả",
+        "Kênh nộp",
+        "Trạng thái",
+    ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
@@ -101,13 +126,28 @@ fn reads_xlsx_with_date_cells_and_text_dates() {
     ws.write_string(1, 0, "HS1").unwrap();
     ws.write_string(1, 1, "T01").unwrap();
     ws.write_number(1, 2, 1001).unwrap(); // a code typed as a number
-    ws.write_datetime_with_format(1, 3, ExcelDateTime::parse_from_str("2023-03-01 08:30").unwrap(), &fmt).unwrap();
-    ws.write_datetime_with_format(1, 4, ExcelDateTime::parse_from_str("2023-03-10 17:00").unwrap(), &fmt).unwrap();
+    ws.write_datetime_with_format(
+        1,
+        3,
+        ExcelDateTime::parse_from_str("2023-03-01 08:30").unwrap(),
+        &fmt,
+    )
+    .unwrap();
+    ws.write_datetime_with_format(
+        1,
+        4,
+        ExcelDateTime::parse_from_str("2023-03-10 17:00").unwrap(),
+        &fmt,
+    )
+    .unwrap();
     ws.write_string(1, 5, "09/03/2023 10:00").unwrap();
     ws.write_string(1, 6, "Trực tiếp").unwrap();
     ws.write_string(1, 7, "Đã trả kết quả").unwrap();
     let bytes = wb.save_to_buffer().unwrap();
-    assert_eq!(sniff(&mut Cursor::new(bytes.clone())).unwrap(), crate::table::Format::Xlsx);
+    assert_eq!(
+        sniff(&mut Cursor::new(bytes.clone())).unwrap(),
+        crate::table::Format::Xlsx
+    );
     let (recs, errs, _) = read(ImportKind::Dossiers, &bytes).unwrap();
     assert!(errs.is_empty(), "{errs:?}");
     let Record::Dossier(d) = &recs[0] else { panic!() };
@@ -130,14 +170,33 @@ fn refuses_files_that_are_not_tables() {
 
 #[test]
 fn names_every_missing_column_and_a_duplicate() {
-    let e = read(ImportKind::Dossiers, b"ma_ho_so,ma_don_vi,ngay_tiep_nhan\nA,T01,2023-01-01\n").err().unwrap().to_string();
-    assert!(e.contains("Mã TTHC (ma_tthc)") && e.contains("Hạn xử lý (han_xu_ly)") && e.contains("missing required column"), "{e}");
-    let e = read(ImportKind::Units, "ma_don_vi,Mã đơn vị,ten_don_vi,cap\n".as_bytes()).err().unwrap().to_string();
+    let e = read(
+        ImportKind::Dossiers,
+        b"ma_ho_so,ma_don_vi,ngay_tiep_nhan\nA,T01,2023-01-01\n",
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        e.contains("Mã TTHC (ma_tthc)")
+            && e.contains("Hạn xử lý (han_xu_ly)")
+            && e.contains("missing required column"),
+        "{e}"
+    );
+    let e = read(
+        ImportKind::Units,
+        "ma_don_vi,Mã đơn vị,ten_don_vi,cap\n".as_bytes(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("hai lần"), "{e}");
 }
 
 fn dossier_errors(row: &str) -> Vec<RowError> {
-    let csv = format!("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n{row}\n");
+    let csv = format!(
+        "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n{row}\n"
+    );
     read(ImportKind::Dossiers, csv.as_bytes()).unwrap().1
 }
 
@@ -145,7 +204,10 @@ fn dossier_errors(row: &str) -> Vec<RowError> {
 fn bad_dossier_rows_name_row_column_value_and_reason() {
     let e = dossier_errors("HS1,T01,1.000001,03/13/2023,2023-03-20,,truc_tiep,dang_xu_ly");
     assert_eq!(e.len(), 1);
-    assert_eq!((e[0].row, e[0].column.as_str(), e[0].value.as_str()), (2, "ngay_tiep_nhan", "03/13/2023"));
+    assert_eq!(
+        (e[0].row, e[0].column.as_str(), e[0].value.as_str()),
+        (2, "ngay_tiep_nhan", "03/13/2023")
+    );
     assert!(e[0].vi.contains("tháng 13"));
     let e = dossier_errors("HS1,T99,1.000001,2023-03-01,2023-03-20,,truc_tiep,dang_xu_ly");
     assert_eq!((e[0].column.as_str(), e[0].value.as_str()), ("ma_don_vi", "T99"));
@@ -178,7 +240,10 @@ T01,noi_quy,2023-Q5,,,1,\n\
 T01,chi_so_cchc,2023,,,có lẽ,\n";
     let (recs, errs, _) = read(ImportKind::Values, csv.as_bytes()).unwrap();
     assert_eq!(recs.len(), 4, "{errs:?}");
-    assert_eq!(errs.iter().map(|e| e.row).collect::<Vec<_>>(), [6, 7, 8, 9, 10, 11]);
+    assert_eq!(
+        errs.iter().map(|e| e.row).collect::<Vec<_>>(),
+        [6, 7, 8, 9, 10, 11]
+    );
     let Record::Value(v) = &recs[3] else { panic!() };
     assert_eq!(v.value, EntryValue::Bool(false));
     assert!(errs[2].vi.contains("tính từ hồ sơ"));
@@ -187,10 +252,19 @@ T01,chi_so_cchc,2023,,,có lẽ,\n";
 #[test]
 fn overlapping_terms_are_reported_on_the_file_rows() {
     let d = |s: &str| thidua_domain::time::Date::parse_iso(s).unwrap();
-    let h = |name: &str, from: &str, to: Option<&str>| HeadRow { unit: "T01".into(), name: name.into(), title: String::new(), from: d(from), to: to.map(d) };
+    let h = |name: &str, from: &str, to: Option<&str>| HeadRow {
+        unit: "T01".into(),
+        name: name.into(),
+        title: String::new(),
+        from: d(from),
+        to: to.map(d),
+    };
     let stored = vec![h("A", "2020-01-01", None)];
     // the file closes A's term and starts B's: fine
-    let ok = vec![(2, h("A", "2020-01-01", Some("2023-06-09"))), (3, h("B", "2023-06-10", None))];
+    let ok = vec![
+        (2, h("A", "2020-01-01", Some("2023-06-09"))),
+        (3, h("B", "2023-06-10", None)),
+    ];
     assert!(check_head_overlaps(&ok, &stored).is_empty());
     // B starts while A (stored, open-ended) still holds office
     let bad = vec![(2, h("B", "2023-06-10", None))];
@@ -199,39 +273,103 @@ fn overlapping_terms_are_reported_on_the_file_rows() {
     assert_eq!(e[0].row, 2);
     assert!(e[0].vi.contains("nhiệm kỳ trùng nhau"), "{e:?}");
     // two file rows overlapping each other: both reported
-    let both = vec![(2, h("A", "2020-01-01", Some("2023-07-01"))), (3, h("B", "2023-06-10", None))];
-    assert_eq!(check_head_overlaps(&both, &stored).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3]);
+    let both = vec![
+        (2, h("A", "2020-01-01", Some("2023-07-01"))),
+        (3, h("B", "2023-06-10", None)),
+    ];
+    assert_eq!(
+        check_head_overlaps(&both, &stored)
+            .iter()
+            .map(|e| e.row)
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
     // a long open term overlaps every later one, not only the next
     let stored_open = vec![h("A", "2022-01-01", None)];
-    let two = vec![(2, h("B", "2023-03-01", Some("2023-04-30"))), (3, h("C", "2023-06-01", None))];
-    assert_eq!(check_head_overlaps(&two, &stored_open).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3]);
+    let two = vec![
+        (2, h("B", "2023-03-01", Some("2023-04-30"))),
+        (3, h("C", "2023-06-01", None)),
+    ];
+    assert_eq!(
+        check_head_overlaps(&two, &stored_open)
+            .iter()
+            .map(|e| e.row)
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
     // two file rows with one start date: both refused, neither silently dropped
-    let same = vec![(2, h("A", "2023-01-01", Some("2023-06-30"))), (3, h("B", "2023-01-01", None))];
-    assert_eq!(check_head_overlaps(&same, &[]).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3]);
+    let same = vec![
+        (2, h("A", "2023-01-01", Some("2023-06-30"))),
+        (3, h("B", "2023-01-01", None)),
+    ];
+    assert_eq!(
+        check_head_overlaps(&same, &[])
+            .iter()
+            .map(|e| e.row)
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
 }
 
 #[test]
 fn unit_parents_may_come_later_in_the_file_but_must_exist() {
-    let u = |code: &str, parent: Option<&str>| UnitRow { code: code.into(), name: code.into(), tier: "xa".into(), parent: parent.map(String::from) };
-    let rows = vec![(2, u("H02X01", Some("H02"))), (3, u("H02", None)), (4, u("H09X01", Some("H09")))];
+    let u = |code: &str, parent: Option<&str>| UnitRow {
+        code: code.into(),
+        name: code.into(),
+        tier: "xa".into(),
+        parent: parent.map(String::from),
+    };
+    let rows = vec![
+        (2, u("H02X01", Some("H02"))),
+        (3, u("H02", None)),
+        (4, u("H09X01", Some("H09"))),
+    ];
     let e = check_unit_parents(&rows, &|c| c == "H01");
     assert_eq!(e.len(), 1);
     assert_eq!((e[0].row, e[0].value.as_str()), (4, "H09"));
     // a parent refused in the file takes its children with it
-    let chain = vec![(2, u("X", Some("NOPE"))), (3, u("Y", Some("X"))), (4, u("Z", Some("Y")))];
-    assert_eq!(check_unit_parents(&chain, &|_| false).iter().map(|e| e.row).collect::<Vec<_>>(), [2, 3, 4]);
+    let chain = vec![
+        (2, u("X", Some("NOPE"))),
+        (3, u("Y", Some("X"))),
+        (4, u("Z", Some("Y"))),
+    ];
+    assert_eq!(
+        check_unit_parents(&chain, &|_| false)
+            .iter()
+            .map(|e| e.row)
+            .collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
 }
 
 #[test]
 fn the_plain_shortcut_accepts_only_what_the_full_checks_accept_and_gives_the_same_record() {
-    let header: Vec<String> = ["ma_ho_so", "ma_don_vi", "ma_tthc", "ngay_tiep_nhan", "han_xu_ly", "ngay_ket_qua", "kenh_nop", "trang_thai"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "ma_ho_so",
+        "ma_don_vi",
+        "ma_tthc",
+        "ngay_tiep_nhan",
+        "han_xu_ly",
+        "ngay_ket_qua",
+        "kenh_nop",
+        "trang_thai",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let cols = Columns::map(ImportKind::Dossiers, &header).unwrap();
     let codes = ["HS1", " HS1", "", "Hồ"];
     let units = ["T01", "T99", "T01 "];
-    let times = ["2023-03-01 08:00", "2023-03-01 08:00:30", "2023-03-01", "01/03/2023 08:00", "2023-03-10 17:00", "2023-02-30 08:00", "2023-03-01T25:00", ""];
+    let times = [
+        "2023-03-01 08:00",
+        "2023-03-01 08:00:30",
+        "2023-03-01",
+        "01/03/2023 08:00",
+        "2023-03-10 17:00",
+        "2023-02-30 08:00",
+        "2023-03-01T25:00",
+        "",
+    ];
     let channels = ["truc_tuyen", "Trực tiếp", "fax", ""];
     let statuses = ["da_tra_ket_qua", "dang_xu_ly", "rut", "Từ chối", "xong"];
     let mut compared = 0;
@@ -265,7 +403,12 @@ fn the_plain_shortcut_accepts_only_what_the_full_checks_accept_and_gives_the_sam
 
 #[test]
 fn a_unit_is_never_its_own_ancestor_and_a_commune_belongs_under_a_district() {
-    let u = |code: &str, tier: &str, parent: Option<&str>| UnitRow { code: code.into(), name: code.into(), tier: tier.into(), parent: parent.map(String::from) };
+    let u = |code: &str, tier: &str, parent: Option<&str>| UnitRow {
+        code: code.into(),
+        name: code.into(),
+        tier: tier.into(),
+        parent: parent.map(String::from),
+    };
     let stored = |c: &str| match c {
         "H01" => Some(("huyen".to_string(), None)),
         "S01" => Some(("tinh".to_string(), None)),
@@ -283,7 +426,11 @@ fn a_unit_is_never_its_own_ancestor_and_a_commune_belongs_under_a_district() {
     ];
     let e = check_unit_hierarchy(&rows, &stored, &rules);
     assert_eq!(e.iter().map(|e| e.row).collect::<Vec<_>>(), [3, 4, 5, 6]);
-    assert!(e[0].vi.contains("phải trực thuộc đơn vị cấp «huyen»"), "{}", e[0].vi);
+    assert!(
+        e[0].vi.contains("phải trực thuộc đơn vị cấp «huyen»"),
+        "{}",
+        e[0].vi
+    );
     assert!(e[1].vi.contains("vòng lặp"), "{}", e[1].vi);
     // a district under its own commune: a loop through the store
     assert!(e[3].vi.contains("không thể là cấp trên của chính nó"));

@@ -9,7 +9,10 @@
 //! same code replaced is parsed again and taken back out of the sums.
 
 use crate::columns::{Columns, ImportKind};
-use crate::fast::{block_count, block_text, fast_layout, for_each_block_row, for_each_dossier, not_utf8, read_block, read_line_at, Block, BlockText, Layout};
+use crate::fast::{
+    block_count, block_text, fast_layout, for_each_block_row, for_each_dossier, not_utf8, read_block,
+    read_line_at, Block, BlockText, Layout,
+};
 use crate::report::{ImportReport, RowError, MAX_KEPT};
 use crate::rows::{parse_dossier, Lookup, PlainDossier};
 use crate::table::{read_table, Cell};
@@ -17,8 +20,8 @@ use crate::values::{bad, Bad};
 use crate::FileError;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::cell::OnceCell;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use thidua_domain::calendar::Calendar;
 use thidua_domain::dossier::{DossierFacts, DossierTally, ProcedureInfo};
 use thidua_domain::plan::Kind;
@@ -97,7 +100,10 @@ struct ByCode<V> {
 
 impl<V> Default for ByCode<V> {
     fn default() -> Self {
-        ByCode { short: FxHashMap::default(), long: FxHashMap::default() }
+        ByCode {
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+        }
     }
 }
 
@@ -209,7 +215,9 @@ impl AtBits {
     /// (4 PiB) or more.
     fn for_file(file_len: u64) -> Option<AtBits> {
         let offset = 64 - file_len.leading_zeros();
-        (offset <= 52).then(|| AtBits { extra: 64 - LEN_BITS - offset })
+        (offset <= 52).then(|| AtBits {
+            extra: 64 - LEN_BITS - offset,
+        })
     }
     fn extra_mask(self) -> u64 {
         (1u64 << self.extra) - 1
@@ -229,7 +237,10 @@ impl Key {
         let h = xxh3_128(code.as_bytes());
         let len = if len < 1 << LEN_BITS { len as u64 } else { 0 };
         let at = (offset << LEN_BITS | len) << bits.extra | h as u64 & bits.extra_mask();
-        Key { hash: (h >> 64) as u64, at }
+        Key {
+            hash: (h >> 64) as u64,
+            at,
+        }
     }
     #[inline]
     fn shard(&self) -> usize {
@@ -272,7 +283,13 @@ impl Chunks {
 /// in no particular order. `table` is scratch space reused from shard to shard. Hand-written
 /// rather than a `HashMap` because it runs ten million times in a tight loop: the keys are
 /// already uniform hashes, so a slot is their low bits, and an empty slot is `at` 0.
-fn replaced_in_shard(keys: impl Iterator<Item = Key>, n: usize, bits: AtBits, table: &mut Vec<Key>, out: &mut Vec<u64>) {
+fn replaced_in_shard(
+    keys: impl Iterator<Item = Key>,
+    n: usize,
+    bits: AtBits,
+    table: &mut Vec<Key>,
+    out: &mut Vec<u64>,
+) {
     let cap = (n * 2).next_power_of_two().max(16);
     table.clear();
     table.resize(cap, Key::default());
@@ -301,12 +318,25 @@ fn replaced_in_shard(keys: impl Iterator<Item = Key>, n: usize, bits: AtBits, ta
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 /// Computes the statistics of a dossier export file; `progress` hears of every block read.
-pub fn dossier_stats(file: &mut std::fs::File, procedures: &Procedures, calendar: &Calendar, as_of: DateTime, progress: Progress) -> Result<DossierStats, FileError> {
+pub fn dossier_stats(
+    file: &mut std::fs::File,
+    procedures: &Procedures,
+    calendar: &Calendar,
+    as_of: DateTime,
+    progress: Progress,
+) -> Result<DossierStats, FileError> {
     let mut by_code = ByCode::default();
     for (code, p) in procedures {
         by_code.insert(code, p);
     }
-    let ctx = Ctx { procedures: by_code, calendar, as_of, progress, rows: AtomicU64::new(0), bytes: AtomicU64::new(0) };
+    let ctx = Ctx {
+        procedures: by_code,
+        calendar,
+        as_of,
+        progress,
+        rows: AtomicU64::new(0),
+        bytes: AtomicU64::new(0),
+    };
     match fast_layout(file, ImportKind::Dossiers)? {
         Some(layout) => fast(&*file, &layout, &ctx),
         None => general(&*file, &ctx),
@@ -368,7 +398,8 @@ impl Acc {
             acc.rows += 1;
             match d {
                 Ok(d) => {
-                    acc.block_keys.push(Key::new(d.code, block.offset + offset as u64, len, bits));
+                    acc.block_keys
+                        .push(Key::new(d.code, block.offset + offset as u64, len, bits));
                     let unit = acc.units.get(d.unit);
                     acc.tally.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
                 }
@@ -385,18 +416,25 @@ impl Acc {
                 self.quoted = true;
                 return;
             }
-            BlockText::Text(text) => for_each_dossier(text, layout, map, &AnyUnit, |offset, _, len, d| row(self, offset, len, d)),
-            BlockText::NotUtf8 => for_each_block_row(block, layout.delimiter, &mut cells, |offset, line_no, r| match r {
-                Ok(r) => match parse_dossier(&layout.columns, r, line_no, &AnyUnit) {
-                    Ok(d) => row(self, offset, 0, Ok(d.as_plain())),
-                    Err(e) => row(self, offset, 0, Err(e)),
-                },
-                Err(line_no) => {
-                    self.rows += 1;
-                    self.bad += 1;
-                    self.fail(seq, not_utf8(line_no));
-                }
+            BlockText::Text(text) => for_each_dossier(text, layout, map, &AnyUnit, |offset, _, len, d| {
+                row(self, offset, len, d)
             }),
+            BlockText::NotUtf8 => for_each_block_row(
+                block,
+                layout.delimiter,
+                &mut cells,
+                |offset, line_no, r| match r {
+                    Ok(r) => match parse_dossier(&layout.columns, r, line_no, &AnyUnit) {
+                        Ok(d) => row(self, offset, 0, Ok(d.as_plain())),
+                        Err(e) => row(self, offset, 0, Err(e)),
+                    },
+                    Err(line_no) => {
+                        self.rows += 1;
+                        self.bad += 1;
+                        self.fail(seq, not_utf8(line_no));
+                    }
+                },
+            ),
         };
         self.lines.push((seq, lines));
         for k in self.block_keys.drain(..) {
@@ -418,7 +456,11 @@ impl Acc {
 fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let body_start = layout.body_start;
     let len = file.metadata().map_err(FileError::Io)?.len();
-    let bits = AtBits::for_file(len).ok_or_else(|| FileError::Io(std::io::Error::other("the file is too large (4 PiB or more) / tệp quá lớn")))?;
+    let bits = AtBits::for_file(len).ok_or_else(|| {
+        FileError::Io(std::io::Error::other(
+            "the file is too large (4 PiB or more) / tệp quá lớn",
+        ))
+    })?;
     let map = layout.dossier_map();
     let blocks = block_count(len, body_start as u64, READ_BLOCK);
     // Runs of at least 1/32 of the file per accumulator: few accumulators, each warm, and
@@ -530,14 +572,19 @@ fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats
     drop(keys);
     // In file order, each with one read of its line.
     replaced.par_sort_unstable();
-    let changed = || FileError::Io(std::io::Error::other("the file changed while it was read / tệp đã thay đổi trong khi đọc"));
+    let changed = || {
+        FileError::Io(std::io::Error::other(
+            "the file changed while it was read / tệp đã thay đổi trong khi đọc",
+        ))
+    };
     let taken_back: Vec<DossierTally> = replaced
         .par_chunks(4096)
         .map(|chunk| {
             let mut t = DossierTally::default();
             let mut buf = Vec::new();
             for &at in chunk {
-                let line = read_line_at(file, len, bits.offset(at), bits.len(at), &mut buf).map_err(FileError::Io)?;
+                let line = read_line_at(file, len, bits.offset(at), bits.len(at), &mut buf)
+                    .map_err(FileError::Io)?;
                 let text = std::str::from_utf8(line).map_err(|_| changed())?;
                 // the same row as when it was counted, or the file is not the same file
                 let mut counted = false;
@@ -567,11 +614,18 @@ fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats
     }
     tally.prune();
     report.unknown_procedures = tally.unknown_procedure.values().sum();
-    Ok(DossierStats { tally, units: unit_codes, report })
+    Ok(DossierStats {
+        tally,
+        units: unit_codes,
+        report,
+    })
 }
 
 fn negate(s: thidua_domain::dossier::Sums) -> thidua_domain::dossier::Sums {
-    thidua_domain::dossier::Sums { num: -s.num, den: -s.den }
+    thidua_domain::dossier::Sums {
+        num: -s.num,
+        den: -s.den,
+    }
 }
 
 /// Quoted CSV and XLSX: two streaming passes — the first finds, by hashed code, the last
@@ -601,7 +655,9 @@ fn general(file: &std::fs::File, ctx: &Ctx) -> Result<DossierStats, FileError> {
     let mut index: FxHashMap<String, u32> = FxHashMap::default();
     let mut tally = DossierTally::default();
     let cols_unknown = pass(file, &mut |cols, cells, row| {
-        let Ok(d) = parse_dossier(cols, cells, row, &AnyUnit) else { return };
+        let Ok(d) = parse_dossier(cols, cells, row, &AnyUnit) else {
+            return;
+        };
         if last.get(&xxh3_128(d.code.as_bytes())) != Some(&row) {
             return;
         }
@@ -648,7 +704,13 @@ pub fn read_procedures(file: &mut std::fs::File) -> Result<(Procedures, ImportRe
             match crate::rows::parse_row(cols.get().expect("header first"), cells, row, &AnyUnit) {
                 Ok(crate::rows::Record::Procedure(p)) => {
                     report.rows_ok += 1;
-                    out.insert(p.code, ProcedureInfo { statutory_days: p.statutory_days, online_level: p.online_level });
+                    out.insert(
+                        p.code,
+                        ProcedureInfo {
+                            statutory_days: p.statutory_days,
+                            online_level: p.online_level,
+                        },
+                    );
                 }
                 Ok(_) => unreachable!("procedure columns give procedure records"),
                 Err(errs) => {
@@ -665,7 +727,15 @@ pub fn read_procedures(file: &mut std::fs::File) -> Result<(Procedures, ImportRe
 
 /// The rows of `dossier-stats`: `(indicator, unit, YYYY-MM, num, den)` with a non-zero
 /// denominator, sorted as text like the DuckDB baseline (`ORDER BY 1, 2, 3`).
-pub fn stat_rows(stats: &DossierStats) -> Vec<(&'static str, &str, String, thidua_domain::num::Dec, thidua_domain::num::Dec)> {
+pub fn stat_rows(
+    stats: &DossierStats,
+) -> Vec<(
+    &'static str,
+    &str,
+    String,
+    thidua_domain::num::Dec,
+    thidua_domain::num::Dec,
+)> {
     let mut rows: Vec<_> = stats
         .tally
         .cells()
@@ -686,7 +756,11 @@ mod tests {
         let mut all = Vec::new();
         for n in 0..=16u32 {
             for bits in 0..1u32 << n {
-                all.push((0..n).map(|i| if bits >> i & 1 == 1 { 'b' } else { 'a' }).collect::<String>());
+                all.push(
+                    (0..n)
+                        .map(|i| if bits >> i & 1 == 1 { 'b' } else { 'a' })
+                        .collect::<String>(),
+                );
             }
         }
         all.extend(["Hồ", "ồH", "Hồồ", "ồồồồồ", "ồồồồồa"].map(String::from));
@@ -696,7 +770,14 @@ mod tests {
         let mut m = ByCode::default();
         m.insert("T01", 1);
         m.insert("a code longer than sixteen bytes", 2);
-        assert_eq!((m.get("T01"), m.get("a code longer than sixteen bytes"), m.get("T02")), (Some(&1), Some(&2), None));
+        assert_eq!(
+            (
+                m.get("T01"),
+                m.get("a code longer than sixteen bytes"),
+                m.get("T02")
+            ),
+            (Some(&1), Some(&2), None)
+        );
     }
 
     #[test]
@@ -710,17 +791,21 @@ mod tests {
         for c in 0..1000 {
             let code = format!("c{c}");
             let times = 1 + c % 4;
-            let offsets: Vec<u64> = (0..times).map(|_| {
-                offset += 7;
-                offset
-            }).collect();
+            let offsets: Vec<u64> = (0..times)
+                .map(|_| {
+                    offset += 7;
+                    offset
+                })
+                .collect();
             expected.extend_from_slice(&offsets[..offsets.len() - 1]);
             keys.extend(offsets.iter().map(|&o| Key::new(&code, o, 0, bits)));
         }
         // a fixed shuffle
         let mut state = 42u64;
         for i in (1..keys.len()).rev() {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             keys.swap(i, (state >> 33) as usize % (i + 1));
         }
         let mut table = vec![Key::new("left over", 5, 1, bits); 3];
@@ -743,7 +828,11 @@ mod tests {
             let last = file_len - 1;
             for (offset, len) in [(1, 100), (last, 4095), (last / 2, 4096), (last, 0)] {
                 let k = Key::new("H05X05-2023-00000001", offset, len, bits);
-                assert_eq!((bits.offset(k.at), bits.len(k.at)), (offset, if len < 4096 { len } else { 0 }), "{file_len}");
+                assert_eq!(
+                    (bits.offset(k.at), bits.len(k.at)),
+                    (offset, if len < 4096 { len } else { 0 }),
+                    "{file_len}"
+                );
                 assert_ne!(k.at, 0);
             }
             // keys are ordered by offset whatever their hash
@@ -755,12 +844,21 @@ mod tests {
         let bits = AtBits::for_file(1_115_220_577).unwrap();
         assert_eq!(bits.extra, 21);
         // two codes whose 64-bit `hash` collides but whose further bits differ are two codes
-        let a = Key { hash: 7, at: 1 << 40 | 1 };
-        let b = Key { hash: 7, at: 2 << 40 | 2 };
+        let a = Key {
+            hash: 7,
+            at: 1 << 40 | 1,
+        };
+        let b = Key {
+            hash: 7,
+            at: 2 << 40 | 2,
+        };
         let mut out = Vec::new();
         replaced_in_shard([a, b].into_iter(), 2, bits, &mut Vec::new(), &mut out);
         assert!(out.is_empty());
-        let c = Key { hash: 7, at: 3 << 40 | 1 };
+        let c = Key {
+            hash: 7,
+            at: 3 << 40 | 1,
+        };
         replaced_in_shard([a, b, c].into_iter(), 3, bits, &mut Vec::new(), &mut out);
         assert_eq!(out, vec![a.at]);
     }

@@ -104,17 +104,29 @@ fn detect_delimiter(first_line: &str) -> u8 {
             _ => {}
         }
     }
-    if semis > commas { b';' } else { b',' }
+    if semis > commas {
+        b';'
+    } else {
+        b','
+    }
 }
 
-fn read_csv<R: Read>(r: R, on_header: &mut dyn FnMut(&[String]) -> Result<(), FileError>, on_row: &mut dyn FnMut(usize, &[Cell])) -> Result<(), FileError> {
+fn read_csv<R: Read>(
+    r: R,
+    on_header: &mut dyn FnMut(&[String]) -> Result<(), FileError>,
+    on_row: &mut dyn FnMut(usize, &[Cell]),
+) -> Result<(), FileError> {
     let mut br = BufReader::with_capacity(1 << 16, r);
     let delimiter = {
         let buf = br.fill_buf().map_err(FileError::Io)?;
         let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
         detect_delimiter(&String::from_utf8_lossy(&buf[..end]))
     };
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(true).from_reader(br);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(br);
     let headers: Vec<String> = rdr
         .headers()
         .map_err(csv_error)?
@@ -132,7 +144,10 @@ fn read_csv<R: Read>(r: R, on_header: &mut dyn FnMut(&[String]) -> Result<(), Fi
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let cells: Vec<Cell> = rec.iter().map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f) }).collect();
+        let cells: Vec<Cell> = rec
+            .iter()
+            .map(|f| if f.is_empty() { Cell::Empty } else { Cell::Text(f) })
+            .collect();
         on_row(line, &cells);
     }
     Ok(())
@@ -140,34 +155,46 @@ fn read_csv<R: Read>(r: R, on_header: &mut dyn FnMut(&[String]) -> Result<(), Fi
 
 fn csv_error(e: csv::Error) -> FileError {
     match e.kind() {
-        csv::ErrorKind::Utf8 { pos, .. } => FileError::NotUtf8At(pos.as_ref().map(|p| p.line() as usize).unwrap_or(0)),
+        csv::ErrorKind::Utf8 { pos, .. } => {
+            FileError::NotUtf8At(pos.as_ref().map(|p| p.line() as usize).unwrap_or(0))
+        }
         _ => FileError::Csv(e.to_string()),
     }
 }
 
-fn read_xlsx<R: Read + Seek>(r: R, on_header: &mut dyn FnMut(&[String]) -> Result<(), FileError>, on_row: &mut dyn FnMut(usize, &[Cell])) -> Result<(), FileError> {
+fn read_xlsx<R: Read + Seek>(
+    r: R,
+    on_header: &mut dyn FnMut(&[String]) -> Result<(), FileError>,
+    on_row: &mut dyn FnMut(usize, &[Cell]),
+) -> Result<(), FileError> {
     let mut wb: Xlsx<R> = Xlsx::new(r).map_err(|e| FileError::Xlsx(e.to_string()))?;
     let sheet = wb.sheet_names().first().cloned().ok_or(FileError::Empty)?;
-    let mut cells_reader = wb.worksheet_cells_reader(&sheet).map_err(|e| FileError::Xlsx(e.to_string()))?;
+    let mut cells_reader = wb
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| FileError::Xlsx(e.to_string()))?;
     let mut row: Vec<DataRef> = Vec::new();
     let mut current: Option<u32> = None;
     let mut header: Option<Vec<String>> = None;
-    let mut flush = |rowno: u32, row: &mut Vec<DataRef>, header: &mut Option<Vec<String>>| -> Result<(), FileError> {
-        if header.is_none() {
-            let h: Vec<String> = row.iter().map(|c| data_text(c).trim().to_string()).collect();
-            let h = trim_trailing_empty(h);
-            on_header(&h)?;
-            *header = Some(h);
-        } else {
-            let cells: Vec<Cell> = row.iter().map(to_cell).collect();
-            if !cells.iter().all(Cell::is_empty) {
-                on_row(rowno as usize + 1, &cells);
+    let mut flush =
+        |rowno: u32, row: &mut Vec<DataRef>, header: &mut Option<Vec<String>>| -> Result<(), FileError> {
+            if header.is_none() {
+                let h: Vec<String> = row.iter().map(|c| data_text(c).trim().to_string()).collect();
+                let h = trim_trailing_empty(h);
+                on_header(&h)?;
+                *header = Some(h);
+            } else {
+                let cells: Vec<Cell> = row.iter().map(to_cell).collect();
+                if !cells.iter().all(Cell::is_empty) {
+                    on_row(rowno as usize + 1, &cells);
+                }
             }
-        }
-        row.clear();
-        Ok(())
-    };
-    while let Some(cell) = cells_reader.next_cell().map_err(|e| FileError::Xlsx(e.to_string()))? {
+            row.clear();
+            Ok(())
+        };
+    while let Some(cell) = cells_reader
+        .next_cell()
+        .map_err(|e| FileError::Xlsx(e.to_string()))?
+    {
         let (r, c) = cell.get_position();
         if current != Some(r) {
             if let Some(prev) = current {

@@ -13,7 +13,10 @@ pub struct Bad {
 }
 
 pub fn bad(vi: impl Into<String>, en: impl Into<String>) -> Bad {
-    Bad { vi: vi.into(), en: en.into() }
+    Bad {
+        vi: vi.into(),
+        en: en.into(),
+    }
 }
 
 /// What a date without a time means.
@@ -37,7 +40,11 @@ pub fn text(c: Cell<'_>) -> Option<std::borrow::Cow<'_, str>> {
         }
         Cell::Number(n) | Cell::Serial(n) => {
             // codes typed as numbers in Excel ("1001" becomes 1001.0)
-            Some(std::borrow::Cow::Owned(if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }))
+            Some(std::borrow::Cow::Owned(if n.fract() == 0.0 && n.abs() < 1e15 {
+                format!("{}", n as i64)
+            } else {
+                format!("{n}")
+            }))
         }
     }
 }
@@ -53,7 +60,10 @@ fn year_ok(y: i32) -> Result<i32, Bad> {
     if (FIRST_YEAR..=LAST_YEAR).contains(&y) {
         Ok(y)
     } else {
-        Err(bad(format!("năm {y} nằm ngoài {FIRST_YEAR}–{LAST_YEAR}"), format!("year {y} outside {FIRST_YEAR}-{LAST_YEAR}")))
+        Err(bad(
+            format!("năm {y} nằm ngoài {FIRST_YEAR}–{LAST_YEAR}"),
+            format!("year {y} outside {FIRST_YEAR}-{LAST_YEAR}"),
+        ))
     }
 }
 
@@ -62,10 +72,18 @@ const FORMS_EN: &str = "use YYYY-MM-DD or dd/mm/yyyy, optionally with HH:MM[:SS]
 
 fn parse_date_text(s: &str) -> Result<Date, Bad> {
     let b = s.as_bytes();
-    let invalid = || bad(format!("ngày không hợp lệ «{s}» ({FORMS_VI})"), format!("invalid date '{s}' ({FORMS_EN})"));
+    let invalid = || {
+        bad(
+            format!("ngày không hợp lệ «{s}» ({FORMS_VI})"),
+            format!("invalid date '{s}' ({FORMS_EN})"),
+        )
+    };
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
         let y: i32 = s[..4].parse().map_err(|_| invalid())?;
-        let (m, d) = (num2(&b[5..7]).ok_or_else(invalid)?, num2(&b[8..10]).ok_or_else(invalid)?);
+        let (m, d) = (
+            num2(&b[5..7]).ok_or_else(invalid)?,
+            num2(&b[8..10]).ok_or_else(invalid)?,
+        );
         return Date::from_ymd(year_ok(y)?, m, d).ok_or_else(|| no_such_day(s, d, m));
     }
     let mut parts = s.splitn(3, '/');
@@ -79,7 +97,9 @@ fn parse_date_text(s: &str) -> Result<Date, Bad> {
         if m > 12 {
             // MM/DD/YYYY is never guessed.
             return Err(bad(
-                format!("«{s}»: tháng {m} không hợp lệ — ngày viết theo dd/mm/yyyy, không đoán dạng mm/dd/yyyy"),
+                format!(
+                    "«{s}»: tháng {m} không hợp lệ — ngày viết theo dd/mm/yyyy, không đoán dạng mm/dd/yyyy"
+                ),
                 format!("'{s}': month {m} is invalid — dates are dd/mm/yyyy, mm/dd/yyyy is never guessed"),
             ));
         }
@@ -89,14 +109,20 @@ fn parse_date_text(s: &str) -> Result<Date, Bad> {
 }
 
 fn no_such_day(s: &str, d: u32, m: u32) -> Bad {
-    bad(format!("«{s}»: không có ngày {d} tháng {m}"), format!("'{s}': there is no day {d} in month {m}"))
+    bad(
+        format!("«{s}»: không có ngày {d} tháng {m}"),
+        format!("'{s}': there is no day {d} in month {m}"),
+    )
 }
 
 /// Excel serial (1900 date system) to a local timestamp, to the nearest second. A whole
 /// number is a date without a time, read like a bare date in text.
 fn from_serial(v: f64, default: DayTime) -> Result<DateTime, Bad> {
     if !v.is_finite() || !(0.0..=200_000.0).contains(&v) {
-        return Err(bad(format!("«{v}» không phải ngày hợp lệ"), format!("'{v}' is not a valid date")));
+        return Err(bad(
+            format!("«{v}» không phải ngày hợp lệ"),
+            format!("'{v}' is not a valid date"),
+        ));
     }
     let epoch = Date::from_ymd(1899, 12, 30).unwrap();
     if v.fract() == 0.0 {
@@ -160,7 +186,10 @@ fn fields16(b: &[u8; 16]) -> Option<[u32; 5]> {
         let sep_t = _mm_setr_epi8(0, 0, 0, 0, dash, 0, 0, dash, 0, 0, b'T' as i8, 0, 0, colon, 0, 0);
         let at_sep = _mm_or_si128(_mm_cmpeq_epi8(v, sep), _mm_cmpeq_epi8(v, sep_t));
         let digit_place = _mm_setr_epi8(-1, -1, -1, -1, 0, -1, -1, 0, -1, -1, 0, -1, -1, 0, -1, -1);
-        let ok = _mm_or_si128(_mm_and_si128(digit_place, digit), _mm_andnot_si128(digit_place, at_sep));
+        let ok = _mm_or_si128(
+            _mm_and_si128(digit_place, digit),
+            _mm_andnot_si128(digit_place, at_sep),
+        );
         if _mm_movemask_epi8(ok) != 0xFFFF {
             return None;
         }
@@ -195,11 +224,16 @@ fn fields16_words(b: &[u8; 16]) -> Option<[u32; 5]> {
     const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
     let sep_c = c & !C_DIGITS;
     // '-' at 4 and 7; ' ' or 'T' at 10, ':' at 13
-    if a & !A_DIGITS != 0x2D00_002D_0000_0000 || (sep_c != 0x0000_3A00_0020_0000 && sep_c != 0x0000_3A00_0054_0000) {
+    if a & !A_DIGITS != 0x2D00_002D_0000_0000
+        || (sep_c != 0x0000_3A00_0020_0000 && sep_c != 0x0000_3A00_0054_0000)
+    {
         return None;
     }
     // digits are the bytes 0x30-0x39: high half 3, and still 3 after adding 6
-    let (da, dc) = ((a & A_DIGITS) | (ZEROS & !A_DIGITS), (c & C_DIGITS) | (ZEROS & !C_DIGITS));
+    let (da, dc) = (
+        (a & A_DIGITS) | (ZEROS & !A_DIGITS),
+        (c & C_DIGITS) | (ZEROS & !C_DIGITS),
+    );
     let digits = |x: u64| x & HIGH == ZEROS && x.wrapping_add(0x0606_0606_0606_0606) & HIGH == ZEROS;
     if !digits(da) || !digits(dc) {
         return None;
@@ -209,7 +243,13 @@ fn fields16_words(b: &[u8; 16]) -> Option<[u32; 5]> {
     let pairs = |x: u64| (x - ZEROS) * 10 + ((x - ZEROS) >> 8);
     let (pa, pc) = (pairs(da), pairs(dc));
     let at = |x: u64, i: u32| ((x >> (8 * i)) & 0xFF) as u32;
-    Some([at(pa, 0) * 100 + at(pa, 2), at(pa, 5), at(pc, 0), at(pc, 3), at(pc, 6)])
+    Some([
+        at(pa, 0) * 100 + at(pa, 2),
+        at(pa, 5),
+        at(pc, 0),
+        at(pc, 3),
+        at(pc, 6),
+    ])
 }
 
 /// A date-time in any accepted form; `None` for an empty cell.
@@ -251,7 +291,9 @@ fn parse_datetime_general(c: &Cell, default: DayTime) -> Result<Option<DateTime>
         Some(tp) => {
             let mut p = tp.splitn(3, ':');
             let hms = match (p.next(), p.next(), p.next()) {
-                (Some(h), Some(m), None) => num2(h.as_bytes()).zip(num2(m.as_bytes())).map(|(h, m)| (h, m, 0)),
+                (Some(h), Some(m), None) => {
+                    num2(h.as_bytes()).zip(num2(m.as_bytes())).map(|(h, m)| (h, m, 0))
+                }
                 (Some(h), Some(m), Some(sec)) => {
                     let sec = sec.split('.').next().unwrap_or("");
                     match (num2(h.as_bytes()), num2(m.as_bytes()), num2(sec.as_bytes())) {
@@ -261,9 +303,13 @@ fn parse_datetime_general(c: &Cell, default: DayTime) -> Result<Option<DateTime>
                 }
                 _ => None,
             };
-            hms.and_then(|(h, m, sec)| DateTime::from_parts(date, h, m, sec)).ok_or_else(|| {
-                bad(format!("giờ không hợp lệ «{tp}» (HH:MM hoặc HH:MM:SS)"), format!("invalid time '{tp}' (HH:MM or HH:MM:SS)"))
-            })?
+            hms.and_then(|(h, m, sec)| DateTime::from_parts(date, h, m, sec))
+                .ok_or_else(|| {
+                    bad(
+                        format!("giờ không hợp lệ «{tp}» (HH:MM hoặc HH:MM:SS)"),
+                        format!("invalid time '{tp}' (HH:MM or HH:MM:SS)"),
+                    )
+                })?
         }
     };
     Ok(Some(t))
@@ -292,15 +338,40 @@ mod tests {
 
     #[test]
     fn the_iso_shortcut_gives_what_the_general_parser_gives() {
-        let dates = ["2023-03-01", "2024-02-29", "2023-02-29", "2023-02-28", "2023-13-01", "2023-00-10", "2023-04-31", "2023-04-30", "2023-12-31", "1990-01-01", "1989-12-31", "2100-12-31", "2101-01-01", "2O23-03-01", "2023/03/01", "+023-03-01", "2023-3-011"];
-        let times = ["08:00", "23:59", "24:00", "23:60", "00:00", "08:00:30", "08:00:59", "08:00:60", "08:00:5x", "08:0:30", "8:00:30", "08.00"];
+        let dates = [
+            "2023-03-01",
+            "2024-02-29",
+            "2023-02-29",
+            "2023-02-28",
+            "2023-13-01",
+            "2023-00-10",
+            "2023-04-31",
+            "2023-04-30",
+            "2023-12-31",
+            "1990-01-01",
+            "1989-12-31",
+            "2100-12-31",
+            "2101-01-01",
+            "2O23-03-01",
+            "2023/03/01",
+            "+023-03-01",
+            "2023-3-011",
+        ];
+        let times = [
+            "08:00", "23:59", "24:00", "23:60", "00:00", "08:00:30", "08:00:59", "08:00:60", "08:00:5x",
+            "08:0:30", "8:00:30", "08.00",
+        ];
         let mut shortcut = 0;
         for d in dates {
             for t in times {
                 for sep in [" ", "T", "x", "  "] {
                     let s = format!("{d}{sep}{t}");
                     if let Some(fast) = iso_fast(s.as_bytes()) {
-                        assert_eq!(parse_datetime_general(&Cell::Text(&s), DayTime::StartOfDay), Ok(Some(fast)), "{s}");
+                        assert_eq!(
+                            parse_datetime_general(&Cell::Text(&s), DayTime::StartOfDay),
+                            Ok(Some(fast)),
+                            "{s}"
+                        );
                         shortcut += 1;
                     }
                 }
@@ -319,11 +390,19 @@ mod tests {
         // every timestamp shape of the test above, and each of them with every byte replaced
         // by each byte that matters (digits' neighbours, separators, high bytes)
         let mut all: Vec<[u8; 16]> = Vec::new();
-        for base in ["2023-03-01 08:00", "2099-12-31T23:59", "1990-01-01 00:00", "0000-00-00 00:00", "9999-99-99T99:99"] {
+        for base in [
+            "2023-03-01 08:00",
+            "2099-12-31T23:59",
+            "1990-01-01 00:00",
+            "0000-00-00 00:00",
+            "9999-99-99T99:99",
+        ] {
             let base: [u8; 16] = base.as_bytes().try_into().unwrap();
             all.push(base);
             for i in 0..16 {
-                for b in [b'/', b'0', b'9', b':', b';', b'-', b' ', b'T', b't', 0, 0x80, 0xB0, 0xFF] {
+                for b in [
+                    b'/', b'0', b'9', b':', b';', b'-', b' ', b'T', b't', 0, 0x80, 0xB0, 0xFF,
+                ] {
                     let mut x = base;
                     x[i] = b;
                     all.push(x);
@@ -336,7 +415,10 @@ mod tests {
             if let Some([y, mo, d, h, mi]) = reference {
                 let s = std::str::from_utf8(x).unwrap();
                 let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap();
-                assert_eq!([y, mo, d, h, mi], [num(0..4), num(5..7), num(8..10), num(11..13), num(14..16)]);
+                assert_eq!(
+                    [y, mo, d, h, mi],
+                    [num(0..4), num(5..7), num(8..10), num(11..13), num(14..16)]
+                );
             }
         }
     }
@@ -345,29 +427,74 @@ mod tests {
     fn accepts_every_listed_date_form() {
         let start = DayTime::StartOfDay;
         assert_eq!(dt("2023-03-05", start).unwrap().unwrap(), "2023-03-05T00:00:00");
-        assert_eq!(dt("2023-03-05", DayTime::EndOfDay).unwrap().unwrap(), "2023-03-05T23:59:59");
-        assert_eq!(dt("2023-03-05 08:30", start).unwrap().unwrap(), "2023-03-05T08:30:00");
-        assert_eq!(dt("2023-03-05T08:30:15", start).unwrap().unwrap(), "2023-03-05T08:30:15");
+        assert_eq!(
+            dt("2023-03-05", DayTime::EndOfDay).unwrap().unwrap(),
+            "2023-03-05T23:59:59"
+        );
+        assert_eq!(
+            dt("2023-03-05 08:30", start).unwrap().unwrap(),
+            "2023-03-05T08:30:00"
+        );
+        assert_eq!(
+            dt("2023-03-05T08:30:15", start).unwrap().unwrap(),
+            "2023-03-05T08:30:15"
+        );
         assert_eq!(dt("05/03/2023", start).unwrap().unwrap(), "2023-03-05T00:00:00");
-        assert_eq!(dt("5/3/2023 14:05", start).unwrap().unwrap(), "2023-03-05T14:05:00");
-        assert_eq!(dt("05/03/2023 14:05:09", start).unwrap().unwrap(), "2023-03-05T14:05:09");
+        assert_eq!(
+            dt("5/3/2023 14:05", start).unwrap().unwrap(),
+            "2023-03-05T14:05:00"
+        );
+        assert_eq!(
+            dt("05/03/2023 14:05:09", start).unwrap().unwrap(),
+            "2023-03-05T14:05:09"
+        );
         assert_eq!(dt("  ", start).unwrap(), None);
         // Excel serial 45000.5 = 15/03/2023 12:00; a whole serial is a bare date
-        assert_eq!(parse_datetime(&Cell::Serial(45000.5), start).unwrap().unwrap().iso(), "2023-03-15T12:00:00");
-        assert_eq!(parse_datetime(&Cell::Serial(45000.0), DayTime::EndOfDay).unwrap().unwrap().iso(), "2023-03-15T23:59:59");
-        assert_eq!(parse_datetime(&Cell::Serial(45000.0), start).unwrap().unwrap().iso(), "2023-03-15T00:00:00");
+        assert_eq!(
+            parse_datetime(&Cell::Serial(45000.5), start)
+                .unwrap()
+                .unwrap()
+                .iso(),
+            "2023-03-15T12:00:00"
+        );
+        assert_eq!(
+            parse_datetime(&Cell::Serial(45000.0), DayTime::EndOfDay)
+                .unwrap()
+                .unwrap()
+                .iso(),
+            "2023-03-15T23:59:59"
+        );
+        assert_eq!(
+            parse_datetime(&Cell::Serial(45000.0), start)
+                .unwrap()
+                .unwrap()
+                .iso(),
+            "2023-03-15T00:00:00"
+        );
         assert!(parse_datetime(&Cell::Serial(-1e20), start).is_err());
     }
 
     #[test]
     fn never_guesses_month_and_day() {
         let e = dt("03/13/2023", DayTime::StartOfDay).unwrap_err();
-        assert!(e.vi.contains("tháng 13") && e.en.contains("never guessed"), "{e:?}");
-        assert!(dt("31/02/2023", DayTime::StartOfDay).unwrap_err().vi.contains("không có ngày 31 tháng 2"));
+        assert!(
+            e.vi.contains("tháng 13") && e.en.contains("never guessed"),
+            "{e:?}"
+        );
+        assert!(dt("31/02/2023", DayTime::StartOfDay)
+            .unwrap_err()
+            .vi
+            .contains("không có ngày 31 tháng 2"));
         assert!(dt("2023/03/05", DayTime::StartOfDay).is_err());
         assert!(dt("hôm qua", DayTime::StartOfDay).is_err());
-        assert!(dt("2023-03-05 25:00", DayTime::StartOfDay).unwrap_err().vi.contains("giờ"));
-        assert!(dt("1899-01-01", DayTime::StartOfDay).unwrap_err().vi.contains("năm 1899"));
+        assert!(dt("2023-03-05 25:00", DayTime::StartOfDay)
+            .unwrap_err()
+            .vi
+            .contains("giờ"));
+        assert!(dt("1899-01-01", DayTime::StartOfDay)
+            .unwrap_err()
+            .vi
+            .contains("năm 1899"));
         assert!(parse_datetime(&Cell::Number(45000.0), DayTime::StartOfDay).is_err());
     }
 

@@ -16,7 +16,11 @@ pub struct Actor {
 impl Actor {
     /// The command line on this machine.
     pub fn cli() -> Actor {
-        Actor { username: "cli".into(), address: "local".into(), request_id: String::new() }
+        Actor {
+            username: "cli".into(),
+            address: "local".into(),
+            request_id: String::new(),
+        }
     }
 }
 
@@ -85,7 +89,15 @@ impl Store {
         object_id: &str,
         after: Option<&serde_json::Value>,
     ) -> Result<()> {
-        Ok(record(&self.conn, actor, action, object_type, object_id, None, after)?)
+        Ok(record(
+            &self.conn,
+            actor,
+            action,
+            object_type,
+            object_id,
+            None,
+            after,
+        )?)
     }
 
     /// The matching records, newest first, and how many match in all.
@@ -111,9 +123,16 @@ impl Store {
         if let Some(to) = f.to {
             add("at <= ?", to.into());
         }
-        let cond = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        let total: i64 =
-            self.conn.query_row(&format!("SELECT count(*) FROM audit_log {cond}"), params_from_iter(args.iter()), |r| r.get(0))?;
+        let cond = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM audit_log {cond}"),
+            params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
         let sql = format!(
             "SELECT id, at, username, address, request_id, action, object_type, object_id, before, after
              FROM audit_log {cond} ORDER BY id DESC LIMIT {} OFFSET {}",

@@ -43,13 +43,34 @@ pub fn seed_demo(store: &mut Store, year: i32, seed: u64) -> Result<DemoSummary,
     let plan = store.plan_for(Some(year), None)?;
     let files = DemoFiles::build(&plan, &store.calendar()?, year, seed)?;
     let units = import_csv(store, ImportKind::Units, "demo-don-vi.csv", &files.units, false)?;
-    let heads = import_csv(store, ImportKind::Heads, "demo-nguoi-dung-dau.csv", &files.heads, false)?;
-    let procedures = import_csv(store, ImportKind::Procedures, "demo-thu-tuc-hanh-chinh.csv", &files.procedures, false)?;
-    let dossiers = import_csv(store, ImportKind::Dossiers, &format!("demo-ho-so-{year}.csv"), &files.dossiers, false)?;
+    let heads = import_csv(
+        store,
+        ImportKind::Heads,
+        "demo-nguoi-dung-dau.csv",
+        &files.heads,
+        false,
+    )?;
+    let procedures = import_csv(
+        store,
+        ImportKind::Procedures,
+        "demo-thu-tuc-hanh-chinh.csv",
+        &files.procedures,
+        false,
+    )?;
+    let dossiers = import_csv(
+        store,
+        ImportKind::Dossiers,
+        &format!("demo-ho-so-{year}.csv"),
+        &files.dossiers,
+        false,
+    )?;
     let mut entries = 0;
     // Most units' figures are already verified by the movement office; the rest are only
     // submitted, so their results show as provisional.
-    let values = [(&files.values_verified, true, "demo-so-lieu-da-xac-nhan.csv"), (&files.values_submitted, false, "demo-so-lieu-da-gui.csv")];
+    let values = [
+        (&files.values_verified, true, "demo-so-lieu-da-xac-nhan.csv"),
+        (&files.values_submitted, false, "demo-so-lieu-da-gui.csv"),
+    ];
     for (text, verified, name) in values {
         if text.lines().nth(1).is_some() {
             entries += import_csv(store, ImportKind::Values, name, text, verified)?.rows_ok;
@@ -65,15 +86,35 @@ pub fn seed_demo(store: &mut Store, year: i32, seed: u64) -> Result<DemoSummary,
 }
 
 /// Imports one generated file; any bad row is the generator's bug and fails the seeding.
-fn import_csv(store: &mut Store, kind: ImportKind, file_name: &str, text: &str, verified: bool) -> Result<ImportReport, ImportError> {
-    let opts = ImportOptions { file_name: file_name.into(), by: "demo".into(), verified, ..Default::default() };
-    let report = store.import(kind, std::io::Cursor::new(text.as_bytes()), &opts, &mut |_| {}, &|_| {})?;
+fn import_csv(
+    store: &mut Store,
+    kind: ImportKind,
+    file_name: &str,
+    text: &str,
+    verified: bool,
+) -> Result<ImportReport, ImportError> {
+    let opts = ImportOptions {
+        file_name: file_name.into(),
+        by: "demo".into(),
+        verified,
+        ..Default::default()
+    };
+    let report = store.import(
+        kind,
+        std::io::Cursor::new(text.as_bytes()),
+        &opts,
+        &mut |_| {},
+        &|_| {},
+    )?;
     if report.rows_bad > 0 || !report.committed {
         let (vi, en) = report
             .errors
             .first()
             .map(|e| {
-                (format!("dòng {}, cột {} «{}»: {}", e.row, e.column, e.value, e.vi), format!("row {}, column {} '{}': {}", e.row, e.column, e.value, e.en))
+                (
+                    format!("dòng {}, cột {} «{}»: {}", e.row, e.column, e.value, e.vi),
+                    format!("row {}, column {} '{}': {}", e.row, e.column, e.value, e.en),
+                )
             })
             .unwrap_or_default();
         return Err(ImportError::Store(refused(
@@ -96,16 +137,31 @@ pub(crate) struct DemoFiles {
 }
 
 impl DemoFiles {
-    pub(crate) fn build(plan: &Plan, calendar: &Calendar, year: i32, seed: u64) -> Result<DemoFiles, StoreError> {
-        if let Some(t) = ["tinh", "huyen", "xa"].into_iter().find(|t| plan.tier(t).is_none()) {
+    pub(crate) fn build(
+        plan: &Plan,
+        calendar: &Calendar,
+        year: i32,
+        seed: u64,
+    ) -> Result<DemoFiles, StoreError> {
+        if let Some(t) = ["tinh", "huyen", "xa"]
+            .into_iter()
+            .find(|t| plan.tier(t).is_none())
+        {
             return Err(refused(
-                format!("tỉnh mẫu cần kế hoạch có cấp «{t}»; kế hoạch «{}» không có", plan.code),
-                format!("the demo province needs a plan with tier '{t}'; plan '{}' has none", plan.code),
+                format!(
+                    "tỉnh mẫu cần kế hoạch có cấp «{t}»; kế hoạch «{}» không có",
+                    plan.code
+                ),
+                format!(
+                    "the demo province needs a plan with tier '{t}'; plan '{}' has none",
+                    plan.code
+                ),
             ));
         }
         let units = province();
         let cast = Cast::choose(&units, &mut Rng::stream(seed, "cast"));
-        let (values_verified, values_submitted) = values_csv(plan, &units, &cast, year, &mut Rng::stream(seed, "values"));
+        let (values_verified, values_submitted) =
+            values_csv(plan, &units, &cast, year, &mut Rng::stream(seed, "values"));
         Ok(DemoFiles {
             units: units_csv(&units),
             heads: heads_csv(&units, year, &mut Rng::stream(seed, "heads")),
@@ -126,35 +182,187 @@ const AGENCIES: &[(&str, &str, &str, u32, bool)] = &[
     ("S01", "Sở Nội vụ", "Giám đốc Sở Nội vụ", 400, false),
     ("S02", "Sở Tài chính", "Giám đốc Sở Tài chính", 500, false),
     ("S03", "Sở Tư pháp", "Giám đốc Sở Tư pháp", 3000, false),
-    ("S04", "Sở Kế hoạch và Đầu tư", "Giám đốc Sở Kế hoạch và Đầu tư", 3500, false),
+    (
+        "S04",
+        "Sở Kế hoạch và Đầu tư",
+        "Giám đốc Sở Kế hoạch và Đầu tư",
+        3500,
+        false,
+    ),
     ("S05", "Sở Công Thương", "Giám đốc Sở Công Thương", 900, false),
-    ("S06", "Sở Nông nghiệp và Phát triển nông thôn", "Giám đốc Sở Nông nghiệp và Phát triển nông thôn", 700, true),
-    ("S07", "Sở Giao thông vận tải", "Giám đốc Sở Giao thông vận tải", 6500, true),
+    (
+        "S06",
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        "Giám đốc Sở Nông nghiệp và Phát triển nông thôn",
+        700,
+        true,
+    ),
+    (
+        "S07",
+        "Sở Giao thông vận tải",
+        "Giám đốc Sở Giao thông vận tải",
+        6500,
+        true,
+    ),
     ("S08", "Sở Xây dựng", "Giám đốc Sở Xây dựng", 1200, true),
-    ("S09", "Sở Tài nguyên và Môi trường", "Giám đốc Sở Tài nguyên và Môi trường", 5500, false),
-    ("S10", "Sở Thông tin và Truyền thông", "Giám đốc Sở Thông tin và Truyền thông", 150, true),
-    ("S11", "Sở Lao động - Thương binh và Xã hội", "Giám đốc Sở Lao động - Thương binh và Xã hội", 2600, true),
-    ("S12", "Sở Văn hóa và Thể thao", "Giám đốc Sở Văn hóa và Thể thao", 200, true),
+    (
+        "S09",
+        "Sở Tài nguyên và Môi trường",
+        "Giám đốc Sở Tài nguyên và Môi trường",
+        5500,
+        false,
+    ),
+    (
+        "S10",
+        "Sở Thông tin và Truyền thông",
+        "Giám đốc Sở Thông tin và Truyền thông",
+        150,
+        true,
+    ),
+    (
+        "S11",
+        "Sở Lao động - Thương binh và Xã hội",
+        "Giám đốc Sở Lao động - Thương binh và Xã hội",
+        2600,
+        true,
+    ),
+    (
+        "S12",
+        "Sở Văn hóa và Thể thao",
+        "Giám đốc Sở Văn hóa và Thể thao",
+        200,
+        true,
+    ),
     ("S13", "Sở Du lịch", "Giám đốc Sở Du lịch", 250, false),
-    ("S14", "Sở Khoa học và Công nghệ", "Giám đốc Sở Khoa học và Công nghệ", 120, false),
-    ("S15", "Sở Giáo dục và Đào tạo", "Giám đốc Sở Giáo dục và Đào tạo", 1000, true),
+    (
+        "S14",
+        "Sở Khoa học và Công nghệ",
+        "Giám đốc Sở Khoa học và Công nghệ",
+        120,
+        false,
+    ),
+    (
+        "S15",
+        "Sở Giáo dục và Đào tạo",
+        "Giám đốc Sở Giáo dục và Đào tạo",
+        1000,
+        true,
+    ),
     ("S16", "Sở Y tế", "Giám đốc Sở Y tế", 1800, true),
     ("S17", "Thanh tra tỉnh", "Chánh Thanh tra tỉnh", 80, false),
-    ("S18", "Văn phòng UBND tỉnh", "Chánh Văn phòng UBND tỉnh", 400, false),
+    (
+        "S18",
+        "Văn phòng UBND tỉnh",
+        "Chánh Văn phòng UBND tỉnh",
+        400,
+        false,
+    ),
     ("S19", "Ban Dân tộc tỉnh", "Trưởng Ban Dân tộc tỉnh", 40, false),
-    ("S20", "Ban Quản lý các khu công nghiệp tỉnh", "Trưởng Ban Quản lý các khu công nghiệp tỉnh", 1500, true),
+    (
+        "S20",
+        "Ban Quản lý các khu công nghiệp tỉnh",
+        "Trưởng Ban Quản lý các khu công nghiệp tỉnh",
+        1500,
+        true,
+    ),
 ];
 
 /// (code, name, yearly dossiers, communes). Côn Đảo, as in reality, is a district with no
 /// commune-level unit.
 const DISTRICTS: &[(&str, &str, u32, &[&str])] = &[
-    ("H01", "UBND thành phố Bà Rịa", 2000, &["phường Phước Hiệp", "phường Phước Trung", "phường Long Toàn", "phường Kim Dinh", "xã Hòa Long", "xã Tân Hưng"]),
-    ("H02", "UBND thành phố Vũng Tàu", 2600, &["Phường 1", "phường Thắng Tam", "phường Rạch Dừa", "phường Thắng Nhất", "phường Nguyễn An Ninh", "xã Long Sơn"]),
-    ("H03", "UBND thị xã Phú Mỹ", 2200, &["phường Phú Mỹ", "phường Mỹ Xuân", "phường Hắc Dịch", "phường Tân Phước", "xã Tóc Tiên", "xã Sông Xoài", "xã Châu Pha"]),
-    ("H04", "UBND huyện Long Điền", 1700, &["thị trấn Long Điền", "thị trấn Long Hải", "xã An Ngãi", "xã An Nhứt", "xã Phước Hưng", "xã Tam Phước", "xã Phước Tỉnh"]),
-    ("H05", "UBND huyện Đất Đỏ", 1300, &["thị trấn Đất Đỏ", "thị trấn Phước Hải", "xã Long Tân", "xã Láng Dài", "xã Phước Hội", "xã Lộc An"]),
-    ("H06", "UBND huyện Xuyên Mộc", 1700, &["thị trấn Phước Bửu", "xã Bình Châu", "xã Hòa Bình", "xã Bưng Riềng", "xã Bông Trang", "xã Xuyên Mộc"]),
-    ("H07", "UBND huyện Châu Đức", 1800, &["thị trấn Ngãi Giao", "xã Kim Long", "xã Bình Ba", "xã Suối Nghệ", "xã Đá Bạc", "xã Xà Bang"]),
+    (
+        "H01",
+        "UBND thành phố Bà Rịa",
+        2000,
+        &[
+            "phường Phước Hiệp",
+            "phường Phước Trung",
+            "phường Long Toàn",
+            "phường Kim Dinh",
+            "xã Hòa Long",
+            "xã Tân Hưng",
+        ],
+    ),
+    (
+        "H02",
+        "UBND thành phố Vũng Tàu",
+        2600,
+        &[
+            "Phường 1",
+            "phường Thắng Tam",
+            "phường Rạch Dừa",
+            "phường Thắng Nhất",
+            "phường Nguyễn An Ninh",
+            "xã Long Sơn",
+        ],
+    ),
+    (
+        "H03",
+        "UBND thị xã Phú Mỹ",
+        2200,
+        &[
+            "phường Phú Mỹ",
+            "phường Mỹ Xuân",
+            "phường Hắc Dịch",
+            "phường Tân Phước",
+            "xã Tóc Tiên",
+            "xã Sông Xoài",
+            "xã Châu Pha",
+        ],
+    ),
+    (
+        "H04",
+        "UBND huyện Long Điền",
+        1700,
+        &[
+            "thị trấn Long Điền",
+            "thị trấn Long Hải",
+            "xã An Ngãi",
+            "xã An Nhứt",
+            "xã Phước Hưng",
+            "xã Tam Phước",
+            "xã Phước Tỉnh",
+        ],
+    ),
+    (
+        "H05",
+        "UBND huyện Đất Đỏ",
+        1300,
+        &[
+            "thị trấn Đất Đỏ",
+            "thị trấn Phước Hải",
+            "xã Long Tân",
+            "xã Láng Dài",
+            "xã Phước Hội",
+            "xã Lộc An",
+        ],
+    ),
+    (
+        "H06",
+        "UBND huyện Xuyên Mộc",
+        1700,
+        &[
+            "thị trấn Phước Bửu",
+            "xã Bình Châu",
+            "xã Hòa Bình",
+            "xã Bưng Riềng",
+            "xã Bông Trang",
+            "xã Xuyên Mộc",
+        ],
+    ),
+    (
+        "H07",
+        "UBND huyện Châu Đức",
+        1800,
+        &[
+            "thị trấn Ngãi Giao",
+            "xã Kim Long",
+            "xã Bình Ba",
+            "xã Suối Nghệ",
+            "xã Đá Bạc",
+            "xã Xà Bang",
+        ],
+    ),
     ("H08", "UBND huyện Côn Đảo", 500, &[]),
 ];
 
@@ -171,52 +379,311 @@ struct Procedure {
     weight: u32,
 }
 
-const fn p(code: &'static str, name: &'static str, half_days: u32, level: OnlineLevel, owner: &'static str, weight: u32) -> Procedure {
-    Procedure { code, name, half_days, level, owner, weight }
+const fn p(
+    code: &'static str,
+    name: &'static str,
+    half_days: u32,
+    level: OnlineLevel,
+    owner: &'static str,
+    weight: u32,
+) -> Procedure {
+    Procedure {
+        code,
+        name,
+        half_days,
+        level,
+        owner,
+        weight,
+    }
 }
 
 use OnlineLevel::{Khong, MotPhan, ToanTrinh};
 const PROCEDURES: &[Procedure] = &[
-    p("1.005384", "Xét tặng Bằng khen của Chủ tịch UBND tỉnh", 40, MotPhan, "S01", 1),
-    p("2.001035", "Đăng ký mã số đơn vị có quan hệ với ngân sách", 4, ToanTrinh, "S02", 1),
-    p("2.000488", "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam", 20, ToanTrinh, "S03", 1),
-    p("2.001610", "Đăng ký thành lập doanh nghiệp tư nhân", 6, ToanTrinh, "S04", 2),
-    p("2.002034", "Đăng ký thay đổi nội dung đăng ký doanh nghiệp", 6, ToanTrinh, "S04", 5),
-    p("2.000633", "Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm thuộc thẩm quyền của Sở Công Thương", 40, MotPhan, "S05", 1),
-    p("1.008050", "Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm nông, lâm, thủy sản", 30, MotPhan, "S06", 1),
-    p("1.002809", "Đổi Giấy phép lái xe do ngành Giao thông vận tải cấp", 10, ToanTrinh, "S07", 5),
-    p("1.002856", "Cấp phù hiệu xe ô tô kinh doanh vận tải", 4, ToanTrinh, "S07", 2),
-    p("1.009972", "Cấp chứng chỉ hành nghề hoạt động xây dựng hạng II, hạng III", 40, MotPhan, "S08", 1),
-    p("1.004227", "Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất", 20, MotPhan, "S09", 1),
-    p("1.003725", "Cấp giấy phép xuất bản bản tin", 20, ToanTrinh, "S10", 1),
-    p("1.001978", "Giải quyết hưởng trợ cấp thất nghiệp", 40, MotPhan, "S11", 1),
-    p("1.001008", "Cấp Giấy chứng nhận đủ điều kiện kinh doanh hoạt động thể thao", 14, ToanTrinh, "S12", 1),
-    p("1.004628", "Cấp Giấy phép kinh doanh dịch vụ lữ hành nội địa", 20, ToanTrinh, "S13", 1),
-    p("1.003497", "Cấp Giấy chứng nhận đăng ký hoạt động khoa học và công nghệ", 30, MotPhan, "S14", 1),
-    p("1.005092", "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc", 1, MotPhan, "S15", 1),
+    p(
+        "1.005384",
+        "Xét tặng Bằng khen của Chủ tịch UBND tỉnh",
+        40,
+        MotPhan,
+        "S01",
+        1,
+    ),
+    p(
+        "2.001035",
+        "Đăng ký mã số đơn vị có quan hệ với ngân sách",
+        4,
+        ToanTrinh,
+        "S02",
+        1,
+    ),
+    p(
+        "2.000488",
+        "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
+        20,
+        ToanTrinh,
+        "S03",
+        1,
+    ),
+    p(
+        "2.001610",
+        "Đăng ký thành lập doanh nghiệp tư nhân",
+        6,
+        ToanTrinh,
+        "S04",
+        2,
+    ),
+    p(
+        "2.002034",
+        "Đăng ký thay đổi nội dung đăng ký doanh nghiệp",
+        6,
+        ToanTrinh,
+        "S04",
+        5,
+    ),
+    p(
+        "2.000633",
+        "Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm thuộc thẩm quyền của Sở Công Thương",
+        40,
+        MotPhan,
+        "S05",
+        1,
+    ),
+    p(
+        "1.008050",
+        "Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm nông, lâm, thủy sản",
+        30,
+        MotPhan,
+        "S06",
+        1,
+    ),
+    p(
+        "1.002809",
+        "Đổi Giấy phép lái xe do ngành Giao thông vận tải cấp",
+        10,
+        ToanTrinh,
+        "S07",
+        5,
+    ),
+    p(
+        "1.002856",
+        "Cấp phù hiệu xe ô tô kinh doanh vận tải",
+        4,
+        ToanTrinh,
+        "S07",
+        2,
+    ),
+    p(
+        "1.009972",
+        "Cấp chứng chỉ hành nghề hoạt động xây dựng hạng II, hạng III",
+        40,
+        MotPhan,
+        "S08",
+        1,
+    ),
+    p(
+        "1.004227",
+        "Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+        20,
+        MotPhan,
+        "S09",
+        1,
+    ),
+    p(
+        "1.003725",
+        "Cấp giấy phép xuất bản bản tin",
+        20,
+        ToanTrinh,
+        "S10",
+        1,
+    ),
+    p(
+        "1.001978",
+        "Giải quyết hưởng trợ cấp thất nghiệp",
+        40,
+        MotPhan,
+        "S11",
+        1,
+    ),
+    p(
+        "1.001008",
+        "Cấp Giấy chứng nhận đủ điều kiện kinh doanh hoạt động thể thao",
+        14,
+        ToanTrinh,
+        "S12",
+        1,
+    ),
+    p(
+        "1.004628",
+        "Cấp Giấy phép kinh doanh dịch vụ lữ hành nội địa",
+        20,
+        ToanTrinh,
+        "S13",
+        1,
+    ),
+    p(
+        "1.003497",
+        "Cấp Giấy chứng nhận đăng ký hoạt động khoa học và công nghệ",
+        30,
+        MotPhan,
+        "S14",
+        1,
+    ),
+    p(
+        "1.005092",
+        "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc",
+        1,
+        MotPhan,
+        "S15",
+        1,
+    ),
     p("1.004616", "Cấp Chứng chỉ hành nghề dược", 40, MotPhan, "S16", 1),
-    p("2.002156", "Giải quyết khiếu nại lần đầu tại cấp tỉnh", 60, Khong, "S17", 1),
-    p("2.000350", "Cho phép sử dụng thẻ đi lại của doanh nhân APEC", 30, MotPhan, "S18", 1),
-    p("1.004909", "Công nhận người có uy tín trong đồng bào dân tộc thiểu số", 30, Khong, "S19", 1),
-    p("2.000192", "Cấp giấy phép lao động cho người nước ngoài làm việc trong khu công nghiệp", 10, ToanTrinh, "S20", 1),
-    p("1.009994", "Cấp giấy phép xây dựng đối với nhà ở riêng lẻ", 30, MotPhan, "huyen", 4),
-    p("2.000720", "Đăng ký thành lập hộ kinh doanh", 6, ToanTrinh, "huyen", 6),
-    p("1.004269", "Cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở và tài sản khác gắn liền với đất lần đầu", 60, MotPhan, "huyen", 3),
-    p("2.000908", "Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan có thẩm quyền của nước ngoài cấp", 1, Khong, "huyen", 5),
-    p("1.001695", "Đăng ký khai sinh có yếu tố nước ngoài", 30, MotPhan, "huyen", 1),
-    p("1.001176", "Cấp Giấy phép đủ điều kiện kinh doanh dịch vụ karaoke", 10, ToanTrinh, "huyen", 1),
-    p("1.001279", "Cấp Giấy phép bán lẻ sản phẩm thuốc lá", 20, ToanTrinh, "huyen", 1),
-    p("1.001776", "Thực hiện, điều chỉnh, thôi hưởng trợ cấp xã hội hằng tháng", 40, MotPhan, "huyen", 3),
-    p("2.002180", "Giải quyết khiếu nại lần đầu tại cấp huyện", 60, Khong, "huyen", 1),
+    p(
+        "2.002156",
+        "Giải quyết khiếu nại lần đầu tại cấp tỉnh",
+        60,
+        Khong,
+        "S17",
+        1,
+    ),
+    p(
+        "2.000350",
+        "Cho phép sử dụng thẻ đi lại của doanh nhân APEC",
+        30,
+        MotPhan,
+        "S18",
+        1,
+    ),
+    p(
+        "1.004909",
+        "Công nhận người có uy tín trong đồng bào dân tộc thiểu số",
+        30,
+        Khong,
+        "S19",
+        1,
+    ),
+    p(
+        "2.000192",
+        "Cấp giấy phép lao động cho người nước ngoài làm việc trong khu công nghiệp",
+        10,
+        ToanTrinh,
+        "S20",
+        1,
+    ),
+    p(
+        "1.009994",
+        "Cấp giấy phép xây dựng đối với nhà ở riêng lẻ",
+        30,
+        MotPhan,
+        "huyen",
+        4,
+    ),
+    p(
+        "2.000720",
+        "Đăng ký thành lập hộ kinh doanh",
+        6,
+        ToanTrinh,
+        "huyen",
+        6,
+    ),
+    p(
+        "1.004269",
+        "Cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở và tài sản khác gắn liền với đất lần đầu",
+        60,
+        MotPhan,
+        "huyen",
+        3,
+    ),
+    p(
+        "2.000908",
+        "Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan có thẩm quyền của nước ngoài cấp",
+        1,
+        Khong,
+        "huyen",
+        5,
+    ),
+    p(
+        "1.001695",
+        "Đăng ký khai sinh có yếu tố nước ngoài",
+        30,
+        MotPhan,
+        "huyen",
+        1,
+    ),
+    p(
+        "1.001176",
+        "Cấp Giấy phép đủ điều kiện kinh doanh dịch vụ karaoke",
+        10,
+        ToanTrinh,
+        "huyen",
+        1,
+    ),
+    p(
+        "1.001279",
+        "Cấp Giấy phép bán lẻ sản phẩm thuốc lá",
+        20,
+        ToanTrinh,
+        "huyen",
+        1,
+    ),
+    p(
+        "1.001776",
+        "Thực hiện, điều chỉnh, thôi hưởng trợ cấp xã hội hằng tháng",
+        40,
+        MotPhan,
+        "huyen",
+        3,
+    ),
+    p(
+        "2.002180",
+        "Giải quyết khiếu nại lần đầu tại cấp huyện",
+        60,
+        Khong,
+        "huyen",
+        1,
+    ),
     p("1.001193", "Đăng ký khai sinh", 1, ToanTrinh, "xa", 8),
     p("1.000894", "Đăng ký kết hôn", 1, MotPhan, "xa", 3),
     p("1.000656", "Đăng ký khai tử", 1, ToanTrinh, "xa", 2),
-    p("2.000815", "Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan có thẩm quyền của Việt Nam cấp", 1, Khong, "xa", 10),
-    p("2.000884", "Chứng thực chữ ký trong các giấy tờ, văn bản", 1, Khong, "xa", 4),
+    p(
+        "2.000815",
+        "Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan có thẩm quyền của Việt Nam cấp",
+        1,
+        Khong,
+        "xa",
+        10,
+    ),
+    p(
+        "2.000884",
+        "Chứng thực chữ ký trong các giấy tờ, văn bản",
+        1,
+        Khong,
+        "xa",
+        4,
+    ),
     p("1.004884", "Cấp bản sao trích lục hộ tịch", 0, ToanTrinh, "xa", 3),
-    p("1.004873", "Cấp Giấy xác nhận tình trạng hôn nhân", 6, ToanTrinh, "xa", 4),
-    p("1.004859", "Thay đổi, cải chính, bổ sung thông tin hộ tịch", 6, MotPhan, "xa", 1),
-    p("1.003554", "Chứng thực hợp đồng, giao dịch liên quan đến quyền sử dụng đất và nhà ở", 4, Khong, "xa", 2),
+    p(
+        "1.004873",
+        "Cấp Giấy xác nhận tình trạng hôn nhân",
+        6,
+        ToanTrinh,
+        "xa",
+        4,
+    ),
+    p(
+        "1.004859",
+        "Thay đổi, cải chính, bổ sung thông tin hộ tịch",
+        6,
+        MotPhan,
+        "xa",
+        1,
+    ),
+    p(
+        "1.003554",
+        "Chứng thực hợp đồng, giao dịch liên quan đến quyền sử dụng đất và nhà ở",
+        4,
+        Khong,
+        "xa",
+        2,
+    ),
     p("2.000305", "Hòa giải tranh chấp đất đai", 90, Khong, "xa", 1),
 ];
 
@@ -240,7 +707,14 @@ struct DemoUnit {
 
 /// The province's units: agencies, then each district followed by its communes.
 fn province() -> Vec<DemoUnit> {
-    let handled_by = |owner: &str| PROCEDURES.iter().enumerate().filter(|(_, p)| p.owner == owner).map(|(i, _)| i).collect::<Vec<_>>();
+    let handled_by = |owner: &str| {
+        PROCEDURES
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.owner == owner)
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>()
+    };
     let mut units: Vec<DemoUnit> = AGENCIES
         .iter()
         .map(|&(code, name, title, dossiers, invests)| DemoUnit {
@@ -268,7 +742,13 @@ fn province() -> Vec<DemoUnit> {
         for (i, commune) in communes.iter().enumerate() {
             let name = format!("UBND {commune}");
             // Urban wards see more people than rural communes.
-            let dossiers = if commune.starts_with("xã") { 300 } else if commune.starts_with("thị trấn") { 400 } else { 450 };
+            let dossiers = if commune.starts_with("xã") {
+                300
+            } else if commune.starts_with("thị trấn") {
+                400
+            } else {
+                450
+            };
             units.push(DemoUnit {
                 code: format!("{code}X{:02}", i + 1),
                 title: format!("Chủ tịch {name}"),
@@ -317,15 +797,31 @@ impl Cast {
         let conduct = units
             .iter()
             .map(|u| {
-                let online = if u.tier == "tinh" { rng.between(0.965, 0.99) } else { rng.between(0.88, 0.97) };
-                Conduct { late: 0.0005, online, pace: (0.15, 0.70) }
+                let online = if u.tier == "tinh" {
+                    rng.between(0.965, 0.99)
+                } else {
+                    rng.between(0.88, 0.97)
+                };
+                Conduct {
+                    late: 0.0005,
+                    online,
+                    pace: (0.15, 0.70),
+                }
             })
             .collect();
-        let mut cast = Cast { conduct, fails_value: vec![false; n], misses_value: vec![false; n], verified: vec![false; n], uncatalogued: vec![false; n] };
+        let mut cast = Cast {
+            conduct,
+            fails_value: vec![false; n],
+            misses_value: vec![false; n],
+            verified: vec![false; n],
+            uncatalogued: vec![false; n],
+        };
         let protected = |u: &DemoUnit| u.code == HEAD_CHANGE_UNIT || u.code == SHORT_TENURE_UNIT;
         let mut taken: BTreeSet<usize> = BTreeSet::new();
         let mut pick = |rng: &mut Rng, count: usize, ok: &dyn Fn(&DemoUnit) -> bool| {
-            let mut pool: Vec<usize> = (0..n).filter(|&i| !taken.contains(&i) && !protected(&units[i]) && ok(&units[i])).collect();
+            let mut pool: Vec<usize> = (0..n)
+                .filter(|&i| !taken.contains(&i) && !protected(&units[i]) && ok(&units[i]))
+                .collect();
             rng.shuffle(&mut pool);
             pool.truncate(count);
             taken.extend(pool.iter().copied());
@@ -342,7 +838,12 @@ impl Cast {
         for i in late {
             cast.conduct[i].late = rng.between(0.03, 0.06);
         }
-        for i in [pick(rng, 1, &|u| u.tier == "tinh" && u.dossiers >= 500), pick(rng, 1, &|u| u.tier == "huyen")].concat() {
+        for i in [
+            pick(rng, 1, &|u| u.tier == "tinh" && u.dossiers >= 500),
+            pick(rng, 1, &|u| u.tier == "huyen"),
+        ]
+        .concat()
+        {
             cast.conduct[i].pace = (0.7, 1.0);
         }
         for i in pick(rng, 2, &|u| u.tier != "tinh") {
@@ -374,7 +875,10 @@ impl Cast {
 fn units_csv(units: &[DemoUnit]) -> String {
     let mut out = String::from("ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\n");
     for u in units {
-        row(&mut out, &[&u.code, &u.name, u.tier, u.parent.as_deref().unwrap_or("")]);
+        row(
+            &mut out,
+            &[&u.code, &u.name, u.tier, u.parent.as_deref().unwrap_or("")],
+        );
     }
     out
 }
@@ -385,7 +889,10 @@ fn heads_csv(units: &[DemoUnit], year: i32, rng: &mut Rng) -> String {
     let mut names = BTreeSet::new();
     for u in units {
         let terms = if u.code == HEAD_CHANGE_UNIT {
-            vec![(ymd(year - 2, 6, 25), Some(ymd(year, 6, 30))), (ymd(year, 7, 1), None)]
+            vec![
+                (ymd(year - 2, 6, 25), Some(ymd(year, 6, 30))),
+                (ymd(year, 7, 1), None),
+            ]
         } else if u.code == SHORT_TENURE_UNIT {
             vec![(ymd(year, 10, 1), None)]
         } else if u.tier == "tinh" {
@@ -400,7 +907,16 @@ fn heads_csv(units: &[DemoUnit], year: i32, rng: &mut Rng) -> String {
         };
         for (from, to) in terms {
             let name = rng.person(&mut names);
-            row(&mut out, &[&u.code, &name, &u.title, &from.iso(), &to.map(Date::iso).unwrap_or_default()]);
+            row(
+                &mut out,
+                &[
+                    &u.code,
+                    &name,
+                    &u.title,
+                    &from.iso(),
+                    &to.map(Date::iso).unwrap_or_default(),
+                ],
+            );
         }
     }
     out
@@ -409,7 +925,11 @@ fn heads_csv(units: &[DemoUnit], year: i32, rng: &mut Rng) -> String {
 fn procedures_csv() -> String {
     let mut out = String::from("ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\n");
     for p in PROCEDURES {
-        let days = if p.half_days % 2 == 0 { (p.half_days / 2).to_string() } else { format!("{}.5", p.half_days / 2) };
+        let days = if p.half_days % 2 == 0 {
+            (p.half_days / 2).to_string()
+        } else {
+            format!("{}.5", p.half_days / 2)
+        };
         row(&mut out, &[p.code, p.name, &days, p.level.code()]);
     }
     out
@@ -479,9 +999,20 @@ struct Dossier {
 }
 
 /// One dossier of procedure `p` at a unit of conduct `c`, received in the year.
-fn dossier(p: &Procedure, c: &Conduct, days: &WorkingDays, cal: &Calendar, year_end: Date, rng: &mut Rng) -> Dossier {
+fn dossier(
+    p: &Procedure,
+    c: &Conduct,
+    days: &WorkingDays,
+    cal: &Calendar,
+    year_end: Date,
+    rng: &mut Rng,
+) -> Dossier {
     let day = days.draw(rng);
-    let t0 = if rng.chance(0.6) { rng.between_u32(OPEN, LUNCH.0) } else { rng.between_u32(LUNCH.1, LAST_RECEIPT) };
+    let t0 = if rng.chance(0.6) {
+        rng.between_u32(OPEN, LUNCH.0)
+    } else {
+        rng.between_u32(LUNCH.1, LAST_RECEIPT)
+    };
     // Due: whole statutory days after reception at the close of day; half a day more is
     // the same afternoon for a morning reception, else the next working morning.
     let whole = p.half_days / 2;
@@ -519,7 +1050,11 @@ fn dossier(p: &Procedure, c: &Conduct, days: &WorkingDays, cal: &Calendar, year_
             at(d, rng.between_u32(OPEN, CLOSE))
         } else {
             // A refusal comes early; a result takes a share of the statutory time.
-            let pace = if status == DossierStatus::TuChoi { rng.between(0.0, 0.5) } else { rng.between(c.pace.0, c.pace.1) };
+            let pace = if status == DossierStatus::TuChoi {
+                rng.between(0.0, 0.5)
+            } else {
+                rng.between(c.pace.0, c.pace.1)
+            };
             let k = (whole as f64 * pace).floor() as u32;
             let d = add_working_days(cal, day, k.min(whole));
             let lo = if d == day { t0 + 600 } else { OPEN };
@@ -533,7 +1068,14 @@ fn dossier(p: &Procedure, c: &Conduct, days: &WorkingDays, cal: &Calendar, year_
             done = Some(finished);
         }
     }
-    Dossier { procedure: p.code, received: at(day, t0), due, done, channel, status }
+    Dossier {
+        procedure: p.code,
+        received: at(day, t0),
+        due,
+        done,
+        channel,
+        status,
+    }
 }
 
 fn dossiers_csv(units: &[DemoUnit], cast: &Cast, cal: &Calendar, year: i32, seed: u64) -> String {
@@ -563,7 +1105,14 @@ fn dossiers_csv(units: &[DemoUnit], cast: &Cast, cal: &Calendar, year: i32, seed
             .collect();
         if cast.uncatalogued[i] {
             for _ in 0..3 + rng.below(4) {
-                list.push(dossier(&UNCATALOGUED, &cast.conduct[i], &days, cal, year_end, rng));
+                list.push(dossier(
+                    &UNCATALOGUED,
+                    &cast.conduct[i],
+                    &days,
+                    cal,
+                    year_end,
+                    rng,
+                ));
             }
         }
         // An export lists dossiers by reception; codes number them per unit and day.
@@ -573,7 +1122,15 @@ fn dossiers_csv(units: &[DemoUnit], cast: &Cast, cal: &Calendar, year: i32, seed
             let day = d.received.date();
             seq = if seq.0 == day { (day, seq.1 + 1) } else { (day, 1) };
             let (y, m, dd) = day.ymd();
-            let _ = write!(out, "{}-{:02}{m:02}{dd:02}-{:04},{},{},", u.code, y % 100, seq.1, u.code, d.procedure);
+            let _ = write!(
+                out,
+                "{}-{:02}{m:02}{dd:02}-{:04},{},{},",
+                u.code,
+                y % 100,
+                seq.1,
+                u.code,
+                d.procedure
+            );
             push_stamp(&mut out, Some(d.received));
             out.push(',');
             push_stamp(&mut out, Some(d.due));
@@ -628,7 +1185,11 @@ enum Val {
 fn pct(den: i64, t: Dec, up: bool) -> i64 {
     let x = den as i128 * t.0;
     let q = x.div_euclid(100 * SCALE);
-    (if up && x.rem_euclid(100 * SCALE) != 0 { q + 1 } else { q }) as i64
+    (if up && x.rem_euclid(100 * SCALE) != 0 {
+        q + 1
+    } else {
+        q
+    }) as i64
 }
 
 /// Whether a value can miss the threshold (a count "≥ 0" cannot).
@@ -682,14 +1243,20 @@ fn note(code: &str, v: Val, year: i32) -> String {
         ("menh_lenh_hc", Val::Ratio(n, d)) => format!("{n}/{d} nhiệm vụ cấp trên giao hoàn thành đúng hạn"),
         ("phoi_hop", Val::Ratio(n, d)) => format!("{n}/{d} văn bản phối hợp trả lời đúng hạn"),
         ("the_che", Val::Ratio(_, 0)) => "Không có văn bản QPPL phải tham mưu trong năm".into(),
-        ("the_che", Val::Ratio(n, d)) => format!("{n}/{d} văn bản QPPL ban hành đúng thời hạn, đúng quy định"),
-        ("giai_ngan_dtc", Val::Ratio(n, d)) => format!("Đã giải ngân {n}/{d} triệu đồng kế hoạch vốn được giao"),
+        ("the_che", Val::Ratio(n, d)) => {
+            format!("{n}/{d} văn bản QPPL ban hành đúng thời hạn, đúng quy định")
+        }
+        ("giai_ngan_dtc", Val::Ratio(n, d)) => {
+            format!("Đã giải ngân {n}/{d} triệu đồng kế hoạch vốn được giao")
+        }
         ("sang_kien", Val::Count(0)) => "Chưa có giải pháp, sáng kiến được công nhận".into(),
         ("sang_kien", Val::Count(n)) => format!("{n} giải pháp, sáng kiến được Hội đồng sáng kiến công nhận"),
         ("ky_luat", Val::Count(0)) => "Không có cán bộ, công chức, viên chức bị xử lý kỷ luật".into(),
         ("ky_luat", Val::Count(n)) => format!("{n} công chức bị xử lý kỷ luật hình thức khiển trách"),
         (_, Val::Bool(true)) => format!("Theo kết quả kiểm tra công tác CCHC năm {year}"),
-        (_, Val::Bool(false)) => "Chưa đạt theo kết quả kiểm tra công tác CCHC, đã có văn bản chấn chỉnh".into(),
+        (_, Val::Bool(false)) => {
+            "Chưa đạt theo kết quả kiểm tra công tác CCHC, đã có văn bản chấn chỉnh".into()
+        }
         _ => String::new(),
     }
 }
@@ -700,24 +1267,47 @@ fn values_csv(plan: &Plan, units: &[DemoUnit], cast: &Cast, year: i32, rng: &mut
     let header = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\n";
     let (mut verified, mut submitted) = (String::from(header), String::from(header));
     for (i, u) in units.iter().enumerate() {
-        let out = if cast.verified[i] { &mut verified } else { &mut submitted };
-        let entered: Vec<&Indicator> = plan.indicators.iter().filter(|ind| ind.kind != Kind::Computed && ind.applies_to(u.tier)).collect();
+        let out = if cast.verified[i] {
+            &mut verified
+        } else {
+            &mut submitted
+        };
+        let entered: Vec<&Indicator> = plan
+            .indicators
+            .iter()
+            .filter(|ind| ind.kind != Kind::Computed && ind.applies_to(u.tier))
+            .collect();
         let choose = |rng: &mut Rng, ok: &dyn Fn(&Indicator) -> bool| {
-            let pool: Vec<&str> = entered.iter().filter(|ind| ok(ind)).map(|ind| ind.code.as_str()).collect();
+            let pool: Vec<&str> = entered
+                .iter()
+                .filter(|ind| ok(ind))
+                .map(|ind| ind.code.as_str())
+                .collect();
             (!pool.is_empty()).then(|| *rng.pick(&pool))
         };
         // "Nếu có": investment capital only where an agency has projects; other such
         // indicators arise at about half the units.
         let no_projects = |ind: &Indicator| ind.code == "giai_ngan_dtc" && !u.invests;
-        let failing = if cast.fails_value[i] { choose(rng, &|ind| can_fail(ind, u.tier) && !no_projects(ind)) } else { None };
-        let missing = if cast.misses_value[i] { choose(rng, &|ind| !ind.is_if_any(u.tier)) } else { None };
+        let failing = if cast.fails_value[i] {
+            choose(rng, &|ind| can_fail(ind, u.tier) && !no_projects(ind))
+        } else {
+            None
+        };
+        let missing = if cast.misses_value[i] {
+            choose(rng, &|ind| !ind.is_if_any(u.tier))
+        } else {
+            None
+        };
         for ind in &entered {
             let code = ind.code.as_str();
             let fail = failing == Some(code);
             if missing == Some(code) {
                 continue;
             }
-            if ind.is_if_any(u.tier) && !fail && (no_projects(ind) || (code != "giai_ngan_dtc" && rng.chance(0.5))) {
+            if ind.is_if_any(u.tier)
+                && !fail
+                && (no_projects(ind) || (code != "giai_ngan_dtc" && rng.chance(0.5)))
+            {
                 continue;
             }
             if QUARTERLY.contains(&code) {
@@ -731,7 +1321,11 @@ fn values_csv(plan: &Plan, units: &[DemoUnit], cast: &Cast, year: i32, rng: &mut
                 for q in 1..=4 {
                     let fail_here = fail && (ind.comparison != Comparison::Eq || q == bad_quarter);
                     if let Some(v) = value_for(ind, u.tier, fail_here, scale, rng) {
-                        let note = format!("Quý {}: {}", ["I", "II", "III", "IV"][q as usize - 1], note(code, v, year));
+                        let note = format!(
+                            "Quý {}: {}",
+                            ["I", "II", "III", "IV"][q as usize - 1],
+                            note(code, v, year)
+                        );
                         value_row(out, &u.code, code, &format!("{year}-Q{q}"), v, &note);
                     }
                 }
@@ -747,7 +1341,11 @@ fn value_row(out: &mut String, unit: &str, code: &str, period: &str, v: Val, not
     let (num, den, value) = match v {
         Val::Ratio(n, d) => (n.to_string(), d.to_string(), String::new()),
         Val::Count(n) => (String::new(), String::new(), n.to_string()),
-        Val::Bool(b) => (String::new(), String::new(), if b { "Đạt" } else { "Không đạt" }.to_string()),
+        Val::Bool(b) => (
+            String::new(),
+            String::new(),
+            if b { "Đạt" } else { "Không đạt" }.to_string(),
+        ),
     };
     row(out, &[unit, code, period, &num, &den, &value, note]);
 }
@@ -778,25 +1376,57 @@ struct Rng(u64);
 
 const GIVEN_NAMES: (&[&str], &[&str]) = (
     &[
-        "Anh", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Long", "Nam", "Phong", "Phúc", "Quang", "Sơn", "Tâm", "Trung", "Tuấn", "Vinh", "Hiếu", "Khoa",
-        "Lộc", "Nhân", "Thắng", "Toàn", "Hưng", "Khánh", "Thịnh", "Tùng", "Đạt", "Huy",
+        "Anh", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Long", "Nam", "Phong", "Phúc", "Quang", "Sơn", "Tâm",
+        "Trung", "Tuấn", "Vinh", "Hiếu", "Khoa", "Lộc", "Nhân", "Thắng", "Toàn", "Hưng", "Khánh", "Thịnh",
+        "Tùng", "Đạt", "Huy",
     ],
-    &["Hương", "Lan", "Mai", "Thảo", "Yến", "Hạnh", "Hà", "Hằng", "Nga", "Nhung", "Phượng", "Trang", "Vân", "Loan", "Dung", "Liên"],
+    &[
+        "Hương",
+        "Lan",
+        "Mai",
+        "Thảo",
+        "Yến",
+        "Hạnh",
+        "Hà",
+        "Hằng",
+        "Nga",
+        "Nhung",
+        "Phượng",
+        "Trang",
+        "Vân",
+        "Loan",
+        "Dung",
+        "Liên",
+    ],
 );
 const MIDDLE_NAMES: (&[&str], &[&str]) = (
-    &["Văn", "Minh", "Hữu", "Quốc", "Đức", "Thành", "Xuân", "Hoàng", "Thanh", "Ngọc", "Công", "Tấn", "Trọng"],
-    &["Thị", "Ngọc", "Thanh", "Kim", "Thu", "Hồng", "Thị Thu", "Thị Minh"],
+    &[
+        "Văn", "Minh", "Hữu", "Quốc", "Đức", "Thành", "Xuân", "Hoàng", "Thanh", "Ngọc", "Công", "Tấn",
+        "Trọng",
+    ],
+    &[
+        "Thị",
+        "Ngọc",
+        "Thanh",
+        "Kim",
+        "Thu",
+        "Hồng",
+        "Thị Thu",
+        "Thị Minh",
+    ],
 );
 /// Family names, the common ones repeated to appear about as often as they do.
 const FAMILY_NAMES: &[&str] = &[
-    "Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
-    "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lâm",
+    "Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Trần", "Lê", "Lê", "Phạm", "Phạm", "Hoàng",
+    "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lâm",
 ];
 
 impl Rng {
     /// An independent stream for one part of the province: the seed mixed with the part's name.
     fn stream(seed: u64, label: &str) -> Rng {
-        let fnv = label.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+        let fnv = label.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        });
         let mut r = Rng(seed ^ fnv);
         r.next();
         r
@@ -848,8 +1478,17 @@ impl Rng {
     /// A Vietnamese full name not yet in `taken`; about a third are women.
     fn person(&mut self, taken: &mut BTreeSet<String>) -> String {
         loop {
-            let (middle, given) = if self.chance(0.3) { (MIDDLE_NAMES.1, GIVEN_NAMES.1) } else { (MIDDLE_NAMES.0, GIVEN_NAMES.0) };
-            let name = format!("{} {} {}", self.pick(FAMILY_NAMES), self.pick(middle), self.pick(given));
+            let (middle, given) = if self.chance(0.3) {
+                (MIDDLE_NAMES.1, GIVEN_NAMES.1)
+            } else {
+                (MIDDLE_NAMES.0, GIVEN_NAMES.0)
+            };
+            let name = format!(
+                "{} {} {}",
+                self.pick(FAMILY_NAMES),
+                self.pick(middle),
+                self.pick(given)
+            );
             if taken.insert(name.clone()) {
                 return name;
             }
@@ -870,7 +1509,8 @@ mod tests {
     fn initialised() -> Store {
         let mut s = Store::in_memory().unwrap();
         s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
-        s.put_calendar(&calendar::parse_csv(calendar::BUILT_IN_CSV).unwrap()).unwrap();
+        s.put_calendar(&calendar::parse_csv(calendar::BUILT_IN_CSV).unwrap())
+            .unwrap();
         s
     }
 
@@ -893,7 +1533,8 @@ mod tests {
     }
 
     fn evaluation(s: &Store) -> Vec<HeadResult> {
-        s.evaluate(&s.plan_for(Some(2023), None).unwrap(), year_end()).unwrap()
+        s.evaluate(&s.plan_for(Some(2023), None).unwrap(), year_end())
+            .unwrap()
     }
 
     #[test]
@@ -902,21 +1543,57 @@ mod tests {
         let (s, summary) = &*guard;
         let c = s.counts().unwrap();
         assert_eq!(
-            (c.units as usize, c.heads as usize, c.procedures as usize, c.dossiers as u64, c.entries as u64),
-            (summary.units, summary.heads, summary.procedures, summary.dossiers, summary.entries)
+            (
+                c.units as usize,
+                c.heads as usize,
+                c.procedures as usize,
+                c.dossiers as u64,
+                c.entries as u64
+            ),
+            (
+                summary.units,
+                summary.heads,
+                summary.procedures,
+                summary.dossiers,
+                summary.entries
+            )
         );
-        assert_eq!(summary.heads, summary.units + 1, "one term per unit, two at the district that changes head");
+        assert_eq!(
+            summary.heads,
+            summary.units + 1,
+            "one term per unit, two at the district that changes head"
+        );
         assert!((35..=45).contains(&summary.procedures), "{summary:?}");
         assert!((55_000..=65_000).contains(&summary.dossiers), "{summary:?}");
         let units = s.units().unwrap();
         for tier in ["tinh", "huyen", "xa"] {
-            assert!(units.iter().filter(|u| u.info.tier == tier).count() >= 8, "tier {tier}");
+            assert!(
+                units.iter().filter(|u| u.info.tier == tier).count() >= 8,
+                "tier {tier}"
+            );
         }
-        assert!(units.iter().filter(|u| u.info.tier == "xa").all(|u| u.parent.as_deref().is_some_and(|p| p.starts_with('H'))));
-        let folded: Vec<String> = units.iter().map(|u| thidua_domain::text::fold(&u.info.name)).collect();
-        assert!(folded.iter().any(|n| n.contains("ba ria")), "a search for «ba ria» finds Bà Rịa");
-        let verified = s.entries().unwrap().iter().filter(|e| e.state == thidua_domain::entry::EntryState::DaXacNhan).count() as u64;
-        assert!(verified * 10 > summary.entries * 5 && verified < summary.entries, "most, not all, entries verified");
+        assert!(units
+            .iter()
+            .filter(|u| u.info.tier == "xa")
+            .all(|u| u.parent.as_deref().is_some_and(|p| p.starts_with('H'))));
+        let folded: Vec<String> = units
+            .iter()
+            .map(|u| thidua_domain::text::fold(&u.info.name))
+            .collect();
+        assert!(
+            folded.iter().any(|n| n.contains("ba ria")),
+            "a search for «ba ria» finds Bà Rịa"
+        );
+        let verified = s
+            .entries()
+            .unwrap()
+            .iter()
+            .filter(|e| e.state == thidua_domain::entry::EntryState::DaXacNhan)
+            .count() as u64;
+        assert!(
+            verified * 10 > summary.entries * 5 && verified < summary.entries,
+            "most, not all, entries verified"
+        );
     }
 
     #[test]
@@ -930,21 +1607,43 @@ mod tests {
         let ranks: Vec<u32> = results.iter().filter_map(|r| r.rank).collect();
         assert_eq!(ranks.len(), eligible);
         let short = results.iter().find(|r| r.unit.code == SHORT_TENURE_UNIT).unwrap();
-        assert_eq!((short.months.len(), short.summary_status()), (3, "chua_du_thoi_gian"));
-        let failed = |code: &str| results.iter().filter(|r| r.indicator(code).is_some_and(|i| i.status == Status::KhongDat)).count();
+        assert_eq!(
+            (short.months.len(), short.summary_status()),
+            (3, "chua_du_thoi_gian")
+        );
+        let failed = |code: &str| {
+            results
+                .iter()
+                .filter(|r| r.indicator(code).is_some_and(|i| i.status == Status::KhongDat))
+                .count()
+        };
         for code in ["tthc_dung_han", "tthc_rut_ngan", "dvc_truc_tuyen"] {
             assert!(failed(code) >= 1, "someone misses {code}");
         }
-        let if_any_none = |code: &str| results.iter().any(|r| r.indicator(code).is_some_and(|i| i.status == Status::KhongPhatSinh && i.entries_used == 0));
-        assert!(if_any_none("the_che") && if_any_none("giai_ngan_dtc"), "some «nếu có» indicators have no entry");
+        let if_any_none = |code: &str| {
+            results.iter().any(|r| {
+                r.indicator(code)
+                    .is_some_and(|i| i.status == Status::KhongPhatSinh && i.entries_used == 0)
+            })
+        };
+        assert!(
+            if_any_none("the_che") && if_any_none("giai_ngan_dtc"),
+            "some «nếu có» indicators have no entry"
+        );
         assert!(results.iter().any(|r| r.provisional) && results.iter().any(|r| !r.provisional));
-        assert!(results.iter().map(|r| r.unknown_procedures).sum::<u64>() > 0, "a few dossiers name an uncatalogued procedure");
+        assert!(
+            results.iter().map(|r| r.unknown_procedures).sum::<u64>() > 0,
+            "a few dossiers name an uncatalogued procedure"
+        );
     }
 
     #[test]
     fn the_mid_year_change_of_head_gives_the_district_two_evaluated_heads() {
         let guard = province();
-        let heads: Vec<HeadResult> = evaluation(&guard.0).into_iter().filter(|r| r.unit.code == HEAD_CHANGE_UNIT).collect();
+        let heads: Vec<HeadResult> = evaluation(&guard.0)
+            .into_iter()
+            .filter(|r| r.unit.code == HEAD_CHANGE_UNIT)
+            .collect();
         assert_eq!(heads.len(), 2);
         assert_ne!(heads[0].head.name, heads[1].head.name);
         assert_eq!(heads.iter().map(|h| h.months.len()).collect::<Vec<_>>(), [6, 6]);
@@ -955,9 +1654,15 @@ mod tests {
     fn the_same_seed_gives_the_same_province() {
         let (plan, cal) = (Plan::built_in(), Calendar::built_in());
         let a = DemoFiles::build(&plan, &cal, 2023, SEED).unwrap();
-        assert!(a == DemoFiles::build(&plan, &cal, 2023, SEED).unwrap(), "same seed, same files");
+        assert!(
+            a == DemoFiles::build(&plan, &cal, 2023, SEED).unwrap(),
+            "same seed, same files"
+        );
         let other = DemoFiles::build(&plan, &cal, 2023, SEED + 1).unwrap();
-        assert_eq!(a.units, other.units, "the province's map does not depend on the seed");
+        assert_eq!(
+            a.units, other.units,
+            "the province's map does not depend on the seed"
+        );
         assert_ne!(a.dossiers, other.dossiers);
         let mut s = initialised();
         let again = seed_demo(&mut s, 2023, SEED).unwrap();
@@ -967,7 +1672,14 @@ mod tests {
     #[test]
     fn a_bad_row_in_a_demo_file_is_an_error_not_a_silent_skip() {
         let mut s = initialised();
-        let err = import_csv(&mut s, ImportKind::Units, "demo-x.csv", "ma_don_vi,ten_don_vi,cap\nX01,Sở Nội vụ,khong_co\n", false).unwrap_err();
+        let err = import_csv(
+            &mut s,
+            ImportKind::Units,
+            "demo-x.csv",
+            "ma_don_vi,ten_don_vi,cap\nX01,Sở Nội vụ,khong_co\n",
+            false,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("demo-x.csv"), "{err}");
         assert_eq!(s.counts().unwrap().units, 0);
     }

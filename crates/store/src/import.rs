@@ -10,7 +10,10 @@ use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek};
 use thidua_domain::entry::EntryState;
 use thidua_domain::plan::Kind;
-use thidua_ingest::rows::{check_head_overlaps, check_unit_hierarchy, check_unit_parents, parse_row, HeadRow, Lookup, Record, UnitRow};
+use thidua_ingest::rows::{
+    check_head_overlaps, check_unit_hierarchy, check_unit_parents, parse_row, HeadRow, Lookup, Record,
+    UnitRow,
+};
 use thidua_ingest::table::read_table;
 use thidua_ingest::values::{bad, Bad};
 use thidua_ingest::{Columns, FileError, ImportKind, ImportReport, RowError};
@@ -105,7 +108,10 @@ impl Lookup for StoreLookup {
         })
     }
     fn tier(&self, label: &str) -> Option<String> {
-        self.tiers.iter().find_map(|p| p.resolve_tier(label)).map(|t| t.code.clone())
+        self.tiers
+            .iter()
+            .find_map(|p| p.resolve_tier(label))
+            .map(|t| t.code.clone())
     }
     fn entry_refused(&self, _unit: &str, indicator: &str, period: &str) -> Option<Bad> {
         self.locked_entries.contains(&(indicator.to_string(), period.to_string())).then(|| {
@@ -117,7 +123,10 @@ impl Lookup for StoreLookup {
     }
     fn indicator_kind(&self, code: &str) -> Result<Kind, Bad> {
         if self.conflicting.contains(code) {
-            return Err(bad(format!("chỉ tiêu «{code}» có loại khác nhau giữa các kế hoạch"), format!("indicator '{code}' has different kinds in different plans")));
+            return Err(bad(
+                format!("chỉ tiêu «{code}» có loại khác nhau giữa các kế hoạch"),
+                format!("indicator '{code}' has different kinds in different plans"),
+            ));
         }
         match self.indicators.get(code) {
             Some(Kind::Computed) => Err(bad(
@@ -125,7 +134,10 @@ impl Lookup for StoreLookup {
                 format!("indicator '{code}' is computed from dossiers, not entered"),
             )),
             Some(k) => Ok(*k),
-            None => Err(bad(format!("không có chỉ tiêu mã «{code}» trong kế hoạch"), format!("unknown indicator '{code}'"))),
+            None => Err(bad(
+                format!("không có chỉ tiêu mã «{code}» trong kế hoạch"),
+                format!("unknown indicator '{code}'"),
+            )),
         }
     }
     fn procedure_known(&self, code: &str) -> bool {
@@ -176,7 +188,15 @@ impl Store {
             }
         }
         let procedures = self.procedures()?.into_keys().collect();
-        Ok(StoreLookup { units, tiers: plans, indicators, conflicting, procedures, only_unit: None, locked_entries: HashSet::new() })
+        Ok(StoreLookup {
+            units,
+            tiers: plans,
+            indicators,
+            conflicting,
+            procedures,
+            only_unit: None,
+            locked_entries: HashSet::new(),
+        })
     }
 
     /// Imports one file of `kind`. `on_error` sees every bad row as it is found (for an
@@ -196,19 +216,38 @@ impl Store {
                 "SELECT e.indicator, e.period FROM entries e JOIN units u ON u.id = e.unit_id
                  WHERE u.code = ?1 AND e.state IN ('da_gui', 'da_xac_nhan')",
             )?;
-            lookup.locked_entries = st.query_map([unit], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            lookup.locked_entries = st
+                .query_map([unit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
         }
         // Units and heads are checked against the stored ones: those are read under the
         // write lock, so two edits at once cannot both pass (e.g. overlapping terms).
         let against_stored = matches!(kind, ImportKind::Units | ImportKind::Heads);
-        let tx = if against_stored { self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)? } else { self.conn.transaction()? };
+        let tx = if against_stored {
+            self.conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?
+        } else {
+            self.conn.transaction()?
+        };
         let self_places: HashMap<String, thidua_ingest::rows::UnitPlace> = if kind == ImportKind::Units {
-            crate::read::units_on(&tx)?.into_iter().map(|u| (u.info.code, (u.info.tier, u.parent))).collect()
+            crate::read::units_on(&tx)?
+                .into_iter()
+                .map(|u| (u.info.code, (u.info.tier, u.parent)))
+                .collect()
         } else {
             HashMap::new()
         };
         let stored_heads: Vec<HeadRow> = if kind == ImportKind::Heads {
-            crate::read::heads_on(&tx)?.into_iter().map(|h| HeadRow { unit: h.unit, name: h.name, title: h.title, from: h.from, to: h.to }).collect()
+            crate::read::heads_on(&tx)?
+                .into_iter()
+                .map(|h| HeadRow {
+                    unit: h.unit,
+                    name: h.name,
+                    title: h.title,
+                    from: h.from,
+                    to: h.to,
+                })
+                .collect()
         } else {
             Vec::new()
         };
@@ -228,7 +267,10 @@ impl Store {
             &mut |row, cells| {
                 report.rows_read += 1;
                 if report.rows_read.is_multiple_of(65_536) {
-                    progress(Progress { rows: report.rows_read, bytes: 0 });
+                    progress(Progress {
+                        rows: report.rows_read,
+                        bytes: 0,
+                    });
                 }
                 if write_error.is_some() {
                     return;
@@ -268,7 +310,10 @@ impl Store {
                 }
             },
         )?;
-        progress(Progress { rows: report.rows_read, bytes: 0 });
+        progress(Progress {
+            rows: report.rows_read,
+            bytes: 0,
+        });
         report.unknown_columns = cols.get().map(|c| c.unknown.clone()).unwrap_or_default();
         if let Some(e) = write_error {
             return Err(e.into());
@@ -281,8 +326,16 @@ impl Store {
             ImportKind::Units => {
                 let mut errors = check_unit_parents(&small_units, &|c| lookup.unit_known(c));
                 let refused: HashSet<usize> = errors.iter().map(|e| e.row).collect();
-                let kept: Vec<(usize, UnitRow)> = small_units.iter().filter(|(r, _)| !refused.contains(r)).cloned().collect();
-                errors.extend(check_unit_hierarchy(&kept, &|c| self_places.get(c).cloned(), &|t| lookup.parent_tiers(t)));
+                let kept: Vec<(usize, UnitRow)> = small_units
+                    .iter()
+                    .filter(|(r, _)| !refused.contains(r))
+                    .cloned()
+                    .collect();
+                errors.extend(check_unit_hierarchy(
+                    &kept,
+                    &|c| self_places.get(c).cloned(),
+                    &|t| lookup.parent_tiers(t),
+                ));
                 errors
             }
             ImportKind::Heads => check_head_overlaps(&small_heads, &stored_heads),
@@ -312,7 +365,11 @@ impl Store {
 }
 
 /// Records the start of an import inside its transaction; returns its id.
-pub(crate) fn start_import(tx: &Transaction, kind: ImportKind, opts: &ImportOptions) -> rusqlite::Result<i64> {
+pub(crate) fn start_import(
+    tx: &Transaction,
+    kind: ImportKind,
+    opts: &ImportOptions,
+) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT INTO imports (kind, file_name, started_at, imported_by) VALUES (?1, ?2, ?3, ?4)",
         (kind.code(), &opts.file_name, now(), &opts.by),
@@ -322,7 +379,13 @@ pub(crate) fn start_import(tx: &Transaction, kind: ImportKind, opts: &ImportOpti
 
 /// Completes the report and the import's record, and commits.
 /// `count_unknown`: the report's count of unknown procedures is of rows; count the dossiers.
-pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id: i64, opts: &ImportOptions, count_unknown: bool) -> Result<ImportReport, ImportError> {
+pub(crate) fn finish_import(
+    tx: Transaction,
+    mut report: ImportReport,
+    import_id: i64,
+    opts: &ImportOptions,
+    count_unknown: bool,
+) -> Result<ImportReport, ImportError> {
     if count_unknown && report.unknown_procedures > 0 {
         // Dossiers left by this import (a later row of a code replaced an earlier one)
         // whose procedure is not in the catalogue: the report counts dossiers, not rows.
@@ -334,7 +397,12 @@ pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id
     }
     tx.execute(
         "UPDATE imports SET rows_read = ?1, rows_ok = ?2, rows_bad = ?3 WHERE id = ?4",
-        params![report.rows_read as i64, report.rows_ok as i64, report.rows_bad as i64, import_id],
+        params![
+            report.rows_read as i64,
+            report.rows_ok as i64,
+            report.rows_bad as i64,
+            import_id
+        ],
     )?;
     if opts.dry_run {
         tx.rollback()?;
@@ -348,7 +416,15 @@ pub(crate) fn finish_import(tx: Transaction, mut report: ImportReport, import_id
         if let Some(detail) = &opts.audit_detail {
             summary["detail"] = detail.clone();
         }
-        crate::audit::record(&tx, actor, "nhap_tep", "import", &import_id.to_string(), None, Some(&summary))?;
+        crate::audit::record(
+            &tx,
+            actor,
+            "nhap_tep",
+            "import",
+            &import_id.to_string(),
+            None,
+            Some(&summary),
+        )?;
     }
     tx.commit()?;
     report.committed = true;
@@ -369,8 +445,16 @@ impl<'t> Writer<'t> {
         Ok(Writer {
             tx,
             import_id,
-            state: if opts.verified { EntryState::DaXacNhan } else { EntryState::DaGui },
-            by: if opts.by.is_empty() { "cli".into() } else { opts.by.clone() },
+            state: if opts.verified {
+                EntryState::DaXacNhan
+            } else {
+                EntryState::DaGui
+            },
+            by: if opts.by.is_empty() {
+                "cli".into()
+            } else {
+                opts.by.clone()
+            },
             dossier: tx.prepare(UPSERT_DOSSIER)?,
         })
     }
@@ -391,12 +475,18 @@ impl<'t> Writer<'t> {
     }
 
     fn procedure(&mut self, p: &thidua_ingest::rows::ProcedureRow) -> rusqlite::Result<()> {
-        self.tx.prepare_cached(
-            "INSERT INTO procedures (code, name, statutory_days, online_level) VALUES (?1, ?2, ?3, ?4)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO procedures (code, name, statutory_days, online_level) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, statutory_days = excluded.statutory_days,
                online_level = excluded.online_level",
-        )?
-        .execute(params![p.code, p.name, p.statutory_days.plain(), p.online_level.code()])?;
+            )?
+            .execute(params![
+                p.code,
+                p.name,
+                p.statutory_days.plain(),
+                p.online_level.code()
+            ])?;
         Ok(())
     }
 
@@ -422,8 +512,22 @@ impl<'t> Writer<'t> {
     fn value(&mut self, lk: &StoreLookup, v: &thidua_ingest::rows::ValueRow) -> rusqlite::Result<()> {
         let (kind, num, den, val) = crate::workflow::value_columns(&v.value);
         let at = now();
-        let id: i64 = self.tx.prepare_cached(crate::workflow::UPSERT_ENTRY)?
-        .query_row(params![lk.units[&v.unit], v.indicator, v.period.code(), kind, num, den, val, v.note, self.state.code(), at, self.by], |r| r.get(0))?;
+        let id: i64 = self.tx.prepare_cached(crate::workflow::UPSERT_ENTRY)?.query_row(
+            params![
+                lk.units[&v.unit],
+                v.indicator,
+                v.period.code(),
+                kind,
+                num,
+                den,
+                val,
+                v.note,
+                self.state.code(),
+                at,
+                self.by
+            ],
+            |r| r.get(0),
+        )?;
         self.tx.prepare_cached(
             "INSERT INTO entry_history (entry_id, numerator, denominator, value, note, state, changed_at, changed_by, import_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

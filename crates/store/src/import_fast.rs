@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::mpsc::sync_channel;
-use thidua_ingest::fast::{block_text, for_each_block_row, for_each_dossier, not_utf8, Block, BlockText, Layout, Mapped};
+use thidua_ingest::fast::{
+    block_text, for_each_block_row, for_each_dossier, not_utf8, Block, BlockText, Layout, Mapped,
+};
 use thidua_ingest::rows::{parse_dossier, DossierRef, Lookup, PlainDossier};
 use thidua_ingest::table::Cell;
 use thidua_ingest::{ImportKind, ImportReport, RowError};
@@ -68,48 +70,71 @@ const BATCH: usize = 64;
 fn upsert_many(n: usize) -> String {
     let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
     let values = vec![one; n].join(", ");
-    crate::import::UPSERT_DOSSIER.replacen("VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &format!("VALUES {values}"), 1)
+    crate::import::UPSERT_DOSSIER.replacen(
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        &format!("VALUES {values}"),
+        1,
+    )
 }
 
 fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> Done<'m> {
     let text = block_text(block.data);
     let quoted = text == BlockText::Quoted;
-    let mut done = Done { rows: Vec::new(), text: String::new(), read: 0, bad: 0, unknown_procedures: 0, errors: Vec::new(), quoted, lines: 0, block };
+    let mut done = Done {
+        rows: Vec::new(),
+        text: String::new(),
+        read: 0,
+        bad: 0,
+        unknown_procedures: 0,
+        errors: Vec::new(),
+        quoted,
+        lines: 0,
+        block,
+    };
     if quoted {
         return done;
     }
     let mut parsed: Vec<Parsed> = Vec::with_capacity(done.block.data.len() / 100);
     let mut cells: Vec<Cell> = Vec::with_capacity(16);
-    let block = Block { data: done.block.data, offset: done.block.offset, seq: done.block.seq };
-    let row = |done: &mut Done<'m>, parsed: &mut Vec<Parsed<'m>>, d: Result<PlainDossier<'m>, Vec<RowError>>| {
-        done.read += 1;
-        match d {
-            Ok(d) => {
-                let unknown = !lookup.procedure_known(d.procedure);
-                done.unknown_procedures += unknown as u64;
-                parsed.push(Parsed {
-                    unknown,
-                    code: d.code,
-                    procedure: d.procedure,
-                    values: Values {
-                        unit_id: lookup.units[d.unit],
-                        received_at: d.received_at.0,
-                        due_at: d.due_at.0,
-                        completed_at: d.completed_at.map(|t| t.0),
-                        channel: d.channel.id(),
-                        status: d.status.id(),
-                    },
-                });
-            }
-            Err(errs) => {
-                done.bad += 1;
-                done.errors.push(errs);
-            }
-        }
+    let block = Block {
+        data: done.block.data,
+        offset: done.block.offset,
+        seq: done.block.seq,
     };
+    let row =
+        |done: &mut Done<'m>, parsed: &mut Vec<Parsed<'m>>, d: Result<PlainDossier<'m>, Vec<RowError>>| {
+            done.read += 1;
+            match d {
+                Ok(d) => {
+                    let unknown = !lookup.procedure_known(d.procedure);
+                    done.unknown_procedures += unknown as u64;
+                    parsed.push(Parsed {
+                        unknown,
+                        code: d.code,
+                        procedure: d.procedure,
+                        values: Values {
+                            unit_id: lookup.units[d.unit],
+                            received_at: d.received_at.0,
+                            due_at: d.due_at.0,
+                            completed_at: d.completed_at.map(|t| t.0),
+                            channel: d.channel.id(),
+                            status: d.status.id(),
+                        },
+                    });
+                }
+                Err(errs) => {
+                    done.bad += 1;
+                    done.errors.push(errs);
+                }
+            }
+        };
     let (cols, delimiter) = (&layout.columns, layout.delimiter);
     done.lines = match text {
-        BlockText::Text(text) => for_each_dossier(text, layout, &layout.dossier_map(), lookup, |_, _, _, d| row(&mut done, &mut parsed, d)),
+        BlockText::Text(text) => {
+            for_each_dossier(text, layout, &layout.dossier_map(), lookup, |_, _, _, d| {
+                row(&mut done, &mut parsed, d)
+            })
+        }
         BlockText::Quoted => unreachable!("a quoted block returns above"),
         BlockText::NotUtf8 => for_each_block_row(&block, delimiter, &mut cells, |_, line_no, r| match r {
             Ok(r) => {
@@ -126,7 +151,8 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
     // In key order the B-tree is walked once per block instead of jumping about. The sort
     // is stable: of two rows with one code, the later still comes later, and wins.
     parsed.sort_by(|a, b| a.code.cmp(b.code));
-    done.text.reserve(parsed.iter().map(|r| r.code.len() + r.procedure.len()).sum());
+    done.text
+        .reserve(parsed.iter().map(|r| r.code.len() + r.procedure.len()).sum());
     let mut put = |s: &str| {
         let start = done.text.len() as u32;
         done.text.push_str(s);
@@ -176,7 +202,13 @@ impl Unknown {
     }
 }
 
-fn write_rows(one: &mut rusqlite::Statement, many: &mut rusqlite::Statement, rows: &[Ready], text: &str, import_id: i64) -> rusqlite::Result<()> {
+fn write_rows(
+    one: &mut rusqlite::Statement,
+    many: &mut rusqlite::Statement,
+    rows: &[Ready],
+    text: &str,
+    import_id: i64,
+) -> rusqlite::Result<()> {
     let mut chunks = rows.chunks_exact(BATCH);
     for chunk in &mut chunks {
         for (i, r) in chunk.iter().enumerate() {
@@ -191,7 +223,13 @@ fn write_rows(one: &mut rusqlite::Statement, many: &mut rusqlite::Statement, row
     Ok(())
 }
 
-fn bind(st: &mut rusqlite::Statement, at: usize, r: &Ready, text: &str, import_id: i64) -> rusqlite::Result<()> {
+fn bind(
+    st: &mut rusqlite::Statement,
+    at: usize,
+    r: &Ready,
+    text: &str,
+    import_id: i64,
+) -> rusqlite::Result<()> {
     let of = |(a, b): (u32, u32)| &text[a as usize..b as usize];
     st.raw_bind_parameter(at + 1, of(r.code))?;
     let v = &r.values;
@@ -238,15 +276,21 @@ impl Store {
                     // cores, not the writer's.
                     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
                     let parse = || {
-                        mapped.blocks(layout.body_start).par_bridge().for_each_with(sender, |tx, block| {
-                            if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                                return;
-                            }
-                            // A closed channel means the writer stopped on an error.
-                            let _ = tx.send(parse_block(block, layout, lookup));
-                        })
+                        mapped
+                            .blocks(layout.body_start)
+                            .par_bridge()
+                            .for_each_with(sender, |tx, block| {
+                                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                                    return;
+                                }
+                                // A closed channel means the writer stopped on an error.
+                                let _ = tx.send(parse_block(block, layout, lookup));
+                            })
                     };
-                    match rayon::ThreadPoolBuilder::new().num_threads((cores - 1).max(1)).build() {
+                    match rayon::ThreadPoolBuilder::new()
+                        .num_threads((cores - 1).max(1))
+                        .build()
+                    {
                         Ok(pool) => pool.install(parse),
                         Err(_) => parse(),
                     }
@@ -287,7 +331,10 @@ impl Store {
                             }
                         }
                         mapped.release(d.block.data);
-                        progress(Progress { rows: report.rows_read, bytes });
+                        progress(Progress {
+                            rows: report.rows_read,
+                            bytes,
+                        });
                     }
                 }
             });
@@ -328,14 +375,37 @@ mod tests {
     fn unknown_procedures_are_counted_by_the_last_row_of_each_code() {
         let mut text = String::new();
         // (code, unknown, hash): B and Z share a hash on purpose
-        let rows: Vec<Ready> = [("A", true, 1), ("B", true, 7), ("Z", true, 7), ("A", false, 1), ("C", true, 3), ("C", true, 3), ("D", false, 4), ("D", true, 4), ("B", false, 7)]
-            .iter()
-            .map(|&(code, unknown, hash)| {
-                let start = text.len() as u32;
-                text.push_str(code);
-                Ready { hash, unknown, code: (start, text.len() as u32), procedure: (0, 0), values: Values { unit_id: 1, received_at: 0, due_at: 0, completed_at: None, channel: 0, status: 0 } }
-            })
-            .collect();
+        let rows: Vec<Ready> = [
+            ("A", true, 1),
+            ("B", true, 7),
+            ("Z", true, 7),
+            ("A", false, 1),
+            ("C", true, 3),
+            ("C", true, 3),
+            ("D", false, 4),
+            ("D", true, 4),
+            ("B", false, 7),
+        ]
+        .iter()
+        .map(|&(code, unknown, hash)| {
+            let start = text.len() as u32;
+            text.push_str(code);
+            Ready {
+                hash,
+                unknown,
+                code: (start, text.len() as u32),
+                procedure: (0, 0),
+                values: Values {
+                    unit_id: 1,
+                    received_at: 0,
+                    due_at: 0,
+                    completed_at: None,
+                    channel: 0,
+                    status: 0,
+                },
+            }
+        })
+        .collect();
         let mut u = Unknown::default();
         u.written(&rows[..4], &text);
         assert_eq!(u.count, 2, "B and Z");

@@ -10,9 +10,9 @@
 pub mod audit;
 pub mod demo;
 pub mod import;
-pub mod nominations;
 mod import_fast;
 mod migrate;
+pub mod nominations;
 pub mod read;
 pub mod staged;
 pub mod threads;
@@ -30,9 +30,13 @@ pub enum StoreError {
     Db(#[from] rusqlite::Error),
     #[error("không tạo được thư mục dữ liệu {0} / cannot create the data folder: {1}")]
     DataDir(PathBuf, std::io::Error),
-    #[error("địa chỉ cơ sở dữ liệu không hợp lệ «{0}» (sqlite://… hoặc postgres://…) / invalid database URL")]
+    #[error(
+        "địa chỉ cơ sở dữ liệu không hợp lệ «{0}» (sqlite://… hoặc postgres://…) / invalid database URL"
+    )]
     BadUrl(String),
-    #[error("PostgreSQL chưa được hỗ trợ trong phiên bản này / the PostgreSQL backend is not in this version yet")]
+    #[error(
+        "PostgreSQL chưa được hỗ trợ trong phiên bản này / the PostgreSQL backend is not in this version yet"
+    )]
     PostgresNotYet,
     #[error("kho dữ liệu được tạo bởi phiên bản mới hơn (lược đồ {0}) / the store was made by a newer version (schema {0})")]
     NewerSchema(i64),
@@ -45,7 +49,10 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub fn refused(vi: impl Into<String>, en: impl Into<String>) -> StoreError {
-    StoreError::Refused { vi: vi.into(), en: en.into() }
+    StoreError::Refused {
+        vi: vi.into(),
+        en: en.into(),
+    }
 }
 
 pub struct Store {
@@ -101,7 +108,10 @@ impl Store {
 
     /// Whether `init` has run (a plan is loaded).
     pub fn is_initialised(&self) -> Result<bool> {
-        Ok(self.conn.query_row("SELECT count(*) FROM plans", [], |r| r.get::<_, i64>(0))? > 0)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM plans", [], |r| r.get::<_, i64>(0))?
+            > 0)
     }
 
     /// Stores a validated plan (replacing one with the same code).
@@ -122,14 +132,20 @@ impl Store {
         let approved: u32 = self.approvals(&plan.code)?;
         if plan.award.quota < approved {
             return Err(refused(
-                format!("kế hoạch mới chỉ có {} suất khen thưởng nhưng đã phê duyệt {approved}", plan.award.quota),
+                format!(
+                    "kế hoạch mới chỉ có {} suất khen thưởng nhưng đã phê duyệt {approved}",
+                    plan.award.quota
+                ),
                 "the quota would fall below the approvals given",
             ));
         }
         if let Some(old) = self.plans()?.into_iter().find(|p| p.code == plan.code) {
             let docs = |p: &Plan| p.documents.iter().map(|d| d.code.clone()).collect::<Vec<_>>();
             if docs(&old) != docs(plan) && !self.nominations(&plan.code, None)?.is_empty() {
-                return Err(refused("đã có hồ sơ đề nghị theo kế hoạch này: không đổi danh mục tài liệu được", "nominations exist: the documents cannot change"));
+                return Err(refused(
+                    "đã có hồ sơ đề nghị theo kế hoạch này: không đổi danh mục tài liệu được",
+                    "nominations exist: the documents cannot change",
+                ));
             }
         }
         let tx = self.conn.transaction()?;
@@ -146,7 +162,9 @@ impl Store {
     }
 
     pub fn plans(&self) -> Result<Vec<Plan>> {
-        let mut st = self.conn.prepare("SELECT code, source FROM plans ORDER BY period_from, code")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT code, source FROM plans ORDER BY period_from, code")?;
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -165,20 +183,33 @@ impl Store {
         let plans = self.plans()?;
         if let Some(code) = code {
             return plans.into_iter().find(|p| p.code == code).ok_or_else(|| {
-                refused(format!("không có kế hoạch mã «{code}»"), format!("no plan with code '{code}'"))
+                refused(
+                    format!("không có kế hoạch mã «{code}»"),
+                    format!("no plan with code '{code}'"),
+                )
             });
         }
-        let mut matching: Vec<Plan> = plans.into_iter().filter(|p| year.is_none_or(|y| p.covers_year(y))).collect();
+        let mut matching: Vec<Plan> = plans
+            .into_iter()
+            .filter(|p| year.is_none_or(|y| p.covers_year(y)))
+            .collect();
         match matching.len() {
             1 => Ok(matching.remove(0)),
             0 => Err(refused(
-                format!("không có kế hoạch nào cho năm {}", year.map(|y| y.to_string()).unwrap_or_default()),
+                format!(
+                    "không có kế hoạch nào cho năm {}",
+                    year.map(|y| y.to_string()).unwrap_or_default()
+                ),
                 "no plan covers that year",
             )),
             _ => Err(refused(
                 format!(
                     "có nhiều kế hoạch cho năm này ({}), hãy chọn bằng --plan",
-                    matching.iter().map(|p| p.code.as_str()).collect::<Vec<_>>().join(", ")
+                    matching
+                        .iter()
+                        .map(|p| p.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 "several plans cover that year; choose one with --plan",
             )),
@@ -197,35 +228,77 @@ impl Store {
     pub fn put_calendar_audited(&mut self, actor: &audit::Actor, days: &[CalendarDay]) -> Result<()> {
         let tx = self.conn.transaction()?;
         insert_days(&tx, days)?;
-        let after: Vec<serde_json::Value> = days.iter().map(|d| serde_json::json!([d.date.iso(), d.kind.code(), d.note])).collect();
-        audit::record(&tx, actor, "nhap_lich", "calendar", "", None, Some(&serde_json::Value::Array(after)))?;
+        let after: Vec<serde_json::Value> = days
+            .iter()
+            .map(|d| serde_json::json!([d.date.iso(), d.kind.code(), d.note]))
+            .collect();
+        audit::record(
+            &tx,
+            actor,
+            "nhap_lich",
+            "calendar",
+            "",
+            None,
+            Some(&serde_json::Value::Array(after)),
+        )?;
         tx.commit()?;
         Ok(())
     }
 
     /// Removes one calendar day (a day entered by mistake), audited.
-    pub fn delete_calendar_day(&mut self, actor: &audit::Actor, day: thidua_domain::time::Date) -> Result<()> {
+    pub fn delete_calendar_day(
+        &mut self,
+        actor: &audit::Actor,
+        day: thidua_domain::time::Date,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let before: Option<(String, String)> = {
             use rusqlite::OptionalExtension;
-            tx.query_row("SELECT kind, note FROM calendar_days WHERE day = ?1", [day.iso()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?
+            tx.query_row(
+                "SELECT kind, note FROM calendar_days WHERE day = ?1",
+                [day.iso()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
         };
         let Some((kind, note)) = before else {
-            return Err(refused(format!("lịch không có ngày {}", day.vi()), "no such calendar day"));
+            return Err(refused(
+                format!("lịch không có ngày {}", day.vi()),
+                "no such calendar day",
+            ));
         };
         tx.execute("DELETE FROM calendar_days WHERE day = ?1", [day.iso()])?;
-        audit::record(&tx, actor, "xoa_ngay_lich", "calendar", &day.iso(), Some(&serde_json::json!([day.iso(), kind, note])), None)?;
+        audit::record(
+            &tx,
+            actor,
+            "xoa_ngay_lich",
+            "calendar",
+            &day.iso(),
+            Some(&serde_json::json!([day.iso(), kind, note])),
+            None,
+        )?;
         tx.commit()?;
         Ok(())
     }
 
     pub fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
-        let mut st = self.conn.prepare("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut st = self
+            .conn
+            .prepare("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (day, kind, note) = row?;
-            if let (Some(date), Some(kind)) = (thidua_domain::time::Date::parse_iso(&day), thidua_domain::calendar::DayKind::parse(&kind)) {
+            if let (Some(date), Some(kind)) = (
+                thidua_domain::time::Date::parse_iso(&day),
+                thidua_domain::calendar::DayKind::parse(&kind),
+            ) {
                 out.push(CalendarDay { date, kind, note });
             }
         }
@@ -254,8 +327,8 @@ pub(crate) fn now() -> i64 {
 }
 
 #[cfg(test)]
+mod nomination_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod web_tests;
-#[cfg(test)]
-mod nomination_tests;

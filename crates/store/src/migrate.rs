@@ -2,8 +2,11 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/sqlite/0001_init.sql"), include_str!("../migrations/sqlite/0002_web.sql"), include_str!("../migrations/sqlite/0003_award.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/sqlite/0002_web.sql"),
+    include_str!("../migrations/sqlite/0003_award.sql"),
+];
 
 pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

@@ -10,7 +10,11 @@ use thidua_domain::time::Date;
 use thidua_ingest::ImportKind;
 
 fn actor(name: &str) -> Actor {
-    Actor { username: name.into(), address: "10.0.0.9".into(), request_id: "r".into() }
+    Actor {
+        username: name.into(),
+        address: "10.0.0.9".into(),
+        request_id: "r".into(),
+    }
 }
 
 fn file(stored: impl Into<String>, name: &str, size: i64) -> NewAttachment {
@@ -39,21 +43,74 @@ fn seeded(store: &mut Store, units: usize) {
     for i in 0..units {
         csv.push_str(&format!("S{i:02},Sở {i},tinh,\n"));
     }
-    let r = store.import(ImportKind::Units, Cursor::new(csv.into_bytes()), &Default::default(), &mut |_| {}, &|_| {}).unwrap();
+    let r = store
+        .import(
+            ImportKind::Units,
+            Cursor::new(csv.into_bytes()),
+            &Default::default(),
+            &mut |_| {},
+            &|_| {},
+        )
+        .unwrap();
     assert!(r.committed);
 }
 
 /// A nomination of unit `i` taken to `da_tham_dinh` with the Board's proposal.
 fn appraised(s: &mut Store, i: usize) -> i64 {
     let unit = s.unit(&format!("S{i:02}")).unwrap().unwrap();
-    let id = s.create_nomination(&actor("donvi"), "don_vi", "cchc-2023", unit.id, day(2023, 1, 1), &format!("Giám đốc {i}"), "Giám đốc").unwrap();
+    let id = s
+        .create_nomination(
+            &actor("donvi"),
+            "don_vi",
+            "cchc-2023",
+            unit.id,
+            day(2023, 1, 1),
+            &format!("Giám đốc {i}"),
+            "Giám đốc",
+        )
+        .unwrap();
     for (n, doc) in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"].iter().enumerate() {
-        s.add_nomination_document(&actor("donvi"), id, doc, &file(format!("{id}-{n}.pdf"), "x.pdf", 10)).unwrap();
+        s.add_nomination_document(
+            &actor("donvi"),
+            id,
+            doc,
+            &file(format!("{id}-{n}.pdf"), "x.pdf", 10),
+        )
+        .unwrap();
     }
     let f = facts();
-    s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &f).unwrap();
-    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Forward { verdict: "du_dieu_kien".into(), reason: String::new() }, &f).unwrap();
-    s.nomination_step(&actor("bantdkt"), "ban_tdkt", id, &Step::Appraise { verdict: "de_nghi".into(), reason: "Thành tích xuất sắc".into() }, &f).unwrap();
+    s.nomination_step(
+        &actor("donvi"),
+        "don_vi",
+        id,
+        &Step::Submit {
+            reason: String::new(),
+        },
+        &f,
+    )
+    .unwrap();
+    s.nomination_step(
+        &actor("sonoivu"),
+        "so_noi_vu",
+        id,
+        &Step::Forward {
+            verdict: "du_dieu_kien".into(),
+            reason: String::new(),
+        },
+        &f,
+    )
+    .unwrap();
+    s.nomination_step(
+        &actor("bantdkt"),
+        "ban_tdkt",
+        id,
+        &Step::Appraise {
+            verdict: "de_nghi".into(),
+            reason: "Thành tích xuất sắc".into(),
+        },
+        &f,
+    )
+    .unwrap();
     id
 }
 
@@ -62,54 +119,312 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     let mut s = Store::in_memory().unwrap();
     seeded(&mut s, 1);
     let unit = s.unit("S00").unwrap().unwrap();
-    let id = s.create_nomination(&actor("donvi"), "don_vi", "cchc-2023", unit.id, day(2023, 1, 1), "Nguyễn Văn A", "Giám đốc").unwrap();
-    assert!(s.create_nomination(&actor("donvi"), "don_vi", "cchc-2023", unit.id, day(2023, 1, 1), "Nguyễn Văn A", "").is_err(), "one per head");
+    let id = s
+        .create_nomination(
+            &actor("donvi"),
+            "don_vi",
+            "cchc-2023",
+            unit.id,
+            day(2023, 1, 1),
+            "Nguyễn Văn A",
+            "Giám đốc",
+        )
+        .unwrap();
+    assert!(
+        s.create_nomination(
+            &actor("donvi"),
+            "don_vi",
+            "cchc-2023",
+            unit.id,
+            day(2023, 1, 1),
+            "Nguyễn Văn A",
+            ""
+        )
+        .is_err(),
+        "one per head"
+    );
     let f = facts();
     // a missing document refuses the submission
-    s.add_nomination_document(&actor("donvi"), id, "to_trinh", &file("a.pdf", "to-trinh.pdf", 10)).unwrap();
-    let err = s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &f).unwrap_err();
-    assert!(err.to_string().contains("bien_ban") && err.to_string().contains("bao_cao_thanh_tich"), "{err}");
-    s.add_nomination_document(&actor("donvi"), id, "bien_ban", &file("b.pdf", "bien-ban.pdf", 10)).unwrap();
-    s.add_nomination_document(&actor("donvi"), id, "bao_cao_thanh_tich", &file("c.pdf", "bao-cao.pdf", 10)).unwrap();
+    s.add_nomination_document(
+        &actor("donvi"),
+        id,
+        "to_trinh",
+        &file("a.pdf", "to-trinh.pdf", 10),
+    )
+    .unwrap();
+    let err = s
+        .nomination_step(
+            &actor("donvi"),
+            "don_vi",
+            id,
+            &Step::Submit {
+                reason: String::new(),
+            },
+            &f,
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("bien_ban") && err.to_string().contains("bao_cao_thanh_tich"),
+        "{err}"
+    );
+    s.add_nomination_document(
+        &actor("donvi"),
+        id,
+        "bien_ban",
+        &file("b.pdf", "bien-ban.pdf", 10),
+    )
+    .unwrap();
+    s.add_nomination_document(
+        &actor("donvi"),
+        id,
+        "bao_cao_thanh_tich",
+        &file("c.pdf", "bao-cao.pdf", 10),
+    )
+    .unwrap();
     // after the deadline: refused
-    let late = Facts { today: Some(day(2024, 1, 16)), ..facts() };
-    assert!(s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: String::new() }, &late).unwrap_err().to_string().contains("quá hạn"));
+    let late = Facts {
+        today: Some(day(2024, 1, 16)),
+        ..facts()
+    };
+    assert!(s
+        .nomination_step(
+            &actor("donvi"),
+            "don_vi",
+            id,
+            &Step::Submit {
+                reason: String::new()
+            },
+            &late
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("quá hạn"));
     // an ineligible head needs a written reason, kept for every later reviewer
-    let ineligible = Facts { eligible: false, ..facts() };
-    assert!(s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: " ".into() }, &ineligible).is_err());
-    s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into() }, &ineligible).unwrap();
-    assert!(s.add_nomination_document(&actor("donvi"), id, "to_trinh", &file("d.pdf", "x.pdf", 1)).is_err(), "documents are frozen once submitted");
+    let ineligible = Facts {
+        eligible: false,
+        ..facts()
+    };
+    assert!(s
+        .nomination_step(
+            &actor("donvi"),
+            "don_vi",
+            id,
+            &Step::Submit { reason: " ".into() },
+            &ineligible
+        )
+        .is_err());
+    s.nomination_step(
+        &actor("donvi"),
+        "don_vi",
+        id,
+        &Step::Submit {
+            reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into(),
+        },
+        &ineligible,
+    )
+    .unwrap();
+    assert!(
+        s.add_nomination_document(&actor("donvi"), id, "to_trinh", &file("d.pdf", "x.pdf", 1))
+            .is_err(),
+        "documents are frozen once submitted"
+    );
     // returned, resubmitted, forwarded, appraised, approved, published
-    assert!(s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Return { reason: "".into() }, &f).is_err());
-    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Return { reason: "Biên bản thiếu chữ ký".into() }, &f).unwrap();
-    s.add_nomination_document(&actor("donvi"), id, "bien_ban", &file("e.pdf", "bien-ban-ky.pdf", 10)).unwrap();
+    assert!(s
+        .nomination_step(
+            &actor("sonoivu"),
+            "so_noi_vu",
+            id,
+            &Step::Return { reason: "".into() },
+            &f
+        )
+        .is_err());
+    s.nomination_step(
+        &actor("sonoivu"),
+        "so_noi_vu",
+        id,
+        &Step::Return {
+            reason: "Biên bản thiếu chữ ký".into(),
+        },
+        &f,
+    )
+    .unwrap();
+    s.add_nomination_document(
+        &actor("donvi"),
+        id,
+        "bien_ban",
+        &file("e.pdf", "bien-ban-ky.pdf", 10),
+    )
+    .unwrap();
     // a returned dossier may come back after the deadline
-    let returned_late = Facts { eligible: false, today: Some(day(2024, 1, 20)), ..facts() };
-    s.nomination_step(&actor("donvi"), "don_vi", id, &Step::Submit { reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into() }, &returned_late).unwrap();
-    assert!(s.nomination_step(&actor("bantdkt"), "ban_tdkt", id, &Step::Appraise { verdict: "de_nghi".into(), reason: "x".into() }, &f).is_err(), "not before the office");
-    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Forward { verdict: "du_dieu_kien".into(), reason: "".into() }, &f).unwrap();
-    s.nomination_step(&actor("bantdkt"), "ban_tdkt", id, &Step::Appraise { verdict: "de_nghi".into(), reason: "Đề nghị khen".into() }, &f).unwrap();
-    let ineligible_now = Facts { eligible: false, ..facts() };
-    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &ineligible_now).unwrap_err().to_string().contains("không đủ điều kiện"));
-    let no_evaluation = Facts { evaluated: false, ..facts() };
-    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &no_evaluation).is_err());
-    let pending = Facts { discipline_pending: true, ..facts() };
-    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &pending).unwrap_err().to_string().contains("kỷ luật"));
-    s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &f).unwrap();
-    assert!(!s.nomination(id).unwrap().unwrap().published, "not public before the decision is recorded");
-    s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &Step::Publish { decision_no: "123/QĐ-UBND".into(), decision_date: day(2024, 2, 1), results: "[]".into() }, &f).unwrap();
-    let again = Step::Publish { decision_no: "999/QĐ-UBND".into(), decision_date: day(2024, 3, 1), results: "[]".into() };
-    assert!(s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &again, &f).is_err(), "a published decision is not overwritten");
+    let returned_late = Facts {
+        eligible: false,
+        today: Some(day(2024, 1, 20)),
+        ..facts()
+    };
+    s.nomination_step(
+        &actor("donvi"),
+        "don_vi",
+        id,
+        &Step::Submit {
+            reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into(),
+        },
+        &returned_late,
+    )
+    .unwrap();
+    assert!(
+        s.nomination_step(
+            &actor("bantdkt"),
+            "ban_tdkt",
+            id,
+            &Step::Appraise {
+                verdict: "de_nghi".into(),
+                reason: "x".into()
+            },
+            &f
+        )
+        .is_err(),
+        "not before the office"
+    );
+    s.nomination_step(
+        &actor("sonoivu"),
+        "so_noi_vu",
+        id,
+        &Step::Forward {
+            verdict: "du_dieu_kien".into(),
+            reason: "".into(),
+        },
+        &f,
+    )
+    .unwrap();
+    s.nomination_step(
+        &actor("bantdkt"),
+        "ban_tdkt",
+        id,
+        &Step::Appraise {
+            verdict: "de_nghi".into(),
+            reason: "Đề nghị khen".into(),
+        },
+        &f,
+    )
+    .unwrap();
+    let ineligible_now = Facts {
+        eligible: false,
+        ..facts()
+    };
+    assert!(s
+        .nomination_step(
+            &actor("lanhdao"),
+            "lanh_dao",
+            id,
+            &Step::Approve { note: String::new() },
+            &ineligible_now
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("không đủ điều kiện"));
+    let no_evaluation = Facts {
+        evaluated: false,
+        ..facts()
+    };
+    assert!(s
+        .nomination_step(
+            &actor("lanhdao"),
+            "lanh_dao",
+            id,
+            &Step::Approve { note: String::new() },
+            &no_evaluation
+        )
+        .is_err());
+    let pending = Facts {
+        discipline_pending: true,
+        ..facts()
+    };
+    assert!(s
+        .nomination_step(
+            &actor("lanhdao"),
+            "lanh_dao",
+            id,
+            &Step::Approve { note: String::new() },
+            &pending
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("kỷ luật"));
+    s.nomination_step(
+        &actor("lanhdao"),
+        "lanh_dao",
+        id,
+        &Step::Approve { note: String::new() },
+        &f,
+    )
+    .unwrap();
+    assert!(
+        !s.nomination(id).unwrap().unwrap().published,
+        "not public before the decision is recorded"
+    );
+    s.nomination_step(
+        &actor("sonoivu"),
+        "so_noi_vu",
+        id,
+        &Step::Publish {
+            decision_no: "123/QĐ-UBND".into(),
+            decision_date: day(2024, 2, 1),
+            results: "[]".into(),
+        },
+        &f,
+    )
+    .unwrap();
+    let again = Step::Publish {
+        decision_no: "999/QĐ-UBND".into(),
+        decision_date: day(2024, 3, 1),
+        results: "[]".into(),
+    };
+    assert!(
+        s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &again, &f)
+            .is_err(),
+        "a published decision is not overwritten"
+    );
     let n = s.nomination(id).unwrap().unwrap();
-    assert_eq!((n.state.as_str(), n.published, n.decision_no.as_str()), ("da_phe_duyet", true, "123/QĐ-UBND"));
+    assert_eq!(
+        (n.state.as_str(), n.published, n.decision_no.as_str()),
+        ("da_phe_duyet", true, "123/QĐ-UBND")
+    );
     assert_eq!(n.unit_reason, "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc");
     let events = s.nomination_events(id).unwrap();
-    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).filter(|a| *a != "tai_tai_lieu").collect();
-    assert_eq!(actions, ["tao", "nop", "tra_lai", "nop", "chuyen_ban_tdkt", "tham_dinh", "phe_duyet", "cong_bo"]);
-    assert_eq!(events.iter().filter(|e| e.action == "tai_tai_lieu").count(), 4, "every upload is a step of its own");
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e.action.as_str())
+        .filter(|a| *a != "tai_tai_lieu")
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "tao",
+            "nop",
+            "tra_lai",
+            "nop",
+            "chuyen_ban_tdkt",
+            "tham_dinh",
+            "phe_duyet",
+            "cong_bo"
+        ]
+    );
+    assert_eq!(
+        events.iter().filter(|e| e.action == "tai_tai_lieu").count(),
+        4,
+        "every upload is a step of its own"
+    );
     assert!(events.iter().any(|e| e.reason == "Biên bản thiếu chữ ký"));
-    assert!(events.iter().any(|e| e.reason == "Đủ điều kiện"), "the office's verdict is in the history");
-    assert!(events.iter().any(|e| e.reason == "Đề nghị khen thưởng: Đề nghị khen"), "the Board's verdict and reason");
+    assert!(
+        events.iter().any(|e| e.reason == "Đủ điều kiện"),
+        "the office's verdict is in the history"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.reason == "Đề nghị khen thưởng: Đề nghị khen"),
+        "the Board's verdict and reason"
+    );
 }
 
 #[test]
@@ -118,9 +433,36 @@ fn the_board_must_propose_and_a_rejection_needs_a_reason() {
     seeded(&mut s, 1);
     let id = appraised(&mut s, 0);
     let f = facts();
-    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Reject { reason: "".into() }, &f).is_err());
-    s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Reject { reason: "Chưa tiêu biểu".into() }, &f).unwrap();
-    assert!(s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &f).is_err(), "a rejection is final");
+    assert!(s
+        .nomination_step(
+            &actor("lanhdao"),
+            "lanh_dao",
+            id,
+            &Step::Reject { reason: "".into() },
+            &f
+        )
+        .is_err());
+    s.nomination_step(
+        &actor("lanhdao"),
+        "lanh_dao",
+        id,
+        &Step::Reject {
+            reason: "Chưa tiêu biểu".into(),
+        },
+        &f,
+    )
+    .unwrap();
+    assert!(
+        s.nomination_step(
+            &actor("lanhdao"),
+            "lanh_dao",
+            id,
+            &Step::Approve { note: String::new() },
+            &f
+        )
+        .is_err(),
+        "a rejection is final"
+    );
 }
 
 #[test]
@@ -141,11 +483,28 @@ fn never_more_approvals_than_the_quota_even_at_the_same_moment() {
             std::thread::spawn(move || {
                 let mut s = Store::open_dir(&dir).unwrap();
                 barrier.wait();
-                s.nomination_step(&actor("lanhdao"), "lanh_dao", id, &Step::Approve { note: String::new() }, &Facts { quota, ..facts() }).is_ok()
+                s.nomination_step(
+                    &actor("lanhdao"),
+                    "lanh_dao",
+                    id,
+                    &Step::Approve { note: String::new() },
+                    &Facts { quota, ..facts() },
+                )
+                .is_ok()
             })
         })
         .collect();
-    let ok = handles.into_iter().map(|h| h.join().unwrap()).filter(|b| *b).count();
+    let ok = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|b| *b)
+        .count();
     assert_eq!(ok, quota as usize);
-    assert_eq!(Store::open_dir(dir.path()).unwrap().approvals("cchc-2023").unwrap(), quota);
+    assert_eq!(
+        Store::open_dir(dir.path())
+            .unwrap()
+            .approvals("cchc-2023")
+            .unwrap(),
+        quota
+    );
 }

@@ -25,7 +25,11 @@ pub const STATES: [(&str, &str); 7] = [
 ];
 
 pub fn state_vi(code: &str) -> &'static str {
-    STATES.iter().find(|(c, _)| *c == code).map(|(_, v)| *v).unwrap_or("")
+    STATES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, v)| *v)
+        .unwrap_or("")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,19 +104,37 @@ pub struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// The unit submits; `reason` is required when the head is ineligible.
-    Submit { reason: String },
+    Submit {
+        reason: String,
+    },
     /// The office returns it to the unit.
-    Return { reason: String },
+    Return {
+        reason: String,
+    },
     /// The office forwards it to the Board with its verdict (`du_dieu_kien`, `khong_du_dieu_kien`).
-    Forward { verdict: String, reason: String },
+    Forward {
+        verdict: String,
+        reason: String,
+    },
     /// The Board appraises (`de_nghi`, `khong_de_nghi`).
-    Appraise { verdict: String, reason: String },
+    Appraise {
+        verdict: String,
+        reason: String,
+    },
     /// The approver approves (an optional note).
-    Approve { note: String },
-    Reject { reason: String },
+    Approve {
+        note: String,
+    },
+    Reject {
+        reason: String,
+    },
     /// The office records the decision (number, date) and publishes it on the honour board
     /// with the measured results as they stand (JSON), fixed from then on.
-    Publish { decision_no: String, decision_date: Date, results: String },
+    Publish {
+        decision_no: String,
+        decision_date: Date,
+        results: String,
+    },
 }
 
 impl Step {
@@ -190,7 +212,16 @@ fn need(reason: &str, what: &str) -> Result<String> {
 
 impl Store {
     /// The unit opens a nomination for one of its heads in a plan.
-    pub fn create_nomination(&mut self, actor: &Actor, role: &str, plan_code: &str, unit_id: i64, head_from: Date, head_name: &str, head_title: &str) -> Result<i64> {
+    pub fn create_nomination(
+        &mut self,
+        actor: &Actor,
+        role: &str,
+        plan_code: &str,
+        unit_id: i64,
+        head_from: Date,
+        head_name: &str,
+        head_title: &str,
+    ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         let exists: Option<i64> = tx
             .query_row(
@@ -200,7 +231,10 @@ impl Store {
             )
             .optional()?;
         if exists.is_some() {
-            return Err(refused("người đứng đầu này đã có hồ sơ đề nghị trong kế hoạch", "this head already has a nomination in the plan"));
+            return Err(refused(
+                "người đứng đầu này đã có hồ sơ đề nghị trong kế hoạch",
+                "this head already has a nomination in the plan",
+            ));
         }
         let at = now();
         tx.execute(
@@ -213,13 +247,24 @@ impl Store {
             "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state) VALUES (?1, ?2, ?3, ?4, 'tao', NULL, 'nhap')",
             params![id, at, actor.username, role],
         )?;
-        record(&tx, actor, "tao_de_nghi", "nomination", &id.to_string(), None, Some(&json!({"plan": plan_code, "unit_id": unit_id, "head": head_name})))?;
+        record(
+            &tx,
+            actor,
+            "tao_de_nghi",
+            "nomination",
+            &id.to_string(),
+            None,
+            Some(&json!({"plan": plan_code, "unit_id": unit_id, "head": head_name})),
+        )?;
         tx.commit()?;
         Ok(id)
     }
 
     pub fn nomination(&self, id: i64) -> Result<Option<Nomination>> {
-        Ok(self.conn.query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row).optional()?)
+        Ok(self
+            .conn
+            .query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)
+            .optional()?)
     }
 
     /// Nominations of a plan, of one unit or all; in state order, then by unit.
@@ -257,25 +302,50 @@ impl Store {
             "SELECT at, username, role, action, from_state, to_state, reason FROM nomination_events WHERE nomination_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([id], |r| {
-            Ok(NominationEvent { at: r.get(0)?, username: r.get(1)?, role: r.get(2)?, action: r.get(3)?, from_state: r.get(4)?, to_state: r.get(5)?, reason: r.get(6)? })
+            Ok(NominationEvent {
+                at: r.get(0)?,
+                username: r.get(1)?,
+                role: r.get(2)?,
+                action: r.get(3)?,
+                from_state: r.get(4)?,
+                to_state: r.get(5)?,
+                reason: r.get(6)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The unit adds (or replaces) one of the plan's documents while it prepares the dossier.
-    pub fn add_nomination_document(&mut self, actor: &Actor, id: i64, doc_code: &str, file: &NewAttachment) -> Result<()> {
-        let (stored_name, file_name, media_type, size) = (&file.stored_name, &file.file_name, &file.media_type, file.size);
+    pub fn add_nomination_document(
+        &mut self,
+        actor: &Actor,
+        id: i64,
+        doc_code: &str,
+        file: &NewAttachment,
+    ) -> Result<()> {
+        let (stored_name, file_name, media_type, size) =
+            (&file.stored_name, &file.file_name, &file.media_type, file.size);
         let tx = self.conn.transaction()?;
         let state: String = tx
             .query_row("SELECT state FROM nominations WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
         if state != "nhap" && state != "tra_lai" {
-            return Err(refused("hồ sơ đã nộp, không thay đổi tài liệu được", "the nomination is submitted; its documents cannot change"));
+            return Err(refused(
+                "hồ sơ đã nộp, không thay đổi tài liệu được",
+                "the nomination is submitted; its documents cannot change",
+            ));
         }
-        let count: i64 = tx.query_row("SELECT count(*) FROM nomination_documents WHERE nomination_id = ?1", [id], |r| r.get(0))?;
+        let count: i64 = tx.query_row(
+            "SELECT count(*) FROM nomination_documents WHERE nomination_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
         if count >= MAX_DOCUMENTS {
-            return Err(refused(format!("mỗi hồ sơ có tối đa {MAX_DOCUMENTS} tệp tài liệu"), "too many documents"));
+            return Err(refused(
+                format!("mỗi hồ sơ có tối đa {MAX_DOCUMENTS} tệp tài liệu"),
+                "too many documents",
+            ));
         }
         tx.execute(
             "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, 'don_vi', 'tai_tai_lieu', ?4, ?4, ?5)",
@@ -286,27 +356,51 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![id, doc_code, stored_name, file_name, media_type, size, now(), actor.username],
         )?;
-        record(&tx, actor, "tai_tai_lieu_de_nghi", "nomination", &id.to_string(), None, Some(&json!({"document": doc_code, "file": file_name})))?;
+        record(
+            &tx,
+            actor,
+            "tai_tai_lieu_de_nghi",
+            "nomination",
+            &id.to_string(),
+            None,
+            Some(&json!({"document": doc_code, "file": file_name})),
+        )?;
         tx.commit()?;
         Ok(())
     }
 
     /// Approvals so far in a plan.
     pub fn approvals(&self, plan_code: &str) -> Result<u32> {
-        Ok(self.conn.query_row("SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = 'da_phe_duyet'", [plan_code], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = 'da_phe_duyet'",
+            [plan_code],
+            |r| r.get(0),
+        )?)
     }
 
     /// Takes one step of the lifecycle. The write lock is taken first (`BEGIN IMMEDIATE`),
     /// so two approvers at the same moment are serialised and the quota count is exact.
-    pub fn nomination_step(&mut self, actor: &Actor, role: &str, id: i64, step: &Step, facts: &Facts) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn nomination_step(
+        &mut self,
+        actor: &Actor,
+        role: &str,
+        id: i64,
+        step: &Step,
+        facts: &Facts,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = tx
             .query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)
             .optional()?
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
         let wrong_state = |expected: &str| {
             refused(
-                format!("hồ sơ đang ở trạng thái «{}», không thực hiện được bước này", state_vi(&before.state)),
+                format!(
+                    "hồ sơ đang ở trạng thái «{}», không thực hiện được bước này",
+                    state_vi(&before.state)
+                ),
                 format!("the nomination is '{}', not '{expected}'", before.state),
             )
         };
@@ -317,26 +411,45 @@ impl Store {
                     return Err(wrong_state("nhap|tra_lai"));
                 }
                 // A dossier the office returned may be resubmitted after the deadline.
-                if let (Some(today), Some(deadline), "nhap") = (facts.today, facts.deadline, before.state.as_str()) {
+                if let (Some(today), Some(deadline), "nhap") =
+                    (facts.today, facts.deadline, before.state.as_str())
+                {
                     if today > deadline {
-                        return Err(refused(format!("đã quá hạn nộp hồ sơ đề nghị ({})", deadline.vi()), "the nomination deadline has passed"));
+                        return Err(refused(
+                            format!("đã quá hạn nộp hồ sơ đề nghị ({})", deadline.vi()),
+                            "the nomination deadline has passed",
+                        ));
                     }
                 }
                 let have: Vec<String> = {
-                    let mut st = tx.prepare("SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1")?;
-                    let v = st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+                    let mut st = tx.prepare(
+                        "SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1",
+                    )?;
+                    let v = st
+                        .query_map([id], |r| r.get(0))?
+                        .collect::<rusqlite::Result<Vec<String>>>()?;
                     v
                 };
-                let missing: Vec<&String> = facts.required_documents.iter().filter(|d| !have.contains(d)).collect();
+                let missing: Vec<&String> = facts
+                    .required_documents
+                    .iter()
+                    .filter(|d| !have.contains(d))
+                    .collect();
                 if !missing.is_empty() {
                     return Err(refused(
-                        format!("còn thiếu tài liệu: {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+                        format!(
+                            "còn thiếu tài liệu: {}",
+                            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
                         "documents are missing",
                     ));
                 }
                 if !facts.eligible {
                     reason = need(r, "lý do đề nghị dù kết quả đánh giá chưa đủ điều kiện")?;
-                    tx.execute("UPDATE nominations SET unit_reason = ?1 WHERE id = ?2", params![reason, id])?;
+                    tx.execute(
+                        "UPDATE nominations SET unit_reason = ?1 WHERE id = ?2",
+                        params![reason, id],
+                    )?;
                 } else {
                     tx.execute("UPDATE nominations SET unit_reason = '' WHERE id = ?1", [id])?;
                 }
@@ -356,9 +469,23 @@ impl Store {
                 if verdict != "du_dieu_kien" && verdict != "khong_du_dieu_kien" {
                     return Err(refused("kết luận không hợp lệ", "invalid verdict"));
                 }
-                let why = if verdict == "khong_du_dieu_kien" { need(r, "lý do không đủ điều kiện")? } else { r.trim().to_string() };
-                tx.execute("UPDATE nominations SET office_verdict = ?1, office_reason = ?2 WHERE id = ?3", params![verdict, why, id])?;
-                reason = verdict_line(if verdict == "du_dieu_kien" { "Đủ điều kiện" } else { "Không đủ điều kiện" }, &why);
+                let why = if verdict == "khong_du_dieu_kien" {
+                    need(r, "lý do không đủ điều kiện")?
+                } else {
+                    r.trim().to_string()
+                };
+                tx.execute(
+                    "UPDATE nominations SET office_verdict = ?1, office_reason = ?2 WHERE id = ?3",
+                    params![verdict, why, id],
+                )?;
+                reason = verdict_line(
+                    if verdict == "du_dieu_kien" {
+                        "Đủ điều kiện"
+                    } else {
+                        "Không đủ điều kiện"
+                    },
+                    &why,
+                );
                 "da_chuyen"
             }
             Step::Appraise { verdict, reason: r } => {
@@ -369,8 +496,18 @@ impl Store {
                     return Err(refused("kết luận thẩm định không hợp lệ", "invalid verdict"));
                 }
                 let why = need(r, "ý kiến thẩm định")?;
-                tx.execute("UPDATE nominations SET board_verdict = ?1, board_reason = ?2 WHERE id = ?3", params![verdict, why, id])?;
-                reason = verdict_line(if verdict == "de_nghi" { "Đề nghị khen thưởng" } else { "Không đề nghị" }, &why);
+                tx.execute(
+                    "UPDATE nominations SET board_verdict = ?1, board_reason = ?2 WHERE id = ?3",
+                    params![verdict, why, id],
+                )?;
+                reason = verdict_line(
+                    if verdict == "de_nghi" {
+                        "Đề nghị khen thưởng"
+                    } else {
+                        "Không đề nghị"
+                    },
+                    &why,
+                );
                 "da_tham_dinh"
             }
             Step::Approve { note } => {
@@ -378,7 +515,10 @@ impl Store {
                     return Err(wrong_state("da_tham_dinh"));
                 }
                 if !facts.evaluated {
-                    return Err(refused("người đứng đầu không có kết quả đánh giá trong kế hoạch, không phê duyệt được", "the head has no evaluation in the plan"));
+                    return Err(refused(
+                        "người đứng đầu không có kết quả đánh giá trong kế hoạch, không phê duyệt được",
+                        "the head has no evaluation in the plan",
+                    ));
                 }
                 if facts.discipline_pending {
                     return Err(refused("người đứng đầu đang trong thời gian xem xét kỷ luật, không phê duyệt khen thưởng được", "the head is under pending discipline"));
@@ -391,7 +531,10 @@ impl Store {
                 }
                 reason = note.trim().to_string();
                 if before.board_verdict.as_deref() != Some("de_nghi") {
-                    return Err(refused("Ban Thi đua - Khen thưởng không đề nghị khen thưởng hồ sơ này", "the Board did not propose this nomination"));
+                    return Err(refused(
+                        "Ban Thi đua - Khen thưởng không đề nghị khen thưởng hồ sơ này",
+                        "the Board did not propose this nomination",
+                    ));
                 }
                 let approved: u32 = tx.query_row(
                     "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = 'da_phe_duyet'",
@@ -399,7 +542,10 @@ impl Store {
                     |r| r.get(0),
                 )?;
                 if approved >= facts.quota {
-                    return Err(refused(format!("đã đủ {} suất khen thưởng của kế hoạch", facts.quota), "the quota is reached"));
+                    return Err(refused(
+                        format!("đã đủ {} suất khen thưởng của kế hoạch", facts.quota),
+                        "the quota is reached",
+                    ));
                 }
                 "da_phe_duyet"
             }
@@ -408,15 +554,25 @@ impl Store {
                     return Err(wrong_state("da_tham_dinh"));
                 }
                 reason = need(r, "lý do không phê duyệt")?;
-                tx.execute("UPDATE nominations SET decision_reason = ?1 WHERE id = ?2", params![reason, id])?;
+                tx.execute(
+                    "UPDATE nominations SET decision_reason = ?1 WHERE id = ?2",
+                    params![reason, id],
+                )?;
                 "khong_phe_duyet"
             }
-            Step::Publish { decision_no, decision_date, results } => {
+            Step::Publish {
+                decision_no,
+                decision_date,
+                results,
+            } => {
                 if before.state != "da_phe_duyet" {
                     return Err(wrong_state("da_phe_duyet"));
                 }
                 if before.published {
-                    return Err(refused("quyết định đã được ghi và công bố", "the decision is already published"));
+                    return Err(refused(
+                        "quyết định đã được ghi và công bố",
+                        "the decision is already published",
+                    ));
                 }
                 let no = need(decision_no, "số quyết định")?;
                 tx.execute(
@@ -428,13 +584,24 @@ impl Store {
             }
         };
         let at = now();
-        tx.execute("UPDATE nominations SET state = ?1, updated_at = ?2 WHERE id = ?3", params![to, at, id])?;
+        tx.execute(
+            "UPDATE nominations SET state = ?1, updated_at = ?2 WHERE id = ?3",
+            params![to, at, id],
+        )?;
         tx.execute(
             "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![id, at, actor.username, role, step.action(), before.state, to, reason],
         )?;
         let after = tx.query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)?;
-        record(&tx, actor, step.action(), "nomination", &id.to_string(), Some(&snapshot(&before)), Some(&snapshot(&after)))?;
+        record(
+            &tx,
+            actor,
+            step.action(),
+            "nomination",
+            &id.to_string(),
+            Some(&snapshot(&before)),
+            Some(&snapshot(&after)),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -442,18 +609,31 @@ impl Store {
     // --- settings ---------------------------------------------------------------------
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 
     pub fn set_setting(&mut self, actor: &Actor, key: &str, value: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let before: Option<String> = tx.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?;
+        let before: Option<String> = tx
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?;
         tx.execute(
             "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
             params![key, value, now(), actor.username],
         )?;
-        record(&tx, actor, "cai_dat", "setting", key, before.map(|b| json!(b)).as_ref(), Some(&json!(value)))?;
+        record(
+            &tx,
+            actor,
+            "cai_dat",
+            "setting",
+            key,
+            before.map(|b| json!(b)).as_ref(),
+            Some(&json!(value)),
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -4,7 +4,9 @@ use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::Arc;
-use thidua_domain::dossier::{Channel, DossierFacts, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo};
+use thidua_domain::dossier::{
+    Channel, DossierFacts, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo,
+};
 use thidua_domain::entry::{Entry, EntryState, EntryValue, Period};
 use thidua_domain::eval::{evaluate, EvalInput, HeadResult, HeadTerm, UnitInfo};
 use thidua_domain::num::Dec;
@@ -39,7 +41,11 @@ pub(crate) fn units_on(conn: &rusqlite::Connection) -> Result<Vec<UnitRecord>> {
     let rows = st.query_map([], |r| {
         Ok(UnitRecord {
             id: r.get(0)?,
-            info: UnitInfo { code: r.get(1)?, name: r.get(2)?, tier: r.get(3)? },
+            info: UnitInfo {
+                code: r.get(1)?,
+                name: r.get(2)?,
+                tier: r.get(3)?,
+            },
             parent: r.get(4)?,
         })
     })?;
@@ -53,13 +59,25 @@ pub(crate) fn heads_on(conn: &rusqlite::Connection) -> Result<Vec<HeadTerm>> {
          ORDER BY u.code, h.term_from",
     )?;
     let rows = st.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
         let (unit, name, title, from, to) = row?;
         if let Some(from) = Date::parse_iso(&from) {
-            out.push(HeadTerm { unit, name, title, from, to: date_of(to) });
+            out.push(HeadTerm {
+                unit,
+                name,
+                title,
+                from,
+                to: date_of(to),
+            });
         }
     }
     Ok(out)
@@ -67,7 +85,10 @@ pub(crate) fn heads_on(conn: &rusqlite::Connection) -> Result<Vec<HeadTerm>> {
 
 impl Store {
     pub fn counts(&self) -> Result<Counts> {
-        let c = |t: &str| self.conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0));
+        let c = |t: &str| {
+            self.conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0))
+        };
         Ok(Counts {
             units: c("units")?,
             heads: c("heads")?,
@@ -85,13 +106,21 @@ impl Store {
     pub fn unit(&self, code: &str) -> Result<Option<UnitRecord>> {
         Ok(self
             .conn
-            .query_row("SELECT id, code, name, tier, parent_code FROM units WHERE code = ?1", [code], |r| {
-                Ok(UnitRecord {
-                    id: r.get(0)?,
-                    info: UnitInfo { code: r.get(1)?, name: r.get(2)?, tier: r.get(3)? },
-                    parent: r.get(4)?,
-                })
-            })
+            .query_row(
+                "SELECT id, code, name, tier, parent_code FROM units WHERE code = ?1",
+                [code],
+                |r| {
+                    Ok(UnitRecord {
+                        id: r.get(0)?,
+                        info: UnitInfo {
+                            code: r.get(1)?,
+                            name: r.get(2)?,
+                            tier: r.get(3)?,
+                        },
+                        parent: r.get(4)?,
+                    })
+                },
+            )
             .optional()?)
     }
 
@@ -100,13 +129,29 @@ impl Store {
     }
 
     pub fn procedures(&self) -> Result<HashMap<String, ProcedureInfo>> {
-        let mut st = self.conn.prepare("SELECT code, statutory_days, online_level FROM procedures")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut st = self
+            .conn
+            .prepare("SELECT code, statutory_days, online_level FROM procedures")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
         let mut out = HashMap::new();
         for row in rows {
             let (code, days, level) = row?;
-            if let (Some(statutory_days), Some(online_level)) = (Dec::parse(&days), OnlineLevel::parse(&level)) {
-                out.insert(code, ProcedureInfo { statutory_days, online_level });
+            if let (Some(statutory_days), Some(online_level)) =
+                (Dec::parse(&days), OnlineLevel::parse(&level))
+            {
+                out.insert(
+                    code,
+                    ProcedureInfo {
+                        statutory_days,
+                        online_level,
+                    },
+                );
             }
         }
         Ok(out)
@@ -132,14 +177,27 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (unit, indicator, period, num, den, value, state, kind) = row?;
-            let value = match (kind.as_str(), num.as_deref().and_then(Dec::parse), den.as_deref().and_then(Dec::parse), value) {
+            let value = match (
+                kind.as_str(),
+                num.as_deref().and_then(Dec::parse),
+                den.as_deref().and_then(Dec::parse),
+                value,
+            ) {
                 ("ratio", Some(num), Some(den), _) => EntryValue::Ratio { num, den },
                 ("count", _, _, Some(v)) => EntryValue::Count(v),
                 ("boolean", _, _, Some(v)) => EntryValue::Bool(v != 0),
                 _ => continue,
             };
-            let (Some(period), Some(state)) = (Period::parse(&period), EntryState::parse(&state)) else { continue };
-            out.push(Entry { unit, indicator, period, value, state });
+            let (Some(period), Some(state)) = (Period::parse(&period), EntryState::parse(&state)) else {
+                continue;
+            };
+            out.push(Entry {
+                unit,
+                indicator,
+                period,
+                value,
+                state,
+            });
         }
         Ok(out)
     }
@@ -156,9 +214,14 @@ impl Store {
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
-            let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else { continue };
+            let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
             let procedure = r.get_ref(1)?.as_str().ok().and_then(|p| procedures.get(p));
-            let (Some(channel), Some(status)) = (Channel::from_id(r.get::<_, u8>(5)?), DossierStatus::from_id(r.get::<_, u8>(6)?)) else {
+            let (Some(channel), Some(status)) = (
+                Channel::from_id(r.get::<_, u8>(5)?),
+                DossierStatus::from_id(r.get::<_, u8>(6)?),
+            ) else {
                 continue;
             };
             let facts = DossierFacts {
@@ -197,19 +260,44 @@ impl Store {
     }
 
     /// The evaluation over prepared dossier facts (from `dossier_facts` at the same as-of).
-    pub fn evaluation_with(&self, plan: &Plan, as_of: DateTime, units: Vec<UnitRecord>, tally: Arc<DossierTally>) -> Result<Evaluation> {
+    pub fn evaluation_with(
+        &self,
+        plan: &Plan,
+        as_of: DateTime,
+        units: Vec<UnitRecord>,
+        tally: Arc<DossierTally>,
+    ) -> Result<Evaluation> {
         let infos: Vec<UnitInfo> = units.iter().map(|u| u.info.clone()).collect();
         let heads = self.heads()?;
         let entries = self.entries()?;
-        let heads = evaluate(&EvalInput { plan, units: &infos, heads: &heads, tally: &tally, entries: &entries, as_of });
+        let heads = evaluate(&EvalInput {
+            plan,
+            units: &infos,
+            heads: &heads,
+            tally: &tally,
+            entries: &entries,
+            as_of,
+        });
         Ok(Evaluation { units, tally, heads })
     }
 
     /// The late dossiers of a unit counted in `[from, to]` (INDICATORS.md 2.1: decided after
     /// the due time, or overdue and unresolved at `as_of`), the latest first, and how many
     /// there are in all.
-    pub fn late_dossiers(&self, unit_id: i64, from: DateTime, to: DateTime, as_of: DateTime, limit: i64, offset: i64) -> Result<(Vec<DossierRecord>, i64)> {
-        let done = format!("({}, {})", DossierStatus::DaTraKetQua.id(), DossierStatus::TuChoi.id());
+    pub fn late_dossiers(
+        &self,
+        unit_id: i64,
+        from: DateTime,
+        to: DateTime,
+        as_of: DateTime,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<DossierRecord>, i64)> {
+        let done = format!(
+            "({}, {})",
+            DossierStatus::DaTraKetQua.id(),
+            DossierStatus::TuChoi.id()
+        );
         let counted_at = format!("CASE WHEN status IN {done} AND completed_at IS NOT NULL AND completed_at <= ?4 THEN completed_at ELSE due_at END");
         let cond = format!(
             "unit_id = ?1 AND status != {rut} AND due_at < ?4
@@ -217,7 +305,11 @@ impl Store {
              AND {counted_at} BETWEEN ?2 AND ?3",
             rut = DossierStatus::Rut.id()
         );
-        let total: i64 = self.conn.query_row(&format!("SELECT count(*) FROM dossiers WHERE {cond}"), params![unit_id, from.0, to.0, as_of.0], |r| r.get(0))?;
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM dossiers WHERE {cond}"),
+            params![unit_id, from.0, to.0, as_of.0],
+            |r| r.get(0),
+        )?;
         let mut st = self.conn.prepare(&format!(
             "SELECT code, procedure_code, received_at, due_at, completed_at, channel, status, {counted_at}
              FROM dossiers WHERE {cond} ORDER BY 8 DESC, code LIMIT ?5 OFFSET ?6"
@@ -247,7 +339,10 @@ pub struct Evaluation {
 impl Evaluation {
     /// The tally's index of a unit.
     pub fn unit_index(&self, code: &str) -> Option<u32> {
-        self.units.iter().position(|u| u.info.code == code).map(|i| i as u32)
+        self.units
+            .iter()
+            .position(|u| u.info.code == code)
+            .map(|i| i as u32)
     }
 }
 

@@ -52,15 +52,23 @@ impl Store {
     /// (for the caller to delete the files).
     pub fn stale_staged(&self, age: i64) -> Result<Vec<String>> {
         let cutoff = now() - age;
-        let mut st = self.conn.prepare("SELECT stored_name FROM staged_imports WHERE created_at < ?1")?;
-        let names = st.query_map([cutoff], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-        self.conn.execute("DELETE FROM staged_imports WHERE created_at < ?1", [cutoff])?;
+        let mut st = self
+            .conn
+            .prepare("SELECT stored_name FROM staged_imports WHERE created_at < ?1")?;
+        let names = st
+            .query_map([cutoff], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        self.conn
+            .execute("DELETE FROM staged_imports WHERE created_at < ?1", [cutoff])?;
         Ok(names)
     }
 
     /// Takes a staged upload off the queue; false when it was already taken (a second
     /// click on "confirm" imports nothing twice).
     pub fn take_staged(&self, token: &str) -> Result<bool> {
-        Ok(self.conn.execute("DELETE FROM staged_imports WHERE token = ?1", [token])? == 1)
+        Ok(self
+            .conn
+            .execute("DELETE FROM staged_imports WHERE token = ?1", [token])?
+            == 1)
     }
 }

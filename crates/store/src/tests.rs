@@ -13,14 +13,23 @@ fn a_file_store_runs_in_wal_with_foreign_keys_and_migrates_once() {
     {
         let s = Store::open_dir(dir.path()).unwrap();
         s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
-        let mode: String = s.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let mode: String = s
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        let fk: i64 = s
+            .conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
     }
     let s = Store::open_dir(dir.path()).unwrap();
     assert!(s.is_initialised().unwrap(), "data survives reopening");
-    let v: i64 = s.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let v: i64 = s
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     assert_eq!(v, 3, "every migration ran");
     // a dossier pointing at no unit is refused by the database itself
     let err = s.conn.execute(
@@ -35,8 +44,14 @@ fn a_store_from_a_newer_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("thidua.db");
     drop(Store::open_file(&path).unwrap());
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    assert!(matches!(Store::open_file(&path), Err(StoreError::NewerSchema(99))));
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    assert!(matches!(
+        Store::open_file(&path),
+        Err(StoreError::NewerSchema(99))
+    ));
 }
 
 #[test]
@@ -44,7 +59,10 @@ fn database_urls_choose_the_backend() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("sub/x.db").display());
     assert!(Store::open_url(&url).is_ok());
-    assert!(matches!(Store::open_url("postgres://postgres@127.0.0.1/test"), Err(StoreError::PostgresNotYet)));
+    assert!(matches!(
+        Store::open_url("postgres://postgres@127.0.0.1/test"),
+        Err(StoreError::PostgresNotYet)
+    ));
     assert!(matches!(Store::open_url("mysql://x"), Err(StoreError::BadUrl(_))));
 }
 
@@ -52,13 +70,28 @@ fn database_urls_choose_the_backend() {
 fn the_plan_for_a_year_is_the_only_one_covering_it_or_the_one_named() {
     let s = with_plan(BUILT_IN_2023);
     assert_eq!(s.plan_for(Some(2023), None).unwrap().code, "cchc-2023");
-    assert!(s.plan_for(Some(2025), None).unwrap_err().to_string().contains("không có kế hoạch nào cho năm 2025"));
-    s.put_plan(&Plan::from_toml(EXAMPLE_2025_TWO_TIER).unwrap(), EXAMPLE_2025_TWO_TIER).unwrap();
+    assert!(s
+        .plan_for(Some(2025), None)
+        .unwrap_err()
+        .to_string()
+        .contains("không có kế hoạch nào cho năm 2025"));
+    s.put_plan(
+        &Plan::from_toml(EXAMPLE_2025_TWO_TIER).unwrap(),
+        EXAMPLE_2025_TWO_TIER,
+    )
+    .unwrap();
     assert_eq!(s.plan_for(Some(2025), None).unwrap().code, "cchc-2025-hai-cap");
     let other = BUILT_IN_2023.replace("code = \"cchc-2023\"", "code = \"don-vi-2023\"");
     s.put_plan(&Plan::from_toml(&other).unwrap(), &other).unwrap();
-    assert!(s.plan_for(Some(2023), None).unwrap_err().to_string().contains("--plan"));
-    assert_eq!(s.plan_for(Some(2023), Some("don-vi-2023")).unwrap().code, "don-vi-2023");
+    assert!(s
+        .plan_for(Some(2023), None)
+        .unwrap_err()
+        .to_string()
+        .contains("--plan"));
+    assert_eq!(
+        s.plan_for(Some(2023), Some("don-vi-2023")).unwrap().code,
+        "don-vi-2023"
+    );
     assert!(s.plan_for(None, Some("khong-co")).is_err());
     assert_eq!(s.plans().unwrap().len(), 3);
 }
@@ -68,7 +101,8 @@ fn calendar_days_are_replaced_by_date() {
     let mut s = Store::in_memory().unwrap();
     let days = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,nghi,a\n").unwrap();
     s.put_calendar(&days).unwrap();
-    let days = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,lam_bu,b\n2023-03-16,nghi,c\n").unwrap();
+    let days = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,lam_bu,b\n2023-03-16,nghi,c\n")
+        .unwrap();
     s.put_calendar(&days).unwrap();
     let stored = s.calendar_days().unwrap();
     assert_eq!(stored.len(), 2);
@@ -86,10 +120,28 @@ fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
         std::fs::File::open(&p).unwrap()
     };
     let opts = crate::import::ImportOptions::default();
-    let import = |s: &mut Store, kind, mut f: std::fs::File| s.import_file(kind, &mut f, &opts, &mut |_| {}, &|_| {}).unwrap();
-    import(&mut s, thidua_ingest::ImportKind::Units, file("units.csv", "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\n"));
-    import(&mut s, thidua_ingest::ImportKind::Procedures, file("p.csv", "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\n1.0002,Thủ tục,5,toan_trinh\n"));
-    let mut body = String::from("ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n");
+    let import = |s: &mut Store, kind, mut f: std::fs::File| {
+        s.import_file(kind, &mut f, &opts, &mut |_| {}, &|_| {}).unwrap()
+    };
+    import(
+        &mut s,
+        thidua_ingest::ImportKind::Units,
+        file(
+            "units.csv",
+            "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\n",
+        ),
+    );
+    import(
+        &mut s,
+        thidua_ingest::ImportKind::Procedures,
+        file(
+            "p.csv",
+            "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\n1.0002,Thủ tục,5,toan_trinh\n",
+        ),
+    );
+    let mut body = String::from(
+        "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n",
+    );
     for i in (0..500).rev() {
         body.push_str(&format!("HS{i:04},T01,1.0001,2023-05-02 08:00,2023-05-12 17:00,2023-05-10 09:00,truc_tuyen,da_tra_ket_qua\n"));
     }
@@ -98,14 +150,41 @@ fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
     let report = import(&mut s, thidua_ingest::ImportKind::Dossiers, file("hs.csv", &body));
     assert_eq!((report.rows_read, report.rows_ok, report.rows_bad), (501, 501, 0));
     // 1.0001 is not in the catalogue; HS0007's last row names 1.0002, which is
-    let unknown: i64 = s.conn.query_row("SELECT count(*) FROM dossiers WHERE procedure_code NOT IN (SELECT code FROM procedures)", [], |r| r.get(0)).unwrap();
+    let unknown: i64 = s
+        .conn
+        .query_row(
+            "SELECT count(*) FROM dossiers WHERE procedure_code NOT IN (SELECT code FROM procedures)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!((report.unknown_procedures, unknown), (499, 499));
-    let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    let fk: i64 = s
+        .conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
     assert_eq!(fk, 1, "foreign keys are checked again after the import");
-    let n: i64 = s.conn.query_row("SELECT count(*) FROM dossiers", [], |r| r.get(0)).unwrap();
-    let p: String = s.conn.query_row("SELECT procedure_code FROM dossiers WHERE code = 'HS0007'", [], |r| r.get(0)).unwrap();
+    let n: i64 = s
+        .conn
+        .query_row("SELECT count(*) FROM dossiers", [], |r| r.get(0))
+        .unwrap();
+    let p: String = s
+        .conn
+        .query_row(
+            "SELECT procedure_code FROM dossiers WHERE code = 'HS0007'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!((n, p.as_str()), (500, "1.0002"));
-    let mut st = s.conn.prepare("SELECT code FROM dossiers WHERE code IN ('HS0000', 'HS0499') ORDER BY code").unwrap();
-    let codes: Vec<String> = st.query_map([], |r| r.get::<_, String>(0)).unwrap().map(|c| c.unwrap()).collect();
+    let mut st = s
+        .conn
+        .prepare("SELECT code FROM dossiers WHERE code IN ('HS0000', 'HS0499') ORDER BY code")
+        .unwrap();
+    let codes: Vec<String> = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect();
     assert_eq!(codes, ["HS0000", "HS0499"]);
 }

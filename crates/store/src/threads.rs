@@ -16,7 +16,11 @@ pub const THREAD_STATES: [(&str, &str); 4] = [
 ];
 
 pub fn thread_state_vi(code: &str) -> &'static str {
-    THREAD_STATES.iter().find(|(c, _)| *c == code).map(|(_, v)| *v).unwrap_or("")
+    THREAD_STATES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, v)| *v)
+        .unwrap_or("")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,10 +86,20 @@ fn thread_row(r: &rusqlite::Row) -> rusqlite::Result<Thread> {
 }
 
 impl Store {
-    pub fn open_thread(&mut self, actor: &Actor, role: &str, unit_id: i64, title: &str, body: &str) -> Result<i64> {
+    pub fn open_thread(
+        &mut self,
+        actor: &Actor,
+        role: &str,
+        unit_id: i64,
+        title: &str,
+        body: &str,
+    ) -> Result<i64> {
         let (title, body) = (title.trim(), body.trim());
         if title.is_empty() || body.is_empty() {
-            return Err(refused("cần nhập tiêu đề và nội dung", "a title and a body are needed"));
+            return Err(refused(
+                "cần nhập tiêu đề và nội dung",
+                "a title and a body are needed",
+            ));
         }
         let at = now();
         let tx = self.conn.transaction()?;
@@ -98,13 +112,28 @@ impl Store {
             "INSERT INTO thread_messages (thread_id, at, author, role, action, body) VALUES (?1, ?2, ?3, ?4, 'gui', ?5)",
             params![id, at, actor.username, role, body],
         )?;
-        record(&tx, actor, "gui_kien_nghi", "thread", &id.to_string(), None, Some(&json!({"unit_id": unit_id, "title": title, "body": body})))?;
+        record(
+            &tx,
+            actor,
+            "gui_kien_nghi",
+            "thread",
+            &id.to_string(),
+            None,
+            Some(&json!({"unit_id": unit_id, "title": title, "body": body})),
+        )?;
         tx.commit()?;
         Ok(id)
     }
 
     /// Adds a message and moves the thread's state. A closed thread takes no more messages.
-    pub fn reply_thread(&mut self, actor: &Actor, role: &str, id: i64, action: ThreadAction, body: &str) -> Result<()> {
+    pub fn reply_thread(
+        &mut self,
+        actor: &Actor,
+        role: &str,
+        id: i64,
+        action: ThreadAction,
+        body: &str,
+    ) -> Result<()> {
         let body = body.trim();
         if body.is_empty() && action != ThreadAction::Close {
             return Err(refused("cần nhập nội dung", "a message body is needed"));
@@ -127,18 +156,36 @@ impl Store {
         };
         let at = now();
         let next = next.to_string();
-        tx.execute("UPDATE threads SET state = ?1, updated_at = ?2 WHERE id = ?3", params![next, at, id])?;
+        tx.execute(
+            "UPDATE threads SET state = ?1, updated_at = ?2 WHERE id = ?3",
+            params![next, at, id],
+        )?;
         tx.execute(
             "INSERT INTO thread_messages (thread_id, at, author, role, action, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, at, actor.username, role, action.code(), body],
         )?;
-        record(&tx, actor, "phan_hoi_kien_nghi", "thread", &id.to_string(), Some(&json!({"state": state})), Some(&json!({"state": next, "action": action.code(), "body": body})))?;
+        record(
+            &tx,
+            actor,
+            "phan_hoi_kien_nghi",
+            "thread",
+            &id.to_string(),
+            Some(&json!({"state": state})),
+            Some(&json!({"state": next, "action": action.code(), "body": body})),
+        )?;
         tx.commit()?;
         Ok(())
     }
 
     pub fn thread(&self, id: i64) -> Result<Option<Thread>> {
-        Ok(self.conn.query_row(&format!("SELECT {THREAD_COLUMNS} WHERE t.id = ?1"), [id], thread_row).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {THREAD_COLUMNS} WHERE t.id = ?1"),
+                [id],
+                thread_row,
+            )
+            .optional()?)
     }
 
     /// Threads of one unit, or of every unit; the latest activity first.
@@ -149,8 +196,18 @@ impl Store {
     }
 
     pub fn thread_messages(&self, id: i64) -> Result<Vec<ThreadMessage>> {
-        let mut st = self.conn.prepare("SELECT at, author, role, action, body FROM thread_messages WHERE thread_id = ?1 ORDER BY id")?;
-        let rows = st.query_map([id], |r| Ok(ThreadMessage { at: r.get(0)?, author: r.get(1)?, role: r.get(2)?, action: r.get(3)?, body: r.get(4)? }))?;
+        let mut st = self.conn.prepare(
+            "SELECT at, author, role, action, body FROM thread_messages WHERE thread_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([id], |r| {
+            Ok(ThreadMessage {
+                at: r.get(0)?,
+                author: r.get(1)?,
+                role: r.get(2)?,
+                action: r.get(3)?,
+                body: r.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

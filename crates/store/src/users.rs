@@ -6,7 +6,14 @@ use crate::{now, refused, Result, Store};
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
 
-pub const ROLES: [&str; 6] = ["quan_tri", "so_noi_vu", "ban_tdkt", "lanh_dao", "don_vi", "nguoi_dung_dau"];
+pub const ROLES: [&str; 6] = [
+    "quan_tri",
+    "so_noi_vu",
+    "ban_tdkt",
+    "lanh_dao",
+    "don_vi",
+    "nguoi_dung_dau",
+];
 
 /// Roles that belong to one unit (and need `--unit`).
 pub const UNIT_ROLES: [&str; 2] = ["don_vi", "nguoi_dung_dau"];
@@ -33,7 +40,8 @@ pub struct UserRecord {
     pub password_hash: String,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.full_name, u.role, u.unit_id, n.code, n.name, u.active, u.password_hash
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.full_name, u.role, u.unit_id, n.code, n.name, u.active, u.password_hash
      FROM users u LEFT JOIN units n ON n.id = u.unit_id";
 
 fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
@@ -64,62 +72,112 @@ impl Store {
     /// Creates an account. A `don_vi` user needs a unit; usernames are unique.
     pub fn create_user(&mut self, actor: &Actor, u: &NewUser) -> Result<i64> {
         if !ROLES.contains(&u.role) {
-            return Err(refused(format!("vai trò «{}» không hợp lệ ({})", u.role, ROLES.join(", ")), format!("invalid role '{}'", u.role)));
+            return Err(refused(
+                format!("vai trò «{}» không hợp lệ ({})", u.role, ROLES.join(", ")),
+                format!("invalid role '{}'", u.role),
+            ));
         }
         let username = u.username.trim();
-        if username.is_empty() || username.len() > 64 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(refused("tên đăng nhập không được trống và không chứa khoảng trắng", "the username must be non-empty without spaces"));
+        if username.is_empty()
+            || username.len() > 64
+            || username.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(refused(
+                "tên đăng nhập không được trống và không chứa khoảng trắng",
+                "the username must be non-empty without spaces",
+            ));
         }
         let unit_id = match (u.role, u.unit.filter(|c| !c.is_empty())) {
             (role, None) if UNIT_ROLES.contains(&role) => {
-                return Err(refused("tài khoản đơn vị cần chọn đơn vị (--unit)", "a unit account needs a unit (--unit)"))
+                return Err(refused(
+                    "tài khoản đơn vị cần chọn đơn vị (--unit)",
+                    "a unit account needs a unit (--unit)",
+                ))
             }
             (_, Some(code)) => Some(
                 self.unit(code)?
-                    .ok_or_else(|| refused(format!("không có đơn vị mã «{code}»"), format!("unknown unit '{code}'")))?
+                    .ok_or_else(|| {
+                        refused(
+                            format!("không có đơn vị mã «{code}»"),
+                            format!("unknown unit '{code}'"),
+                        )
+                    })?
                     .id,
             ),
             (_, None) => None,
         };
         let tx = self.conn.transaction()?;
-        let exists: i64 = tx.query_row("SELECT count(*) FROM users WHERE username = ?1", [username], |r| r.get(0))?;
+        let exists: i64 = tx.query_row(
+            "SELECT count(*) FROM users WHERE username = ?1",
+            [username],
+            |r| r.get(0),
+        )?;
         if exists > 0 {
-            return Err(refused(format!("tên đăng nhập «{username}» đã có"), format!("username '{username}' already exists")));
+            return Err(refused(
+                format!("tên đăng nhập «{username}» đã có"),
+                format!("username '{username}' already exists"),
+            ));
         }
         tx.execute(
             "INSERT INTO users (username, full_name, password_hash, role, unit_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![username, u.full_name.trim(), u.password_hash, u.role, unit_id, now()],
         )?;
         let id = tx.last_insert_rowid();
-        let after = json!({"username": username, "full_name": u.full_name.trim(), "role": u.role, "unit": u.unit});
+        let after =
+            json!({"username": username, "full_name": u.full_name.trim(), "role": u.role, "unit": u.unit});
         record(&tx, actor, "tao_tai_khoan", "user", username, None, Some(&after))?;
         tx.commit()?;
         Ok(id)
     }
 
     pub fn user_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
     }
 
     pub fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
-        Ok(self.conn.query_row(&format!("SELECT {USER_COLUMNS} WHERE u.username = ?1"), [username], user_row).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} WHERE u.username = ?1"),
+                [username],
+                user_row,
+            )
+            .optional()?)
     }
 
     pub fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>> {
-        Ok(self.conn.query_row(&format!("SELECT {USER_COLUMNS} WHERE u.id = ?1"), [id], user_row).optional()?)
+        Ok(self
+            .conn
+            .query_row(&format!("SELECT {USER_COLUMNS} WHERE u.id = ?1"), [id], user_row)
+            .optional()?)
     }
 
     pub fn users_list(&self) -> Result<Vec<UserRecord>> {
-        let mut st = self.conn.prepare(&format!("SELECT {USER_COLUMNS} ORDER BY u.username"))?;
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {USER_COLUMNS} ORDER BY u.username"))?;
         let rows = st.query_map([], user_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Sets a new password hash and ends the user's other sessions.
-    pub fn set_password(&mut self, actor: &Actor, user_id: i64, password_hash: &str, keep_session: Option<&str>) -> Result<()> {
+    pub fn set_password(
+        &mut self,
+        actor: &Actor,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
-        tx.execute("UPDATE users SET password_hash = ?1 WHERE id = ?2", params![password_hash, user_id])?;
+        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
+            r.get(0)
+        })?;
+        tx.execute(
+            "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+            params![password_hash, user_id],
+        )?;
         tx.execute(
             "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
             params![user_id, keep_session.unwrap_or("")],
@@ -132,26 +190,51 @@ impl Store {
     /// Locks or unlocks an account; a locked account's sessions and tokens stop working.
     pub fn set_user_active(&mut self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
-        tx.execute("UPDATE users SET active = ?1 WHERE id = ?2", params![active as i64, user_id])?;
+        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
+            r.get(0)
+        })?;
+        tx.execute(
+            "UPDATE users SET active = ?1 WHERE id = ?2",
+            params![active as i64, user_id],
+        )?;
         if !active {
             tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
         }
-        record(&tx, actor, if active { "mo_khoa_tai_khoan" } else { "khoa_tai_khoan" }, "user", &username, Some(&json!({"active": !active})), Some(&json!({"active": active})))?;
+        record(
+            &tx,
+            actor,
+            if active {
+                "mo_khoa_tai_khoan"
+            } else {
+                "khoa_tai_khoan"
+            },
+            "user",
+            &username,
+            Some(&json!({"active": !active})),
+            Some(&json!({"active": active})),
+        )?;
         tx.commit()?;
         Ok(())
     }
 
     // --- sessions -------------------------------------------------------------------
 
-    pub fn create_session(&self, token_hash: &str, user_id: i64, csrf: &str, ttl: i64, address: &str) -> Result<()> {
+    pub fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        ttl: i64,
+        address: &str,
+    ) -> Result<()> {
         let t = now();
         self.conn.execute(
             "INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, expires_at, address) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
             params![token_hash, user_id, csrf, t, t + ttl, address],
         )?;
         // Expired sessions of anyone are cleared from time to time.
-        self.conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [t])?;
+        self.conn
+            .execute("DELETE FROM sessions WHERE expires_at < ?1", [t])?;
         Ok(())
     }
 
@@ -168,7 +251,9 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((user_id, csrf, last_seen)) = found else { return Ok(None) };
+        let Some((user_id, csrf, last_seen)) = found else {
+            return Ok(None);
+        };
         if t - last_seen >= 60 {
             self.conn.execute(
                 "UPDATE sessions SET last_seen_at = ?1, expires_at = ?2 WHERE token_hash = ?3",
@@ -179,12 +264,15 @@ impl Store {
     }
 
     pub fn delete_session(&self, token_hash: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
         Ok(())
     }
 
     pub fn session_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?)
     }
 
     // --- sign-in throttling ---------------------------------------------------------
@@ -195,9 +283,17 @@ impl Store {
     /// wait `THROTTLE_LOCK` seconds.
     pub fn throttle_attempt(&mut self, keys: &[(String, i64)]) -> Result<Option<i64>> {
         let t = now();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for (k, _) in keys {
-            let l: Option<i64> = tx.query_row("SELECT locked_until FROM login_throttle WHERE key = ?1", [k], |r| r.get(0)).optional()?;
+            let l: Option<i64> = tx
+                .query_row(
+                    "SELECT locked_until FROM login_throttle WHERE key = ?1",
+                    [k],
+                    |r| r.get(0),
+                )
+                .optional()?;
             if let Some(l) = l.filter(|l| *l > t) {
                 return Ok(Some(l));
             }
@@ -223,22 +319,44 @@ impl Store {
     /// address's count goes down by one (others behind the same address keep theirs).
     pub fn throttle_success(&self, account_key: &str, address_key: &str) -> Result<()> {
         let t = now();
-        self.conn.execute("DELETE FROM login_throttle WHERE key = ?1 AND locked_until <= ?2", params![account_key, t])?;
-        self.conn.execute("UPDATE login_throttle SET failures = max(failures - 1, 0) WHERE key = ?1", [address_key])?;
+        self.conn.execute(
+            "DELETE FROM login_throttle WHERE key = ?1 AND locked_until <= ?2",
+            params![account_key, t],
+        )?;
+        self.conn.execute(
+            "UPDATE login_throttle SET failures = max(failures - 1, 0) WHERE key = ?1",
+            [address_key],
+        )?;
         Ok(())
     }
 
     // --- API tokens -----------------------------------------------------------------
 
-    pub fn create_token(&mut self, actor: &Actor, user_id: i64, token_hash: &str, label: &str) -> Result<i64> {
+    pub fn create_token(
+        &mut self,
+        actor: &Actor,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+    ) -> Result<i64> {
         let tx = self.conn.transaction()?;
-        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
+        let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
+            r.get(0)
+        })?;
         tx.execute(
             "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![user_id, token_hash, label, now()],
         )?;
         let id = tx.last_insert_rowid();
-        record(&tx, actor, "tao_token", "user", &username, None, Some(&json!({"token_id": id, "label": label})))?;
+        record(
+            &tx,
+            actor,
+            "tao_token",
+            "user",
+            &username,
+            None,
+            Some(&json!({"token_id": id, "label": label})),
+        )?;
         tx.commit()?;
         Ok(id)
     }
@@ -247,10 +365,19 @@ impl Store {
     pub fn user_by_token(&self, token_hash: &str) -> Result<Option<UserRecord>> {
         let id: Option<(i64, i64)> = self
             .conn
-            .query_row("SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked = 0", [token_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked = 0",
+                [token_hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
-        let Some((token_id, user_id)) = id else { return Ok(None) };
-        self.conn.execute("UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2", params![now(), token_id])?;
+        let Some((token_id, user_id)) = id else {
+            return Ok(None);
+        };
+        self.conn.execute(
+            "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
+            params![now(), token_id],
+        )?;
         Ok(self.user_by_id(user_id)?.filter(|u| u.active))
     }
 }

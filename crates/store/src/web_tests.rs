@@ -14,17 +14,35 @@ fn store() -> Store {
     let mut s = Store::in_memory().unwrap();
     s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
     let units = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\nH02,UBND huyện Long Điền,huyen,\n";
-    let r = s.import(ImportKind::Units, Cursor::new(units.as_bytes().to_vec()), &Default::default(), &mut |_| {}, &|_| {}).unwrap();
+    let r = s
+        .import(
+            ImportKind::Units,
+            Cursor::new(units.as_bytes().to_vec()),
+            &Default::default(),
+            &mut |_| {},
+            &|_| {},
+        )
+        .unwrap();
     assert!(r.committed);
     s
 }
 
 fn actor(name: &str) -> Actor {
-    Actor { username: name.into(), address: "10.0.0.1".into(), request_id: "r1".into() }
+    Actor {
+        username: name.into(),
+        address: "10.0.0.1".into(),
+        request_id: "r1".into(),
+    }
 }
 
 fn form(value: &str) -> ValueForm {
-    ValueForm { unit: "H01".into(), indicator: "sang_kien".into(), period: "2023".into(), value: value.into(), ..Default::default() }
+    ValueForm {
+        unit: "H01".into(),
+        indicator: "sang_kien".into(),
+        period: "2023".into(),
+        value: value.into(),
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -35,22 +53,43 @@ fn an_entry_goes_draft_submitted_returned_resubmitted_verified_with_its_history(
     assert_eq!(s.entry(id).unwrap().unwrap().state, EntryState::Nhap);
     // a draft does not count in the evaluation
     assert!(s.entries().unwrap().iter().all(|e| !e.state.counts()));
-    let file = NewAttachment { stored_name: "abc.pdf".into(), file_name: "bao-cao.pdf".into(), media_type: "application/pdf".into(), size: 10 };
+    let file = NewAttachment {
+        stored_name: "abc.pdf".into(),
+        file_name: "bao-cao.pdf".into(),
+        media_type: "application/pdf".into(),
+        size: 10,
+    };
     s.save_entry(&actor("donvi"), &row, true, &[file]).unwrap();
     assert_eq!(s.entry(id).unwrap().unwrap().state, EntryState::DaGui);
     // while it waits, the unit cannot change it
     let err = s.save_entry(&actor("donvi"), &row, true, &[]).unwrap_err();
     assert!(err.to_string().contains("chờ"), "{err}");
-    assert!(s.return_entry(&actor("sonoivu"), id, "  ").is_err(), "a return needs a reason");
+    assert!(
+        s.return_entry(&actor("sonoivu"), id, "  ").is_err(),
+        "a return needs a reason"
+    );
     s.return_entry(&actor("sonoivu"), id, "Thiếu minh chứng").unwrap();
     let e = s.entry(id).unwrap().unwrap();
-    assert_eq!((e.state, e.reason.as_str()), (EntryState::TraLai, "Thiếu minh chứng"));
-    assert!(s.verify_entry(&actor("sonoivu"), id).is_err(), "only a submitted entry is verified");
+    assert_eq!(
+        (e.state, e.reason.as_str()),
+        (EntryState::TraLai, "Thiếu minh chứng")
+    );
+    assert!(
+        s.verify_entry(&actor("sonoivu"), id).is_err(),
+        "only a submitted entry is verified"
+    );
     let row3 = s.check_value(&form("3")).unwrap().unwrap();
     s.save_entry(&actor("donvi"), &row3, true, &[]).unwrap();
-    assert_eq!(s.entry(id).unwrap().unwrap().reason, "", "resubmitting clears the reason");
+    assert_eq!(
+        s.entry(id).unwrap().unwrap().reason,
+        "",
+        "resubmitting clears the reason"
+    );
     s.verify_entry(&actor("sonoivu"), id).unwrap();
-    assert!(s.save_entry(&actor("donvi"), &row3, true, &[]).is_err(), "verified is final");
+    assert!(
+        s.save_entry(&actor("donvi"), &row3, true, &[]).is_err(),
+        "verified is final"
+    );
     let h = s.entry_history(id).unwrap();
     let states: Vec<&str> = h.iter().map(|x| x.state.as_str()).collect();
     assert_eq!(states, ["nhap", "da_gui", "tra_lai", "da_gui", "da_xac_nhan"]);
@@ -58,13 +97,26 @@ fn an_entry_goes_draft_submitted_returned_resubmitted_verified_with_its_history(
     assert_eq!(h[4].value, Some(3));
     assert_eq!(s.attachments(id).unwrap().len(), 1);
     // every step is in the audit log with who and from where
-    let (log, total) = s.audit(&AuditFilter { object_type: Some("entry".into()), limit: 100, ..Default::default() }).unwrap();
+    let (log, total) = s
+        .audit(&AuditFilter {
+            object_type: Some("entry".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(total, 5);
-    assert!(log.iter().all(|r| r.address == "10.0.0.1" && r.request_id == "r1"));
+    assert!(log
+        .iter()
+        .all(|r| r.address == "10.0.0.1" && r.request_id == "r1"));
     let returned = log.iter().find(|r| r.action == "tra_lai_so_lieu").unwrap();
     assert!(returned.before.as_deref().unwrap().contains("\"da_gui\""));
     assert!(returned.after.as_deref().unwrap().contains("Thiếu minh chứng"));
-    let listed = s.entry_list(&EntryFilter { state: Some(EntryState::DaXacNhan), ..Default::default() }).unwrap();
+    let listed = s
+        .entry_list(&EntryFilter {
+            state: Some(EntryState::DaXacNhan),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(listed.len(), 1);
 }
 
@@ -73,13 +125,32 @@ fn typed_values_obey_the_import_rules() {
     let s = store();
     let errs = s.check_value(&form("-1")).unwrap().unwrap_err();
     assert!(errs[0].vi.contains("không được âm"), "{:?}", errs);
-    let ratio = ValueForm { unit: "H01".into(), indicator: "menh_lenh_hc".into(), period: "2023-Q2".into(), numerator: "5".into(), denominator: "0".into(), ..Default::default() };
+    let ratio = ValueForm {
+        unit: "H01".into(),
+        indicator: "menh_lenh_hc".into(),
+        period: "2023-Q2".into(),
+        numerator: "5".into(),
+        denominator: "0".into(),
+        ..Default::default()
+    };
     assert!(s.check_value(&ratio).unwrap().is_err());
-    let computed = ValueForm { indicator: "tthc_dung_han".into(), ..form("1") };
-    assert!(s.check_value(&computed).unwrap().unwrap_err()[0].vi.contains("hồ sơ TTHC"));
-    let bad_period = ValueForm { period: "13/2023".into(), ..form("1") };
+    let computed = ValueForm {
+        indicator: "tthc_dung_han".into(),
+        ..form("1")
+    };
+    assert!(s.check_value(&computed).unwrap().unwrap_err()[0]
+        .vi
+        .contains("hồ sơ TTHC"));
+    let bad_period = ValueForm {
+        period: "13/2023".into(),
+        ..form("1")
+    };
     assert!(s.check_value(&bad_period).unwrap().is_err());
-    let ok = ValueForm { numerator: "4,5".into(), denominator: "5".into(), ..ratio };
+    let ok = ValueForm {
+        numerator: "4,5".into(),
+        denominator: "5".into(),
+        ..ratio
+    };
     assert!(s.check_value(&ok).unwrap().is_ok(), "decimal comma accepted");
 }
 
@@ -90,37 +161,93 @@ fn the_audit_log_cannot_be_changed() {
     s.save_entry(&actor("donvi"), &row, true, &[]).unwrap();
     assert!(s.conn.execute("UPDATE audit_log SET username = 'x'", []).is_err());
     assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());
-    assert_eq!(s.audit(&AuditFilter { limit: 10, ..Default::default() }).unwrap().1, 1);
+    assert_eq!(
+        s.audit(&AuditFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+        .1,
+        1
+    );
 }
 
 #[test]
 fn five_attempts_lock_an_account_for_fifteen_minutes_and_success_takes_its_attempt_back() {
     let mut s = store();
-    let keys = |user: &str| vec![(format!("u:{user}"), crate::users::THROTTLE_FAILURES), ("ip:10.0.0.1".to_string(), crate::users::THROTTLE_ADDRESS_FAILURES)];
+    let keys = |user: &str| {
+        vec![
+            (format!("u:{user}"), crate::users::THROTTLE_FAILURES),
+            ("ip:10.0.0.1".to_string(), crate::users::THROTTLE_ADDRESS_FAILURES),
+        ]
+    };
     for _ in 0..4 {
         assert_eq!(s.throttle_attempt(&keys("donvi")).unwrap(), None);
     }
     // a success clears the account's count
     s.throttle_success("u:donvi", "ip:10.0.0.1").unwrap();
     for _ in 0..5 {
-        assert_eq!(s.throttle_attempt(&keys("donvi")).unwrap(), None, "five attempts go on");
+        assert_eq!(
+            s.throttle_attempt(&keys("donvi")).unwrap(),
+            None,
+            "five attempts go on"
+        );
     }
-    let until = s.throttle_attempt(&keys("donvi")).unwrap().expect("the sixth waits");
+    let until = s
+        .throttle_attempt(&keys("donvi"))
+        .unwrap()
+        .expect("the sixth waits");
     assert!((until - crate::now() - crate::users::THROTTLE_LOCK).abs() <= 2);
     // the address is not locked by one account's failures (eight counted: nine, one taken back)
     assert_eq!(s.throttle_attempt(&keys("khac")).unwrap(), None);
     for i in 0..11 {
         let _ = s.throttle_attempt(&keys(&format!("ai-{i}"))).unwrap();
     }
-    assert!(s.throttle_attempt(&keys("lanhdao")).unwrap().is_some(), "twenty attempts lock the address");
+    assert!(
+        s.throttle_attempt(&keys("lanhdao")).unwrap().is_some(),
+        "twenty attempts lock the address"
+    );
 }
 
 #[test]
 fn sessions_expire_and_end_with_a_locked_account_or_a_new_password() {
     let mut s = store();
-    let id = s.create_user(&actor("admin"), &NewUser { username: "donvi", full_name: "Võ Thị A", password_hash: "h", role: "don_vi", unit: Some("H01") }).unwrap();
-    assert!(s.create_user(&actor("admin"), &NewUser { username: "x", full_name: "", password_hash: "h", role: "don_vi", unit: None }).is_err());
-    assert!(s.create_user(&actor("admin"), &NewUser { username: "donvi", full_name: "", password_hash: "h", role: "ban_tdkt", unit: None }).is_err());
+    let id = s
+        .create_user(
+            &actor("admin"),
+            &NewUser {
+                username: "donvi",
+                full_name: "Võ Thị A",
+                password_hash: "h",
+                role: "don_vi",
+                unit: Some("H01"),
+            },
+        )
+        .unwrap();
+    assert!(s
+        .create_user(
+            &actor("admin"),
+            &NewUser {
+                username: "x",
+                full_name: "",
+                password_hash: "h",
+                role: "don_vi",
+                unit: None
+            }
+        )
+        .is_err());
+    assert!(s
+        .create_user(
+            &actor("admin"),
+            &NewUser {
+                username: "donvi",
+                full_name: "",
+                password_hash: "h",
+                role: "ban_tdkt",
+                unit: None
+            }
+        )
+        .is_err());
     s.create_session("s1", id, "c1", 3600, "a").unwrap();
     s.create_session("s2", id, "c2", 3600, "a").unwrap();
     s.create_session("old", id, "c3", -10, "a").unwrap();
@@ -128,12 +255,18 @@ fn sessions_expire_and_end_with_a_locked_account_or_a_new_password() {
     assert_eq!((u.unit_code.as_deref(), csrf.as_str()), (Some("H01"), "c1"));
     assert!(s.session("old", 3600).unwrap().is_none(), "expired");
     s.set_password(&actor("donvi"), id, "h2", Some("s1")).unwrap();
-    assert!(s.session("s1", 3600).unwrap().is_some(), "the current session stays");
+    assert!(
+        s.session("s1", 3600).unwrap().is_some(),
+        "the current session stays"
+    );
     assert!(s.session("s2", 3600).unwrap().is_none(), "other sessions end");
     s.set_user_active(&actor("admin"), id, false).unwrap();
     assert!(s.session("s1", 3600).unwrap().is_none());
     s.create_token(&actor("admin"), id, "t1", "").unwrap();
-    assert!(s.user_by_token("t1").unwrap().is_none(), "a locked account's tokens stop working");
+    assert!(
+        s.user_by_token("t1").unwrap().is_none(),
+        "a locked account's tokens stop working"
+    );
     s.set_user_active(&actor("admin"), id, true).unwrap();
     assert_eq!(s.user_by_token("t1").unwrap().unwrap().username, "donvi");
 }
@@ -142,17 +275,33 @@ fn sessions_expire_and_end_with_a_locked_account_or_a_new_password() {
 fn a_thread_moves_through_its_states_and_a_closed_one_takes_no_more() {
     let mut s = store();
     let unit = s.unit("H01").unwrap().unwrap();
-    assert!(s.open_thread(&actor("donvi"), "don_vi", unit.id, " ", "x").is_err());
-    let t = s.open_thread(&actor("donvi"), "don_vi", unit.id, "Vướng mắc", "Nội dung").unwrap();
+    assert!(s
+        .open_thread(&actor("donvi"), "don_vi", unit.id, " ", "x")
+        .is_err());
+    let t = s
+        .open_thread(&actor("donvi"), "don_vi", unit.id, "Vướng mắc", "Nội dung")
+        .unwrap();
     assert_eq!(s.thread(t).unwrap().unwrap().state, "moi");
-    s.reply_thread(&actor("sonoivu"), "so_noi_vu", t, ThreadAction::Escalate, "Chuyển lãnh đạo").unwrap();
+    s.reply_thread(
+        &actor("sonoivu"),
+        "so_noi_vu",
+        t,
+        ThreadAction::Escalate,
+        "Chuyển lãnh đạo",
+    )
+    .unwrap();
     assert_eq!(s.thread(t).unwrap().unwrap().state, "da_chuyen_lanh_dao");
-    s.reply_thread(&actor("lanhdao"), "lanh_dao", t, ThreadAction::Answer, "Đồng ý").unwrap();
+    s.reply_thread(&actor("lanhdao"), "lanh_dao", t, ThreadAction::Answer, "Đồng ý")
+        .unwrap();
     assert_eq!(s.thread(t).unwrap().unwrap().state, "da_tra_loi");
-    s.reply_thread(&actor("donvi"), "don_vi", t, ThreadAction::UnitReply, "Cảm ơn").unwrap();
+    s.reply_thread(&actor("donvi"), "don_vi", t, ThreadAction::UnitReply, "Cảm ơn")
+        .unwrap();
     assert_eq!(s.thread(t).unwrap().unwrap().state, "moi");
-    s.reply_thread(&actor("sonoivu"), "so_noi_vu", t, ThreadAction::Close, "").unwrap();
-    assert!(s.reply_thread(&actor("donvi"), "don_vi", t, ThreadAction::UnitReply, "x").is_err());
+    s.reply_thread(&actor("sonoivu"), "so_noi_vu", t, ThreadAction::Close, "")
+        .unwrap();
+    assert!(s
+        .reply_thread(&actor("donvi"), "don_vi", t, ThreadAction::UnitReply, "x")
+        .is_err());
     assert_eq!(s.thread_messages(t).unwrap().len(), 5);
     let other = s.unit("H02").unwrap().unwrap();
     assert!(s.threads(Some(other.id)).unwrap().is_empty());
@@ -162,8 +311,19 @@ fn a_thread_moves_through_its_states_and_a_closed_one_takes_no_more() {
 fn a_dry_run_reports_and_writes_nothing() {
     let mut s = store();
     let units = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH03,UBND huyện Đất Đỏ,huyen,\n";
-    let opts = crate::import::ImportOptions { dry_run: true, ..Default::default() };
-    let r = s.import(ImportKind::Units, Cursor::new(units.as_bytes().to_vec()), &opts, &mut |_| {}, &|_| {}).unwrap();
+    let opts = crate::import::ImportOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    let r = s
+        .import(
+            ImportKind::Units,
+            Cursor::new(units.as_bytes().to_vec()),
+            &opts,
+            &mut |_| {},
+            &|_| {},
+        )
+        .unwrap();
     assert_eq!((r.rows_ok, r.committed), (1, false));
     assert!(s.unit("H03").unwrap().is_none());
 }
@@ -171,10 +331,26 @@ fn a_dry_run_reports_and_writes_nothing() {
 #[test]
 fn the_head_signs_off_a_submitted_entry_once_and_a_change_clears_it() {
     let mut s = store();
-    assert!(s.create_user(&actor("admin"), &NewUser { username: "tt", full_name: "", password_hash: "h", role: "nguoi_dung_dau", unit: None }).is_err(), "a head needs a unit");
+    assert!(
+        s.create_user(
+            &actor("admin"),
+            &NewUser {
+                username: "tt",
+                full_name: "",
+                password_hash: "h",
+                role: "nguoi_dung_dau",
+                unit: None
+            }
+        )
+        .is_err(),
+        "a head needs a unit"
+    );
     let row = s.check_value(&form("1")).unwrap().unwrap();
     let id = s.save_entry(&actor("donvi"), &row, false, &[]).unwrap();
-    assert!(s.sign_off_entry(&actor("tt"), id).is_err(), "a draft is not signed off");
+    assert!(
+        s.sign_off_entry(&actor("tt"), id).is_err(),
+        "a draft is not signed off"
+    );
     s.save_entry(&actor("donvi"), &row, true, &[]).unwrap();
     s.sign_off_entry(&actor("tt"), id).unwrap();
     assert!(s.sign_off_entry(&actor("tt"), id).is_err());
@@ -191,7 +367,17 @@ fn two_head_saves_at_once_cannot_both_pass_the_overlap_check() {
         let mut s = Store::open_dir(dir.path()).unwrap();
         s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
         let units = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n";
-        assert!(s.import(ImportKind::Units, Cursor::new(units.as_bytes().to_vec()), &Default::default(), &mut |_| {}, &|_| {}).unwrap().committed);
+        assert!(
+            s.import(
+                ImportKind::Units,
+                Cursor::new(units.as_bytes().to_vec()),
+                &Default::default(),
+                &mut |_| {},
+                &|_| {}
+            )
+            .unwrap()
+            .committed
+        );
     }
     // two overlapping open terms, each fine on its own, saved by two connections at once
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
@@ -203,11 +389,23 @@ fn two_head_saves_at_once_cannot_both_pass_the_overlap_check() {
                 let mut s = Store::open_dir(&path).unwrap();
                 let csv = format!("ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nH01,{row}\n");
                 barrier.wait();
-                s.import(ImportKind::Heads, Cursor::new(csv.into_bytes()), &Default::default(), &mut |_| {}, &|_| {}).unwrap().committed
+                s.import(
+                    ImportKind::Heads,
+                    Cursor::new(csv.into_bytes()),
+                    &Default::default(),
+                    &mut |_| {},
+                    &|_| {},
+                )
+                .unwrap()
+                .committed
             })
         })
         .collect();
-    let committed = handles.into_iter().map(|h| h.join().unwrap()).filter(|c| *c).count();
+    let committed = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|c| *c)
+        .count();
     assert_eq!(committed, 1, "the second sees the first and is refused");
     assert_eq!(Store::open_dir(dir.path()).unwrap().heads().unwrap().len(), 1);
 }

@@ -73,8 +73,18 @@ pub struct NewAttachment {
 }
 
 impl NewAttachment {
-    pub fn new(stored_name: impl Into<String>, file_name: impl Into<String>, media_type: impl Into<String>, size: i64) -> NewAttachment {
-        NewAttachment { stored_name: stored_name.into(), file_name: file_name.into(), media_type: media_type.into(), size }
+    pub fn new(
+        stored_name: impl Into<String>,
+        file_name: impl Into<String>,
+        media_type: impl Into<String>,
+        size: i64,
+    ) -> NewAttachment {
+        NewAttachment {
+            stored_name: stored_name.into(),
+            file_name: file_name.into(),
+            media_type: media_type.into(),
+            size,
+        }
     }
 }
 
@@ -97,7 +107,8 @@ pub struct EntryFilter {
     pub indicator: Option<String>,
 }
 
-const ENTRY_COLUMNS: &str = "e.id, e.unit_id, u.code, u.name, e.indicator, e.period, e.kind, e.numerator, e.denominator, e.value,
+const ENTRY_COLUMNS: &str =
+    "e.id, e.unit_id, u.code, u.name, e.indicator, e.period, e.kind, e.numerator, e.denominator, e.value,
        e.note, e.state, e.reason, e.updated_at, e.updated_by,
        (SELECT count(*) FROM attachments a WHERE a.entry_id = e.id), e.signed_by, e.signed_at
      FROM entries e JOIN units u ON u.id = e.unit_id";
@@ -169,12 +180,38 @@ pub(crate) fn value_columns(v: &EntryValue) -> (&'static str, Option<String>, Op
 impl Store {
     /// Checks a typed value with the import's rules; errors name the form's fields.
     pub fn check_value(&self, f: &ValueForm) -> Result<std::result::Result<ValueRow, Vec<RowError>>> {
-        let headers: Vec<String> =
-            ["ma_don_vi", "ma_chi_tieu", "ky", "tu_so", "mau_so", "gia_tri", "ghi_chu"].iter().map(|s| s.to_string()).collect();
+        let headers: Vec<String> = [
+            "ma_don_vi",
+            "ma_chi_tieu",
+            "ky",
+            "tu_so",
+            "mau_so",
+            "gia_tri",
+            "ghi_chu",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let cols = Columns::map(ImportKind::Values, &headers).expect("the canonical headers map");
-        let texts = [&f.unit, &f.indicator, &f.period, &f.numerator, &f.denominator, &f.value, &f.note];
-        let cells: Vec<Cell> =
-            texts.iter().map(|t| if t.trim().is_empty() { Cell::Empty } else { Cell::Text(t.trim()) }).collect();
+        let texts = [
+            &f.unit,
+            &f.indicator,
+            &f.period,
+            &f.numerator,
+            &f.denominator,
+            &f.value,
+            &f.note,
+        ];
+        let cells: Vec<Cell> = texts
+            .iter()
+            .map(|t| {
+                if t.trim().is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(t.trim())
+                }
+            })
+            .collect();
         let lookup = self.lookup()?;
         Ok(match parse_row(&cols, &cells, 1, &lookup) {
             Ok(Record::Value(v)) => Ok(v),
@@ -184,14 +221,23 @@ impl Store {
     }
 
     pub fn entry(&self, id: i64) -> Result<Option<EntryRecord>> {
-        Ok(self.conn.query_row(&format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"), [id], entry_row).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"),
+                [id],
+                entry_row,
+            )
+            .optional()?)
     }
 
     pub fn entry_by_key(&self, unit_id: i64, indicator: &str, period: &str) -> Result<Option<EntryRecord>> {
         Ok(self
             .conn
             .query_row(
-                &format!("SELECT {ENTRY_COLUMNS} WHERE e.unit_id = ?1 AND e.indicator = ?2 AND e.period = ?3"),
+                &format!(
+                    "SELECT {ENTRY_COLUMNS} WHERE e.unit_id = ?1 AND e.indicator = ?2 AND e.period = ?3"
+                ),
                 params![unit_id, indicator, period],
                 entry_row,
             )
@@ -205,7 +251,10 @@ impl Store {
              WHERE (?1 IS NULL OR e.unit_id = ?1) AND (?2 IS NULL OR e.state = ?2) AND (?3 IS NULL OR e.indicator = ?3)
              ORDER BY CASE WHEN ?2 IS NULL THEN u.code ELSE '' END, e.updated_at, e.id"
         ))?;
-        let rows = st.query_map(params![f.unit_id, f.state.map(|s| s.code()), f.indicator], entry_row)?;
+        let rows = st.query_map(
+            params![f.unit_id, f.state.map(|s| s.code()), f.indicator],
+            entry_row,
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -253,35 +302,70 @@ impl Store {
     /// A unit saves (`submit = false`, state `nhap`) or submits (`da_gui`) a checked value
     /// with its new evidence files. Refused while the entry waits for the office or after
     /// it was verified.
-    pub fn save_entry(&mut self, actor: &Actor, v: &ValueRow, submit: bool, files: &[NewAttachment]) -> Result<i64> {
-        let unit = self
-            .unit(&v.unit)?
-            .ok_or_else(|| refused(format!("không có đơn vị mã «{}»", v.unit), format!("unknown unit '{}'", v.unit)))?;
+    pub fn save_entry(
+        &mut self,
+        actor: &Actor,
+        v: &ValueRow,
+        submit: bool,
+        files: &[NewAttachment],
+    ) -> Result<i64> {
+        let unit = self.unit(&v.unit)?.ok_or_else(|| {
+            refused(
+                format!("không có đơn vị mã «{}»", v.unit),
+                format!("unknown unit '{}'", v.unit),
+            )
+        })?;
         let period = v.period.code();
         // The state is read under the write lock: a verification cannot slip in between.
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = tx
             .query_row(
-                &format!("SELECT {ENTRY_COLUMNS} WHERE e.unit_id = ?1 AND e.indicator = ?2 AND e.period = ?3"),
+                &format!(
+                    "SELECT {ENTRY_COLUMNS} WHERE e.unit_id = ?1 AND e.indicator = ?2 AND e.period = ?3"
+                ),
                 params![unit.id, v.indicator, period],
                 entry_row,
             )
             .optional()?;
         match before.as_ref().map(|e| e.state) {
             Some(EntryState::DaGui) => {
-                return Err(refused("số liệu đã gửi, đang chờ Sở Nội vụ xác nhận; chưa sửa được", "the entry is submitted and waits for the office"))
+                return Err(refused(
+                    "số liệu đã gửi, đang chờ Sở Nội vụ xác nhận; chưa sửa được",
+                    "the entry is submitted and waits for the office",
+                ))
             }
             Some(EntryState::DaXacNhan) => {
-                return Err(refused("số liệu đã được xác nhận, không sửa được nữa", "the entry is verified and can no longer change"))
+                return Err(refused(
+                    "số liệu đã được xác nhận, không sửa được nữa",
+                    "the entry is verified and can no longer change",
+                ))
             }
             _ => {}
         }
-        let state = if submit { EntryState::DaGui } else { EntryState::Nhap };
+        let state = if submit {
+            EntryState::DaGui
+        } else {
+            EntryState::Nhap
+        };
         let (kind, num, den, val) = value_columns(&v.value);
         let at = now();
         let id: i64 = tx.query_row(
             UPSERT_ENTRY,
-            params![unit.id, v.indicator, period, kind, num, den, val, v.note, state.code(), at, actor.username],
+            params![
+                unit.id,
+                v.indicator,
+                period,
+                kind,
+                num,
+                den,
+                val,
+                v.note,
+                state.code(),
+                at,
+                actor.username
+            ],
             |r| r.get(0),
         )?;
         tx.execute(
@@ -302,25 +386,52 @@ impl Store {
             "files": files.iter().map(|f| f.file_name.as_str()).collect::<Vec<_>>()
         });
         let action = if submit { "gui_so_lieu" } else { "luu_nhap_so_lieu" };
-        record(&tx, actor, action, "entry", &id.to_string(), before.as_ref().map(entry_json).as_ref(), Some(&after))?;
+        record(
+            &tx,
+            actor,
+            action,
+            "entry",
+            &id.to_string(),
+            before.as_ref().map(entry_json).as_ref(),
+            Some(&after),
+        )?;
         tx.commit()?;
         Ok(id)
     }
 
     /// The unit's head signs off a submitted entry (the office sees it; a change clears it).
     pub fn sign_off_entry(&mut self, actor: &Actor, id: i64) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = entry_in(&tx, id)?;
         if before.state != EntryState::DaGui {
-            return Err(refused("chỉ ký duyệt được số liệu đã gửi, đang chờ xác nhận", "only a submitted entry can be signed off"));
+            return Err(refused(
+                "chỉ ký duyệt được số liệu đã gửi, đang chờ xác nhận",
+                "only a submitted entry can be signed off",
+            ));
         }
         if before.signed_by.is_some() {
-            return Err(refused("số liệu đã được ký duyệt", "the entry is already signed off"));
+            return Err(refused(
+                "số liệu đã được ký duyệt",
+                "the entry is already signed off",
+            ));
         }
-        tx.execute("UPDATE entries SET signed_by = ?1, signed_at = ?2 WHERE id = ?3", params![actor.username, now(), id])?;
+        tx.execute(
+            "UPDATE entries SET signed_by = ?1, signed_at = ?2 WHERE id = ?3",
+            params![actor.username, now(), id],
+        )?;
         let mut after = entry_json(&before);
         after["signed_by"] = json!(actor.username);
-        record(&tx, actor, "ky_duyet_so_lieu", "entry", &id.to_string(), Some(&entry_json(&before)), Some(&after))?;
+        record(
+            &tx,
+            actor,
+            "ky_duyet_so_lieu",
+            "entry",
+            &id.to_string(),
+            Some(&entry_json(&before)),
+            Some(&after),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -339,7 +450,9 @@ impl Store {
     }
 
     fn review_entry(&mut self, actor: &Actor, id: i64, to: EntryState, reason: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = entry_in(&tx, id)?;
         if before.state != EntryState::DaGui {
             return Err(refused(
@@ -360,8 +473,20 @@ impl Store {
         let mut after = entry_json(&before);
         after["state"] = json!(to.code());
         after["reason"] = json!(reason);
-        let action = if to == EntryState::DaXacNhan { "xac_nhan_so_lieu" } else { "tra_lai_so_lieu" };
-        record(&tx, actor, action, "entry", &id.to_string(), Some(&entry_json(&before)), Some(&after))?;
+        let action = if to == EntryState::DaXacNhan {
+            "xac_nhan_so_lieu"
+        } else {
+            "tra_lai_so_lieu"
+        };
+        record(
+            &tx,
+            actor,
+            action,
+            "entry",
+            &id.to_string(),
+            Some(&entry_json(&before)),
+            Some(&after),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -379,7 +504,11 @@ pub fn period_vi(code: &str) -> String {
 
 /// The entry `id`, read inside a transaction that is about to change it.
 fn entry_in(tx: &rusqlite::Transaction, id: i64) -> Result<EntryRecord> {
-    tx.query_row(&format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"), [id], entry_row)
-        .optional()?
-        .ok_or_else(|| refused("không có số liệu này", "no such entry"))
+    tx.query_row(
+        &format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"),
+        [id],
+        entry_row,
+    )
+    .optional()?
+    .ok_or_else(|| refused("không có số liệu này", "no such entry"))
 }

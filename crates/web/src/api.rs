@@ -21,7 +21,12 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
         .route("/api/v1/session", post(create_session).delete(delete_session))
         .route("/api/v1/units/{code}/evaluation", get(unit_evaluation))
         .route("/api/v1/ranking", get(ranking))
-        .route("/api/v1/dossiers", post(push_dossiers).layer(axum::extract::DefaultBodyLimit::max(cfg.max_import + crate::SMALL_BODY)))
+        .route(
+            "/api/v1/dossiers",
+            post(push_dossiers).layer(axum::extract::DefaultBodyLimit::max(
+                cfg.max_import + crate::SMALL_BODY,
+            )),
+        )
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -37,20 +42,38 @@ struct Credentials {
     password: String,
 }
 
-async fn create_session(State(state): State<AppState>, Extension(ctx): Extension<RequestCtx>, Json(c): Json<Credentials>) -> Result<Response, AppError> {
+async fn create_session(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    Json(c): Json<Credentials>,
+) -> Result<Response, AppError> {
     let token = auth::sign_in(&state, &ctx, &c.username, &c.password).await?;
     let hash = auth::token_hash(&token);
     let ttl = state.config().session_ttl;
-    let (user, csrf) = state.db(move |s| Ok(s.session(&hash, ttl)?)).await?.ok_or(AppError::NotSignedIn)?;
+    let (user, csrf) = state
+        .db(move |s| Ok(s.session(&hash, ttl)?))
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
     let body = json!({"ten_dang_nhap": user.username, "vai_tro": user.role, "ma_don_vi": user.unit_code, "csrf": csrf});
-    Ok(([(header::SET_COOKIE, auth::session_cookie(&state, Some(&token)))], Json(body)).into_response())
+    Ok((
+        [(header::SET_COOKIE, auth::session_cookie(&state, Some(&token)))],
+        Json(body),
+    )
+        .into_response())
 }
 
-async fn delete_session(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Response, AppError> {
+async fn delete_session(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, AppError> {
     if let Some(hash) = user.session_hash.clone() {
         state.db(move |s| Ok(s.delete_session(&hash)?)).await?;
     }
-    Ok(([(header::SET_COOKIE, auth::session_cookie(&state, None))], StatusCode::NO_CONTENT).into_response())
+    Ok((
+        [(header::SET_COOKIE, auth::session_cookie(&state, None))],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -58,20 +81,47 @@ struct YearQuery {
     year: Option<i32>,
 }
 
-async fn unit_evaluation(State(state): State<AppState>, SignedIn(user): SignedIn, Path(code): Path<String>, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+async fn unit_evaluation(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, AppError> {
     let c2 = code.clone();
-    let unit = state.db(move |s| Ok(s.unit(&c2)?)).await?.ok_or(AppError::NotFound)?;
+    let unit = state
+        .db(move |s| Ok(s.unit(&c2)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     user.check_unit(unit.id)?;
     let snap = state.snapshot(q.year).await?;
-    let heads: Vec<_> = snap.eval.heads.iter().filter(|h| h.unit.code == code).cloned().collect();
+    let heads: Vec<_> = snap
+        .eval
+        .heads
+        .iter()
+        .filter(|h| h.unit.code == code)
+        .cloned()
+        .collect();
     Ok(Json(crate::contract::rows(&snap.plan, &heads)).into_response())
 }
 
-async fn ranking(State(state): State<AppState>, Require(_user, ..): Require<Officials>, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+async fn ranking(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<Officials>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, AppError> {
     let snap = state.snapshot(q.year).await?;
-    let mut eligible: Vec<_> = snap.eval.heads.iter().filter(|h| h.rank.is_some()).cloned().collect();
+    let mut eligible: Vec<_> = snap
+        .eval
+        .heads
+        .iter()
+        .filter(|h| h.rank.is_some())
+        .cloned()
+        .collect();
     eligible.sort_by_key(|h| h.rank);
-    let rows: Vec<_> = crate::contract::rows(&snap.plan, &eligible).into_iter().filter(|r| r.get("ma_chi_tieu") == Some(&json!("_tong_hop"))).collect();
+    let rows: Vec<_> = crate::contract::rows(&snap.plan, &eligible)
+        .into_iter()
+        .filter(|r| r.get("ma_chi_tieu") == Some(&json!("_tong_hop")))
+        .collect();
     Ok(Json(rows).into_response())
 }
 
@@ -93,12 +143,24 @@ pub fn report_json(r: &ImportReport) -> Value {
     })
 }
 
-const DOSSIER_KEYS: [&str; 8] = ["ma_ho_so", "ma_don_vi", "ma_tthc", "ngay_tiep_nhan", "han_xu_ly", "ngay_ket_qua", "kenh_nop", "trang_thai"];
+const DOSSIER_KEYS: [&str; 8] = [
+    "ma_ho_so",
+    "ma_don_vi",
+    "ma_tthc",
+    "ngay_tiep_nhan",
+    "han_xu_ly",
+    "ngay_ket_qua",
+    "kenh_nop",
+    "trang_thai",
+];
 
 /// A JSON array of dossier objects as a CSV file with the canonical headers.
 fn json_to_csv(body: &[u8]) -> Result<Vec<u8>, AppError> {
-    let rows: Vec<serde_json::Map<String, Value>> = serde_json::from_slice(body)
-        .map_err(|e| AppError::refused(format!("Nội dung JSON không hợp lệ: cần một mảng các hồ sơ ({e}).")))?;
+    let rows: Vec<serde_json::Map<String, Value>> = serde_json::from_slice(body).map_err(|e| {
+        AppError::refused(format!(
+            "Nội dung JSON không hợp lệ: cần một mảng các hồ sơ ({e})."
+        ))
+    })?;
     let mut out = Vec::new();
     writeln!(out, "{}", DOSSIER_KEYS.join(",")).expect("write to memory");
     for r in &rows {
@@ -127,8 +189,15 @@ async fn push_dossiers(
     Query(q): Query<PushQuery>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let bytes = if ct.starts_with("application/json") { json_to_csv(&body)? } else { body.to_vec() };
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let bytes = if ct.starts_with("application/json") {
+        json_to_csv(&body)?
+    } else {
+        body.to_vec()
+    };
     let dir = state.config().data_dir.join("uploads");
     let opts = ImportOptions {
         accept_valid: q.accept_valid.unwrap_or(false),
@@ -139,12 +208,20 @@ async fn push_dossiers(
     };
     let report = state
         .db(move |s| {
-            let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| AppError::internal(format!("temp file: {e}")))?;
-            tmp.write_all(&bytes).map_err(|e| AppError::internal(format!("temp file: {e}")))?;
-            let mut file = tmp.reopen().map_err(|e| AppError::internal(format!("temp file: {e}")))?;
+            let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+                .map_err(|e| AppError::internal(format!("temp file: {e}")))?;
+            tmp.write_all(&bytes)
+                .map_err(|e| AppError::internal(format!("temp file: {e}")))?;
+            let mut file = tmp
+                .reopen()
+                .map_err(|e| AppError::internal(format!("temp file: {e}")))?;
             Ok(s.import_file(ImportKind::Dossiers, &mut file, &opts, &mut |_| {}, &|_| {})?)
         })
         .await?;
-    let status = if report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if report.committed {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok((status, Json(report_json(&report))).into_response())
 }

@@ -28,7 +28,10 @@ pub const MIN_PASSWORD: usize = 10;
 
 /// Argon2id with a fresh salt, as a PHC string.
 pub fn hash_password(password: &str) -> Result<String, AppError> {
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| AppError::internal(format!("argon2: {e}")))
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::internal(format!("argon2: {e}")))
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
@@ -75,7 +78,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Role::QuanTri, Role::SoNoiVu, Role::BanTdkt, Role::LanhDao, Role::DonVi, Role::NguoiDungDau];
+    pub const ALL: [Role; 6] = [
+        Role::QuanTri,
+        Role::SoNoiVu,
+        Role::BanTdkt,
+        Role::LanhDao,
+        Role::DonVi,
+        Role::NguoiDungDau,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Role::QuanTri => "quan_tri",
@@ -117,7 +127,12 @@ pub struct User {
 }
 
 impl User {
-    fn from_record(u: UserRecord, csrf: Option<String>, session_hash: Option<String>, ctx: &RequestCtx) -> Option<User> {
+    fn from_record(
+        u: UserRecord,
+        csrf: Option<String>,
+        session_hash: Option<String>,
+        ctx: &RequestCtx,
+    ) -> Option<User> {
         let role = Role::parse(&u.role)?;
         let unit = match (u.unit_id, u.unit_code, u.unit_name) {
             (Some(id), Some(code), Some(name)) => Some((id, code, name)),
@@ -125,7 +140,11 @@ impl User {
         };
         Some(User {
             id: u.id,
-            actor: Actor { username: u.username.clone(), address: ctx.address.clone(), request_id: ctx.id.clone() },
+            actor: Actor {
+                username: u.username.clone(),
+                address: ctx.address.clone(),
+                request_id: ctx.id.clone(),
+            },
             username: u.username,
             full_name: u.full_name,
             role,
@@ -183,14 +202,26 @@ impl User {
 }
 
 fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 /// The user of a request, from a bearer token or a session cookie; None when anonymous.
@@ -198,7 +229,14 @@ pub async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<User
     if let Some(u) = parts.extensions.get::<Option<User>>() {
         return Ok(u.clone());
     }
-    let ctx = parts.extensions.get::<RequestCtx>().cloned().unwrap_or(RequestCtx { id: String::new(), address: String::new() });
+    let ctx = parts
+        .extensions
+        .get::<RequestCtx>()
+        .cloned()
+        .unwrap_or(RequestCtx {
+            id: String::new(),
+            address: String::new(),
+        });
     let user = if let Some(token) = bearer(parts) {
         let hash = token_hash(token);
         let rec = state.db(move |s| Ok(s.user_by_token(&hash)?)).await?;
@@ -233,7 +271,11 @@ impl FromRequestParts<AppState> for MaybeUser {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        MaybeUser::from_request_parts(parts, state).await?.0.map(SignedIn).ok_or(AppError::NotSignedIn)
+        MaybeUser::from_request_parts(parts, state)
+            .await?
+            .0
+            .map(SignedIn)
+            .ok_or(AppError::NotSignedIn)
     }
 }
 
@@ -314,8 +356,16 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
     if bearer(&parts).is_some() {
         return next.run(Request::from_parts(parts, body)).await;
     }
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    if parts.method == Method::POST && parts.uri.path() == "/api/v1/session" && content_type.starts_with("application/json") {
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if parts.method == Method::POST
+        && parts.uri.path() == "/api/v1/session"
+        && content_type.starts_with("application/json")
+    {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let expected = match current_user(&parts, &state).await {
@@ -335,9 +385,18 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
         }
         Err(e) => return e.into_response(),
     };
-    let Some(expected) = expected.filter(|e| !e.is_empty()) else { return AppError::Csrf.into_response() };
-    let from_header = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let from_query = parts.uri.query().and_then(|q| form_field(q.as_bytes(), CSRF_FIELD));
+    let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+        return AppError::Csrf.into_response();
+    };
+    let from_header = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let from_query = parts
+        .uri
+        .query()
+        .and_then(|q| form_field(q.as_bytes(), CSRF_FIELD));
     if let Some(t) = from_header.or(from_query) {
         if same_secret(&t, &expected) {
             return next.run(Request::from_parts(parts, body)).await;
@@ -350,7 +409,9 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
             Err(_) => return AppError::TooLarge("Biểu mẫu quá lớn.".into()).into_response(),
         };
         if form_field(&bytes, CSRF_FIELD).is_some_and(|t| same_secret(&t, &expected)) {
-            return next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
+            return next
+                .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await;
         }
     }
     AppError::Csrf.into_response()
@@ -362,7 +423,11 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         let mut it = pair.splitn(2, |b| *b == b'=');
         let k = it.next()?;
         let v = it.next().unwrap_or(b"");
-        (k == name.as_bytes()).then(|| percent_encoding::percent_decode(v).decode_utf8_lossy().replace('+', " "))
+        (k == name.as_bytes()).then(|| {
+            percent_encoding::percent_decode(v)
+                .decode_utf8_lossy()
+                .replace('+', " ")
+        })
     })
 }
 
@@ -371,11 +436,22 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 /// Checks a password with throttling per account and per address (every attempt is
 /// counted before the check, so parallel guesses count too; a success takes its attempt
 /// back). One answer for an unknown user and a wrong password, in the same time.
-pub async fn check_password(state: &AppState, ctx: &RequestCtx, username: &str, password: &str) -> Result<UserRecord, AppError> {
+pub async fn check_password(
+    state: &AppState,
+    ctx: &RequestCtx,
+    username: &str,
+    password: &str,
+) -> Result<UserRecord, AppError> {
     use thidua_store::users::{THROTTLE_ADDRESS_FAILURES, THROTTLE_FAILURES};
     let username = username.trim().to_string();
-    let (account_key, address_key) = (format!("u:{}", username.to_lowercase()), format!("ip:{}", ctx.address));
-    let keys = vec![(account_key.clone(), THROTTLE_FAILURES), (address_key.clone(), THROTTLE_ADDRESS_FAILURES)];
+    let (account_key, address_key) = (
+        format!("u:{}", username.to_lowercase()),
+        format!("ip:{}", ctx.address),
+    );
+    let keys = vec![
+        (account_key.clone(), THROTTLE_FAILURES),
+        (address_key.clone(), THROTTLE_ADDRESS_FAILURES),
+    ];
     if let Some(until) = state.db(move |s| Ok(s.throttle_attempt(&keys)?)).await? {
         return Err(AppError::Throttled(thidua_domain::time::DateTime(until).vi()));
     }
@@ -385,16 +461,22 @@ pub async fn check_password(state: &AppState, ctx: &RequestCtx, username: &str, 
     let ok = match &user {
         Some(u) if u.active => {
             let phc = u.password_hash.clone();
-            tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false)
+            tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+                .await
+                .unwrap_or(false)
         }
         _ => {
-            tokio::task::spawn_blocking(move || verify_password(&password, dummy_hash())).await.ok();
+            tokio::task::spawn_blocking(move || verify_password(&password, dummy_hash()))
+                .await
+                .ok();
             false
         }
     };
     match user.filter(|_| ok) {
         Some(user) => {
-            state.db(move |s| Ok(s.throttle_success(&account_key, &address_key)?)).await?;
+            state
+                .db(move |s| Ok(s.throttle_success(&account_key, &address_key)?))
+                .await?;
             Ok(user)
         }
         None => {
@@ -405,11 +487,25 @@ pub async fn check_password(state: &AppState, ctx: &RequestCtx, username: &str, 
 }
 
 /// Checks credentials and creates a session; returns its cookie value.
-pub async fn sign_in(state: &AppState, ctx: &RequestCtx, username: &str, password: &str) -> Result<String, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    ctx: &RequestCtx,
+    username: &str,
+    password: &str,
+) -> Result<String, AppError> {
     let user = check_password(state, ctx, username, password).await?;
     let token = random_token();
-    let (hash, csrf, ttl, address) = (token_hash(&token), random_token(), state.config().session_ttl, ctx.address.clone());
-    let actor = Actor { username: user.username.clone(), address: ctx.address.clone(), request_id: ctx.id.clone() };
+    let (hash, csrf, ttl, address) = (
+        token_hash(&token),
+        random_token(),
+        state.config().session_ttl,
+        ctx.address.clone(),
+    );
+    let actor = Actor {
+        username: user.username.clone(),
+        address: ctx.address.clone(),
+        request_id: ctx.id.clone(),
+    };
     state
         .db(move |s| {
             s.create_session(&hash, user.id, &csrf, ttl, &address)?;
@@ -422,7 +518,11 @@ pub async fn sign_in(state: &AppState, ctx: &RequestCtx, username: &str, passwor
 
 /// `Set-Cookie` for the session (or to clear it with `None`).
 pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
-    let secure = if state.config().cookie_secure { "; Secure" } else { "" };
+    let secure = if state.config().cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     match token {
         // No Max-Age: the server's sliding expiry decides; the cookie ends with the browser.
         Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}"),
@@ -431,13 +531,22 @@ pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
 }
 
 pub fn pre_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.config().cookie_secure { "; Secure" } else { "" };
+    let secure = if state.config().cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{PRE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
 }
 
 pub fn pre_token(parts_headers: &axum::http::HeaderMap) -> Option<String> {
-    parts_headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == PRE_COOKIE && v.len() == 64).then(|| v.to_string())
-    })
+    parts_headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == PRE_COOKIE && v.len() == 64).then(|| v.to_string())
+        })
 }

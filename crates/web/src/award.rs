@@ -25,25 +25,46 @@ pub fn progress_key(plan: &str) -> String {
 
 /// The nomination deadline: the office's setting, else the plan's.
 pub fn deadline(store: &Store, plan: &Plan) -> Result<Option<Date>, AppError> {
-    Ok(store.setting(&deadline_key(&plan.code))?.as_deref().and_then(Date::parse_iso).or(plan.deadlines.nomination_submit))
+    Ok(store
+        .setting(&deadline_key(&plan.code))?
+        .as_deref()
+        .and_then(Date::parse_iso)
+        .or(plan.deadlines.nomination_submit))
 }
 
 /// Where and when documents are issued today.
 pub fn issue(store: &Store) -> Result<Issue, AppError> {
     let province = store.setting(PROVINCE_KEY)?.unwrap_or_default();
-    let place = store.setting(PLACE_KEY)?.filter(|p| !p.is_empty()).unwrap_or_else(|| if province.is_empty() { "……".into() } else { province.clone() });
+    let place = store
+        .setting(PLACE_KEY)?
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| {
+            if province.is_empty() {
+                "……".into()
+            } else {
+                province.clone()
+            }
+        });
     let today = DateTime::now_local().date();
-    Ok(Issue { province, place, date: today, results_as_of: today })
+    Ok(Issue {
+        province,
+        place,
+        date: today,
+        results_as_of: today,
+    })
 }
 
 /// The evaluation of a nomination's head, if the head has months in the plan.
 pub fn head_of<'a>(heads: &'a [HeadResult], unit_code: &str, head_from: &str) -> Option<&'a HeadResult> {
-    heads.iter().find(|h| h.unit.code == unit_code && h.head.from.iso() == head_from)
+    heads
+        .iter()
+        .find(|h| h.unit.code == unit_code && h.head.from.iso() == head_from)
 }
 
 /// The discipline indicator is not met, or has no data: the head cannot be approved.
 pub fn discipline_pending(h: Option<&HeadResult>) -> bool {
-    h.and_then(|h| h.indicator("ky_luat")).is_some_and(|r| matches!(r.status, Status::KhongDat | Status::ThieuSoLieu))
+    h.and_then(|h| h.indicator("ky_luat"))
+        .is_some_and(|r| matches!(r.status, Status::KhongDat | Status::ThieuSoLieu))
 }
 
 pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts, AppError> {
@@ -60,8 +81,15 @@ pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts
 
 /// "12/13": indicators met over those that count ("không phát sinh" counts neither way).
 pub fn met_count(h: &HeadResult) -> String {
-    let counted = h.indicators.iter().filter(|r| r.status != Status::KhongPhatSinh).count();
-    format!("{}/{counted}", h.indicators.iter().filter(|r| r.status == Status::Dat).count())
+    let counted = h
+        .indicators
+        .iter()
+        .filter(|r| r.status != Status::KhongPhatSinh)
+        .count();
+    format!(
+        "{}/{counted}",
+        h.indicators.iter().filter(|r| r.status == Status::Dat).count()
+    )
 }
 
 /// The measured results as the honour board shows them, fixed at publication (JSON).
@@ -86,27 +114,59 @@ fn person(plan: &Plan, h: &HeadResult, note: String) -> Person {
 
 /// The top of the ranking (at most the quota), marked as suggestions.
 fn suggestions(plan: &Plan, heads: &[HeadResult]) -> Vec<Person> {
-    let mut ranked: Vec<&HeadResult> = heads.iter().filter(|h| h.rank.is_some_and(|r| r <= plan.award.quota)).collect();
+    let mut ranked: Vec<&HeadResult> = heads
+        .iter()
+        .filter(|h| h.rank.is_some_and(|r| r <= plan.award.quota))
+        .collect();
     ranked.sort_by_key(|h| h.rank);
-    ranked.into_iter().map(|h| person(plan, h, format!("Đề xuất từ xếp hạng (hạng {})", h.rank.unwrap_or(0)))).collect()
+    ranked
+        .into_iter()
+        .map(|h| {
+            person(
+                plan,
+                h,
+                format!("Đề xuất từ xếp hạng (hạng {})", h.rank.unwrap_or(0)),
+            )
+        })
+        .collect()
 }
 
-fn listed(plan: &Plan, heads: &[HeadResult], noms: &[&Nomination], note: impl Fn(&Nomination) -> String) -> Vec<Person> {
+fn listed(
+    plan: &Plan,
+    heads: &[HeadResult],
+    noms: &[&Nomination],
+    note: impl Fn(&Nomination) -> String,
+) -> Vec<Person> {
     noms.iter()
         .map(|n| match head_of(heads, &n.unit_code, &n.head_from) {
             Some(h) => person(plan, h, note(n)),
-            None => Person { name: n.head_name.clone(), title: n.head_title.clone(), unit: n.unit_name.clone(), score: "—".into(), met: "—".into(), note: note(n) },
+            None => Person {
+                name: n.head_name.clone(),
+                title: n.head_title.clone(),
+                unit: n.unit_name.clone(),
+                score: "—".into(),
+                met: "—".into(),
+                note: note(n),
+            },
         })
         .collect()
 }
 
 /// The tờ trình's list: nominations the Board proposes; else the ranking's suggestions.
 pub fn proposed(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<Person>, bool) {
-    let chosen: Vec<&Nomination> = noms.iter().filter(|n| n.board_verdict.as_deref() == Some("de_nghi") && n.state != "khong_phe_duyet").collect();
+    let chosen: Vec<&Nomination> = noms
+        .iter()
+        .filter(|n| n.board_verdict.as_deref() == Some("de_nghi") && n.state != "khong_phe_duyet")
+        .collect();
     if chosen.is_empty() {
         (suggestions(plan, heads), true)
     } else {
-        (listed(plan, heads, &chosen, |_| "Ban Thi đua - Khen thưởng đề nghị".into()), false)
+        (
+            listed(plan, heads, &chosen, |_| {
+                "Ban Thi đua - Khen thưởng đề nghị".into()
+            }),
+            false,
+        )
     }
 }
 
@@ -124,42 +184,67 @@ pub fn awardees(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<
 #[derive(Debug, Clone)]
 pub enum DocKind {
     /// A head's Mẫu 07: the unit, and the head's term start (the latest head when None).
-    Mau07 { unit: String, head_from: Option<String> },
+    Mau07 {
+        unit: String,
+        head_from: Option<String>,
+    },
     ToTrinh,
     QuyetDinh,
 }
 
 /// Builds a document from an evaluation and the stored nominations; returns the bytes and
 /// a file name.
-pub fn document(store: &Store, plan: &Plan, heads: &[HeadResult], kind: &DocKind) -> Result<(Vec<u8>, String), AppError> {
+pub fn document(
+    store: &Store,
+    plan: &Plan,
+    heads: &[HeadResult],
+    kind: &DocKind,
+) -> Result<(Vec<u8>, String), AppError> {
     let mut issue = issue(store)?;
     // The results stand as of today, or the period's end once it is over.
     issue.results_as_of = issue.results_as_of.min(plan.period_to);
     let year = plan.period_from.ymd().0;
     match kind {
         DocKind::Mau07 { unit, head_from } => {
-            let u = store.unit(unit)?.ok_or_else(|| AppError::refused(format!("không có đơn vị mã «{unit}» / unknown unit")))?;
+            let u = store
+                .unit(unit)?
+                .ok_or_else(|| AppError::refused(format!("không có đơn vị mã «{unit}» / unknown unit")))?;
             let h = heads
                 .iter()
-                .filter(|h| &h.unit.code == unit && head_from.as_ref().is_none_or(|f| &h.head.from.iso() == f))
+                .filter(|h| {
+                    &h.unit.code == unit && head_from.as_ref().is_none_or(|f| &h.head.from.iso() == f)
+                })
                 .max_by_key(|h| h.head.from)
-                .ok_or_else(|| AppError::refused(format!("Đơn vị «{unit}» chưa có người đứng đầu được đánh giá trong kế hoạch.")))?;
+                .ok_or_else(|| {
+                    AppError::refused(format!(
+                        "Đơn vị «{unit}» chưa có người đứng đầu được đánh giá trong kế hoạch."
+                    ))
+                })?;
             let parent = match &u.parent {
                 Some(p) => store.unit(p)?.map(|p| p.info.name),
                 None => None,
             };
             let superior = documents::superior_of(plan, &u.info.tier, parent.as_deref(), &issue.province);
-            Ok((documents::mau07(plan, h, &superior, &issue)?, format!("mau07-{unit}-{year}.docx")))
+            Ok((
+                documents::mau07(plan, h, &superior, &issue)?,
+                format!("mau07-{unit}-{year}.docx"),
+            ))
         }
         DocKind::ToTrinh => {
             let noms = store.nominations(&plan.code, None)?;
             let (people, sugg) = proposed(plan, heads, &noms);
-            Ok((documents::to_trinh(plan, &people, sugg, &issue)?, format!("to-trinh-{year}.docx")))
+            Ok((
+                documents::to_trinh(plan, &people, sugg, &issue)?,
+                format!("to-trinh-{year}.docx"),
+            ))
         }
         DocKind::QuyetDinh => {
             let noms = store.nominations(&plan.code, None)?;
             let (people, sugg) = awardees(plan, heads, &noms);
-            Ok((documents::quyet_dinh(plan, &people, sugg, &issue)?, format!("quyet-dinh-{year}.docx")))
+            Ok((
+                documents::quyet_dinh(plan, &people, sugg, &issue)?,
+                format!("quyet-dinh-{year}.docx"),
+            ))
         }
     }
 }

@@ -17,7 +17,10 @@ pub struct Snapshot {
     pub year_closed: bool,
 }
 
-type DossierFacts = (Vec<thidua_store::read::UnitRecord>, Arc<thidua_domain::dossier::DossierTally>);
+type DossierFacts = (
+    Vec<thidua_store::read::UnitRecord>,
+    Arc<thidua_domain::dossier::DossierTally>,
+);
 
 #[derive(Default)]
 pub struct EvalCache {
@@ -29,8 +32,14 @@ pub struct EvalCache {
 /// The plan to show when no year is asked for: the latest that has begun.
 fn default_plan(store: &Store, today: thidua_domain::time::Date) -> Result<Plan, AppError> {
     let plans = store.plans()?;
-    let begun = plans.iter().filter(|p| p.period_from <= today).max_by_key(|p| p.period_from).or(plans.first());
-    begun.cloned().ok_or_else(|| AppError::refused("Chưa có kế hoạch nào trong hệ thống."))
+    let begun = plans
+        .iter()
+        .filter(|p| p.period_from <= today)
+        .max_by_key(|p| p.period_from)
+        .or(plans.first());
+    begun
+        .cloned()
+        .ok_or_else(|| AppError::refused("Chưa có kế hoạch nào trong hệ thống."))
 }
 
 /// The plan with this code, else the one covering this year, else the current one.
@@ -60,7 +69,11 @@ impl AppState {
         self.db(move |s| pick_plan(s, None, code)).await
     }
 
-    async fn snapshot_with(&self, year: Option<i32>, code: Option<String>) -> Result<Arc<Snapshot>, AppError> {
+    async fn snapshot_with(
+        &self,
+        year: Option<i32>,
+        code: Option<String>,
+    ) -> Result<Arc<Snapshot>, AppError> {
         let state = self.clone();
         self.db(move |s| {
             let now = DateTime::now_local();
@@ -85,7 +98,12 @@ impl AppState {
                 }
             };
             let eval = s.evaluation_with(&plan, as_of, units, tally)?;
-            let snap = Arc::new(Snapshot { plan, as_of, eval, year_closed });
+            let snap = Arc::new(Snapshot {
+                plan,
+                as_of,
+                eval,
+                year_closed,
+            });
             state.cache().put(key, snap.clone());
             Ok(snap)
         })
@@ -95,13 +113,23 @@ impl AppState {
 
 impl EvalCache {
     fn facts(&self, key: &str) -> Option<DossierFacts> {
-        self.facts.lock().expect("cache lock").as_ref().filter(|(k, _)| k == key).map(|(_, f)| f.clone())
+        self.facts
+            .lock()
+            .expect("cache lock")
+            .as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, f)| f.clone())
     }
     fn put_facts(&self, key: String, f: DossierFacts) {
         *self.facts.lock().expect("cache lock") = Some((key, f));
     }
     fn get(&self, key: &str) -> Option<Arc<Snapshot>> {
-        self.slot.lock().expect("cache lock").iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
+        self.slot
+            .lock()
+            .expect("cache lock")
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, s)| s.clone())
     }
     fn put(&self, key: String, snap: Arc<Snapshot>) {
         let mut slot = self.slot.lock().expect("cache lock");

@@ -8,8 +8,19 @@ use thidua_domain::plan::Plan;
 
 /// The columns of `--format csv`, in order (JSON objects carry the same keys).
 pub const CSV_COLUMNS: [&str; 13] = [
-    "ma_don_vi", "ho_ten", "cap", "ma_chi_tieu", "tu_so", "mau_so", "gia_tri", "trang_thai",
-    "du_dieu_kien", "diem_uu_tien", "thu_hang", "so_thang", "tam_tinh",
+    "ma_don_vi",
+    "ho_ten",
+    "cap",
+    "ma_chi_tieu",
+    "tu_so",
+    "mau_so",
+    "gia_tri",
+    "trang_thai",
+    "du_dieu_kien",
+    "diem_uu_tien",
+    "thu_hang",
+    "so_thang",
+    "tam_tinh",
 ];
 
 pub fn dec_json(d: Dec) -> Json {
@@ -22,7 +33,12 @@ pub fn dec_json(d: Dec) -> Json {
 /// A score as a JSON number written with exactly six decimals (`0.500000`), as shown.
 fn six_decimals(d: Dec) -> Json {
     let micro = d.0;
-    let text = format!("{}{}.{:06}", if micro < 0 { "-" } else { "" }, micro.abs() / 1_000_000, micro.abs() % 1_000_000);
+    let text = format!(
+        "{}{}.{:06}",
+        if micro < 0 { "-" } else { "" },
+        micro.abs() / 1_000_000,
+        micro.abs() % 1_000_000
+    );
     Json::Number(text.parse().expect("a decimal is a JSON number"))
 }
 
@@ -39,11 +55,17 @@ pub fn rows(plan: &Plan, results: &[HeadResult]) -> Vec<Map<String, Json>> {
             m
         };
         for ind in plan.indicators.iter() {
-            let Some(res) = r.indicator(&ind.code) else { continue };
+            let Some(res) = r.indicator(&ind.code) else {
+                continue;
+            };
             let mut m = base(&ind.code);
             let (tu, mau, gia) = match res.value {
                 Value::Ratio(s) => {
-                    let g = if s.den == Dec::ZERO { Json::Null } else { json!(s.num.to_f64() / s.den.to_f64()) };
+                    let g = if s.den == Dec::ZERO {
+                        Json::Null
+                    } else {
+                        json!(s.num.to_f64() / s.den.to_f64())
+                    };
                     (dec_json(s.num), dec_json(s.den), g)
                 }
                 Value::Count(n) => (Json::Null, Json::Null, json!(n)),

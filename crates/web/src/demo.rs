@@ -29,48 +29,136 @@ pub struct DemoAccount {
 }
 
 fn actor(name: &str) -> Actor {
-    Actor { username: name.into(), address: "demo".into(), request_id: String::new() }
+    Actor {
+        username: name.into(),
+        address: "demo".into(),
+        request_id: String::new(),
+    }
 }
 
 /// Fills a new store in `data_dir` and returns the demo accounts with their passwords.
 pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>, AppError> {
     let mut store = Store::open_dir(data_dir)?;
     if store.is_initialised()? {
-        return Err(AppError::Startup("thư mục đã có dữ liệu; bản trình diễn cần thư mục mới / the demo needs a fresh folder".into()));
+        return Err(AppError::Startup(
+            "thư mục đã có dữ liệu; bản trình diễn cần thư mục mới / the demo needs a fresh folder".into(),
+        ));
     }
-    let plan = Plan::from_toml(BUILT_IN_2023).map_err(|_| AppError::internal("the built-in plan is invalid"))?;
+    let plan =
+        Plan::from_toml(BUILT_IN_2023).map_err(|_| AppError::internal("the built-in plan is invalid"))?;
     store.put_plan(&plan, BUILT_IN_2023)?;
-    store.put_calendar(&calendar::parse_csv(calendar::BUILT_IN_CSV).map_err(|e| AppError::internal(e.to_string()))?)?;
+    store.put_calendar(
+        &calendar::parse_csv(calendar::BUILT_IN_CSV).map_err(|e| AppError::internal(e.to_string()))?,
+    )?;
     thidua_store::demo::seed_demo(&mut store, 2023, 2023)?;
 
     let accounts = vec![
-        DemoAccount { username: "quantri".into(), password: password.into(), role: "quan_tri", unit: None },
-        DemoAccount { username: "sonoivu".into(), password: password.into(), role: "so_noi_vu", unit: None },
-        DemoAccount { username: "bantdkt".into(), password: password.into(), role: "ban_tdkt", unit: None },
-        DemoAccount { username: "lanhdao".into(), password: password.into(), role: "lanh_dao", unit: None },
-        DemoAccount { username: "donvi".into(), password: password.into(), role: "don_vi", unit: Some(DEMO_UNIT) },
-        DemoAccount { username: "donvi2".into(), password: password.into(), role: "don_vi", unit: Some(OTHER_UNIT) },
-        DemoAccount { username: "thutruong".into(), password: password.into(), role: "nguoi_dung_dau", unit: Some(DEMO_UNIT) },
+        DemoAccount {
+            username: "quantri".into(),
+            password: password.into(),
+            role: "quan_tri",
+            unit: None,
+        },
+        DemoAccount {
+            username: "sonoivu".into(),
+            password: password.into(),
+            role: "so_noi_vu",
+            unit: None,
+        },
+        DemoAccount {
+            username: "bantdkt".into(),
+            password: password.into(),
+            role: "ban_tdkt",
+            unit: None,
+        },
+        DemoAccount {
+            username: "lanhdao".into(),
+            password: password.into(),
+            role: "lanh_dao",
+            unit: None,
+        },
+        DemoAccount {
+            username: "donvi".into(),
+            password: password.into(),
+            role: "don_vi",
+            unit: Some(DEMO_UNIT),
+        },
+        DemoAccount {
+            username: "donvi2".into(),
+            password: password.into(),
+            role: "don_vi",
+            unit: Some(OTHER_UNIT),
+        },
+        DemoAccount {
+            username: "thutruong".into(),
+            password: password.into(),
+            role: "nguoi_dung_dau",
+            unit: Some(DEMO_UNIT),
+        },
     ];
     let hash = hash_password(password)?;
-    let names = ["Nguyễn Văn Quản", "Trần Thị Nội Vụ", "Lê Văn Thi Đua", "Phạm Minh Lãnh Đạo", "Võ Thị Đầu Mối", "Đặng Văn Đầu Mối", "Trương Hồng Hương"];
+    let names = [
+        "Nguyễn Văn Quản",
+        "Trần Thị Nội Vụ",
+        "Lê Văn Thi Đua",
+        "Phạm Minh Lãnh Đạo",
+        "Võ Thị Đầu Mối",
+        "Đặng Văn Đầu Mối",
+        "Trương Hồng Hương",
+    ];
     for (a, name) in accounts.iter().zip(names) {
-        store.create_user(&actor("demo"), &NewUser { username: &a.username, full_name: name, password_hash: &hash, role: a.role, unit: a.unit })?;
+        store.create_user(
+            &actor("demo"),
+            &NewUser {
+                username: &a.username,
+                full_name: name,
+                password_hash: &hash,
+                role: a.role,
+                unit: a.unit,
+            },
+        )?;
     }
 
     // One submitted entry of the demo unit is returned with a reason, for the unit to fix.
-    let unit = store.unit(DEMO_UNIT)?.ok_or_else(|| AppError::internal("demo unit missing"))?;
-    let waiting = store.entry_list(&EntryFilter { unit_id: Some(unit.id), state: Some(EntryState::DaGui), indicator: None })?;
+    let unit = store
+        .unit(DEMO_UNIT)?
+        .ok_or_else(|| AppError::internal("demo unit missing"))?;
+    let waiting = store.entry_list(&EntryFilter {
+        unit_id: Some(unit.id),
+        state: Some(EntryState::DaGui),
+        indicator: None,
+    })?;
     let any_waiting = match waiting.first() {
         Some(e) => Some(e.clone()),
-        None => store.entry_list(&EntryFilter { state: Some(EntryState::DaGui), ..Default::default() })?.into_iter().next(),
+        None => store
+            .entry_list(&EntryFilter {
+                state: Some(EntryState::DaGui),
+                ..Default::default()
+            })?
+            .into_iter()
+            .next(),
     };
     if let Some(e) = any_waiting {
-        store.return_entry(&actor("sonoivu"), e.id, "Thiếu văn bản minh chứng kèm theo; đề nghị bổ sung báo cáo có chữ ký, đóng dấu.")?;
+        store.return_entry(
+            &actor("sonoivu"),
+            e.id,
+            "Thiếu văn bản minh chứng kèm theo; đề nghị bổ sung báo cáo có chữ ký, đóng dấu.",
+        )?;
     }
     // And one draft for a month not yet reported.
-    if let Some(ind) = plan.indicators.iter().find(|i| i.kind == thidua_domain::plan::Kind::Count && i.applies_to(&unit.info.tier)) {
-        let form = ValueForm { unit: DEMO_UNIT.into(), indicator: ind.code.clone(), period: "2023-12".into(), value: "1".into(), note: "Đang tổng hợp".into(), ..Default::default() };
+    if let Some(ind) = plan
+        .indicators
+        .iter()
+        .find(|i| i.kind == thidua_domain::plan::Kind::Count && i.applies_to(&unit.info.tier))
+    {
+        let form = ValueForm {
+            unit: DEMO_UNIT.into(),
+            indicator: ind.code.clone(),
+            period: "2023-12".into(),
+            value: "1".into(),
+            note: "Đang tổng hợp".into(),
+            ..Default::default()
+        };
         if let Ok(row) = store.check_value(&form)? {
             if store.entry_by_key(unit.id, &ind.code, "2023-12")?.is_none() {
                 store.save_entry(&actor("donvi"), &row, false, &[])?;
@@ -84,7 +172,13 @@ pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>, AppE
         "Vướng mắc khi liên thông hồ sơ đất đai",
         "Hệ thống một cửa chưa đồng bộ trạng thái hồ sơ liên thông với Văn phòng Đăng ký đất đai, làm hồ sơ bị tính trễ hạn. Đề nghị Sở Nội vụ kiến nghị UBND tỉnh chỉ đạo khắc phục.",
     )?;
-    store.reply_thread(&actor("sonoivu"), "so_noi_vu", t, ThreadAction::Answer, "Sở Nội vụ đã ghi nhận, đang phối hợp Sở Thông tin và Truyền thông kiểm tra việc đồng bộ.")?;
+    store.reply_thread(
+        &actor("sonoivu"),
+        "so_noi_vu",
+        t,
+        ThreadAction::Answer,
+        "Sở Nội vụ đã ghi nhận, đang phối hợp Sở Thông tin và Truyền thông kiểm tra việc đồng bộ.",
+    )?;
     nominations(&mut store, &plan, data_dir)?;
     Ok(accounts)
 }
@@ -96,51 +190,131 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
     store.set_setting(&office, crate::award::PROVINCE_KEY, "Bà Rịa - Vũng Tàu")?;
     store.set_setting(&office, crate::award::PLACE_KEY, "Bà Rịa - Vũng Tàu")?;
     let deadline = thidua_domain::time::DateTime::now_local().date().0 + 30;
-    store.set_setting(&office, &crate::award::deadline_key(&plan.code), &thidua_domain::time::Date(deadline).iso())?;
+    store.set_setting(
+        &office,
+        &crate::award::deadline_key(&plan.code),
+        &thidua_domain::time::Date(deadline).iso(),
+    )?;
     store.set_setting(&office, &crate::award::progress_key(&plan.code), "1")?;
     let heads = store.evaluate(plan, plan.period_to.end())?;
     let attachments = data_dir.join("attachments");
-    std::fs::create_dir_all(&attachments).map_err(|e| AppError::internal(format!("attachments folder: {e}")))?;
+    std::fs::create_dir_all(&attachments)
+        .map_err(|e| AppError::internal(format!("attachments folder: {e}")))?;
     let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-    let mut ranked: Vec<&thidua_domain::eval::HeadResult> = heads.iter().filter(|h| h.rank.is_some() && h.unit.code != DEMO_UNIT).collect();
+    let mut ranked: Vec<&thidua_domain::eval::HeadResult> = heads
+        .iter()
+        .filter(|h| h.rank.is_some() && h.unit.code != DEMO_UNIT)
+        .collect();
     ranked.sort_by_key(|h| h.rank);
     // How far each of the first six goes.
     let targets = ["cong_bo", "phe_duyet", "tham_dinh", "chuyen", "nop", "tra_lai"];
     for (depth, (h, target)) in ranked.iter().zip(targets).enumerate() {
-        let unit = store.unit(&h.unit.code)?.ok_or_else(|| AppError::internal("unit"))?;
-        let id = store.create_nomination(&actor("donvi"), "don_vi", &plan.code, unit.id, h.head.from, &h.head.name, &h.head.title)?;
+        let unit = store
+            .unit(&h.unit.code)?
+            .ok_or_else(|| AppError::internal("unit"))?;
+        let id = store.create_nomination(
+            &actor("donvi"),
+            "don_vi",
+            &plan.code,
+            unit.id,
+            h.head.from,
+            &h.head.name,
+            &h.head.title,
+        )?;
         for d in &plan.documents {
             let stored = format!("{}.pdf", crate::auth::random_token());
-            std::fs::write(attachments.join(&stored), pdf).map_err(|e| AppError::internal(format!("demo document: {e}")))?;
-            store.add_nomination_document(&actor("donvi"), id, &d.code, &NewAttachment::new(&stored, format!("{}.pdf", d.code), "application/pdf", pdf.len() as i64))?;
+            std::fs::write(attachments.join(&stored), pdf)
+                .map_err(|e| AppError::internal(format!("demo document: {e}")))?;
+            store.add_nomination_document(
+                &actor("donvi"),
+                id,
+                &d.code,
+                &NewAttachment::new(
+                    &stored,
+                    format!("{}.pdf", d.code),
+                    "application/pdf",
+                    pdf.len() as i64,
+                ),
+            )?;
         }
         let facts = crate::award::facts(store, plan, Some(h))?;
-        let mut steps = vec![(actor("donvi"), "don_vi", Step::Submit { reason: String::new() })];
+        let mut steps = vec![(
+            actor("donvi"),
+            "don_vi",
+            Step::Submit {
+                reason: String::new(),
+            },
+        )];
         if target == "tra_lai" {
-            steps.push((office.clone(), "so_noi_vu", Step::Return { reason: "Biên bản họp Hội đồng thiếu chữ ký của Chủ tịch Hội đồng.".into() }));
+            steps.push((
+                office.clone(),
+                "so_noi_vu",
+                Step::Return {
+                    reason: "Biên bản họp Hội đồng thiếu chữ ký của Chủ tịch Hội đồng.".into(),
+                },
+            ));
         }
         if depth <= 3 {
-            steps.push((office.clone(), "so_noi_vu", Step::Forward { verdict: "du_dieu_kien".into(), reason: "Hồ sơ đầy đủ, đạt các chỉ tiêu.".into() }));
+            steps.push((
+                office.clone(),
+                "so_noi_vu",
+                Step::Forward {
+                    verdict: "du_dieu_kien".into(),
+                    reason: "Hồ sơ đầy đủ, đạt các chỉ tiêu.".into(),
+                },
+            ));
         }
         if depth <= 2 {
-            steps.push((actor("bantdkt"), "ban_tdkt", Step::Appraise { verdict: "de_nghi".into(), reason: "Thành tích xuất sắc, vượt chỉ tiêu giao.".into() }));
+            steps.push((
+                actor("bantdkt"),
+                "ban_tdkt",
+                Step::Appraise {
+                    verdict: "de_nghi".into(),
+                    reason: "Thành tích xuất sắc, vượt chỉ tiêu giao.".into(),
+                },
+            ));
         }
         if depth <= 1 {
-            steps.push((actor("lanhdao"), "lanh_dao", Step::Approve { note: String::new() }));
+            steps.push((
+                actor("lanhdao"),
+                "lanh_dao",
+                Step::Approve { note: String::new() },
+            ));
         }
         if target == "cong_bo" {
-            let date = thidua_domain::time::Date::from_ymd(plan.period_to.ymd().0 + 1, 2, 5).unwrap_or(plan.period_to);
+            let date = thidua_domain::time::Date::from_ymd(plan.period_to.ymd().0 + 1, 2, 5)
+                .unwrap_or(plan.period_to);
             let results = crate::award::results_json(plan, h);
-            steps.push((office.clone(), "so_noi_vu", Step::Publish { decision_no: "256/QĐ-UBND".into(), decision_date: date, results }));
+            steps.push((
+                office.clone(),
+                "so_noi_vu",
+                Step::Publish {
+                    decision_no: "256/QĐ-UBND".into(),
+                    decision_date: date,
+                    results,
+                },
+            ));
         }
         for (who, role, step) in steps {
             store.nomination_step(&who, role, id, &step, &facts)?;
         }
     }
     // The demo unit's own head: a draft to continue.
-    if let Some(h) = heads.iter().filter(|h| h.unit.code == DEMO_UNIT).max_by_key(|h| h.head.from) {
+    if let Some(h) = heads
+        .iter()
+        .filter(|h| h.unit.code == DEMO_UNIT)
+        .max_by_key(|h| h.head.from)
+    {
         let unit = store.unit(DEMO_UNIT)?.ok_or_else(|| AppError::internal("unit"))?;
-        store.create_nomination(&actor("donvi"), "don_vi", &plan.code, unit.id, h.head.from, &h.head.name, &h.head.title)?;
+        store.create_nomination(
+            &actor("donvi"),
+            "don_vi",
+            &plan.code,
+            unit.id,
+            h.head.from,
+            &h.head.name,
+            &h.head.title,
+        )?;
     }
     Ok(())
 }

@@ -11,7 +11,8 @@
 use crate::fmt::{indicator_views, tier_name};
 use crate::AppError;
 use docx_rs::{
-    AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, SpecialIndentType, Table, TableCell, TableRow, WidthType,
+    AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, SpecialIndentType, Table,
+    TableCell, TableRow, WidthType,
 };
 use thidua_domain::eval::HeadResult;
 use thidua_domain::plan::Plan;
@@ -58,25 +59,35 @@ const HEAD: usize = 24; // 12 pt: the letterhead's uppercase lines
 const TEXT_WIDTH: usize = 9355; // A4 minus 3 cm + 1.5 cm, in twentieths of a point
 
 fn run(text: &str) -> Run {
-    Run::new().add_text(text).fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT).east_asia(FONT))
+    Run::new()
+        .add_text(text)
+        .fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT).east_asia(FONT))
 }
 
 fn para(text: &str) -> Paragraph {
-    Paragraph::new().add_run(run(text)).line_spacing(LineSpacing::new().before(60).after(60))
+    Paragraph::new()
+        .add_run(run(text))
+        .line_spacing(LineSpacing::new().before(60).after(60))
 }
 
 /// A body paragraph, justified, first line indented 1 cm.
 fn body(text: &str) -> Paragraph {
-    para(text).align(AlignmentType::Both).indent(None, Some(SpecialIndentType::FirstLine(567)), None, None)
+    para(text)
+        .align(AlignmentType::Both)
+        .indent(None, Some(SpecialIndentType::FirstLine(567)), None, None)
 }
 
 fn centered(text: &str, bold: bool, size: usize) -> Paragraph {
     let r = run(text).size(size);
-    Paragraph::new().add_run(if bold { r.bold() } else { r }).align(AlignmentType::Center)
+    Paragraph::new()
+        .add_run(if bold { r.bold() } else { r })
+        .align(AlignmentType::Center)
 }
 
 fn heading(text: &str) -> Paragraph {
-    Paragraph::new().add_run(run(text).bold()).line_spacing(LineSpacing::new().before(120).after(60))
+    Paragraph::new()
+        .add_run(run(text).bold())
+        .line_spacing(LineSpacing::new().before(120).after(60))
 }
 
 fn cell(p: Paragraph, width: usize) -> TableCell {
@@ -91,7 +102,15 @@ fn text_cell(text: &str, width: usize, bold: bool) -> TableCell {
 fn new_doc() -> Docx {
     Docx::new()
         .page_size(11906, 16838)
-        .page_margin(PageMargin::new().top(1134).bottom(1134).left(1701).right(850).header(720).footer(720))
+        .page_margin(
+            PageMargin::new()
+                .top(1134)
+                .bottom(1134)
+                .left(1701)
+                .right(850)
+                .header(720)
+                .footer(720),
+        )
         .default_fonts(RunFonts::new().ascii(FONT).hi_ansi(FONT).cs(FONT).east_asia(FONT))
         .default_size(BODY)
 }
@@ -109,8 +128,14 @@ fn letterhead(superior: &str, agency: &str, number: &str, issue: &Issue) -> Tabl
         .add_paragraph(centered("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", true, HEAD))
         .add_paragraph(centered("Độc lập - Tự do - Hạnh phúc", true, SMALL))
         .add_paragraph(centered("———————————", false, HEAD))
-        .add_paragraph(Paragraph::new().add_run(run(&issue.line()).italic().size(SMALL)).align(AlignmentType::Center));
-    Table::without_borders(vec![TableRow::new(vec![left, right])]).set_grid(vec![3700, 5655]).width(TEXT_WIDTH, WidthType::Dxa)
+        .add_paragraph(
+            Paragraph::new()
+                .add_run(run(&issue.line()).italic().size(SMALL))
+                .align(AlignmentType::Center),
+        );
+    Table::without_borders(vec![TableRow::new(vec![left, right])])
+        .set_grid(vec![3700, 5655])
+        .width(TEXT_WIDTH, WidthType::Dxa)
 }
 
 /// Two signature blocks side by side (left may be empty).
@@ -129,7 +154,9 @@ fn signatures(left: &[(&str, bool, bool)], right: &[(&str, bool, bool)]) -> Tabl
         }
         c
     };
-    Table::without_borders(vec![TableRow::new(vec![block(left, 4677), block(right, 4678)])]).set_grid(vec![4677, 4678]).width(TEXT_WIDTH, WidthType::Dxa)
+    Table::without_borders(vec![TableRow::new(vec![block(left, 4677), block(right, 4678)])])
+        .set_grid(vec![4677, 4678])
+        .width(TEXT_WIDTH, WidthType::Dxa)
 }
 
 fn blank() -> Paragraph {
@@ -138,7 +165,9 @@ fn blank() -> Paragraph {
 
 fn pack(doc: Docx) -> Result<Vec<u8>, AppError> {
     let mut out = std::io::Cursor::new(Vec::new());
-    doc.build().pack(&mut out).map_err(|e| AppError::internal(format!("docx: {e}")))?;
+    doc.build()
+        .pack(&mut out)
+        .map_err(|e| AppError::internal(format!("docx: {e}")))?;
     Ok(out.into_inner())
 }
 
@@ -189,10 +218,18 @@ pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Resu
         )));
     let widths = [750, 3450, 1650, 1900, 1605];
     let mut rows = vec![TableRow::new(
-        ["STT", "Chỉ tiêu", "Kết quả đạt được", "Chỉ tiêu giao", "Đánh giá"].iter().zip(widths).map(|(t, w)| text_cell(t, w, true)).collect(),
+        ["STT", "Chỉ tiêu", "Kết quả đạt được", "Chỉ tiêu giao", "Đánh giá"]
+            .iter()
+            .zip(widths)
+            .map(|(t, w)| text_cell(t, w, true))
+            .collect(),
     )];
     for (i, v) in views.iter().enumerate() {
-        let status = if v.provisional { format!("{} (tạm tính)", v.status) } else { v.status.to_string() };
+        let status = if v.provisional {
+            format!("{} (tạm tính)", v.status)
+        } else {
+            v.status.to_string()
+        };
         rows.push(TableRow::new(vec![
             text_cell(&(i + 1).to_string(), widths[0], false),
             text_cell(&v.name, widths[1], false),
@@ -201,7 +238,11 @@ pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Resu
             text_cell(&status, widths[4], false),
         ]));
     }
-    doc = doc.add_table(Table::new(rows).set_grid(widths.to_vec()).width(TEXT_WIDTH, WidthType::Dxa));
+    doc = doc.add_table(
+        Table::new(rows)
+            .set_grid(widths.to_vec())
+            .width(TEXT_WIDTH, WidthType::Dxa),
+    );
     let initiatives = plan
         .award
         .initiative_indicator
@@ -232,10 +273,29 @@ fn period(plan: &Plan) -> String {
 }
 
 fn people_table(people: &[Person], with_results: bool) -> Table {
-    let widths: Vec<usize> = if with_results { vec![750, 2200, 2850, 1200, 1155, 1200] } else { vec![750, 3000, 4205, 1400] };
-    let head: Vec<&str> =
-        if with_results { vec!["STT", "Họ và tên", "Chức vụ, đơn vị", "Điểm ưu tiên", "Chỉ tiêu đạt", "Ghi chú"] } else { vec!["STT", "Họ và tên", "Chức vụ, đơn vị", "Ghi chú"] };
-    let mut rows = vec![TableRow::new(head.iter().zip(&widths).map(|(t, w)| text_cell(t, *w, true)).collect())];
+    let widths: Vec<usize> = if with_results {
+        vec![750, 2200, 2850, 1200, 1155, 1200]
+    } else {
+        vec![750, 3000, 4205, 1400]
+    };
+    let head: Vec<&str> = if with_results {
+        vec![
+            "STT",
+            "Họ và tên",
+            "Chức vụ, đơn vị",
+            "Điểm ưu tiên",
+            "Chỉ tiêu đạt",
+            "Ghi chú",
+        ]
+    } else {
+        vec!["STT", "Họ và tên", "Chức vụ, đơn vị", "Ghi chú"]
+    };
+    let mut rows = vec![TableRow::new(
+        head.iter()
+            .zip(&widths)
+            .map(|(t, w)| text_cell(t, *w, true))
+            .collect(),
+    )];
     for (i, p) in people.iter().enumerate() {
         let mut cells = vec![
             text_cell(&(i + 1).to_string(), widths[0], false),
@@ -249,12 +309,19 @@ fn people_table(people: &[Person], with_results: bool) -> Table {
         cells.push(text_cell(&p.note, *widths.last().expect("columns"), false));
         rows.push(TableRow::new(cells));
     }
-    Table::new(rows).set_grid(widths).width(TEXT_WIDTH, WidthType::Dxa)
+    Table::new(rows)
+        .set_grid(widths)
+        .width(TEXT_WIDTH, WidthType::Dxa)
 }
 
 /// The movement office's tờ trình to the Chairman. `suggestions` marks a list taken from
 /// the ranking because no nomination has been proposed yet.
-pub fn to_trinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Issue) -> Result<Vec<u8>, AppError> {
+pub fn to_trinh(
+    plan: &Plan,
+    people: &[Person],
+    suggestions: bool,
+    issue: &Issue,
+) -> Result<Vec<u8>, AppError> {
     let year = plan.period_from.ymd().0;
     let mut doc = new_doc()
         .add_table(letterhead(&format!("{} {}", plan.issuer, issue.province), &plan.standing_agency, "Số:       /TTr-SNV", issue))
@@ -294,21 +361,44 @@ pub fn to_trinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Issue
         }));
     doc = doc
         .add_table(people_table(people, true))
-        .add_paragraph(body(&format!("{} kính trình Chủ tịch {} {} xem xét, quyết định./.", plan.standing_agency, plan.issuer, issue.province)))
+        .add_paragraph(body(&format!(
+            "{} kính trình Chủ tịch {} {} xem xét, quyết định./.",
+            plan.standing_agency, plan.issuer, issue.province
+        )))
         .add_paragraph(blank())
         .add_table(signatures(
-            &[("Nơi nhận:", true, false), ("- Như trên;", false, true), ("- Ban Thi đua - Khen thưởng;", false, true), ("- Lưu: VT.", false, true)],
-            &[("GIÁM ĐỐC", true, false), ("", false, false), ("", false, false), ("", false, false)],
+            &[
+                ("Nơi nhận:", true, false),
+                ("- Như trên;", false, true),
+                ("- Ban Thi đua - Khen thưởng;", false, true),
+                ("- Lưu: VT.", false, true),
+            ],
+            &[
+                ("GIÁM ĐỐC", true, false),
+                ("", false, false),
+                ("", false, false),
+                ("", false, false),
+            ],
         ));
     pack(doc)
 }
 
 /// The draft quyết định khen thưởng with its list.
-pub fn quyet_dinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Issue) -> Result<Vec<u8>, AppError> {
+pub fn quyet_dinh(
+    plan: &Plan,
+    people: &[Person],
+    suggestions: bool,
+    issue: &Issue,
+) -> Result<Vec<u8>, AppError> {
     let year = plan.period_from.ymd().0;
     let committee = format!("{} {}", plan.issuer, issue.province);
     // "KT. CHỦ TỊCH — PHÓ CHỦ TỊCH": one line each
-    let signer_lines: Vec<String> = plan.signer_title.split('—').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+    let signer_lines: Vec<String> = plan
+        .signer_title
+        .split('—')
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut doc = new_doc()
         .add_table(letterhead("", &committee, "Số:       /QĐ-UBND", issue))
         .add_paragraph(blank())
@@ -347,7 +437,9 @@ pub fn quyet_dinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Iss
         .add_paragraph(centered(&format!("Cá nhân được tặng {}", plan.award.form), true, BODY))
         .add_paragraph(Paragraph::new().add_run(run("(Kèm theo Quyết định số      /QĐ-UBND của Chủ tịch UBND tỉnh)").italic()).align(AlignmentType::Center));
     if suggestions {
-        doc = doc.add_paragraph(body("(Danh sách đề xuất từ kết quả xếp hạng của hệ thống, để tham khảo.)"));
+        doc = doc.add_paragraph(body(
+            "(Danh sách đề xuất từ kết quả xếp hạng của hệ thống, để tham khảo.)",
+        ));
     }
     doc = doc.add_table(people_table(people, false));
     pack(doc)
@@ -365,9 +457,17 @@ pub(crate) mod tests {
     #[test]
     fn the_date_line_follows_decree_30() {
         let d = Date::from_ymd(2024, 2, 5).unwrap();
-        let i = Issue { province: "Bà Rịa - Vũng Tàu".into(), place: "Bà Rịa - Vũng Tàu".into(), date: d, results_as_of: d };
+        let i = Issue {
+            province: "Bà Rịa - Vũng Tàu".into(),
+            place: "Bà Rịa - Vũng Tàu".into(),
+            date: d,
+            results_as_of: d,
+        };
         assert_eq!(i.line(), "Bà Rịa - Vũng Tàu, ngày 05 tháng 02 năm 2024");
-        let i = Issue { date: Date::from_ymd(2024, 11, 26).unwrap(), ..i };
+        let i = Issue {
+            date: Date::from_ymd(2024, 11, 26).unwrap(),
+            ..i
+        };
         assert_eq!(i.line(), "Bà Rịa - Vũng Tàu, ngày 26 tháng 11 năm 2024");
     }
 }

@@ -43,9 +43,13 @@ impl AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::Startup(s) | AppError::Internal(s) | AppError::Refused(s) | AppError::TooLarge(s) => f.write_str(s),
+            AppError::Startup(s) | AppError::Internal(s) | AppError::Refused(s) | AppError::TooLarge(s) => {
+                f.write_str(s)
+            }
             AppError::NotSignedIn => f.write_str("chưa đăng nhập / not signed in"),
-            AppError::BadCredentials => f.write_str("tên đăng nhập hoặc mật khẩu không đúng / wrong username or password"),
+            AppError::BadCredentials => {
+                f.write_str("tên đăng nhập hoặc mật khẩu không đúng / wrong username or password")
+            }
             AppError::Forbidden => f.write_str("không có quyền / forbidden"),
             AppError::NotFound => f.write_str("không tìm thấy / not found"),
             AppError::Throttled(until) => write!(f, "tạm khóa đăng nhập đến {until} / sign-in locked"),
@@ -71,7 +75,14 @@ impl From<thidua_store::import::ImportError> for AppError {
         match e {
             ImportError::Store(s) => s.into(),
             // File problems are the user's: the message is already bilingual; show the Vietnamese half.
-            other => AppError::Refused(other.to_string().split(" / ").next().unwrap_or_default().to_string()),
+            other => AppError::Refused(
+                other
+                    .to_string()
+                    .split(" / ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
         }
     }
 }
@@ -86,16 +97,26 @@ pub(crate) struct ErrorInfo {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
-            AppError::NotSignedIn => (StatusCode::UNAUTHORIZED, "Chưa đăng nhập", "Vui lòng đăng nhập để tiếp tục.".to_string()),
-            AppError::BadCredentials => {
-                (StatusCode::UNAUTHORIZED, "Đăng nhập không thành công", "Tên đăng nhập hoặc mật khẩu không đúng.".to_string())
-            }
+            AppError::NotSignedIn => (
+                StatusCode::UNAUTHORIZED,
+                "Chưa đăng nhập",
+                "Vui lòng đăng nhập để tiếp tục.".to_string(),
+            ),
+            AppError::BadCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "Đăng nhập không thành công",
+                "Tên đăng nhập hoặc mật khẩu không đúng.".to_string(),
+            ),
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "Không có quyền truy cập",
                 "Tài khoản của anh/chị không có quyền xem hoặc thực hiện thao tác này.".to_string(),
             ),
-            AppError::NotFound => (StatusCode::NOT_FOUND, "Không tìm thấy", "Trang hoặc dữ liệu được yêu cầu không tồn tại.".to_string()),
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Không tìm thấy",
+                "Trang hoặc dữ liệu được yêu cầu không tồn tại.".to_string(),
+            ),
             AppError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, "Không thực hiện được", m),
             AppError::Throttled(until) => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -125,7 +146,11 @@ impl IntoResponse for AppError {
 
 /// A handler panicked: logged, answered like any internal error.
 pub(crate) fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let detail = err.downcast_ref::<String>().cloned().or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+    let detail = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
     AppError::Internal(format!("panic: {detail}")).into_response()
 }
 
@@ -151,58 +176,108 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 fn new_request_id() -> String {
     let mut b = [0u8; 4];
     let _ = getrandom::fill(&mut b);
-    format!("{:08x}-{:04x}", u32::from_le_bytes(b), COUNTER.fetch_add(1, Ordering::Relaxed) & 0xffff)
+    format!(
+        "{:08x}-{:04x}",
+        u32::from_le_bytes(b),
+        COUNTER.fetch_add(1, Ordering::Relaxed) & 0xffff
+    )
 }
 
 /// Gives each request an id, logs it, and renders error responses as pages or JSON.
-pub(crate) async fn request_context(axum::extract::State(state): axum::extract::State<crate::AppState>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn request_context(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let id = new_request_id();
     let forwarded = state
         .config()
         .trust_proxy
-        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit(',').next()).map(|a| a.trim().to_string()))
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(|a| a.trim().to_string())
+        })
         .flatten()
         .filter(|a| a.parse::<std::net::IpAddr>().is_ok());
-    let address = forwarded.unwrap_or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default());
+    let address = forwarded.unwrap_or_else(|| {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default()
+    });
     let is_api = req.uri().path().starts_with("/api/");
     // The log keeps the query, except the CSRF token of multipart forms.
     let path_and_query = match req.uri().query() {
         Some(q) => {
             let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("_csrf=")).collect();
-            if kept.is_empty() { req.uri().path().to_string() } else { format!("{}?{}", req.uri().path(), kept.join("&")) }
+            if kept.is_empty() {
+                req.uri().path().to_string()
+            } else {
+                format!("{}?{}", req.uri().path(), kept.join("&"))
+            }
         }
         None => req.uri().path().to_string(),
     };
     let method = req.method().clone();
-    req.extensions_mut().insert(RequestCtx { id: id.clone(), address: address.clone() });
+    req.extensions_mut().insert(RequestCtx {
+        id: id.clone(),
+        address: address.clone(),
+    });
     let started = std::time::Instant::now();
     let mut res = next.run(req).await;
     // axum's own rejections (a malformed path, form or JSON) are plain English text:
     // answer them as our own refusal.
     if res.extensions().get::<ErrorInfo>().is_none()
         && res.status().is_client_error()
-        && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/plain"))
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"))
     {
         let status = res.status();
         let (title, message) = match status {
-            StatusCode::PAYLOAD_TOO_LARGE => ("Tệp quá lớn", "Nội dung gửi lên vượt quá dung lượng cho phép."),
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ("Tệp quá lớn", "Nội dung gửi lên vượt quá dung lượng cho phép.")
+            }
             StatusCode::NOT_FOUND => ("Không tìm thấy", "Trang hoặc dữ liệu được yêu cầu không tồn tại."),
-            _ => ("Yêu cầu không hợp lệ", "Dữ liệu gửi lên không đúng định dạng. Vui lòng kiểm tra lại biểu mẫu hoặc địa chỉ trang."),
+            _ => (
+                "Yêu cầu không hợp lệ",
+                "Dữ liệu gửi lên không đúng định dạng. Vui lòng kiểm tra lại biểu mẫu hoặc địa chỉ trang.",
+            ),
         };
         res = (status, message).into_response();
-        res.extensions_mut().insert(ErrorInfo { title, message: message.to_string() });
+        res.extensions_mut().insert(ErrorInfo {
+            title,
+            message: message.to_string(),
+        });
     }
     let status = res.status();
     tracing::info!(request_id = %id, %method, path = %path_and_query, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, %address);
     if let Some(info) = res.extensions_mut().remove::<ErrorInfo>() {
-        if status == StatusCode::UNAUTHORIZED && !is_api && method == axum::http::Method::GET && info.title == "Chưa đăng nhập" {
-            let target = format!("/dang-nhap?tiep={}", percent_encoding::utf8_percent_encode(&path_and_query, percent_encoding::NON_ALPHANUMERIC));
+        if status == StatusCode::UNAUTHORIZED
+            && !is_api
+            && method == axum::http::Method::GET
+            && info.title == "Chưa đăng nhập"
+        {
+            let target = format!(
+                "/dang-nhap?tiep={}",
+                percent_encoding::utf8_percent_encode(&path_and_query, percent_encoding::NON_ALPHANUMERIC)
+            );
             res = Redirect::to(&target).into_response();
         } else if is_api {
             let body = serde_json::json!({"loi": info.title, "chi_tiet": info.message, "ma_yeu_cau": id});
             res = (status, axum::Json(body)).into_response();
         } else {
-            let page = ErrorPage { title: info.title, message: &info.message, request_id: &id, status: status.as_u16(), sign_in: status == StatusCode::UNAUTHORIZED };
+            let page = ErrorPage {
+                title: info.title,
+                message: &info.message,
+                request_id: &id,
+                status: status.as_u16(),
+                sign_in: status == StatusCode::UNAUTHORIZED,
+            };
             let html = page.render().unwrap_or_else(|_| info.message.clone());
             res = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
         }

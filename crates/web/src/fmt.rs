@@ -30,7 +30,9 @@ pub fn summary_vi(code: &str) -> &'static str {
 }
 
 pub fn tier_name(plan: &Plan, tier: &str) -> String {
-    plan.tier(tier).map(|t| t.name.clone()).unwrap_or_else(|| tier.to_string())
+    plan.tier(tier)
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| tier.to_string())
 }
 
 /// One indicator of one head, ready to show.
@@ -67,7 +69,10 @@ pub fn arithmetic(ind: &Indicator, tier: &str, r: &IndicatorResult) -> String {
     };
     match r.value {
         Value::Ratio(s) if s.den == Dec::ZERO => match ind.formula {
-            Some(f) => format!("Không có {} trong kỳ (mẫu số = 0) → {verdict}", formula_terms(f).1),
+            Some(f) => format!(
+                "Không có {} trong kỳ (mẫu số = 0) → {verdict}",
+                formula_terms(f).1
+            ),
             None => format!("Mẫu số = 0 → {verdict}"),
         },
         Value::Ratio(s) => {
@@ -75,16 +80,34 @@ pub fn arithmetic(ind: &Indicator, tier: &str, r: &IndicatorResult) -> String {
             match ind.formula {
                 Some(f) => {
                     let (n, d) = formula_terms(f);
-                    format!("{} {n} / {} {d} = {pct}, {target} → {verdict}", s.num.vi(), s.den.vi())
+                    format!(
+                        "{} {n} / {} {d} = {pct}, {target} → {verdict}",
+                        s.num.vi(),
+                        s.den.vi()
+                    )
                 }
-                None => format!("Tổng tử số {} / tổng mẫu số {} = {pct}, {target} → {verdict}", s.num.vi(), s.den.vi()),
+                None => format!(
+                    "Tổng tử số {} / tổng mẫu số {} = {pct}, {target} → {verdict}",
+                    s.num.vi(),
+                    s.den.vi()
+                ),
             }
         }
-        Value::Count(n) => format!("Tổng = {} ({} kỳ báo cáo), {target} → {verdict}", Dec::from_int(n).vi(), r.entries_used),
+        Value::Count(n) => format!(
+            "Tổng = {} ({} kỳ báo cáo), {target} → {verdict}",
+            Dec::from_int(n).vi(),
+            r.entries_used
+        ),
         Value::Bool(b) => {
-            format!("{} ({} kỳ báo cáo; đạt khi mọi kỳ đạt), {target} → {verdict}", if b { "Đạt" } else { "Không đạt" }, r.entries_used)
+            format!(
+                "{} ({} kỳ báo cáo; đạt khi mọi kỳ đạt), {target} → {verdict}",
+                if b { "Đạt" } else { "Không đạt" },
+                r.entries_used
+            )
         }
-        Value::None if r.status == Status::KhongPhatSinh => "Chỉ tiêu «nếu có»: chưa phát sinh số liệu → Không phát sinh".into(),
+        Value::None if r.status == Status::KhongPhatSinh => {
+            "Chỉ tiêu «nếu có»: chưa phát sinh số liệu → Không phát sinh".into()
+        }
         Value::None => "Chưa có số liệu đã gửi cho các tháng của người đứng đầu → Thiếu số liệu".into(),
     }
 }
@@ -94,7 +117,12 @@ pub fn indicator_views(plan: &Plan, h: &HeadResult) -> Vec<IndicatorView> {
         .iter()
         .filter_map(|r| {
             let ind = plan.indicator(&r.code)?;
-            let group = plan.groups.iter().find(|g| g.code == ind.group).map(|g| g.name.clone()).unwrap_or_default();
+            let group = plan
+                .groups
+                .iter()
+                .find(|g| g.code == ind.group)
+                .map(|g| g.name.clone())
+                .unwrap_or_default();
             Some(IndicatorView {
                 code: r.code.clone(),
                 name: ind.name.clone(),
@@ -125,7 +153,9 @@ pub fn shortfall(ind: &Indicator, tier: &str, r: &IndicatorResult) -> Option<Str
             let gap = gap.abs();
             Some(format!("{},{:02} điểm phần trăm", gap / 100, gap % 100))
         }
-        (Value::Count(n), Some(Threshold::Number(t))) => Some((Dec::from_int(n) - *t).vi().trim_start_matches('-').to_string()),
+        (Value::Count(n), Some(Threshold::Number(t))) => {
+            Some((Dec::from_int(n) - *t).vi().trim_start_matches('-').to_string())
+        }
         (Value::Bool(_), _) => Some("chưa đạt".into()),
         _ => None,
     }

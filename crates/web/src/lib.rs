@@ -85,10 +85,17 @@ impl AppState {
             ));
         }
         for dir in ["attachments", "uploads"] {
-            std::fs::create_dir_all(config.data_dir.join(dir))
-                .map_err(|e| AppError::Startup(format!("không tạo được thư mục {dir} / cannot create {dir}: {e}")))?;
+            std::fs::create_dir_all(config.data_dir.join(dir)).map_err(|e| {
+                AppError::Startup(format!("không tạo được thư mục {dir} / cannot create {dir}: {e}"))
+            })?;
         }
-        Ok(AppState { inner: Arc::new(Inner { config, pool: Mutex::new(vec![store]), cache: cache::EvalCache::default() }) })
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                config,
+                pool: Mutex::new(vec![store]),
+                cache: cache::EvalCache::default(),
+            }),
+        })
     }
 
     pub fn config(&self) -> &Config {
@@ -140,17 +147,29 @@ pub fn router(state: AppState) -> Router {
     pages::routes(&cfg)
         .merge(api::routes(&cfg))
         .fallback(|| async { AppError::NotFound })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf_guard,
+        ))
         // A bug that panics still answers with the error page (and its request id).
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), error::request_context))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::request_context,
+        ))
         // Small bodies everywhere; the upload routes set their own, larger limits.
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .with_state(state)
 }
 
 /// Serves until Ctrl-C. `ready` hears the bound address (port 0 picks a free one).
-pub async fn serve(state: AppState, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     ready(listener.local_addr()?);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -162,7 +181,17 @@ pub async fn serve(state: AppState, listen: SocketAddr, ready: impl FnOnce(Socke
 }
 
 /// Runs the server on its own runtime until Ctrl-C (for the command line).
-pub fn serve_blocking(state: AppState, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
-    let _ = tracing_subscriber::fmt().with_target(false).with_writer(std::io::stderr).try_init();
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(state, listen, ready))
+pub fn serve_blocking(
+    state: AppState,
+    listen: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let _ = tracing_subscriber::fmt()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(state, listen, ready))
 }

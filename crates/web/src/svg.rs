@@ -42,7 +42,10 @@ pub fn percent_chart(title: &str, points: &[(String, Option<f64>)], target: Opti
     let mut run: Vec<String> = Vec::new();
     let flush = |run: &mut Vec<String>, s: &mut String| {
         if run.len() > 1 {
-            s.push_str(&format!(r##"<polyline fill="none" stroke="#175cd3" stroke-width="2.5" points="{}"/>"##, run.join(" ")));
+            s.push_str(&format!(
+                r##"<polyline fill="none" stroke="#175cd3" stroke-width="2.5" points="{}"/>"##,
+                run.join(" ")
+            ));
         }
         run.clear();
     };
@@ -50,7 +53,11 @@ pub fn percent_chart(title: &str, points: &[(String, Option<f64>)], target: Opti
         match v {
             Some(v) => {
                 run.push(format!("{:.1},{:.1}", x(i), y(*v)));
-                s.push_str(&format!(r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="#175cd3"/>"##, x(i), y(*v)));
+                s.push_str(&format!(
+                    r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="#175cd3"/>"##,
+                    x(i),
+                    y(*v)
+                ));
             }
             None => flush(&mut run, &mut s),
         }
@@ -61,7 +68,10 @@ pub fn percent_chart(title: &str, points: &[(String, Option<f64>)], target: Opti
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -70,7 +80,12 @@ mod tests {
 
     #[test]
     fn draws_points_gaps_target_and_escapes_the_title() {
-        let pts = vec![("01".to_string(), Some(50.0)), ("02".to_string(), None), ("03".to_string(), Some(100.0)), ("04".to_string(), Some(90.0))];
+        let pts = vec![
+            ("01".to_string(), Some(50.0)),
+            ("02".to_string(), None),
+            ("03".to_string(), Some(100.0)),
+            ("04".to_string(), Some(90.0)),
+        ];
         let svg = percent_chart("Tỷ lệ <đúng hạn>", &pts, Some(95.0));
         assert!(svg.contains("Tỷ lệ &lt;đúng hạn&gt;"));
         assert_eq!(svg.matches("<circle").count(), 3);

@@ -52,7 +52,11 @@ pub fn escape(s: &str) -> String {
 
 impl Table {
     pub fn new(title: impl Into<String>, headers: &[&str]) -> Table {
-        Table { title: title.into(), headers: headers.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
+        Table {
+            title: title.into(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     /// The table as HTML (every text escaped), inside a scrolling wrapper for phones.
@@ -69,14 +73,23 @@ impl Table {
                 match c {
                     Cell::Text(t) => s.push_str(&format!("<td>{}</td>", escape(t))),
                     Cell::Num(_, t) => s.push_str(&format!("<td class=\"num\">{}</td>", escape(t))),
-                    Cell::Link(t, href) => s.push_str(&format!("<td><a href=\"{}\">{}</a></td>", escape(href), escape(t))),
-                    Cell::Status(t, css) => s.push_str(&format!("<td><span class=\"st {css}\">{}</span></td>", escape(t))),
+                    Cell::Link(t, href) => s.push_str(&format!(
+                        "<td><a href=\"{}\">{}</a></td>",
+                        escape(href),
+                        escape(t)
+                    )),
+                    Cell::Status(t, css) => {
+                        s.push_str(&format!("<td><span class=\"st {css}\">{}</span></td>", escape(t)))
+                    }
                 }
             }
             s.push_str("</tr>");
         }
         if self.rows.is_empty() {
-            s.push_str(&format!("<tr><td colspan=\"{}\">Không có dữ liệu.</td></tr>", self.headers.len().max(1)));
+            s.push_str(&format!(
+                "<tr><td colspan=\"{}\">Không có dữ liệu.</td></tr>",
+                self.headers.len().max(1)
+            ));
         }
         s.push_str("</tbody></table></div>");
         s
@@ -88,17 +101,22 @@ impl Table {
         let bold = Format::new().set_bold();
         let title = Format::new().set_bold().set_font_size(13);
         let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
-        ws.write_string_with_format(0, 0, &self.title, &title).map_err(x)?;
+        ws.write_string_with_format(0, 0, &self.title, &title)
+            .map_err(x)?;
         for (c, h) in self.headers.iter().enumerate() {
             ws.write_string_with_format(2, c as u16, h, &bold).map_err(x)?;
-            ws.set_column_width(c as u16, (h.chars().count() as f64 + 4.0).max(12.0)).map_err(x)?;
+            ws.set_column_width(c as u16, (h.chars().count() as f64 + 4.0).max(12.0))
+                .map_err(x)?;
         }
         for (r, row) in self.rows.iter().enumerate() {
             let r = r as u32 + 3;
             for (c, cell) in row.iter().enumerate() {
                 match cell {
                     Cell::Num(v, _) => ws.write_number(r, c as u16, *v).map(|_| ()).map_err(x)?,
-                    other => ws.write_string(r, c as u16, other.plain()).map(|_| ()).map_err(x)?,
+                    other => ws
+                        .write_string(r, c as u16, other.plain())
+                        .map(|_| ())
+                        .map_err(x)?,
                 }
             }
         }
@@ -111,8 +129,14 @@ impl Table {
         let bytes = self.xlsx()?;
         Ok((
             [
-                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{stem}.xlsx\"")),
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{stem}.xlsx\""),
+                ),
             ],
             bytes,
         )

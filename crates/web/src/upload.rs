@@ -4,20 +4,43 @@
 
 /// A stored file as a download: its server-made name on disk, its type, and the name people
 /// gave it (as `filename*`, with an ASCII `fallback` for old clients).
-pub async fn download(state: &crate::AppState, stored_name: &str, media_type: &str, file_name: &str, fallback: &str) -> Result<axum::response::Response, crate::AppError> {
+pub async fn download(
+    state: &crate::AppState,
+    stored_name: &str,
+    media_type: &str,
+    file_name: &str,
+    fallback: &str,
+) -> Result<axum::response::Response, crate::AppError> {
     use axum::http::header;
     use axum::response::IntoResponse;
     let path = state.config().data_dir.join("attachments").join(stored_name);
-    let bytes = tokio::fs::read(&path).await.map_err(|e| crate::AppError::internal(format!("read {}: {e}", path.display())))?;
-    let encoded = percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| crate::AppError::internal(format!("read {}: {e}", path.display())))?;
+    let encoded =
+        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC).to_string();
     let disposition = format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}");
-    Ok(([(header::CONTENT_TYPE, media_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// A field of a multipart form read into memory, up to `max` bytes; None when it is longer.
-pub async fn read_limited(field: &mut axum::extract::multipart::Field<'_>, max: usize) -> Result<Option<Vec<u8>>, crate::AppError> {
+pub async fn read_limited(
+    field: &mut axum::extract::multipart::Field<'_>,
+    max: usize,
+) -> Result<Option<Vec<u8>>, crate::AppError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(|e| crate::AppError::refused(format!("Tải lên không thành công ({}).", e.body_text())))? {
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| crate::AppError::refused(format!("Tải lên không thành công ({}).", e.body_text())))?
+    {
         if bytes.len() + chunk.len() > max {
             return Ok(None);
         }
@@ -28,7 +51,9 @@ pub async fn read_limited(field: &mut axum::extract::multipart::Field<'_>, max: 
 
 /// A text field of a multipart form, at most 64 KiB (a note, a code), as text.
 pub async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, crate::AppError> {
-    let bytes = read_limited(&mut field, 64 * 1024).await?.ok_or_else(|| crate::AppError::refused("Nội dung một ô của biểu mẫu quá dài."))?;
+    let bytes = read_limited(&mut field, 64 * 1024)
+        .await?
+        .ok_or_else(|| crate::AppError::refused("Nội dung một ô của biểu mẫu quá dài."))?;
     String::from_utf8(bytes).map_err(|_| crate::AppError::refused("Biểu mẫu có ký tự không hợp lệ."))
 }
 
@@ -48,10 +73,16 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
         let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
         if zip.index_for_name("[Content_Types].xml").is_some() {
             if zip.index_for_name("word/document.xml").is_some() {
-                return Some(("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"));
+                return Some((
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    "docx",
+                ));
             }
             if zip.index_for_name("xl/workbook.xml").is_some() {
-                return Some(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"));
+                return Some((
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "xlsx",
+                ));
             }
         }
     }
@@ -84,7 +115,11 @@ mod tests {
         assert_eq!(sniff(b"MZ\x90\x00 an executable").map(|t| t.1), None);
         assert_eq!(sniff(b"\x7fELF....").map(|t| t.1), None);
         assert_eq!(sniff(b"PK\x03\x04 a plain zip with evil.exe").map(|t| t.1), None);
-        assert_eq!(sniff(b"PK\x03\x04....[Content_Types].xml....word/document.xml").map(|t| t.1), None, "names in the bytes are not a package");
+        assert_eq!(
+            sniff(b"PK\x03\x04....[Content_Types].xml....word/document.xml").map(|t| t.1),
+            None,
+            "names in the bytes are not a package"
+        );
         let xlsx = rust_xlsxwriter::Workbook::new().save_to_buffer().unwrap();
         assert_eq!(sniff(&xlsx).map(|t| t.1), Some("xlsx"));
         let docx = crate::documents::tests::sample_docx();

@@ -24,23 +24,37 @@ fn evaluation(srv: &Server) -> (Plan, Vec<HeadResult>) {
 fn h01_draft(srv: &Server) -> i64 {
     let s = srv.store();
     let unit = s.unit("H01").unwrap().unwrap();
-    s.nominations("cchc-2023", Some(unit.id)).unwrap().into_iter().find(|n| n.state == "nhap").expect("the demo's draft").id
+    s.nominations("cchc-2023", Some(unit.id))
+        .unwrap()
+        .into_iter()
+        .find(|n| n.state == "nhap")
+        .expect("the demo's draft")
+        .id
 }
 
 fn state_of(srv: &Server, id: i64) -> (String, usize) {
     let s = srv.store();
-    (s.nomination(id).unwrap().unwrap().state, s.nomination_events(id).unwrap().len())
+    (
+        s.nomination(id).unwrap().unwrap().state,
+        s.nomination_events(id).unwrap().len(),
+    )
 }
 
 fn document_part(code: &str) -> Form {
-    Form::new().text("loai_tai_lieu", code.to_string()).part("tep", Part::bytes(pdf_bytes()).file_name(format!("{code}.pdf")))
+    Form::new()
+        .text("loai_tai_lieu", code.to_string())
+        .part("tep", Part::bytes(pdf_bytes()).file_name(format!("{code}.pdf")))
 }
 
 /// The text of a DOCX's body, after checking that the archive and its XML are well formed.
 fn docx_text(bytes: &[u8]) -> String {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP package");
     let mut xml = String::new();
-    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").expect("word/document.xml"), &mut xml).unwrap();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("word/document.xml").expect("word/document.xml"),
+        &mut xml,
+    )
+    .unwrap();
     // well-formed XML from start to end
     let mut reader = quick_xml::Reader::from_str(&xml);
     loop {
@@ -59,7 +73,12 @@ fn docx_text(bytes: &[u8]) -> String {
             _ => {}
         }
     }
-    let text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&");
     assert!(xml.contains("Times New Roman"), "the administrative font");
     text
 }
@@ -73,46 +92,149 @@ async fn a_nomination_goes_from_draft_to_the_honour_board() {
     let list = unit.get("/de-nghi").await;
     assert!(list.body.contains(&h.head.name), "the head is offered");
     let plan_code = "cchc-2023";
-    let r = unit.post_form("/de-nghi", &[("tu_ngay", &h.head.from.iso()), ("ke_hoach", plan_code)]).await;
+    let r = unit
+        .post_form(
+            "/de-nghi",
+            &[("tu_ngay", &h.head.from.iso()), ("ke_hoach", plan_code)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let id: i64 = r.location().trim_start_matches("/de-nghi/").split('?').next().unwrap().parse().unwrap();
+    let id: i64 = r
+        .location()
+        .trim_start_matches("/de-nghi/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let page = unit.get(&format!("/de-nghi/{id}")).await;
-    assert!(page.body.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"), "the evaluation beside the form");
+    assert!(
+        page.body.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"),
+        "the evaluation beside the form"
+    );
     // submitting with documents missing is refused
     let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("còn thiếu tài liệu"));
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
-        assert_eq!(unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
     }
-    assert_eq!(unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
     // the office's queue holds it; it forwards it
     let mut office = srv.signed_in("sonoivu").await;
-    assert!(office.get("/de-nghi").await.body.split("Tất cả").next().unwrap().contains(&format!("/de-nghi/{id}\"")), "in the office's queue");
-    assert_eq!(office.post_form(&format!("/de-nghi/{id}/chuyen"), &[("ket_luan", "du_dieu_kien"), ("ly_do", "")]).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        office
+            .get("/de-nghi")
+            .await
+            .body
+            .split("Tất cả")
+            .next()
+            .unwrap()
+            .contains(&format!("/de-nghi/{id}\"")),
+        "in the office's queue"
+    );
+    assert_eq!(
+        office
+            .post_form(
+                &format!("/de-nghi/{id}/chuyen"),
+                &[("ket_luan", "du_dieu_kien"), ("ly_do", "")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let mut board = srv.signed_in("bantdkt").await;
     let page = board.get(&format!("/de-nghi/{id}")).await;
-    assert!(page.body.contains("id=\"ket-luan-so-noi-vu\">Đủ điều kiện<"), "the office's verdict is shown");
-    assert_eq!(board.post_form(&format!("/de-nghi/{id}/tham-dinh"), &[("ket_luan", "de_nghi"), ("ly_do", "Đề nghị khen")]).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        page.body.contains("id=\"ket-luan-so-noi-vu\">Đủ điều kiện<"),
+        "the office's verdict is shown"
+    );
+    assert_eq!(
+        board
+            .post_form(
+                &format!("/de-nghi/{id}/tham-dinh"),
+                &[("ket_luan", "de_nghi"), ("ly_do", "Đề nghị khen")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     // the leader approves; not public until the decision is recorded
     let mut leader = srv.signed_in("lanhdao").await;
-    assert_eq!(leader.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[("ghi_chu", "Đồng ý")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        leader
+            .post_form(&format!("/de-nghi/{id}/phe-duyet"), &[("ghi_chu", "Đồng ý")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let mut public = srv.client();
     assert!(!public.get("/bang-vang").await.body.contains(&h.head.name));
-    let r = office.post_form(&format!("/de-nghi/{id}/cong-bo"), &[("so_quyet_dinh", "789/QĐ-UBND"), ("ngay_quyet_dinh", "05/02/2024")]).await;
+    let r = office
+        .post_form(
+            &format!("/de-nghi/{id}/cong-bo"),
+            &[
+                ("so_quyet_dinh", "789/QĐ-UBND"),
+                ("ngay_quyet_dinh", "05/02/2024"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let again = office.post_form(&format!("/de-nghi/{id}/cong-bo"), &[("so_quyet_dinh", "790/QĐ-UBND"), ("ngay_quyet_dinh", "06/02/2024")]).await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "a published decision is not overwritten");
+    let again = office
+        .post_form(
+            &format!("/de-nghi/{id}/cong-bo"),
+            &[
+                ("so_quyet_dinh", "790/QĐ-UBND"),
+                ("ngay_quyet_dinh", "06/02/2024"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a published decision is not overwritten"
+    );
     let board_page = public.get("/bang-vang").await;
     assert_eq!(board_page.status, StatusCode::OK);
-    assert!(board_page.body.contains(&h.head.name) && board_page.body.contains("Quyết định số 789/QĐ-UBND ngày 05/02/2024"));
-    let thidua_domain::eval::Value::Ratio(s) = h.indicator("tthc_dung_han").unwrap().value else { panic!() };
-    assert!(board_page.body.contains(&thidua_domain::num::percent_vi(s.num, s.den).unwrap()), "with the measured results");
+    assert!(
+        board_page.body.contains(&h.head.name)
+            && board_page
+                .body
+                .contains("Quyết định số 789/QĐ-UBND ngày 05/02/2024")
+    );
+    let thidua_domain::eval::Value::Ratio(s) = h.indicator("tthc_dung_han").unwrap().value else {
+        panic!()
+    };
+    assert!(
+        board_page
+            .body
+            .contains(&thidua_domain::num::percent_vi(s.num, s.den).unwrap()),
+        "with the measured results"
+    );
     let events = srv.store().nomination_events(id).unwrap();
-    let who: Vec<(&str, &str)> = events.iter().filter(|e| e.action != "tai_tai_lieu").map(|e| (e.username.as_str(), e.action.as_str())).collect();
+    let who: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e.action != "tai_tai_lieu")
+        .map(|e| (e.username.as_str(), e.action.as_str()))
+        .collect();
     assert_eq!(
         who,
-        [("daumoi", "tao"), ("daumoi", "nop"), ("sonoivu", "chuyen_ban_tdkt"), ("bantdkt", "tham_dinh"), ("lanhdao", "phe_duyet"), ("sonoivu", "cong_bo")]
+        [
+            ("daumoi", "tao"),
+            ("daumoi", "nop"),
+            ("sonoivu", "chuyen_ban_tdkt"),
+            ("bantdkt", "tham_dinh"),
+            ("lanhdao", "phe_duyet"),
+            ("sonoivu", "cong_bo")
+        ]
     );
     assert_eq!(code, srv.store().nomination(id).unwrap().unwrap().unit_code);
 }
@@ -123,21 +245,71 @@ async fn an_ineligible_head_goes_forward_with_a_reason_but_is_never_approved() {
     let id = h01_draft(&srv);
     let mut unit = srv.signed_in("donvi").await;
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
-        unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true).await;
+        unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true)
+            .await;
     }
-    assert_eq!(unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "")]).await.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
+    assert_eq!(
+        unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "")])
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is needed"
+    );
     let reason = "Đơn vị có 2 sáng kiến được UBND tỉnh công nhận; hồ sơ trễ hạn do lỗi liên thông";
-    assert_eq!(unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", reason)]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", reason)])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let mut office = srv.signed_in("sonoivu").await;
-    assert_eq!(office.post_form(&format!("/de-nghi/{id}/chuyen"), &[("ket_luan", "khong_du_dieu_kien"), ("ly_do", "")]).await.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason for the negative verdict");
-    assert_eq!(office.post_form(&format!("/de-nghi/{id}/chuyen"), &[("ket_luan", "khong_du_dieu_kien"), ("ly_do", "Tỷ lệ đúng hạn dưới 99%")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        office
+            .post_form(
+                &format!("/de-nghi/{id}/chuyen"),
+                &[("ket_luan", "khong_du_dieu_kien"), ("ly_do", "")]
+            )
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason for the negative verdict"
+    );
+    assert_eq!(
+        office
+            .post_form(
+                &format!("/de-nghi/{id}/chuyen"),
+                &[
+                    ("ket_luan", "khong_du_dieu_kien"),
+                    ("ly_do", "Tỷ lệ đúng hạn dưới 99%")
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let mut board = srv.signed_in("bantdkt").await;
     let page = board.get(&format!("/de-nghi/{id}")).await;
-    assert!(page.body.contains(reason), "the unit's reason is shown to every later reviewer");
-    assert_eq!(board.post_form(&format!("/de-nghi/{id}/tham-dinh"), &[("ket_luan", "de_nghi"), ("ly_do", "Xem xét đặc cách")]).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        page.body.contains(reason),
+        "the unit's reason is shown to every later reviewer"
+    );
+    assert_eq!(
+        board
+            .post_form(
+                &format!("/de-nghi/{id}/tham-dinh"),
+                &[("ket_luan", "de_nghi"), ("ly_do", "Xem xét đặc cách")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let mut leader = srv.signed_in("lanhdao").await;
     let page = leader.get(&format!("/de-nghi/{id}")).await;
-    assert!(page.body.contains(reason) && page.body.contains("Không phê duyệt được") && !page.body.contains("action=\"/de-nghi/{id}/phe-duyet\""));
+    assert!(
+        page.body.contains(reason)
+            && page.body.contains("Không phê duyệt được")
+            && !page.body.contains("action=\"/de-nghi/{id}/phe-duyet\"")
+    );
     let r = leader.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("không đủ điều kiện"));
@@ -152,17 +324,45 @@ async fn the_board_s_refusal_and_pending_discipline_block_approval() {
     let forwarded = noms.iter().find(|n| n.state == "da_chuyen").unwrap().clone();
     // the Board does not propose the forwarded one: no approval
     let mut board = srv.signed_in("bantdkt").await;
-    assert_eq!(board.post_form(&format!("/de-nghi/{}/tham-dinh", forwarded.id), &[("ket_luan", "khong_de_nghi"), ("ly_do", "Chưa tiêu biểu")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        board
+            .post_form(
+                &format!("/de-nghi/{}/tham-dinh", forwarded.id),
+                &[("ket_luan", "khong_de_nghi"), ("ly_do", "Chưa tiêu biểu")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
     let mut leader = srv.signed_in("lanhdao").await;
-    let r = leader.post_form(&format!("/de-nghi/{}/phe-duyet", forwarded.id), &[]).await;
+    let r = leader
+        .post_form(&format!("/de-nghi/{}/phe-duyet", forwarded.id), &[])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("không đề nghị"));
     // the appraised head gets a discipline case (ky_luat: 1, verified): no approval
-    let values = format!("ma_don_vi,ma_chi_tieu,ky,gia_tri\n{},ky_luat,2023,1\n", appraised.unit_code);
-    let opts = thidua_store::import::ImportOptions { verified: true, ..Default::default() };
-    let r = srv.store().import(thidua_ingest::ImportKind::Values, std::io::Cursor::new(values.into_bytes()), &opts, &mut |_| {}, &|_| {}).unwrap();
+    let values = format!(
+        "ma_don_vi,ma_chi_tieu,ky,gia_tri\n{},ky_luat,2023,1\n",
+        appraised.unit_code
+    );
+    let opts = thidua_store::import::ImportOptions {
+        verified: true,
+        ..Default::default()
+    };
+    let r = srv
+        .store()
+        .import(
+            thidua_ingest::ImportKind::Values,
+            std::io::Cursor::new(values.into_bytes()),
+            &opts,
+            &mut |_| {},
+            &|_| {},
+        )
+        .unwrap();
     assert!(r.committed);
-    let r = leader.post_form(&format!("/de-nghi/{}/phe-duyet", appraised.id), &[]).await;
+    let r = leader
+        .post_form(&format!("/de-nghi/{}/phe-duyet", appraised.id), &[])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("kỷ luật"), "{}", r.body);
     assert_eq!(state_of(&srv, appraised.id).0, "da_tham_dinh");
@@ -175,17 +375,71 @@ async fn every_transition_by_the_wrong_role_is_refused_and_changes_nothing() {
     let s = srv.store();
     let noms = s.nominations("cchc-2023", None).unwrap();
     drop(s);
-    let by_state = |st: &str| noms.iter().find(|n| n.state == st).unwrap_or_else(|| panic!("a nomination in {st}")).id;
-    let (draft, submitted, forwarded, appraised, approved) = (h01_draft(&srv), by_state("da_nop"), by_state("da_chuyen"), by_state("da_tham_dinh"), by_state("da_phe_duyet"));
-    let everyone = ["quantri", "sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"];
+    let by_state = |st: &str| {
+        noms.iter()
+            .find(|n| n.state == st)
+            .unwrap_or_else(|| panic!("a nomination in {st}"))
+            .id
+    };
+    let (draft, submitted, forwarded, appraised, approved) = (
+        h01_draft(&srv),
+        by_state("da_nop"),
+        by_state("da_chuyen"),
+        by_state("da_tham_dinh"),
+        by_state("da_phe_duyet"),
+    );
+    let everyone = [
+        "quantri",
+        "sonoivu",
+        "bantdkt",
+        "lanhdao",
+        "donvi",
+        "donvi2",
+        "thutruong",
+    ];
     let steps: Vec<(String, Vec<(&str, &str)>, i64, &[&str])> = vec![
-        (format!("/de-nghi/{draft}/nop"), vec![("ly_do", "x")], draft, &["donvi"]),
-        (format!("/de-nghi/{submitted}/tra-lai"), vec![("ly_do", "x")], submitted, &["sonoivu"]),
-        (format!("/de-nghi/{submitted}/chuyen"), vec![("ket_luan", "du_dieu_kien"), ("ly_do", "")], submitted, &["sonoivu"]),
-        (format!("/de-nghi/{forwarded}/tham-dinh"), vec![("ket_luan", "de_nghi"), ("ly_do", "x")], forwarded, &["bantdkt"]),
-        (format!("/de-nghi/{appraised}/phe-duyet"), vec![], appraised, &["lanhdao"]),
-        (format!("/de-nghi/{appraised}/khong-phe-duyet"), vec![("ly_do", "x")], appraised, &["lanhdao"]),
-        (format!("/de-nghi/{approved}/cong-bo"), vec![("so_quyet_dinh", "1/QĐ"), ("ngay_quyet_dinh", "01/02/2024")], approved, &["sonoivu"]),
+        (
+            format!("/de-nghi/{draft}/nop"),
+            vec![("ly_do", "x")],
+            draft,
+            &["donvi"],
+        ),
+        (
+            format!("/de-nghi/{submitted}/tra-lai"),
+            vec![("ly_do", "x")],
+            submitted,
+            &["sonoivu"],
+        ),
+        (
+            format!("/de-nghi/{submitted}/chuyen"),
+            vec![("ket_luan", "du_dieu_kien"), ("ly_do", "")],
+            submitted,
+            &["sonoivu"],
+        ),
+        (
+            format!("/de-nghi/{forwarded}/tham-dinh"),
+            vec![("ket_luan", "de_nghi"), ("ly_do", "x")],
+            forwarded,
+            &["bantdkt"],
+        ),
+        (
+            format!("/de-nghi/{appraised}/phe-duyet"),
+            vec![],
+            appraised,
+            &["lanhdao"],
+        ),
+        (
+            format!("/de-nghi/{appraised}/khong-phe-duyet"),
+            vec![("ly_do", "x")],
+            appraised,
+            &["lanhdao"],
+        ),
+        (
+            format!("/de-nghi/{approved}/cong-bo"),
+            vec![("so_quyet_dinh", "1/QĐ"), ("ngay_quyet_dinh", "01/02/2024")],
+            approved,
+            &["sonoivu"],
+        ),
     ];
     let mut clients = Vec::new();
     for u in everyone {
@@ -194,31 +448,74 @@ async fn every_transition_by_the_wrong_role_is_refused_and_changes_nothing() {
     for (path, form, id, allowed) in &steps {
         let before = state_of(&srv, *id);
         for (u, c) in clients.iter_mut().filter(|(u, _)| !allowed.contains(u)) {
-            assert_eq!(c.post_form(path, form).await.status, StatusCode::FORBIDDEN, "{u} {path}");
+            assert_eq!(
+                c.post_form(path, form).await.status,
+                StatusCode::FORBIDDEN,
+                "{u} {path}"
+            );
         }
         for (u, c) in clients.iter_mut().filter(|(u, _)| allowed.contains(u)) {
-            assert_eq!(c.post_form_raw(path, form).await.status, StatusCode::FORBIDDEN, "{u} {path} without CSRF");
+            assert_eq!(
+                c.post_form_raw(path, form).await.status,
+                StatusCode::FORBIDDEN,
+                "{u} {path} without CSRF"
+            );
         }
-        assert_eq!(srv.client().post_form_raw(path, form).await.status, StatusCode::UNAUTHORIZED, "anonymous {path}");
+        assert_eq!(
+            srv.client().post_form_raw(path, form).await.status,
+            StatusCode::UNAUTHORIZED,
+            "anonymous {path}"
+        );
         assert_eq!(state_of(&srv, *id), before, "{path} changed nothing");
     }
     // only the unit's reporter adds documents or opens a nomination; another unit sees nothing
     let before = srv.store().nominations("cchc-2023", None).unwrap().len();
     for (u, c) in clients.iter_mut().filter(|(u, _)| *u != "donvi") {
-        assert_eq!(c.post_multipart(&format!("/de-nghi/{draft}/tai-lieu"), document_part("to_trinh"), true).await.status, StatusCode::FORBIDDEN, "{u} uploads");
+        assert_eq!(
+            c.post_multipart(
+                &format!("/de-nghi/{draft}/tai-lieu"),
+                document_part("to_trinh"),
+                true
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN,
+            "{u} uploads"
+        );
         // another unit's reporter may open nominations, but only for its own heads
-        let expected = if *u == "donvi2" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::FORBIDDEN };
+        let expected = if *u == "donvi2" {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::FORBIDDEN
+        };
         let h01_head = srv.store().nomination(draft).unwrap().unwrap().head_from;
-        assert_eq!(c.post_form("/de-nghi", &[("tu_ngay", &h01_head), ("ke_hoach", "cchc-2023")]).await.status, expected, "{u} opens a nomination for H01's head");
+        assert_eq!(
+            c.post_form("/de-nghi", &[("tu_ngay", &h01_head), ("ke_hoach", "cchc-2023")])
+                .await
+                .status,
+            expected,
+            "{u} opens a nomination for H01's head"
+        );
     }
     assert_eq!(srv.store().nominations("cchc-2023", None).unwrap().len(), before);
     assert!(srv.store().nomination_documents(draft).unwrap().is_empty());
     let (_, other) = clients.iter_mut().find(|(u, _)| *u == "donvi2").unwrap();
-    assert_eq!(other.get(&format!("/de-nghi/{draft}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        other.get(&format!("/de-nghi/{draft}")).await.status,
+        StatusCode::FORBIDDEN
+    );
     let doc = srv.store().nomination_documents(submitted).unwrap()[0].id;
-    assert_eq!(other.get(&format!("/de-nghi/tai-lieu/{doc}")).await.status, StatusCode::FORBIDDEN, "another unit's document");
+    assert_eq!(
+        other.get(&format!("/de-nghi/tai-lieu/{doc}")).await.status,
+        StatusCode::FORBIDDEN,
+        "another unit's document"
+    );
     let (_, board) = clients.iter_mut().find(|(u, _)| *u == "bantdkt").unwrap();
-    assert_eq!(board.get(&format!("/de-nghi/tai-lieu/{doc}")).await.bytes, pdf_bytes(), "the officials read it");
+    assert_eq!(
+        board.get(&format!("/de-nghi/tai-lieu/{doc}")).await.bytes,
+        pdf_bytes(),
+        "the officials read it"
+    );
 }
 
 #[tokio::test]
@@ -228,19 +525,60 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
     let approved = srv.store().approvals("cchc-2023").unwrap();
     let left = plan.award.quota - approved;
     // appraised nominations for more heads than the seats left, plus one
-    let taken: Vec<String> = srv.store().nominations("cchc-2023", None).unwrap().into_iter().map(|n| n.unit_code).collect();
+    let taken: Vec<String> = srv
+        .store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.unit_code)
+        .collect();
     let mut ids = Vec::new();
     {
         let mut s = srv.store();
-        for h in heads.iter().filter(|h| h.eligible && !taken.contains(&h.unit.code)).take(left as usize + 1) {
+        for h in heads
+            .iter()
+            .filter(|h| h.eligible && !taken.contains(&h.unit.code))
+            .take(left as usize + 1)
+        {
             let unit = s.unit(&h.unit.code).unwrap().unwrap();
-            let who = Actor { username: "test".into(), ..Default::default() };
-            let id = s.create_nomination(&who, "don_vi", "cchc-2023", unit.id, h.head.from, &h.head.name, &h.head.title).unwrap();
+            let who = Actor {
+                username: "test".into(),
+                ..Default::default()
+            };
+            let id = s
+                .create_nomination(
+                    &who,
+                    "don_vi",
+                    "cchc-2023",
+                    unit.id,
+                    h.head.from,
+                    &h.head.name,
+                    &h.head.title,
+                )
+                .unwrap();
             for d in &plan.documents {
-                s.add_nomination_document(&who, id, &d.code, &NewAttachment::new(format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1)).unwrap();
+                s.add_nomination_document(
+                    &who,
+                    id,
+                    &d.code,
+                    &NewAttachment::new(format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1),
+                )
+                .unwrap();
             }
             let facts = award::facts(&s, &plan, Some(h)).unwrap();
-            for step in [Step::Submit { reason: String::new() }, Step::Forward { verdict: "du_dieu_kien".into(), reason: String::new() }, Step::Appraise { verdict: "de_nghi".into(), reason: "x".into() }] {
+            for step in [
+                Step::Submit {
+                    reason: String::new(),
+                },
+                Step::Forward {
+                    verdict: "du_dieu_kien".into(),
+                    reason: String::new(),
+                },
+                Step::Appraise {
+                    verdict: "de_nghi".into(),
+                    reason: "x".into(),
+                },
+            ] {
                 s.nomination_step(&who, "x", id, &step, &facts).unwrap();
             }
             ids.push(id);
@@ -249,17 +587,30 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
     assert_eq!(ids.len(), left as usize + 1);
     let mut a = srv.signed_in("lanhdao").await;
     for id in &ids[..left as usize - 1] {
-        assert_eq!(a.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            a.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
     }
     // one seat left, two approvers at once
     let mut b = srv.signed_in("lanhdao").await;
     let (x, y) = (ids[left as usize - 1], ids[left as usize]);
-    let (px, py) = (format!("/de-nghi/{x}/phe-duyet"), format!("/de-nghi/{y}/phe-duyet"));
+    let (px, py) = (
+        format!("/de-nghi/{x}/phe-duyet"),
+        format!("/de-nghi/{y}/phe-duyet"),
+    );
     let (ra, rb) = tokio::join!(a.post_form(&px, &[]), b.post_form(&py, &[]));
     let mut statuses = [ra.status, rb.status];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY]);
-    let loser = if ra.status == StatusCode::SEE_OTHER { rb } else { ra };
+    assert_eq!(
+        statuses,
+        [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY]
+    );
+    let loser = if ra.status == StatusCode::SEE_OTHER {
+        rb
+    } else {
+        ra
+    };
     assert!(loser.body.contains("đã đủ 10 suất"), "{}", loser.body);
     assert_eq!(srv.store().approvals("cchc-2023").unwrap(), plan.award.quota);
 }
@@ -270,35 +621,74 @@ async fn submission_is_refused_after_the_deadline() {
     let id = h01_draft(&srv);
     let mut unit = srv.signed_in("donvi").await;
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
-        unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true).await;
+        unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true)
+            .await;
     }
     let mut office = srv.signed_in("sonoivu").await;
-    let r = office.post_form("/cai-dat", &[("ten_tinh", "Bà Rịa - Vũng Tàu"), ("dia_danh", "Bà Rịa - Vũng Tàu"), ("han_nop", "15/01/2024")]).await;
+    let r = office
+        .post_form(
+            "/cai-dat",
+            &[
+                ("ten_tinh", "Bà Rịa - Vũng Tàu"),
+                ("dia_danh", "Bà Rịa - Vũng Tàu"),
+                ("han_nop", "15/01/2024"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "Lý do")]).await;
+    let r = unit
+        .post_form(&format!("/de-nghi/{id}/nop"), &[("ly_do", "Lý do")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("đã quá hạn nộp hồ sơ đề nghị (15/01/2024)"), "{}", r.body);
+    assert!(
+        r.body.contains("đã quá hạn nộp hồ sơ đề nghị (15/01/2024)"),
+        "{}",
+        r.body
+    );
     assert_eq!(state_of(&srv, id).0, "nhap");
     // an executable is not a document
-    let exe = Form::new().text("loai_tai_lieu", "to_trinh").part("tep", Part::bytes(b"MZ\x90\x00".to_vec()).file_name("to-trinh.pdf"));
-    assert_eq!(unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), exe, true).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let exe = Form::new().text("loai_tai_lieu", "to_trinh").part(
+        "tep",
+        Part::bytes(b"MZ\x90\x00".to_vec()).file_name("to-trinh.pdf"),
+    );
+    assert_eq!(
+        unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), exe, true)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]
 async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
     let srv = Server::start().await;
     let (plan, heads) = evaluation(&srv);
-    let h = heads.iter().filter(|h| h.unit.code == "H01").max_by_key(|h| h.head.from).unwrap();
+    let h = heads
+        .iter()
+        .filter(|h| h.unit.code == "H01")
+        .max_by_key(|h| h.head.from)
+        .unwrap();
     let mut unit = srv.signed_in("donvi").await;
     let r = unit.get("/van-ban/mau07/H01").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.headers["content-type"].to_str().unwrap().contains("wordprocessingml"));
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("wordprocessingml"));
     let text = docx_text(&r.bytes);
-    for needle in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "BÁO CÁO THÀNH TÍCH", "XÁC NHẬN CỦA CẤP TRÌNH KHEN THƯỞNG", "Bà Rịa - Vũng Tàu, ngày"] {
+    for needle in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "BÁO CÁO THÀNH TÍCH",
+        "XÁC NHẬN CỦA CẤP TRÌNH KHEN THƯỞNG",
+        "Bà Rịa - Vũng Tàu, ngày",
+    ] {
         assert!(text.contains(needle), "{needle} in {text}");
     }
     assert!(text.contains(&h.head.name));
-    let thidua_domain::eval::Value::Ratio(s) = h.indicator("tthc_dung_han").unwrap().value else { panic!() };
+    let thidua_domain::eval::Value::Ratio(s) = h.indicator("tthc_dung_han").unwrap().value else {
+        panic!()
+    };
     let pct = thidua_domain::num::percent_vi(s.num, s.den).unwrap();
     assert!(text.contains(&pct), "the measured {pct} in the report");
     // another unit's head's report is not the unit's to download
@@ -310,21 +700,36 @@ async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
     let mut office = srv.signed_in("sonoivu").await;
     let to_trinh = docx_text(&office.get("/van-ban/to-trinh").await.bytes);
     assert!(to_trinh.contains("TỜ TRÌNH") && !to_trinh.contains("đề xuất từ kết quả xếp hạng"));
-    for n in noms.iter().filter(|n| n.board_verdict.as_deref() == Some("de_nghi")) {
+    for n in noms
+        .iter()
+        .filter(|n| n.board_verdict.as_deref() == Some("de_nghi"))
+    {
         assert!(to_trinh.contains(&n.head_name), "{} proposed", n.head_name);
     }
     let decision = docx_text(&office.get("/van-ban/quyet-dinh").await.bytes);
     assert!(decision.contains("QUYẾT ĐỊNH") && decision.contains(&plan.signer));
     for n in &noms {
-        assert_eq!(decision.contains(&n.head_name), n.state == "da_phe_duyet", "{} in the decision", n.head_name);
+        assert_eq!(
+            decision.contains(&n.head_name),
+            n.state == "da_phe_duyet",
+            "{} in the decision",
+            n.head_name
+        );
     }
     // without nominations, the ranking's suggestions, marked as such
     let (people, suggested) = award::awardees(&plan, &heads, &[]);
     assert!(suggested && people.len() == plan.award.quota as usize);
     let day = thidua_domain::time::Date::from_ymd(2024, 2, 5).unwrap();
-    let issue = thidua_web::documents::Issue { province: "Bà Rịa - Vũng Tàu".into(), place: "Vũng Tàu".into(), date: day, results_as_of: plan.period_to };
+    let issue = thidua_web::documents::Issue {
+        province: "Bà Rịa - Vũng Tàu".into(),
+        place: "Vũng Tàu".into(),
+        date: day,
+        results_as_of: plan.period_to,
+    };
     let text = docx_text(&thidua_web::documents::quyet_dinh(&plan, &people, true, &issue).unwrap());
-    assert!(text.contains("đề xuất từ kết quả xếp hạng") && text.contains("Vũng Tàu, ngày 05 tháng 02 năm 2024"));
+    assert!(
+        text.contains("đề xuất từ kết quả xếp hạng") && text.contains("Vũng Tàu, ngày 05 tháng 02 năm 2024")
+    );
     let first = heads.iter().find(|h| h.rank == Some(1)).unwrap();
     assert!(text.contains(&first.head.name));
 
@@ -335,15 +740,26 @@ async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
         .expect("LibreOffice is missing: scripts/test.sh installs libreoffice-writer-nogui");
     let docs = [
         ("mau07", r.bytes.clone(), vec![h.head.name.clone(), pct.clone()]),
-        ("to-trinh", office.get("/van-ban/to-trinh").await.bytes, vec!["TỜ TRÌNH".to_string()]),
-        ("quyet-dinh", office.get("/van-ban/quyet-dinh").await.bytes, vec![plan.signer.clone()]),
+        (
+            "to-trinh",
+            office.get("/van-ban/to-trinh").await.bytes,
+            vec!["TỜ TRÌNH".to_string()],
+        ),
+        (
+            "quyet-dinh",
+            office.get("/van-ban/quyet-dinh").await.bytes,
+            vec![plan.signer.clone()],
+        ),
     ];
     for (name, bytes, expected) in docs {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(format!("{name}.docx"));
         std::fs::write(&file, &bytes).unwrap();
         let out = std::process::Command::new(soffice)
-            .arg(format!("-env:UserInstallation=file://{}/profile", dir.path().display()))
+            .arg(format!(
+                "-env:UserInstallation=file://{}/profile",
+                dir.path().display()
+            ))
             .args(["--headless", "--convert-to", "pdf", "--outdir"])
             .arg(dir.path())
             .arg(&file)
@@ -352,7 +768,11 @@ async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let pdf = dir.path().join(format!("{name}.pdf"));
         assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"), "{name}.pdf");
-        let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+        let text = std::process::Command::new("pdftotext")
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils)");
         let text = String::from_utf8_lossy(&text.stdout);
         for e in expected {
             assert!(text.contains(&e), "{e} in {name}.pdf: {text}");
@@ -368,13 +788,32 @@ async fn public_pages_show_only_what_is_published() {
     let board = public.get("/bang-vang").await;
     assert_eq!(board.status, StatusCode::OK);
     for n in &noms {
-        assert_eq!(board.body.contains(&n.head_name), n.published, "{} on the board", n.head_name);
+        assert_eq!(
+            board.body.contains(&n.head_name),
+            n.published,
+            "{} on the board",
+            n.head_name
+        );
     }
-    assert!(noms.iter().any(|n| n.published) && noms.iter().any(|n| n.state == "da_phe_duyet" && !n.published));
+    assert!(
+        noms.iter().any(|n| n.published) && noms.iter().any(|n| n.state == "da_phe_duyet" && !n.published)
+    );
     let progress = public.get("/tien-do").await;
-    assert!(progress.body.contains("UBND cấp xã") && progress.body.contains("tỷ lệ người đứng đầu đạt từng chỉ tiêu"));
+    assert!(
+        progress.body.contains("UBND cấp xã")
+            && progress.body.contains("tỷ lệ người đứng đầu đạt từng chỉ tiêu")
+    );
     let mut office = srv.signed_in("sonoivu").await;
-    office.post_form("/cai-dat", &[("ten_tinh", "Bà Rịa - Vũng Tàu"), ("dia_danh", "Bà Rịa - Vũng Tàu"), ("han_nop", "")]).await;
+    office
+        .post_form(
+            "/cai-dat",
+            &[
+                ("ten_tinh", "Bà Rịa - Vũng Tàu"),
+                ("dia_danh", "Bà Rịa - Vũng Tàu"),
+                ("han_nop", ""),
+            ],
+        )
+        .await;
     let progress = public.get("/tien-do").await;
     assert!(progress.body.contains("chưa công bố") && !progress.body.contains("UBND cấp xã"));
     // nothing else is public
@@ -394,19 +833,51 @@ async fn every_nomination_exports_with_its_state_and_history() {
     let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
     assert_eq!(sheet.height(), 3 + noms.len());
     let returned = noms.iter().find(|n| n.state == "tra_lai").unwrap();
-    let row = sheet.rows().find(|r| r.first() == Some(&Data::String(returned.head_name.clone()))).expect("its row");
+    let row = sheet
+        .rows()
+        .find(|r| r.first() == Some(&Data::String(returned.head_name.clone())))
+        .expect("its row");
     let history = row.last().unwrap().to_string();
-    assert!(history.contains("Bị trả lại") && history.contains("thiếu chữ ký"), "{history}");
+    assert!(
+        history.contains("Bị trả lại") && history.contains("thiếu chữ ký"),
+        "{history}"
+    );
 }
 
 #[tokio::test]
 async fn a_second_plan_does_not_disturb_the_first_plans_nominations() {
     let srv = Server::start().await;
-    srv.store().put_plan(&Plan::from_toml(thidua_domain::plan::EXAMPLE_2025_TWO_TIER).unwrap(), thidua_domain::plan::EXAMPLE_2025_TWO_TIER).unwrap();
-    let submitted = srv.store().nominations("cchc-2023", None).unwrap().into_iter().find(|n| n.state == "da_nop").unwrap();
+    srv.store()
+        .put_plan(
+            &Plan::from_toml(thidua_domain::plan::EXAMPLE_2025_TWO_TIER).unwrap(),
+            thidua_domain::plan::EXAMPLE_2025_TWO_TIER,
+        )
+        .unwrap();
+    let submitted = srv
+        .store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.state == "da_nop")
+        .unwrap();
     let mut office = srv.signed_in("sonoivu").await;
     let page = office.get(&format!("/de-nghi/{}", submitted.id)).await;
-    assert!(page.body.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"), "evaluated under its own plan, 2023");
-    assert_eq!(office.post_form(&format!("/de-nghi/{}/chuyen", submitted.id), &[("ket_luan", "du_dieu_kien"), ("ly_do", "")]).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(srv.store().nomination(submitted.id).unwrap().unwrap().state, "da_chuyen");
+    assert!(
+        page.body.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"),
+        "evaluated under its own plan, 2023"
+    );
+    assert_eq!(
+        office
+            .post_form(
+                &format!("/de-nghi/{}/chuyen", submitted.id),
+                &[("ket_luan", "du_dieu_kien"), ("ly_do", "")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        srv.store().nomination(submitted.id).unwrap().unwrap().state,
+        "da_chuyen"
+    );
 }

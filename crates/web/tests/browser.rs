@@ -37,7 +37,11 @@ struct Browser<'a> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start_driver() -> Driver {
@@ -46,8 +50,17 @@ async fn start_driver() -> Driver {
         .find(|p| std::path::Path::new(p).exists())
         .expect("chromedriver is missing: scripts/test.sh installs Debian's chromium and chromium-driver");
     let port = free_port();
-    let process = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let d = Driver { http: reqwest::Client::new(), url: format!("http://127.0.0.1:{port}"), process };
+    let process = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let d = Driver {
+        http: reqwest::Client::new(),
+        url: format!("http://127.0.0.1:{port}"),
+        process,
+    };
     for _ in 0..100 {
         if d.http.get(format!("{}/status", d.url)).send().await.is_ok() {
             return d;
@@ -77,43 +90,100 @@ impl Driver {
                      "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1280,1800", format!("--user-data-dir={}", profile.display())]
         }}}});
         let v = self.call(reqwest::Method::POST, "/session", Some(caps)).await;
-        Browser { d: self, session: v["sessionId"].as_str().unwrap().to_string(), base: base.to_string() }
+        Browser {
+            d: self,
+            session: v["sessionId"].as_str().unwrap().to_string(),
+            base: base.to_string(),
+        }
     }
 }
 
 impl Browser<'_> {
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        self.d.call(method, &format!("/session/{}{path}", self.session), body).await
+        self.d
+            .call(method, &format!("/session/{}{path}", self.session), body)
+            .await
     }
     async fn go(&self, path: &str) {
-        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": format!("{}{path}", self.base)}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            "/url",
+            Some(json!({"url": format!("{}{path}", self.base)})),
+        )
+        .await;
     }
     async fn find(&self, css: &str) -> String {
-        let v = self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
-        v.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_string()
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v.as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
     }
     async fn click(&self, css: &str) {
         let e = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{e}/click"), Some(json!({}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
     async fn type_in(&self, css: &str, text: &str) {
         let e = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{e}/clear"), Some(json!({}))).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{e}/value"), Some(json!({"text": text}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/clear"),
+            Some(json!({})),
+        )
+        .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
     async fn text(&self, css: &str) -> String {
         let e = self.find(css).await;
-        self.cmd(reqwest::Method::GET, &format!("/element/{e}/text"), None).await.as_str().unwrap().to_string()
+        self.cmd(reqwest::Method::GET, &format!("/element/{e}/text"), None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
     }
     async fn source(&self) -> String {
-        self.cmd(reqwest::Method::GET, "/source", None).await.as_str().unwrap().to_string()
+        self.cmd(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
     }
     async fn current_path(&self) -> String {
-        let url = self.cmd(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string();
+        let url = self
+            .cmd(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string();
         url.trim_start_matches(&self.base).to_string()
     }
     async fn screenshot(&self, name: &str) {
-        let b64 = self.cmd(reqwest::Method::GET, "/screenshot", None).await.as_str().unwrap().to_string();
+        let b64 = self
+            .cmd(reqwest::Method::GET, "/screenshot", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string();
         let png = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
         assert!(png.starts_with(b"\x89PNG"));
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
@@ -125,12 +195,25 @@ impl Browser<'_> {
     async fn wait_path(&self, ok: impl Fn(&str) -> bool) -> String {
         for _ in 0..100 {
             let p = self.current_path().await;
-            if ok(&p) && self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": "return document.readyState", "args": []}))).await == "complete" {
+            if ok(&p)
+                && self
+                    .cmd(
+                        reqwest::Method::POST,
+                        "/execute/sync",
+                        Some(json!({"script": "return document.readyState", "args": []})),
+                    )
+                    .await
+                    == "complete"
+            {
                 return p;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("the browser stayed on {} — {}", self.current_path().await, self.source().await);
+        panic!(
+            "the browser stayed on {} — {}",
+            self.current_path().await,
+            self.source().await
+        );
     }
     async fn sign_in(&self, username: &str) {
         self.go("/dang-nhap").await;
@@ -150,9 +233,19 @@ impl Browser<'_> {
 
 /// The overview's H01 row, filtered to one group, and the status shown for one indicator.
 fn cell_status(page: &str, indicator_name: &str) -> String {
-    let header_cells: Vec<&str> = page.split("<th scope=\"col\">").skip(1).map(|c| c.split('<').next().unwrap()).collect();
-    let col = header_cells.iter().position(|h| h.starts_with(indicator_name)).expect("the indicator's column");
-    let row = page.split("<tr>").find(|r| r.contains(">H01<")).expect("the H01 row");
+    let header_cells: Vec<&str> = page
+        .split("<th scope=\"col\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    let col = header_cells
+        .iter()
+        .position(|h| h.starts_with(indicator_name))
+        .expect("the indicator's column");
+    let row = page
+        .split("<tr>")
+        .find(|r| r.contains(">H01<"))
+        .expect("the H01 row");
     let cell = row.split("<td").nth(col + 1).unwrap();
     // the cell's text without its tags
     let cell = cell.split_once('>').unwrap().1.split("</td>").next().unwrap();
@@ -178,11 +271,19 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     let store = srv.store();
     let unit = store.unit("H01").unwrap().unwrap();
     let heads = store.evaluate(&plan, plan.period_to.end()).unwrap();
-    let h = heads.iter().filter(|h| h.unit.code == "H01").max_by_key(|h| h.head.from).unwrap();
+    let h = heads
+        .iter()
+        .filter(|h| h.unit.code == "H01")
+        .max_by_key(|h| h.head.from)
+        .unwrap();
     let ind = plan
         .indicators
         .iter()
-        .find(|i| i.kind == Kind::Boolean && h.indicator(&i.code).is_some_and(|r| r.status == Status::Dat) && store.entry_by_key(unit.id, &i.code, "2023-Q4").unwrap().is_none())
+        .find(|i| {
+            i.kind == Kind::Boolean
+                && h.indicator(&i.code).is_some_and(|r| r.status == Status::Dat)
+                && store.entry_by_key(unit.id, &i.code, "2023-Q4").unwrap().is_none()
+        })
         .expect("a met yes/no indicator");
     drop(store);
     let overview = format!("/tong-quan?q=ba+ria&nhom={}", ind.group);
@@ -201,14 +302,26 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     std::fs::write(&evidence, common::pdf_bytes()).unwrap();
     b.sign_in("donvi").await;
     b.go("/so-lieu/nhap").await;
-    b.click(&format!("#chi_tieu option[value=\"{}\"]", ind.code)).await;
+    b.click(&format!("#chi_tieu option[value=\"{}\"]", ind.code))
+        .await;
     b.click("#ky option[value=\"2023-Q4\"]").await;
     b.type_in("#gia_tri", "không đạt").await;
     b.type_in("#ghi_chu", "Kiểm tra quý IV chưa đạt").await;
     let file_input = b.find("#minh_chung").await;
-    b.cmd(reqwest::Method::POST, &format!("/element/{file_input}/value"), Some(json!({"text": evidence.display().to_string()}))).await;
+    b.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{file_input}/value"),
+        Some(json!({"text": evidence.display().to_string()})),
+    )
+    .await;
     b.click("button[value=gui]").await;
-    let entry_path = b.wait_path(|p| p.starts_with("/so-lieu/") && p.contains("?tb=")).await.split('?').next().unwrap().to_string();
+    let entry_path = b
+        .wait_path(|p| p.starts_with("/so-lieu/") && p.contains("?tb="))
+        .await
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
     assert_eq!(b.text("#trang-thai").await, "Đã gửi, chờ xác nhận");
     assert!(b.source().await.contains("bien-ban-kiem-tra.pdf"));
     b.sign_out().await;
@@ -228,7 +341,10 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     assert!(b.source().await.contains("Đề nghị bổ sung biên bản có chữ ký"));
     b.click("a.button[href^=\"/so-lieu/nhap\"]").await;
     b.wait_path(|p| p.starts_with("/so-lieu/nhap")).await;
-    assert!(b.source().await.contains("Đề nghị bổ sung biên bản có chữ ký"), "the reason beside the form");
+    assert!(
+        b.source().await.contains("Đề nghị bổ sung biên bản có chữ ký"),
+        "the reason beside the form"
+    );
     b.type_in("#ghi_chu", "Đã bổ sung biên bản").await;
     b.click("button[value=gui]").await;
     b.wait_path(|p| p.contains("tb=da_gui")).await;
@@ -243,7 +359,10 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     assert_eq!(b.text("#trang-thai").await, "Đã xác nhận");
     b.go(&overview).await;
     let status = cell_status(&b.source().await, &ind.name);
-    assert_eq!(status, "Không đạt: Không đạt", "the overview shows the verified value");
+    assert_eq!(
+        status, "Không đạt: Không đạt",
+        "the overview shows the verified value"
+    );
     b.go("/tong-quan").await;
     b.screenshot("tong-quan.png").await;
     b.go("/don-vi/H01").await;
@@ -262,16 +381,31 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     // the unit opens its head's nomination, uploads the three documents and submits
     b.sign_in("daumoi").await;
     b.go("/de-nghi").await;
-    b.click(&format!("#tu_ngay option[value=\"{}\"]", head.head.from.iso())).await;
+    b.click(&format!("#tu_ngay option[value=\"{}\"]", head.head.from.iso()))
+        .await;
     b.click("form[action=\"/de-nghi\"] button").await;
-    let path = b.wait_path(|p| p.starts_with("/de-nghi/") && p.contains("tb=")).await.split('?').next().unwrap().to_string();
-    assert!(b.source().await.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"), "the evaluation beside the form");
+    let path = b
+        .wait_path(|p| p.starts_with("/de-nghi/") && p.contains("tb="))
+        .await
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        b.source().await.contains("id=\"ket-qua-danh-gia\">Đủ điều kiện<"),
+        "the evaluation beside the form"
+    );
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
         let file = srv.dir.path().join(format!("{code}.pdf"));
         std::fs::write(&file, common::pdf_bytes()).unwrap();
         b.click(&format!("#loai_tai_lieu option[value=\"{code}\"]")).await;
         let input = b.find("#tep").await;
-        b.cmd(reqwest::Method::POST, &format!("/element/{input}/value"), Some(json!({"text": file.display().to_string()}))).await;
+        b.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{input}/value"),
+            Some(json!({"text": file.display().to_string()})),
+        )
+        .await;
         b.click("form[action*=\"/tai-lieu\"] button").await;
         b.wait_path(|p| p.contains("tb=da_cap_nhat")).await;
         assert!(b.source().await.contains(&format!("{code}.pdf")));
@@ -291,7 +425,11 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     b.sign_out().await;
     b.sign_in("bantdkt").await;
     b.go(&path).await;
-    assert_eq!(b.text("#ket-luan-so-noi-vu").await, "Đủ điều kiện", "the office's verdict reaches the Board");
+    assert_eq!(
+        b.text("#ket-luan-so-noi-vu").await,
+        "Đủ điều kiện",
+        "the office's verdict reaches the Board"
+    );
     b.type_in("#ly_do_td", "Đề nghị khen thưởng").await;
     b.click("form[action$=\"/tham-dinh\"] button").await;
     b.wait_path(|p| p.contains("tb=")).await;

@@ -15,7 +15,8 @@ pub enum CalendarCommand {
 pub fn run(cli: &Cli, c: &CalendarCommand) -> Result<ExitCode> {
     match c {
         CalendarCommand::Import { file } => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("không đọc được / cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("không đọc được / cannot read {}", file.display()))?;
             let days = match parse_csv(&text) {
                 Ok(d) => d,
                 Err(e) => {
@@ -24,7 +25,11 @@ pub fn run(cli: &Cli, c: &CalendarCommand) -> Result<ExitCode> {
                 }
             };
             open_initialised(cli)?.put_calendar(&days)?;
-            println!("Đã nhập {} ngày vào lịch / imported {} calendar days", days.len(), days.len());
+            println!(
+                "Đã nhập {} ngày vào lịch / imported {} calendar days",
+                days.len(),
+                days.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -43,7 +43,19 @@ pub enum DocumentCommand {
 pub fn run(cli: &Cli, c: &DocumentCommand) -> Result<ExitCode> {
     let store = open_initialised(cli)?;
     let (year, out, kind) = match c {
-        DocumentCommand::Mau07 { unit, year, head_from, out } => (*year, out, DocKind::Mau07 { unit: unit.clone(), head_from: head_from.clone() }),
+        DocumentCommand::Mau07 {
+            unit,
+            year,
+            head_from,
+            out,
+        } => (
+            *year,
+            out,
+            DocKind::Mau07 {
+                unit: unit.clone(),
+                head_from: head_from.clone(),
+            },
+        ),
         DocumentCommand::ToTrinh { year, out } => (*year, out, DocKind::ToTrinh),
         DocumentCommand::QuyetDinh { year, out } => (*year, out, DocKind::QuyetDinh),
     };

@@ -31,11 +31,14 @@ fn open(p: &PathBuf) -> Result<std::fs::File> {
 /// denominator. Bad rows are left out and reported on standard error; then the exit code is 2.
 pub fn run(_cli: &Cli, a: &DossierStatsArgs) -> Result<ExitCode> {
     let as_of = match &a.as_of {
-        Some(s) => DateTime::parse_as_of(s).ok_or_else(|| anyhow::anyhow!("--as-of «{s}» không hợp lệ / invalid --as-of"))?,
+        Some(s) => DateTime::parse_as_of(s)
+            .ok_or_else(|| anyhow::anyhow!("--as-of «{s}» không hợp lệ / invalid --as-of"))?,
         None => DateTime::now_local(),
     };
     let calendar = match &a.calendar {
-        Some(p) => Calendar::new(&parse_csv(&std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?)?),
+        Some(p) => Calendar::new(&parse_csv(
+            &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )?),
         None => Calendar::built_in(),
     };
     let (procedures, proc_report) = match read_procedures(&mut open(&a.procedures)?) {
@@ -68,7 +71,10 @@ pub fn run(_cli: &Cli, a: &DossierStatsArgs) -> Result<ExitCode> {
             return Ok(refused());
         }
     };
-    let mut out = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()));
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout().lock(),
+    ));
     out.write_record(["ind", "unit", "m", "num", "den"])?;
     for (ind, unit, m, num, den) in stat_rows(&stats) {
         out.write_record([ind, unit, &m, &num.plain(), &den.plain()])?;

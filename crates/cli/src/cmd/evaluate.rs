@@ -36,11 +36,18 @@ pub fn run(cli: &Cli, a: &EvaluateArgs) -> Result<ExitCode> {
     let store = open_initialised(cli)?;
     let plan = store.plan_for(Some(a.year), a.plan.as_deref())?;
     if !plan.covers_year(a.year) {
-        bail!("kế hoạch «{}» không bao gồm năm {} / the plan does not cover {}", plan.code, a.year, a.year);
+        bail!(
+            "kế hoạch «{}» không bao gồm năm {} / the plan does not cover {}",
+            plan.code,
+            a.year,
+            a.year
+        );
     }
     let as_of = match &a.as_of {
         Some(s) => DateTime::parse_as_of(s).ok_or_else(|| {
-            anyhow::anyhow!("--as-of «{s}» không hợp lệ (YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM:SS) / invalid --as-of")
+            anyhow::anyhow!(
+                "--as-of «{s}» không hợp lệ (YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM:SS) / invalid --as-of"
+            )
         })?,
         None => DateTime::now_local().min(plan.period_to.end()),
     };

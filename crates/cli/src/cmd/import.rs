@@ -35,11 +35,13 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         anyhow::bail!("--verified chỉ dùng cho values / --verified applies to values only");
     }
     let mut store = open_initialised(cli)?;
-    let mut file = std::fs::File::open(&a.file).with_context(|| format!("không mở được tệp / cannot open {}", a.file.display()))?;
+    let mut file = std::fs::File::open(&a.file)
+        .with_context(|| format!("không mở được tệp / cannot open {}", a.file.display()))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut errors_csv = match &a.errors_out {
         Some(p) => Some(ErrorCsv::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("không tạo được / cannot create {}", p.display()))?,
+            std::fs::File::create(p)
+                .with_context(|| format!("không tạo được / cannot create {}", p.display()))?,
         ))?),
         None => None,
     };
@@ -51,7 +53,11 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
     let opts = ImportOptions {
         accept_valid: a.accept_valid,
         verified: a.verified,
-        file_name: a.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+        file_name: a
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         by: "cli".into(),
         dry_run: false,
         only_unit: None,
@@ -100,15 +106,24 @@ pub fn print_errors(r: &ImportReport, errors_out: Option<&std::path::Path>) {
         let mut t = Table::new();
         t.set_header(["Dòng / row", "Cột / column", "Giá trị / value", "Lý do", "Reason"]);
         for e in r.errors.iter().take(SHOWN) {
-            t.add_row([e.row.to_string(), e.column.clone(), e.value.clone(), e.vi.clone(), e.en.clone()]);
+            t.add_row([
+                e.row.to_string(),
+                e.column.clone(),
+                e.value.clone(),
+                e.vi.clone(),
+                e.en.clone(),
+            ]);
         }
         eprintln!("{t}");
         let more = r.error_count().saturating_sub(SHOWN as u64);
         if more > 0 {
-            eprintln!("… và {more} lỗi khác / and {more} more errors{}", match errors_out {
-                Some(p) => format!(" ({})", p.display()),
-                None => " (--errors-out FILE.csv để xem hết / to see them all)".into(),
-            });
+            eprintln!(
+                "… và {more} lỗi khác / and {more} more errors{}",
+                match errors_out {
+                    Some(p) => format!(" ({})", p.display()),
+                    None => " (--errors-out FILE.csv để xem hết / to see them all)".into(),
+                }
+            );
         }
     }
 }

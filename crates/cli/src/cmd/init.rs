@@ -1,5 +1,3 @@
-use thidua_store::audit::Actor;
-use thidua_store::users::NewUser;
 use super::open;
 use crate::Cli;
 use anyhow::{Context, Result};
@@ -7,15 +5,23 @@ use std::path::Path;
 use std::process::ExitCode;
 use thidua_domain::calendar;
 use thidua_domain::plan::{Plan, BUILT_IN_2023};
+use thidua_store::audit::Actor;
+use thidua_store::users::NewUser;
 
 pub fn run(cli: &Cli, plan_file: Option<&Path>) -> Result<ExitCode> {
     let source = match plan_file {
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("không đọc được / cannot read {}", p.display()))?,
+        Some(p) => std::fs::read_to_string(p)
+            .with_context(|| format!("không đọc được / cannot read {}", p.display()))?,
         None => BUILT_IN_2023.to_string(),
     };
     let plan = match Plan::from_toml(&source) {
         Ok(p) => p,
-        Err(errs) => return Ok(super::plan::print_plan_errors(plan_file.unwrap_or(Path::new("(built-in)")), &errs)),
+        Err(errs) => {
+            return Ok(super::plan::print_plan_errors(
+                plan_file.unwrap_or(Path::new("(built-in)")),
+                &errs,
+            ))
+        }
     };
     let mut store = open(cli)?;
     store.put_plan(&plan, &source)?;
@@ -28,7 +34,13 @@ pub fn run(cli: &Cli, plan_file: Option<&Path>) -> Result<ExitCode> {
         let hash = super::user::hash(&password)?;
         store.create_user(
             &Actor::cli(),
-            &NewUser { username: "admin", full_name: "Quản trị hệ thống", password_hash: &hash, role: "quan_tri", unit: None },
+            &NewUser {
+                username: "admin",
+                full_name: "Quản trị hệ thống",
+                password_hash: &hash,
+                role: "quan_tri",
+                unit: None,
+            },
         )?;
         println!("Tài khoản quản trị / admin account: admin");
         println!("Mật khẩu (chỉ hiện một lần) / password (shown once): {password}");

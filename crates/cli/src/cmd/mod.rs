@@ -43,7 +43,10 @@ pub fn open_initialised(cli: &Cli) -> Result<Store> {
 pub fn progress_bar(total: u64) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, còn / left {eta}) {msg}").expect("valid template"),
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, còn / left {eta}) {msg}",
+        )
+        .expect("valid template"),
     );
     bar
 }

@@ -20,7 +20,11 @@ pub fn print_plan_errors(file: &Path, errs: &[PlanError]) -> ExitCode {
     for e in errs {
         eprintln!("{}:{}: {}", file.display(), e.line, e.message);
     }
-    eprintln!("Kế hoạch không hợp lệ: {} lỗi / invalid plan: {} error(s)", errs.len(), errs.len());
+    eprintln!(
+        "Kế hoạch không hợp lệ: {} lỗi / invalid plan: {} error(s)",
+        errs.len(),
+        errs.len()
+    );
     refused()
 }
 
@@ -57,7 +61,13 @@ pub fn run(cli: &Cli, c: &PlanCommand) -> Result<ExitCode> {
         }
         PlanCommand::List => {
             for p in open(cli)?.plans()? {
-                println!("{}\t{} → {}\t{}", p.code, p.period_from.vi(), p.period_to.vi(), p.title);
+                println!(
+                    "{}\t{} → {}\t{}",
+                    p.code,
+                    p.period_from.vi(),
+                    p.period_to.vi(),
+                    p.title
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

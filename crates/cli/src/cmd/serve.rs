@@ -3,9 +3,9 @@
 use crate::Cli;
 use anyhow::{anyhow, Result};
 use clap::Args;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::io::Write;
 use thidua_web::{AppState, Config};
 
 /// A line for whoever started the server; a closed stdout (a supervisor, a closed terminal)
@@ -56,16 +56,28 @@ pub fn serve(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
 
 pub fn demo(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
     let dir = tempfile::Builder::new().prefix("thidua-demo-").tempdir()?;
-    say(&format!("Đang tạo tỉnh trình diễn / building the demo province in {} …", dir.path().display()));
+    say(&format!(
+        "Đang tạo tỉnh trình diễn / building the demo province in {} …",
+        dir.path().display()
+    ));
     let password = crate::cmd::user::random_password()?;
     let accounts = thidua_web::demo::prepare(dir.path(), &password).map_err(|e| anyhow!("{e}"))?;
     let cfg = config(cli, a, dir.path().to_path_buf(), None);
     let state = AppState::open(cfg).map_err(|e| anyhow!("{e}"))?;
     thidua_web::serve_blocking(state, a.listen, |addr| {
-        say(&format!("Thi Đua (bản trình diễn) đang chạy tại / demo serving at http://{addr}/"));
-        say(&format!("Tài khoản trình diễn / demo accounts (mật khẩu chung / shared password: {password}):"));
+        say(&format!(
+            "Thi Đua (bản trình diễn) đang chạy tại / demo serving at http://{addr}/"
+        ));
+        say(&format!(
+            "Tài khoản trình diễn / demo accounts (mật khẩu chung / shared password: {password}):"
+        ));
         for acc in &accounts {
-            say(&format!("  {:<10} {:<10} {}", acc.username, acc.role, acc.unit.unwrap_or("")));
+            say(&format!(
+                "  {:<10} {:<10} {}",
+                acc.username,
+                acc.role,
+                acc.unit.unwrap_or("")
+            ));
         }
         say("Dữ liệu tạm bị xóa khi dừng / the temporary data is removed on exit. Ctrl-C để dừng / to stop.");
     })?;

@@ -27,7 +27,12 @@ pub fn run(cli: &Cli, c: &TokenCommand) -> Result<ExitCode> {
                 bail!("không có tài khoản «{username}» / no account '{username}'");
             };
             let token = thidua_web::auth::random_token();
-            store.create_token(&Actor::cli(), user.id, &thidua_web::auth::token_hash(&token), label)?;
+            store.create_token(
+                &Actor::cli(),
+                user.id,
+                &thidua_web::auth::token_hash(&token),
+                label,
+            )?;
             println!("{token}");
             eprintln!("Token của «{username}» (chỉ hiện một lần; gửi trong tiêu đề Authorization: Bearer …) / shown once");
             Ok(ExitCode::SUCCESS)

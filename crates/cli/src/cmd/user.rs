@@ -3,9 +3,9 @@ use crate::Cli;
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use std::io::Read;
+use std::process::ExitCode;
 use thidua_store::audit::Actor;
 use thidua_store::users::NewUser;
-use std::process::ExitCode;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -35,12 +35,21 @@ pub fn random_password() -> Result<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| anyhow!("getrandom: {e}"))?;
-    Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
 }
 
 pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
     match c {
-        UserCommand::Add { username, role, unit, full_name, password_stdin: _ } => {
+        UserCommand::Add {
+            username,
+            role,
+            unit,
+            full_name,
+            password_stdin: _,
+        } => {
             let mut pw = String::new();
             std::io::stdin().read_to_string(&mut pw)?;
             let pw = pw.trim_end_matches(['\r', '\n']);
@@ -48,7 +57,13 @@ pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
                 bail!("mật khẩu cần ít nhất 10 ký tự / the password needs at least 10 characters");
             }
             let hash = hash(pw)?;
-            let new = NewUser { username, full_name: full_name.as_deref().unwrap_or(""), password_hash: &hash, role, unit: unit.as_deref() };
+            let new = NewUser {
+                username,
+                full_name: full_name.as_deref().unwrap_or(""),
+                password_hash: &hash,
+                role,
+                unit: unit.as_deref(),
+            };
             open_initialised(cli)?.create_user(&Actor::cli(), &new)?;
             println!("Đã tạo tài khoản «{username}» ({role}) / account created");
             Ok(ExitCode::SUCCESS)

@@ -15,7 +15,10 @@ pub fn summary_vi(r: &HeadResult) -> String {
     }
     s.push_str(&format!("; {} tháng", r.months.len()));
     if r.unknown_procedures > 0 {
-        s.push_str(&format!("; {} hồ sơ có mã TTHC ngoài danh mục (không tính rút ngắn thời gian)", r.unknown_procedures));
+        s.push_str(&format!(
+            "; {} hồ sơ có mã TTHC ngoài danh mục (không tính rút ngắn thời gian)",
+            r.unknown_procedures
+        ));
     }
     if r.provisional {
         s.push_str("; tạm tính");
@@ -26,11 +29,25 @@ pub fn summary_vi(r: &HeadResult) -> String {
 pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
     println!("{} — đánh giá đến {}", plan.code, as_of.vi());
     let mut t = Table::new();
-    t.set_header(["Mã ĐV", "Người đứng đầu", "Cấp", "Chỉ tiêu", "Kết quả", "Chỉ tiêu giao", "Trạng thái"]);
+    t.set_header([
+        "Mã ĐV",
+        "Người đứng đầu",
+        "Cấp",
+        "Chỉ tiêu",
+        "Kết quả",
+        "Chỉ tiêu giao",
+        "Trạng thái",
+    ]);
     for r in results {
         for ind in &plan.indicators {
-            let Some(res) = r.indicator(&ind.code) else { continue };
-            let status = if res.provisional { format!("{} (tạm tính)", res.status.vi()) } else { res.status.vi().to_string() };
+            let Some(res) = r.indicator(&ind.code) else {
+                continue;
+            };
+            let status = if res.provisional {
+                format!("{} (tạm tính)", res.status.vi())
+            } else {
+                res.status.vi().to_string()
+            };
             t.add_row([
                 r.unit.code.clone(),
                 r.head.name.clone(),
@@ -41,15 +58,33 @@ pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
                 status,
             ]);
         }
-        t.add_row([r.unit.code.clone(), r.head.name.clone(), r.unit.tier.clone(), "_tong_hop".into(), String::new(), String::new(), summary_vi(r)]);
+        t.add_row([
+            r.unit.code.clone(),
+            r.head.name.clone(),
+            r.unit.tier.clone(),
+            "_tong_hop".into(),
+            String::new(),
+            String::new(),
+            summary_vi(r),
+        ]);
     }
     println!("{t}");
     let mut ranked: Vec<&HeadResult> = results.iter().filter(|r| r.rank.is_some()).collect();
     ranked.sort_by_key(|r| r.rank);
     if !ranked.is_empty() {
-        println!("Danh sách đề xuất theo thứ tự ưu tiên (tối đa {} người) / suggested list:", plan.award.quota);
+        println!(
+            "Danh sách đề xuất theo thứ tự ưu tiên (tối đa {} người) / suggested list:",
+            plan.award.quota
+        );
         let mut top = Table::new();
-        top.set_header(["Hạng", "Mã ĐV", "Đơn vị", "Người đứng đầu", "Điểm ưu tiên", "Ghi chú"]);
+        top.set_header([
+            "Hạng",
+            "Mã ĐV",
+            "Đơn vị",
+            "Người đứng đầu",
+            "Điểm ưu tiên",
+            "Ghi chú",
+        ]);
         for r in ranked.iter().take(plan.award.quota as usize) {
             top.add_row([
                 r.rank.map(|n| n.to_string()).unwrap_or_default(),
@@ -57,7 +92,11 @@ pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
                 r.unit.name.clone(),
                 r.head.name.clone(),
                 r.score.vi(),
-                if r.provisional { "tạm tính".to_string() } else { String::new() },
+                if r.provisional {
+                    "tạm tính".to_string()
+                } else {
+                    String::new()
+                },
             ]);
         }
         println!("{top}");

@@ -17,15 +17,35 @@ pub fn write_xlsx(path: &Path, plan: &Plan, results: &[HeadResult], as_of: DateT
     let bold = Format::new().set_bold();
     let pct = Format::new().set_num_format("0.00%");
     let sheet = wb.add_worksheet().set_name("Kết quả")?;
-    sheet.write_string_with_format(0, 0, format!("{} — đánh giá đến {}", plan.title, as_of.vi()), &bold)?;
-    let headers = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Người đứng đầu", "Mã chỉ tiêu", "Chỉ tiêu", "Tử số", "Mẫu số", "Kết quả", "Chỉ tiêu giao", "Trạng thái", "Tạm tính"];
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("{} — đánh giá đến {}", plan.title, as_of.vi()),
+        &bold,
+    )?;
+    let headers = [
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Cấp",
+        "Người đứng đầu",
+        "Mã chỉ tiêu",
+        "Chỉ tiêu",
+        "Tử số",
+        "Mẫu số",
+        "Kết quả",
+        "Chỉ tiêu giao",
+        "Trạng thái",
+        "Tạm tính",
+    ];
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(2, c as u16, *h, &bold)?;
     }
     let mut row = 3u32;
     for r in results {
         for ind in &plan.indicators {
-            let Some(res) = r.indicator(&ind.code) else { continue };
+            let Some(res) = r.indicator(&ind.code) else {
+                continue;
+            };
             sheet.write_string(row, 0, &r.unit.code)?;
             sheet.write_string(row, 1, &r.unit.name)?;
             sheet.write_string(row, 2, &r.unit.tier)?;
@@ -56,7 +76,19 @@ pub fn write_xlsx(path: &Path, plan: &Plan, results: &[HeadResult], as_of: DateT
     }
     sheet.autofit();
     let rank = wb.add_worksheet().set_name("Xếp hạng")?;
-    let headers = ["Hạng", "Mã đơn vị", "Tên đơn vị", "Cấp", "Người đứng đầu", "Chức vụ", "Số tháng", "Điểm ưu tiên", "Đủ điều kiện", "Tạm tính", "Ghi chú"];
+    let headers = [
+        "Hạng",
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Cấp",
+        "Người đứng đầu",
+        "Chức vụ",
+        "Số tháng",
+        "Điểm ưu tiên",
+        "Đủ điều kiện",
+        "Tạm tính",
+        "Ghi chú",
+    ];
     for (c, h) in headers.iter().enumerate() {
         rank.write_string_with_format(0, c as u16, *h, &bold)?;
     }
@@ -73,7 +105,12 @@ pub fn write_xlsx(path: &Path, plan: &Plan, results: &[HeadResult], as_of: DateT
         rank.write_string(row, 4, &r.head.name)?;
         rank.write_string(row, 5, &r.head.title)?;
         rank.write_number(row, 6, r.months.len() as f64)?;
-        rank.write_number_with_format(row, 7, r.score.to_f64(), &Format::new().set_num_format("0.000000"))?;
+        rank.write_number_with_format(
+            row,
+            7,
+            r.score.to_f64(),
+            &Format::new().set_num_format("0.000000"),
+        )?;
         rank.write_string(row, 8, if r.eligible { "Có" } else { "Không" })?;
         rank.write_string(row, 9, if r.provisional { "Có" } else { "" })?;
         rank.write_string(row, 10, summary_vi(r))?;

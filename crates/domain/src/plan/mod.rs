@@ -8,7 +8,6 @@ use crate::num::Dec;
 use crate::time::{Date, Month};
 use std::collections::{BTreeMap, BTreeSet};
 
-
 pub const BUILT_IN_2023: &str = include_str!("../../../../plans/cchc-2023.toml");
 pub const EXAMPLE_2025_TWO_TIER: &str = include_str!("../../../../plans/cchc-2025-hai-cap.toml");
 
@@ -231,7 +230,9 @@ impl Plan {
 
     /// The months of the plan period, in order.
     pub fn months(&self) -> Vec<Month> {
-        (self.period_from.month().0..=self.period_to.month().0).map(Month).collect()
+        (self.period_from.month().0..=self.period_to.month().0)
+            .map(Month)
+            .collect()
     }
 
     pub fn covers_year(&self, year: i32) -> bool {

@@ -7,7 +7,6 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPlan {
@@ -164,16 +163,26 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn line(&self, pos: usize) -> usize {
-        self.src[..pos.min(self.src.len())].bytes().filter(|&b| b == b'\n').count() + 1
+        self.src[..pos.min(self.src.len())]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+            + 1
     }
     fn err(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
         let line = self.line(span.start);
-        self.errors.push(PlanError { line, message: message.into() });
+        self.errors.push(PlanError {
+            line,
+            message: message.into(),
+        });
     }
     fn date(&mut self, s: &Spanned<String>, what: &str) -> Option<Date> {
         let d = Date::parse_iso(s.get_ref());
         if d.is_none() {
-            self.err(s.span(), format!("{what}: ngày không hợp lệ «{}» (cần YYYY-MM-DD)", s.get_ref()));
+            self.err(
+                s.span(),
+                format!("{what}: ngày không hợp lệ «{}» (cần YYYY-MM-DD)", s.get_ref()),
+            );
         }
         d
     }
@@ -195,14 +204,30 @@ impl Plan {
         let raw: RawPlan = match toml::from_str(src) {
             Ok(r) => r,
             Err(e) => {
-                let line = e.span().map(|s| src[..s.start.min(src.len())].matches('\n').count() + 1).unwrap_or(1);
-                return Err(vec![PlanError { line, message: format!("TOML không hợp lệ: {}", e.message()) }]);
+                let line = e
+                    .span()
+                    .map(|s| src[..s.start.min(src.len())].matches('\n').count() + 1)
+                    .unwrap_or(1);
+                return Err(vec![PlanError {
+                    line,
+                    message: format!("TOML không hợp lệ: {}", e.message()),
+                }]);
             }
         };
-        let mut c = Checker { src, errors: Vec::new() };
+        let mut c = Checker {
+            src,
+            errors: Vec::new(),
+        };
         let code = raw.code.get_ref().trim().to_string();
-        if code.is_empty() || !code.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_') {
-            c.err(raw.code.span(), "mã kế hoạch (code) chỉ gồm chữ, số, '-' và '_' (plan code: letters, digits, '-', '_')");
+        if code.is_empty()
+            || !code
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            c.err(
+                raw.code.span(),
+                "mã kế hoạch (code) chỉ gồm chữ, số, '-' và '_' (plan code: letters, digits, '-', '_')",
+            );
         }
         let period_span = raw.period.span();
         let period = raw.period.into_inner();
@@ -210,7 +235,10 @@ impl Plan {
         let to = c.date(&period.to, "period.to");
         if let (Some(f), Some(t)) = (from, to) {
             if f > t {
-                c.err(period_span.clone(), "period.from phải trước period.to (period starts after it ends)");
+                c.err(
+                    period_span.clone(),
+                    "period.from phải trước period.to (period starts after it ends)",
+                );
             }
         }
 
@@ -219,7 +247,10 @@ impl Plan {
         for t in &raw.tiers {
             let r = t.get_ref();
             if !tier_codes.insert(r.code.clone()) {
-                c.err(t.span(), format!("cấp «{}» khai báo hai lần (tier declared twice)", r.code));
+                c.err(
+                    t.span(),
+                    format!("cấp «{}» khai báo hai lần (tier declared twice)", r.code),
+                );
             }
         }
         if raw.tiers.is_empty() {
@@ -230,10 +261,18 @@ impl Plan {
             let r = t.into_inner();
             if let Some(p) = &r.parent {
                 if !tier_codes.contains(p) {
-                    c.err(span, format!("cấp cha «{p}» không có trong [[tiers]] (unknown parent tier)"));
+                    c.err(
+                        span,
+                        format!("cấp cha «{p}» không có trong [[tiers]] (unknown parent tier)"),
+                    );
                 }
             }
-            tiers.push(Tier { code: r.code, name: r.name, labels: r.labels, parent: r.parent });
+            tiers.push(Tier {
+                code: r.code,
+                name: r.name,
+                labels: r.labels,
+                parent: r.parent,
+            });
         }
 
         let mut group_codes = BTreeSet::new();
@@ -242,9 +281,16 @@ impl Plan {
             let span = g.span();
             let r = g.into_inner();
             if !group_codes.insert(r.code.clone()) {
-                c.err(span, format!("nhóm «{}» khai báo hai lần (group declared twice)", r.code));
+                c.err(
+                    span,
+                    format!("nhóm «{}» khai báo hai lần (group declared twice)", r.code),
+                );
             }
-            groups.push(Group { code: r.code, name: r.name, contents: r.contents });
+            groups.push(Group {
+                code: r.code,
+                name: r.name,
+                contents: r.contents,
+            });
         }
 
         let mut indicators: Vec<Indicator> = Vec::new();
@@ -252,10 +298,23 @@ impl Plan {
             let span = ind.span();
             let r = ind.into_inner();
             if indicators.iter().any(|i| i.code == r.code) {
-                c.err(span.clone(), format!("chỉ tiêu «{}» khai báo hai lần (indicator declared twice)", r.code));
+                c.err(
+                    span.clone(),
+                    format!(
+                        "chỉ tiêu «{}» khai báo hai lần (indicator declared twice)",
+                        r.code
+                    ),
+                );
             }
             if !group_codes.contains(r.group.get_ref()) {
-                c.err(r.group.span(), format!("chỉ tiêu «{}»: nhóm «{}» không có trong [[groups]] (unknown group)", r.code, r.group.get_ref()));
+                c.err(
+                    r.group.span(),
+                    format!(
+                        "chỉ tiêu «{}»: nhóm «{}» không có trong [[groups]] (unknown group)",
+                        r.code,
+                        r.group.get_ref()
+                    ),
+                );
             }
             let kind = match r.kind.get_ref().as_str() {
                 "ratio" => Kind::Ratio,
@@ -276,7 +335,13 @@ impl Plan {
                     parsed
                 }
                 (None, Kind::Computed) => {
-                    c.err(span.clone(), format!("chỉ tiêu «{}»: loại computed cần formula (computed needs a formula)", r.code));
+                    c.err(
+                        span.clone(),
+                        format!(
+                            "chỉ tiêu «{}»: loại computed cần formula (computed needs a formula)",
+                            r.code
+                        ),
+                    );
                     None
                 }
                 (Some(f), _) => {
@@ -290,7 +355,13 @@ impl Plan {
                 "<=" => Comparison::Le,
                 "==" => Comparison::Eq,
                 other => {
-                    c.err(r.comparison.span(), format!("chỉ tiêu «{}»: phép so sánh «{other}» không hợp lệ (comparison: >=, <=, ==)", r.code));
+                    c.err(
+                        r.comparison.span(),
+                        format!(
+                            "chỉ tiêu «{}»: phép so sánh «{other}» không hợp lệ (comparison: >=, <=, ==)",
+                            r.code
+                        ),
+                    );
                     Comparison::Ge
                 }
             };
@@ -300,14 +371,28 @@ impl Plan {
             let mut not_applicable = BTreeSet::new();
             for t in &r.not_applicable_tiers {
                 if !tier_codes.contains(t.get_ref()) {
-                    c.err(t.span(), format!("chỉ tiêu «{}»: cấp «{}» không có trong [[tiers]] (unknown tier)", r.code, t.get_ref()));
+                    c.err(
+                        t.span(),
+                        format!(
+                            "chỉ tiêu «{}»: cấp «{}» không có trong [[tiers]] (unknown tier)",
+                            r.code,
+                            t.get_ref()
+                        ),
+                    );
                 }
                 not_applicable.insert(t.get_ref().clone());
             }
             let mut if_any = BTreeSet::new();
             for t in &r.if_any_tiers {
                 if !tier_codes.contains(t.get_ref()) {
-                    c.err(t.span(), format!("chỉ tiêu «{}»: cấp «{}» không có trong [[tiers]] (unknown tier)", r.code, t.get_ref()));
+                    c.err(
+                        t.span(),
+                        format!(
+                            "chỉ tiêu «{}»: cấp «{}» không có trong [[tiers]] (unknown tier)",
+                            r.code,
+                            t.get_ref()
+                        ),
+                    );
                 } else if not_applicable.contains(t.get_ref()) {
                     c.err(t.span(), format!("chỉ tiêu «{}»: cấp «{}» vừa «nếu có» vừa không áp dụng (both if-any and not applicable)", r.code, t.get_ref()));
                 }
@@ -351,18 +436,26 @@ impl Plan {
                     Some(a) if tier_codes.contains(tier) => {
                         aims.insert(tier.clone(), a);
                     }
-                    _ => c.err(v.span(), format!("chỉ tiêu «{}»: mức phấn đấu cấp «{tier}» không hợp lệ (invalid aim)", r.code)),
+                    _ => c.err(
+                        v.span(),
+                        format!(
+                            "chỉ tiêu «{}»: mức phấn đấu cấp «{tier}» không hợp lệ (invalid aim)",
+                            r.code
+                        ),
+                    ),
                 }
             }
             let weight = match &r.weight {
                 None => Dec::ONE,
-                Some(w) => match toml_number(w.get_ref()) {
-                    Some(d) if d >= Dec::ZERO => d,
-                    _ => {
-                        c.err(w.span(), format!("chỉ tiêu «{}»: trọng số phải là số không âm (weight: a non-negative number)", r.code));
-                        Dec::ONE
+                Some(w) => {
+                    match toml_number(w.get_ref()) {
+                        Some(d) if d >= Dec::ZERO => d,
+                        _ => {
+                            c.err(w.span(), format!("chỉ tiêu «{}»: trọng số phải là số không âm (weight: a non-negative number)", r.code));
+                            Dec::ONE
+                        }
                     }
-                },
+                }
             };
             indicators.push(Indicator {
                 code: r.code,
@@ -381,13 +474,19 @@ impl Plan {
             });
         }
         if indicators.is_empty() {
-            c.err(0..0, "kế hoạch cần ít nhất một chỉ tiêu [[indicators]] (at least one indicator)");
+            c.err(
+                0..0,
+                "kế hoạch cần ít nhất một chỉ tiêu [[indicators]] (at least one indicator)",
+            );
         }
 
         let award_span = raw.award.span();
         let a = raw.award.into_inner();
         if *a.quota.get_ref() < 1 {
-            c.err(a.quota.span(), "award.quota phải ít nhất là 1 (quota must be at least 1)");
+            c.err(
+                a.quota.span(),
+                "award.quota phải ít nhất là 1 (quota must be at least 1)",
+            );
         }
         let months_in_period = match (from, to) {
             (Some(f), Some(t)) if f <= t => (t.month().0 - f.month().0 + 1) as i64,
@@ -395,27 +494,60 @@ impl Plan {
         };
         let tenure = *a.min_tenure_months.get_ref();
         if tenure < 0 || tenure > months_in_period {
-            let span = if a.min_tenure_months.span() == (0..0) { award_span.clone() } else { a.min_tenure_months.span() };
-            c.err(span, format!("award.min_tenure_months phải từ 0 đến {months_in_period} (tenure within the period)"));
+            let span = if a.min_tenure_months.span() == (0..0) {
+                award_span.clone()
+            } else {
+                a.min_tenure_months.span()
+            };
+            c.err(
+                span,
+                format!(
+                    "award.min_tenure_months phải từ 0 đến {months_in_period} (tenure within the period)"
+                ),
+            );
         }
         let known = |code: &str| indicators.iter().find(|i| i.code == code);
         for r in &a.required_indicators {
             if known(r.get_ref()).is_none() {
-                c.err(r.span(), format!("award.required_indicators: chỉ tiêu «{}» không có (unknown indicator)", r.get_ref()));
+                c.err(
+                    r.span(),
+                    format!(
+                        "award.required_indicators: chỉ tiêu «{}» không có (unknown indicator)",
+                        r.get_ref()
+                    ),
+                );
             }
         }
         if let Some(i) = &a.initiative_indicator {
             match known(i.get_ref()) {
                 Some(ind) if ind.kind == Kind::Count => {}
-                Some(_) => c.err(i.span(), "award.initiative_indicator phải là chỉ tiêu loại count (must be a count indicator)"),
-                None => c.err(i.span(), format!("award.initiative_indicator: chỉ tiêu «{}» không có (unknown indicator)", i.get_ref())),
+                Some(_) => c.err(
+                    i.span(),
+                    "award.initiative_indicator phải là chỉ tiêu loại count (must be a count indicator)",
+                ),
+                None => c.err(
+                    i.span(),
+                    format!(
+                        "award.initiative_indicator: chỉ tiêu «{}» không có (unknown indicator)",
+                        i.get_ref()
+                    ),
+                ),
             }
         }
         if let Some(i) = &a.tie_break_indicator {
             match known(i.get_ref()) {
                 Some(ind) if ind.is_ratio() => {}
-                Some(_) => c.err(i.span(), "award.tie_break_indicator phải là chỉ tiêu tỷ lệ (must be a ratio indicator)"),
-                None => c.err(i.span(), format!("award.tie_break_indicator: chỉ tiêu «{}» không có (unknown indicator)", i.get_ref())),
+                Some(_) => c.err(
+                    i.span(),
+                    "award.tie_break_indicator phải là chỉ tiêu tỷ lệ (must be a ratio indicator)",
+                ),
+                None => c.err(
+                    i.span(),
+                    format!(
+                        "award.tie_break_indicator: chỉ tiêu «{}» không có (unknown indicator)",
+                        i.get_ref()
+                    ),
+                ),
             }
         }
         let award = Award {
@@ -423,7 +555,11 @@ impl Plan {
             recipients: a.recipients,
             quota: (*a.quota.get_ref()).max(0) as u32,
             min_tenure_months: tenure.max(0) as u32,
-            required_indicators: a.required_indicators.into_iter().map(Spanned::into_inner).collect(),
+            required_indicators: a
+                .required_indicators
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             initiative_indicator: a.initiative_indicator.map(Spanned::into_inner),
             tie_break_indicator: a.tie_break_indicator.map(Spanned::into_inner),
             criteria: a.criteria,
@@ -436,9 +572,16 @@ impl Plan {
             let span = d.span();
             let r = d.into_inner();
             if documents.iter().any(|x: &DossierDocument| x.code == r.code) {
-                c.err(span, format!("hồ sơ «{}» khai báo hai lần (document declared twice)", r.code));
+                c.err(
+                    span,
+                    format!("hồ sơ «{}» khai báo hai lần (document declared twice)", r.code),
+                );
             }
-            documents.push(DossierDocument { code: r.code, name: r.name, note: r.note });
+            documents.push(DossierDocument {
+                code: r.code,
+                name: r.name,
+                note: r.note,
+            });
         }
         if documents.is_empty() {
             c.err(award_span, "kế hoạch cần danh mục hồ sơ đề nghị khen thưởng [[documents]] (the nomination dossier's documents)");
@@ -448,8 +591,14 @@ impl Plan {
             Some(d) => {
                 let d = d.into_inner();
                 Deadlines {
-                    nomination_submit: d.nomination_submit.as_ref().and_then(|s| c.date(s, "deadlines.nomination_submit")),
-                    appraisal: d.appraisal.as_ref().and_then(|s| c.date(s, "deadlines.appraisal")),
+                    nomination_submit: d
+                        .nomination_submit
+                        .as_ref()
+                        .and_then(|s| c.date(s, "deadlines.nomination_submit")),
+                    appraisal: d
+                        .appraisal
+                        .as_ref()
+                        .and_then(|s| c.date(s, "deadlines.appraisal")),
                     note: d.note,
                 }
             }
@@ -480,7 +629,14 @@ impl Plan {
             award,
             documents,
             deadlines,
-            responsibilities: raw.responsibilities.into_iter().map(|r| Responsibility { agency: r.agency, tasks: r.tasks }).collect(),
+            responsibilities: raw
+                .responsibilities
+                .into_iter()
+                .map(|r| Responsibility {
+                    agency: r.agency,
+                    tasks: r.tasks,
+                })
+                .collect(),
         })
     }
 }

@@ -8,11 +8,26 @@ fn the_built_in_2023_plan_holds_every_indicator_of_section_ii4() {
     assert_eq!(
         codes,
         [
-            "menh_lenh_hc", "phoi_hop", "chi_so_cchc", "sang_kien", "the_che", "tthc_dung_han", "tthc_rut_ngan",
-            "mot_cua", "sap_xep_bo_may", "phan_cap", "noi_quy", "ky_luat", "giai_ngan_dtc", "dvc_truc_tuyen"
+            "menh_lenh_hc",
+            "phoi_hop",
+            "chi_so_cchc",
+            "sang_kien",
+            "the_che",
+            "tthc_dung_han",
+            "tthc_rut_ngan",
+            "mot_cua",
+            "sap_xep_bo_may",
+            "phan_cap",
+            "noi_quy",
+            "ky_luat",
+            "giai_ngan_dtc",
+            "dvc_truc_tuyen"
         ]
     );
-    assert_eq!(p.tiers.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(), ["tinh", "huyen", "xa"]);
+    assert_eq!(
+        p.tiers.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(),
+        ["tinh", "huyen", "xa"]
+    );
     let phan_cap = p.indicator("phan_cap").unwrap();
     assert!(phan_cap.applies_to("huyen") && !phan_cap.applies_to("xa"));
     let giai_ngan = p.indicator("giai_ngan_dtc").unwrap();
@@ -30,13 +45,19 @@ fn the_built_in_2023_plan_holds_every_indicator_of_section_ii4() {
     assert_eq!(p.documents.len(), 3);
     assert_eq!(p.legal_bases.len(), 4);
     assert_eq!(p.months().len(), 12);
-    assert!(p.responsibilities.iter().any(|r| r.agency == "Ban Thi đua - Khen thưởng tỉnh"));
+    assert!(p
+        .responsibilities
+        .iter()
+        .any(|r| r.agency == "Ban Thi đua - Khen thưởng tỉnh"));
 }
 
 #[test]
 fn the_two_tier_example_plan_has_no_district_tier() {
     let p = Plan::from_toml(EXAMPLE_2025_TWO_TIER).unwrap();
-    assert_eq!(p.tiers.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(), ["tinh", "xa"]);
+    assert_eq!(
+        p.tiers.iter().map(|t| t.code.as_str()).collect::<Vec<_>>(),
+        ["tinh", "xa"]
+    );
     assert_eq!(p.months().len(), 6);
     assert!(p.resolve_tier("Đặc khu").is_some_and(|t| t.code == "xa"));
     assert!(p.resolve_tier("huyen").is_none());
@@ -59,14 +80,26 @@ fn errors_of(src: &str) -> Vec<PlanError> {
 fn every_error_names_its_line() {
     let bad = BUILT_IN_2023
         .replace("group = \"the_che\"\nname", "group = \"khong_co\"\nname")
-        .replace("threshold = { tinh = 99, huyen = 99, xa = 99 }", "threshold = { tinh = 99, huyen = 99 }")
-        .replace("comparison = \">=\"\nthreshold = { tinh = 95, huyen = 95, xa = 95 }", "comparison = \">>\"\nthreshold = { tinh = 95, huyen = 95, xa = 95 }")
+        .replace(
+            "threshold = { tinh = 99, huyen = 99, xa = 99 }",
+            "threshold = { tinh = 99, huyen = 99 }",
+        )
+        .replace(
+            "comparison = \">=\"\nthreshold = { tinh = 95, huyen = 95, xa = 95 }",
+            "comparison = \">>\"\nthreshold = { tinh = 95, huyen = 95, xa = 95 }",
+        )
         .replace("quota = 10", "quota = 0");
     let errs = errors_of(&bad);
     let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let find = |frag: &str| errs.iter().find(|e| e.message.contains(frag)).unwrap_or_else(|| panic!("no '{frag}' in {errs:?}"));
+    let find = |frag: &str| {
+        errs.iter()
+            .find(|e| e.message.contains(frag))
+            .unwrap_or_else(|| panic!("no '{frag}' in {errs:?}"))
+    };
     assert_eq!(find("khong_co").line, line_of("group = \"khong_co\""));
-    assert!(find("thiếu ngưỡng cho cấp «xa»").message.contains("tthc_dung_han"));
+    assert!(find("thiếu ngưỡng cho cấp «xa»")
+        .message
+        .contains("tthc_dung_han"));
     assert_eq!(find("«>>»").line, line_of("comparison = \">>\""));
     assert_eq!(find("quota").line, line_of("quota = 0"));
     assert_eq!(errs.len(), 4, "{errs:?}");
@@ -80,31 +113,65 @@ fn syntax_errors_and_unknown_keys_are_refused_with_a_line() {
     let bad = BUILT_IN_2023.replace("quota = 10", "quota = 10\nqouta_typo = 3");
     let errs = errors_of(&bad);
     assert!(errs[0].message.contains("qouta_typo"), "{errs:?}");
-    assert_eq!(errs[0].line, bad.lines().position(|l| l.starts_with("qouta_typo")).unwrap() + 1);
+    assert_eq!(
+        errs[0].line,
+        bad.lines().position(|l| l.starts_with("qouta_typo")).unwrap() + 1
+    );
 }
 
 #[test]
 fn thresholds_are_checked_against_kind_and_tiers() {
     let bad = BUILT_IN_2023
-        .replace("threshold = { tinh = 1, huyen = 1, xa = 1 }", "threshold = { tinh = 1.5, huyen = 1, xa = 1 }")
-        .replace("threshold = { tinh = 90, huyen = 80, xa = 80 }", "threshold = { tinh = 190, huyen = 80, xa = 80, thon = 5 }")
-        .replace("threshold = { tinh = true, huyen = true }\nnot_applicable_tiers = [\"xa\"]", "threshold = { tinh = true, huyen = 1 }\nnot_applicable_tiers = [\"xa\"]");
+        .replace(
+            "threshold = { tinh = 1, huyen = 1, xa = 1 }",
+            "threshold = { tinh = 1.5, huyen = 1, xa = 1 }",
+        )
+        .replace(
+            "threshold = { tinh = 90, huyen = 80, xa = 80 }",
+            "threshold = { tinh = 190, huyen = 80, xa = 80, thon = 5 }",
+        )
+        .replace(
+            "threshold = { tinh = true, huyen = true }\nnot_applicable_tiers = [\"xa\"]",
+            "threshold = { tinh = true, huyen = 1 }\nnot_applicable_tiers = [\"xa\"]",
+        );
     let errs = errors_of(&bad);
     let msgs: Vec<&str> = errs.iter().map(|e| e.message.as_str()).collect();
-    assert!(msgs.iter().any(|m| m.contains("sang_kien") && m.contains("số nguyên")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("dvc_truc_tuyen") && m.contains("0 đến 100")), "{msgs:?}");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("sang_kien") && m.contains("số nguyên")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("dvc_truc_tuyen") && m.contains("0 đến 100")),
+        "{msgs:?}"
+    );
     assert!(msgs.iter().any(|m| m.contains("«thon»")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("phan_cap") && m.contains("true/false")), "{msgs:?}");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("phan_cap") && m.contains("true/false")),
+        "{msgs:?}"
+    );
 }
 
 #[test]
 fn award_rules_must_name_real_indicators() {
     let bad = BUILT_IN_2023
-        .replace("initiative_indicator = \"sang_kien\"", "initiative_indicator = \"phoi_hop\"")
-        .replace("required_indicators = [\"sang_kien\"]", "required_indicators = [\"sang_kien_x\"]")
+        .replace(
+            "initiative_indicator = \"sang_kien\"",
+            "initiative_indicator = \"phoi_hop\"",
+        )
+        .replace(
+            "required_indicators = [\"sang_kien\"]",
+            "required_indicators = [\"sang_kien_x\"]",
+        )
         .replace("min_tenure_months = 6", "min_tenure_months = 13");
     let msgs: Vec<String> = errors_of(&bad).into_iter().map(|e| e.message).collect();
-    assert!(msgs.iter().any(|m| m.contains("initiative_indicator") && m.contains("count")), "{msgs:?}");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("initiative_indicator") && m.contains("count")),
+        "{msgs:?}"
+    );
     assert!(msgs.iter().any(|m| m.contains("sang_kien_x")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("min_tenure_months")), "{msgs:?}");
 }

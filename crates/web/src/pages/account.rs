@@ -40,8 +40,11 @@ fn safe_next(next: Option<&str>) -> String {
         Some(n)
             if n.starts_with('/')
                 && !n[1..].starts_with(['/', '\\'])
-                && !n.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace())
-                && n.parse::<axum::http::Uri>().is_ok_and(|u| u.scheme().is_none() && u.authority().is_none()) =>
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || c == '\\' || c.is_whitespace())
+                && n.parse::<axum::http::Uri>()
+                    .is_ok_and(|u| u.scheme().is_none() && u.authority().is_none()) =>
         {
             n.to_string()
         }
@@ -56,7 +59,16 @@ mod tests {
     #[test]
     fn only_paths_of_this_site_are_followed() {
         assert_eq!(safe_next(Some("/don-vi/H01?nam=2023")), "/don-vi/H01?nam=2023");
-        for bad in ["//evil.com", "/\\evil.com", "/\t/evil.com", "/\n", "https://evil.com", "evil.com", "/%0a", "/a b"] {
+        for bad in [
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/\n",
+            "https://evil.com",
+            "evil.com",
+            "/%0a",
+            "/a b",
+        ] {
             let expect = if bad == "/%0a" { "/%0a" } else { "/" };
             assert_eq!(safe_next(Some(bad)), expect, "{bad:?}");
         }
@@ -64,12 +76,23 @@ mod tests {
     }
 }
 
-async fn sign_in_form(State(state): State<AppState>, MaybeUser(user): MaybeUser, headers: HeaderMap, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+async fn sign_in_form(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
     if user.is_some() {
         return Ok(Redirect::to(&safe_next(q.tiep.as_deref())).into_response());
     }
     let token = auth::pre_token(&headers).unwrap_or_else(auth::random_token);
-    let body = page(&LoginPage { c: Chrome::anonymous(), csrf: token.clone(), next: safe_next(q.tiep.as_deref()), username: String::new(), error: None })?;
+    let body = page(&LoginPage {
+        c: Chrome::anonymous(),
+        csrf: token.clone(),
+        next: safe_next(q.tiep.as_deref()),
+        username: String::new(),
+        error: None,
+    })?;
     Ok(([(header::SET_COOKIE, auth::pre_cookie(&state, &token))], body).into_response())
 }
 
@@ -80,7 +103,12 @@ struct LoginForm {
     tiep: Option<String>,
 }
 
-async fn sign_in(State(state): State<AppState>, Extension(ctx): Extension<RequestCtx>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
+async fn sign_in(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
     match auth::sign_in(&state, &ctx, &f.username, &f.password).await {
         Ok(token) => Ok((
             [(header::SET_COOKIE, auth::session_cookie(&state, Some(&token)))],
@@ -89,13 +117,23 @@ async fn sign_in(State(state): State<AppState>, Extension(ctx): Extension<Reques
             .into_response()),
         Err(e @ (AppError::BadCredentials | AppError::Throttled(_))) => {
             let (status, message) = match &e {
-                AppError::Throttled(until) => {
-                    (StatusCode::TOO_MANY_REQUESTS, format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {until}."))
-                }
-                _ => (StatusCode::UNAUTHORIZED, "Tên đăng nhập hoặc mật khẩu không đúng.".to_string()),
+                AppError::Throttled(until) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {until}."),
+                ),
+                _ => (
+                    StatusCode::UNAUTHORIZED,
+                    "Tên đăng nhập hoặc mật khẩu không đúng.".to_string(),
+                ),
             };
             let csrf = auth::pre_token(&headers).unwrap_or_default();
-            let body = page(&LoginPage { c: Chrome::anonymous(), csrf, next: safe_next(f.tiep.as_deref()), username: f.username, error: Some(message) })?;
+            let body = page(&LoginPage {
+                c: Chrome::anonymous(),
+                csrf,
+                next: safe_next(f.tiep.as_deref()),
+                username: f.username,
+                error: Some(message),
+            })?;
             Ok((status, body).into_response())
         }
         Err(e) => Err(e),
@@ -113,7 +151,11 @@ async fn sign_out(State(state): State<AppState>, SignedIn(user): SignedIn) -> Re
             })
             .await?;
     }
-    Ok(([(header::SET_COOKIE, auth::session_cookie(&state, None))], Redirect::to("/dang-nhap")).into_response())
+    Ok((
+        [(header::SET_COOKIE, auth::session_cookie(&state, None))],
+        Redirect::to("/dang-nhap"),
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -129,7 +171,10 @@ struct FlashQuery {
 }
 
 async fn password_form(SignedIn(user): SignedIn, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
-    page(&PasswordPage { c: Chrome::new(&user, "/mat-khau").with_flash(q.tb.as_deref()), error: None })
+    page(&PasswordPage {
+        c: Chrome::new(&user, "/mat-khau").with_flash(q.tb.as_deref()),
+        error: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -162,11 +207,18 @@ async fn change_password(
         Err(e) => return Err(e),
     };
     if let Some(error) = problem {
-        let body = page(&PasswordPage { c: Chrome::new(&user, "/mat-khau"), error: Some(error) })?;
+        let body = page(&PasswordPage {
+            c: Chrome::new(&user, "/mat-khau"),
+            error: Some(error),
+        })?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&f.new)).await.map_err(|e| AppError::internal(e.to_string()))??;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&f.new))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))??;
     let (actor, keep) = (user.actor.clone(), user.session_hash.clone());
-    state.db(move |s| Ok(s.set_password(&actor, id, &hash, keep.as_deref())?)).await?;
+    state
+        .db(move |s| Ok(s.set_password(&actor, id, &hash, keep.as_deref())?))
+        .await?;
     Ok(Redirect::to("/mat-khau?tb=da_doi_mat_khau").into_response())
 }

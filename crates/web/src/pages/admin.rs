@@ -43,16 +43,28 @@ struct FlashQuery {
     dinh_dang: Option<String>,
 }
 
-async fn users_page(state: &AppState, user: &auth::User, flash: Option<&str>, error: Option<String>) -> Result<UsersPage, AppError> {
+async fn users_page(
+    state: &AppState,
+    user: &auth::User,
+    flash: Option<&str>,
+    error: Option<String>,
+) -> Result<UsersPage, AppError> {
     let (list, units) = state.db(|s| Ok((s.users_list()?, s.units()?))).await?;
-    let mut t = Table::new("Tài khoản", &["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "Trạng thái"]);
+    let mut t = Table::new(
+        "Tài khoản",
+        &["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "Trạng thái"],
+    );
     for u in &list {
         t.rows.push(vec![
             Cell::text(&u.username),
             Cell::text(&u.full_name),
             Cell::text(Role::parse(&u.role).map(|r| r.vi()).unwrap_or("")),
             Cell::text(u.unit_name.clone().unwrap_or_default()),
-            if u.active { Cell::Status("Đang hoạt động".into(), "st-dat") } else { Cell::Status("Đã khóa".into(), "st-khong-dat") },
+            if u.active {
+                Cell::Status("Đang hoạt động".into(), "st-dat")
+            } else {
+                Cell::Status("Đã khóa".into(), "st-khong-dat")
+            },
         ]);
     }
     Ok(UsersPage {
@@ -62,11 +74,19 @@ async fn users_page(state: &AppState, user: &auth::User, flash: Option<&str>, er
         roles: Role::ALL.iter().map(|r| (r.code(), r.vi())).collect(),
         units: units.into_iter().map(|u| (u.info.code, u.info.name)).collect(),
         error,
-        users: list.into_iter().filter(|u| u.id != user.id).map(|u| (u.id, u.username, u.active)).collect(),
+        users: list
+            .into_iter()
+            .filter(|u| u.id != user.id)
+            .map(|u| (u.id, u.username, u.active))
+            .collect(),
     })
 }
 
-async fn users(State(state): State<AppState>, Require(user, ..): Require<Admin>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
+async fn users(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Admin>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, AppError> {
     let p = users_page(&state, &user, q.tb.as_deref(), None).await?;
     if wants_xlsx(&q.dinh_dang) {
         return p.xlsx.xlsx_response("tai-khoan");
@@ -83,18 +103,41 @@ struct NewUserForm {
     password: String,
 }
 
-async fn create_user(State(state): State<AppState>, Require(user, ..): Require<Admin>, Form(f): Form<NewUserForm>) -> Result<Response, AppError> {
+async fn create_user(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Admin>,
+    Form(f): Form<NewUserForm>,
+) -> Result<Response, AppError> {
     if f.password.chars().count() < MIN_PASSWORD {
-        let body = page(&users_page(&state, &user, None, Some(format!("Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự."))).await?)?;
+        let body = page(
+            &users_page(
+                &state,
+                &user,
+                None,
+                Some(format!("Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")),
+            )
+            .await?,
+        )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
     let pw = f.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await.map_err(|e| AppError::internal(e.to_string()))??;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))??;
     let actor = user.actor.clone();
-    let unit = f.unit.clone().filter(|u| !u.is_empty() && thidua_store::users::UNIT_ROLES.contains(&f.role.as_str()));
+    let unit = f
+        .unit
+        .clone()
+        .filter(|u| !u.is_empty() && thidua_store::users::UNIT_ROLES.contains(&f.role.as_str()));
     let res = state
         .db(move |s| {
-            let new = NewUser { username: &f.username, full_name: &f.full_name, password_hash: &hash, role: &f.role, unit: unit.as_deref() };
+            let new = NewUser {
+                username: &f.username,
+                full_name: &f.full_name,
+                password_hash: &hash,
+                role: &f.role,
+                unit: unit.as_deref(),
+            };
             Ok(s.create_user(&actor, &new)?)
         })
         .await;
@@ -113,7 +156,12 @@ struct ActiveForm {
     active: String,
 }
 
-async fn set_active(State(state): State<AppState>, Require(user, ..): Require<Admin>, Path(id): Path<i64>, Form(f): Form<ActiveForm>) -> Result<Response, AppError> {
+async fn set_active(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Admin>,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> Result<Response, AppError> {
     if id == user.id {
         return Err(AppError::refused("Không thể tự khóa tài khoản của mình."));
     }
@@ -154,10 +202,16 @@ struct AuditPage {
 
 fn day(s: &Option<String>) -> Option<Date> {
     let s = s.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(s)).ok().flatten()
+    thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(s))
+        .ok()
+        .flatten()
 }
 
-async fn audit(State(state): State<AppState>, Require(user, ..): Require<Auditors>, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+async fn audit(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Auditors>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
     const SIZE: i64 = 100;
     let xlsx = wants_xlsx(&q.dinh_dang);
     let page_no = q.trang.unwrap_or(1).max(1);
@@ -171,7 +225,19 @@ async fn audit(State(state): State<AppState>, Require(user, ..): Require<Auditor
         offset: if xlsx { 0 } else { (page_no - 1) * SIZE },
     };
     let (records, total) = state.db(move |s| Ok(s.audit(&filter)?)).await?;
-    let mut t = Table::new("Nhật ký thay đổi", &["Thời điểm", "Người thực hiện", "Địa chỉ", "Thao tác", "Đối tượng", "Trước", "Sau", "Mã yêu cầu"]);
+    let mut t = Table::new(
+        "Nhật ký thay đổi",
+        &[
+            "Thời điểm",
+            "Người thực hiện",
+            "Địa chỉ",
+            "Thao tác",
+            "Đối tượng",
+            "Trước",
+            "Sau",
+            "Mã yêu cầu",
+        ],
+    );
     for r in &records {
         t.rows.push(vec![
             Cell::text(crate::fmt::date_time(r.at)),
@@ -198,7 +264,13 @@ async fn audit(State(state): State<AppState>, Require(user, ..): Require<Auditor
     let pages = ((total + SIZE - 1) / SIZE).max(1);
     page(&AuditPage {
         c: Chrome::new(&user, "/nhat-ky"),
-        q: (s(&q.nguoi), s(&q.thao_tac), s(&q.doi_tuong), s(&q.tu_ngay), s(&q.den_ngay)),
+        q: (
+            s(&q.nguoi),
+            s(&q.thao_tac),
+            s(&q.doi_tuong),
+            s(&q.tu_ngay),
+            s(&q.den_ngay),
+        ),
         table: t.html(),
         total,
         page_no,
@@ -224,7 +296,13 @@ struct SettingsPage {
     error: Option<String>,
 }
 
-async fn settings_page(state: &AppState, user: &auth::User, plan: Option<&str>, flash: Option<&str>, error: Option<String>) -> Result<SettingsPage, AppError> {
+async fn settings_page(
+    state: &AppState,
+    user: &auth::User,
+    plan: Option<&str>,
+    flash: Option<&str>,
+    error: Option<String>,
+) -> Result<SettingsPage, AppError> {
     let chosen = state.plan(plan.map(str::to_string)).await?;
     let plan = chosen.clone();
     let (province, place, deadline, publish) = state
@@ -232,12 +310,21 @@ async fn settings_page(state: &AppState, user: &auth::User, plan: Option<&str>, 
             Ok((
                 s.setting(award::PROVINCE_KEY)?.unwrap_or_default(),
                 s.setting(award::PLACE_KEY)?.unwrap_or_default(),
-                s.setting(&award::deadline_key(&plan.code))?.as_deref().and_then(Date::parse_iso),
+                s.setting(&award::deadline_key(&plan.code))?
+                    .as_deref()
+                    .and_then(Date::parse_iso),
                 s.setting(&award::progress_key(&plan.code))?.as_deref() == Some("1"),
             ))
         })
         .await?;
-    let plans_list = state.db(|s| Ok(s.plans()?.into_iter().map(|p| (p.code, p.title)).collect::<Vec<_>>())).await?;
+    let plans_list = state
+        .db(|s| {
+            Ok(s.plans()?
+                .into_iter()
+                .map(|p| (p.code, p.title))
+                .collect::<Vec<_>>())
+        })
+        .await?;
     Ok(SettingsPage {
         c: Chrome::new(user, "/cai-dat").with_flash(flash),
         plan_title: chosen.title.clone(),
@@ -246,7 +333,11 @@ async fn settings_page(state: &AppState, user: &auth::User, plan: Option<&str>, 
         province,
         place,
         deadline: deadline.map(|d| d.vi()).unwrap_or_default(),
-        plan_deadline: chosen.deadlines.nomination_submit.map(|d| d.vi()).unwrap_or_else(|| "kế hoạch không quy định".into()),
+        plan_deadline: chosen
+            .deadlines
+            .nomination_submit
+            .map(|d| d.vi())
+            .unwrap_or_else(|| "kế hoạch không quy định".into()),
         publish_progress: publish,
         error,
     })
@@ -258,7 +349,11 @@ struct SettingsQuery {
     ke_hoach: Option<String>,
 }
 
-async fn settings(State(state): State<AppState>, Require(user, ..): Require<SettingsKeepers>, Query(q): Query<SettingsQuery>) -> Result<Response, AppError> {
+async fn settings(
+    State(state): State<AppState>,
+    Require(user, ..): Require<SettingsKeepers>,
+    Query(q): Query<SettingsQuery>,
+) -> Result<Response, AppError> {
     page(&settings_page(&state, &user, q.ke_hoach.as_deref(), q.tb.as_deref(), None).await?)
 }
 
@@ -273,13 +368,26 @@ struct SettingsForm {
     cong_bo_tien_do: Option<String>,
 }
 
-async fn save_settings(State(state): State<AppState>, Require(user, ..): Require<SettingsKeepers>, Form(f): Form<SettingsForm>) -> Result<Response, AppError> {
+async fn save_settings(
+    State(state): State<AppState>,
+    Require(user, ..): Require<SettingsKeepers>,
+    Form(f): Form<SettingsForm>,
+) -> Result<Response, AppError> {
     let deadline = match f.han_nop.trim() {
         "" => None,
         t => match thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(t)) {
             Ok(Some(d)) => Some(d),
             _ => {
-                let body = page(&settings_page(&state, &user, f.ke_hoach.as_deref(), None, Some(format!("Hạn nộp «{t}» không phải ngày hợp lệ (dd/mm/yyyy)."))).await?)?;
+                let body = page(
+                    &settings_page(
+                        &state,
+                        &user,
+                        f.ke_hoach.as_deref(),
+                        None,
+                        Some(format!("Hạn nộp «{t}» không phải ngày hợp lệ (dd/mm/yyyy).")),
+                    )
+                    .await?,
+                )?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
             }
         },
@@ -290,10 +398,22 @@ async fn save_settings(State(state): State<AppState>, Require(user, ..): Require
         .db(move |s| {
             s.set_setting(&actor, award::PROVINCE_KEY, f.ten_tinh.trim())?;
             s.set_setting(&actor, award::PLACE_KEY, f.dia_danh.trim())?;
-            s.set_setting(&actor, &award::deadline_key(&plan), &deadline.map(|d| d.iso()).unwrap_or_default())?;
-            s.set_setting(&actor, &award::progress_key(&plan), if f.cong_bo_tien_do.is_some() { "1" } else { "0" })?;
+            s.set_setting(
+                &actor,
+                &award::deadline_key(&plan),
+                &deadline.map(|d| d.iso()).unwrap_or_default(),
+            )?;
+            s.set_setting(
+                &actor,
+                &award::progress_key(&plan),
+                if f.cong_bo_tien_do.is_some() { "1" } else { "0" },
+            )?;
             Ok(())
         })
         .await?;
-    Ok(Redirect::to(&format!("/cai-dat?tb=da_cap_nhat&ke_hoach={}", percent_encoding::utf8_percent_encode(&chosen.code, percent_encoding::NON_ALPHANUMERIC))).into_response())
+    Ok(Redirect::to(&format!(
+        "/cai-dat?tb=da_cap_nhat&ke_hoach={}",
+        percent_encoding::utf8_percent_encode(&chosen.code, percent_encoding::NON_ALPHANUMERIC)
+    ))
+    .into_response())
 }

@@ -16,7 +16,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use thidua_domain::entry::EntryState;
 use thidua_domain::plan::Kind;
-use thidua_store::workflow::{period_vi, Attachment, EntryFilter, EntryRecord, HistoryRecord, NewAttachment, ValueForm};
+use thidua_store::workflow::{
+    period_vi, Attachment, EntryFilter, EntryRecord, HistoryRecord, NewAttachment, ValueForm,
+};
 
 pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     // Up to MAX_FILES evidence files and the form's fields.
@@ -24,7 +26,10 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
         .route("/so-lieu", get(list))
         .route("/so-lieu/nhap", get(form))
-        .route("/so-lieu/luu", post(save).layer(axum::extract::DefaultBodyLimit::max(limit)))
+        .route(
+            "/so-lieu/luu",
+            post(save).layer(axum::extract::DefaultBodyLimit::max(limit)),
+        )
         .route("/so-lieu/{id}", get(detail))
         .route("/so-lieu/{id}/xac-nhan", post(verify))
         .route("/so-lieu/{id}/tra-lai", post(return_entry))
@@ -51,19 +56,27 @@ pub fn state_class(s: EntryState) -> &'static str {
 }
 
 fn dec_vi(s: &Option<String>) -> String {
-    s.as_deref().and_then(thidua_domain::num::Dec::parse).map(|d| d.vi()).unwrap_or_default()
+    s.as_deref()
+        .and_then(thidua_domain::num::Dec::parse)
+        .map(|d| d.vi())
+        .unwrap_or_default()
 }
 
 fn value_text(kind: &str, num: &Option<String>, den: &Option<String>, value: Option<i64>) -> String {
     match kind {
         "ratio" => {
-            let pct = match (num.as_deref().and_then(thidua_domain::num::Dec::parse), den.as_deref().and_then(thidua_domain::num::Dec::parse)) {
+            let pct = match (
+                num.as_deref().and_then(thidua_domain::num::Dec::parse),
+                den.as_deref().and_then(thidua_domain::num::Dec::parse),
+            ) {
                 (Some(n), Some(d)) => thidua_domain::num::percent_vi(n, d).unwrap_or_else(|| "—".into()),
                 _ => "—".into(),
             };
             format!("{} / {} = {pct}", dec_vi(num), dec_vi(den))
         }
-        "count" => value.map(|v| thidua_domain::num::Dec::from_int(v).vi()).unwrap_or_default(),
+        "count" => value
+            .map(|v| thidua_domain::num::Dec::from_int(v).vi())
+            .unwrap_or_default(),
         _ => match value {
             Some(0) => "Không đạt".into(),
             Some(_) => "Đạt".into(),
@@ -94,20 +107,60 @@ struct ListPage {
     xlsx_link: String,
 }
 
-async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
-    let unit_id = if user.reads_all() { None } else { Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0) };
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let unit_id = if user.reads_all() {
+        None
+    } else {
+        Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0)
+    };
     // The office's queue is what waits on it; everyone else starts from all states.
-    let default_state = if matches!(user.role, crate::auth::Role::SoNoiVu | crate::auth::Role::NguoiDungDau) { Some("da_gui") } else { None };
+    let default_state = if matches!(
+        user.role,
+        crate::auth::Role::SoNoiVu | crate::auth::Role::NguoiDungDau
+    ) {
+        Some("da_gui")
+    } else {
+        None
+    };
     let wanted = match q.trang_thai.as_deref() {
         Some("") | Some("tat_ca") => None,
         Some(s) => EntryState::parse(s),
         None => default_state.and_then(EntryState::parse),
     };
-    let entries = state.db(move |s| Ok(s.entry_list(&EntryFilter { unit_id, state: wanted, indicator: None })?)).await?;
+    let entries = state
+        .db(move |s| {
+            Ok(s.entry_list(&EntryFilter {
+                unit_id,
+                state: wanted,
+                indicator: None,
+            })?)
+        })
+        .await?;
     let plan = state.plan(None).await?;
-    let mut t = Table::new("Số liệu", &["Đơn vị", "Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Thủ trưởng ký duyệt", "Lý do trả lại", "Minh chứng", "Cập nhật", "Người cập nhật"]);
+    let mut t = Table::new(
+        "Số liệu",
+        &[
+            "Đơn vị",
+            "Chỉ tiêu",
+            "Kỳ",
+            "Giá trị",
+            "Trạng thái",
+            "Thủ trưởng ký duyệt",
+            "Lý do trả lại",
+            "Minh chứng",
+            "Cập nhật",
+            "Người cập nhật",
+        ],
+    );
     for e in &entries {
-        let name = plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone());
+        let name = plan
+            .indicator(&e.indicator)
+            .map(|i| i.name.clone())
+            .unwrap_or_else(|| e.indicator.clone());
         t.rows.push(vec![
             Cell::text(&e.unit_name),
             Cell::Link(name, format!("/so-lieu/{}", e.id)),
@@ -126,7 +179,11 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
     }
     let current = wanted.map(|s| s.code()).unwrap_or("tat_ca");
     let mut states = vec![("tat_ca", "Tất cả", current == "tat_ca")];
-    states.extend(EntryState::ALL.iter().map(|s| (s.code(), state_vi(*s), current == s.code())));
+    states.extend(
+        EntryState::ALL
+            .iter()
+            .map(|s| (s.code(), state_vi(*s), current == s.code())),
+    );
     page(&ListPage {
         c: Chrome::new(&user, "/so-lieu").with_flash(q.tb.as_deref()),
         heading: match user.role {
@@ -167,10 +224,23 @@ struct FormQuery {
     ky: Option<String>,
 }
 
-async fn form_page(state: &AppState, user: &User, f: ValueForm, errors: Vec<String>) -> Result<FormPage, AppError> {
+async fn form_page(
+    state: &AppState,
+    user: &User,
+    f: ValueForm,
+    errors: Vec<String>,
+) -> Result<FormPage, AppError> {
     let plan = state.plan(None).await?;
     let (unit_id, _, unit_name) = user.unit.clone().ok_or(AppError::Forbidden)?;
-    let tier = state.db(move |s| Ok(s.units()?.into_iter().find(|u| u.id == unit_id).map(|u| u.info.tier))).await?.unwrap_or_default();
+    let tier = state
+        .db(move |s| {
+            Ok(s.units()?
+                .into_iter()
+                .find(|u| u.id == unit_id)
+                .map(|u| u.info.tier))
+        })
+        .await?
+        .unwrap_or_default();
     let indicators = plan
         .indicators
         .iter()
@@ -190,20 +260,49 @@ async fn form_page(state: &AppState, user: &User, f: ValueForm, errors: Vec<Stri
     let mut periods = vec![(format!("{y}"), format!("Năm {y}"))];
     periods.extend((1..=4).map(|q| (format!("{y}-Q{q}"), period_vi(&format!("{y}-Q{q}")))));
     periods.extend((1..=12).map(|m| (format!("{y}-{m:02}"), period_vi(&format!("{y}-{m:02}")))));
-    let periods = periods.into_iter().map(|(c, l)| (c.clone(), l, c == f.period)).collect();
+    let periods = periods
+        .into_iter()
+        .map(|(c, l)| (c.clone(), l, c == f.period))
+        .collect();
     // A returned entry shows the office's reason beside the form.
     let (ind, per) = (f.indicator.clone(), f.period.clone());
-    let existing = state.db(move |s| Ok(s.entry_by_key(unit_id, &ind, &per)?)).await?;
-    let reason = existing.filter(|e| e.state == EntryState::TraLai).map(|e| e.reason).unwrap_or_default();
-    Ok(FormPage { c: Chrome::new(user, "/so-lieu"), unit_name, indicators, periods, f, errors, reason, max_mb: state.config().max_upload / (1024 * 1024) })
+    let existing = state
+        .db(move |s| Ok(s.entry_by_key(unit_id, &ind, &per)?))
+        .await?;
+    let reason = existing
+        .filter(|e| e.state == EntryState::TraLai)
+        .map(|e| e.reason)
+        .unwrap_or_default();
+    Ok(FormPage {
+        c: Chrome::new(user, "/so-lieu"),
+        unit_name,
+        indicators,
+        periods,
+        f,
+        errors,
+        reason,
+        max_mb: state.config().max_upload / (1024 * 1024),
+    })
 }
 
-async fn form(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, Query(q): Query<FormQuery>) -> Result<Response, AppError> {
+async fn form(
+    State(state): State<AppState>,
+    Require(user, ..): Require<UnitReporter>,
+    Query(q): Query<FormQuery>,
+) -> Result<Response, AppError> {
     let (unit_id, unit_code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
-    let mut f = ValueForm { unit: unit_code, indicator: q.chi_tieu.unwrap_or_default(), period: q.ky.unwrap_or_default(), ..Default::default() };
+    let mut f = ValueForm {
+        unit: unit_code,
+        indicator: q.chi_tieu.unwrap_or_default(),
+        period: q.ky.unwrap_or_default(),
+        ..Default::default()
+    };
     if !f.indicator.is_empty() && !f.period.is_empty() {
         let (ind, per) = (f.indicator.clone(), f.period.clone());
-        if let Some(e) = state.db(move |s| Ok(s.entry_by_key(unit_id, &ind, &per)?)).await? {
+        if let Some(e) = state
+            .db(move |s| Ok(s.entry_by_key(unit_id, &ind, &per)?))
+            .await?
+        {
             f.numerator = e.numerator.unwrap_or_default().replace('.', ",");
             f.denominator = e.denominator.unwrap_or_default().replace('.', ",");
             f.value = e.value.map(|v| v.to_string()).unwrap_or_default();
@@ -239,11 +338,21 @@ impl Drop for Written {
     }
 }
 
-async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, mut mp: Multipart) -> Result<Response, AppError> {
+async fn save(
+    State(state): State<AppState>,
+    Require(user, ..): Require<UnitReporter>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
     let (_, unit_code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
-    let mut f = ValueForm { unit: unit_code, ..Default::default() };
+    let mut f = ValueForm {
+        unit: unit_code,
+        ..Default::default()
+    };
     let mut submit = false;
-    let mut files = Written { files: Vec::new(), keep: false };
+    let mut files = Written {
+        files: Vec::new(),
+        keep: false,
+    };
     let mut errors: Vec<String> = Vec::new();
     let max = state.config().max_upload;
     let dir = state.config().data_dir.join("attachments");
@@ -251,7 +360,12 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
         let field = match mp.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return Err(AppError::refused(format!("Không đọc được biểu mẫu gửi lên ({}).", e.body_text()))),
+            Err(e) => {
+                return Err(AppError::refused(format!(
+                    "Không đọc được biểu mẫu gửi lên ({}).",
+                    e.body_text()
+                )))
+            }
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "minh_chung" {
@@ -265,11 +379,16 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
             }
             let shown = display_name(&raw_name);
             if files.files.len() >= MAX_FILES {
-                errors.push(format!("Mỗi lần gửi tối đa {MAX_FILES} tệp minh chứng; tệp «{shown}» chưa được nhận."));
+                errors.push(format!(
+                    "Mỗi lần gửi tối đa {MAX_FILES} tệp minh chứng; tệp «{shown}» chưa được nhận."
+                ));
                 continue;
             }
             if too_big {
-                errors.push(format!("Tệp «{shown}» vượt quá dung lượng cho phép ({} MB).", max / (1024 * 1024)));
+                errors.push(format!(
+                    "Tệp «{shown}» vượt quá dung lượng cho phép ({} MB).",
+                    max / (1024 * 1024)
+                ));
                 continue;
             }
             let Some((media_type, ext)) = sniff(&bytes) else {
@@ -279,8 +398,18 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
             let stored_name = format!("{}.{ext}", crate::auth::random_token());
             let path = dir.join(&stored_name);
             // Listed before it is written, so a failed write is cleaned up too.
-            files.files.push(Saved { path: path.clone(), meta: NewAttachment { stored_name, file_name: shown, media_type: media_type.into(), size: bytes.len() as i64 } });
-            tokio::fs::write(&path, &bytes).await.map_err(|e| AppError::internal(format!("write attachment: {e}")))?;
+            files.files.push(Saved {
+                path: path.clone(),
+                meta: NewAttachment {
+                    stored_name,
+                    file_name: shown,
+                    media_type: media_type.into(),
+                    size: bytes.len() as i64,
+                },
+            });
+            tokio::fs::write(&path, &bytes)
+                .await
+                .map_err(|e| AppError::internal(format!("write attachment: {e}")))?;
             continue;
         }
         let text = crate::upload::small_text(field).await?;
@@ -297,7 +426,11 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
         }
     }
     // On screen, a dot is the Vietnamese thousands separator: "1.234" is never guessed.
-    for (label, v) in [("Tử số", &f.numerator), ("Mẫu số", &f.denominator), ("Giá trị", &f.value)] {
+    for (label, v) in [
+        ("Tử số", &f.numerator),
+        ("Mẫu số", &f.denominator),
+        ("Giá trị", &f.value),
+    ] {
         if v.contains('.') {
             errors.push(format!("{label}: dùng dấu phẩy cho phần thập phân và không dùng dấu chấm phân cách hàng nghìn («{v}»)."));
         }
@@ -307,7 +440,10 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
     let row = match checked {
         Ok(row) => Some(row),
         Err(errs) => {
-            errors.extend(errs.into_iter().map(|e| format!("{}: {}", field_label(&e.column), e.vi)));
+            errors.extend(
+                errs.into_iter()
+                    .map(|e| format!("{}: {}", field_label(&e.column), e.vi)),
+            );
             None
         }
     };
@@ -320,10 +456,17 @@ async fn save(State(state): State<AppState>, Require(user, ..): Require<UnitRepo
     };
     let actor = user.actor.clone();
     let metas: Vec<NewAttachment> = files.files.iter().map(|s| s.meta.clone()).collect();
-    match state.db(move |s| Ok(s.save_entry(&actor, &row, submit, &metas)?)).await {
+    match state
+        .db(move |s| Ok(s.save_entry(&actor, &row, submit, &metas)?))
+        .await
+    {
         Ok(id) => {
             files.keep = true;
-            Ok(Redirect::to(&format!("/so-lieu/{id}?tb={}", if submit { "da_gui" } else { "da_luu_nhap" })).into_response())
+            Ok(Redirect::to(&format!(
+                "/so-lieu/{id}?tb={}",
+                if submit { "da_gui" } else { "da_luu_nhap" }
+            ))
+            .into_response())
         }
         Err(AppError::Refused(m)) => {
             let body = page(&form_page(&state, &user, f, vec![m]).await?)?;
@@ -380,7 +523,12 @@ struct FlashQuery {
     tb: Option<String>,
 }
 
-async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id): Path<i64>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
+async fn detail(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, AppError> {
     let (e, history, files) = state
         .db(move |s| {
             let e = s.entry(id)?.ok_or(AppError::NotFound)?;
@@ -401,17 +549,30 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
                 value: value_text(&e.kind, &h.numerator, &h.denominator, h.value),
                 note: h.note.clone(),
                 reason: h.reason.clone(),
-                source: h.import_id.map(|i| format!("nhập từ tệp (lần nhập số {i})")).unwrap_or_else(|| "trên màn hình".into()),
+                source: h
+                    .import_id
+                    .map(|i| format!("nhập từ tệp (lần nhập số {i})"))
+                    .unwrap_or_else(|| "trên màn hình".into()),
             }
         })
         .collect();
     let files = files
         .iter()
-        .map(|a: &Attachment| (a.id, a.file_name.clone(), format!("{} KB", (a.size + 1023) / 1024), crate::fmt::date_time(a.uploaded_at)))
+        .map(|a: &Attachment| {
+            (
+                a.id,
+                a.file_name.clone(),
+                format!("{} KB", (a.size + 1023) / 1024),
+                crate::fmt::date_time(a.uploaded_at),
+            )
+        })
         .collect();
     page(&DetailPage {
         c: Chrome::new(&user, "/so-lieu").with_flash(q.tb.as_deref()),
-        indicator_name: plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone()),
+        indicator_name: plan
+            .indicator(&e.indicator)
+            .map(|i| i.name.clone())
+            .unwrap_or_else(|| e.indicator.clone()),
         period: period_vi(&e.period),
         value: value_vi(&e),
         state: state_vi(e.state),
@@ -419,22 +580,39 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
         history,
         files,
         can_review: user.role == crate::auth::Role::SoNoiVu && e.state == EntryState::DaGui,
-        can_edit: user.check_own_unit(e.unit_id).is_ok() && matches!(e.state, EntryState::Nhap | EntryState::TraLai),
-        can_sign: user.check_own_head(e.unit_id).is_ok() && e.state == EntryState::DaGui && e.signed_by.is_none(),
-        signed: e.signed_by.as_ref().map(|by| format!("{by}, {}", crate::fmt::date_time(e.signed_at.unwrap_or(0)))),
+        can_edit: user.check_own_unit(e.unit_id).is_ok()
+            && matches!(e.state, EntryState::Nhap | EntryState::TraLai),
+        can_sign: user.check_own_head(e.unit_id).is_ok()
+            && e.state == EntryState::DaGui
+            && e.signed_by.is_none(),
+        signed: e
+            .signed_by
+            .as_ref()
+            .map(|by| format!("{by}, {}", crate::fmt::date_time(e.signed_at.unwrap_or(0)))),
         e,
     })
 }
 
-async fn sign_off(State(state): State<AppState>, Require(user, ..): Require<UnitHead>, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let e = state.db(move |s| Ok(s.entry(id)?)).await?.ok_or(AppError::NotFound)?;
+async fn sign_off(
+    State(state): State<AppState>,
+    Require(user, ..): Require<UnitHead>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let e = state
+        .db(move |s| Ok(s.entry(id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     user.check_own_head(e.unit_id)?;
     let actor = user.actor.clone();
     state.db(move |s| Ok(s.sign_off_entry(&actor, id)?)).await?;
     Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_ky_duyet")).into_response())
 }
 
-async fn verify(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn verify(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Office>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let actor = user.actor.clone();
     state.db(move |s| Ok(s.verify_entry(&actor, id)?)).await?;
     Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_xac_nhan")).into_response())
@@ -445,13 +623,24 @@ struct ReturnForm {
     ly_do: String,
 }
 
-async fn return_entry(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(id): Path<i64>, Form(f): Form<ReturnForm>) -> Result<Response, AppError> {
+async fn return_entry(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Office>,
+    Path(id): Path<i64>,
+    Form(f): Form<ReturnForm>,
+) -> Result<Response, AppError> {
     let actor = user.actor.clone();
-    state.db(move |s| Ok(s.return_entry(&actor, id, &f.ly_do)?)).await?;
+    state
+        .db(move |s| Ok(s.return_entry(&actor, id, &f.ly_do)?))
+        .await?;
     Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_tra_lai")).into_response())
 }
 
-async fn download(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn download(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let (a, e) = state
         .db(move |s| {
             let a = s.attachment(id)?.ok_or(AppError::NotFound)?;
@@ -460,5 +649,12 @@ async fn download(State(state): State<AppState>, SignedIn(user): SignedIn, Path(
         })
         .await?;
     user.check_unit(e.unit_id)?;
-    crate::upload::download(&state, &a.stored_name, &a.media_type, &a.file_name, &format!("minh-chung-{}", a.id)).await
+    crate::upload::download(
+        &state,
+        &a.stored_name,
+        &a.media_type,
+        &a.file_name,
+        &format!("minh-chung-{}", a.id),
+    )
+    .await
 }

@@ -18,7 +18,12 @@ use thidua_store::staged::StagedImport;
 
 pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
-        .route("/nhap-du-lieu", get(form).post(upload).layer(axum::extract::DefaultBodyLimit::max(cfg.max_import + crate::SMALL_BODY)))
+        .route(
+            "/nhap-du-lieu",
+            get(form).post(upload).layer(axum::extract::DefaultBodyLimit::max(
+                cfg.max_import + crate::SMALL_BODY,
+            )),
+        )
         .route("/nhap-du-lieu/{token}/loi.xlsx", get(errors_xlsx))
         .route("/nhap-du-lieu/{token}/xac-nhan", post(confirm))
 }
@@ -26,7 +31,13 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
 /// The largest values file a unit uploads.
 const UNIT_MAX_IMPORT: usize = 20 * 1024 * 1024;
 
-const KINDS: [ImportKind; 5] = [ImportKind::Units, ImportKind::Heads, ImportKind::Procedures, ImportKind::Dossiers, ImportKind::Values];
+const KINDS: [ImportKind; 5] = [
+    ImportKind::Units,
+    ImportKind::Heads,
+    ImportKind::Procedures,
+    ImportKind::Dossiers,
+    ImportKind::Values,
+];
 
 #[derive(Template)]
 #[template(path = "import.html")]
@@ -73,7 +84,13 @@ struct ReportPage {
 }
 
 /// Runs the import of a staged file: a dry run for the report, or for real.
-async fn run(state: &AppState, user: &User, staged: &StagedImport, dry_run: bool, all_errors: bool) -> Result<(ImportReport, Vec<RowError>), AppError> {
+async fn run(
+    state: &AppState,
+    user: &User,
+    staged: &StagedImport,
+    dry_run: bool,
+    all_errors: bool,
+) -> Result<(ImportReport, Vec<RowError>), AppError> {
     let kind = ImportKind::parse(&staged.kind).ok_or(AppError::NotFound)?;
     let path = state.config().data_dir.join("uploads").join(&staged.stored_name);
     let only_unit = match user.role {
@@ -93,13 +110,20 @@ async fn run(state: &AppState, user: &User, staged: &StagedImport, dry_run: bool
     };
     state
         .db(move |s| {
-            let mut file = std::fs::File::open(&path).map_err(|e| AppError::internal(format!("open staged import: {e}")))?;
+            let mut file = std::fs::File::open(&path)
+                .map_err(|e| AppError::internal(format!("open staged import: {e}")))?;
             let mut errors = Vec::new();
-            let report = s.import_file(kind, &mut file, &opts, &mut |e: &RowError| {
-                if all_errors && errors.len() < 1_000_000 {
-                    errors.push(e.clone())
-                }
-            }, &|_| {})?;
+            let report = s.import_file(
+                kind,
+                &mut file,
+                &opts,
+                &mut |e: &RowError| {
+                    if all_errors && errors.len() < 1_000_000 {
+                        errors.push(e.clone())
+                    }
+                },
+                &|_| {},
+            )?;
             Ok((report, errors))
         })
         .await
@@ -108,12 +132,22 @@ async fn run(state: &AppState, user: &User, staged: &StagedImport, dry_run: bool
 fn errors_table(errors: &[RowError]) -> Table {
     let mut t = Table::new("Các dòng lỗi", &["Dòng", "Cột", "Giá trị", "Lý do", "Reason"]);
     for e in errors {
-        t.rows.push(vec![Cell::int(e.row as i64), Cell::text(&e.column), Cell::text(&e.value), Cell::text(&e.vi), Cell::text(&e.en)]);
+        t.rows.push(vec![
+            Cell::int(e.row as i64),
+            Cell::text(&e.column),
+            Cell::text(&e.value),
+            Cell::text(&e.vi),
+            Cell::text(&e.en),
+        ]);
     }
     t
 }
 
-async fn upload(State(state): State<AppState>, Require(user, ..): Require<Importers>, mut mp: Multipart) -> Result<Response, AppError> {
+async fn upload(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Importers>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
     let mut kind = None;
     let (mut accept_valid, mut verified) = (false, false);
     // The file streams to disk under a server-made name (an export can be hundreds of MB).
@@ -122,29 +156,52 @@ async fn upload(State(state): State<AppState>, Require(user, ..): Require<Import
     let path = uploads.join(&token);
     let mut file: Option<(String, u64, [u8; 4])> = None;
     // A unit's own values file is small; the office's exports may be large.
-    let max = if user.role == Role::DonVi { UNIT_MAX_IMPORT.min(state.config().max_import) as u64 } else { state.config().max_import as u64 };
+    let max = if user.role == Role::DonVi {
+        UNIT_MAX_IMPORT.min(state.config().max_import) as u64
+    } else {
+        state.config().max_import as u64
+    };
     let read = async {
         use tokio::io::AsyncWriteExt;
-        while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
+        while let Some(mut field) = mp
+            .next_field()
+            .await
+            .map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))?
+        {
             match field.name().unwrap_or("") {
                 "loai" => kind = ImportKind::parse(&crate::upload::small_text(field).await?),
                 "chap_nhan_dong_hop_le" => accept_valid = true,
                 "da_xac_nhan" => verified = true,
                 "tep" => {
                     let name = display_name(field.file_name().unwrap_or(""));
-                    let mut out = tokio::fs::File::create(&path).await.map_err(|e| AppError::internal(format!("write upload: {e}")))?;
+                    let mut out = tokio::fs::File::create(&path)
+                        .await
+                        .map_err(|e| AppError::internal(format!("write upload: {e}")))?;
                     let (mut size, mut head) = (0u64, [0u8; 4]);
-                    while let Some(chunk) = field.chunk().await.map_err(|e| AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text())))? {
+                    while let Some(chunk) = field.chunk().await.map_err(|e| {
+                        AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text()))
+                    })? {
                         if size + chunk.len() as u64 > max {
-                            return Err(AppError::TooLarge(format!("Tệp vượt quá {} MB; hãy nhập bằng dòng lệnh `thidua import`.", max / (1024 * 1024))));
+                            return Err(AppError::TooLarge(format!(
+                                "Tệp vượt quá {} MB; hãy nhập bằng dòng lệnh `thidua import`.",
+                                max / (1024 * 1024)
+                            )));
                         }
-                        for (i, b) in chunk.iter().take(4usize.saturating_sub(size as usize)).enumerate() {
+                        for (i, b) in chunk
+                            .iter()
+                            .take(4usize.saturating_sub(size as usize))
+                            .enumerate()
+                        {
                             head[size as usize + i] = *b;
                         }
                         size += chunk.len() as u64;
-                        out.write_all(&chunk).await.map_err(|e| AppError::internal(format!("write upload: {e}")))?;
+                        out.write_all(&chunk)
+                            .await
+                            .map_err(|e| AppError::internal(format!("write upload: {e}")))?;
                     }
-                    out.flush().await.map_err(|e| AppError::internal(format!("write upload: {e}")))?;
+                    out.flush()
+                        .await
+                        .map_err(|e| AppError::internal(format!("write upload: {e}")))?;
                     file = Some((name, size, head));
                 }
                 _ => {}
@@ -160,12 +217,16 @@ async fn upload(State(state): State<AppState>, Require(user, ..): Require<Import
         let _ = std::fs::remove_file(&path);
         form_page(&user, Some(msg.into()))
     };
-    let Some(kind) = kind else { return retry("Hãy chọn loại dữ liệu cần nhập.") };
+    let Some(kind) = kind else {
+        return retry("Hãy chọn loại dữ liệu cần nhập.");
+    };
     if !kinds_for(&user).contains(&kind) {
         let _ = std::fs::remove_file(&path);
         return Err(AppError::Forbidden);
     }
-    let Some((file_name, _, head)) = file.filter(|(_, size, _)| *size > 0) else { return retry("Hãy chọn tệp CSV hoặc XLSX cần nhập.") };
+    let Some((file_name, _, head)) = file.filter(|(_, size, _)| *size > 0) else {
+        return retry("Hãy chọn tệp CSV hoặc XLSX cần nhập.");
+    };
     let ext = if &head == b"PK\x03\x04" { "xlsx" } else { "csv" };
     let stored_name = format!("{token}.{ext}");
     let staged_path = uploads.join(&stored_name);
@@ -173,14 +234,24 @@ async fn upload(State(state): State<AppState>, Require(user, ..): Require<Import
     let path = staged_path;
     // Uploads never confirmed are removed after a day.
     let stale_dir = uploads.clone();
-    state.db(move |s| {
-        for old in s.stale_staged(24 * 3600)? {
-            let _ = std::fs::remove_file(stale_dir.join(&old));
-        }
-        Ok(())
-    })
-    .await?;
-    let staged = StagedImport { token: token.clone(), kind: kind.code().into(), file_name: file_name.clone(), stored_name, user_id: user.id, accept_valid, verified, created_at: 0 };
+    state
+        .db(move |s| {
+            for old in s.stale_staged(24 * 3600)? {
+                let _ = std::fs::remove_file(stale_dir.join(&old));
+            }
+            Ok(())
+        })
+        .await?;
+    let staged = StagedImport {
+        token: token.clone(),
+        kind: kind.code().into(),
+        file_name: file_name.clone(),
+        stored_name,
+        user_id: user.id,
+        accept_valid,
+        verified,
+        created_at: 0,
+    };
     let s2 = staged.clone();
     state.db(move |s| Ok(s.put_staged(&s2)?)).await?;
     let (report, _) = match run(&state, &user, &staged, true, false).await {
@@ -205,20 +276,31 @@ async fn upload(State(state): State<AppState>, Require(user, ..): Require<Import
 }
 
 async fn staged_of(state: &AppState, user: &User, token: String) -> Result<StagedImport, AppError> {
-    let staged = state.db(move |s| Ok(s.staged(&token)?)).await?.ok_or(AppError::NotFound)?;
+    let staged = state
+        .db(move |s| Ok(s.staged(&token)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     if staged.user_id != user.id {
         return Err(AppError::Forbidden);
     }
     Ok(staged)
 }
 
-async fn errors_xlsx(State(state): State<AppState>, Require(user, ..): Require<Importers>, Path(token): Path<String>) -> Result<Response, AppError> {
+async fn errors_xlsx(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Importers>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let staged = staged_of(&state, &user, token).await?;
     let (_, errors) = run(&state, &user, &staged, true, true).await?;
     errors_table(&errors).xlsx_response("bao-cao-loi-nhap")
 }
 
-async fn confirm(State(state): State<AppState>, Require(user, ..): Require<Importers>, Path(token): Path<String>) -> Result<Response, AppError> {
+async fn confirm(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Importers>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
     let staged = staged_of(&state, &user, token.clone()).await?;
     // Off the queue first: a second click finds nothing to import.
     if !state.db(move |s| Ok(s.take_staged(&token)?)).await? {

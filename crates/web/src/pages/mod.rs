@@ -12,7 +12,6 @@ mod setup;
 mod threads;
 mod unit;
 
-pub use overview::score_vi;
 use crate::auth::{Role, User};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -20,6 +19,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+pub use overview::score_vi;
 
 pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
@@ -38,7 +38,13 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
 }
 
 async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../../static/app.css"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
         .into_response()
 }
 
@@ -46,7 +52,9 @@ async fn home(crate::auth::MaybeUser(user): crate::auth::MaybeUser) -> Redirect 
     match user {
         None => Redirect::to("/bang-vang"),
         Some(u) => match (&u.role, &u.unit) {
-            (Role::DonVi | Role::NguoiDungDau, Some((_, code, _))) => Redirect::to(&format!("/don-vi/{code}")),
+            (Role::DonVi | Role::NguoiDungDau, Some((_, code, _))) => {
+                Redirect::to(&format!("/don-vi/{code}"))
+            }
             (Role::QuanTri, _) => Redirect::to("/quan-tri/tai-khoan"),
             _ => Redirect::to("/tong-quan"),
         },
@@ -100,21 +108,32 @@ impl Chrome {
                 );
             }
             Role::SoNoiVu => {
-                nav.extend([
-                    ("/tong-quan", "Tổng quan"),
-                    ("/xep-hang", "Xếp hạng"),
-                    ("/canh-bao", "Cảnh báo sớm"),
-                    ("/so-lieu", "Xác nhận số liệu"),
-                    ("/de-nghi", "Đề nghị khen thưởng"),
-                    ("/nhap-du-lieu", "Nhập dữ liệu"),
-                    ("/kien-nghi", "Kiến nghị"),
-                    ("/cai-dat", "Cài đặt"),
-                    ("/nhat-ky", "Nhật ký"),
-                ]
-                .map(|(h, l)| (h.to_string(), l)));
+                nav.extend(
+                    [
+                        ("/tong-quan", "Tổng quan"),
+                        ("/xep-hang", "Xếp hạng"),
+                        ("/canh-bao", "Cảnh báo sớm"),
+                        ("/so-lieu", "Xác nhận số liệu"),
+                        ("/de-nghi", "Đề nghị khen thưởng"),
+                        ("/nhap-du-lieu", "Nhập dữ liệu"),
+                        ("/kien-nghi", "Kiến nghị"),
+                        ("/cai-dat", "Cài đặt"),
+                        ("/nhat-ky", "Nhật ký"),
+                    ]
+                    .map(|(h, l)| (h.to_string(), l)),
+                );
             }
             Role::BanTdkt | Role::LanhDao => {
-                nav.extend([("/tong-quan", "Tổng quan"), ("/xep-hang", "Xếp hạng"), ("/canh-bao", "Cảnh báo sớm"), ("/de-nghi", "Đề nghị khen thưởng"), ("/kien-nghi", "Kiến nghị")].map(|(h, l)| (h.to_string(), l)));
+                nav.extend(
+                    [
+                        ("/tong-quan", "Tổng quan"),
+                        ("/xep-hang", "Xếp hạng"),
+                        ("/canh-bao", "Cảnh báo sớm"),
+                        ("/de-nghi", "Đề nghị khen thưởng"),
+                        ("/kien-nghi", "Kiến nghị"),
+                    ]
+                    .map(|(h, l)| (h.to_string(), l)),
+                );
             }
         }
         Chrome {
@@ -123,19 +142,43 @@ impl Chrome {
             role_vi: user.role.vi(),
             unit_name: user.unit.as_ref().map(|u| u.2.clone()),
             csrf: user.csrf.clone().unwrap_or_default(),
-            nav: nav.into_iter().map(|(h, l)| { let cur = h == current; (h, l, cur) }).collect(),
+            nav: nav
+                .into_iter()
+                .map(|(h, l)| {
+                    let cur = h == current;
+                    (h, l, cur)
+                })
+                .collect(),
             flash: None,
         }
     }
 
     /// The public pages' frame: the honour board, the progress, sign-in.
     pub fn public(current: &str) -> Chrome {
-        let nav = [("/bang-vang", "Bảng vàng"), ("/tien-do", "Tiến độ phong trào"), ("/dang-nhap", "Đăng nhập")];
-        Chrome { nav: nav.iter().map(|(h, l)| (h.to_string(), *l, *h == current)).collect(), ..Chrome::anonymous() }
+        let nav = [
+            ("/bang-vang", "Bảng vàng"),
+            ("/tien-do", "Tiến độ phong trào"),
+            ("/dang-nhap", "Đăng nhập"),
+        ];
+        Chrome {
+            nav: nav
+                .iter()
+                .map(|(h, l)| (h.to_string(), *l, *h == current))
+                .collect(),
+            ..Chrome::anonymous()
+        }
     }
 
     pub fn anonymous() -> Chrome {
-        Chrome { signed_in: false, user_name: String::new(), role_vi: "", unit_name: None, csrf: String::new(), nav: Vec::new(), flash: None }
+        Chrome {
+            signed_in: false,
+            user_name: String::new(),
+            role_vi: "",
+            unit_name: None,
+            csrf: String::new(),
+            nav: Vec::new(),
+            flash: None,
+        }
     }
 
     /// A notice after a redirect (`?tb=code`): fixed texts only, never echoed input.
@@ -159,7 +202,11 @@ impl Chrome {
 
 /// Renders a template as an HTML page.
 pub fn page(t: &impl Template) -> Result<Response, AppError> {
-    Ok(Html(t.render().map_err(|e| AppError::internal(format!("template: {e}")))?).into_response())
+    Ok(Html(
+        t.render()
+            .map_err(|e| AppError::internal(format!("template: {e}")))?,
+    )
+    .into_response())
 }
 
 /// `?dinh_dang=xlsx` asks for the page's table as a workbook.
@@ -172,8 +219,16 @@ pub fn with_param(pairs: &[(&str, String)], key: &str, value: &str) -> String {
     let mut out: Vec<String> = pairs
         .iter()
         .filter(|(k, v)| *k != key && !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
         .collect();
-    out.push(format!("{key}={}", percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)));
+    out.push(format!(
+        "{key}={}",
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+    ));
     format!("?{}", out.join("&"))
 }

@@ -24,7 +24,12 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
         .route("/de-nghi", get(list).post(create))
         .route("/de-nghi/{id}", get(detail))
-        .route("/de-nghi/{id}/tai-lieu", post(upload_document).layer(axum::extract::DefaultBodyLimit::max(cfg.max_upload + crate::SMALL_BODY)))
+        .route(
+            "/de-nghi/{id}/tai-lieu",
+            post(upload_document).layer(axum::extract::DefaultBodyLimit::max(
+                cfg.max_upload + crate::SMALL_BODY,
+            )),
+        )
         .route("/de-nghi/tai-lieu/{doc}", get(download_document))
         .route("/de-nghi/{id}/nop", post(submit))
         .route("/de-nghi/{id}/tra-lai", post(return_it))
@@ -82,23 +87,50 @@ struct ListPage {
     xlsx_link: String,
 }
 
-async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     if user.role == Role::QuanTri {
         return Err(AppError::Forbidden);
     }
     let snap = state.snapshot(q.nam).await?;
-    let unit_id = if user.reads_all() { None } else { Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0) };
+    let unit_id = if user.reads_all() {
+        None
+    } else {
+        Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0)
+    };
     let (plan_code, plan2) = (snap.plan.code.clone(), snap.plan.clone());
     let xlsx = wants_xlsx(&q.dinh_dang);
     let (noms, approved, deadline, events) = state
         .db(move |s| {
             let noms = s.nominations(&plan_code, unit_id)?;
             // The history goes only into the workbook.
-            let events: Vec<_> = if xlsx { noms.iter().map(|n| s.nomination_events(n.id)).collect::<Result<_, _>>()? } else { Vec::new() };
-            Ok((noms, s.approvals(&plan_code)?, award::deadline(s, &plan2)?, events))
+            let events: Vec<_> = if xlsx {
+                noms.iter()
+                    .map(|n| s.nomination_events(n.id))
+                    .collect::<Result<_, _>>()?
+            } else {
+                Vec::new()
+            };
+            Ok((
+                noms,
+                s.approvals(&plan_code)?,
+                award::deadline(s, &plan2)?,
+                events,
+            ))
         })
         .await?;
-    let headers = ["Người đứng đầu", "Đơn vị", "Trạng thái", "Kết luận Sở Nội vụ", "Thẩm định", "Quyết định", "Cập nhật"];
+    let headers = [
+        "Người đứng đầu",
+        "Đơn vị",
+        "Trạng thái",
+        "Kết luận Sở Nội vụ",
+        "Thẩm định",
+        "Quyết định",
+        "Cập nhật",
+    ];
     let row = |n: &Nomination| {
         vec![
             Cell::Link(n.head_name.clone(), format!("/de-nghi/{}", n.id)),
@@ -110,20 +142,64 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
                 Some("khong_de_nghi") => "Không đề nghị",
                 _ => "",
             }),
-            Cell::text(if n.published { format!("{} ngày {}", n.decision_no, n.decision_date.as_deref().and_then(Date::parse_iso).map(|d| d.vi()).unwrap_or_default()) } else { String::new() }),
+            Cell::text(if n.published {
+                format!(
+                    "{} ngày {}",
+                    n.decision_no,
+                    n.decision_date
+                        .as_deref()
+                        .and_then(Date::parse_iso)
+                        .map(|d| d.vi())
+                        .unwrap_or_default()
+                )
+            } else {
+                String::new()
+            }),
             Cell::text(crate::fmt::date_time(n.updated_at)),
         ]
     };
     if xlsx {
-        let mut t = Table::new(format!("Hồ sơ đề nghị khen thưởng — {}", snap.plan.title), &[&headers[..], &["Lý do của đơn vị", "Ý kiến Sở Nội vụ", "Ý kiến thẩm định", "Lý do không phê duyệt", "Lịch sử"]].concat());
+        let mut t = Table::new(
+            format!("Hồ sơ đề nghị khen thưởng — {}", snap.plan.title),
+            &[
+                &headers[..],
+                &[
+                    "Lý do của đơn vị",
+                    "Ý kiến Sở Nội vụ",
+                    "Ý kiến thẩm định",
+                    "Lý do không phê duyệt",
+                    "Lịch sử",
+                ],
+            ]
+            .concat(),
+        );
         for (n, ev) in noms.iter().zip(&events) {
             let mut r = row(n);
             let history = ev
                 .iter()
-                .map(|e| format!("{} {} ({}): {}{}", crate::fmt::date_time(e.at), e.username, e.role, state_vi(&e.to_state), if e.reason.is_empty() { String::new() } else { format!(" — {}", e.reason) }))
+                .map(|e| {
+                    format!(
+                        "{} {} ({}): {}{}",
+                        crate::fmt::date_time(e.at),
+                        e.username,
+                        e.role,
+                        state_vi(&e.to_state),
+                        if e.reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — {}", e.reason)
+                        }
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
-            r.extend([Cell::text(&n.unit_reason), Cell::text(&n.office_reason), Cell::text(&n.board_reason), Cell::text(&n.decision_reason), Cell::text(history)]);
+            r.extend([
+                Cell::text(&n.unit_reason),
+                Cell::text(&n.office_reason),
+                Cell::text(&n.board_reason),
+                Cell::text(&n.decision_reason),
+                Cell::text(history),
+            ]);
             t.rows.push(r);
         }
         return t.xlsx_response(&format!("de-nghi-{}", snap.plan.code));
@@ -143,7 +219,17 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
             .heads
             .iter()
             .filter(|h| &h.unit.code == code && !noms.iter().any(|n| n.head_from == h.head.from.iso()))
-            .map(|h| (h.head.from.iso(), format!("{} — {} ({})", h.head.name, h.head.title, summary_vi(h.summary_status()))))
+            .map(|h| {
+                (
+                    h.head.from.iso(),
+                    format!(
+                        "{} — {} ({})",
+                        h.head.name,
+                        h.head.title,
+                        summary_vi(h.summary_status())
+                    ),
+                )
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -159,7 +245,10 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
         plan_code: snap.plan.code.clone(),
         candidates,
         officials: user.reads_all(),
-        xlsx_link: format!("/de-nghi?dinh_dang=xlsx{}", q.nam.map(|y| format!("&nam={y}")).unwrap_or_default()),
+        xlsx_link: format!(
+            "/de-nghi?dinh_dang=xlsx{}",
+            q.nam.map(|y| format!("&nam={y}")).unwrap_or_default()
+        ),
     })
 }
 
@@ -169,12 +258,25 @@ struct CreateForm {
     ke_hoach: String,
 }
 
-async fn create(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, Form(f): Form<CreateForm>) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    Require(user, ..): Require<UnitReporter>,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, AppError> {
     let (unit_id, code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
     let snap = state.snapshot_of(&f.ke_hoach).await?;
-    let h = head_of(&snap.eval.heads, &code, &f.tu_ngay).ok_or_else(|| AppError::refused("Không có người đứng đầu này trong kết quả đánh giá của đơn vị."))?;
-    let (plan, from, name, title, actor) = (snap.plan.code.clone(), h.head.from, h.head.name.clone(), h.head.title.clone(), user.actor.clone());
-    let id = state.db(move |s| Ok(s.create_nomination(&actor, "don_vi", &plan, unit_id, from, &name, &title)?)).await?;
+    let h = head_of(&snap.eval.heads, &code, &f.tu_ngay)
+        .ok_or_else(|| AppError::refused("Không có người đứng đầu này trong kết quả đánh giá của đơn vị."))?;
+    let (plan, from, name, title, actor) = (
+        snap.plan.code.clone(),
+        h.head.from,
+        h.head.name.clone(),
+        h.head.title.clone(),
+        user.actor.clone(),
+    );
+    let id = state
+        .db(move |s| Ok(s.create_nomination(&actor, "don_vi", &plan, unit_id, from, &name, &title)?))
+        .await?;
     Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
 }
 
@@ -218,17 +320,32 @@ struct FlashQuery {
 }
 
 async fn load(state: &AppState, user: &User, id: i64) -> Result<Nomination, AppError> {
-    let n = state.db(move |s| Ok(s.nomination(id)?)).await?.ok_or(AppError::NotFound)?;
+    let n = state
+        .db(move |s| Ok(s.nomination(id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     user.check_unit(n.unit_id)?;
     Ok(n)
 }
 
-async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id): Path<i64>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
+async fn detail(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     let snap = state.snapshot_of(&n.plan_code).await?;
     let plan = snap.plan.clone();
     let (docs, events, approved, deadline) = state
-        .db(move |s| Ok((s.nomination_documents(id)?, s.nomination_events(id)?, s.approvals(&plan.code)?, award::deadline(s, &plan)?)))
+        .db(move |s| {
+            Ok((
+                s.nomination_documents(id)?,
+                s.nomination_events(id)?,
+                s.approvals(&plan.code)?,
+                award::deadline(s, &plan)?,
+            ))
+        })
         .await?;
     let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from);
     let docs = snap
@@ -238,23 +355,40 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
         .map(|d| DocView {
             code: d.code.clone(),
             name: d.name.clone(),
-            files: docs.iter().filter(|x| x.doc_code == d.code).map(|x| (x.id, x.file_name.clone(), crate::fmt::date_time(x.uploaded_at))).collect(),
+            files: docs
+                .iter()
+                .filter(|x| x.doc_code == d.code)
+                .map(|x| (x.id, x.file_name.clone(), crate::fmt::date_time(x.uploaded_at)))
+                .collect(),
         })
         .collect();
     let events = events
         .iter()
-        .map(|e| (crate::fmt::date_time(e.at), e.username.clone(), Role::parse(&e.role).map(|r| r.vi()).unwrap_or("").to_string(), state_vi(&e.to_state), e.reason.clone()))
+        .map(|e| {
+            (
+                crate::fmt::date_time(e.at),
+                e.username.clone(),
+                Role::parse(&e.role).map(|r| r.vi()).unwrap_or("").to_string(),
+                state_vi(&e.to_state),
+                e.reason.clone(),
+            )
+        })
         .collect();
     let editable = n.state == "nhap" || n.state == "tra_lai";
     page(&DetailPage {
         c: Chrome::new(&user, "/de-nghi").with_flash(q.tb.as_deref()),
         state_vi: state_vi(&n.state),
         css: state_class(&n.state),
-        summary: h.map(|h| summary_vi(h.summary_status())).unwrap_or("Chưa có kết quả đánh giá"),
+        summary: h
+            .map(|h| summary_vi(h.summary_status()))
+            .unwrap_or("Chưa có kết quả đánh giá"),
         eligible: h.is_some_and(|h| h.eligible),
         discipline: award::discipline_pending(h),
         score: h.map(|h| super::score_vi(h.score)).unwrap_or_else(|| "—".into()),
-        rank: h.and_then(|h| h.rank).map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+        rank: h
+            .and_then(|h| h.rank)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "—".into()),
         indicators: h.map(|h| indicator_views(&snap.plan, h)).unwrap_or_default(),
         docs,
         events,
@@ -277,48 +411,91 @@ async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id
         plan_code: n.plan_code.clone(),
         deadline: deadline.map(|d| d.vi()).unwrap_or_else(|| "chưa đặt".into()),
         quota_left: snap.plan.award.quota.saturating_sub(approved),
-        decision_date: n.decision_date.as_deref().and_then(Date::parse_iso).map(|d| d.vi()).unwrap_or_default(),
+        decision_date: n
+            .decision_date
+            .as_deref()
+            .and_then(Date::parse_iso)
+            .map(|d| d.vi())
+            .unwrap_or_default(),
         n,
     })
 }
 
-async fn upload_document(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, Path(id): Path<i64>, mut mp: Multipart) -> Result<Response, AppError> {
+async fn upload_document(
+    State(state): State<AppState>,
+    Require(user, ..): Require<UnitReporter>,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     user.check_own_unit(n.unit_id)?;
     let plan = state.plan(Some(n.plan_code.clone())).await?;
     let max = state.config().max_upload;
     let (mut code, mut file) = (None, None);
-    while let Some(mut field) = mp.next_field().await.map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))? {
+    while let Some(mut field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))?
+    {
         match field.name().unwrap_or("") {
             "loai_tai_lieu" => code = Some(crate::upload::small_text(field).await?),
             "tep" => {
                 let name = display_name(field.file_name().unwrap_or(""));
-                let bytes = crate::upload::read_limited(&mut field, max).await?.ok_or_else(|| AppError::TooLarge(format!("Tệp vượt quá {} MB.", max / (1024 * 1024))))?;
+                let bytes = crate::upload::read_limited(&mut field, max)
+                    .await?
+                    .ok_or_else(|| AppError::TooLarge(format!("Tệp vượt quá {} MB.", max / (1024 * 1024))))?;
                 file = Some((name, bytes));
             }
             _ => {}
         }
     }
-    let code = code.filter(|c| plan.documents.iter().any(|d| &d.code == c)).ok_or_else(|| AppError::refused("Hãy chọn loại tài liệu."))?;
-    let (name, bytes) = file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| AppError::refused("Hãy chọn tệp tài liệu."))?;
-    let (media_type, ext) = sniff(&bytes).ok_or_else(|| AppError::refused(format!("Tệp «{name}» không phải PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp).")))?;
+    let code = code
+        .filter(|c| plan.documents.iter().any(|d| &d.code == c))
+        .ok_or_else(|| AppError::refused("Hãy chọn loại tài liệu."))?;
+    let (name, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::refused("Hãy chọn tệp tài liệu."))?;
+    let (media_type, ext) = sniff(&bytes).ok_or_else(|| {
+        AppError::refused(format!(
+            "Tệp «{name}» không phải PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp)."
+        ))
+    })?;
     let stored = format!("{}.{ext}", crate::auth::random_token());
     let path = state.config().data_dir.join("attachments").join(&stored);
-    tokio::fs::write(&path, &bytes).await.map_err(|e| AppError::internal(format!("write document: {e}")))?;
+    tokio::fs::write(&path, &bytes)
+        .await
+        .map_err(|e| AppError::internal(format!("write document: {e}")))?;
     let (actor, size) = (user.actor.clone(), bytes.len() as i64);
     let s2 = stored.clone();
     let file = thidua_store::workflow::NewAttachment::new(s2, name, media_type, size);
-    if let Err(e) = state.db(move |s| Ok(s.add_nomination_document(&actor, id, &code, &file)?)).await {
+    if let Err(e) = state
+        .db(move |s| Ok(s.add_nomination_document(&actor, id, &code, &file)?))
+        .await
+    {
         let _ = std::fs::remove_file(&path);
         return Err(e);
     }
     Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
 }
 
-async fn download_document(State(state): State<AppState>, SignedIn(user): SignedIn, Path(doc): Path<i64>) -> Result<Response, AppError> {
-    let d = state.db(move |s| Ok(s.nomination_document(doc)?)).await?.ok_or(AppError::NotFound)?;
+async fn download_document(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(doc): Path<i64>,
+) -> Result<Response, AppError> {
+    let d = state
+        .db(move |s| Ok(s.nomination_document(doc)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     load(&state, &user, d.nomination_id).await?;
-    crate::upload::download(&state, &d.stored_name, &d.media_type, &d.file_name, &format!("tai-lieu-{}", d.id)).await
+    crate::upload::download(
+        &state,
+        &d.stored_name,
+        &d.media_type,
+        &d.file_name,
+        &format!("tai-lieu-{}", d.id),
+    )
+    .await
 }
 
 /// Takes a step with the facts of the head's evaluation.
@@ -348,25 +525,63 @@ struct VerdictForm {
     ly_do: String,
 }
 
-async fn submit(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> Result<Response, AppError> {
+async fn submit(
+    State(state): State<AppState>,
+    Require(user, ..): Require<UnitReporter>,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     user.check_own_unit(n.unit_id)?;
     step(&state, &user, &n, Step::Submit { reason: f.ly_do }).await
 }
 
-async fn return_it(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> Result<Response, AppError> {
+async fn return_it(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Office>,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     step(&state, &user, &n, Step::Return { reason: f.ly_do }).await
 }
 
-async fn forward(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(id): Path<i64>, Form(f): Form<VerdictForm>) -> Result<Response, AppError> {
+async fn forward(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Office>,
+    Path(id): Path<i64>,
+    Form(f): Form<VerdictForm>,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    step(&state, &user, &n, Step::Forward { verdict: f.ket_luan, reason: f.ly_do }).await
+    step(
+        &state,
+        &user,
+        &n,
+        Step::Forward {
+            verdict: f.ket_luan,
+            reason: f.ly_do,
+        },
+    )
+    .await
 }
 
-async fn appraise(State(state): State<AppState>, Require(user, ..): Require<Board>, Path(id): Path<i64>, Form(f): Form<VerdictForm>) -> Result<Response, AppError> {
+async fn appraise(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Board>,
+    Path(id): Path<i64>,
+    Form(f): Form<VerdictForm>,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    step(&state, &user, &n, Step::Appraise { verdict: f.ket_luan, reason: f.ly_do }).await
+    step(
+        &state,
+        &user,
+        &n,
+        Step::Appraise {
+            verdict: f.ket_luan,
+            reason: f.ly_do,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -375,12 +590,22 @@ struct NoteForm {
     ghi_chu: String,
 }
 
-async fn approve(State(state): State<AppState>, Require(user, ..): Require<Approver>, Path(id): Path<i64>, Form(f): Form<NoteForm>) -> Result<Response, AppError> {
+async fn approve(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Approver>,
+    Path(id): Path<i64>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     step(&state, &user, &n, Step::Approve { note: f.ghi_chu }).await
 }
 
-async fn reject(State(state): State<AppState>, Require(user, ..): Require<Approver>, Path(id): Path<i64>, Form(f): Form<ReasonForm>) -> Result<Response, AppError> {
+async fn reject(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Approver>,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     step(&state, &user, &n, Step::Reject { reason: f.ly_do }).await
 }
@@ -391,7 +616,12 @@ struct PublishForm {
     ngay_quyet_dinh: String,
 }
 
-async fn publish(State(state): State<AppState>, Require(user, ..): Require<Office>, Path(id): Path<i64>, Form(f): Form<PublishForm>) -> Result<Response, AppError> {
+async fn publish(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Office>,
+    Path(id): Path<i64>,
+    Form(f): Form<PublishForm>,
+) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     let date = thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(f.ngay_quyet_dinh.trim()))
         .ok()
@@ -399,8 +629,20 @@ async fn publish(State(state): State<AppState>, Require(user, ..): Require<Offic
         .ok_or_else(|| AppError::refused("Ngày quyết định không hợp lệ (dd/mm/yyyy)."))?;
     // The measured results are fixed with the decision: the honour board shows these.
     let snap = state.snapshot_of(&n.plan_code).await?;
-    let results = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).map(|h| award::results_json(&snap.plan, h)).unwrap_or_else(|| "[]".into());
-    step(&state, &user, &n, Step::Publish { decision_no: f.so_quyet_dinh, decision_date: date, results }).await
+    let results = head_of(&snap.eval.heads, &n.unit_code, &n.head_from)
+        .map(|h| award::results_json(&snap.plan, h))
+        .unwrap_or_else(|| "[]".into());
+    step(
+        &state,
+        &user,
+        &n,
+        Step::Publish {
+            decision_no: f.so_quyet_dinh,
+            decision_date: date,
+            results,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -414,8 +656,14 @@ struct DocQuery {
 fn docx(bytes: Vec<u8>, name: &str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         bytes,
     )
@@ -427,23 +675,44 @@ async fn make(state: &AppState, q: &DocQuery, kind: DocKind) -> Result<Response,
         Some(code) => state.snapshot_of(code).await?,
         None => state.snapshot(q.nam).await?,
     };
-    let (bytes, name) = state.db(move |s| award::document(s, &snap.plan, &snap.eval.heads, &kind)).await?;
+    let (bytes, name) = state
+        .db(move |s| award::document(s, &snap.plan, &snap.eval.heads, &kind))
+        .await?;
     Ok(docx(bytes, &name))
 }
 
 /// A head's Mẫu 07 draft: the unit's own people and the officials.
-async fn doc_mau07(State(state): State<AppState>, SignedIn(user): SignedIn, Path(unit): Path<String>, Query(q): Query<DocQuery>) -> Result<Response, AppError> {
+async fn doc_mau07(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(unit): Path<String>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
     let u2 = unit.clone();
-    let u = state.db(move |s| Ok(s.unit(&u2)?)).await?.ok_or(AppError::NotFound)?;
+    let u = state
+        .db(move |s| Ok(s.unit(&u2)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     user.check_unit(u.id)?;
-    let kind = DocKind::Mau07 { unit, head_from: q.tu.clone() };
+    let kind = DocKind::Mau07 {
+        unit,
+        head_from: q.tu.clone(),
+    };
     make(&state, &q, kind).await
 }
 
-async fn doc_to_trinh(State(state): State<AppState>, Require(_user, ..): Require<crate::auth::Officials>, Query(q): Query<DocQuery>) -> Result<Response, AppError> {
+async fn doc_to_trinh(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
     make(&state, &q, DocKind::ToTrinh).await
 }
 
-async fn doc_quyet_dinh(State(state): State<AppState>, Require(_user, ..): Require<crate::auth::Officials>, Query(q): Query<DocQuery>) -> Result<Response, AppError> {
+async fn doc_quyet_dinh(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
     make(&state, &q, DocKind::QuyetDinh).await
 }

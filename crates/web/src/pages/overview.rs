@@ -16,7 +16,10 @@ use thidua_domain::eval::{HeadResult, Status};
 use thidua_domain::text::fold;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/tong-quan", get(overview)).route("/xep-hang", get(ranking)).route("/canh-bao", get(warnings))
+    Router::new()
+        .route("/tong-quan", get(overview))
+        .route("/xep-hang", get(ranking))
+        .route("/canh-bao", get(warnings))
 }
 
 #[derive(Deserialize, Default)]
@@ -61,23 +64,49 @@ pub fn snapshot_title(s: &Snapshot) -> String {
     format!("{} (đến {})", s.plan.title, s.as_of.vi())
 }
 
-async fn overview(State(state): State<AppState>, Require(user, ..): Require<Staff>, Query(q): Query<OverviewQuery>) -> Result<Response, AppError> {
+async fn overview(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Staff>,
+    Query(q): Query<OverviewQuery>,
+) -> Result<Response, AppError> {
     let snap = state.snapshot(q.nam).await?;
     let plan = &snap.plan;
     let cap = q.cap.clone().filter(|c| plan.tier(c).is_some());
-    let nhom = q.nhom.clone().filter(|g| plan.groups.iter().any(|x| &x.code == g));
+    let nhom = q
+        .nhom
+        .clone()
+        .filter(|g| plan.groups.iter().any(|x| &x.code == g));
     let search = fold(q.q.as_deref().unwrap_or("").trim());
-    let indicators: Vec<_> = plan.indicators.iter().filter(|i| nhom.as_ref().is_none_or(|g| &i.group == g)).collect();
-    let mut headers = vec!["Mã đơn vị".to_string(), "Đơn vị".into(), "Cấp".into(), "Người đứng đầu".into(), "Số tháng".into()];
+    let indicators: Vec<_> = plan
+        .indicators
+        .iter()
+        .filter(|i| nhom.as_ref().is_none_or(|g| &i.group == g))
+        .collect();
+    let mut headers = vec![
+        "Mã đơn vị".to_string(),
+        "Đơn vị".into(),
+        "Cấp".into(),
+        "Người đứng đầu".into(),
+        "Số tháng".into(),
+    ];
     headers.extend(indicators.iter().map(|i| format!("{} ({})", i.name, i.code)));
     headers.push("Kết quả".into());
-    let mut table = Table { title: format!("Kết quả theo đơn vị — {}", snapshot_title(&snap)), headers, rows: Vec::new() };
+    let mut table = Table {
+        title: format!("Kết quả theo đơn vị — {}", snapshot_title(&snap)),
+        headers,
+        rows: Vec::new(),
+    };
     let shown: Vec<&HeadResult> = snap
         .eval
         .heads
         .iter()
         .filter(|h| cap.as_ref().is_none_or(|c| &h.unit.tier == c))
-        .filter(|h| search.is_empty() || fold(&h.unit.name).contains(&search) || fold(&h.unit.code).contains(&search) || fold(&h.head.name).contains(&search))
+        .filter(|h| {
+            search.is_empty()
+                || fold(&h.unit.name).contains(&search)
+                || fold(&h.unit.code).contains(&search)
+                || fold(&h.head.name).contains(&search)
+        })
         .collect();
     for h in &shown {
         let mut row = vec![
@@ -91,7 +120,10 @@ async fn overview(State(state): State<AppState>, Require(user, ..): Require<Staf
             row.push(match h.indicator(&ind.code) {
                 Some(r) => {
                     let mark = if r.provisional { " (tạm tính)" } else { "" };
-                    Cell::Status(format!("{}: {}{mark}", r.status.vi(), r.value.vi()), status_class(r.status))
+                    Cell::Status(
+                        format!("{}: {}{mark}", r.status.vi(), r.value.vi()),
+                        status_class(r.status),
+                    )
                 }
                 None => Cell::text("—"),
             });
@@ -108,7 +140,12 @@ async fn overview(State(state): State<AppState>, Require(user, ..): Require<Staf
         .iter()
         .map(|t| {
             let hs: Vec<&HeadResult> = snap.eval.heads.iter().filter(|h| h.unit.tier == t.code).collect();
-            let count = |st: Status| hs.iter().flat_map(|h| &h.indicators).filter(|r| r.status == st).count();
+            let count = |st: Status| {
+                hs.iter()
+                    .flat_map(|h| &h.indicators)
+                    .filter(|r| r.status == st)
+                    .count()
+            };
             TierCard {
                 name: t.name.clone(),
                 heads: hs.len(),
@@ -131,8 +168,16 @@ async fn overview(State(state): State<AppState>, Require(user, ..): Require<Staf
         as_of: snap.as_of.vi(),
         provisional_note: snap.eval.heads.iter().any(|h| h.provisional),
         cards,
-        tiers: plan.tiers.iter().map(|t| (t.code.clone(), t.name.clone(), cap.as_ref() == Some(&t.code))).collect(),
-        groups: plan.groups.iter().map(|g| (g.code.clone(), g.name.clone(), nhom.as_ref() == Some(&g.code))).collect(),
+        tiers: plan
+            .tiers
+            .iter()
+            .map(|t| (t.code.clone(), t.name.clone(), cap.as_ref() == Some(&t.code)))
+            .collect(),
+        groups: plan
+            .groups
+            .iter()
+            .map(|g| (g.code.clone(), g.name.clone(), nhom.as_ref() == Some(&g.code)))
+            .collect(),
         q: q.q.clone().unwrap_or_default(),
         year: plan.period_from.ymd().0,
         table: table.html(),
@@ -165,7 +210,17 @@ pub fn ranking_table(snap: &Snapshot) -> Table {
     let plan = &snap.plan;
     let mut t = Table::new(
         format!("Xếp hạng người đứng đầu đủ điều kiện — {}", snapshot_title(snap)),
-        &["Hạng", "Người đứng đầu", "Chức vụ", "Đơn vị", "Cấp", "Điểm ưu tiên", "Số tháng", "Số liệu", "Đề xuất"],
+        &[
+            "Hạng",
+            "Người đứng đầu",
+            "Chức vụ",
+            "Đơn vị",
+            "Cấp",
+            "Điểm ưu tiên",
+            "Số tháng",
+            "Số liệu",
+            "Đề xuất",
+        ],
     );
     let mut eligible: Vec<&HeadResult> = snap.eval.heads.iter().filter(|h| h.rank.is_some()).collect();
     eligible.sort_by_key(|h| h.rank);
@@ -179,14 +234,26 @@ pub fn ranking_table(snap: &Snapshot) -> Table {
             Cell::text(tier_name(plan, &h.unit.tier)),
             Cell::Num(h.score.0 as f64 / 1e6, score_vi(h.score)),
             Cell::int(h.months.len() as i64),
-            if h.provisional { Cell::Status("Tạm tính (còn số liệu chờ xác nhận)".into(), "st-cho") } else { Cell::text("Đã xác nhận") },
-            if rank <= plan.award.quota { Cell::Status(format!("Trong {} suất khen thưởng", plan.award.quota), "st-dat") } else { Cell::text("") },
+            if h.provisional {
+                Cell::Status("Tạm tính (còn số liệu chờ xác nhận)".into(), "st-cho")
+            } else {
+                Cell::text("Đã xác nhận")
+            },
+            if rank <= plan.award.quota {
+                Cell::Status(format!("Trong {} suất khen thưởng", plan.award.quota), "st-dat")
+            } else {
+                Cell::text("")
+            },
         ]);
     }
     t
 }
 
-async fn ranking(State(state): State<AppState>, Require(user, ..): Require<Officials>, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+async fn ranking(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Officials>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, AppError> {
     let snap = state.snapshot(q.nam).await?;
     let table = ranking_table(&snap);
     if wants_xlsx(&q.dinh_dang) {
@@ -206,20 +273,42 @@ async fn ranking(State(state): State<AppState>, Require(user, ..): Require<Offic
         heading: "Xếp hạng".into(),
         intro,
         table: table.html(),
-        xlsx_link: Some(with_param(&[("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())], "dinh_dang", "xlsx")),
+        xlsx_link: Some(with_param(
+            &[("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())],
+            "dinh_dang",
+            "xlsx",
+        )),
     })
 }
 
-async fn warnings(State(state): State<AppState>, Require(user, ..): Require<Officials>, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+async fn warnings(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Officials>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, AppError> {
     let snap = state.snapshot(q.nam).await?;
     let plan = &snap.plan;
     let mut t = Table::new(
         format!("Đơn vị dưới chỉ tiêu — {}", snapshot_title(&snap)),
-        &["Đơn vị", "Người đứng đầu", "Chỉ tiêu", "Giá trị lũy kế", "Chỉ tiêu đặt ra", "Còn thiếu", "Tình trạng"],
+        &[
+            "Đơn vị",
+            "Người đứng đầu",
+            "Chỉ tiêu",
+            "Giá trị lũy kế",
+            "Chỉ tiêu đặt ra",
+            "Còn thiếu",
+            "Tình trạng",
+        ],
     );
     for h in &snap.eval.heads {
-        for r in h.indicators.iter().filter(|r| matches!(r.status, Status::KhongDat | Status::ThieuSoLieu)) {
-            let Some(ind) = plan.indicator(&r.code) else { continue };
+        for r in h
+            .indicators
+            .iter()
+            .filter(|r| matches!(r.status, Status::KhongDat | Status::ThieuSoLieu))
+        {
+            let Some(ind) = plan.indicator(&r.code) else {
+                continue;
+            };
             t.rows.push(vec![
                 Cell::Link(h.unit.name.clone(), format!("/don-vi/{}", h.unit.code)),
                 Cell::text(&h.head.name),

@@ -16,7 +16,9 @@ use thidua_domain::eval::Status;
 use thidua_domain::time::Date;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/bang-vang", get(honour_board)).route("/tien-do", get(progress))
+    Router::new()
+        .route("/bang-vang", get(honour_board))
+        .route("/tien-do", get(progress))
 }
 
 #[derive(Deserialize)]
@@ -51,7 +53,10 @@ struct HonourPage {
     people: Vec<Awardee>,
 }
 
-async fn honour_board(State(state): State<AppState>, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+async fn honour_board(
+    State(state): State<AppState>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, AppError> {
     let snap = state.snapshot(q.nam).await?;
     let code = snap.plan.code.clone();
     let noms = state.db(move |s| Ok(s.nominations(&code, None)?)).await?;
@@ -65,13 +70,22 @@ async fn honour_board(State(state): State<AppState>, Query(q): Query<YearQuery>)
             decision: format!(
                 "Quyết định số {} ngày {}",
                 n.decision_no,
-                n.decision_date.as_deref().and_then(Date::parse_iso).map(|d| d.vi()).unwrap_or_default()
+                n.decision_date
+                    .as_deref()
+                    .and_then(Date::parse_iso)
+                    .map(|d| d.vi())
+                    .unwrap_or_default()
             ),
             // The results as they stood at the decision, not as they move afterwards.
             indicators: serde_json::from_str(&n.published_results).unwrap_or_default(),
         })
         .collect();
-    page(&HonourPage { c: Chrome::public("/bang-vang"), plan_title: snap.plan.title.clone(), award: snap.plan.award.form.clone(), people })
+    page(&HonourPage {
+        c: Chrome::public("/bang-vang"),
+        plan_title: snap.plan.title.clone(),
+        award: snap.plan.award.form.clone(),
+        people,
+    })
 }
 
 pub struct TierProgress {
@@ -95,8 +109,20 @@ struct ProgressPage {
 async fn progress(State(state): State<AppState>, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
     let snap = state.snapshot(q.nam).await?;
     let key = award::progress_key(&snap.plan.code);
-    let published = state.db(move |s| Ok(s.setting(&key)?.as_deref() == Some("1"))).await?;
-    let pct = |a: usize, b: usize| if b == 0 { "—".to_string() } else { thidua_domain::num::percent_vi(thidua_domain::num::Dec::from_int(a as i64), thidua_domain::num::Dec::from_int(b as i64)).unwrap_or_default() };
+    let published = state
+        .db(move |s| Ok(s.setting(&key)?.as_deref() == Some("1")))
+        .await?;
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            "—".to_string()
+        } else {
+            thidua_domain::num::percent_vi(
+                thidua_domain::num::Dec::from_int(a as i64),
+                thidua_domain::num::Dec::from_int(b as i64),
+            )
+            .unwrap_or_default()
+        }
+    };
     let tiers = if !published {
         Vec::new()
     } else {
@@ -105,15 +131,26 @@ async fn progress(State(state): State<AppState>, Query(q): Query<YearQuery>) -> 
             .iter()
             .map(|t| {
                 let hs: Vec<_> = snap.eval.heads.iter().filter(|h| h.unit.tier == t.code).collect();
-                let all: Vec<_> = hs.iter().flat_map(|h| &h.indicators).filter(|r| r.status != Status::KhongPhatSinh).collect();
+                let all: Vec<_> = hs
+                    .iter()
+                    .flat_map(|h| &h.indicators)
+                    .filter(|r| r.status != Status::KhongPhatSinh)
+                    .collect();
                 let rows = snap
                     .plan
                     .indicators
                     .iter()
                     .filter(|i| i.applies_to(&t.code))
                     .map(|i| {
-                        let rs: Vec<_> = hs.iter().filter_map(|h| h.indicator(&i.code)).filter(|r| r.status != Status::KhongPhatSinh).collect();
-                        (i.name.clone(), pct(rs.iter().filter(|r| r.status == Status::Dat).count(), rs.len()))
+                        let rs: Vec<_> = hs
+                            .iter()
+                            .filter_map(|h| h.indicator(&i.code))
+                            .filter(|r| r.status != Status::KhongPhatSinh)
+                            .collect();
+                        (
+                            i.name.clone(),
+                            pct(rs.iter().filter(|r| r.status == Status::Dat).count(), rs.len()),
+                        )
                     })
                     .collect();
                 TierProgress {
@@ -126,5 +163,11 @@ async fn progress(State(state): State<AppState>, Query(q): Query<YearQuery>) -> 
             })
             .collect()
     };
-    page(&ProgressPage { c: Chrome::public("/tien-do"), plan_title: snap.plan.title.clone(), as_of: snap.as_of.vi(), published, tiers })
+    page(&ProgressPage {
+        c: Chrome::public("/tien-do"),
+        plan_title: snap.plan.title.clone(),
+        as_of: snap.as_of.vi(),
+        published,
+        tiers,
+    })
 }

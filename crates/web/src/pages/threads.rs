@@ -35,10 +35,21 @@ struct FlashQuery {
     dinh_dang: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
-    let unit_id = if user.reads_all() { None } else { Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0) };
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, AppError> {
+    let unit_id = if user.reads_all() {
+        None
+    } else {
+        Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0)
+    };
     let threads = state.db(move |s| Ok(s.threads(unit_id)?)).await?;
-    let mut t = Table::new("Khó khăn, vướng mắc, kiến nghị", &["Tiêu đề", "Đơn vị", "Trạng thái", "Người gửi", "Cập nhật"]);
+    let mut t = Table::new(
+        "Khó khăn, vướng mắc, kiến nghị",
+        &["Tiêu đề", "Đơn vị", "Trạng thái", "Người gửi", "Cập nhật"],
+    );
     for th in &threads {
         t.rows.push(vec![
             Cell::Link(th.title.clone(), format!("/kien-nghi/{}", th.id)),
@@ -51,7 +62,11 @@ async fn list(State(state): State<AppState>, SignedIn(user): SignedIn, Query(q):
     if super::wants_xlsx(&q.dinh_dang) {
         return t.xlsx_response("kien-nghi");
     }
-    page(&ListPage { c: Chrome::new(&user, "/kien-nghi").with_flash(q.tb.as_deref()), table: t.html(), can_open: user.role == Role::DonVi })
+    page(&ListPage {
+        c: Chrome::new(&user, "/kien-nghi").with_flash(q.tb.as_deref()),
+        table: t.html(),
+        can_open: user.role == Role::DonVi,
+    })
 }
 
 fn state_class(s: &str) -> &'static str {
@@ -69,10 +84,16 @@ struct OpenForm {
     noi_dung: String,
 }
 
-async fn open(State(state): State<AppState>, Require(user, ..): Require<UnitReporter>, Form(f): Form<OpenForm>) -> Result<Response, AppError> {
+async fn open(
+    State(state): State<AppState>,
+    Require(user, ..): Require<UnitReporter>,
+    Form(f): Form<OpenForm>,
+) -> Result<Response, AppError> {
     let unit_id = user.unit.as_ref().ok_or(AppError::Forbidden)?.0;
     let actor = user.actor.clone();
-    let id = state.db(move |s| Ok(s.open_thread(&actor, "don_vi", unit_id, &f.tieu_de, &f.noi_dung)?)).await?;
+    let id = state
+        .db(move |s| Ok(s.open_thread(&actor, "don_vi", unit_id, &f.tieu_de, &f.noi_dung)?))
+        .await?;
     Ok(Redirect::to(&format!("/kien-nghi/{id}?tb=da_gui_kien_nghi")).into_response())
 }
 
@@ -98,8 +119,15 @@ struct DetailPage {
     closed: bool,
 }
 
-async fn detail(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id): Path<i64>, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
-    let (t, msgs) = state.db(move |s| Ok((s.thread(id)?.ok_or(AppError::NotFound)?, s.thread_messages(id)?))).await?;
+async fn detail(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, AppError> {
+    let (t, msgs) = state
+        .db(move |s| Ok((s.thread(id)?.ok_or(AppError::NotFound)?, s.thread_messages(id)?)))
+        .await?;
     user.check_unit(t.unit_id)?;
     let messages = msgs
         .into_iter()
@@ -138,8 +166,16 @@ struct ReplyForm {
 
 /// The unit writes in its own thread; the office answers, escalates or closes; the leaders
 /// answer. The action decides who may take it.
-async fn reply(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id): Path<i64>, Form(f): Form<ReplyForm>) -> Result<Response, AppError> {
-    let t = state.db(move |s| Ok(s.thread(id)?)).await?.ok_or(AppError::NotFound)?;
+async fn reply(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<ReplyForm>,
+) -> Result<Response, AppError> {
+    let t = state
+        .db(move |s| Ok(s.thread(id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let action = match f.hanh_dong.as_str() {
         "gui" => {
             user.check_own_unit(t.unit_id)?;
@@ -160,7 +196,9 @@ async fn reply(State(state): State<AppState>, SignedIn(user): SignedIn, Path(id)
         _ => return Err(AppError::refused("Thao tác không hợp lệ.")),
     };
     let (actor, role) = (user.actor.clone(), user.role.code());
-    state.db(move |s| Ok(s.reply_thread(&actor, role, id, action, &f.noi_dung)?)).await?;
+    state
+        .db(move |s| Ok(s.reply_thread(&actor, role, id, action, &f.noi_dung)?))
+        .await?;
     Ok(Redirect::to(&format!("/kien-nghi/{id}?tb=da_cap_nhat")).into_response())
 }
 

@@ -22,7 +22,9 @@ use thidua_store::read::UnitRecord;
 use thidua_store::workflow::{period_vi, EntryFilter};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/don-vi/{code}", get(unit_page)).route("/danh-gia/{code}/{from}", get(head_page))
+    Router::new()
+        .route("/don-vi/{code}", get(unit_page))
+        .route("/danh-gia/{code}/{from}", get(head_page))
 }
 
 const PAGE_SIZE: i64 = 50;
@@ -99,16 +101,31 @@ struct UnitPage {
 }
 
 fn charts(snap: &Snapshot, unit: &UnitRecord) -> Vec<ChartView> {
-    let Some(idx) = snap.eval.unit_index(&unit.info.code) else { return Vec::new() };
-    let months: Vec<_> = snap.plan.months().into_iter().filter(|m| m.first_day() <= snap.as_of.date()).collect();
+    let Some(idx) = snap.eval.unit_index(&unit.info.code) else {
+        return Vec::new();
+    };
+    let months: Vec<_> = snap
+        .plan
+        .months()
+        .into_iter()
+        .filter(|m| m.first_day() <= snap.as_of.date())
+        .collect();
     let mut out = Vec::new();
-    for ind in snap.plan.indicators.iter().filter(|i| i.formula.is_some() && i.applies_to(&unit.info.tier)) {
+    for ind in snap
+        .plan
+        .indicators
+        .iter()
+        .filter(|i| i.formula.is_some() && i.applies_to(&unit.info.tier))
+    {
         let f: Formula = ind.formula.expect("filtered");
         let target = match ind.thresholds.get(&unit.info.tier) {
             Some(Threshold::Number(t)) => Some(t.to_f64()),
             _ => None,
         };
-        let mut table = Table::new(format!("{} theo tháng", ind.name), &["Tháng", "Tử số", "Mẫu số", "Tỷ lệ"]);
+        let mut table = Table::new(
+            format!("{} theo tháng", ind.name),
+            &["Tháng", "Tử số", "Mẫu số", "Tỷ lệ"],
+        );
         let points: Vec<(String, Option<f64>)> = months
             .iter()
             .map(|m| {
@@ -134,10 +151,25 @@ fn charts(snap: &Snapshot, unit: &UnitRecord) -> Vec<ChartView> {
 
 /// The three dossier indicators month by month, as one table.
 fn monthly_table(snap: &Snapshot, unit: &UnitRecord) -> Table {
-    let mut t = Table::new(format!("Chỉ tiêu từ hồ sơ TTHC theo tháng — {}", unit.info.name), &["Chỉ tiêu", "Tháng", "Tử số", "Mẫu số", "Tỷ lệ"]);
-    let Some(idx) = snap.eval.unit_index(&unit.info.code) else { return t };
-    let months: Vec<_> = snap.plan.months().into_iter().filter(|m| m.first_day() <= snap.as_of.date()).collect();
-    for ind in snap.plan.indicators.iter().filter(|i| i.formula.is_some() && i.applies_to(&unit.info.tier)) {
+    let mut t = Table::new(
+        format!("Chỉ tiêu từ hồ sơ TTHC theo tháng — {}", unit.info.name),
+        &["Chỉ tiêu", "Tháng", "Tử số", "Mẫu số", "Tỷ lệ"],
+    );
+    let Some(idx) = snap.eval.unit_index(&unit.info.code) else {
+        return t;
+    };
+    let months: Vec<_> = snap
+        .plan
+        .months()
+        .into_iter()
+        .filter(|m| m.first_day() <= snap.as_of.date())
+        .collect();
+    for ind in snap
+        .plan
+        .indicators
+        .iter()
+        .filter(|i| i.formula.is_some() && i.applies_to(&unit.info.tier))
+    {
         for m in &months {
             let s = snap.eval.tally.get(ind.formula.expect("filtered"), idx, *m);
             t.rows.push(vec![
@@ -154,7 +186,19 @@ fn monthly_table(snap: &Snapshot, unit: &UnitRecord) -> Table {
 
 /// Every head's indicators with the arithmetic, as one table.
 fn indicators_table(heads: &[HeadSummary], unit: &UnitRecord) -> Table {
-    let mut t = Table::new(format!("Kết quả các chỉ tiêu — {}", unit.info.name), &["Người đứng đầu", "Chỉ tiêu", "Nhóm", "Giá trị", "Chỉ tiêu đặt ra", "Kết quả", "Tạm tính", "Cách tính"]);
+    let mut t = Table::new(
+        format!("Kết quả các chỉ tiêu — {}", unit.info.name),
+        &[
+            "Người đứng đầu",
+            "Chỉ tiêu",
+            "Nhóm",
+            "Giá trị",
+            "Chỉ tiêu đặt ra",
+            "Kết quả",
+            "Tạm tính",
+            "Cách tính",
+        ],
+    );
     for h in heads {
         for i in &h.indicators {
             t.rows.push(vec![
@@ -172,37 +216,80 @@ fn indicators_table(heads: &[HeadSummary], unit: &UnitRecord) -> Table {
     t
 }
 
-async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path(code): Path<String>, Query(q): Query<UnitQuery>) -> Result<Response, AppError> {
+async fn unit_page(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(code): Path<String>,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, AppError> {
     let code2 = code.clone();
-    let unit = state.db(move |s| Ok(s.unit(&code2)?)).await?.ok_or(AppError::NotFound)?;
+    let unit = state
+        .db(move |s| Ok(s.unit(&code2)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     user.check_unit(unit.id)?;
     let snap = state.snapshot(q.nam).await?;
     let (from, to) = (snap.plan.period_from.start(), snap.plan.period_to.end());
     let as_of = snap.as_of;
     let unit_id = unit.id;
-    let heads: Vec<HeadSummary> = snap.eval.heads.iter().filter(|h| h.unit.code == unit.info.code).map(|h| head_summary(&snap, h)).collect();
+    let heads: Vec<HeadSummary> = snap
+        .eval
+        .heads
+        .iter()
+        .filter(|h| h.unit.code == unit.info.code)
+        .map(|h| head_summary(&snap, h))
+        .collect();
     let code = unit.info.code.clone();
     if wants_xlsx(&q.dinh_dang) {
         match q.bang.as_deref() {
-            Some("theo_thang") => return monthly_table(&snap, &unit).xlsx_response(&format!("theo-thang-{code}")),
-            Some("chi_tieu") => return indicators_table(&heads, &unit).xlsx_response(&format!("chi-tieu-{code}")),
+            Some("theo_thang") => {
+                return monthly_table(&snap, &unit).xlsx_response(&format!("theo-thang-{code}"))
+            }
+            Some("chi_tieu") => {
+                return indicators_table(&heads, &unit).xlsx_response(&format!("chi-tieu-{code}"))
+            }
             Some("so_lieu") => {}
             _ => {
-                let (rows, _) = state.db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, 1_000_000, 0)?)).await?;
+                let (rows, _) = state
+                    .db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, 1_000_000, 0)?))
+                    .await?;
                 return late_table(&unit, &snap, &rows).xlsx_response(&format!("ho-so-tre-han-{code}"));
             }
         }
     }
-    let entries = state.db(move |s| Ok(s.entry_list(&EntryFilter { unit_id: Some(unit_id), ..Default::default() })?)).await?;
-    let unknown_procedures = snap.eval.heads.iter().filter(|h| h.unit.code == unit.info.code).map(|h| h.unknown_procedures).sum();
-    let mut et = Table::new("Số liệu đã nhập", &["Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Cập nhật"]);
+    let entries = state
+        .db(move |s| {
+            Ok(s.entry_list(&EntryFilter {
+                unit_id: Some(unit_id),
+                ..Default::default()
+            })?)
+        })
+        .await?;
+    let unknown_procedures = snap
+        .eval
+        .heads
+        .iter()
+        .filter(|h| h.unit.code == unit.info.code)
+        .map(|h| h.unknown_procedures)
+        .sum();
+    let mut et = Table::new(
+        "Số liệu đã nhập",
+        &["Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Cập nhật"],
+    );
     for e in &entries {
-        let name = snap.plan.indicator(&e.indicator).map(|i| i.name.clone()).unwrap_or_else(|| e.indicator.clone());
+        let name = snap
+            .plan
+            .indicator(&e.indicator)
+            .map(|i| i.name.clone())
+            .unwrap_or_else(|| e.indicator.clone());
         et.rows.push(vec![
             Cell::Link(name, format!("/so-lieu/{}", e.id)),
             Cell::text(period_vi(&e.period)),
             Cell::text(super::entries::value_vi(e)),
-            Cell::Status(super::entries::state_vi(e.state).into(), super::entries::state_class(e.state)),
+            Cell::Status(
+                super::entries::state_vi(e.state).into(),
+                super::entries::state_class(e.state),
+            ),
             Cell::text(crate::fmt::date_time(e.updated_at)),
         ]);
     }
@@ -210,7 +297,9 @@ async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path
         return et.xlsx_response(&format!("so-lieu-{code}"));
     }
     let page_no = q.trang.unwrap_or(1).max(1);
-    let (late, late_total) = state.db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?)).await?;
+    let (late, late_total) = state
+        .db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?))
+        .await?;
     let late_pages = ((late_total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let params = [("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())];
     page(&UnitPage {
@@ -227,9 +316,21 @@ async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path
         prev_link: (page_no > 1).then(|| with_param(&params, "trang", &(page_no - 1).to_string())),
         next_link: (page_no < late_pages).then(|| with_param(&params, "trang", &(page_no + 1).to_string())),
         late_xlsx: with_param(&params, "dinh_dang", "xlsx"),
-        month_xlsx: with_param(&[params[0].clone(), ("bang", "theo_thang".into())], "dinh_dang", "xlsx"),
-        indicators_xlsx: with_param(&[params[0].clone(), ("bang", "chi_tieu".into())], "dinh_dang", "xlsx"),
-        entries_xlsx: with_param(&[params[0].clone(), ("bang", "so_lieu".into())], "dinh_dang", "xlsx"),
+        month_xlsx: with_param(
+            &[params[0].clone(), ("bang", "theo_thang".into())],
+            "dinh_dang",
+            "xlsx",
+        ),
+        indicators_xlsx: with_param(
+            &[params[0].clone(), ("bang", "chi_tieu".into())],
+            "dinh_dang",
+            "xlsx",
+        ),
+        entries_xlsx: with_param(
+            &[params[0].clone(), ("bang", "so_lieu".into())],
+            "dinh_dang",
+            "xlsx",
+        ),
         entries_table: et.html(),
         can_enter: user.check_own_unit(unit.id).is_ok(),
         unit,
@@ -239,7 +340,15 @@ async fn unit_page(State(state): State<AppState>, SignedIn(user): SignedIn, Path
 fn late_table(unit: &UnitRecord, snap: &Snapshot, rows: &[thidua_store::read::DossierRecord]) -> Table {
     let mut t = Table::new(
         format!("Hồ sơ trễ hạn của {} — {}", unit.info.name, snapshot_title(snap)),
-        &["Mã hồ sơ", "Mã TTHC", "Ngày tiếp nhận", "Hạn xử lý", "Ngày có kết quả", "Kênh nộp", "Trạng thái"],
+        &[
+            "Mã hồ sơ",
+            "Mã TTHC",
+            "Ngày tiếp nhận",
+            "Hạn xử lý",
+            "Ngày có kết quả",
+            "Kênh nộp",
+            "Trạng thái",
+        ],
     );
     for d in rows {
         t.rows.push(vec![
@@ -247,7 +356,11 @@ fn late_table(unit: &UnitRecord, snap: &Snapshot, rows: &[thidua_store::read::Do
             Cell::text(&d.procedure),
             Cell::text(d.received_at.vi()),
             Cell::text(d.due_at.vi()),
-            Cell::text(d.completed_at.map(|c| c.vi()).unwrap_or_else(|| "Chưa có kết quả".into())),
+            Cell::text(
+                d.completed_at
+                    .map(|c| c.vi())
+                    .unwrap_or_else(|| "Chưa có kết quả".into()),
+            ),
             Cell::text(d.channel.vi()),
             Cell::text(d.status.vi()),
         ]);
@@ -273,11 +386,19 @@ async fn head_page(
     Query(q): Query<UnitQuery>,
 ) -> Result<Response, AppError> {
     let code2 = code.clone();
-    let unit = state.db(move |s| Ok(s.unit(&code2)?)).await?.ok_or(AppError::NotFound)?;
+    let unit = state
+        .db(move |s| Ok(s.unit(&code2)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     user.check_unit(unit.id)?;
     let from = Date::parse_iso(&from).ok_or(AppError::NotFound)?;
     let snap = state.snapshot(q.nam).await?;
-    let h = snap.eval.heads.iter().find(|h| h.unit.code == code && h.head.from == from).ok_or(AppError::NotFound)?;
+    let h = snap
+        .eval
+        .heads
+        .iter()
+        .find(|h| h.unit.code == code && h.head.from == from)
+        .ok_or(AppError::NotFound)?;
     page(&HeadPage {
         c: Chrome::new(&user, ""),
         tier: tier_name(&snap.plan, &unit.info.tier),

@@ -17,7 +17,8 @@ fn template() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         // Under target/tmp (cargo clean removes it): statics are never dropped.
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("web-template-{}", std::process::id()));
+        let dir =
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("web-template-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         thidua_web::demo::prepare(&dir, PASSWORD).unwrap();
         // Fold the WAL into the database file so a plain copy holds everything.
@@ -53,7 +54,10 @@ impl Server {
 
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Server {
         let src = template();
-        let dir = tempfile::Builder::new().prefix("thidua-web-test-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("thidua-web-test-")
+            .tempdir()
+            .unwrap();
         copy_dir(src, dir.path());
         let mut config = Config::new(dir.path().to_path_buf(), None);
         config.cookie_secure = false;
@@ -68,7 +72,11 @@ impl Server {
             .unwrap();
         });
         let addr = rx.await.unwrap();
-        Server { base: format!("http://{addr}"), dir, addr }
+        Server {
+            base: format!("http://{addr}"),
+            dir,
+            addr,
+        }
     }
 
     pub fn client(&self) -> Client {
@@ -78,7 +86,11 @@ impl Server {
     /// A client connecting from another loopback address (sign-in throttling is per address).
     pub fn client_from(&self, ip: &str) -> Client {
         Client {
-            http: Http::builder().redirect(reqwest::redirect::Policy::none()).local_address(ip.parse::<std::net::IpAddr>().unwrap()).build().unwrap(),
+            http: Http::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+                .build()
+                .unwrap(),
             base: self.base.clone(),
             cookies: Vec::new(),
             csrf: None,
@@ -89,7 +101,12 @@ impl Server {
     pub async fn signed_in(&self, username: &str) -> Client {
         let mut c = self.client();
         let res = c.sign_in(username, PASSWORD).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "sign-in of {username}: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {username}: {}",
+            res.body
+        );
         c
     }
 
@@ -99,7 +116,10 @@ impl Server {
     }
 
     pub fn attachments(&self) -> Vec<String> {
-        std::fs::read_dir(self.dir.path().join("attachments")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+        std::fs::read_dir(self.dir.path().join("attachments"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
     }
 }
 
@@ -112,7 +132,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn location(&self) -> &str {
-        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -130,7 +153,11 @@ fn hidden_csrf(html: &str) -> Option<String> {
 
 impl Client {
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     async fn finish(&mut self, res: reqwest::Response) -> Resp {
@@ -152,11 +179,22 @@ impl Client {
                 self.csrf = Some(t);
             }
         }
-        Resp { status, headers, body, bytes }
+        Resp {
+            status,
+            headers,
+            body,
+            bytes,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
-        let res = self.http.get(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).send().await.unwrap();
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
         self.finish(res).await
     }
 
@@ -173,21 +211,52 @@ impl Client {
 
     /// Posts exactly these fields (no CSRF token added).
     pub async fn post_form_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        let res = self.http.post(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).form(fields).send().await.unwrap();
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
         self.finish(res).await
     }
 
-    pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form, with_csrf: bool) -> Resp {
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+        with_csrf: bool,
+    ) -> Resp {
         if self.csrf.is_none() {
             self.get("/mat-khau").await;
         }
-        let url = if with_csrf { format!("{}{path}?_csrf={}", self.base, self.csrf.clone().unwrap_or_default()) } else { format!("{}{path}", self.base) };
-        let res = self.http.post(url).header(COOKIE, self.cookie_header()).multipart(form).send().await.unwrap();
+        let url = if with_csrf {
+            format!(
+                "{}{path}?_csrf={}",
+                self.base,
+                self.csrf.clone().unwrap_or_default()
+            )
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let res = self
+            .http
+            .post(url)
+            .header(COOKIE, self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
         self.finish(res).await
     }
 
     pub async fn post_json(&mut self, path: &str, body: &serde_json::Value, csrf_header: bool) -> Resp {
-        let mut req = self.http.post(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).json(body);
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .json(body);
         if csrf_header {
             req = req.header("x-csrf-token", self.csrf.clone().unwrap_or_default());
         }
@@ -195,8 +264,19 @@ impl Client {
         self.finish(res).await
     }
 
-    pub async fn post_body(&mut self, path: &str, content_type: &str, body: Vec<u8>, bearer: Option<&str>) -> Resp {
-        let mut req = self.http.post(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).header(CONTENT_TYPE, content_type).body(body);
+    pub async fn post_body(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        bearer: Option<&str>,
+    ) -> Resp {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header(CONTENT_TYPE, content_type)
+            .body(body);
         if let Some(t) = bearer {
             req = req.header("authorization", format!("Bearer {t}"));
         } else if let Some(c) = &self.csrf {
@@ -209,7 +289,16 @@ impl Client {
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Resp {
         let page = self.get("/dang-nhap").await;
         let token = hidden_csrf(&page.body).expect("the sign-in form has a token");
-        self.post_form_raw("/dang-nhap", &[("_csrf", &token), ("username", username), ("password", password), ("tiep", "/")]).await
+        self.post_form_raw(
+            "/dang-nhap",
+            &[
+                ("_csrf", &token),
+                ("username", username),
+                ("password", password),
+                ("tiep", "/"),
+            ],
+        )
+        .await
     }
 }
 
@@ -224,10 +313,24 @@ pub fn eligible_unit_account(srv: &Server, username: &str) -> (String, thidua_do
     let mut s = srv.store();
     let plan = thidua_domain::plan::Plan::built_in();
     let heads = s.evaluate(&plan, plan.period_to.end()).unwrap();
-    let taken: Vec<String> = s.nominations(&plan.code, None).unwrap().into_iter().map(|n| n.unit_code).collect();
-    let h = heads.into_iter().find(|h| h.eligible && !taken.contains(&h.unit.code)).expect("an eligible head without a nomination");
+    let taken: Vec<String> = s
+        .nominations(&plan.code, None)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.unit_code)
+        .collect();
+    let h = heads
+        .into_iter()
+        .find(|h| h.eligible && !taken.contains(&h.unit.code))
+        .expect("an eligible head without a nomination");
     let hash = thidua_web::auth::hash_password(PASSWORD).unwrap();
-    let new = thidua_store::users::NewUser { username, full_name: "Cán bộ đầu mối", password_hash: &hash, role: "don_vi", unit: Some(&h.unit.code) };
+    let new = thidua_store::users::NewUser {
+        username,
+        full_name: "Cán bộ đầu mối",
+        password_hash: &hash,
+        role: "don_vi",
+        unit: Some(&h.unit.code),
+    };
     s.create_user(&thidua_store::audit::Actor::cli(), &new).unwrap();
     (h.unit.code.clone(), h)
 }
