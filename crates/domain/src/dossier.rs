@@ -32,36 +32,9 @@ pub enum OnlineLevel {
     Khong,
 }
 
-macro_rules! codes {
-    ($t:ty { $($v:ident = $code:literal / $vi:literal),* $(,)? }) => {
-        impl $t {
-            pub const ALL: &'static [$t] = &[$(<$t>::$v),*];
-            pub fn code(self) -> &'static str { match self { $(<$t>::$v => $code),* } }
-            pub fn vi(self) -> &'static str { match self { $(<$t>::$v => $vi),* } }
-            /// The code or the Vietnamese label, ignoring case and diacritics. Exact
-            /// spellings are matched first: this runs once per dossier on the hot path.
-            pub fn parse(s: &str) -> Option<$t> {
-                let s = s.trim();
-                if let Some(v) = Self::ALL.iter().copied().find(|v| v.code() == s || v.vi() == s) {
-                    return Some(v);
-                }
-                let k = crate::text::fold(s);
-                Self::ALL.iter().copied().find(|v| crate::text::fold(v.code()) == k || crate::text::fold(v.vi()) == k)
-            }
-            /// Exactly the code (a `match`: a few compares of known length, no loop).
-            #[inline]
-            pub fn from_code(s: &str) -> Option<$t> {
-                match s { $($code => Some(<$t>::$v),)* _ => None }
-            }
-            /// A small stable number for storage.
-            pub fn id(self) -> u8 { Self::ALL.iter().position(|v| *v == self).unwrap() as u8 }
-            pub fn from_id(id: u8) -> Option<$t> { Self::ALL.get(id as usize).copied() }
-        }
-    };
-}
-codes!(Channel { TrucTiep = "truc_tiep" / "Trực tiếp", TrucTuyen = "truc_tuyen" / "Trực tuyến", BuuChinh = "buu_chinh" / "Bưu chính" });
-codes!(DossierStatus { DaTraKetQua = "da_tra_ket_qua" / "Đã trả kết quả", TuChoi = "tu_choi" / "Từ chối", DangXuLy = "dang_xu_ly" / "Đang xử lý", Rut = "rut" / "Rút hồ sơ" });
-codes!(OnlineLevel { ToanTrinh = "toan_trinh" / "Toàn trình", MotPhan = "mot_phan" / "Một phần", Khong = "khong" / "Không" });
+crate::codes!(Channel { TrucTiep = "truc_tiep" / "Trực tiếp", TrucTuyen = "truc_tuyen" / "Trực tuyến", BuuChinh = "buu_chinh" / "Bưu chính" });
+crate::codes!(DossierStatus { DaTraKetQua = "da_tra_ket_qua" / "Đã trả kết quả", TuChoi = "tu_choi" / "Từ chối", DangXuLy = "dang_xu_ly" / "Đang xử lý", Rut = "rut" / "Rút hồ sơ" });
+crate::codes!(OnlineLevel { ToanTrinh = "toan_trinh" / "Toàn trình", MotPhan = "mot_phan" / "Một phần", Khong = "khong" / "Không" });
 
 impl DossierStatus {
     pub fn is_completed(self) -> bool {

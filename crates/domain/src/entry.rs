@@ -58,27 +58,24 @@ pub enum EntryState {
     TraLai,
 }
 
+crate::codes!(EntryState {
+    Nhap = "nhap" / "Nháp",
+    DaGui = "da_gui" / "Đã gửi, chờ xác nhận",
+    DaXacNhan = "da_xac_nhan" / "Đã xác nhận",
+    TraLai = "tra_lai" / "Bị trả lại",
+});
+
 impl EntryState {
-    pub const ALL: [EntryState; 4] = [
-        EntryState::Nhap,
-        EntryState::DaGui,
-        EntryState::DaXacNhan,
-        EntryState::TraLai,
-    ];
-    pub fn code(self) -> &'static str {
-        match self {
-            EntryState::Nhap => "nhap",
-            EntryState::DaGui => "da_gui",
-            EntryState::DaXacNhan => "da_xac_nhan",
-            EntryState::TraLai => "tra_lai",
-        }
-    }
-    pub fn parse(s: &str) -> Option<EntryState> {
-        EntryState::ALL.into_iter().find(|e| e.code() == s)
-    }
     /// Evaluation uses submitted and verified entries only.
     pub fn counts(self) -> bool {
         matches!(self, EntryState::DaGui | EntryState::DaXacNhan)
+    }
+
+    /// The unit may still change the entry: a draft, or one the office returned. A
+    /// submitted entry waits for the office; a verified one is final (INDICATORS.md
+    /// section 3). The form, the API and a unit's own imports all ask this.
+    pub fn unit_may_change(self) -> bool {
+        matches!(self, EntryState::Nhap | EntryState::TraLai)
     }
 }
 

@@ -1,6 +1,7 @@
 use super::*;
 use crate::dossier::Sums;
 use crate::plan::Formula;
+use crate::time::Date;
 
 fn dec(n: i64) -> Dec {
     Dec::from_int(n)
@@ -479,6 +480,16 @@ fn the_on_time_tie_break_orders_heads_without_a_value_last() {
     let mut res = vec![mk("T01", 0, 0), mk("T02", 989, 1000), mk("T03", 99, 100)];
     crate::rank::rank(&plan, &mut res);
     assert_eq!(res.iter().map(|r| r.rank.unwrap()).collect::<Vec<_>>(), [3, 2, 1]);
+    // the suggested list is the top of the ranking, in rank order, never past the quota
+    let codes = |v: Vec<&HeadResult>| v.iter().map(|h| h.unit.code.clone()).collect::<Vec<_>>();
+    assert_eq!(codes(crate::rank::suggested(&res, 2)), ["T03", "T02"]);
+    assert_eq!(codes(crate::rank::suggested(&res, 10)), ["T03", "T02", "T01"]);
+    res[0].rank = None;
+    assert_eq!(
+        codes(crate::rank::ranked(&res)),
+        ["T03", "T02"],
+        "only ranked heads are suggested"
+    );
     // same unit, two heads with equal everything: earlier term first
     let mut a = mk("T05", 1, 1);
     let mut b = mk("T05", 1, 1);

@@ -2,11 +2,16 @@
 //! head and the ranking. Pure functions over plain types: no database, web or async.
 
 pub mod calendar;
+pub mod codes;
 pub mod dossier;
 pub mod entry;
 pub mod eval;
+pub mod msg;
+pub mod nomination;
 pub mod num;
 pub mod plan;
 pub mod rank;
+pub mod results;
+pub mod role;
 pub mod text;
 pub mod time;

@@ -1,8 +1,8 @@
 //! Priority score and ranking (INDICATORS.md section 6).
 
-use crate::eval::{HeadResult, IndicatorResult, Status, Value};
 use crate::num::{Dec, SCALE};
 use crate::plan::{Comparison, Plan, Threshold};
+use crate::results::{HeadResult, IndicatorResult, Status, Value};
 use std::cmp::Ordering;
 
 /// How far one met ratio goes beyond its threshold t: `e = (v − t) / (1 − t)`, clamped to
@@ -87,6 +87,26 @@ pub fn ranking_order(plan: &Plan, a: &HeadResult, b: &HeadResult) -> Ordering {
         .then_with(|| a.head.from.cmp(&b.head.from))
 }
 
+/// The score as it is shown and compared: six decimals with a decimal comma, never
+/// rounded (INDICATORS.md section 6). Every screen, export and document uses this.
+pub fn score_vi(score: Dec) -> String {
+    format!("{},{:06}", score.0 / SCALE, score.0 % SCALE)
+}
+
+/// The ranked (eligible) heads in rank order.
+pub fn ranked(heads: &[HeadResult]) -> Vec<&HeadResult> {
+    let mut v: Vec<&HeadResult> = heads.iter().filter(|h| h.rank.is_some()).collect();
+    v.sort_by_key(|h| h.rank);
+    v
+}
+
+/// The suggested list (INDICATORS.md section 6): the top `quota` of the ranking.
+pub fn suggested(heads: &[HeadResult], quota: u32) -> Vec<&HeadResult> {
+    let mut v = ranked(heads);
+    v.truncate(quota as usize);
+    v
+}
+
 /// Numbers the eligible heads 1, 2, … in ranking order; the rest get no rank.
 pub fn rank(plan: &Plan, results: &mut [HeadResult]) {
     let mut order: Vec<usize> = (0..results.len()).filter(|&i| results[i].eligible).collect();
@@ -122,5 +142,13 @@ mod tests {
         let plan = Dec::parse("12000000000000").unwrap();
         let done = Dec::parse("11760000000000").unwrap(); // 98%
         assert_eq!(excess(done, plan, d(95)), 600_000);
+    }
+
+    #[test]
+    fn the_score_shows_six_decimals_with_a_comma_never_rounded() {
+        assert_eq!(score_vi(Dec(839_033)), "0,839033");
+        assert_eq!(score_vi(Dec(999_999)), "0,999999");
+        assert_eq!(score_vi(Dec(SCALE)), "1,000000");
+        assert_eq!(score_vi(Dec::ZERO), "0,000000");
     }
 }

@@ -213,12 +213,24 @@ impl Store {
         if let Some(unit) = &opts.only_unit {
             lookup.only_unit = Some(unit.clone());
             let mut st = self.conn.prepare(
-                "SELECT e.indicator, e.period FROM entries e JOIN units u ON u.id = e.unit_id
-                 WHERE u.code = ?1 AND e.state IN ('da_gui', 'da_xac_nhan')",
+                "SELECT e.indicator, e.period, e.state FROM entries e JOIN units u ON u.id = e.unit_id
+                 WHERE u.code = ?1",
             )?;
-            lookup.locked_entries = st
-                .query_map([unit], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            let rows = st.query_map([unit], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (indicator, period, state) = row?;
+                // The one editability rule (EntryState::unit_may_change); an unknown state
+                // is never the unit's to replace.
+                if !EntryState::from_code(&state).is_some_and(|s| s.unit_may_change()) {
+                    lookup.locked_entries.insert((indicator, period));
+                }
+            }
         }
         // Units and heads are checked against the stored ones: those are read under the
         // write lock, so two edits at once cannot both pass (e.g. overlapping terms).

@@ -8,7 +8,6 @@
 //! migrations folder, and the storage tests run against both.
 
 pub mod audit;
-pub mod demo;
 pub mod import;
 mod import_fast;
 mod migrate;

@@ -1,11 +1,12 @@
 //! The nomination lifecycle's rules, the quota under concurrent approvals included.
 
 use crate::audit::Actor;
-use crate::nominations::{Facts, Step};
 use crate::workflow::NewAttachment;
 use crate::Store;
 use std::io::Cursor;
+use thidua_domain::nomination::{BoardVerdict, Facts, OfficeVerdict, Step};
 use thidua_domain::plan::{Plan, BUILT_IN_2023};
+use thidua_domain::role::Role;
 use thidua_domain::time::Date;
 use thidua_ingest::ImportKind;
 
@@ -61,7 +62,7 @@ fn appraised(s: &mut Store, i: usize) -> i64 {
     let id = s
         .create_nomination(
             &actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             "cchc-2023",
             unit.id,
             day(2023, 1, 1),
@@ -81,7 +82,7 @@ fn appraised(s: &mut Store, i: usize) -> i64 {
     let f = facts();
     s.nomination_step(
         &actor("donvi"),
-        "don_vi",
+        Role::DonVi,
         id,
         &Step::Submit {
             reason: String::new(),
@@ -91,10 +92,10 @@ fn appraised(s: &mut Store, i: usize) -> i64 {
     .unwrap();
     s.nomination_step(
         &actor("sonoivu"),
-        "so_noi_vu",
+        Role::SoNoiVu,
         id,
         &Step::Forward {
-            verdict: "du_dieu_kien".into(),
+            verdict: OfficeVerdict::DuDieuKien,
             reason: String::new(),
         },
         &f,
@@ -102,10 +103,10 @@ fn appraised(s: &mut Store, i: usize) -> i64 {
     .unwrap();
     s.nomination_step(
         &actor("bantdkt"),
-        "ban_tdkt",
+        Role::BanTdkt,
         id,
         &Step::Appraise {
-            verdict: "de_nghi".into(),
+            verdict: BoardVerdict::DeNghi,
             reason: "Thành tích xuất sắc".into(),
         },
         &f,
@@ -122,7 +123,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     let id = s
         .create_nomination(
             &actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             "cchc-2023",
             unit.id,
             day(2023, 1, 1),
@@ -133,7 +134,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(
         s.create_nomination(
             &actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             "cchc-2023",
             unit.id,
             day(2023, 1, 1),
@@ -155,7 +156,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     let err = s
         .nomination_step(
             &actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             id,
             &Step::Submit {
                 reason: String::new(),
@@ -189,7 +190,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(s
         .nomination_step(
             &actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             id,
             &Step::Submit {
                 reason: String::new()
@@ -207,7 +208,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(s
         .nomination_step(
             &actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             id,
             &Step::Submit { reason: " ".into() },
             &ineligible
@@ -215,7 +216,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
         .is_err());
     s.nomination_step(
         &actor("donvi"),
-        "don_vi",
+        Role::DonVi,
         id,
         &Step::Submit {
             reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into(),
@@ -232,7 +233,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(s
         .nomination_step(
             &actor("sonoivu"),
-            "so_noi_vu",
+            Role::SoNoiVu,
             id,
             &Step::Return { reason: "".into() },
             &f
@@ -240,7 +241,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
         .is_err());
     s.nomination_step(
         &actor("sonoivu"),
-        "so_noi_vu",
+        Role::SoNoiVu,
         id,
         &Step::Return {
             reason: "Biên bản thiếu chữ ký".into(),
@@ -263,7 +264,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     };
     s.nomination_step(
         &actor("donvi"),
-        "don_vi",
+        Role::DonVi,
         id,
         &Step::Submit {
             reason: "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc".into(),
@@ -274,10 +275,10 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(
         s.nomination_step(
             &actor("bantdkt"),
-            "ban_tdkt",
+            Role::BanTdkt,
             id,
             &Step::Appraise {
-                verdict: "de_nghi".into(),
+                verdict: BoardVerdict::DeNghi,
                 reason: "x".into()
             },
             &f
@@ -287,10 +288,10 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     );
     s.nomination_step(
         &actor("sonoivu"),
-        "so_noi_vu",
+        Role::SoNoiVu,
         id,
         &Step::Forward {
-            verdict: "du_dieu_kien".into(),
+            verdict: OfficeVerdict::DuDieuKien,
             reason: "".into(),
         },
         &f,
@@ -298,10 +299,10 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     .unwrap();
     s.nomination_step(
         &actor("bantdkt"),
-        "ban_tdkt",
+        Role::BanTdkt,
         id,
         &Step::Appraise {
-            verdict: "de_nghi".into(),
+            verdict: BoardVerdict::DeNghi,
             reason: "Đề nghị khen".into(),
         },
         &f,
@@ -314,7 +315,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(s
         .nomination_step(
             &actor("lanhdao"),
-            "lanh_dao",
+            Role::LanhDao,
             id,
             &Step::Approve { note: String::new() },
             &ineligible_now
@@ -329,7 +330,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(s
         .nomination_step(
             &actor("lanhdao"),
-            "lanh_dao",
+            Role::LanhDao,
             id,
             &Step::Approve { note: String::new() },
             &no_evaluation
@@ -342,7 +343,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     assert!(s
         .nomination_step(
             &actor("lanhdao"),
-            "lanh_dao",
+            Role::LanhDao,
             id,
             &Step::Approve { note: String::new() },
             &pending
@@ -352,7 +353,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
         .contains("kỷ luật"));
     s.nomination_step(
         &actor("lanhdao"),
-        "lanh_dao",
+        Role::LanhDao,
         id,
         &Step::Approve { note: String::new() },
         &f,
@@ -364,7 +365,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
     );
     s.nomination_step(
         &actor("sonoivu"),
-        "so_noi_vu",
+        Role::SoNoiVu,
         id,
         &Step::Publish {
             decision_no: "123/QĐ-UBND".into(),
@@ -380,13 +381,13 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
         results: "[]".into(),
     };
     assert!(
-        s.nomination_step(&actor("sonoivu"), "so_noi_vu", id, &again, &f)
+        s.nomination_step(&actor("sonoivu"), Role::SoNoiVu, id, &again, &f)
             .is_err(),
         "a published decision is not overwritten"
     );
     let n = s.nomination(id).unwrap().unwrap();
     assert_eq!(
-        (n.state.as_str(), n.published, n.decision_no.as_str()),
+        (n.state.code(), n.published, n.decision_no.as_str()),
         ("da_phe_duyet", true, "123/QĐ-UBND")
     );
     assert_eq!(n.unit_reason, "Đủ 6 tháng nếu tính cả thời gian quyền Giám đốc");
@@ -436,7 +437,7 @@ fn the_board_must_propose_and_a_rejection_needs_a_reason() {
     assert!(s
         .nomination_step(
             &actor("lanhdao"),
-            "lanh_dao",
+            Role::LanhDao,
             id,
             &Step::Reject { reason: "".into() },
             &f
@@ -444,7 +445,7 @@ fn the_board_must_propose_and_a_rejection_needs_a_reason() {
         .is_err());
     s.nomination_step(
         &actor("lanhdao"),
-        "lanh_dao",
+        Role::LanhDao,
         id,
         &Step::Reject {
             reason: "Chưa tiêu biểu".into(),
@@ -455,7 +456,7 @@ fn the_board_must_propose_and_a_rejection_needs_a_reason() {
     assert!(
         s.nomination_step(
             &actor("lanhdao"),
-            "lanh_dao",
+            Role::LanhDao,
             id,
             &Step::Approve { note: String::new() },
             &f
@@ -485,7 +486,7 @@ fn never_more_approvals_than_the_quota_even_at_the_same_moment() {
                 barrier.wait();
                 s.nomination_step(
                     &actor("lanhdao"),
-                    "lanh_dao",
+                    Role::LanhDao,
                     id,
                     &Step::Approve { note: String::new() },
                     &Facts { quota, ..facts() },

@@ -10,27 +10,14 @@
 use crate::audit::{record, Actor};
 use crate::workflow::NewAttachment;
 use crate::{now, refused, Result, Store};
+use rusqlite::types::Type;
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
+use thidua_domain::nomination::{
+    transition, BoardVerdict, Change, Current, Facts, NominationState, OfficeVerdict, Step,
+};
+use thidua_domain::role::Role;
 use thidua_domain::time::Date;
-
-pub const STATES: [(&str, &str); 7] = [
-    ("nhap", "Đang chuẩn bị"),
-    ("da_nop", "Đã nộp, chờ Sở Nội vụ kiểm tra"),
-    ("tra_lai", "Bị trả lại"),
-    ("da_chuyen", "Đã chuyển Ban Thi đua - Khen thưởng"),
-    ("da_tham_dinh", "Đã thẩm định, chờ lãnh đạo UBND tỉnh"),
-    ("da_phe_duyet", "Được phê duyệt khen thưởng"),
-    ("khong_phe_duyet", "Không được phê duyệt"),
-];
-
-pub fn state_vi(code: &str) -> &'static str {
-    STATES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, v)| *v)
-        .unwrap_or("")
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nomination {
@@ -42,11 +29,11 @@ pub struct Nomination {
     pub head_from: String,
     pub head_name: String,
     pub head_title: String,
-    pub state: String,
+    pub state: NominationState,
     pub unit_reason: String,
-    pub office_verdict: Option<String>,
+    pub office_verdict: Option<OfficeVerdict>,
     pub office_reason: String,
-    pub board_verdict: Option<String>,
+    pub board_verdict: Option<BoardVerdict>,
     pub board_reason: String,
     pub decision_reason: String,
     pub decision_no: String,
@@ -76,79 +63,9 @@ pub struct NominationEvent {
     pub username: String,
     pub role: String,
     pub action: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<NominationState>,
+    pub to_state: NominationState,
     pub reason: String,
-}
-
-/// What the rules need to know beyond the nomination itself.
-#[derive(Debug, Clone, Default)]
-pub struct Facts {
-    /// The head has an evaluation in the plan (months attributed).
-    pub evaluated: bool,
-    /// The evaluation finds the head eligible.
-    pub eligible: bool,
-    /// The head is under pending discipline (the discipline indicator is not met, or
-    /// has no data).
-    pub discipline_pending: bool,
-    pub today: Option<Date>,
-    /// The last day to submit, when one is set.
-    pub deadline: Option<Date>,
-    /// The plan's documents (codes) that must all be uploaded before submitting.
-    pub required_documents: Vec<String>,
-    /// The plan's quota of awards.
-    pub quota: u32,
-}
-
-/// A step of the lifecycle, with what it carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// The unit submits; `reason` is required when the head is ineligible.
-    Submit {
-        reason: String,
-    },
-    /// The office returns it to the unit.
-    Return {
-        reason: String,
-    },
-    /// The office forwards it to the Board with its verdict (`du_dieu_kien`, `khong_du_dieu_kien`).
-    Forward {
-        verdict: String,
-        reason: String,
-    },
-    /// The Board appraises (`de_nghi`, `khong_de_nghi`).
-    Appraise {
-        verdict: String,
-        reason: String,
-    },
-    /// The approver approves (an optional note).
-    Approve {
-        note: String,
-    },
-    Reject {
-        reason: String,
-    },
-    /// The office records the decision (number, date) and publishes it on the honour board
-    /// with the measured results as they stand (JSON), fixed from then on.
-    Publish {
-        decision_no: String,
-        decision_date: Date,
-        results: String,
-    },
-}
-
-impl Step {
-    fn action(&self) -> &'static str {
-        match self {
-            Step::Submit { .. } => "nop",
-            Step::Return { .. } => "tra_lai",
-            Step::Forward { .. } => "chuyen_ban_tdkt",
-            Step::Appraise { .. } => "tham_dinh",
-            Step::Approve { .. } => "phe_duyet",
-            Step::Reject { .. } => "khong_phe_duyet",
-            Step::Publish { .. } => "cong_bo",
-        }
-    }
 }
 
 const COLUMNS: &str = "n.id, n.plan_code, n.unit_id, u.code, u.name, n.head_from, n.head_name, n.head_title, n.state, n.unit_reason,
@@ -165,11 +82,11 @@ fn row(r: &Row) -> rusqlite::Result<Nomination> {
         head_from: r.get(5)?,
         head_name: r.get(6)?,
         head_title: r.get(7)?,
-        state: r.get(8)?,
+        state: code(r, 8, NominationState::from_code)?,
         unit_reason: r.get(9)?,
-        office_verdict: r.get(10)?,
+        office_verdict: optional_code(r, 10, OfficeVerdict::from_code)?,
         office_reason: r.get(11)?,
-        board_verdict: r.get(12)?,
+        board_verdict: optional_code(r, 12, BoardVerdict::from_code)?,
         board_reason: r.get(13)?,
         decision_reason: r.get(14)?,
         decision_no: r.get(15)?,
@@ -181,10 +98,26 @@ fn row(r: &Row) -> rusqlite::Result<Nomination> {
     })
 }
 
+/// A code column read back into its enum; an unknown code is a corrupt row.
+fn code<T>(r: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let s: String = r.get(i)?;
+    parse(&s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(i, Type::Text, format!("unknown code '{s}'").into())
+    })
+}
+
+fn optional_code<T>(r: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<Option<T>> {
+    match r.get::<_, Option<String>>(i)? {
+        None => Ok(None),
+        Some(_) => code(r, i, parse).map(Some),
+    }
+}
+
 fn snapshot(n: &Nomination) -> serde_json::Value {
     json!({
-        "unit": n.unit_code, "head": n.head_name, "state": n.state, "unit_reason": n.unit_reason,
-        "office_verdict": n.office_verdict, "office_reason": n.office_reason, "board_verdict": n.board_verdict,
+        "unit": n.unit_code, "head": n.head_name, "state": n.state.code(), "unit_reason": n.unit_reason,
+        "office_verdict": n.office_verdict.map(|v| v.code()), "office_reason": n.office_reason,
+        "board_verdict": n.board_verdict.map(|v| v.code()),
         "board_reason": n.board_reason, "decision_reason": n.decision_reason, "decision_no": n.decision_no,
         "decision_date": n.decision_date, "published": n.published
     })
@@ -193,29 +126,12 @@ fn snapshot(n: &Nomination) -> serde_json::Value {
 /// Files one nomination may hold (every version of its documents).
 pub const MAX_DOCUMENTS: i64 = 30;
 
-fn verdict_line(verdict: &str, why: &str) -> String {
-    if why.is_empty() {
-        verdict.to_string()
-    } else {
-        format!("{verdict}: {why}")
-    }
-}
-
-fn need(reason: &str, what: &str) -> Result<String> {
-    let r = reason.trim();
-    if r.is_empty() {
-        Err(refused(format!("cần ghi {what}"), "a reason is needed"))
-    } else {
-        Ok(r.to_string())
-    }
-}
-
 impl Store {
     /// The unit opens a nomination for one of its heads in a plan.
     pub fn create_nomination(
         &mut self,
         actor: &Actor,
-        role: &str,
+        role: Role,
         plan_code: &str,
         unit_id: i64,
         head_from: Date,
@@ -245,7 +161,7 @@ impl Store {
         let id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state) VALUES (?1, ?2, ?3, ?4, 'tao', NULL, 'nhap')",
-            params![id, at, actor.username, role],
+            params![id, at, actor.username, role.code()],
         )?;
         record(
             &tx,
@@ -307,8 +223,8 @@ impl Store {
                 username: r.get(1)?,
                 role: r.get(2)?,
                 action: r.get(3)?,
-                from_state: r.get(4)?,
-                to_state: r.get(5)?,
+                from_state: optional_code(r, 4, NominationState::from_code)?,
+                to_state: code(r, 5, NominationState::from_code)?,
                 reason: r.get(6)?,
             })
         })?;
@@ -330,7 +246,7 @@ impl Store {
             .query_row("SELECT state FROM nominations WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
-        if state != "nhap" && state != "tra_lai" {
+        if !NominationState::from_code(&state).is_some_and(|s| s.unit_edits()) {
             return Err(refused(
                 "hồ sơ đã nộp, không thay đổi tài liệu được",
                 "the nomination is submitted; its documents cannot change",
@@ -372,18 +288,20 @@ impl Store {
     /// Approvals so far in a plan.
     pub fn approvals(&self, plan_code: &str) -> Result<u32> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = 'da_phe_duyet'",
-            [plan_code],
+            "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = ?2",
+            params![plan_code, NominationState::DaPheDuyet.code()],
             |r| r.get(0),
         )?)
     }
 
-    /// Takes one step of the lifecycle. The write lock is taken first (`BEGIN IMMEDIATE`),
-    /// so two approvers at the same moment are serialised and the quota count is exact.
+    /// Takes one step of the lifecycle: the nomination, its documents and the plan's
+    /// approvals are read under the write lock (`BEGIN IMMEDIATE`), so two approvers at the
+    /// same moment are serialised and the quota count is exact; the domain's `transition`
+    /// decides; the change, the history and the audit record are written together.
     pub fn nomination_step(
         &mut self,
         actor: &Actor,
-        role: &str,
+        role: Role,
         id: i64,
         step: &Step,
         facts: &Facts,
@@ -395,202 +313,72 @@ impl Store {
             .query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)
             .optional()?
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
-        let wrong_state = |expected: &str| {
-            refused(
-                format!(
-                    "hồ sơ đang ở trạng thái «{}», không thực hiện được bước này",
-                    state_vi(&before.state)
-                ),
-                format!("the nomination is '{}', not '{expected}'", before.state),
-            )
+        let documents: Vec<String> = {
+            let mut st =
+                tx.prepare("SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1")?;
+            let v = st
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            v
         };
-        let mut reason = String::new();
-        let to = match step {
-            Step::Submit { reason: r } => {
-                if before.state != "nhap" && before.state != "tra_lai" {
-                    return Err(wrong_state("nhap|tra_lai"));
-                }
-                // A dossier the office returned may be resubmitted after the deadline.
-                if let (Some(today), Some(deadline), "nhap") =
-                    (facts.today, facts.deadline, before.state.as_str())
-                {
-                    if today > deadline {
-                        return Err(refused(
-                            format!("đã quá hạn nộp hồ sơ đề nghị ({})", deadline.vi()),
-                            "the nomination deadline has passed",
-                        ));
-                    }
-                }
-                let have: Vec<String> = {
-                    let mut st = tx.prepare(
-                        "SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1",
-                    )?;
-                    let v = st
-                        .query_map([id], |r| r.get(0))?
-                        .collect::<rusqlite::Result<Vec<String>>>()?;
-                    v
-                };
-                let missing: Vec<&String> = facts
-                    .required_documents
-                    .iter()
-                    .filter(|d| !have.contains(d))
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(refused(
-                        format!(
-                            "còn thiếu tài liệu: {}",
-                            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                        ),
-                        "documents are missing",
-                    ));
-                }
-                if !facts.eligible {
-                    reason = need(r, "lý do đề nghị dù kết quả đánh giá chưa đủ điều kiện")?;
-                    tx.execute(
-                        "UPDATE nominations SET unit_reason = ?1 WHERE id = ?2",
-                        params![reason, id],
-                    )?;
-                } else {
-                    tx.execute("UPDATE nominations SET unit_reason = '' WHERE id = ?1", [id])?;
-                }
-                "da_nop"
+        let approved: u32 = tx.query_row(
+            "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = ?2",
+            params![before.plan_code, NominationState::DaPheDuyet.code()],
+            |r| r.get(0),
+        )?;
+        let current = Current {
+            state: before.state,
+            board_verdict: before.board_verdict,
+            published: before.published,
+            documents: &documents,
+            approved,
+        };
+        let t = transition(&current, step, facts).map_err(|m| refused(m.vi, m.en))?;
+        match &t.change {
+            Change::UnitReason(r) => {
+                tx.execute(
+                    "UPDATE nominations SET unit_reason = ?1 WHERE id = ?2",
+                    params![r, id],
+                )?;
             }
-            Step::Return { reason: r } => {
-                if before.state != "da_nop" {
-                    return Err(wrong_state("da_nop"));
-                }
-                reason = need(r, "lý do trả lại")?;
-                "tra_lai"
-            }
-            Step::Forward { verdict, reason: r } => {
-                if before.state != "da_nop" {
-                    return Err(wrong_state("da_nop"));
-                }
-                if verdict != "du_dieu_kien" && verdict != "khong_du_dieu_kien" {
-                    return Err(refused("kết luận không hợp lệ", "invalid verdict"));
-                }
-                let why = if verdict == "khong_du_dieu_kien" {
-                    need(r, "lý do không đủ điều kiện")?
-                } else {
-                    r.trim().to_string()
-                };
+            Change::Office { verdict, reason } => {
                 tx.execute(
                     "UPDATE nominations SET office_verdict = ?1, office_reason = ?2 WHERE id = ?3",
-                    params![verdict, why, id],
+                    params![verdict.code(), reason, id],
                 )?;
-                reason = verdict_line(
-                    if verdict == "du_dieu_kien" {
-                        "Đủ điều kiện"
-                    } else {
-                        "Không đủ điều kiện"
-                    },
-                    &why,
-                );
-                "da_chuyen"
             }
-            Step::Appraise { verdict, reason: r } => {
-                if before.state != "da_chuyen" {
-                    return Err(wrong_state("da_chuyen"));
-                }
-                if verdict != "de_nghi" && verdict != "khong_de_nghi" {
-                    return Err(refused("kết luận thẩm định không hợp lệ", "invalid verdict"));
-                }
-                let why = need(r, "ý kiến thẩm định")?;
+            Change::Board { verdict, reason } => {
                 tx.execute(
                     "UPDATE nominations SET board_verdict = ?1, board_reason = ?2 WHERE id = ?3",
-                    params![verdict, why, id],
+                    params![verdict.code(), reason, id],
                 )?;
-                reason = verdict_line(
-                    if verdict == "de_nghi" {
-                        "Đề nghị khen thưởng"
-                    } else {
-                        "Không đề nghị"
-                    },
-                    &why,
-                );
-                "da_tham_dinh"
             }
-            Step::Approve { note } => {
-                if before.state != "da_tham_dinh" {
-                    return Err(wrong_state("da_tham_dinh"));
-                }
-                if !facts.evaluated {
-                    return Err(refused(
-                        "người đứng đầu không có kết quả đánh giá trong kế hoạch, không phê duyệt được",
-                        "the head has no evaluation in the plan",
-                    ));
-                }
-                if facts.discipline_pending {
-                    return Err(refused("người đứng đầu đang trong thời gian xem xét kỷ luật, không phê duyệt khen thưởng được", "the head is under pending discipline"));
-                }
-                if !facts.eligible {
-                    return Err(refused(
-                        "kết quả đánh giá: người đứng đầu không đủ điều kiện, không phê duyệt khen thưởng được",
-                        "the evaluation finds the head ineligible",
-                    ));
-                }
-                reason = note.trim().to_string();
-                if before.board_verdict.as_deref() != Some("de_nghi") {
-                    return Err(refused(
-                        "Ban Thi đua - Khen thưởng không đề nghị khen thưởng hồ sơ này",
-                        "the Board did not propose this nomination",
-                    ));
-                }
-                let approved: u32 = tx.query_row(
-                    "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = 'da_phe_duyet'",
-                    [&before.plan_code],
-                    |r| r.get(0),
-                )?;
-                if approved >= facts.quota {
-                    return Err(refused(
-                        format!("đã đủ {} suất khen thưởng của kế hoạch", facts.quota),
-                        "the quota is reached",
-                    ));
-                }
-                "da_phe_duyet"
-            }
-            Step::Reject { reason: r } => {
-                if before.state != "da_tham_dinh" {
-                    return Err(wrong_state("da_tham_dinh"));
-                }
-                reason = need(r, "lý do không phê duyệt")?;
+            Change::DecisionReason(r) => {
                 tx.execute(
                     "UPDATE nominations SET decision_reason = ?1 WHERE id = ?2",
-                    params![reason, id],
+                    params![r, id],
                 )?;
-                "khong_phe_duyet"
             }
-            Step::Publish {
+            Change::Publication {
                 decision_no,
                 decision_date,
                 results,
             } => {
-                if before.state != "da_phe_duyet" {
-                    return Err(wrong_state("da_phe_duyet"));
-                }
-                if before.published {
-                    return Err(refused(
-                        "quyết định đã được ghi và công bố",
-                        "the decision is already published",
-                    ));
-                }
-                let no = need(decision_no, "số quyết định")?;
                 tx.execute(
                     "UPDATE nominations SET decision_no = ?1, decision_date = ?2, published = 1, published_results = ?3 WHERE id = ?4",
-                    params![no, decision_date.iso(), results, id],
+                    params![decision_no, decision_date.iso(), results, id],
                 )?;
-                reason = format!("Quyết định số {no} ngày {}", decision_date.vi());
-                "da_phe_duyet"
             }
-        };
+            Change::Nothing => {}
+        }
         let at = now();
         tx.execute(
             "UPDATE nominations SET state = ?1, updated_at = ?2 WHERE id = ?3",
-            params![to, at, id],
+            params![t.to.code(), at, id],
         )?;
         tx.execute(
             "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, at, actor.username, role, step.action(), before.state, to, reason],
+            params![id, at, actor.username, role.code(), step.action(), before.state.code(), t.to.code(), t.reason],
         )?;
         let after = tx.query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)?;
         record(

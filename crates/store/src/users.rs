@@ -1,22 +1,11 @@
 //! Accounts, server-side sessions, sign-in throttling and API tokens. The store keeps only
-//! hashes of session cookies and tokens; hashing and password checks live in the web crate.
+//! hashes of session cookies and tokens; hashing and password checks live in `thidua-app`.
 
 use crate::audit::{record, Actor};
 use crate::{now, refused, Result, Store};
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
-
-pub const ROLES: [&str; 6] = [
-    "quan_tri",
-    "so_noi_vu",
-    "ban_tdkt",
-    "lanh_dao",
-    "don_vi",
-    "nguoi_dung_dau",
-];
-
-/// Roles that belong to one unit (and need `--unit`).
-pub const UNIT_ROLES: [&str; 2] = ["don_vi", "nguoi_dung_dau"];
+use thidua_domain::role::Role;
 
 /// Failures that lock an account, and an address (an office's shared connection holds
 /// many people), the window they are counted in, and the lock (seconds).
@@ -71,12 +60,13 @@ pub struct NewUser<'a> {
 impl Store {
     /// Creates an account. A `don_vi` user needs a unit; usernames are unique.
     pub fn create_user(&mut self, actor: &Actor, u: &NewUser) -> Result<i64> {
-        if !ROLES.contains(&u.role) {
+        let Some(role) = Role::from_code(u.role) else {
+            let codes: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
             return Err(refused(
-                format!("vai trò «{}» không hợp lệ ({})", u.role, ROLES.join(", ")),
+                format!("vai trò «{}» không hợp lệ ({})", u.role, codes.join(", ")),
                 format!("invalid role '{}'", u.role),
             ));
-        }
+        };
         let username = u.username.trim();
         if username.is_empty()
             || username.len() > 64
@@ -87,8 +77,8 @@ impl Store {
                 "the username must be non-empty without spaces",
             ));
         }
-        let unit_id = match (u.role, u.unit.filter(|c| !c.is_empty())) {
-            (role, None) if UNIT_ROLES.contains(&role) => {
+        let unit_id = match (role, u.unit.filter(|c| !c.is_empty())) {
+            (role, None) if role.is_unit_role() => {
                 return Err(refused(
                     "tài khoản đơn vị cần chọn đơn vị (--unit)",
                     "a unit account needs a unit (--unit)",

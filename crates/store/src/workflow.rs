@@ -329,20 +329,18 @@ impl Store {
                 entry_row,
             )
             .optional()?;
-        match before.as_ref().map(|e| e.state) {
-            Some(EntryState::DaGui) => {
-                return Err(refused(
+        if let Some(s) = before.as_ref().map(|e| e.state).filter(|s| !s.unit_may_change()) {
+            return Err(if s == EntryState::DaGui {
+                refused(
                     "số liệu đã gửi, đang chờ Sở Nội vụ xác nhận; chưa sửa được",
                     "the entry is submitted and waits for the office",
-                ))
-            }
-            Some(EntryState::DaXacNhan) => {
-                return Err(refused(
+                )
+            } else {
+                refused(
                     "số liệu đã được xác nhận, không sửa được nữa",
                     "the entry is verified and can no longer change",
-                ))
-            }
-            _ => {}
+                )
+            });
         }
         let state = if submit {
             EntryState::DaGui

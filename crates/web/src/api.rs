@@ -1,7 +1,7 @@
 //! The JSON API of FORMATS.md (stable): sessions, a unit's evaluation, the ranking, and
 //! dossier pushes from the one-stop-shop system. `openapi.json` describes all of it.
 
-use crate::auth::{self, Office, Officials, Require, SignedIn};
+use crate::auth::{self, Officials, Require, SignedIn, SoNoiVu};
 use crate::error::RequestCtx;
 use crate::{AppError, AppState};
 use axum::body::Bytes;
@@ -48,7 +48,7 @@ async fn create_session(
     Json(c): Json<Credentials>,
 ) -> Result<Response, AppError> {
     let token = auth::sign_in(&state, &ctx, &c.username, &c.password).await?;
-    let hash = auth::token_hash(&token);
+    let hash = thidua_app::credentials::token_hash(&token);
     let ttl = state.config().session_ttl;
     let (user, csrf) = state
         .db(move |s| Ok(s.session(&hash, ttl)?))
@@ -101,7 +101,7 @@ async fn unit_evaluation(
         .filter(|h| h.unit.code == code)
         .cloned()
         .collect();
-    Ok(Json(crate::contract::rows(&snap.plan, &heads)).into_response())
+    Ok(Json(thidua_app::contract::rows(&snap.plan, &heads)).into_response())
 }
 
 async fn ranking(
@@ -118,7 +118,7 @@ async fn ranking(
         .cloned()
         .collect();
     eligible.sort_by_key(|h| h.rank);
-    let rows: Vec<_> = crate::contract::rows(&snap.plan, &eligible)
+    let rows: Vec<_> = thidua_app::contract::rows(&snap.plan, &eligible)
         .into_iter()
         .filter(|r| r.get("ma_chi_tieu") == Some(&json!("_tong_hop")))
         .collect();
@@ -184,7 +184,7 @@ fn json_to_csv(body: &[u8]) -> Result<Vec<u8>, AppError> {
 /// transaction, as `thidua import dossiers`.
 async fn push_dossiers(
     State(state): State<AppState>,
-    Require(user, ..): Require<Office>,
+    Require(user, ..): Require<SoNoiVu>,
     headers: HeaderMap,
     Query(q): Query<PushQuery>,
     body: Bytes,

@@ -4,16 +4,13 @@
 
 use crate::error::{AppError, RequestCtx};
 use crate::AppState;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use blake2::{Blake2s256, Digest};
 use std::marker::PhantomData;
+use thidua_app::credentials::{dummy_hash, random_token, same_secret, token_hash, verify_password};
 use thidua_store::audit::Actor;
 use thidua_store::users::UserRecord;
 
@@ -22,94 +19,10 @@ pub const SESSION_COOKIE: &str = "thidua_sid";
 pub const PRE_COOKIE: &str = "thidua_pre";
 pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-pub const MIN_PASSWORD: usize = 10;
-
-// --- secrets ------------------------------------------------------------------------
-
-/// Argon2id with a fresh salt, as a PHC string.
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::internal(format!("argon2: {e}")))
-}
-
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-/// A hash to verify against when the user does not exist, so both answers take as long.
-fn dummy_hash() -> &'static str {
-    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| hash_password("not-a-real-password-xyz").unwrap_or_default())
-}
-
-/// 32 random bytes as hex.
-pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).expect("the operating system's random source");
-    hex(&b)
-}
-
-/// The stored form of a session cookie or API token.
-pub fn token_hash(token: &str) -> String {
-    hex(&Blake2s256::digest(token.as_bytes()))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Compares two secrets in time independent of where they differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 // --- roles --------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    QuanTri,
-    SoNoiVu,
-    BanTdkt,
-    LanhDao,
-    DonVi,
-    NguoiDungDau,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::QuanTri,
-        Role::SoNoiVu,
-        Role::BanTdkt,
-        Role::LanhDao,
-        Role::DonVi,
-        Role::NguoiDungDau,
-    ];
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::QuanTri => "quan_tri",
-            Role::SoNoiVu => "so_noi_vu",
-            Role::BanTdkt => "ban_tdkt",
-            Role::LanhDao => "lanh_dao",
-            Role::DonVi => "don_vi",
-            Role::NguoiDungDau => "nguoi_dung_dau",
-        }
-    }
-    pub fn vi(self) -> &'static str {
-        match self {
-            Role::QuanTri => "Quản trị hệ thống",
-            Role::SoNoiVu => "Sở Nội vụ (cơ quan thường trực)",
-            Role::BanTdkt => "Ban Thi đua - Khen thưởng",
-            Role::LanhDao => "Lãnh đạo UBND tỉnh",
-            Role::DonVi => "Cán bộ đầu mối đơn vị",
-            Role::NguoiDungDau => "Người đứng đầu đơn vị",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == s)
-    }
-}
+pub use thidua_domain::role::Role;
 
 /// The signed-in user of a request.
 #[derive(Debug, Clone)]
@@ -156,13 +69,13 @@ impl User {
 
     /// The roles of one unit: its reporter and its head.
     pub fn is_unit_role(&self) -> bool {
-        matches!(self.role, Role::DonVi | Role::NguoiDungDau)
+        self.role.is_unit_role()
     }
 
     /// The movement's officials read every unit. A unit's own people read only their unit;
     /// the administrator manages accounts and settings, not the movement's data.
     pub fn reads_all(&self) -> bool {
-        matches!(self.role, Role::SoNoiVu | Role::BanTdkt | Role::LanhDao)
+        self.role.reads_all()
     }
 
     /// A unit user may see only their own unit: 403 otherwise.
@@ -284,7 +197,7 @@ pub trait Roles: Send + Sync {
     const ROLES: &'static [Role];
 }
 
-/// A signed-in user whose role is in `R`; 403 otherwise. `Require<Office>` in a handler's
+/// A signed-in user whose role is in `R`; 403 otherwise. `Require<SoNoiVu>` in a handler's
 /// signature says who may call it.
 pub struct Require<R: Roles>(pub User, pub PhantomData<R>);
 
@@ -311,28 +224,26 @@ macro_rules! roles {
 }
 
 roles! {
-    /// The movement office (Sở Nội vụ): verifies entries, imports, answers difficulties.
-    Office = [SoNoiVu];
-    /// Office, Board and leaders: read every unit.
-    Staff = [SoNoiVu, BanTdkt, LanhDao];
-    /// Those who see the ranking and the early warnings (the movement's officials).
+    /// Sở Nội vụ, the movement office: verifies entries, imports, answers difficulties.
+    SoNoiVu = [SoNoiVu];
+    /// Ban Thi đua - Khen thưởng, the Board: appraises nominations.
+    BanTdkt = [BanTdkt];
+    /// Lãnh đạo UBND tỉnh, the leaders: approve or reject appraised nominations.
+    LanhDao = [LanhDao];
+    /// Quản trị hệ thống, the administrator: accounts.
+    QuanTri = [QuanTri];
+    /// A unit's reporter (đầu mối): enters its values, opens its difficulty threads.
+    DonVi = [DonVi];
+    /// A unit's head: reads the unit, signs off its submissions.
+    NguoiDungDau = [NguoiDungDau];
+    /// The province's officials (office, Board, leaders): read every unit, see the
+    /// ranking and the early warnings.
     Officials = [SoNoiVu, BanTdkt, LanhDao];
-    /// The administrator: accounts.
-    Admin = [QuanTri];
     /// Who reads the audit log.
     Auditors = [QuanTri, SoNoiVu];
-    /// A unit's reporter: enters its values, opens its difficulty threads.
-    UnitReporter = [DonVi];
-    /// The Emulation-Commendation Board: appraises nominations.
-    Board = [BanTdkt];
-    /// The Chairman / provincial leaders: approve or reject appraised nominations.
-    Approver = [LanhDao];
-    /// Who keeps the settings (province name, the nomination deadline, publication).
-    SettingsKeepers = [SoNoiVu, QuanTri];
-    /// Who sets the movement up: plans, the calendar, units and heads.
+    /// Who sets the movement up and keeps its settings: plans, the calendar, units and
+    /// heads, the province name, the nomination deadline, publication.
     SetupKeepers = [QuanTri, SoNoiVu];
-    /// A unit's head: reads the unit, signs off its submissions.
-    UnitHead = [NguoiDungDau];
     /// Who imports files on the web: the office (every kind), a unit (its own values).
     Importers = [SoNoiVu, DonVi];
     /// Who may write in a difficulty thread as the province (answer, escalate, close).

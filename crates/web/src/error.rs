@@ -87,6 +87,17 @@ impl From<thidua_store::import::ImportError> for AppError {
     }
 }
 
+impl From<thidua_app::Error> for AppError {
+    fn from(e: thidua_app::Error) -> Self {
+        match e {
+            thidua_app::Error::Store(s) => s.into(),
+            thidua_app::Error::Import(i) => i.into(),
+            thidua_app::Error::Refused(m) => AppError::Refused(m.vi),
+            thidua_app::Error::Internal(detail) => AppError::Internal(detail),
+        }
+    }
+}
+
 /// What the error page says, attached to the response for `request_context` to render.
 #[derive(Clone, Debug)]
 pub(crate) struct ErrorInfo {

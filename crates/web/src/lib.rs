@@ -9,13 +9,8 @@
 
 pub mod api;
 pub mod auth;
-pub mod award;
 mod cache;
-pub mod contract;
-pub mod demo;
-pub mod documents;
 mod error;
-mod fmt;
 mod pages;
 mod svg;
 mod table;

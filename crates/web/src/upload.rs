@@ -122,7 +122,7 @@ mod tests {
         );
         let xlsx = rust_xlsxwriter::Workbook::new().save_to_buffer().unwrap();
         assert_eq!(sniff(&xlsx).map(|t| t.1), Some("xlsx"));
-        let docx = crate::documents::tests::sample_docx();
+        let docx = thidua_app::documents::sample_docx();
         assert_eq!(sniff(&docx).map(|t| t.1), Some("docx"));
     }
 

@@ -7,12 +7,13 @@ mod common;
 use common::{pdf_bytes, Server};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
+use thidua_app::award;
 use thidua_domain::eval::HeadResult;
+use thidua_domain::nomination::{BoardVerdict, OfficeVerdict, Step};
 use thidua_domain::plan::Plan;
+use thidua_domain::role::Role;
 use thidua_store::audit::Actor;
-use thidua_store::nominations::Step;
 use thidua_store::workflow::NewAttachment;
-use thidua_web::award;
 
 fn evaluation(srv: &Server) -> (Plan, Vec<HeadResult>) {
     let plan = Plan::built_in();
@@ -35,7 +36,7 @@ fn h01_draft(srv: &Server) -> i64 {
 fn state_of(srv: &Server, id: i64) -> (String, usize) {
     let s = srv.store();
     (
-        s.nomination(id).unwrap().unwrap().state,
+        s.nomination(id).unwrap().unwrap().state.code().to_string(),
         s.nomination_events(id).unwrap().len(),
     )
 }
@@ -548,7 +549,7 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
             let id = s
                 .create_nomination(
                     &who,
-                    "don_vi",
+                    Role::DonVi,
                     "cchc-2023",
                     unit.id,
                     h.head.from,
@@ -571,15 +572,15 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
                     reason: String::new(),
                 },
                 Step::Forward {
-                    verdict: "du_dieu_kien".into(),
+                    verdict: OfficeVerdict::DuDieuKien,
                     reason: String::new(),
                 },
                 Step::Appraise {
-                    verdict: "de_nghi".into(),
+                    verdict: BoardVerdict::DeNghi,
                     reason: "x".into(),
                 },
             ] {
-                s.nomination_step(&who, "x", id, &step, &facts).unwrap();
+                s.nomination_step(&who, Role::LanhDao, id, &step, &facts).unwrap();
             }
             ids.push(id);
         }
@@ -702,7 +703,7 @@ async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
     assert!(to_trinh.contains("TỜ TRÌNH") && !to_trinh.contains("đề xuất từ kết quả xếp hạng"));
     for n in noms
         .iter()
-        .filter(|n| n.board_verdict.as_deref() == Some("de_nghi"))
+        .filter(|n| n.board_verdict == Some(BoardVerdict::DeNghi))
     {
         assert!(to_trinh.contains(&n.head_name), "{} proposed", n.head_name);
     }
@@ -720,13 +721,13 @@ async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
     let (people, suggested) = award::awardees(&plan, &heads, &[]);
     assert!(suggested && people.len() == plan.award.quota as usize);
     let day = thidua_domain::time::Date::from_ymd(2024, 2, 5).unwrap();
-    let issue = thidua_web::documents::Issue {
+    let issue = thidua_app::documents::Issue {
         province: "Bà Rịa - Vũng Tàu".into(),
         place: "Vũng Tàu".into(),
         date: day,
         results_as_of: plan.period_to,
     };
-    let text = docx_text(&thidua_web::documents::quyet_dinh(&plan, &people, true, &issue).unwrap());
+    let text = docx_text(&thidua_app::documents::quyet_dinh(&plan, &people, true, &issue).unwrap());
     assert!(
         text.contains("đề xuất từ kết quả xếp hạng") && text.contains("Vũng Tàu, ngày 05 tháng 02 năm 2024")
     );

@@ -1054,14 +1054,14 @@ async fn the_json_api_follows_the_contract() {
         "the new late dossier is counted"
     );
 
-    let token = thidua_web::auth::random_token();
+    let token = thidua_app::credentials::random_token();
     {
         let mut s = srv.store();
         let id = s.user_by_name("sonoivu").unwrap().unwrap().id;
         s.create_token(
             &thidua_store::audit::Actor::cli(),
             id,
-            &thidua_web::auth::token_hash(&token),
+            &thidua_app::credentials::token_hash(&token),
             "một cửa",
         )
         .unwrap();

@@ -7,8 +7,8 @@ use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use thidua_app::award::{self, DocKind};
 use thidua_domain::time::DateTime;
-use thidua_web::award::{self, DocKind};
 
 #[derive(Subcommand)]
 pub enum DocumentCommand {

@@ -61,7 +61,7 @@ pub fn demo(cli: &Cli, a: &ServeArgs) -> Result<ExitCode> {
         dir.path().display()
     ));
     let password = crate::cmd::user::random_password()?;
-    let accounts = thidua_web::demo::prepare(dir.path(), &password).map_err(|e| anyhow!("{e}"))?;
+    let accounts = thidua_app::demo::prepare(dir.path(), &password).map_err(|e| anyhow!("{e}"))?;
     let cfg = config(cli, a, dir.path().to_path_buf(), None);
     let state = AppState::open(cfg).map_err(|e| anyhow!("{e}"))?;
     thidua_web::serve_blocking(state, a.listen, |addr| {

@@ -26,11 +26,11 @@ pub fn run(cli: &Cli, c: &TokenCommand) -> Result<ExitCode> {
             let Some(user) = store.user_by_name(username)? else {
                 bail!("không có tài khoản «{username}» / no account '{username}'");
             };
-            let token = thidua_web::auth::random_token();
+            let token = thidua_app::credentials::random_token();
             store.create_token(
                 &Actor::cli(),
                 user.id,
-                &thidua_web::auth::token_hash(&token),
+                &thidua_app::credentials::token_hash(&token),
                 label,
             )?;
             println!("{token}");

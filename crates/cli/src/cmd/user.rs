@@ -27,7 +27,7 @@ pub enum UserCommand {
 
 /// Argon2id with a fresh salt, as a PHC string (the web application's own hashing).
 pub fn hash(password: &str) -> Result<String> {
-    thidua_web::auth::hash_password(password).map_err(|e| anyhow!("argon2: {e}"))
+    thidua_app::credentials::hash_password(password).map_err(|e| anyhow!("argon2: {e}"))
 }
 
 /// 16 characters from an alphabet without look-alikes.

@@ -9,7 +9,7 @@ pub use xlsx::write_xlsx;
 
 use serde_json::{Map, Value as Json};
 
-pub use thidua_web::contract::{rows, CSV_COLUMNS};
+pub use thidua_app::contract::{rows, CSV_COLUMNS};
 
 pub fn write_json(mut w: impl std::io::Write, rows: &[Map<String, Json>]) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut w, rows)?;

@@ -1,6 +1,7 @@
 use comfy_table::Table;
 use thidua_domain::eval::HeadResult;
 use thidua_domain::plan::Plan;
+use thidua_domain::rank::{self, score_vi};
 use thidua_domain::time::DateTime;
 
 pub fn summary_vi(r: &HeadResult) -> String {
@@ -9,7 +10,7 @@ pub fn summary_vi(r: &HeadResult) -> String {
         "chua_du_thoi_gian" => "Chưa đủ thời gian giữ chức vụ".to_string(),
         _ => "Không đủ điều kiện".to_string(),
     };
-    s.push_str(&format!("; điểm ưu tiên {}", r.score.vi()));
+    s.push_str(&format!("; điểm ưu tiên {}", score_vi(r.score)));
     if let Some(rank) = r.rank {
         s.push_str(&format!("; hạng {rank}"));
     }
@@ -69,9 +70,8 @@ pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
         ]);
     }
     println!("{t}");
-    let mut ranked: Vec<&HeadResult> = results.iter().filter(|r| r.rank.is_some()).collect();
-    ranked.sort_by_key(|r| r.rank);
-    if !ranked.is_empty() {
+    let suggested = rank::suggested(results, plan.award.quota);
+    if !suggested.is_empty() {
         println!(
             "Danh sách đề xuất theo thứ tự ưu tiên (tối đa {} người) / suggested list:",
             plan.award.quota
@@ -85,13 +85,13 @@ pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
             "Điểm ưu tiên",
             "Ghi chú",
         ]);
-        for r in ranked.iter().take(plan.award.quota as usize) {
+        for r in suggested {
             top.add_row([
                 r.rank.map(|n| n.to_string()).unwrap_or_default(),
                 r.unit.code.clone(),
                 r.unit.name.clone(),
                 r.head.name.clone(),
-                r.score.vi(),
+                score_vi(r.score),
                 if r.provisional {
                     "tạm tính".to_string()
                 } else {

@@ -1,7 +1,7 @@
 //! Sign-in, sign-out and password change.
 
 use super::{page, Chrome};
-use crate::auth::{self, MaybeUser, SignedIn, MIN_PASSWORD};
+use crate::auth::{self, MaybeUser, SignedIn};
 use crate::error::RequestCtx;
 use crate::{AppError, AppState};
 use askama::Template;
@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
+use thidua_app::credentials::MIN_PASSWORD;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -85,7 +86,7 @@ async fn sign_in_form(
     if user.is_some() {
         return Ok(Redirect::to(&safe_next(q.tiep.as_deref())).into_response());
     }
-    let token = auth::pre_token(&headers).unwrap_or_else(auth::random_token);
+    let token = auth::pre_token(&headers).unwrap_or_else(thidua_app::credentials::random_token);
     let body = page(&LoginPage {
         c: Chrome::anonymous(),
         csrf: token.clone(),
@@ -213,7 +214,7 @@ async fn change_password(
         })?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&f.new))
+    let hash = tokio::task::spawn_blocking(move || thidua_app::credentials::hash_password(&f.new))
         .await
         .map_err(|e| AppError::internal(e.to_string()))??;
     let (actor, keep) = (user.actor.clone(), user.session_hash.clone());

@@ -2,8 +2,7 @@
 //! and unlocks them) and the read-only audit log.
 
 use super::{page, wants_xlsx, with_param, Chrome};
-use crate::auth::{self, Admin, Auditors, Require, Role, SettingsKeepers, MIN_PASSWORD};
-use crate::award;
+use crate::auth::{self, Auditors, QuanTri, Require, Role, SetupKeepers};
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -13,6 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use thidua_app::award;
+use thidua_app::credentials::MIN_PASSWORD;
 use thidua_domain::time::Date;
 use thidua_store::audit::AuditFilter;
 use thidua_store::users::NewUser;
@@ -84,7 +85,7 @@ async fn users_page(
 
 async fn users(
     State(state): State<AppState>,
-    Require(user, ..): Require<Admin>,
+    Require(user, ..): Require<QuanTri>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, AppError> {
     let p = users_page(&state, &user, q.tb.as_deref(), None).await?;
@@ -105,7 +106,7 @@ struct NewUserForm {
 
 async fn create_user(
     State(state): State<AppState>,
-    Require(user, ..): Require<Admin>,
+    Require(user, ..): Require<QuanTri>,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
     if f.password.chars().count() < MIN_PASSWORD {
@@ -121,14 +122,13 @@ async fn create_user(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
     let pw = f.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+    let hash = tokio::task::spawn_blocking(move || thidua_app::credentials::hash_password(&pw))
         .await
         .map_err(|e| AppError::internal(e.to_string()))??;
     let actor = user.actor.clone();
-    let unit = f
-        .unit
-        .clone()
-        .filter(|u| !u.is_empty() && thidua_store::users::UNIT_ROLES.contains(&f.role.as_str()));
+    let unit = f.unit.clone().filter(|u| {
+        !u.is_empty() && thidua_domain::role::Role::from_code(&f.role).is_some_and(|r| r.is_unit_role())
+    });
     let res = state
         .db(move |s| {
             let new = NewUser {
@@ -158,7 +158,7 @@ struct ActiveForm {
 
 async fn set_active(
     State(state): State<AppState>,
-    Require(user, ..): Require<Admin>,
+    Require(user, ..): Require<QuanTri>,
     Path(id): Path<i64>,
     Form(f): Form<ActiveForm>,
 ) -> Result<Response, AppError> {
@@ -240,7 +240,7 @@ async fn audit(
     );
     for r in &records {
         t.rows.push(vec![
-            Cell::text(crate::fmt::date_time(r.at)),
+            Cell::text(thidua_app::fmt::date_time(r.at)),
             Cell::text(&r.username),
             Cell::text(&r.address),
             Cell::text(&r.action),
@@ -351,7 +351,7 @@ struct SettingsQuery {
 
 async fn settings(
     State(state): State<AppState>,
-    Require(user, ..): Require<SettingsKeepers>,
+    Require(user, ..): Require<SetupKeepers>,
     Query(q): Query<SettingsQuery>,
 ) -> Result<Response, AppError> {
     page(&settings_page(&state, &user, q.ke_hoach.as_deref(), q.tb.as_deref(), None).await?)
@@ -370,7 +370,7 @@ struct SettingsForm {
 
 async fn save_settings(
     State(state): State<AppState>,
-    Require(user, ..): Require<SettingsKeepers>,
+    Require(user, ..): Require<SetupKeepers>,
     Form(f): Form<SettingsForm>,
 ) -> Result<Response, AppError> {
     let deadline = match f.han_nop.trim() {

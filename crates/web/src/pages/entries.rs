@@ -3,7 +3,7 @@
 //! unit sees the reason and resubmits. Each entry shows its whole history.
 
 use super::{page, wants_xlsx, Chrome};
-use crate::auth::{Office, Require, SignedIn, UnitHead, UnitReporter, User, CSRF_FIELD};
+use crate::auth::{DonVi, NguoiDungDau, Require, SignedIn, SoNoiVu, User, CSRF_FIELD};
 use crate::table::{Cell, Table};
 use crate::upload::{display_name, sniff};
 use crate::{AppError, AppState};
@@ -35,15 +35,6 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
         .route("/so-lieu/{id}/tra-lai", post(return_entry))
         .route("/so-lieu/{id}/ky-duyet", post(sign_off))
         .route("/tep/{id}", get(download))
-}
-
-pub fn state_vi(s: EntryState) -> &'static str {
-    match s {
-        EntryState::Nhap => "Nháp",
-        EntryState::DaGui => "Đã gửi, chờ xác nhận",
-        EntryState::DaXacNhan => "Đã xác nhận",
-        EntryState::TraLai => "Bị trả lại",
-    }
 }
 
 pub fn state_class(s: EntryState) -> &'static str {
@@ -166,11 +157,11 @@ async fn list(
             Cell::Link(name, format!("/so-lieu/{}", e.id)),
             Cell::text(period_vi(&e.period)),
             Cell::text(value_vi(e)),
-            Cell::Status(state_vi(e.state).into(), state_class(e.state)),
+            Cell::Status(e.state.vi().into(), state_class(e.state)),
             Cell::text(e.signed_by.clone().unwrap_or_default()),
             Cell::text(&e.reason),
             Cell::int(e.attachments),
-            Cell::text(crate::fmt::date_time(e.updated_at)),
+            Cell::text(thidua_app::fmt::date_time(e.updated_at)),
             Cell::text(&e.updated_by),
         ]);
     }
@@ -182,7 +173,7 @@ async fn list(
     states.extend(
         EntryState::ALL
             .iter()
-            .map(|s| (s.code(), state_vi(*s), current == s.code())),
+            .map(|s| (s.code(), s.vi(), current == s.code())),
     );
     page(&ListPage {
         c: Chrome::new(&user, "/so-lieu").with_flash(q.tb.as_deref()),
@@ -287,7 +278,7 @@ async fn form_page(
 
 async fn form(
     State(state): State<AppState>,
-    Require(user, ..): Require<UnitReporter>,
+    Require(user, ..): Require<DonVi>,
     Query(q): Query<FormQuery>,
 ) -> Result<Response, AppError> {
     let (unit_id, unit_code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
@@ -340,7 +331,7 @@ impl Drop for Written {
 
 async fn save(
     State(state): State<AppState>,
-    Require(user, ..): Require<UnitReporter>,
+    Require(user, ..): Require<DonVi>,
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
     let (_, unit_code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
@@ -395,7 +386,7 @@ async fn save(
                 errors.push(format!("Tệp «{shown}» không phải PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp, không theo tên)."));
                 continue;
             };
-            let stored_name = format!("{}.{ext}", crate::auth::random_token());
+            let stored_name = format!("{}.{ext}", thidua_app::credentials::random_token());
             let path = dir.join(&stored_name);
             // Listed before it is written, so a failed write is cleaned up too.
             files.files.push(Saved {
@@ -542,9 +533,9 @@ async fn detail(
         .map(|h: &HistoryRecord| {
             let st = EntryState::parse(&h.state).unwrap_or(EntryState::Nhap);
             HistoryView {
-                at: crate::fmt::date_time(h.changed_at),
+                at: thidua_app::fmt::date_time(h.changed_at),
                 by: h.changed_by.clone(),
-                state: state_vi(st),
+                state: st.vi(),
                 css: state_class(st),
                 value: value_text(&e.kind, &h.numerator, &h.denominator, h.value),
                 note: h.note.clone(),
@@ -563,7 +554,7 @@ async fn detail(
                 a.id,
                 a.file_name.clone(),
                 format!("{} KB", (a.size + 1023) / 1024),
-                crate::fmt::date_time(a.uploaded_at),
+                thidua_app::fmt::date_time(a.uploaded_at),
             )
         })
         .collect();
@@ -575,7 +566,7 @@ async fn detail(
             .unwrap_or_else(|| e.indicator.clone()),
         period: period_vi(&e.period),
         value: value_vi(&e),
-        state: state_vi(e.state),
+        state: e.state.vi(),
         css: state_class(e.state),
         history,
         files,
@@ -588,14 +579,14 @@ async fn detail(
         signed: e
             .signed_by
             .as_ref()
-            .map(|by| format!("{by}, {}", crate::fmt::date_time(e.signed_at.unwrap_or(0)))),
+            .map(|by| format!("{by}, {}", thidua_app::fmt::date_time(e.signed_at.unwrap_or(0)))),
         e,
     })
 }
 
 async fn sign_off(
     State(state): State<AppState>,
-    Require(user, ..): Require<UnitHead>,
+    Require(user, ..): Require<NguoiDungDau>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let e = state
@@ -610,7 +601,7 @@ async fn sign_off(
 
 async fn verify(
     State(state): State<AppState>,
-    Require(user, ..): Require<Office>,
+    Require(user, ..): Require<SoNoiVu>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let actor = user.actor.clone();
@@ -625,7 +616,7 @@ struct ReturnForm {
 
 async fn return_entry(
     State(state): State<AppState>,
-    Require(user, ..): Require<Office>,
+    Require(user, ..): Require<SoNoiVu>,
     Path(id): Path<i64>,
     Form(f): Form<ReturnForm>,
 ) -> Result<Response, AppError> {

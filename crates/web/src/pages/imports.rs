@@ -151,7 +151,7 @@ async fn upload(
     let mut kind = None;
     let (mut accept_valid, mut verified) = (false, false);
     // The file streams to disk under a server-made name (an export can be hundreds of MB).
-    let token = crate::auth::random_token();
+    let token = thidua_app::credentials::random_token();
     let uploads = state.config().data_dir.join("uploads");
     let path = uploads.join(&token);
     let mut file: Option<(String, u64, [u8; 4])> = None;

@@ -19,7 +19,6 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-pub use overview::score_vi;
 
 pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()

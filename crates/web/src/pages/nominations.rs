@@ -4,9 +4,7 @@
 //! decision and publishes it. Each role's queue is what waits on it.
 
 use super::{page, wants_xlsx, Chrome};
-use crate::auth::{Approver, Board, Office, Require, Role, SignedIn, UnitReporter, User};
-use crate::award::{self, head_of, DocKind};
-use crate::fmt::{indicator_views, summary_vi, IndicatorView};
+use crate::auth::{BanTdkt, DonVi, LanhDao, Require, Role, SignedIn, SoNoiVu, User};
 use crate::table::{Cell, Table};
 use crate::upload::{display_name, sniff};
 use crate::{AppError, AppState};
@@ -17,8 +15,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use thidua_app::award::{self, head_of, DocKind};
+use thidua_app::fmt::{indicator_views, summary_vi, IndicatorView};
+use thidua_domain::nomination::{BoardVerdict, NominationState, OfficeVerdict, Step};
 use thidua_domain::time::Date;
-use thidua_store::nominations::{state_vi, Nomination, Step};
+use thidua_store::nominations::Nomination;
 
 pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
@@ -43,24 +44,18 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
         .route("/van-ban/quyet-dinh", get(doc_quyet_dinh))
 }
 
-fn state_class(s: &str) -> &'static str {
+fn state_class(s: NominationState) -> &'static str {
     match s {
-        "nhap" => "st-kps",
-        "tra_lai" | "khong_phe_duyet" => "st-khong-dat",
-        "da_phe_duyet" => "st-dat",
+        NominationState::Nhap => "st-kps",
+        NominationState::TraLai | NominationState::KhongPheDuyet => "st-khong-dat",
+        NominationState::DaPheDuyet => "st-dat",
         _ => "st-cho",
     }
 }
 
 /// What waits on each role.
 fn waits_on(role: Role, n: &Nomination) -> bool {
-    match role {
-        Role::DonVi => n.state == "nhap" || n.state == "tra_lai",
-        Role::SoNoiVu => n.state == "da_nop" || (n.state == "da_phe_duyet" && !n.published),
-        Role::BanTdkt => n.state == "da_chuyen",
-        Role::LanhDao => n.state == "da_tham_dinh",
-        _ => false,
-    }
+    n.state.awaits(n.published) == Some(role)
 }
 
 #[derive(Deserialize)]
@@ -135,12 +130,12 @@ async fn list(
         vec![
             Cell::Link(n.head_name.clone(), format!("/de-nghi/{}", n.id)),
             Cell::text(&n.unit_name),
-            Cell::Status(state_vi(&n.state).into(), state_class(&n.state)),
-            Cell::text(n.office_verdict.as_deref().map(summary_vi).unwrap_or("")),
-            Cell::text(match n.board_verdict.as_deref() {
-                Some("de_nghi") => "Đề nghị",
-                Some("khong_de_nghi") => "Không đề nghị",
-                _ => "",
+            Cell::Status(n.state.vi().into(), state_class(n.state)),
+            Cell::text(n.office_verdict.map(|v| v.vi()).unwrap_or("")),
+            Cell::text(match n.board_verdict {
+                Some(BoardVerdict::DeNghi) => "Đề nghị",
+                Some(BoardVerdict::KhongDeNghi) => "Không đề nghị",
+                None => "",
             }),
             Cell::text(if n.published {
                 format!(
@@ -155,7 +150,7 @@ async fn list(
             } else {
                 String::new()
             }),
-            Cell::text(crate::fmt::date_time(n.updated_at)),
+            Cell::text(thidua_app::fmt::date_time(n.updated_at)),
         ]
     };
     if xlsx {
@@ -180,10 +175,10 @@ async fn list(
                 .map(|e| {
                     format!(
                         "{} {} ({}): {}{}",
-                        crate::fmt::date_time(e.at),
+                        thidua_app::fmt::date_time(e.at),
                         e.username,
                         e.role,
-                        state_vi(&e.to_state),
+                        e.to_state.vi(),
                         if e.reason.is_empty() {
                             String::new()
                         } else {
@@ -260,7 +255,7 @@ struct CreateForm {
 
 async fn create(
     State(state): State<AppState>,
-    Require(user, ..): Require<UnitReporter>,
+    Require(user, ..): Require<DonVi>,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, AppError> {
     let (unit_id, code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
@@ -275,7 +270,7 @@ async fn create(
         user.actor.clone(),
     );
     let id = state
-        .db(move |s| Ok(s.create_nomination(&actor, "don_vi", &plan, unit_id, from, &name, &title)?))
+        .db(move |s| Ok(s.create_nomination(&actor, Role::DonVi, &plan, unit_id, from, &name, &title)?))
         .await?;
     Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
 }
@@ -358,7 +353,13 @@ async fn detail(
             files: docs
                 .iter()
                 .filter(|x| x.doc_code == d.code)
-                .map(|x| (x.id, x.file_name.clone(), crate::fmt::date_time(x.uploaded_at)))
+                .map(|x| {
+                    (
+                        x.id,
+                        x.file_name.clone(),
+                        thidua_app::fmt::date_time(x.uploaded_at),
+                    )
+                })
                 .collect(),
         })
         .collect();
@@ -366,25 +367,27 @@ async fn detail(
         .iter()
         .map(|e| {
             (
-                crate::fmt::date_time(e.at),
+                thidua_app::fmt::date_time(e.at),
                 e.username.clone(),
                 Role::parse(&e.role).map(|r| r.vi()).unwrap_or("").to_string(),
-                state_vi(&e.to_state),
+                e.to_state.vi(),
                 e.reason.clone(),
             )
         })
         .collect();
-    let editable = n.state == "nhap" || n.state == "tra_lai";
+    let editable = n.state.unit_edits();
     page(&DetailPage {
         c: Chrome::new(&user, "/de-nghi").with_flash(q.tb.as_deref()),
-        state_vi: state_vi(&n.state),
-        css: state_class(&n.state),
+        state_vi: n.state.vi(),
+        css: state_class(n.state),
         summary: h
             .map(|h| summary_vi(h.summary_status()))
             .unwrap_or("Chưa có kết quả đánh giá"),
         eligible: h.is_some_and(|h| h.eligible),
         discipline: award::discipline_pending(h),
-        score: h.map(|h| super::score_vi(h.score)).unwrap_or_else(|| "—".into()),
+        score: h
+            .map(|h| thidua_domain::rank::score_vi(h.score))
+            .unwrap_or_else(|| "—".into()),
         rank: h
             .and_then(|h| h.rank)
             .map(|r| r.to_string())
@@ -393,21 +396,13 @@ async fn detail(
         docs,
         events,
         can_edit: editable && user.check_own_unit(n.unit_id).is_ok(),
-        can_office: user.role == Role::SoNoiVu && n.state == "da_nop",
-        can_publish: user.role == Role::SoNoiVu && n.state == "da_phe_duyet" && !n.published,
-        can_board: user.role == Role::BanTdkt && n.state == "da_chuyen",
+        can_office: user.role == Role::SoNoiVu && n.state == NominationState::DaNop,
+        can_publish: user.role == Role::SoNoiVu && n.state == NominationState::DaPheDuyet && !n.published,
+        can_board: user.role == Role::BanTdkt && n.state == NominationState::DaChuyen,
         // Rejection stays possible; approval only for an eligible head the Board proposes.
-        can_approve: user.role == Role::LanhDao && n.state == "da_tham_dinh",
-        office_verdict: match n.office_verdict.as_deref() {
-            Some("du_dieu_kien") => "Đủ điều kiện",
-            Some(_) => "Không đủ điều kiện",
-            None => "",
-        },
-        board_verdict: match n.board_verdict.as_deref() {
-            Some("de_nghi") => "Đề nghị khen thưởng",
-            Some(_) => "Không đề nghị",
-            None => "",
-        },
+        can_approve: user.role == Role::LanhDao && n.state == NominationState::DaThamDinh,
+        office_verdict: n.office_verdict.map(|v| v.vi()).unwrap_or(""),
+        board_verdict: n.board_verdict.map(|v| v.vi()).unwrap_or(""),
         plan_code: n.plan_code.clone(),
         deadline: deadline.map(|d| d.vi()).unwrap_or_else(|| "chưa đặt".into()),
         quota_left: snap.plan.award.quota.saturating_sub(approved),
@@ -423,7 +418,7 @@ async fn detail(
 
 async fn upload_document(
     State(state): State<AppState>,
-    Require(user, ..): Require<UnitReporter>,
+    Require(user, ..): Require<DonVi>,
     Path(id): Path<i64>,
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
@@ -460,7 +455,7 @@ async fn upload_document(
             "Tệp «{name}» không phải PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp)."
         ))
     })?;
-    let stored = format!("{}.{ext}", crate::auth::random_token());
+    let stored = format!("{}.{ext}", thidua_app::credentials::random_token());
     let path = state.config().data_dir.join("attachments").join(&stored);
     tokio::fs::write(&path, &bytes)
         .await
@@ -502,7 +497,7 @@ async fn download_document(
 async fn step(state: &AppState, user: &User, n: &Nomination, step: Step) -> Result<Response, AppError> {
     let snap = state.snapshot_of(&n.plan_code).await?;
     let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).cloned();
-    let (plan, actor, role, id) = (snap.plan.clone(), user.actor.clone(), user.role.code(), n.id);
+    let (plan, actor, role, id) = (snap.plan.clone(), user.actor.clone(), user.role, n.id);
     state
         .db(move |s| {
             let facts = award::facts(s, &plan, h.as_ref())?;
@@ -527,7 +522,7 @@ struct VerdictForm {
 
 async fn submit(
     State(state): State<AppState>,
-    Require(user, ..): Require<UnitReporter>,
+    Require(user, ..): Require<DonVi>,
     Path(id): Path<i64>,
     Form(f): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
@@ -538,7 +533,7 @@ async fn submit(
 
 async fn return_it(
     State(state): State<AppState>,
-    Require(user, ..): Require<Office>,
+    Require(user, ..): Require<SoNoiVu>,
     Path(id): Path<i64>,
     Form(f): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
@@ -548,7 +543,7 @@ async fn return_it(
 
 async fn forward(
     State(state): State<AppState>,
-    Require(user, ..): Require<Office>,
+    Require(user, ..): Require<SoNoiVu>,
     Path(id): Path<i64>,
     Form(f): Form<VerdictForm>,
 ) -> Result<Response, AppError> {
@@ -558,7 +553,8 @@ async fn forward(
         &user,
         &n,
         Step::Forward {
-            verdict: f.ket_luan,
+            verdict: OfficeVerdict::from_code(&f.ket_luan)
+                .ok_or_else(|| AppError::refused("kết luận không hợp lệ"))?,
             reason: f.ly_do,
         },
     )
@@ -567,7 +563,7 @@ async fn forward(
 
 async fn appraise(
     State(state): State<AppState>,
-    Require(user, ..): Require<Board>,
+    Require(user, ..): Require<BanTdkt>,
     Path(id): Path<i64>,
     Form(f): Form<VerdictForm>,
 ) -> Result<Response, AppError> {
@@ -577,7 +573,8 @@ async fn appraise(
         &user,
         &n,
         Step::Appraise {
-            verdict: f.ket_luan,
+            verdict: BoardVerdict::from_code(&f.ket_luan)
+                .ok_or_else(|| AppError::refused("kết luận thẩm định không hợp lệ"))?,
             reason: f.ly_do,
         },
     )
@@ -592,7 +589,7 @@ struct NoteForm {
 
 async fn approve(
     State(state): State<AppState>,
-    Require(user, ..): Require<Approver>,
+    Require(user, ..): Require<LanhDao>,
     Path(id): Path<i64>,
     Form(f): Form<NoteForm>,
 ) -> Result<Response, AppError> {
@@ -602,7 +599,7 @@ async fn approve(
 
 async fn reject(
     State(state): State<AppState>,
-    Require(user, ..): Require<Approver>,
+    Require(user, ..): Require<LanhDao>,
     Path(id): Path<i64>,
     Form(f): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
@@ -618,7 +615,7 @@ struct PublishForm {
 
 async fn publish(
     State(state): State<AppState>,
-    Require(user, ..): Require<Office>,
+    Require(user, ..): Require<SoNoiVu>,
     Path(id): Path<i64>,
     Form(f): Form<PublishForm>,
 ) -> Result<Response, AppError> {
@@ -676,7 +673,7 @@ async fn make(state: &AppState, q: &DocQuery, kind: DocKind) -> Result<Response,
         None => state.snapshot(q.nam).await?,
     };
     let (bytes, name) = state
-        .db(move |s| award::document(s, &snap.plan, &snap.eval.heads, &kind))
+        .db(move |s| Ok(award::document(s, &snap.plan, &snap.eval.heads, &kind)?))
         .await?;
     Ok(docx(bytes, &name))
 }

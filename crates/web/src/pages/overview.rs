@@ -1,9 +1,8 @@
 //! The province overview (units × indicators by status), the ranking and the early warning.
 
 use super::{page, wants_xlsx, with_param, Chrome};
-use crate::auth::{Officials, Require, Staff};
+use crate::auth::{Officials, Require};
 use crate::cache::Snapshot;
-use crate::fmt::{self, status_class, summary_vi, tier_name};
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -12,7 +11,9 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use thidua_app::fmt::{self, status_class, summary_vi, tier_name};
 use thidua_domain::eval::{HeadResult, Status};
+use thidua_domain::rank::score_vi;
 use thidua_domain::text::fold;
 
 pub fn routes() -> Router<AppState> {
@@ -66,7 +67,7 @@ pub fn snapshot_title(s: &Snapshot) -> String {
 
 async fn overview(
     State(state): State<AppState>,
-    Require(user, ..): Require<Staff>,
+    Require(user, ..): Require<Officials>,
     Query(q): Query<OverviewQuery>,
 ) -> Result<Response, AppError> {
     let snap = state.snapshot(q.nam).await?;
@@ -199,11 +200,6 @@ pub struct ListPage {
     pub intro: Vec<String>,
     pub table: String,
     pub xlsx_link: Option<String>,
-}
-
-/// Six decimals with a comma, as the score is compared (INDICATORS.md section 6).
-pub fn score_vi(score: thidua_domain::num::Dec) -> String {
-    format!("{},{:06}", score.0 / 1_000_000, score.0 % 1_000_000)
 }
 
 pub fn ranking_table(snap: &Snapshot) -> Table {

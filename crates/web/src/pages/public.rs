@@ -3,8 +3,6 @@
 //! progress per tier. Only what the office has published is shown.
 
 use super::{page, Chrome};
-use crate::award;
-use crate::fmt::tier_name;
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -12,6 +10,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use thidua_app::award;
+use thidua_app::fmt::tier_name;
 use thidua_domain::eval::Status;
 use thidua_domain::time::Date;
 

@@ -3,7 +3,7 @@
 //! both sides see its history and state.
 
 use super::{page, Chrome};
-use crate::auth::{Require, Role, SignedIn, ThreadAnswerers, UnitReporter};
+use crate::auth::{DonVi, Require, Role, SignedIn, ThreadAnswerers};
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -56,7 +56,7 @@ async fn list(
             Cell::text(&th.unit_name),
             Cell::Status(thread_state_vi(&th.state).into(), state_class(&th.state)),
             Cell::text(&th.created_by),
-            Cell::text(crate::fmt::date_time(th.updated_at)),
+            Cell::text(thidua_app::fmt::date_time(th.updated_at)),
         ]);
     }
     if super::wants_xlsx(&q.dinh_dang) {
@@ -86,7 +86,7 @@ struct OpenForm {
 
 async fn open(
     State(state): State<AppState>,
-    Require(user, ..): Require<UnitReporter>,
+    Require(user, ..): Require<DonVi>,
     Form(f): Form<OpenForm>,
 ) -> Result<Response, AppError> {
     let unit_id = user.unit.as_ref().ok_or(AppError::Forbidden)?.0;
@@ -132,7 +132,7 @@ async fn detail(
     let messages = msgs
         .into_iter()
         .map(|m| MessageView {
-            at: crate::fmt::date_time(m.at),
+            at: thidua_app::fmt::date_time(m.at),
             author: m.author,
             role: Role::parse(&m.role).map(|r| r.vi()).unwrap_or(""),
             action: match m.action.as_str() {

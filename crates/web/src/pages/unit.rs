@@ -1,11 +1,10 @@
 //! A unit's page (its heads' indicators with the arithmetic, month-by-month charts of the
 //! dossier indicators, the late dossiers, its entries) and a head's evaluation page.
 
-use super::overview::{head_link, score_vi, snapshot_title};
+use super::overview::{head_link, snapshot_title};
 use super::{page, wants_xlsx, with_param, Chrome};
 use crate::auth::SignedIn;
 use crate::cache::Snapshot;
-use crate::fmt::{indicator_views, summary_vi, tier_name, IndicatorView};
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -14,9 +13,11 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use thidua_app::fmt::{indicator_views, summary_vi, tier_name, IndicatorView};
 use thidua_domain::eval::HeadResult;
 use thidua_domain::num::percent_vi;
 use thidua_domain::plan::{Formula, Threshold};
+use thidua_domain::rank::score_vi;
 use thidua_domain::time::Date;
 use thidua_store::read::UnitRecord;
 use thidua_store::workflow::{period_vi, EntryFilter};
@@ -286,11 +287,8 @@ async fn unit_page(
             Cell::Link(name, format!("/so-lieu/{}", e.id)),
             Cell::text(period_vi(&e.period)),
             Cell::text(super::entries::value_vi(e)),
-            Cell::Status(
-                super::entries::state_vi(e.state).into(),
-                super::entries::state_class(e.state),
-            ),
-            Cell::text(crate::fmt::date_time(e.updated_at)),
+            Cell::Status(e.state.vi().into(), super::entries::state_class(e.state)),
+            Cell::text(thidua_app::fmt::date_time(e.updated_at)),
         ]);
     }
     if wants_xlsx(&q.dinh_dang) {

@@ -20,7 +20,7 @@ fn template() -> &'static Path {
         let dir =
             PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("web-template-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        thidua_web::demo::prepare(&dir, PASSWORD).unwrap();
+        thidua_app::demo::prepare(&dir, PASSWORD).unwrap();
         // Fold the WAL into the database file so a plain copy holds everything.
         let s = thidua_store::Store::open_dir(&dir).unwrap();
         drop(s);
@@ -323,7 +323,7 @@ pub fn eligible_unit_account(srv: &Server, username: &str) -> (String, thidua_do
         .into_iter()
         .find(|h| h.eligible && !taken.contains(&h.unit.code))
         .expect("an eligible head without a nomination");
-    let hash = thidua_web::auth::hash_password(PASSWORD).unwrap();
+    let hash = thidua_app::credentials::hash_password(PASSWORD).unwrap();
     let new = thidua_store::users::NewUser {
         username,
         full_name: "Cán bộ đầu mối",

@@ -4,12 +4,14 @@
 //! line alike.
 
 use crate::documents::{self, Issue, Person};
+use crate::error::{Error, Result};
 use crate::fmt::tier_name;
-use crate::AppError;
 use thidua_domain::eval::{HeadResult, Status};
+use thidua_domain::nomination::{BoardVerdict, Facts, NominationState};
 use thidua_domain::plan::Plan;
+use thidua_domain::rank;
 use thidua_domain::time::{Date, DateTime};
-use thidua_store::nominations::{Facts, Nomination};
+use thidua_store::nominations::Nomination;
 use thidua_store::Store;
 
 pub const PROVINCE_KEY: &str = "ten_tinh";
@@ -24,7 +26,7 @@ pub fn progress_key(plan: &str) -> String {
 }
 
 /// The nomination deadline: the office's setting, else the plan's.
-pub fn deadline(store: &Store, plan: &Plan) -> Result<Option<Date>, AppError> {
+pub fn deadline(store: &Store, plan: &Plan) -> Result<Option<Date>> {
     Ok(store
         .setting(&deadline_key(&plan.code))?
         .as_deref()
@@ -33,7 +35,7 @@ pub fn deadline(store: &Store, plan: &Plan) -> Result<Option<Date>, AppError> {
 }
 
 /// Where and when documents are issued today.
-pub fn issue(store: &Store) -> Result<Issue, AppError> {
+pub fn issue(store: &Store) -> Result<Issue> {
     let province = store.setting(PROVINCE_KEY)?.unwrap_or_default();
     let place = store
         .setting(PLACE_KEY)?
@@ -67,7 +69,7 @@ pub fn discipline_pending(h: Option<&HeadResult>) -> bool {
         .is_some_and(|r| matches!(r.status, Status::KhongDat | Status::ThieuSoLieu))
 }
 
-pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts, AppError> {
+pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts> {
     Ok(Facts {
         evaluated: h.is_some(),
         eligible: h.is_some_and(|h| h.eligible),
@@ -106,7 +108,7 @@ fn person(plan: &Plan, h: &HeadResult, note: String) -> Person {
         name: h.head.name.clone(),
         title: h.head.title.clone(),
         unit: format!("{} ({})", h.unit.name, tier_name(plan, &h.unit.tier)),
-        score: crate::pages::score_vi(h.score),
+        score: rank::score_vi(h.score),
         met: met_count(h),
         note,
     }
@@ -114,12 +116,7 @@ fn person(plan: &Plan, h: &HeadResult, note: String) -> Person {
 
 /// The top of the ranking (at most the quota), marked as suggestions.
 fn suggestions(plan: &Plan, heads: &[HeadResult]) -> Vec<Person> {
-    let mut ranked: Vec<&HeadResult> = heads
-        .iter()
-        .filter(|h| h.rank.is_some_and(|r| r <= plan.award.quota))
-        .collect();
-    ranked.sort_by_key(|h| h.rank);
-    ranked
+    rank::suggested(heads, plan.award.quota)
         .into_iter()
         .map(|h| {
             person(
@@ -156,7 +153,9 @@ fn listed(
 pub fn proposed(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<Person>, bool) {
     let chosen: Vec<&Nomination> = noms
         .iter()
-        .filter(|n| n.board_verdict.as_deref() == Some("de_nghi") && n.state != "khong_phe_duyet")
+        .filter(|n| {
+            n.board_verdict == Some(BoardVerdict::DeNghi) && n.state != NominationState::KhongPheDuyet
+        })
         .collect();
     if chosen.is_empty() {
         (suggestions(plan, heads), true)
@@ -172,7 +171,10 @@ pub fn proposed(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<
 
 /// The decision's list: approved nominations; else the ranking's suggestions.
 pub fn awardees(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<Person>, bool) {
-    let chosen: Vec<&Nomination> = noms.iter().filter(|n| n.state == "da_phe_duyet").collect();
+    let chosen: Vec<&Nomination> = noms
+        .iter()
+        .filter(|n| n.state == NominationState::DaPheDuyet)
+        .collect();
     if chosen.is_empty() {
         (suggestions(plan, heads), true)
     } else {
@@ -199,16 +201,19 @@ pub fn document(
     plan: &Plan,
     heads: &[HeadResult],
     kind: &DocKind,
-) -> Result<(Vec<u8>, String), AppError> {
+) -> Result<(Vec<u8>, String)> {
     let mut issue = issue(store)?;
     // The results stand as of today, or the period's end once it is over.
     issue.results_as_of = issue.results_as_of.min(plan.period_to);
     let year = plan.period_from.ymd().0;
     match kind {
         DocKind::Mau07 { unit, head_from } => {
-            let u = store
-                .unit(unit)?
-                .ok_or_else(|| AppError::refused(format!("không có đơn vị mã «{unit}» / unknown unit")))?;
+            let u = store.unit(unit)?.ok_or_else(|| {
+                Error::refused(
+                    format!("không có đơn vị mã «{unit}»"),
+                    format!("unknown unit {unit}"),
+                )
+            })?;
             let h = heads
                 .iter()
                 .filter(|h| {
@@ -216,9 +221,10 @@ pub fn document(
                 })
                 .max_by_key(|h| h.head.from)
                 .ok_or_else(|| {
-                    AppError::refused(format!(
-                        "Đơn vị «{unit}» chưa có người đứng đầu được đánh giá trong kế hoạch."
-                    ))
+                    Error::refused(
+                        format!("Đơn vị «{unit}» chưa có người đứng đầu được đánh giá trong kế hoạch."),
+                        format!("unit {unit} has no evaluated head in the plan"),
+                    )
                 })?;
             let parent = match &u.parent {
                 Some(p) => store.unit(p)?.map(|p| p.info.name),

@@ -3,18 +3,28 @@
 //! waiting, one returned with a reason, one draft), a difficulty thread, and one account
 //! per role.
 
-use crate::auth::hash_password;
-use crate::AppError;
+use crate::credentials::hash_password;
+use crate::error::{Error, Result};
 use std::path::Path;
 use thidua_domain::calendar;
 use thidua_domain::entry::EntryState;
+use thidua_domain::nomination::{BoardVerdict, OfficeVerdict, Step};
 use thidua_domain::plan::{Plan, BUILT_IN_2023};
+use thidua_domain::role::Role;
 use thidua_store::audit::Actor;
-use thidua_store::nominations::Step;
 use thidua_store::threads::ThreadAction;
 use thidua_store::users::NewUser;
 use thidua_store::workflow::{EntryFilter, NewAttachment, ValueForm};
 use thidua_store::Store;
+
+mod cast;
+mod dossiers;
+mod places;
+mod procedures;
+mod rng;
+mod seed;
+mod values;
+pub use seed::{DemoSummary, HEAD_CHANGE_UNIT, SHORT_TENURE_UNIT};
 
 /// The unit of the demo's unit accounts (UBND thành phố Bà Rịa) and a second unit.
 pub const DEMO_UNIT: &str = "H01";
@@ -37,20 +47,20 @@ fn actor(name: &str) -> Actor {
 }
 
 /// Fills a new store in `data_dir` and returns the demo accounts with their passwords.
-pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>, AppError> {
+pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>> {
     let mut store = Store::open_dir(data_dir)?;
     if store.is_initialised()? {
-        return Err(AppError::Startup(
-            "thư mục đã có dữ liệu; bản trình diễn cần thư mục mới / the demo needs a fresh folder".into(),
+        return Err(Error::refused(
+            "Thư mục đã có dữ liệu; bản trình diễn cần thư mục mới.",
+            "the demo needs a fresh folder",
         ));
     }
-    let plan =
-        Plan::from_toml(BUILT_IN_2023).map_err(|_| AppError::internal("the built-in plan is invalid"))?;
+    let plan = Plan::from_toml(BUILT_IN_2023).map_err(|_| Error::internal("the built-in plan is invalid"))?;
     store.put_plan(&plan, BUILT_IN_2023)?;
     store.put_calendar(
-        &calendar::parse_csv(calendar::BUILT_IN_CSV).map_err(|e| AppError::internal(e.to_string()))?,
+        &calendar::parse_csv(calendar::BUILT_IN_CSV).map_err(|e| Error::internal(e.to_string()))?,
     )?;
-    thidua_store::demo::seed_demo(&mut store, 2023, 2023)?;
+    seed::seed_demo(&mut store, 2023, 2023)?;
 
     let accounts = vec![
         DemoAccount {
@@ -122,7 +132,7 @@ pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>, AppE
     // One submitted entry of the demo unit is returned with a reason, for the unit to fix.
     let unit = store
         .unit(DEMO_UNIT)?
-        .ok_or_else(|| AppError::internal("demo unit missing"))?;
+        .ok_or_else(|| Error::internal("demo unit missing"))?;
     let waiting = store.entry_list(&EntryFilter {
         unit_id: Some(unit.id),
         state: Some(EntryState::DaGui),
@@ -185,7 +195,7 @@ pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>, AppE
 
 /// The settings an office keeps, and nominations in every state: the top of the ranking
 /// from a published award down to one just returned, and the demo unit's draft.
-fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), AppError> {
+fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<()> {
     let office = actor("sonoivu");
     store.set_setting(&office, crate::award::PROVINCE_KEY, "Bà Rịa - Vũng Tàu")?;
     store.set_setting(&office, crate::award::PLACE_KEY, "Bà Rịa - Vũng Tàu")?;
@@ -198,23 +208,18 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
     store.set_setting(&office, &crate::award::progress_key(&plan.code), "1")?;
     let heads = store.evaluate(plan, plan.period_to.end())?;
     let attachments = data_dir.join("attachments");
-    std::fs::create_dir_all(&attachments)
-        .map_err(|e| AppError::internal(format!("attachments folder: {e}")))?;
+    std::fs::create_dir_all(&attachments).map_err(|e| Error::internal(format!("attachments folder: {e}")))?;
     let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-    let mut ranked: Vec<&thidua_domain::eval::HeadResult> = heads
-        .iter()
-        .filter(|h| h.rank.is_some() && h.unit.code != DEMO_UNIT)
-        .collect();
-    ranked.sort_by_key(|h| h.rank);
+    let ranked = thidua_domain::rank::ranked(&heads)
+        .into_iter()
+        .filter(|h| h.unit.code != DEMO_UNIT);
     // How far each of the first six goes.
     let targets = ["cong_bo", "phe_duyet", "tham_dinh", "chuyen", "nop", "tra_lai"];
-    for (depth, (h, target)) in ranked.iter().zip(targets).enumerate() {
-        let unit = store
-            .unit(&h.unit.code)?
-            .ok_or_else(|| AppError::internal("unit"))?;
+    for (depth, (h, target)) in ranked.zip(targets).enumerate() {
+        let unit = store.unit(&h.unit.code)?.ok_or_else(|| Error::internal("unit"))?;
         let id = store.create_nomination(
             &actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             &plan.code,
             unit.id,
             h.head.from,
@@ -222,9 +227,9 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
             &h.head.title,
         )?;
         for d in &plan.documents {
-            let stored = format!("{}.pdf", crate::auth::random_token());
+            let stored = format!("{}.pdf", crate::credentials::random_token());
             std::fs::write(attachments.join(&stored), pdf)
-                .map_err(|e| AppError::internal(format!("demo document: {e}")))?;
+                .map_err(|e| Error::internal(format!("demo document: {e}")))?;
             store.add_nomination_document(
                 &actor("donvi"),
                 id,
@@ -240,7 +245,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
         let facts = crate::award::facts(store, plan, Some(h))?;
         let mut steps = vec![(
             actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             Step::Submit {
                 reason: String::new(),
             },
@@ -248,7 +253,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
         if target == "tra_lai" {
             steps.push((
                 office.clone(),
-                "so_noi_vu",
+                Role::SoNoiVu,
                 Step::Return {
                     reason: "Biên bản họp Hội đồng thiếu chữ ký của Chủ tịch Hội đồng.".into(),
                 },
@@ -257,9 +262,9 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
         if depth <= 3 {
             steps.push((
                 office.clone(),
-                "so_noi_vu",
+                Role::SoNoiVu,
                 Step::Forward {
-                    verdict: "du_dieu_kien".into(),
+                    verdict: OfficeVerdict::DuDieuKien,
                     reason: "Hồ sơ đầy đủ, đạt các chỉ tiêu.".into(),
                 },
             ));
@@ -267,9 +272,9 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
         if depth <= 2 {
             steps.push((
                 actor("bantdkt"),
-                "ban_tdkt",
+                Role::BanTdkt,
                 Step::Appraise {
-                    verdict: "de_nghi".into(),
+                    verdict: BoardVerdict::DeNghi,
                     reason: "Thành tích xuất sắc, vượt chỉ tiêu giao.".into(),
                 },
             ));
@@ -277,7 +282,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
         if depth <= 1 {
             steps.push((
                 actor("lanhdao"),
-                "lanh_dao",
+                Role::LanhDao,
                 Step::Approve { note: String::new() },
             ));
         }
@@ -287,7 +292,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
             let results = crate::award::results_json(plan, h);
             steps.push((
                 office.clone(),
-                "so_noi_vu",
+                Role::SoNoiVu,
                 Step::Publish {
                     decision_no: "256/QĐ-UBND".into(),
                     decision_date: date,
@@ -305,10 +310,10 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<(), Ap
         .filter(|h| h.unit.code == DEMO_UNIT)
         .max_by_key(|h| h.head.from)
     {
-        let unit = store.unit(DEMO_UNIT)?.ok_or_else(|| AppError::internal("unit"))?;
+        let unit = store.unit(DEMO_UNIT)?.ok_or_else(|| Error::internal("unit"))?;
         store.create_nomination(
             &actor("donvi"),
-            "don_vi",
+            Role::DonVi,
             &plan.code,
             unit.id,
             h.head.from,

@@ -8,8 +8,8 @@
 //! - `to_trinh`: the movement office's submission to the Chairman listing proposed heads;
 //! - `quyet_dinh`: the draft decision on the award with its list of awardees.
 
+use crate::error::{Error, Result};
 use crate::fmt::{indicator_views, tier_name};
-use crate::AppError;
 use docx_rs::{
     AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, SpecialIndentType, Table,
     TableCell, TableRow, WidthType,
@@ -159,15 +159,21 @@ fn signatures(left: &[(&str, bool, bool)], right: &[(&str, bool, bool)]) -> Tabl
         .width(TEXT_WIDTH, WidthType::Dxa)
 }
 
+/// A one-paragraph document, laid out like every other: a valid DOCX for the evidence
+/// upload's content checks.
+pub fn sample_docx() -> Vec<u8> {
+    pack(new_doc().add_paragraph(body("Báo cáo"))).expect("a one-paragraph document packs")
+}
+
 fn blank() -> Paragraph {
     Paragraph::new()
 }
 
-fn pack(doc: Docx) -> Result<Vec<u8>, AppError> {
+fn pack(doc: Docx) -> Result<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
     doc.build()
         .pack(&mut out)
-        .map_err(|e| AppError::internal(format!("docx: {e}")))?;
+        .map_err(|e| Error::internal(format!("docx: {e}")))?;
     Ok(out.into_inner())
 }
 
@@ -182,7 +188,7 @@ pub fn superior_of(plan: &Plan, tier: &str, parent_name: Option<&str>, province:
 
 /// Mẫu số 07 (Nghị định 91/2017/NĐ-CP, "Báo cáo thành tích đề nghị khen thưởng theo đợt
 /// thi đua hoặc theo chuyên đề"): the achievement report draft of one head.
-pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Result<Vec<u8>, AppError> {
+pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Result<Vec<u8>> {
     let views = indicator_views(plan, h);
     let provenance = if h.provisional {
         "một số số liệu đơn vị báo cáo còn chờ Sở Nội vụ xác nhận (tạm tính)"
@@ -253,7 +259,7 @@ pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Resu
     doc = doc
         .add_paragraph(body(&format!(
             "Điểm ưu tiên theo Kế hoạch: {}{}.",
-            crate::pages::score_vi(h.score),
+            thidua_domain::rank::score_vi(h.score),
             h.rank.map(|r| format!(", xếp thứ {r} trong số người đứng đầu đủ điều kiện")).unwrap_or_default()
         )))
         .add_paragraph(body(&format!(
@@ -316,12 +322,7 @@ fn people_table(people: &[Person], with_results: bool) -> Table {
 
 /// The movement office's tờ trình to the Chairman. `suggestions` marks a list taken from
 /// the ranking because no nomination has been proposed yet.
-pub fn to_trinh(
-    plan: &Plan,
-    people: &[Person],
-    suggestions: bool,
-    issue: &Issue,
-) -> Result<Vec<u8>, AppError> {
+pub fn to_trinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Issue) -> Result<Vec<u8>> {
     let year = plan.period_from.ymd().0;
     let mut doc = new_doc()
         .add_table(letterhead(&format!("{} {}", plan.issuer, issue.province), &plan.standing_agency, "Số:       /TTr-SNV", issue))
@@ -384,12 +385,7 @@ pub fn to_trinh(
 }
 
 /// The draft quyết định khen thưởng with its list.
-pub fn quyet_dinh(
-    plan: &Plan,
-    people: &[Person],
-    suggestions: bool,
-    issue: &Issue,
-) -> Result<Vec<u8>, AppError> {
+pub fn quyet_dinh(plan: &Plan, people: &[Person], suggestions: bool, issue: &Issue) -> Result<Vec<u8>> {
     let year = plan.period_from.ymd().0;
     let committee = format!("{} {}", plan.issuer, issue.province);
     // "KT. CHỦ TỊCH — PHÓ CHỦ TỊCH": one line each
@@ -446,13 +442,8 @@ pub fn quyet_dinh(
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// A small generated document (also a valid DOCX for the upload checks).
-    pub fn sample_docx() -> Vec<u8> {
-        pack(new_doc().add_paragraph(body("Báo cáo"))).unwrap()
-    }
 
     #[test]
     fn the_date_line_follows_decree_30() {

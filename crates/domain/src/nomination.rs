@@ -1,0 +1,357 @@
+//! The award's nominations (seed sections III–V; INDICATORS.md section 6): the states, the
+//! verdicts, and the one transition function that decides every step. The store loads the
+//! nomination and the facts under its lock, calls `transition`, and saves what it returns.
+
+use crate::msg::Msg;
+use crate::role::Role;
+use crate::time::Date;
+
+/// `nhap → da_nop (→ tra_lai → da_nop …) → da_chuyen → da_tham_dinh → da_phe_duyet |
+/// khong_phe_duyet`; publication keeps `da_phe_duyet` and sets the nomination's flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NominationState {
+    Nhap,
+    DaNop,
+    TraLai,
+    DaChuyen,
+    DaThamDinh,
+    DaPheDuyet,
+    KhongPheDuyet,
+}
+
+crate::codes!(NominationState {
+    Nhap = "nhap" / "Đang chuẩn bị",
+    DaNop = "da_nop" / "Đã nộp, chờ Sở Nội vụ kiểm tra",
+    TraLai = "tra_lai" / "Bị trả lại",
+    DaChuyen = "da_chuyen" / "Đã chuyển Ban Thi đua - Khen thưởng",
+    DaThamDinh = "da_tham_dinh" / "Đã thẩm định, chờ lãnh đạo UBND tỉnh",
+    DaPheDuyet = "da_phe_duyet" / "Được phê duyệt khen thưởng",
+    KhongPheDuyet = "khong_phe_duyet" / "Không được phê duyệt",
+});
+
+impl NominationState {
+    /// The unit prepares the dossier: its documents may change.
+    pub fn unit_edits(self) -> bool {
+        matches!(self, NominationState::Nhap | NominationState::TraLai)
+    }
+
+    /// The role whose move it is (the office again once approved, until it publishes).
+    pub fn awaits(self, published: bool) -> Option<Role> {
+        match self {
+            NominationState::Nhap | NominationState::TraLai => Some(Role::DonVi),
+            NominationState::DaNop => Some(Role::SoNoiVu),
+            NominationState::DaChuyen => Some(Role::BanTdkt),
+            NominationState::DaThamDinh => Some(Role::LanhDao),
+            NominationState::DaPheDuyet if !published => Some(Role::SoNoiVu),
+            NominationState::DaPheDuyet | NominationState::KhongPheDuyet => None,
+        }
+    }
+}
+
+/// The movement office's verdict when it forwards a nomination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OfficeVerdict {
+    DuDieuKien,
+    KhongDuDieuKien,
+}
+
+crate::codes!(OfficeVerdict {
+    DuDieuKien = "du_dieu_kien" / "Đủ điều kiện",
+    KhongDuDieuKien = "khong_du_dieu_kien" / "Không đủ điều kiện",
+});
+
+/// The Board's appraisal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BoardVerdict {
+    DeNghi,
+    KhongDeNghi,
+}
+
+crate::codes!(BoardVerdict {
+    DeNghi = "de_nghi" / "Đề nghị khen thưởng",
+    KhongDeNghi = "khong_de_nghi" / "Không đề nghị",
+});
+
+/// A step of the lifecycle, with what it carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The unit submits; `reason` is required when the head is ineligible.
+    Submit {
+        reason: String,
+    },
+    /// The office returns it to the unit.
+    Return {
+        reason: String,
+    },
+    /// The office forwards it to the Board with its verdict.
+    Forward {
+        verdict: OfficeVerdict,
+        reason: String,
+    },
+    /// The Board appraises.
+    Appraise {
+        verdict: BoardVerdict,
+        reason: String,
+    },
+    /// The approver approves (an optional note).
+    Approve {
+        note: String,
+    },
+    Reject {
+        reason: String,
+    },
+    /// The office records the decision (number, date) and publishes it on the honour board
+    /// with the measured results as they stand (JSON), fixed from then on.
+    Publish {
+        decision_no: String,
+        decision_date: Date,
+        results: String,
+    },
+}
+
+impl Step {
+    /// The code of the step in the nomination's history and the audit log.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Step::Submit { .. } => "nop",
+            Step::Return { .. } => "tra_lai",
+            Step::Forward { .. } => "chuyen_ban_tdkt",
+            Step::Appraise { .. } => "tham_dinh",
+            Step::Approve { .. } => "phe_duyet",
+            Step::Reject { .. } => "khong_phe_duyet",
+            Step::Publish { .. } => "cong_bo",
+        }
+    }
+}
+
+/// What the rules need to know beyond the nomination itself.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The head has an evaluation in the plan (months attributed).
+    pub evaluated: bool,
+    /// The evaluation finds the head eligible.
+    pub eligible: bool,
+    /// The head is under pending discipline (the discipline indicator is not met, or
+    /// has no data).
+    pub discipline_pending: bool,
+    pub today: Option<Date>,
+    /// The last day to submit, when one is set.
+    pub deadline: Option<Date>,
+    /// The plan's documents (codes) that must all be uploaded before submitting.
+    pub required_documents: Vec<String>,
+    /// The plan's quota of awards.
+    pub quota: u32,
+}
+
+/// What the store holds and reads under its lock, for the rules.
+#[derive(Debug, Clone)]
+pub struct Current<'a> {
+    pub state: NominationState,
+    pub board_verdict: Option<BoardVerdict>,
+    pub published: bool,
+    /// The document codes uploaded so far.
+    pub documents: &'a [String],
+    /// Approvals so far in the nomination's plan.
+    pub approved: u32,
+}
+
+/// What a step changes besides the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The unit's reason for proposing an ineligible head (empty when eligible).
+    UnitReason(String),
+    Office {
+        verdict: OfficeVerdict,
+        reason: String,
+    },
+    Board {
+        verdict: BoardVerdict,
+        reason: String,
+    },
+    DecisionReason(String),
+    Publication {
+        decision_no: String,
+        decision_date: Date,
+        results: String,
+    },
+    Nothing,
+}
+
+/// A step the rules allow: the new state, the reason kept in the history, the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub to: NominationState,
+    pub reason: String,
+    pub change: Change,
+}
+
+fn need(reason: &str, what: &str) -> Result<String, Msg> {
+    let r = reason.trim();
+    if r.is_empty() {
+        Err(Msg::new(format!("cần ghi {what}"), "a reason is needed"))
+    } else {
+        Ok(r.to_string())
+    }
+}
+
+fn verdict_line(verdict: &str, why: &str) -> String {
+    if why.is_empty() {
+        verdict.to_string()
+    } else {
+        format!("{verdict}: {why}")
+    }
+}
+
+/// Decides one step (INDICATORS.md section 6): the new state and what it changes, or the
+/// reason it is refused, in Vietnamese and English.
+pub fn transition(cur: &Current, step: &Step, facts: &Facts) -> Result<Transition, Msg> {
+    use NominationState as S;
+    let expect = |allowed: &[S]| {
+        if allowed.contains(&cur.state) {
+            Ok(())
+        } else {
+            let codes: Vec<&str> = allowed.iter().map(|s| s.code()).collect();
+            Err(Msg::new(
+                format!(
+                    "hồ sơ đang ở trạng thái «{}», không thực hiện được bước này",
+                    cur.state.vi()
+                ),
+                format!(
+                    "the nomination is '{}', not '{}'",
+                    cur.state.code(),
+                    codes.join("|")
+                ),
+            ))
+        }
+    };
+    let done = |to, reason, change| Ok(Transition { to, reason, change });
+    match step {
+        Step::Submit { reason } => {
+            expect(&[S::Nhap, S::TraLai])?;
+            // A dossier the office returned may be resubmitted after the deadline.
+            if let (Some(today), Some(deadline), S::Nhap) = (facts.today, facts.deadline, cur.state) {
+                if today > deadline {
+                    return Err(Msg::new(
+                        format!("đã quá hạn nộp hồ sơ đề nghị ({})", deadline.vi()),
+                        "the nomination deadline has passed",
+                    ));
+                }
+            }
+            let missing: Vec<&str> = facts
+                .required_documents
+                .iter()
+                .filter(|d| !cur.documents.contains(d))
+                .map(|d| d.as_str())
+                .collect();
+            if !missing.is_empty() {
+                return Err(Msg::new(
+                    format!("còn thiếu tài liệu: {}", missing.join(", ")),
+                    "documents are missing",
+                ));
+            }
+            let why = if facts.eligible {
+                String::new()
+            } else {
+                need(reason, "lý do đề nghị dù kết quả đánh giá chưa đủ điều kiện")?
+            };
+            done(S::DaNop, why.clone(), Change::UnitReason(why))
+        }
+        Step::Return { reason } => {
+            expect(&[S::DaNop])?;
+            done(S::TraLai, need(reason, "lý do trả lại")?, Change::Nothing)
+        }
+        Step::Forward { verdict, reason } => {
+            expect(&[S::DaNop])?;
+            let why = match verdict {
+                OfficeVerdict::KhongDuDieuKien => need(reason, "lý do không đủ điều kiện")?,
+                OfficeVerdict::DuDieuKien => reason.trim().to_string(),
+            };
+            let line = verdict_line(verdict.vi(), &why);
+            done(
+                S::DaChuyen,
+                line,
+                Change::Office {
+                    verdict: *verdict,
+                    reason: why,
+                },
+            )
+        }
+        Step::Appraise { verdict, reason } => {
+            expect(&[S::DaChuyen])?;
+            let why = need(reason, "ý kiến thẩm định")?;
+            let line = verdict_line(verdict.vi(), &why);
+            done(
+                S::DaThamDinh,
+                line,
+                Change::Board {
+                    verdict: *verdict,
+                    reason: why,
+                },
+            )
+        }
+        Step::Approve { note } => {
+            expect(&[S::DaThamDinh])?;
+            if !facts.evaluated {
+                return Err(Msg::new(
+                    "người đứng đầu không có kết quả đánh giá trong kế hoạch, không phê duyệt được",
+                    "the head has no evaluation in the plan",
+                ));
+            }
+            if facts.discipline_pending {
+                return Err(Msg::new(
+                    "người đứng đầu đang trong thời gian xem xét kỷ luật, không phê duyệt khen thưởng được",
+                    "the head is under pending discipline",
+                ));
+            }
+            if !facts.eligible {
+                return Err(Msg::new(
+                    "kết quả đánh giá: người đứng đầu không đủ điều kiện, không phê duyệt khen thưởng được",
+                    "the evaluation finds the head ineligible",
+                ));
+            }
+            if cur.board_verdict != Some(BoardVerdict::DeNghi) {
+                return Err(Msg::new(
+                    "Ban Thi đua - Khen thưởng không đề nghị khen thưởng hồ sơ này",
+                    "the Board did not propose this nomination",
+                ));
+            }
+            if cur.approved >= facts.quota {
+                return Err(Msg::new(
+                    format!("đã đủ {} suất khen thưởng của kế hoạch", facts.quota),
+                    "the quota is reached",
+                ));
+            }
+            done(S::DaPheDuyet, note.trim().to_string(), Change::Nothing)
+        }
+        Step::Reject { reason } => {
+            expect(&[S::DaThamDinh])?;
+            let why = need(reason, "lý do không phê duyệt")?;
+            done(S::KhongPheDuyet, why.clone(), Change::DecisionReason(why))
+        }
+        Step::Publish {
+            decision_no,
+            decision_date,
+            results,
+        } => {
+            expect(&[S::DaPheDuyet])?;
+            if cur.published {
+                return Err(Msg::new(
+                    "quyết định đã được ghi và công bố",
+                    "the decision is already published",
+                ));
+            }
+            let no = need(decision_no, "số quyết định")?;
+            let line = format!("Quyết định số {no} ngày {}", decision_date.vi());
+            let change = Change::Publication {
+                decision_no: no,
+                decision_date: *decision_date,
+                results: results.clone(),
+            };
+            done(S::DaPheDuyet, line, change)
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "nomination_tests.rs"]
+mod tests;
