@@ -3,6 +3,7 @@
 //! No database here: the store writes what this crate accepts.
 
 pub mod columns;
+pub mod dossier;
 pub mod fast;
 pub mod report;
 pub mod rows;
