@@ -320,6 +320,8 @@ fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats
             "the file changed while it was read / tệp đã thay đổi trong khi đọc",
         ))
     };
+    // Each chunk's tally is what its rows had added, taken back (`remove`: negative sums),
+    // so that merging it subtracts them.
     let taken_back: Vec<DossierTally> = replaced
         .par_chunks(4096)
         .map(|chunk| {
@@ -334,7 +336,7 @@ fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats
                 for_each_dossier(text, layout, &map, &AnyUnit, |_, _, _, d| {
                     if let Ok(d) = d {
                         if let Some(&unit) = unit_index.get(d.unit) {
-                            t.add(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
+                            t.remove(&ctx.facts(&d, unit), ctx.calendar, ctx.as_of);
                             counted = true;
                         }
                     }
@@ -347,13 +349,7 @@ fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats
         })
         .collect::<Result<_, FileError>>()?;
     for t in taken_back {
-        for ((f, u, m), s) in t.cells() {
-            tally.add_sums(f, u, m, negate(s));
-        }
-        for (k, n) in t.unknown_procedure {
-            let c = tally.unknown_procedure.entry(k).or_default();
-            *c = c.wrapping_sub(n);
-        }
+        tally.merge_mapped(t, |u| u);
     }
     tally.prune();
     report.unknown_procedures = tally.unknown_procedure.values().sum();
@@ -362,13 +358,6 @@ fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats
         units: unit_codes,
         report,
     })
-}
-
-fn negate(s: thidua_domain::dossier::Sums) -> thidua_domain::dossier::Sums {
-    thidua_domain::dossier::Sums {
-        num: -s.num,
-        den: -s.den,
-    }
 }
 
 /// Quoted CSV and XLSX: two streaming passes — the first finds, by hashed code, the last
@@ -488,3 +477,7 @@ pub fn stat_rows(
     rows.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     rows
 }
+
+#[cfg(test)]
+#[path = "stats_tests.rs"]
+mod tests;
