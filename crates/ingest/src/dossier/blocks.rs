@@ -40,10 +40,16 @@ impl Mapped {
     pub fn release(&self, data: &[u8]) {
         const PAGE: usize = 4096;
         let base = self.map.as_ptr() as usize;
+        debug_assert!(
+            data.as_ptr() as usize >= base && data.as_ptr() as usize + data.len() <= base + self.map.len(),
+            "the released bytes lie in this mapping"
+        );
         let start = (data.as_ptr() as usize - base).div_ceil(PAGE) * PAGE;
         let end = (data.as_ptr() as usize - base + data.len()) / PAGE * PAGE;
         if end > start {
-            // SAFETY: see above — a file-backed read-only mapping refaults the same bytes.
+            debug_assert!(end <= self.map.len());
+            // SAFETY: the range lies in the mapping, and a file-backed read-only mapping
+            // refaults the same bytes (see above), so no borrow of it sees a change.
             unsafe {
                 self.map
                     .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)

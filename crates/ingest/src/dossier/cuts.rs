@@ -69,6 +69,31 @@ fn window(bytes: &[u8], at: usize, delimiter: u8) -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn naive(s: &[u8], delim: u8) -> Vec<(usize, bool)> {
+        (0..s.len())
+            .filter(|&i| s[i] == delim || s[i] == b'\n')
+            .map(|i| (i, s[i] == b'\n'))
+            .collect()
+    }
+
+    /// Mostly delimiters, line breaks and their neighbours, of any length up to a few
+    /// windows, so that the last window is cut short at every length.
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![3 => prop::sample::select(b",;\n\r a\x80".to_vec()), 1 => any::<u8>()];
+        prop::collection::vec(byte, 0..400)
+    }
+
+    proptest! {
+        #[test]
+        fn cuts_of_any_bytes_match_the_naive_search(
+            s in bytes(),
+            delim in prop::sample::select(b",;\t|".to_vec()),
+        ) {
+            prop_assert_eq!(Cuts::new(&s, delim).collect::<Vec<_>>(), naive(&s, delim));
+        }
+    }
 
     #[test]
     fn cuts_find_exactly_the_delimiters_and_line_breaks() {

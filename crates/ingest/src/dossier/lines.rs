@@ -27,6 +27,7 @@ pub fn block_text(data: &[u8]) -> BlockText<'_> {
         return BlockText::Quoted;
     }
     if ascii {
+        debug_assert!(data.is_ascii());
         // SAFETY: ASCII bytes are UTF-8.
         return BlockText::Text(unsafe { std::str::from_utf8_unchecked(data) });
     }
@@ -52,6 +53,7 @@ pub fn for_each_row<'a>(
         if a == b {
             return Cell::Empty;
         }
+        debug_assert!(a <= b && text.is_char_boundary(a) && text.is_char_boundary(b));
         // SAFETY: `a` is 0 or just after an ASCII delimiter or line break, and `b` is at
         // one, at a `\r` before one, or the end of `text`: both are character boundaries,
         // and a <= b. (The checked `text[a..b]` costs a tenth of the whole split here.)
@@ -125,6 +127,7 @@ pub fn for_each_line<'a, const N: usize>(
         } else {
             pos
         };
+        debug_assert!(field_start <= end && text.is_char_boundary(field_start) && text.is_char_boundary(end));
         // SAFETY: as in `for_each_row`: both ends are character boundaries, in order.
         let field = unsafe { text.get_unchecked(field_start..end) };
         if let Some(&slot) = map.get(column) {
@@ -143,7 +146,8 @@ pub fn for_each_line<'a, const N: usize>(
                 *to = "";
             }
         }
-        // SAFETY: as above.
+        debug_assert!(line_start <= end && text.is_char_boundary(line_start) && text.is_char_boundary(end));
+        // SAFETY: as above: `line_start` is 0 or just after a line break.
         let line = unsafe { text.get_unchecked(line_start..end) };
         if !blank(line, delimiter) {
             f(line_start, line_no, &fields, line);
@@ -254,6 +258,91 @@ pub fn not_utf8(line_no: usize) -> RowError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Text of fields, delimiters, line breaks, white space and characters of two and three
+    /// bytes, whose cuts must fall between characters.
+    fn text() -> impl Strategy<Value = String> {
+        let c = prop::sample::select(vec![
+            'a', 'Z', ',', ';', '\n', '\r', ' ', '\t', 'đ', 'ồ', '\u{a0}',
+        ]);
+        prop::collection::vec(c, 0..300).prop_map(String::from_iter)
+    }
+
+    fn delimiter() -> impl Strategy<Value = u8> {
+        prop::sample::select(b",;".to_vec())
+    }
+
+    /// Up to two bytes of a block replaced by a quote or a byte that is not UTF-8 alone.
+    fn noise() -> impl Strategy<Value = Vec<(prop::sample::Index, u8)>> {
+        prop::collection::vec(
+            (
+                any::<prop::sample::Index>(),
+                prop::sample::select(b"\"\x80\xFF".to_vec()),
+            ),
+            0..3,
+        )
+    }
+
+    /// `for_each_row` one line and one field at a time: (offset, line, cells as text).
+    fn naive_rows(text: &str, delimiter: char) -> (Vec<(usize, usize, Vec<String>)>, usize) {
+        let (mut rows, mut offset, mut lines) = (Vec::new(), 0, 0);
+        for (line_no, line) in text.split_terminator('\n').enumerate() {
+            let fields: Vec<&str> = line.strip_suffix('\r').unwrap_or(line).split(delimiter).collect();
+            if !fields.iter().all(|f| Cell::Text(f).is_empty()) {
+                rows.push((offset, line_no, fields.iter().map(|f| f.to_string()).collect()));
+            }
+            offset += line.len() + 1;
+            lines = line_no + 1;
+        }
+        (rows, lines)
+    }
+
+    proptest! {
+        #[test]
+        fn rows_of_any_text_match_the_naive_split(text in text(), delim in delimiter()) {
+            let mut rows = Vec::new();
+            let n = for_each_row(&text, 0, delim, &mut Vec::new(), |o, line, r| {
+                rows.push((o, line, r.iter().map(Cell::display).collect::<Vec<_>>()));
+            });
+            prop_assert_eq!((rows, n), naive_rows(&text, delim as char));
+        }
+
+        #[test]
+        fn lines_of_any_text_pick_the_fields_of_rows(text in text(), delim in delimiter()) {
+            // columns 0 and 2 into slots 1 and 0; column 3 into no slot
+            let map = [1u8, 255, 0, 7];
+            let mut rows = Vec::new();
+            let n = for_each_row(&text, 0, delim, &mut Vec::new(), |o, line, r| {
+                let get = |c: usize| r.get(c).map(Cell::display).unwrap_or_default();
+                rows.push((o, line, [get(2), get(0)]));
+            });
+            let mut lines = Vec::new();
+            let m = for_each_line::<2>(&text, delim, &map, |o, line, fields, _| {
+                lines.push((o, line, fields.map(String::from)));
+            });
+            prop_assert_eq!((m, lines), (n, rows));
+        }
+
+        #[test]
+        fn block_text_of_any_bytes_is_what_a_naive_check_finds(
+            mut bytes in text().prop_map(String::into_bytes),
+            noise in noise(),
+        ) {
+            for (at, b) in noise {
+                if !bytes.is_empty() {
+                    let i = at.index(bytes.len());
+                    bytes[i] = b;
+                }
+            }
+            let naive = match std::str::from_utf8(&bytes) {
+                _ if bytes.contains(&b'"') => BlockText::Quoted,
+                Ok(text) => BlockText::Text(text),
+                Err(_) => BlockText::NotUtf8,
+            };
+            prop_assert_eq!(block_text(&bytes), naive);
+        }
+    }
 
     #[test]
     fn lines_pick_the_same_fields_as_rows() {

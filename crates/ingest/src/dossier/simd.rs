@@ -1,6 +1,6 @@
 //! The byte searches of the hot path, 64 bytes at a time: SSE2 on x86-64 (baseline there,
 //! so no run-time detection), plain integer operations elsewhere. Each SIMD function has a
-//! scalar twin that the tests hold it to, on x86-64 too.
+//! scalar twin that the property tests hold it to, on x86-64 too.
 
 /// (any `"`, all bytes below 0x80), 64 bytes at a time.
 pub(super) fn quote_and_ascii(data: &[u8]) -> (bool, bool) {
@@ -25,6 +25,7 @@ fn quote_and_high64(w: &[u8; 64]) -> (bool, bool) {
         let q = _mm_set1_epi8(b'"' as i8);
         let (mut any, mut quotes) = (_mm_setzero_si128(), _mm_setzero_si128());
         for i in 0..4 {
+            debug_assert!(i * 16 + 16 <= w.len());
             let v = _mm_loadu_si128(w.as_ptr().add(i * 16) as *const __m128i);
             any = _mm_or_si128(any, v);
             quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(v, q));
@@ -36,6 +37,13 @@ fn quote_and_high64(w: &[u8; 64]) -> (bool, bool) {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
 fn quote_and_high64(w: &[u8; 64]) -> (bool, bool) {
+    quote_and_high64_scalar(w)
+}
+
+/// `quote_and_high64` without SIMD.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+fn quote_and_high64_scalar(w: &[u8; 64]) -> (bool, bool) {
     (w.contains(&b'"'), !w.is_ascii())
 }
 
@@ -52,6 +60,7 @@ pub(super) fn mask64(w: &[u8; 64], delimiter: u8) -> (u64, u64) {
         let n = _mm_set1_epi8(b'\n' as i8);
         let (mut m, mut breaks) = (0u64, 0u64);
         for i in 0..4 {
+            debug_assert!(i * 16 + 16 <= w.len());
             let v = _mm_loadu_si128(w.as_ptr().add(i * 16) as *const __m128i);
             let nl = _mm_cmpeq_epi8(v, n);
             let hit = _mm_or_si128(_mm_cmpeq_epi8(v, d), nl);
@@ -95,6 +104,29 @@ fn mask64_words(w: &[u8; 64], delimiter: u8) -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The masks one byte at a time: what `mask64` and `mask64_words` must give.
+    fn naive_masks(w: &[u8; 64], delim: u8) -> (u64, u64) {
+        let bit = |c: bool, i: usize| (c as u64) << i;
+        (0..64).fold((0, 0), |(m, n), i| {
+            (
+                m | bit(w[i] == delim || w[i] == b'\n', i),
+                n | bit(w[i] == b'\n', i),
+            )
+        })
+    }
+
+    /// Bytes drawn mostly from those the searches look for, so that windows hold many
+    /// matches and near misses (`"` next to `!` and `#`, 0x7F next to 0x80).
+    fn byte() -> impl Strategy<Value = u8> {
+        let sought = b",;\n\r\"!#\x7F\x80\xFFa".to_vec();
+        prop_oneof![3 => prop::sample::select(sought), 1 => any::<u8>()]
+    }
+
+    fn window64() -> impl Strategy<Value = [u8; 64]> {
+        prop::collection::vec(byte(), 64).prop_map(|w| w.try_into().expect("64 bytes"))
+    }
 
     #[test]
     fn both_window_masks_agree_with_a_byte_by_byte_search() {
@@ -107,6 +139,30 @@ mod tests {
                 assert_eq!(mask64(w, delim), (naive, breaks));
                 assert_eq!(mask64_words(w, delim), (naive, breaks));
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn masks_of_any_window_match_the_naive_search(w in window64(), delim in byte()) {
+            let naive = naive_masks(&w, delim);
+            prop_assert_eq!(mask64(&w, delim), naive);
+            prop_assert_eq!(mask64_words(&w, delim), naive);
+        }
+
+        #[test]
+        fn quote_and_high_of_any_window_match_the_naive_search(w in window64()) {
+            let naive = (w.iter().any(|&b| b == b'"'), w.iter().any(|&b| b >= 0x80));
+            prop_assert_eq!(quote_and_high64(&w), naive);
+            prop_assert_eq!(quote_and_high64_scalar(&w), naive);
+        }
+
+        #[test]
+        fn quote_and_ascii_of_any_length_match_the_naive_search(
+            data in prop::collection::vec(byte(), 0..300),
+        ) {
+            let naive = (data.iter().any(|&b| b == b'"'), data.iter().all(|&b| b < 0x80));
+            prop_assert_eq!(quote_and_ascii(&data), naive);
         }
     }
 }
