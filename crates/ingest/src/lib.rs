@@ -2,7 +2,10 @@
 //! (FORMATS.md): reading, header matching, and validation of each row into domain records.
 //! No database here: the store writes what this crate accepts.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+
 pub mod columns;
+pub mod dossier;
 pub mod fast;
 pub mod report;
 pub mod rows;

@@ -207,7 +207,7 @@ fn dossier_plain<'c>(cols: &Columns, cells: &[Cell<'c>], lk: &dyn Lookup) -> Opt
 pub const DOSSIER_FIELDS: usize = DOSSIERS.len();
 
 /// `dossier_plain` over the fields of a row already picked out of a CSV line
-/// (`fast::for_each_line`): `fields[f]` is field `f`'s text, "" when empty or absent.
+/// (`dossier::lines::for_each_line`): `fields[f]` is field `f`'s text, "" when empty or absent.
 #[inline]
 pub fn dossier_plain_fields<'c>(
     fields: &[&'c str; DOSSIER_FIELDS],
