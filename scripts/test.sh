@@ -2,7 +2,8 @@
 # Every test of the workspace. Installs the tools the tests call when they are missing:
 # python3 runs shared/tools/gen_province.py in the end-to-end test; Debian's chromium and
 # chromium-driver run the browser tests of the web application; LibreOffice Writer opens the
-# generated DOCX documents (with Liberation fonts, Times New Roman's metrics).
+# generated DOCX documents (with Liberation fonts, Times New Roman's metrics). The code must be
+# formatted and clippy-clean before the tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -20,4 +21,13 @@ if [ ! -d ../shared ]; then
   echo "../shared must lie beside the project (spec, calendar, province generator)" >&2
   exit 1
 fi
+for tool in fmt clippy; do
+  if ! cargo "$tool" --version >/dev/null 2>&1; then
+    echo "cargo $tool is missing: rustup component add $([ "$tool" = fmt ] && echo rustfmt || echo clippy)" >&2
+    exit 1
+  fi
+done
+# One formatting and lint standard (rustfmt.toml; clippy with warnings as errors).
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -3,6 +3,9 @@
 //! contract, credentials, how numbers and results read in Vietnamese, and the demo
 //! province. It holds no HTTP and no terminal code; the store below it holds no rule.
 
+// Only the dossier hot path (thidua-ingest) needs `unsafe`.
+#![forbid(unsafe_code)]
+
 pub mod award;
 pub mod contract;
 pub mod credentials;

@@ -1,6 +1,9 @@
 //! `thidua` — the command line of Thi Đua. Every subcommand is one function in `cmd/`.
 //! Exit codes: 0 done, 1 failure, 2 input refused (bad rows, invalid plan).
 
+// Only the dossier hot path (thidua-ingest) needs `unsafe`.
+#![forbid(unsafe_code)]
+
 mod cmd;
 mod output;
 

@@ -1,6 +1,9 @@
 //! The domain of Thi Đua: the plan, the calendar, the indicators, the evaluation of every
 //! head and the ranking. Pure functions over plain types: no database, web or async.
 
+// Only the dossier hot path (thidua-ingest) needs `unsafe`.
+#![forbid(unsafe_code)]
+
 pub mod calendar;
 pub mod codes;
 pub mod dossier;

@@ -7,6 +7,9 @@
 //! be a second module behind the same operations (chosen by `--database-url`), with its own
 //! migrations folder, and the storage tests run against both.
 
+// Only the dossier hot path (thidua-ingest) needs `unsafe`.
+#![forbid(unsafe_code)]
+
 pub mod audit;
 pub mod import;
 mod import_fast;

@@ -128,6 +128,9 @@ pub const MAX_DOCUMENTS: i64 = 30;
 
 impl Store {
     /// The unit opens a nomination for one of its heads in a plan.
+    // Each argument is a column of the new row or who writes it; a struct would only
+    // rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn create_nomination(
         &mut self,
         actor: &Actor,

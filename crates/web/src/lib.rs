@@ -7,6 +7,9 @@
 //! handler's required role part of its signature, and every handler that takes a unit
 //! checks it against the signed-in user (`User::check_unit`).
 
+// Only the dossier hot path (thidua-ingest) needs `unsafe`.
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod auth;
 mod cache;

@@ -398,7 +398,9 @@ async fn every_transition_by_the_wrong_role_is_refused_and_changes_nothing() {
         "donvi2",
         "thutruong",
     ];
-    let steps: Vec<(String, Vec<(&str, &str)>, i64, &[&str])> = vec![
+    // (path, form, nomination, the accounts allowed)
+    type Attempt<'a> = (String, Vec<(&'a str, &'a str)>, i64, &'a [&'a str]);
+    let steps: Vec<Attempt> = vec![
         (
             format!("/de-nghi/{draft}/nop"),
             vec![("ly_do", "x")],

@@ -1157,7 +1157,9 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
     let sign = format!("/so-lieu/{entry}/ky-duyet");
     let entry_unit = srv.store().entry(entry).unwrap().unwrap().unit_code;
     let sign_allowed: &[&str] = if entry_unit == "H01" { &["thutruong"] } else { &[] };
-    let routes: Vec<(&str, Vec<(&str, &str)>, &[&str])> = vec![
+    // (path, form, the accounts allowed)
+    type Route<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [&'a str]);
+    let routes: Vec<Route> = vec![
         (&sign, vec![], sign_allowed),
         (&verify, vec![], &["sonoivu"]),
         (&ret, vec![("ly_do", "x")], &["sonoivu"]),
