@@ -61,6 +61,38 @@ pub struct DossierFacts<'a> {
     pub status: DossierStatus,
 }
 
+/// How a dossier counts for the on-time indicator (INDICATORS.md 2.1) at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeliness {
+    /// When it counts: its completion, or the due time of an overdue unresolved dossier.
+    pub at: DateTime,
+    pub on_time: bool,
+}
+
+/// The one on-time rule (INDICATORS.md 2.1): a dossier decided (returned or refused) by
+/// `as_of` counts at its completion, on time when completed by the due time; one still
+/// unresolved (not withdrawn) counts as late at its due time once that has passed;
+/// otherwise it does not count yet. The tally and the list of late dossiers both ask this.
+#[inline(always)]
+pub fn timeliness(
+    status: DossierStatus,
+    due_at: DateTime,
+    completed_at: Option<DateTime>,
+    as_of: DateTime,
+) -> Option<Timeliness> {
+    match completed_at.filter(|c| status.is_completed() && *c <= as_of) {
+        Some(c) => Some(Timeliness {
+            at: c,
+            on_time: c <= due_at,
+        }),
+        None if status != DossierStatus::Rut && due_at < as_of => Some(Timeliness {
+            at: due_at,
+            on_time: false,
+        }),
+        None => None,
+    }
+}
+
 /// Numerator and denominator.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sums {
@@ -120,16 +152,9 @@ impl DossierTally {
         let one = if sign > 0 { Dec::ONE } else { -Dec::ONE };
         let signed = |x: Dec| if sign > 0 { x } else { -x };
         let done = d.completed_at.filter(|c| d.status.is_completed() && *c <= as_of);
-        // 2.1 on time: decided in the month of completion, or late in the month of the due date
-        if let Some(c) = done {
-            let on_time = if c <= d.due_at { one } else { Dec::ZERO };
-            self.cell(d.unit, c.month())[0] += Sums {
-                num: on_time,
-                den: one,
-            };
-        } else if d.status != DossierStatus::Rut && d.due_at < as_of {
-            self.cell(d.unit, d.due_at.month())[0] += Sums {
-                num: Dec::ZERO,
+        if let Some(t) = timeliness(d.status, d.due_at, d.completed_at, as_of) {
+            self.cell(d.unit, t.at.month())[0] += Sums {
+                num: if t.on_time { one } else { Dec::ZERO },
                 den: one,
             };
         }

@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::Arc;
 use thidua_domain::dossier::{
-    Channel, DossierFacts, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo,
+    timeliness, Channel, DossierFacts, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo,
 };
 use thidua_domain::entry::{Entry, EntryState, EntryValue, Period};
 use thidua_domain::eval::{evaluate, EvalInput, HeadResult, HeadTerm, UnitInfo};
@@ -281,9 +281,10 @@ impl Store {
         Ok(Evaluation { units, tally, heads })
     }
 
-    /// The late dossiers of a unit counted in `[from, to]` (INDICATORS.md 2.1: decided after
-    /// the due time, or overdue and unresolved at `as_of`), the latest first, and how many
-    /// there are in all.
+    /// The late dossiers of a unit counted in `[from, to]`, by the one on-time rule
+    /// (`dossier::timeliness`, INDICATORS.md 2.1), the latest first, and how many there are
+    /// in all. A late dossier's due time has passed at `as_of` (it was decided after it, or
+    /// is still unresolved), so only those rows are read.
     pub fn late_dossiers(
         &self,
         unit_id: i64,
@@ -293,28 +294,11 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<DossierRecord>, i64)> {
-        let done = format!(
-            "({}, {})",
-            DossierStatus::DaTraKetQua.id(),
-            DossierStatus::TuChoi.id()
-        );
-        let counted_at = format!("CASE WHEN status IN {done} AND completed_at IS NOT NULL AND completed_at <= ?4 THEN completed_at ELSE due_at END");
-        let cond = format!(
-            "unit_id = ?1 AND status != {rut} AND due_at < ?4
-             AND NOT (status IN {done} AND completed_at IS NOT NULL AND completed_at <= due_at)
-             AND {counted_at} BETWEEN ?2 AND ?3",
-            rut = DossierStatus::Rut.id()
-        );
-        let total: i64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM dossiers WHERE {cond}"),
-            params![unit_id, from.0, to.0, as_of.0],
-            |r| r.get(0),
+        let mut st = self.conn.prepare(
+            "SELECT code, procedure_code, received_at, due_at, completed_at, channel, status
+             FROM dossiers WHERE unit_id = ?1 AND due_at < ?2",
         )?;
-        let mut st = self.conn.prepare(&format!(
-            "SELECT code, procedure_code, received_at, due_at, completed_at, channel, status, {counted_at}
-             FROM dossiers WHERE {cond} ORDER BY 8 DESC, code LIMIT ?5 OFFSET ?6"
-        ))?;
-        let rows = st.query_map(params![unit_id, from.0, to.0, as_of.0, limit, offset], |r| {
+        let rows = st.query_map(params![unit_id, as_of.0], |r| {
             Ok(DossierRecord {
                 code: r.get(0)?,
                 procedure: r.get(1)?,
@@ -325,7 +309,23 @@ impl Store {
                 status: DossierStatus::from_id(r.get::<_, u8>(6)?).unwrap_or(DossierStatus::DangXuLy),
             })
         })?;
-        Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+        let mut late: Vec<(DateTime, DossierRecord)> = Vec::new();
+        for row in rows {
+            let d = row?;
+            match timeliness(d.status, d.due_at, d.completed_at, as_of) {
+                Some(t) if !t.on_time && from <= t.at && t.at <= to => late.push((t.at, d)),
+                _ => {}
+            }
+        }
+        late.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.code.cmp(&b.1.code)));
+        let total = late.len() as i64;
+        let page = late
+            .into_iter()
+            .skip(offset.max(0) as usize)
+            .take(limit.max(0) as usize)
+            .map(|(_, d)| d)
+            .collect();
+        Ok((page, total))
     }
 }
 

@@ -216,6 +216,44 @@ mod tests {
     }
 
     #[test]
+    fn every_units_late_dossiers_are_the_tallys_late_count_at_every_instant() {
+        use thidua_domain::num::Dec;
+        use thidua_domain::plan::Formula;
+        let guard = province();
+        let (s, _) = &*guard;
+        let plan = s.plan_for(Some(2023), None).unwrap();
+        let (start, end) = (DateTime(i64::MIN), DateTime(i64::MAX));
+        let mut late_seen = 0;
+        for as_of in [
+            "2023-03-31T12:00:00",
+            "2023-07-15T08:00:00",
+            "2023-12-31T23:59:59",
+            "2024-06-30",
+        ] {
+            let as_of = DateTime::parse_as_of(as_of).unwrap();
+            let ev = s.evaluation(&plan, as_of).unwrap();
+            for (i, u) in ev.units.iter().enumerate() {
+                let late_in_tally: Dec = ev
+                    .tally
+                    .cells()
+                    .filter(|((f, unit, _), _)| *f == Formula::TthcDungHan && *unit == i as u32)
+                    .map(|(_, sums)| sums.den - sums.num)
+                    .sum();
+                let (page, total) = s.late_dossiers(u.id, start, end, as_of, 5, 0).unwrap();
+                assert_eq!(
+                    Dec::from_int(total),
+                    late_in_tally,
+                    "unit {} at {as_of:?}",
+                    u.info.code
+                );
+                assert!(page.len() as i64 == total.min(5));
+                late_seen += total;
+            }
+        }
+        assert!(late_seen > 0, "the demo has late dossiers to compare");
+    }
+
+    #[test]
     fn the_demo_province_imports_without_a_bad_row_and_the_store_holds_what_the_summary_says() {
         let guard = province();
         let (s, summary) = &*guard;
