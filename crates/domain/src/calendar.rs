@@ -44,8 +44,18 @@ pub struct CalendarDay {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CalendarError {
-    #[error("dòng {line}: {vi} / line {line}: {en}")]
+    #[error("{}", self.message())]
     Line { line: usize, vi: String, en: String },
+}
+
+impl CalendarError {
+    pub fn message(&self) -> crate::msg::Msg {
+        match self {
+            CalendarError::Line { line, vi, en } => {
+                crate::msg::Msg::new(format!("dòng {line}: {vi}"), format!("line {line}: {en}"))
+            }
+        }
+    }
 }
 
 /// Parses `date,kind,note` (header required, ISO dates).

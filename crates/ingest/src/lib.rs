@@ -15,33 +15,75 @@ pub mod values;
 
 pub use columns::{Columns, Field, ImportKind};
 pub use report::{ImportReport, RowError};
+use thidua_domain::msg::Msg;
 
 /// A file that cannot be read as a table at all.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum FileError {
-    #[error("không đọc được tệp / cannot read the file: {0}")]
     Io(std::io::Error),
-    #[error("tệp rỗng, không có dòng tiêu đề / the file is empty (no header row)")]
     Empty,
-    #[error("tệp Excel 97-2003 (.xls) không được hỗ trợ, hãy lưu thành .xlsx / Excel 97-2003 (.xls) is not supported, save it as .xlsx")]
     OldExcel,
-    #[error("tệp không phải CSV hoặc XLSX / the file is neither CSV nor XLSX")]
     NotTable,
-    #[error("tệp CSV phải mã hóa UTF-8 / a CSV file must be UTF-8 encoded")]
     NotUtf8,
-    #[error("tệp CSV phải mã hóa UTF-8 (lỗi ở dòng {0}) / a CSV file must be UTF-8 encoded (bad bytes on line {0})")]
     NotUtf8At(usize),
-    #[error("tệp CSV không hợp lệ / invalid CSV: {0}")]
     Csv(String),
-    #[error("tệp XLSX không đọc được / unreadable XLSX: {0}")]
     Xlsx(String),
-    #[error("thiếu cột bắt buộc: {} / missing required column(s): {}", vi_list(.0), en_list(.0))]
     MissingColumns(Vec<(&'static str, &'static str)>),
-    #[error("tệp không có dòng dữ liệu nào / the file has a header but no data rows")]
     NoDataRows,
-    #[error("cột «{0}» xuất hiện hai lần / column '{0}' appears twice")]
     DuplicateColumn(String),
 }
+
+impl FileError {
+    /// What went wrong, in Vietnamese for the user and English for the log.
+    pub fn message(&self) -> Msg {
+        let (vi, en) = match self {
+            FileError::Io(e) => ("không đọc được tệp".into(), format!("cannot read the file: {e}")),
+            FileError::Empty => (
+                "tệp rỗng, không có dòng tiêu đề".into(),
+                "the file is empty (no header row)".into(),
+            ),
+            FileError::OldExcel => (
+                "tệp Excel 97-2003 (.xls) không được hỗ trợ, hãy lưu thành .xlsx".into(),
+                "Excel 97-2003 (.xls) is not supported, save it as .xlsx".into(),
+            ),
+            FileError::NotTable => (
+                "tệp không phải CSV hoặc XLSX".into(),
+                "the file is neither CSV nor XLSX".into(),
+            ),
+            FileError::NotUtf8 => (
+                "tệp CSV phải mã hóa UTF-8".into(),
+                "a CSV file must be UTF-8 encoded".into(),
+            ),
+            FileError::NotUtf8At(n) => (
+                format!("tệp CSV phải mã hóa UTF-8 (lỗi ở dòng {n})"),
+                format!("a CSV file must be UTF-8 encoded (bad bytes on line {n})"),
+            ),
+            FileError::Csv(e) => ("tệp CSV không hợp lệ".into(), format!("invalid CSV: {e}")),
+            FileError::Xlsx(e) => ("tệp XLSX không đọc được".into(), format!("unreadable XLSX: {e}")),
+            FileError::MissingColumns(c) => (
+                format!("thiếu cột bắt buộc: {}", vi_list(c)),
+                format!("missing required column(s): {}", en_list(c)),
+            ),
+            FileError::NoDataRows => (
+                "tệp không có dòng dữ liệu nào".into(),
+                "the file has a header but no data rows".into(),
+            ),
+            FileError::DuplicateColumn(c) => (
+                format!("cột «{c}» xuất hiện hai lần"),
+                format!("column '{c}' appears twice"),
+            ),
+        };
+        Msg::new(vi, en)
+    }
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for FileError {}
 
 fn vi_list(cols: &[(&str, &str)]) -> String {
     cols.iter()

@@ -24,6 +24,7 @@ pub mod workflow;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use thidua_domain::calendar::{Calendar, CalendarDay};
+use thidua_domain::msg::Msg;
 use thidua_domain::plan::Plan;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,17 +45,15 @@ pub enum StoreError {
     NewerSchema(i64),
     #[error("kế hoạch «{code}» lưu trong kho không hợp lệ / stored plan '{code}' is invalid: {detail}")]
     BadStoredPlan { code: String, detail: String },
-    #[error("{vi} / {en}")]
-    Refused { vi: String, en: String },
+    /// Understood and refused: the reason in Vietnamese and English.
+    #[error("{0}")]
+    Refused(Msg),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub fn refused(vi: impl Into<String>, en: impl Into<String>) -> StoreError {
-    StoreError::Refused {
-        vi: vi.into(),
-        en: en.into(),
-    }
+    StoreError::Refused(Msg::new(vi, en))
 }
 
 pub struct Store {

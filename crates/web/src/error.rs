@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use thidua_domain::msg::Msg;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -19,8 +20,9 @@ pub enum AppError {
     /// Signed in, but this is not theirs to see or do.
     Forbidden,
     NotFound,
-    /// The request is understood and refused, with a reason for the user (Vietnamese).
-    Refused(String),
+    /// The request is understood and refused, with the reason (the page shows the
+    /// Vietnamese, the log the English when there is one).
+    Refused(Msg),
     /// Sign-in locked after repeated failures, until a local time (dd/mm/yyyy hh:mm).
     Throttled(String),
     /// The CSRF token is missing or wrong.
@@ -35,17 +37,17 @@ impl AppError {
     pub fn internal(detail: impl Into<String>) -> AppError {
         AppError::Internal(detail.into())
     }
+    /// A refusal worded for the user only (the web's own form checks).
     pub fn refused(vi: impl Into<String>) -> AppError {
-        AppError::Refused(vi.into())
+        AppError::Refused(Msg::new(vi, ""))
     }
 }
 
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::Startup(s) | AppError::Internal(s) | AppError::Refused(s) | AppError::TooLarge(s) => {
-                f.write_str(s)
-            }
+            AppError::Startup(s) | AppError::Internal(s) | AppError::TooLarge(s) => f.write_str(s),
+            AppError::Refused(m) => m.fmt(f),
             AppError::NotSignedIn => f.write_str("chưa đăng nhập / not signed in"),
             AppError::BadCredentials => {
                 f.write_str("tên đăng nhập hoặc mật khẩu không đúng / wrong username or password")
@@ -63,7 +65,7 @@ impl std::error::Error for AppError {}
 impl From<thidua_store::StoreError> for AppError {
     fn from(e: thidua_store::StoreError) -> Self {
         match e {
-            thidua_store::StoreError::Refused { vi, .. } => AppError::Refused(vi),
+            thidua_store::StoreError::Refused(m) => AppError::Refused(m),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -71,18 +73,16 @@ impl From<thidua_store::StoreError> for AppError {
 
 impl From<thidua_store::import::ImportError> for AppError {
     fn from(e: thidua_store::import::ImportError) -> Self {
+        use thidua_ingest::FileError;
         use thidua_store::import::ImportError;
         match e {
             ImportError::Store(s) => s.into(),
-            // File problems are the user's: the message is already bilingual; show the Vietnamese half.
-            other => AppError::Refused(
-                other
-                    .to_string()
-                    .split(" / ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
+            // The web reads files it staged itself: failing to read one is our fault.
+            ImportError::File(FileError::Io(io)) => {
+                AppError::Internal(format!("reading a staged file: {io}"))
+            }
+            ImportError::File(f) => AppError::Refused(f.message()),
+            ImportError::NoRows => AppError::Refused(FileError::NoDataRows.message()),
         }
     }
 }
@@ -92,21 +92,27 @@ impl From<thidua_app::Error> for AppError {
         match e {
             thidua_app::Error::Store(s) => s.into(),
             thidua_app::Error::Import(i) => i.into(),
-            thidua_app::Error::Refused(m) => AppError::Refused(m.vi),
+            thidua_app::Error::Refused(m) => AppError::Refused(m),
             thidua_app::Error::Internal(detail) => AppError::Internal(detail),
         }
     }
 }
 
-/// What the error page says, attached to the response for `request_context` to render.
+/// What the error page says, attached to the response for `request_context` to render
+/// (and, for a fault of ours, to log once with the request id).
 #[derive(Clone, Debug)]
 pub(crate) struct ErrorInfo {
     pub title: &'static str,
     pub message: String,
+    /// A page request without a session goes to the sign-in page.
+    pub sign_in: bool,
+    /// The cause of a 500, for the log only.
+    pub cause: Option<String>,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let sign_in = matches!(self, AppError::NotSignedIn);
         let (status, title, message) = match self {
             AppError::NotSignedIn => (
                 StatusCode::UNAUTHORIZED,
@@ -128,7 +134,13 @@ impl IntoResponse for AppError {
                 "Không tìm thấy",
                 "Trang hoặc dữ liệu được yêu cầu không tồn tại.".to_string(),
             ),
-            AppError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, "Không thực hiện được", m),
+            AppError::Refused(m) => {
+                let mut info = info("Không thực hiện được", m.vi);
+                if !m.en.is_empty() {
+                    info.cause = Some(m.en);
+                }
+                return respond(StatusCode::UNPROCESSABLE_ENTITY, info);
+            }
             AppError::Throttled(until) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Tạm khóa đăng nhập",
@@ -141,18 +153,34 @@ impl IntoResponse for AppError {
             ),
             AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Tệp quá lớn", m),
             AppError::Internal(detail) | AppError::Startup(detail) => {
-                tracing::error!(detail = %detail, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
+                let mut info = info(
                     "Đã có lỗi xảy ra",
                     "Hệ thống gặp sự cố khi xử lý yêu cầu. Vui lòng thử lại; nếu vẫn lỗi, hãy báo quản trị hệ thống kèm mã yêu cầu.".to_string(),
-                )
+                );
+                info.cause = Some(detail);
+                return respond(StatusCode::INTERNAL_SERVER_ERROR, info);
             }
         };
-        let mut res = (status, message.clone()).into_response();
-        res.extensions_mut().insert(ErrorInfo { title, message });
-        res
+        let mut info = info(title, message);
+        info.sign_in = sign_in;
+        respond(status, info)
     }
+}
+
+fn info(title: &'static str, message: String) -> ErrorInfo {
+    ErrorInfo {
+        title,
+        message,
+        sign_in: false,
+        cause: None,
+    }
+}
+
+/// The plain response carries the page's text; `request_context` renders it.
+fn respond(status: StatusCode, info: ErrorInfo) -> Response {
+    let mut res = (status, info.message.clone()).into_response();
+    res.extensions_mut().insert(info);
+    res
 }
 
 /// A handler panicked: logged, answered like any internal error.
@@ -259,20 +287,19 @@ pub(crate) async fn request_context(
                 "Dữ liệu gửi lên không đúng định dạng. Vui lòng kiểm tra lại biểu mẫu hoặc địa chỉ trang.",
             ),
         };
-        res = (status, message).into_response();
-        res.extensions_mut().insert(ErrorInfo {
-            title,
-            message: message.to_string(),
-        });
+        res = respond(status, info(title, message.to_string()));
     }
     let status = res.status();
     tracing::info!(request_id = %id, %method, path = %path_and_query, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, %address);
     if let Some(info) = res.extensions_mut().remove::<ErrorInfo>() {
-        if status == StatusCode::UNAUTHORIZED
-            && !is_api
-            && method == axum::http::Method::GET
-            && info.title == "Chưa đăng nhập"
-        {
+        // A fault of ours is logged here, once, under the request's id; a refusal's
+        // English reason goes to the log at a lower level.
+        match (&info.cause, status.is_server_error()) {
+            (Some(cause), true) => tracing::error!(request_id = %id, %cause, "internal error"),
+            (Some(cause), false) => tracing::info!(request_id = %id, %cause, "refused"),
+            _ => {}
+        }
+        if info.sign_in && !is_api && method == axum::http::Method::GET {
             let target = format!(
                 "/dang-nhap?tiep={}",
                 percent_encoding::utf8_percent_encode(&path_and_query, percent_encoding::NON_ALPHANUMERIC)
@@ -304,4 +331,56 @@ pub(crate) async fn request_context(
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
     ));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use thidua_ingest::FileError;
+    use thidua_store::import::ImportError;
+
+    fn info_of(e: AppError) -> (StatusCode, ErrorInfo) {
+        let res = e.into_response();
+        let info = res.extensions().get::<ErrorInfo>().cloned().expect("error info");
+        (res.status(), info)
+    }
+
+    #[test]
+    fn only_a_missing_session_sends_a_page_to_sign_in() {
+        let (status, info) = info_of(AppError::NotSignedIn);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(info.sign_in);
+        let (status, info) = info_of(AppError::BadCredentials);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(!info.sign_in, "wrong credentials stay on the form");
+        assert!(
+            !info_of(AppError::refused("Chưa đăng nhập")).1.sign_in,
+            "not chosen by the wording"
+        );
+    }
+
+    #[test]
+    fn our_own_io_failure_is_a_500_with_its_cause_for_the_log_only() {
+        let io = std::io::Error::other("disk gone");
+        let (status, info) = info_of(ImportError::File(FileError::Io(io)).into());
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(info.cause.as_deref().is_some_and(|c| c.contains("disk gone")));
+        assert!(
+            !info.message.contains("disk gone"),
+            "the page never shows the cause"
+        );
+    }
+
+    #[test]
+    fn a_refused_file_shows_the_vietnamese_and_logs_the_english() {
+        let (status, info) = info_of(ImportError::File(FileError::NotUtf8At(7)).into());
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(info.message, "tệp CSV phải mã hóa UTF-8 (lỗi ở dòng 7)");
+        assert_eq!(
+            info.cause.as_deref(),
+            Some("a CSV file must be UTF-8 encoded (bad bytes on line 7)")
+        );
+        let (_, info) = info_of(ImportError::NoRows.into());
+        assert_eq!(info.message, "tệp không có dòng dữ liệu nào");
+    }
 }

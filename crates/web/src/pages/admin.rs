@@ -144,7 +144,7 @@ async fn create_user(
     match res {
         Ok(_) => Ok(Redirect::to("/quan-tri/tai-khoan?tb=da_tao_tai_khoan").into_response()),
         Err(AppError::Refused(m)) => {
-            let body = page(&users_page(&state, &user, None, Some(m)).await?)?;
+            let body = page(&users_page(&state, &user, None, Some(m.vi)).await?)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
         Err(e) => Err(e),

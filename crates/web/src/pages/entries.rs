@@ -460,7 +460,7 @@ async fn save(
             .into_response())
         }
         Err(AppError::Refused(m)) => {
-            let body = page(&form_page(&state, &user, f, vec![m]).await?)?;
+            let body = page(&form_page(&state, &user, f, vec![m.vi]).await?)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
         Err(e) => Err(e),

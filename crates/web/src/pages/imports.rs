@@ -258,7 +258,7 @@ async fn upload(
         Ok(r) => r,
         Err(AppError::Refused(m)) => {
             let _ = std::fs::remove_file(&path);
-            return retry(&format!("Tệp «{file_name}» không nhập được: {m}"));
+            return retry(&format!("Tệp «{file_name}» không nhập được: {}", m.vi));
         }
         Err(e) => return Err(e),
     };

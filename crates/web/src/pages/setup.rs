@@ -156,7 +156,7 @@ async fn plan_upload(
     {
         Ok(()) => Ok(Redirect::to("/quan-tri/ke-hoach?tb=da_cap_nhat").into_response()),
         Err(AppError::Refused(m)) => {
-            let body = page(&plans_page(&state, &user, None, vec![m], None).await?)?;
+            let body = page(&plans_page(&state, &user, None, vec![m.vi], None).await?)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
         Err(e) => Err(e),
@@ -230,7 +230,7 @@ async fn calendar_upload(
     let days = match calendar::parse_csv(&text) {
         Ok(d) => d,
         Err(e) => {
-            let msg = e.to_string().split(" / ").next().unwrap_or_default().to_string();
+            let msg = e.message().vi;
             let body = page(&calendar_view(&state, &user, None, None, Some(msg)).await?)?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
         }
