@@ -29,5 +29,6 @@ for tool in fmt clippy; do
 done
 # One formatting and lint standard (rustfmt.toml; clippy with warnings as errors).
 cargo fmt --all --check
+python3 scripts/check_module_cycles.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

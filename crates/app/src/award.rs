@@ -5,7 +5,7 @@
 
 use crate::documents::{self, Issue, Person};
 use crate::error::{Error, Result};
-use crate::fmt::tier_name;
+use crate::fmt::{met_count, tier_name};
 use thidua_domain::eval::{HeadResult, Status};
 use thidua_domain::nomination::{BoardVerdict, Facts, NominationState};
 use thidua_domain::plan::Plan;
@@ -79,19 +79,6 @@ pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts
         required_documents: plan.documents.iter().map(|d| d.code.clone()).collect(),
         quota: plan.award.quota,
     })
-}
-
-/// "12/13": indicators met over those that count ("không phát sinh" counts neither way).
-pub fn met_count(h: &HeadResult) -> String {
-    let counted = h
-        .indicators
-        .iter()
-        .filter(|r| r.status != Status::KhongPhatSinh)
-        .count();
-    format!(
-        "{}/{counted}",
-        h.indicators.iter().filter(|r| r.status == Status::Dat).count()
-    )
 }
 
 /// The measured results as the honour board shows them, fixed at publication (JSON).

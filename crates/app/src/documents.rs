@@ -220,7 +220,7 @@ pub fn mau07(plan: &Plan, h: &HeadResult, superior: &str, issue: &Issue) -> Resu
         .add_paragraph(body(&format!(
             "1. Kết quả thực hiện các chỉ tiêu của Kế hoạch, tính đến ngày {}, do hệ thống đo từ hồ sơ thủ tục hành chính và {provenance}: đạt {} chỉ tiêu.",
             issue.results_as_of.vi(),
-            crate::award::met_count(h)
+            crate::fmt::met_count(h)
         )));
     let widths = [750, 3450, 1650, 1900, 1605];
     let mut rows = vec![TableRow::new(

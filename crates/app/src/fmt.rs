@@ -160,3 +160,16 @@ pub fn shortfall(ind: &Indicator, tier: &str, r: &IndicatorResult) -> Option<Str
         _ => None,
     }
 }
+
+/// "12/13": indicators met over those that count ("không phát sinh" counts neither way).
+pub fn met_count(h: &HeadResult) -> String {
+    let counted = h
+        .indicators
+        .iter()
+        .filter(|r| r.status != Status::KhongPhatSinh)
+        .count();
+    format!(
+        "{}/{counted}",
+        h.indicators.iter().filter(|r| r.status == Status::Dat).count()
+    )
+}

@@ -1,10 +1,9 @@
 //! Who does well and who does not, and the units, heads and procedures files.
 
+use super::csv_text::row;
 use super::places::*;
 use super::procedures::*;
 use super::rng::*;
-use super::seed::{HEAD_CHANGE_UNIT, SHORT_TENURE_UNIT};
-use super::values::*;
 use std::collections::BTreeSet;
 use thidua_domain::time::Date;
 

@@ -18,13 +18,15 @@ use thidua_store::workflow::{EntryFilter, NewAttachment, ValueForm};
 use thidua_store::Store;
 
 mod cast;
+mod csv_text;
 mod dossiers;
 mod places;
 mod procedures;
 mod rng;
 mod seed;
 mod values;
-pub use seed::{DemoSummary, HEAD_CHANGE_UNIT, SHORT_TENURE_UNIT};
+pub use places::{HEAD_CHANGE_UNIT, SHORT_TENURE_UNIT};
+pub use seed::DemoSummary;
 
 /// The unit of the demo's unit accounts (UBND thành phố Bà Rịa) and a second unit.
 pub const DEMO_UNIT: &str = "H01";

@@ -4,6 +4,11 @@ use super::procedures::*;
 
 // The province: agencies, districts, communes and the procedure catalogue.
 
+/// The district whose head changes on 1 July: two heads of six months each.
+pub const HEAD_CHANGE_UNIT: &str = "H04";
+/// The commune whose head took office on 1 October: evaluated, but too short a tenure.
+pub const SHORT_TENURE_UNIT: &str = "H06X03";
+
 /// (code, name, the head's title, yearly dossiers, holds public investment capital). Only
 /// agencies with investment projects report `giai_ngan_dtc`, which is "nếu có" at this tier.
 pub(super) const AGENCIES: &[(&str, &str, &str, u32, bool)] = &[

@@ -33,11 +33,6 @@ pub struct DemoSummary {
     pub entries: u64,
 }
 
-/// The district whose head changes on 1 July: two heads of six months each.
-pub const HEAD_CHANGE_UNIT: &str = "H04";
-/// The commune whose head took office on 1 October: evaluated, but too short a tenure.
-pub const SHORT_TENURE_UNIT: &str = "H06X03";
-
 /// Fills an initialised store (plan cchc-2023 and calendar already loaded) with a realistic province for `year` (2023).
 pub fn seed_demo(store: &mut Store, year: i32, seed: u64) -> Result<DemoSummary, ImportError> {
     let plan = store.plan_for(Some(year), None)?;

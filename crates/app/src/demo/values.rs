@@ -1,6 +1,7 @@
 //! The entered indicator values.
 
 use super::cast::*;
+use super::csv_text::row;
 use super::places::*;
 use super::rng::*;
 use thidua_domain::num::{Dec, SCALE};
@@ -215,21 +216,4 @@ pub(super) fn value_row(out: &mut String, unit: &str, code: &str, period: &str, 
         ),
     };
     row(out, &[unit, code, period, &num, &den, &value, note]);
-}
-
-/// One CSV record; fields with a separator, quote or line break are quoted (RFC 4180).
-pub(super) fn row(out: &mut String, fields: &[&str]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if f.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&f.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(f);
-        }
-    }
-    out.push('\n');
 }
