@@ -464,6 +464,7 @@ fn user_add_checks_role_unit_and_password() {
 
 #[test]
 fn an_import_killed_half_way_leaves_nothing_behind() {
+    use std::io::BufRead;
     let env = seeded();
     let mut body = String::from(
         "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n",
@@ -473,29 +474,42 @@ fn an_import_killed_half_way_leaves_nothing_behind() {
     }
     let f = env.file("big.csv", body.as_bytes());
     let before = counts(&env).dossiers;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
-        .arg("--data-dir")
-        .arg(&env.data)
-        .args(["import", "dossiers", &f])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
-    let finished = child.try_wait().unwrap().is_some();
-    child.kill().ok();
+    // The import pauses with every row written, just before its commit, until `go` exists.
+    let go = env.dir.path().join("go");
+    let import = || {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
+            .arg("--data-dir")
+            .arg(&env.data)
+            .args(["import", "dossiers", &f])
+            .env("THIDUA_PAUSE_BEFORE_COMMIT", &go)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        for line in stderr.by_ref() {
+            if line.unwrap().contains("ready to commit") {
+                return (child, stderr);
+            }
+        }
+        child.wait().unwrap();
+        panic!("the import ended without reaching its commit");
+    };
+    // Killed at the last moment before the commit: nothing of it is in the store.
+    let (mut child, _stderr) = import();
+    child.kill().unwrap();
     child.wait().unwrap();
-    let after = counts(&env).dossiers;
-    if finished {
-        assert_eq!(after, before + 300_000);
-    } else {
-        // killed before or after its commit (a fast machine can commit within the wait
-        // and be killed on its way out), never in between
-        assert!(
-            after == before || after == before + 300_000,
-            "a killed import must leave nothing half-written: {before} -> {after}"
-        );
-    }
+    assert_eq!(
+        counts(&env).dossiers,
+        before,
+        "a killed import must leave nothing half-written"
+    );
+    // Let go, the same import commits every row.
+    let (mut child, stderr) = import();
+    std::fs::write(&go, b"").unwrap();
+    stderr.for_each(drop); // read to the end, so the summary on stderr never blocks
+    assert!(child.wait().unwrap().success());
+    assert_eq!(counts(&env).dossiers, before + 300_000);
 }
 
 #[test]

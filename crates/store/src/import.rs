@@ -53,6 +53,9 @@ pub struct ImportOptions {
     pub audit: Option<crate::audit::Actor>,
     /// What the audit record says beyond the counts (a row edited on screen: before and after).
     pub audit_detail: Option<serde_json::Value>,
+    /// Called with everything written, just before the commit: the crash test stops the
+    /// command line here to kill it at the worst moment (`THIDUA_PAUSE_BEFORE_COMMIT`).
+    pub before_commit: Option<fn()>,
 }
 
 /// How far an import has gone.
@@ -437,6 +440,9 @@ pub(crate) fn finish_import(
             None,
             Some(&summary),
         )?;
+    }
+    if let Some(pause) = opts.before_commit {
+        pause();
     }
     tx.commit()?;
     report.committed = true;

@@ -63,6 +63,7 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
         only_unit: None,
         audit: Some(thidua_store::audit::Actor::cli()),
         audit_detail: None,
+        before_commit: std::env::var_os(PAUSE_ENV).map(|_| pause_before_commit as fn()),
     };
     let result = store.import_file(
         kind,
@@ -135,5 +136,21 @@ fn print_report(r: &ImportReport, a: &ImportArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         refused()
+    }
+}
+
+/// The crash test's pause point: with `THIDUA_PAUSE_BEFORE_COMMIT=FILE`, an import that has
+/// written everything says so on stderr and waits (at most a minute) for FILE to exist
+/// before it commits, so the test can kill it at exactly that moment or let it go on.
+const PAUSE_ENV: &str = "THIDUA_PAUSE_BEFORE_COMMIT";
+
+fn pause_before_commit() {
+    let Some(go) = std::env::var_os(PAUSE_ENV) else {
+        return;
+    };
+    eprintln!("{PAUSE_ENV}: ready to commit");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::path::Path::new(&go).exists() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }

@@ -107,6 +107,7 @@ async fn run(
         only_unit,
         audit: (!dry_run).then(|| user.actor.clone()),
         audit_detail: None,
+        before_commit: None,
     };
     state
         .db(move |s| {

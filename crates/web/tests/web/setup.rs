@@ -1,12 +1,10 @@
 //! The administrator's setup on the web: plans, the calendar, units and heads.
 
-mod common;
-
-use common::Server;
+use crate::common::Server;
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 
-async fn save_head(c: &mut common::Client, name: &str, from: &str, to: &str) -> StatusCode {
+async fn save_head(c: &mut crate::common::Client, name: &str, from: &str, to: &str) -> StatusCode {
     let form = [
         ("ma_don_vi", "H01X99"),
         ("ho_ten", name),

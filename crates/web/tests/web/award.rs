@@ -2,9 +2,7 @@
 //! the wrong role, the quota under concurrent approvals, submission rules, the generated
 //! documents, the public pages and the nominations export.
 
-mod common;
-
-use common::{pdf_bytes, Server};
+use crate::common::{pdf_bytes, Server};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use thidua_app::award;
@@ -87,7 +85,7 @@ fn docx_text(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn a_nomination_goes_from_draft_to_the_honour_board() {
     let srv = Server::start().await;
-    let (code, h) = common::eligible_unit_account(&srv, "daumoi");
+    let (code, h) = crate::common::eligible_unit_account(&srv, "daumoi");
     let mut unit = srv.signed_in("daumoi").await;
     // the unit opens the nomination for its head, beside the head's evaluation
     let list = unit.get("/de-nghi").await;

@@ -1,8 +1,6 @@
 //! The web application over real HTTP: a server on port 0 over a fresh demo store.
 
-mod common;
-
-use common::{pdf_bytes, Server, PASSWORD};
+use crate::common::{pdf_bytes, Server, PASSWORD};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use thidua_domain::entry::EntryState;
@@ -1460,7 +1458,7 @@ async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
 
 /// H01's decided dossiers as its page's on-time arithmetic shows them (from the tally),
 /// checked against the late-dossier heading (from a query of its own).
-async fn office_late_count(c: &mut common::Client) -> i64 {
+async fn office_late_count(c: &mut crate::common::Client) -> i64 {
     let page = c.get("/don-vi/H01").await;
     let number = |text: &str| -> i64 { text.replace('.', "").trim().parse().unwrap() };
     let i = page

@@ -8,10 +8,8 @@
 //! shows the new status. Screenshots of the overview and of the unit page are kept in
 //! `target/test-artifacts/`.
 
-mod common;
-
+use crate::common::{Server, PASSWORD};
 use base64::Engine;
-use common::{Server, PASSWORD};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use thidua_domain::eval::Status;
@@ -299,7 +297,7 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
 
     // the unit enters "không đạt" for Q4 with an evidence file and submits
     let evidence = srv.dir.path().join("bien-ban-kiem-tra.pdf");
-    std::fs::write(&evidence, common::pdf_bytes()).unwrap();
+    std::fs::write(&evidence, crate::common::pdf_bytes()).unwrap();
     b.sign_in("donvi").await;
     b.go("/so-lieu/nhap").await;
     b.click(&format!("#chi_tieu option[value=\"{}\"]", ind.code))
@@ -373,7 +371,7 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     let srv = Server::start().await;
-    let (_, head) = common::eligible_unit_account(&srv, "daumoi");
+    let (_, head) = crate::common::eligible_unit_account(&srv, "daumoi");
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let b = driver.open(&srv.base, profile.path()).await;
@@ -397,7 +395,7 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     );
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
         let file = srv.dir.path().join(format!("{code}.pdf"));
-        std::fs::write(&file, common::pdf_bytes()).unwrap();
+        std::fs::write(&file, crate::common::pdf_bytes()).unwrap();
         b.click(&format!("#loai_tai_lieu option[value=\"{code}\"]")).await;
         let input = b.find("#tep").await;
         b.cmd(

@@ -12,7 +12,7 @@ use thidua_web::{AppState, Config};
 
 pub const PASSWORD: &str = "mat-khau-demo-2023";
 
-/// The demo province is built once per test binary, then copied for each server.
+/// The demo province is built once for the one web test binary, then copied for each server.
 fn template() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {

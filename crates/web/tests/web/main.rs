@@ -1,0 +1,8 @@
+//! The web application's tests in one binary, so the demo province is built once
+//! (`common::template`) and every server starts from a copy of it.
+
+mod award;
+mod browser;
+mod common;
+mod http;
+mod setup;
