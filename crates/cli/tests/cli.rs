@@ -1,4 +1,7 @@
 //! The command-line contract, driven through the real binary against a fresh store.
+//!
+//! Longer than our ~500-line modules: one test per command-line contract (exit code,
+//! message, store unchanged), each a few dozen lines of real invocations.
 
 mod common;
 

@@ -1,3 +1,6 @@
+//! The evaluation against INDICATORS.md sections 3–6, boundary by boundary. Longer than
+//! our ~500-line modules because every rule has its cases here.
+
 use super::*;
 use crate::dossier::Sums;
 use crate::plan::Formula;

@@ -2,7 +2,8 @@
 //! (`thidua_ingest::fast`, the shared validator) while this thread writes the parsed rows,
 //! in file order, 64 to a statement, inside the import's single transaction.
 
-use crate::import::{ImportError, ImportOptions, Progress, StoreLookup};
+use crate::import::{ImportError, ImportOptions, Progress};
+use crate::lookup::StoreLookup;
 use crate::Store;
 use rayon::prelude::*;
 use std::collections::BTreeMap;

@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod import;
 mod import_fast;
+mod lookup;
 mod migrate;
 pub mod nominations;
 pub mod read;

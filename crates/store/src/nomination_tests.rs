@@ -1,4 +1,6 @@
 //! The nomination lifecycle's rules, the quota under concurrent approvals included.
+//!
+//! Just over ~500 lines: the lifecycle from draft to publication is one story.
 
 use crate::audit::Actor;
 use crate::workflow::NewAttachment;

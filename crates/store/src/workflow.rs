@@ -5,6 +5,9 @@
 //!
 //! Value checks are the import's own (`parse_row` over a one-row values table), so a value
 //! typed on screen obeys exactly the rules of a values file.
+//!
+//! Just over ~500 lines: the entry's states move together (save, submit, verify, return,
+//! sign off), each in one transaction with its history and audit record.
 
 use crate::audit::{record, Actor};
 use crate::{now, refused, Result, Store};

@@ -262,5 +262,6 @@ impl std::fmt::Display for PlanError {
 }
 
 mod parse;
+mod raw;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,10 @@
 //! The award over HTTP: a nomination from draft to the honour board, every transition by
 //! the wrong role, the quota under concurrent approvals, submission rules, the generated
 //! documents, the public pages and the nominations export.
+//!
+//! Longer than our ~500-line modules: each test walks a whole nomination across four roles
+//! over HTTP, and the wrong-role table lists every step; split, the stories would lose
+//! their thread.
 
 use crate::common::{pdf_bytes, Server};
 use reqwest::multipart::{Form, Part};

@@ -4,5 +4,8 @@
 mod award;
 mod browser;
 mod common;
-mod http;
+mod http_access;
+mod http_accounts;
+mod http_entries;
+mod http_pages;
 mod setup;

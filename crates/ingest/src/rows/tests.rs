@@ -1,3 +1,4 @@
+use super::dossier::{dossier_checked, dossier_plain};
 use super::*;
 use crate::table::{read_table, sniff};
 use crate::FileError;

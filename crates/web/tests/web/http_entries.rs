@@ -1,0 +1,496 @@
+//! Entered values over real HTTP: the entry workflow, evidence uploads, value checks, web
+//! imports, a unit's own imports and the head's sign-off.
+
+use crate::common::{pdf_bytes, Server};
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+use thidua_domain::entry::EntryState;
+
+pub(crate) fn entry_form(indicator: &str, period: &str, value: &str, action: &str) -> Form {
+    Form::new()
+        .text("chi_tieu", indicator.to_string())
+        .text("ky", period.to_string())
+        .text("gia_tri", value.to_string())
+        .text("ghi_chu", "Báo cáo quý")
+        .text("hanh_dong", action.to_string())
+}
+
+#[tokio::test]
+async fn an_entry_is_submitted_returned_resubmitted_and_verified() {
+    let srv = Server::start().await;
+    let mut unit = srv.signed_in("donvi").await;
+    let form = entry_form("sang_kien", "2023-Q3", "2", "gui").part(
+        "minh_chung",
+        Part::bytes(pdf_bytes()).file_name("Báo cáo sáng kiến.pdf"),
+    );
+    let r = unit.post_multipart("/so-lieu/luu", form, true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: i64 = r
+        .location()
+        .trim_start_matches("/so-lieu/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let page = unit.get(&format!("/so-lieu/{id}")).await;
+    assert!(page.body.contains("Đã gửi, chờ xác nhận") && page.body.contains("Báo cáo sáng kiến.pdf"));
+
+    // the board may not verify; the other unit may not even look
+    let mut board = srv.signed_in("bantdkt").await;
+    assert_eq!(
+        board
+            .post_form(&format!("/so-lieu/{id}/xac-nhan"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut other = srv.signed_in("donvi2").await;
+    assert_eq!(
+        other.get(&format!("/so-lieu/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        unit.post_form(&format!("/so-lieu/{id}/xac-nhan"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(srv.store().entry(id).unwrap().unwrap().state, EntryState::DaGui);
+
+    // the office returns it; without a CSRF token nothing happens
+    let mut office = srv.signed_in("sonoivu").await;
+    assert!(
+        office
+            .get("/so-lieu")
+            .await
+            .body
+            .contains(&format!("href=\"/so-lieu/{id}\"")),
+        "the office's queue holds it"
+    );
+    let r = office
+        .post_form_raw(
+            &format!("/so-lieu/{id}/tra-lai"),
+            &[("ly_do", "Thiếu quyết định công nhận sáng kiến")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(srv.store().entry(id).unwrap().unwrap().state, EntryState::DaGui);
+    let r = office
+        .post_form(
+            &format!("/so-lieu/{id}/tra-lai"),
+            &[("ly_do", "Thiếu quyết định công nhận sáng kiến")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // the unit sees the reason beside the form and resubmits
+    let form_page = unit.get("/so-lieu/nhap?chi_tieu=sang_kien&ky=2023-Q3").await;
+    assert!(form_page.body.contains("Thiếu quyết định công nhận sáng kiến"));
+    let r = unit
+        .post_multipart(
+            "/so-lieu/luu",
+            entry_form("sang_kien", "2023-Q3", "3", "gui"),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = office.post_form(&format!("/so-lieu/{id}/xac-nhan"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = unit.get(&format!("/so-lieu/{id}")).await;
+    assert!(page.body.contains("Đã xác nhận"));
+    for step in ["Đã gửi, chờ xác nhận", "Bị trả lại", "Đã xác nhận"] {
+        assert!(page.body.contains(step), "history shows {step}");
+    }
+    let e = srv.store().entry(id).unwrap().unwrap();
+    assert_eq!((e.state, e.value), (EntryState::DaXacNhan, Some(3)));
+    // the evaluation follows: the unit page's initiatives row has the verified quarter in it
+    let unit_page = unit.get("/don-vi/H01").await;
+    let plan = thidua_domain::plan::Plan::built_in();
+    let heads = srv.store().evaluate(&plan, plan.period_to.end()).unwrap();
+    let h = heads
+        .iter()
+        .filter(|h| h.unit.code == "H01")
+        .max_by_key(|h| h.head.from)
+        .unwrap();
+    let thidua_domain::eval::Value::Count(n) = h.indicator("sang_kien").unwrap().value else {
+        panic!("a count")
+    };
+    assert!(
+        unit_page.body.contains(&format!("Tổng = {n} (")),
+        "the page shows the sum {n} the evaluation makes"
+    );
+    let (log, _) = srv
+        .store()
+        .audit(&thidua_store::audit::AuditFilter {
+            username: Some("sonoivu".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(log
+        .iter()
+        .any(|r| r.action == "tra_lai_so_lieu" && r.address == "127.0.0.1" && !r.request_id.is_empty()));
+    let audit_page = office.get("/nhat-ky?thao_tac=xac_nhan_so_lieu").await;
+    assert!(audit_page.body.contains("xac_nhan_so_lieu") && !audit_page.body.contains("tra_lai_so_lieu"));
+}
+
+#[tokio::test]
+async fn uploads_are_checked_by_content_size_and_name() {
+    let srv = Server::start_with(|c| c.max_upload = 64 * 1024).await;
+    let mut unit = srv.signed_in("donvi").await;
+    let before = srv.store().counts().unwrap().entries;
+    // files the demo already holds (its nominations' documents)
+    let existing = srv.attachments();
+    let new_files = |srv: &Server| -> Vec<String> {
+        srv.attachments()
+            .into_iter()
+            .filter(|f| !existing.contains(f))
+            .collect()
+    };
+    let exe = entry_form("sang_kien", "2023-Q4", "1", "gui").part(
+        "minh_chung",
+        Part::bytes(b"MZ\x90\x00\x03\x00\x00\x00 this program".to_vec()).file_name("bao-cao.pdf"),
+    );
+    let r = unit.post_multipart("/so-lieu/luu", exe, true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("không phải PDF, JPEG, PNG, DOCX hoặc XLSX"),
+        "{}",
+        r.body
+    );
+    let big = entry_form("sang_kien", "2023-Q4", "1", "gui").part(
+        "minh_chung",
+        Part::bytes([pdf_bytes(), vec![b' '; 70 * 1024]].concat()).file_name("lon.pdf"),
+    );
+    let r = unit.post_multipart("/so-lieu/luu", big, true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("vượt quá dung lượng"));
+    // a valid file with a wrong value: the file written is removed again
+    let bad_value = entry_form("sang_kien", "2023-Q4", "-1", "gui")
+        .part("minh_chung", Part::bytes(pdf_bytes()).file_name("ok.pdf"));
+    assert_eq!(
+        unit.post_multipart("/so-lieu/luu", bad_value, true).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(srv.store().counts().unwrap().entries, before, "nothing saved");
+    assert!(new_files(&srv).is_empty(), "no file left behind");
+    // a path in the name is dropped; the file is stored under a server-made name
+    let sneaky = entry_form("sang_kien", "2023-Q4", "1", "gui").part(
+        "minh_chung",
+        Part::bytes(pdf_bytes()).file_name("../../etc/passwd.pdf"),
+    );
+    let r = unit.post_multipart("/so-lieu/luu", sneaky, true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let stored = new_files(&srv);
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].len() == 64 + 4 && stored[0].ends_with(".pdf") && !stored[0].contains("passwd"),
+        "{stored:?}"
+    );
+    let id: i64 = r
+        .location()
+        .trim_start_matches("/so-lieu/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let a = &srv.store().attachments(id).unwrap()[0];
+    assert_eq!(a.file_name, "passwd.pdf");
+    // the evidence downloads for its unit and the office, not for another unit
+    let att = format!("/tep/{}", a.id);
+    assert_eq!(unit.get(&att).await.bytes, pdf_bytes());
+    assert_eq!(
+        srv.signed_in("sonoivu").await.get(&att).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        srv.signed_in("donvi2").await.get(&att).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // a multipart form without the CSRF token is refused
+    let r = unit
+        .post_multipart(
+            "/so-lieu/luu",
+            entry_form("sang_kien", "2023-12", "1", "gui"),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_wrong_value_is_explained_in_vietnamese_and_nothing_is_saved() {
+    let srv = Server::start().await;
+    let mut unit = srv.signed_in("donvi").await;
+    let before = srv.store().counts().unwrap();
+    let r = unit
+        .post_multipart(
+            "/so-lieu/luu",
+            entry_form("sang_kien", "2023-Q4", "-3", "gui"),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Giá trị: số lượng không được âm"), "{}", r.body);
+    let r = unit
+        .post_multipart(
+            "/so-lieu/luu",
+            entry_form("tthc_dung_han", "2023", "1", "gui"),
+            true,
+        )
+        .await;
+    assert!(r.body.contains("được tính từ hồ sơ TTHC"));
+    assert_eq!(srv.store().counts().unwrap(), before);
+    // an entry waiting for the office cannot be changed by the unit
+    let unit_id = srv.store().unit("H01").unwrap().unwrap().id;
+    let r = unit
+        .post_multipart(
+            "/so-lieu/luu",
+            entry_form("sang_kien", "2023-11", "1", "gui"),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let e = srv
+        .store()
+        .entry_by_key(unit_id, "sang_kien", "2023-11")
+        .unwrap()
+        .expect("the entry waits");
+    assert_eq!(e.state, EntryState::DaGui);
+    let r = unit
+        .post_multipart(
+            "/so-lieu/luu",
+            entry_form(&e.indicator, &e.period, "9", "gui"),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("đang chờ Sở Nội vụ xác nhận"));
+    // a dot is the thousands separator on screen: never guessed as a decimal point
+    let r = unit
+        .post_multipart(
+            "/so-lieu/luu",
+            entry_form("sang_kien", "2023-12", "1.234", "gui"),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("dùng dấu phẩy cho phần thập phân"));
+}
+
+#[tokio::test]
+async fn web_imports_report_every_bad_row_and_write_only_on_confirmation() {
+    let srv = Server::start().await;
+    let mut office = srv.signed_in("sonoivu").await;
+    let bad =
+        "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH09,UBND huyện Mới,huyen,\nH10,UBND xã Lạ,xa,KHONG_CO\n";
+    let form = Form::new().text("loai", "units").part(
+        "tep",
+        Part::bytes(bad.as_bytes().to_vec()).file_name("don-vi.csv"),
+    );
+    let r = office.post_multipart("/nhap-du-lieu", form, true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("1 dòng lỗi") && r.body.contains("KHONG_CO"),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("Xác nhận nhập"),
+        "no confirmation while a row is bad"
+    );
+    let link = r
+        .body
+        .split("href=\"")
+        .find(|s| s.starts_with("/nhap-du-lieu/") && s.contains("loi.xlsx"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let x = office.get(&link).await;
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes)).unwrap();
+    assert_eq!(
+        wb.worksheet_range_at(0).unwrap().unwrap().height(),
+        4,
+        "title, blank, header, one bad row"
+    );
+    assert!(
+        srv.store().unit("H09").unwrap().is_none(),
+        "the report wrote nothing"
+    );
+    // accept the valid rows, then confirm
+    let form = Form::new()
+        .text("loai", "units")
+        .text("chap_nhan_dong_hop_le", "1")
+        .part(
+            "tep",
+            Part::bytes(bad.as_bytes().to_vec()).file_name("don-vi.csv"),
+        );
+    let r = office.post_multipart("/nhap-du-lieu", form, true).await;
+    let confirm = r
+        .body
+        .split("action=\"")
+        .find(|s| s.contains("/xac-nhan"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // another importer cannot confirm this upload, nor download its report
+    let mut unit = srv.signed_in("donvi").await;
+    assert_eq!(unit.post_form(&confirm, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        unit.get(&confirm.replace("/xac-nhan", "/loi.xlsx")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = office.post_form(&confirm, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Đã ghi vào cơ sở dữ liệu"));
+    // a second click imports nothing twice
+    let again = office.post_form(&confirm, &[]).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "the staged upload is gone");
+    let (log, _) = srv
+        .store()
+        .audit(&thidua_store::audit::AuditFilter {
+            action: Some("nhap_tep".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(log.len(), 1, "the import is in the audit log once");
+    assert_eq!(log[0].username, "sonoivu");
+    assert!(srv.store().unit("H09").unwrap().is_some());
+    assert!(srv.store().unit("H10").unwrap().is_none());
+    // a file that is not a table
+    let form = Form::new()
+        .text("loai", "dossiers")
+        .part("tep", Part::bytes(b"\x00\x01binary".to_vec()).file_name("x.csv"));
+    let r = office.post_multipart("/nhap-du-lieu", form, true).await;
+    assert!(r.body.contains("không nhập được"), "{}", r.body);
+    // units may not import units
+    let form = Form::new().text("loai", "units").part(
+        "tep",
+        Part::bytes(bad.as_bytes().to_vec()).file_name("don-vi.csv"),
+    );
+    assert_eq!(
+        unit.post_multipart("/nhap-du-lieu", form, true).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_unit_imports_only_its_own_values_and_never_as_verified() {
+    let srv = Server::start().await;
+    let mut unit = srv.signed_in("donvi").await;
+    let mixed = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023-11,,,1,\nS01,sang_kien,2023-11,,,1,\n";
+    let form = Form::new().text("loai", "values").part(
+        "tep",
+        Part::bytes(mixed.as_bytes().to_vec()).file_name("so-lieu.csv"),
+    );
+    let r = unit.post_multipart("/nhap-du-lieu", form, true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("chỉ được nhập số liệu của đơn vị «H01»"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("Xác nhận nhập"));
+    let own = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023-11,,,1,Sáng kiến tháng 11\n";
+    let form = Form::new().text("loai", "values").text("da_xac_nhan", "1").part(
+        "tep",
+        Part::bytes(own.as_bytes().to_vec()).file_name("so-lieu.csv"),
+    );
+    let r = unit.post_multipart("/nhap-du-lieu", form, true).await;
+    let confirm = r
+        .body
+        .split("action=\"")
+        .find(|s| s.contains("/xac-nhan"))
+        .expect("confirmation offered")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(unit.post_form(&confirm, &[]).await.status, StatusCode::OK);
+    let s = srv.store();
+    let h01 = s.unit("H01").unwrap().unwrap();
+    let e = s.entry_by_key(h01.id, "sang_kien", "2023-11").unwrap().unwrap();
+    assert_eq!(e.state, EntryState::DaGui, "a unit's import waits for the office");
+    assert!(s
+        .entry_by_key(s.unit("S01").unwrap().unwrap().id, "sang_kien", "2023-11")
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
+    let srv = Server::start().await;
+    let mut unit = srv.signed_in("donvi").await;
+    let r = unit
+        .post_multipart(
+            "/so-lieu/luu",
+            entry_form("sang_kien", "2023-10", "1", "gui"),
+            true,
+        )
+        .await;
+    let id: i64 = r
+        .location()
+        .trim_start_matches("/so-lieu/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut head = srv.signed_in("thutruong").await;
+    assert!(
+        head.get("/so-lieu")
+            .await
+            .body
+            .contains(&format!("href=\"/so-lieu/{id}\"")),
+        "the head's queue"
+    );
+    assert!(head
+        .get(&format!("/so-lieu/{id}"))
+        .await
+        .body
+        .contains("Ký duyệt số liệu"));
+    // the head neither enters values nor verifies
+    assert_eq!(head.get("/so-lieu/nhap").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        head.post_form(&format!("/so-lieu/{id}/xac-nhan"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        head.post_form(&format!("/so-lieu/{id}/ky-duyet"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        srv.store().entry(id).unwrap().unwrap().signed_by.as_deref(),
+        Some("thutruong")
+    );
+    let r = head.post_form(&format!("/so-lieu/{id}/ky-duyet"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "signed once");
+    let mut office = srv.signed_in("sonoivu").await;
+    assert!(office
+        .get(&format!("/so-lieu/{id}"))
+        .await
+        .body
+        .contains("Thủ trưởng đơn vị đã ký duyệt: thutruong"));
+    // a change by the unit (after a return) clears the sign-off
+    office
+        .post_form(&format!("/so-lieu/{id}/tra-lai"), &[("ly_do", "Sai kỳ")])
+        .await;
+    unit.post_multipart(
+        "/so-lieu/luu",
+        entry_form("sang_kien", "2023-10", "2", "gui"),
+        true,
+    )
+    .await;
+    assert_eq!(srv.store().entry(id).unwrap().unwrap().signed_by, None);
+}

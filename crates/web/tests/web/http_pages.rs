@@ -1,0 +1,405 @@
+//! What the pages and the JSON API show over real HTTP: the overview, a unit's page and
+//! its late dossiers, ranking and warnings, difficulty threads, the API contract.
+
+use crate::common::{Server, PASSWORD};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn the_overview_filters_searches_without_diacritics_and_downloads() {
+    let srv = Server::start().await;
+    let mut c = srv.signed_in("sonoivu").await;
+    let r = c.get("/tong-quan?q=ba+ria").await;
+    assert!(r.body.contains("UBND thành phố Bà Rịa"));
+    assert!(!r.body.contains("UBND huyện Long Điền"));
+    let all = c.get("/tong-quan").await;
+    let communes = c.get("/tong-quan?cap=xa").await;
+    assert!(communes.body.matches("<tr>").count() < all.body.matches("<tr>").count());
+    assert!(!communes.body.contains(">UBND thành phố Bà Rịa<"));
+    let x = c.get("/tong-quan?dinh_dang=xlsx").await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes.clone())).unwrap();
+    let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+    let heads = srv
+        .store()
+        .evaluate(
+            &thidua_domain::plan::Plan::built_in(),
+            thidua_domain::time::Date::from_ymd(2023, 12, 31).unwrap().end(),
+        )
+        .unwrap();
+    assert_eq!(
+        sheet.height(),
+        3 + heads.len(),
+        "title, blank, header, one row per head"
+    );
+    let mut admin = srv.signed_in("quantri").await;
+    let users = admin.get("/quan-tri/tai-khoan?dinh_dang=xlsx").await;
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(users.bytes)).unwrap();
+    assert_eq!(
+        wb.worksheet_range_at(0).unwrap().unwrap().height(),
+        3 + 7,
+        "the seven demo accounts"
+    );
+    for path in [
+        "/xep-hang?dinh_dang=xlsx",
+        "/canh-bao?dinh_dang=xlsx",
+        "/so-lieu?trang_thai=tat_ca&dinh_dang=xlsx",
+        "/nhat-ky?dinh_dang=xlsx",
+        "/kien-nghi?dinh_dang=xlsx",
+        "/don-vi/H01?dinh_dang=xlsx",
+        "/don-vi/H01?bang=theo_thang&dinh_dang=xlsx",
+        "/don-vi/H01?bang=chi_tieu&dinh_dang=xlsx",
+        "/don-vi/H01?bang=so_lieu&dinh_dang=xlsx",
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes)).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        if path.contains("theo_thang") {
+            assert_eq!(
+                sheet.height(),
+                3 + 3 * 12,
+                "three dossier indicators × twelve months"
+            );
+        }
+        if path.contains("chi_tieu") {
+            let h = heads.iter().find(|h| h.unit.code == "H01").unwrap();
+            assert_eq!(sheet.height(), 3 + h.indicators.len());
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_unit_page_agrees_with_the_evaluation_and_pages_its_late_dossiers() {
+    let srv = Server::start().await;
+    let mut c = srv.signed_in("donvi").await;
+    let page = c.get("/don-vi/H01").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("<svg class=\"chart\"").count(),
+        3,
+        "three dossier charts"
+    );
+    let plan = thidua_domain::plan::Plan::built_in();
+    let heads = srv.store().evaluate(&plan, plan.period_to.end()).unwrap();
+    let h = heads.iter().find(|h| h.unit.code == "H01").unwrap();
+    let thidua_domain::eval::Value::Ratio(s) = h.indicator("tthc_dung_han").unwrap().value else {
+        panic!()
+    };
+    let late = (s.den - s.num).to_i64().unwrap();
+    assert!(
+        page.body.contains(&format!("Hồ sơ trễ hạn ({late})")),
+        "late dossiers = decided − on time = {late}"
+    );
+    assert!(page
+        .body
+        .contains(&thidua_domain::num::percent_vi(s.num, s.den).unwrap()));
+    if late > 50 {
+        let p2 = c.get("/don-vi/H01?trang=2").await;
+        assert!(p2.body.contains("Trang 2/"));
+    }
+    let x = c.get("/don-vi/H01?dinh_dang=xlsx").await;
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes)).unwrap();
+    assert_eq!(
+        wb.worksheet_range_at(0).unwrap().unwrap().height() as i64,
+        3 + late
+    );
+}
+
+#[tokio::test]
+async fn ranking_and_warnings_show_the_evaluation() {
+    let srv = Server::start().await;
+    let mut c = srv.signed_in("lanhdao").await;
+    let r = c.get("/xep-hang").await;
+    assert!(r.body.contains("Trong 10 suất khen thưởng"));
+    assert_eq!(r.body.matches("Trong 10 suất khen thưởng").count(), 10);
+    let w = c.get("/canh-bao").await;
+    assert!(
+        w.body.contains("điểm phần trăm"),
+        "ratio shortfalls in percentage points"
+    );
+}
+
+#[tokio::test]
+async fn difficulties_go_from_the_unit_through_the_office_to_the_leaders() {
+    let srv = Server::start().await;
+    let mut unit = srv.signed_in("donvi").await;
+    let r = unit
+        .post_form(
+            "/kien-nghi",
+            &[
+                ("tieu_de", "Thiếu máy quét tài liệu"),
+                ("noi_dung", "Bộ phận Một cửa cần thêm 2 máy quét."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let path = r.location().split('?').next().unwrap().to_string();
+    let mut other = srv.signed_in("donvi2").await;
+    assert_eq!(other.get(&path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        other
+            .post_form(
+                &format!("{path}/phan-hoi"),
+                &[("hanh_dong", "gui"), ("noi_dung", "x")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(!other.get("/kien-nghi").await.body.contains("Thiếu máy quét"));
+    let mut board = srv.signed_in("bantdkt").await;
+    assert_eq!(
+        board
+            .post_form(
+                &format!("{path}/phan-hoi"),
+                &[("hanh_dong", "tra_loi"), ("noi_dung", "x")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut office = srv.signed_in("sonoivu").await;
+    assert_eq!(
+        office
+            .post_form(
+                &format!("{path}/phan-hoi"),
+                &[
+                    ("hanh_dong", "chuyen_lanh_dao"),
+                    ("noi_dung", "Kính chuyển lãnh đạo UBND tỉnh")
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let mut leader = srv.signed_in("lanhdao").await;
+    assert_eq!(
+        leader
+            .post_form(
+                &format!("{path}/phan-hoi"),
+                &[("hanh_dong", "dong"), ("noi_dung", "")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        leader
+            .post_form(
+                &format!("{path}/phan-hoi"),
+                &[
+                    ("hanh_dong", "tra_loi"),
+                    ("noi_dung", "Giao Sở Tài chính bố trí kinh phí.")
+                ]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = unit.get(&path).await;
+    assert!(
+        page.body.contains("Đã trả lời")
+            && page.body.contains("Giao Sở Tài chính bố trí kinh phí.")
+            && page.body.contains("chuyển lãnh đạo UBND tỉnh")
+    );
+}
+
+#[tokio::test]
+async fn the_json_api_follows_the_contract() {
+    let srv = Server::start().await;
+    let mut unit = srv.client();
+    let r = unit
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"username": "donvi", "password": PASSWORD}),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let me: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(me["ma_don_vi"], "H01");
+    let r = unit.get("/api/v1/units/H01/evaluation?year=2023").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(&r.body).unwrap();
+    let keys = [
+        "ma_don_vi",
+        "ho_ten",
+        "cap",
+        "ma_chi_tieu",
+        "tu_so",
+        "mau_so",
+        "gia_tri",
+        "trang_thai",
+    ];
+    assert!(rows
+        .iter()
+        .all(|row| keys.iter().all(|k| row.contains_key(*k)) && row["ma_don_vi"] == "H01"));
+    let summary = rows.iter().find(|r| r["ma_chi_tieu"] == "_tong_hop").unwrap();
+    for k in ["du_dieu_kien", "diem_uu_tien", "thu_hang", "so_thang", "tam_tinh"] {
+        assert!(summary.contains_key(k), "{k}");
+    }
+    assert_eq!(
+        unit.get("/api/v1/units/S01/evaluation?year=2023").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        unit.get("/api/v1/ranking?year=2023").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut board = srv.client();
+    board
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"username": "bantdkt", "password": PASSWORD}),
+            false,
+        )
+        .await;
+    let r = board.get("/api/v1/ranking?year=2023").await;
+    let ranking: Vec<serde_json::Value> = serde_json::from_str(&r.body).unwrap();
+    let ranks: Vec<i64> = ranking.iter().map(|r| r["thu_hang"].as_i64().unwrap()).collect();
+    assert!(!ranks.is_empty() && ranks.windows(2).all(|w| w[0] < w[1]));
+    assert!(ranking.iter().all(|r| r["du_dieu_kien"] == true));
+
+    // dossiers: a bearer token needs no CSRF; a browser session does
+    let mut office = srv.client();
+    let login = office
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"username": "sonoivu", "password": PASSWORD}),
+            false,
+        )
+        .await;
+    let csrf = serde_json::from_str::<serde_json::Value>(&login.body).unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // the unit page before, to see the pushed dossier counted after (the cached tally is renewed)
+    let late_before = office_late_count(&mut unit).await;
+    let dossiers = serde_json::json!([
+        {"ma_ho_so": "API-LATE", "ma_don_vi": "H01", "ma_tthc": "X", "ngay_tiep_nhan": "2023-10-02 08:00", "han_xu_ly": "2023-10-05", "ngay_ket_qua": "2023-10-20 10:00", "kenh_nop": "truc_tiep", "trang_thai": "da_tra_ket_qua"},
+        {"ma_ho_so": "API-1", "ma_don_vi": "H01", "ma_tthc": "X", "ngay_tiep_nhan": "2023-11-01 08:00", "han_xu_ly": "2023-11-10", "ngay_ket_qua": "2023-11-05 10:00", "kenh_nop": "truc_tuyen", "trang_thai": "da_tra_ket_qua"}
+    ]);
+    let body = serde_json::to_vec(&dossiers).unwrap();
+    office.csrf = None;
+    let r = office
+        .post_body("/api/v1/dossiers", "application/json", body.clone(), None)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a session without the CSRF header"
+    );
+    office.csrf = Some(csrf);
+    let r = office
+        .post_body("/api/v1/dossiers", "application/json", body.clone(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rep: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        (rep["da_ghi"].as_bool(), rep["so_dong_hop_le"].as_i64()),
+        (Some(true), Some(2))
+    );
+    assert_eq!(
+        office_late_count(&mut unit).await,
+        late_before + 1,
+        "the new late dossier is counted"
+    );
+
+    let token = thidua_app::credentials::random_token();
+    {
+        let mut s = srv.store();
+        let id = s.user_by_name("sonoivu").unwrap().unwrap().id;
+        s.create_token(
+            &thidua_store::audit::Actor::cli(),
+            id,
+            &thidua_app::credentials::token_hash(&token),
+            "một cửa",
+        )
+        .unwrap();
+    }
+    let before = srv.store().counts().unwrap().dossiers;
+    let csv = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\nAPI-2,H01,X,2023-11-01,2023-11-10,,truc_tiep,dang_xu_ly\nAPI-3,KHONG,X,2023-11-01,2023-11-10,,truc_tiep,dang_xu_ly\n";
+    let mut bot = srv.client();
+    let r = bot
+        .post_body(
+            "/api/v1/dossiers",
+            "text/csv",
+            csv.as_bytes().to_vec(),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rep: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(rep["da_ghi"], false);
+    assert_eq!(rep["loi"][0]["dong"], 3);
+    assert_eq!(srv.store().counts().unwrap().dossiers, before, "all or nothing");
+    let r = bot
+        .post_body(
+            "/api/v1/dossiers?accept_valid=true",
+            "text/csv",
+            csv.as_bytes().to_vec(),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(srv.store().counts().unwrap().dossiers, before + 1);
+    let r = bot
+        .post_body(
+            "/api/v1/dossiers",
+            "text/csv",
+            csv.as_bytes().to_vec(),
+            Some("not-a-token"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // the OpenAPI description lists every API route
+    let spec: serde_json::Value =
+        serde_json::from_str(&srv.client().get("/api/v1/openapi.json").await.body).unwrap();
+    for p in [
+        "/api/v1/session",
+        "/api/v1/units/{code}/evaluation",
+        "/api/v1/ranking",
+        "/api/v1/dossiers",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(spec["paths"].get(p).is_some(), "{p}");
+    }
+}
+
+/// H01's decided dossiers as its page's on-time arithmetic shows them (from the tally),
+/// checked against the late-dossier heading (from a query of its own).
+async fn office_late_count(c: &mut crate::common::Client) -> i64 {
+    let page = c.get("/don-vi/H01").await;
+    let number = |text: &str| -> i64 { text.replace('.', "").trim().parse().unwrap() };
+    let i = page
+        .body
+        .find("Hồ sơ trễ hạn (")
+        .expect("the late dossiers heading")
+        + "Hồ sơ trễ hạn (".len();
+    let late = number(page.body[i..].split(')').next().unwrap());
+    let arithmetic = page
+        .body
+        .split("hồ sơ giải quyết đúng hạn / ")
+        .nth(1)
+        .expect("the on-time arithmetic");
+    let on_time = number(
+        page.body
+            .split(" hồ sơ giải quyết đúng hạn / ")
+            .next()
+            .unwrap()
+            .rsplit('>')
+            .next()
+            .unwrap(),
+    );
+    let decided = number(arithmetic.split(' ').next().unwrap());
+    assert_eq!(decided - on_time, late, "the tally and the query agree");
+    late
+}
