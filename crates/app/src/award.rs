@@ -63,9 +63,12 @@ pub fn head_of<'a>(heads: &'a [HeadResult], unit_code: &str, head_from: &str) ->
         .find(|h| h.unit.code == unit_code && h.head.from.iso() == head_from)
 }
 
-/// The discipline indicator is not met, or has no data: the head cannot be approved.
-pub fn discipline_pending(h: Option<&HeadResult>) -> bool {
-    h.and_then(|h| h.indicator("ky_luat"))
+/// The plan's discipline indicator is not met, or has no data: the head cannot be approved.
+pub fn discipline_pending(plan: &Plan, h: Option<&HeadResult>) -> bool {
+    let Some(code) = plan.award.discipline_indicator.as_deref() else {
+        return false;
+    };
+    h.and_then(|h| h.indicator(code))
         .is_some_and(|r| matches!(r.status, Status::KhongDat | Status::ThieuSoLieu))
 }
 
@@ -73,7 +76,7 @@ pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts
     Ok(Facts {
         evaluated: h.is_some(),
         eligible: h.is_some_and(|h| h.eligible),
-        discipline_pending: discipline_pending(h),
+        discipline_pending: discipline_pending(plan, h),
         today: Some(DateTime::now_local().date()),
         deadline: deadline(store, plan)?,
         required_documents: plan.documents.iter().map(|d| d.code.clone()).collect(),

@@ -211,6 +211,22 @@ mod tests {
     }
 
     #[test]
+    fn the_discipline_indicator_that_blocks_approval_is_the_plans() {
+        let guard = province();
+        let (s, _) = &*guard;
+        let mut plan = s.plan_for(Some(2023), None).unwrap();
+        let mut h = evaluation(s).into_iter().find(|h| h.eligible).unwrap();
+        let ky_luat = h.indicators.iter_mut().find(|r| r.code == "ky_luat").unwrap();
+        ky_luat.status = Status::KhongDat;
+        assert!(crate::award::discipline_pending(&plan, Some(&h)));
+        // another plan names another indicator, or none
+        plan.award.discipline_indicator = Some("sang_kien".into());
+        assert!(!crate::award::discipline_pending(&plan, Some(&h)));
+        plan.award.discipline_indicator = None;
+        assert!(!crate::award::discipline_pending(&plan, Some(&h)));
+    }
+
+    #[test]
     fn every_units_late_dossiers_are_the_tallys_late_count_at_every_instant() {
         use thidua_domain::num::Dec;
         use thidua_domain::plan::Formula;

@@ -166,7 +166,25 @@ pub struct Award {
     pub criteria: Vec<String>,
     pub priority: String,
     pub dossier_copies: u32,
+    /// The indicator whose `khong_dat` or missing value blocks approval (2023: `ky_luat`).
+    pub discipline_indicator: Option<String>,
+    /// How a met ratio's excess over its threshold is measured for the priority score.
+    pub priority_method: PriorityMethod,
 }
+
+/// The priority score's measure of excess (INDICATORS.md section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PriorityMethod {
+    ChuanHoa,
+    VuotTuongDoi,
+    SoChiTieuVuot,
+}
+
+crate::codes!(PriorityMethod {
+    ChuanHoa = "chuan_hoa" / "Chuẩn hóa: (v − t)/(1 − t)",
+    VuotTuongDoi = "vuot_tuong_doi" / "Vượt tương đối: (v − t)/t",
+    SoChiTieuVuot = "so_chi_tieu_vuot" / "Số chỉ tiêu vượt",
+});
 
 #[derive(Debug, Clone)]
 pub struct DossierDocument {

@@ -403,6 +403,30 @@ impl Plan {
                 ),
             }
         }
+        if let Some(i) = &a.discipline_indicator {
+            if known(i.get_ref()).is_none() {
+                c.err(
+                    i.span(),
+                    format!(
+                        "award.discipline_indicator: chỉ tiêu «{}» không có (unknown indicator)",
+                        i.get_ref()
+                    ),
+                );
+            }
+        }
+        let priority_method = match &a.priority_method {
+            None => PriorityMethod::ChuanHoa,
+            Some(m) => PriorityMethod::from_code(m.get_ref()).unwrap_or_else(|| {
+                c.err(
+                    m.span(),
+                    format!(
+                        "award.priority_method: «{}» không hợp lệ, chọn chuan_hoa, vuot_tuong_doi hoặc so_chi_tieu_vuot (unknown method)",
+                        m.get_ref()
+                    ),
+                );
+                PriorityMethod::ChuanHoa
+            }),
+        };
         let award = Award {
             form: a.form,
             recipients: a.recipients,
@@ -418,6 +442,8 @@ impl Plan {
             criteria: a.criteria,
             priority: a.priority,
             dossier_copies: a.dossier_copies,
+            discipline_indicator: a.discipline_indicator.map(Spanned::into_inner),
+            priority_method,
         };
 
         let mut documents = Vec::new();

@@ -116,6 +116,10 @@ pub(super) struct RawAward {
     pub(super) priority: String,
     #[serde(default = "default_copies")]
     pub(super) dossier_copies: u32,
+    #[serde(default)]
+    pub(super) discipline_indicator: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) priority_method: Option<Spanned<String>>,
 }
 
 pub(super) fn default_tenure() -> Spanned<i64> {

@@ -175,3 +175,39 @@ fn award_rules_must_name_real_indicators() {
     assert!(msgs.iter().any(|m| m.contains("sang_kien_x")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("min_tenure_months")), "{msgs:?}");
 }
+
+#[test]
+fn the_discipline_indicator_and_the_priority_method_come_from_the_plan() {
+    let plan = Plan::built_in();
+    assert_eq!(plan.award.discipline_indicator.as_deref(), Some("ky_luat"));
+    assert_eq!(plan.award.priority_method, PriorityMethod::ChuanHoa);
+    let other = BUILT_IN_2023.replace(
+        "priority_method = \"chuan_hoa\"",
+        "priority_method = \"so_chi_tieu_vuot\"",
+    );
+    assert_eq!(
+        Plan::from_toml(&other).unwrap().award.priority_method,
+        PriorityMethod::SoChiTieuVuot
+    );
+    let bad = BUILT_IN_2023
+        .replace(
+            "discipline_indicator = \"ky_luat\"",
+            "discipline_indicator = \"ky_luat_x\"",
+        )
+        .replace(
+            "priority_method = \"chuan_hoa\"",
+            "priority_method = \"trung_binh\"",
+        );
+    let errs = errors_of(&bad);
+    let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("ky_luat_x") && e.line == line_of("ky_luat_x")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("priority_method") && e.line == line_of("trung_binh")),
+        "{errs:?}"
+    );
+}
