@@ -257,8 +257,22 @@ pub(super) fn dossier<'c>(c: &mut RowCheck<'_, 'c>, lk: &dyn Lookup) -> Option<D
             );
         }
     }
+    // A completion date without a time means "during that day" (INDICATORS.md 2.1): it is
+    // kept at the day's start (on time iff the date is on or before the due date) and may
+    // equal the received date. A cell has no time exactly when reading it at the day's
+    // start and at its end disagree.
+    let completed_cell = c.cell(field!(DOSSIERS, "ngay_ket_qua"));
+    let date_only = matches!(
+        (completed, parse_datetime(&completed_cell, DayTime::EndOfDay)),
+        (Some(Some(start)), Ok(Some(end))) if start != end
+    );
     if let (Some(r), Some(Some(done))) = (received, completed) {
-        if done < r {
+        let before = if date_only {
+            done.date() < r.date()
+        } else {
+            done < r
+        };
+        if before {
             c.fail(
                 field!(DOSSIERS, "ngay_ket_qua"),
                 bad(

@@ -202,6 +202,36 @@ fn dossier_errors(row: &str) -> Vec<RowError> {
 }
 
 #[test]
+fn a_completion_date_without_a_time_means_during_that_day() {
+    let csv = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+               HS1,T01,1.000001,2023-03-10 08:00,2023-03-20 17:00,2023-03-10,truc_tiep,da_tra_ket_qua\n\
+               HS2,T01,1.000001,2023-03-10 08:00,2023-03-20 17:00,20/03/2023,truc_tiep,da_tra_ket_qua\n";
+    let (records, errors, _) = read(ImportKind::Dossiers, csv.as_bytes()).unwrap();
+    assert!(
+        errors.is_empty(),
+        "the same date as the reception is not before it: {errors:?}"
+    );
+    let done: Vec<_> = records
+        .iter()
+        .map(|r| match r {
+            Record::Dossier(d) => d.completed_at.unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let day = |y, m, d| Date::from_ymd(y, m, d).unwrap().start();
+    assert_eq!(
+        done,
+        [day(2023, 3, 10), day(2023, 3, 20)],
+        "the day's start: on time on the due date"
+    );
+    // the day before the reception is still before it, and an explicit time still counts
+    let e = dossier_errors("HS3,T01,1.000001,2023-03-10 08:00,2023-03-20,2023-03-09,truc_tiep,tu_choi");
+    assert!(e[0].vi.contains("ngày có kết quả trước ngày tiếp nhận"), "{e:?}");
+    let e = dossier_errors("HS4,T01,1.000001,2023-03-10 08:00,2023-03-20,2023-03-10 07:59,truc_tiep,tu_choi");
+    assert!(e[0].vi.contains("ngày có kết quả trước ngày tiếp nhận"), "{e:?}");
+}
+
+#[test]
 fn bad_dossier_rows_name_row_column_value_and_reason() {
     let e = dossier_errors("HS1,T01,1.000001,03/13/2023,2023-03-20,,truc_tiep,dang_xu_ly");
     assert_eq!(e.len(), 1);
