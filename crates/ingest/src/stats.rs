@@ -25,7 +25,7 @@ use std::cell::OnceCell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use thidua_domain::calendar::Calendar;
 use thidua_domain::dossier::{DossierFacts, DossierTally, ProcedureInfo};
-use thidua_domain::plan::Kind;
+use thidua_domain::plan::ValueRule;
 use thidua_domain::time::DateTime;
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -38,7 +38,7 @@ impl Lookup for AnyUnit {
     fn tier(&self, _: &str) -> Option<String> {
         None
     }
-    fn indicator_kind(&self, _: &str) -> Result<Kind, Bad> {
+    fn value_rule(&self, _: &str) -> Result<ValueRule, Bad> {
         Err(bad("không dùng ở đây", "not used here"))
     }
     fn procedure_known(&self, _: &str) -> bool {

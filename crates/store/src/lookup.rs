@@ -4,7 +4,7 @@
 
 use crate::Store;
 use std::collections::{HashMap, HashSet};
-use thidua_domain::plan::Kind;
+use thidua_domain::plan::{Kind, ValueRule};
 use thidua_ingest::rows::Lookup;
 use thidua_ingest::values::{bad, Bad};
 
@@ -12,7 +12,7 @@ use thidua_ingest::values::{bad, Bad};
 pub(crate) struct StoreLookup {
     pub(crate) units: HashMap<String, i64>,
     tiers: Vec<thidua_domain::plan::Plan>,
-    indicators: HashMap<String, Kind>,
+    indicators: HashMap<String, ValueRule>,
     conflicting: HashSet<String>,
     procedures: HashSet<String>,
     pub(crate) only_unit: Option<String>,
@@ -59,7 +59,7 @@ impl Lookup for StoreLookup {
             )
         })
     }
-    fn indicator_kind(&self, code: &str) -> Result<Kind, Bad> {
+    fn value_rule(&self, code: &str) -> Result<ValueRule, Bad> {
         if self.conflicting.contains(code) {
             return Err(bad(
                 format!("chỉ tiêu «{code}» có loại khác nhau giữa các kế hoạch"),
@@ -67,11 +67,11 @@ impl Lookup for StoreLookup {
             ));
         }
         match self.indicators.get(code) {
-            Some(Kind::Computed) => Err(bad(
+            Some(r) if r.kind == Kind::Computed => Err(bad(
                 format!("chỉ tiêu «{code}» được tính từ hồ sơ TTHC, không nhập trực tiếp"),
                 format!("indicator '{code}' is computed from dossiers, not entered"),
             )),
-            Some(k) => Ok(*k),
+            Some(r) => Ok(*r),
             None => Err(bad(
                 format!("không có chỉ tiêu mã «{code}» trong kế hoạch"),
                 format!("unknown indicator '{code}'"),
@@ -90,8 +90,8 @@ impl Store {
         let mut indicators = HashMap::new();
         let mut conflicting = HashSet::new();
         for i in plans.iter().flat_map(|p| &p.indicators) {
-            if let Some(k) = indicators.insert(i.code.clone(), i.kind) {
-                if k != i.kind {
+            if let Some(r) = indicators.insert(i.code.clone(), i.value_rule()) {
+                if r != i.value_rule() {
                     conflicting.insert(i.code.clone());
                 }
             }

@@ -146,12 +146,25 @@ fn typed_values_obey_the_import_rules() {
         ..form("1")
     };
     assert!(s.check_value(&bad_period).unwrap().is_err());
-    let ok = ValueForm {
+    let half_a_document = ValueForm {
+        numerator: "4,5".into(),
+        denominator: "5".into(),
+        ..ratio.clone()
+    };
+    assert!(
+        s.check_value(&half_a_document).unwrap().unwrap_err()[0]
+            .vi
+            .contains("số nguyên"),
+        "documents are counted whole"
+    );
+    let money = ValueForm {
+        indicator: "giai_ngan_dtc".into(),
+        period: "2023".into(),
         numerator: "4,5".into(),
         denominator: "5".into(),
         ..ratio
     };
-    assert!(s.check_value(&ok).unwrap().is_ok(), "decimal comma accepted");
+    assert!(s.check_value(&money).unwrap().is_ok(), "decimal comma accepted");
 }
 
 #[test]

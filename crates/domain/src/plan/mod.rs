@@ -118,6 +118,31 @@ pub struct Indicator {
     pub tier_notes: BTreeMap<String, String>,
     /// Weight in the priority score (ratio indicators only).
     pub weight: Dec,
+    /// An entered ratio is a share of its denominator: the numerator never exceeds it.
+    pub share: bool,
+    /// What an entered ratio counts: things (documents, dossiers, people: whole numbers)
+    /// or an amount (money: decimals allowed).
+    pub measure: Measure,
+}
+
+/// What an entered ratio's numerator and denominator count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    SoLuong,
+    GiaTri,
+}
+
+crate::codes!(Measure {
+    SoLuong = "so_luong" / "Số lượng (số nguyên)",
+    GiaTri = "gia_tri" / "Giá trị (số tiền)",
+});
+
+/// The checks an entered value of one indicator must pass (INDICATORS.md section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueRule {
+    pub kind: Kind,
+    pub share: bool,
+    pub whole: bool,
 }
 
 impl Indicator {
@@ -126,6 +151,13 @@ impl Indicator {
     }
     pub fn is_if_any(&self, tier: &str) -> bool {
         self.if_any_tiers.contains(tier)
+    }
+    pub fn value_rule(&self) -> ValueRule {
+        ValueRule {
+            kind: self.kind,
+            share: self.share,
+            whole: self.kind == Kind::Count || self.measure == Measure::SoLuong,
+        }
     }
     /// Ratio-valued (entered ratio or computed ratio).
     pub fn is_ratio(&self) -> bool {

@@ -310,6 +310,20 @@ impl Plan {
                     }
                 }
             };
+            let measure = match &r.measure {
+                None => Measure::SoLuong,
+                Some(m) => Measure::from_code(m.get_ref()).unwrap_or_else(|| {
+                    c.err(
+                        m.span(),
+                        format!(
+                            "chỉ tiêu «{}»: measure «{}» không hợp lệ, chọn so_luong hoặc gia_tri (unknown measure)",
+                            r.code,
+                            m.get_ref()
+                        ),
+                    );
+                    Measure::SoLuong
+                }),
+            };
             indicators.push(Indicator {
                 code: r.code,
                 group: r.group.into_inner(),
@@ -324,6 +338,9 @@ impl Plan {
                 not_applicable_tiers: not_applicable,
                 tier_notes: r.tier_notes,
                 weight,
+                // a ratio is a share unless the plan says otherwise
+                share: r.share.unwrap_or(true),
+                measure,
             });
         }
         if indicators.is_empty() {

@@ -93,6 +93,10 @@ pub(super) struct RawIndicator {
     pub(super) tier_notes: BTreeMap<String, String>,
     #[serde(default)]
     pub(super) weight: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub(super) share: Option<bool>,
+    #[serde(default)]
+    pub(super) measure: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -211,3 +211,27 @@ fn the_discipline_indicator_and_the_priority_method_come_from_the_plan() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn a_ratio_says_whether_it_is_a_share_and_what_it_counts() {
+    let plan = Plan::built_in();
+    let rule = |code: &str| plan.indicator(code).unwrap().value_rule();
+    assert!(rule("menh_lenh_hc").share && rule("menh_lenh_hc").whole);
+    assert!(
+        rule("giai_ngan_dtc").share && !rule("giai_ngan_dtc").whole,
+        "money has decimals"
+    );
+    assert!(rule("sang_kien").whole, "a count is whole");
+    let bad = BUILT_IN_2023.replace("measure = \"gia_tri\"", "measure = \"tien\"");
+    let errs = errors_of(&bad);
+    let line = bad
+        .lines()
+        .position(|l| l.contains("measure = \"tien\""))
+        .unwrap()
+        + 1;
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("measure") && e.line == line),
+        "{errs:?}"
+    );
+}

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use thidua_domain::dossier::{Channel, DossierStatus, OnlineLevel};
 use thidua_domain::entry::{parse_bool, EntryValue, Period};
 use thidua_domain::num::Dec;
-use thidua_domain::plan::Kind;
+use thidua_domain::plan::{Kind, ValueRule};
 use thidua_domain::time::{Date, DateTime};
 
 mod dossier;
@@ -41,8 +41,9 @@ pub trait Lookup {
     }
     /// The tier code for a code or Vietnamese label of any stored plan's tiers.
     fn tier(&self, label: &str) -> Option<String>;
-    /// The kind of an indicator code, or a reason it cannot be entered.
-    fn indicator_kind(&self, code: &str) -> Result<Kind, Bad>;
+    /// The checks an entered value of an indicator must pass (its kind, whether a ratio is
+    /// a share, whether it counts whole things), or a reason it cannot be entered.
+    fn value_rule(&self, code: &str) -> Result<ValueRule, Bad>;
     fn procedure_known(&self, code: &str) -> bool;
 }
 
@@ -320,8 +321,8 @@ fn procedure(c: &mut RowCheck) -> Option<ProcedureRow> {
 fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
     let unit = c.known_unit(field!(VALUES, "ma_don_vi"), lk);
     let indicator = c.required_text(field!(VALUES, "ma_chi_tieu"));
-    let kind = indicator.as_ref().and_then(|i| match lk.indicator_kind(i) {
-        Ok(k) => Some(k),
+    let rule = indicator.as_ref().and_then(|i| match lk.value_rule(i) {
+        Ok(r) => Some(r),
         Err(b) => {
             c.fail(field!(VALUES, "ma_chi_tieu"), b);
             None
@@ -329,7 +330,8 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
     });
     let period = c.code_of(field!(VALUES, "ky"), Period::parse, "2023, 2023-Q2, 2023-05");
     let note = c.optional_text(field!(VALUES, "ghi_chu"));
-    let value = match kind? {
+    let rule = rule?;
+    let value = match rule.kind {
         Kind::Ratio => {
             let (num, den) = (c.dec(field!(VALUES, "tu_so")), c.dec(field!(VALUES, "mau_so")));
             match (num?, den?) {
@@ -349,6 +351,39 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
                         bad(
                             "mẫu số bằng 0 nhưng tử số khác 0",
                             "denominator is 0 but the numerator is not",
+                        ),
+                    );
+                    None
+                }
+                (Some(n), Some(d)) if rule.whole && !(n.is_integer() && d.is_integer()) => {
+                    let (col, v) = if n.is_integer() {
+                        (field!(VALUES, "mau_so"), d)
+                    } else {
+                        (field!(VALUES, "tu_so"), n)
+                    };
+                    c.fail(
+                        col,
+                        bad(
+                            format!("«{}» không phải số nguyên: chỉ tiêu đếm văn bản, hồ sơ, người", v.vi()),
+                            format!("'{}' is not a whole number: the indicator counts documents, dossiers, people", v.plain()),
+                        ),
+                    );
+                    None
+                }
+                (Some(n), Some(d)) if rule.share && n > d => {
+                    c.fail(
+                        field!(VALUES, "tu_so"),
+                        bad(
+                            format!(
+                                "tử số {} lớn hơn mẫu số {}: tỷ lệ không vượt quá 100%",
+                                n.vi(),
+                                d.vi()
+                            ),
+                            format!(
+                                "numerator {} above the denominator {}: a share cannot exceed 100%",
+                                n.plain(),
+                                d.plain()
+                            ),
                         ),
                     );
                     None

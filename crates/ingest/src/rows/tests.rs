@@ -15,10 +15,10 @@ impl Lookup for Fake {
             .resolve_tier(label)
             .map(|t| t.code.clone())
     }
-    fn indicator_kind(&self, code: &str) -> Result<Kind, Bad> {
+    fn value_rule(&self, code: &str) -> Result<thidua_domain::plan::ValueRule, Bad> {
         match thidua_domain::plan::Plan::built_in().indicator(code) {
             Some(i) if i.kind == Kind::Computed => Err(bad("tính từ hồ sơ", "computed")),
-            Some(i) => Ok(i.kind),
+            Some(i) => Ok(i.value_rule()),
             None => Err(bad(format!("không có chỉ tiêu mã «{code}»"), "unknown indicator")),
         }
     }
@@ -199,6 +199,38 @@ fn dossier_errors(row: &str) -> Vec<RowError> {
         "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n{row}\n"
     );
     read(ImportKind::Dossiers, csv.as_bytes()).unwrap().1
+}
+
+fn value_errors(row: &str) -> Vec<RowError> {
+    let csv = format!("ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\n{row}\n");
+    read(ImportKind::Values, csv.as_bytes()).unwrap().1
+}
+
+#[test]
+fn a_ratio_is_a_share_of_whole_things_unless_the_plan_says_otherwise() {
+    // 12 of 10 documents: refused, naming the numerator
+    let e = value_errors("T01,menh_lenh_hc,2023-Q1,12,10,,");
+    assert_eq!(
+        (e.len(), e[0].column.as_str(), e[0].value.as_str()),
+        (1, "tu_so", "12")
+    );
+    assert!(
+        e[0].vi.contains("lớn hơn mẫu số") && e[0].en.contains("above the denominator"),
+        "{e:?}"
+    );
+    // 42,5 documents: not a whole number
+    let e = value_errors("T01,phoi_hop,2023-Q1,\"42,5\",50,,");
+    assert_eq!((e.len(), e[0].column.as_str()), (1, "tu_so"), "{e:?}");
+    assert!(e[0].vi.contains("không phải số nguyên"), "{e:?}");
+    let e = value_errors("T01,phoi_hop,2023-Q1,40,\"50,5\",,");
+    assert_eq!(e[0].column, "mau_so", "{e:?}");
+    // money may have decimals, and a share up to all of it passes
+    assert!(value_errors("T01,giai_ngan_dtc,2023,\"1234,5\",\"2000,25\",,").is_empty());
+    assert!(value_errors("T01,menh_lenh_hc,2023-Q1,10,10,,").is_empty());
+    // negatives stay refused
+    assert!(!value_errors("T01,menh_lenh_hc,2023-Q1,-1,10,,").is_empty());
+    let e = value_errors("T01,sang_kien,2023,,,\"1,5\",");
+    assert!(e[0].vi.contains("số nguyên"), "a count is whole: {e:?}");
 }
 
 #[test]
