@@ -1,0 +1,317 @@
+//! The unit's entry form and its save: the value, a note and evidence files, kept as a
+//! draft or submitted; a refused value comes back on the form with the reasons.
+
+use crate::auth::{DonVi, Require, User, CSRF_FIELD};
+use crate::pages::{page, Chrome};
+use crate::upload::{display_name, sniff};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use thidua_domain::entry::EntryState;
+use thidua_domain::plan::Kind;
+use thidua_store::workflow::{period_vi, NewAttachment, ValueForm};
+
+pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
+    // Up to MAX_FILES evidence files and the form's fields.
+    let limit = cfg.max_upload * MAX_FILES + crate::SMALL_BODY;
+    Router::new().route("/so-lieu/nhap", get(form)).route(
+        "/so-lieu/luu",
+        post(save).layer(axum::extract::DefaultBodyLimit::max(limit)),
+    )
+}
+
+pub struct IndicatorOption {
+    pub code: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "entry_form.html")]
+struct FormPage {
+    c: Chrome,
+    unit_name: String,
+    indicators: Vec<IndicatorOption>,
+    periods: Vec<(String, String, bool)>,
+    f: ValueForm,
+    errors: Vec<String>,
+    reason: String,
+    max_mb: usize,
+}
+
+#[derive(Deserialize)]
+struct FormQuery {
+    chi_tieu: Option<String>,
+    ky: Option<String>,
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &User,
+    f: ValueForm,
+    errors: Vec<String>,
+) -> Result<FormPage, AppError> {
+    let plan = state.plan(None).await?;
+    let (unit_id, _, unit_name) = user.unit.clone().ok_or(AppError::Forbidden)?;
+    let tier = state
+        .db(move |s| {
+            Ok(s.units()?
+                .into_iter()
+                .find(|u| u.id == unit_id)
+                .map(|u| u.info.tier))
+        })
+        .await?
+        .unwrap_or_default();
+    let indicators = plan
+        .indicators
+        .iter()
+        .filter(|i| i.kind != Kind::Computed && i.applies_to(&tier))
+        .map(|i| IndicatorOption {
+            code: i.code.clone(),
+            label: format!("{} — {}", i.name, i.target_vi(&tier)),
+            kind: match i.kind {
+                Kind::Ratio => "tỷ lệ: nhập tử số và mẫu số",
+                Kind::Count => "số lượng: nhập giá trị",
+                _ => "đạt/không đạt: nhập giá trị",
+            },
+            selected: i.code == f.indicator,
+        })
+        .collect();
+    let y = plan.period_from.ymd().0;
+    let mut periods = vec![(format!("{y}"), format!("Năm {y}"))];
+    periods.extend((1..=4).map(|q| (format!("{y}-Q{q}"), period_vi(&format!("{y}-Q{q}")))));
+    periods.extend((1..=12).map(|m| (format!("{y}-{m:02}"), period_vi(&format!("{y}-{m:02}")))));
+    let periods = periods
+        .into_iter()
+        .map(|(c, l)| (c.clone(), l, c == f.period))
+        .collect();
+    // A returned entry shows the office's reason beside the form.
+    let (ind, per) = (f.indicator.clone(), f.period.clone());
+    let existing = state
+        .db(move |s| Ok(s.entry_by_key(unit_id, &ind, &per)?))
+        .await?;
+    let reason = existing
+        .filter(|e| e.state == EntryState::TraLai)
+        .map(|e| e.reason)
+        .unwrap_or_default();
+    Ok(FormPage {
+        c: Chrome::new(user, "/so-lieu"),
+        unit_name,
+        indicators,
+        periods,
+        f,
+        errors,
+        reason,
+        max_mb: state.config().max_upload / (1024 * 1024),
+    })
+}
+
+async fn form(
+    State(state): State<AppState>,
+    Require(user, ..): Require<DonVi>,
+    Query(q): Query<FormQuery>,
+) -> Result<Response, AppError> {
+    let (unit_id, unit_code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
+    let mut f = ValueForm {
+        unit: unit_code,
+        indicator: q.chi_tieu.unwrap_or_default(),
+        period: q.ky.unwrap_or_default(),
+        ..Default::default()
+    };
+    if !f.indicator.is_empty() && !f.period.is_empty() {
+        let (ind, per) = (f.indicator.clone(), f.period.clone());
+        if let Some(e) = state
+            .db(move |s| Ok(s.entry_by_key(unit_id, &ind, &per)?))
+            .await?
+        {
+            f.numerator = e.numerator.unwrap_or_default().replace('.', ",");
+            f.denominator = e.denominator.unwrap_or_default().replace('.', ",");
+            f.value = e.value.map(|v| v.to_string()).unwrap_or_default();
+            f.note = e.note;
+        }
+    }
+    page(&form_page(&state, &user, f, Vec::new()).await?)
+}
+
+/// Evidence files per save (each up to `Config::max_upload`).
+const MAX_FILES: usize = 10;
+
+/// One uploaded evidence file, checked and written under a server-made name.
+struct Saved {
+    path: std::path::PathBuf,
+    meta: NewAttachment,
+}
+
+/// The files written so far; removed on every way out but a committed save (an error,
+/// a refused value, a dropped connection).
+struct Written {
+    files: Vec<Saved>,
+    keep: bool,
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        if !self.keep {
+            for f in &self.files {
+                let _ = std::fs::remove_file(&f.path);
+            }
+        }
+    }
+}
+
+async fn save(
+    State(state): State<AppState>,
+    Require(user, ..): Require<DonVi>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    let (_, unit_code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
+    let mut f = ValueForm {
+        unit: unit_code,
+        ..Default::default()
+    };
+    let mut submit = false;
+    let mut files = Written {
+        files: Vec::new(),
+        keep: false,
+    };
+    let mut errors: Vec<String> = Vec::new();
+    let max = state.config().max_upload;
+    let dir = state.config().data_dir.join("attachments");
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(AppError::refused(format!(
+                    "Không đọc được biểu mẫu gửi lên ({}).",
+                    e.body_text()
+                )))
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "minh_chung" {
+            let raw_name = field.file_name().unwrap_or("").to_string();
+            let mut field = field;
+            let read = crate::upload::read_limited(&mut field, max).await?;
+            let too_big = read.is_none();
+            let bytes = read.unwrap_or_default();
+            if raw_name.is_empty() && bytes.is_empty() {
+                continue; // the file input left empty
+            }
+            let shown = display_name(&raw_name);
+            if files.files.len() >= MAX_FILES {
+                errors.push(format!(
+                    "Mỗi lần gửi tối đa {MAX_FILES} tệp minh chứng; tệp «{shown}» chưa được nhận."
+                ));
+                continue;
+            }
+            if too_big {
+                errors.push(format!(
+                    "Tệp «{shown}» vượt quá dung lượng cho phép ({} MB).",
+                    max / (1024 * 1024)
+                ));
+                continue;
+            }
+            let Some((media_type, ext)) = sniff(&bytes) else {
+                errors.push(format!("Tệp «{shown}» không phải PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp, không theo tên)."));
+                continue;
+            };
+            let stored_name = format!("{}.{ext}", thidua_app::credentials::random_token());
+            let path = dir.join(&stored_name);
+            // Listed before it is written, so a failed write is cleaned up too.
+            files.files.push(Saved {
+                path: path.clone(),
+                meta: NewAttachment {
+                    stored_name,
+                    file_name: shown,
+                    media_type: media_type.into(),
+                    size: bytes.len() as i64,
+                },
+            });
+            tokio::fs::write(&path, &bytes)
+                .await
+                .map_err(|e| AppError::internal(format!("write attachment: {e}")))?;
+            continue;
+        }
+        let text = crate::upload::small_text(field).await?;
+        match name.as_str() {
+            "chi_tieu" => f.indicator = text,
+            "ky" => f.period = text,
+            "tu_so" => f.numerator = text,
+            "mau_so" => f.denominator = text,
+            "gia_tri" => f.value = text,
+            "ghi_chu" => f.note = text,
+            "hanh_dong" => submit = text == "gui",
+            n if n == CSRF_FIELD => {}
+            _ => {}
+        }
+    }
+    // On screen, a dot is the Vietnamese thousands separator: "1.234" is never guessed.
+    for (label, v) in [
+        ("Tử số", &f.numerator),
+        ("Mẫu số", &f.denominator),
+        ("Giá trị", &f.value),
+    ] {
+        if v.contains('.') {
+            errors.push(format!("{label}: dùng dấu phẩy cho phần thập phân và không dùng dấu chấm phân cách hàng nghìn («{v}»)."));
+        }
+    }
+    let form = f.clone();
+    let checked = state.db(move |s| Ok(s.check_value(&form)?)).await?;
+    let row = match checked {
+        Ok(row) => Some(row),
+        Err(errs) => {
+            errors.extend(
+                errs.into_iter()
+                    .map(|e| format!("{}: {}", field_label(&e.column), e.vi)),
+            );
+            None
+        }
+    };
+    let row = match row {
+        Some(row) if errors.is_empty() => row,
+        _ => {
+            let body = page(&form_page(&state, &user, f, errors).await?)?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+        }
+    };
+    let actor = user.actor.clone();
+    let metas: Vec<NewAttachment> = files.files.iter().map(|s| s.meta.clone()).collect();
+    match state
+        .db(move |s| Ok(s.save_entry(&actor, &row, submit, &metas)?))
+        .await
+    {
+        Ok(id) => {
+            files.keep = true;
+            Ok(Redirect::to(&format!(
+                "/so-lieu/{id}?tb={}",
+                if submit { "da_gui" } else { "da_luu_nhap" }
+            ))
+            .into_response())
+        }
+        Err(AppError::Refused(m)) => {
+            let body = page(&form_page(&state, &user, f, vec![m.vi]).await?)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn field_label(column: &str) -> &str {
+    match column {
+        "ma_chi_tieu" => "Chỉ tiêu",
+        "ky" => "Kỳ báo cáo",
+        "tu_so" => "Tử số",
+        "mau_so" => "Mẫu số",
+        "gia_tri" => "Giá trị",
+        "ghi_chu" => "Ghi chú",
+        "ma_don_vi" => "Đơn vị",
+        other => other,
+    }
+}

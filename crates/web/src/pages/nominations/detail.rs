@@ -1,0 +1,154 @@
+//! One nomination's page: the head's evaluation beside the dossier, its history, and the
+//! actions open to the user in its current state.
+
+use super::{load, state_class};
+use crate::auth::{Role, SignedIn};
+use crate::pages::{page, Chrome};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use thidua_app::award::{self, head_of};
+use thidua_app::fmt::{indicator_views, summary_vi, IndicatorView};
+use thidua_domain::nomination::NominationState;
+use thidua_domain::time::Date;
+use thidua_store::nominations::Nomination;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/de-nghi/{id}", get(detail))
+}
+
+pub struct DocView {
+    pub code: String,
+    pub name: String,
+    pub files: Vec<(i64, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "nomination.html")]
+struct DetailPage {
+    c: Chrome,
+    n: Nomination,
+    state_vi: &'static str,
+    css: &'static str,
+    summary: &'static str,
+    eligible: bool,
+    discipline: bool,
+    score: String,
+    rank: String,
+    indicators: Vec<IndicatorView>,
+    docs: Vec<DocView>,
+    events: Vec<(String, String, String, &'static str, String)>,
+    can_edit: bool,
+    can_office: bool,
+    can_publish: bool,
+    can_board: bool,
+    can_approve: bool,
+    office_verdict: &'static str,
+    board_verdict: &'static str,
+    plan_code: String,
+    deadline: String,
+    quota_left: u32,
+    decision_date: String,
+}
+
+#[derive(Deserialize)]
+struct FlashQuery {
+    tb: Option<String>,
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, AppError> {
+    let n = load(&state, &user, id).await?;
+    let snap = state.snapshot_of(&n.plan_code).await?;
+    let plan = snap.plan.clone();
+    let (docs, events, approved, deadline) = state
+        .db(move |s| {
+            Ok((
+                s.nomination_documents(id)?,
+                s.nomination_events(id)?,
+                s.approvals(&plan.code)?,
+                award::deadline(s, &plan)?,
+            ))
+        })
+        .await?;
+    let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from);
+    let docs = snap
+        .plan
+        .documents
+        .iter()
+        .map(|d| DocView {
+            code: d.code.clone(),
+            name: d.name.clone(),
+            files: docs
+                .iter()
+                .filter(|x| x.doc_code == d.code)
+                .map(|x| {
+                    (
+                        x.id,
+                        x.file_name.clone(),
+                        thidua_app::fmt::date_time(x.uploaded_at),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let events = events
+        .iter()
+        .map(|e| {
+            (
+                thidua_app::fmt::date_time(e.at),
+                e.username.clone(),
+                Role::parse(&e.role).map(|r| r.vi()).unwrap_or("").to_string(),
+                e.to_state.vi(),
+                e.reason.clone(),
+            )
+        })
+        .collect();
+    let editable = n.state.unit_edits();
+    page(&DetailPage {
+        c: Chrome::new(&user, "/de-nghi").with_flash(q.tb.as_deref()),
+        state_vi: n.state.vi(),
+        css: state_class(n.state),
+        summary: h
+            .map(|h| summary_vi(h.summary_status()))
+            .unwrap_or("Chưa có kết quả đánh giá"),
+        eligible: h.is_some_and(|h| h.eligible),
+        discipline: award::discipline_pending(h),
+        score: h
+            .map(|h| thidua_domain::rank::score_vi(h.score))
+            .unwrap_or_else(|| "—".into()),
+        rank: h
+            .and_then(|h| h.rank)
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "—".into()),
+        indicators: h.map(|h| indicator_views(&snap.plan, h)).unwrap_or_default(),
+        docs,
+        events,
+        can_edit: editable && user.check_own_unit(n.unit_id).is_ok(),
+        can_office: user.role == Role::SoNoiVu && n.state == NominationState::DaNop,
+        can_publish: user.role == Role::SoNoiVu && n.state == NominationState::DaPheDuyet && !n.published,
+        can_board: user.role == Role::BanTdkt && n.state == NominationState::DaChuyen,
+        // Rejection stays possible; approval only for an eligible head the Board proposes.
+        can_approve: user.role == Role::LanhDao && n.state == NominationState::DaThamDinh,
+        office_verdict: n.office_verdict.map(|v| v.vi()).unwrap_or(""),
+        board_verdict: n.board_verdict.map(|v| v.vi()).unwrap_or(""),
+        plan_code: n.plan_code.clone(),
+        deadline: deadline.map(|d| d.vi()).unwrap_or_else(|| "chưa đặt".into()),
+        quota_left: snap.plan.award.quota.saturating_sub(approved),
+        decision_date: n
+            .decision_date
+            .as_deref()
+            .and_then(Date::parse_iso)
+            .map(|d| d.vi())
+            .unwrap_or_default(),
+        n,
+    })
+}

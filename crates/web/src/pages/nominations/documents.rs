@@ -1,0 +1,178 @@
+//! Documents: the dossier's files a unit uploads to its nomination and whoever may see the
+//! nomination downloads, and the drafts generated as DOCX (a head's Mẫu 07, the tờ trình,
+//! the quyết định).
+
+use super::load;
+use crate::auth::{DonVi, Require, SignedIn};
+use crate::upload::{display_name, sniff};
+use crate::{AppError, AppState};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use thidua_app::award::{self, DocKind};
+
+pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/de-nghi/{id}/tai-lieu",
+            post(upload_document).layer(axum::extract::DefaultBodyLimit::max(
+                cfg.max_upload + crate::SMALL_BODY,
+            )),
+        )
+        .route("/de-nghi/tai-lieu/{doc}", get(download_document))
+        .route("/van-ban/mau07/{unit}", get(doc_mau07))
+        .route("/van-ban/to-trinh", get(doc_to_trinh))
+        .route("/van-ban/quyet-dinh", get(doc_quyet_dinh))
+}
+
+async fn upload_document(
+    State(state): State<AppState>,
+    Require(user, ..): Require<DonVi>,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    let n = load(&state, &user, id).await?;
+    user.check_own_unit(n.unit_id)?;
+    let plan = state.plan(Some(n.plan_code.clone())).await?;
+    let max = state.config().max_upload;
+    let (mut code, mut file) = (None, None);
+    while let Some(mut field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))?
+    {
+        match field.name().unwrap_or("") {
+            "loai_tai_lieu" => code = Some(crate::upload::small_text(field).await?),
+            "tep" => {
+                let name = display_name(field.file_name().unwrap_or(""));
+                let bytes = crate::upload::read_limited(&mut field, max)
+                    .await?
+                    .ok_or_else(|| AppError::TooLarge(format!("Tệp vượt quá {} MB.", max / (1024 * 1024))))?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    let code = code
+        .filter(|c| plan.documents.iter().any(|d| &d.code == c))
+        .ok_or_else(|| AppError::refused("Hãy chọn loại tài liệu."))?;
+    let (name, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::refused("Hãy chọn tệp tài liệu."))?;
+    let (media_type, ext) = sniff(&bytes).ok_or_else(|| {
+        AppError::refused(format!(
+            "Tệp «{name}» không phải PDF, JPEG, PNG, DOCX hoặc XLSX (kiểm tra theo nội dung tệp)."
+        ))
+    })?;
+    let stored = format!("{}.{ext}", thidua_app::credentials::random_token());
+    let path = state.config().data_dir.join("attachments").join(&stored);
+    tokio::fs::write(&path, &bytes)
+        .await
+        .map_err(|e| AppError::internal(format!("write document: {e}")))?;
+    let (actor, size) = (user.actor.clone(), bytes.len() as i64);
+    let s2 = stored.clone();
+    let file = thidua_store::workflow::NewAttachment::new(s2, name, media_type, size);
+    if let Err(e) = state
+        .db(move |s| Ok(s.add_nomination_document(&actor, id, &code, &file)?))
+        .await
+    {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+}
+
+async fn download_document(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(doc): Path<i64>,
+) -> Result<Response, AppError> {
+    let d = state
+        .db(move |s| Ok(s.nomination_document(doc)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    load(&state, &user, d.nomination_id).await?;
+    crate::upload::download(
+        &state,
+        &d.stored_name,
+        &d.media_type,
+        &d.file_name,
+        &format!("tai-lieu-{}", d.id),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct DocQuery {
+    nam: Option<i32>,
+    /// The plan, by code (a nomination's own plan); otherwise by year.
+    ke_hoach: Option<String>,
+    tu: Option<String>,
+}
+
+fn docx(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn make(state: &AppState, q: &DocQuery, kind: DocKind) -> Result<Response, AppError> {
+    let snap = match &q.ke_hoach {
+        Some(code) => state.snapshot_of(code).await?,
+        None => state.snapshot(q.nam).await?,
+    };
+    let (bytes, name) = state
+        .db(move |s| Ok(award::document(s, &snap.plan, &snap.eval.heads, &kind)?))
+        .await?;
+    Ok(docx(bytes, &name))
+}
+
+/// A head's Mẫu 07 draft: the unit's own people and the officials.
+async fn doc_mau07(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(unit): Path<String>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    let u2 = unit.clone();
+    let u = state
+        .db(move |s| Ok(s.unit(&u2)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.check_unit(u.id)?;
+    let kind = DocKind::Mau07 {
+        unit,
+        head_from: q.tu.clone(),
+    };
+    make(&state, &q, kind).await
+}
+
+async fn doc_to_trinh(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    make(&state, &q, DocKind::ToTrinh).await
+}
+
+async fn doc_quyet_dinh(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    make(&state, &q, DocKind::QuyetDinh).await
+}

@@ -1,0 +1,245 @@
+//! The nominations list: each role's queue beside all of the plan's nominations, the
+//! workbook of them with each one's history, and a unit creating one for an evaluated head.
+
+use super::state_class;
+use crate::auth::{DonVi, Require, Role, SignedIn};
+use crate::pages::{page, wants_xlsx, Chrome};
+use crate::table::{Cell, Table};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+use thidua_app::award::{self, head_of};
+use thidua_app::fmt::summary_vi;
+use thidua_domain::nomination::BoardVerdict;
+use thidua_domain::time::Date;
+use thidua_store::nominations::Nomination;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/de-nghi", get(list).post(create))
+}
+
+/// What waits on each role.
+fn waits_on(role: Role, n: &Nomination) -> bool {
+    n.state.awaits(n.published) == Some(role)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    nam: Option<i32>,
+    tb: Option<String>,
+    dinh_dang: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "nominations.html")]
+struct ListPage {
+    c: Chrome,
+    plan_title: String,
+    quota: u32,
+    approved: u32,
+    deadline: String,
+    queue: String,
+    all: String,
+    can_create: bool,
+    plan_code: String,
+    candidates: Vec<(String, String)>,
+    officials: bool,
+    xlsx_link: String,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    if user.role == Role::QuanTri {
+        return Err(AppError::Forbidden);
+    }
+    let snap = state.snapshot(q.nam).await?;
+    let unit_id = if user.reads_all() {
+        None
+    } else {
+        Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.0)
+    };
+    let (plan_code, plan2) = (snap.plan.code.clone(), snap.plan.clone());
+    let xlsx = wants_xlsx(&q.dinh_dang);
+    let (noms, approved, deadline, events) = state
+        .db(move |s| {
+            let noms = s.nominations(&plan_code, unit_id)?;
+            // The history goes only into the workbook.
+            let events: Vec<_> = if xlsx {
+                noms.iter()
+                    .map(|n| s.nomination_events(n.id))
+                    .collect::<Result<_, _>>()?
+            } else {
+                Vec::new()
+            };
+            Ok((
+                noms,
+                s.approvals(&plan_code)?,
+                award::deadline(s, &plan2)?,
+                events,
+            ))
+        })
+        .await?;
+    let headers = [
+        "Người đứng đầu",
+        "Đơn vị",
+        "Trạng thái",
+        "Kết luận Sở Nội vụ",
+        "Thẩm định",
+        "Quyết định",
+        "Cập nhật",
+    ];
+    let row = |n: &Nomination| {
+        vec![
+            Cell::Link(n.head_name.clone(), format!("/de-nghi/{}", n.id)),
+            Cell::text(&n.unit_name),
+            Cell::Status(n.state.vi().into(), state_class(n.state)),
+            Cell::text(n.office_verdict.map(|v| v.vi()).unwrap_or("")),
+            Cell::text(match n.board_verdict {
+                Some(BoardVerdict::DeNghi) => "Đề nghị",
+                Some(BoardVerdict::KhongDeNghi) => "Không đề nghị",
+                None => "",
+            }),
+            Cell::text(if n.published {
+                format!(
+                    "{} ngày {}",
+                    n.decision_no,
+                    n.decision_date
+                        .as_deref()
+                        .and_then(Date::parse_iso)
+                        .map(|d| d.vi())
+                        .unwrap_or_default()
+                )
+            } else {
+                String::new()
+            }),
+            Cell::text(thidua_app::fmt::date_time(n.updated_at)),
+        ]
+    };
+    if xlsx {
+        let mut t = Table::new(
+            format!("Hồ sơ đề nghị khen thưởng — {}", snap.plan.title),
+            &[
+                &headers[..],
+                &[
+                    "Lý do của đơn vị",
+                    "Ý kiến Sở Nội vụ",
+                    "Ý kiến thẩm định",
+                    "Lý do không phê duyệt",
+                    "Lịch sử",
+                ],
+            ]
+            .concat(),
+        );
+        for (n, ev) in noms.iter().zip(&events) {
+            let mut r = row(n);
+            let history = ev
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {} ({}): {}{}",
+                        thidua_app::fmt::date_time(e.at),
+                        e.username,
+                        e.role,
+                        e.to_state.vi(),
+                        if e.reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — {}", e.reason)
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            r.extend([
+                Cell::text(&n.unit_reason),
+                Cell::text(&n.office_reason),
+                Cell::text(&n.board_reason),
+                Cell::text(&n.decision_reason),
+                Cell::text(history),
+            ]);
+            t.rows.push(r);
+        }
+        return t.xlsx_response(&format!("de-nghi-{}", snap.plan.code));
+    }
+    let mut queue = Table::new("Hồ sơ chờ xử lý", &headers);
+    let mut all = Table::new("Tất cả hồ sơ đề nghị", &headers);
+    for n in &noms {
+        if waits_on(user.role, n) {
+            queue.rows.push(row(n));
+        }
+        all.rows.push(row(n));
+    }
+    // The unit's heads evaluated in the plan without a nomination yet.
+    let candidates = match (&user.role, &user.unit) {
+        (Role::DonVi, Some((_, code, _))) => snap
+            .eval
+            .heads
+            .iter()
+            .filter(|h| &h.unit.code == code && !noms.iter().any(|n| n.head_from == h.head.from.iso()))
+            .map(|h| {
+                (
+                    h.head.from.iso(),
+                    format!(
+                        "{} — {} ({})",
+                        h.head.name,
+                        h.head.title,
+                        summary_vi(h.summary_status())
+                    ),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    page(&ListPage {
+        c: Chrome::new(&user, "/de-nghi").with_flash(q.tb.as_deref()),
+        plan_title: snap.plan.title.clone(),
+        quota: snap.plan.award.quota,
+        approved,
+        deadline: deadline.map(|d| d.vi()).unwrap_or_else(|| "chưa đặt".into()),
+        queue: queue.html(),
+        all: all.html(),
+        can_create: user.role == Role::DonVi,
+        plan_code: snap.plan.code.clone(),
+        candidates,
+        officials: user.reads_all(),
+        xlsx_link: format!(
+            "/de-nghi?dinh_dang=xlsx{}",
+            q.nam.map(|y| format!("&nam={y}")).unwrap_or_default()
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    tu_ngay: String,
+    ke_hoach: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Require(user, ..): Require<DonVi>,
+    Form(f): Form<CreateForm>,
+) -> Result<Response, AppError> {
+    let (unit_id, code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
+    let snap = state.snapshot_of(&f.ke_hoach).await?;
+    let h = head_of(&snap.eval.heads, &code, &f.tu_ngay)
+        .ok_or_else(|| AppError::refused("Không có người đứng đầu này trong kết quả đánh giá của đơn vị."))?;
+    let (plan, from, name, title, actor) = (
+        snap.plan.code.clone(),
+        h.head.from,
+        h.head.name.clone(),
+        h.head.title.clone(),
+        user.actor.clone(),
+    );
+    let id = state
+        .db(move |s| Ok(s.create_nomination(&actor, Role::DonVi, &plan, unit_id, from, &name, &title)?))
+        .await?;
+    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+}
