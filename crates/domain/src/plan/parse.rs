@@ -1,5 +1,8 @@
 //! Reading a plan from TOML: the checker that names each error's line (the file's raw
 //! shape is `raw`).
+//!
+//! Just over ~500 lines: one pass over the file's sections, each key checked where it is
+//! read so that every error carries its line.
 
 use super::*;
 use crate::num::Dec;

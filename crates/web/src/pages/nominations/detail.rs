@@ -121,7 +121,7 @@ async fn detail(
             .map(|h| summary_vi(h.summary_status()))
             .unwrap_or("Chưa có kết quả đánh giá"),
         eligible: h.is_some_and(|h| h.eligible),
-        discipline: award::discipline_pending(h),
+        discipline: award::discipline_pending(&snap.plan, h),
         score: h
             .map(|h| thidua_domain::rank::score_vi(h.score))
             .unwrap_or_else(|| "—".into()),
