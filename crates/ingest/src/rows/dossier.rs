@@ -260,12 +260,14 @@ pub(super) fn dossier<'c>(c: &mut RowCheck<'_, 'c>, lk: &dyn Lookup) -> Option<D
     // A completion date without a time means "during that day" (INDICATORS.md 2.1): it is
     // kept at the day's start (on time iff the date is on or before the due date) and may
     // equal the received date. A cell has no time exactly when reading it at the day's
-    // start and at its end disagree.
-    let completed_cell = c.cell(field!(DOSSIERS, "ngay_ket_qua"));
-    let date_only = matches!(
-        (completed, parse_datetime(&completed_cell, DayTime::EndOfDay)),
-        (Some(Some(start)), Ok(Some(end))) if start != end
-    );
+    // start and at its end disagree; only a completion at midnight needs the second read.
+    let date_only = match completed {
+        Some(Some(start)) if start == start.date().start() => matches!(
+            parse_datetime(&c.cell(field!(DOSSIERS, "ngay_ket_qua")), DayTime::EndOfDay),
+            Ok(Some(end)) if end != start
+        ),
+        _ => false,
+    };
     if let (Some(r), Some(Some(done))) = (received, completed) {
         let before = if date_only {
             done.date() < r.date()
