@@ -81,6 +81,7 @@ pub fn facts(store: &Store, plan: &Plan, h: Option<&HeadResult>) -> Result<Facts
         deadline: deadline(store, plan)?,
         required_documents: plan.documents.iter().map(|d| d.code.clone()).collect(),
         quota: plan.award.quota,
+        one_per_unit: plan.award.one_per_unit,
     })
 }
 
@@ -104,9 +105,11 @@ fn person(plan: &Plan, h: &HeadResult, note: String) -> Person {
     }
 }
 
-/// The top of the ranking (at most the quota), marked as suggestions.
+/// The top of the ranking (at most the quota), marked as suggestions; a head passed over
+/// under the plan's one-head-per-unit option is not listed (`rank::suggested` keeps why).
 fn suggestions(plan: &Plan, heads: &[HeadResult]) -> Vec<Person> {
-    rank::suggested(heads, plan.award.quota)
+    rank::suggested(heads, &plan.award)
+        .heads
         .into_iter()
         .map(|h| {
             person(

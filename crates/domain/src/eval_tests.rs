@@ -485,8 +485,31 @@ fn the_on_time_tie_break_orders_heads_without_a_value_last() {
     assert_eq!(res.iter().map(|r| r.rank.unwrap()).collect::<Vec<_>>(), [3, 2, 1]);
     // the suggested list is the top of the ranking, in rank order, never past the quota
     let codes = |v: Vec<&HeadResult>| v.iter().map(|h| h.unit.code.clone()).collect::<Vec<_>>();
-    assert_eq!(codes(crate::rank::suggested(&res, 2)), ["T03", "T02"]);
-    assert_eq!(codes(crate::rank::suggested(&res, 10)), ["T03", "T02", "T01"]);
+    let mut award = plan.award.clone();
+    award.quota = 2;
+    assert_eq!(codes(crate::rank::suggested(&res, &award).heads), ["T03", "T02"]);
+    award.quota = 10;
+    assert_eq!(
+        codes(crate::rank::suggested(&res, &award).heads),
+        ["T03", "T02", "T01"]
+    );
+    // one head per unit: a unit's second head is passed over, and the next unit takes the place
+    let mut twice = res.clone();
+    twice[1].unit.code = "T03".into(); // T02's head now heads T03 too, ranked 2nd
+    award.quota = 2;
+    award.one_per_unit = true;
+    let s = crate::rank::suggested(&twice, &award);
+    assert_eq!(codes(s.heads), ["T03", "T01"]);
+    assert_eq!(s.passed_over.len(), 1);
+    assert_eq!(
+        (s.passed_over[0].0.rank, s.passed_over[0].1.rank),
+        (Some(2), Some(1))
+    );
+    award.one_per_unit = false;
+    assert_eq!(
+        codes(crate::rank::suggested(&twice, &award).heads),
+        ["T03", "T03"]
+    );
     res[0].rank = None;
     assert_eq!(
         codes(crate::rank::ranked(&res)),

@@ -141,6 +141,8 @@ pub struct Facts {
     pub required_documents: Vec<String>,
     /// The plan's quota of awards.
     pub quota: u32,
+    /// The plan awards at most one head per unit.
+    pub one_per_unit: bool,
 }
 
 /// What the store holds and reads under its lock, for the rules.
@@ -153,6 +155,8 @@ pub struct Current<'a> {
     pub documents: &'a [String],
     /// Approvals so far in the nomination's plan.
     pub approved: u32,
+    /// Another head of the same unit is already approved in the plan.
+    pub unit_approved: bool,
 }
 
 /// What a step changes besides the state.
@@ -313,6 +317,12 @@ pub fn transition(cur: &Current, step: &Step, facts: &Facts) -> Result<Transitio
                 return Err(Msg::new(
                     "Ban Thi đua - Khen thưởng không đề nghị khen thưởng hồ sơ này",
                     "the Board did not propose this nomination",
+                ));
+            }
+            if facts.one_per_unit && cur.unit_approved {
+                return Err(Msg::new(
+                    "đơn vị đã có người đứng đầu được phê duyệt khen thưởng; kế hoạch chỉ khen thưởng một người mỗi đơn vị",
+                    "another head of this unit is approved; the plan awards one head per unit",
                 ));
             }
             if cur.approved >= facts.quota {

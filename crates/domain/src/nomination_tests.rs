@@ -9,6 +9,7 @@ fn facts() -> Facts {
         deadline: Date::from_ymd(2024, 1, 15),
         required_documents: vec!["bao_cao".into(), "to_trinh".into()],
         quota: 2,
+        one_per_unit: false,
     }
 }
 
@@ -21,6 +22,7 @@ fn at(state: NominationState) -> Current<'static> {
         published: false,
         documents: DOCS,
         approved: 0,
+        unit_approved: false,
     }
 }
 

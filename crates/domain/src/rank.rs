@@ -1,7 +1,7 @@
 //! Priority score and ranking (INDICATORS.md section 6).
 
 use crate::num::{Dec, SCALE};
-use crate::plan::{Comparison, Plan, PriorityMethod, Threshold};
+use crate::plan::{Award, Comparison, Plan, PriorityMethod, Threshold};
 use crate::results::{HeadResult, IndicatorResult, Status, Value};
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -115,11 +115,34 @@ pub fn ranked(heads: &[HeadResult]) -> Vec<&HeadResult> {
     v
 }
 
-/// The suggested list (INDICATORS.md section 6): the top `quota` of the ranking.
-pub fn suggested(heads: &[HeadResult], quota: u32) -> Vec<&HeadResult> {
-    let mut v = ranked(heads);
-    v.truncate(quota as usize);
-    v
+/// The suggested list (INDICATORS.md section 6): the top `quota` of the ranking; with the
+/// plan's one-head-per-unit option, a unit's later-ranked heads are passed over, each kept
+/// with the head of its unit that is suggested.
+pub struct Suggested<'a> {
+    pub heads: Vec<&'a HeadResult>,
+    /// (passed over, the same unit's head suggested instead)
+    pub passed_over: Vec<(&'a HeadResult, &'a HeadResult)>,
+}
+
+pub fn suggested<'a>(heads: &'a [HeadResult], award: &Award) -> Suggested<'a> {
+    let mut out = Suggested {
+        heads: Vec::new(),
+        passed_over: Vec::new(),
+    };
+    for h in ranked(heads) {
+        if out.heads.len() >= award.quota as usize {
+            break;
+        }
+        match out
+            .heads
+            .iter()
+            .find(|s| award.one_per_unit && s.unit.code == h.unit.code)
+        {
+            Some(first) => out.passed_over.push((h, *first)),
+            None => out.heads.push(h),
+        }
+    }
+    out
 }
 
 /// Numbers the eligible heads 1, 2, … in ranking order; the rest get no rank.

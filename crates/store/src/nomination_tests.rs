@@ -37,6 +37,7 @@ fn facts() -> Facts {
         deadline: Some(day(2024, 1, 15)),
         required_documents: vec!["to_trinh".into(), "bien_ban".into(), "bao_cao_thanh_tich".into()],
         quota: 10,
+        one_per_unit: false,
     }
 }
 
@@ -60,6 +61,11 @@ fn seeded(store: &mut Store, units: usize) {
 
 /// A nomination of unit `i` taken to `da_tham_dinh` with the Board's proposal.
 fn appraised(s: &mut Store, i: usize) -> i64 {
+    appraised_head(s, i, day(2023, 1, 1))
+}
+
+/// The same for the unit's head whose term began on `from`.
+fn appraised_head(s: &mut Store, i: usize, from: Date) -> i64 {
     let unit = s.unit(&format!("S{i:02}")).unwrap().unwrap();
     let id = s
         .create_nomination(
@@ -67,7 +73,7 @@ fn appraised(s: &mut Store, i: usize) -> i64 {
             Role::DonVi,
             "cchc-2023",
             unit.id,
-            day(2023, 1, 1),
+            from,
             &format!("Giám đốc {i}"),
             "Giám đốc",
         )
@@ -510,4 +516,30 @@ fn never_more_approvals_than_the_quota_even_at_the_same_moment() {
             .unwrap(),
         quota
     );
+}
+
+#[test]
+fn with_one_head_per_unit_a_units_second_head_is_not_approved() {
+    let mut s = Store::in_memory().unwrap();
+    seeded(&mut s, 2);
+    let (first, second) = (appraised(&mut s, 0), appraised_head(&mut s, 0, day(2023, 7, 1)));
+    let other_unit = appraised(&mut s, 1);
+    let one = Facts {
+        one_per_unit: true,
+        ..facts()
+    };
+    let approve = Step::Approve { note: String::new() };
+    s.nomination_step(&actor("lanhdao"), Role::LanhDao, first, &approve, &one)
+        .unwrap();
+    let err = s
+        .nomination_step(&actor("lanhdao"), Role::LanhDao, second, &approve, &one)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("một người mỗi đơn vị"), "{err}");
+    s.nomination_step(&actor("lanhdao"), Role::LanhDao, other_unit, &approve, &one)
+        .unwrap();
+    // without the option, the unit's second head may be approved
+    s.nomination_step(&actor("lanhdao"), Role::LanhDao, second, &approve, &facts())
+        .unwrap();
+    assert_eq!(s.approvals("cchc-2023").unwrap(), 3);
 }

@@ -329,12 +329,18 @@ impl Store {
             params![before.plan_code, NominationState::DaPheDuyet.code()],
             |r| r.get(0),
         )?;
+        let unit_approved: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM nominations WHERE plan_code = ?1 AND unit_id = ?2 AND state = ?3 AND id != ?4",
+            params![before.plan_code, before.unit_id, NominationState::DaPheDuyet.code(), id],
+            |r| r.get(0),
+        )?;
         let current = Current {
             state: before.state,
             board_verdict: before.board_verdict,
             published: before.published,
             documents: &documents,
             approved,
+            unit_approved,
         };
         let t = transition(&current, step, facts).map_err(|m| refused(m.vi, m.en))?;
         match &t.change {

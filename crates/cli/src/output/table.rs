@@ -70,8 +70,8 @@ pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
         ]);
     }
     println!("{t}");
-    let suggested = rank::suggested(results, plan.award.quota);
-    if !suggested.is_empty() {
+    let suggested = rank::suggested(results, &plan.award);
+    if !suggested.heads.is_empty() {
         println!(
             "Danh sách đề xuất theo thứ tự ưu tiên (tối đa {} người) / suggested list:",
             plan.award.quota
@@ -85,7 +85,7 @@ pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
             "Điểm ưu tiên",
             "Ghi chú",
         ]);
-        for r in suggested {
+        for r in &suggested.heads {
             top.add_row([
                 r.rank.map(|n| n.to_string()).unwrap_or_default(),
                 r.unit.code.clone(),
@@ -100,6 +100,17 @@ pub fn print_table(plan: &Plan, results: &[HeadResult], as_of: DateTime) {
             ]);
         }
         println!("{top}");
+        // the plan's one-head-per-unit option: who was passed over, and for whom
+        for (left, first) in &suggested.passed_over {
+            println!(
+                "Không đề xuất {} (hạng {}): đơn vị {} đã có {} (hạng {}) trong danh sách; kế hoạch chỉ khen thưởng một người mỗi đơn vị / passed over: one head per unit",
+                left.head.name,
+                left.rank.unwrap_or(0),
+                left.unit.name,
+                first.head.name,
+                first.rank.unwrap_or(0)
+            );
+        }
     }
     let eligible = results.iter().filter(|r| r.eligible).count();
     println!(

@@ -202,6 +202,9 @@ pub struct Award {
     pub discipline_indicator: Option<String>,
     /// How a met ratio's excess over its threshold is measured for the priority score.
     pub priority_method: PriorityMethod,
+    /// At most one awarded head per unit (off in 2023): the suggested list skips a unit's
+    /// later-ranked heads, and a second approval in one unit is refused.
+    pub one_per_unit: bool,
 }
 
 /// The priority score's measure of excess (INDICATORS.md section 6).

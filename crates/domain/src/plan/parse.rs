@@ -464,6 +464,7 @@ impl Plan {
             dossier_copies: a.dossier_copies,
             discipline_indicator: a.discipline_indicator.map(Spanned::into_inner),
             priority_method,
+            one_per_unit: a.one_per_unit,
         };
 
         let mut documents = Vec::new();

@@ -124,6 +124,8 @@ pub(super) struct RawAward {
     pub(super) discipline_indicator: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) priority_method: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) one_per_unit: bool,
 }
 
 pub(super) fn default_tenure() -> Spanned<i64> {

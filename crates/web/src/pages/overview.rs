@@ -13,7 +13,7 @@ use axum::Router;
 use serde::Deserialize;
 use thidua_app::fmt::{self, status_class, summary_vi, tier_name};
 use thidua_domain::eval::{HeadResult, Status};
-use thidua_domain::rank::score_vi;
+use thidua_domain::rank::{self, score_vi};
 use thidua_domain::text::fold;
 
 pub fn routes() -> Router<AppState> {
@@ -218,9 +218,8 @@ pub fn ranking_table(snap: &Snapshot) -> Table {
             "Đề xuất",
         ],
     );
-    let mut eligible: Vec<&HeadResult> = snap.eval.heads.iter().filter(|h| h.rank.is_some()).collect();
-    eligible.sort_by_key(|h| h.rank);
-    for h in eligible {
+    let suggested = rank::suggested(&snap.eval.heads, &plan.award);
+    for h in rank::ranked(&snap.eval.heads) {
         let rank = h.rank.unwrap_or(0);
         t.rows.push(vec![
             Cell::int(rank as i64),
@@ -235,8 +234,17 @@ pub fn ranking_table(snap: &Snapshot) -> Table {
             } else {
                 Cell::text("Đã xác nhận")
             },
-            if rank <= plan.award.quota {
+            if suggested.heads.iter().any(|s| std::ptr::eq(*s, h)) {
                 Cell::Status(format!("Trong {} suất khen thưởng", plan.award.quota), "st-dat")
+            } else if let Some((_, first)) = suggested.passed_over.iter().find(|(p, _)| std::ptr::eq(*p, h)) {
+                Cell::Status(
+                    format!(
+                        "Không đề xuất: đơn vị đã có {} (hạng {}); mỗi đơn vị một người",
+                        first.head.name,
+                        first.rank.unwrap_or(0)
+                    ),
+                    "st-cho",
+                )
             } else {
                 Cell::text("")
             },
