@@ -192,6 +192,30 @@ B3,H01,1.000002,2023-04-01,2023-04-20,,truc_tiep,dang_xu_ly\n";
 }
 
 #[test]
+fn a_share_above_its_whole_and_half_a_document_are_refused_in_both_languages() {
+    let env = seeded();
+    let f = env.file(
+        "sai.csv",
+        "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\n\
+         T01,menh_lenh_hc,2023-Q1,12,10,,\n\
+         T01,phoi_hop,2023-Q1,\"42,5\",50,,\n"
+            .as_bytes(),
+    );
+    let before = counts(&env);
+    let (code, _, err) = env.run(&["import", "values", &f], None);
+    assert_eq!(code, REFUSED);
+    assert!(
+        err.contains("tỷ lệ không vượt quá 100%") && err.contains("a share cannot exceed 100%"),
+        "{err}"
+    );
+    assert!(
+        err.contains("không phải số nguyên") && err.contains("is not a whole number"),
+        "{err}"
+    );
+    assert_eq!(counts(&env), before, "nothing written");
+}
+
+#[test]
 fn values_replace_earlier_entries_and_keep_their_history() {
     let env = seeded();
     let v1 = env.file(

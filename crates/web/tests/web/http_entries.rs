@@ -241,6 +241,24 @@ async fn a_wrong_value_is_explained_in_vietnamese_and_nothing_is_saved() {
         )
         .await;
     assert!(r.body.contains("được tính từ hồ sơ TTHC"));
+    // a ratio of documents: a share, counted whole (the plan says so)
+    let ratio = |num: &str, den: &str| {
+        Form::new()
+            .text("chi_tieu", "menh_lenh_hc")
+            .text("ky", "2023-Q4")
+            .text("tu_so", num.to_string())
+            .text("mau_so", den.to_string())
+            .text("ghi_chu", "")
+            .text("hanh_dong", "gui")
+    };
+    let r = unit.post_multipart("/so-lieu/luu", ratio("12", "10"), true).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("tỷ lệ không vượt quá 100%"), "{}", r.body);
+    let r = unit
+        .post_multipart("/so-lieu/luu", ratio("42,5", "50"), true)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không phải số nguyên"), "{}", r.body);
     assert_eq!(srv.store().counts().unwrap(), before);
     // an entry waiting for the office cannot be changed by the unit
     let unit_id = srv.store().unit("H01").unwrap().unwrap().id;
