@@ -80,7 +80,23 @@ pub fn timeliness(
     completed_at: Option<DateTime>,
     as_of: DateTime,
 ) -> Option<Timeliness> {
-    match completed_at.filter(|c| status.is_completed() && *c <= as_of) {
+    timeliness_of(decided(status, completed_at, as_of), status, due_at, as_of)
+}
+
+/// The completion that counts at `as_of`: a decision (a result or a refusal) made by then.
+#[inline(always)]
+fn decided(status: DossierStatus, completed_at: Option<DateTime>, as_of: DateTime) -> Option<DateTime> {
+    completed_at.filter(|c| status.is_completed() && *c <= as_of)
+}
+
+#[inline(always)]
+fn timeliness_of(
+    done: Option<DateTime>,
+    status: DossierStatus,
+    due_at: DateTime,
+    as_of: DateTime,
+) -> Option<Timeliness> {
+    match done {
         Some(c) => Some(Timeliness {
             at: c,
             on_time: c <= due_at,
@@ -151,8 +167,8 @@ impl DossierTally {
     fn apply(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime, sign: i8) {
         let one = if sign > 0 { Dec::ONE } else { -Dec::ONE };
         let signed = |x: Dec| if sign > 0 { x } else { -x };
-        let done = d.completed_at.filter(|c| d.status.is_completed() && *c <= as_of);
-        if let Some(t) = timeliness(d.status, d.due_at, d.completed_at, as_of) {
+        let done = decided(d.status, d.completed_at, as_of);
+        if let Some(t) = timeliness_of(done, d.status, d.due_at, as_of) {
             self.cell(d.unit, t.at.month())[0] += Sums {
                 num: if t.on_time { one } else { Dec::ZERO },
                 den: one,
