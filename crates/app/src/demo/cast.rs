@@ -111,8 +111,6 @@ impl Cast {
     }
 }
 
-// Units, heads and procedures.
-
 pub(super) fn units_csv(units: &[DemoUnit]) -> String {
     let mut out = String::from("ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\n");
     for u in units {

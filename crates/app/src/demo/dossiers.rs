@@ -10,8 +10,6 @@ use thidua_domain::dossier::OnlineLevel::{Khong, MotPhan, ToanTrinh};
 use thidua_domain::dossier::{Channel, DossierStatus};
 use thidua_domain::time::{Date, DateTime};
 
-// A year of dossiers.
-
 /// Relative dossier traffic per month: quieter around Tết, busier at the year's end.
 pub(super) const MONTH_WEIGHT: [u64; 12] = [80, 90, 110, 100, 95, 105, 100, 105, 95, 105, 105, 115];
 

@@ -2,8 +2,6 @@
 
 use super::procedures::*;
 
-// The province: agencies, districts, communes and the procedure catalogue.
-
 /// The district whose head changes on 1 July: two heads of six months each.
 pub const HEAD_CHANGE_UNIT: &str = "H04";
 /// The commune whose head took office on 1 October: evaluated, but too short a tenure.

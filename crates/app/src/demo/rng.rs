@@ -3,8 +3,6 @@
 use std::collections::BTreeSet;
 use thidua_domain::time::Date;
 
-// The random source.
-
 /// splitmix64: tiny, fast, and well mixed enough for demo data; no dependency, and the same
 /// numbers on every platform.
 pub(super) struct Rng(u64);

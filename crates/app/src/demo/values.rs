@@ -7,8 +7,6 @@ use super::rng::*;
 use thidua_domain::num::{Dec, SCALE};
 use thidua_domain::plan::{Comparison, Indicator, Kind, Plan, Threshold};
 
-// Entered values.
-
 /// Indicators reported per quarter (tasks and coordination requests are tallied quarterly);
 /// the others once for the year.
 pub(super) const QUARTERLY: &[&str] = &["menh_lenh_hc", "phoi_hop"];
