@@ -80,6 +80,29 @@ fn a_good_import_prints_a_summary_and_a_dossier_seen_twice_is_stored_once() {
     );
 }
 
+#[test]
+fn a_completion_date_without_a_time_counts_on_its_day() {
+    let env = seeded();
+    // completed the day it was received (no time), and on the due date (no time): both on
+    // time; completed the day after the due date: late
+    let f = env.file(
+        "ngay.csv",
+        "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+         D1,T01,1.000001,2023-04-03 08:00,2023-04-14 17:00,2023-04-03,truc_tiep,da_tra_ket_qua\n\
+         D2,T01,1.000001,2023-04-03 08:00,2023-04-14 17:00,14/04/2023,truc_tiep,da_tra_ket_qua\n\
+         D3,T01,1.000001,2023-04-03 08:00,2023-04-14 17:00,2023-04-15,truc_tiep,da_tra_ket_qua\n"
+            .as_bytes(),
+    );
+    env.ok(&["import", "dossiers", &f]);
+    let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
+    let row = common::find(&json, "T01", "tthc_dung_han");
+    // the seeded two (on time) and these three
+    assert_eq!(
+        (row["tu_so"].as_i64(), row["mau_so"].as_i64()),
+        (Some(4), Some(5))
+    );
+}
+
 fn assert_refused_and_unchanged(env: &Env, kind: &str, name: &str, bytes: &[u8], expect: &[&str]) {
     let before = counts(env);
     let f = env.file(name, bytes);
