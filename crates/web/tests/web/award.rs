@@ -320,6 +320,25 @@ async fn an_ineligible_head_goes_forward_with_a_reason_but_is_never_approved() {
 }
 
 #[tokio::test]
+async fn a_verdict_outside_the_codes_is_refused_and_changes_nothing() {
+    let srv = Server::start().await;
+    let noms = srv.store().nominations("cchc-2023", None).unwrap();
+    let forwarded = noms.iter().find(|n| n.state == "da_chuyen").unwrap().clone();
+    let before = state_of(&srv, forwarded.id);
+    let mut board = srv.signed_in("bantdkt").await;
+    for verdict in ["de_nghi'; --", "DE NGHI", ""] {
+        let r = board
+            .post_form(
+                &format!("/de-nghi/{}/tham-dinh", forwarded.id),
+                &[("ket_luan", verdict), ("ly_do", "x")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{verdict:?}");
+    }
+    assert_eq!(state_of(&srv, forwarded.id), before, "no step, no event");
+}
+
+#[tokio::test]
 async fn the_board_s_refusal_and_pending_discipline_block_approval() {
     let srv = Server::start().await;
     let noms = srv.store().nominations("cchc-2023", None).unwrap();
