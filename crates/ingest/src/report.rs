@@ -33,6 +33,9 @@ pub struct ImportReport {
     pub unknown_procedures: u64,
     /// Whether anything was written.
     pub committed: bool,
+    /// Values written after their period's deadline by the office or the command line
+    /// (allowed, and recorded as late in the audit log).
+    pub late_rows: u64,
 }
 
 impl ImportReport {
@@ -47,6 +50,7 @@ impl ImportReport {
             unknown_columns: Vec::new(),
             unknown_procedures: 0,
             committed: false,
+            late_rows: 0,
         }
     }
 

@@ -29,7 +29,7 @@ pub enum ImportError {
 
 impl From<rusqlite::Error> for ImportError {
     fn from(e: rusqlite::Error) -> Self {
-        ImportError::Store(StoreError::Db(e))
+        ImportError::Store(StoreError::from(e))
     }
 }
 
@@ -135,6 +135,7 @@ impl Store {
                 }
             }
         }
+        let plans = self.plans()?;
         // Units and heads are checked against the stored ones: those are read under the
         // write lock, so two edits at once cannot both pass (e.g. overlapping terms).
         let against_stored = matches!(kind, ImportKind::Units | ImportKind::Heads);
@@ -166,6 +167,7 @@ impl Store {
         } else {
             Vec::new()
         };
+        let mut locks = crate::locks::ImportLocks::new(&tx, plans, opts.only_unit.is_some())?;
         let import_id = start_import(&tx, kind, opts)?;
         let mut report = ImportReport::new(kind);
         let cols: OnceCell<Columns> = OnceCell::new();
@@ -190,7 +192,11 @@ impl Store {
                 if write_error.is_some() {
                     return;
                 }
-                match parse_row(cols.get().expect("header read first"), cells, row, &lookup) {
+                let parsed = parse_row(cols.get().expect("header read first"), cells, row, &lookup).and_then(|rec| {
+                    locks.check(&tx, &lookup, cols.get().expect("header read first"), row, &rec, &mut report)?;
+                    Ok(rec)
+                });
+                match parsed {
                     Err(errs) => {
                         report.rows_bad += 1;
                         for e in errs {
@@ -253,7 +259,11 @@ impl Store {
                 ));
                 errors
             }
-            ImportKind::Heads => check_head_overlaps(&small_heads, &stored_heads),
+            ImportKind::Heads => {
+                let mut errors = check_head_overlaps(&small_heads, &stored_heads);
+                errors.extend(locks.frozen_heads(cols.get().expect("header read first"), &small_heads, &stored_heads));
+                errors
+            }
             _ => Vec::new(),
         };
         let bad_rows: HashSet<usize> = cross.iter().map(|e| e.row).collect();
@@ -323,13 +333,18 @@ pub(crate) fn finish_import(
         tx.rollback()?;
         return Ok(report);
     }
-    if let Some(actor) = &opts.audit {
+    // Late writes are always in the audit log, the command line's included.
+    let late_actor = (report.late_rows > 0 && opts.audit.is_none()).then(crate::audit::Actor::cli);
+    if let Some(actor) = opts.audit.as_ref().or(late_actor.as_ref()) {
         let mut summary = serde_json::json!({
             "import_id": import_id, "kind": report.kind.code(), "file": opts.file_name, "rows_read": report.rows_read,
             "rows_ok": report.rows_ok, "rows_bad": report.rows_bad
         });
         if let Some(detail) = &opts.audit_detail {
             summary["detail"] = detail.clone();
+        }
+        if report.late_rows > 0 {
+            summary["tre_han"] = serde_json::json!({"rows": report.late_rows});
         }
         crate::audit::record(
             &tx,

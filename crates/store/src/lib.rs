@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod import;
+pub mod locks;
 mod import_fast;
 mod lookup;
 mod migrate;
@@ -31,7 +32,7 @@ use thidua_domain::plan::Plan;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("lỗi cơ sở dữ liệu / database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
     #[error("không tạo được thư mục dữ liệu {0} / cannot create the data folder: {1}")]
     DataDir(PathBuf, std::io::Error),
     #[error(
@@ -49,6 +50,17 @@ pub enum StoreError {
     /// Understood and refused: the reason in Vietnamese and English.
     #[error("{0}")]
     Refused(Msg),
+}
+
+/// A database error, except a refusal by one of the store's own triggers (migration 0004),
+/// which says in both languages what was refused.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match locks::trigger_refusal(&e) {
+            Some(m) => StoreError::Refused(m),
+            None => StoreError::Db(e),
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -118,6 +130,7 @@ impl Store {
 
     /// Stores a validated plan (replacing one with the same code).
     pub fn put_plan(&self, plan: &Plan, source: &str) -> Result<()> {
+        locks::check_plan_load(&self.conn, plan)?;
         self.conn.execute(
             "INSERT INTO plans (code, title, period_from, period_to, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (code) DO UPDATE SET title = excluded.title, period_from = excluded.period_from,
@@ -150,7 +163,8 @@ impl Store {
                 ));
             }
         }
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        locks::check_plan_load(&tx, plan)?;
         tx.execute(
             "INSERT INTO plans (code, title, period_from, period_to, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (code) DO UPDATE SET title = excluded.title, period_from = excluded.period_from,
@@ -328,6 +342,8 @@ pub(crate) fn now() -> i64 {
     thidua_domain::time::DateTime::now_local().0
 }
 
+#[cfg(test)]
+mod lock_tests;
 #[cfg(test)]
 mod nomination_tests;
 #[cfg(test)]

@@ -2,10 +2,11 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_web.sql"),
     include_str!("../migrations/sqlite/0003_award.sql"),
+    include_str!("../migrations/sqlite/0004_locks.sql"),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {

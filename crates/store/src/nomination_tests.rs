@@ -12,7 +12,7 @@ use thidua_domain::role::Role;
 use thidua_domain::time::Date;
 use thidua_ingest::ImportKind;
 
-fn actor(name: &str) -> Actor {
+pub(crate) fn actor(name: &str) -> Actor {
     Actor {
         username: name.into(),
         address: "10.0.0.9".into(),
@@ -28,7 +28,7 @@ fn day(y: i32, m: u32, d: u32) -> Date {
     Date::from_ymd(y, m, d).unwrap()
 }
 
-fn facts() -> Facts {
+pub(crate) fn facts() -> Facts {
     Facts {
         evaluated: true,
         eligible: true,
@@ -41,7 +41,7 @@ fn facts() -> Facts {
     }
 }
 
-fn seeded(store: &mut Store, units: usize) {
+pub(crate) fn seeded(store: &mut Store, units: usize) {
     store.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
     let mut csv = String::from("ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\n");
     for i in 0..units {
@@ -60,7 +60,7 @@ fn seeded(store: &mut Store, units: usize) {
 }
 
 /// A nomination of unit `i` taken to `da_tham_dinh` with the Board's proposal.
-fn appraised(s: &mut Store, i: usize) -> i64 {
+pub(crate) fn appraised(s: &mut Store, i: usize) -> i64 {
     appraised_head(s, i, day(2023, 1, 1))
 }
 

@@ -377,6 +377,8 @@ impl Store {
                     "UPDATE nominations SET decision_no = ?1, decision_date = ?2, published = 1, published_results = ?3 WHERE id = ?4",
                     params![decision_no, decision_date.iso(), results, id],
                 )?;
+                // The decision freezes its plan's year (INDICATORS.md section 3).
+                crate::locks::freeze_on(&tx, &before.plan_code, decision_no, &actor.username)?;
             }
             Change::Nothing => {}
         }

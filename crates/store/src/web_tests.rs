@@ -24,6 +24,13 @@ fn store() -> Store {
         )
         .unwrap();
     assert!(r.committed);
+    // The year's deadlines have passed: the office reopens what these tests enter.
+    let until = thidua_domain::time::Date(crate::locks::today().0 + 30);
+    for period in ["2023", "2023-Q2"] {
+        let p = thidua_domain::entry::Period::parse(period).unwrap();
+        s.reopen_period(&actor("sonoivu"), "H01", p, until, "Đơn vị đề nghị bổ sung số liệu")
+            .unwrap();
+    }
     s
 }
 
@@ -181,7 +188,8 @@ fn the_audit_log_cannot_be_changed() {
         })
         .unwrap()
         .1,
-        1
+        3,
+        "two reopenings and the entry"
     );
 }
 

@@ -10,7 +10,7 @@
 //! sign off), each in one transaction with its history and audit record.
 
 use crate::audit::{record, Actor};
-use crate::{now, refused, Result, Store};
+use crate::{locks, now, refused, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
 use thidua_domain::entry::{EntryState, EntryValue, Period};
@@ -319,10 +319,20 @@ impl Store {
             )
         })?;
         let period = v.period.code();
+        let plans = self.plans()?;
         // The state is read under the write lock: a verification cannot slip in between.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(m) = locks::frozen_refusal(&locks::frozen_on(&tx)?, v.period) {
+            return Err(StoreError::Refused(m));
+        }
+        // A unit is bound by the period's deadline unless the office reopened it.
+        let (window, _) = locks::window_on(&tx, &plans, unit.id, &v.indicator, v.period, locks::today())?;
+        if let Some(m) = window.refusal(v.period) {
+            return Err(StoreError::Refused(m));
+        }
+        locks::check_overlap(&tx, unit.id, &v.indicator, v.period)?;
         let before = tx
             .query_row(
                 &format!(
@@ -386,6 +396,10 @@ impl Store {
             "value": val, "note": v.note, "state": state.code(),
             "files": files.iter().map(|f| f.file_name.as_str()).collect::<Vec<_>>()
         });
+        let mut after = after;
+        if let thidua_domain::entry::Window::Reopened { deadline, until } = window {
+            after["tre_han"] = json!({"han": deadline.iso(), "mo_lai_den": until.iso()});
+        }
         let action = if submit { "gui_so_lieu" } else { "luu_nhap_so_lieu" };
         record(
             &tx,
@@ -406,6 +420,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = entry_in(&tx, id)?;
+        frozen_entry(&tx, &before)?;
         if before.state != EntryState::DaGui {
             return Err(refused(
                 "chỉ ký duyệt được số liệu đã gửi, đang chờ xác nhận",
@@ -455,6 +470,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let before = entry_in(&tx, id)?;
+        frozen_entry(&tx, &before)?;
         if before.state != EntryState::DaGui {
             return Err(refused(
                 "chỉ xác nhận hoặc trả lại được số liệu đang chờ xác nhận (đã gửi)",
@@ -495,11 +511,15 @@ impl Store {
 
 /// A period code as people read it: `Năm 2023`, `Quý II/2023`, `Tháng 05/2023`.
 pub fn period_vi(code: &str) -> String {
-    match Period::parse(code) {
-        Some(Period::Year(y)) => format!("Năm {y}"),
-        Some(Period::Quarter(y, q)) => format!("Quý {}/{y}", ["I", "II", "III", "IV"][(q - 1) as usize]),
-        Some(Period::Month(m)) => format!("Tháng {:02}/{}", m.number(), m.year()),
-        None => code.to_string(),
+    Period::parse(code).map_or_else(|| code.to_string(), Period::vi)
+}
+
+/// Refuses any change of an entry of a frozen year.
+fn frozen_entry(tx: &rusqlite::Transaction, e: &EntryRecord) -> Result<()> {
+    let frozen = locks::frozen_on(tx)?;
+    match Period::parse(&e.period).and_then(|p| locks::frozen_refusal(&frozen, p)) {
+        Some(m) => Err(StoreError::Refused(m)),
+        None => Ok(()),
     }
 }
 

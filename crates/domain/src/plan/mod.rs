@@ -4,6 +4,7 @@
 //! line. Tiers, indicators, thresholds, the award and its rules are all data: the two-tier
 //! local government of 2025 is another file (`plans/cchc-2025-hai-cap.toml`), not code.
 
+use crate::entry::{Cadence, Period};
 use crate::num::Dec;
 use crate::time::{Date, Month};
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,6 +124,31 @@ pub struct Indicator {
     /// What an entered ratio counts: things (documents, dossiers, people: whole numbers)
     /// or an amount (money: decimals allowed).
     pub measure: Measure,
+    /// The only period entries may cover, when the plan fixes it (the 2023 plan fixes none).
+    pub cadence: Option<Cadence>,
+    /// The year's entries are due by this day of the next year instead of the plan's
+    /// general one (e.g. public investment disbursement runs to 31 January).
+    pub year_deadline: Option<MonthDay>,
+}
+
+/// A day of the year (`01-31`), for deadlines that fall in the year after a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthDay {
+    pub month: u32,
+    pub day: u32,
+}
+
+impl MonthDay {
+    /// `MM-DD`; 29 February is refused, not every year has it.
+    pub fn parse(s: &str) -> Option<MonthDay> {
+        let (m, d) = s.trim().split_once('-')?;
+        let (month, day): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
+        let ok = (1..=12).contains(&month) && day >= 1 && day <= crate::time::days_in_month(2023, month);
+        ok.then_some(MonthDay { month, day })
+    }
+    pub fn in_year(self, year: i32) -> Date {
+        Date::from_ymd(year, self.month, self.day).expect("checked on parse")
+    }
 }
 
 /// What an entered ratio's numerator and denominator count.
@@ -143,6 +169,7 @@ pub struct ValueRule {
     pub kind: Kind,
     pub share: bool,
     pub whole: bool,
+    pub cadence: Option<Cadence>,
 }
 
 impl Indicator {
@@ -157,6 +184,7 @@ impl Indicator {
             kind: self.kind,
             share: self.share,
             whole: self.kind == Kind::Count || self.measure == Measure::SoLuong,
+            cadence: self.cadence,
         }
     }
     /// Ratio-valued (entered ratio or computed ratio).
@@ -234,6 +262,12 @@ pub struct Deadlines {
     pub nomination_submit: Option<Date>,
     pub appraisal: Option<Date>,
     pub note: String,
+    /// Entered values of a month are due this many days after the month ends.
+    pub entries_after_month: Option<u32>,
+    /// ... of a quarter, this many days after the quarter ends.
+    pub entries_after_quarter: Option<u32>,
+    /// ... of a year, by this day of the next year (an indicator may set its own).
+    pub entries_year: Option<MonthDay>,
 }
 
 #[derive(Debug, Clone)]
@@ -290,6 +324,22 @@ impl Plan {
 
     pub fn covers_year(&self, year: i32) -> bool {
         self.period_from.ymd().0 <= year && year <= self.period_to.ymd().0
+    }
+
+    /// The last day a unit may create, change or send an entry of `indicator` for `period`
+    /// (INDICATORS.md section 3); `None` when the plan sets no deadline for it.
+    pub fn entry_deadline(&self, indicator: &str, period: Period) -> Option<Date> {
+        let d = &self.deadlines;
+        let after = |days: Option<u32>| days.map(|n| Date(period.last_month().last_day().0 + n as i32));
+        match period {
+            Period::Month(_) => after(d.entries_after_month),
+            Period::Quarter(..) => after(d.entries_after_quarter),
+            Period::Year(y) => self
+                .indicator(indicator)
+                .and_then(|i| i.year_deadline)
+                .or(d.entries_year)
+                .map(|md| md.in_year(y + 1)),
+        }
     }
 
     /// Finds a tier by code or by one of its Vietnamese labels, ignoring case and diacritics.

@@ -42,6 +42,32 @@ impl Checker<'_> {
         }
         d
     }
+    fn month_day(&mut self, s: &Spanned<String>, what: &str) -> Option<MonthDay> {
+        let d = MonthDay::parse(s.get_ref());
+        if d.is_none() {
+            self.err(
+                s.span(),
+                format!(
+                    "{what}: ngày trong năm sau không hợp lệ «{}» (cần MM-DD, ví dụ 01-31) / invalid day of the next year",
+                    s.get_ref()
+                ),
+            );
+        }
+        d
+    }
+    /// Days after a period's end, for a deadline: 0 to 366.
+    fn days_after(&mut self, n: &Spanned<i64>, what: &str) -> Option<u32> {
+        let v = *n.get_ref();
+        if (0..=366).contains(&v) {
+            Some(v as u32)
+        } else {
+            self.err(
+                n.span(),
+                format!("{what}: số ngày sau khi kỳ kết thúc phải từ 0 đến 366, không phải {v} (days after the period: 0 to 366)"),
+            );
+            None
+        }
+    }
 }
 
 fn toml_number(v: &toml::Value) -> Option<Dec> {
@@ -327,6 +353,29 @@ impl Plan {
                     Measure::SoLuong
                 }),
             };
+            let cadence = r.period.as_ref().and_then(|p| {
+                let c_ = Cadence::from_code(p.get_ref());
+                if c_.is_none() {
+                    c.err(
+                        p.span(),
+                        format!(
+                            "chỉ tiêu «{}»: kỳ báo cáo «{}» không hợp lệ, chọn thang, quy hoặc nam (period: thang, quy or nam)",
+                            r.code,
+                            p.get_ref()
+                        ),
+                    );
+                } else if kind == Kind::Computed {
+                    c.err(
+                        p.span(),
+                        format!(
+                            "chỉ tiêu «{}»: chỉ tiêu tính từ hồ sơ TTHC không có kỳ báo cáo (a computed indicator has no reporting period)",
+                            r.code
+                        ),
+                    );
+                }
+                c_
+            });
+            let year_deadline = r.year_deadline.as_ref().and_then(|s| c.month_day(s, &format!("chỉ tiêu «{}»: year_deadline", r.code)));
             indicators.push(Indicator {
                 code: r.code,
                 group: r.group.into_inner(),
@@ -344,6 +393,8 @@ impl Plan {
                 // a ratio is a share unless the plan says otherwise
                 share: r.share.unwrap_or(true),
                 measure,
+                cadence,
+                year_deadline,
             });
         }
         if indicators.is_empty() {
@@ -500,6 +551,18 @@ impl Plan {
                         .as_ref()
                         .and_then(|s| c.date(s, "deadlines.appraisal")),
                     note: d.note,
+                    entries_after_month: d
+                        .entries_after_month
+                        .as_ref()
+                        .and_then(|n| c.days_after(n, "deadlines.entries_after_month")),
+                    entries_after_quarter: d
+                        .entries_after_quarter
+                        .as_ref()
+                        .and_then(|n| c.days_after(n, "deadlines.entries_after_quarter")),
+                    entries_year: d
+                        .entries_year
+                        .as_ref()
+                        .and_then(|s| c.month_day(s, "deadlines.entries_year")),
                 }
             }
         };

@@ -97,6 +97,10 @@ pub(super) struct RawIndicator {
     pub(super) share: Option<bool>,
     #[serde(default)]
     pub(super) measure: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) period: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) year_deadline: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -153,6 +157,12 @@ pub(super) struct RawDeadlines {
     pub(super) appraisal: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) note: String,
+    #[serde(default)]
+    pub(super) entries_after_month: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) entries_after_quarter: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) entries_year: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

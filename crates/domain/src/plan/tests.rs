@@ -235,3 +235,65 @@ fn a_ratio_says_whether_it_is_a_share_and_what_it_counts() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn each_period_has_its_submission_deadline_from_the_plan() {
+    let plan = Plan::built_in();
+    let p = |s| crate::entry::Period::parse(s).unwrap();
+    let d = |s| Date::parse_iso(s).unwrap();
+    assert_eq!(plan.entry_deadline("sang_kien", p("2023-01")), Some(d("2023-02-10")));
+    assert_eq!(plan.entry_deadline("sang_kien", p("2023-02")), Some(d("2023-03-10")));
+    assert_eq!(plan.entry_deadline("sang_kien", p("2023-Q4")), Some(d("2024-01-10")));
+    assert_eq!(plan.entry_deadline("sang_kien", p("2023")), Some(d("2024-01-15")));
+    // Disbursement runs to 31 January: its year is due later.
+    assert_eq!(plan.entry_deadline("giai_ngan_dtc", p("2023")), Some(d("2024-02-10")));
+    assert_eq!(plan.entry_deadline("giai_ngan_dtc", p("2023-Q4")), Some(d("2024-01-10")));
+    // The 2023 plan fixes no reporting period.
+    assert!(plan.indicators.iter().all(|i| i.cadence.is_none()));
+    // A plan without deadlines binds nobody.
+    let open = BUILT_IN_2023
+        .replace("entries_after_month = 10\n", "")
+        .replace("entries_after_quarter = 10\n", "");
+    let open = Plan::from_toml(&open).unwrap();
+    assert_eq!(open.entry_deadline("sang_kien", p("2023-05")), None);
+    assert_eq!(open.entry_deadline("sang_kien", p("2023")), Some(d("2024-01-15")));
+}
+
+#[test]
+fn a_bad_period_or_deadline_is_explained_with_its_line() {
+    let bad = BUILT_IN_2023
+        .replace("entries_after_month = 10", "entries_after_month = -3")
+        .replace("entries_year = \"01-15\"", "entries_year = \"02-30\"")
+        .replace("year_deadline = \"02-10\"", "year_deadline = \"31/01\"")
+        .replacen(
+            "code = \"sang_kien\"",
+            "code = \"sang_kien\"\nperiod = \"tuan\"",
+            1,
+        )
+        .replacen(
+            "code = \"tthc_dung_han\"",
+            "code = \"tthc_dung_han\"\nperiod = \"quy\"",
+            1,
+        );
+    let errs = errors_of(&bad);
+    let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let has = |frag: &str, line: usize| {
+        assert!(
+            errs.iter().any(|e| e.message.contains(frag) && e.line == line),
+            "no '{frag}' on line {line}: {errs:?}"
+        )
+    };
+    has("số ngày sau khi kỳ kết thúc", line_of("entries_after_month = -3"));
+    has("«02-30»", line_of("entries_year = \"02-30\""));
+    has("«31/01»", line_of("year_deadline = \"31/01\""));
+    has("kỳ báo cáo «tuan» không hợp lệ", line_of("period = \"tuan\""));
+    has("không có kỳ báo cáo", line_of("period = \"quy\""));
+    assert_eq!(errs.len(), 5, "{errs:?}");
+    // A fixed period is kept.
+    let fixed = BUILT_IN_2023.replacen("code = \"sang_kien\"", "code = \"sang_kien\"\nperiod = \"quy\"", 1);
+    let plan = Plan::from_toml(&fixed).unwrap();
+    assert_eq!(
+        plan.indicator("sang_kien").unwrap().value_rule().cadence,
+        Some(crate::entry::Cadence::Quy)
+    );
+}

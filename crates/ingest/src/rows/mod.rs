@@ -331,6 +331,29 @@ fn value(c: &mut RowCheck, lk: &dyn Lookup) -> Option<ValueRow> {
     let period = c.code_of(field!(VALUES, "ky"), Period::parse, "2023, 2023-Q2, 2023-05");
     let note = c.optional_text(field!(VALUES, "ghi_chu"));
     let rule = rule?;
+    if let (Some(expected), Some(p)) = (rule.cadence, period) {
+        if p.cadence() != expected {
+            c.fail(
+                field!(VALUES, "ky"),
+                bad(
+                    format!(
+                        "kỳ {} là kỳ {}, nhưng kế hoạch quy định chỉ tiêu này báo cáo theo {} (ví dụ {})",
+                        p.code(),
+                        p.cadence().vi().to_lowercase(),
+                        expected.vi().to_lowercase(),
+                        expected.example(p.year())
+                    ),
+                    format!(
+                        "period {} is a {} period; the plan has this indicator reported by {} (e.g. {})",
+                        p.code(),
+                        p.cadence().code(),
+                        expected.code(),
+                        expected.example(p.year())
+                    ),
+                ),
+            );
+        }
+    }
     let value = match rule.kind {
         Kind::Ratio => {
             let (num, den) = (c.dec(field!(VALUES, "tu_so")), c.dec(field!(VALUES, "mau_so")));
