@@ -152,7 +152,10 @@ impl Window {
     pub fn at(deadline: Option<Date>, reopened_until: Option<Date>, today: Date) -> Window {
         match deadline {
             Some(d) if today > d => match reopened_until {
-                Some(u) if today <= u => Window::Reopened { deadline: d, until: u },
+                Some(u) if today <= u => Window::Reopened {
+                    deadline: d,
+                    until: u,
+                },
                 _ => Window::Closed { deadline: d },
             },
             _ => Window::Open,
@@ -268,11 +271,21 @@ mod tests {
         assert!(p("2023-05").overlaps(p("2023-05")));
         // The same period replaces; a different one sharing a month collides.
         assert_eq!(overlapping(p("2023-Q2"), [p("2023-Q2")]), None);
-        assert_eq!(overlapping(p("2023-05"), [p("2023-04"), p("2023-Q2")]), Some(p("2023-Q2")));
-        assert_eq!(overlapping(p("2023"), [p("2022"), p("2023-12")]), Some(p("2023-12")));
+        assert_eq!(
+            overlapping(p("2023-05"), [p("2023-04"), p("2023-Q2")]),
+            Some(p("2023-Q2"))
+        );
+        assert_eq!(
+            overlapping(p("2023"), [p("2022"), p("2023-12")]),
+            Some(p("2023-12"))
+        );
         assert_eq!(overlapping(p("2023-07"), [p("2023-Q2"), p("2023-06")]), None);
         let m = overlap_refusal("sang_kien", p("2023-12"), p("2023"));
-        assert!(m.vi.contains("Tháng 12/2023") && m.vi.contains("Năm 2023"), "{}", m.vi);
+        assert!(
+            m.vi.contains("Tháng 12/2023") && m.vi.contains("Năm 2023"),
+            "{}",
+            m.vi
+        );
         assert_eq!(p("2023-Q4").vi(), "Quý IV/2023");
         assert_eq!(p("2023-Q4").cadence(), Cadence::Quy);
     }
@@ -284,15 +297,27 @@ mod tests {
         assert_eq!(Window::at(deadline, None, d("2023-04-10")), Window::Open);
         assert_eq!(
             Window::at(deadline, None, d("2023-04-11")),
-            Window::Closed { deadline: d("2023-04-10") }
+            Window::Closed {
+                deadline: d("2023-04-10")
+            }
         );
         assert_eq!(Window::at(None, None, d("2030-01-01")), Window::Open);
         let reopened = Window::at(deadline, Some(d("2023-05-02")), d("2023-05-02"));
-        assert_eq!(reopened, Window::Reopened { deadline: d("2023-04-10"), until: d("2023-05-02") });
+        assert_eq!(
+            reopened,
+            Window::Reopened {
+                deadline: d("2023-04-10"),
+                until: d("2023-05-02")
+            }
+        );
         assert!(reopened.is_late() && reopened.refusal(Period::Quarter(2023, 1)).is_none());
         let closed = Window::at(deadline, Some(d("2023-05-02")), d("2023-05-03"));
         let m = closed.refusal(Period::Quarter(2023, 1)).unwrap();
-        assert!(m.vi.contains("10/04/2023") && m.vi.contains("kỳ Quý I/2023"), "{}", m.vi);
+        assert!(
+            m.vi.contains("10/04/2023") && m.vi.contains("kỳ Quý I/2023"),
+            "{}",
+            m.vi
+        );
         assert!(!Window::Open.is_late());
     }
 

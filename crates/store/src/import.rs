@@ -192,10 +192,18 @@ impl Store {
                 if write_error.is_some() {
                     return;
                 }
-                let parsed = parse_row(cols.get().expect("header read first"), cells, row, &lookup).and_then(|rec| {
-                    locks.check(&tx, &lookup, cols.get().expect("header read first"), row, &rec, &mut report)?;
-                    Ok(rec)
-                });
+                let parsed =
+                    parse_row(cols.get().expect("header read first"), cells, row, &lookup).and_then(|rec| {
+                        locks.check(
+                            &tx,
+                            &lookup,
+                            cols.get().expect("header read first"),
+                            row,
+                            &rec,
+                            &mut report,
+                        )?;
+                        Ok(rec)
+                    });
                 match parsed {
                     Err(errs) => {
                         report.rows_bad += 1;
@@ -261,7 +269,11 @@ impl Store {
             }
             ImportKind::Heads => {
                 let mut errors = check_head_overlaps(&small_heads, &stored_heads);
-                errors.extend(locks.frozen_heads(cols.get().expect("header read first"), &small_heads, &stored_heads));
+                errors.extend(locks.frozen_heads(
+                    cols.get().expect("header read first"),
+                    &small_heads,
+                    &stored_heads,
+                ));
                 errors
             }
             _ => Vec::new(),

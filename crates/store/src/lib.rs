@@ -12,8 +12,8 @@
 
 pub mod audit;
 pub mod import;
-pub mod locks;
 mod import_fast;
+pub mod locks;
 mod lookup;
 mod migrate;
 pub mod nominations;
@@ -163,7 +163,9 @@ impl Store {
                 ));
             }
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         locks::check_plan_load(&tx, plan)?;
         tx.execute(
             "INSERT INTO plans (code, title, period_from, period_to, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)

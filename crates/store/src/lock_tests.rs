@@ -16,8 +16,14 @@ use thidua_domain::time::Date;
 use thidua_ingest::{ImportKind, ImportReport};
 
 fn import(s: &mut Store, kind: ImportKind, body: &str, opts: &ImportOptions) -> ImportReport {
-    s.import(kind, Cursor::new(body.as_bytes().to_vec()), opts, &mut |_| {}, &|_| {})
-        .unwrap()
+    s.import(
+        kind,
+        Cursor::new(body.as_bytes().to_vec()),
+        opts,
+        &mut |_| {},
+        &|_| {},
+    )
+    .unwrap()
 }
 
 const VALUES: &str = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\n";
@@ -57,14 +63,21 @@ fn refusal(r: crate::Result<impl std::fmt::Debug>) -> String {
 }
 
 fn count_entries(s: &Store) -> i64 {
-    s.conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0)).unwrap()
+    s.conn
+        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
 fn no_two_entries_of_a_unit_and_indicator_share_a_month_on_the_form_in_imports_or_in_sql() {
     let mut s = Store::in_memory().unwrap();
     seeded(&mut s, 2);
-    let r = import(&mut s, ImportKind::Values, &format!("{VALUES}S00,sang_kien,2023,,,2,\n"), &office());
+    let r = import(
+        &mut s,
+        ImportKind::Values,
+        &format!("{VALUES}S00,sang_kien,2023,,,2,\n"),
+        &office(),
+    );
     assert!(r.committed);
     // A month inside the year: refused, naming the year's entry, nothing written.
     let r = import(
@@ -74,14 +87,27 @@ fn no_two_entries_of_a_unit_and_indicator_share_a_month_on_the_form_in_imports_o
         &office(),
     );
     assert!(!r.committed && r.rows_bad == 1, "{r:?}");
-    assert_eq!((r.errors[0].row, r.errors[0].column.as_str(), r.errors[0].value.as_str()), (2, "ky", "2023-12"));
-    assert!(r.errors[0].vi.contains("Năm 2023") && r.errors[0].en.contains("shares a month"), "{:?}", r.errors[0]);
+    assert_eq!(
+        (
+            r.errors[0].row,
+            r.errors[0].column.as_str(),
+            r.errors[0].value.as_str()
+        ),
+        (2, "ky", "2023-12")
+    );
+    assert!(
+        r.errors[0].vi.contains("Năm 2023") && r.errors[0].en.contains("shares a month"),
+        "{:?}",
+        r.errors[0]
+    );
     assert_eq!(count_entries(&s), 1);
     // Within one file: the second row collides with the first.
     let r = import(
         &mut s,
         ImportKind::Values,
-        &format!("{VALUES}S01,sang_kien,2023-Q1,,,1,\nS01,sang_kien,2023-02,,,1,\nS01,sang_kien,2023-Q1,,,2,\n"),
+        &format!(
+            "{VALUES}S01,sang_kien,2023-Q1,,,1,\nS01,sang_kien,2023-02,,,1,\nS01,sang_kien,2023-Q1,,,2,\n"
+        ),
         &office(),
     );
     assert_eq!((r.committed, r.rows_bad, r.errors[0].row), (false, 1, 3), "{r:?}");
@@ -95,7 +121,8 @@ fn no_two_entries_of_a_unit_and_indicator_share_a_month_on_the_form_in_imports_o
     );
     assert!(r.committed && r.rows_bad == 0, "{r:?}");
     // The form: the office reopened the quarter, the year's entry still blocks it.
-    s.reopen_period(&actor("sonoivu"), "S00", p("2023-Q4"), soon(), "Bổ sung số liệu").unwrap();
+    s.reopen_period(&actor("sonoivu"), "S00", p("2023-Q4"), soon(), "Bổ sung số liệu")
+        .unwrap();
     let row = s.check_value(&form("S00", "2023-Q4", "1")).unwrap().unwrap();
     let m = refusal(s.save_entry(&actor("donvi"), &row, true, &[]));
     assert!(m.contains("Quý IV/2023") && m.contains("Năm 2023"), "{m}");
@@ -108,8 +135,15 @@ fn no_two_entries_of_a_unit_and_indicator_share_a_month_on_the_form_in_imports_o
     );
     let m = refusal(raw.map_err(StoreError::from));
     assert!(m.contains("trùng tháng"), "{m}");
-    for (a, b, overlap) in [("2023-Q2", "2023-06", true), ("2023-Q2", "2023-07", false), ("2024", "2023-12", false)] {
-        let fresh = s.conn.execute("DELETE FROM entry_history", []).and_then(|_| s.conn.execute("DELETE FROM entries", []));
+    for (a, b, overlap) in [
+        ("2023-Q2", "2023-06", true),
+        ("2023-Q2", "2023-07", false),
+        ("2024", "2023-12", false),
+    ] {
+        let fresh = s
+            .conn
+            .execute("DELETE FROM entry_history", [])
+            .and_then(|_| s.conn.execute("DELETE FROM entries", []));
         fresh.unwrap();
         for period in [a, b] {
             let r = s.conn.execute(
@@ -127,14 +161,22 @@ fn no_two_entries_of_a_unit_and_indicator_share_a_month_on_the_form_in_imports_o
 
 #[test]
 fn a_plan_that_fixes_the_period_refuses_other_periods_and_cannot_load_over_them() {
-    let fixed_src = BUILT_IN_2023.replacen("code = \"sang_kien\"", "code = \"sang_kien\"\nperiod = \"quy\"", 1);
+    let fixed_src = BUILT_IN_2023.replacen(
+        "code = \"sang_kien\"",
+        "code = \"sang_kien\"\nperiod = \"quy\"",
+        1,
+    );
     let fixed = Plan::from_toml(&fixed_src).unwrap();
     let mut s = Store::in_memory().unwrap();
     seeded(&mut s, 2);
-    let body = format!("{VALUES}S00,sang_kien,2023,,,2,\nS01,sang_kien,2023-05,,,1,\nS01,ky_luat,2023,,,1,\n");
+    let body =
+        format!("{VALUES}S00,sang_kien,2023,,,2,\nS01,sang_kien,2023-05,,,1,\nS01,ky_luat,2023,,,1,\n");
     assert!(import(&mut s, ImportKind::Values, &body, &office()).committed);
     let m = refusal(s.put_plan(&fixed, &fixed_src));
-    assert!(m.contains("sang_kien") && m.contains("2 số liệu") && m.contains("quý"), "{m}");
+    assert!(
+        m.contains("sang_kien") && m.contains("2 số liệu") && m.contains("quý"),
+        "{m}"
+    );
     let m = refusal(s.put_plan_audited(&actor("sonoivu"), &fixed, &fixed_src));
     assert!(m.contains("2 số liệu"), "{m}");
     // On a store without them the plan loads, and a month is refused with the expected period.
@@ -143,7 +185,11 @@ fn a_plan_that_fixes_the_period_refuses_other_periods_and_cannot_load_over_them(
     s.put_plan(&fixed, &fixed_src).unwrap();
     let errs = s.check_value(&form("S00", "2023-05", "1")).unwrap().unwrap_err();
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].vi.contains("theo quý") && errs[0].vi.contains("2023-Q1"), "{:?}", errs[0]);
+    assert!(
+        errs[0].vi.contains("theo quý") && errs[0].vi.contains("2023-Q1"),
+        "{:?}",
+        errs[0]
+    );
     assert!(errs[0].en.contains("quy"), "{:?}", errs[0]);
     assert!(s.check_value(&form("S00", "2023-Q2", "1")).unwrap().is_ok());
 }
@@ -160,34 +206,86 @@ fn deadlines_bind_units_and_the_office_writes_late_on_the_record() {
     // Reopening needs a reason and a day not yet past.
     let m = refusal(s.reopen_period(&actor("sonoivu"), "S01", p("2023-Q3"), soon(), "  "));
     assert!(m.contains("lý do"), "{m}");
-    let m = refusal(s.reopen_period(&actor("sonoivu"), "S01", p("2023-Q3"), Date(crate::locks::today().0 - 1), "x"));
+    let m = refusal(s.reopen_period(
+        &actor("sonoivu"),
+        "S01",
+        p("2023-Q3"),
+        Date(crate::locks::today().0 - 1),
+        "x",
+    ));
     assert!(m.contains("đã qua"), "{m}");
-    s.reopen_period(&actor("sonoivu"), "S01", p("2023-Q3"), soon(), "Đơn vị bổ sung minh chứng").unwrap();
+    s.reopen_period(
+        &actor("sonoivu"),
+        "S01",
+        p("2023-Q3"),
+        soon(),
+        "Đơn vị bổ sung minh chứng",
+    )
+    .unwrap();
     let id = s.save_entry(&actor("donvi"), &row, true, &[]).unwrap();
     let unit = s.unit("S01").unwrap().unwrap();
     let (window, deadline) = s.entry_window(unit.id, "sang_kien", p("2023-Q3")).unwrap();
     assert_eq!(deadline, Date::from_ymd(2023, 10, 10));
-    assert_eq!(window, thidua_domain::entry::Window::Reopened { deadline: deadline.unwrap(), until: soon() });
+    assert_eq!(
+        window,
+        thidua_domain::entry::Window::Reopened {
+            deadline: deadline.unwrap(),
+            until: soon()
+        }
+    );
     let listed = s.reopenings(Some(unit.id)).unwrap();
-    assert_eq!((listed.len(), listed[0].reason.as_str()), (1, "Đơn vị bổ sung minh chứng"));
+    assert_eq!(
+        (listed.len(), listed[0].reason.as_str()),
+        (1, "Đơn vị bổ sung minh chứng")
+    );
     let log = |s: &Store, action: &str| {
-        s.audit(&AuditFilter { action: Some(action.into()), limit: 50, ..Default::default() }).unwrap().0
+        s.audit(&AuditFilter {
+            action: Some(action.into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap()
+        .0
     };
     assert_eq!(log(&s, "mo_lai_ky").len(), 1);
     let sent = log(&s, "gui_so_lieu");
-    assert!(sent.iter().any(|a| a.object_id == id.to_string() && a.after.as_deref().unwrap_or("").contains("tre_han")));
+    assert!(sent
+        .iter()
+        .any(|a| a.object_id == id.to_string() && a.after.as_deref().unwrap_or("").contains("tre_han")));
     // Another period of the unit stays closed; so does the same period of another unit.
     let row = s.check_value(&form("S01", "2023-Q2", "1")).unwrap().unwrap();
     assert!(refusal(s.save_entry(&actor("donvi"), &row, false, &[])).contains("quá hạn"));
     // A unit's own import is bound too, row by row.
-    let unit_import = ImportOptions { only_unit: Some("S01".into()), by: "donvi".into(), ..Default::default() };
-    let r = import(&mut s, ImportKind::Values, &format!("{VALUES}S01,sang_kien,2023-Q2,,,1,\n"), &unit_import);
+    let unit_import = ImportOptions {
+        only_unit: Some("S01".into()),
+        by: "donvi".into(),
+        ..Default::default()
+    };
+    let r = import(
+        &mut s,
+        ImportKind::Values,
+        &format!("{VALUES}S01,sang_kien,2023-Q2,,,1,\n"),
+        &unit_import,
+    );
     assert!(!r.committed && r.errors[0].vi.contains("10/07/2023"), "{r:?}");
     // The office's import and the command line's are written, and recorded as late.
-    let r = import(&mut s, ImportKind::Values, &format!("{VALUES}S01,sang_kien,2023-Q2,,,1,\n"), &office());
+    let r = import(
+        &mut s,
+        ImportKind::Values,
+        &format!("{VALUES}S01,sang_kien,2023-Q2,,,1,\n"),
+        &office(),
+    );
     assert!(r.committed && r.late_rows == 1, "{r:?}");
-    let cli = ImportOptions { verified: true, ..Default::default() };
-    let r = import(&mut s, ImportKind::Values, &format!("{VALUES}S00,sang_kien,2023-Q2,,,1,\n"), &cli);
+    let cli = ImportOptions {
+        verified: true,
+        ..Default::default()
+    };
+    let r = import(
+        &mut s,
+        ImportKind::Values,
+        &format!("{VALUES}S00,sang_kien,2023-Q2,,,1,\n"),
+        &cli,
+    );
     assert!(r.committed && r.late_rows == 1, "{r:?}");
     let imports = log(&s, "nhap_tep");
     let late: Vec<&str> = imports
@@ -207,7 +305,10 @@ fn figures(s: &Store) -> String {
         .iter()
         .map(|h| {
             let f = (&h.unit, &h.head.name, h.head.from, &h.months, &h.indicators);
-            format!("{f:?} {} {:?} {:?} {}", h.eligible, h.score, h.rank, h.provisional)
+            format!(
+                "{f:?} {} {:?} {:?} {}",
+                h.eligible, h.score, h.rank, h.provisional
+            )
         })
         .collect();
     rows.join("\n")
@@ -226,22 +327,33 @@ fn a_published_decision_freezes_its_year_for_everyone() {
     let body = format!("{VALUES}S00,sang_kien,2023,,,2,\nS00,ky_luat,2023,,,1,\n");
     assert!(import(&mut s, ImportKind::Values, &body, &office()).committed);
     // One entry waits for the office when the decision comes out.
-    s.reopen_period(&actor("sonoivu"), "S01", p("2023-Q4"), soon(), "Bổ sung").unwrap();
+    s.reopen_period(&actor("sonoivu"), "S01", p("2023-Q4"), soon(), "Bổ sung")
+        .unwrap();
     let row = s.check_value(&form("S01", "2023-Q4", "1")).unwrap().unwrap();
     let waiting = s.save_entry(&actor("donvi"), &row, true, &[]).unwrap();
     let before = figures(&s);
 
     let id = appraised(&mut s, 0);
     let f = facts();
-    s.nomination_step(&actor("lanhdao"), Role::LanhDao, id, &Step::Approve { note: String::new() }, &f)
-        .unwrap();
-    assert!(s.frozen_years().unwrap().is_empty(), "approval alone freezes nothing");
+    s.nomination_step(
+        &actor("lanhdao"),
+        Role::LanhDao,
+        id,
+        &Step::Approve { note: String::new() },
+        &f,
+    )
+    .unwrap();
+    assert!(
+        s.frozen_years().unwrap().is_empty(),
+        "approval alone freezes nothing"
+    );
     let publish = Step::Publish {
         decision_no: "256/QĐ-UBND".into(),
         decision_date: Date::from_ymd(2024, 2, 5).unwrap(),
         results: "[]".into(),
     };
-    s.nomination_step(&actor("sonoivu"), Role::SoNoiVu, id, &publish, &f).unwrap();
+    s.nomination_step(&actor("sonoivu"), Role::SoNoiVu, id, &publish, &f)
+        .unwrap();
     let frozen = s.frozen_years().unwrap();
     assert_eq!((frozen.len(), frozen[0].decision_no.as_str()), (1, "256/QĐ-UBND"));
 
@@ -252,10 +364,21 @@ fn a_published_decision_freezes_its_year_for_everyone() {
     decision(&refusal(s.verify_entry(&actor("sonoivu"), waiting)));
     decision(&refusal(s.sign_off_entry(&actor("nguoidungdau"), waiting)));
     // Reopening a period of the year.
-    decision(&refusal(s.reopen_period(&actor("sonoivu"), "S00", p("2023-12"), soon(), "x")));
+    decision(&refusal(s.reopen_period(
+        &actor("sonoivu"),
+        "S00",
+        p("2023-12"),
+        soon(),
+        "x",
+    )));
     // Imports of values, by the office and by the command line.
     for opts in [office(), ImportOptions::default()] {
-        let r = import(&mut s, ImportKind::Values, &format!("{VALUES}S01,ky_luat,2023,,,0,\n"), &opts);
+        let r = import(
+            &mut s,
+            ImportKind::Values,
+            &format!("{VALUES}S01,ky_luat,2023,,,0,\n"),
+            &opts,
+        );
         assert!(!r.committed, "{r:?}");
         decision(&r.errors[0].vi);
     }
@@ -269,7 +392,13 @@ fn a_published_decision_freezes_its_year_for_everyone() {
     std::fs::write(&path, late).unwrap();
     let mut file = std::fs::File::open(&path).unwrap();
     let err = s
-        .import_file(ImportKind::Dossiers, &mut file, &ImportOptions::default(), &mut |_| {}, &|_| {})
+        .import_file(
+            ImportKind::Dossiers,
+            &mut file,
+            &ImportOptions::default(),
+            &mut |_| {},
+            &|_| {},
+        )
         .unwrap_err();
     assert!(err.to_string().contains("quyết định khen thưởng"), "{err}");
     // A dossier of the next year still comes in.
@@ -277,16 +406,38 @@ fn a_published_decision_freezes_its_year_for_everyone() {
         HS2,S00,1.0001,2024-03-04 08:00,2024-03-14 17:00,,truc_tiep,dang_xu_ly\n";
     assert!(import(&mut s, ImportKind::Dossiers, next, &office()).committed);
     // Heads: a new term in the year is refused; closing a term after the year is not.
-    let r = import(&mut s, ImportKind::Heads, "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nS01,Lê Văn Cường,Giám đốc,2023-09-01,\n", &office());
+    let r = import(
+        &mut s,
+        ImportKind::Heads,
+        "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nS01,Lê Văn Cường,Giám đốc,2023-09-01,\n",
+        &office(),
+    );
     assert!(!r.committed, "{r:?}");
     decision(&r.errors.last().unwrap().vi);
-    let r = import(&mut s, ImportKind::Heads, "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nS00,Nguyễn Văn An,Giám đốc,2021-01-01,2026-06-30\n", &office());
+    let r = import(
+        &mut s,
+        ImportKind::Heads,
+        "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nS00,Nguyễn Văn An,Giám đốc,2021-01-01,2026-06-30\n",
+        &office(),
+    );
     assert!(r.committed, "{r:?}");
-    let r = import(&mut s, ImportKind::Heads, "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nS00,Nguyễn Văn An,Giám đốc,2021-01-01,2023-06-30\n", &office());
-    assert!(!r.committed, "shortening the term inside the year is refused: {r:?}");
+    let r = import(
+        &mut s,
+        ImportKind::Heads,
+        "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nS00,Nguyễn Văn An,Giám đốc,2021-01-01,2023-06-30\n",
+        &office(),
+    );
+    assert!(
+        !r.committed,
+        "shortening the term inside the year is refused: {r:?}"
+    );
     // The plan itself, from the command line and from the web.
     decision(&refusal(s.put_plan(&Plan::built_in(), BUILT_IN_2023)));
-    decision(&refusal(s.put_plan_audited(&actor("quantri"), &Plan::built_in(), BUILT_IN_2023)));
+    decision(&refusal(s.put_plan_audited(
+        &actor("quantri"),
+        &Plan::built_in(),
+        BUILT_IN_2023,
+    )));
     // The working days of the year.
     let day = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,nghi,x\n").unwrap();
     assert!(refusal(s.put_calendar(&day)).contains("quyết định khen thưởng"));

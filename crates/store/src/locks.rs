@@ -110,7 +110,12 @@ pub(crate) fn frozen_refusal(frozen: &[FrozenYear], period: Period) -> Option<Ms
 
 /// Freezes the plan's year when its award decision is published (inside that step's
 /// transaction). A later publication under the same plan keeps the first freeze.
-pub(crate) fn freeze_on(conn: &Connection, plan_code: &str, decision_no: &str, by: &str) -> rusqlite::Result<()> {
+pub(crate) fn freeze_on(
+    conn: &Connection,
+    plan_code: &str,
+    decision_no: &str,
+    by: &str,
+) -> rusqlite::Result<()> {
     let period: Option<(String, String)> = conn
         .query_row(
             "SELECT period_from, period_to FROM plans WHERE code = ?1",
@@ -143,7 +148,11 @@ pub(crate) fn freeze_on(conn: &Connection, plan_code: &str, decision_no: &str, b
 }
 
 /// The periods of the entries a unit already has for an indicator.
-pub(crate) fn stored_periods(conn: &Connection, unit_id: i64, indicator: &str) -> rusqlite::Result<Vec<Period>> {
+pub(crate) fn stored_periods(
+    conn: &Connection,
+    unit_id: i64,
+    indicator: &str,
+) -> rusqlite::Result<Vec<Period>> {
     let mut st = conn.prepare_cached("SELECT period FROM entries WHERE unit_id = ?1 AND indicator = ?2")?;
     let rows = st.query_map(params![unit_id, indicator], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
@@ -169,7 +178,11 @@ fn plan_for_entry<'p>(plans: &'p [Plan], indicator: &str, period: Period) -> Opt
 }
 
 /// The reopening in force for a unit's period (the latest), if any.
-pub(crate) fn reopened_until(conn: &Connection, unit_id: i64, period: Period) -> rusqlite::Result<Option<Date>> {
+pub(crate) fn reopened_until(
+    conn: &Connection,
+    unit_id: i64,
+    period: Period,
+) -> rusqlite::Result<Option<Date>> {
     let day: Option<String> = conn
         .query_row(
             "SELECT until_day FROM reopenings WHERE unit_id = ?1 AND period = ?2 ORDER BY id DESC LIMIT 1",
@@ -227,9 +240,21 @@ impl Store {
     }
 
     /// The window of a unit's entry today (the entry form shows it).
-    pub fn entry_window(&self, unit_id: i64, indicator: &str, period: Period) -> Result<(Window, Option<Date>)> {
+    pub fn entry_window(
+        &self,
+        unit_id: i64,
+        indicator: &str,
+        period: Period,
+    ) -> Result<(Window, Option<Date>)> {
         let plans = self.plans()?;
-        Ok(window_on(&self.conn, &plans, unit_id, indicator, period, today())?)
+        Ok(window_on(
+            &self.conn,
+            &plans,
+            unit_id,
+            indicator,
+            period,
+            today(),
+        )?)
     }
 
     /// The movement office reopens one unit's period after its deadline, with a written
@@ -262,7 +287,9 @@ impl Store {
                 format!("unknown unit '{unit_code}'"),
             )
         })?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some(m) = frozen_refusal(&frozen_on(&tx)?, period) {
             return Err(StoreError::Refused(m));
         }
@@ -340,8 +367,19 @@ pub(crate) struct ImportLocks {
     periods: std::collections::HashMap<(i64, String), Vec<Period>>,
 }
 
-fn row_error(cols: &thidua_ingest::Columns, field: &str, row: usize, value: String, m: Msg) -> thidua_ingest::RowError {
-    let index = cols.kind.fields().iter().position(|f| f.code == field).unwrap_or(0);
+fn row_error(
+    cols: &thidua_ingest::Columns,
+    field: &str,
+    row: usize,
+    value: String,
+    m: Msg,
+) -> thidua_ingest::RowError {
+    let index = cols
+        .kind
+        .fields()
+        .iter()
+        .position(|f| f.code == field)
+        .unwrap_or(0);
     thidua_ingest::RowError {
         row,
         column: cols.header(index),
@@ -352,7 +390,11 @@ fn row_error(cols: &thidua_ingest::Columns, field: &str, row: usize, value: Stri
 }
 
 impl ImportLocks {
-    pub(crate) fn new(conn: &Connection, plans: Vec<Plan>, unit_bound: bool) -> rusqlite::Result<ImportLocks> {
+    pub(crate) fn new(
+        conn: &Connection,
+        plans: Vec<Plan>,
+        unit_bound: bool,
+    ) -> rusqlite::Result<ImportLocks> {
         Ok(ImportLocks {
             frozen: frozen_on(conn)?,
             plans,
@@ -387,7 +429,11 @@ impl ImportLocks {
                 }
                 let known = self.periods.get_mut(&key).expect("just filled");
                 if let Some(other) = overlapping(v.period, known.iter().copied()) {
-                    return fail("ky", v.period.code(), overlap_refusal(&v.indicator, v.period, other));
+                    return fail(
+                        "ky",
+                        v.period.code(),
+                        overlap_refusal(&v.indicator, v.period, other),
+                    );
                 }
                 let (window, _) = window_on(conn, &self.plans, unit_id, &v.indicator, v.period, self.today)
                     .unwrap_or((Window::Open, None));
@@ -424,7 +470,10 @@ impl ImportLocks {
             let old = stored.iter().find(|s| s.unit == h.unit && s.from == h.from);
             for f in &self.frozen {
                 let clip = |from: Date, to: Option<Date>| {
-                    let (a, b) = (from.max(f.first_day), to.unwrap_or(Date(i32::MAX)).min(f.last_day));
+                    let (a, b) = (
+                        from.max(f.first_day),
+                        to.unwrap_or(Date(i32::MAX)).min(f.last_day),
+                    );
                     (a <= b).then_some((a, b))
                 };
                 let new = clip(h.from, h.to);

@@ -30,7 +30,11 @@ fn a_file_store_runs_in_wal_with_foreign_keys_and_migrates_once() {
         .conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(v as usize, crate::migrate::MIGRATIONS.len(), "every migration ran");
+    assert_eq!(
+        v as usize,
+        crate::migrate::MIGRATIONS.len(),
+        "every migration ran"
+    );
     // a dossier pointing at no unit is refused by the database itself
     let err = s.conn.execute(
         "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES ('x', 999, 'p', 0, 0, 0, 0)",

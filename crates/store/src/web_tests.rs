@@ -28,8 +28,14 @@ fn store() -> Store {
     let until = thidua_domain::time::Date(crate::locks::today().0 + 30);
     for period in ["2023", "2023-Q2"] {
         let p = thidua_domain::entry::Period::parse(period).unwrap();
-        s.reopen_period(&actor("sonoivu"), "H01", p, until, "Đơn vị đề nghị bổ sung số liệu")
-            .unwrap();
+        s.reopen_period(
+            &actor("sonoivu"),
+            "H01",
+            p,
+            until,
+            "Đơn vị đề nghị bổ sung số liệu",
+        )
+        .unwrap();
     }
     s
 }

@@ -20,6 +20,10 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
         .route("/api/v1/session", post(create_session).delete(delete_session))
         .route("/api/v1/units/{code}/evaluation", get(unit_evaluation))
+        .route(
+            "/api/v1/units/{code}/reopenings",
+            get(unit_reopenings).post(reopen_period),
+        )
         .route("/api/v1/ranking", get(ranking))
         .route(
             "/api/v1/dossiers",
@@ -102,6 +106,61 @@ async fn unit_evaluation(
         .cloned()
         .collect();
     Ok(Json(thidua_app::contract::rows(&snap.plan, &heads)).into_response())
+}
+
+async fn unit_reopenings(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let c2 = code.clone();
+    let unit = state
+        .db(move |s| Ok(s.unit(&c2)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.check_unit(unit.id)?;
+    let rows = state.db(move |s| Ok(s.reopenings(Some(unit.id))?)).await?;
+    let body: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({"ky": r.period, "den_ngay": r.until.iso(), "ly_do": r.reason, "nguoi_mo": r.created_by,
+                   "thoi_diem": thidua_domain::time::DateTime(r.created_at).iso()})
+        })
+        .collect();
+    Ok(Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+struct Reopen {
+    ky: String,
+    den_ngay: String,
+    ly_do: String,
+}
+
+/// The office reopens one of a unit's periods after its deadline (the web's form, as JSON).
+async fn reopen_period(
+    State(state): State<AppState>,
+    Require(user, ..): Require<SoNoiVu>,
+    Path(code): Path<String>,
+    Json(r): Json<Reopen>,
+) -> Result<Response, AppError> {
+    let period = thidua_domain::entry::Period::parse(&r.ky).ok_or_else(|| {
+        AppError::refused(format!(
+            "kỳ «{}» không hợp lệ (ví dụ 2023, 2023-Q2, 2023-05)",
+            r.ky
+        ))
+    })?;
+    let until = thidua_domain::time::Date::parse_iso(&r.den_ngay)
+        .ok_or_else(|| AppError::refused("den_ngay: cần ngày dạng YYYY-MM-DD"))?;
+    let actor = user.actor.clone();
+    let id = state
+        .db(move |s| Ok(s.reopen_period(&actor, &code, period, until, &r.ly_do)?))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": id, "ky": period.code(), "den_ngay": until.iso()})),
+    )
+        .into_response())
 }
 
 async fn ranking(

@@ -49,7 +49,16 @@ fn actor(name: &str) -> Actor {
 }
 
 /// Fills a new store in `data_dir` and returns the demo accounts with their passwords.
+/// The year's award decision is published, so the year is frozen: the demo shows what an
+/// office sees after its decision.
 pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>> {
+    prepare_with(data_dir, password, true)
+}
+
+/// The demo, with the decision published (`publish`) or stopped just before it: the year
+/// still open to the office's verifications and to reopened periods (the web tests'
+/// working copy).
+pub fn prepare_with(data_dir: &Path, password: &str, publish: bool) -> Result<Vec<DemoAccount>> {
     let mut store = Store::open_dir(data_dir)?;
     if store.is_initialised()? {
         return Err(Error::refused(
@@ -157,24 +166,50 @@ pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>> {
             "Thiếu văn bản minh chứng kèm theo; đề nghị bổ sung báo cáo có chữ ký, đóng dấu.",
         )?;
     }
-    // And one draft for a month not yet reported.
-    if let Some(ind) = plan
-        .indicators
-        .iter()
-        .find(|i| i.kind == thidua_domain::plan::Kind::Count && i.applies_to(&unit.info.tier))
-    {
+    // The fourth quarter's deadline has long passed: the office reopened it for the demo
+    // unit, which keeps a draft of an indicator it had not reported.
+    let quarter = thidua_domain::entry::Period::Quarter(plan.period_to.ymd().0, 4);
+    let until = thidua_domain::time::Date(thidua_domain::time::DateTime::now_local().date().0 + 30);
+    store.reopen_period(
+        &actor("sonoivu"),
+        DEMO_UNIT,
+        quarter,
+        until,
+        "Đơn vị đề nghị bổ sung số liệu quý IV do hệ thống một cửa cập nhật chậm (Công văn số 125/UBND-VP).",
+    )?;
+    let reported: Vec<(String, String)> = store
+        .entry_list(&EntryFilter {
+            unit_id: Some(unit.id),
+            ..Default::default()
+        })?
+        .into_iter()
+        .map(|e| (e.indicator, e.period))
+        .collect();
+    // An indicator with no entry sharing a month with the quarter.
+    let free = |code: &str| {
+        !reported.iter().any(|(i, p)| {
+            i == code && thidua_domain::entry::Period::parse(p).is_some_and(|p| p.overlaps(quarter))
+        })
+    };
+    if let Some(ind) = plan.indicators.iter().find(|i| {
+        matches!(
+            i.kind,
+            thidua_domain::plan::Kind::Count | thidua_domain::plan::Kind::Ratio
+        ) && i.applies_to(&unit.info.tier)
+            && free(&i.code)
+    }) {
+        let ratio = ind.kind == thidua_domain::plan::Kind::Ratio;
         let form = ValueForm {
             unit: DEMO_UNIT.into(),
             indicator: ind.code.clone(),
-            period: "2023-12".into(),
-            value: "1".into(),
+            period: quarter.code(),
+            value: if ratio { String::new() } else { "1".into() },
+            numerator: if ratio { "9".into() } else { String::new() },
+            denominator: if ratio { "10".into() } else { String::new() },
             note: "Đang tổng hợp".into(),
-            ..Default::default()
         };
         if let Ok(row) = store.check_value(&form)? {
-            if store.entry_by_key(unit.id, &ind.code, "2023-12")?.is_none() {
-                store.save_entry(&actor("donvi"), &row, false, &[])?;
-            }
+            store.save_entry(&actor("donvi"), &row, false, &[])?;
         }
     }
     let t = store.open_thread(
@@ -191,13 +226,13 @@ pub fn prepare(data_dir: &Path, password: &str) -> Result<Vec<DemoAccount>> {
         ThreadAction::Answer,
         "Sở Nội vụ đã ghi nhận, đang phối hợp Sở Thông tin và Truyền thông kiểm tra việc đồng bộ.",
     )?;
-    nominations(&mut store, &plan, data_dir)?;
+    nominations(&mut store, &plan, data_dir, publish)?;
     Ok(accounts)
 }
 
 /// The settings an office keeps, and nominations in every state: the top of the ranking
 /// from a published award down to one just returned, and the demo unit's draft.
-fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<()> {
+fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path, publish: bool) -> Result<()> {
     let office = actor("sonoivu");
     store.set_setting(&office, crate::award::PROVINCE_KEY, "Bà Rịa - Vũng Tàu")?;
     store.set_setting(&office, crate::award::PLACE_KEY, "Bà Rịa - Vũng Tàu")?;
@@ -288,7 +323,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path) -> Result<()> {
                 Step::Approve { note: String::new() },
             ));
         }
-        if target == "cong_bo" {
+        if target == "cong_bo" && publish {
             let date = thidua_domain::time::Date::from_ymd(plan.period_to.ymd().0 + 1, 2, 5)
                 .unwrap_or(plan.period_to);
             let results = crate::award::results_json(plan, h);

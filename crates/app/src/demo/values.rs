@@ -196,7 +196,25 @@ pub(super) fn values_csv(
                     }
                 }
             } else if let Some(v) = value_for(ind, u.tier, fail, ratio_scale(code, u.tier), rng) {
-                value_row(out, &u.code, code, &year.to_string(), v, &note(code, v, year));
+                if u.code == super::DEMO_UNIT && code == "sang_kien" {
+                    // The demo unit reports its initiatives by quarter and has sent the
+                    // first half so far (the same year's total): the rest is its to enter.
+                    value_row(out, &u.code, code, &format!("{year}-Q1"), v, &note(code, v, year));
+                    let none = match v {
+                        Val::Count(_) => Val::Count(0),
+                        other => other,
+                    };
+                    value_row(
+                        out,
+                        &u.code,
+                        code,
+                        &format!("{year}-Q2"),
+                        none,
+                        "Quý II: chưa có sáng kiến mới",
+                    );
+                } else {
+                    value_row(out, &u.code, code, &year.to_string(), v, &note(code, v, year));
+                }
             }
         }
     }

@@ -375,7 +375,10 @@ impl Plan {
                 }
                 c_
             });
-            let year_deadline = r.year_deadline.as_ref().and_then(|s| c.month_day(s, &format!("chỉ tiêu «{}»: year_deadline", r.code)));
+            let year_deadline = r
+                .year_deadline
+                .as_ref()
+                .and_then(|s| c.month_day(s, &format!("chỉ tiêu «{}»: year_deadline", r.code)));
             indicators.push(Indicator {
                 code: r.code,
                 group: r.group.into_inner(),

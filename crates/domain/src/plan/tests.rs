@@ -241,13 +241,28 @@ fn each_period_has_its_submission_deadline_from_the_plan() {
     let plan = Plan::built_in();
     let p = |s| crate::entry::Period::parse(s).unwrap();
     let d = |s| Date::parse_iso(s).unwrap();
-    assert_eq!(plan.entry_deadline("sang_kien", p("2023-01")), Some(d("2023-02-10")));
-    assert_eq!(plan.entry_deadline("sang_kien", p("2023-02")), Some(d("2023-03-10")));
-    assert_eq!(plan.entry_deadline("sang_kien", p("2023-Q4")), Some(d("2024-01-10")));
+    assert_eq!(
+        plan.entry_deadline("sang_kien", p("2023-01")),
+        Some(d("2023-02-10"))
+    );
+    assert_eq!(
+        plan.entry_deadline("sang_kien", p("2023-02")),
+        Some(d("2023-03-10"))
+    );
+    assert_eq!(
+        plan.entry_deadline("sang_kien", p("2023-Q4")),
+        Some(d("2024-01-10"))
+    );
     assert_eq!(plan.entry_deadline("sang_kien", p("2023")), Some(d("2024-01-15")));
     // Disbursement runs to 31 January: its year is due later.
-    assert_eq!(plan.entry_deadline("giai_ngan_dtc", p("2023")), Some(d("2024-02-10")));
-    assert_eq!(plan.entry_deadline("giai_ngan_dtc", p("2023-Q4")), Some(d("2024-01-10")));
+    assert_eq!(
+        plan.entry_deadline("giai_ngan_dtc", p("2023")),
+        Some(d("2024-02-10"))
+    );
+    assert_eq!(
+        plan.entry_deadline("giai_ngan_dtc", p("2023-Q4")),
+        Some(d("2024-01-10"))
+    );
     // The 2023 plan fixes no reporting period.
     assert!(plan.indicators.iter().all(|i| i.cadence.is_none()));
     // A plan without deadlines binds nobody.
@@ -290,7 +305,11 @@ fn a_bad_period_or_deadline_is_explained_with_its_line() {
     has("không có kỳ báo cáo", line_of("period = \"quy\""));
     assert_eq!(errs.len(), 5, "{errs:?}");
     // A fixed period is kept.
-    let fixed = BUILT_IN_2023.replacen("code = \"sang_kien\"", "code = \"sang_kien\"\nperiod = \"quy\"", 1);
+    let fixed = BUILT_IN_2023.replacen(
+        "code = \"sang_kien\"",
+        "code = \"sang_kien\"\nperiod = \"quy\"",
+        1,
+    );
     let plan = Plan::from_toml(&fixed).unwrap();
     assert_eq!(
         plan.indicator("sang_kien").unwrap().value_rule().cadence,

@@ -3,15 +3,15 @@
 
 use super::overview::{head_link, snapshot_title};
 use super::{page, wants_xlsx, with_param, Chrome};
-use crate::auth::SignedIn;
+use crate::auth::{Require, SignedIn, SoNoiVu};
 use crate::cache::Snapshot;
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use serde::Deserialize;
 use thidua_app::fmt::{indicator_views, summary_vi, tier_name, IndicatorView};
 use thidua_domain::eval::HeadResult;
@@ -25,6 +25,7 @@ use thidua_store::workflow::{period_vi, EntryFilter};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/don-vi/{code}", get(unit_page))
+        .route("/don-vi/{code}/mo-lai-ky", post(reopen))
         .route("/danh-gia/{code}/{from}", get(head_page))
 }
 
@@ -99,6 +100,69 @@ struct UnitPage {
     entries_xlsx: String,
     entries_table: String,
     can_enter: bool,
+    /// The movement office may reopen one of the unit's periods.
+    can_reopen: bool,
+    reopenings: Vec<ReopeningView>,
+    /// The plan years frozen by a published decision, as sentences.
+    frozen: Vec<String>,
+    /// Period codes and labels the office may reopen (the plan's year).
+    periods: Vec<(String, String)>,
+    today: String,
+}
+
+pub struct ReopeningView {
+    pub period: String,
+    pub until: String,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+    pub in_force: bool,
+}
+
+#[derive(Deserialize)]
+struct ReopenForm {
+    ky: String,
+    den_ngay: String,
+    ly_do: String,
+}
+
+/// The office reopens one of the unit's periods after its deadline (audited, shown on
+/// the unit's page).
+async fn reopen(
+    State(state): State<AppState>,
+    Require(user, ..): Require<SoNoiVu>,
+    Path(code): Path<String>,
+    Form(f): Form<ReopenForm>,
+) -> Result<Response, AppError> {
+    let period = thidua_domain::entry::Period::parse(&f.ky).ok_or_else(|| {
+        AppError::refused(format!(
+            "kỳ «{}» không hợp lệ (ví dụ 2023, 2023-Q2, 2023-05)",
+            f.ky
+        ))
+    })?;
+    let until = Date::parse_iso(&f.den_ngay)
+        .ok_or_else(|| AppError::refused("cần ngày hết hạn mở lại (ngày/tháng/năm)"))?;
+    let actor = user.actor.clone();
+    let code2 = code.clone();
+    state
+        .db(move |s| Ok(s.reopen_period(&actor, &code2, period, until, &f.ly_do)?))
+        .await?;
+    Ok(Redirect::to(&format!("/don-vi/{code}#mo-lai-ky")).into_response())
+}
+
+fn reopening_views(rows: &[thidua_store::locks::Reopening], today: Date) -> Vec<ReopeningView> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .map(|r| ReopeningView {
+            period: period_vi(&r.period),
+            until: r.until.vi(),
+            reason: r.reason.clone(),
+            by: r.created_by.clone(),
+            at: thidua_app::fmt::date_time(r.created_at),
+            // The newest of a period is the one in force (rows come newest first).
+            in_force: seen.insert(r.period.clone()) && r.until >= today,
+        })
+        .collect()
 }
 
 fn charts(snap: &Snapshot, unit: &UnitRecord) -> Vec<ChartView> {
@@ -294,6 +358,10 @@ async fn unit_page(
     if wants_xlsx(&q.dinh_dang) {
         return et.xlsx_response(&format!("so-lieu-{code}"));
     }
+    let (reopenings, frozen) = state
+        .db(move |s| Ok((s.reopenings(Some(unit_id))?, s.frozen_years()?)))
+        .await?;
+    let today = thidua_domain::time::DateTime::now_local().date();
     let page_no = q.trang.unwrap_or(1).max(1);
     let (late, late_total) = state
         .db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?))
@@ -331,8 +399,31 @@ async fn unit_page(
         ),
         entries_table: et.html(),
         can_enter: user.check_own_unit(unit.id).is_ok(),
+        can_reopen: user.role == thidua_domain::role::Role::SoNoiVu,
+        reopenings: reopening_views(&reopenings, today),
+        frozen: frozen
+            .iter()
+            .map(|f| {
+                format!(
+                    "Số liệu từ {} đến {} đã được dùng cho Quyết định khen thưởng số {} đã công bố: không thay đổi được nữa.",
+                    f.first_day.vi(),
+                    f.last_day.vi(),
+                    f.decision_no
+                )
+            })
+            .collect(),
+        periods: year_periods(snap.plan.period_from.ymd().0),
+        today: today.iso(),
         unit,
     })
+}
+
+/// Every period of a year, year first, for the reopening form.
+fn year_periods(y: i32) -> Vec<(String, String)> {
+    let mut out = vec![(format!("{y}"), period_vi(&format!("{y}")))];
+    out.extend((1..=4).map(|q| (format!("{y}-Q{q}"), period_vi(&format!("{y}-Q{q}")))));
+    out.extend((1..=12).map(|m| (format!("{y}-{m:02}"), period_vi(&format!("{y}-{m:02}")))));
+    out
 }
 
 fn late_table(unit: &UnitRecord, snap: &Snapshot, rows: &[thidua_store::read::DossierRecord]) -> Table {

@@ -806,7 +806,7 @@ async fn the_documents_are_docx_with_the_heads_figures_in_vietnamese() {
 
 #[tokio::test]
 async fn public_pages_show_only_what_is_published() {
-    let srv = Server::start().await;
+    let srv = Server::start_published().await;
     let noms = srv.store().nominations("cchc-2023", None).unwrap();
     let mut public = srv.client();
     let board = public.get("/bang-vang").await;

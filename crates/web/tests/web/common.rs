@@ -12,17 +12,39 @@ use thidua_web::{AppState, Config};
 
 pub const PASSWORD: &str = "mat-khau-demo-2023";
 
-/// The demo province is built once for the one web test binary, then copied for each server.
-fn template() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
+/// The demo province is built once for the one web test binary, then copied for each
+/// server: as `thidua demo` makes it (the year's decision published, the year frozen), or
+/// stopped before the decision with the office having reopened every period of the two
+/// demo units (the working copy most tests write to: 2023's deadlines are long past).
+fn template(published: bool) -> &'static Path {
+    static PUBLISHED: OnceLock<PathBuf> = OnceLock::new();
+    static OPEN: OnceLock<PathBuf> = OnceLock::new();
+    let cell = if published { &PUBLISHED } else { &OPEN };
+    cell.get_or_init(|| {
         // Under target/tmp (cargo clean removes it): statics are never dropped.
-        let dir =
-            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("web-template-{}", std::process::id()));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("web-template-{published}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        thidua_app::demo::prepare(&dir, PASSWORD).unwrap();
+        thidua_app::demo::prepare_with(&dir, PASSWORD, published).unwrap();
         // Fold the WAL into the database file so a plain copy holds everything.
-        let s = thidua_store::Store::open_dir(&dir).unwrap();
+        let mut s = thidua_store::Store::open_dir(&dir).unwrap();
+        if !published {
+            let office = thidua_store::audit::Actor {
+                username: "sonoivu".into(),
+                ..Default::default()
+            };
+            let until = thidua_domain::time::Date(thidua_domain::time::DateTime::now_local().date().0 + 60);
+            for unit in [thidua_app::demo::DEMO_UNIT, thidua_app::demo::OTHER_UNIT] {
+                let mut periods = vec!["2023".to_string()];
+                periods.extend((1..=4).map(|q| format!("2023-Q{q}")));
+                periods.extend((1..=12).map(|m| format!("2023-{m:02}")));
+                for p in periods {
+                    let p = thidua_domain::entry::Period::parse(&p).unwrap();
+                    s.reopen_period(&office, unit, p, until, "Mở lại cho kiểm thử")
+                        .unwrap();
+                }
+            }
+        }
         drop(s);
         dir
     })
@@ -52,8 +74,17 @@ impl Server {
         Server::start_with(|_| {}).await
     }
 
+    /// Over the demo as `thidua demo` makes it: the decision published, the year frozen.
+    pub async fn start_published() -> Server {
+        Server::start_from(true, |_| {}).await
+    }
+
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Server {
-        let src = template();
+        Server::start_from(false, tune).await
+    }
+
+    async fn start_from(published: bool, tune: impl FnOnce(&mut Config)) -> Server {
+        let src = template(published);
         let dir = tempfile::Builder::new()
             .prefix("thidua-web-test-")
             .tempdir()

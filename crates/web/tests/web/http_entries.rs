@@ -265,14 +265,14 @@ async fn a_wrong_value_is_explained_in_vietnamese_and_nothing_is_saved() {
     let r = unit
         .post_multipart(
             "/so-lieu/luu",
-            entry_form("sang_kien", "2023-11", "1", "gui"),
+            entry_form("sang_kien", "2023-08", "1", "gui"),
             true,
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let e = srv
         .store()
-        .entry_by_key(unit_id, "sang_kien", "2023-11")
+        .entry_by_key(unit_id, "sang_kien", "2023-08")
         .unwrap()
         .expect("the entry waits");
     assert_eq!(e.state, EntryState::DaGui);
@@ -378,6 +378,8 @@ async fn web_imports_report_every_bad_row_and_write_only_on_confirmation() {
             ..Default::default()
         })
         .unwrap();
+    // (The demo's own imports, made long after 2023's deadlines, are on record as late.)
+    let log: Vec<_> = log.into_iter().filter(|a| a.username != "cli").collect();
     assert_eq!(log.len(), 1, "the import is in the audit log once");
     assert_eq!(log[0].username, "sonoivu");
     assert!(srv.store().unit("H09").unwrap().is_some());
@@ -403,7 +405,7 @@ async fn web_imports_report_every_bad_row_and_write_only_on_confirmation() {
 async fn a_unit_imports_only_its_own_values_and_never_as_verified() {
     let srv = Server::start().await;
     let mut unit = srv.signed_in("donvi").await;
-    let mixed = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023-11,,,1,\nS01,sang_kien,2023-11,,,1,\n";
+    let mixed = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023-08,,,1,\nS01,sang_kien,2023-08,,,1,\n";
     let form = Form::new().text("loai", "values").part(
         "tep",
         Part::bytes(mixed.as_bytes().to_vec()).file_name("so-lieu.csv"),
@@ -416,7 +418,7 @@ async fn a_unit_imports_only_its_own_values_and_never_as_verified() {
         r.body
     );
     assert!(!r.body.contains("Xác nhận nhập"));
-    let own = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023-11,,,1,Sáng kiến tháng 11\n";
+    let own = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023-08,,,1,Sáng kiến tháng 8\n";
     let form = Form::new().text("loai", "values").text("da_xac_nhan", "1").part(
         "tep",
         Part::bytes(own.as_bytes().to_vec()).file_name("so-lieu.csv"),
@@ -434,10 +436,10 @@ async fn a_unit_imports_only_its_own_values_and_never_as_verified() {
     assert_eq!(unit.post_form(&confirm, &[]).await.status, StatusCode::OK);
     let s = srv.store();
     let h01 = s.unit("H01").unwrap().unwrap();
-    let e = s.entry_by_key(h01.id, "sang_kien", "2023-11").unwrap().unwrap();
+    let e = s.entry_by_key(h01.id, "sang_kien", "2023-08").unwrap().unwrap();
     assert_eq!(e.state, EntryState::DaGui, "a unit's import waits for the office");
     assert!(s
-        .entry_by_key(s.unit("S01").unwrap().unwrap().id, "sang_kien", "2023-11")
+        .entry_by_key(s.unit("S01").unwrap().unwrap().id, "sang_kien", "2023-08")
         .unwrap()
         .is_none());
 }
@@ -449,7 +451,7 @@ async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
     let r = unit
         .post_multipart(
             "/so-lieu/luu",
-            entry_form("sang_kien", "2023-10", "1", "gui"),
+            entry_form("sang_kien", "2023-09", "1", "gui"),
             true,
         )
         .await;
@@ -506,7 +508,7 @@ async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
         .await;
     unit.post_multipart(
         "/so-lieu/luu",
-        entry_form("sang_kien", "2023-10", "2", "gui"),
+        entry_form("sang_kien", "2023-09", "2", "gui"),
         true,
     )
     .await;

@@ -8,4 +8,5 @@ mod http_access;
 mod http_accounts;
 mod http_entries;
 mod http_pages;
+mod locks;
 mod setup;
