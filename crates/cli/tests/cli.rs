@@ -774,3 +774,85 @@ fn the_hot_path_and_the_general_reader_store_the_same_dossiers() {
     assert_eq!(tallies[0], tallies[1], "BOM, CRLF, ';' and blank lines");
     assert_eq!(tallies[0], tallies[2], "quoted, general reader");
 }
+
+#[test]
+fn a_month_counted_twice_is_refused_and_late_values_are_on_the_record() {
+    let env = seeded();
+    let year = env.file(
+        "nam.csv",
+        "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,sang_kien,2023,,,2,\n".as_bytes(),
+    );
+    env.ok(&["import", "values", &year]);
+    assert_refused_and_unchanged(
+        &env,
+        "values",
+        "thang.csv",
+        "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,sang_kien,2023-12,,,1,\n".as_bytes(),
+        &[
+            "trùng tháng",
+            "Năm 2023",
+            "shares a month with the existing entry of 2023",
+        ],
+    );
+    // The command line is not bound by 2023's deadlines, but its late write is recorded.
+    let store = Store::open_dir(&env.data).unwrap();
+    let (log, _) = store
+        .audit(&thidua_store::audit::AuditFilter {
+            action: Some("nhap_tep".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        log.iter().any(|a| a.username == "cli"
+            && a.after
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"tre_han\":{\"rows\":1}")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn plan_check_explains_a_bad_period_or_deadline_and_load_refuses_a_period_entries_break() {
+    let env = seeded();
+    let bad_text = thidua_domain::plan::BUILT_IN_2023
+        .replace("entries_after_quarter = 10", "entries_after_quarter = 400")
+        .replacen(
+            "code = \"sang_kien\"",
+            "code = \"sang_kien\"\nperiod = \"tuan\"",
+            1,
+        );
+    let line_of = |needle: &str| bad_text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let bad = env.file("bad.toml", bad_text.as_bytes());
+    let (code, _, err) = env.run(&["plan", "check", &bad], None);
+    assert_eq!(code, REFUSED);
+    assert!(
+        err.contains(&format!("bad.toml:{}:", line_of("entries_after_quarter = 400")))
+            && err.contains("số ngày sau khi kỳ kết thúc phải từ 0 đến 366"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("bad.toml:{}:", line_of("period = \"tuan\"")))
+            && err.contains("chọn thang, quy hoặc nam"),
+        "{err}"
+    );
+    // A plan fixing the initiatives to quarters, over a yearly entry: refused with the count.
+    let year = env.file(
+        "nam.csv",
+        "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,sang_kien,2023,,,2,\n".as_bytes(),
+    );
+    env.ok(&["import", "values", &year]);
+    let fixed_text = thidua_domain::plan::BUILT_IN_2023.replacen(
+        "code = \"sang_kien\"",
+        "code = \"sang_kien\"\nperiod = \"quy\"",
+        1,
+    );
+    let fixed = env.file("fixed.toml", fixed_text.as_bytes());
+    let (code, out, err) = env.run(&["plan", "load", &fixed], None);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("1 số liệu") && err.contains("1 entries of its years have another period"),
+        "{err}"
+    );
+}
