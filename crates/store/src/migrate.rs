@@ -6,6 +6,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_web.sql"),
     include_str!("../migrations/sqlite/0003_award.sql"),
+    include_str!("../migrations/sqlite/0005_published_time.sql"),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
