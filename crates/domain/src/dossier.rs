@@ -166,60 +166,60 @@ impl DossierTally {
     fn apply(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime, sign: i8) {
         let one = if sign > 0 { Dec::ONE } else { -Dec::ONE };
         let signed = |x: Dec| if sign > 0 { x } else { -x };
-        let done = decided(d.status, d.completed_at, as_of);
-        let timely = timeliness_of(done, d.status, d.due_at, as_of);
-        if let Some(t) = timely {
-            self.cell(d.unit, t.at.month())[Reading::TthcDungHan.slot()] += Sums {
-                num: if t.on_time { one } else { Dec::ZERO },
-                den: one,
-            };
-        }
-        let Some(p) = d.procedure else {
+        if d.procedure.is_none() {
             let c = self
                 .unknown_procedure
                 .entry((d.unit, d.received_at.month()))
                 .or_default();
             *c = c.wrapping_add_signed(sign as i64);
-            return;
-        };
-        // 2.2 time shortened against the statutory time
-        if let (Some(c), DossierStatus::DaTraKetQua) = (done, d.status) {
-            if p.statutory_days > Dec::ZERO {
-                let used = Dec::from_int(cal.working_days(d.received_at, c));
-                // cong_bo: the published cut; a procedure without one has cut nothing
-                let published = p.published_days.unwrap_or(p.statutory_days);
-                let den = signed(p.statutory_days);
-                let cell = self.cell(d.unit, c.month());
-                cell[Reading::TthcRutNgan(RutNgan::ThucTe).slot()] += Sums {
-                    num: signed(p.statutory_days - used),
-                    den,
-                };
-                cell[Reading::TthcRutNgan(RutNgan::CongBo).slot()] += Sums {
-                    num: signed(p.statutory_days - published),
-                    den,
-                };
-            }
         }
-        // 2.3 online share among procedures offered online
-        if matches!(p.online_level, OnlineLevel::ToanTrinh | OnlineLevel::MotPhan) {
-            let online = if d.channel == Channel::TrucTuyen {
+        // 2.3 counts only procedures offered online; its numerator is the online channel
+        let offered_online = d
+            .procedure
+            .is_some_and(|p| matches!(p.online_level, OnlineLevel::ToanTrinh | OnlineLevel::MotPhan));
+        let online = Sums {
+            num: if d.channel == Channel::TrucTuyen {
                 one
             } else {
                 Dec::ZERO
-            };
-            let s = Sums {
-                num: online,
+            },
+            den: one,
+        };
+        let done = decided(d.status, d.completed_at, as_of);
+        // Everything counted in the month the dossier is decided (2.1): one cell lookup.
+        if let Some(t) = timeliness_of(done, d.status, d.due_at, as_of) {
+            let cell = self.cell(d.unit, t.at.month());
+            // 2.1 on time
+            cell[Reading::TthcDungHan.slot()] += Sums {
+                num: if t.on_time { one } else { Dec::ZERO },
                 den: one,
             };
-            // tiep_nhan: received by as-of, in the month received
-            if d.status != DossierStatus::Rut && d.received_at <= as_of {
-                self.cell(d.unit, d.received_at.month())
-                    [Reading::DvcTrucTuyen(TrucTuyen::TiepNhan).slot()] += s;
+            // 2.3 giai_quyet: the online share among the dossiers decided
+            if offered_online {
+                cell[Reading::DvcTrucTuyen(TrucTuyen::GiaiQuyet).slot()] += online;
             }
-            // giai_quyet: the dossiers decided as in 2.1, in the month they count there
-            if let Some(t) = timely {
-                self.cell(d.unit, t.at.month())[Reading::DvcTrucTuyen(TrucTuyen::GiaiQuyet).slot()] += s;
+            // 2.2 time shortened, for a result returned (then `t.at` is its completion)
+            if let (Some(p), Some(c), DossierStatus::DaTraKetQua) = (d.procedure, done, d.status) {
+                if p.statutory_days > Dec::ZERO {
+                    let used = Dec::from_int(cal.working_days(d.received_at, c));
+                    // cong_bo: the published cut; a procedure without one has cut nothing
+                    let published = p.published_days.unwrap_or(p.statutory_days);
+                    let den = signed(p.statutory_days);
+                    cell[Reading::TthcRutNgan(RutNgan::ThucTe).slot()] += Sums {
+                        num: signed(p.statutory_days - used),
+                        den,
+                    };
+                    cell[Reading::TthcRutNgan(RutNgan::CongBo).slot()] += Sums {
+                        num: signed(p.statutory_days - published),
+                        den,
+                    };
+                }
             }
+        }
+        // 2.3 tiep_nhan: the online share among the dossiers received by as-of
+        if offered_online && d.status != DossierStatus::Rut && d.received_at <= as_of {
+            self.cell(d.unit, d.received_at.month())[Reading::DvcTrucTuyen(TrucTuyen::TiepNhan).slot()] +=
+                online;
         }
     }
 
