@@ -4,7 +4,7 @@
 
 use thidua_domain::eval::{HeadResult, IndicatorResult, Status, Value};
 use thidua_domain::num::{percent_vi, Dec};
-use thidua_domain::plan::{Formula, Indicator, Plan, Threshold};
+use thidua_domain::plan::{Indicator, Plan, Reading, RutNgan, Threshold, TrucTuyen};
 use thidua_domain::time::DateTime;
 
 pub fn date_time(secs: i64) -> String {
@@ -50,11 +50,24 @@ pub struct IndicatorView {
     pub provisional: bool,
 }
 
-fn formula_terms(f: Formula) -> (&'static str, &'static str) {
-    match f {
-        Formula::TthcDungHan => ("hồ sơ giải quyết đúng hạn", "hồ sơ đã đến hạn hoặc đã giải quyết"),
-        Formula::TthcRutNgan => ("ngày làm việc rút ngắn", "ngày làm việc theo thời hạn quy định"),
-        Formula::DvcTrucTuyen => ("hồ sơ nộp trực tuyến", "hồ sơ của TTHC có DVC trực tuyến"),
+/// What the numerator and the denominator count, in the variant the plan picked.
+fn formula_terms(r: Reading) -> (&'static str, &'static str) {
+    match r {
+        Reading::TthcDungHan => ("hồ sơ giải quyết đúng hạn", "hồ sơ đã đến hạn hoặc đã giải quyết"),
+        Reading::TthcRutNgan(RutNgan::ThucTe) => {
+            ("ngày làm việc rút ngắn", "ngày làm việc theo thời hạn quy định")
+        }
+        Reading::TthcRutNgan(RutNgan::CongBo) => (
+            "ngày làm việc rút ngắn theo thời hạn công bố",
+            "ngày làm việc theo thời hạn quy định",
+        ),
+        Reading::DvcTrucTuyen(TrucTuyen::TiepNhan) => {
+            ("hồ sơ nộp trực tuyến", "hồ sơ của TTHC có DVC trực tuyến")
+        }
+        Reading::DvcTrucTuyen(TrucTuyen::GiaiQuyet) => (
+            "hồ sơ nộp trực tuyến",
+            "hồ sơ đã giải quyết hoặc quá hạn của TTHC có DVC trực tuyến",
+        ),
     }
 }
 
@@ -68,7 +81,7 @@ pub fn arithmetic(ind: &Indicator, tier: &str, r: &IndicatorResult) -> String {
         None => String::new(),
     };
     match r.value {
-        Value::Ratio(s) if s.den == Dec::ZERO => match ind.formula {
+        Value::Ratio(s) if s.den == Dec::ZERO => match ind.reading {
             Some(f) => format!(
                 "Không có {} trong kỳ (mẫu số = 0) → {verdict}",
                 formula_terms(f).1
@@ -77,7 +90,7 @@ pub fn arithmetic(ind: &Indicator, tier: &str, r: &IndicatorResult) -> String {
         },
         Value::Ratio(s) => {
             let pct = percent_vi(s.num, s.den).unwrap_or_default();
-            match ind.formula {
+            match ind.reading {
                 Some(f) => {
                     let (n, d) = formula_terms(f);
                     format!(

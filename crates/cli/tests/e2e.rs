@@ -136,15 +136,20 @@ struct S {
     den: f64,
 }
 
-/// (indicator, unit, "YYYY-MM") → sums, straight from INDICATORS.md section 2.
+/// (indicator, unit, "YYYY-MM") → sums, straight from INDICATORS.md section 2; the other
+/// variants under `tthc_rut_ngan:cong_bo` and `dvc_truc_tuyen:giai_quyet`.
 fn dossier_sums(dir: &Path, cal: &Cal) -> HashMap<(String, String, String), S> {
-    let mut procs: HashMap<String, (f64, String)> = HashMap::new();
+    let mut procs: HashMap<String, (f64, String, Option<f64>)> = HashMap::new();
     for row in csv::Reader::from_path(dir.join("procedures.csv"))
         .unwrap()
         .records()
     {
         let row = row.unwrap();
-        procs.insert(row[0].to_string(), (row[2].parse().unwrap(), row[3].to_string()));
+        let published = row.get(4).filter(|p| !p.is_empty()).map(|p| p.parse().unwrap());
+        procs.insert(
+            row[0].to_string(),
+            (row[2].parse().unwrap(), row[3].to_string(), published),
+        );
     }
     let mut latest: HashMap<String, Vec<String>> = HashMap::new();
     for row in csv::Reader::from_path(dir.join("dossiers.csv"))
@@ -168,7 +173,7 @@ fn dossier_sums(dir: &Path, cal: &Cal) -> HashMap<(String, String, String), S> {
         let (channel, status) = (code_of(&r[6]), code_of(&r[7]));
         let completed = matches!(status, "da_tra_ket_qua" | "tu_choi");
         let done_in_time = done.as_ref().filter(|d| completed && d.as_str() <= as_of);
-        if let Some(d) = done_in_time {
+        let decided_in = if let Some(d) = done_in_time {
             add(
                 "tthc_dung_han",
                 unit,
@@ -176,17 +181,27 @@ fn dossier_sums(dir: &Path, cal: &Cal) -> HashMap<(String, String, String), S> {
                 if *d <= due { 1.0 } else { 0.0 },
                 1.0,
             );
+            Some(&d[..7])
         } else if status != "rut" && due.as_str() < as_of {
             add("tthc_dung_han", unit, &due[..7], 0.0, 1.0);
-        }
-        let Some((statutory, level)) = procs.get(proc_code) else {
+            Some(&due[..7])
+        } else {
+            None
+        };
+        let Some((statutory, level, published)) = procs.get(proc_code) else {
             continue;
         };
         if let (Some(d), "da_tra_ket_qua") = (done_in_time, status) {
             if *statutory > 0.0 {
                 let used = cal.between(ymd(&recv), ymd(d)) as f64;
                 add("tthc_rut_ngan", unit, &d[..7], statutory - used, *statutory);
+                let cut = statutory - published.unwrap_or(*statutory);
+                add("tthc_rut_ngan:cong_bo", unit, &d[..7], cut, *statutory);
             }
+        }
+        if let (Some(m), true) = (decided_in, level == "toan_trinh" || level == "mot_phan") {
+            let online = if channel == "truc_tuyen" { 1.0 } else { 0.0 };
+            add("dvc_truc_tuyen:giai_quyet", unit, m, online, 1.0);
         }
         if status != "rut" && recv.as_str() <= as_of && (level == "toan_trinh" || level == "mot_phan") {
             add(
@@ -406,27 +421,78 @@ fn parse_stats(out: &str) -> StatRows {
 }
 
 fn stats(env: &Env, file: &Path, procedures: &Path) -> StatRows {
-    parse_stats(&env.ok(&[
+    stats_with(env, file, procedures, &[])
+}
+
+fn stats_with(env: &Env, file: &Path, procedures: &Path, extra: &[&str]) -> StatRows {
+    let mut args = vec![
         "dossier-stats",
         file.to_str().unwrap(),
         "--procedures",
         procedures.to_str().unwrap(),
         "--as-of",
         "2023-12-31T23:59:59",
-    ]))
+    ];
+    args.extend_from_slice(extra);
+    parse_stats(&env.ok(&args))
+}
+
+/// The other variants, as `dossier-stats` is asked for them.
+const OTHER_VARIANTS: [&str; 4] = ["--variant", "cong_bo", "--variant", "giai_quyet"];
+
+/// The generated catalogue with a published time: none, half or all of the statutory time.
+fn add_published_times(dir: &Path) {
+    let path = dir.join("procedures.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let days: f64 = line.split(',').nth(2).unwrap().parse().unwrap_or(0.0);
+        let published = match i % 3 {
+            _ if i == 0 => "thoi_han_cong_bo".to_string(),
+            0 => String::new(),
+            1 => format!("{}", days / 2.0),
+            _ => format!("{days}"),
+        };
+        out.push_str(&format!("{line},{published}\n"));
+    }
+    std::fs::write(&path, out).unwrap();
+}
+
+/// The independent sums of one reading of each formula: `other` picks the other variants.
+fn independent(dir: &Path, other: bool) -> StatRows {
+    dossier_sums(dir, &Cal::load())
+        .into_iter()
+        .filter(|(_, s)| s.den != 0.0)
+        .filter_map(|((i, u, m), s)| {
+            let (formula, variant) = match i.split_once(':') {
+                Some((f, _)) => (f.to_string(), true),
+                None => (i.clone(), false),
+            };
+            let keep = variant == other || (i == "tthc_dung_han");
+            keep.then_some(((formula, u, m), (s.num, s.den)))
+        })
+        .collect()
 }
 
 fn store_rows(env: &Env) -> StatRows {
+    store_rows_read(env, |r| r.is_default())
+}
+
+fn store_rows_read(env: &Env, read: impl Fn(thidua_domain::plan::Reading) -> bool) -> StatRows {
     let store = thidua_store::Store::open_dir(&env.data).unwrap();
     let units = store.units().unwrap();
     let as_of = thidua_domain::time::DateTime::parse_as_of("2023-12-31T23:59:59").unwrap();
     let tally = store.tally_dossiers(&units, as_of).unwrap();
     tally
         .cells()
-        .filter(|(_, s)| s.den != thidua_domain::num::Dec::ZERO)
-        .map(|((f, u, m), s)| {
+        .filter(|((r, _, _), s)| s.den != thidua_domain::num::Dec::ZERO && read(*r))
+        .map(|((r, u, m), s)| {
             (
-                (f.code().to_string(), units[u as usize].info.code.clone(), m.iso()),
+                (
+                    r.formula().code().to_string(),
+                    units[u as usize].info.code.clone(),
+                    m.iso(),
+                ),
                 (s.num.to_f64(), s.den.to_f64()),
             )
         })
@@ -438,15 +504,25 @@ fn dossier_stats_store_and_independent_computation_agree_over_several_provinces(
     for seed in ["21", "22", "23"] {
         let env = Env::new();
         let dir = generate(&env, seed, &[]);
+        add_published_times(&dir);
         let from_file = stats(&env, &dir.join("dossiers.csv"), &dir.join("procedures.csv"));
-        let independent: StatRows = dossier_sums(&dir, &Cal::load())
-            .into_iter()
-            .filter(|(_, s)| s.den != 0.0)
-            .map(|((i, u, m), s)| ((i, u, m), (s.num, s.den)))
-            .collect();
-        assert_eq!(from_file, independent, "seed {seed}");
+        assert_eq!(from_file, independent(&dir, false), "seed {seed}");
+        // the other variants: the same dossiers, other numbers
+        let other = stats_with(
+            &env,
+            &dir.join("dossiers.csv"),
+            &dir.join("procedures.csv"),
+            &OTHER_VARIANTS,
+        );
+        assert_eq!(other, independent(&dir, true), "seed {seed}, other variants");
+        assert_ne!(other, from_file, "seed {seed}");
         import_all(&env, &dir);
         assert_eq!(store_rows(&env), from_file, "seed {seed}");
+        assert_eq!(
+            store_rows_read(&env, |r| !r.is_default() || r.formula().code() == "tthc_dung_han"),
+            other,
+            "seed {seed}, other variants"
+        );
         // a quoted copy takes the general path and gives the same rows
         let text = std::fs::read_to_string(dir.join("dossiers.csv")).unwrap();
         let quoted: String = text
@@ -494,6 +570,66 @@ R1,U1,P10,2023-01-19 08:00,2023-02-02 17:00,2023-01-27 09:00,truc_tuyen,da_tra_k
     assert_eq!(get("dvc_truc_tuyen", "2023-03"), None);
     assert_eq!(get("dvc_truc_tuyen", "2023-05"), Some((0.0, 1.0)));
     assert_eq!(rows.len(), 6, "{rows:?}");
+}
+
+#[test]
+fn dossier_stats_reads_the_variants_asked_for() {
+    let env = Env::new();
+    let procs = env.file(
+        "p.csv",
+        "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc,thoi_han_cong_bo\n\
+P10,A,10,toan_trinh,6.5\nP8,B,8,mot_phan,\n"
+            .as_bytes(),
+    );
+    // R1 received in January, returned in February; O1 online, overdue unresolved (due in
+    // March); S1 took longer than its 8 days
+    let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+R1,U1,P10,2023-01-30 08:00,2023-02-13 17:00,2023-02-01 09:00,truc_tuyen,da_tra_ket_qua\n\
+O1,U1,P10,2023-02-20 08:00,2023-03-06 17:00,,truc_tuyen,dang_xu_ly\n\
+S1,U1,P8,2023-02-01 08:00,2023-02-13 17:00,2023-02-20 09:00,truc_tiep,da_tra_ket_qua\n";
+    let f = env.file("d.csv", body.as_bytes());
+    let get = |rows: &StatRows, i: &str, m: &str| {
+        rows.get(&(i.to_string(), "U1".to_string(), m.to_string()))
+            .copied()
+    };
+    let default = stats(&env, Path::new(&f), Path::new(&procs));
+    // thuc_te: R1 2 working days of 10 (+8), S1 13 of 8 (−5): 3 of 18
+    assert_eq!(get(&default, "tthc_rut_ngan", "2023-02"), Some((3.0, 18.0)));
+    // tiep_nhan: R1 in January; O1 and S1 in February
+    assert_eq!(get(&default, "dvc_truc_tuyen", "2023-01"), Some((1.0, 1.0)));
+    assert_eq!(get(&default, "dvc_truc_tuyen", "2023-02"), Some((1.0, 2.0)));
+    let other = stats_with(&env, Path::new(&f), Path::new(&procs), &OTHER_VARIANTS);
+    // cong_bo: R1 10 − 6.5, S1 nothing published: 3.5 of 18
+    assert_eq!(get(&other, "tthc_rut_ngan", "2023-02"), Some((3.5, 18.0)));
+    // giai_quyet: R1 and S1 decided in February, O1 late in March
+    assert_eq!(get(&other, "dvc_truc_tuyen", "2023-01"), None);
+    assert_eq!(get(&other, "dvc_truc_tuyen", "2023-02"), Some((1.0, 2.0)));
+    assert_eq!(get(&other, "dvc_truc_tuyen", "2023-03"), Some((1.0, 1.0)));
+    assert_eq!(
+        get(&other, "tthc_dung_han", "2023-03"),
+        get(&default, "tthc_dung_han", "2023-03")
+    );
+    // one variant alone leaves the other formula at its default
+    let one = stats_with(&env, Path::new(&f), Path::new(&procs), &["--variant", "cong_bo"]);
+    assert_eq!(get(&one, "tthc_rut_ngan", "2023-02"), Some((3.5, 18.0)));
+    assert_eq!(get(&one, "dvc_truc_tuyen", "2023-01"), Some((1.0, 1.0)));
+    // a variant that is none of the formulas' is refused
+    let (code, _, err) = env.run(
+        &[
+            "dossier-stats",
+            &f,
+            "--procedures",
+            &procs,
+            "--variant",
+            "trung_binh",
+        ],
+        None,
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("trung_binh") && err.contains("cong_bo") && err.contains("giai_quyet"),
+        "{err}"
+    );
 }
 
 #[test]

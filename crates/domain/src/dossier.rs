@@ -1,12 +1,13 @@
 //! Dossier-based indicators (INDICATORS.md section 2): the one place they are computed.
 //!
-//! `DossierTally::add` folds one dossier into per (indicator, unit, month) sums. The
-//! store-backed evaluation and the `dossier-stats` fast path both feed rows through it,
-//! so the two agree by construction.
+//! `DossierTally::add` folds one dossier into per (reading, unit, month) sums, a reading
+//! being a formula in one of its variants (`plan::Reading`). The store-backed evaluation
+//! and the `dossier-stats` fast path both feed rows through it, so the two agree by
+//! construction; an evaluation reads the cells of the variant its plan picked.
 
 use crate::calendar::Calendar;
 use crate::num::Dec;
-use crate::plan::Formula;
+use crate::plan::{Reading, RutNgan, TrucTuyen};
 use crate::time::{DateTime, Month};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -47,6 +48,8 @@ impl DossierStatus {
 pub struct ProcedureInfo {
     pub statutory_days: Dec,
     pub online_level: OnlineLevel,
+    /// The shortened time the province published (`thoi_han_cong_bo`), when it did.
+    pub published_days: Option<Dec>,
 }
 
 /// One dossier as the formulas see it; `unit` is the caller's dense unit index.
@@ -123,14 +126,18 @@ impl std::ops::AddAssign for Sums {
     }
 }
 
-/// Sums per (indicator, unit, month), the three indicators side by side. Units are the
+/// How many readings (formula × variant) a tally cell holds.
+const READINGS: usize = Reading::ALL.len();
+
+/// Sums per (reading, unit, month), every formula in every variant side by side, so one
+/// tally serves plans that pick different variants. Units are the
 /// caller's dense indexes, so each unit has a run of months in a plain vector: a dossier
 /// costs an index computation, not a hash lookup, on the ingest hot path. A unit's run
 /// covers at most `MAX_RUN` months; months beyond it (a stray far date) go to `far`.
 #[derive(Debug, Clone, Default)]
 pub struct DossierTally {
     units: Vec<UnitMonths>,
-    far: HashMap<(u32, Month), [Sums; 3]>,
+    far: HashMap<(u32, Month), [Sums; READINGS]>,
     /// Dossiers whose procedure code is not in the catalogue, by (unit, month received).
     pub unknown_procedure: HashMap<(u32, Month), u64>,
 }
@@ -139,19 +146,11 @@ pub struct DossierTally {
 #[derive(Debug, Clone, Default)]
 struct UnitMonths {
     first: i32,
-    cells: Vec<[Sums; 3]>,
+    cells: Vec<[Sums; READINGS]>,
 }
 
 /// Twenty years of months.
 const MAX_RUN: usize = 240;
-
-fn slot(f: Formula) -> usize {
-    match f {
-        Formula::TthcDungHan => 0,
-        Formula::TthcRutNgan => 1,
-        Formula::DvcTrucTuyen => 2,
-    }
-}
 
 impl DossierTally {
     pub fn add(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime) {
@@ -167,54 +166,66 @@ impl DossierTally {
     fn apply(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime, sign: i8) {
         let one = if sign > 0 { Dec::ONE } else { -Dec::ONE };
         let signed = |x: Dec| if sign > 0 { x } else { -x };
+        if d.procedure.is_none() {
+            let c = self
+                .unknown_procedure
+                .entry((d.unit, d.received_at.month()))
+                .or_default();
+            *c = c.wrapping_add_signed(sign as i64);
+        }
+        // 2.3 counts only procedures offered online; its numerator is the online channel
+        let offered_online = d
+            .procedure
+            .is_some_and(|p| matches!(p.online_level, OnlineLevel::ToanTrinh | OnlineLevel::MotPhan));
+        let online = Sums {
+            num: if d.channel == Channel::TrucTuyen {
+                one
+            } else {
+                Dec::ZERO
+            },
+            den: one,
+        };
         let done = decided(d.status, d.completed_at, as_of);
+        // Everything counted in the month the dossier is decided (2.1): one cell lookup.
         if let Some(t) = timeliness_of(done, d.status, d.due_at, as_of) {
-            self.cell(d.unit, t.at.month())[0] += Sums {
+            let cell = self.cell(d.unit, t.at.month());
+            // 2.1 on time
+            cell[Reading::TthcDungHan.slot()] += Sums {
                 num: if t.on_time { one } else { Dec::ZERO },
                 den: one,
             };
+            // 2.3 giai_quyet: the online share among the dossiers decided
+            if offered_online {
+                cell[Reading::DvcTrucTuyen(TrucTuyen::GiaiQuyet).slot()] += online;
+            }
+            // 2.2 time shortened, for a result returned (then `t.at` is its completion)
+            if let (Some(p), Some(c), DossierStatus::DaTraKetQua) = (d.procedure, done, d.status) {
+                if p.statutory_days > Dec::ZERO {
+                    let used = Dec::from_int(cal.working_days(d.received_at, c));
+                    // cong_bo: the published cut; a procedure without one has cut nothing
+                    let published = p.published_days.unwrap_or(p.statutory_days);
+                    let den = signed(p.statutory_days);
+                    cell[Reading::TthcRutNgan(RutNgan::ThucTe).slot()] += Sums {
+                        num: signed(p.statutory_days - used),
+                        den,
+                    };
+                    cell[Reading::TthcRutNgan(RutNgan::CongBo).slot()] += Sums {
+                        num: signed(p.statutory_days - published),
+                        den,
+                    };
+                }
+            }
         }
-        match d.procedure {
-            None => {
-                let c = self
-                    .unknown_procedure
-                    .entry((d.unit, d.received_at.month()))
-                    .or_default();
-                *c = c.wrapping_add_signed(sign as i64);
-            }
-            Some(p) => {
-                // 2.2 time shortened against the statutory time
-                if let (Some(c), DossierStatus::DaTraKetQua) = (done, d.status) {
-                    if p.statutory_days > Dec::ZERO {
-                        let used = Dec::from_int(cal.working_days(d.received_at, c));
-                        self.cell(d.unit, c.month())[1] += Sums {
-                            num: signed(p.statutory_days - used),
-                            den: signed(p.statutory_days),
-                        };
-                    }
-                }
-                // 2.3 online share among procedures offered online
-                if d.status != DossierStatus::Rut
-                    && d.received_at <= as_of
-                    && matches!(p.online_level, OnlineLevel::ToanTrinh | OnlineLevel::MotPhan)
-                {
-                    let online = if d.channel == Channel::TrucTuyen {
-                        one
-                    } else {
-                        Dec::ZERO
-                    };
-                    self.cell(d.unit, d.received_at.month())[2] += Sums {
-                        num: online,
-                        den: one,
-                    };
-                }
-            }
+        // 2.3 tiep_nhan: the online share among the dossiers received by as-of
+        if offered_online && d.status != DossierStatus::Rut && d.received_at <= as_of {
+            self.cell(d.unit, d.received_at.month())[Reading::DvcTrucTuyen(TrucTuyen::TiepNhan).slot()] +=
+                online;
         }
     }
 
-    /// The three sums of one unit and month, made when missing.
+    /// The sums of one unit and month, made when missing.
     #[inline]
-    fn cell(&mut self, unit: u32, m: Month) -> &mut [Sums; 3] {
+    fn cell(&mut self, unit: u32, m: Month) -> &mut [Sums; READINGS] {
         let u = unit as usize;
         if let Some(i) = self.units.get(u).and_then(|r| r.index(m)) {
             return &mut self.units[u].cells[i];
@@ -223,7 +234,7 @@ impl DossierTally {
     }
 
     #[cold]
-    fn cell_slow(&mut self, unit: u32, m: Month) -> &mut [Sums; 3] {
+    fn cell_slow(&mut self, unit: u32, m: Month) -> &mut [Sums; READINGS] {
         let u = unit as usize;
         if self.units.len() <= u {
             self.units.resize_with(u + 1, UnitMonths::default);
@@ -243,31 +254,33 @@ impl DossierTally {
         }
         let before = (run.first - lo) as usize;
         run.cells
-            .splice(0..0, std::iter::repeat_n([Sums::default(); 3], before));
+            .splice(0..0, std::iter::repeat_n([Sums::default(); READINGS], before));
         run.first = lo;
         run.cells.resize((hi - lo + 1) as usize, Default::default());
         let i = (m.0 - lo) as usize;
         &mut run.cells[i]
     }
 
-    /// Adds `s` to one cell.
-    pub fn add_sums(&mut self, f: Formula, unit: u32, m: Month, s: Sums) {
-        self.cell(unit, m)[slot(f)] += s;
+    /// Adds `s` to one cell; a bare `Formula` means its default reading.
+    pub fn add_sums(&mut self, r: impl Into<Reading>, unit: u32, m: Month, s: Sums) {
+        self.cell(unit, m)[r.into().slot()] += s;
     }
 
-    pub fn get(&self, f: Formula, unit: u32, m: Month) -> Sums {
+    /// The sums of one reading (a bare `Formula`: its default reading) for a unit and month.
+    pub fn get(&self, r: impl Into<Reading>, unit: u32, m: Month) -> Sums {
+        let slot = r.into().slot();
         let dense = self
             .units
             .get(unit as usize)
             .and_then(|r| r.index(m).map(|i| r.cells[i]));
         dense
             .or_else(|| self.far.get(&(unit, m)).copied())
-            .map(|c| c[slot(f)])
+            .map(|c| c[slot])
             .unwrap_or_default()
     }
 
-    /// Every (unit, month) with its three sums.
-    fn all(&self) -> impl Iterator<Item = ((u32, Month), [Sums; 3])> + '_ {
+    /// Every (unit, month) with its sums.
+    fn all(&self) -> impl Iterator<Item = ((u32, Month), [Sums; READINGS])> + '_ {
         let dense = self.units.iter().enumerate().flat_map(|(u, r)| {
             r.cells
                 .iter()
@@ -277,12 +290,12 @@ impl DossierTally {
         dense.chain(self.far.iter().map(|(k, c)| (*k, *c)))
     }
 
-    /// Every cell that holds something, as ((indicator, unit, month), sums).
-    pub fn cells(&self) -> impl Iterator<Item = ((Formula, u32, Month), Sums)> + '_ {
+    /// Every cell that holds something, as ((reading, unit, month), sums).
+    pub fn cells(&self) -> impl Iterator<Item = ((Reading, u32, Month), Sums)> + '_ {
         self.all().flat_map(|((u, m), c)| {
-            Formula::ALL
+            Reading::ALL
                 .into_iter()
-                .map(move |f| ((f, u, m), c[slot(f)]))
+                .map(move |r| ((r, u, m), c[r.slot()]))
                 .filter(|(_, s)| *s != Sums::default())
         })
     }
@@ -290,10 +303,10 @@ impl DossierTally {
     /// Adds every cell of `other`, its units renumbered by `unit`.
     pub fn merge_mapped(&mut self, other: DossierTally, unit: impl Fn(u32) -> u32) {
         for ((u, m), c) in other.all() {
-            if c != [Sums::default(); 3] {
+            if c != [Sums::default(); READINGS] {
                 let cell = self.cell(unit(u), m);
-                for i in 0..3 {
-                    cell[i] += c[i];
+                for (x, y) in cell.iter_mut().zip(c) {
+                    *x += y;
                 }
             }
         }
@@ -322,3 +335,7 @@ impl UnitMonths {
 #[cfg(test)]
 #[path = "dossier_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "dossier_variant_tests.rs"]
+mod variant_tests;

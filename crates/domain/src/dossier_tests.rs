@@ -1,4 +1,5 @@
 use super::*;
+use crate::plan::{Formula, Reading};
 use crate::time::Date;
 
 fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime {
@@ -8,6 +9,7 @@ fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime {
 const P10: ProcedureInfo = ProcedureInfo {
     statutory_days: Dec(10 * crate::num::SCALE),
     online_level: OnlineLevel::ToanTrinh,
+    published_days: None,
 };
 
 fn facts<'a>(
@@ -80,7 +82,7 @@ fn overdue_unresolved_dossiers_are_late_in_the_month_of_their_due_date() {
     // not yet due at as-of: not counted
     let mut early = DossierTally::default();
     early.add(&d, &cal, t(2023, 6, 10, 0));
-    assert!(early.cells().all(|(k, _)| k.0 != Formula::TthcDungHan));
+    assert!(early.cells().all(|(k, _)| k.0 != Reading::TthcDungHan));
     // completed after as-of counts as overdue-unresolved at that as-of
     let mut later = DossierTally::default();
     let done_late = facts(
@@ -200,6 +202,7 @@ fn zero_statutory_days_and_unknown_procedures_stay_out_of_the_shortened_ratio() 
     let zero = ProcedureInfo {
         statutory_days: Dec::ZERO,
         online_level: OnlineLevel::Khong,
+        published_days: None,
     };
     let mut tally = DossierTally::default();
     tally.add(
@@ -247,10 +250,12 @@ fn online_share_counts_only_procedures_offered_online_in_the_month_received() {
     let partial = ProcedureInfo {
         statutory_days: Dec::from_int(5),
         online_level: OnlineLevel::MotPhan,
+        published_days: None,
     };
     let none = ProcedureInfo {
         statutory_days: Dec::from_int(5),
         online_level: OnlineLevel::Khong,
+        published_days: None,
     };
     let mut tally = DossierTally::default();
     let add = |tally: &mut DossierTally, ch, p| {
@@ -356,7 +361,6 @@ fn from_code_takes_exactly_the_codes() {
 
 #[test]
 fn the_tally_keeps_every_month_of_every_unit_near_or_far() {
-    use crate::plan::Formula;
     use crate::time::Month;
     let s = |n: i64| Sums {
         num: Dec::from_int(n),
@@ -401,7 +405,7 @@ fn the_tally_keeps_every_month_of_every_unit_near_or_far() {
     cells.sort_by_key(|((_, u, m), _)| (*u, *m));
     let mut expected: Vec<_> = put
         .iter()
-        .map(|&(u, m, n)| ((Formula::TthcRutNgan, u, m), want(n)))
+        .map(|&(u, m, n)| ((Reading::from(Formula::TthcRutNgan), u, m), want(n)))
         .collect();
     expected.sort_by_key(|((_, u, m), _)| (*u, *m));
     assert_eq!(cells, expected);

@@ -119,10 +119,10 @@ fn evaluate_head(
     for ind in plan.indicators.iter().filter(|i| i.applies_to(&unit.tier)) {
         let mut provisional = false;
         let mut used = 0;
-        let value = if let Some(f) = ind.formula {
+        let value = if let Some(r) = ind.reading {
             let mut s = Sums::default();
             for m in &months {
-                s += tally.get(f, uidx, *m);
+                s += tally.get(r, uidx, *m);
             }
             Value::Ratio(s)
         } else {

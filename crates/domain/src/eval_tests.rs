@@ -576,3 +576,54 @@ fn units_outside_the_plans_tiers_are_not_evaluated() {
         "communes answer for delegation after 2025"
     );
 }
+
+#[test]
+fn the_plans_variant_picks_the_cells_the_evaluation_reads() {
+    use crate::plan::{Reading, RutNgan, TrucTuyen, BUILT_IN_2023};
+    let units = [unit("T01", "tinh")];
+    let heads = [head("T01", "A", date(2020, 1, 1), None)];
+    // defaults: 40% shortened, 95% online; the other variants: 20% and 85%, below target
+    let mut tally = tally_for(1, &good_dossiers());
+    for m in 1..=12 {
+        let s = |n: i64| Sums {
+            num: dec(n),
+            den: dec(100),
+        };
+        tally.add_sums(
+            Reading::TthcRutNgan(RutNgan::CongBo),
+            0,
+            Month::new(2023, m),
+            s(20),
+        );
+        tally.add_sums(
+            Reading::DvcTrucTuyen(TrucTuyen::GiaiQuyet),
+            0,
+            Month::new(2023, m),
+            s(85),
+        );
+    }
+    let entries = all_met("T01", "tinh");
+    let value = |r: &HeadResult, code: &str| r.indicator(code).unwrap().value;
+    let year = |n: i64| {
+        Value::Ratio(Sums {
+            num: dec(n * 12),
+            den: dec(1200),
+        })
+    };
+    let default = &run(&Plan::built_in(), &units, &heads, &tally, &entries)[0];
+    assert_eq!(value(default, "tthc_rut_ngan"), year(40));
+    assert_eq!(value(default, "dvc_truc_tuyen"), year(95));
+    assert_eq!(status(default, "tthc_rut_ngan"), Status::Dat);
+    let picked = Plan::from_toml(
+        &BUILT_IN_2023
+            .replace("variant = \"thuc_te\"", "variant = \"cong_bo\"")
+            .replace("variant = \"tiep_nhan\"", "variant = \"giai_quyet\""),
+    )
+    .unwrap();
+    let r = &run(&picked, &units, &heads, &tally, &entries)[0];
+    assert_eq!(value(r, "tthc_rut_ngan"), year(20));
+    assert_eq!(value(r, "dvc_truc_tuyen"), year(85));
+    assert_eq!(status(r, "tthc_rut_ngan"), Status::KhongDat);
+    assert_eq!(status(r, "dvc_truc_tuyen"), Status::KhongDat);
+    assert_eq!(value(r, "tthc_dung_han"), value(default, "tthc_dung_han"));
+}

@@ -109,6 +109,12 @@ pub const PROCEDURES: &[Field] = &[
         &["Mức độ DVC", "Mức độ"],
         true,
     ),
+    f(
+        "thoi_han_cong_bo",
+        "Thời hạn công bố",
+        &["Thời hạn rút ngắn", "Thời hạn giải quyết công bố"],
+        false,
+    ),
 ];
 pub const DOSSIERS: &[Field] = &[
     f("ma_ho_so", "Mã hồ sơ", &[], true),

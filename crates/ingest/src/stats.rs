@@ -25,6 +25,7 @@ use std::cell::OnceCell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use thidua_domain::calendar::Calendar;
 use thidua_domain::dossier::{DossierFacts, DossierTally, ProcedureInfo};
+use thidua_domain::plan::Reading;
 use thidua_domain::plan::ValueRule;
 use thidua_domain::time::DateTime;
 use xxhash_rust::xxh3::xxh3_128;
@@ -47,6 +48,14 @@ impl Lookup for AnyUnit {
 }
 
 pub type Procedures = FxHashMap<String, ProcedureInfo>;
+
+/// Each formula in its default variant (INDICATORS.md section 2): what `dossier-stats`
+/// prints unless told otherwise.
+pub const DEFAULT_READINGS: [Reading; 3] = [
+    Reading::TthcDungHan,
+    Reading::TthcRutNgan(thidua_domain::plan::RutNgan::ThucTe),
+    Reading::DvcTrucTuyen(thidua_domain::plan::TrucTuyen::TiepNhan),
+];
 
 pub struct DossierStats {
     pub tally: DossierTally,
@@ -441,6 +450,7 @@ pub fn read_procedures(file: &mut std::fs::File) -> Result<(Procedures, ImportRe
                         ProcedureInfo {
                             statutory_days: p.statutory_days,
                             online_level: p.online_level,
+                            published_days: p.published_days,
                         },
                     );
                 }
@@ -458,12 +468,15 @@ pub fn read_procedures(file: &mut std::fs::File) -> Result<(Procedures, ImportRe
 }
 
 /// The rows of `dossier-stats`: `(indicator, unit, YYYY-MM, num, den)` with a non-zero
-/// denominator, sorted as text like the DuckDB baseline (`ORDER BY 1, 2, 3`).
-pub fn stat_rows(
-    stats: &DossierStats,
+/// denominator, sorted as text like the DuckDB baseline (`ORDER BY 1, 2, 3`). Each formula
+/// is read as `readings` says (at most one reading a formula; the defaults: `DEFAULT_READINGS`)
+/// and printed under the formula's code.
+pub fn stat_rows<'a>(
+    stats: &'a DossierStats,
+    readings: &[Reading],
 ) -> Vec<(
     &'static str,
-    &str,
+    &'a str,
     String,
     thidua_domain::num::Dec,
     thidua_domain::num::Dec,
@@ -471,8 +484,16 @@ pub fn stat_rows(
     let mut rows: Vec<_> = stats
         .tally
         .cells()
-        .filter(|(_, s)| s.den != thidua_domain::num::Dec::ZERO)
-        .map(|((f, u, m), s)| (f.code(), stats.units[u as usize].as_str(), m.iso(), s.num, s.den))
+        .filter(|((r, _, _), s)| s.den != thidua_domain::num::Dec::ZERO && readings.contains(r))
+        .map(|((r, u, m), s)| {
+            (
+                r.formula().code(),
+                stats.units[u as usize].as_str(),
+                m.iso(),
+                s.num,
+                s.den,
+            )
+        })
         .collect();
     rows.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     rows

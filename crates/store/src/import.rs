@@ -422,15 +422,17 @@ impl<'t> Writer<'t> {
     fn procedure(&mut self, p: &thidua_ingest::rows::ProcedureRow) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT INTO procedures (code, name, statutory_days, online_level) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO procedures (code, name, statutory_days, online_level, published_days)
+             VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, statutory_days = excluded.statutory_days,
-               online_level = excluded.online_level",
+               online_level = excluded.online_level, published_days = excluded.published_days",
             )?
             .execute(params![
                 p.code,
                 p.name,
                 p.statutory_days.plain(),
-                p.online_level.code()
+                p.online_level.code(),
+                p.published_days.map(|d| d.plain())
             ])?;
         Ok(())
     }

@@ -131,17 +131,18 @@ impl Store {
     pub fn procedures(&self) -> Result<HashMap<String, ProcedureInfo>> {
         let mut st = self
             .conn
-            .prepare("SELECT code, statutory_days, online_level FROM procedures")?;
+            .prepare("SELECT code, statutory_days, online_level, published_days FROM procedures")?;
         let rows = st.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })?;
         let mut out = HashMap::new();
         for row in rows {
-            let (code, days, level) = row?;
+            let (code, days, level, published) = row?;
             if let (Some(statutory_days), Some(online_level)) =
                 (Dec::parse(&days), OnlineLevel::parse(&level))
             {
@@ -150,6 +151,7 @@ impl Store {
                     ProcedureInfo {
                         statutory_days,
                         online_level,
+                        published_days: published.as_deref().and_then(Dec::parse),
                     },
                 );
             }

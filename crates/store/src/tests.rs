@@ -192,3 +192,83 @@ fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
         .collect();
     assert_eq!(codes, ["HS0000", "HS0499"]);
 }
+
+#[test]
+fn the_published_time_round_trips_and_the_plans_variant_decides_the_figure() {
+    use thidua_domain::dossier::Sums;
+    use thidua_domain::num::Dec;
+    use thidua_domain::results::Value;
+    use thidua_domain::time::DateTime;
+    use thidua_ingest::ImportKind;
+    let mut s = with_plan(BUILT_IN_2023);
+    let opts = crate::import::ImportOptions::default();
+    let import = |s: &mut Store, kind, body: &str| {
+        let r = s
+            .import(
+                kind,
+                std::io::Cursor::new(body.as_bytes().to_vec()),
+                &opts,
+                &mut |_| {},
+                &|_| {},
+            )
+            .unwrap();
+        assert_eq!(r.rows_bad, 0, "{body}");
+    };
+    import(
+        &mut s,
+        ImportKind::Units,
+        "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\n",
+    );
+    import(
+        &mut s,
+        ImportKind::Heads,
+        "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nT01,Nguyễn Văn A,Giám đốc,2020-01-01,\n",
+    );
+    let catalogue = "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc,thoi_han_cong_bo\n\
+P1,A,10,toan_trinh,6\nP2,B,10,mot_phan,\nP3,C,4,khong,2.5\n";
+    import(&mut s, ImportKind::Procedures, catalogue);
+    let published = |s: &Store, code: &str| s.procedures().unwrap()[code].published_days;
+    assert_eq!(published(&s, "P1"), Some(Dec::from_int(6)));
+    assert_eq!(published(&s, "P2"), None);
+    assert_eq!(published(&s, "P3"), Dec::parse("2.5"));
+    // a catalogue without the column says no published time
+    import(
+        &mut s,
+        ImportKind::Procedures,
+        "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP3,C,4,khong\n",
+    );
+    assert_eq!(published(&s, "P3"), None);
+    import(&mut s, ImportKind::Procedures, catalogue);
+    // D1: 1 working day of 10, published 6 (thuc_te 9, cong_bo 4), online, decided in March;
+    // D2: Fri 31/3 → Mon 3/4, 1 of 10, nothing published (9 and 0), at the counter,
+    //     received in March, decided in April;
+    // D3: online, received in December, due in January: not decided at year-end.
+    import(
+        &mut s,
+        ImportKind::Dossiers,
+        "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+D1,T01,P1,2023-03-01 08:00,2023-03-15 17:00,2023-03-02 09:00,truc_tuyen,da_tra_ket_qua\n\
+D2,T01,P2,2023-03-31 08:00,2023-04-14 17:00,2023-04-03 09:00,truc_tiep,da_tra_ket_qua\n\
+D3,T01,P1,2023-12-28 08:00,2024-01-10 17:00,,truc_tuyen,dang_xu_ly\n",
+    );
+    let as_of = DateTime::parse_as_of("2023-12-31T23:59:59").unwrap();
+    let ratio = |n: i64, d: i64| {
+        Value::Ratio(Sums {
+            num: Dec::from_int(n),
+            den: Dec::from_int(d),
+        })
+    };
+    let figures = |plan: &Plan| {
+        let r = &s.evaluate(plan, as_of).unwrap()[0];
+        let v = |code: &str| r.indicator(code).unwrap().value;
+        (v("tthc_rut_ngan"), v("dvc_truc_tuyen"))
+    };
+    assert_eq!(figures(&Plan::built_in()), (ratio(18, 20), ratio(2, 3)));
+    let picked = Plan::from_toml(
+        &BUILT_IN_2023
+            .replace("variant = \"thuc_te\"", "variant = \"cong_bo\"")
+            .replace("variant = \"tiep_nhan\"", "variant = \"giai_quyet\""),
+    )
+    .unwrap();
+    assert_eq!(figures(&picked), (ratio(4, 20), ratio(1, 2)));
+}

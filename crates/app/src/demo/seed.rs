@@ -229,7 +229,7 @@ mod tests {
     #[test]
     fn every_units_late_dossiers_are_the_tallys_late_count_at_every_instant() {
         use thidua_domain::num::Dec;
-        use thidua_domain::plan::Formula;
+        use thidua_domain::plan::Reading;
         let guard = province();
         let (s, _) = &*guard;
         let plan = s.plan_for(Some(2023), None).unwrap();
@@ -247,7 +247,7 @@ mod tests {
                 let late_in_tally: Dec = ev
                     .tally
                     .cells()
-                    .filter(|((f, unit, _), _)| *f == Formula::TthcDungHan && *unit == i as u32)
+                    .filter(|((f, unit, _), _)| *f == Reading::TthcDungHan && *unit == i as u32)
                     .map(|(_, sums)| sums.den - sums.num)
                     .sum();
                 let (page, total) = s.late_dossiers(u.id, start, end, as_of, 5, 0).unwrap();

@@ -212,6 +212,12 @@ pub(super) fn values_csv(
                         none,
                         "Quý II: chưa có sáng kiến mới",
                     );
+                } else if u.code == super::DEMO_UNIT && code == "noi_quy" {
+                    // ... and the rules kept, quarter by quarter, through the third.
+                    for q in 1..=3 {
+                        let note = format!("Quý {}: {}", ["I", "II", "III"][q - 1], note(code, v, year));
+                        value_row(out, &u.code, code, &format!("{year}-Q{q}"), v, &note);
+                    }
                 } else {
                     value_row(out, &u.code, code, &year.to_string(), v, &note(code, v, year));
                 }

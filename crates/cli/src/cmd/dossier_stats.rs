@@ -5,8 +5,9 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use thidua_domain::calendar::{parse_csv, Calendar};
+use thidua_domain::plan::{Formula, Reading};
 use thidua_domain::time::DateTime;
-use thidua_ingest::stats::{dossier_stats, read_procedures, stat_rows};
+use thidua_ingest::stats::{dossier_stats, read_procedures, stat_rows, DEFAULT_READINGS};
 
 #[derive(Args)]
 pub struct DossierStatsArgs {
@@ -21,6 +22,35 @@ pub struct DossierStatsArgs {
     /// A calendar CSV (date,kind,note) instead of the built-in Vietnamese one.
     #[arg(long)]
     calendar: Option<PathBuf>,
+    /// Read a formula in another variant (INDICATORS.md 2.2–2.3): `cong_bo` for
+    /// tthc_rut_ngan, `giai_quyet` for dvc_truc_tuyen (defaults: thuc_te, tiep_nhan).
+    /// Repeatable; rows keep the formula's code.
+    #[arg(long = "variant", value_name = "BIEN_THE")]
+    variants: Vec<String>,
+}
+
+/// The reading of each formula: the defaults, with each `--variant` in its formula's place.
+fn readings(variants: &[String]) -> Result<Vec<Reading>> {
+    let mut out = DEFAULT_READINGS.to_vec();
+    for v in variants {
+        let r = Formula::ALL
+            .into_iter()
+            .find_map(|f| Reading::parse(f, v.trim()))
+            .ok_or_else(|| {
+                let known: Vec<&str> = Reading::ALL
+                    .into_iter()
+                    .filter_map(Reading::variant_code)
+                    .collect();
+                anyhow::anyhow!(
+                    "--variant «{v}» không hợp lệ, chọn một trong / invalid, use one of: {}",
+                    known.join(", ")
+                )
+            })?;
+        for slot in out.iter_mut().filter(|x| x.formula() == r.formula()) {
+            *slot = r;
+        }
+    }
+    Ok(out)
 }
 
 fn open(p: &PathBuf) -> Result<std::fs::File> {
@@ -30,6 +60,7 @@ fn open(p: &PathBuf) -> Result<std::fs::File> {
 /// Prints `ind,unit,m,num,den` for every (indicator, unit, month) with a non-zero
 /// denominator. Bad rows are left out and reported on standard error; then the exit code is 2.
 pub fn run(_cli: &Cli, a: &DossierStatsArgs) -> Result<ExitCode> {
+    let readings = readings(&a.variants)?;
     let as_of = match &a.as_of {
         Some(s) => DateTime::parse_as_of(s)
             .ok_or_else(|| anyhow::anyhow!("--as-of «{s}» không hợp lệ / invalid --as-of"))?,
@@ -76,7 +107,7 @@ pub fn run(_cli: &Cli, a: &DossierStatsArgs) -> Result<ExitCode> {
         std::io::stdout().lock(),
     ));
     out.write_record(["ind", "unit", "m", "num", "den"])?;
-    for (ind, unit, m, num, den) in stat_rows(&stats) {
+    for (ind, unit, m, num, den) in stat_rows(&stats, &readings) {
         out.write_record([ind, unit, &m, &num.plain(), &den.plain()])?;
     }
     out.flush()?;

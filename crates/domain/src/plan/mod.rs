@@ -52,6 +52,106 @@ impl Formula {
     pub fn parse(s: &str) -> Option<Formula> {
         Formula::ALL.into_iter().find(|f| f.code() == s)
     }
+    /// The variant codes the plan may pick for this formula (none for `tthc_dung_han`).
+    pub fn variant_codes(self) -> Vec<&'static str> {
+        Reading::ALL
+            .into_iter()
+            .filter(|r| r.formula() == self)
+            .filter_map(Reading::variant_code)
+            .collect()
+    }
+}
+
+/// How `tthc_rut_ngan` measures the time shortened (INDICATORS.md 2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RutNgan {
+    /// The working days each dossier actually took.
+    ThucTe,
+    /// The shortened time the province published for the procedure.
+    CongBo,
+}
+
+crate::codes!(RutNgan {
+    ThucTe = "thuc_te" / "Thời gian giải quyết thực tế",
+    CongBo = "cong_bo" / "Thời hạn công bố",
+});
+
+/// Which dossiers `dvc_truc_tuyen` counts (INDICATORS.md 2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TrucTuyen {
+    /// Those received in the period.
+    TiepNhan,
+    /// Those decided in the period, as for `tthc_dung_han`.
+    GiaiQuyet,
+}
+
+crate::codes!(TrucTuyen {
+    TiepNhan = "tiep_nhan" / "Hồ sơ tiếp nhận",
+    GiaiQuyet = "giai_quyet" / "Hồ sơ giải quyết",
+});
+
+/// A formula as the plan reads it: the formula with its variant. The dossier tally keeps
+/// one sum per reading, so one tally serves plans that pick different variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reading {
+    TthcDungHan,
+    TthcRutNgan(RutNgan),
+    DvcTrucTuyen(TrucTuyen),
+}
+
+impl Reading {
+    pub const ALL: [Reading; 5] = [
+        Reading::TthcDungHan,
+        Reading::TthcRutNgan(RutNgan::ThucTe),
+        Reading::TthcRutNgan(RutNgan::CongBo),
+        Reading::DvcTrucTuyen(TrucTuyen::TiepNhan),
+        Reading::DvcTrucTuyen(TrucTuyen::GiaiQuyet),
+    ];
+    pub fn formula(self) -> Formula {
+        match self {
+            Reading::TthcDungHan => Formula::TthcDungHan,
+            Reading::TthcRutNgan(_) => Formula::TthcRutNgan,
+            Reading::DvcTrucTuyen(_) => Formula::DvcTrucTuyen,
+        }
+    }
+    pub fn variant_code(self) -> Option<&'static str> {
+        match self {
+            Reading::TthcDungHan => None,
+            Reading::TthcRutNgan(v) => Some(v.code()),
+            Reading::DvcTrucTuyen(v) => Some(v.code()),
+        }
+    }
+    /// `formula` read with the variant `code`; `None` when the code is not one of its variants.
+    pub fn parse(formula: Formula, code: &str) -> Option<Reading> {
+        Reading::ALL
+            .into_iter()
+            .find(|r| r.formula() == formula && r.variant_code() == Some(code))
+    }
+    pub fn is_default(self) -> bool {
+        Reading::from(self.formula()) == self
+    }
+    /// Its place among `ALL`.
+    #[inline(always)]
+    pub fn slot(self) -> usize {
+        match self {
+            Reading::TthcDungHan => 0,
+            Reading::TthcRutNgan(RutNgan::ThucTe) => 1,
+            Reading::TthcRutNgan(RutNgan::CongBo) => 2,
+            Reading::DvcTrucTuyen(TrucTuyen::TiepNhan) => 3,
+            Reading::DvcTrucTuyen(TrucTuyen::GiaiQuyet) => 4,
+        }
+    }
+}
+
+/// A formula read the default way (the plan names no variant).
+impl From<Formula> for Reading {
+    fn from(f: Formula) -> Reading {
+        match f {
+            Formula::TthcDungHan => Reading::TthcDungHan,
+            Formula::TthcRutNgan => Reading::TthcRutNgan(RutNgan::ThucTe),
+            Formula::DvcTrucTuyen => Reading::DvcTrucTuyen(TrucTuyen::TiepNhan),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +208,9 @@ pub struct Indicator {
     pub description: String,
     pub kind: Kind,
     pub formula: Option<Formula>,
+    /// The formula with the variant the plan picked (the default when it names none);
+    /// `Some` exactly when `formula` is.
+    pub reading: Option<Reading>,
     pub comparison: Comparison,
     /// One threshold per applicable tier.
     pub thresholds: BTreeMap<String, Threshold>,

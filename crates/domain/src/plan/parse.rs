@@ -232,6 +232,34 @@ impl Plan {
                 }
                 (None, _) => None,
             };
+            let reading = match (&r.variant, formula) {
+                (None, f) => f.map(Reading::from),
+                (Some(v), Some(f)) => {
+                    let parsed = Reading::parse(f, v.get_ref());
+                    if parsed.is_none() {
+                        let allowed = f.variant_codes();
+                        let msg = if allowed.is_empty() {
+                            format!("chỉ tiêu «{}»: công thức {} không có biến thể, bỏ variant «{}» (formula {} has no variants)", r.code, f.code(), v.get_ref(), f.code())
+                        } else {
+                            format!(
+                                "chỉ tiêu «{}»: biến thể «{}» không thuộc công thức {} (variant: {})",
+                                r.code,
+                                v.get_ref(),
+                                f.code(),
+                                allowed.join(", ")
+                            )
+                        };
+                        c.err(v.span(), msg);
+                    }
+                    parsed.or(Some(Reading::from(f)))
+                }
+                (Some(v), None) => {
+                    if kind != Kind::Computed {
+                        c.err(v.span(), format!("chỉ tiêu «{}»: chỉ loại computed mới có variant (only computed indicators have a variant)", r.code));
+                    }
+                    None
+                }
+            };
             let comparison = match r.comparison.get_ref().as_str() {
                 ">=" => Comparison::Ge,
                 "<=" => Comparison::Le,
@@ -386,6 +414,7 @@ impl Plan {
                 description: r.description,
                 kind,
                 formula,
+                reading,
                 comparison,
                 thresholds,
                 aims,

@@ -81,6 +81,8 @@ pub(super) struct RawIndicator {
     pub(super) kind: Spanned<String>,
     #[serde(default)]
     pub(super) formula: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) variant: Option<Spanned<String>>,
     pub(super) comparison: Spanned<String>,
     pub(super) threshold: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default)]

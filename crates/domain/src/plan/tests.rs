@@ -316,3 +316,89 @@ fn a_bad_period_or_deadline_is_explained_with_its_line() {
         Some(crate::entry::Cadence::Quy)
     );
 }
+
+#[test]
+fn the_plan_picks_each_formulas_variant_and_defaults_to_the_spec() {
+    let plan = Plan::built_in();
+    let reading = |p: &Plan, code: &str| p.indicator(code).unwrap().reading;
+    assert_eq!(reading(&plan, "tthc_dung_han"), Some(Reading::TthcDungHan));
+    assert_eq!(
+        reading(&plan, "tthc_rut_ngan"),
+        Some(Reading::TthcRutNgan(RutNgan::ThucTe))
+    );
+    assert_eq!(
+        reading(&plan, "dvc_truc_tuyen"),
+        Some(Reading::DvcTrucTuyen(TrucTuyen::TiepNhan))
+    );
+    assert_eq!(reading(&plan, "sang_kien"), None);
+    // the two-tier example names no variant: the defaults
+    let two = Plan::from_toml(EXAMPLE_2025_TWO_TIER).unwrap();
+    assert_eq!(
+        reading(&two, "tthc_rut_ngan"),
+        Some(Reading::TthcRutNgan(RutNgan::ThucTe))
+    );
+    assert_eq!(
+        reading(&two, "dvc_truc_tuyen"),
+        Some(Reading::DvcTrucTuyen(TrucTuyen::TiepNhan))
+    );
+    let picked = BUILT_IN_2023
+        .replace("variant = \"thuc_te\"", "variant = \"cong_bo\"")
+        .replace("variant = \"tiep_nhan\"", "variant = \"giai_quyet\"");
+    let picked = Plan::from_toml(&picked).unwrap();
+    assert_eq!(
+        reading(&picked, "tthc_rut_ngan"),
+        Some(Reading::TthcRutNgan(RutNgan::CongBo))
+    );
+    assert_eq!(
+        reading(&picked, "dvc_truc_tuyen"),
+        Some(Reading::DvcTrucTuyen(TrucTuyen::GiaiQuyet))
+    );
+    assert_eq!(
+        picked.indicator("dvc_truc_tuyen").unwrap().formula,
+        Some(Formula::DvcTrucTuyen)
+    );
+}
+
+#[test]
+fn a_variant_of_another_formula_or_kind_is_refused_with_its_line() {
+    let bad = BUILT_IN_2023
+        // a variant of dvc_truc_tuyen on tthc_rut_ngan
+        .replace("variant = \"thuc_te\"", "variant = \"giai_quyet\"")
+        // not a variant at all
+        .replace("variant = \"tiep_nhan\"", "variant = \"ca_hai\"")
+        // tthc_dung_han has none
+        .replace(
+            "formula = \"tthc_dung_han\"",
+            "formula = \"tthc_dung_han\"\nvariant = \"thuc_te\"",
+        )
+        // an entered indicator has no formula, so no variant
+        .replace(
+            "measure = \"gia_tri\"",
+            "measure = \"gia_tri\"\nvariant = \"cong_bo\"",
+        );
+    let errs = errors_of(&bad);
+    let line_of = |needle: &str| bad.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let find = |frag: &str, line: usize| {
+        assert!(
+            errs.iter().any(|e| e.message.contains(frag) && e.line == line),
+            "no '{frag}' at line {line} in {errs:?}"
+        )
+    };
+    find(
+        "biến thể «giai_quyet» không thuộc công thức tthc_rut_ngan (variant: thuc_te, cong_bo)",
+        line_of("variant = \"giai_quyet\""),
+    );
+    find(
+        "biến thể «ca_hai» không thuộc công thức dvc_truc_tuyen (variant: tiep_nhan, giai_quyet)",
+        line_of("variant = \"ca_hai\""),
+    );
+    find(
+        "công thức tthc_dung_han không có biến thể",
+        line_of("variant = \"thuc_te\""),
+    );
+    find(
+        "chỉ loại computed mới có variant",
+        line_of("variant = \"cong_bo\""),
+    );
+    assert_eq!(errs.len(), 4, "{errs:?}");
+}

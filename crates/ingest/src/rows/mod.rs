@@ -70,6 +70,8 @@ pub struct ProcedureRow {
     pub name: String,
     pub statutory_days: Dec,
     pub online_level: OnlineLevel,
+    /// `thoi_han_cong_bo`: the shortened time the province published, when given.
+    pub published_days: Option<Dec>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -310,11 +312,36 @@ fn procedure(c: &mut RowCheck) -> Option<ProcedureRow> {
         OnlineLevel::parse,
         "toan_trinh, mot_phan, khong / Toàn trình, Một phần, Không",
     );
+    let published = match c.dec(field!(PROCEDURES, "thoi_han_cong_bo")) {
+        Some(Some(p)) if p < Dec::ZERO => {
+            c.fail(
+                field!(PROCEDURES, "thoi_han_cong_bo"),
+                bad(
+                    "thời hạn công bố không được âm",
+                    "the published time cannot be negative",
+                ),
+            );
+            None
+        }
+        Some(Some(p)) if days.is_some_and(|d| p > d) => {
+            c.fail(
+                field!(PROCEDURES, "thoi_han_cong_bo"),
+                bad(
+                    "thời hạn công bố không được dài hơn thời hạn quy định",
+                    "the published time cannot exceed the statutory time",
+                ),
+            );
+            None
+        }
+        Some(p) => Some(p),
+        None => None,
+    };
     Some(ProcedureRow {
         code: code?.into_owned(),
         name,
         statutory_days: days?,
         online_level: level?,
+        published_days: published?,
     })
 }
 

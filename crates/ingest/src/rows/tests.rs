@@ -500,3 +500,55 @@ fn a_unit_is_never_its_own_ancestor_and_a_commune_belongs_under_a_district() {
     // no rule for the tier: any parent will do
     assert!(check_unit_hierarchy(&[(2, u("S01X01", "xa", Some("S01")))], &stored, &|_| None).is_empty());
 }
+
+fn procedures(csv: &str) -> (Vec<Record>, Vec<RowError>) {
+    let (recs, errs, _) = read(ImportKind::Procedures, csv.as_bytes()).unwrap();
+    (recs, errs)
+}
+
+fn published(r: &Record) -> Option<Dec> {
+    match r {
+        Record::Procedure(p) => p.published_days,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_published_time_is_optional_and_within_the_statutory_time() {
+    // the column may be absent
+    let (recs, errs) = procedures("ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP1,A,10,toan_trinh\n");
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(published(&recs[0]), None);
+    // or empty; decimals (also with a comma), 0 and the statutory time itself are fine
+    let (recs, errs) = procedures(
+        "Mã TTHC;Tên TTHC;Thời hạn quy định;Mức độ DVC trực tuyến;Thời hạn công bố\n\
+P1;A;10;Toàn trình;\nP2;B;10;Một phần;7,5\nP3;C;10;Không;0\nP4;D;10;khong;10\nP5;E;0,5;khong;0.5\n",
+    );
+    assert!(errs.is_empty(), "{errs:?}");
+    let got: Vec<Option<Dec>> = recs.iter().map(published).collect();
+    let d = |s: &str| Dec::parse(s);
+    assert_eq!(got, [None, d("7.5"), d("0"), d("10"), d("0.5")]);
+    // negative, above the statutory time, or not a number: refused, naming column and value
+    let (recs, errs) = procedures(
+        "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc,thoi_han_cong_bo\n\
+P1,A,10,toan_trinh,-1\nP2,B,10,toan_trinh,10.5\nP3,C,10,toan_trinh,bay\nP4,D,10,toan_trinh,4\n",
+    );
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    let seen: Vec<(usize, &str, &str)> = errs
+        .iter()
+        .map(|e| (e.row, e.column.as_str(), e.value.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (2, "thoi_han_cong_bo", "-1"),
+            (3, "thoi_han_cong_bo", "10.5"),
+            (4, "thoi_han_cong_bo", "bay")
+        ]
+    );
+    assert!(errs[0].vi.contains("không được âm"), "{errs:?}");
+    assert!(
+        errs[1].vi.contains("dài hơn thời hạn quy định") && errs[1].en.contains("exceed"),
+        "{errs:?}"
+    );
+}

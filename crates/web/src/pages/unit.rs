@@ -16,7 +16,7 @@ use serde::Deserialize;
 use thidua_app::fmt::{indicator_views, summary_vi, tier_name, IndicatorView};
 use thidua_domain::eval::HeadResult;
 use thidua_domain::num::percent_vi;
-use thidua_domain::plan::{Formula, Threshold};
+use thidua_domain::plan::{Reading, Threshold};
 use thidua_domain::rank::score_vi;
 use thidua_domain::time::Date;
 use thidua_store::read::UnitRecord;
@@ -180,9 +180,10 @@ fn charts(snap: &Snapshot, unit: &UnitRecord) -> Vec<ChartView> {
         .plan
         .indicators
         .iter()
-        .filter(|i| i.formula.is_some() && i.applies_to(&unit.info.tier))
+        .filter(|i| i.reading.is_some() && i.applies_to(&unit.info.tier))
     {
-        let f: Formula = ind.formula.expect("filtered");
+        // the variant the plan picked, as in the evaluation
+        let f: Reading = ind.reading.expect("filtered");
         let target = match ind.thresholds.get(&unit.info.tier) {
             Some(Threshold::Number(t)) => Some(t.to_f64()),
             _ => None,
@@ -233,10 +234,10 @@ fn monthly_table(snap: &Snapshot, unit: &UnitRecord) -> Table {
         .plan
         .indicators
         .iter()
-        .filter(|i| i.formula.is_some() && i.applies_to(&unit.info.tier))
+        .filter(|i| i.reading.is_some() && i.applies_to(&unit.info.tier))
     {
         for m in &months {
-            let s = snap.eval.tally.get(ind.formula.expect("filtered"), idx, *m);
+            let s = snap.eval.tally.get(ind.reading.expect("filtered"), idx, *m);
             t.rows.push(vec![
                 Cell::text(&ind.name),
                 Cell::text(m.vi()),
