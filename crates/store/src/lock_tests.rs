@@ -441,6 +441,19 @@ fn a_published_decision_freezes_its_year_for_everyone() {
     // The working days of the year.
     let day = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,nghi,x\n").unwrap();
     assert!(refusal(s.put_calendar(&day)).contains("quyết định khen thưởng"));
+    // The store itself refuses a dossier of the year written past every check.
+    let raw = |code: &str, received: Date| {
+        s.conn.execute(
+            "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES (?1, ?2, 'p', ?3, ?3, 0, 0)",
+            rusqlite::params![code, s.unit("S00").unwrap().unwrap().id, received.start().0],
+        )
+    };
+    assert!(raw("X1", Date::from_ymd(2023, 12, 31).unwrap()).is_err());
+    assert!(raw("X2", Date::from_ymd(2024, 1, 1).unwrap()).is_ok());
+    assert!(s
+        .conn
+        .execute("DELETE FROM dossiers WHERE code = 'HS1'", [])
+        .is_err());
     // The frozen year itself cannot be unfrozen in SQL.
     assert!(s.conn.execute("DELETE FROM frozen_years", []).is_err());
     assert_eq!(figures(&s), before, "the figures the decision shows never change");

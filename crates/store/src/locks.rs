@@ -144,7 +144,29 @@ pub(crate) fn freeze_on(
             by
         ],
     )?;
-    Ok(())
+    guard_dossiers(conn)
+}
+
+/// (Re)creates the dossier triggers with the latest frozen instant written in (see
+/// migration 0004): a dossier received by then cannot be inserted, changed or deleted.
+fn guard_dossiers(conn: &Connection) -> rusqlite::Result<()> {
+    let until: Option<i64> = conn.query_row("SELECT max(until_at) FROM frozen_years", [], |r| r.get(0))?;
+    let Some(until) = until else { return Ok(()) };
+    // `until` is an integer read from the table: written into the SQL, it cannot inject.
+    conn.execute_batch(&format!(
+        "DROP TRIGGER IF EXISTS dossiers_frozen_insert;
+         DROP TRIGGER IF EXISTS dossiers_frozen_update;
+         DROP TRIGGER IF EXISTS dossiers_frozen_delete;
+         CREATE TRIGGER dossiers_frozen_insert BEFORE INSERT ON dossiers
+         WHEN NEW.received_at <= {until}
+         BEGIN SELECT RAISE(ABORT, 'thidua: frozen'); END;
+         CREATE TRIGGER dossiers_frozen_update BEFORE UPDATE ON dossiers
+         WHEN OLD.received_at <= {until} OR NEW.received_at <= {until}
+         BEGIN SELECT RAISE(ABORT, 'thidua: frozen'); END;
+         CREATE TRIGGER dossiers_frozen_delete BEFORE DELETE ON dossiers
+         WHEN OLD.received_at <= {until}
+         BEGIN SELECT RAISE(ABORT, 'thidua: frozen'); END;"
+    ))
 }
 
 /// The periods of the entries a unit already has for an indicator.
