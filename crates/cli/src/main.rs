@@ -89,19 +89,7 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("lỗi / error: {e:#}");
-            // An import a rule refuses whole (a frozen year on the hot path) is rejected
-            // input, like a bad row: exit 2 (FORMATS.md).
-            let refused = matches!(
-                e.downcast_ref::<thidua_store::import::ImportError>(),
-                Some(thidua_store::import::ImportError::Store(
-                    thidua_store::StoreError::Refused(_)
-                ))
-            );
-            if refused {
-                cmd::refused()
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::FAILURE
         }
     }
 }

@@ -856,3 +856,128 @@ fn plan_check_explains_a_bad_period_or_deadline_and_load_refuses_a_period_entrie
         "{err}"
     );
 }
+
+/// Publishes an award decision for T01's head through the store's own steps (the
+/// command line has no nomination commands: the web is where offices take them).
+fn publish_decision(env: &Env) {
+    use thidua_domain::nomination::{BoardVerdict, Facts, OfficeVerdict, Step};
+    use thidua_domain::role::Role;
+    use thidua_domain::time::Date;
+    let mut s = Store::open_dir(&env.data).unwrap();
+    let actor = |name: &str| thidua_store::audit::Actor {
+        username: name.into(),
+        ..Default::default()
+    };
+    let unit = s.unit("T01").unwrap().unwrap();
+    let from = Date::from_ymd(2020, 1, 1).unwrap();
+    let id = s
+        .create_nomination(
+            &actor("donvi"),
+            Role::DonVi,
+            "cchc-2023",
+            unit.id,
+            from,
+            "Nguyễn Văn An",
+            "Giám đốc",
+        )
+        .unwrap();
+    let plan = thidua_domain::plan::Plan::built_in();
+    for d in &plan.documents {
+        let file = thidua_store::workflow::NewAttachment::new(
+            format!("{}.pdf", d.code),
+            "x.pdf",
+            "application/pdf",
+            10,
+        );
+        s.add_nomination_document(&actor("donvi"), id, &d.code, &file)
+            .unwrap();
+    }
+    let facts = Facts {
+        evaluated: true,
+        eligible: true,
+        discipline_pending: false,
+        today: Date::from_ymd(2024, 1, 10),
+        deadline: Date::from_ymd(2024, 1, 15),
+        required_documents: plan.documents.iter().map(|d| d.code.clone()).collect(),
+        quota: 10,
+        one_per_unit: false,
+    };
+    let steps = [
+        (
+            "donvi",
+            Role::DonVi,
+            Step::Submit {
+                reason: String::new(),
+            },
+        ),
+        (
+            "sonoivu",
+            Role::SoNoiVu,
+            Step::Forward {
+                verdict: OfficeVerdict::DuDieuKien,
+                reason: String::new(),
+            },
+        ),
+        (
+            "bantdkt",
+            Role::BanTdkt,
+            Step::Appraise {
+                verdict: BoardVerdict::DeNghi,
+                reason: "Xuất sắc".into(),
+            },
+        ),
+        ("lanhdao", Role::LanhDao, Step::Approve { note: String::new() }),
+        (
+            "sonoivu",
+            Role::SoNoiVu,
+            Step::Publish {
+                decision_no: "256/QĐ-UBND".into(),
+                decision_date: Date::from_ymd(2024, 2, 5).unwrap(),
+                results: "[]".into(),
+            },
+        ),
+    ];
+    for (who, role, step) in steps {
+        s.nomination_step(&actor(who), role, id, &step, &facts).unwrap();
+    }
+}
+
+#[test]
+fn after_the_decision_every_change_of_its_year_is_refused_by_the_command_line_too() {
+    let env = seeded();
+    let values = env.file(
+        "v.csv",
+        "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,sang_kien,2023,,,2,\n".as_bytes(),
+    );
+    env.ok(&["import", "values", &values, "--verified"]);
+    let before = env.ok(&["evaluate", "--year", "2023", "--format", "json"]);
+    publish_decision(&env);
+    let decision = ["256/QĐ-UBND", "award decision 256/QĐ-UBND"];
+    // Values, heads and dossiers (through the general reader, with a row named)...
+    let bad_values = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nT01,sang_kien,2023,,,5,\n";
+    assert_refused_and_unchanged(&env, "values", "v2.csv", bad_values.as_bytes(), &decision);
+    let heads = "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nT01,Hồ Văn Mới,Giám đốc,2023-07-01,\n";
+    assert_refused_and_unchanged(&env, "heads", "h.csv", heads.as_bytes(), &decision);
+    // ...and the dossier hot path, which the store itself refuses whole.
+    let dossiers = DOSSIERS.replace("2023-03-08 09:00", "2023-03-09 09:00");
+    assert_refused_and_unchanged(
+        &env,
+        "dossiers",
+        "d.csv",
+        dossiers.as_bytes(),
+        &["quyết định khen thưởng"],
+    );
+    // The plan cannot be loaded again.
+    let plan = env.file("plan.toml", thidua_domain::plan::BUILT_IN_2023.as_bytes());
+    let (code, _, err) = env.run(&["plan", "load", &plan], None);
+    assert!(code != 0 && err.contains("256/QĐ-UBND"), "{err}");
+    // The next year's dossiers still come in; the year's figures are what they were.
+    let next = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+                B1,T01,1.000001,2024-03-01 08:00,2024-03-10 17:00,,truc_tuyen,dang_xu_ly\n";
+    let f = env.file("next.csv", next.as_bytes());
+    env.ok(&["import", "dossiers", &f]);
+    assert_eq!(
+        env.ok(&["evaluate", "--year", "2023", "--format", "json"]),
+        before
+    );
+}

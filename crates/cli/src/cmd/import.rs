@@ -93,6 +93,11 @@ pub fn run(cli: &Cli, a: &ImportArgs) -> Result<ExitCode> {
     }
     match result {
         Ok(report) => Ok(print_report(&report, a)),
+        // A rule refusing the file whole (a frozen year on the hot path) is rejected input.
+        Err(ImportError::Store(thidua_store::StoreError::Refused(m))) => {
+            eprintln!("{}: {m}", a.file.display());
+            Ok(refused())
+        }
         Err(ImportError::Store(e)) => Err(e.into()),
         Err(e) => {
             eprintln!("{}: {e}", a.file.display());
