@@ -257,3 +257,34 @@ async fn units_and_heads_are_edited_on_screen_with_the_import_rules() {
         "UBND thành phố Bà Rịa"
     );
 }
+
+#[tokio::test]
+async fn a_plan_that_fixes_a_period_is_refused_over_entries_of_another_period() {
+    let srv = Server::start().await;
+    let mut admin = srv.signed_in("quantri").await;
+    // Every unit reported its initiatives for the year (the demo unit by quarter).
+    let quarterly = thidua_domain::plan::BUILT_IN_2023.replacen(
+        "code = \"sang_kien\"",
+        "code = \"sang_kien\"\nperiod = \"quy\"",
+        1,
+    );
+    let r = admin
+        .post_multipart("/quan-tri/ke-hoach", file("kh.toml", &quarterly, "nap"), true)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("số liệu theo kỳ khác") && r.body.contains("quý"),
+        "{}",
+        r.body
+    );
+    // Fixed to years instead: only the demo unit's quarters stand in the way (two sent, one draft).
+    let yearly = thidua_domain::plan::BUILT_IN_2023.replacen(
+        "code = \"sang_kien\"",
+        "code = \"sang_kien\"\nperiod = \"nam\"",
+        1,
+    );
+    let r = admin
+        .post_multipart("/quan-tri/ke-hoach", file("kh.toml", &yearly, "nap"), true)
+        .await;
+    assert!(r.body.contains("đã có 3 số liệu theo kỳ khác"), "{}", r.body);
+}
