@@ -195,7 +195,6 @@ impl Store {
                 let parsed =
                     parse_row(cols.get().expect("header read first"), cells, row, &lookup).and_then(|rec| {
                         locks.check(
-                            &tx,
                             &lookup,
                             cols.get().expect("header read first"),
                             row,

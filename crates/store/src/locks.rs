@@ -9,6 +9,7 @@ use crate::audit::{record, Actor};
 use crate::{now, refused, Result, Store, StoreError};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
+use std::collections::HashMap;
 use thidua_domain::entry::{overlap_refusal, overlapping, Period, Window};
 use thidua_domain::msg::Msg;
 use thidua_domain::plan::Plan;
@@ -224,12 +225,33 @@ pub(crate) fn window_on(
     period: Period,
     today: Date,
 ) -> rusqlite::Result<(Window, Option<Date>)> {
+    let mut failed = None;
+    let w = window_with(plans, indicator, period, today, || {
+        reopened_until(conn, unit_id, period).unwrap_or_else(|e| {
+            failed = Some(e);
+            None
+        })
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(w),
+    }
+}
+
+/// The window of an entry given how to find its reopening (asked only after a deadline).
+fn window_with(
+    plans: &[Plan],
+    indicator: &str,
+    period: Period,
+    today: Date,
+    reopened: impl FnOnce() -> Option<Date>,
+) -> (Window, Option<Date>) {
     let deadline = plan_for_entry(plans, indicator, period).and_then(|p| p.entry_deadline(indicator, period));
     let until = match deadline {
-        Some(d) if today > d => reopened_until(conn, unit_id, period)?,
+        Some(d) if today > d => reopened(),
         _ => None,
     };
-    Ok((Window::at(deadline, until, today), deadline))
+    (Window::at(deadline, until, today), deadline)
 }
 
 pub(crate) fn today() -> Date {
@@ -386,7 +408,10 @@ pub(crate) struct ImportLocks {
     /// A unit's own import: bound by deadlines (the office and the command line are not).
     unit_bound: bool,
     today: Date,
-    periods: std::collections::HashMap<(i64, String), Vec<Period>>,
+    /// The periods each (unit, indicator) has: the store's, then the file's accepted rows.
+    periods: HashMap<(i64, String), Vec<Period>>,
+    /// The reopening in force per (unit, period code): the latest.
+    reopened: HashMap<(i64, String), Date>,
 }
 
 fn row_error(
@@ -412,24 +437,58 @@ fn row_error(
 }
 
 impl ImportLocks {
+    /// Reads what the checks need once, inside the import's transaction: the entries'
+    /// periods and the reopenings (a province has thousands of entries, not millions).
     pub(crate) fn new(
         conn: &Connection,
         plans: Vec<Plan>,
         unit_bound: bool,
     ) -> rusqlite::Result<ImportLocks> {
+        let mut periods: HashMap<(i64, String), Vec<Period>> = HashMap::new();
+        let mut st = conn.prepare("SELECT unit_id, indicator, period FROM entries")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (unit, indicator, period) = row?;
+            periods
+                .entry((unit, indicator))
+                .or_default()
+                .extend(Period::parse(&period));
+        }
+        let mut reopened = HashMap::new();
+        let mut st = conn.prepare("SELECT unit_id, period, until_day FROM reopenings ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (unit, period, until) = row?;
+            // Later rows replace earlier ones: the latest reopening is in force.
+            if let Some(d) = Date::parse_iso(&until) {
+                reopened.insert((unit, period), d);
+            }
+        }
         Ok(ImportLocks {
             frozen: frozen_on(conn)?,
             plans,
             unit_bound,
             today: today(),
-            periods: Default::default(),
+            periods,
+            reopened,
         })
     }
 
     /// Refuses a parsed row that a lock forbids; counts the office's late values.
     pub(crate) fn check(
         &mut self,
-        conn: &Connection,
         lk: &crate::lookup::StoreLookup,
         cols: &thidua_ingest::Columns,
         row: usize,
@@ -444,12 +503,7 @@ impl ImportLocks {
                     return fail("ky", v.period.code(), m);
                 }
                 let unit_id = lk.units[&v.unit];
-                let key = (unit_id, v.indicator.clone());
-                if !self.periods.contains_key(&key) {
-                    let stored = stored_periods(conn, unit_id, &v.indicator).unwrap_or_default();
-                    self.periods.insert(key.clone(), stored);
-                }
-                let known = self.periods.get_mut(&key).expect("just filled");
+                let known = self.periods.entry((unit_id, v.indicator.clone())).or_default();
                 if let Some(other) = overlapping(v.period, known.iter().copied()) {
                     return fail(
                         "ky",
@@ -457,8 +511,10 @@ impl ImportLocks {
                         overlap_refusal(&v.indicator, v.period, other),
                     );
                 }
-                let (window, _) = window_on(conn, &self.plans, unit_id, &v.indicator, v.period, self.today)
-                    .unwrap_or((Window::Open, None));
+                let reopened = &self.reopened;
+                let (window, _) = window_with(&self.plans, &v.indicator, v.period, self.today, || {
+                    reopened.get(&(unit_id, v.period.code())).copied()
+                });
                 if self.unit_bound {
                     if let Some(m) = window.refusal(v.period) {
                         return fail("ky", v.period.code(), m);
