@@ -83,8 +83,9 @@ impl Store {
         on_error: &mut dyn FnMut(&RowError),
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
-        // The hot path checks units by index; a unit-restricted import takes the general one.
-        if kind == ImportKind::Dossiers && opts.only_unit.is_none() {
+        // The hot path checks units by index; a unit-restricted import takes the general one,
+        // and so does a dry run, which validates without writing (nobody waits on it).
+        if kind == ImportKind::Dossiers && opts.only_unit.is_none() && !opts.dry_run {
             if let Some(layout) = thidua_ingest::fast::fast_layout(file, kind)? {
                 // A bigger page cache while the dossier B-tree takes millions of rows. Foreign
                 // keys are not checked row by row: the hot path writes only unit ids it read
@@ -139,7 +140,9 @@ impl Store {
         // Units and heads are checked against the stored ones: those are read under the
         // write lock, so two edits at once cannot both pass (e.g. overlapping terms).
         let against_stored = matches!(kind, ImportKind::Units | ImportKind::Heads);
-        let tx = if against_stored {
+        // A dry run only reads: its transaction never takes the write lock, so sign-ins,
+        // entries and other imports go on while it validates.
+        let tx = if against_stored && !opts.dry_run {
             self.conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?
         } else {
@@ -168,7 +171,11 @@ impl Store {
             Vec::new()
         };
         let mut locks = crate::locks::ImportLocks::new(&tx, plans, opts.only_unit.is_some())?;
-        let import_id = start_import(&tx, kind, opts)?;
+        let import_id = if opts.dry_run {
+            0
+        } else {
+            start_import(&tx, kind, opts)?
+        };
         let mut report = ImportReport::new(kind);
         let cols: OnceCell<Columns> = OnceCell::new();
         let mut writer = Writer::new(&tx, import_id, opts)?;
@@ -214,6 +221,14 @@ impl Store {
                     Ok(rec) => {
                         report.rows_ok += 1;
                         let res = match rec {
+                            // A dry run validates only.
+                            Record::Dossier(d) if opts.dry_run => {
+                                if !lookup.procedure_known(&d.procedure) {
+                                    report.unknown_procedures += 1;
+                                }
+                                Ok(())
+                            }
+                            Record::Procedure(_) | Record::Value(_) if opts.dry_run => Ok(()),
                             Record::Unit(u) => {
                                 small_units.push((row, u));
                                 Ok(())
@@ -289,10 +304,11 @@ impl Store {
             tx.rollback()?;
             return Ok(report);
         }
-        for (_, u) in small_units.iter().filter(|(r, _)| !bad_rows.contains(r)) {
+        let write = !opts.dry_run;
+        for (_, u) in small_units.iter().filter(|(r, _)| write && !bad_rows.contains(r)) {
             writer.unit(u)?;
         }
-        for (_, h) in small_heads.iter().filter(|(r, _)| !bad_rows.contains(r)) {
+        for (_, h) in small_heads.iter().filter(|(r, _)| write && !bad_rows.contains(r)) {
             writer.head(&lookup.units, h)?;
         }
         drop(writer);
@@ -322,6 +338,11 @@ pub(crate) fn finish_import(
     opts: &ImportOptions,
     count_unknown: bool,
 ) -> Result<ImportReport, ImportError> {
+    if opts.dry_run {
+        // Nothing was written (`import` validates only): the report is of the rows read.
+        tx.rollback()?;
+        return Ok(report);
+    }
     if count_unknown && report.unknown_procedures > 0 {
         // Dossiers left by this import (a later row of a code replaced an earlier one)
         // whose procedure is not in the catalogue: the report counts dossiers, not rows.
@@ -340,10 +361,6 @@ pub(crate) fn finish_import(
             import_id
         ],
     )?;
-    if opts.dry_run {
-        tx.rollback()?;
-        return Ok(report);
-    }
     // Late writes are always in the audit log, the command line's included.
     let late_actor = (report.late_rows > 0 && opts.audit.is_none()).then(crate::audit::Actor::cli);
     if let Some(actor) = opts.audit.as_ref().or(late_actor.as_ref()) {

@@ -52,10 +52,18 @@ pub enum StoreError {
     Refused(Msg),
 }
 
-/// A database error, except a refusal by one of the store's own triggers (migration 0004),
-/// which says in both languages what was refused.
+/// A database error, except a refusal by one of the store's own triggers (migration 0004)
+/// and a write that waited past the busy timeout, which say in both languages what
+/// happened.
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+            // Another writer (a long import) held the lock past the busy timeout: say so.
+            return StoreError::Refused(Msg::new(
+                "đang có một lần ghi dữ liệu khác (ví dụ một lần nhập tệp lớn), vui lòng thử lại sau ít phút",
+                "another write (e.g. a large import) holds the database; try again in a few minutes",
+            ));
+        }
         match locks::trigger_refusal(&e) {
             Some(m) => StoreError::Refused(m),
             None => StoreError::Db(e),

@@ -436,3 +436,108 @@ fn two_head_saves_at_once_cannot_both_pass_the_overlap_check() {
     assert_eq!(committed, 1, "the second sees the first and is refused");
     assert_eq!(Store::open_dir(dir.path()).unwrap().heads().unwrap().len(), 1);
 }
+
+#[test]
+fn a_dry_run_validates_while_another_writer_holds_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open_dir(dir.path()).unwrap();
+    s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
+    let units = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\n";
+    s.import(
+        ImportKind::Units,
+        Cursor::new(units.as_bytes().to_vec()),
+        &Default::default(),
+        &mut |_| {},
+        &|_| {},
+    )
+    .unwrap();
+    // Another connection holds the write lock, as a long import would.
+    let mut other = Store::open_dir(dir.path()).unwrap();
+    let held = other
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let opts = crate::import::ImportOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    let path = dir.path().join("hs.csv");
+    let mut body = String::from(
+        "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n",
+    );
+    for i in 0..2000 {
+        body.push_str(&format!(
+            "HS{i},H01,1.0001,2023-05-02 08:00,2023-05-12 17:00,,truc_tuyen,dang_xu_ly\n"
+        ));
+    }
+    body.push_str("HSX,H99,1.0001,2023-05-02 08:00,2023-05-12 17:00,,truc_tuyen,dang_xu_ly\n");
+    std::fs::write(&path, &body).unwrap();
+    let started = std::time::Instant::now();
+    let mut file = std::fs::File::open(&path).unwrap();
+    let r = s
+        .import_file(ImportKind::Dossiers, &mut file, &opts, &mut |_| {}, &|_| {})
+        .unwrap();
+    assert_eq!(
+        (r.rows_read, r.rows_ok, r.rows_bad, r.committed),
+        (2001, 2000, 1, false)
+    );
+    let values = format!("ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023,,,1,\nH01,sang_kien,2023-05,,,1,\n");
+    let r = s
+        .import(
+            ImportKind::Values,
+            Cursor::new(values.into_bytes()),
+            &opts,
+            &mut |_| {},
+            &|_| {},
+        )
+        .unwrap();
+    assert_eq!(
+        (r.rows_ok, r.rows_bad),
+        (1, 1),
+        "the file's own overlap is found without writing"
+    );
+    let heads = "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nH01,Nguyễn Văn An,Chủ tịch,2021-01-01,\n";
+    let r = s
+        .import(
+            ImportKind::Heads,
+            Cursor::new(heads.as_bytes().to_vec()),
+            &opts,
+            &mut |_| {},
+            &|_| {},
+        )
+        .unwrap();
+    assert_eq!(r.rows_ok, 1);
+    // Well under the 10 s busy timeout a writer would have waited.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(held);
+    assert_eq!(s.counts().unwrap().dossiers, 0, "nothing written");
+}
+
+#[test]
+fn a_writer_that_waits_too_long_is_told_why_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open_dir(dir.path()).unwrap();
+    s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
+    s.conn.busy_timeout(std::time::Duration::from_millis(50)).unwrap();
+    let mut other = Store::open_dir(dir.path()).unwrap();
+    let held = other
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let err = s.set_setting(&actor("sonoivu"), "x", "y").unwrap_err();
+    match err {
+        crate::StoreError::Refused(m) => {
+            assert!(
+                m.vi.contains("vui lòng thử lại sau") && m.en.contains("try again"),
+                "{m}"
+            )
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    drop(held);
+    s.set_setting(&actor("sonoivu"), "x", "y").unwrap();
+}
