@@ -481,7 +481,7 @@ fn a_dry_run_validates_while_another_writer_holds_the_lock() {
         (r.rows_read, r.rows_ok, r.rows_bad, r.committed),
         (2001, 2000, 1, false)
     );
-    let values = format!("ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023,,,1,\nH01,sang_kien,2023-05,,,1,\n");
+    let values = "ma_don_vi,ma_chi_tieu,ky,tu_so,mau_so,gia_tri,ghi_chu\nH01,sang_kien,2023,,,1,\nH01,sang_kien,2023-05,,,1,\n".to_string();
     let r = s
         .import(
             ImportKind::Values,
