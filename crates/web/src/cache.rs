@@ -27,6 +27,11 @@ pub struct EvalCache {
     slot: Mutex<Vec<(String, Arc<Snapshot>)>>,
     /// The dossier tally (the expensive half) outlives entry changes.
     facts: Mutex<Option<(String, DossierFacts)>>,
+    /// One computation at a time: requests that miss the cache wait here, then read the
+    /// snapshot the first one made.
+    gate: tokio::sync::Mutex<()>,
+    /// How many evaluations were computed (tests check the coalescing with it).
+    pub computed: std::sync::atomic::AtomicU64,
 }
 
 /// The plan to show when no year is asked for: the latest that has begun.
@@ -74,6 +79,24 @@ impl AppState {
         year: Option<i32>,
         code: Option<String>,
     ) -> Result<Arc<Snapshot>, AppError> {
+        // A hit answers at once; a miss waits its turn at the gate, so a crowd arriving at
+        // a minute boundary makes one computation, not one each (the others find it done).
+        let (y, c) = (year, code.clone());
+        if let Some(hit) = self.snapshot_step(y, c, false).await? {
+            return Ok(hit);
+        }
+        let _turn = self.cache().gate.lock().await;
+        let snap = self.snapshot_step(year, code, true).await?;
+        Ok(snap.expect("computed when asked to"))
+    }
+
+    /// The cached snapshot, or (with `compute`) a new one put in the cache.
+    async fn snapshot_step(
+        &self,
+        year: Option<i32>,
+        code: Option<String>,
+        compute: bool,
+    ) -> Result<Option<Arc<Snapshot>>, AppError> {
         let state = self.clone();
         self.db(move |s| {
             let now = DateTime::now_local();
@@ -85,8 +108,15 @@ impl AppState {
             let moment = if year_closed { end.0 } else { as_of.0 / 60 };
             let key = format!("{}|{moment}|{}", plan.code, s.data_version()?);
             if let Some(hit) = state.cache().get(&key) {
-                return Ok(hit);
+                return Ok(Some(hit));
             }
+            if !compute {
+                return Ok(None);
+            }
+            state
+                .cache()
+                .computed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // An entry changed: the dossier facts are reused unless an import came in.
             let facts_key = format!("{moment}|{}", s.dossier_version()?);
             let (units, tally) = match state.cache().facts(&facts_key) {
@@ -105,7 +135,7 @@ impl AppState {
                 year_closed,
             });
             state.cache().put(key, snap.clone());
-            Ok(snap)
+            Ok(Some(snap))
         })
         .await
     }

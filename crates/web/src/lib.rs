@@ -124,6 +124,14 @@ impl AppState {
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
     }
 
+    /// How many evaluations this server has computed (the rest were served from the cache).
+    pub fn evaluations_computed(&self) -> u64 {
+        self.inner
+            .cache
+            .computed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub(crate) fn cache(&self) -> &cache::EvalCache {
         &self.inner.cache
     }

@@ -67,6 +67,7 @@ pub struct Server {
     pub base: String,
     pub dir: tempfile::TempDir,
     pub addr: SocketAddr,
+    pub state: AppState,
 }
 
 impl Server {
@@ -94,8 +95,10 @@ impl Server {
         config.cookie_secure = false;
         tune(&mut config);
         let state = AppState::open(config).unwrap();
+        let served = state.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
+            let state = served;
             thidua_web::serve(state, "127.0.0.1:0".parse().unwrap(), move |a| {
                 let _ = tx.send(a);
             })
@@ -107,6 +110,7 @@ impl Server {
             base: format!("http://{addr}"),
             dir,
             addr,
+            state,
         }
     }
 

@@ -403,3 +403,48 @@ async fn office_late_count(c: &mut crate::common::Client) -> i64 {
     assert_eq!(decided - on_time, late, "the tally and the query agree");
     late
 }
+
+#[tokio::test]
+async fn a_crowd_at_once_makes_one_evaluation_and_every_page_answers() {
+    let srv = Server::start().await;
+    let before = srv.state.evaluations_computed();
+    let mut tasks = Vec::new();
+    for _ in 0..24 {
+        let mut c = srv.client();
+        tasks.push(tokio::spawn(async move { c.get("/bang-vang").await.status }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), reqwest::StatusCode::OK);
+    }
+    assert_eq!(
+        srv.state.evaluations_computed() - before,
+        1,
+        "one computation for the crowd"
+    );
+    // A change of data makes the next request compute once more, and only once.
+    let units = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH98,UBND huyện Thử,huyen,\n";
+    let r = srv
+        .store()
+        .import(
+            thidua_ingest::ImportKind::Units,
+            std::io::Cursor::new(units.as_bytes().to_vec()),
+            &Default::default(),
+            &mut |_| {},
+            &|_| {},
+        )
+        .unwrap();
+    assert!(r.committed);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let mut c = srv.client();
+        tasks.push(tokio::spawn(async move { c.get("/bang-vang").await.status }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        srv.state.evaluations_computed() - before,
+        2,
+        "one more for the new data"
+    );
+}
