@@ -296,10 +296,7 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<DossierRecord>, i64)> {
-        let mut st = self.conn.prepare(
-            "SELECT code, procedure_code, received_at, due_at, completed_at, channel, status
-             FROM dossiers WHERE unit_id = ?1 AND due_at < ?2",
-        )?;
+        let mut st = self.conn.prepare(LATE_DOSSIERS)?;
         let rows = st.query_map(params![unit_id, as_of.0], |r| {
             Ok(DossierRecord {
                 code: r.get(0)?,
@@ -330,6 +327,12 @@ impl Store {
         Ok((page, total))
     }
 }
+
+/// A unit's dossiers due before an instant (the candidates for its late list), read through
+/// the index on (unit, due date): a unit's page never reads the province's other dossiers.
+pub(crate) const LATE_DOSSIERS: &str =
+    "SELECT code, procedure_code, received_at, due_at, completed_at, channel, status
+     FROM dossiers WHERE unit_id = ?1 AND due_at < ?2";
 
 /// One evaluation run: units in the tally's index order, the tally, every head's result.
 pub struct Evaluation {

@@ -272,3 +272,20 @@ D3,T01,P1,2023-12-28 08:00,2024-01-10 17:00,,truc_tuyen,dang_xu_ly\n",
     .unwrap();
     assert_eq!(figures(&picked), (ratio(4, 20), ratio(1, 2)));
 }
+
+#[test]
+fn a_units_late_dossiers_are_read_through_its_index() {
+    let s = Store::in_memory().unwrap();
+    let plan: Vec<String> = s
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", crate::read::LATE_DOSSIERS))
+        .unwrap()
+        .query_map([1i64, 0i64], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|p| p.contains("USING INDEX dossiers_unit_due")),
+        "{plan:?}"
+    );
+}
