@@ -981,3 +981,24 @@ fn after_the_decision_every_change_of_its_year_is_refused_by_the_command_line_to
         before
     );
 }
+
+#[test]
+fn csv_the_product_writes_shows_formulas_from_users_never_runs_them() {
+    let env = seeded();
+    let body = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n\
+C1,T01,1.000001,2023-04-01,2023-04-20,,truc_tiep,=HYPERLINK(\"http://x\")\n";
+    let f = env.file("bom.csv", body.as_bytes());
+    let errs = env.dir.path().join("loi.csv");
+    let (code, _, _) = env.run(
+        &["import", "dossiers", &f, "--errors-out", errs.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, REFUSED);
+    let report = std::fs::read_to_string(errs).unwrap();
+    assert!(report.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{report}");
+    let heads = "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nT01,@SUM(A1) An,Giám đốc,2020-01-01,\n";
+    let h = env.file("h.csv", heads.as_bytes());
+    env.ok(&["import", "heads", &h]);
+    let csv = env.ok(&["evaluate", "--year", "2023", "--format", "csv"]);
+    assert!(csv.contains(",'@SUM(A1) An,") && !csv.contains(",@SUM"), "{csv}");
+}

@@ -44,3 +44,35 @@ mod tests {
         assert_eq!(fold("\u{feff}ma_ho_so"), "ma ho so");
     }
 }
+
+/// A text cell for a CSV people open in a spreadsheet: one that starts like a formula (`=`,
+/// `+`, `-`, `@`, a tab or a carriage return) gets a leading apostrophe, so a value a user
+/// typed (a unit's name, a bad cell of an import) is shown, never run (CSV injection).
+pub fn spreadsheet_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+#[cfg(test)]
+mod spreadsheet_tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn a_cell_that_starts_like_a_formula_is_shown_not_run() {
+        for bad in [
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(spreadsheet_safe(bad), format!("'{bad}"));
+        }
+        for ok in ["UBND huyện Đất Đỏ", "", "2023-Q1", "a=b"] {
+            assert_eq!(spreadsheet_safe(ok), ok);
+        }
+    }
+}

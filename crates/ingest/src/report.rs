@@ -125,8 +125,11 @@ impl<W: std::io::Write> ErrorCsv<W> {
         Ok(ErrorCsv { w })
     }
     pub fn write(&mut self, e: &RowError) -> std::io::Result<()> {
+        // The column and value come from the user's file: shown, never run as a formula.
+        use thidua_domain::text::spreadsheet_safe as safe;
+        let row = e.row.to_string();
         self.w
-            .write_record([e.row.to_string().as_str(), &e.column, &e.value, &e.vi, &e.en])?;
+            .write_record([row.as_str(), &safe(&e.column), &safe(&e.value), &e.vi, &e.en])?;
         Ok(())
     }
     pub fn finish(mut self) -> std::io::Result<()> {

@@ -23,7 +23,8 @@ pub fn write_csv(w: impl std::io::Write, rows: &[Map<String, Json>]) -> anyhow::
     for r in rows {
         c.write_record(CSV_COLUMNS.iter().map(|k| match r.get(*k) {
             None | Some(Json::Null) => String::new(),
-            Some(Json::String(s)) => s.clone(),
+            // Names come from imports: shown, never run as a formula (numbers stay numbers).
+            Some(Json::String(s)) => thidua_domain::text::spreadsheet_safe(s).into_owned(),
             Some(v) => v.to_string(),
         }))?;
     }
