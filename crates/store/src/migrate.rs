@@ -8,7 +8,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0003_award.sql"),
     include_str!("../migrations/sqlite/0004_locks.sql"),
     include_str!("../migrations/sqlite/0005_published_time.sql"),
-    include_str!("../migrations/sqlite/0006_dossier_unit_index.sql"),
+    include_str!("../migrations/sqlite/0007_dossier_unit_index.sql"),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
