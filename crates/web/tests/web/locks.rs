@@ -44,6 +44,13 @@ async fn a_unit_is_refused_after_the_deadline_until_the_office_reopens_its_perio
         .await;
     assert_eq!(api.status, StatusCode::FORBIDDEN);
 
+    // The form says so beside each period.
+    let form = unit.get("/so-lieu/nhap").await;
+    assert!(
+        form.body.contains("Quý IV/2023 (đã quá hạn nộp 10/01/2024)"),
+        "{}",
+        form.body
+    );
     // The office reopens it with a reason, through the unit's page.
     let mut office = srv.signed_in("sonoivu").await;
     let blank = office
@@ -68,6 +75,12 @@ async fn a_unit_is_refused_after_the_deadline_until_the_office_reopens_its_perio
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let form = unit.get("/so-lieu/nhap").await;
+    assert!(
+        form.body.contains("Quý IV/2023 (quá hạn, được mở lại đến"),
+        "{}",
+        form.body
+    );
     let page = unit.get(&format!("/don-vi/{code}")).await;
     assert!(
         page.body.contains("Đơn vị bổ sung minh chứng quý IV") && page.body.contains("Đang mở"),
@@ -81,7 +94,7 @@ async fn a_unit_is_refused_after_the_deadline_until_the_office_reopens_its_perio
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.body.contains("trùng tháng") && !r.body.contains("quá hạn"),
+        r.body.contains("trùng tháng") && !r.body.contains("quá hạn nộp số liệu kỳ"),
         "{}",
         r.body
     );

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use thidua_domain::entry::EntryState;
+use thidua_domain::entry::Window;
 use thidua_domain::plan::Kind;
 use thidua_store::workflow::{period_vi, NewAttachment, ValueForm};
 
@@ -87,9 +88,31 @@ async fn form_page(
     let mut periods = vec![(format!("{y}"), format!("Năm {y}"))];
     periods.extend((1..=4).map(|q| (format!("{y}-Q{q}"), period_vi(&format!("{y}-Q{q}")))));
     periods.extend((1..=12).map(|m| (format!("{y}-{m:02}"), period_vi(&format!("{y}-{m:02}")))));
+    // Each period says where it stands against its deadline (the unit's own reopenings).
+    let reopenings = state.db(move |s| Ok(s.reopenings(Some(unit_id))?)).await?;
+    let today = thidua_domain::time::DateTime::now_local().date();
     let periods = periods
         .into_iter()
-        .map(|(c, l)| (c.clone(), l, c == f.period))
+        .map(|(c, l)| {
+            let label = match thidua_domain::entry::Period::parse(&c) {
+                Some(p) => {
+                    // Newest first: the first of the period is the one in force.
+                    let until = reopenings.iter().find(|r| r.period == c).map(|r| r.until);
+                    match Window::at(plan.entry_deadline(&f.indicator, p), until, today) {
+                        Window::Open => match plan.entry_deadline(&f.indicator, p) {
+                            Some(d) => format!("{l} (hạn nộp {})", d.vi()),
+                            None => l,
+                        },
+                        Window::Reopened { until, .. } => {
+                            format!("{l} (quá hạn, được mở lại đến {})", until.vi())
+                        }
+                        Window::Closed { deadline } => format!("{l} (đã quá hạn nộp {})", deadline.vi()),
+                    }
+                }
+                None => l,
+            };
+            (c.clone(), label, c == f.period)
+        })
         .collect();
     // A returned entry shows the office's reason beside the form.
     let (ind, per) = (f.indicator.clone(), f.period.clone());
