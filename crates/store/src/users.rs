@@ -7,14 +7,43 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
 use thidua_domain::role::Role;
 
-/// Failures that lock an account, and an address (an office's shared connection holds
-/// many people), the window they are counted in, and the lock (seconds).
+/// Sign-in throttling. An account takes `THROTTLE_FAILURES` failed attempts in
+/// `THROTTLE_WINDOW` seconds, then is locked for `THROTTLE_LOCK` seconds (guessing one
+/// account). An address (an office's shared connection holds many people) is never locked:
+/// after `THROTTLE_ADDRESS_FAILURES` failures in the window, each further attempt from it
+/// waits a growing delay (`address_delay_ms`) before its password is checked, so one
+/// person's mistakes or an attacker behind the same NAT slow everyone down a little but
+/// lock nobody out.
 pub const THROTTLE_FAILURES: i64 = 5;
-pub const THROTTLE_ADDRESS_FAILURES: i64 = 20;
+pub const THROTTLE_ADDRESS_FAILURES: i64 = 10;
 pub const THROTTLE_WINDOW: i64 = 15 * 60;
+pub const THROTTLE_LOCK: i64 = 15 * 60;
+/// The address's delay: 250 ms after its free failures, doubling, at most 8 s.
+pub const THROTTLE_ADDRESS_DELAY_MS: u64 = 250;
+pub const THROTTLE_ADDRESS_MAX_DELAY_MS: u64 = 8_000;
 /// A session ends 7 days after sign-in however active it is.
 pub const SESSION_MAX: i64 = 7 * 24 * 3600;
-pub const THROTTLE_LOCK: i64 = 15 * 60;
+
+/// How long an attempt from an address that counts `attempts` (this one included) in the
+/// window waits before its password is checked.
+pub fn address_delay_ms(attempts: i64) -> u64 {
+    let over = attempts - THROTTLE_ADDRESS_FAILURES;
+    if over <= 0 {
+        return 0;
+    }
+    let shift = (over - 1).min(16) as u32;
+    (THROTTLE_ADDRESS_DELAY_MS << shift).min(THROTTLE_ADDRESS_MAX_DELAY_MS)
+}
+
+/// What a sign-in attempt may do before its password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Check the password after waiting `delay_ms` (the address's slowdown).
+    Go { delay_ms: u64 },
+    /// The account is locked (or its attempts in flight already reach the limit) until
+    /// this instant; the password is not checked.
+    Locked(i64),
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -267,55 +296,69 @@ impl Store {
 
     // --- sign-in throttling ---------------------------------------------------------
 
-    /// Counts a sign-in attempt against each `(key, limit)` before the password is checked,
-    /// so parallel guesses are counted too. Returns the instant until which a key is
-    /// locked, if one is; the attempt that reaches a limit still goes on, the next ones
-    /// wait `THROTTLE_LOCK` seconds.
-    pub fn throttle_attempt(&mut self, keys: &[(String, i64)]) -> Result<Option<i64>> {
+    /// Counts a sign-in attempt before its password is checked, so parallel guesses are
+    /// counted too: an account whose attempts in the window (failed or still in flight)
+    /// already reach `THROTTLE_FAILURES` is refused, so the attempt that reaches the limit
+    /// is still checked, and no lock is set here (`throttle_failure` sets it once that
+    /// attempt has failed). The address only ever slows down.
+    pub fn throttle_attempt(&mut self, account_key: &str, address_key: &str) -> Result<Gate> {
         let t = now();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        for (k, _) in keys {
-            let l: Option<i64> = tx
-                .query_row(
-                    "SELECT locked_until FROM login_throttle WHERE key = ?1",
-                    [k],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(l) = l.filter(|l| *l > t) {
-                return Ok(Some(l));
+        let row: Option<(i64, i64, i64)> = tx
+            .query_row(
+                "SELECT failures, first_at, locked_until FROM login_throttle WHERE key = ?1",
+                [account_key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((failures, first_at, locked_until)) = row {
+            if locked_until > t {
+                return Ok(Gate::Locked(locked_until));
+            }
+            if first_at >= t - THROTTLE_WINDOW && failures >= THROTTLE_FAILURES {
+                // Attempts in flight fill the account's allowance; if they all fail the
+                // lock follows.
+                return Ok(Gate::Locked(t + THROTTLE_LOCK));
             }
         }
-        for (k, limit) in keys {
-            tx.execute(
+        let mut counts = [0i64; 2];
+        for (i, k) in [account_key, address_key].into_iter().enumerate() {
+            counts[i] = tx.query_row(
                 "INSERT INTO login_throttle (key, failures, first_at, locked_until) VALUES (?1, 1, ?2, 0)
                  ON CONFLICT (key) DO UPDATE SET
                    failures = CASE WHEN first_at < ?2 - ?3 THEN 1 ELSE failures + 1 END,
-                   first_at = CASE WHEN first_at < ?2 - ?3 THEN ?2 ELSE first_at END",
+                   first_at = CASE WHEN first_at < ?2 - ?3 THEN ?2 ELSE first_at END,
+                   locked_until = 0
+                 RETURNING failures",
                 params![k, t, THROTTLE_WINDOW],
-            )?;
-            tx.execute(
-                "UPDATE login_throttle SET locked_until = ?2 + ?3, failures = 0, first_at = ?2 WHERE key = ?1 AND failures >= ?4",
-                params![k, t, THROTTLE_LOCK, limit],
+                |r| r.get(0),
             )?;
         }
         tx.commit()?;
-        Ok(None)
+        Ok(Gate::Go {
+            delay_ms: address_delay_ms(counts[1]),
+        })
     }
 
-    /// A successful sign-in takes its attempt back: the account's count is cleared, the
-    /// address's count goes down by one (others behind the same address keep theirs).
-    pub fn throttle_success(&self, account_key: &str, address_key: &str) -> Result<()> {
+    /// A checked attempt failed: its count stays, and the account is locked for
+    /// `THROTTLE_LOCK` seconds once its failures reach the limit.
+    pub fn throttle_failure(&self, account_key: &str) -> Result<()> {
         let t = now();
         self.conn.execute(
-            "DELETE FROM login_throttle WHERE key = ?1 AND locked_until <= ?2",
-            params![account_key, t],
+            "UPDATE login_throttle SET locked_until = ?2 + ?3, failures = 0, first_at = ?2
+             WHERE key = ?1 AND failures >= ?4",
+            params![account_key, t, THROTTLE_LOCK, THROTTLE_FAILURES],
         )?;
+        Ok(())
+    }
+
+    /// A successful sign-in clears the account's and the address's counts and locks.
+    pub fn throttle_success(&self, account_key: &str, address_key: &str) -> Result<()> {
         self.conn.execute(
-            "UPDATE login_throttle SET failures = max(failures - 1, 0) WHERE key = ?1",
-            [address_key],
+            "DELETE FROM login_throttle WHERE key IN (?1, ?2)",
+            params![account_key, address_key],
         )?;
         Ok(())
     }

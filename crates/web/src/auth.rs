@@ -344,27 +344,35 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 
 // --- sign-in ------------------------------------------------------------------------
 
-/// Checks a password with throttling per account and per address (every attempt is
-/// counted before the check, so parallel guesses count too; a success takes its attempt
-/// back). One answer for an unknown user and a wrong password, in the same time.
+/// Checks a password with throttling per account and per address (`throttle_attempt`
+/// counts every attempt before the check, so parallel guesses count too). The password is
+/// checked before a failure can lock the account, and a success clears both counts; an
+/// address is slowed down, never locked. One answer for an unknown user and a wrong
+/// password, in the same time (unknown names are counted and locked like real ones).
 pub async fn check_password(
     state: &AppState,
     ctx: &RequestCtx,
     username: &str,
     password: &str,
 ) -> Result<UserRecord, AppError> {
-    use thidua_store::users::{THROTTLE_ADDRESS_FAILURES, THROTTLE_FAILURES};
+    use thidua_store::users::Gate;
     let username = username.trim().to_string();
     let (account_key, address_key) = (
         format!("u:{}", username.to_lowercase()),
         format!("ip:{}", ctx.address),
     );
-    let keys = vec![
-        (account_key.clone(), THROTTLE_FAILURES),
-        (address_key.clone(), THROTTLE_ADDRESS_FAILURES),
-    ];
-    if let Some(until) = state.db(move |s| Ok(s.throttle_attempt(&keys)?)).await? {
-        return Err(AppError::Throttled(thidua_domain::time::DateTime(until).vi()));
+    let (k1, k2) = (account_key.clone(), address_key.clone());
+    match state.db(move |s| Ok(s.throttle_attempt(&k1, &k2)?)).await? {
+        Gate::Locked(until) => {
+            tracing::warn!(username = %username, address = %ctx.address, "sign-in refused: account locked");
+            return Err(AppError::Throttled(thidua_domain::time::DateTime(until).vi()));
+        }
+        Gate::Go { delay_ms } => {
+            let delay = std::time::Duration::from_millis(delay_ms).min(state.config().sign_in_max_delay);
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
     }
     let name = username.clone();
     let user = state.db(move |s| Ok(s.user_by_name(&name)?)).await?;
@@ -391,6 +399,7 @@ pub async fn check_password(
             Ok(user)
         }
         None => {
+            state.db(move |s| Ok(s.throttle_failure(&account_key)?)).await?;
             tracing::warn!(username = %username, address = %ctx.address, "failed sign-in");
             Err(AppError::BadCredentials)
         }

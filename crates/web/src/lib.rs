@@ -45,6 +45,8 @@ pub struct Config {
     /// Behind a reverse proxy: the client's address is the last one in `X-Forwarded-For`
     /// (for sign-in throttling and the audit log). Off: the connection's address.
     pub trust_proxy: bool,
+    /// The longest an address's sign-in slowdown makes an attempt wait (tests shorten it).
+    pub sign_in_max_delay: std::time::Duration,
 }
 
 impl Config {
@@ -57,6 +59,9 @@ impl Config {
             max_import: 512 * 1024 * 1024,
             session_ttl: 8 * 3600,
             trust_proxy: false,
+            sign_in_max_delay: std::time::Duration::from_millis(
+                thidua_store::users::THROTTLE_ADDRESS_MAX_DELAY_MS,
+            ),
         }
     }
 }
