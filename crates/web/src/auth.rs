@@ -317,7 +317,7 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let bytes = match axum::body::to_bytes(body, crate::SMALL_BODY).await {
             Ok(b) => b,
-            Err(_) => return AppError::TooLarge("Biểu mẫu quá lớn.".into()).into_response(),
+            Err(e) => return AppError::body(&e, "Không đọc được biểu mẫu").into_response(),
         };
         if form_field(&bytes, CSRF_FIELD).is_some_and(|t| same_secret(&t, &expected)) {
             return next
@@ -436,27 +436,18 @@ pub async fn sign_in(
     Ok(token)
 }
 
-/// `Set-Cookie` for the session (or to clear it with `None`).
-pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
-    let secure = if state.config().cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
+/// `Set-Cookie` for the session (or to clear it with `None`). `request_context` adds
+/// `Secure` whenever the client's connection is HTTPS.
+pub fn session_cookie(_state: &AppState, token: Option<&str>) -> String {
     match token {
         // No Max-Age: the server's sliding expiry decides; the cookie ends with the browser.
-        Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}"),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
     }
 }
 
-pub fn pre_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.config().cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{PRE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+pub fn pre_cookie(_state: &AppState, token: &str) -> String {
+    format!("{PRE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600")
 }
 
 pub fn pre_token(parts_headers: &axum::http::HeaderMap) -> Option<String> {
