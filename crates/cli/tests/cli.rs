@@ -856,3 +856,50 @@ fn plan_check_explains_a_bad_period_or_deadline_and_load_refuses_a_period_entrie
         "{err}"
     );
 }
+
+#[test]
+fn audit_verify_finds_the_first_altered_or_missing_record() {
+    let env = seeded();
+    let out = env.ok(&["audit", "verify"]);
+    assert!(out.contains("Chuỗi nhật ký nguyên vẹn"), "{out}");
+    let head = out
+        .lines()
+        .find_map(|l| l.rsplit_once("head: ").map(|(_, h)| h.trim().to_string()))
+        .expect("the head is printed");
+    let (last, _) = head.split_once(':').unwrap();
+    let last: i64 = last.parse().unwrap();
+    assert!(last >= 4, "{out}");
+    assert!(env
+        .ok(&["audit", "verify", "--anchor", &head])
+        .contains("nguyên vẹn"));
+    let (code, _, err) = env.run(&["audit", "verify", "--anchor", "1:xyz"], None);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("mốc «1:xyz» không hợp lệ"), "{err}");
+    // an attacker with the file drops the triggers, cuts the last record: only the anchor
+    // noted before tells
+    let db = rusqlite::Connection::open(env.data.join("thidua.db")).unwrap();
+    db.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+        .unwrap();
+    db.execute("DELETE FROM audit_log WHERE id = ?1", [last]).unwrap();
+    assert!(env.ok(&["audit", "verify"]).contains("nguyên vẹn"));
+    let (code, _, err) = env.run(&["audit", "verify", "--anchor", &head], None);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!("Bản ghi số {last} không khớp mốc")),
+        "{err}"
+    );
+    // ... deletes one in the middle
+    db.execute("DELETE FROM audit_log WHERE id = 3", []).unwrap();
+    let (code, _, err) = env.run(&["audit", "verify"], None);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("thiếu bản ghi số 3") && err.contains("record 3 is missing"),
+        "{err}"
+    );
+    // ... and edits an earlier one: the first break is reported
+    db.execute("UPDATE audit_log SET username = 'ke-gian' WHERE id = 2", [])
+        .unwrap();
+    let (code, _, err) = env.run(&["audit", "verify"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("bị phá vỡ tại bản ghi số 2"), "{err}");
+}

@@ -211,6 +211,17 @@ pub async fn serve(
     listen: SocketAddr,
     ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
+    // The audit chain's head goes to the log (kept apart from the database): an anchor
+    // for `thidua audit verify --anchor`.
+    match state.db(|s| Ok(s.verify_chain(None)?)).await {
+        Ok(r) if r.is_intact() => tracing::info!(
+            head = %format!("{}:{}", r.head.0, r.head.1),
+            "{}",
+            r.message().en
+        ),
+        Ok(r) => tracing::error!("{}", r.message().en),
+        Err(e) => tracing::error!("audit chain: {e}"),
+    }
     serve_until(state, listen, ready, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -212,3 +212,25 @@ async fn healthz_says_alive_and_readyz_says_whether_the_database_answers() {
         .unwrap();
     assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_audit_page_shows_whether_the_chain_is_intact() {
+    let srv = Server::start().await;
+    let mut office = srv.signed_in("sonoivu").await;
+    let r = office.get("/nhat-ky").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Chuỗi nhật ký nguyên vẹn"), "{}", r.body);
+    // someone with the database file drops the triggers and edits a record
+    let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET username = 'ke-gian' WHERE id = 2;",
+    )
+    .unwrap();
+    let r = office.get("/nhat-ky").await;
+    assert!(!r.body.contains("Chuỗi nhật ký nguyên vẹn"));
+    assert!(
+        r.body.contains("Chuỗi nhật ký bị phá vỡ tại bản ghi số 2"),
+        "{}",
+        r.body
+    );
+}
