@@ -903,3 +903,86 @@ fn audit_verify_finds_the_first_altered_or_missing_record() {
     assert_eq!(code, 1);
     assert!(err.contains("bị phá vỡ tại bản ghi số 2"), "{err}");
 }
+
+#[test]
+fn accounts_and_tokens_are_listed_locked_and_revoked_from_the_command_line() {
+    let env = seeded();
+    env.ok_stdin(
+        &[
+            "user",
+            "add",
+            "motcua",
+            "--role",
+            "so_noi_vu",
+            "--full-name",
+            "Hệ thống một cửa",
+            "--password-stdin",
+        ],
+        "mat-khau-dai-du\n",
+    );
+    let list = env.ok(&["user", "list"]);
+    assert!(
+        list.contains("admin") && list.contains("motcua") && list.contains("Hệ thống một cửa"),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("motcua") && l.contains("hoạt động")),
+        "{list}"
+    );
+    // tokens: created with an expiry, listed, revoked once
+    let token = env.ok(&["token", "create", "motcua", "--label", "một cửa", "--days", "30"]);
+    assert_eq!(token.trim().len(), 64, "{token}");
+    let (code, _, err) = env.run(&["token", "create", "motcua", "--days", "400"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("từ 1 đến 365 ngày"), "{err}");
+    env.ok(&["token", "create", "motcua"]);
+    let store = || Store::open_dir(&env.data).unwrap();
+    let tokens = store().tokens_list().unwrap();
+    assert_eq!(tokens.len(), 2);
+    let (second, first) = (tokens[0].id, tokens[1].id);
+    let list = env.ok(&["token", "list"]);
+    assert!(
+        list.contains("một cửa") && list.matches("còn hiệu lực").count() == 2,
+        "{list}"
+    );
+    env.ok(&["token", "revoke", &first.to_string()]);
+    assert!(store()
+        .user_by_token(&thidua_app::credentials::token_hash(token.trim()))
+        .unwrap()
+        .is_none());
+    let (code, _, err) = env.run(&["token", "revoke", &first.to_string()], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("đã bị thu hồi"), "{err}");
+    assert!(env.ok(&["token", "list"]).contains("đã thu hồi"));
+    // a new password revokes the rest
+    env.ok_stdin(
+        &["user", "passwd", "motcua", "--password-stdin"],
+        "mat-khau-moi-du-dai\n",
+    );
+    assert!(store()
+        .tokens_list()
+        .unwrap()
+        .iter()
+        .all(|t| t.revoked && t.id <= second));
+    let (code, _, err) = env.run(&["user", "passwd", "motcua", "--password-stdin"], Some("ngan\n"));
+    assert_eq!(code, 1);
+    assert!(err.contains("ít nhất 10"), "{err}");
+    // lock and unlock
+    env.ok(&["user", "lock", "motcua"]);
+    assert!(!store().user_by_name("motcua").unwrap().unwrap().active);
+    assert!(env
+        .ok(&["user", "list"])
+        .lines()
+        .any(|l| l.starts_with("motcua") && l.contains("đã khóa")));
+    let (code, _, err) = env.run(&["user", "lock", "motcua"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("đã bị khóa"), "{err}");
+    env.ok(&["user", "unlock", "motcua"]);
+    assert!(store().user_by_name("motcua").unwrap().unwrap().active);
+    let (code, _, err) = env.run(&["user", "lock", "khong-co"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("không có tài khoản «khong-co»"), "{err}");
+    // every change is in the audit log, and the chain holds
+    assert!(env.ok(&["audit", "verify"]).contains("nguyên vẹn"));
+}

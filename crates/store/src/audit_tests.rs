@@ -165,7 +165,7 @@ fn a_rewritten_or_cut_log_does_not_match_a_noted_head() {
 }
 
 #[test]
-fn records_written_before_the_chain_are_sealed_by_the_migration() {
+fn the_migration_seals_earlier_records_and_gives_earlier_tokens_an_expiry() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("thidua.db");
     {
@@ -182,8 +182,19 @@ fn records_written_before_the_chain_are_sealed_by_the_migration() {
             )
             .unwrap();
         }
+        // and an API token made before tokens expired
+        conn.execute_batch(
+            "INSERT INTO users (id, username, password_hash, role, created_at) VALUES (1, 'motcua', 'h', 'so_noi_vu', 0);
+             INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (1, 'cu', 0);",
+        )
+        .unwrap();
     }
     let s = Store::open_file(&path).unwrap();
+    // the old token lives on for the default term from the upgrade
+    let token = &s.tokens_list().unwrap()[0];
+    let term = crate::now() + crate::users::TOKEN_DAYS_DEFAULT * 86_400;
+    assert!((token.expires_at - term).abs() <= 2, "{token:?}");
+    assert!(s.user_by_token("cu").unwrap().is_some());
     let r = s.verify_chain(None).unwrap();
     assert!(r.is_intact(), "{r:?}");
     assert_eq!(r.records, 3);

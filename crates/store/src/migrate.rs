@@ -11,7 +11,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_trust.sql"),
 ];
 
-/// The migration after which the audit records already there are sealed into the chain.
+/// The migration after which the audit records already there are sealed into the chain
+/// and the tokens already there get an expiry.
 const AUDIT_CHAIN: usize = 6;
 
 pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
@@ -24,6 +25,7 @@ pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
         tx.execute_batch(sql)?;
         if i + 1 == AUDIT_CHAIN {
             crate::audit::seal_existing(&tx)?;
+            crate::users::expire_legacy_tokens(&tx)?;
         }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;

@@ -21,6 +21,9 @@ pub const THROTTLE_LOCK: i64 = 15 * 60;
 /// The address's delay: 250 ms after its free failures, doubling, at most 8 s.
 pub const THROTTLE_ADDRESS_DELAY_MS: u64 = 250;
 pub const THROTTLE_ADDRESS_MAX_DELAY_MS: u64 = 8_000;
+/// An API token's life when none is given, and the longest allowed (days).
+pub const TOKEN_DAYS_DEFAULT: i64 = 90;
+pub const TOKEN_DAYS_MAX: i64 = 365;
 /// A session ends 7 days after sign-in however active it is.
 pub const SESSION_MAX: i64 = 7 * 24 * 3600;
 
@@ -74,6 +77,35 @@ fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
         active: r.get::<_, i64>(7)? != 0,
         password_hash: r.get(8)?,
     })
+}
+
+/// An API token as listed (never its secret: only its hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub username: String,
+    pub label: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
+impl TokenRecord {
+    /// Live: neither revoked nor expired at `t`.
+    pub fn live_at(&self, t: i64) -> bool {
+        !self.revoked && self.expires_at > t
+    }
+}
+
+/// Migration 0006: tokens made before tokens expired get `TOKEN_DAYS_DEFAULT` days from
+/// the upgrade, so integrations keep working while they are renewed.
+pub(crate) fn expire_legacy_tokens(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE api_tokens SET expires_at = ?1 WHERE expires_at IS NULL",
+        [now() + TOKEN_DAYS_DEFAULT * 86_400],
+    )?;
+    Ok(())
 }
 
 /// A new account, its password already hashed.
@@ -181,7 +213,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Sets a new password hash and ends the user's other sessions.
+    /// Sets a new password hash, ends the user's other sessions and revokes their tokens.
     pub fn set_password(
         &mut self,
         actor: &Actor,
@@ -201,7 +233,21 @@ impl Store {
             "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
             params![user_id, keep_session.unwrap_or("")],
         )?;
-        record(&tx, actor, "doi_mat_khau", "user", &username, None, None)?;
+        // A new password also ends the account's API tokens (a leaked password may have
+        // made them).
+        let revoked = tx.execute(
+            "UPDATE api_tokens SET revoked = 1 WHERE user_id = ?1 AND revoked = 0",
+            [user_id],
+        )?;
+        record(
+            &tx,
+            actor,
+            "doi_mat_khau",
+            "user",
+            &username,
+            None,
+            (revoked > 0).then(|| json!({"tokens_revoked": revoked})).as_ref(),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -365,20 +411,30 @@ impl Store {
 
     // --- API tokens -----------------------------------------------------------------
 
+    /// A token for `user_id`, live for `days` days (1 to `TOKEN_DAYS_MAX`).
     pub fn create_token(
         &mut self,
         actor: &Actor,
         user_id: i64,
         token_hash: &str,
         label: &str,
+        days: i64,
     ) -> Result<i64> {
+        if !(1..=TOKEN_DAYS_MAX).contains(&days) {
+            return Err(refused(
+                format!("thời hạn token phải từ 1 đến {TOKEN_DAYS_MAX} ngày"),
+                format!("a token lives 1 to {TOKEN_DAYS_MAX} days"),
+            ));
+        }
+        let t = now();
+        let expires_at = t + days * 86_400;
         let tx = self.conn.transaction()?;
         let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })?;
         tx.execute(
-            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![user_id, token_hash, label, now()],
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user_id, token_hash, label, t, expires_at],
         )?;
         let id = tx.last_insert_rowid();
         record(
@@ -388,19 +444,75 @@ impl Store {
             "user",
             &username,
             None,
-            Some(&json!({"token_id": id, "label": label})),
+            Some(&json!({"token_id": id, "label": label, "expires_at": expires_at})),
         )?;
         tx.commit()?;
         Ok(id)
     }
 
-    /// The active user a live token belongs to.
+    /// Every token, newest first.
+    pub fn tokens_list(&self) -> Result<Vec<TokenRecord>> {
+        let mut st = self.conn.prepare(
+            "SELECT t.id, u.username, t.label, t.created_at, t.last_used_at, coalesce(t.expires_at, 0), t.revoked
+             FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(TokenRecord {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                label: r.get(2)?,
+                created_at: r.get(3)?,
+                last_used_at: r.get(4)?,
+                expires_at: r.get(5)?,
+                revoked: r.get::<_, i64>(6)? != 0,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Revokes a token by its id (listed by `tokens_list`).
+    pub fn revoke_token(&mut self, actor: &Actor, token_id: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let found: Option<(String, String, i64)> = tx
+            .query_row(
+                "SELECT u.username, t.label, t.revoked FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?1",
+                [token_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((username, label, revoked)) = found else {
+            return Err(refused(
+                format!("không có token số {token_id}"),
+                format!("no token {token_id}"),
+            ));
+        };
+        if revoked != 0 {
+            return Err(refused(
+                format!("token số {token_id} đã bị thu hồi"),
+                format!("token {token_id} is already revoked"),
+            ));
+        }
+        tx.execute("UPDATE api_tokens SET revoked = 1 WHERE id = ?1", [token_id])?;
+        record(
+            &tx,
+            actor,
+            "thu_hoi_token",
+            "user",
+            &username,
+            Some(&json!({"token_id": token_id, "label": label, "revoked": false})),
+            Some(&json!({"token_id": token_id, "label": label, "revoked": true})),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The active user a live (unrevoked, unexpired) token belongs to.
     pub fn user_by_token(&self, token_hash: &str) -> Result<Option<UserRecord>> {
         let id: Option<(i64, i64)> = self
             .conn
             .query_row(
-                "SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked = 0",
-                [token_hash],
+                "SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked = 0 AND expires_at > ?2",
+                params![token_hash, now()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;

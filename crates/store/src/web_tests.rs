@@ -363,7 +363,7 @@ fn sessions_expire_and_end_with_a_locked_account_or_a_new_password() {
     assert!(s.session("s2", 3600).unwrap().is_none(), "other sessions end");
     s.set_user_active(&actor("admin"), id, false).unwrap();
     assert!(s.session("s1", 3600).unwrap().is_none());
-    s.create_token(&actor("admin"), id, "t1", "").unwrap();
+    s.create_token(&actor("admin"), id, "t1", "", 30).unwrap();
     assert!(
         s.user_by_token("t1").unwrap().is_none(),
         "a locked account's tokens stop working"
@@ -509,4 +509,67 @@ fn two_head_saves_at_once_cannot_both_pass_the_overlap_check() {
         .count();
     assert_eq!(committed, 1, "the second sees the first and is refused");
     assert_eq!(Store::open_dir(dir.path()).unwrap().heads().unwrap().len(), 1);
+}
+
+#[test]
+fn tokens_expire_are_revoked_and_end_with_a_new_password() {
+    let mut s = store();
+    let id = s
+        .create_user(
+            &actor("admin"),
+            &NewUser {
+                username: "motcua",
+                full_name: "",
+                password_hash: "h",
+                role: "so_noi_vu",
+                unit: None,
+            },
+        )
+        .unwrap();
+    for days in [0, crate::users::TOKEN_DAYS_MAX + 1] {
+        assert!(
+            s.create_token(&actor("admin"), id, "x", "", days).is_err(),
+            "{days} days"
+        );
+    }
+    let t1 = s.create_token(&actor("admin"), id, "t1", "một cửa", 30).unwrap();
+    let t2 = s.create_token(&actor("admin"), id, "t2", "", 1).unwrap();
+    assert!(s.user_by_token("t1").unwrap().is_some());
+    let listed = s.tokens_list().unwrap();
+    assert_eq!(listed.iter().map(|t| t.id).collect::<Vec<_>>(), vec![t2, t1]);
+    let one = listed.iter().find(|t| t.id == t1).unwrap();
+    assert_eq!((one.username.as_str(), one.label.as_str()), ("motcua", "một cửa"));
+    assert!((one.expires_at - crate::now() - 30 * 86_400).abs() <= 2);
+    // expired: refused
+    s.conn
+        .execute(
+            "UPDATE api_tokens SET expires_at = ?1 WHERE id = ?2",
+            rusqlite::params![crate::now() - 1, t2],
+        )
+        .unwrap();
+    assert!(s.user_by_token("t2").unwrap().is_none(), "an expired token");
+    assert!(!s.tokens_list().unwrap()[0].live_at(crate::now()));
+    // revoked: refused, once
+    s.revoke_token(&actor("admin"), t1).unwrap();
+    assert!(s.user_by_token("t1").unwrap().is_none(), "a revoked token");
+    assert!(s.revoke_token(&actor("admin"), t1).is_err());
+    assert!(s.revoke_token(&actor("admin"), 999).is_err());
+    // a new password revokes every token of the account
+    s.create_token(&actor("admin"), id, "t3", "", 30).unwrap();
+    assert!(s.user_by_token("t3").unwrap().is_some());
+    s.set_password(&actor("admin"), id, "h2", None).unwrap();
+    assert!(
+        s.user_by_token("t3").unwrap().is_none(),
+        "ended by the new password"
+    );
+    let (log, _) = s
+        .audit(&AuditFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(log.iter().any(|r| r.action == "thu_hoi_token"));
+    assert!(log
+        .iter()
+        .any(|r| r.action == "doi_mat_khau" && r.after.as_deref() == Some("{\"tokens_revoked\":1}")));
 }

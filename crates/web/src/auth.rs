@@ -127,7 +127,12 @@ fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         })
 }
 
+/// The request's bearer token, honoured only under `/api/`: a token is for programs, and a
+/// page request carrying one is treated as if it had none (its cookie, its CSRF check).
 fn bearer(parts: &Parts) -> Option<&str> {
+    if !parts.uri.path().starts_with("/api/") {
+        return None;
+    }
     parts
         .headers
         .get(header::AUTHORIZATION)?

@@ -284,3 +284,80 @@ async fn behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for() 
         assert_eq!(log[0].address, expected, "trust_proxy = {trust}");
     }
 }
+
+#[tokio::test]
+async fn api_tokens_work_only_under_api_expire_and_end_with_a_new_password() {
+    let srv = Server::start().await;
+    let (live, expired) = (
+        thidua_app::credentials::random_token(),
+        thidua_app::credentials::random_token(),
+    );
+    {
+        let mut s = srv.store();
+        let id = s.user_by_name("sonoivu").unwrap().unwrap().id;
+        for t in [&live, &expired] {
+            s.create_token(
+                &thidua_store::audit::Actor::cli(),
+                id,
+                &thidua_app::credentials::token_hash(t),
+                "một cửa",
+                30,
+            )
+            .unwrap();
+        }
+    }
+    let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
+    db.execute(
+        "UPDATE api_tokens SET expires_at = 0 WHERE token_hash = ?1",
+        [thidua_app::credentials::token_hash(&expired)],
+    )
+    .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: &str, token: &str| {
+        http.get(format!("{}{path}", srv.base))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    assert_eq!(
+        get("/api/v1/ranking", &live).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get("/api/v1/ranking", &expired).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "an expired token"
+    );
+    // a token opens no page: the request is anonymous there
+    let page = get("/tong-quan", &live).await.unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert!(page.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/dang-nhap"));
+    // nor does it skip a page's CSRF check
+    let r = http
+        .post(format!("{}/dang-xuat", srv.base))
+        .header("authorization", format!("Bearer {live}"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::SEE_OTHER);
+    // the account's new password ends its tokens
+    let mut office = srv.signed_in("sonoivu").await;
+    let new = "mat-khau-moi-2024";
+    let r = office
+        .post_form(
+            "/mat-khau",
+            &[("current", PASSWORD), ("new", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        get("/api/v1/ranking", &live).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "ended by the new password"
+    );
+}
