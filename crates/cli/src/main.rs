@@ -57,6 +57,9 @@ enum Command {
     /// Generated documents (DOCX): mau07, to-trinh, quyet-dinh.
     #[command(subcommand)]
     Document(cmd::document::DocumentCommand),
+    /// The audit log: `verify` checks its hash chain.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
     /// The web application.
     Serve(cmd::serve::ServeArgs),
     /// A fresh temporary store with a realistic demo province, served with demo accounts.
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::User(c) => cmd::user::run(&cli, c),
         Command::Token(c) => cmd::token::run(&cli, c),
         Command::Document(c) => cmd::document::run(&cli, c),
+        Command::Audit(c) => cmd::audit::run(&cli, c),
         Command::Serve(a) => cmd::serve::serve(&cli, a),
         Command::Demo(a) => cmd::serve::demo(&cli, a),
     };

@@ -1002,3 +1002,133 @@ C1,T01,1.000001,2023-04-01,2023-04-20,,truc_tiep,=HYPERLINK(\"http://x\")\n";
     let csv = env.ok(&["evaluate", "--year", "2023", "--format", "csv"]);
     assert!(csv.contains(",'@SUM(A1) An,") && !csv.contains(",@SUM"), "{csv}");
 }
+
+#[test]
+fn audit_verify_finds_the_first_altered_or_missing_record() {
+    let env = seeded();
+    let out = env.ok(&["audit", "verify"]);
+    assert!(out.contains("Chuỗi nhật ký nguyên vẹn"), "{out}");
+    let head = out
+        .lines()
+        .find_map(|l| l.rsplit_once("head: ").map(|(_, h)| h.trim().to_string()))
+        .expect("the head is printed");
+    let (last, _) = head.split_once(':').unwrap();
+    let last: i64 = last.parse().unwrap();
+    assert!(last >= 4, "{out}");
+    assert!(env
+        .ok(&["audit", "verify", "--anchor", &head])
+        .contains("nguyên vẹn"));
+    let (code, _, err) = env.run(&["audit", "verify", "--anchor", "1:xyz"], None);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("mốc «1:xyz» không hợp lệ"), "{err}");
+    // an attacker with the file drops the triggers, cuts the last record: only the anchor
+    // noted before tells
+    let db = rusqlite::Connection::open(env.data.join("thidua.db")).unwrap();
+    db.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+        .unwrap();
+    db.execute("DELETE FROM audit_log WHERE id = ?1", [last]).unwrap();
+    assert!(env.ok(&["audit", "verify"]).contains("nguyên vẹn"));
+    let (code, _, err) = env.run(&["audit", "verify", "--anchor", &head], None);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!("Bản ghi số {last} không khớp mốc")),
+        "{err}"
+    );
+    // ... deletes one in the middle
+    db.execute("DELETE FROM audit_log WHERE id = 3", []).unwrap();
+    let (code, _, err) = env.run(&["audit", "verify"], None);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("thiếu bản ghi số 3") && err.contains("record 3 is missing"),
+        "{err}"
+    );
+    // ... and edits an earlier one: the first break is reported
+    db.execute("UPDATE audit_log SET username = 'ke-gian' WHERE id = 2", [])
+        .unwrap();
+    let (code, _, err) = env.run(&["audit", "verify"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("bị phá vỡ tại bản ghi số 2"), "{err}");
+}
+
+#[test]
+fn accounts_and_tokens_are_listed_locked_and_revoked_from_the_command_line() {
+    let env = seeded();
+    env.ok_stdin(
+        &[
+            "user",
+            "add",
+            "motcua",
+            "--role",
+            "so_noi_vu",
+            "--full-name",
+            "Hệ thống một cửa",
+            "--password-stdin",
+        ],
+        "mat-khau-dai-du\n",
+    );
+    let list = env.ok(&["user", "list"]);
+    assert!(
+        list.contains("admin") && list.contains("motcua") && list.contains("Hệ thống một cửa"),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("motcua") && l.contains("hoạt động")),
+        "{list}"
+    );
+    // tokens: created with an expiry, listed, revoked once
+    let token = env.ok(&["token", "create", "motcua", "--label", "một cửa", "--days", "30"]);
+    assert_eq!(token.trim().len(), 64, "{token}");
+    let (code, _, err) = env.run(&["token", "create", "motcua", "--days", "400"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("từ 1 đến 365 ngày"), "{err}");
+    env.ok(&["token", "create", "motcua"]);
+    let store = || Store::open_dir(&env.data).unwrap();
+    let tokens = store().tokens_list().unwrap();
+    assert_eq!(tokens.len(), 2);
+    let (second, first) = (tokens[0].id, tokens[1].id);
+    let list = env.ok(&["token", "list"]);
+    assert!(
+        list.contains("một cửa") && list.matches("còn hiệu lực").count() == 2,
+        "{list}"
+    );
+    env.ok(&["token", "revoke", &first.to_string()]);
+    assert!(store()
+        .user_by_token(&thidua_app::credentials::token_hash(token.trim()))
+        .unwrap()
+        .is_none());
+    let (code, _, err) = env.run(&["token", "revoke", &first.to_string()], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("đã bị thu hồi"), "{err}");
+    assert!(env.ok(&["token", "list"]).contains("đã thu hồi"));
+    // a new password revokes the rest
+    env.ok_stdin(
+        &["user", "passwd", "motcua", "--password-stdin"],
+        "mat-khau-moi-du-dai\n",
+    );
+    assert!(store()
+        .tokens_list()
+        .unwrap()
+        .iter()
+        .all(|t| t.revoked && t.id <= second));
+    let (code, _, err) = env.run(&["user", "passwd", "motcua", "--password-stdin"], Some("ngan\n"));
+    assert_eq!(code, 1);
+    assert!(err.contains("ít nhất 10"), "{err}");
+    // lock and unlock
+    env.ok(&["user", "lock", "motcua"]);
+    assert!(!store().user_by_name("motcua").unwrap().unwrap().active);
+    assert!(env
+        .ok(&["user", "list"])
+        .lines()
+        .any(|l| l.starts_with("motcua") && l.contains("đã khóa")));
+    let (code, _, err) = env.run(&["user", "lock", "motcua"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("đã bị khóa"), "{err}");
+    env.ok(&["user", "unlock", "motcua"]);
+    assert!(store().user_by_name("motcua").unwrap().unwrap().active);
+    let (code, _, err) = env.run(&["user", "lock", "khong-co"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("không có tài khoản «khong-co»"), "{err}");
+    // every change is in the audit log, and the chain holds
+    assert!(env.ok(&["audit", "verify"]).contains("nguyên vẹn"));
+}

@@ -353,6 +353,8 @@ pub(crate) fn now() -> i64 {
 }
 
 #[cfg(test)]
+mod audit_tests;
+#[cfg(test)]
 mod lock_tests;
 #[cfg(test)]
 mod nomination_tests;

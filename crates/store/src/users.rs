@@ -7,14 +7,46 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
 use thidua_domain::role::Role;
 
-/// Failures that lock an account, and an address (an office's shared connection holds
-/// many people), the window they are counted in, and the lock (seconds).
+/// Sign-in throttling. An account takes `THROTTLE_FAILURES` failed attempts in
+/// `THROTTLE_WINDOW` seconds, then is locked for `THROTTLE_LOCK` seconds (guessing one
+/// account). An address (an office's shared connection holds many people) is never locked:
+/// after `THROTTLE_ADDRESS_FAILURES` failures in the window, each further attempt from it
+/// waits a growing delay (`address_delay_ms`) before its password is checked, so one
+/// person's mistakes or an attacker behind the same NAT slow everyone down a little but
+/// lock nobody out.
 pub const THROTTLE_FAILURES: i64 = 5;
-pub const THROTTLE_ADDRESS_FAILURES: i64 = 20;
+pub const THROTTLE_ADDRESS_FAILURES: i64 = 10;
 pub const THROTTLE_WINDOW: i64 = 15 * 60;
+pub const THROTTLE_LOCK: i64 = 15 * 60;
+/// The address's delay: 250 ms after its free failures, doubling, at most 8 s.
+pub const THROTTLE_ADDRESS_DELAY_MS: u64 = 250;
+pub const THROTTLE_ADDRESS_MAX_DELAY_MS: u64 = 8_000;
+/// An API token's life when none is given, and the longest allowed (days).
+pub const TOKEN_DAYS_DEFAULT: i64 = 90;
+pub const TOKEN_DAYS_MAX: i64 = 365;
 /// A session ends 7 days after sign-in however active it is.
 pub const SESSION_MAX: i64 = 7 * 24 * 3600;
-pub const THROTTLE_LOCK: i64 = 15 * 60;
+
+/// How long an attempt from an address that counts `attempts` (this one included) in the
+/// window waits before its password is checked.
+pub fn address_delay_ms(attempts: i64) -> u64 {
+    let over = attempts - THROTTLE_ADDRESS_FAILURES;
+    if over <= 0 {
+        return 0;
+    }
+    let shift = (over - 1).min(16) as u32;
+    (THROTTLE_ADDRESS_DELAY_MS << shift).min(THROTTLE_ADDRESS_MAX_DELAY_MS)
+}
+
+/// What a sign-in attempt may do before its password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Check the password after waiting `delay_ms` (the address's slowdown).
+    Go { delay_ms: u64 },
+    /// The account is locked (or its attempts in flight already reach the limit) until
+    /// this instant; the password is not checked.
+    Locked(i64),
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -45,6 +77,35 @@ fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
         active: r.get::<_, i64>(7)? != 0,
         password_hash: r.get(8)?,
     })
+}
+
+/// An API token as listed (never its secret: only its hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub username: String,
+    pub label: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: i64,
+    pub revoked: bool,
+}
+
+impl TokenRecord {
+    /// Live: neither revoked nor expired at `t`.
+    pub fn live_at(&self, t: i64) -> bool {
+        !self.revoked && self.expires_at > t
+    }
+}
+
+/// Migration 0006: tokens made before tokens expired get `TOKEN_DAYS_DEFAULT` days from
+/// the upgrade, so integrations keep working while they are renewed.
+pub(crate) fn expire_legacy_tokens(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE api_tokens SET expires_at = ?1 WHERE expires_at IS NULL",
+        [now() + TOKEN_DAYS_DEFAULT * 86_400],
+    )?;
+    Ok(())
 }
 
 /// A new account, its password already hashed.
@@ -152,7 +213,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Sets a new password hash and ends the user's other sessions.
+    /// Sets a new password hash, ends the user's other sessions and revokes their tokens.
     pub fn set_password(
         &mut self,
         actor: &Actor,
@@ -172,7 +233,21 @@ impl Store {
             "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
             params![user_id, keep_session.unwrap_or("")],
         )?;
-        record(&tx, actor, "doi_mat_khau", "user", &username, None, None)?;
+        // A new password also ends the account's API tokens (a leaked password may have
+        // made them).
+        let revoked = tx.execute(
+            "UPDATE api_tokens SET revoked = 1 WHERE user_id = ?1 AND revoked = 0",
+            [user_id],
+        )?;
+        record(
+            &tx,
+            actor,
+            "doi_mat_khau",
+            "user",
+            &username,
+            None,
+            (revoked > 0).then(|| json!({"tokens_revoked": revoked})).as_ref(),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -267,75 +342,99 @@ impl Store {
 
     // --- sign-in throttling ---------------------------------------------------------
 
-    /// Counts a sign-in attempt against each `(key, limit)` before the password is checked,
-    /// so parallel guesses are counted too. Returns the instant until which a key is
-    /// locked, if one is; the attempt that reaches a limit still goes on, the next ones
-    /// wait `THROTTLE_LOCK` seconds.
-    pub fn throttle_attempt(&mut self, keys: &[(String, i64)]) -> Result<Option<i64>> {
+    /// Counts a sign-in attempt before its password is checked, so parallel guesses are
+    /// counted too: an account whose attempts in the window (failed or still in flight)
+    /// already reach `THROTTLE_FAILURES` is refused, so the attempt that reaches the limit
+    /// is still checked, and no lock is set here (`throttle_failure` sets it once that
+    /// attempt has failed). The address only ever slows down.
+    pub fn throttle_attempt(&mut self, account_key: &str, address_key: &str) -> Result<Gate> {
         let t = now();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        for (k, _) in keys {
-            let l: Option<i64> = tx
-                .query_row(
-                    "SELECT locked_until FROM login_throttle WHERE key = ?1",
-                    [k],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(l) = l.filter(|l| *l > t) {
-                return Ok(Some(l));
+        let row: Option<(i64, i64, i64)> = tx
+            .query_row(
+                "SELECT failures, first_at, locked_until FROM login_throttle WHERE key = ?1",
+                [account_key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((failures, first_at, locked_until)) = row {
+            if locked_until > t {
+                return Ok(Gate::Locked(locked_until));
+            }
+            if first_at >= t - THROTTLE_WINDOW && failures >= THROTTLE_FAILURES {
+                // Attempts in flight fill the account's allowance; if they all fail the
+                // lock follows.
+                return Ok(Gate::Locked(t + THROTTLE_LOCK));
             }
         }
-        for (k, limit) in keys {
-            tx.execute(
+        let mut counts = [0i64; 2];
+        for (i, k) in [account_key, address_key].into_iter().enumerate() {
+            counts[i] = tx.query_row(
                 "INSERT INTO login_throttle (key, failures, first_at, locked_until) VALUES (?1, 1, ?2, 0)
                  ON CONFLICT (key) DO UPDATE SET
                    failures = CASE WHEN first_at < ?2 - ?3 THEN 1 ELSE failures + 1 END,
-                   first_at = CASE WHEN first_at < ?2 - ?3 THEN ?2 ELSE first_at END",
+                   first_at = CASE WHEN first_at < ?2 - ?3 THEN ?2 ELSE first_at END,
+                   locked_until = 0
+                 RETURNING failures",
                 params![k, t, THROTTLE_WINDOW],
-            )?;
-            tx.execute(
-                "UPDATE login_throttle SET locked_until = ?2 + ?3, failures = 0, first_at = ?2 WHERE key = ?1 AND failures >= ?4",
-                params![k, t, THROTTLE_LOCK, limit],
+                |r| r.get(0),
             )?;
         }
         tx.commit()?;
-        Ok(None)
+        Ok(Gate::Go {
+            delay_ms: address_delay_ms(counts[1]),
+        })
     }
 
-    /// A successful sign-in takes its attempt back: the account's count is cleared, the
-    /// address's count goes down by one (others behind the same address keep theirs).
-    pub fn throttle_success(&self, account_key: &str, address_key: &str) -> Result<()> {
+    /// A checked attempt failed: its count stays, and the account is locked for
+    /// `THROTTLE_LOCK` seconds once its failures reach the limit.
+    pub fn throttle_failure(&self, account_key: &str) -> Result<()> {
         let t = now();
         self.conn.execute(
-            "DELETE FROM login_throttle WHERE key = ?1 AND locked_until <= ?2",
-            params![account_key, t],
+            "UPDATE login_throttle SET locked_until = ?2 + ?3, failures = 0, first_at = ?2
+             WHERE key = ?1 AND failures >= ?4",
+            params![account_key, t, THROTTLE_LOCK, THROTTLE_FAILURES],
         )?;
+        Ok(())
+    }
+
+    /// A successful sign-in clears the account's and the address's counts and locks.
+    pub fn throttle_success(&self, account_key: &str, address_key: &str) -> Result<()> {
         self.conn.execute(
-            "UPDATE login_throttle SET failures = max(failures - 1, 0) WHERE key = ?1",
-            [address_key],
+            "DELETE FROM login_throttle WHERE key IN (?1, ?2)",
+            params![account_key, address_key],
         )?;
         Ok(())
     }
 
     // --- API tokens -----------------------------------------------------------------
 
+    /// A token for `user_id`, live for `days` days (1 to `TOKEN_DAYS_MAX`).
     pub fn create_token(
         &mut self,
         actor: &Actor,
         user_id: i64,
         token_hash: &str,
         label: &str,
+        days: i64,
     ) -> Result<i64> {
+        if !(1..=TOKEN_DAYS_MAX).contains(&days) {
+            return Err(refused(
+                format!("thời hạn token phải từ 1 đến {TOKEN_DAYS_MAX} ngày"),
+                format!("a token lives 1 to {TOKEN_DAYS_MAX} days"),
+            ));
+        }
+        let t = now();
+        let expires_at = t + days * 86_400;
         let tx = self.conn.transaction()?;
         let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })?;
         tx.execute(
-            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![user_id, token_hash, label, now()],
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user_id, token_hash, label, t, expires_at],
         )?;
         let id = tx.last_insert_rowid();
         record(
@@ -345,19 +444,75 @@ impl Store {
             "user",
             &username,
             None,
-            Some(&json!({"token_id": id, "label": label})),
+            Some(&json!({"token_id": id, "label": label, "expires_at": expires_at})),
         )?;
         tx.commit()?;
         Ok(id)
     }
 
-    /// The active user a live token belongs to.
+    /// Every token, newest first.
+    pub fn tokens_list(&self) -> Result<Vec<TokenRecord>> {
+        let mut st = self.conn.prepare(
+            "SELECT t.id, u.username, t.label, t.created_at, t.last_used_at, coalesce(t.expires_at, 0), t.revoked
+             FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(TokenRecord {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                label: r.get(2)?,
+                created_at: r.get(3)?,
+                last_used_at: r.get(4)?,
+                expires_at: r.get(5)?,
+                revoked: r.get::<_, i64>(6)? != 0,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Revokes a token by its id (listed by `tokens_list`).
+    pub fn revoke_token(&mut self, actor: &Actor, token_id: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let found: Option<(String, String, i64)> = tx
+            .query_row(
+                "SELECT u.username, t.label, t.revoked FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?1",
+                [token_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((username, label, revoked)) = found else {
+            return Err(refused(
+                format!("không có token số {token_id}"),
+                format!("no token {token_id}"),
+            ));
+        };
+        if revoked != 0 {
+            return Err(refused(
+                format!("token số {token_id} đã bị thu hồi"),
+                format!("token {token_id} is already revoked"),
+            ));
+        }
+        tx.execute("UPDATE api_tokens SET revoked = 1 WHERE id = ?1", [token_id])?;
+        record(
+            &tx,
+            actor,
+            "thu_hoi_token",
+            "user",
+            &username,
+            Some(&json!({"token_id": token_id, "label": label, "revoked": false})),
+            Some(&json!({"token_id": token_id, "label": label, "revoked": true})),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The active user a live (unrevoked, unexpired) token belongs to.
     pub fn user_by_token(&self, token_hash: &str) -> Result<Option<UserRecord>> {
         let id: Option<(i64, i64)> = self
             .conn
             .query_row(
-                "SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked = 0",
-                [token_hash],
+                "SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked = 0 AND expires_at > ?2",
+                params![token_hash, now()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;

@@ -2,7 +2,7 @@
 
 use crate::audit::{Actor, AuditFilter};
 use crate::threads::ThreadAction;
-use crate::users::NewUser;
+use crate::users::{Gate, NewUser};
 use crate::workflow::{EntryFilter, NewAttachment, ValueForm};
 use crate::Store;
 use std::io::Cursor;
@@ -199,40 +199,114 @@ fn the_audit_log_cannot_be_changed() {
     );
 }
 
-#[test]
-fn five_attempts_lock_an_account_for_fifteen_minutes_and_success_takes_its_attempt_back() {
-    let mut s = store();
-    let keys = |user: &str| {
-        vec![
-            (format!("u:{user}"), crate::users::THROTTLE_FAILURES),
-            ("ip:10.0.0.1".to_string(), crate::users::THROTTLE_ADDRESS_FAILURES),
-        ]
-    };
-    for _ in 0..4 {
-        assert_eq!(s.throttle_attempt(&keys("donvi")).unwrap(), None);
+/// One checked sign-in attempt: `ok` is whether the password was right.
+fn attempt(s: &mut Store, user: &str, ip: &str, ok: bool) -> Gate {
+    let (account, address) = (format!("u:{user}"), format!("ip:{ip}"));
+    let gate = s.throttle_attempt(&account, &address).unwrap();
+    if let Gate::Go { .. } = gate {
+        if ok {
+            s.throttle_success(&account, &address).unwrap();
+        } else {
+            s.throttle_failure(&account).unwrap();
+        }
     }
-    // a success clears the account's count
-    s.throttle_success("u:donvi", "ip:10.0.0.1").unwrap();
-    for _ in 0..5 {
+    gate
+}
+
+#[test]
+fn the_attempt_that_reaches_the_limit_is_checked_and_a_success_clears_the_lock() {
+    let mut s = store();
+    for _ in 0..4 {
         assert_eq!(
-            s.throttle_attempt(&keys("donvi")).unwrap(),
-            None,
-            "five attempts go on"
+            attempt(&mut s, "donvi", "10.0.0.1", false),
+            Gate::Go { delay_ms: 0 }
         );
     }
-    let until = s
-        .throttle_attempt(&keys("donvi"))
-        .unwrap()
-        .expect("the sixth waits");
-    assert!((until - crate::now() - crate::users::THROTTLE_LOCK).abs() <= 2);
-    // the address is not locked by one account's failures (eight counted: nine, one taken back)
-    assert_eq!(s.throttle_attempt(&keys("khac")).unwrap(), None);
-    for i in 0..11 {
-        let _ = s.throttle_attempt(&keys(&format!("ai-{i}"))).unwrap();
+    // the fifth attempt, right, signs in; the next one from elsewhere too
+    assert_eq!(
+        attempt(&mut s, "donvi", "10.0.0.1", true),
+        Gate::Go { delay_ms: 0 }
+    );
+    assert_eq!(
+        attempt(&mut s, "donvi", "10.0.0.9", true),
+        Gate::Go { delay_ms: 0 }
+    );
+    // a success cleared the count: five failures again before the lock
+    for _ in 0..5 {
+        assert!(matches!(
+            attempt(&mut s, "donvi", "10.0.0.2", false),
+            Gate::Go { .. }
+        ));
     }
-    assert!(
-        s.throttle_attempt(&keys("lanhdao")).unwrap().is_some(),
-        "twenty attempts lock the address"
+    let Gate::Locked(until) = attempt(&mut s, "donvi", "10.0.0.3", true) else {
+        panic!("five failures lock the account, even for the right password");
+    };
+    assert!((until - crate::now() - crate::users::THROTTLE_LOCK).abs() <= 2);
+    // unknown names are counted and locked the same way (no telling who exists)
+    for _ in 0..5 {
+        assert!(matches!(
+            attempt(&mut s, "khong-co", "10.0.0.4", false),
+            Gate::Go { .. }
+        ));
+    }
+    assert!(matches!(
+        attempt(&mut s, "khong-co", "10.0.0.5", false),
+        Gate::Locked(_)
+    ));
+}
+
+#[test]
+fn parallel_guesses_cannot_pass_the_account_limit() {
+    let mut s = store();
+    // five attempts in flight (not yet answered) fill the allowance
+    for _ in 0..5 {
+        assert!(matches!(
+            s.throttle_attempt("u:donvi", "ip:10.0.0.1").unwrap(),
+            Gate::Go { .. }
+        ));
+    }
+    assert!(matches!(
+        s.throttle_attempt("u:donvi", "ip:10.0.0.2").unwrap(),
+        Gate::Locked(_)
+    ));
+    // when the fifth fails, the lock is set
+    s.throttle_failure("u:donvi").unwrap();
+    let locked: i64 = s
+        .conn
+        .query_row(
+            "SELECT locked_until FROM login_throttle WHERE key = 'u:donvi'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(locked > crate::now());
+}
+
+#[test]
+fn an_address_slows_down_but_never_locks_anyone_out() {
+    use crate::users::{address_delay_ms, THROTTLE_ADDRESS_FAILURES, THROTTLE_ADDRESS_MAX_DELAY_MS};
+    let mut s = store();
+    // an office's NAT: many people (or an attacker) fail, each on their own name
+    let mut last = 0;
+    for i in 0..40 {
+        let Gate::Go { delay_ms } = attempt(&mut s, &format!("ai-{i}"), "10.0.0.1", false) else {
+            panic!("the address is never locked");
+        };
+        assert!(delay_ms >= last, "the delay only grows");
+        if i < THROTTLE_ADDRESS_FAILURES {
+            assert_eq!(delay_ms, 0, "the first failures go at full speed");
+        }
+        last = delay_ms;
+    }
+    assert_eq!(last, THROTTLE_ADDRESS_MAX_DELAY_MS);
+    assert_eq!(address_delay_ms(THROTTLE_ADDRESS_FAILURES + 1), 250);
+    assert_eq!(address_delay_ms(THROTTLE_ADDRESS_FAILURES + 2), 500);
+    // a colleague behind the same address with the right password signs in (slowed) ...
+    assert!(matches!(attempt(&mut s, "lanhdao", "10.0.0.1", true), Gate::Go { delay_ms } if delay_ms > 0));
+    // ... which clears the address's count
+    assert_eq!(
+        attempt(&mut s, "sonoivu", "10.0.0.1", true),
+        Gate::Go { delay_ms: 0 }
     );
 }
 
@@ -289,7 +363,7 @@ fn sessions_expire_and_end_with_a_locked_account_or_a_new_password() {
     assert!(s.session("s2", 3600).unwrap().is_none(), "other sessions end");
     s.set_user_active(&actor("admin"), id, false).unwrap();
     assert!(s.session("s1", 3600).unwrap().is_none());
-    s.create_token(&actor("admin"), id, "t1", "").unwrap();
+    s.create_token(&actor("admin"), id, "t1", "", 30).unwrap();
     assert!(
         s.user_by_token("t1").unwrap().is_none(),
         "a locked account's tokens stop working"
@@ -540,4 +614,67 @@ fn a_writer_that_waits_too_long_is_told_why_in_both_languages() {
     }
     drop(held);
     s.set_setting(&actor("sonoivu"), "x", "y").unwrap();
+}
+
+#[test]
+fn tokens_expire_are_revoked_and_end_with_a_new_password() {
+    let mut s = store();
+    let id = s
+        .create_user(
+            &actor("admin"),
+            &NewUser {
+                username: "motcua",
+                full_name: "",
+                password_hash: "h",
+                role: "so_noi_vu",
+                unit: None,
+            },
+        )
+        .unwrap();
+    for days in [0, crate::users::TOKEN_DAYS_MAX + 1] {
+        assert!(
+            s.create_token(&actor("admin"), id, "x", "", days).is_err(),
+            "{days} days"
+        );
+    }
+    let t1 = s.create_token(&actor("admin"), id, "t1", "một cửa", 30).unwrap();
+    let t2 = s.create_token(&actor("admin"), id, "t2", "", 1).unwrap();
+    assert!(s.user_by_token("t1").unwrap().is_some());
+    let listed = s.tokens_list().unwrap();
+    assert_eq!(listed.iter().map(|t| t.id).collect::<Vec<_>>(), vec![t2, t1]);
+    let one = listed.iter().find(|t| t.id == t1).unwrap();
+    assert_eq!((one.username.as_str(), one.label.as_str()), ("motcua", "một cửa"));
+    assert!((one.expires_at - crate::now() - 30 * 86_400).abs() <= 2);
+    // expired: refused
+    s.conn
+        .execute(
+            "UPDATE api_tokens SET expires_at = ?1 WHERE id = ?2",
+            rusqlite::params![crate::now() - 1, t2],
+        )
+        .unwrap();
+    assert!(s.user_by_token("t2").unwrap().is_none(), "an expired token");
+    assert!(!s.tokens_list().unwrap()[0].live_at(crate::now()));
+    // revoked: refused, once
+    s.revoke_token(&actor("admin"), t1).unwrap();
+    assert!(s.user_by_token("t1").unwrap().is_none(), "a revoked token");
+    assert!(s.revoke_token(&actor("admin"), t1).is_err());
+    assert!(s.revoke_token(&actor("admin"), 999).is_err());
+    // a new password revokes every token of the account (the expired one too)
+    s.create_token(&actor("admin"), id, "t3", "", 30).unwrap();
+    assert!(s.user_by_token("t3").unwrap().is_some());
+    s.set_password(&actor("admin"), id, "h2", None).unwrap();
+    assert!(
+        s.user_by_token("t3").unwrap().is_none(),
+        "ended by the new password"
+    );
+    let (log, _) = s
+        .audit(&AuditFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(log.iter().any(|r| r.action == "thu_hoi_token"));
+    assert!(log
+        .iter()
+        .any(|r| r.action == "doi_mat_khau" && r.after.as_deref() == Some("{\"tokens_revoked\":2}")));
 }

@@ -127,7 +127,12 @@ fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         })
 }
 
+/// The request's bearer token, honoured only under `/api/`: a token is for programs, and a
+/// page request carrying one is treated as if it had none (its cookie, its CSRF check).
 fn bearer(parts: &Parts) -> Option<&str> {
+    if !parts.uri.path().starts_with("/api/") {
+        return None;
+    }
     parts
         .headers
         .get(header::AUTHORIZATION)?
@@ -317,7 +322,7 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let bytes = match axum::body::to_bytes(body, crate::SMALL_BODY).await {
             Ok(b) => b,
-            Err(_) => return AppError::TooLarge("Biểu mẫu quá lớn.".into()).into_response(),
+            Err(e) => return AppError::body(&e, "Không đọc được biểu mẫu").into_response(),
         };
         if form_field(&bytes, CSRF_FIELD).is_some_and(|t| same_secret(&t, &expected)) {
             return next
@@ -344,27 +349,35 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 
 // --- sign-in ------------------------------------------------------------------------
 
-/// Checks a password with throttling per account and per address (every attempt is
-/// counted before the check, so parallel guesses count too; a success takes its attempt
-/// back). One answer for an unknown user and a wrong password, in the same time.
+/// Checks a password with throttling per account and per address (`throttle_attempt`
+/// counts every attempt before the check, so parallel guesses count too). The password is
+/// checked before a failure can lock the account, and a success clears both counts; an
+/// address is slowed down, never locked. One answer for an unknown user and a wrong
+/// password, in the same time (unknown names are counted and locked like real ones).
 pub async fn check_password(
     state: &AppState,
     ctx: &RequestCtx,
     username: &str,
     password: &str,
 ) -> Result<UserRecord, AppError> {
-    use thidua_store::users::{THROTTLE_ADDRESS_FAILURES, THROTTLE_FAILURES};
+    use thidua_store::users::Gate;
     let username = username.trim().to_string();
     let (account_key, address_key) = (
         format!("u:{}", username.to_lowercase()),
         format!("ip:{}", ctx.address),
     );
-    let keys = vec![
-        (account_key.clone(), THROTTLE_FAILURES),
-        (address_key.clone(), THROTTLE_ADDRESS_FAILURES),
-    ];
-    if let Some(until) = state.db(move |s| Ok(s.throttle_attempt(&keys)?)).await? {
-        return Err(AppError::Throttled(thidua_domain::time::DateTime(until).vi()));
+    let (k1, k2) = (account_key.clone(), address_key.clone());
+    match state.db(move |s| Ok(s.throttle_attempt(&k1, &k2)?)).await? {
+        Gate::Locked(until) => {
+            tracing::warn!(username = %username, address = %ctx.address, "sign-in refused: account locked");
+            return Err(AppError::Throttled(thidua_domain::time::DateTime(until).vi()));
+        }
+        Gate::Go { delay_ms } => {
+            let delay = std::time::Duration::from_millis(delay_ms).min(state.config().sign_in_max_delay);
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+        }
     }
     let name = username.clone();
     let user = state.db(move |s| Ok(s.user_by_name(&name)?)).await?;
@@ -391,6 +404,7 @@ pub async fn check_password(
             Ok(user)
         }
         None => {
+            state.db(move |s| Ok(s.throttle_failure(&account_key)?)).await?;
             tracing::warn!(username = %username, address = %ctx.address, "failed sign-in");
             Err(AppError::BadCredentials)
         }
@@ -427,27 +441,18 @@ pub async fn sign_in(
     Ok(token)
 }
 
-/// `Set-Cookie` for the session (or to clear it with `None`).
-pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
-    let secure = if state.config().cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
+/// `Set-Cookie` for the session (or to clear it with `None`). `request_context` adds
+/// `Secure` whenever the client's connection is HTTPS.
+pub fn session_cookie(_state: &AppState, token: Option<&str>) -> String {
     match token {
         // No Max-Age: the server's sliding expiry decides; the cookie ends with the browser.
-        Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}"),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"),
+        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
     }
 }
 
-pub fn pre_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.config().cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{PRE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+pub fn pre_cookie(_state: &AppState, token: &str) -> String {
+    format!("{PRE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600")
 }
 
 pub fn pre_token(parts_headers: &axum::http::HeaderMap) -> Option<String> {

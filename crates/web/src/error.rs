@@ -28,12 +28,38 @@ pub enum AppError {
     /// The CSRF token is missing or wrong.
     Csrf,
     TooLarge(String),
+    /// The request body stalled past `Config::body_read_timeout`.
+    Timeout,
     /// A fault of ours: logged with the request id, shown as a generic message.
     Internal(String),
     Startup(String),
 }
 
 impl AppError {
+    /// A body that could not be read: over its limit (413), stalled (408), or else
+    /// malformed (400-like refusal with `what`).
+    pub(crate) fn body(e: &(dyn std::error::Error + 'static), what: &str) -> AppError {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(err) = cur {
+            if err.is::<http_body_util::LengthLimitError>() {
+                return AppError::TooLarge("Nội dung gửi lên vượt quá dung lượng cho phép.".into());
+            }
+            if err.is::<tower_http::timeout::TimeoutError>() {
+                return AppError::Timeout;
+            }
+            cur = err.source();
+        }
+        AppError::refused(format!("{what} ({e})."))
+    }
+
+    /// A multipart form that could not be read (see `body`).
+    pub(crate) fn multipart(e: axum::extract::multipart::MultipartError, what: &str) -> AppError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::TooLarge("Nội dung gửi lên vượt quá dung lượng cho phép.".into());
+        }
+        AppError::body(&e, what)
+    }
+
     pub fn internal(detail: impl Into<String>) -> AppError {
         AppError::Internal(detail.into())
     }
@@ -56,6 +82,7 @@ impl std::fmt::Display for AppError {
             AppError::NotFound => f.write_str("không tìm thấy / not found"),
             AppError::Throttled(until) => write!(f, "tạm khóa đăng nhập đến {until} / sign-in locked"),
             AppError::Csrf => f.write_str("thiếu mã chống giả mạo biểu mẫu / missing CSRF token"),
+            AppError::Timeout => f.write_str("hết thời gian nhận dữ liệu / request body timed out"),
         }
     }
 }
@@ -152,6 +179,12 @@ impl IntoResponse for AppError {
                 "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.".to_string(),
             ),
             AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "Tệp quá lớn", m),
+            AppError::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Hết thời gian chờ",
+                "Máy chủ không nhận được dữ liệu gửi lên trong thời gian cho phép. Vui lòng thử lại."
+                    .to_string(),
+            ),
             AppError::Internal(detail) | AppError::Startup(detail) => {
                 let mut info = info(
                     "Đã có lỗi xảy ra",
@@ -222,6 +255,25 @@ fn new_request_id() -> String {
     )
 }
 
+/// Marks every cookie the response sets `Secure`.
+fn secure_cookies(h: &mut axum::http::HeaderMap) {
+    let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+    if cookies.is_empty() {
+        return;
+    }
+    h.remove(header::SET_COOKIE);
+    for c in cookies {
+        let text = c.to_str().unwrap_or("");
+        let secure = text.split(';').any(|a| a.trim().eq_ignore_ascii_case("secure"));
+        let v = if secure {
+            c
+        } else {
+            HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(c)
+        };
+        h.append(header::SET_COOKIE, v);
+    }
+}
+
 /// Gives each request an id, logs it, and renders error responses as pages or JSON.
 pub(crate) async fn request_context(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
@@ -247,6 +299,16 @@ pub(crate) async fn request_context(
             .map(|c| c.0.ip().to_string())
             .unwrap_or_default()
     });
+    // The client's connection is HTTPS when we serve it (cookie_secure says we are behind
+    // HTTPS) or a trusted proxy says so; its cookies are then `Secure`.
+    let https = state.config().cookie_secure
+        || (state.config().trust_proxy
+            && req
+                .headers()
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("https")));
     let is_api = req.uri().path().starts_with("/api/");
     // The log keeps the query, except the CSRF token of multipart forms.
     let path_and_query = match req.uri().query() {
@@ -322,6 +384,9 @@ pub(crate) async fn request_context(
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
+    }
+    if https {
+        secure_cookies(res.headers_mut());
     }
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));

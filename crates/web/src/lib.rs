@@ -24,6 +24,7 @@ use axum::Router;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use thidua_store::Store;
 
 pub use error::AppError;
@@ -34,7 +35,8 @@ pub struct Config {
     /// Data folder: attachments and staged uploads (and the database unless `database_url`).
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
-    /// Mark cookies `Secure` (on unless serving plain HTTP on a loopback address).
+    /// Every client connects over HTTPS: mark cookies `Secure` always (on unless serving
+    /// plain HTTP on a loopback address, or `--insecure-cookies`).
     pub cookie_secure: bool,
     /// Largest evidence file, in bytes.
     pub max_upload: usize,
@@ -43,8 +45,20 @@ pub struct Config {
     /// Session lifetime without activity, in seconds.
     pub session_ttl: i64,
     /// Behind a reverse proxy: the client's address is the last one in `X-Forwarded-For`
-    /// (for sign-in throttling and the audit log). Off: the connection's address.
+    /// (for sign-in throttling and the audit log), and the connection is HTTPS when the last
+    /// `X-Forwarded-Proto` says `https` (cookies are then `Secure`). Off: the connection's
+    /// address, and both headers are ignored.
     pub trust_proxy: bool,
+    /// The longest an address's sign-in slowdown makes an attempt wait (tests shorten it).
+    pub sign_in_max_delay: std::time::Duration,
+    /// A client must send a request's whole header within this time, or its connection is
+    /// closed (slow clients holding connections open).
+    pub header_read_timeout: Duration,
+    /// A request body that sends nothing for this long fails (408) and its connection
+    /// closes.
+    pub body_read_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen queue.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -57,6 +71,12 @@ impl Config {
             max_import: 512 * 1024 * 1024,
             session_ttl: 8 * 3600,
             trust_proxy: false,
+            sign_in_max_delay: std::time::Duration::from_millis(
+                thidua_store::users::THROTTLE_ADDRESS_MAX_DELAY_MS,
+            ),
+            header_read_timeout: Duration::from_secs(15),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 1024,
         }
     }
 }
@@ -152,6 +172,8 @@ pub fn router(state: AppState) -> Router {
     let cfg = state.config().clone();
     pages::routes(&cfg)
         .merge(api::routes(&cfg))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(readyz))
         .fallback(|| async { AppError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -167,7 +189,28 @@ pub fn router(state: AppState) -> Router {
         ))
         // Small bodies everywhere; the upload routes set their own, larger limits.
         .layer(DefaultBodyLimit::max(SMALL_BODY))
+        // A body that stalls fails its read (and the request), so its connection closes.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            cfg.body_read_timeout,
+        ))
         .with_state(state)
+}
+
+/// Ready when the database answers (a read of the plans, within 5 s): 200 "ok", else 503.
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    use axum::http::StatusCode;
+    let check = state.db(|s| Ok(s.is_initialised()?));
+    match tokio::time::timeout(Duration::from_secs(5), check).await {
+        Ok(Ok(true)) => (StatusCode::OK, "ok"),
+        Ok(Ok(false)) => (StatusCode::SERVICE_UNAVAILABLE, "not initialised"),
+        Ok(Err(e)) => {
+            tracing::warn!("readiness: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database timeout"),
+    }
 }
 
 /// Serves until Ctrl-C. `ready` hears the bound address (port 0 picks a free one).
@@ -176,14 +219,94 @@ pub async fn serve(
     listen: SocketAddr,
     ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
+    // The audit chain's head goes to the log (kept apart from the database): an anchor
+    // for `thidua audit verify --anchor`.
+    match state.db(|s| Ok(s.verify_chain(None)?)).await {
+        Ok(r) if r.is_intact() => tracing::info!(
+            head = %format!("{}:{}", r.head.0, r.head.1),
+            "{}",
+            r.message().en
+        ),
+        Ok(r) => tracing::error!("{}", r.message().en),
+        Err(e) => tracing::error!("audit chain: {e}"),
+    }
+    serve_until(state, listen, ready, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Serves HTTP/1.1 until `shutdown` completes, then lets the open connections finish.
+/// Each connection must send its request headers within `Config::header_read_timeout`
+/// (hyper's header read timeout); request bodies time out in `router`.
+pub async fn serve_until(
+    state: AppState,
+    listen: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
     let listener = tokio::net::TcpListener::bind(listen).await?;
     ready(listener.local_addr()?);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let cfg = state.config().clone();
+    let app = router(state);
+    let slots = Arc::new(tokio::sync::Semaphore::new(cfg.max_connections.max(1)));
+    // Closed when the server stops: each connection then finishes its request and closes.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
+            _ = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little, go on.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+            let mut app = app.clone();
+            async move { tower_service::Service::call(&mut app, req.map(axum::body::Body::new)).await }
+        });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(cfg.header_read_timeout);
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                r = conn.as_mut() => {
+                    if let Err(e) = r {
+                        tracing::debug!("connection from {remote}: {e}");
+                    }
+                }
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(permit);
+            drop(stop);
+        });
+    }
+    drop(listener);
+    drop(stop_rx);
+    // Wake every connection, then wait until they have all dropped their receivers.
+    let _ = stop_tx.send(());
+    stop_tx.closed().await;
+    Ok(())
 }
 
 /// Runs the server on its own runtime until Ctrl-C (for the command line).

@@ -39,7 +39,7 @@ pub async fn read_limited(
     while let Some(chunk) = field
         .chunk()
         .await
-        .map_err(|e| crate::AppError::refused(format!("Tải lên không thành công ({}).", e.body_text())))?
+        .map_err(|e| crate::AppError::multipart(e, "Tải lên không thành công"))?
     {
         if bytes.len() + chunk.len() > max {
             return Ok(None);

@@ -26,7 +26,8 @@ pub struct ServeArgs {
     /// Largest evidence file in MB.
     #[arg(long, default_value_t = 10)]
     max_upload_mb: usize,
-    /// Behind a reverse proxy: take the client's address from X-Forwarded-For.
+    /// Behind a reverse proxy: take the client's address from X-Forwarded-For, and mark
+    /// cookies `Secure` when X-Forwarded-Proto says the client connected over HTTPS.
     #[arg(long)]
     trust_proxy: bool,
 }

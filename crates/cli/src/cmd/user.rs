@@ -23,6 +23,38 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// List the accounts: username, role, unit, state.
+    List,
+    /// Set a new password (read from standard input): ends the account's sessions and
+    /// revokes its API tokens.
+    Passwd {
+        username: String,
+        /// Read the password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Lock an account: its sessions end, its tokens stop working, it cannot sign in.
+    Lock { username: String },
+    /// Unlock a locked account.
+    Unlock { username: String },
+}
+
+/// The new password on standard input (one line), at least 10 characters.
+fn password_from_stdin() -> Result<String> {
+    let mut pw = String::new();
+    std::io::stdin().read_to_string(&mut pw)?;
+    let pw = pw.trim_end_matches(['\r', '\n']);
+    if pw.chars().count() < 10 {
+        bail!("mật khẩu cần ít nhất 10 ký tự / the password needs at least 10 characters");
+    }
+    Ok(pw.to_string())
+}
+
+fn account(store: &thidua_store::Store, username: &str) -> Result<thidua_store::users::UserRecord> {
+    match store.user_by_name(username)? {
+        Some(u) => Ok(u),
+        None => bail!("không có tài khoản «{username}» / no account '{username}'"),
+    }
 }
 
 /// Argon2id with a fresh salt, as a PHC string (the web application's own hashing).
@@ -50,13 +82,7 @@ pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
             full_name,
             password_stdin: _,
         } => {
-            let mut pw = String::new();
-            std::io::stdin().read_to_string(&mut pw)?;
-            let pw = pw.trim_end_matches(['\r', '\n']);
-            if pw.chars().count() < 10 {
-                bail!("mật khẩu cần ít nhất 10 ký tự / the password needs at least 10 characters");
-            }
-            let hash = hash(pw)?;
+            let hash = hash(&password_from_stdin()?)?;
             let new = NewUser {
                 username,
                 full_name: full_name.as_deref().unwrap_or(""),
@@ -66,6 +92,62 @@ pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
             };
             open_initialised(cli)?.create_user(&Actor::cli(), &new)?;
             println!("Đã tạo tài khoản «{username}» ({role}) / account created");
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::List => {
+            let store = open_initialised(cli)?;
+            println!(
+                "{:<16} {:<26} {:<16} {:<10} Trạng thái / state",
+                "Tài khoản", "Họ tên / name", "Vai trò / role", "Đơn vị"
+            );
+            for u in store.users_list()? {
+                println!(
+                    "{:<16} {:<26} {:<16} {:<10} {}",
+                    u.username,
+                    u.full_name,
+                    u.role,
+                    u.unit_code.as_deref().unwrap_or("—"),
+                    if u.active {
+                        "hoạt động / active"
+                    } else {
+                        "đã khóa / locked"
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Passwd {
+            username,
+            password_stdin: _,
+        } => {
+            let hash = hash(&password_from_stdin()?)?;
+            let mut store = open_initialised(cli)?;
+            let u = account(&store, username)?;
+            store.set_password(&Actor::cli(), u.id, &hash, None)?;
+            println!("Đã đổi mật khẩu của «{username}»; các phiên và token của tài khoản đã kết thúc / password changed; sessions and tokens ended");
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Lock { username } | UserCommand::Unlock { username } => {
+            let lock = matches!(c, UserCommand::Lock { .. });
+            let mut store = open_initialised(cli)?;
+            let u = account(&store, username)?;
+            if u.active != lock {
+                bail!(
+                    "tài khoản «{username}» {} / account '{username}' is already {}",
+                    if lock {
+                        "đã bị khóa"
+                    } else {
+                        "đang hoạt động"
+                    },
+                    if lock { "locked" } else { "active" }
+                );
+            }
+            store.set_user_active(&Actor::cli(), u.id, !lock)?;
+            if lock {
+                println!("Đã khóa tài khoản «{username}» / account locked");
+            } else {
+                println!("Đã mở khóa tài khoản «{username}» / account unlocked");
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -198,6 +198,11 @@ struct AuditPage {
     prev_link: Option<String>,
     next_link: Option<String>,
     xlsx_link: String,
+    /// The hash chain's state: intact (with its head) or where it breaks.
+    chain_ok: bool,
+    chain: String,
+    head_id: i64,
+    head_hash: String,
 }
 
 fn day(s: &Option<String>) -> Option<Date> {
@@ -262,7 +267,12 @@ async fn audit(
         ("den_ngay", s(&q.den_ngay)),
     ];
     let pages = ((total + SIZE - 1) / SIZE).max(1);
+    let report = state.db(|s| Ok(s.verify_chain(None)?)).await?;
     page(&AuditPage {
+        chain_ok: report.is_intact(),
+        chain: report.message().vi,
+        head_id: report.head.0,
+        head_hash: report.head.1.clone(),
         c: Chrome::new(&user, "/nhat-ky"),
         q: (
             s(&q.nguoi),

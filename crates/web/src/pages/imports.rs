@@ -167,7 +167,7 @@ async fn upload(
         while let Some(mut field) = mp
             .next_field()
             .await
-            .map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))?
+            .map_err(|e| AppError::multipart(e, "Không đọc được biểu mẫu"))?
         {
             match field.name().unwrap_or("") {
                 "loai" => kind = ImportKind::parse(&crate::upload::small_text(field).await?),
@@ -179,9 +179,11 @@ async fn upload(
                         .await
                         .map_err(|e| AppError::internal(format!("write upload: {e}")))?;
                     let (mut size, mut head) = (0u64, [0u8; 4]);
-                    while let Some(chunk) = field.chunk().await.map_err(|e| {
-                        AppError::refused(format!("Tải tệp không thành công ({}).", e.body_text()))
-                    })? {
+                    while let Some(chunk) = field
+                        .chunk()
+                        .await
+                        .map_err(|e| AppError::multipart(e, "Tải tệp không thành công"))?
+                    {
                         if size + chunk.len() as u64 > max {
                             return Err(AppError::TooLarge(format!(
                                 "Tệp vượt quá {} MB; hãy nhập bằng dòng lệnh `thidua import`.",

@@ -321,6 +321,7 @@ async fn the_json_api_follows_the_contract() {
             id,
             &thidua_app::credentials::token_hash(&token),
             "một cửa",
+            90,
         )
         .unwrap();
     }

@@ -7,6 +7,7 @@ mod common;
 mod http_access;
 mod http_accounts;
 mod http_entries;
+mod http_hardening;
 mod http_pages;
 mod locks;
 mod setup;

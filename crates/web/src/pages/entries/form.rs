@@ -210,12 +210,7 @@ async fn save(
         let field = match mp.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => {
-                return Err(AppError::refused(format!(
-                    "Không đọc được biểu mẫu gửi lên ({}).",
-                    e.body_text()
-                )))
-            }
+            Err(e) => return Err(AppError::multipart(e, "Không đọc được biểu mẫu gửi lên")),
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "minh_chung" {

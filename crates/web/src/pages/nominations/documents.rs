@@ -42,7 +42,7 @@ async fn upload_document(
     while let Some(mut field) = mp
         .next_field()
         .await
-        .map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))?
+        .map_err(|e| AppError::multipart(e, "Không đọc được biểu mẫu"))?
     {
         match field.name().unwrap_or("") {
             "loai_tai_lieu" => code = Some(crate::upload::small_text(field).await?),

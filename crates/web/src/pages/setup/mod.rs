@@ -34,7 +34,7 @@ async fn file_and_action(mut mp: Multipart) -> Result<(String, String), AppError
     while let Some(mut field) = mp
         .next_field()
         .await
-        .map_err(|e| AppError::refused(format!("Không đọc được biểu mẫu ({}).", e.body_text())))?
+        .map_err(|e| AppError::multipart(e, "Không đọc được biểu mẫu"))?
     {
         match field.name().unwrap_or("") {
             "tep" => {

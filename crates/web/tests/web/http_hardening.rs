@@ -1,0 +1,236 @@
+//! The server under hostile clients, over real sockets: slow headers and bodies are cut
+//! off, over-limit bodies answer 413, cookies are `Secure` on HTTPS, and the health and
+//! readiness probes.
+
+use crate::common::Server;
+use reqwest::StatusCode;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn short_timeouts(c: &mut thidua_web::Config) {
+    c.header_read_timeout = Duration::from_secs(2);
+    c.body_read_timeout = Duration::from_secs(2);
+}
+
+/// Reads until the server closes the connection (or `limit` passes): what it sent, and
+/// whether it closed.
+async fn read_until_closed(s: &mut TcpStream, limit: Duration) -> (String, bool) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&got).into_owned(), true),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => return (String::from_utf8_lossy(&got).into_owned(), false),
+        }
+    }
+}
+
+#[tokio::test]
+async fn clients_trickling_header_lines_are_cut_off_after_the_timeout() {
+    let srv = Server::start_with(short_timeouts).await;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let addr = srv.addr;
+        tasks.push(tokio::spawn(async move {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            s.write_all(b"GET /dang-nhap HTTP/1.1\r\nHost: x\r\n")
+                .await
+                .unwrap();
+            // one header line a second, never the blank line that ends them
+            for i in 0..10 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if s.write_all(format!("X-Cham-{i}: a\r\n").as_bytes())
+                    .await
+                    .is_err()
+                {
+                    return Instant::now();
+                }
+                let mut b = [0u8; 64];
+                if let Ok(Ok(0) | Err(_)) =
+                    tokio::time::timeout(Duration::from_millis(1), s.read(&mut b)).await
+                {
+                    return Instant::now();
+                }
+            }
+            panic!("the slow client was still connected after 10 s");
+        }));
+    }
+    for t in tasks {
+        let closed_at = t.await.unwrap();
+        let after = closed_at - started;
+        assert!(
+            after >= Duration::from_millis(1500) && after < Duration::from_secs(5),
+            "closed after {after:?}"
+        );
+    }
+    // the server still answers others
+    assert_eq!(srv.client().get("/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_stalled_body_times_out_with_408_and_the_connection_closes() {
+    let srv = Server::start_with(short_timeouts).await;
+    let mut s = TcpStream::connect(srv.addr).await.unwrap();
+    let pre = "a".repeat(64);
+    let head = format!(
+        "POST /dang-nhap HTTP/1.1\r\nHost: x\r\nCookie: thidua_pre={pre}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=donvi&"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let t = Instant::now();
+    let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(8)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(closed, "the connection closes");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(answer.contains("Hết thời gian chờ"));
+}
+
+#[tokio::test]
+async fn every_over_limit_body_answers_413() {
+    let srv = Server::start().await;
+    let big = "x".repeat(thidua_web::SMALL_BODY + 10);
+    // a form (read by the CSRF guard)
+    let mut c = srv.client();
+    c.get("/dang-nhap").await;
+    let r = c
+        .post_form_raw("/dang-nhap", &[("username", "donvi"), ("password", &big)])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    // JSON
+    let r = srv
+        .client()
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"username": "donvi", "password": big}),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    // a multipart upload past its route's limit
+    let mut office = srv.signed_in("sonoivu").await;
+    let form = reqwest::multipart::Form::new()
+        .text("hanh_dong", "kiem_tra")
+        .part(
+            "tep",
+            reqwest::multipart::Part::bytes(big.clone().into_bytes()).file_name("lich.csv"),
+        );
+    let r = office.post_multipart("/quan-tri/lich", form, true).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("vượt quá dung lượng"));
+}
+
+fn set_cookies(r: &crate::common::Resp) -> Vec<String> {
+    r.headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+async fn sign_in_page(srv: &Server, proto: Option<&str>) -> crate::common::Resp {
+    let mut req = reqwest::Client::new().get(format!("{}/dang-nhap", srv.base));
+    if let Some(p) = proto {
+        req = req.header("x-forwarded-proto", p);
+    }
+    let res = req.send().await.unwrap();
+    crate::common::Resp {
+        status: res.status(),
+        headers: res.headers().clone(),
+        body: String::new(),
+        bytes: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_client_connection_is_https() {
+    // behind a trusted proxy: X-Forwarded-Proto decides
+    let srv = Server::start_with(|c| c.trust_proxy = true).await;
+    let https = set_cookies(&sign_in_page(&srv, Some("https")).await);
+    assert!(
+        !https.is_empty() && https.iter().all(|c| c.ends_with("; Secure")),
+        "{https:?}"
+    );
+    let http = set_cookies(&sign_in_page(&srv, Some("http")).await);
+    assert!(
+        !http.is_empty() && http.iter().all(|c| !c.contains("Secure")),
+        "{http:?}"
+    );
+    // the session cookie too
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/api/v1/session", srv.base))
+        .header("x-forwarded-proto", "https")
+        .json(&serde_json::json!({"username": "donvi", "password": crate::common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let sid: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        sid.iter()
+            .any(|c| c.starts_with("thidua_sid=") && c.contains("Secure")),
+        "{sid:?}"
+    );
+    // not behind a proxy: the header is anyone's to send, and ignored
+    let srv = Server::start().await;
+    let c = set_cookies(&sign_in_page(&srv, Some("https")).await);
+    assert!(c.iter().all(|c| !c.contains("Secure")), "{c:?}");
+    // served as HTTPS (cookie_secure): always
+    let srv = Server::start_with(|c| c.cookie_secure = true).await;
+    let c = set_cookies(&sign_in_page(&srv, None).await);
+    assert!(
+        !c.is_empty() && c.iter().all(|c| c.ends_with("; Secure")),
+        "{c:?}"
+    );
+}
+
+#[tokio::test]
+async fn healthz_says_alive_and_readyz_says_whether_the_database_answers() {
+    let srv = Server::start().await;
+    let mut c = srv.client();
+    let r = c.get("/healthz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
+    let r = c.get("/readyz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
+    // the database stops answering (its plans are gone)
+    let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
+    db.execute_batch("ALTER TABLE plans RENAME TO plans_khac")
+        .unwrap();
+    assert_eq!(c.get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
+    db.execute_batch("ALTER TABLE plans_khac RENAME TO plans")
+        .unwrap();
+    assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_audit_page_shows_whether_the_chain_is_intact() {
+    let srv = Server::start().await;
+    let mut office = srv.signed_in("sonoivu").await;
+    let r = office.get("/nhat-ky").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Chuỗi nhật ký nguyên vẹn"), "{}", r.body);
+    // someone with the database file drops the triggers and edits a record
+    let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET username = 'ke-gian' WHERE id = 2;",
+    )
+    .unwrap();
+    let r = office.get("/nhat-ky").await;
+    assert!(!r.body.contains("Chuỗi nhật ký nguyên vẹn"));
+    assert!(
+        r.body.contains("Chuỗi nhật ký bị phá vỡ tại bản ghi số 2"),
+        "{}",
+        r.body
+    );
+}
