@@ -17,6 +17,8 @@ mod xlsx_guard;
 
 #[cfg(test)]
 mod bounds_tests;
+#[cfg(test)]
+mod fuzz_tests;
 
 pub use columns::{Columns, Field, ImportKind};
 pub use report::{ImportReport, RowError};
