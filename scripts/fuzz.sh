@@ -7,6 +7,6 @@
 set -eu
 cd "$(dirname "$0")/.."
 CASES="${1:-20000}"
-# release-like speed for the parsers; a failing case is printed with its minimal input
-PROPTEST_CASES="$CASES" exec cargo test -j "${JOBS:-1}" --release -p thidua-ingest --lib -- \
+# (the dev profile builds dependencies at opt-level 2; a failing case prints its minimal input)
+PROPTEST_CASES="$CASES" exec cargo test -j "${JOBS:-1}" -p thidua-ingest --lib -- \
     fuzz_tests bounds_tests --test-threads "${THREADS:-2}"

@@ -3,6 +3,7 @@
 //! error, never a panic, within bounded time. A few dozen cases per property in the normal
 //! run (`PROPTEST_CASES` overrides it); `scripts/fuzz.sh` runs many more.
 
+use crate::limits::Limit;
 use crate::rows::{parse_row, Lookup};
 use crate::values::{bad, Bad};
 use crate::table::{read_table, Cell};
@@ -244,4 +245,35 @@ proptest! {
         let _ = Plan::from_toml(&text);
         prop_assert!(t.elapsed() < BOUND, "took {:?}", t.elapsed());
     }
+}
+
+
+/// Found by `xlsx_mutated_parts`: digits inserted at the start of a cell reference made
+/// calamine's row arithmetic overflow (a panic in debug builds). Such references, and the
+/// like in the sheet's dimension and a shared formula's range, are refused before calamine.
+#[test]
+fn regression_cell_reference_overflowing_calamine() {
+    for (sheet, limit) in [
+        (r#"<row r="4"><c r="9999999999999999999999F4"><v>1</v></c></row>"#, Limit::Rows),
+        (r#"<row r="4"><c r="ABCDEFGHIJ4"><v>1</v></c></row>"#, Limit::Columns),
+        (r#"<row r="99999999999999999999x"/>"#, Limit::Rows),
+    ] {
+        let mut parts = xlsx_parts().to_vec();
+        let s = parts.iter_mut().find(|(n, _)| n == "xl/worksheets/sheet1.xml").unwrap();
+        let text = String::from_utf8(s.1.clone()).unwrap();
+        s.1 = text.replace("</sheetData>", &format!("{sheet}</sheetData>")).into_bytes();
+        match read_table(Cursor::new(zip_parts(&parts)), &mut |_| Ok(()), &mut |_, _| {}) {
+            Err(crate::FileError::TooLarge(l)) => assert_eq!(l, limit, "{sheet}"),
+            other => panic!("{sheet}: {other:?}"),
+        }
+    }
+    let mut parts = xlsx_parts().to_vec();
+    let s = parts.iter_mut().find(|(n, _)| n == "xl/worksheets/sheet1.xml").unwrap();
+    let text = String::from_utf8(s.1.clone()).unwrap();
+    let start = text.find("<dimension ref=\"").unwrap() + 16;
+    s.1 = format!("{}99999999999{}", &text[..start], &text[start..]).into_bytes();
+    assert!(matches!(
+        read_table(Cursor::new(zip_parts(&parts)), &mut |_| Ok(()), &mut |_, _| {}),
+        Err(crate::FileError::TooLarge(Limit::Rows))
+    ));
 }

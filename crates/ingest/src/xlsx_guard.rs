@@ -220,8 +220,8 @@ impl Scan {
             }
             (b"si", true) => self.in_si = false,
             (b"row", false) => {
-                self.row = match attr(attrs, b"r").and_then(number) {
-                    Some(r) => r,
+                self.row = match attr(attrs, b"r") {
+                    Some(r) => prefix_number(r.trim_ascii_start()),
                     None => self.row + 1,
                 };
                 if self.row > limits::MAX_ROWS {
@@ -232,18 +232,8 @@ impl Scan {
             (b"c", false) => {
                 match attr(attrs, b"r") {
                     Some(r) => {
-                        let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-                        self.col = if letters == 0 {
-                            self.col + 1
-                        } else {
-                            r[..letters].iter().fold(0u64, |c, b| {
-                                c.saturating_mul(26)
-                                    .saturating_add(u64::from(b.to_ascii_uppercase() - b'A' + 1))
-                            })
-                        };
-                        if number(&r[letters..]).is_some_and(|n| n > limits::MAX_ROWS) {
-                            return Err(Limit::Rows);
-                        }
+                        let (col, _) = reference(r)?;
+                        self.col = if col == 0 { self.col + 1 } else { col };
                     }
                     None => self.col += 1,
                 }
@@ -252,6 +242,14 @@ impl Scan {
                 }
                 self.in_cell = !empty;
                 self.text = 0;
+            }
+            // ranges calamine reads: the sheet's dimension, a shared formula's range
+            (b"dimension" | b"f", false) => {
+                if let Some(range) = attr(attrs, b"ref") {
+                    for r in range.split(|&b| b == b':') {
+                        reference(r)?;
+                    }
+                }
             }
             (b"c", true) => self.in_cell = false,
             _ => {}
@@ -279,6 +277,33 @@ fn attr<'a>(mut s: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
         }
         s = &s[end + 2..];
     }
+}
+
+/// The (column, row) of a cell reference as calamine reads one (letters, then digits; both
+/// from 1, 0 when absent), refused when out of Excel's grid: calamine's own arithmetic on
+/// them overflows (a panic in a debug build, a wrong cell in a release one).
+fn reference(r: &[u8]) -> Result<(u64, u64), Limit> {
+    let r = r.trim_ascii();
+    let letters = r.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let col = r[..letters].iter().fold(0u64, |c, b| {
+        c.saturating_mul(26)
+            .saturating_add(u64::from(b.to_ascii_uppercase() - b'A' + 1))
+    });
+    if col > limits::MAX_COLUMNS {
+        return Err(Limit::Columns);
+    }
+    let row = prefix_number(&r[letters..]);
+    if row > limits::MAX_ROWS {
+        return Err(Limit::Rows);
+    }
+    Ok((col, row))
+}
+
+/// The number its leading digits make, saturating (0 when none).
+fn prefix_number(s: &[u8]) -> u64 {
+    s.iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')))
 }
 
 /// A decimal number, saturating (a huge one is over any cap): `None` if not all digits.
