@@ -45,7 +45,10 @@ fn refused_within_1_gib(env: &Env, kind: &str, name: &str, bytes: &[u8], expect:
     let (code, out, err) = env.run_limited(GIB, &["import", kind, &f]);
     assert_eq!(code, REFUSED, "{out}{err}");
     for e in ["vượt giới hạn", "exceeds a limit"].iter().chain(expect) {
-        assert!(err.contains(e) || out.contains(e), "expected «{e}» in:\n{out}\n{err}");
+        assert!(
+            err.contains(e) || out.contains(e),
+            "expected «{e}» in:\n{out}\n{err}"
+        );
     }
     assert!(t.elapsed().as_secs() < 30, "refused in {:?}", t.elapsed());
     let after = Store::open_dir(&env.data).unwrap().counts().unwrap();
@@ -58,15 +61,33 @@ const SST: &str = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://sc
 fn xlsx_bombs_are_refused_in_bounded_memory() {
     let env = seeded();
     // a shared strings part inflating to 1 GiB
-    let b = bomb("xl/sharedStrings.xml", &format!("{SST}<si><t>"), "a", GIB as usize, "</t></si></sst>");
+    let b = bomb(
+        "xl/sharedStrings.xml",
+        &format!("{SST}<si><t>"),
+        "a",
+        GIB as usize,
+        "</t></si></sst>",
+    );
     assert!(b.len() < 20 << 20, "{} bytes", b.len());
     refused_within_1_gib(&env, "values", "sst.xlsx", &b, &["256 MiB"]);
     // two million tiny shared strings
-    let b = bomb("xl/sharedStrings.xml", SST, "<si><t>x</t></si>", 2_000_000, "</sst>");
+    let b = bomb(
+        "xl/sharedStrings.xml",
+        SST,
+        "<si><t>x</t></si>",
+        2_000_000,
+        "</sst>",
+    );
     refused_within_1_gib(&env, "values", "tiny.xlsx", &b, &["1000000"]);
     // a 16 MiB inline string
     let sheet = r#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>"#;
-    let b = bomb("xl/worksheets/sheet1.xml", sheet, "z", 16 << 20, "</t></is></c></row></sheetData></worksheet>");
+    let b = bomb(
+        "xl/worksheets/sheet1.xml",
+        sheet,
+        "z",
+        16 << 20,
+        "</t></is></c></row></sheetData></worksheet>",
+    );
     refused_within_1_gib(&env, "values", "inline.xlsx", &b, &["128 KiB"]);
 }
 
@@ -78,7 +99,8 @@ fn csv_bombs_are_refused_in_bounded_memory() {
     f.extend(std::iter::repeat_n(b'x', 64 << 20));
     refused_within_1_gib(&env, "values", "line.csv", &f, &["1 MiB"]);
     // the dossier hot path: a 12 MiB line among plain rows
-    let mut f = b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n".to_vec();
+    let mut f =
+        b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n".to_vec();
     f.extend(b"A1,T01,1.000001,2023-03-01,2023-03-10,,truc_tuyen,dang_xu_ly\n");
     f.extend(std::iter::repeat_n(b'y', 12 << 20));
     f.extend(b"\nA2,T01,1.000001,2023-03-01,2023-03-10,,truc_tuyen,dang_xu_ly\n");

@@ -6,9 +6,12 @@ use crate::table::{read_table, Cell};
 use crate::FileError;
 use std::io::{Cursor, Write};
 
+/// Writes a part's content.
+pub(crate) type Writer = Box<dyn FnOnce(&mut dyn Write)>;
+
 /// An archive with `parts`, each written by its closure (so that a part of hundreds of
 /// mebibytes is never whole in memory).
-pub(crate) fn zip_of(parts: Vec<(&str, Box<dyn FnOnce(&mut dyn Write)>)>) -> Vec<u8> {
+pub(crate) fn zip_of(parts: Vec<(&str, Writer)>) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -21,9 +24,14 @@ pub(crate) fn zip_of(parts: Vec<(&str, Box<dyn FnOnce(&mut dyn Write)>)>) -> Vec
 }
 
 /// `head`, then `body` `times` times, then `tail`.
-pub(crate) fn repeated(head: &str, body: &str, times: usize, tail: &str) -> Box<dyn FnOnce(&mut dyn Write)> {
+pub(crate) fn repeated(head: &str, body: &str, times: usize, tail: &str) -> Writer {
     let per = 1024.min(times.max(1));
-    let (head, one, body, tail) = (head.to_string(), body.to_string(), body.repeat(per), tail.to_string());
+    let (head, one, body, tail) = (
+        head.to_string(),
+        body.to_string(),
+        body.repeat(per),
+        tail.to_string(),
+    );
     Box::new(move |w: &mut dyn Write| {
         w.write_all(head.as_bytes()).unwrap();
         for _ in 0..times / per {
@@ -37,13 +45,18 @@ pub(crate) fn repeated(head: &str, body: &str, times: usize, tail: &str) -> Box<
 }
 
 fn one(name: &'static str, content: String) -> Vec<u8> {
-    zip_of(vec![(name, Box::new(move |w: &mut dyn Write| w.write_all(content.as_bytes()).unwrap()))])
+    zip_of(vec![(
+        name,
+        Box::new(move |w: &mut dyn Write| w.write_all(content.as_bytes()).unwrap()),
+    )])
 }
 
 /// Reads `bytes` as a table, counting rows.
 fn read(bytes: Vec<u8>) -> Result<usize, FileError> {
     let mut rows = 0;
-    read_table(Cursor::new(bytes), &mut |_| Ok(()), &mut |_, _: &[Cell]| rows += 1)?;
+    read_table(Cursor::new(bytes), &mut |_| Ok(()), &mut |_, _: &[Cell]| {
+        rows += 1
+    })?;
     Ok(rows)
 }
 
@@ -55,7 +68,10 @@ fn refused(bytes: Vec<u8>, limit: Limit) {
         other => panic!("expected {limit:?}, got {other:?}"),
     }
     let e = FileError::TooLarge(limit).message();
-    assert!(e.vi.contains("vượt giới hạn") && e.en.contains("exceeds a limit"), "{e:?}");
+    assert!(
+        e.vi.contains("vượt giới hạn") && e.en.contains("exceeds a limit"),
+        "{e:?}"
+    );
     assert!(t.elapsed().as_secs() < 20, "refused in {:?}", t.elapsed());
 }
 
@@ -65,8 +81,14 @@ const SHEET: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="h
 #[test]
 fn the_message_names_the_cap() {
     let m = FileError::TooLarge(Limit::SharedStrings).message();
-    assert!(m.vi.contains("chuỗi dùng chung") && m.vi.contains("1000000"), "{m:?}");
-    assert!(m.en.contains("shared strings") && m.en.contains("1000000"), "{m:?}");
+    assert!(
+        m.vi.contains("chuỗi dùng chung") && m.vi.contains("1000000"),
+        "{m:?}"
+    );
+    assert!(
+        m.en.contains("shared strings") && m.en.contains("1000000"),
+        "{m:?}"
+    );
     let m = FileError::TooLarge(Limit::XlsxPart).message();
     assert!(m.en.contains("256 MiB"), "{m:?}");
 }
@@ -75,9 +97,15 @@ fn the_message_names_the_cap() {
 fn a_shared_strings_part_that_inflates_to_gigabytes_is_refused() {
     // 2 GiB of shared strings in a 2 MB file: the part's size is over its cap
     let sst = |n: usize| repeated(&format!("{SST}<si><t>"), "a", n, "</t></si></sst>");
-    refused(zip_of(vec![("xl/sharedStrings.xml", sst(2 << 30))]), Limit::XlsxPart);
+    refused(
+        zip_of(vec![("xl/sharedStrings.xml", sst(2 << 30))]),
+        Limit::XlsxPart,
+    );
     // one string of 10 MiB: over the cell cap
-    refused(zip_of(vec![("xl/sharedStrings.xml", sst(10 << 20))]), Limit::CellText);
+    refused(
+        zip_of(vec![("xl/sharedStrings.xml", sst(10 << 20))]),
+        Limit::CellText,
+    );
     // many strings of 100 KiB each: over the total of the shared strings
     let s = "b".repeat(100 << 10);
     refused(
@@ -91,14 +119,22 @@ fn a_shared_strings_part_that_inflates_to_gigabytes_is_refused() {
 
 #[test]
 fn fifty_million_tiny_shared_strings_are_refused_at_the_count() {
-    let tiny = |n: usize| zip_of(vec![("xl/sharedStrings.xml", repeated(SST, "<si><t>x</t></si>", n, "</sst>"))]);
+    let tiny = |n: usize| {
+        zip_of(vec![(
+            "xl/sharedStrings.xml",
+            repeated(SST, "<si><t>x</t></si>", n, "</sst>"),
+        )])
+    };
     // 50 million: 850 MB inflated, over the part's cap
     refused(tiny(50_000_000), Limit::XlsxPart);
     // 2 million: within the part's cap, over the count
     refused(tiny(2_000_000), Limit::SharedStrings);
     // the count a file announces is checked too: calamine reserves room for it
     refused(
-        one("xl/sharedStrings.xml", format!(r#"<sst count="50000000" uniqueCount="50000000">"#)),
+        one(
+            "xl/sharedStrings.xml",
+            r#"<sst count="50000000" uniqueCount="50000000">"#.to_string(),
+        ),
         Limit::SharedStrings,
     );
 }
@@ -122,18 +158,38 @@ fn a_huge_inline_string_is_refused() {
 
 #[test]
 fn too_many_rows_or_columns_are_refused() {
-    let sheet = |rows: &str| one("xl/worksheets/sheet1.xml", format!("{SHEET}{rows}</sheetData></worksheet>"));
-    refused(sheet(r#"<row r="1048577"><c r="A1048577"><v>1</v></c></row>"#), Limit::Rows);
-    refused(sheet(r#"<row><c r="A9999999"><v>1</v></c></row>"#), Limit::Rows);
-    refused(sheet(r#"<row r="1"><c r="XFE1"><v>1</v></c></row>"#), Limit::Columns);
-    refused(sheet(r#"<row r="1"><c r="AAAAAAAAAAAAAAAAAAAAAA1"/></row>"#), Limit::Columns);
-    // rows and cells without references count one by one
+    let sheet = |rows: &str| {
+        one(
+            "xl/worksheets/sheet1.xml",
+            format!("{SHEET}{rows}</sheetData></worksheet>"),
+        )
+    };
     refused(
-        zip_of(vec![("xl/worksheets/sheet1.xml", repeated(&format!("{SHEET}<row>"), "<c/>", 16_385, "</row>"))]),
+        sheet(r#"<row r="1048577"><c r="A1048577"><v>1</v></c></row>"#),
+        Limit::Rows,
+    );
+    refused(sheet(r#"<row><c r="A9999999"><v>1</v></c></row>"#), Limit::Rows);
+    refused(
+        sheet(r#"<row r="1"><c r="XFE1"><v>1</v></c></row>"#),
         Limit::Columns,
     );
     refused(
-        zip_of(vec![("xl/worksheets/sheet1.xml", repeated(SHEET, "<row/>", 1_048_577, ""))]),
+        sheet(r#"<row r="1"><c r="AAAAAAAAAAAAAAAAAAAAAA1"/></row>"#),
+        Limit::Columns,
+    );
+    // rows and cells without references count one by one
+    refused(
+        zip_of(vec![(
+            "xl/worksheets/sheet1.xml",
+            repeated(&format!("{SHEET}<row>"), "<c/>", 16_385, "</row>"),
+        )]),
+        Limit::Columns,
+    );
+    refused(
+        zip_of(vec![(
+            "xl/worksheets/sheet1.xml",
+            repeated(SHEET, "<row/>", 1_048_577, ""),
+        )]),
         Limit::Rows,
     );
 }
@@ -141,10 +197,22 @@ fn too_many_rows_or_columns_are_refused() {
 #[test]
 fn a_huge_tag_or_text_run_is_refused() {
     let big = "q".repeat(2 << 20);
-    refused(one("xl/styles.xml", format!(r#"<styleSheet a="{big}"/>"#)), Limit::XmlRun);
+    refused(
+        one("xl/styles.xml", format!(r#"<styleSheet a="{big}"/>"#)),
+        Limit::XmlRun,
+    );
     // `>` inside an attribute value does not end the tag
-    refused(one("xl/styles.xml", format!(r#"<styleSheet a="{}"/>"#, ">".repeat(2 << 20))), Limit::XmlRun);
-    refused(one("xl/styles.xml", format!("<styleSheet>{big}</styleSheet>")), Limit::XmlRun);
+    refused(
+        one(
+            "xl/styles.xml",
+            format!(r#"<styleSheet a="{}"/>"#, ">".repeat(2 << 20)),
+        ),
+        Limit::XmlRun,
+    );
+    refused(
+        one("xl/styles.xml", format!("<styleSheet>{big}</styleSheet>")),
+        Limit::XmlRun,
+    );
     refused(one("xl/styles.xml", format!("<!--{big}-->")), Limit::XmlRun);
 }
 
@@ -184,7 +252,7 @@ fn too_many_entries_are_refused() {
     let parts = (0..limits::XLSX_MAX_ENTRIES + 1)
         .map(|i| {
             let name: &'static str = Box::leak(format!("x/{i}.bin").into_boxed_str());
-            (name, Box::new(|_: &mut dyn Write| {}) as Box<dyn FnOnce(&mut dyn Write)>)
+            (name, Box::new(|_: &mut dyn Write| {}) as Writer)
         })
         .collect();
     refused(zip_of(parts), Limit::XlsxEntries);

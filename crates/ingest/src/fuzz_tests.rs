@@ -5,8 +5,8 @@
 
 use crate::limits::Limit;
 use crate::rows::{parse_row, Lookup};
-use crate::values::{bad, Bad};
 use crate::table::{read_table, Cell};
+use crate::values::{bad, Bad};
 use crate::{Columns, ImportKind};
 use proptest::prelude::*;
 use std::io::{Cursor, Write};
@@ -42,11 +42,55 @@ enum Edit {
 
 /// Bytes that mean something to one of the parsers.
 const TOKENS: &[&[u8]] = &[
-    b"\"", b",", b";", b"\n", b"\r", b"\r\n", b"<", b">", b"/>", b"&", b"&amp;", b"&#x0;", b"'", b"=",
-    b"\xff", b"\xc3", b"\0", b"\xEF\xBB\xBF", b"<si>", b"</si>", b"<t>", b"<row>", b"<c r=\"XFD1048576\">",
-    b"<c r=\"A1\" t=\"s\"><v>99999999</v></c>", b"<c t=\"inlineStr\"><is><t>", b"<![CDATA[", b"]]>",
-    b"<!--", b"-->", b"<?", b"?>", b"[", b"]", b"]]", b"[[", b"=", b"\"\"\"", b"'''", b"1e999", b"-0",
-    b"9999999999999999999999", b"2023-02-30", b"nan", b"inf", b"{", b"}", b"#", b"\\u{0}", b"\\",
+    b"\"",
+    b",",
+    b";",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"<",
+    b">",
+    b"/>",
+    b"&",
+    b"&amp;",
+    b"&#x0;",
+    b"'",
+    b"=",
+    b"\xff",
+    b"\xc3",
+    b"\0",
+    b"\xEF\xBB\xBF",
+    b"<si>",
+    b"</si>",
+    b"<t>",
+    b"<row>",
+    b"<c r=\"XFD1048576\">",
+    b"<c r=\"A1\" t=\"s\"><v>99999999</v></c>",
+    b"<c t=\"inlineStr\"><is><t>",
+    b"<![CDATA[",
+    b"]]>",
+    b"<!--",
+    b"-->",
+    b"<?",
+    b"?>",
+    b"[",
+    b"]",
+    b"]]",
+    b"[[",
+    b"=",
+    b"\"\"\"",
+    b"'''",
+    b"1e999",
+    b"-0",
+    b"9999999999999999999999",
+    b"2023-02-30",
+    b"nan",
+    b"inf",
+    b"{",
+    b"}",
+    b"#",
+    b"\\u{0}",
+    b"\\",
 ];
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -157,7 +201,18 @@ fn xlsx_seed() -> &'static [u8] {
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
         let date = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
-        for (c, h) in ["ma_don_vi", "ma_chi_tieu", "ky", "tu_so", "mau_so", "gia_tri", "ngay"].iter().enumerate() {
+        for (c, h) in [
+            "ma_don_vi",
+            "ma_chi_tieu",
+            "ky",
+            "tu_so",
+            "mau_so",
+            "gia_tri",
+            "ngay",
+        ]
+        .iter()
+        .enumerate()
+        {
             ws.write_string(0, c as u16, *h).unwrap();
         }
         for r in 1..4u32 {
@@ -247,28 +302,41 @@ proptest! {
     }
 }
 
-
 /// Found by `xlsx_mutated_parts`: digits inserted at the start of a cell reference made
 /// calamine's row arithmetic overflow (a panic in debug builds). Such references, and the
 /// like in the sheet's dimension and a shared formula's range, are refused before calamine.
 #[test]
 fn regression_cell_reference_overflowing_calamine() {
     for (sheet, limit) in [
-        (r#"<row r="4"><c r="9999999999999999999999F4"><v>1</v></c></row>"#, Limit::Rows),
-        (r#"<row r="4"><c r="ABCDEFGHIJ4"><v>1</v></c></row>"#, Limit::Columns),
+        (
+            r#"<row r="4"><c r="9999999999999999999999F4"><v>1</v></c></row>"#,
+            Limit::Rows,
+        ),
+        (
+            r#"<row r="4"><c r="ABCDEFGHIJ4"><v>1</v></c></row>"#,
+            Limit::Columns,
+        ),
         (r#"<row r="99999999999999999999x"/>"#, Limit::Rows),
     ] {
         let mut parts = xlsx_parts().to_vec();
-        let s = parts.iter_mut().find(|(n, _)| n == "xl/worksheets/sheet1.xml").unwrap();
+        let s = parts
+            .iter_mut()
+            .find(|(n, _)| n == "xl/worksheets/sheet1.xml")
+            .unwrap();
         let text = String::from_utf8(s.1.clone()).unwrap();
-        s.1 = text.replace("</sheetData>", &format!("{sheet}</sheetData>")).into_bytes();
+        s.1 = text
+            .replace("</sheetData>", &format!("{sheet}</sheetData>"))
+            .into_bytes();
         match read_table(Cursor::new(zip_parts(&parts)), &mut |_| Ok(()), &mut |_, _| {}) {
             Err(crate::FileError::TooLarge(l)) => assert_eq!(l, limit, "{sheet}"),
             other => panic!("{sheet}: {other:?}"),
         }
     }
     let mut parts = xlsx_parts().to_vec();
-    let s = parts.iter_mut().find(|(n, _)| n == "xl/worksheets/sheet1.xml").unwrap();
+    let s = parts
+        .iter_mut()
+        .find(|(n, _)| n == "xl/worksheets/sheet1.xml")
+        .unwrap();
     let text = String::from_utf8(s.1.clone()).unwrap();
     let start = text.find("<dimension ref=\"").unwrap() + 16;
     s.1 = format!("{}99999999999{}", &text[..start], &text[start..]).into_bytes();

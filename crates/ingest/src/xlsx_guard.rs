@@ -301,9 +301,9 @@ fn reference(r: &[u8]) -> Result<(u64, u64), Limit> {
 
 /// The number its leading digits make, saturating (0 when none).
 fn prefix_number(s: &[u8]) -> u64 {
-    s.iter()
-        .take_while(|b| b.is_ascii_digit())
-        .fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')))
+    s.iter().take_while(|b| b.is_ascii_digit()).fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    })
 }
 
 /// A decimal number, saturating (a huge one is over any cap): `None` if not all digits.
@@ -312,8 +312,7 @@ fn number(s: &[u8]) -> Option<u64> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(
-        s.iter()
-            .fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))),
-    )
+    Some(s.iter().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    }))
 }

@@ -9,11 +9,11 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::mpsc::sync_channel;
+use thidua_ingest::dossier::blocks::BLOCK_SIZE;
 use thidua_ingest::fast::{
     block_text, for_each_block_row, for_each_dossier, not_utf8, Block, BlockText, Layout, Mapped,
 };
 use thidua_ingest::rows::{parse_dossier, DossierRef, Lookup, PlainDossier};
-use thidua_ingest::dossier::blocks::BLOCK_SIZE;
 use thidua_ingest::table::Cell;
 use thidua_ingest::{ImportKind, ImportReport, RowError};
 
@@ -312,7 +312,9 @@ impl Store {
                         if quoted_from.is_some() || too_long {
                             continue;
                         }
-                        if d.block.data.len() > BLOCK_SIZE + thidua_ingest::limits::CSV_MAX_LINE_BYTES as usize {
+                        if d.block.data.len()
+                            > BLOCK_SIZE + thidua_ingest::limits::CSV_MAX_LINE_BYTES as usize
+                        {
                             too_long = true;
                             stop.store(true, std::sync::atomic::Ordering::Relaxed);
                             continue;

@@ -544,7 +544,11 @@ async fn a_unit_uploading_a_file_bomb_is_refused_and_the_server_lives_on() {
         // two million tiny shared strings
         (shared_strings_bomb("</t></si><si><t>x", 2_000_000), "1000000"),
     ] {
-        assert!(bomb.len() < 20 << 20, "under the upload limit: {} bytes", bomb.len());
+        assert!(
+            bomb.len() < 20 << 20,
+            "under the upload limit: {} bytes",
+            bomb.len()
+        );
         let form = Form::new()
             .text("loai", "values")
             .part("tep", Part::bytes(bomb).file_name("so-lieu.xlsx"));
