@@ -7,11 +7,18 @@
 pub mod columns;
 pub mod dossier;
 pub mod fast;
+pub mod limits;
 pub mod report;
 pub mod rows;
 pub mod stats;
 pub mod table;
 pub mod values;
+mod xlsx_guard;
+
+#[cfg(test)]
+mod bounds_tests;
+#[cfg(test)]
+mod fuzz_tests;
 
 pub use columns::{Columns, Field, ImportKind};
 pub use report::{ImportReport, RowError};
@@ -31,6 +38,8 @@ pub enum FileError {
     MissingColumns(Vec<(&'static str, &'static str)>),
     NoDataRows,
     DuplicateColumn(String),
+    /// The file goes over one of the caps of `limits`: refused whole, whatever else it holds.
+    TooLarge(limits::Limit),
 }
 
 impl FileError {
@@ -72,8 +81,26 @@ impl FileError {
                 format!("cột «{c}» xuất hiện hai lần"),
                 format!("column '{c}' appears twice"),
             ),
+            FileError::TooLarge(limit) => {
+                let (vi, en) = limit.describe();
+                (
+                    format!("tệp bị từ chối vì vượt giới hạn: {vi}"),
+                    format!("the file is refused, it exceeds a limit: {en}"),
+                )
+            }
         };
         Msg::new(vi, en)
+    }
+}
+
+impl FileError {
+    /// An I/O error as a file error: one that carries a cap (`limits::Limit::io`) is
+    /// `TooLarge`.
+    pub fn io(e: std::io::Error) -> FileError {
+        match limits::Limit::of_io(&e) {
+            Some(limit) => FileError::TooLarge(limit),
+            None => FileError::Io(e),
+        }
     }
 }
 

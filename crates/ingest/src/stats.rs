@@ -272,7 +272,7 @@ fn fast(file: &std::fs::File, layout: &Layout, ctx: &Ctx) -> Result<DossierStats
         .collect();
     let mut accs = accs;
     if let Some(e) = accs.iter_mut().find_map(|a| a.failed.take()) {
-        return Err(FileError::Io(e));
+        return Err(FileError::io(e));
     }
     if accs.iter().any(|a| a.quoted) {
         drop(accs);

@@ -2,6 +2,7 @@
 //! CRLF or LF, RFC 4180 quoting) or XLSX (first sheet, first row = headers). Streaming:
 //! one row is in memory at a time, whatever the file's size.
 
+use crate::limits::{self, Limit};
 use crate::FileError;
 use calamine::{DataRef, Reader, Xlsx};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -122,6 +123,7 @@ fn read_csv<R: Read>(
         let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
         detect_delimiter(&String::from_utf8_lossy(&buf[..end]))
     };
+    let br = CsvGuard::new(br, delimiter);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
@@ -133,6 +135,7 @@ fn read_csv<R: Read>(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
+    check_record(headers.iter().map(String::as_str), headers.len())?;
     on_header(&headers)?;
     let mut rec = csv::StringRecord::new();
     loop {
@@ -140,6 +143,7 @@ fn read_csv<R: Read>(
         if !more {
             break;
         }
+        check_record(rec.iter(), rec.len())?;
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -158,7 +162,112 @@ fn csv_error(e: csv::Error) -> FileError {
         csv::ErrorKind::Utf8 { pos, .. } => {
             FileError::NotUtf8At(pos.as_ref().map(|p| p.line() as usize).unwrap_or(0))
         }
+        csv::ErrorKind::Io(io) => match Limit::of_io(io) {
+            Some(limit) => FileError::TooLarge(limit),
+            None => FileError::Csv(e.to_string()),
+        },
         _ => FileError::Csv(e.to_string()),
+    }
+}
+
+/// The caps on one CSV record once read (its size is capped while reading, by `CsvGuard`).
+fn check_record<'a>(mut fields: impl Iterator<Item = &'a str>, count: usize) -> Result<(), FileError> {
+    if count as u64 > limits::MAX_COLUMNS {
+        return Err(FileError::TooLarge(Limit::CsvFields));
+    }
+    if fields.any(|f| f.len() as u64 > limits::MAX_CELL_BYTES) {
+        return Err(FileError::TooLarge(Limit::CellText));
+    }
+    Ok(())
+}
+
+/// Refuses, while reading and before the `csv` crate buffers it, a record (a line, with the
+/// line breaks inside its quoted fields) longer than `CSV_MAX_LINE_BYTES`. It follows the
+/// quoting as the `csv` crate does (a quote opens a quoted field only at the field's start;
+/// a stray quote inside an unquoted field is literal), jumping from one delimiter, quote or
+/// line break to the next with `memchr`: no work per byte.
+struct CsvGuard<R> {
+    inner: R,
+    delimiter: u8,
+    field_start: bool,
+    in_quotes: bool,
+    /// In a quoted field, just after a quote: an escaped quote (`""`) or the closing one.
+    quote_pending: bool,
+    /// Bytes of the current record read so far.
+    record: u64,
+}
+
+impl<R: Read> Read for CsvGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.scan(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+impl<R> CsvGuard<R> {
+    fn new(inner: R, delimiter: u8) -> Self {
+        CsvGuard {
+            inner,
+            delimiter,
+            field_start: true,
+            in_quotes: false,
+            quote_pending: false,
+            record: 0,
+        }
+    }
+
+    fn scan(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let (mut i, mut from) = (0, 0);
+        while i < data.len() {
+            if self.in_quotes {
+                if self.quote_pending {
+                    self.quote_pending = false;
+                    if data[i] == b'"' {
+                        i += 1;
+                    } else {
+                        self.in_quotes = false;
+                    }
+                    continue;
+                }
+                match memchr::memchr(b'"', &data[i..]) {
+                    Some(k) => {
+                        self.quote_pending = true;
+                        i += k + 1;
+                    }
+                    None => i = data.len(),
+                }
+                continue;
+            }
+            if self.field_start && data[i] == b'"' {
+                self.in_quotes = true;
+                self.field_start = false;
+                i += 1;
+                continue;
+            }
+            let Some(k) = memchr::memchr3(self.delimiter, b'\n', b'\r', &data[i..]) else {
+                self.field_start = false;
+                break;
+            };
+            let end = i + k;
+            if data[end] != self.delimiter {
+                self.record += (end - from) as u64;
+                self.check()?;
+                self.record = 0;
+                from = end + 1;
+            }
+            i = end + 1;
+            self.field_start = true;
+        }
+        self.record += (data.len() - from) as u64;
+        self.check()
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        if self.record > limits::CSV_MAX_LINE_BYTES {
+            return Err(Limit::CsvLine.io());
+        }
+        Ok(())
     }
 }
 
@@ -167,6 +276,8 @@ fn read_xlsx<R: Read + Seek>(
     on_header: &mut dyn FnMut(&[String]) -> Result<(), FileError>,
     on_row: &mut dyn FnMut(usize, &[Cell]),
 ) -> Result<(), FileError> {
+    let mut r = r;
+    crate::xlsx_guard::check_xlsx(&mut r)?;
     let mut wb: Xlsx<R> = Xlsx::new(r).map_err(|e| FileError::Xlsx(e.to_string()))?;
     let sheet = wb.sheet_names().first().cloned().ok_or(FileError::Empty)?;
     let mut cells_reader = wb
@@ -201,6 +312,11 @@ fn read_xlsx<R: Read + Seek>(
                 flush(prev, &mut row, &mut header)?;
             }
             current = Some(r);
+        }
+        // `check_xlsx` bounds the columns already; this bounds the row's allocation whatever
+        // calamine makes of a cell reference
+        if u64::from(c) >= limits::MAX_COLUMNS {
+            return Err(FileError::TooLarge(Limit::Columns));
         }
         let c = c as usize;
         if row.len() <= c {

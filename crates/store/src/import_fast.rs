@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::mpsc::sync_channel;
+use thidua_ingest::dossier::blocks::BLOCK_SIZE;
 use thidua_ingest::fast::{
     block_text, for_each_block_row, for_each_dossier, not_utf8, Block, BlockText, Layout, Mapped,
 };
@@ -260,6 +261,10 @@ impl Store {
         report.unknown_columns = layout.columns.unknown.clone();
         let mut write_error: Option<rusqlite::Error> = None;
         let mut quoted_from: Option<usize> = None;
+        // A line over the cap (refused whole): the hot path borrows every field from the
+        // mapping and allocates nothing per line, so one cheap check per block suffices: a
+        // block longer than its size plus the cap holds a line over it (ARCHITECTURE.md).
+        let mut too_long = false;
         let mut unknown = Unknown::default();
         let mapped = Mapped::open(file).map_err(|e| ImportError::File(thidua_ingest::FileError::Io(e)))?;
         {
@@ -304,7 +309,14 @@ impl Store {
                     pending.insert(done.block.seq, done);
                     while let Some(d) = pending.remove(&next) {
                         next += 1;
-                        if quoted_from.is_some() {
+                        if quoted_from.is_some() || too_long {
+                            continue;
+                        }
+                        if d.block.data.len()
+                            > BLOCK_SIZE + thidua_ingest::limits::CSV_MAX_LINE_BYTES as usize
+                        {
+                            too_long = true;
+                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
                             continue;
                         }
                         if d.quoted {
@@ -342,6 +354,11 @@ impl Store {
         }
         if let Some(e) = write_error {
             return Err(e.into());
+        }
+        if too_long && quoted_from.is_none() {
+            return Err(ImportError::File(thidua_ingest::FileError::TooLarge(
+                thidua_ingest::limits::Limit::CsvLine,
+            )));
         }
         if let Some(line) = quoted_from {
             // Quoted fields further on: start again with the general reader, in a new

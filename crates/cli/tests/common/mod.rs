@@ -44,6 +44,27 @@ impl Env {
         )
     }
 
+    /// `run` under an address-space limit of `bytes` (`ulimit -v`): what a file makes the
+    /// program allocate must fit.
+    pub fn run_limited(&self, bytes: u64, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", bytes / 1024))
+            .arg(env!("CARGO_BIN_EXE_thidua"))
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("THIDUA_DATABASE_URL")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     pub fn ok(&self, args: &[&str]) -> String {
         let (code, out, err) = self.run(args, None);
         assert_eq!(code, 0, "thidua {args:?} failed:\n{out}\n{err}");

@@ -127,6 +127,11 @@ pub fn read_block<'b>(
         match memchr::memchr(b'\n', &buf[last..have]) {
             Some(i) => break last + i + 1,
             None if want == file_len => break have,
+            // a line over the cap is refused (`Limit::io`) before it is read on: one check
+            // per read, at a block's end
+            None if want - end > crate::limits::CSV_MAX_LINE_BYTES => {
+                return Err(crate::limits::Limit::CsvLine.io())
+            }
             None => want = (want + (TAIL as u64).max(want - from)).min(file_len),
         }
     };

@@ -514,3 +514,53 @@ async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
     .await;
     assert_eq!(srv.store().entry(id).unwrap().unwrap().signed_by, None);
 }
+
+/// An XLSX-like archive whose shared strings are `body` `times` times, written piece by
+/// piece: a few hundred kilobytes that inflate to gigabytes.
+fn shared_strings_bomb(body: &str, times: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1));
+    z.start_file("xl/sharedStrings.xml", opts).unwrap();
+    z.write_all(b"<sst><si><t>").unwrap();
+    let chunk = body.repeat(4096);
+    for _ in 0..times / 4096 {
+        z.write_all(chunk.as_bytes()).unwrap();
+    }
+    z.write_all(b"</t></si></sst>").unwrap();
+    z.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn a_unit_uploading_a_file_bomb_is_refused_and_the_server_lives_on() {
+    let srv = Server::start().await;
+    let mut unit = srv.signed_in("donvi").await;
+    for (bomb, cap) in [
+        // 1 GiB of shared strings (the testers sent 2 GiB: the same refusal, twice as slow
+        // to build here)
+        (shared_strings_bomb("a", 1 << 30), "256 MiB"),
+        // two million tiny shared strings
+        (shared_strings_bomb("</t></si><si><t>x", 2_000_000), "1000000"),
+    ] {
+        assert!(
+            bomb.len() < 20 << 20,
+            "under the upload limit: {} bytes",
+            bomb.len()
+        );
+        let form = Form::new()
+            .text("loai", "values")
+            .part("tep", Part::bytes(bomb).file_name("so-lieu.xlsx"));
+        let r = unit.post_multipart("/nhap-du-lieu", form, true).await;
+        assert!(
+            r.body.contains("vượt giới hạn") && r.body.contains(cap),
+            "{}: {}",
+            r.status,
+            r.body
+        );
+        assert!(!r.body.contains("Xác nhận nhập"));
+        // the server still answers
+        assert_eq!(unit.get("/de-nghi").await.status, StatusCode::OK);
+    }
+}
