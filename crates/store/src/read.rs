@@ -328,11 +328,12 @@ impl Store {
     }
 }
 
-/// A unit's dossiers due before an instant (the candidates for its late list), read through
-/// the index on (unit, due date): a unit's page never reads the province's other dossiers.
+/// A unit's dossiers due before an instant that were not completed by their due date (the
+/// candidates for its late list), read through the partial index on (unit, due date): a
+/// unit's page never reads the province's other dossiers.
 pub(crate) const LATE_DOSSIERS: &str =
     "SELECT code, procedure_code, received_at, due_at, completed_at, channel, status
-     FROM dossiers WHERE unit_id = ?1 AND due_at < ?2";
+     FROM dossiers WHERE unit_id = ?1 AND due_at < ?2 AND (completed_at IS NULL OR completed_at > due_at)";
 
 /// One evaluation run: units in the tally's index order, the tally, every head's result.
 pub struct Evaluation {
