@@ -152,7 +152,8 @@ fn a_huge_inline_string_is_refused() {
             ),
         )])
     };
-    refused(inline(1 << 30), Limit::XlsxPart);
+    // Found at the cell's cap, long before the sheet's.
+    refused(inline(1 << 30), Limit::CellText);
     refused(inline(1 << 20), Limit::CellText);
 }
 
@@ -220,7 +221,7 @@ fn a_huge_tag_or_text_run_is_refused() {
 fn a_part_over_its_cap_is_refused_whatever_size_it_declares() {
     // honest: the declared size is over the cap
     let bomb = zip_of(vec![(
-        "xl/worksheets/sheet1.xml",
+        "xl/styles.xml",
         repeated(SHEET, &format!("{}<x/>", " ".repeat(4000)), 70_000, ""),
     )]);
     refused(bomb.clone(), Limit::XlsxPart);
@@ -309,4 +310,16 @@ fn csv_quotes_are_followed_as_the_csv_crate_does() {
         f.extend(b"1,\"2;3\n");
     }
     assert_eq!(read(f).unwrap(), 40_000);
+}
+
+#[test]
+fn a_full_grid_sheet_of_a_wide_import_is_within_the_sheet_cap() {
+    // ~300 bytes a row, a million rows: above the in-memory part cap (256 MiB), as a
+    // full Excel export of dossiers is (~540 MB); sheets are streamed and allowed 2 GiB.
+    let cell = r#"<c t="inlineStr"><is><t>HS0000000000123</t></is></c>"#;
+    let row = format!("<row>{}</row>", cell.repeat(6));
+    let sheet = repeated(SHEET, &row, 1_000_000, "</sheetData></worksheet>");
+    let bytes = zip_of(vec![("xl/worksheets/sheet1.xml", sheet)]);
+    crate::xlsx_guard::check_xlsx(&mut Cursor::new(bytes)).unwrap();
+    assert!(limits::XLSX_MAX_SHEET_BYTES > 540 << 20 && limits::XLSX_MAX_PART_BYTES < 300 << 20);
 }

@@ -5,10 +5,15 @@
 
 /// Entries in an XLSX (ZIP) archive. Excel writes a dozen or two.
 pub const XLSX_MAX_ENTRIES: u64 = 1_000;
-/// Inflated bytes of one XLSX part (ZIP entry): declared and actually inflated.
+/// Inflated bytes of one XLSX part (ZIP entry) other than a sheet: declared and actually
+/// inflated. Shared strings, styles and the rest are held in memory by the reader.
 pub const XLSX_MAX_PART_BYTES: u64 = 256 << 20;
+/// Inflated bytes of one sheet (`xl/worksheets/*`), which is read as a stream: a full
+/// Excel grid of our widest import (1,048,575 dossiers, 8 columns) is ~540 MB as Excel and
+/// rust_xlsxwriter write it; 2 GiB leaves room for verbose writers.
+pub const XLSX_MAX_SHEET_BYTES: u64 = 2 << 30;
 /// Inflated bytes of all XLSX parts together.
-pub const XLSX_MAX_TOTAL_BYTES: u64 = 512 << 20;
+pub const XLSX_MAX_TOTAL_BYTES: u64 = (2 << 30) + (512 << 20);
 /// Shared strings (`<si>` items, and the `count`/`uniqueCount` a file announces).
 pub const XLSX_MAX_SHARED_STRINGS: u64 = 1_000_000;
 /// Bytes of text of all shared strings together.
@@ -30,6 +35,7 @@ pub const CSV_MAX_LINE_BYTES: u64 = 1 << 20;
 pub enum Limit {
     XlsxEntries,
     XlsxPart,
+    XlsxSheet,
     XlsxTotal,
     SharedStrings,
     SharedText,
@@ -47,6 +53,7 @@ impl Limit {
         match self {
             Limit::XlsxEntries => XLSX_MAX_ENTRIES,
             Limit::XlsxPart => XLSX_MAX_PART_BYTES,
+            Limit::XlsxSheet => XLSX_MAX_SHEET_BYTES,
             Limit::XlsxTotal => XLSX_MAX_TOTAL_BYTES,
             Limit::SharedStrings => XLSX_MAX_SHARED_STRINGS,
             Limit::SharedText => XLSX_MAX_SHARED_TEXT,
@@ -70,6 +77,10 @@ impl Limit {
             Limit::XlsxPart => (
                 format!("dung lượng giải nén của một thành phần XLSX (tối đa {size})"),
                 format!("inflated size of one XLSX part (at most {size})"),
+            ),
+            Limit::XlsxSheet => (
+                format!("dung lượng giải nén của một trang tính XLSX (tối đa {size})"),
+                format!("inflated size of one XLSX sheet (at most {size})"),
             ),
             Limit::XlsxTotal => (
                 format!("tổng dung lượng giải nén của tệp XLSX (tối đa {size})"),
@@ -135,7 +146,9 @@ impl std::fmt::Display for Exceeded {
 impl std::error::Error for Exceeded {}
 
 fn human(n: u64) -> String {
-    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
+        format!("{} GiB", n >> 30)
+    } else if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
         format!("{} KiB", n >> 10)

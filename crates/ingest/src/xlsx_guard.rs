@@ -32,10 +32,16 @@ pub(crate) fn check_xlsx<R: Read + Seek>(r: &mut R) -> Result<(), FileError> {
             // the same crate, cannot inflate it either, so it costs nothing.
             Err(_) => continue,
         };
-        if entry.size() > limits::XLSX_MAX_PART_BYTES {
-            return Err(FileError::TooLarge(Limit::XlsxPart));
-        }
         let name = entry.name().map(|n| n.to_ascii_lowercase()).unwrap_or_default();
+        // Sheets are streamed by the reader; every other part is held in memory.
+        let (cap, limit) = if name.starts_with("xl/worksheets/") {
+            (limits::XLSX_MAX_SHEET_BYTES, Limit::XlsxSheet)
+        } else {
+            (limits::XLSX_MAX_PART_BYTES, Limit::XlsxPart)
+        };
+        if entry.size() > cap {
+            return Err(FileError::TooLarge(limit));
+        }
         let mut scan = (name.ends_with(".xml") || name.ends_with(".rels")).then(Scan::default);
         let mut part = 0u64;
         loop {
@@ -47,8 +53,8 @@ pub(crate) fn check_xlsx<R: Read + Seek>(r: &mut R) -> Result<(), FileError> {
             };
             part += n as u64;
             total += n as u64;
-            if part > limits::XLSX_MAX_PART_BYTES {
-                return Err(FileError::TooLarge(Limit::XlsxPart));
+            if part > cap {
+                return Err(FileError::TooLarge(limit));
             }
             if total > limits::XLSX_MAX_TOTAL_BYTES {
                 return Err(FileError::TooLarge(Limit::XlsxTotal));
