@@ -150,8 +150,16 @@ async fn reopen(
     Ok(Redirect::to(&format!("/don-vi/{code}#mo-lai-ky")).into_response())
 }
 
-fn reopening_views(rows: &[thidua_store::locks::Reopening], today: Date) -> Vec<ReopeningView> {
+fn reopening_views(
+    rows: &[thidua_store::locks::Reopening],
+    frozen: &[thidua_store::locks::FrozenYear],
+    today: Date,
+) -> Vec<ReopeningView> {
     let mut seen = std::collections::HashSet::new();
+    // A reopening inside a year frozen since is no longer in force.
+    let thawed = |code: &str| {
+        thidua_domain::entry::Period::parse(code).is_some_and(|p| !frozen.iter().any(|f| f.covers(p)))
+    };
     rows.iter()
         .map(|r| ReopeningView {
             period: period_vi(&r.period),
@@ -160,7 +168,7 @@ fn reopening_views(rows: &[thidua_store::locks::Reopening], today: Date) -> Vec<
             by: r.created_by.clone(),
             at: thidua_app::fmt::date_time(r.created_at),
             // The newest of a period is the one in force (rows come newest first).
-            in_force: seen.insert(r.period.clone()) && r.until >= today,
+            in_force: seen.insert(r.period.clone()) && r.until >= today && thawed(&r.period),
         })
         .collect()
 }
@@ -401,7 +409,7 @@ async fn unit_page(
         entries_table: et.html(),
         can_enter: user.check_own_unit(unit.id).is_ok(),
         can_reopen: user.role == thidua_domain::role::Role::SoNoiVu,
-        reopenings: reopening_views(&reopenings, today),
+        reopenings: reopening_views(&reopenings, &frozen, today),
         frozen: frozen
             .iter()
             .map(|f| {

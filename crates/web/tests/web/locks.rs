@@ -134,6 +134,10 @@ async fn after_the_decision_the_year_is_frozen_on_the_form_the_page_and_the_api(
         page.body.contains("Công văn số 125/UBND-VP"),
         "the demo's reopening is listed"
     );
+    assert!(
+        !page.body.contains("Đang mở"),
+        "but no longer in force in a frozen year"
+    );
     let r = unit
         .post_multipart("/so-lieu/luu", entry_form("ky_luat", "2023-Q4", "1", "gui"), true)
         .await;
