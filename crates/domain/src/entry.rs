@@ -63,6 +63,14 @@ impl Period {
         self.last_month().year()
     }
 
+    /// Every period of a year, as the forms list them: the year, its quarters, its months.
+    pub fn all_of_year(y: i32) -> Vec<Period> {
+        let mut out = vec![Period::Year(y)];
+        out.extend((1..=4).map(|q| Period::Quarter(y, q)));
+        out.extend((1..=12).map(|m| Period::Month(Month::new(y, m))));
+        out
+    }
+
     /// Two periods share a month (the same period shares all of them).
     pub fn overlaps(self, other: Period) -> bool {
         self.first_month() <= other.last_month() && other.first_month() <= self.last_month()
@@ -256,6 +264,11 @@ mod tests {
         assert_eq!(Period::parse("05/2023"), None);
         assert_eq!(Period::Quarter(2023, 2).last_month(), Month::new(2023, 6));
         assert_eq!(Period::Quarter(2023, 2).first_month(), Month::new(2023, 4));
+        let all: Vec<String> = Period::all_of_year(2023).into_iter().map(Period::code).collect();
+        assert_eq!(
+            (all.len(), all[0].as_str(), all[1].as_str(), all[5].as_str()),
+            (17, "2023", "2023-Q1", "2023-01")
+        );
     }
 
     #[test]

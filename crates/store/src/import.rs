@@ -136,7 +136,6 @@ impl Store {
                 }
             }
         }
-        let plans = self.plans()?;
         // Units and heads are checked against the stored ones: those are read under the
         // write lock, so two edits at once cannot both pass (e.g. overlapping terms).
         let against_stored = matches!(kind, ImportKind::Units | ImportKind::Heads);
@@ -170,7 +169,12 @@ impl Store {
         } else {
             Vec::new()
         };
-        let mut locks = crate::locks::ImportLocks::new(&tx, plans, opts.only_unit.is_some())?;
+        let mut locks = crate::locks::ImportLocks::new(
+            &tx,
+            lookup.plans.clone(),
+            opts.only_unit.is_some(),
+            kind == ImportKind::Values,
+        )?;
         let import_id = if opts.dry_run {
             0
         } else {

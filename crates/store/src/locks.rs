@@ -193,11 +193,12 @@ pub(crate) fn check_overlap(conn: &Connection, unit_id: i64, indicator: &str, pe
     }
 }
 
-/// The plan an entry's deadline comes from: the one covering its year that has the indicator.
-fn plan_for_entry<'p>(plans: &'p [Plan], indicator: &str, period: Period) -> Option<&'p Plan> {
+/// An entry's deadline, from the plan covering its year that has the indicator.
+fn deadline_for(plans: &[Plan], indicator: &str, period: Period) -> Option<Date> {
     plans
         .iter()
         .find(|p| p.covers_year(period.year()) && p.indicator(indicator).is_some())
+        .and_then(|p| p.entry_deadline(indicator, period))
 }
 
 /// The reopening in force for a unit's period (the latest), if any.
@@ -216,7 +217,8 @@ pub(crate) fn reopened_until(
     Ok(day.and_then(|d| Date::parse_iso(&d)))
 }
 
-/// Whether a unit may write an entry now, and the deadline it is measured against.
+/// Whether a unit may write an entry now, and the deadline it is measured against. The
+/// reopenings are read only once the deadline has passed.
 pub(crate) fn window_on(
     conn: &Connection,
     plans: &[Plan],
@@ -225,33 +227,12 @@ pub(crate) fn window_on(
     period: Period,
     today: Date,
 ) -> rusqlite::Result<(Window, Option<Date>)> {
-    let mut failed = None;
-    let w = window_with(plans, indicator, period, today, || {
-        reopened_until(conn, unit_id, period).unwrap_or_else(|e| {
-            failed = Some(e);
-            None
-        })
-    });
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(w),
-    }
-}
-
-/// The window of an entry given how to find its reopening (asked only after a deadline).
-fn window_with(
-    plans: &[Plan],
-    indicator: &str,
-    period: Period,
-    today: Date,
-    reopened: impl FnOnce() -> Option<Date>,
-) -> (Window, Option<Date>) {
-    let deadline = plan_for_entry(plans, indicator, period).and_then(|p| p.entry_deadline(indicator, period));
+    let deadline = deadline_for(plans, indicator, period);
     let until = match deadline {
-        Some(d) if today > d => reopened(),
+        Some(d) if today > d => reopened_until(conn, unit_id, period)?,
         _ => None,
     };
-    (Window::at(deadline, until, today), deadline)
+    Ok((Window::at(deadline, until, today), deadline))
 }
 
 pub(crate) fn today() -> Date {
@@ -414,6 +395,13 @@ pub(crate) struct ImportLocks {
     reopened: HashMap<(i64, String), Date>,
 }
 
+/// Every row of a query returning an id and two texts.
+fn id_and_two_texts(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    let mut st = conn.prepare(sql)?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
 fn row_error(
     cols: &thidua_ingest::Columns,
     field: &str,
@@ -437,43 +425,31 @@ fn row_error(
 }
 
 impl ImportLocks {
-    /// Reads what the checks need once, inside the import's transaction: the entries'
-    /// periods and the reopenings (a province has thousands of entries, not millions).
+    /// Reads what the checks need once, inside the import's transaction: for a values file,
+    /// the entries' periods and the reopenings (a province has thousands of entries, not
+    /// millions); other files need only the frozen years.
     pub(crate) fn new(
         conn: &Connection,
         plans: Vec<Plan>,
         unit_bound: bool,
+        values: bool,
     ) -> rusqlite::Result<ImportLocks> {
         let mut periods: HashMap<(i64, String), Vec<Period>> = HashMap::new();
-        let mut st = conn.prepare("SELECT unit_id, indicator, period FROM entries")?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (unit, indicator, period) = row?;
-            periods
-                .entry((unit, indicator))
-                .or_default()
-                .extend(Period::parse(&period));
-        }
         let mut reopened = HashMap::new();
-        let mut st = conn.prepare("SELECT unit_id, period, until_day FROM reopenings ORDER BY id")?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (unit, period, until) = row?;
-            // Later rows replace earlier ones: the latest reopening is in force.
-            if let Some(d) = Date::parse_iso(&until) {
-                reopened.insert((unit, period), d);
+        if values {
+            let sql = "SELECT unit_id, indicator, period FROM entries";
+            for (unit, indicator, period) in id_and_two_texts(conn, sql)? {
+                periods
+                    .entry((unit, indicator))
+                    .or_default()
+                    .extend(Period::parse(&period));
+            }
+            let sql = "SELECT unit_id, period, until_day FROM reopenings ORDER BY id";
+            for (unit, period, until) in id_and_two_texts(conn, sql)? {
+                // Later rows replace earlier ones: the latest reopening is in force.
+                if let Some(d) = Date::parse_iso(&until) {
+                    reopened.insert((unit, period), d);
+                }
             }
         }
         Ok(ImportLocks {
@@ -511,10 +487,11 @@ impl ImportLocks {
                         overlap_refusal(&v.indicator, v.period, other),
                     );
                 }
-                let reopened = &self.reopened;
-                let (window, _) = window_with(&self.plans, &v.indicator, v.period, self.today, || {
-                    reopened.get(&(unit_id, v.period.code())).copied()
-                });
+                let window = Window::at(
+                    deadline_for(&self.plans, &v.indicator, v.period),
+                    self.reopened.get(&(unit_id, v.period.code())).copied(),
+                    self.today,
+                );
                 if self.unit_bound {
                     if let Some(m) = window.refusal(v.period) {
                         return fail("ky", v.period.code(), m);

@@ -11,7 +11,8 @@ use thidua_ingest::values::{bad, Bad};
 /// What validation knows of the store, loaded once per import.
 pub(crate) struct StoreLookup {
     pub(crate) units: HashMap<String, i64>,
-    tiers: Vec<thidua_domain::plan::Plan>,
+    /// The stored plans (their tiers, and the deadlines an import's locks need).
+    pub(crate) plans: Vec<thidua_domain::plan::Plan>,
     indicators: HashMap<String, ValueRule>,
     conflicting: HashSet<String>,
     procedures: HashSet<String>,
@@ -25,7 +26,7 @@ impl StoreLookup {
     /// no parent tier (then any parent will do).
     pub(crate) fn parent_tiers(&self, tier: &str) -> Option<Vec<String>> {
         let mut allowed = Vec::new();
-        for t in self.tiers.iter().filter_map(|p| p.tier(tier)) {
+        for t in self.plans.iter().filter_map(|p| p.tier(tier)) {
             allowed.push(t.parent.clone()?);
         }
         (!allowed.is_empty()).then_some(allowed)
@@ -46,7 +47,7 @@ impl Lookup for StoreLookup {
         })
     }
     fn tier(&self, label: &str) -> Option<String> {
-        self.tiers
+        self.plans
             .iter()
             .find_map(|p| p.resolve_tier(label))
             .map(|t| t.code.clone())
@@ -99,7 +100,7 @@ impl Store {
         let procedures = self.procedures()?.into_keys().collect();
         Ok(StoreLookup {
             units,
-            tiers: plans,
+            plans,
             indicators,
             conflicting,
             procedures,

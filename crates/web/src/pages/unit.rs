@@ -429,10 +429,10 @@ async fn unit_page(
 
 /// Every period of a year, year first, for the reopening form.
 fn year_periods(y: i32) -> Vec<(String, String)> {
-    let mut out = vec![(format!("{y}"), period_vi(&format!("{y}")))];
-    out.extend((1..=4).map(|q| (format!("{y}-Q{q}"), period_vi(&format!("{y}-Q{q}")))));
-    out.extend((1..=12).map(|m| (format!("{y}-{m:02}"), period_vi(&format!("{y}-{m:02}")))));
-    out
+    thidua_domain::entry::Period::all_of_year(y)
+        .into_iter()
+        .map(|p| (p.code(), p.vi()))
+        .collect()
 }
 
 fn late_table(unit: &UnitRecord, snap: &Snapshot, rows: &[thidua_store::read::DossierRecord]) -> Table {

@@ -35,11 +35,7 @@ fn template(published: bool) -> &'static Path {
             };
             let until = thidua_domain::time::Date(thidua_domain::time::DateTime::now_local().date().0 + 60);
             for unit in [thidua_app::demo::DEMO_UNIT, thidua_app::demo::OTHER_UNIT] {
-                let mut periods = vec!["2023".to_string()];
-                periods.extend((1..=4).map(|q| format!("2023-Q{q}")));
-                periods.extend((1..=12).map(|m| format!("2023-{m:02}")));
-                for p in periods {
-                    let p = thidua_domain::entry::Period::parse(&p).unwrap();
+                for p in thidua_domain::entry::Period::all_of_year(2023) {
                     s.reopen_period(&office, unit, p, until, "Mở lại cho kiểm thử")
                         .unwrap();
                 }

@@ -13,9 +13,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use thidua_domain::entry::EntryState;
-use thidua_domain::entry::Window;
+use thidua_domain::entry::{Period, Window};
 use thidua_domain::plan::Kind;
-use thidua_store::workflow::{period_vi, NewAttachment, ValueForm};
+use thidua_store::workflow::{NewAttachment, ValueForm};
 
 pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
     // Up to MAX_FILES evidence files and the form's fields.
@@ -85,33 +85,26 @@ async fn form_page(
         })
         .collect();
     let y = plan.period_from.ymd().0;
-    let mut periods = vec![(format!("{y}"), format!("Năm {y}"))];
-    periods.extend((1..=4).map(|q| (format!("{y}-Q{q}"), period_vi(&format!("{y}-Q{q}")))));
-    periods.extend((1..=12).map(|m| (format!("{y}-{m:02}"), period_vi(&format!("{y}-{m:02}")))));
     // Each period says where it stands against its deadline (the unit's own reopenings).
     let reopenings = state.db(move |s| Ok(s.reopenings(Some(unit_id))?)).await?;
     let today = thidua_domain::time::DateTime::now_local().date();
-    let periods = periods
+    let periods = Period::all_of_year(y)
         .into_iter()
-        .map(|(c, l)| {
-            let label = match thidua_domain::entry::Period::parse(&c) {
-                Some(p) => {
-                    // Newest first: the first of the period is the one in force.
-                    let until = reopenings.iter().find(|r| r.period == c).map(|r| r.until);
-                    match Window::at(plan.entry_deadline(&f.indicator, p), until, today) {
-                        Window::Open => match plan.entry_deadline(&f.indicator, p) {
-                            Some(d) => format!("{l} (hạn nộp {})", d.vi()),
-                            None => l,
-                        },
-                        Window::Reopened { until, .. } => {
-                            format!("{l} (quá hạn, được mở lại đến {})", until.vi())
-                        }
-                        Window::Closed { deadline } => format!("{l} (đã quá hạn nộp {})", deadline.vi()),
-                    }
-                }
-                None => l,
+        .map(|p| {
+            let (c, l) = (p.code(), p.vi());
+            // Newest first: the first of the period is the one in force.
+            let until = reopenings.iter().find(|r| r.period == c).map(|r| r.until);
+            let deadline = plan.entry_deadline(&f.indicator, p);
+            let label = match Window::at(deadline, until, today) {
+                Window::Open => match deadline {
+                    Some(d) => format!("{l} (hạn nộp {})", d.vi()),
+                    None => l,
+                },
+                Window::Reopened { until, .. } => format!("{l} (quá hạn, được mở lại đến {})", until.vi()),
+                Window::Closed { deadline } => format!("{l} (đã quá hạn nộp {})", deadline.vi()),
             };
-            (c.clone(), label, c == f.period)
+            let selected = c == f.period;
+            (c, label, selected)
         })
         .collect();
     // A returned entry shows the office's reason beside the form.
