@@ -117,16 +117,32 @@ pub(crate) fn record(
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> rusqlite::Result<()> {
+    record_at(conn, now(), actor, action, object_type, object_id, before, after)
+}
+
+/// `record` for a change made at `at`: an account event (sign-in, sign-out) is written
+/// into the chain after it happened (`Store::flush_account_events`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_at(
+    conn: &Connection,
+    at: i64,
+    actor: &Actor,
+    action: &str,
+    object_type: &str,
+    object_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> rusqlite::Result<()> {
     if conn.is_autocommit() {
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let out = record(conn, actor, action, object_type, object_id, before, after);
+        let out = record_at(conn, at, actor, action, object_type, object_id, before, after);
         conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
         return out;
     }
     let (last_id, prev) = head(conn)?;
     let rec = AuditRecord {
         id: last_id + 1,
-        at: now(),
+        at,
         username: actor.username.clone(),
         address: actor.address.clone(),
         request_id: actor.request_id.clone(),

@@ -18,6 +18,7 @@ mod lookup;
 mod migrate;
 pub mod nominations;
 pub mod read;
+pub mod sessions;
 pub mod staged;
 pub mod threads;
 pub mod users;
@@ -79,6 +80,8 @@ pub fn refused(vi: impl Into<String>, en: impl Into<String>) -> StoreError {
 
 pub struct Store {
     pub(crate) conn: Connection,
+    /// Sessions and throttling, in their own file (see `sessions`).
+    pub(crate) sessions: sessions::SessionDb,
 }
 
 impl Store {
@@ -108,22 +111,22 @@ impl Store {
 
     pub fn open_file(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
-        Store::setup(conn)
+        Store::setup(conn, sessions::SessionDb::beside(path))
     }
 
     /// A private in-memory store, for tests.
     pub fn in_memory() -> Result<Store> {
-        Store::setup(Connection::open_in_memory()?)
+        Store::setup(Connection::open_in_memory()?, sessions::SessionDb::in_memory())
     }
 
-    fn setup(conn: Connection) -> Result<Store> {
+    fn setup(conn: Connection, sessions: sessions::SessionDb) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // Larger pages make the dossier B-tree shallower (only a new file takes this).
         conn.pragma_update(None, "page_size", 16_384)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn };
+        let mut store = Store { conn, sessions };
         migrate::run(&mut store.conn)?;
         Ok(store)
     }

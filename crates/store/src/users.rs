@@ -229,10 +229,6 @@ impl Store {
             "UPDATE users SET password_hash = ?1 WHERE id = ?2",
             params![password_hash, user_id],
         )?;
-        tx.execute(
-            "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
-            params![user_id, keep_session.unwrap_or("")],
-        )?;
         // A new password also ends the account's API tokens (a leaked password may have
         // made them).
         let revoked = tx.execute(
@@ -249,7 +245,7 @@ impl Store {
             (revoked > 0).then(|| json!({"tokens_revoked": revoked})).as_ref(),
         )?;
         tx.commit()?;
-        Ok(())
+        self.end_sessions(user_id, keep_session)
     }
 
     /// Locks or unlocks an account; a locked account's sessions and tokens stop working.
@@ -262,9 +258,6 @@ impl Store {
             "UPDATE users SET active = ?1 WHERE id = ?2",
             params![active as i64, user_id],
         )?;
-        if !active {
-            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
-        }
         record(
             &tx,
             actor,
@@ -279,133 +272,9 @@ impl Store {
             Some(&json!({"active": active})),
         )?;
         tx.commit()?;
-        Ok(())
-    }
-
-    // --- sessions -------------------------------------------------------------------
-
-    pub fn create_session(
-        &self,
-        token_hash: &str,
-        user_id: i64,
-        csrf: &str,
-        ttl: i64,
-        address: &str,
-    ) -> Result<()> {
-        let t = now();
-        self.conn.execute(
-            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, expires_at, address) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
-            params![token_hash, user_id, csrf, t, t + ttl, address],
-        )?;
-        // Expired sessions of anyone are cleared from time to time.
-        self.conn
-            .execute("DELETE FROM sessions WHERE expires_at < ?1", [t])?;
-        Ok(())
-    }
-
-    /// The session's user and CSRF token, if the session is live and the user active.
-    /// A session seen again slides its expiry forward by `ttl` (at most once a minute), for
-    /// at most `SESSION_MAX` seconds after sign-in.
-    pub fn session(&self, token_hash: &str, ttl: i64) -> Result<Option<(UserRecord, String)>> {
-        let t = now();
-        let found: Option<(i64, String, i64)> = self
-            .conn
-            .query_row(
-                "SELECT user_id, csrf, last_seen_at FROM sessions WHERE token_hash = ?1 AND expires_at >= ?2 AND created_at >= ?2 - ?3",
-                params![token_hash, t, SESSION_MAX],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let Some((user_id, csrf, last_seen)) = found else {
-            return Ok(None);
-        };
-        if t - last_seen >= 60 {
-            self.conn.execute(
-                "UPDATE sessions SET last_seen_at = ?1, expires_at = ?2 WHERE token_hash = ?3",
-                params![t, t + ttl, token_hash],
-            )?;
+        if !active {
+            self.end_sessions(user_id, None)?;
         }
-        Ok(self.user_by_id(user_id)?.filter(|u| u.active).map(|u| (u, csrf)))
-    }
-
-    pub fn delete_session(&self, token_hash: &str) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
-        Ok(())
-    }
-
-    pub fn session_count(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?)
-    }
-
-    // --- sign-in throttling ---------------------------------------------------------
-
-    /// Counts a sign-in attempt before its password is checked, so parallel guesses are
-    /// counted too: an account whose attempts in the window (failed or still in flight)
-    /// already reach `THROTTLE_FAILURES` is refused, so the attempt that reaches the limit
-    /// is still checked, and no lock is set here (`throttle_failure` sets it once that
-    /// attempt has failed). The address only ever slows down.
-    pub fn throttle_attempt(&mut self, account_key: &str, address_key: &str) -> Result<Gate> {
-        let t = now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let row: Option<(i64, i64, i64)> = tx
-            .query_row(
-                "SELECT failures, first_at, locked_until FROM login_throttle WHERE key = ?1",
-                [account_key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        if let Some((failures, first_at, locked_until)) = row {
-            if locked_until > t {
-                return Ok(Gate::Locked(locked_until));
-            }
-            if first_at >= t - THROTTLE_WINDOW && failures >= THROTTLE_FAILURES {
-                // Attempts in flight fill the account's allowance; if they all fail the
-                // lock follows.
-                return Ok(Gate::Locked(t + THROTTLE_LOCK));
-            }
-        }
-        let mut counts = [0i64; 2];
-        for (i, k) in [account_key, address_key].into_iter().enumerate() {
-            counts[i] = tx.query_row(
-                "INSERT INTO login_throttle (key, failures, first_at, locked_until) VALUES (?1, 1, ?2, 0)
-                 ON CONFLICT (key) DO UPDATE SET
-                   failures = CASE WHEN first_at < ?2 - ?3 THEN 1 ELSE failures + 1 END,
-                   first_at = CASE WHEN first_at < ?2 - ?3 THEN ?2 ELSE first_at END,
-                   locked_until = 0
-                 RETURNING failures",
-                params![k, t, THROTTLE_WINDOW],
-                |r| r.get(0),
-            )?;
-        }
-        tx.commit()?;
-        Ok(Gate::Go {
-            delay_ms: address_delay_ms(counts[1]),
-        })
-    }
-
-    /// A checked attempt failed: its count stays, and the account is locked for
-    /// `THROTTLE_LOCK` seconds once its failures reach the limit.
-    pub fn throttle_failure(&self, account_key: &str) -> Result<()> {
-        let t = now();
-        self.conn.execute(
-            "UPDATE login_throttle SET locked_until = ?2 + ?3, failures = 0, first_at = ?2
-             WHERE key = ?1 AND failures >= ?4",
-            params![account_key, t, THROTTLE_LOCK, THROTTLE_FAILURES],
-        )?;
-        Ok(())
-    }
-
-    /// A successful sign-in clears the account's and the address's counts and locks.
-    pub fn throttle_success(&self, account_key: &str, address_key: &str) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM login_throttle WHERE key IN (?1, ?2)",
-            params![account_key, address_key],
-        )?;
         Ok(())
     }
 
@@ -467,7 +336,15 @@ impl Store {
                 revoked: r.get::<_, i64>(6)? != 0,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out: Vec<TokenRecord> = rows.collect::<rusqlite::Result<_>>()?;
+        // Use before migration 0008 is in the data file; since, in the sessions file.
+        let used = self.token_last_use()?;
+        for t in &mut out {
+            if let Some(&at) = used.get(&t.id) {
+                t.last_used_at = Some(at);
+            }
+        }
+        Ok(out)
     }
 
     /// Revokes a token by its id (listed by `tokens_list`).
@@ -519,10 +396,8 @@ impl Store {
         let Some((token_id, user_id)) = id else {
             return Ok(None);
         };
-        self.conn.execute(
-            "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
-            params![now(), token_id],
-        )?;
+        // Noted in the sessions file: an API call never waits on an import.
+        self.token_used(token_id)?;
         Ok(self.user_by_id(user_id)?.filter(|u| u.active))
     }
 }

@@ -271,14 +271,7 @@ fn parallel_guesses_cannot_pass_the_account_limit() {
     ));
     // when the fifth fails, the lock is set
     s.throttle_failure("u:donvi").unwrap();
-    let locked: i64 = s
-        .conn
-        .query_row(
-            "SELECT locked_until FROM login_throttle WHERE key = 'u:donvi'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let locked = s.throttle_locked_until("u:donvi").unwrap();
     assert!(locked > crate::now());
 }
 
@@ -349,9 +342,9 @@ fn sessions_expire_and_end_with_a_locked_account_or_a_new_password() {
             }
         )
         .is_err());
-    s.create_session("s1", id, "c1", 3600, "a").unwrap();
-    s.create_session("s2", id, "c2", 3600, "a").unwrap();
-    s.create_session("old", id, "c3", -10, "a").unwrap();
+    s.create_session(&actor("donvi"), "s1", id, "c1", 3600).unwrap();
+    s.create_session(&actor("donvi"), "s2", id, "c2", 3600).unwrap();
+    s.create_session(&actor("donvi"), "old", id, "c3", -10).unwrap();
     let (u, csrf) = s.session("s1", 3600).unwrap().unwrap();
     assert_eq!((u.unit_code.as_deref(), csrf.as_str()), (Some("H01"), "c1"));
     assert!(s.session("old", 3600).unwrap().is_none(), "expired");
@@ -677,4 +670,55 @@ fn tokens_expire_are_revoked_and_end_with_a_new_password() {
     assert!(log
         .iter()
         .any(|r| r.action == "doi_mat_khau" && r.after.as_deref() == Some("{\"tokens_revoked\":2}")));
+}
+
+#[test]
+fn sign_ins_enter_the_audit_chain_once_even_after_the_sessions_file_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open_dir(dir.path()).unwrap();
+    s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
+    let signed_in = |s: &Store| {
+        s.audit(&crate::audit::AuditFilter {
+            action: Some("dang_nhap".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap()
+        .1
+    };
+    // while another writer holds the data file, a sign-in is noted in the sessions file
+    let mut other = Store::open_dir(dir.path()).unwrap();
+    let held = other
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    s.create_session(&actor("donvi"), "s1", 1, "c1", 3600).unwrap();
+    s.delete_session("s1", Some(&actor("donvi"))).unwrap();
+    assert_eq!(s.account_events_waiting().unwrap(), 2);
+    drop(held);
+    assert_eq!(s.flush_account_events().unwrap(), 2);
+    assert_eq!(s.flush_account_events().unwrap(), 0, "written once");
+    assert_eq!(signed_in(&s), 1);
+    // events written but not yet deleted (a crash between the two commits) are not
+    // written again: the data file knows the last one written
+    s.create_session(&actor("donvi"), "s2", 1, "c2", 3600).unwrap();
+    assert_eq!(s.flush_account_events().unwrap(), 1);
+    s.sess()
+        .unwrap()
+        .execute(
+            "INSERT INTO account_events (id, at, username, address, request_id, action) VALUES (3, 0, 'donvi', '', 'r', 'dang_nhap') ON CONFLICT DO NOTHING",
+            [],
+        )
+        .unwrap();
+    assert_eq!(s.flush_account_events().unwrap(), 0, "id 3 was written already");
+    assert_eq!(s.account_events_waiting().unwrap(), 0);
+    // an administrator deletes the sessions file: its new epoch starts again at id 1
+    drop(s);
+    drop(other);
+    std::fs::remove_file(dir.path().join("thidua-sessions.db")).unwrap();
+    let mut s = Store::open_dir(dir.path()).unwrap();
+    s.create_session(&actor("donvi"), "s3", 1, "c3", 3600).unwrap();
+    assert_eq!(s.flush_account_events().unwrap(), 1);
+    assert_eq!(signed_in(&s), 3);
+    assert!(s.verify_chain(None).unwrap().is_intact());
 }

@@ -71,7 +71,11 @@ async fn delete_session(
     SignedIn(user): SignedIn,
 ) -> Result<Response, AppError> {
     if let Some(hash) = user.session_hash.clone() {
-        state.db(move |s| Ok(s.delete_session(&hash)?)).await?;
+        let actor = user.actor.clone();
+        state
+            .db(move |s| Ok(s.delete_session(&hash, Some(&actor))?))
+            .await?;
+        state.flush_account_events_soon();
     }
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&state, None))],

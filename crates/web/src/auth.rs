@@ -420,24 +420,18 @@ pub async fn sign_in(
 ) -> Result<String, AppError> {
     let user = check_password(state, ctx, username, password).await?;
     let token = random_token();
-    let (hash, csrf, ttl, address) = (
-        token_hash(&token),
-        random_token(),
-        state.config().session_ttl,
-        ctx.address.clone(),
-    );
+    let (hash, csrf, ttl) = (token_hash(&token), random_token(), state.config().session_ttl);
     let actor = Actor {
         username: user.username.clone(),
         address: ctx.address.clone(),
         request_id: ctx.id.clone(),
     };
+    // The sessions file only: a sign-in never waits on an import. The sign-in enters the
+    // audit chain right after, in the background.
     state
-        .db(move |s| {
-            s.create_session(&hash, user.id, &csrf, ttl, &address)?;
-            s.audit_record(&actor, "dang_nhap", "user", &actor.username, None)?;
-            Ok(())
-        })
+        .db(move |s| Ok(s.create_session(&actor, &hash, user.id, &csrf, ttl)?))
         .await?;
+    state.flush_account_events_soon();
     Ok(token)
 }
 

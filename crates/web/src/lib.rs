@@ -91,6 +91,9 @@ struct Inner {
     config: Config,
     pool: Mutex<Vec<Store>>,
     cache: cache::EvalCache,
+    /// A task is writing account events into the audit chain / another was asked for.
+    flushing: std::sync::atomic::AtomicBool,
+    flush_again: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -112,6 +115,8 @@ impl AppState {
                 config,
                 pool: Mutex::new(vec![store]),
                 cache: cache::EvalCache::default(),
+                flushing: Default::default(),
+                flush_again: Default::default(),
             }),
         })
     }
@@ -142,6 +147,38 @@ impl AppState {
         })
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Writes the sign-ins and sign-outs noted in the sessions file into the audit chain,
+    /// in the background (it waits for the data file's write lock, which an import may
+    /// hold): one task at a time, which runs again when asked while it ran.
+    pub fn flush_account_events_soon(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.inner.flush_again.store(true, SeqCst);
+        if self.inner.flushing.swap(true, SeqCst) {
+            return;
+        }
+        let state = self.clone();
+        tokio::spawn(async move {
+            while state.inner.flush_again.swap(false, SeqCst) {
+                state.flush_account_events().await;
+            }
+            state.inner.flushing.store(false, SeqCst);
+            // Asked for between the last run and the flag's release: run again.
+            if state.inner.flush_again.load(SeqCst) {
+                state.flush_account_events_soon();
+            }
+        });
+    }
+
+    /// Writes the waiting account events into the audit chain now (a failure is logged;
+    /// the events wait for the next try).
+    pub async fn flush_account_events(&self) {
+        match self.db(|s| Ok(s.flush_account_events()?)).await {
+            Ok(n) if n > 0 => tracing::debug!(written = n, "account events written into the audit log"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("account events wait for the audit log: {e}"),
+        }
     }
 
     /// How many evaluations this server has computed (the rest were served from the cache).
@@ -249,6 +286,18 @@ pub async fn serve_until(
     let listener = tokio::net::TcpListener::bind(listen).await?;
     ready(listener.local_addr()?);
     let cfg = state.config().clone();
+    let state_for_end = state.clone();
+    // Account events left by an earlier run, and any a busy moment kept waiting.
+    let flusher = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                state.flush_account_events_soon();
+            }
+        })
+    };
     let app = router(state);
     let slots = Arc::new(tokio::sync::Semaphore::new(cfg.max_connections.max(1)));
     // Closed when the server stops: each connection then finishes its request and closes.
@@ -306,6 +355,9 @@ pub async fn serve_until(
     // Wake every connection, then wait until they have all dropped their receivers.
     let _ = stop_tx.send(());
     stop_tx.closed().await;
+    flusher.abort();
+    // What the last requests noted goes into the chain before the server stops.
+    state_for_end.flush_account_events().await;
     Ok(())
 }
 

@@ -35,7 +35,12 @@ pub fn run(cli: &Cli, c: &AuditCommand) -> Result<ExitCode> {
     match c {
         AuditCommand::Verify { anchor } => {
             let anchor = anchor.as_deref().map(parse_anchor).transpose()?;
-            let store = open_initialised(cli)?;
+            let mut store = open_initialised(cli)?;
+            // Sign-ins a server noted a moment ago are checked too; where the data folder
+            // cannot be written, the chain as it stands is checked.
+            if let Err(e) = store.flush_account_events() {
+                eprintln!("{e}");
+            }
             let report = store.verify_chain(anchor.as_ref().map(|(id, h)| (*id, h.as_str())))?;
             if report.is_intact() {
                 println!("{}", report.message());

@@ -145,12 +145,9 @@ async fn sign_out(State(state): State<AppState>, SignedIn(user): SignedIn) -> Re
     if let Some(hash) = user.session_hash.clone() {
         let actor = user.actor.clone();
         state
-            .db(move |s| {
-                s.delete_session(&hash)?;
-                s.audit_record(&actor, "dang_xuat", "user", &actor.username, None)?;
-                Ok(())
-            })
+            .db(move |s| Ok(s.delete_session(&hash, Some(&actor))?))
             .await?;
+        state.flush_account_events_soon();
     }
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&state, None))],

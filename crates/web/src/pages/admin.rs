@@ -229,6 +229,8 @@ async fn audit(
         limit: if xlsx { 1_000_000 } else { SIZE },
         offset: if xlsx { 0 } else { (page_no - 1) * SIZE },
     };
+    // Sign-ins noted a moment ago are in the log the reader sees.
+    state.flush_account_events().await;
     let (records, total) = state.db(move |s| Ok(s.audit(&filter)?)).await?;
     let mut t = Table::new(
         "Nhật ký thay đổi",

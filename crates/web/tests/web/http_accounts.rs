@@ -273,6 +273,7 @@ async fn behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for() 
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        srv.state.flush_account_events().await;
         let (log, _) = srv
             .store()
             .audit(&thidua_store::audit::AuditFilter {

@@ -234,3 +234,82 @@ async fn the_audit_page_shows_whether_the_chain_is_intact() {
         r.body
     );
 }
+
+/// Issue 13, "nobody waits on an import": while another writer (an import) holds the data
+/// file's write lock, sign-ins, sign-outs and pages all answer at once, because sessions
+/// and throttling live in their own file; the sign-ins reach the audit chain once the lock
+/// is released.
+#[tokio::test]
+async fn sign_ins_and_pages_answer_while_an_import_holds_the_write_lock() {
+    let srv = Server::start().await;
+    let before = srv
+        .store()
+        .audit(&thidua_store::audit::AuditFilter {
+            action: Some("dang_nhap".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap()
+        .1;
+    // The import: a write transaction on the data file, held until told to end.
+    let (release, held_until) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let db = srv.dir.path().join("thidua.db");
+    let holder = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE; UPDATE settings SET value = value;")
+            .unwrap();
+        locked.send(()).unwrap();
+        held_until.recv().unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+    });
+    is_locked.recv().unwrap();
+    let quick = Duration::from_secs(5);
+    let users = ["sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"];
+    for (i, user) in users.into_iter().enumerate() {
+        let mut c = srv.client_from(&format!("127.0.0.{}", i + 2));
+        let r = tokio::time::timeout(quick, c.sign_in(user, crate::common::PASSWORD))
+            .await
+            .unwrap_or_else(|_| panic!("the sign-in of {user} waited on the import"));
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{user}: {}", r.body);
+        for page in ["/", "/tong-quan", "/bang-vang", "/so-lieu"] {
+            let r = tokio::time::timeout(quick, c.get(page))
+                .await
+                .unwrap_or_else(|_| panic!("{page} for {user} waited on the import"));
+            assert!(
+                [StatusCode::OK, StatusCode::SEE_OTHER, StatusCode::FORBIDDEN].contains(&r.status),
+                "{page} for {user}: {} {}",
+                r.status,
+                r.body
+            );
+        }
+        let r = tokio::time::timeout(quick, c.post_form("/dang-xuat", &[]))
+            .await
+            .expect("the sign-out waited on the import");
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-out of {user}");
+    }
+    // a wrong password is counted (and throttled) without the data file either
+    let mut c = srv.client_from("127.0.0.9");
+    let r = tokio::time::timeout(quick, c.sign_in("donvi", "sai-mat-khau"))
+        .await
+        .expect("a failed sign-in waited on the import");
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "the form again, with the error"
+    );
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    srv.state.flush_account_events().await;
+    let store = srv.store();
+    let (log, after) = store
+        .audit(&thidua_store::audit::AuditFilter {
+            action: Some("dang_nhap".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(after - before, 6, "every sign-in is in the audit log once");
+    assert!(log.iter().any(|r| r.username == "thutruong"));
+    assert!(store.verify_chain(None).unwrap().is_intact());
+}
