@@ -257,7 +257,7 @@ fn the_attempt_that_reaches_the_limit_is_checked_and_a_success_clears_the_lock()
 
 #[test]
 fn parallel_guesses_cannot_pass_the_account_limit() {
-    let mut s = store();
+    let s = store();
     // five attempts in flight (not yet answered) fill the allowance
     for _ in 0..5 {
         assert!(matches!(
