@@ -140,6 +140,10 @@ pub struct DossierTally {
     far: HashMap<(u32, Month), [Sums; READINGS]>,
     /// Dossiers whose procedure code is not in the catalogue, by (unit, month received).
     pub unknown_procedure: HashMap<(u32, Month), u64>,
+    /// The earliest instant after the as-of at which a dossier counted here would count
+    /// differently (a completion, a due time passing, a receipt still ahead): the tally
+    /// holds for every as-of from its own up to (not including) this one. None: for ever.
+    pub next_change: Option<DateTime>,
 }
 
 /// One unit's months `first`, `first + 1`, …
@@ -186,6 +190,7 @@ impl DossierTally {
             den: one,
         };
         let done = decided(d.status, d.completed_at, as_of);
+        self.note_change(d, done, as_of);
         // Everything counted in the month the dossier is decided (2.1): one cell lookup.
         if let Some(t) = timeliness_of(done, d.status, d.due_at, as_of) {
             let cell = self.cell(d.unit, t.at.month());
@@ -221,6 +226,32 @@ impl DossierTally {
             self.cell(d.unit, d.received_at.month())[Reading::DvcTrucTuyen(TrucTuyen::TiepNhan).slot()] +=
                 online;
         }
+    }
+
+    /// Where `d` changes how it counts after `as_of` (each test mirrors one in `apply` and
+    /// `timeliness_of`): its decision still ahead, its due time not yet passed while
+    /// undecided, its receipt still ahead.
+    #[inline(always)]
+    fn note_change(&mut self, d: &DossierFacts, done: Option<DateTime>, as_of: DateTime) {
+        let mut at = i64::MAX;
+        if let Some(c) = d.completed_at.filter(|c| d.status.is_completed() && *c > as_of) {
+            at = c.0;
+        }
+        if done.is_none() && d.status != DossierStatus::Rut && d.due_at >= as_of {
+            // counted as late once the as-of is past the due time
+            at = at.min(d.due_at.0 + 1);
+        }
+        if d.received_at > as_of {
+            at = at.min(d.received_at.0);
+        }
+        if at != i64::MAX && self.next_change.is_none_or(|n| at < n.0) {
+            self.next_change = Some(DateTime(at));
+        }
+    }
+
+    /// Whether this tally, made at `made_at`, is also the tally at `as_of`.
+    pub fn holds_at(&self, made_at: DateTime, as_of: DateTime) -> bool {
+        made_at <= as_of && self.next_change.is_none_or(|n| as_of < n)
     }
 
     /// The sums of one unit and month, made when missing.
@@ -314,6 +345,10 @@ impl DossierTally {
             let c = self.unknown_procedure.entry((unit(u), m)).or_default();
             *c = c.wrapping_add(n);
         }
+        self.next_change = match (self.next_change, other.next_change) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     /// Drops what removals brought back to zero, so that "a non-zero denominator" means

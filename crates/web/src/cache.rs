@@ -25,8 +25,11 @@ type DossierFacts = (
 #[derive(Default)]
 pub struct EvalCache {
     slot: Mutex<Vec<(String, Arc<Snapshot>)>>,
-    /// The dossier tally (the expensive half) outlives entry changes.
-    facts: Mutex<Option<(String, DossierFacts)>>,
+    /// The dossier tally (the expensive half): kept across entry changes, and across
+    /// minutes until a dossier would count differently (`DossierTally::holds_at`), under
+    /// the dossiers' version and the as-of it was made at.
+    /// A few are kept: a closed year's and a running year's pages alternate.
+    facts: Mutex<Vec<(String, DateTime, DossierFacts)>>,
     /// One computation at a time: requests that miss the cache wait here, then read the
     /// snapshot the first one made.
     gate: tokio::sync::Mutex<()>,
@@ -117,13 +120,14 @@ impl AppState {
                 .cache()
                 .computed
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            // An entry changed: the dossier facts are reused unless an import came in.
-            let facts_key = format!("{moment}|{}", s.dossier_version()?);
-            let (units, tally) = match state.cache().facts(&facts_key) {
+            // An entry changed, or a minute passed: the dossier facts are reused unless an
+            // import came in or a dossier now counts differently (a due time passed…).
+            let version = s.dossier_version()?;
+            let (units, tally) = match state.cache().facts(&version, as_of) {
                 Some(f) => f,
                 None => {
                     let f = s.dossier_facts(as_of)?;
-                    state.cache().put_facts(facts_key, f.clone());
+                    state.cache().put_facts(version, as_of, f.clone());
                     f
                 }
             };
@@ -142,16 +146,21 @@ impl AppState {
 }
 
 impl EvalCache {
-    fn facts(&self, key: &str) -> Option<DossierFacts> {
+    fn facts(&self, version: &str, as_of: DateTime) -> Option<DossierFacts> {
         self.facts
             .lock()
             .expect("cache lock")
-            .as_ref()
-            .filter(|(k, _)| k == key)
-            .map(|(_, f)| f.clone())
+            .iter()
+            .find(|(v, made, f)| v == version && f.1.holds_at(*made, as_of))
+            .map(|(_, _, f)| f.clone())
     }
-    fn put_facts(&self, key: String, f: DossierFacts) {
-        *self.facts.lock().expect("cache lock") = Some((key, f));
+    fn put_facts(&self, version: String, made: DateTime, f: DossierFacts) {
+        let mut kept = self.facts.lock().expect("cache lock");
+        kept.retain(|(v, _, _)| *v == version);
+        kept.push((version, made, f));
+        if kept.len() > 3 {
+            kept.remove(0);
+        }
     }
     fn get(&self, key: &str) -> Option<Arc<Snapshot>> {
         self.slot
