@@ -499,11 +499,20 @@ fn user_add_checks_role_unit_and_password() {
             vec!["user", "add", "z", "--role", "ban_tdkt", "--password-stdin"],
             "ít nhất 10",
         ),
+        (
+            vec!["user", "add", "z", "--role", "ban_tdkt", "--password-stdin"],
+            "quá phổ biến",
+        ),
+        (
+            vec!["user", "add", "z", "--role", "ban_tdkt", "--password-stdin"],
+            "lặp lại",
+        ),
     ] {
-        let stdin = if msg == "ít nhất 10" {
-            "ngan\n"
-        } else {
-            "mat-khau-dai-du\n"
+        let stdin = match msg {
+            "ít nhất 10" => "ngan\n",
+            "quá phổ biến" => "qwertyuiop123\n",
+            "lặp lại" => "aaaaaaaaaaaa\n",
+            _ => "mat-khau-dai-du\n",
         };
         let (code, _, err) = env.run(&args, Some(stdin));
         assert_eq!(code, 1, "{args:?}");

@@ -436,13 +436,41 @@ fn a_tally_holds_until_its_next_change() {
     let cal = Calendar::built_in();
     let rows = [
         // decided on 10/03 09:00 (on time)
-        facts(t(2023, 3, 1, 8), t(2023, 3, 15, 17), Some(t(2023, 3, 10, 9)), DossierStatus::DaTraKetQua, Channel::TrucTuyen, Some(&P10)),
+        facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 15, 17),
+            Some(t(2023, 3, 10, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTuyen,
+            Some(&P10),
+        ),
         // pending, due 12/03 17:00: late one second after
-        facts(t(2023, 3, 2, 8), t(2023, 3, 12, 17), None, DossierStatus::DangXuLy, Channel::TrucTiep, Some(&P10)),
+        facts(
+            t(2023, 3, 2, 8),
+            t(2023, 3, 12, 17),
+            None,
+            DossierStatus::DangXuLy,
+            Channel::TrucTiep,
+            Some(&P10),
+        ),
         // received 11/03 10:00 (online share), decided after its due time
-        facts(t(2023, 3, 11, 10), t(2023, 3, 11, 16), Some(t(2023, 3, 13, 8)), DossierStatus::TuChoi, Channel::TrucTuyen, Some(&P10)),
+        facts(
+            t(2023, 3, 11, 10),
+            t(2023, 3, 11, 16),
+            Some(t(2023, 3, 13, 8)),
+            DossierStatus::TuChoi,
+            Channel::TrucTuyen,
+            Some(&P10),
+        ),
         // withdrawn: never changes anything
-        facts(t(2023, 3, 1, 8), t(2023, 3, 5, 17), None, DossierStatus::Rut, Channel::TrucTiep, Some(&P10)),
+        facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 5, 17),
+            None,
+            DossierStatus::Rut,
+            Channel::TrucTiep,
+            Some(&P10),
+        ),
     ];
     let tally_at = |as_of: DateTime| {
         let mut tally = DossierTally::default();
@@ -457,9 +485,14 @@ fn a_tally_holds_until_its_next_change() {
         v
     };
     // every event instant, one second either side, and every six hours of the month
-    let mut instants: Vec<DateTime> = (0..31 * 4).map(|i| DateTime(t(2023, 3, 1, 0).0 + i * 21_600)).collect();
+    let mut instants: Vec<DateTime> = (0..31 * 4)
+        .map(|i| DateTime(t(2023, 3, 1, 0).0 + i * 21_600))
+        .collect();
     for r in &rows {
-        for e in [Some(r.received_at), Some(r.due_at), r.completed_at].into_iter().flatten() {
+        for e in [Some(r.received_at), Some(r.due_at), r.completed_at]
+            .into_iter()
+            .flatten()
+        {
             instants.extend([DateTime(e.0 - 1), e, DateTime(e.0 + 1)]);
         }
     }
@@ -470,7 +503,11 @@ fn a_tally_holds_until_its_next_change() {
         for &later in instants.iter().filter(|&&x| x >= made) {
             let same = cells(&tally_at(later)) == cells(&tally);
             if tally.holds_at(made, later) {
-                assert!(same, "made at {made:?}, asked at {later:?}: the tally changed before {:?}", tally.next_change);
+                assert!(
+                    same,
+                    "made at {made:?}, asked at {later:?}: the tally changed before {:?}",
+                    tally.next_change
+                );
             }
             // (a change of how a dossier counts may leave the sums as they were: a late
             // dossier decided late is late in the same month)
@@ -478,7 +515,10 @@ fn a_tally_holds_until_its_next_change() {
                 changes += 1;
             }
         }
-        assert!(!tally.holds_at(made, DateTime(made.0 - 1)), "never for an earlier as-of");
+        assert!(
+            !tally.holds_at(made, DateTime(made.0 - 1)),
+            "never for an earlier as-of"
+        );
     }
     assert!(changes > 3, "the next change is where the sums change: {changes}");
     // after the last event the tally holds for ever

@@ -39,13 +39,13 @@ pub enum UserCommand {
     Unlock { username: String },
 }
 
-/// The new password on standard input (one line), at least 10 characters.
-fn password_from_stdin() -> Result<String> {
+/// The new password of `username` on standard input (one line), under the password rule.
+fn password_from_stdin(username: &str) -> Result<String> {
     let mut pw = String::new();
     std::io::stdin().read_to_string(&mut pw)?;
     let pw = pw.trim_end_matches(['\r', '\n']);
-    if pw.chars().count() < 10 {
-        bail!("mật khẩu cần ít nhất 10 ký tự / the password needs at least 10 characters");
+    if let Some(m) = thidua_app::credentials::password_problem(pw, username) {
+        bail!("{} / {}", m.vi, m.en);
     }
     Ok(pw.to_string())
 }
@@ -82,7 +82,7 @@ pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
             full_name,
             password_stdin: _,
         } => {
-            let hash = hash(&password_from_stdin()?)?;
+            let hash = hash(&password_from_stdin(username)?)?;
             let new = NewUser {
                 username,
                 full_name: full_name.as_deref().unwrap_or(""),
@@ -120,7 +120,7 @@ pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
             username,
             password_stdin: _,
         } => {
-            let hash = hash(&password_from_stdin()?)?;
+            let hash = hash(&password_from_stdin(username)?)?;
             let mut store = open_initialised(cli)?;
             let u = account(&store, username)?;
             store.set_password(&Actor::cli(), u.id, &hash, None)?;

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
-use thidua_app::credentials::MIN_PASSWORD;
+use thidua_app::credentials::password_problem;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -188,8 +188,8 @@ async fn change_password(
     SignedIn(user): SignedIn,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let problem = if f.new.chars().count() < MIN_PASSWORD {
-        Some(format!("Mật khẩu mới cần ít nhất {MIN_PASSWORD} ký tự."))
+    let problem = if let Some(m) = password_problem(&f.new, &user.username) {
+        Some(m.vi)
     } else if f.new != f.confirm {
         Some("Nhập lại mật khẩu mới không khớp.".to_string())
     } else if f.new == f.current {

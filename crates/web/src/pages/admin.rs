@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use thidua_app::award;
-use thidua_app::credentials::MIN_PASSWORD;
+use thidua_app::credentials::password_problem;
 use thidua_domain::time::Date;
 use thidua_store::audit::AuditFilter;
 use thidua_store::users::NewUser;
@@ -109,16 +109,8 @@ async fn create_user(
     Require(user, ..): Require<QuanTri>,
     Form(f): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    if f.password.chars().count() < MIN_PASSWORD {
-        let body = page(
-            &users_page(
-                &state,
-                &user,
-                None,
-                Some(format!("Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")),
-            )
-            .await?,
-        )?;
+    if let Some(problem) = password_problem(&f.password, &f.username) {
+        let body = page(&users_page(&state, &user, None, Some(problem.vi)).await?)?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
     let pw = f.password.clone();

@@ -138,6 +138,29 @@ async fn the_administrator_creates_accounts_and_users_change_passwords() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("cần chọn đơn vị"));
+    // the password rule: long enough is not enough (issue 13: `aaaaaaaaaa` was accepted)
+    for (pw, why) in [
+        ("aaaaaaaaaa", "ký tự lặp lại"),
+        ("Password@2024", "quá phổ biến"),
+        ("xa01-mat-khau", "tên đăng nhập"),
+        ("ngan", "ít nhất 10 ký tự"),
+    ] {
+        let r = admin
+            .post_form(
+                "/quan-tri/tai-khoan",
+                &[
+                    ("username", "xa01"),
+                    ("full_name", "Lê Thị Bình"),
+                    ("role", "don_vi"),
+                    ("unit", "H01X01"),
+                    ("password", pw),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{pw}");
+        assert!(r.body.contains(why), "{pw}: {why}");
+    }
+    assert!(srv.store().user_by_name("xa01").unwrap().is_none());
     let r = admin
         .post_form(
             "/quan-tri/tai-khoan",
@@ -184,6 +207,18 @@ async fn the_administrator_creates_accounts_and_users_change_passwords() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_form(
+            "/mat-khau",
+            &[
+                ("current", "mat-khau-du-dai"),
+                ("new", "0987654321"),
+                ("confirm", "0987654321"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("dãy liên tiếp"), "{}", r.body);
     let r = c
         .post_form(
             "/mat-khau",
