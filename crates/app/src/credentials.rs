@@ -77,7 +77,7 @@ fn is_run(plain: &str) -> bool {
     }
     // a short piece repeated ("abcabcabcabc", "12121212121")
     let n = chars.len();
-    if (1..=n / 2).any(|k| n % k == 0 && chars.chunks(k).all(|c| c == &chars[..k])) {
+    if (1..=n / 2).any(|k| n.is_multiple_of(k) && chars.chunks(k).all(|c| c == &chars[..k])) {
         return true;
     }
     ROWS.iter().any(|row| {
