@@ -53,14 +53,26 @@ impl ImportKind {
     }
 }
 
-/// One column: its code, its Vietnamese label, other accepted headers, whether required.
+/// One column: its code, its Vietnamese label, other accepted headers, whether required,
+/// and the most characters a value may have (FORMATS.md lists them).
 #[derive(Debug)]
 pub struct Field {
     pub code: &'static str,
     pub vi: &'static str,
     pub aliases: &'static [&'static str],
     pub required: bool,
+    pub max_chars: usize,
 }
+
+/// The longest value of each sort of column, in characters. A code is an identifier from
+/// another system: national dossier and procedure codes run to ~25 characters. A name is a
+/// unit's, a person's or a position's. A procedure's name can be a long sentence. A date,
+/// a number or a listed code is short. A note is a paragraph.
+pub const MAX_CODE: usize = 64;
+pub const MAX_NAME: usize = 255;
+pub const MAX_PROCEDURE_NAME: usize = 1_000;
+pub const MAX_SHORT: usize = 64;
+pub const MAX_NOTE: usize = 2_000;
 
 const fn f(code: &'static str, vi: &'static str, aliases: &'static [&'static str], required: bool) -> Field {
     Field {
@@ -68,35 +80,46 @@ const fn f(code: &'static str, vi: &'static str, aliases: &'static [&'static str
         vi,
         aliases,
         required,
+        max_chars: MAX_SHORT,
     }
 }
 
+const fn max(field: Field, max_chars: usize) -> Field {
+    Field { max_chars, ..field }
+}
+
 pub const UNITS: &[Field] = &[
-    f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
-    f(
-        "ten_don_vi",
-        "Tên đơn vị",
-        &["Tên cơ quan", "Tên cơ quan, đơn vị"],
-        true,
+    max(f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true), MAX_CODE),
+    max(
+        f(
+            "ten_don_vi",
+            "Tên đơn vị",
+            &["Tên cơ quan", "Tên cơ quan, đơn vị"],
+            true,
+        ),
+        MAX_NAME,
     ),
     f("cap", "Cấp", &["Cấp hành chính"], true),
-    f(
-        "ma_don_vi_cha",
-        "Mã đơn vị cha",
-        &["Đơn vị cha", "Mã cấp trên"],
-        false,
+    max(
+        f(
+            "ma_don_vi_cha",
+            "Mã đơn vị cha",
+            &["Đơn vị cha", "Mã cấp trên"],
+            false,
+        ),
+        MAX_CODE,
     ),
 ];
 pub const HEADS: &[Field] = &[
-    f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
-    f("ho_ten", "Họ và tên", &["Họ tên"], true),
-    f("chuc_vu", "Chức vụ", &[], false),
+    max(f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true), MAX_CODE),
+    max(f("ho_ten", "Họ và tên", &["Họ tên"], true), MAX_NAME),
+    max(f("chuc_vu", "Chức vụ", &[], false), MAX_NAME),
     f("tu_ngay", "Từ ngày", &[], true),
     f("den_ngay", "Đến ngày", &[], false),
 ];
 pub const PROCEDURES: &[Field] = &[
-    f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true),
-    f("ten_tthc", "Tên TTHC", &["Tên thủ tục"], false),
+    max(f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true), MAX_CODE),
+    max(f("ten_tthc", "Tên TTHC", &["Tên thủ tục"], false), MAX_PROCEDURE_NAME),
     f(
         "thoi_han_quy_dinh",
         "Thời hạn quy định",
@@ -117,9 +140,9 @@ pub const PROCEDURES: &[Field] = &[
     ),
 ];
 pub const DOSSIERS: &[Field] = &[
-    f("ma_ho_so", "Mã hồ sơ", &[], true),
-    f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
-    f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true),
+    max(f("ma_ho_so", "Mã hồ sơ", &[], true), MAX_CODE),
+    max(f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true), MAX_CODE),
+    max(f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true), MAX_CODE),
     f("ngay_tiep_nhan", "Ngày tiếp nhận", &[], true),
     f("han_xu_ly", "Hạn xử lý", &["Ngày hẹn trả"], true),
     f("ngay_ket_qua", "Ngày có kết quả", &["Ngày trả kết quả"], true),
@@ -127,13 +150,13 @@ pub const DOSSIERS: &[Field] = &[
     f("trang_thai", "Trạng thái", &[], true),
 ];
 pub const VALUES: &[Field] = &[
-    f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
-    f("ma_chi_tieu", "Mã chỉ tiêu", &[], true),
+    max(f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true), MAX_CODE),
+    max(f("ma_chi_tieu", "Mã chỉ tiêu", &[], true), MAX_CODE),
     f("ky", "Kỳ", &["Kỳ báo cáo"], true),
     f("tu_so", "Tử số", &[], false),
     f("mau_so", "Mẫu số", &[], false),
     f("gia_tri", "Giá trị", &[], false),
-    f("ghi_chu", "Ghi chú", &[], false),
+    max(f("ghi_chu", "Ghi chú", &[], false), MAX_NOTE),
 ];
 
 /// The position of `code` in `fields`; evaluated at compile time by `rows::field!`, so a

@@ -165,9 +165,11 @@ fn dossier_plain_by<'c>(
     lk: &dyn Lookup,
 ) -> Option<PlainDossier<'c>> {
     let text = |f: usize| plain(field(f)?);
-    let code = text(field!(DOSSIERS, "ma_ho_so"))?;
+    // plain text is ASCII: its bytes are its characters; a longer code takes the full
+    // checks, which refuse it with the column's maximum
+    let code = text(field!(DOSSIERS, "ma_ho_so")).filter(|t| t.len() <= MAX_CODE)?;
     let unit = text(field!(DOSSIERS, "ma_don_vi"))?;
-    let procedure = text(field!(DOSSIERS, "ma_tthc"))?;
+    let procedure = text(field!(DOSSIERS, "ma_tthc")).filter(|t| t.len() <= MAX_CODE)?;
     let received_at = crate::values::iso_fast(text(field!(DOSSIERS, "ngay_tiep_nhan"))?.as_bytes())?;
     let due_at = crate::values::iso_fast(text(field!(DOSSIERS, "han_xu_ly"))?.as_bytes())?;
     let completed_at = match field(field!(DOSSIERS, "ngay_ket_qua"))? {
@@ -204,6 +206,9 @@ pub(super) fn dossier_checked<'c>(
         row,
         errors: Vec::new(),
     };
+    if !c.lengths_fit() {
+        return Err(c.errors);
+    }
     match dossier(&mut c, lk) {
         Some(d) if c.errors.is_empty() => Ok(d),
         _ => Err(c.errors),

@@ -1,7 +1,7 @@
 //! Validation of one row of each kind into a typed record, and the checks that need the
 //! whole file (a parent unit further down, overlapping terms of office).
 
-use crate::columns::{index_of, Columns, ImportKind, DOSSIERS, HEADS, PROCEDURES, UNITS, VALUES};
+use crate::columns::{index_of, Columns, ImportKind, DOSSIERS, HEADS, MAX_CODE, PROCEDURES, UNITS, VALUES};
 
 /// The position of a field in its kind's list, found at compile time.
 macro_rules! field {
@@ -114,6 +114,31 @@ impl<'c> RowCheck<'_, 'c> {
             en: b.en,
         });
     }
+    /// Every value within its column's length (`Field::max_chars`); false (with the
+    /// errors) when one is over, and the row is not read further.
+    fn lengths_fit(&mut self) -> bool {
+        let fields = self.cols.kind.fields();
+        let mut fit = true;
+        for (i, fd) in fields.iter().enumerate() {
+            if let Cell::Text(t) = self.cell(i) {
+                // bytes bound characters from above: count only when it could matter
+                if t.len() > fd.max_chars && t.chars().count() > fd.max_chars {
+                    let n = t.chars().count();
+                    let max = fd.max_chars;
+                    let value: String = t.chars().take(40).chain("…".chars()).collect();
+                    self.errors.push(RowError {
+                        row: self.row,
+                        column: self.cols.header(i),
+                        value,
+                        vi: format!("dài {n} ký tự, quá độ dài tối đa của cột ({max} ký tự)"),
+                        en: format!("{n} characters, over the column's maximum of {max}"),
+                    });
+                    fit = false;
+                }
+            }
+        }
+        fit
+    }
     fn required_text(&mut self, code: usize) -> Option<Cow<'c, str>> {
         match text(self.cell(code)) {
             Some(t) => Some(t),
@@ -201,6 +226,9 @@ pub fn parse_row(
         row,
         errors: Vec::new(),
     };
+    if !c.lengths_fit() {
+        return Err(c.errors);
+    }
     let rec = match cols.kind {
         ImportKind::Units => unit(&mut c, lk).map(Record::Unit),
         ImportKind::Heads => head(&mut c, lk).map(Record::Head),

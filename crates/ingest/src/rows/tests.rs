@@ -552,3 +552,44 @@ P1,A,10,toan_trinh,-1\nP2,B,10,toan_trinh,10.5\nP3,C,10,toan_trinh,bay\nP4,D,10,
         "{errs:?}"
     );
 }
+
+#[test]
+fn every_text_column_has_a_maximum_length_named_in_the_error() {
+    use crate::columns::{MAX_CODE, MAX_NOTE};
+    // a dossier code one over: refused by the full checks, and the shortcut leaves it to them
+    let long = "H".repeat(MAX_CODE + 1);
+    let e = dossier_errors(&format!(
+        "{long},H01,1.000001,2023-01-02T08:00:00,2023-01-05T17:00:00,,truc_tiep,dang_xu_ly"
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].vi.contains(&format!("tối đa của cột ({MAX_CODE} ký tự)")), "{e:?}");
+    assert!(e[0].value.chars().count() <= 41, "the error does not repeat the whole value");
+    let fields: [&str; crate::rows::dossier::DOSSIER_FIELDS] = [
+        &long,
+        "H01",
+        "1.000001",
+        "2023-01-02T08:00:00",
+        "2023-01-05T17:00:00",
+        "",
+        "truc_tiep",
+        "dang_xu_ly",
+    ];
+    assert!(crate::rows::dossier::dossier_plain_fields(&fields, &Fake).is_none());
+    let ok = dossier_errors(&format!(
+        "{},H01,1.000001,2023-01-02T08:00:00,2023-01-05T17:00:00,,truc_tiep,dang_xu_ly",
+        &long[1..]
+    ));
+    assert!(ok.is_empty(), "{ok:?}");
+    // a note of 2,001 characters with diacritics (counted in characters, not bytes)
+    let note = "ễ".repeat(MAX_NOTE + 1);
+    let e = value_errors(&format!("H01,sang_kien,2023,,,3,{note}"));
+    assert!(e.iter().any(|e| e.column.contains("ghi_chu") && e.vi.contains("2000 ký tự")), "{e:?}");
+    assert!(value_errors(&format!("H01,sang_kien,2023,,,3,{}", &note[..MAX_NOTE * 3])).is_empty());
+    // a unit name over 255 characters
+    let (_, e, _) = read(
+        ImportKind::Units,
+        format!("ma_don_vi,ten_don_vi,cap\nH09,{},huyen\n", "a".repeat(256)).as_bytes(),
+    )
+    .unwrap();
+    assert!(e[0].vi.contains("255 ký tự"), "{e:?}");
+}
