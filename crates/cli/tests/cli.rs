@@ -1141,3 +1141,65 @@ fn accounts_and_tokens_are_listed_locked_and_revoked_from_the_command_line() {
     // every change is in the audit log, and the chain holds
     assert!(env.ok(&["audit", "verify"]).contains("nguyên vẹn"));
 }
+
+/// Issue 13: a read-only data folder (a copy on read-only media, an auditor's account):
+/// the commands that read work, a write is refused in both languages and changes nothing.
+#[test]
+fn read_commands_work_in_a_read_only_data_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = seeded();
+    let units = env.file("more-units.csv", b"ma_don_vi,ten_don_vi,cap\nX9,UBND X9,huyen\n");
+    let set = |p: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for e in std::fs::read_dir(&env.data).unwrap() {
+        let p = e.unwrap().path();
+        set(&p, if p.is_dir() { 0o555 } else { 0o444 });
+    }
+    set(&env.data, 0o555);
+    set(env.dir.path(), 0o755);
+    std::fs::set_permissions(&units, std::fs::Permissions::from_mode(0o444)).unwrap();
+    // root writes whatever the modes say: run as nobody then
+    let run = |args: &[&str]| {
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .unwrap()
+            .stdout
+            == b"0\n";
+        let mut cmd = if root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_thidua"));
+            c
+        } else {
+            std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
+        };
+        let out = cmd
+            .arg("--data-dir")
+            .arg(&env.data)
+            .args(args)
+            .env_remove("THIDUA_DATABASE_URL")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for args in [
+        &["evaluate", "--year", "2023", "--format", "json"][..],
+        &["plan", "list"],
+        &["audit", "verify"],
+        &["user", "list"],
+    ] {
+        let (code, out, err) = run(args);
+        assert_eq!(code, 0, "{args:?} in a read-only folder:\n{out}\n{err}");
+    }
+    let (code, _, err) = run(&["import", "units", &units]);
+    assert_ne!(code, 0);
+    assert!(err.contains("chỉ đọc được") && err.contains("read-only"), "{err}");
+    set(&env.data, 0o755);
+    assert_eq!(counts(&env).units, 3, "nothing was written");
+}

@@ -89,7 +89,10 @@ const fn max(field: Field, max_chars: usize) -> Field {
 }
 
 pub const UNITS: &[Field] = &[
-    max(f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true), MAX_CODE),
+    max(
+        f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
+        MAX_CODE,
+    ),
     max(
         f(
             "ten_don_vi",
@@ -111,7 +114,10 @@ pub const UNITS: &[Field] = &[
     ),
 ];
 pub const HEADS: &[Field] = &[
-    max(f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true), MAX_CODE),
+    max(
+        f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
+        MAX_CODE,
+    ),
     max(f("ho_ten", "Họ và tên", &["Họ tên"], true), MAX_NAME),
     max(f("chuc_vu", "Chức vụ", &[], false), MAX_NAME),
     f("tu_ngay", "Từ ngày", &[], true),
@@ -119,7 +125,10 @@ pub const HEADS: &[Field] = &[
 ];
 pub const PROCEDURES: &[Field] = &[
     max(f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true), MAX_CODE),
-    max(f("ten_tthc", "Tên TTHC", &["Tên thủ tục"], false), MAX_PROCEDURE_NAME),
+    max(
+        f("ten_tthc", "Tên TTHC", &["Tên thủ tục"], false),
+        MAX_PROCEDURE_NAME,
+    ),
     f(
         "thoi_han_quy_dinh",
         "Thời hạn quy định",
@@ -141,7 +150,10 @@ pub const PROCEDURES: &[Field] = &[
 ];
 pub const DOSSIERS: &[Field] = &[
     max(f("ma_ho_so", "Mã hồ sơ", &[], true), MAX_CODE),
-    max(f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true), MAX_CODE),
+    max(
+        f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
+        MAX_CODE,
+    ),
     max(f("ma_tthc", "Mã TTHC", &["Mã thủ tục"], true), MAX_CODE),
     f("ngay_tiep_nhan", "Ngày tiếp nhận", &[], true),
     f("han_xu_ly", "Hạn xử lý", &["Ngày hẹn trả"], true),
@@ -150,7 +162,10 @@ pub const DOSSIERS: &[Field] = &[
     f("trang_thai", "Trạng thái", &[], true),
 ];
 pub const VALUES: &[Field] = &[
-    max(f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true), MAX_CODE),
+    max(
+        f("ma_don_vi", "Mã đơn vị", &["Mã cơ quan", "Mã ĐV"], true),
+        MAX_CODE,
+    ),
     max(f("ma_chi_tieu", "Mã chỉ tiêu", &[], true), MAX_CODE),
     f("ky", "Kỳ", &["Kỳ báo cáo"], true),
     f("tu_so", "Tử số", &[], false),

@@ -65,6 +65,9 @@ impl From<rusqlite::Error> for StoreError {
                 "another write (e.g. a large import) holds the database; try again in a few minutes",
             ));
         }
+        if read_only_refusal(&e) {
+            return StoreError::Refused(read_only_msg());
+        }
         match locks::trigger_refusal(&e) {
             Some(m) => StoreError::Refused(m),
             None => StoreError::Db(e),
@@ -73,6 +76,31 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// SQLite could not write where the store is (a read-only folder or file).
+fn read_only_refusal(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+    )
+}
+
+fn read_only_msg() -> Msg {
+    Msg::new(
+        "kho dữ liệu chỉ đọc được (thư mục dữ liệu không ghi được): không thay đổi được dữ liệu",
+        "the store is read-only (its data folder cannot be written): nothing can change",
+    )
+}
+
+impl StoreError {
+    fn is_read_only(&self) -> bool {
+        match self {
+            StoreError::Db(e) => read_only_refusal(e),
+            StoreError::Refused(m) => *m == read_only_msg(),
+            _ => false,
+        }
+    }
+}
 
 pub fn refused(vi: impl Into<String>, en: impl Into<String>) -> StoreError {
     StoreError::Refused(Msg::new(vi, en))
@@ -110,8 +138,49 @@ impl Store {
     }
 
     pub fn open_file(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path)?;
-        Store::setup(conn, sessions::SessionDb::beside(path))
+        let writable = Connection::open(path)
+            .map_err(StoreError::from)
+            .and_then(|conn| Store::setup(conn, sessions::SessionDb::beside(path)));
+        match writable {
+            Err(e) if path.exists() && e.is_read_only() => Store::open_read_only(path),
+            other => other,
+        }
+    }
+
+    /// A store in a folder this process cannot write (a copy on read-only media, an
+    /// auditor's account): commands that read work; a write is refused in both languages.
+    /// The file is opened immutable, which needs no lock file; a write-ahead log not yet
+    /// merged into it (left by a server that did not stop cleanly) cannot be read that way,
+    /// and is refused rather than silently left out.
+    fn open_read_only(path: &Path) -> Result<Store> {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(refused(
+                format!(
+                    "thư mục dữ liệu chỉ đọc được, nhưng còn nhật ký ghi {} chưa gộp vào kho: hãy mở kho một lần với quyền ghi (ví dụ chạy lại `thidua serve` rồi dừng)",
+                    Path::new(&wal).display()
+                ),
+                "the data folder is read-only but holds a write-ahead log not merged into the store: open it once with write access",
+            ));
+        }
+        let uri = format!("file:{}?immutable=1", path.display());
+        let conn = Connection::open_with_flags(
+            uri,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if current != migrate::MIGRATIONS.len() as i64 {
+            return Err(refused(
+                "kho dữ liệu cần được nâng cấp nhưng thư mục chỉ đọc được",
+                "the store needs an upgrade but its folder is read-only",
+            ));
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(Store {
+            conn,
+            sessions: sessions::SessionDb::beside(path),
+        })
     }
 
     /// A private in-memory store, for tests.

@@ -294,6 +294,9 @@ impl Store {
     /// lock like any writer, so callers run it in the background (the server every few
     /// seconds and after each sign-in) or before reading the log.
     pub fn flush_account_events(&mut self) -> Result<usize> {
+        if self.sessions.path.as_ref().is_some_and(|p| !p.exists()) {
+            return Ok(0); // no sessions file yet: nothing waits
+        }
         let c = self.sessions.conn()?;
         let epoch: String = c.query_row("SELECT epoch FROM meta", [], |r| r.get(0))?;
         let mut st = c.prepare(

@@ -562,8 +562,14 @@ fn every_text_column_has_a_maximum_length_named_in_the_error() {
         "{long},H01,1.000001,2023-01-02T08:00:00,2023-01-05T17:00:00,,truc_tiep,dang_xu_ly"
     ));
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].vi.contains(&format!("tối đa của cột ({MAX_CODE} ký tự)")), "{e:?}");
-    assert!(e[0].value.chars().count() <= 41, "the error does not repeat the whole value");
+    assert!(
+        e[0].vi.contains(&format!("tối đa của cột ({MAX_CODE} ký tự)")),
+        "{e:?}"
+    );
+    assert!(
+        e[0].value.chars().count() <= 41,
+        "the error does not repeat the whole value"
+    );
     let fields: [&str; crate::rows::dossier::DOSSIER_FIELDS] = [
         &long,
         "H01",
@@ -583,7 +589,11 @@ fn every_text_column_has_a_maximum_length_named_in_the_error() {
     // a note of 2,001 characters with diacritics (counted in characters, not bytes)
     let note = "ễ".repeat(MAX_NOTE + 1);
     let e = value_errors(&format!("H01,sang_kien,2023,,,3,{note}"));
-    assert!(e.iter().any(|e| e.column.contains("ghi_chu") && e.vi.contains("2000 ký tự")), "{e:?}");
+    assert!(
+        e.iter()
+            .any(|e| e.column.contains("ghi_chu") && e.vi.contains("2000 ký tự")),
+        "{e:?}"
+    );
     assert!(value_errors(&format!("H01,sang_kien,2023,,,3,{}", &note[..MAX_NOTE * 3])).is_empty());
     // a unit name over 255 characters
     let (_, e, _) = read(
