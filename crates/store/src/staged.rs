@@ -71,4 +71,16 @@ impl Store {
             .execute("DELETE FROM staged_imports WHERE token = ?1", [token])?
             == 1)
     }
+
+    /// The names of every file the store refers to (evidence, nomination documents, staged
+    /// uploads): a file of the data folder not among them was left by a write whose
+    /// transaction never committed (a killed server), and may be swept.
+    pub fn stored_file_names(&self) -> Result<std::collections::HashSet<String>> {
+        let mut st = self.conn.prepare(
+            "SELECT stored_name FROM attachments UNION ALL SELECT stored_name FROM nomination_documents
+             UNION ALL SELECT stored_name FROM staged_imports",
+        )?;
+        let names = st.query_map([], |r| r.get(0))?;
+        Ok(names.collect::<rusqlite::Result<_>>()?)
+    }
 }

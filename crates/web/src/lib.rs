@@ -181,6 +181,17 @@ impl AppState {
         }
     }
 
+    /// Sweeps the data folder's files that no record refers to and that are at least
+    /// `min_age` old (`upload::sweep_orphans`); returns how many went.
+    pub async fn sweep_orphan_files(&self, min_age: Duration) -> Result<usize, AppError> {
+        let referenced = self.db(|s| Ok(s.stored_file_names()?)).await?;
+        let dir = self.config().data_dir.clone();
+        tokio::task::spawn_blocking(move || upload::sweep_orphans(&dir, &referenced, min_age))
+            .await
+            .map_err(|e| AppError::internal(format!("sweep: {e}")))?
+            .map_err(|e| AppError::internal(format!("sweep: {e}")))
+    }
+
     /// How many evaluations this server has computed (the rest were served from the cache).
     pub fn evaluations_computed(&self) -> u64 {
         self.inner
@@ -200,6 +211,10 @@ fn open_store(config: &Config) -> Result<Store, AppError> {
         None => Store::open_dir(&config.data_dir)?,
     })
 }
+
+/// How old a file no record refers to must be before it is swept: longer than any upload's
+/// transaction.
+pub const ORPHAN_AGE: Duration = Duration::from_secs(15 * 60);
 
 /// The largest body of a form or JSON request (uploads have their own limits).
 pub const SMALL_BODY: usize = 256 * 1024;
@@ -292,9 +307,15 @@ pub async fn serve_until(
         let state = state.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(5));
-            loop {
+            for tick in 0u64.. {
                 every.tick().await;
                 state.flush_account_events_soon();
+                // at start, then hourly: files a killed server wrote without their record
+                if tick % 720 == 0 {
+                    if let Err(e) = state.sweep_orphan_files(ORPHAN_AGE).await {
+                        tracing::warn!("{e}");
+                    }
+                }
             }
         })
     };

@@ -30,6 +30,42 @@ pub async fn download(
         .into_response())
 }
 
+/// Deletes the files of `attachments/` and `uploads/` that the store does not refer to and
+/// that were last written at least `min_age` ago: what a server killed between writing a
+/// file and committing its row left behind (files are written first, so a committed row
+/// always has its file). The age keeps a file whose transaction is still under way, here
+/// or on another instance sharing the folder. Returns how many were deleted.
+pub fn sweep_orphans(
+    data_dir: &std::path::Path,
+    referenced: &std::collections::HashSet<String>,
+    min_age: std::time::Duration,
+) -> std::io::Result<usize> {
+    let mut swept = 0;
+    for sub in ["attachments", "uploads"] {
+        let dir = match std::fs::read_dir(data_dir.join(sub)) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in dir {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let meta = entry.metadata()?;
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age >= min_age);
+            if meta.is_file() && old && !referenced.contains(&name) {
+                std::fs::remove_file(entry.path())?;
+                tracing::info!("swept a file no record refers to: {sub}/{name}");
+                swept += 1;
+            }
+        }
+    }
+    Ok(swept)
+}
+
 /// A field of a multipart form read into memory, up to `max` bytes; None when it is longer.
 pub async fn read_limited(
     field: &mut axum::extract::multipart::Field<'_>,

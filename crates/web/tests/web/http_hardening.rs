@@ -313,3 +313,38 @@ async fn sign_ins_and_pages_answer_while_an_import_holds_the_write_lock() {
     assert!(log.iter().any(|r| r.username == "thutruong"));
     assert!(store.verify_chain(None).unwrap().is_intact());
 }
+
+/// Issue 13: a server killed between writing an evidence file and committing its row left
+/// the file behind. The sweep deletes files no record refers to (old enough that no
+/// transaction can still be writing them) and keeps every file a record refers to.
+#[tokio::test]
+async fn files_no_record_refers_to_are_swept_and_the_others_kept() {
+    let srv = Server::start().await;
+    let dir = srv.dir.path().join("attachments");
+    let kept_before = srv.attachments();
+    assert!(!kept_before.is_empty(), "the demo has evidence files");
+    for name in ["orphan-1.pdf", "orphan-2.png"] {
+        std::fs::write(dir.join(name), b"%PDF-1.7 left by a killed server").unwrap();
+    }
+    std::fs::write(srv.dir.path().join("uploads").join("stray.csv"), b"a,b\n").unwrap();
+    // too young: a transaction may still be writing them
+    assert_eq!(
+        srv.state
+            .sweep_orphan_files(Duration::from_secs(3600))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(srv.state.sweep_orphan_files(Duration::ZERO).await.unwrap(), 3);
+    let mut left = srv.attachments();
+    left.sort();
+    let mut before = kept_before.clone();
+    before.sort();
+    assert_eq!(left, before, "every file a record refers to is kept");
+    let names = srv.store().stored_file_names().unwrap();
+    assert!(
+        left.iter().all(|f| names.contains(f)),
+        "each left file has its record"
+    );
+    assert!(!srv.dir.path().join("uploads").join("stray.csv").exists());
+}
