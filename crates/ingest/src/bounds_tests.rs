@@ -325,3 +325,28 @@ fn a_full_grid_sheet_of_a_wide_import_is_within_the_sheet_cap() {
 
 // The sheet above is over the in-memory cap, and a full grid of dossiers within the sheet's.
 const _: () = assert!(limits::XLSX_MAX_SHEET_BYTES > 540 << 20 && limits::XLSX_MAX_PART_BYTES < 300 << 20);
+
+/// Issue 13: a header line over 8 MiB was refused as "a header but no data rows" by the
+/// dossier hot path; it is a line over the line cap, and says so.
+#[test]
+fn an_oversized_header_line_is_refused_as_a_long_line() {
+    use crate::columns::ImportKind;
+    use crate::dossier::layout::fast_layout;
+    let mut head = b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai,".to_vec();
+    head.resize(head.len() + (9 << 20), b'x');
+    head.extend_from_slice(b"\nA1,H01,1,2023-01-02T08:00:00,2023-01-05T17:00:00,,truc_tiep,dang_xu_ly\n");
+    let mut f = tempfile::tempfile().unwrap();
+    f.write_all(&head).unwrap();
+    std::io::Seek::rewind(&mut f).unwrap();
+    match fast_layout(&mut f, ImportKind::Dossiers) {
+        Err(FileError::TooLarge(Limit::CsvLine)) => {}
+        other => panic!("expected the line cap, got {other:?}"),
+    }
+    // the general reader says the same
+    refused(head, Limit::CsvLine);
+    // and a header alone, short, is still "no data rows"
+    let mut f = tempfile::tempfile().unwrap();
+    f.write_all(b"ma_ho_so,ma_don_vi").unwrap();
+    std::io::Seek::rewind(&mut f).unwrap();
+    assert!(matches!(fast_layout(&mut f, ImportKind::Dossiers), Err(FileError::NoDataRows)));
+}

@@ -21,17 +21,21 @@ pub fn fast_layout(file: &mut std::fs::File, kind: ImportKind) -> Result<Option<
     if crate::table::sniff(file)? != crate::table::Format::Csv {
         return Ok(None);
     }
-    let mut data = vec![0u8; 1 << 20];
-    let n = file.read(&mut data).map_err(FileError::Io)?;
-    data.truncate(n);
+    // The header is one line, so within the line cap (CSV_MAX_LINE_BYTES, 1 MiB).
+    let cap = crate::limits::CSV_MAX_LINE_BYTES;
+    let mut data = Vec::with_capacity(cap as usize);
+    (&mut *file).take(cap).read_to_end(&mut data).map_err(FileError::Io)?;
     file.rewind().map_err(FileError::Io)?;
     if has_quote(&data) {
         return Ok(None);
     }
     let start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let header_end = memchr::memchr(b'\n', &data[start..])
-        .map(|i| start + i)
-        .ok_or(FileError::NoDataRows)?;
+    let header_end = match memchr::memchr(b'\n', &data[start..]) {
+        Some(i) => start + i,
+        // a header line longer than a line may be: say so, not "no data rows"
+        None if data.len() as u64 == cap => return Err(FileError::TooLarge(crate::limits::Limit::CsvLine)),
+        None => return Err(FileError::NoDataRows),
+    };
     let header = trim_cr(&data[start..header_end]);
     let header = std::str::from_utf8(header).map_err(|_| FileError::NotUtf8At(1))?;
     let delimiter = if header.matches(';').count() > header.matches(',').count() {
