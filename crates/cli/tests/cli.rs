@@ -1203,3 +1203,36 @@ fn read_commands_work_in_a_read_only_data_folder() {
     set(&env.data, 0o755);
     assert_eq!(counts(&env).units, 3, "nothing was written");
 }
+
+/// Issue 13: a second import while another holds the store's write lock waited and then
+/// failed with a bare "database is locked". It waits the busy timeout (10 s), then says why
+/// in both languages, and writes nothing; once the other is done it goes through.
+#[test]
+fn a_second_import_waits_then_says_why() {
+    let env = seeded();
+    let more = env.file(
+        "more.csv",
+        format!("{}B9,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n", &DOSSIERS[..DOSSIERS.find('\n').unwrap() + 1]).as_bytes(),
+    );
+    let db = env.data.join("thidua.db");
+    let (release, held_until) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE; UPDATE plans SET title = title;").unwrap();
+        locked.send(()).unwrap();
+        let _ = held_until.recv();
+        conn.execute_batch("COMMIT").unwrap();
+    });
+    is_locked.recv().unwrap();
+    let before = counts(&env).dossiers;
+    let (code, _, err) = env.run(&["import", "dossiers", &more], None);
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    assert_eq!(code, REFUSED, "{err}");
+    assert!(err.contains("vui lòng thử lại sau") && err.contains("try again"), "{err}");
+    assert!(!err.contains("database is locked"), "{err}");
+    assert_eq!(counts(&env).dossiers, before);
+    env.ok(&["import", "dossiers", &more]);
+    assert_eq!(counts(&env).dossiers, before + 1);
+}
