@@ -17,6 +17,7 @@ pub mod locks;
 mod lookup;
 mod migrate;
 pub mod nominations;
+pub mod queue;
 pub mod read;
 pub mod sessions;
 pub mod staged;

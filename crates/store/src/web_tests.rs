@@ -722,3 +722,77 @@ fn sign_ins_enter_the_audit_chain_once_even_after_the_sessions_file_is_replaced(
     assert_eq!(signed_in(&s), 3);
     assert!(s.verify_chain(None).unwrap().is_intact());
 }
+
+/// Issue 15: the office's queue is paged, filtered and sorted by the database; many entries
+/// are verified at once, all or none; a verification can be taken back with a reason.
+#[test]
+fn the_queue_pages_filters_verifies_in_bulk_and_takes_a_verification_back() {
+    use crate::queue::{EntryQuery, EntrySort};
+    let mut s = store();
+    let mut ids = Vec::new();
+    let until = thidua_domain::time::Date(crate::locks::today().0 + 30);
+    for (unit, m) in [("H01", 1), ("H02", 1), ("H01", 2), ("H02", 2), ("H01", 3)] {
+        let p = thidua_domain::entry::Period::parse(&format!("2023-{m:02}")).unwrap();
+        s.reopen_period(&actor("sonoivu"), unit, p, until, "Bổ sung").unwrap();
+        let f = ValueForm {
+            unit: unit.into(),
+            indicator: "noi_quy".into(),
+            period: format!("2023-{m:02}"),
+            ..form("1")
+        };
+        let row = s.check_value(&f).unwrap().unwrap();
+        ids.push(s.save_entry(&actor("donvi"), &row, true, &[]).unwrap());
+    }
+    let waiting = |unit: Option<&str>, page: i64| EntryQuery {
+        state: Some(EntryState::DaGui),
+        unit_code: unit.map(Into::into),
+        page,
+        per_page: 2,
+        ..Default::default()
+    };
+    let (p1, total) = s.entry_page(&waiting(None, 1)).unwrap();
+    assert_eq!((p1.len(), total), (2, 5));
+    assert_eq!(p1[0].id, ids[0], "waiting longest first");
+    let (p3, _) = s.entry_page(&waiting(None, 3)).unwrap();
+    assert_eq!(p3.iter().map(|e| e.id).collect::<Vec<_>>(), [ids[4]]);
+    let (h02, total) = s.entry_page(&waiting(Some("H02"), 1)).unwrap();
+    assert_eq!(total, 2);
+    assert!(h02.iter().all(|e| e.unit_code == "H02"));
+    let by_period = EntryQuery {
+        period: Some("2023-02".into()),
+        sort: EntrySort::Unit,
+        per_page: 50,
+        ..Default::default()
+    };
+    let (feb, _) = s.entry_page(&by_period).unwrap();
+    // by the unit's name: "UBND huyện Long Điền" before "UBND thành phố Bà Rịa"
+    assert_eq!(feb.iter().map(|e| e.id).collect::<Vec<_>>(), [ids[3], ids[2]]);
+    assert_eq!(s.next_waiting_entry(ids[0]).unwrap(), Some(ids[1]));
+    // all or none: one already returned makes the whole batch refused, naming it
+    s.return_entry(&actor("sonoivu"), ids[1], "Thiếu minh chứng").unwrap();
+    let err = s
+        .verify_entries(&actor("sonoivu"), &[ids[0], ids[1], ids[2]])
+        .unwrap_err();
+    assert!(err.to_string().contains("chưa số liệu nào được xác nhận"), "{err}");
+    assert_eq!(s.entry(ids[0]).unwrap().unwrap().state, EntryState::DaGui);
+    assert_eq!(s.verify_entries(&actor("sonoivu"), &[ids[0], ids[2], ids[3]]).unwrap(), 3);
+    assert!(ids[..4]
+        .iter()
+        .filter(|&&i| i != ids[1])
+        .all(|&i| s.entry(i).unwrap().unwrap().state == EntryState::DaXacNhan));
+    // a verification taken back needs a reason, waits again, and is audited
+    assert!(s.reopen_verification(&actor("sonoivu"), ids[0], " ").is_err());
+    assert!(s.reopen_verification(&actor("sonoivu"), ids[4], "x").is_err(), "not verified");
+    s.reopen_verification(&actor("sonoivu"), ids[0], "Nhầm kỳ báo cáo").unwrap();
+    let e = s.entry(ids[0]).unwrap().unwrap();
+    assert_eq!((e.state, e.reason.as_str()), (EntryState::DaGui, "Nhầm kỳ báo cáo"));
+    let (log, _) = s
+        .audit(&AuditFilter {
+            action: Some("mo_lai_xac_nhan".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert!(log[0].after.as_deref().unwrap().contains("Nhầm kỳ báo cáo"));
+}

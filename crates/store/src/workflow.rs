@@ -110,13 +110,13 @@ pub struct EntryFilter {
     pub indicator: Option<String>,
 }
 
-const ENTRY_COLUMNS: &str =
+pub(crate) const ENTRY_COLUMNS: &str =
     "e.id, e.unit_id, u.code, u.name, e.indicator, e.period, e.kind, e.numerator, e.denominator, e.value,
        e.note, e.state, e.reason, e.updated_at, e.updated_by,
        (SELECT count(*) FROM attachments a WHERE a.entry_id = e.id), e.signed_by, e.signed_at
      FROM entries e JOIN units u ON u.id = e.unit_id";
 
-fn entry_row(r: &Row) -> rusqlite::Result<EntryRecord> {
+pub(crate) fn entry_row(r: &Row) -> rusqlite::Result<EntryRecord> {
     let state: String = r.get(11)?;
     Ok(EntryRecord {
         id: r.get(0)?,
@@ -153,7 +153,7 @@ fn attachment_row(r: &Row) -> rusqlite::Result<Attachment> {
     })
 }
 
-fn entry_json(e: &EntryRecord) -> serde_json::Value {
+pub(crate) fn entry_json(e: &EntryRecord) -> serde_json::Value {
     json!({
         "unit": e.unit_code, "indicator": e.indicator, "period": e.period, "numerator": e.numerator,
         "denominator": e.denominator, "value": e.value, "note": e.note, "state": e.state.code(), "reason": e.reason
@@ -469,8 +469,24 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = entry_in(&tx, id)?;
-        frozen_entry(&tx, &before)?;
+        review_in(&tx, actor, id, to, reason)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The office's decision on one submitted entry, inside the caller's write transaction
+/// (one entry, or every entry of a bulk verification).
+pub(crate) fn review_in(
+    tx: &rusqlite::Transaction,
+    actor: &Actor,
+    id: i64,
+    to: EntryState,
+    reason: &str,
+) -> Result<()> {
+    {
+        let before = entry_in(tx, id)?;
+        frozen_entry(tx, &before)?;
         if before.state != EntryState::DaGui {
             return Err(refused(
                 "chỉ xác nhận hoặc trả lại được số liệu đang chờ xác nhận (đã gửi)",
@@ -496,7 +512,7 @@ impl Store {
             "tra_lai_so_lieu"
         };
         record(
-            &tx,
+            tx,
             actor,
             action,
             "entry",
@@ -504,7 +520,6 @@ impl Store {
             Some(&entry_json(&before)),
             Some(&after),
         )?;
-        tx.commit()?;
         Ok(())
     }
 }
@@ -515,7 +530,7 @@ pub fn period_vi(code: &str) -> String {
 }
 
 /// Refuses any change of an entry of a frozen year.
-fn frozen_entry(tx: &rusqlite::Transaction, e: &EntryRecord) -> Result<()> {
+pub(crate) fn frozen_entry(tx: &rusqlite::Transaction, e: &EntryRecord) -> Result<()> {
     let frozen = locks::frozen_on(tx)?;
     match Period::parse(&e.period).and_then(|p| locks::frozen_refusal(&frozen, p)) {
         Some(m) => Err(StoreError::Refused(m)),
@@ -524,7 +539,7 @@ fn frozen_entry(tx: &rusqlite::Transaction, e: &EntryRecord) -> Result<()> {
 }
 
 /// The entry `id`, read inside a transaction that is about to change it.
-fn entry_in(tx: &rusqlite::Transaction, id: i64) -> Result<EntryRecord> {
+pub(crate) fn entry_in(tx: &rusqlite::Transaction, id: i64) -> Result<EntryRecord> {
     tx.query_row(
         &format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"),
         [id],
