@@ -12,7 +12,7 @@ thidua = os.path.join(root, "target/release/thidua")
 store = os.path.join(work, "load-store")
 CONNECTIONS = int(os.environ.get("LOAD_CONNECTIONS", "64"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "15"))
-PASSWORD = "tai-kiem-tra-2023-vt"
+PASSWORD = "do-tai-trang-2023-vt"
 
 
 def run(*args, stdin=None):

@@ -1212,14 +1212,19 @@ fn a_second_import_waits_then_says_why() {
     let env = seeded();
     let more = env.file(
         "more.csv",
-        format!("{}B9,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n", &DOSSIERS[..DOSSIERS.find('\n').unwrap() + 1]).as_bytes(),
+        format!(
+            "{}B9,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n",
+            &DOSSIERS[..DOSSIERS.find('\n').unwrap() + 1]
+        )
+        .as_bytes(),
     );
     let db = env.data.join("thidua.db");
     let (release, held_until) = std::sync::mpsc::channel::<()>();
     let (locked, is_locked) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
         let conn = rusqlite::Connection::open(db).unwrap();
-        conn.execute_batch("BEGIN IMMEDIATE; UPDATE plans SET title = title;").unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE; UPDATE plans SET title = title;")
+            .unwrap();
         locked.send(()).unwrap();
         let _ = held_until.recv();
         conn.execute_batch("COMMIT").unwrap();
@@ -1230,7 +1235,10 @@ fn a_second_import_waits_then_says_why() {
     release.send(()).unwrap();
     holder.join().unwrap();
     assert_eq!(code, REFUSED, "{err}");
-    assert!(err.contains("vui lòng thử lại sau") && err.contains("try again"), "{err}");
+    assert!(
+        err.contains("vui lòng thử lại sau") && err.contains("try again"),
+        "{err}"
+    );
     assert!(!err.contains("database is locked"), "{err}");
     assert_eq!(counts(&env).dossiers, before);
     env.ok(&["import", "dossiers", &more]);

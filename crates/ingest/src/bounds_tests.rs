@@ -332,7 +332,8 @@ const _: () = assert!(limits::XLSX_MAX_SHEET_BYTES > 540 << 20 && limits::XLSX_M
 fn an_oversized_header_line_is_refused_as_a_long_line() {
     use crate::columns::ImportKind;
     use crate::dossier::layout::fast_layout;
-    let mut head = b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai,".to_vec();
+    let mut head =
+        b"ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai,".to_vec();
     head.resize(head.len() + (9 << 20), b'x');
     head.extend_from_slice(b"\nA1,H01,1,2023-01-02T08:00:00,2023-01-05T17:00:00,,truc_tiep,dang_xu_ly\n");
     let mut f = tempfile::tempfile().unwrap();
@@ -348,5 +349,8 @@ fn an_oversized_header_line_is_refused_as_a_long_line() {
     let mut f = tempfile::tempfile().unwrap();
     f.write_all(b"ma_ho_so,ma_don_vi").unwrap();
     std::io::Seek::rewind(&mut f).unwrap();
-    assert!(matches!(fast_layout(&mut f, ImportKind::Dossiers), Err(FileError::NoDataRows)));
+    assert!(matches!(
+        fast_layout(&mut f, ImportKind::Dossiers),
+        Err(FileError::NoDataRows)
+    ));
 }

@@ -144,11 +144,21 @@ impl Store {
         for &id in ids {
             if let Err(e) = review_in(&tx, actor, id, EntryState::DaXacNhan, "") {
                 let which = entry_in(&tx, id)
-                    .map(|e| format!("{} — {} — {}", e.unit_name, e.indicator, crate::workflow::period_vi(&e.period)))
+                    .map(|e| {
+                        format!(
+                            "{} — {} — {}",
+                            e.unit_name,
+                            e.indicator,
+                            crate::workflow::period_vi(&e.period)
+                        )
+                    })
                     .unwrap_or_else(|_| format!("số {id}"));
                 return Err(match e {
                     crate::StoreError::Refused(m) => refused(
-                        format!("không xác nhận được số liệu {which}: {}; chưa số liệu nào được xác nhận", m.vi),
+                        format!(
+                            "không xác nhận được số liệu {which}: {}; chưa số liệu nào được xác nhận",
+                            m.vi
+                        ),
                         format!("entry {id} cannot be verified: {}; none was verified", m.en),
                     ),
                     other => other,

@@ -733,7 +733,8 @@ fn the_queue_pages_filters_verifies_in_bulk_and_takes_a_verification_back() {
     let until = thidua_domain::time::Date(crate::locks::today().0 + 30);
     for (unit, m) in [("H01", 1), ("H02", 1), ("H01", 2), ("H02", 2), ("H01", 3)] {
         let p = thidua_domain::entry::Period::parse(&format!("2023-{m:02}")).unwrap();
-        s.reopen_period(&actor("sonoivu"), unit, p, until, "Bổ sung").unwrap();
+        s.reopen_period(&actor("sonoivu"), unit, p, until, "Bổ sung")
+            .unwrap();
         let f = ValueForm {
             unit: unit.into(),
             indicator: "noi_quy".into(),
@@ -769,23 +770,38 @@ fn the_queue_pages_filters_verifies_in_bulk_and_takes_a_verification_back() {
     assert_eq!(feb.iter().map(|e| e.id).collect::<Vec<_>>(), [ids[3], ids[2]]);
     assert_eq!(s.next_waiting_entry(ids[0]).unwrap(), Some(ids[1]));
     // all or none: one already returned makes the whole batch refused, naming it
-    s.return_entry(&actor("sonoivu"), ids[1], "Thiếu minh chứng").unwrap();
+    s.return_entry(&actor("sonoivu"), ids[1], "Thiếu minh chứng")
+        .unwrap();
     let err = s
         .verify_entries(&actor("sonoivu"), &[ids[0], ids[1], ids[2]])
         .unwrap_err();
-    assert!(err.to_string().contains("chưa số liệu nào được xác nhận"), "{err}");
+    assert!(
+        err.to_string().contains("chưa số liệu nào được xác nhận"),
+        "{err}"
+    );
     assert_eq!(s.entry(ids[0]).unwrap().unwrap().state, EntryState::DaGui);
-    assert_eq!(s.verify_entries(&actor("sonoivu"), &[ids[0], ids[2], ids[3]]).unwrap(), 3);
+    assert_eq!(
+        s.verify_entries(&actor("sonoivu"), &[ids[0], ids[2], ids[3]])
+            .unwrap(),
+        3
+    );
     assert!(ids[..4]
         .iter()
         .filter(|&&i| i != ids[1])
         .all(|&i| s.entry(i).unwrap().unwrap().state == EntryState::DaXacNhan));
     // a verification taken back needs a reason, waits again, and is audited
     assert!(s.reopen_verification(&actor("sonoivu"), ids[0], " ").is_err());
-    assert!(s.reopen_verification(&actor("sonoivu"), ids[4], "x").is_err(), "not verified");
-    s.reopen_verification(&actor("sonoivu"), ids[0], "Nhầm kỳ báo cáo").unwrap();
+    assert!(
+        s.reopen_verification(&actor("sonoivu"), ids[4], "x").is_err(),
+        "not verified"
+    );
+    s.reopen_verification(&actor("sonoivu"), ids[0], "Nhầm kỳ báo cáo")
+        .unwrap();
     let e = s.entry(ids[0]).unwrap().unwrap();
-    assert_eq!((e.state, e.reason.as_str()), (EntryState::DaGui, "Nhầm kỳ báo cáo"));
+    assert_eq!(
+        (e.state, e.reason.as_str()),
+        (EntryState::DaGui, "Nhầm kỳ báo cáo")
+    );
     let (log, _) = s
         .audit(&AuditFilter {
             action: Some("mo_lai_xac_nhan".into()),

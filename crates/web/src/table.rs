@@ -13,6 +13,14 @@ pub enum Cell {
     Link(String, String),
     /// A status with its CSS class.
     Status(String, &'static str),
+    /// A box to choose the row, belonging to the form with id `form` (left out of the
+    /// workbook's text).
+    Check {
+        form: &'static str,
+        name: &'static str,
+        value: String,
+        label: String,
+    },
 }
 
 impl Cell {
@@ -25,6 +33,7 @@ impl Cell {
     fn plain(&self) -> &str {
         match self {
             Cell::Text(s) | Cell::Num(_, s) | Cell::Link(s, _) | Cell::Status(s, _) => s,
+            Cell::Check { .. } => "",
         }
     }
 }
@@ -81,6 +90,17 @@ impl Table {
                     Cell::Status(t, css) => {
                         s.push_str(&format!("<td><span class=\"st {css}\">{}</span></td>", escape(t)))
                     }
+                    Cell::Check {
+                        form,
+                        name,
+                        value,
+                        label,
+                    } => s.push_str(&format!(
+                        "<td><input type=\"checkbox\" form=\"{form}\" name=\"{name}\" value=\"{}\" aria-label=\"{}\" title=\"{}\"></td>",
+                        escape(value),
+                        escape(label),
+                        escape(label)
+                    )),
                 }
             }
             s.push_str("</tr>");

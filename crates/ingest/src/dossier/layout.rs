@@ -24,7 +24,10 @@ pub fn fast_layout(file: &mut std::fs::File, kind: ImportKind) -> Result<Option<
     // The header is one line, so within the line cap (CSV_MAX_LINE_BYTES, 1 MiB).
     let cap = crate::limits::CSV_MAX_LINE_BYTES;
     let mut data = Vec::with_capacity(cap as usize);
-    (&mut *file).take(cap).read_to_end(&mut data).map_err(FileError::Io)?;
+    (&mut *file)
+        .take(cap)
+        .read_to_end(&mut data)
+        .map_err(FileError::Io)?;
     file.rewind().map_err(FileError::Io)?;
     if has_quote(&data) {
         return Ok(None);

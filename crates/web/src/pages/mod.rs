@@ -69,7 +69,7 @@ pub struct Chrome {
     pub csrf: String,
     /// (href, label, current)
     pub nav: Vec<(String, &'static str, bool)>,
-    pub flash: Option<&'static str>,
+    pub flash: Option<String>,
 }
 
 impl Chrome {
@@ -182,19 +182,31 @@ impl Chrome {
 
     /// A notice after a redirect (`?tb=code`): fixed texts only, never echoed input.
     pub fn with_flash(mut self, code: Option<&str>) -> Chrome {
-        self.flash = code.and_then(|c| match c {
-            "da_luu_nhap" => Some("Đã lưu nháp."),
-            "da_gui" => Some("Đã gửi số liệu tới Sở Nội vụ."),
-            "da_xac_nhan" => Some("Đã xác nhận số liệu."),
-            "da_tra_lai" => Some("Đã trả lại số liệu kèm lý do."),
-            "da_doi_mat_khau" => Some("Đã đổi mật khẩu."),
-            "da_tao_tai_khoan" => Some("Đã tạo tài khoản."),
-            "da_cap_nhat" => Some("Đã cập nhật."),
-            "da_nhap" => Some("Đã nhập dữ liệu."),
-            "da_gui_kien_nghi" => Some("Đã gửi kiến nghị."),
-            "da_ky_duyet" => Some("Đã ký duyệt số liệu."),
-            _ => None,
-        });
+        self.flash = code
+            .and_then(|c| match c {
+                "da_luu_nhap" => Some("Đã lưu nháp."),
+                "da_gui" => Some("Đã gửi số liệu tới Sở Nội vụ."),
+                "da_xac_nhan" => Some("Đã xác nhận số liệu."),
+                "da_tra_lai" => Some("Đã trả lại số liệu kèm lý do."),
+                "da_doi_mat_khau" => Some("Đã đổi mật khẩu."),
+                "da_tao_tai_khoan" => Some("Đã tạo tài khoản."),
+                "da_cap_nhat" => Some("Đã cập nhật."),
+                "da_nhap" => Some("Đã nhập dữ liệu."),
+                "da_gui_kien_nghi" => Some("Đã gửi kiến nghị."),
+                "da_ky_duyet" => Some("Đã ký duyệt số liệu."),
+                "da_mo_lai_xac_nhan" => Some("Đã mở lại xác nhận: số liệu chờ Sở Nội vụ xem xét lại."),
+                _ => None,
+            })
+            .map(String::from);
+        self
+    }
+
+    /// A notice the handler composed from what it did (numbers and names from the store,
+    /// never echoed input).
+    pub fn with_notice(mut self, notice: Option<String>) -> Chrome {
+        if notice.is_some() {
+            self.flash = notice;
+        }
         self
     }
 }

@@ -342,7 +342,10 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     b.go(&entry_path).await;
     b.type_in("#ly_do", "Đề nghị bổ sung biên bản có chữ ký").await;
     b.click("button.danger").await;
+    // the office goes on to the next waiting entry, told what happened to this one
     b.wait_path(|p| p.contains("tb=da_tra_lai")).await;
+    assert!(b.source().await.contains("Đã trả lại số liệu"));
+    b.go(&entry_path).await;
     assert_eq!(b.text("#trang-thai").await, "Bị trả lại");
     b.sign_out().await;
 
@@ -367,6 +370,7 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     b.go(&entry_path).await;
     b.click("form[action$=\"/xac-nhan\"] button").await;
     b.wait_path(|p| p.contains("tb=da_xac_nhan")).await;
+    b.go(&entry_path).await;
     assert_eq!(b.text("#trang-thai").await, "Đã xác nhận");
     b.go(&overview).await;
     let status = cell_status(&b.source().await, &ind.name);

@@ -62,7 +62,7 @@ async fn an_entry_is_submitted_returned_resubmitted_and_verified() {
     let mut office = srv.signed_in("sonoivu").await;
     assert!(
         office
-            .get("/so-lieu")
+            .get("/so-lieu?don_vi=H01&chi_tieu=sang_kien")
             .await
             .body
             .contains(&format!("href=\"/so-lieu/{id}\"")),
@@ -562,5 +562,107 @@ async fn a_unit_uploading_a_file_bomb_is_refused_and_the_server_lives_on() {
         assert!(!r.body.contains("Xác nhận nhập"));
         // the server still answers
         assert_eq!(unit.get("/de-nghi").await.status, StatusCode::OK);
+    }
+}
+
+/// Issue 15, the office's queue: filtered and paged in the URL; many verified at once after
+/// a confirmation that lists them; the next waiting entry after a decision; a verification
+/// taken back with a reason; the detail shows the target and the unit's other periods.
+#[tokio::test]
+async fn the_office_queue_filters_pages_verifies_in_bulk_and_reopens() {
+    use thidua_store::queue::EntryQuery;
+    let srv = Server::start().await;
+    let waiting = |unit: Option<&str>| {
+        srv.store()
+            .entry_page(&EntryQuery {
+                state: Some(EntryState::DaGui),
+                unit_code: unit.map(Into::into),
+                per_page: 500,
+                ..Default::default()
+            })
+            .unwrap()
+            .0
+    };
+    let all = waiting(None);
+    assert!(all.len() >= 2, "the demo has entries waiting: {}", all.len());
+    let unit = all[0].unit_code.clone();
+    let mut office = srv.signed_in("sonoivu").await;
+    // the filter by unit is in the URL and selects only that unit's rows
+    let page = office
+        .get(&format!("/so-lieu?trang_thai=da_gui&don_vi={unit}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let mine = waiting(Some(&unit));
+    for e in &all {
+        let shown = page.body.contains(&format!("href=\"/so-lieu/{}\"", e.id));
+        assert_eq!(shown, e.unit_code == unit, "entry {} of {}", e.id, e.unit_code);
+    }
+    assert!(page
+        .body
+        .contains(&format!("1–{} trong {} số liệu", mine.len(), mine.len())));
+    assert!(page.body.contains("name=\"id\""), "a box per row for the office");
+    // bulk: first a confirmation listing them, nothing verified yet
+    let ids: Vec<String> = all.iter().take(2).map(|e| e.id.to_string()).collect();
+    let mut fields: Vec<(&str, &str)> = ids.iter().map(|i| ("id", i.as_str())).collect();
+    let confirm = office.post_form("/so-lieu/xac-nhan-nhieu", &fields).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    assert!(confirm.body.contains("Xác nhận 2 số liệu"), "{}", confirm.body);
+    assert!(all.iter().take(2).all(|e| confirm.body.contains(&e.unit_name)));
+    assert_eq!(
+        srv.store().entry(all[0].id).unwrap().unwrap().state,
+        EntryState::DaGui
+    );
+    fields.push(("dong_y", "1"));
+    let done = office.post_form("/so-lieu/xac-nhan-nhieu", &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location(), "/so-lieu?tb=da_xac_nhan_nhieu&so=2");
+    assert!(office
+        .get(done.location())
+        .await
+        .body
+        .contains("Đã xác nhận 2 số liệu."));
+    for e in all.iter().take(2) {
+        assert_eq!(
+            srv.store().entry(e.id).unwrap().unwrap().state,
+            EntryState::DaXacNhan
+        );
+    }
+    // a unit cannot verify in bulk
+    let mut unit_user = srv.signed_in("donvi").await;
+    let r = unit_user
+        .post_form(
+            "/so-lieu/xac-nhan-nhieu",
+            &[("id", ids[0].as_str()), ("dong_y", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // the detail of a verified entry: its target, and the office may take it back
+    let first = all[0].id;
+    let detail = office.get(&format!("/so-lieu/{first}")).await;
+    assert!(detail.body.contains("Chỉ tiêu giao") && detail.body.contains("id=\"chi-tieu-giao\""));
+    assert!(detail.body.contains("Mở lại xác nhận"));
+    let r = office
+        .post_form(
+            &format!("/so-lieu/{first}/mo-lai-xac-nhan"),
+            &[("ly_do", "Nhầm kỳ báo cáo")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let e = srv.store().entry(first).unwrap().unwrap();
+    assert_eq!(
+        (e.state, e.reason.as_str()),
+        (EntryState::DaGui, "Nhầm kỳ báo cáo")
+    );
+    // deciding on it leads to the next waiting entry, saying what was done
+    let r = office.post_form(&format!("/so-lieu/{first}/xac-nhan"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let next = r.location().to_string();
+    if let Some(rest) = next.strip_prefix("/so-lieu/") {
+        assert!(rest.contains(&format!("truoc={first}")), "{next}");
+        let page = office.get(&next).await;
+        assert!(page.body.contains("Đã xác nhận số liệu"), "{}", page.body);
+        assert!(page.body.contains("số liệu chờ xác nhận tiếp theo"));
+    } else {
+        assert!(next.starts_with("/so-lieu?tb=da_xac_nhan"), "{next}");
     }
 }

@@ -46,12 +46,19 @@ struct DetailPage {
     can_review: bool,
     can_edit: bool,
     can_sign: bool,
+    can_reopen: bool,
     signed: Option<String>,
+    /// What the plan asks of this unit's tier for the indicator.
+    target: String,
+    /// The unit's other entries of this indicator: id, period, value, state and its class.
+    others: Vec<(i64, String, String, &'static str, &'static str)>,
 }
 
 #[derive(Deserialize)]
 struct FlashQuery {
     tb: Option<String>,
+    /// The entry the office has just decided on (this page is the next one waiting).
+    truoc: Option<i64>,
 }
 
 async fn detail(
@@ -60,14 +67,61 @@ async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, AppError> {
-    let (e, history, files) = state
+    let (e, history, files, others, tier) = state
         .db(move |s| {
             let e = s.entry(id)?.ok_or(AppError::NotFound)?;
-            Ok((e, s.entry_history(id)?, s.attachments(id)?))
+            let others = s
+                .entry_page(&thidua_store::queue::EntryQuery {
+                    unit_id: Some(e.unit_id),
+                    indicator: Some(e.indicator.clone()),
+                    sort: thidua_store::queue::EntrySort::Period,
+                    per_page: 100,
+                    ..Default::default()
+                })?
+                .0;
+            let tier = s.unit(&e.unit_code)?.map(|u| u.info.tier).unwrap_or_default();
+            Ok((e, s.entry_history(id)?, s.attachments(id)?, others, tier))
         })
         .await?;
     user.check_unit(e.unit_id)?;
     let plan = state.plan(None).await?;
+    // "Đã trả lại số liệu … của UBND …": what happened to the entry decided just before
+    let decided = match q.truoc {
+        Some(prev) if user.reads_all() => state.db(move |s| Ok(s.entry(prev)?)).await?,
+        _ => None,
+    };
+    let notice = decided.map(|d| {
+        let name = plan
+            .indicator(&d.indicator)
+            .map_or(d.indicator.as_str(), |i| i.name.as_str());
+        let done = match d.state {
+            EntryState::DaXacNhan => "Đã xác nhận",
+            EntryState::TraLai => "Đã trả lại",
+            _ => "Đã cập nhật",
+        };
+        format!(
+            "{done} số liệu «{name}» {} của {}. Dưới đây là số liệu chờ xác nhận tiếp theo.",
+            period_vi(&d.period),
+            d.unit_name
+        )
+    });
+    let target = plan
+        .indicator(&e.indicator)
+        .map(|i| i.target_vi(&tier))
+        .unwrap_or_default();
+    let others = others
+        .iter()
+        .filter(|o| o.id != e.id)
+        .map(|o| {
+            (
+                o.id,
+                period_vi(&o.period),
+                value_vi(o),
+                o.state.vi(),
+                state_class(o.state),
+            )
+        })
+        .collect();
     let history = history
         .iter()
         .map(|h: &HistoryRecord| {
@@ -99,7 +153,9 @@ async fn detail(
         })
         .collect();
     page(&DetailPage {
-        c: Chrome::new(&user, "/so-lieu").with_flash(q.tb.as_deref()),
+        c: Chrome::new(&user, "/so-lieu")
+            .with_flash(q.tb.as_deref())
+            .with_notice(notice),
         indicator_name: plan
             .indicator(&e.indicator)
             .map(|i| i.name.clone())
@@ -116,6 +172,9 @@ async fn detail(
         can_sign: user.check_own_head(e.unit_id).is_ok()
             && e.state == EntryState::DaGui
             && e.signed_by.is_none(),
+        can_reopen: user.role == crate::auth::Role::SoNoiVu && e.state == EntryState::DaXacNhan,
+        target,
+        others,
         signed: e
             .signed_by
             .as_ref()

@@ -2,18 +2,124 @@
 //! returns it with a reason.
 
 use crate::auth::{NguoiDungDau, Require, SoNoiVu};
+use crate::pages::{page, Chrome};
 use crate::{AppError, AppState};
+use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use serde::Deserialize;
+use thidua_store::workflow::period_vi;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/so-lieu/{id}/xac-nhan", post(verify))
         .route("/so-lieu/{id}/tra-lai", post(return_entry))
         .route("/so-lieu/{id}/ky-duyet", post(sign_off))
+        .route("/so-lieu/{id}/mo-lai-xac-nhan", post(reopen))
+        .route("/so-lieu/xac-nhan-nhieu", post(verify_many))
+}
+
+/// After the office decides on an entry: the next one waiting (the queue's order), else
+/// the queue, with what happened said on arrival.
+async fn next_after(state: &AppState, id: i64, done: &str) -> Result<Response, AppError> {
+    let next = state.db(move |s| Ok(s.next_waiting_entry(id)?)).await?;
+    Ok(match next {
+        Some(n) => Redirect::to(&format!("/so-lieu/{n}?tb={done}&truoc={id}")),
+        None => Redirect::to(&format!("/so-lieu?tb={done}")),
+    }
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "entries_confirm.html")]
+struct ConfirmPage {
+    c: Chrome,
+    rows: Vec<(i64, String)>,
+}
+
+/// Verifying many at once: the chosen entries are listed for a confirmation first; the
+/// confirmed form verifies them all, or none with the reason.
+async fn verify_many(
+    State(state): State<AppState>,
+    Require(user, ..): Require<SoNoiVu>,
+    body: String,
+) -> Result<Response, AppError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&body).map_err(|_| AppError::refused("Biểu mẫu không hợp lệ."))?;
+    let mut ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::refused(
+            "Chưa chọn số liệu nào: hãy đánh dấu các số liệu cần xác nhận trong danh sách.",
+        ));
+    }
+    if ids.len() > 500 {
+        return Err(AppError::refused("Mỗi lần xác nhận tối đa 500 số liệu."));
+    }
+    let confirmed = pairs.iter().any(|(k, v)| k == "dong_y" && v == "1");
+    if !confirmed {
+        let plan = state.plan(None).await?;
+        let wanted = ids.clone();
+        let entries = state
+            .db(move |s| {
+                let mut out = Vec::new();
+                for id in wanted {
+                    out.extend(s.entry(id)?);
+                }
+                Ok(out)
+            })
+            .await?;
+        let rows = entries
+            .iter()
+            .map(|e| {
+                let name = plan
+                    .indicator(&e.indicator)
+                    .map_or(e.indicator.as_str(), |i| i.name.as_str());
+                (
+                    e.id,
+                    format!(
+                        "{} — {name} — {}: {}",
+                        e.unit_name,
+                        period_vi(&e.period),
+                        super::value_vi(e)
+                    ),
+                )
+            })
+            .collect();
+        return page(&ConfirmPage {
+            c: Chrome::new(&user, "/so-lieu"),
+            rows,
+        });
+    }
+    let actor = user.actor.clone();
+    let n = state.db(move |s| Ok(s.verify_entries(&actor, &ids)?)).await?;
+    Ok(Redirect::to(&format!("/so-lieu?tb=da_xac_nhan_nhieu&so={n}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct ReopenForm {
+    ly_do: String,
+}
+
+/// The office takes back a verification, with a reason.
+async fn reopen(
+    State(state): State<AppState>,
+    Require(user, ..): Require<SoNoiVu>,
+    Path(id): Path<i64>,
+    Form(f): Form<ReopenForm>,
+) -> Result<Response, AppError> {
+    let actor = user.actor.clone();
+    state
+        .db(move |s| Ok(s.reopen_verification(&actor, id, &f.ly_do)?))
+        .await?;
+    Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_mo_lai_xac_nhan")).into_response())
 }
 
 async fn sign_off(
@@ -38,7 +144,7 @@ async fn verify(
 ) -> Result<Response, AppError> {
     let actor = user.actor.clone();
     state.db(move |s| Ok(s.verify_entry(&actor, id)?)).await?;
-    Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_xac_nhan")).into_response())
+    next_after(&state, id, "da_xac_nhan").await
 }
 
 #[derive(Deserialize)]
@@ -56,5 +162,5 @@ async fn return_entry(
     state
         .db(move |s| Ok(s.return_entry(&actor, id, &f.ly_do)?))
         .await?;
-    Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_tra_lai")).into_response())
+    next_after(&state, id, "da_tra_lai").await
 }
