@@ -111,6 +111,8 @@ pub struct Store {
     pub(crate) conn: Connection,
     /// Sessions and throttling, in their own file (see `sessions`).
     pub(crate) sessions: sessions::SessionDb,
+    /// The parsed plans and the `data_version` they were read at (`plans`).
+    plans_cache: std::cell::RefCell<Option<(i64, Vec<Plan>)>>,
 }
 
 impl Store {
@@ -181,6 +183,7 @@ impl Store {
         Ok(Store {
             conn,
             sessions: sessions::SessionDb::beside(path),
+            plans_cache: Default::default(),
         })
     }
 
@@ -196,7 +199,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn, sessions };
+        let mut store = Store {
+            conn,
+            sessions,
+            plans_cache: Default::default(),
+        };
         migrate::run(&mut store.conn)?;
         Ok(store)
     }
@@ -211,6 +218,7 @@ impl Store {
 
     /// Stores a validated plan (replacing one with the same code).
     pub fn put_plan(&self, plan: &Plan, source: &str) -> Result<()> {
+        self.plans_cache.take();
         locks::check_plan_load(&self.conn, plan)?;
         self.conn.execute(
             "INSERT INTO plans (code, title, period_from, period_to, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -244,6 +252,7 @@ impl Store {
                 ));
             }
         }
+        self.plans_cache.take();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -260,7 +269,24 @@ impl Store {
         Ok(())
     }
 
+    /// Every stored plan, parsed. Pages ask on every request, so the parsed plans are kept
+    /// per connection while `PRAGMA data_version` says no other connection has committed
+    /// (this connection's own plan loads clear them).
     pub fn plans(&self) -> Result<Vec<Plan>> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?;
+        if let Some((v, plans)) = &*self.plans_cache.borrow() {
+            if *v == version {
+                return Ok(plans.clone());
+            }
+        }
+        let plans = self.read_plans()?;
+        *self.plans_cache.borrow_mut() = Some((version, plans.clone()));
+        Ok(plans)
+    }
+
+    fn read_plans(&self) -> Result<Vec<Plan>> {
         let mut st = self
             .conn
             .prepare("SELECT code, source FROM plans ORDER BY period_from, code")?;
