@@ -398,8 +398,8 @@ fn mutate(body: &[u8], r: &mut Rng) -> Vec<u8> {
 }
 
 /// Issue 13, "parsers tested with generated hostile input": mutated multipart bodies sent
-/// to every upload route (an entry with evidence, a web import, a nomination's document)
-/// never make the server fail (no 5xx) and leave it answering; nothing half-written is
+/// to the upload routes of a unit (an entry with evidence files, a web import) never make
+/// the server fail (no 5xx) and leave it answering; nothing half-written is
 /// left behind (files no record refers to).
 #[tokio::test]
 async fn mutated_multipart_uploads_never_break_the_server() {
