@@ -197,12 +197,12 @@ fn record_row(r: &rusqlite::Row) -> rusqlite::Result<AuditRecord> {
 pub(crate) fn seal_existing(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("DROP TRIGGER audit_log_no_update")?;
     let rows: Vec<AuditRecord> = {
-        let mut st = conn.prepare(&format!("SELECT {RECORD_COLUMNS} FROM audit_log ORDER BY id"))?;
+        let mut st = conn.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM audit_log ORDER BY id"))?;
         let rows = st.query_map([], record_row)?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut prev = GENESIS.to_string();
-    let mut up = conn.prepare("UPDATE audit_log SET hash = ?1 WHERE id = ?2")?;
+    let mut up = conn.prepare_cached("UPDATE audit_log SET hash = ?1 WHERE id = ?2")?;
     for r in &rows {
         prev = content_hash(&prev, r);
         up.execute(params![prev, r.id])?;
@@ -300,7 +300,7 @@ impl Store {
     /// Recomputes the chain from the first record and reports where it first breaks.
     /// `anchor` is a head noted earlier (`id`, `hash`): that record must still hold it.
     pub fn verify_chain(&self, anchor: Option<(i64, &str)>) -> Result<ChainReport> {
-        let mut st = self.conn.prepare(&format!(
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT {RECORD_COLUMNS}, hash FROM audit_log ORDER BY id"
         ))?;
         let mut rows = st.query([])?;
@@ -386,7 +386,7 @@ impl Store {
             f.limit.clamp(1, 1_000_000),
             f.offset.max(0)
         );
-        let mut st = self.conn.prepare(&sql)?;
+        let mut st = self.conn.prepare_cached(&sql)?;
         let rows = st.query_map(params_from_iter(args.iter()), record_row)?;
         Ok((rows.collect::<rusqlite::Result<_>>()?, total))
     }

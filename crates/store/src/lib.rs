@@ -112,7 +112,7 @@ pub struct Store {
     /// Sessions and throttling, in their own file (see `sessions`).
     pub(crate) sessions: sessions::SessionDb,
     /// The parsed plans and the `data_version` they were read at (`plans`).
-    plans_cache: std::cell::RefCell<Option<(i64, Vec<Plan>)>>,
+    plans_cache: std::cell::RefCell<Option<(i64, std::sync::Arc<Vec<Plan>>)>>,
 }
 
 impl Store {
@@ -194,6 +194,8 @@ impl Store {
 
     fn setup(conn: Connection, sessions: sessions::SessionDb) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Pages run the same reads on every request: keep their prepared statements.
+        conn.set_prepared_statement_cache_capacity(128);
         // Larger pages make the dossier B-tree shallower (only a new file takes this).
         conn.pragma_update(None, "page_size", 16_384)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -273,15 +275,21 @@ impl Store {
     /// per connection while `PRAGMA data_version` says no other connection has committed
     /// (this connection's own plan loads clear them).
     pub fn plans(&self) -> Result<Vec<Plan>> {
+        Ok(self.plans_shared()?.as_ref().clone())
+    }
+
+    /// `plans` without copying them (a page picks one of them on every request).
+    fn plans_shared(&self) -> Result<std::sync::Arc<Vec<Plan>>> {
         let version: i64 = self
             .conn
-            .pragma_query_value(None, "data_version", |r| r.get(0))?;
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
         if let Some((v, plans)) = &*self.plans_cache.borrow() {
             if *v == version {
                 return Ok(plans.clone());
             }
         }
-        let plans = self.read_plans()?;
+        let plans = std::sync::Arc::new(self.read_plans()?);
         *self.plans_cache.borrow_mut() = Some((version, plans.clone()));
         Ok(plans)
     }
@@ -289,7 +297,7 @@ impl Store {
     fn read_plans(&self) -> Result<Vec<Plan>> {
         let mut st = self
             .conn
-            .prepare("SELECT code, source FROM plans ORDER BY period_from, code")?;
+            .prepare_cached("SELECT code, source FROM plans ORDER BY period_from, code")?;
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -305,21 +313,21 @@ impl Store {
 
     /// The plan to use for `year`: the one named by `code`, or the only plan covering the year.
     pub fn plan_for(&self, year: Option<i32>, code: Option<&str>) -> Result<Plan> {
-        let plans = self.plans()?;
+        let plans = self.plans_shared()?;
         if let Some(code) = code {
-            return plans.into_iter().find(|p| p.code == code).ok_or_else(|| {
+            return plans.iter().find(|p| p.code == code).cloned().ok_or_else(|| {
                 refused(
                     format!("không có kế hoạch mã «{code}»"),
                     format!("no plan with code '{code}'"),
                 )
             });
         }
-        let mut matching: Vec<Plan> = plans
-            .into_iter()
+        let mut matching: Vec<&Plan> = plans
+            .iter()
             .filter(|p| year.is_none_or(|y| p.covers_year(y)))
             .collect();
         match matching.len() {
-            1 => Ok(matching.remove(0)),
+            1 => Ok(matching.remove(0).clone()),
             0 => Err(refused(
                 format!(
                     "không có kế hoạch nào cho năm {}",
@@ -409,7 +417,7 @@ impl Store {
     pub fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
         let mut st = self
             .conn
-            .prepare("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
+            .prepare_cached("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
         let rows = st.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -437,7 +445,7 @@ impl Store {
 
 /// Adds or replaces calendar days (by date).
 fn insert_days(conn: &Connection, days: &[CalendarDay]) -> rusqlite::Result<()> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "INSERT INTO calendar_days (day, kind, note) VALUES (?1, ?2, ?3)
          ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note",
     )?;

@@ -246,7 +246,7 @@ impl Store {
 
     /// The reopenings of a unit (all units when `None`), newest first.
     pub fn reopenings(&self, unit_id: Option<i64>) -> Result<Vec<Reopening>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT id, unit_id, period, until_day, reason, created_at, created_by FROM reopenings
              WHERE ?1 IS NULL OR unit_id = ?1 ORDER BY id DESC",
         )?;
@@ -352,7 +352,7 @@ pub(crate) fn check_plan_load(conn: &Connection, plan: &Plan) -> Result<()> {
             ),
         ));
     }
-    let mut st = conn.prepare("SELECT period FROM entries WHERE indicator = ?1")?;
+    let mut st = conn.prepare_cached("SELECT period FROM entries WHERE indicator = ?1")?;
     for ind in &plan.indicators {
         let Some(cadence) = ind.cadence else { continue };
         let periods: Vec<String> = st
@@ -397,7 +397,7 @@ pub(crate) struct ImportLocks {
 
 /// Every row of a query returning an id and two texts.
 fn id_and_two_texts(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<(i64, String, String)>> {
-    let mut st = conn.prepare(sql)?;
+    let mut st = conn.prepare_cached(sql)?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
 }

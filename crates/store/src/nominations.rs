@@ -188,7 +188,7 @@ impl Store {
 
     /// Nominations of a plan, of one unit or all; in state order, then by unit.
     pub fn nominations(&self, plan_code: &str, unit_id: Option<i64>) -> Result<Vec<Nomination>> {
-        let mut st = self.conn.prepare(&format!(
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} WHERE n.plan_code = ?1 AND (?2 IS NULL OR n.unit_id = ?2) ORDER BY u.code, n.head_from"
         ))?;
         let rows = st.query_map(params![plan_code, unit_id], row)?;
@@ -196,7 +196,7 @@ impl Store {
     }
 
     pub fn nomination_documents(&self, id: i64) -> Result<Vec<NominationDocument>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT id, nomination_id, doc_code, stored_name, file_name, media_type, size, uploaded_at, uploaded_by
              FROM nomination_documents WHERE nomination_id = ?1 ORDER BY id",
         )?;
@@ -217,7 +217,7 @@ impl Store {
     }
 
     pub fn nomination_events(&self, id: i64) -> Result<Vec<NominationEvent>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT at, username, role, action, from_state, to_state, reason FROM nomination_events WHERE nomination_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([id], |r| {
@@ -318,7 +318,7 @@ impl Store {
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
         let documents: Vec<String> = {
             let mut st =
-                tx.prepare("SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1")?;
+                tx.prepare_cached("SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1")?;
             let v = st
                 .query_map([id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;

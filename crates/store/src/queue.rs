@@ -99,7 +99,7 @@ impl Store {
         )?;
         let per_page = q.per_page.clamp(1, 500);
         let offset = (q.page.max(1) - 1) * per_page;
-        let mut st = self.conn.prepare(&format!(
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS} {QUERY_WHERE} ORDER BY {} LIMIT {per_page} OFFSET {offset}",
             q.sort.order_by()
         ))?;
@@ -111,7 +111,7 @@ impl Store {
     pub fn entry_periods(&self) -> Result<Vec<String>> {
         let mut st = self
             .conn
-            .prepare("SELECT DISTINCT period FROM entries ORDER BY period DESC")?;
+            .prepare_cached("SELECT DISTINCT period FROM entries ORDER BY period DESC")?;
         let rows = st.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -37,7 +37,7 @@ fn date_of(s: Option<String>) -> Option<Date> {
 
 /// Every unit, on a connection or inside a transaction.
 pub(crate) fn units_on(conn: &rusqlite::Connection) -> Result<Vec<UnitRecord>> {
-    let mut st = conn.prepare("SELECT id, code, name, tier, parent_code FROM units ORDER BY code")?;
+    let mut st = conn.prepare_cached("SELECT id, code, name, tier, parent_code FROM units ORDER BY code")?;
     let rows = st.query_map([], |r| {
         Ok(UnitRecord {
             id: r.get(0)?,
@@ -54,7 +54,7 @@ pub(crate) fn units_on(conn: &rusqlite::Connection) -> Result<Vec<UnitRecord>> {
 
 /// Every head's term, on a connection or inside a transaction.
 pub(crate) fn heads_on(conn: &rusqlite::Connection) -> Result<Vec<HeadTerm>> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT u.code, h.full_name, h.title, h.term_from, h.term_to FROM heads h JOIN units u ON u.id = h.unit_id
          ORDER BY u.code, h.term_from",
     )?;
@@ -131,7 +131,7 @@ impl Store {
     pub fn procedures(&self) -> Result<HashMap<String, ProcedureInfo>> {
         let mut st = self
             .conn
-            .prepare("SELECT code, statutory_days, online_level, published_days FROM procedures")?;
+            .prepare_cached("SELECT code, statutory_days, online_level, published_days FROM procedures")?;
         let rows = st.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -160,7 +160,7 @@ impl Store {
     }
 
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT u.code, e.indicator, e.period, e.numerator, e.denominator, e.value, e.state, e.kind
              FROM entries e JOIN units u ON u.id = e.unit_id",
         )?;
@@ -211,7 +211,7 @@ impl Store {
         let procedures = self.procedures()?;
         let index: HashMap<i64, u32> = units.iter().enumerate().map(|(i, u)| (u.id, i as u32)).collect();
         let mut tally = DossierTally::default();
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT unit_id, procedure_code, received_at, due_at, completed_at, channel, status FROM dossiers",
         )?;
         let mut rows = st.query([])?;
@@ -296,7 +296,7 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<DossierRecord>, i64)> {
-        let mut st = self.conn.prepare(LATE_DOSSIERS)?;
+        let mut st = self.conn.prepare_cached(LATE_DOSSIERS)?;
         let rows = st.query_map(params![unit_id, as_of.0], |r| {
             Ok(DossierRecord {
                 code: r.get(0)?,

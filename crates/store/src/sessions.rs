@@ -280,7 +280,7 @@ impl Store {
 
     pub(crate) fn token_last_use(&self) -> Result<std::collections::HashMap<i64, i64>> {
         let c = self.sess()?;
-        let mut st = c.prepare("SELECT token_id, last_used_at FROM token_use")?;
+        let mut st = c.prepare_cached("SELECT token_id, last_used_at FROM token_use")?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -299,7 +299,7 @@ impl Store {
         }
         let c = self.sessions.conn()?;
         let epoch: String = c.query_row("SELECT epoch FROM meta", [], |r| r.get(0))?;
-        let mut st = c.prepare(
+        let mut st = c.prepare_cached(
             "SELECT id, at, username, address, request_id, action FROM account_events ORDER BY id LIMIT 10000",
         )?;
         let events = st

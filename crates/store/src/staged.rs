@@ -54,7 +54,7 @@ impl Store {
         let cutoff = now() - age;
         let mut st = self
             .conn
-            .prepare("SELECT stored_name FROM staged_imports WHERE created_at < ?1")?;
+            .prepare_cached("SELECT stored_name FROM staged_imports WHERE created_at < ?1")?;
         let names = st
             .query_map([cutoff], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -76,7 +76,7 @@ impl Store {
     /// uploads): a file of the data folder not among them was left by a write whose
     /// transaction never committed (a killed server), and may be swept.
     pub fn stored_file_names(&self) -> Result<std::collections::HashSet<String>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT stored_name FROM attachments UNION ALL SELECT stored_name FROM nomination_documents
              UNION ALL SELECT stored_name FROM staged_imports",
         )?;

@@ -190,13 +190,13 @@ impl Store {
 
     /// Threads of one unit, or of every unit; the latest activity first.
     pub fn threads(&self, unit_id: Option<i64>) -> Result<Vec<Thread>> {
-        let mut st = self.conn.prepare(&format!("SELECT {THREAD_COLUMNS} WHERE (?1 IS NULL OR t.unit_id = ?1) ORDER BY t.updated_at DESC, t.id DESC"))?;
+        let mut st = self.conn.prepare_cached(&format!("SELECT {THREAD_COLUMNS} WHERE (?1 IS NULL OR t.unit_id = ?1) ORDER BY t.updated_at DESC, t.id DESC"))?;
         let rows = st.query_map([unit_id], thread_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn thread_messages(&self, id: i64) -> Result<Vec<ThreadMessage>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT at, author, role, action, body FROM thread_messages WHERE thread_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([id], |r| {

@@ -208,7 +208,7 @@ impl Store {
     pub fn users_list(&self) -> Result<Vec<UserRecord>> {
         let mut st = self
             .conn
-            .prepare(&format!("SELECT {USER_COLUMNS} ORDER BY u.username"))?;
+            .prepare_cached(&format!("SELECT {USER_COLUMNS} ORDER BY u.username"))?;
         let rows = st.query_map([], user_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -321,7 +321,7 @@ impl Store {
 
     /// Every token, newest first.
     pub fn tokens_list(&self) -> Result<Vec<TokenRecord>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT t.id, u.username, t.label, t.created_at, t.last_used_at, coalesce(t.expires_at, 0), t.revoked
              FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC",
         )?;

@@ -249,7 +249,7 @@ impl Store {
 
     /// Entries matching the filter, oldest change first for a queue, by unit otherwise.
     pub fn entry_list(&self, f: &EntryFilter) -> Result<Vec<EntryRecord>> {
-        let mut st = self.conn.prepare(&format!(
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS}
              WHERE (?1 IS NULL OR e.unit_id = ?1) AND (?2 IS NULL OR e.state = ?2) AND (?3 IS NULL OR e.indicator = ?3)
              ORDER BY CASE WHEN ?2 IS NULL THEN u.code ELSE '' END, e.updated_at, e.id"
@@ -262,7 +262,7 @@ impl Store {
     }
 
     pub fn entry_history(&self, entry_id: i64) -> Result<Vec<HistoryRecord>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT numerator, denominator, value, note, state, reason, changed_at, changed_by, import_id
              FROM entry_history WHERE entry_id = ?1 ORDER BY id",
         )?;
@@ -283,7 +283,7 @@ impl Store {
     }
 
     pub fn attachments(&self, entry_id: i64) -> Result<Vec<Attachment>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT id, entry_id, stored_name, file_name, media_type, size, uploaded_at, uploaded_by
              FROM attachments WHERE entry_id = ?1 ORDER BY id",
         )?;

@@ -90,6 +90,9 @@ pub struct AppState {
 struct Inner {
     config: Config,
     pool: Mutex<Vec<Store>>,
+    /// One permit per pooled connection: a request waits for a connection rather than
+    /// open one of its own (opening reads the schema and costs more than most pages).
+    slots: tokio::sync::Semaphore,
     cache: cache::EvalCache,
     /// A task is writing account events into the audit chain / another was asked for.
     flushing: std::sync::atomic::AtomicBool,
@@ -114,6 +117,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 config,
                 pool: Mutex::new(vec![store]),
+                slots: tokio::sync::Semaphore::new(POOL_SIZE),
                 cache: cache::EvalCache::default(),
                 flushing: Default::default(),
                 flush_again: Default::default(),
@@ -132,21 +136,26 @@ impl AppState {
         F: FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
     {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let permit = self
+            .inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal("the connection pool is closed"))?;
+        let out = tokio::task::spawn_blocking(move || {
             let taken = state.inner.pool.lock().expect("pool lock").pop();
             let mut store = match taken {
                 Some(s) => s,
                 None => open_store(&state.inner.config)?,
             };
             let out = f(&mut store);
-            let mut pool = state.inner.pool.lock().expect("pool lock");
-            if pool.len() < 8 {
-                pool.push(store);
-            }
+            state.inner.pool.lock().expect("pool lock").push(store);
             out
         })
         .await
-        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?;
+        drop(permit);
+        out
     }
 
     /// Writes the sign-ins and sign-outs noted in the sessions file into the audit chain,
@@ -215,6 +224,10 @@ fn open_store(config: &Config) -> Result<Store, AppError> {
 /// How old a file no record refers to must be before it is swept: longer than any upload's
 /// transaction.
 pub const ORPHAN_AGE: Duration = Duration::from_secs(15 * 60);
+
+/// Connections to the store kept open, and database calls running at once (a write waiting
+/// on an import holds one for up to the busy timeout: 16 leave room for the readers).
+pub const POOL_SIZE: usize = 16;
 
 /// The largest body of a form or JSON request (uploads have their own limits).
 pub const SMALL_BODY: usize = 256 * 1024;
