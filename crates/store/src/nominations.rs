@@ -317,8 +317,9 @@ impl Store {
             .optional()?
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
         let documents: Vec<String> = {
-            let mut st =
-                tx.prepare_cached("SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1")?;
+            let mut st = tx.prepare_cached(
+                "SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1",
+            )?;
             let v = st
                 .query_map([id], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;

@@ -173,19 +173,27 @@ async fn ranking(
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
     let snap = state.snapshot(q.year).await?;
-    let mut eligible: Vec<_> = snap
-        .eval
-        .heads
-        .iter()
-        .filter(|h| h.rank.is_some())
-        .cloned()
-        .collect();
-    eligible.sort_by_key(|h| h.rank);
-    let rows: Vec<_> = thidua_app::contract::rows(&snap.plan, &eligible)
-        .into_iter()
-        .filter(|r| r.get("ma_chi_tieu") == Some(&json!("_tong_hop")))
-        .collect();
-    Ok(Json(rows).into_response())
+    // The same for every caller of this snapshot: serialised once.
+    let body = state.fragment(format!("{}|api-ranking", snap.id), || {
+        let mut eligible: Vec<_> = snap
+            .eval
+            .heads
+            .iter()
+            .filter(|h| h.rank.is_some())
+            .cloned()
+            .collect();
+        eligible.sort_by_key(|h| h.rank);
+        let rows: Vec<_> = thidua_app::contract::rows(&snap.plan, &eligible)
+            .into_iter()
+            .filter(|r| r.get("ma_chi_tieu") == Some(&json!("_tong_hop")))
+            .collect();
+        serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+    });
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -15,7 +15,12 @@ pub struct Snapshot {
     pub eval: Evaluation,
     /// The evaluation is final: the plan period is over.
     pub year_closed: bool,
+    /// Unique to this snapshot (fragments rendered from it are kept under it).
+    pub id: u64,
 }
+
+/// Snapshot ids.
+static SNAPSHOTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 type DossierFacts = (
     Vec<thidua_store::read::UnitRecord>,
@@ -35,6 +40,43 @@ pub struct EvalCache {
     gate: tokio::sync::Mutex<()>,
     /// How many evaluations were computed (tests check the coalescing with it).
     pub computed: std::sync::atomic::AtomicU64,
+    /// HTML rendered from a snapshot and the same for every reader who may see it (the
+    /// overview's table for a filter…), under the snapshot's id and what else it depends
+    /// on; the most recent `FRAGMENTS` are kept.
+    fragments: Mutex<Vec<(String, Arc<dyn std::any::Any + Send + Sync>)>>,
+}
+
+const FRAGMENTS: usize = 64;
+
+impl AppState {
+    /// What was kept under `key` (which must name the snapshot's id and every other input
+    /// of the value), if it is still there.
+    pub fn kept<T: Clone + Send + Sync + 'static>(&self, key: &str) -> Option<T> {
+        let kept = self.cache().fragments.lock().expect("cache lock");
+        kept.iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.downcast_ref::<T>().cloned())
+    }
+
+    /// Keeps `value` under `key` (the most recent `FRAGMENTS` are kept).
+    pub fn keep<T: Send + Sync + 'static>(&self, key: String, value: T) {
+        let mut kept = self.cache().fragments.lock().expect("cache lock");
+        kept.retain(|(k, _)| *k != key);
+        kept.push((key, Arc::new(value)));
+        if kept.len() > FRAGMENTS {
+            kept.remove(0);
+        }
+    }
+
+    /// The fragment under `key`, rendered once (`kept`/`keep`).
+    pub fn fragment(&self, key: String, render: impl FnOnce() -> String) -> Arc<String> {
+        if let Some(f) = self.kept::<Arc<String>>(&key) {
+            return f;
+        }
+        let f = Arc::new(render());
+        self.keep(key, f.clone());
+        f
+    }
 }
 
 /// The plan to show when no year is asked for: the latest that has begun.
@@ -137,6 +179,7 @@ impl AppState {
                 as_of,
                 eval,
                 year_closed,
+                id: SNAPSHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             });
             state.cache().put(key, snap.clone());
             Ok(Some(snap))

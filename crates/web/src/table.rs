@@ -44,19 +44,22 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// Appends `s` to `out` escaped for HTML text and attribute values (tables of thousands
+/// of cells are written without a string per cell).
+pub fn escape_into(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[i + 1..];
     }
-    out
+    out.push_str(rest);
 }
 
 impl Table {
@@ -70,38 +73,64 @@ impl Table {
 
     /// The table as HTML (every text escaped), inside a scrolling wrapper for phones.
     pub fn html(&self) -> String {
-        let mut s = String::from("<div class=\"table-wrap\"><table>");
-        s.push_str(&format!("<caption>{}</caption><thead><tr>", escape(&self.title)));
+        let cells: usize = self.rows.iter().map(Vec::len).sum();
+        let mut s = String::with_capacity(256 + 96 * (cells + self.headers.len()));
+        let e = escape_into;
+        s.push_str("<div class=\"table-wrap\"><table><caption>");
+        e(&mut s, &self.title);
+        s.push_str("</caption><thead><tr>");
         for h in &self.headers {
-            s.push_str(&format!("<th scope=\"col\">{}</th>", escape(h)));
+            s.push_str("<th scope=\"col\">");
+            e(&mut s, h);
+            s.push_str("</th>");
         }
         s.push_str("</tr></thead><tbody>");
         for row in &self.rows {
             s.push_str("<tr>");
             for c in row {
                 match c {
-                    Cell::Text(t) => s.push_str(&format!("<td>{}</td>", escape(t))),
-                    Cell::Num(_, t) => s.push_str(&format!("<td class=\"num\">{}</td>", escape(t))),
-                    Cell::Link(t, href) => s.push_str(&format!(
-                        "<td><a href=\"{}\">{}</a></td>",
-                        escape(href),
-                        escape(t)
-                    )),
+                    Cell::Text(t) => {
+                        s.push_str("<td>");
+                        e(&mut s, t);
+                    }
+                    Cell::Num(_, t) => {
+                        s.push_str("<td class=\"num\">");
+                        e(&mut s, t);
+                    }
+                    Cell::Link(t, href) => {
+                        s.push_str("<td><a href=\"");
+                        e(&mut s, href);
+                        s.push_str("\">");
+                        e(&mut s, t);
+                        s.push_str("</a>");
+                    }
                     Cell::Status(t, css) => {
-                        s.push_str(&format!("<td><span class=\"st {css}\">{}</span></td>", escape(t)))
+                        s.push_str("<td><span class=\"st ");
+                        s.push_str(css);
+                        s.push_str("\">");
+                        e(&mut s, t);
+                        s.push_str("</span>");
                     }
                     Cell::Check {
                         form,
                         name,
                         value,
                         label,
-                    } => s.push_str(&format!(
-                        "<td><input type=\"checkbox\" form=\"{form}\" name=\"{name}\" value=\"{}\" aria-label=\"{}\" title=\"{}\"></td>",
-                        escape(value),
-                        escape(label),
-                        escape(label)
-                    )),
+                    } => {
+                        s.push_str("<td><input type=\"checkbox\" form=\"");
+                        s.push_str(form);
+                        s.push_str("\" name=\"");
+                        s.push_str(name);
+                        s.push_str("\" value=\"");
+                        e(&mut s, value);
+                        s.push_str("\" aria-label=\"");
+                        e(&mut s, label);
+                        s.push_str("\" title=\"");
+                        e(&mut s, label);
+                        s.push_str("\">");
+                    }
                 }
+                s.push_str("</td>");
             }
             s.push_str("</tr>");
         }
@@ -161,5 +190,30 @@ impl Table {
             bytes,
         )
             .into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cell_is_escaped() {
+        let mut t = Table::new("<b>Bảng</b>", &["A&B"]);
+        t.rows
+            .push(vec![Cell::Link("x\"'<>".into(), "/a?b=1&c=\"".into())]);
+        t.rows.push(vec![Cell::Check {
+            form: "f",
+            name: "id",
+            value: "1\"><script>".into(),
+            label: "Chọn: O'Neil & Co".into(),
+        }]);
+        let h = t.html();
+        assert!(h.contains("<caption>&lt;b&gt;Bảng&lt;/b&gt;</caption>"));
+        assert!(h.contains("<th scope=\"col\">A&amp;B</th>"));
+        assert!(h.contains("<a href=\"/a?b=1&amp;c=&quot;\">x&quot;&#39;&lt;&gt;</a>"));
+        assert!(h.contains("value=\"1&quot;&gt;&lt;script&gt;\""));
+        assert!(h.contains("aria-label=\"Chọn: O&#39;Neil &amp; Co\""));
+        assert!(!h.contains("<script>"));
     }
 }

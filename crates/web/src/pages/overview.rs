@@ -92,50 +92,63 @@ async fn overview(
     ];
     headers.extend(indicators.iter().map(|i| format!("{} ({})", i.name, i.code)));
     headers.push("Kết quả".into());
-    let mut table = Table {
-        title: format!("Kết quả theo đơn vị — {}", snapshot_title(&snap)),
-        headers,
-        rows: Vec::new(),
-    };
-    let shown: Vec<&HeadResult> = snap
-        .eval
-        .heads
-        .iter()
-        .filter(|h| cap.as_ref().is_none_or(|c| &h.unit.tier == c))
-        .filter(|h| {
-            search.is_empty()
-                || fold(&h.unit.name).contains(&search)
-                || fold(&h.unit.code).contains(&search)
-                || fold(&h.head.name).contains(&search)
-        })
-        .collect();
-    for h in &shown {
-        let mut row = vec![
-            Cell::Link(h.unit.code.clone(), format!("/don-vi/{}", h.unit.code)),
-            Cell::text(&h.unit.name),
-            Cell::text(tier_name(plan, &h.unit.tier)),
-            Cell::Link(h.head.name.clone(), head_link(h)),
-            Cell::int(h.months.len() as i64),
-        ];
-        for ind in &indicators {
-            row.push(match h.indicator(&ind.code) {
-                Some(r) => {
-                    let mark = if r.provisional { " (tạm tính)" } else { "" };
-                    Cell::Status(
-                        format!("{}: {}{mark}", r.status.vi(), r.value.vi()),
-                        status_class(r.status),
-                    )
-                }
-                None => Cell::text("—"),
-            });
+    let xlsx = wants_xlsx(&q.dinh_dang);
+    // The table is the same for every official with these filters: rendered once per
+    // snapshot (a busy morning reads it thousands of times).
+    let key = format!(
+        "{}|tong-quan|{}|{}|{search}",
+        snap.id,
+        cap.as_deref().unwrap_or(""),
+        nhom.as_deref().unwrap_or("")
+    );
+    let build = || {
+        let mut table = Table {
+            title: format!("Kết quả theo đơn vị — {}", snapshot_title(&snap)),
+            headers,
+            rows: Vec::new(),
+        };
+        let shown: Vec<&HeadResult> = snap
+            .eval
+            .heads
+            .iter()
+            .filter(|h| cap.as_ref().is_none_or(|c| &h.unit.tier == c))
+            .filter(|h| {
+                search.is_empty()
+                    || fold(&h.unit.name).contains(&search)
+                    || fold(&h.unit.code).contains(&search)
+                    || fold(&h.head.name).contains(&search)
+            })
+            .collect();
+        for h in &shown {
+            let mut row = vec![
+                Cell::Link(h.unit.code.clone(), format!("/don-vi/{}", h.unit.code)),
+                Cell::text(&h.unit.name),
+                Cell::text(tier_name(plan, &h.unit.tier)),
+                Cell::Link(h.head.name.clone(), head_link(h)),
+                Cell::int(h.months.len() as i64),
+            ];
+            for ind in &indicators {
+                row.push(match h.indicator(&ind.code) {
+                    Some(r) => {
+                        let mark = if r.provisional { " (tạm tính)" } else { "" };
+                        Cell::Status(
+                            format!("{}: {}{mark}", r.status.vi(), r.value.vi()),
+                            status_class(r.status),
+                        )
+                    }
+                    None => Cell::text("—"),
+                });
+            }
+            let css = if h.eligible { "st-dat" } else { "st-khong-dat" };
+            row.push(Cell::Status(summary_vi(h.summary_status()).to_string(), css));
+            table.rows.push(row);
         }
-        let css = if h.eligible { "st-dat" } else { "st-khong-dat" };
-        row.push(Cell::Status(summary_vi(h.summary_status()).to_string(), css));
-        table.rows.push(row);
+        table
+    };
+    if xlsx {
+        return build().xlsx_response(&format!("tong-quan-{}", plan.code));
     }
-    if wants_xlsx(&q.dinh_dang) {
-        return table.xlsx_response(&format!("tong-quan-{}", plan.code));
-    }
+    let table_html = state.fragment(key, || build().html());
     let cards = plan
         .tiers
         .iter()
@@ -181,7 +194,7 @@ async fn overview(
             .collect(),
         q: q.q.clone().unwrap_or_default(),
         year: plan.period_from.ymd().0,
-        table: table.html(),
+        table: table_html.to_string(),
         xlsx_link: with_param(&params, "dinh_dang", "xlsx"),
     })
 }

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use std::sync::Arc;
 use thidua_app::fmt::{indicator_views, summary_vi, tier_name, IndicatorView};
 use thidua_domain::eval::HeadResult;
 use thidua_domain::num::percent_vi;
@@ -331,14 +332,39 @@ async fn unit_page(
             }
         }
     }
-    let entries = state
+    let page_no = q.trang.unwrap_or(1).max(1);
+    // A page of late dossiers follows from the snapshot (its as-of and the imports it
+    // saw): read once per snapshot, unit and page.
+    let late_key = format!("{}|late|{unit_id}|{page_no}", snap.id);
+    let late_kept = state.kept::<Arc<(Vec<thidua_store::read::DossierRecord>, i64)>>(&late_key);
+    let need_late = late_kept.is_none();
+    // Everything else the page reads, in one trip to the database.
+    let (entries, (reopenings, frozen), late_read) = state
         .db(move |s| {
-            Ok(s.entry_list(&EntryFilter {
-                unit_id: Some(unit_id),
-                ..Default::default()
-            })?)
+            Ok((
+                s.entry_list(&EntryFilter {
+                    unit_id: Some(unit_id),
+                    ..Default::default()
+                })?,
+                (s.reopenings(Some(unit_id))?, s.frozen_years()?),
+                if need_late {
+                    Some(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?)
+                } else {
+                    None
+                },
+            ))
         })
         .await?;
+    let late_page = match late_kept {
+        Some(kept) => kept,
+        None => {
+            // (read above whenever it was not kept)
+            let read = Arc::new(late_read.unwrap_or_default());
+            state.keep(late_key, read.clone());
+            read
+        }
+    };
+    let (late, late_total) = (&late_page.0, late_page.1);
     let unknown_procedures = snap
         .eval
         .heads
@@ -367,14 +393,7 @@ async fn unit_page(
     if wants_xlsx(&q.dinh_dang) {
         return et.xlsx_response(&format!("so-lieu-{code}"));
     }
-    let (reopenings, frozen) = state
-        .db(move |s| Ok((s.reopenings(Some(unit_id))?, s.frozen_years()?)))
-        .await?;
     let today = thidua_domain::time::DateTime::now_local().date();
-    let page_no = q.trang.unwrap_or(1).max(1);
-    let (late, late_total) = state
-        .db(move |s| Ok(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?))
-        .await?;
     let late_pages = ((late_total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let params = [("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())];
     page(&UnitPage {
@@ -384,7 +403,7 @@ async fn unit_page(
         heads,
         charts: charts(&snap, &unit),
         unknown_procedures,
-        late_table: late_table(&unit, &snap, &late).html(),
+        late_table: late_table(&unit, &snap, late).html(),
         late_total,
         late_page: page_no,
         late_pages,

@@ -382,8 +382,17 @@ fn mutate(body: &[u8], r: &mut Rng) -> Vec<u8> {
                 let junk: Vec<u8> = (0..r.below(300)).map(|_| r.next() as u8).collect();
                 b.splice(at..at, junk);
             }
-            4 => b.splice(at..at, b"\r\n--XyZbOuNdArY\r\n".iter().copied()).for_each(drop),
-            5 => b.splice(at..at, b"Content-Disposition: form-data; name=\"tep\"; filename=\"../../x\"\r\n".iter().copied()).for_each(drop),
+            4 => b
+                .splice(at..at, b"\r\n--XyZbOuNdArY\r\n".iter().copied())
+                .for_each(drop),
+            5 => b
+                .splice(
+                    at..at,
+                    b"Content-Disposition: form-data; name=\"tep\"; filename=\"../../x\"\r\n"
+                        .iter()
+                        .copied(),
+                )
+                .for_each(drop),
             _ => {
                 if let Some(i) = b.windows(2).skip(at).position(|w| w == b"\r\n") {
                     b.drain(at + i..at + i + 2);
@@ -410,7 +419,9 @@ async fn mutated_multipart_uploads_never_break_the_server() {
     let part = |name: &str, file: Option<&str>, body: &[u8]| {
         let mut p = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").into_bytes();
         if let Some(f) = file {
-            p.extend_from_slice(format!("; filename=\"{f}\"\r\nContent-Type: application/octet-stream").as_bytes());
+            p.extend_from_slice(
+                format!("; filename=\"{f}\"\r\nContent-Type: application/octet-stream").as_bytes(),
+            );
         }
         p.extend_from_slice(b"\r\n\r\n");
         p.extend_from_slice(body);
@@ -429,7 +440,11 @@ async fn mutated_multipart_uploads_never_break_the_server() {
     .concat();
     let import: Vec<u8> = [
         part("loai", None, b"values"),
-        part("tep", Some("so-lieu.csv"), "ma_don_vi,ma_chi_tieu,ky,gia_tri\nH01,sang_kien,2023-Q3,2\n".as_bytes()),
+        part(
+            "tep",
+            Some("so-lieu.csv"),
+            "ma_don_vi,ma_chi_tieu,ky,gia_tri\nH01,sang_kien,2023-Q3,2\n".as_bytes(),
+        ),
         end.clone(),
     ]
     .concat();
@@ -443,7 +458,11 @@ async fn mutated_multipart_uploads_never_break_the_server() {
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
     for case in 0..cases {
         let (path, base) = routes[case % routes.len()];
-        let body = if case < routes.len() { base.to_vec() } else { mutate(base, &mut r) };
+        let body = if case < routes.len() {
+            base.to_vec()
+        } else {
+            mutate(base, &mut r)
+        };
         let csrf = unit.csrf.clone().unwrap_or_default();
         let res = unit
             .post_body(&format!("{path}?_csrf={csrf}"), &ctype, body.clone(), None)
@@ -461,5 +480,9 @@ async fn mutated_multipart_uploads_never_break_the_server() {
     assert!(statuses.keys().any(|s| *s == 303), "{statuses:?}");
     assert!(statuses.keys().any(|s| (400..500).contains(s)), "{statuses:?}");
     assert_eq!(unit.get("/healthz").await.status, StatusCode::OK);
-    assert_eq!(srv.state.sweep_orphan_files(Duration::ZERO).await.unwrap(), 0, "nothing half-written");
+    assert_eq!(
+        srv.state.sweep_orphan_files(Duration::ZERO).await.unwrap(),
+        0,
+        "nothing half-written"
+    );
 }
