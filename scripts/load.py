@@ -85,6 +85,13 @@ for name, path, cookie in pages:
     print(f"warm {path}: {time.time() - t:.2f} s", flush=True)
 
 
+def size(path, cookie):
+    headers = {"Cookie": cookie} if cookie else {}
+    if path.startswith("/api/"):
+        headers["Authorization"] = f"Bearer {token}"
+    return len(get(path, headers)[2].encode())
+
+
 def wrk(path, cookie):
     args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "--timeout", "5s"]
     if cookie:
@@ -110,13 +117,14 @@ def rss():
 
 
 print(f"\n{CONNECTIONS} connections, {SECONDS} s each, {os.cpu_count()} cores, server and wrk on one machine")
-print(f"{'page':34s} {'req/s':>10s} {'of trivial':>11s} {'p50 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s} {'timeouts':>8s}")
+print(f"{'page':34s} {'req/s':>10s} {'of trivial':>11s} {'p50 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s} {'timeouts':>8s} {'KB':>7s} {'MB/s':>7s}")
 base = None
 try:
     for name, path, cookie in pages:
         rps, p50, p99, bad, timeouts = wrk(path, cookie)
         base = base or rps
-        print(f"{name:34s} {rps:10,.0f} {rps / base:10.1%} {p50:8.2f} {p99:8.2f} {bad:8d} {timeouts:8d}", flush=True)
+        kb = size(path, cookie) / 1024
+        print(f"{name:34s} {rps:10,.0f} {rps / base:10.1%} {p50:8.2f} {p99:8.2f} {bad:8d} {timeouts:8d} {kb:7.1f} {rps * kb / 1024:7.1f}", flush=True)
     mem, threads = rss()
     print(f"server after the run: {mem['VmRSS']} MB resident, peak {mem['VmHWM']} MB, {threads} threads")
 finally:
