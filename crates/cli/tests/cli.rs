@@ -910,6 +910,7 @@ fn publish_decision(env: &Env) {
         required_documents: plan.documents.iter().map(|d| d.code.clone()).collect(),
         quota: 10,
         one_per_unit: false,
+        outside_suggestions: false,
     };
     let steps = [
         (

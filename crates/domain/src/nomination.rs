@@ -143,6 +143,9 @@ pub struct Facts {
     pub quota: u32,
     /// The plan awards at most one head per unit.
     pub one_per_unit: bool,
+    /// The head is not among the ranking's suggestions (the top of the ranking within the
+    /// quota, `rank::suggested`): approving needs a written reason.
+    pub outside_suggestions: bool,
 }
 
 /// What the store holds and reads under its lock, for the rules.
@@ -329,6 +332,15 @@ pub fn transition(cur: &Current, step: &Step, facts: &Facts) -> Result<Transitio
                 return Err(Msg::new(
                     format!("đã đủ {} suất khen thưởng của kế hoạch", facts.quota),
                     "the quota is reached",
+                ));
+            }
+            if facts.outside_suggestions && note.trim().is_empty() {
+                return Err(Msg::new(
+                    format!(
+                        "người đứng đầu không thuộc danh sách đề xuất theo xếp hạng ({} suất): cần ghi lý do phê duyệt",
+                        facts.quota
+                    ),
+                    "the head is outside the ranking's suggestions: approving needs a written reason",
                 ));
             }
             done(S::DaPheDuyet, note.trim().to_string(), Change::Nothing)

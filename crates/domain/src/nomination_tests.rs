@@ -10,6 +10,7 @@ fn facts() -> Facts {
         required_documents: vec!["bao_cao".into(), "to_trinh".into()],
         quota: 2,
         one_per_unit: false,
+        outside_suggestions: false,
     }
 }
 
@@ -213,6 +214,34 @@ fn approval_needs_an_evaluated_eligible_head_without_discipline_proposed_by_the_
         refused(transition(&cur, &approve, &facts())).en,
         "the Board did not propose this nomination"
     );
+}
+
+/// Issue 15: approving a head the ranking does not suggest (outside the top within the
+/// quota) needs a written reason, which the transition keeps for later readers.
+#[test]
+fn approving_outside_the_suggestions_needs_a_written_reason() {
+    let mut cur = at(NominationState::DaThamDinh);
+    cur.board_verdict = Some(BoardVerdict::DeNghi);
+    let outside = Facts {
+        outside_suggestions: true,
+        ..facts()
+    };
+    for note in ["", "   "] {
+        let m = refused(transition(&cur, &Step::Approve { note: note.into() }, &outside));
+        assert!(m.vi.contains("cần ghi lý do phê duyệt"), "{m}");
+    }
+    let t = transition(
+        &cur,
+        &Step::Approve {
+            note: " Thành tích đột xuất trong chuyển đổi số ".into(),
+        },
+        &outside,
+    )
+    .unwrap();
+    assert_eq!(t.to, NominationState::DaPheDuyet);
+    assert_eq!(t.reason, "Thành tích đột xuất trong chuyển đổi số");
+    // a suggested head needs none
+    assert!(transition(&cur, &Step::Approve { note: String::new() }, &facts()).is_ok());
 }
 
 #[test]

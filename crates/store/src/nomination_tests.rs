@@ -38,6 +38,7 @@ pub(crate) fn facts() -> Facts {
         required_documents: vec!["to_trinh".into(), "bien_ban".into(), "bao_cao_thanh_tich".into()],
         quota: 10,
         one_per_unit: false,
+        outside_suggestions: false,
     }
 }
 

@@ -393,6 +393,11 @@ impl Store {
             params![id, at, actor.username, role.code(), step.action(), before.state.code(), t.to.code(), t.reason],
         )?;
         let after = tx.query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)?;
+        let mut after = snapshot(&after);
+        // The step's own reason (an approval outside the ranking's suggestions, a return…)
+        if !t.reason.is_empty() {
+            after["step_reason"] = json!(t.reason);
+        }
         record(
             &tx,
             actor,
@@ -400,7 +405,7 @@ impl Store {
             "nomination",
             &id.to_string(),
             Some(&snapshot(&before)),
-            Some(&snapshot(&after)),
+            Some(&after),
         )?;
         tx.commit()?;
         Ok(())

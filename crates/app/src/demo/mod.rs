@@ -279,7 +279,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path, publish: bool) -
                 ),
             )?;
         }
-        let facts = crate::award::facts(store, plan, Some(h))?;
+        let facts = crate::award::facts(store, plan, &heads, Some(h))?;
         let mut steps = vec![(
             actor("donvi"),
             Role::DonVi,

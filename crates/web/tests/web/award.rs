@@ -564,55 +564,18 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
             .filter(|h| h.eligible && !taken.contains(&h.unit.code))
             .take(left as usize + 1)
         {
-            let unit = s.unit(&h.unit.code).unwrap().unwrap();
-            let who = Actor {
-                username: "test".into(),
-                ..Default::default()
-            };
-            let id = s
-                .create_nomination(
-                    &who,
-                    Role::DonVi,
-                    "cchc-2023",
-                    unit.id,
-                    h.head.from,
-                    &h.head.name,
-                    &h.head.title,
-                )
-                .unwrap();
-            for d in &plan.documents {
-                s.add_nomination_document(
-                    &who,
-                    id,
-                    &d.code,
-                    &NewAttachment::new(format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1),
-                )
-                .unwrap();
-            }
-            let facts = award::facts(&s, &plan, Some(h)).unwrap();
-            for step in [
-                Step::Submit {
-                    reason: String::new(),
-                },
-                Step::Forward {
-                    verdict: OfficeVerdict::DuDieuKien,
-                    reason: String::new(),
-                },
-                Step::Appraise {
-                    verdict: BoardVerdict::DeNghi,
-                    reason: "x".into(),
-                },
-            ] {
-                s.nomination_step(&who, Role::LanhDao, id, &step, &facts).unwrap();
-            }
-            ids.push(id);
+            ids.push(appraised_nomination(&mut s, &plan, &heads, h));
         }
     }
     assert_eq!(ids.len(), left as usize + 1);
     let mut a = srv.signed_in("lanhdao").await;
+    // (heads outside the ranking's suggestions are approved with a written reason)
+    const NOTE: &[(&str, &str)] = &[("ghi_chu", "Thành tích nổi bật theo đề nghị của Ban")];
     for id in &ids[..left as usize - 1] {
         assert_eq!(
-            a.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await.status,
+            a.post_form(&format!("/de-nghi/{id}/phe-duyet"), NOTE)
+                .await
+                .status,
             StatusCode::SEE_OTHER
         );
     }
@@ -623,7 +586,7 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
         format!("/de-nghi/{x}/phe-duyet"),
         format!("/de-nghi/{y}/phe-duyet"),
     );
-    let (ra, rb) = tokio::join!(a.post_form(&px, &[]), b.post_form(&py, &[]));
+    let (ra, rb) = tokio::join!(a.post_form(&px, NOTE), b.post_form(&py, NOTE));
     let mut statuses = [ra.status, rb.status];
     statuses.sort();
     assert_eq!(
@@ -903,5 +866,142 @@ async fn a_second_plan_does_not_disturb_the_first_plans_nominations() {
     assert_eq!(
         srv.store().nomination(submitted.id).unwrap().unwrap().state,
         "da_chuyen"
+    );
+}
+
+/// A nomination of `h` taken through submission, the office and the Board (with every
+/// document), waiting for the leaders.
+fn appraised_nomination(
+    s: &mut thidua_store::Store,
+    plan: &Plan,
+    heads: &[HeadResult],
+    h: &HeadResult,
+) -> i64 {
+    let unit = s.unit(&h.unit.code).unwrap().unwrap();
+    let who = Actor {
+        username: "test".into(),
+        ..Default::default()
+    };
+    let id = s
+        .create_nomination(
+            &who,
+            Role::DonVi,
+            "cchc-2023",
+            unit.id,
+            h.head.from,
+            &h.head.name,
+            &h.head.title,
+        )
+        .unwrap();
+    for d in &plan.documents {
+        s.add_nomination_document(
+            &who,
+            id,
+            &d.code,
+            &NewAttachment::new(format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1),
+        )
+        .unwrap();
+    }
+    let facts = award::facts(s, plan, heads, Some(h)).unwrap();
+    for step in [
+        Step::Submit {
+            reason: String::new(),
+        },
+        Step::Forward {
+            verdict: OfficeVerdict::DuDieuKien,
+            reason: String::new(),
+        },
+        Step::Appraise {
+            verdict: BoardVerdict::DeNghi,
+            reason: "x".into(),
+        },
+    ] {
+        s.nomination_step(&who, Role::LanhDao, id, &step, &facts).unwrap();
+    }
+    id
+}
+
+/// Issue 15: the leaders' queue shows each head's rank, score, eligibility and whether the
+/// ranking suggests them; approving a head outside the suggestions asks for a written
+/// reason, which later readers and the audit log see.
+#[tokio::test]
+async fn approving_outside_the_ranking_suggestions_asks_for_a_written_reason() {
+    let srv = Server::start().await;
+    let (plan, heads) = evaluation(&srv);
+    let suggested = thidua_domain::rank::suggested(&heads, &plan.award).heads;
+    let taken: Vec<String> = srv
+        .store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.unit_code)
+        .collect();
+    let h = heads
+        .iter()
+        .find(|h| {
+            h.eligible
+                && !taken.contains(&h.unit.code)
+                && !suggested
+                    .iter()
+                    .any(|s| s.unit.code == h.unit.code && s.head.from == h.head.from)
+        })
+        .expect("an eligible head beyond the suggestions");
+    let id = appraised_nomination(&mut srv.store(), &plan, &heads, h);
+    let mut leader = srv.signed_in("lanhdao").await;
+    let queue = leader.get("/de-nghi").await;
+    for column in [
+        "Thứ hạng",
+        "Điểm ưu tiên",
+        "Kết quả đánh giá",
+        "Đề xuất theo xếp hạng",
+    ] {
+        assert!(queue.body.contains(column), "{column}");
+    }
+    let page = leader.get(&format!("/de-nghi/{id}")).await;
+    assert!(page.body.contains("không thuộc danh sách đề xuất theo xếp hạng"));
+    let r = leader.post_form(&format!("/de-nghi/{id}/phe-duyet"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("cần ghi lý do phê duyệt"), "{}", r.body);
+    let reason = "Thành tích đột xuất trong chuyển đổi số được Bộ Nội vụ ghi nhận";
+    let r = leader
+        .post_form(&format!("/de-nghi/{id}/phe-duyet"), &[("ghi_chu", reason)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut office = srv.signed_in("sonoivu").await;
+    // a returned nomination says why at the top, not only in its history
+    let returned = srv
+        .store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.state == thidua_domain::nomination::NominationState::TraLai)
+        .expect("the demo has a returned nomination");
+    let why = srv
+        .store()
+        .nomination_events(returned.id)
+        .unwrap()
+        .into_iter()
+        .rev()
+        .find(|e| e.to_state == thidua_domain::nomination::NominationState::TraLai)
+        .unwrap()
+        .reason;
+    let body = office.get(&format!("/de-nghi/{}", returned.id)).await.body;
+    let banner = body.split("id=\"ly-do-tra-lai\"").nth(1).expect("the banner");
+    assert!(banner[..banner.find("</p>").unwrap()].contains(&why), "{why}");
+    let later = office.get(&format!("/de-nghi/{id}")).await;
+    assert!(later.body.contains("Ý kiến của lãnh đạo khi phê duyệt"));
+    assert!(later.body.contains(reason));
+    let (log, _) = srv
+        .store()
+        .audit(&thidua_store::audit::AuditFilter {
+            object_type: Some("nomination".into()),
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.after.as_deref().is_some_and(|a| a.contains(reason))),
+        "the reason is in the audit log"
     );
 }

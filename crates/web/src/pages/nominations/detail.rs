@@ -53,6 +53,12 @@ struct DetailPage {
     deadline: String,
     quota_left: u32,
     decision_date: String,
+    /// The office's reason when the nomination came back to the unit.
+    returned_reason: String,
+    /// The head is outside the ranking's suggestions: approving needs a written reason.
+    outside_suggestions: bool,
+    /// The leaders' reason for approving a head outside the suggestions.
+    approval_note: String,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +106,30 @@ async fn detail(
                 .collect(),
         })
         .collect();
+    let last_reason = |to: NominationState| {
+        events
+            .iter()
+            .rev()
+            .find(|e| e.to_state == to)
+            .map(|e| e.reason.clone())
+            .unwrap_or_default()
+    };
+    let returned_reason = if n.state == NominationState::TraLai {
+        last_reason(NominationState::TraLai)
+    } else {
+        String::new()
+    };
+    let approval_note = if matches!(n.state, NominationState::DaPheDuyet) {
+        last_reason(NominationState::DaPheDuyet)
+    } else {
+        String::new()
+    };
+    let suggested = thidua_domain::rank::suggested(&snap.eval.heads, &snap.plan.award).heads;
+    let outside_suggestions = h.is_some_and(|h| {
+        !suggested
+            .iter()
+            .any(|s| s.unit.code == h.unit.code && s.head.from == h.head.from)
+    });
     let events = events
         .iter()
         .map(|e| {
@@ -149,6 +179,9 @@ async fn detail(
             .and_then(Date::parse_iso)
             .map(|d| d.vi())
             .unwrap_or_default(),
+        returned_reason,
+        outside_suggestions,
+        approval_note,
         n,
     })
 }

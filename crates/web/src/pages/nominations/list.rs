@@ -89,16 +89,42 @@ async fn list(
     let headers = [
         "Người đứng đầu",
         "Đơn vị",
+        "Thứ hạng",
+        "Điểm ưu tiên",
+        "Kết quả đánh giá",
+        "Đề xuất theo xếp hạng",
         "Trạng thái",
         "Kết luận Sở Nội vụ",
         "Thẩm định",
         "Quyết định",
         "Cập nhật",
     ];
+    // The ranking's suggestions: the top of the ranking within the quota.
+    let suggested = thidua_domain::rank::suggested(&snap.eval.heads, &snap.plan.award).heads;
     let row = |n: &Nomination| {
+        let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from);
+        let is_suggested = h.is_some_and(|h| {
+            suggested
+                .iter()
+                .any(|s| s.unit.code == h.unit.code && s.head.from == h.head.from)
+        });
         vec![
             Cell::Link(n.head_name.clone(), format!("/de-nghi/{}", n.id)),
             Cell::text(&n.unit_name),
+            match h.and_then(|h| h.rank) {
+                Some(r) => Cell::int(r as i64),
+                None => Cell::text("—"),
+            },
+            Cell::text(
+                h.map(|h| thidua_domain::rank::score_vi(h.score))
+                    .unwrap_or_default(),
+            ),
+            match h {
+                Some(h) if h.eligible => Cell::Status("Đủ điều kiện".into(), "st-dat"),
+                Some(_) => Cell::Status("Chưa đủ điều kiện".into(), "st-khong-dat"),
+                None => Cell::text("Không có kết quả đánh giá"),
+            },
+            Cell::text(if is_suggested { "Có" } else { "Không" }),
             Cell::Status(n.state.vi().into(), state_class(n.state)),
             Cell::text(n.office_verdict.map(|v| v.vi()).unwrap_or("")),
             Cell::text(match n.board_verdict {

@@ -28,10 +28,10 @@ pub(super) fn routes() -> Router<AppState> {
 async fn step(state: &AppState, user: &User, n: &Nomination, step: Step) -> Result<Response, AppError> {
     let snap = state.snapshot_of(&n.plan_code).await?;
     let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).cloned();
-    let (plan, actor, role, id) = (snap.plan.clone(), user.actor.clone(), user.role, n.id);
+    let (actor, role, id) = (user.actor.clone(), user.role, n.id);
     state
         .db(move |s| {
-            let facts = award::facts(s, &plan, h.as_ref())?;
+            let facts = award::facts(s, &snap.plan, &snap.eval.heads, h.as_ref())?;
             Ok(s.nomination_step(&actor, role, id, &step, &facts)?)
         })
         .await?;
