@@ -205,6 +205,19 @@ impl Store {
             .optional()?)
     }
 
+    /// People's names by username, for pages that say who did something (a username is
+    /// shown only where an account has no name). `cli` is the command line.
+    pub fn people(&self) -> Result<std::collections::HashMap<String, String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT username, full_name FROM users WHERE full_name != ''")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut out: std::collections::HashMap<String, String> = rows.collect::<rusqlite::Result<_>>()?;
+        out.entry("cli".into())
+            .or_insert_with(|| "Dòng lệnh (nhập tệp)".into());
+        Ok(out)
+    }
+
     pub fn users_list(&self) -> Result<Vec<UserRecord>> {
         let mut st = self
             .conn

@@ -90,7 +90,8 @@ async fn overview(
         "Người đứng đầu".into(),
         "Số tháng".into(),
     ];
-    headers.extend(indicators.iter().map(|i| format!("{} ({})", i.name, i.code)));
+    // The plan's names only: codes are for files and the API.
+    headers.extend(indicators.iter().map(|i| i.name.clone()));
     headers.push("Kết quả".into());
     let xlsx = wants_xlsx(&q.dinh_dang);
     // The table is the same for every official with these filters: rendered once per
@@ -131,10 +132,15 @@ async fn overview(
                 row.push(match h.indicator(&ind.code) {
                     Some(r) => {
                         let mark = if r.provisional { " (tạm tính)" } else { "" };
-                        Cell::Status(
-                            format!("{}: {}{mark}", r.status.vi(), r.value.vi()),
-                            status_class(r.status),
-                        )
+                        // A yes/no value or no value says nothing the status does not
+                        // ("Đạt: Đạt", "Không phát sinh: —"): the status alone then.
+                        let text = match r.value {
+                            thidua_domain::results::Value::Bool(_) | thidua_domain::results::Value::None => {
+                                format!("{}{mark}", r.status.vi())
+                            }
+                            _ => format!("{}: {}{mark}", r.status.vi(), r.value.vi()),
+                        };
+                        Cell::Status(text, status_class(r.status))
                     }
                     None => Cell::text("—"),
                 });

@@ -497,11 +497,14 @@ async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
     let r = head.post_form(&format!("/so-lieu/{id}/ky-duyet"), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "signed once");
     let mut office = srv.signed_in("sonoivu").await;
-    assert!(office
-        .get(&format!("/so-lieu/{id}"))
-        .await
-        .body
-        .contains("Thủ trưởng đơn vị đã ký duyệt: thutruong"));
+    assert!(
+        office
+            .get(&format!("/so-lieu/{id}"))
+            .await
+            .body
+            .contains("Thủ trưởng đơn vị đã ký duyệt: Trương Hồng Hương"),
+        "a person's name, not the username"
+    );
     // a change by the unit (after a return) clears the sign-off
     office
         .post_form(&format!("/so-lieu/{id}/tra-lai"), &[("ly_do", "Sai kỳ")])

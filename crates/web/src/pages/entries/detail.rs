@@ -67,7 +67,7 @@ async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, AppError> {
-    let (e, history, files, others, tier) = state
+    let (e, history, files, others, tier, people) = state
         .db(move |s| {
             let e = s.entry(id)?.ok_or(AppError::NotFound)?;
             let others = s
@@ -80,7 +80,14 @@ async fn detail(
                 })?
                 .0;
             let tier = s.unit(&e.unit_code)?.map(|u| u.info.tier).unwrap_or_default();
-            Ok((e, s.entry_history(id)?, s.attachments(id)?, others, tier))
+            Ok((
+                e,
+                s.entry_history(id)?,
+                s.attachments(id)?,
+                others,
+                tier,
+                s.people()?,
+            ))
         })
         .await?;
     user.check_unit(e.unit_id)?;
@@ -128,7 +135,7 @@ async fn detail(
             let st = EntryState::parse(&h.state).unwrap_or(EntryState::Nhap);
             HistoryView {
                 at: thidua_app::fmt::date_time(h.changed_at),
-                by: h.changed_by.clone(),
+                by: super::list::person(&people, &h.changed_by),
                 state: st.vi(),
                 css: state_class(st),
                 value: value_text(&e.kind, &h.numerator, &h.denominator, h.value),
@@ -175,10 +182,13 @@ async fn detail(
         can_reopen: user.role == crate::auth::Role::SoNoiVu && e.state == EntryState::DaXacNhan,
         target,
         others,
-        signed: e
-            .signed_by
-            .as_ref()
-            .map(|by| format!("{by}, {}", thidua_app::fmt::date_time(e.signed_at.unwrap_or(0)))),
+        signed: e.signed_by.as_ref().map(|by| {
+            format!(
+                "{}, {}",
+                super::list::person(&people, by),
+                thidua_app::fmt::date_time(e.signed_at.unwrap_or(0))
+            )
+        }),
         e,
     })
 }

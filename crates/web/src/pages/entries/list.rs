@@ -76,6 +76,14 @@ fn query_string(q: &ListQuery, state: &str) -> String {
     out
 }
 
+/// A person's name for a username (the username only when the account has no name).
+pub(super) fn person(people: &std::collections::HashMap<String, String>, username: &str) -> String {
+    people
+        .get(username)
+        .cloned()
+        .unwrap_or_else(|| username.to_string())
+}
+
 fn chosen(v: &Option<String>) -> Option<String> {
     v.clone().filter(|v| !v.is_empty())
 }
@@ -124,7 +132,7 @@ async fn list(
         per_page: if xlsx { 500 } else { PER_PAGE },
     };
     let reads_all = user.reads_all();
-    let (entries, total, units, periods) = state
+    let (entries, total, units, periods, people) = state
         .db(move |s| {
             let (mut rows, total) = s.entry_page(&query)?;
             if xlsx {
@@ -140,7 +148,7 @@ async fn list(
                 }
             }
             let units = if reads_all { s.units()? } else { Vec::new() };
-            Ok((rows, total, units, s.entry_periods()?))
+            Ok((rows, total, units, s.entry_periods()?, s.people()?))
         })
         .await?;
     let plan = state.plan(None).await?;
@@ -172,11 +180,16 @@ async fn list(
             Cell::text(period_vi(&e.period)),
             Cell::text(value_vi(e)),
             Cell::Status(e.state.vi().into(), state_class(e.state)),
-            Cell::text(e.signed_by.clone().unwrap_or_default()),
+            Cell::text(
+                e.signed_by
+                    .as_deref()
+                    .map(|u| person(&people, u))
+                    .unwrap_or_default(),
+            ),
             Cell::text(&e.reason),
             Cell::int(e.attachments),
             Cell::text(thidua_app::fmt::date_time(e.updated_at)),
-            Cell::text(&e.updated_by),
+            Cell::text(person(&people, &e.updated_by)),
         ];
         if can_bulk {
             row.insert(

@@ -75,13 +75,14 @@ async fn detail(
     let n = load(&state, &user, id).await?;
     let snap = state.snapshot_of(&n.plan_code).await?;
     let plan = snap.plan.clone();
-    let (docs, events, approved, deadline) = state
+    let (docs, events, approved, deadline, people) = state
         .db(move |s| {
             Ok((
                 s.nomination_documents(id)?,
                 s.nomination_events(id)?,
                 s.approvals(&plan.code)?,
                 award::deadline(s, &plan)?,
+                s.people()?,
             ))
         })
         .await?;
@@ -135,7 +136,10 @@ async fn detail(
         .map(|e| {
             (
                 thidua_app::fmt::date_time(e.at),
-                e.username.clone(),
+                people
+                    .get(&e.username)
+                    .cloned()
+                    .unwrap_or_else(|| e.username.clone()),
                 Role::parse(&e.role).map(|r| r.vi()).unwrap_or("").to_string(),
                 e.to_state.vi(),
                 e.reason.clone(),
