@@ -88,7 +88,11 @@ pub fn facts(store: &Store, plan: &Plan, heads: &[HeadResult], h: Option<&HeadRe
         discipline_pending: discipline_pending(plan, h),
         today: Some(DateTime::now_local().date()),
         deadline: deadline(store, plan)?,
-        required_documents: plan.documents.iter().map(|d| d.code.clone()).collect(),
+        required_documents: plan
+            .documents
+            .iter()
+            .map(|d| (d.code.clone(), d.name.clone()))
+            .collect(),
         quota: plan.award.quota,
         one_per_unit: plan.award.one_per_unit,
     })

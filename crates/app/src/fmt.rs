@@ -186,3 +186,28 @@ pub fn met_count(h: &HeadResult) -> String {
         h.indicators.iter().filter(|r| r.status == Status::Dat).count()
     )
 }
+
+/// A message as a sentence for a page: its first letter a capital, ending with a full stop
+/// (the domain's refusals are clauses: "cần ghi lý do trả lại").
+pub fn sentence(message: &str) -> String {
+    let m = message.trim();
+    let mut chars = m.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?', '…']) {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod sentence_tests {
+    #[test]
+    fn a_clause_becomes_a_sentence() {
+        assert_eq!(super::sentence("cần ghi lý do trả lại"), "Cần ghi lý do trả lại.");
+        assert_eq!(super::sentence("đã đủ 10 suất."), "Đã đủ 10 suất.");
+        assert_eq!(super::sentence(" "), "");
+    }
+}

@@ -907,7 +907,11 @@ fn publish_decision(env: &Env) {
         discipline_pending: false,
         today: Date::from_ymd(2024, 1, 10),
         deadline: Date::from_ymd(2024, 1, 15),
-        required_documents: plan.documents.iter().map(|d| d.code.clone()).collect(),
+        required_documents: plan
+            .documents
+            .iter()
+            .map(|d| (d.code.clone(), d.name.clone()))
+            .collect(),
         quota: 10,
         one_per_unit: false,
         outside_suggestions: false,

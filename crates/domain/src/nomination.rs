@@ -137,8 +137,8 @@ pub struct Facts {
     pub today: Option<Date>,
     /// The last day to submit, when one is set.
     pub deadline: Option<Date>,
-    /// The plan's documents (codes) that must all be uploaded before submitting.
-    pub required_documents: Vec<String>,
+    /// The plan's documents (code, name) that must all be uploaded before submitting.
+    pub required_documents: Vec<(String, String)>,
     /// The plan's quota of awards.
     pub quota: u32,
     /// The plan awards at most one head per unit.
@@ -244,16 +244,20 @@ pub fn transition(cur: &Current, step: &Step, facts: &Facts) -> Result<Transitio
                     ));
                 }
             }
-            let missing: Vec<&str> = facts
+            let missing: Vec<&(String, String)> = facts
                 .required_documents
                 .iter()
-                .filter(|d| !cur.documents.contains(d))
-                .map(|d| d.as_str())
+                .filter(|(code, _)| !cur.documents.contains(code))
                 .collect();
             if !missing.is_empty() {
+                let names: Vec<&str> = missing.iter().map(|(_, name)| name.as_str()).collect();
+                let codes: Vec<&str> = missing.iter().map(|(code, _)| code.as_str()).collect();
                 return Err(Msg::new(
-                    format!("còn thiếu tài liệu: {}", missing.join(", ")),
-                    "documents are missing",
+                    format!(
+                        "Hồ sơ còn thiếu tài liệu: {}. Hãy tải lên trước khi nộp.",
+                        names.join("; ")
+                    ),
+                    format!("documents are missing: {}", codes.join(", ")),
                 ));
             }
             let why = if facts.eligible {

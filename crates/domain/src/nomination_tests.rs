@@ -7,7 +7,10 @@ fn facts() -> Facts {
         discipline_pending: false,
         today: Date::from_ymd(2024, 1, 10),
         deadline: Date::from_ymd(2024, 1, 15),
-        required_documents: vec!["bao_cao".into(), "to_trinh".into()],
+        required_documents: vec![
+            ("bao_cao".into(), "Báo cáo thành tích".into()),
+            ("to_trinh".into(), "Tờ trình".into()),
+        ],
         quota: 2,
         one_per_unit: false,
         outside_suggestions: false,
@@ -40,7 +43,12 @@ fn submitting_needs_every_document_and_before_the_deadline_only_for_a_first_subm
         reason: String::new(),
     };
     let m = refused(transition(&cur, &step, &facts()));
-    assert_eq!(m.vi, "còn thiếu tài liệu: to_trinh");
+    // named as the plan names them, not by code (issue 15)
+    assert_eq!(
+        m.vi,
+        "Hồ sơ còn thiếu tài liệu: Tờ trình. Hãy tải lên trước khi nộp."
+    );
+    assert_eq!(m.en, "documents are missing: to_trinh");
     let all = vec!["bao_cao".to_string(), "to_trinh".to_string()];
     cur.documents = &all;
     let t = transition(&cur, &step, &facts()).unwrap();

@@ -35,7 +35,9 @@ pub(crate) fn facts() -> Facts {
         discipline_pending: false,
         today: Some(day(2024, 1, 10)),
         deadline: Some(day(2024, 1, 15)),
-        required_documents: vec!["to_trinh".into(), "bien_ban".into(), "bao_cao_thanh_tich".into()],
+        required_documents: ["to_trinh", "bien_ban", "bao_cao_thanh_tich"]
+            .map(|c| (c.to_string(), format!("Tài liệu {c}")))
+            .to_vec(),
         quota: 10,
         one_per_unit: false,
         outside_suggestions: false,

@@ -119,6 +119,15 @@ async fn a_nomination_goes_from_draft_to_the_honour_board() {
     let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("còn thiếu tài liệu"));
+    // named as the plan names them, on the nomination's own page (not a dead end)
+    assert!(r.body.contains("id=\"loi-nop\""), "beside the submit form");
+    let plan = thidua_domain::plan::Plan::built_in();
+    let missing = r.body.split("id=\"loi-nop\">").nth(1).unwrap();
+    let missing = &missing[..missing.find("</p>").unwrap()];
+    for d in &plan.documents {
+        assert!(missing.contains(&d.name), "{} in {missing}", d.name);
+        assert!(!missing.contains(&d.code), "no code in {missing}");
+    }
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
         assert_eq!(
             unit.post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true)
@@ -598,7 +607,7 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
     } else {
         ra
     };
-    assert!(loser.body.contains("đã đủ 10 suất"), "{}", loser.body);
+    assert!(loser.body.contains("Đã đủ 10 suất"), "{}", loser.body);
     assert_eq!(srv.store().approvals("cchc-2023").unwrap(), plan.award.quota);
 }
 
@@ -628,7 +637,7 @@ async fn submission_is_refused_after_the_deadline() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.body.contains("đã quá hạn nộp hồ sơ đề nghị (15/01/2024)"),
+        r.body.contains("Đã quá hạn nộp hồ sơ đề nghị (15/01/2024)"),
         "{}",
         r.body
     );
@@ -1004,4 +1013,60 @@ async fn approving_outside_the_ranking_suggestions_asks_for_a_written_reason() {
             .any(|r| r.after.as_deref().is_some_and(|a| a.contains(reason))),
         "the reason is in the audit log"
     );
+}
+
+/// Issue 15, "dead ends": a refused step shows the nomination's page again — navigation,
+/// the reason beside its form as a sentence, named documents, what was typed kept —
+/// answered 422, not a bare error page.
+#[tokio::test]
+async fn a_refused_step_keeps_the_page_the_reason_and_what_was_typed() {
+    let srv = Server::start().await;
+    let approved = srv
+        .store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.state == thidua_domain::nomination::NominationState::DaPheDuyet && !n.published)
+        .expect("the working demo has an approved nomination to publish");
+    let mut office = srv.signed_in("sonoivu").await;
+    let r = office
+        .post_form(
+            &format!("/de-nghi/{}/cong-bo", approved.id),
+            &[
+                ("so_quyet_dinh", "125/QĐ-UBND"),
+                ("ngay_quyet_dinh", "30/02/2024"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Đăng xuất"), "the navigation stays");
+    assert!(
+        r.body.contains("id=\"loi-cong-bo\""),
+        "the reason beside its form"
+    );
+    assert!(
+        r.body.contains("Ngày quyết định «30/02/2024» không hợp lệ"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"30/02/2024\"") && r.body.contains("value=\"125/QĐ-UBND\""));
+    assert!(!srv.store().nomination(approved.id).unwrap().unwrap().published);
+    // a blank return reason: the domain's clause as a sentence, beside the return form
+    let submitted = srv
+        .store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.state == thidua_domain::nomination::NominationState::DaNop)
+        .expect("a submitted nomination");
+    let r = office
+        .post_form(&format!("/de-nghi/{}/tra-lai", submitted.id), &[("ly_do", "  ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let at = r
+        .body
+        .split("id=\"loi-tra-lai\">")
+        .nth(1)
+        .expect("beside the return form");
+    assert!(at.starts_with("Cần "), "a sentence: {}", &at[..at.len().min(80)]);
 }

@@ -7,7 +7,7 @@ use crate::pages::{page, Chrome};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -59,6 +59,30 @@ struct DetailPage {
     outside_suggestions: bool,
     /// The leaders' reason for approving a head outside the suggestions.
     approval_note: String,
+    /// A step that was refused: why, and what the user typed, shown again in its form.
+    problem: Option<Problem>,
+}
+
+/// A refused step: the form it came from (`action`, the route's last segment), the reason
+/// in Vietnamese, and the text the user typed in each field, kept.
+pub struct Problem {
+    pub action: &'static str,
+    pub message: String,
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl DetailPage {
+    /// What the user typed in `field` of the form `action`, after a refusal; else `or`.
+    fn typed<'a>(&'a self, action: &str, field: &str, or: &'a str) -> &'a str {
+        self.problem
+            .as_ref()
+            .filter(|p| p.action == action)
+            .and_then(|p| p.fields.iter().find(|(k, _)| *k == field))
+            .map_or(or, |(_, v)| v.as_str())
+    }
+    fn problem_at(&self, action: &str) -> bool {
+        self.problem.as_ref().is_some_and(|p| p.action == action)
+    }
 }
 
 #[derive(Deserialize)]
@@ -72,7 +96,19 @@ async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
 ) -> Result<Response, AppError> {
-    let n = load(&state, &user, id).await?;
+    render(&state, &user, id, q.tb.as_deref(), None).await
+}
+
+/// The nomination's page; after a refused step, with the reason beside its form and what
+/// the user typed kept (answered 422), never a dead end.
+pub(super) async fn render(
+    state: &AppState,
+    user: &crate::auth::User,
+    id: i64,
+    flash: Option<&str>,
+    problem: Option<Problem>,
+) -> Result<Response, AppError> {
+    let n = load(state, user, id).await?;
     let snap = state.snapshot_of(&n.plan_code).await?;
     let plan = snap.plan.clone();
     let (docs, events, approved, deadline, people) = state
@@ -147,8 +183,10 @@ async fn detail(
         })
         .collect();
     let editable = n.state.unit_edits();
+    let refused = problem.is_some();
+    let refused_now = problem;
     page(&DetailPage {
-        c: Chrome::new(&user, "/de-nghi").with_flash(q.tb.as_deref()),
+        c: Chrome::new(user, "/de-nghi").with_flash(flash),
         state_vi: n.state.vi(),
         css: state_class(n.state),
         summary: h
@@ -187,5 +225,13 @@ async fn detail(
         outside_suggestions,
         approval_note,
         n,
+        problem: refused_now,
+    })
+    .map(|page| {
+        if refused {
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        } else {
+            page
+        }
     })
 }

@@ -1,6 +1,7 @@
 //! The workflow's steps on one nomination: the unit submits; the office returns or
 //! forwards; the Board appraises; the leaders approve or reject; the office publishes.
 
+use super::detail::{render, Problem};
 use super::load;
 use crate::auth::{BanTdkt, DonVi, LanhDao, Require, SoNoiVu, User};
 use crate::{AppError, AppState};
@@ -24,18 +25,48 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/de-nghi/{id}/cong-bo", post(publish))
 }
 
-/// Takes a step with the facts of the head's evaluation.
-async fn step(state: &AppState, user: &User, n: &Nomination, step: Step) -> Result<Response, AppError> {
+/// Takes a step with the facts of the head's evaluation. A refusal shows the nomination's
+/// page again with the reason beside the form and what was typed in `fields` kept.
+async fn step(
+    state: &AppState,
+    user: &User,
+    n: &Nomination,
+    step: Step,
+    action: &'static str,
+    fields: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
     let snap = state.snapshot_of(&n.plan_code).await?;
     let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).cloned();
     let (actor, role, id) = (user.actor.clone(), user.role, n.id);
-    state
+    let done = state
         .db(move |s| {
             let facts = award::facts(s, &snap.plan, &snap.eval.heads, h.as_ref())?;
             Ok(s.nomination_step(&actor, role, id, &step, &facts)?)
         })
-        .await?;
-    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+        .await;
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response()),
+        Err(AppError::Refused(m)) => refused(state, user, id, action, m.vi, fields).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// The page again, with `message` beside the form `action`.
+async fn refused(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    action: &'static str,
+    message: String,
+    fields: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let message = thidua_app::fmt::sentence(&message);
+    let problem = Problem {
+        action,
+        message,
+        fields,
+    };
+    render(state, user, id, None, Some(problem)).await
 }
 
 #[derive(Deserialize)]
@@ -59,7 +90,8 @@ async fn submit(
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
     user.check_own_unit(n.unit_id)?;
-    step(&state, &user, &n, Step::Submit { reason: f.ly_do }).await
+    let kept = vec![("ly_do", f.ly_do.clone())];
+    step(&state, &user, &n, Step::Submit { reason: f.ly_do }, "nop", kept).await
 }
 
 async fn return_it(
@@ -69,7 +101,16 @@ async fn return_it(
     Form(f): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    step(&state, &user, &n, Step::Return { reason: f.ly_do }).await
+    let kept = vec![("ly_do", f.ly_do.clone())];
+    step(
+        &state,
+        &user,
+        &n,
+        Step::Return { reason: f.ly_do },
+        "tra-lai",
+        kept,
+    )
+    .await
 }
 
 async fn forward(
@@ -79,15 +120,20 @@ async fn forward(
     Form(f): Form<VerdictForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
+    let kept = vec![("ly_do", f.ly_do.clone())];
+    let Some(verdict) = OfficeVerdict::from_code(&f.ket_luan) else {
+        return refused(&state, &user, id, "chuyen", "Hãy chọn kết luận.".into(), kept).await;
+    };
     step(
         &state,
         &user,
         &n,
         Step::Forward {
-            verdict: OfficeVerdict::from_code(&f.ket_luan)
-                .ok_or_else(|| AppError::refused("kết luận không hợp lệ"))?,
+            verdict,
             reason: f.ly_do,
         },
+        "chuyen",
+        kept,
     )
     .await
 }
@@ -99,15 +145,28 @@ async fn appraise(
     Form(f): Form<VerdictForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
+    let kept = vec![("ly_do", f.ly_do.clone())];
+    let Some(verdict) = BoardVerdict::from_code(&f.ket_luan) else {
+        return refused(
+            &state,
+            &user,
+            id,
+            "tham-dinh",
+            "Hãy chọn kết luận thẩm định.".into(),
+            kept,
+        )
+        .await;
+    };
     step(
         &state,
         &user,
         &n,
         Step::Appraise {
-            verdict: BoardVerdict::from_code(&f.ket_luan)
-                .ok_or_else(|| AppError::refused("kết luận thẩm định không hợp lệ"))?,
+            verdict,
             reason: f.ly_do,
         },
+        "tham-dinh",
+        kept,
     )
     .await
 }
@@ -125,7 +184,16 @@ async fn approve(
     Form(f): Form<NoteForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    step(&state, &user, &n, Step::Approve { note: f.ghi_chu }).await
+    let kept = vec![("ghi_chu", f.ghi_chu.clone())];
+    step(
+        &state,
+        &user,
+        &n,
+        Step::Approve { note: f.ghi_chu },
+        "phe-duyet",
+        kept,
+    )
+    .await
 }
 
 async fn reject(
@@ -135,7 +203,16 @@ async fn reject(
     Form(f): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    step(&state, &user, &n, Step::Reject { reason: f.ly_do }).await
+    let kept = vec![("ly_do", f.ly_do.clone())];
+    step(
+        &state,
+        &user,
+        &n,
+        Step::Reject { reason: f.ly_do },
+        "khong-phe-duyet",
+        kept,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -151,10 +228,20 @@ async fn publish(
     Form(f): Form<PublishForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
+    let kept = vec![
+        ("so_quyet_dinh", f.so_quyet_dinh.clone()),
+        ("ngay_quyet_dinh", f.ngay_quyet_dinh.clone()),
+    ];
     let date = thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(f.ngay_quyet_dinh.trim()))
         .ok()
-        .flatten()
-        .ok_or_else(|| AppError::refused("Ngày quyết định không hợp lệ (dd/mm/yyyy)."))?;
+        .flatten();
+    let Some(date) = date else {
+        let m = format!(
+            "Ngày quyết định «{}» không hợp lệ: hãy ghi một ngày có thật, dạng dd/mm/yyyy.",
+            f.ngay_quyet_dinh.trim()
+        );
+        return refused(&state, &user, id, "cong-bo", m, kept).await;
+    };
     // The measured results are fixed with the decision: the honour board shows these.
     let snap = state.snapshot_of(&n.plan_code).await?;
     let results = head_of(&snap.eval.heads, &n.unit_code, &n.head_from)
@@ -169,6 +256,8 @@ async fn publish(
             decision_date: date,
             results,
         },
+        "cong-bo",
+        kept,
     )
     .await
 }
