@@ -656,6 +656,22 @@ async fn the_office_queue_filters_pages_verifies_in_bulk_and_reopens() {
         (e.state, e.reason.as_str()),
         (EntryState::DaGui, "Nhầm kỳ báo cáo")
     );
+    // a blank return reason: the entry's page again, the reason as a sentence beside the
+    // form (issue 15: it was a bare error page)
+    let r = office
+        .post_form(&format!("/so-lieu/{first}/tra-lai"), &[("ly_do", "   ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Đăng xuất"), "the navigation stays");
+    assert!(
+        r.body.contains("id=\"loi-tra-lai\">Cần ghi lý do trả lại.<"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        srv.store().entry(first).unwrap().unwrap().state,
+        EntryState::DaGui
+    );
     // deciding on it leads to the next waiting entry, saying what was done
     let r = office.post_form(&format!("/so-lieu/{first}/xac-nhan"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

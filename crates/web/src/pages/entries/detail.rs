@@ -7,7 +7,7 @@ use crate::pages::{page, Chrome};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -52,10 +52,28 @@ struct DetailPage {
     target: String,
     /// The unit's other entries of this indicator: id, period, value, state and its class.
     others: Vec<(i64, String, String, &'static str, &'static str)>,
+    problem: Option<Problem>,
 }
 
-#[derive(Deserialize)]
-struct FlashQuery {
+impl DetailPage {
+    /// The refusal's reason when it came from the form `action`.
+    fn problem_at(&self, action: &str) -> Option<&str> {
+        self.problem
+            .as_ref()
+            .filter(|p| p.action == action)
+            .map(|p| p.message.as_str())
+    }
+    /// What was typed in the form `action` before its refusal.
+    fn typed(&self, action: &str) -> &str {
+        self.problem
+            .as_ref()
+            .filter(|p| p.action == action)
+            .map_or("", |p| p.typed.as_str())
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct FlashQuery {
     tb: Option<String>,
     /// The entry the office has just decided on (this page is the next one waiting).
     truoc: Option<i64>,
@@ -66,6 +84,26 @@ async fn detail(
     SignedIn(user): SignedIn,
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
+) -> Result<Response, AppError> {
+    render(&state, &user, id, q, None).await
+}
+
+/// A refused review: the form it came from (`tra-lai`, `xac-nhan`, `mo-lai-xac-nhan`,
+/// `ky-duyet`), the reason as a sentence, and the reason the user typed, kept.
+pub(super) struct Problem {
+    pub action: &'static str,
+    pub message: String,
+    pub typed: String,
+}
+
+/// The entry's page; after a refused review, with the reason beside its form and the text
+/// typed kept (answered 422), never a dead end.
+pub(super) async fn render(
+    state: &AppState,
+    user: &crate::auth::User,
+    id: i64,
+    q: FlashQuery,
+    problem: Option<Problem>,
 ) -> Result<Response, AppError> {
     let (e, history, files, others, tier, people) = state
         .db(move |s| {
@@ -159,8 +197,9 @@ async fn detail(
             )
         })
         .collect();
+    let refused = problem.is_some();
     page(&DetailPage {
-        c: Chrome::new(&user, "/so-lieu")
+        c: Chrome::new(user, "/so-lieu")
             .with_flash(q.tb.as_deref())
             .with_notice(notice),
         indicator_name: plan
@@ -190,6 +229,14 @@ async fn detail(
             )
         }),
         e,
+        problem,
+    })
+    .map(|page| {
+        if refused {
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        } else {
+            page
+        }
     })
 }
 

@@ -21,6 +21,29 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/so-lieu/xac-nhan-nhieu", post(verify_many))
 }
 
+/// A refused review shows the entry's page again with the reason beside the form; other
+/// errors stay errors.
+async fn refused(
+    state: &AppState,
+    user: &crate::auth::User,
+    id: i64,
+    action: &'static str,
+    e: AppError,
+    typed: String,
+) -> Result<Response, AppError> {
+    match e {
+        AppError::Refused(m) => {
+            let problem = super::detail::Problem {
+                action,
+                message: thidua_app::fmt::sentence(&m.vi),
+                typed,
+            };
+            super::detail::render(state, user, id, Default::default(), Some(problem)).await
+        }
+        other => Err(other),
+    }
+}
+
 /// After the office decides on an entry: the next one waiting (the queue's order), else
 /// the queue, with what happened said on arrival.
 async fn next_after(state: &AppState, id: i64, done: &str) -> Result<Response, AppError> {
@@ -115,11 +138,14 @@ async fn reopen(
     Path(id): Path<i64>,
     Form(f): Form<ReopenForm>,
 ) -> Result<Response, AppError> {
-    let actor = user.actor.clone();
-    state
+    let (actor, typed) = (user.actor.clone(), f.ly_do.clone());
+    match state
         .db(move |s| Ok(s.reopen_verification(&actor, id, &f.ly_do)?))
-        .await?;
-    Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_mo_lai_xac_nhan")).into_response())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/so-lieu/{id}?tb=da_mo_lai_xac_nhan")).into_response()),
+        Err(e) => refused(&state, &user, id, "mo-lai-xac-nhan", e, typed).await,
+    }
 }
 
 async fn sign_off(
@@ -143,8 +169,10 @@ async fn verify(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let actor = user.actor.clone();
-    state.db(move |s| Ok(s.verify_entry(&actor, id)?)).await?;
-    next_after(&state, id, "da_xac_nhan").await
+    match state.db(move |s| Ok(s.verify_entry(&actor, id)?)).await {
+        Ok(()) => next_after(&state, id, "da_xac_nhan").await,
+        Err(e) => refused(&state, &user, id, "xac-nhan", e, String::new()).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -158,9 +186,10 @@ async fn return_entry(
     Path(id): Path<i64>,
     Form(f): Form<ReturnForm>,
 ) -> Result<Response, AppError> {
-    let actor = user.actor.clone();
-    state
-        .db(move |s| Ok(s.return_entry(&actor, id, &f.ly_do)?))
-        .await?;
-    next_after(&state, id, "da_tra_lai").await
+    let (actor, typed) = (user.actor.clone(), f.ly_do.clone());
+    let done = state.db(move |s| Ok(s.return_entry(&actor, id, &f.ly_do)?)).await;
+    match done {
+        Ok(()) => next_after(&state, id, "da_tra_lai").await,
+        Err(e) => refused(&state, &user, id, "tra-lai", e, typed).await,
+    }
 }
