@@ -2,11 +2,10 @@
 //! and sorted in the database; many verified at once, all or none; the next waiting entry
 //! after an action; a verification taken back with a reason.
 
-use crate::audit::{record, Actor};
-use crate::workflow::{entry_in, entry_json, entry_row, frozen_entry, review_in, EntryRecord, ENTRY_COLUMNS};
-use crate::{now, refused, Result, Store};
+use crate::audit::Actor;
+use crate::workflow::{entry_in, entry_row, frozen_entry, move_entry, review_in, EntryRecord, ENTRY_COLUMNS};
+use crate::{refused, Result, Store};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
-use serde_json::json;
 use thidua_domain::entry::EntryState;
 
 /// How a page of the queue is ordered.
@@ -191,29 +190,7 @@ impl Store {
                 "only a verified entry can be reopened",
             ));
         }
-        let at = now();
-        let to = EntryState::DaGui;
-        tx.execute(
-            "UPDATE entries SET state = ?1, reason = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?5",
-            params![to.code(), reason, at, actor.username, id],
-        )?;
-        tx.execute(
-            "INSERT INTO entry_history (entry_id, numerator, denominator, value, note, state, reason, changed_at, changed_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![id, before.numerator, before.denominator, before.value, before.note, to.code(), reason, at, actor.username],
-        )?;
-        let mut after = entry_json(&before);
-        after["state"] = json!(to.code());
-        after["reason"] = json!(reason);
-        record(
-            &tx,
-            actor,
-            "mo_lai_xac_nhan",
-            "entry",
-            &id.to_string(),
-            Some(&entry_json(&before)),
-            Some(&after),
-        )?;
+        move_entry(&tx, actor, &before, EntryState::DaGui, reason, "mo_lai_xac_nhan")?;
         tx.commit()?;
         Ok(())
     }

@@ -484,44 +484,55 @@ pub(crate) fn review_in(
     to: EntryState,
     reason: &str,
 ) -> Result<()> {
-    {
-        let before = entry_in(tx, id)?;
-        frozen_entry(tx, &before)?;
-        if before.state != EntryState::DaGui {
-            return Err(refused(
-                "chỉ xác nhận hoặc trả lại được số liệu đang chờ xác nhận (đã gửi)",
-                "only a submitted entry can be verified or returned",
-            ));
-        }
-        let at = now();
-        tx.execute(
-            "UPDATE entries SET state = ?1, reason = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?5",
-            params![to.code(), reason, at, actor.username, id],
-        )?;
-        tx.execute(
-            "INSERT INTO entry_history (entry_id, numerator, denominator, value, note, state, reason, changed_at, changed_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![id, before.numerator, before.denominator, before.value, before.note, to.code(), reason, at, actor.username],
-        )?;
-        let mut after = entry_json(&before);
-        after["state"] = json!(to.code());
-        after["reason"] = json!(reason);
-        let action = if to == EntryState::DaXacNhan {
-            "xac_nhan_so_lieu"
-        } else {
-            "tra_lai_so_lieu"
-        };
-        record(
-            tx,
-            actor,
-            action,
-            "entry",
-            &id.to_string(),
-            Some(&entry_json(&before)),
-            Some(&after),
-        )?;
-        Ok(())
+    let before = entry_in(tx, id)?;
+    frozen_entry(tx, &before)?;
+    if before.state != EntryState::DaGui {
+        return Err(refused(
+            "chỉ xác nhận hoặc trả lại được số liệu đang chờ xác nhận (đã gửi)",
+            "only a submitted entry can be verified or returned",
+        ));
     }
+    let action = if to == EntryState::DaXacNhan {
+        "xac_nhan_so_lieu"
+    } else {
+        "tra_lai_so_lieu"
+    };
+    move_entry(tx, actor, &before, to, reason, action)
+}
+
+/// Moves an entry (read as `before` in this transaction) to the office's state `to` with a
+/// reason: the row, a history line with its value, and the audit record `action`.
+pub(crate) fn move_entry(
+    tx: &rusqlite::Transaction,
+    actor: &Actor,
+    before: &EntryRecord,
+    to: EntryState,
+    reason: &str,
+    action: &str,
+) -> Result<()> {
+    let (id, at) = (before.id, now());
+    tx.execute(
+        "UPDATE entries SET state = ?1, reason = ?2, updated_at = ?3, updated_by = ?4 WHERE id = ?5",
+        params![to.code(), reason, at, actor.username, id],
+    )?;
+    tx.execute(
+        "INSERT INTO entry_history (entry_id, numerator, denominator, value, note, state, reason, changed_at, changed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![id, before.numerator, before.denominator, before.value, before.note, to.code(), reason, at, actor.username],
+    )?;
+    let mut after = entry_json(before);
+    after["state"] = json!(to.code());
+    after["reason"] = json!(reason);
+    record(
+        tx,
+        actor,
+        action,
+        "entry",
+        &id.to_string(),
+        Some(&entry_json(before)),
+        Some(&after),
+    )?;
+    Ok(())
 }
 
 /// A period code as people read it: `Năm 2023`, `Quý II/2023`, `Tháng 05/2023`.

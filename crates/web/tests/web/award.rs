@@ -978,13 +978,7 @@ async fn approving_outside_the_ranking_suggestions_asks_for_a_written_reason() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let mut office = srv.signed_in("sonoivu").await;
     // a returned nomination says why at the top, not only in its history
-    let returned = srv
-        .store()
-        .nominations("cchc-2023", None)
-        .unwrap()
-        .into_iter()
-        .find(|n| n.state == thidua_domain::nomination::NominationState::TraLai)
-        .expect("the demo has a returned nomination");
+    let returned = nomination_in(&srv, thidua_domain::nomination::NominationState::TraLai);
     let why = srv
         .store()
         .nomination_events(returned.id)
@@ -1021,13 +1015,11 @@ async fn approving_outside_the_ranking_suggestions_asks_for_a_written_reason() {
 #[tokio::test]
 async fn a_refused_step_keeps_the_page_the_reason_and_what_was_typed() {
     let srv = Server::start().await;
-    let approved = srv
-        .store()
-        .nominations("cchc-2023", None)
-        .unwrap()
-        .into_iter()
-        .find(|n| n.state == thidua_domain::nomination::NominationState::DaPheDuyet && !n.published)
-        .expect("the working demo has an approved nomination to publish");
+    let approved = nomination_in(&srv, thidua_domain::nomination::NominationState::DaPheDuyet);
+    assert!(
+        !approved.published,
+        "the working demo's decision is not published"
+    );
     let mut office = srv.signed_in("sonoivu").await;
     let r = office
         .post_form(
@@ -1052,13 +1044,7 @@ async fn a_refused_step_keeps_the_page_the_reason_and_what_was_typed() {
     assert!(r.body.contains("value=\"30/02/2024\"") && r.body.contains("value=\"125/QĐ-UBND\""));
     assert!(!srv.store().nomination(approved.id).unwrap().unwrap().published);
     // a blank return reason: the domain's clause as a sentence, beside the return form
-    let submitted = srv
-        .store()
-        .nominations("cchc-2023", None)
-        .unwrap()
-        .into_iter()
-        .find(|n| n.state == thidua_domain::nomination::NominationState::DaNop)
-        .expect("a submitted nomination");
+    let submitted = nomination_in(&srv, thidua_domain::nomination::NominationState::DaNop);
     let r = office
         .post_form(&format!("/de-nghi/{}/tra-lai", submitted.id), &[("ly_do", "  ")])
         .await;
@@ -1069,4 +1055,17 @@ async fn a_refused_step_keeps_the_page_the_reason_and_what_was_typed() {
         .nth(1)
         .expect("beside the return form");
     assert!(at.starts_with("Cần "), "a sentence: {}", &at[..at.len().min(80)]);
+}
+
+/// The first of the demo's nominations in `state` (the demo has one in every state).
+fn nomination_in(
+    srv: &Server,
+    state: thidua_domain::nomination::NominationState,
+) -> thidua_store::nominations::Nomination {
+    srv.store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .find(|n| n.state == state)
+        .unwrap_or_else(|| panic!("the demo has a nomination in state {state:?}"))
 }
