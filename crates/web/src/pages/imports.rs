@@ -131,14 +131,14 @@ async fn run(
 }
 
 fn errors_table(errors: &[RowError]) -> Table {
-    let mut t = Table::new("Các dòng lỗi", &["Dòng", "Cột", "Giá trị", "Lý do", "Reason"]);
+    // In Vietnamese only: the English reasons are for the command line and the logs.
+    let mut t = Table::new("Các dòng lỗi", &["Dòng", "Cột", "Giá trị", "Lý do"]);
     for e in errors {
         t.rows.push(vec![
             Cell::int(e.row as i64),
             Cell::text(&e.column),
             Cell::text(&e.value),
             Cell::text(&e.vi),
-            Cell::text(&e.en),
         ]);
     }
     t

@@ -449,3 +449,35 @@ async fn a_crowd_at_once_makes_one_evaluation_and_every_page_answers() {
         "one more for the new data"
     );
 }
+
+/// Issue 15: no code where a name exists — the units page names each unit's tier and
+/// parent.
+#[tokio::test]
+async fn the_units_page_names_tiers_and_parents() {
+    let srv = crate::common::Server::start().await;
+    let mut office = srv.signed_in("sonoivu").await;
+    let page = office.get("/quan-tri/don-vi").await;
+    assert_eq!(page.status, reqwest::StatusCode::OK);
+    assert!(page.body.contains("<td>UBND cấp huyện</td>"), "the tier's name");
+    for code in ["<td>huyen</td>", "<td>xa</td>", "<td>tinh</td>"] {
+        assert!(!page.body.contains(code), "no tier code: {code}");
+    }
+    let parent = srv
+        .store()
+        .units()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.parent.is_some())
+        .unwrap();
+    let parent_name = srv
+        .store()
+        .unit(parent.parent.as_deref().unwrap())
+        .unwrap()
+        .unwrap()
+        .info
+        .name;
+    assert!(
+        page.body.contains(&format!("<td>{parent_name}</td>")),
+        "the parent's name"
+    );
+}

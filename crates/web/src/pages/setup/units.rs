@@ -39,21 +39,34 @@ async fn units_page(
     errors: Vec<String>,
 ) -> Result<UnitsPage, AppError> {
     let (units, plans) = state.db(|s| Ok((s.units()?, s.plans()?))).await?;
-    let mut t = Table::new("Cơ quan, đơn vị, địa phương", &["Mã", "Tên", "Cấp", "Đơn vị cha"]);
-    for u in &units {
-        t.rows.push(vec![
-            Cell::Link(u.info.code.clone(), format!("/quan-tri/don-vi/{}", u.info.code)),
-            Cell::text(&u.info.name),
-            Cell::text(&u.info.tier),
-            Cell::text(u.parent.clone().unwrap_or_default()),
-        ]);
-    }
     let mut tiers: Vec<(String, String)> = plans
         .iter()
         .flat_map(|p| p.tiers.iter().map(|t| (t.code.clone(), t.name.clone())))
         .collect();
     tiers.sort();
     tiers.dedup_by(|a, b| a.0 == b.0);
+    // Names where people read them: the tier's name, the parent's name (codes link).
+    let tier_name = |code: &str| {
+        tiers
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_string(), |(_, n)| n.clone())
+    };
+    let unit_name = |code: &str| {
+        units
+            .iter()
+            .find(|u| u.info.code == code)
+            .map_or_else(|| code.to_string(), |u| u.info.name.clone())
+    };
+    let mut t = Table::new("Cơ quan, đơn vị, địa phương", &["Mã", "Tên", "Cấp", "Đơn vị cha"]);
+    for u in &units {
+        t.rows.push(vec![
+            Cell::Link(u.info.code.clone(), format!("/quan-tri/don-vi/{}", u.info.code)),
+            Cell::text(&u.info.name),
+            Cell::text(tier_name(&u.info.tier)),
+            Cell::text(u.parent.as_deref().map(unit_name).unwrap_or_default()),
+        ]);
+    }
     Ok(UnitsPage {
         c: Chrome::new(user, "/quan-tri/don-vi").with_flash(flash),
         table: t.html(),
