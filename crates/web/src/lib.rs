@@ -186,6 +186,8 @@ impl AppState {
         match self.db(|s| Ok(s.flush_account_events()?)).await {
             Ok(n) if n > 0 => tracing::debug!(written = n, "account events written into the audit log"),
             Ok(_) => {}
+            // another writer (an import) holds the data file: the next run writes them
+            Err(AppError::Refused(m)) => tracing::debug!("account events wait for the audit log: {}", m.en),
             Err(e) => tracing::warn!("account events wait for the audit log: {e}"),
         }
     }
