@@ -72,17 +72,18 @@ pub fn discipline_pending(plan: &Plan, h: Option<&HeadResult>) -> bool {
         .is_some_and(|r| matches!(r.status, Status::KhongDat | Status::ThieuSoLieu))
 }
 
+/// The head `h` is evaluated but not among the ranking's suggestions (approving it needs a
+/// written reason).
+pub fn outside_suggestions(plan: &Plan, heads: &[HeadResult], h: Option<&HeadResult>) -> bool {
+    let suggested = rank::suggested(heads, &plan.award);
+    h.is_some_and(|h| !suggested.contains(h))
+}
+
 /// The facts for a step on the nomination of `h`, whose evaluation is among `heads` (the
 /// plan's evaluation, for the ranking's suggestions).
 pub fn facts(store: &Store, plan: &Plan, heads: &[HeadResult], h: Option<&HeadResult>) -> Result<Facts> {
-    let suggested = rank::suggested(heads, &plan.award).heads;
-    let outside_suggestions = h.is_some_and(|h| {
-        !suggested
-            .iter()
-            .any(|s| s.unit.code == h.unit.code && s.head.from == h.head.from)
-    });
     Ok(Facts {
-        outside_suggestions,
+        outside_suggestions: outside_suggestions(plan, heads, h),
         evaluated: h.is_some(),
         eligible: h.is_some_and(|h| h.eligible),
         discipline_pending: discipline_pending(plan, h),

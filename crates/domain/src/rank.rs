@@ -124,6 +124,15 @@ pub struct Suggested<'a> {
     pub passed_over: Vec<(&'a HeadResult, &'a HeadResult)>,
 }
 
+impl Suggested<'_> {
+    /// Whether `h` (a head of a unit, by unit and term start) is among the suggestions.
+    pub fn contains(&self, h: &HeadResult) -> bool {
+        self.heads
+            .iter()
+            .any(|s| s.unit.code == h.unit.code && s.head.from == h.head.from)
+    }
+}
+
 pub fn suggested<'a>(heads: &'a [HeadResult], award: &Award) -> Suggested<'a> {
     let mut out = Suggested {
         heads: Vec::new(),

@@ -558,13 +558,7 @@ async fn the_quota_holds_when_two_approvers_click_at_the_same_moment() {
     let approved = srv.store().approvals("cchc-2023").unwrap();
     let left = plan.award.quota - approved;
     // appraised nominations for more heads than the seats left, plus one
-    let taken: Vec<String> = srv
-        .store()
-        .nominations("cchc-2023", None)
-        .unwrap()
-        .into_iter()
-        .map(|n| n.unit_code)
-        .collect();
+    let taken = nominated_units(&srv);
     let mut ids = Vec::new();
     {
         let mut s = srv.store();
@@ -937,23 +931,11 @@ fn appraised_nomination(
 async fn approving_outside_the_ranking_suggestions_asks_for_a_written_reason() {
     let srv = Server::start().await;
     let (plan, heads) = evaluation(&srv);
-    let suggested = thidua_domain::rank::suggested(&heads, &plan.award).heads;
-    let taken: Vec<String> = srv
-        .store()
-        .nominations("cchc-2023", None)
-        .unwrap()
-        .into_iter()
-        .map(|n| n.unit_code)
-        .collect();
+    let suggested = thidua_domain::rank::suggested(&heads, &plan.award);
+    let taken = nominated_units(&srv);
     let h = heads
         .iter()
-        .find(|h| {
-            h.eligible
-                && !taken.contains(&h.unit.code)
-                && !suggested
-                    .iter()
-                    .any(|s| s.unit.code == h.unit.code && s.head.from == h.head.from)
-        })
+        .find(|h| h.eligible && !taken.contains(&h.unit.code) && !suggested.contains(h))
         .expect("an eligible head beyond the suggestions");
     let id = appraised_nomination(&mut srv.store(), &plan, &heads, h);
     let mut leader = srv.signed_in("lanhdao").await;
@@ -1068,4 +1050,14 @@ fn nomination_in(
         .into_iter()
         .find(|n| n.state == state)
         .unwrap_or_else(|| panic!("the demo has a nomination in state {state:?}"))
+}
+
+/// The units that already have a nomination in the demo.
+fn nominated_units(srv: &Server) -> Vec<String> {
+    srv.store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.unit_code)
+        .collect()
 }

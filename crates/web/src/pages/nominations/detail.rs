@@ -161,12 +161,7 @@ pub(super) async fn render(
     } else {
         String::new()
     };
-    let suggested = thidua_domain::rank::suggested(&snap.eval.heads, &snap.plan.award).heads;
-    let outside_suggestions = h.is_some_and(|h| {
-        !suggested
-            .iter()
-            .any(|s| s.unit.code == h.unit.code && s.head.from == h.head.from)
-    });
+    let outside_suggestions = award::outside_suggestions(&snap.plan, &snap.eval.heads, h);
     let events = events
         .iter()
         .map(|e| {

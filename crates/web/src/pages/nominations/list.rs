@@ -100,14 +100,10 @@ async fn list(
         "Cập nhật",
     ];
     // The ranking's suggestions: the top of the ranking within the quota.
-    let suggested = thidua_domain::rank::suggested(&snap.eval.heads, &snap.plan.award).heads;
+    let suggested = thidua_domain::rank::suggested(&snap.eval.heads, &snap.plan.award);
     let row = |n: &Nomination| {
         let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from);
-        let is_suggested = h.is_some_and(|h| {
-            suggested
-                .iter()
-                .any(|s| s.unit.code == h.unit.code && s.head.from == h.head.from)
-        });
+        let is_suggested = h.is_some_and(|h| suggested.contains(h));
         vec![
             Cell::Link(n.head_name.clone(), format!("/de-nghi/{}", n.id)),
             Cell::text(&n.unit_name),

@@ -39,12 +39,7 @@ async fn units_page(
     errors: Vec<String>,
 ) -> Result<UnitsPage, AppError> {
     let (units, plans) = state.db(|s| Ok((s.units()?, s.plans()?))).await?;
-    let mut tiers: Vec<(String, String)> = plans
-        .iter()
-        .flat_map(|p| p.tiers.iter().map(|t| (t.code.clone(), t.name.clone())))
-        .collect();
-    tiers.sort();
-    tiers.dedup_by(|a, b| a.0 == b.0);
+    let tiers = plan_tiers(&plans);
     // Names where people read them: the tier's name, the parent's name (codes link).
     let tier_name = |code: &str| {
         tiers
@@ -196,12 +191,7 @@ async fn unit_edit_page(
         .db(move |s| Ok((s.unit(&c2)?, s.heads()?, s.plans()?)))
         .await?;
     let unit = unit.ok_or(AppError::NotFound)?;
-    let mut tiers: Vec<(String, String)> = plans
-        .iter()
-        .flat_map(|p| p.tiers.iter().map(|t| (t.code.clone(), t.name.clone())))
-        .collect();
-    tiers.sort();
-    tiers.dedup_by(|a, b| a.0 == b.0);
+    let tiers = plan_tiers(&plans);
     Ok(UnitEditPage {
         c: Chrome::new(user, "/quan-tri/don-vi").with_flash(flash),
         tiers: tiers
@@ -286,4 +276,15 @@ async fn head_save(
     }
     let body = page(&unit_edit_page(&state, &user, code, None, errors).await?)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+/// Every stored plan's tiers, (code, name), once each by code.
+fn plan_tiers(plans: &[thidua_domain::plan::Plan]) -> Vec<(String, String)> {
+    let mut tiers: Vec<(String, String)> = plans
+        .iter()
+        .flat_map(|p| p.tiers.iter().map(|t| (t.code.clone(), t.name.clone())))
+        .collect();
+    tiers.sort();
+    tiers.dedup_by(|a, b| a.0 == b.0);
+    tiers
 }
