@@ -136,16 +136,16 @@ impl Store {
                 }
             }
         }
-        // Units and heads are checked against the stored ones: those are read under the
-        // write lock, so two edits at once cannot both pass (e.g. overlapping terms).
-        let against_stored = matches!(kind, ImportKind::Units | ImportKind::Heads);
         // A dry run only reads: its transaction never takes the write lock, so sign-ins,
-        // entries and other imports go on while it validates.
-        let tx = if against_stored && !opts.dry_run {
+        // entries and other imports go on while it validates. Every other import takes the
+        // write lock first (the crate's doc): what it checks against the store (units and
+        // heads against the stored ones, e.g. overlapping terms; entries against the locks)
+        // is read under the lock, so two imports at once cannot both pass.
+        let tx = if opts.dry_run {
+            self.conn.transaction()?
+        } else {
             self.conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?
-        } else {
-            self.conn.transaction()?
         };
         let self_places: HashMap<String, thidua_ingest::rows::UnitPlace> = if kind == ImportKind::Units {
             crate::read::units_on(&tx)?

@@ -255,7 +255,9 @@ impl Store {
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
         let lookup = self.lookup()?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let import_id = crate::import::start_import(&tx, ImportKind::Dossiers, opts)?;
         let mut report = ImportReport::new(ImportKind::Dossiers);
         report.unknown_columns = layout.columns.unknown.clone();

@@ -7,6 +7,12 @@
 //! be a second module behind the same operations (chosen by `--database-url`), with its own
 //! migrations folder, and the storage tests run against both.
 
+//! Every transaction that writes begins `IMMEDIATE`: it takes SQLite's write lock (waiting
+//! up to the busy timeout) before it reads. A deferred transaction that reads and then
+//! writes fails at once with SQLITE_BUSY when another writer committed in between (the busy
+//! timeout does not apply), which a background write (an account event entering the audit
+//! chain right after a sign-in) made visible as a refused settings form.
+
 // Only the dossier hot path (thidua-ingest) needs `unsafe`.
 #![forbid(unsafe_code)]
 
@@ -351,7 +357,9 @@ impl Store {
 
     /// Adds or replaces calendar days (by date).
     pub fn put_calendar(&mut self, days: &[CalendarDay]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         insert_days(&tx, days)?;
         tx.commit()?;
         Ok(())
@@ -359,7 +367,9 @@ impl Store {
 
     /// Adds or replaces calendar days from the web, with its audit record, in one transaction.
     pub fn put_calendar_audited(&mut self, actor: &audit::Actor, days: &[CalendarDay]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         insert_days(&tx, days)?;
         let after: Vec<serde_json::Value> = days
             .iter()
@@ -384,7 +394,9 @@ impl Store {
         actor: &audit::Actor,
         day: thidua_domain::time::Date,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let before: Option<(String, String)> = {
             use rusqlite::OptionalExtension;
             tx.query_row(

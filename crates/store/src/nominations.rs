@@ -141,7 +141,9 @@ impl Store {
         head_name: &str,
         head_title: &str,
     ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let exists: Option<i64> = tx
             .query_row(
                 "SELECT id FROM nominations WHERE plan_code = ?1 AND unit_id = ?2 AND head_from = ?3",
@@ -244,7 +246,9 @@ impl Store {
     ) -> Result<()> {
         let (stored_name, file_name, media_type, size) =
             (&file.stored_name, &file.file_name, &file.media_type, file.size);
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let state: String = tx
             .query_row("SELECT state FROM nominations WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
@@ -421,7 +425,9 @@ impl Store {
     }
 
     pub fn set_setting(&mut self, actor: &Actor, key: &str, value: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let before: Option<String> = tx
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
             .optional()?;

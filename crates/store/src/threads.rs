@@ -102,7 +102,9 @@ impl Store {
             ));
         }
         let at = now();
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO threads (unit_id, title, state, created_at, created_by, updated_at) VALUES (?1, ?2, 'moi', ?3, ?4, ?3)",
             params![unit_id, title, at, actor.username],
@@ -138,7 +140,9 @@ impl Store {
         if body.is_empty() && action != ThreadAction::Close {
             return Err(refused("cần nhập nội dung", "a message body is needed"));
         }
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let state: String = tx
             .query_row("SELECT state FROM threads WHERE id = ?1", [id], |r| r.get(0))
             .optional()?

@@ -157,7 +157,9 @@ impl Store {
             ),
             (_, None) => None,
         };
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let exists: i64 = tx.query_row(
             "SELECT count(*) FROM users WHERE username = ?1",
             [username],
@@ -234,7 +236,9 @@ impl Store {
         password_hash: &str,
         keep_session: Option<&str>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })?;
@@ -263,7 +267,9 @@ impl Store {
 
     /// Locks or unlocks an account; a locked account's sessions and tokens stop working.
     pub fn set_user_active(&mut self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })?;
@@ -310,7 +316,9 @@ impl Store {
         }
         let t = now();
         let expires_at = t + days * 86_400;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })?;
@@ -362,7 +370,9 @@ impl Store {
 
     /// Revokes a token by its id (listed by `tokens_list`).
     pub fn revoke_token(&mut self, actor: &Actor, token_id: i64) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let found: Option<(String, String, i64)> = tx
             .query_row(
                 "SELECT u.username, t.label, t.revoked FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?1",

@@ -812,3 +812,29 @@ fn the_queue_pages_filters_verifies_in_bulk_and_takes_a_verification_back() {
     assert_eq!(log.len(), 1);
     assert!(log[0].after.as_deref().unwrap().contains("Nhầm kỳ báo cáo"));
 }
+
+/// Every writing transaction takes the write lock before it reads (crate doc): a settings
+/// change made while another writer holds the lock and then commits waits for it and goes
+/// through. Deferred, it read a snapshot, waited, and then failed at once (SQLITE_BUSY on a
+/// stale snapshot), which a sign-in's background audit write made visible.
+#[test]
+fn a_write_that_reads_first_waits_for_another_writer_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open_dir(dir.path()).unwrap();
+    s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
+    s.set_setting(&actor("sonoivu"), "x", "0").unwrap();
+    let path = dir.path().join("thidua.db");
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let other = std::thread::spawn(move || {
+        let c = rusqlite::Connection::open(path).unwrap();
+        c.execute_batch("BEGIN IMMEDIATE; UPDATE settings SET value = 'other' WHERE key = 'x';")
+            .unwrap();
+        locked.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        c.execute_batch("COMMIT").unwrap();
+    });
+    is_locked.recv().unwrap();
+    s.set_setting(&actor("sonoivu"), "x", "mine").unwrap();
+    other.join().unwrap();
+    assert_eq!(s.setting("x").unwrap().as_deref(), Some("mine"));
+}
