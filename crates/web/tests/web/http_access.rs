@@ -191,6 +191,8 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
     let reply = format!("/kien-nghi/{thread}/phan-hoi");
     let lock = format!("/quan-tri/tai-khoan/{some_user}/trang-thai");
     let sign = format!("/so-lieu/{entry}/ky-duyet");
+    let reopen = format!("/so-lieu/{entry}/mo-lai-xac-nhan");
+    let entry_id = entry.to_string();
     let entry_unit = srv.store().entry(entry).unwrap().unwrap().unit_code;
     let sign_allowed: &[&str] = if entry_unit == "H01" { &["thutruong"] } else { &[] };
     // (path, form, the accounts allowed)
@@ -199,6 +201,12 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
         (&sign, vec![], sign_allowed),
         (&verify, vec![], &["sonoivu"]),
         (&ret, vec![("ly_do", "x")], &["sonoivu"]),
+        (&reopen, vec![("ly_do", "x")], &["sonoivu"]),
+        (
+            "/so-lieu/xac-nhan-nhieu",
+            vec![("id", entry_id.as_str()), ("dong_y", "1")],
+            &["sonoivu"],
+        ),
         (
             "/kien-nghi",
             vec![("tieu_de", "x"), ("noi_dung", "y")],
