@@ -3,9 +3,9 @@
 //! when there are none yet), and the generated documents — for the web and the command
 //! line alike.
 
-use crate::documents::{self, Issue, Person};
+use crate::documents::{self, Dating, Person, Province, Signer};
 use crate::error::{Error, Result};
-use crate::fmt::{met_count, tier_name};
+use crate::fmt::met_count;
 use thidua_domain::eval::{HeadResult, Status};
 use thidua_domain::nomination::{BoardVerdict, Facts, NominationState};
 use thidua_domain::plan::Plan;
@@ -34,25 +34,64 @@ pub fn deadline(store: &Store, plan: &Plan) -> Result<Option<Date>> {
         .or(plan.deadlines.nomination_submit))
 }
 
-/// Where and when documents are issued today.
-pub fn issue(store: &Store) -> Result<Issue> {
-    let province = store.setting(PROVINCE_KEY)?.unwrap_or_default();
-    let place = store
-        .setting(PLACE_KEY)?
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| {
-            if province.is_empty() {
-                "……".into()
-            } else {
-                province.clone()
-            }
-        });
-    let today = DateTime::now_local().date();
-    Ok(Issue {
-        province,
-        place,
-        date: today,
-        results_as_of: today,
+/// Who signs the Board's tờ trình (name; title lines split at "—", default "TRƯỞNG BAN").
+pub const BOARD_SIGNER_KEY: &str = "nguoi_ky_ban_tdkt";
+pub const BOARD_SIGNER_TITLE_KEY: &str = "chuc_danh_ky_ban_tdkt";
+/// Who signs the decision (default the plan's signer and title).
+pub const DECISION_SIGNER_KEY: &str = "nguoi_ky_quyet_dinh";
+pub const DECISION_SIGNER_TITLE_KEY: &str = "chuc_danh_ky_quyet_dinh";
+
+fn setting(store: &Store, key: &str) -> Result<Option<String>> {
+    Ok(store
+        .setting(key)?
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty()))
+}
+
+fn missing_setting(label: &str, key: &str) -> Error {
+    Error::refused(
+        format!("Chưa cài đặt «{label}» (trang Cài đặt): văn bản không được in với chỗ trống thay cho mục này."),
+        format!("setting {key} is empty"),
+    )
+}
+
+/// The province the papers are issued in: refused, naming the setting, when it is not set.
+pub fn province(store: &Store) -> Result<Province> {
+    let name = setting(store, PROVINCE_KEY)?.ok_or_else(|| missing_setting("Tên tỉnh", PROVINCE_KEY))?;
+    let place = setting(store, PLACE_KEY)?.unwrap_or_else(|| name.clone());
+    Ok(Province { name, place })
+}
+
+fn title_lines(title: &str) -> Vec<String> {
+    title
+        .split('—')
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The Board's signer: both settings required.
+pub fn board_signer(store: &Store) -> Result<Signer> {
+    let name = setting(store, BOARD_SIGNER_KEY)?
+        .ok_or_else(|| missing_setting("Người ký tờ trình của Ban Thi đua - Khen thưởng", BOARD_SIGNER_KEY))?;
+    let title = setting(store, BOARD_SIGNER_TITLE_KEY)?.unwrap_or_else(|| "TRƯỞNG BAN".into());
+    Ok(Signer {
+        authority: title_lines(&title),
+        name,
+    })
+}
+
+/// The decision's signer: the settings, else the plan's.
+pub fn decision_signer(store: &Store, plan: &Plan) -> Result<Signer> {
+    let name = setting(store, DECISION_SIGNER_KEY)?
+        .or_else(|| Some(plan.signer.clone()).filter(|s| !s.trim().is_empty()))
+        .ok_or_else(|| missing_setting("Người ký quyết định khen thưởng", DECISION_SIGNER_KEY))?;
+    let title = setting(store, DECISION_SIGNER_TITLE_KEY)?
+        .or_else(|| Some(plan.signer_title.clone()).filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "CHỦ TỊCH".into());
+    Ok(Signer {
+        authority: title_lines(&title),
+        name,
     })
 }
 
@@ -108,85 +147,103 @@ pub fn results_json(plan: &Plan, h: &HeadResult) -> String {
     serde_json::Value::Array(rows).to_string()
 }
 
-fn person(plan: &Plan, h: &HeadResult, note: String) -> Person {
-    Person {
-        name: h.head.name.clone(),
-        title: h.head.title.clone(),
-        unit: format!("{} ({})", h.unit.name, tier_name(plan, &h.unit.tier)),
-        score: rank::score_vi(h.score),
-        met: met_count(h),
-        note,
+/// The district's area of a commune ("thành phố Bà Rịa"), from its parent unit's name.
+fn district_of(store: &Store, plan: &Plan, unit_code: &str) -> Result<Option<String>> {
+    let Some(u) = store.unit(unit_code)? else {
+        return Ok(None);
+    };
+    let has_parent_tier = plan.tier(&u.info.tier).is_some_and(|t| t.parent.is_some());
+    match (&u.parent, has_parent_tier) {
+        (Some(p), true) => Ok(store.unit(p)?.map(|p| {
+            p.info
+                .name
+                .strip_prefix("UBND ")
+                .map(str::to_string)
+                .unwrap_or(p.info.name)
+        })),
+        _ => Ok(None),
     }
 }
 
-/// The top of the ranking (at most the quota), marked as suggestions; a head passed over
-/// under the plan's one-head-per-unit option is not listed (`rank::suggested` keeps why).
-fn suggestions(plan: &Plan, heads: &[HeadResult]) -> Vec<Person> {
+fn person(store: &Store, plan: &Plan, h: &HeadResult, note: String) -> Result<Person> {
+    Ok(Person {
+        name: h.head.name.clone(),
+        title: h.head.title.clone(),
+        unit: h.unit.name.clone(),
+        tier: h.unit.tier.clone(),
+        district: district_of(store, plan, &h.unit.code)?,
+        gender: store.particulars(&h.unit.code, h.head.from)?.map(|p| p.gender),
+        met: met_count(h),
+        note,
+        rank: h.rank,
+        score: rank::score_vi(h.score),
+    })
+}
+
+/// The top of the ranking (at most the quota); a head passed over under the plan's
+/// one-head-per-unit option is not listed (`rank::suggested` keeps why).
+pub fn suggestions(store: &Store, plan: &Plan, heads: &[HeadResult]) -> Result<Vec<Person>> {
     rank::suggested(heads, &plan.award)
         .heads
         .into_iter()
-        .map(|h| {
-            person(
-                plan,
-                h,
-                format!("Đề xuất từ xếp hạng (hạng {})", h.rank.unwrap_or(0)),
-            )
-        })
+        .map(|h| person(store, plan, h, String::new()))
         .collect()
 }
 
 fn listed(
+    store: &Store,
     plan: &Plan,
     heads: &[HeadResult],
     noms: &[&Nomination],
     note: impl Fn(&Nomination) -> String,
-) -> Vec<Person> {
+) -> Result<Vec<Person>> {
     noms.iter()
         .map(|n| match head_of(heads, &n.unit_code, &n.head_from) {
-            Some(h) => person(plan, h, note(n)),
-            None => Person {
+            Some(h) => person(store, plan, h, note(n)),
+            None => Ok(Person {
                 name: n.head_name.clone(),
                 title: n.head_title.clone(),
                 unit: n.unit_name.clone(),
-                score: "—".into(),
+                tier: store.unit(&n.unit_code)?.map(|u| u.info.tier).unwrap_or_default(),
+                district: district_of(store, plan, &n.unit_code)?,
+                gender: Date::parse_iso(&n.head_from)
+                    .map(|d| store.particulars(&n.unit_code, d))
+                    .transpose()?
+                    .flatten()
+                    .map(|p| p.gender),
                 met: "—".into(),
                 note: note(n),
-            },
+                rank: None,
+                score: String::new(),
+            }),
         })
         .collect()
 }
 
-/// The tờ trình's list: nominations the Board proposes; else the ranking's suggestions.
-pub fn proposed(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<Person>, bool) {
+/// The tờ trình's list: the nominations the Board proposes (never the ranking's).
+pub fn proposed(store: &Store, plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> Result<Vec<Person>> {
     let chosen: Vec<&Nomination> = noms
         .iter()
         .filter(|n| {
             n.board_verdict == Some(BoardVerdict::DeNghi) && n.state != NominationState::KhongPheDuyet
         })
         .collect();
-    if chosen.is_empty() {
-        (suggestions(plan, heads), true)
-    } else {
-        (
-            listed(plan, heads, &chosen, |_| {
-                "Ban Thi đua - Khen thưởng đề nghị".into()
-            }),
-            false,
-        )
-    }
+    listed(store, plan, heads, &chosen, |n| {
+        if n.board_reason.trim().is_empty() {
+            "Đủ điều kiện, đề nghị khen thưởng".into()
+        } else {
+            n.board_reason.clone()
+        }
+    })
 }
 
-/// The decision's list: approved nominations; else the ranking's suggestions.
-pub fn awardees(plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> (Vec<Person>, bool) {
+/// The decision's list: the approved nominations (never the ranking's).
+pub fn awardees(store: &Store, plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> Result<Vec<Person>> {
     let chosen: Vec<&Nomination> = noms
         .iter()
         .filter(|n| n.state == NominationState::DaPheDuyet)
         .collect();
-    if chosen.is_empty() {
-        (suggestions(plan, heads), true)
-    } else {
-        (listed(plan, heads, &chosen, |_| String::new()), false)
-    }
+    listed(store, plan, heads, &chosen, |_| String::new())
 }
 
 /// Which document.
@@ -199,6 +256,16 @@ pub enum DocKind {
     },
     ToTrinh,
     QuyetDinh,
+    /// The ranking's suggestions as a working list.
+    DanhSachThamKhao,
+}
+
+/// What the office types for a paper: its number and date, and for the decision the
+/// number and date of the Board's tờ trình it answers. Empty = blanks to fill by hand.
+#[derive(Debug, Clone, Default)]
+pub struct PaperInputs {
+    pub dating: Dating,
+    pub proposal: Dating,
 }
 
 /// Builds a document from an evaluation and the stored nominations; returns the bytes and
@@ -208,19 +275,15 @@ pub fn document(
     plan: &Plan,
     heads: &[HeadResult],
     kind: &DocKind,
+    inputs: &PaperInputs,
 ) -> Result<(Vec<u8>, String)> {
-    let mut issue = issue(store)?;
+    let province = province(store)?;
+    let today = DateTime::now_local().date();
     // The results stand as of today, or the period's end once it is over.
-    issue.results_as_of = issue.results_as_of.min(plan.period_to);
+    let as_of = today.min(plan.period_to);
     let year = plan.period_from.ymd().0;
     match kind {
         DocKind::Mau07 { unit, head_from } => {
-            let u = store.unit(unit)?.ok_or_else(|| {
-                Error::refused(
-                    format!("không có đơn vị mã «{unit}»"),
-                    format!("unknown unit {unit}"),
-                )
-            })?;
             let h = heads
                 .iter()
                 .filter(|h| {
@@ -233,31 +296,88 @@ pub fn document(
                         format!("unit {unit} has no evaluated head in the plan"),
                     )
                 })?;
-            let parent = match &u.parent {
-                Some(p) => store.unit(p)?.map(|p| p.info.name),
-                None => None,
+            let particulars = store.particulars(unit, h.head.from)?.ok_or_else(|| {
+                Error::refused(
+                    format!(
+                        "Chưa có lý lịch của {} (giới tính, ngày sinh, quê quán, nơi ở, trình độ chuyên môn, lý luận chính trị): nhập ở trang đơn vị, mục «Lý lịch người đứng đầu».",
+                        h.head.name
+                    ),
+                    format!("no particulars for the head of {unit} from {}", h.head.from.iso()),
+                )
+            })?;
+            let (first, last) = match (h.months.first(), h.months.last()) {
+                (Some(f), Some(l)) => (*f, *l),
+                _ => (plan.period_from.month(), plan.period_to.month()),
             };
-            let superior = documents::superior_of(plan, &u.info.tier, parent.as_deref(), &issue.province);
-            Ok((
-                documents::mau07(plan, h, &superior, &issue)?,
-                format!("mau07-{unit}-{year}.docx"),
-            ))
+            let evidence = store.verified_evidence(unit, first, last)?;
+            let body = documents::unit_body(&h.unit.name, &province);
+            let bytes = documents::mau07(&documents::Mau07 {
+                plan,
+                head: h,
+                unit: &body,
+                particulars: &particulars,
+                evidence: &evidence,
+                dating: &inputs.dating,
+                as_of,
+            })?;
+            Ok((bytes, format!("mau07-{unit}-{year}.docx")))
         }
         DocKind::ToTrinh => {
             let noms = store.nominations(&plan.code, None)?;
-            let (people, sugg) = proposed(plan, heads, &noms);
-            Ok((
-                documents::to_trinh(plan, &people, sugg, &issue)?,
-                format!("to-trinh-{year}.docx"),
-            ))
+            let people = proposed(store, plan, heads, &noms)?;
+            let signer = board_signer(store)?;
+            let bytes = documents::to_trinh(&documents::ToTrinh {
+                plan,
+                province: &province,
+                people: &people,
+                dating: &inputs.dating,
+                signer: &signer,
+                as_of,
+            })?;
+            Ok((bytes, format!("to-trinh-{year}.docx")))
         }
         DocKind::QuyetDinh => {
             let noms = store.nominations(&plan.code, None)?;
-            let (people, sugg) = awardees(plan, heads, &noms);
-            Ok((
-                documents::quyet_dinh(plan, &people, sugg, &issue)?,
-                format!("quyet-dinh-{year}.docx"),
-            ))
+            let people = awardees(store, plan, heads, &noms)?;
+            let signer = decision_signer(store, plan)?;
+            // The decision recorded at publication, unless the office typed another.
+            let recorded = noms.iter().find(|n| !n.decision_no.is_empty());
+            let dating = match (&inputs.dating, recorded) {
+                (Dating { number: None, date: None }, Some(n)) => Dating {
+                    number: Some(n.decision_no.split('/').next().unwrap_or(&n.decision_no).to_string()),
+                    date: n.decision_date.as_deref().and_then(Date::parse_iso),
+                },
+                (d, _) => d.clone(),
+            };
+            // The base salary of the decision's day; a date left blank: today's.
+            let day = dating.date.unwrap_or(today);
+            let legal = thidua_domain::legal::Legal::built_in();
+            let cash = match plan.award.cash_coefficient {
+                Some(c) => Some(legal.cash_award(c, day).ok_or_else(|| {
+                    Error::refused(
+                        format!("Không có mức lương cơ sở áp dụng cho ngày {}.", day.vi()),
+                        format!("no base salary in force on {}", day.iso()),
+                    )
+                })?),
+                None => None,
+            };
+            let bases: Vec<String> = legal.decision_bases_on(day).map(|b| b.text.clone()).collect();
+            let bytes = documents::quyet_dinh(&documents::QuyetDinh {
+                plan,
+                province: &province,
+                people: &people,
+                dating: &dating,
+                proposal: &inputs.proposal,
+                signer: &signer,
+                bases: &bases,
+                cash: cash.as_ref(),
+            })?;
+            Ok((bytes, format!("quyet-dinh-{year}.docx")))
+        }
+        DocKind::DanhSachThamKhao => {
+            let people = suggestions(store, plan, heads)?;
+            let bytes = documents::working_list(plan, &province, &people, as_of)?;
+            Ok((bytes, format!("danh-sach-tham-khao-{year}.docx")))
         }
     }
 }

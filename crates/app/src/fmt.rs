@@ -71,57 +71,56 @@ fn formula_terms(r: Reading) -> (&'static str, &'static str) {
     }
 }
 
-/// The arithmetic behind a status, e.g. `1.234 / 1.250 = 98,72% ≥ 95% → Đạt`.
-pub fn arithmetic(ind: &Indicator, tier: &str, r: &IndicatorResult) -> String {
-    let verdict = r.status.vi();
-    let target = match ind.thresholds.get(tier) {
+/// The target of `ind` for `tier` as the arithmetic states it (`≥ 95%`, `yêu cầu Đạt`).
+fn target_phrase(ind: &Indicator, tier: &str) -> String {
+    match ind.thresholds.get(tier) {
         Some(Threshold::Number(t)) if ind.is_ratio() => format!("{} {}%", ind.comparison.vi(), t.vi()),
         Some(Threshold::Number(t)) => format!("{} {}", ind.comparison.vi(), t.vi()),
         Some(Threshold::Bool(b)) => format!("yêu cầu {}", if *b { "Đạt" } else { "Không đạt" }),
         None => String::new(),
-    };
+    }
+}
+
+/// What was measured, with its counts: `1.234 hồ sơ giải quyết đúng hạn / 1.250 hồ sơ đã
+/// đến hạn hoặc đã giải quyết = 98,72%`, `Tổng = 2 (4 kỳ báo cáo)` — the figures a report
+/// cites as evidence, without a verdict.
+pub fn figures(ind: &Indicator, r: &IndicatorResult) -> String {
     match r.value {
         Value::Ratio(s) if s.den == Dec::ZERO => match ind.reading {
-            Some(f) => format!(
-                "Không có {} trong kỳ (mẫu số = 0) → {verdict}",
-                formula_terms(f).1
-            ),
-            None => format!("Mẫu số = 0 → {verdict}"),
+            Some(f) => format!("Không có {} trong kỳ (mẫu số = 0)", formula_terms(f).1),
+            None => "Mẫu số = 0".into(),
         },
         Value::Ratio(s) => {
             let pct = percent_vi(s.num, s.den).unwrap_or_default();
             match ind.reading {
                 Some(f) => {
                     let (n, d) = formula_terms(f);
-                    format!(
-                        "{} {n} / {} {d} = {pct}, {target} → {verdict}",
-                        s.num.vi(),
-                        s.den.vi()
-                    )
+                    format!("{} {n} / {} {d} = {pct}", s.num.vi(), s.den.vi())
                 }
-                None => format!(
-                    "Tổng tử số {} / tổng mẫu số {} = {pct}, {target} → {verdict}",
-                    s.num.vi(),
-                    s.den.vi()
-                ),
+                None => format!("Tổng tử số {} / tổng mẫu số {} = {pct}", s.num.vi(), s.den.vi()),
             }
         }
-        Value::Count(n) => format!(
-            "Tổng = {} ({} kỳ báo cáo), {target} → {verdict}",
-            Dec::from_int(n).vi(),
+        Value::Count(n) => format!("Tổng = {} ({} kỳ báo cáo)", Dec::from_int(n).vi(), r.entries_used),
+        Value::Bool(b) => format!(
+            "{} ({} kỳ báo cáo; đạt khi mọi kỳ đạt)",
+            if b { "Đạt" } else { "Không đạt" },
             r.entries_used
         ),
-        Value::Bool(b) => {
-            format!(
-                "{} ({} kỳ báo cáo; đạt khi mọi kỳ đạt), {target} → {verdict}",
-                if b { "Đạt" } else { "Không đạt" },
-                r.entries_used
-            )
+        Value::None if r.status == Status::KhongPhatSinh => "Chỉ tiêu «nếu có»: chưa phát sinh số liệu".into(),
+        Value::None => "Chưa có số liệu đã gửi cho các tháng của người đứng đầu".into(),
+    }
+}
+
+/// The arithmetic behind a status, e.g. `1.234 / 1.250 = 98,72% ≥ 95% → Đạt`.
+pub fn arithmetic(ind: &Indicator, tier: &str, r: &IndicatorResult) -> String {
+    let verdict = r.status.vi();
+    let measured = figures(ind, r);
+    match r.value {
+        Value::Ratio(s) if s.den != Dec::ZERO => {
+            format!("{measured}, {} → {verdict}", target_phrase(ind, tier))
         }
-        Value::None if r.status == Status::KhongPhatSinh => {
-            "Chỉ tiêu «nếu có»: chưa phát sinh số liệu → Không phát sinh".into()
-        }
-        Value::None => "Chưa có số liệu đã gửi cho các tháng của người đứng đầu → Thiếu số liệu".into(),
+        Value::Count(_) | Value::Bool(_) => format!("{measured}, {} → {verdict}", target_phrase(ind, tier)),
+        _ => format!("{measured} → {verdict}"),
     }
 }
 

@@ -35,6 +35,13 @@ enum Command {
         /// Plan file (TOML); default: the built-in 2023 plan.
         #[arg(long)]
         plan: Option<PathBuf>,
+        /// The province's name printed on every document ("Bà Rịa - Vũng Tàu"); documents
+        /// are refused until it is set (here or on the settings page).
+        #[arg(long)]
+        province: Option<String>,
+        /// The place name written before a provincial paper's date; default the province.
+        #[arg(long)]
+        place: Option<String>,
     },
     /// Plans: check a file, load it into the store, list the stored ones.
     #[command(subcommand)]
@@ -69,7 +76,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Init { plan } => cmd::init::run(&cli, plan.as_deref()),
+        Command::Init {
+            plan,
+            province,
+            place,
+        } => cmd::init::run(&cli, plan.as_deref(), province.as_deref(), place.as_deref()),
         Command::Plan(c) => cmd::plan::run(&cli, c),
         Command::Calendar(c) => cmd::calendar::run(&cli, c),
         Command::Import(a) => cmd::import::run(&cli, a),

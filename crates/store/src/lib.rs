@@ -23,6 +23,7 @@ pub mod locks;
 mod lookup;
 mod migrate;
 pub mod nominations;
+pub mod particulars;
 pub mod queue;
 pub mod read;
 pub mod sessions;

@@ -11,6 +11,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_trust.sql"),
     include_str!("../migrations/sqlite/0007_dossier_unit_index.sql"),
     include_str!("../migrations/sqlite/0008_sessions_file.sql"),
+    include_str!("../migrations/sqlite/0009_head_particulars.sql"),
 ];
 
 /// The migration after which the audit records already there are sealed into the chain

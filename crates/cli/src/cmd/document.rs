@@ -1,5 +1,6 @@
-//! `thidua document mau07|to-trinh|quyet-dinh`: the generated DOCX documents, from the
-//! same evaluation and nominations as the web application.
+//! `thidua document mau07|to-trinh|quyet-dinh|danh-sach-tham-khao`: the generated DOCX
+//! documents, from the same evaluation and nominations as the web application. A paper's
+//! number and date are inputs (`--so`, `--ngay`); left out, they are blanks to fill by hand.
 
 use super::open_initialised;
 use crate::Cli;
@@ -7,8 +8,40 @@ use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use thidua_app::award::{self, DocKind};
-use thidua_domain::time::DateTime;
+use thidua_app::award::{self, DocKind, PaperInputs};
+use thidua_app::documents::Dating;
+use thidua_domain::time::{Date, DateTime};
+
+/// A paper's number and date.
+#[derive(clap::Args, Clone, Default)]
+pub struct PaperArgs {
+    /// The paper's number, without its symbol (e.g. 125); default a blank to fill by hand.
+    #[arg(long = "so")]
+    number: Option<String>,
+    /// The paper's date (YYYY-MM-DD or dd/mm/yyyy); default a blank to fill by hand.
+    #[arg(long = "ngay")]
+    date: Option<String>,
+}
+
+fn dating(number: &Option<String>, date: &Option<String>, what: &str) -> Result<Dating> {
+    let date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(parse_day(d).ok_or_else(|| {
+            anyhow!("ngày {what} «{d}» không hợp lệ (YYYY-MM-DD hoặc dd/mm/yyyy) / invalid date")
+        })?),
+    };
+    Ok(Dating {
+        number: number.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string),
+        date,
+    })
+}
+
+/// `2024-01-15` or `15/01/2024`, as every other date the tool reads.
+fn parse_day(d: &str) -> Option<Date> {
+    thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(d))
+        .ok()
+        .flatten()
+}
 
 #[derive(Subcommand)]
 pub enum DocumentCommand {
@@ -24,15 +57,32 @@ pub enum DocumentCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// The movement office's tờ trình to the Chairman listing the proposed heads.
+    /// The Board's tờ trình to the Chairman listing the heads it proposes after appraisal.
     ToTrinh {
         #[arg(long)]
         year: i32,
+        #[command(flatten)]
+        paper: PaperArgs,
         #[arg(long)]
         out: PathBuf,
     },
-    /// The draft decision on the award with its list.
+    /// The Chairman's decision on the award: the list, the cash award, the annex.
     QuyetDinh {
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        paper: PaperArgs,
+        /// The number of the Board's tờ trình the decision answers.
+        #[arg(long = "to-trinh-so")]
+        proposal_number: Option<String>,
+        /// The date of that tờ trình.
+        #[arg(long = "to-trinh-ngay")]
+        proposal_date: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The ranking's suggestions as a working list (not a tờ trình).
+    DanhSachThamKhao {
         #[arg(long)]
         year: i32,
         #[arg(long)]
@@ -42,6 +92,7 @@ pub enum DocumentCommand {
 
 pub fn run(cli: &Cli, c: &DocumentCommand) -> Result<ExitCode> {
     let store = open_initialised(cli)?;
+    let mut inputs = PaperInputs::default();
     let (year, out, kind) = match c {
         DocumentCommand::Mau07 {
             unit,
@@ -56,14 +107,28 @@ pub fn run(cli: &Cli, c: &DocumentCommand) -> Result<ExitCode> {
                 head_from: head_from.clone(),
             },
         ),
-        DocumentCommand::ToTrinh { year, out } => (*year, out, DocKind::ToTrinh),
-        DocumentCommand::QuyetDinh { year, out } => (*year, out, DocKind::QuyetDinh),
+        DocumentCommand::ToTrinh { year, paper, out } => {
+            inputs.dating = dating(&paper.number, &paper.date, "tờ trình")?;
+            (*year, out, DocKind::ToTrinh)
+        }
+        DocumentCommand::QuyetDinh {
+            year,
+            paper,
+            proposal_number,
+            proposal_date,
+            out,
+        } => {
+            inputs.dating = dating(&paper.number, &paper.date, "quyết định")?;
+            inputs.proposal = dating(proposal_number, proposal_date, "tờ trình")?;
+            (*year, out, DocKind::QuyetDinh)
+        }
+        DocumentCommand::DanhSachThamKhao { year, out } => (*year, out, DocKind::DanhSachThamKhao),
     };
     let plan = store.plan_for(Some(year), None)?;
     let now = DateTime::now_local();
     let end = plan.period_to.end();
     let heads = store.evaluate(&plan, if now.0 < end.0 { now } else { end })?;
-    let (bytes, _) = award::document(&store, &plan, &heads, &kind).map_err(|e| anyhow!("{e}"))?;
+    let (bytes, _) = award::document(&store, &plan, &heads, &kind, &inputs).map_err(|e| anyhow!("{e}"))?;
     std::fs::write(out, bytes).with_context(|| format!("không ghi được / cannot write {}", out.display()))?;
     println!("Đã tạo / written {}", out.display());
     Ok(ExitCode::SUCCESS)

@@ -8,7 +8,7 @@ use thidua_domain::plan::{Plan, BUILT_IN_2023};
 use thidua_store::audit::Actor;
 use thidua_store::users::NewUser;
 
-pub fn run(cli: &Cli, plan_file: Option<&Path>) -> Result<ExitCode> {
+pub fn run(cli: &Cli, plan_file: Option<&Path>, province: Option<&str>, place: Option<&str>) -> Result<ExitCode> {
     let source = match plan_file {
         Some(p) => std::fs::read_to_string(p)
             .with_context(|| format!("không đọc được / cannot read {}", p.display()))?,
@@ -29,6 +29,21 @@ pub fn run(cli: &Cli, plan_file: Option<&Path>) -> Result<ExitCode> {
         store.put_calendar(&calendar::parse_csv(calendar::BUILT_IN_CSV)?)?;
     }
     println!("Đã nạp kế hoạch «{}» ({}) / plan loaded", plan.code, plan.title);
+    for (key, value, what) in [
+        (thidua_app::award::PROVINCE_KEY, province, "tên tỉnh / province"),
+        (thidua_app::award::PLACE_KEY, place, "địa danh / place name"),
+    ] {
+        if let Some(v) = value.map(str::trim) {
+            if v.is_empty() || v.chars().count() > 100 {
+                anyhow::bail!("{what}: cần 1–100 ký tự / 1 to 100 characters");
+            }
+            store.set_setting(&Actor::cli(), key, v)?;
+            println!("Đã đặt {what}: {v}");
+        }
+    }
+    if store.setting(thidua_app::award::PROVINCE_KEY)?.is_none_or(|p| p.trim().is_empty()) {
+        println!("Chưa đặt tên tỉnh: văn bản sẽ bị từ chối cho đến khi đặt (--province hoặc trang Cài đặt) / no province set: documents are refused until it is");
+    }
     if store.user_count()? == 0 {
         let password = super::user::random_password()?;
         let hash = super::user::hash(&password)?;

@@ -336,6 +336,24 @@ pub struct Award {
     /// At most one awarded head per unit (off in 2023): the suggested list skips a unit's
     /// later-ranked heads, and a second approval in one unit is refused.
     pub one_per_unit: bool,
+    /// The cash award as a multiple of the base salary in force on the decision's date
+    /// (`data/phap-ly.toml`); None when the plan's award carries no cash.
+    pub cash_coefficient: Option<Dec>,
+    /// Where the cash award is paid from.
+    pub cash_fund: String,
+}
+
+/// Who issues the award's papers besides the units: the provincial committee (the
+/// Chairman's decision), the standing agency (Sở Nội vụ) and the Board (Ban Thi đua - Khen
+/// thưởng), with the symbols of their numbers (Nghị định 30/2020, Phụ lục I).
+#[derive(Debug, Clone)]
+pub struct Issuing {
+    pub committee_symbol: String,
+    pub standing_symbol: String,
+    pub board: String,
+    /// The line above the Board's name: the body it belongs to.
+    pub board_parent: String,
+    pub board_symbol: String,
 }
 
 /// The priority score's measure of excess (INDICATORS.md section 6).
@@ -403,6 +421,7 @@ pub struct Plan {
     pub documents: Vec<DossierDocument>,
     pub deadlines: Deadlines,
     pub responsibilities: Vec<Responsibility>,
+    pub issuing: Issuing,
 }
 
 impl Plan {

@@ -530,6 +530,21 @@ impl Plan {
                 PriorityMethod::ChuanHoa
             }),
         };
+        let cash_coefficient = a.cash_coefficient.as_ref().and_then(|v| {
+            match Dec::parse(v.get_ref()).filter(|d| *d > Dec::ZERO) {
+                Some(d) => Some(d),
+                None => {
+                    c.err(
+                        v.span(),
+                        format!(
+                            "award.cash_coefficient: «{}» không phải hệ số dương, ví dụ \"1,0\" (not a positive coefficient)",
+                            v.get_ref()
+                        ),
+                    );
+                    None
+                }
+            }
+        });
         let award = Award {
             form: a.form,
             recipients: a.recipients,
@@ -548,6 +563,8 @@ impl Plan {
             discipline_indicator: a.discipline_indicator.map(Spanned::into_inner),
             priority_method,
             one_per_unit: a.one_per_unit,
+            cash_coefficient,
+            cash_fund: a.cash_fund,
         };
 
         let mut documents = Vec::new();
@@ -602,6 +619,19 @@ impl Plan {
             c.errors.sort_by_key(|e| e.line);
             return Err(c.errors);
         }
+        let issuing = Issuing {
+            committee_symbol: raw.issuing.committee_symbol.unwrap_or_else(|| "UBND".into()),
+            standing_symbol: raw.issuing.standing_symbol.unwrap_or_else(|| "SNV".into()),
+            board: raw
+                .issuing
+                .board
+                .unwrap_or_else(|| "Ban Thi đua - Khen thưởng".into()),
+            board_parent: raw
+                .issuing
+                .board_parent
+                .unwrap_or_else(|| raw.standing_agency.clone()),
+            board_symbol: raw.issuing.board_symbol.unwrap_or_else(|| "BTĐKT".into()),
+    };
         Ok(Plan {
             code,
             title: raw.title,
@@ -632,6 +662,7 @@ impl Plan {
                     tasks: r.tasks,
                 })
                 .collect(),
+            issuing,
         })
     }
 }

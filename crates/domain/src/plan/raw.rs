@@ -39,6 +39,18 @@ pub(super) struct RawPlan {
     pub(super) deadlines: Option<Spanned<RawDeadlines>>,
     #[serde(default)]
     pub(super) responsibilities: Vec<RawResponsibility>,
+    #[serde(default)]
+    pub(super) issuing: RawIssuing,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIssuing {
+    pub(super) committee_symbol: Option<String>,
+    pub(super) standing_symbol: Option<String>,
+    pub(super) board: Option<String>,
+    pub(super) board_parent: Option<String>,
+    pub(super) board_symbol: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +144,10 @@ pub(super) struct RawAward {
     pub(super) priority_method: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) one_per_unit: bool,
+    #[serde(default)]
+    pub(super) cash_coefficient: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) cash_fund: String,
 }
 
 pub(super) fn default_tenure() -> Spanned<i64> {

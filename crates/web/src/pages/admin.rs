@@ -294,6 +294,8 @@ struct SettingsPage {
     plans: Vec<(String, String)>,
     province: String,
     place: String,
+    /// (field, label, value) of the signers' settings.
+    signers: Vec<(&'static str, &'static str, String)>,
     deadline: String,
     plan_deadline: String,
     publish_progress: bool,
@@ -309,8 +311,12 @@ async fn settings_page(
 ) -> Result<SettingsPage, AppError> {
     let chosen = state.plan(plan.map(str::to_string)).await?;
     let plan = chosen.clone();
-    let (province, place, deadline, publish) = state
+    let (province, place, deadline, publish, signers) = state
         .db(move |s| {
+            let mut signers = Vec::new();
+            for (key, label) in SIGNER_FIELDS {
+                signers.push((*key, *label, s.setting(key)?.unwrap_or_default()));
+            }
             Ok((
                 s.setting(award::PROVINCE_KEY)?.unwrap_or_default(),
                 s.setting(award::PLACE_KEY)?.unwrap_or_default(),
@@ -318,6 +324,7 @@ async fn settings_page(
                     .as_deref()
                     .and_then(Date::parse_iso),
                 s.setting(&award::progress_key(&plan.code))?.as_deref() == Some("1"),
+                signers,
             ))
         })
         .await?;
@@ -336,6 +343,7 @@ async fn settings_page(
         plans: plans_list,
         province,
         place,
+        signers,
         deadline: deadline.map(|d| d.vi()).unwrap_or_default(),
         plan_deadline: chosen
             .deadlines
@@ -361,6 +369,23 @@ async fn settings(
     page(&settings_page(&state, &user, q.ke_hoach.as_deref(), q.tb.as_deref(), None).await?)
 }
 
+/// The signers' settings: (key = form field, label).
+const SIGNER_FIELDS: &[(&str, &str)] = &[
+    (award::BOARD_SIGNER_KEY, "Họ tên người ký tờ trình của Ban Thi đua - Khen thưởng"),
+    (
+        award::BOARD_SIGNER_TITLE_KEY,
+        "Chức danh người ký tờ trình (các dòng cách nhau bởi «—», ví dụ: KT. TRƯỞNG BAN — PHÓ TRƯỞNG BAN; để trống: TRƯỞNG BAN)",
+    ),
+    (
+        award::DECISION_SIGNER_KEY,
+        "Họ tên người ký quyết định khen thưởng (để trống: theo kế hoạch)",
+    ),
+    (
+        award::DECISION_SIGNER_TITLE_KEY,
+        "Chức danh người ký quyết định (ví dụ: KT. CHỦ TỊCH — PHÓ CHỦ TỊCH; để trống: theo kế hoạch)",
+    ),
+];
+
 #[derive(Deserialize)]
 struct SettingsForm {
     #[serde(default)]
@@ -370,6 +395,14 @@ struct SettingsForm {
     han_nop: String,
     #[serde(default)]
     cong_bo_tien_do: Option<String>,
+    #[serde(default)]
+    nguoi_ky_ban_tdkt: String,
+    #[serde(default)]
+    chuc_danh_ky_ban_tdkt: String,
+    #[serde(default)]
+    nguoi_ky_quyet_dinh: String,
+    #[serde(default)]
+    chuc_danh_ky_quyet_dinh: String,
 }
 
 async fn save_settings(
@@ -377,6 +410,27 @@ async fn save_settings(
     Require(user, ..): Require<SetupKeepers>,
     Form(f): Form<SettingsForm>,
 ) -> Result<Response, AppError> {
+    let texts = [
+        &f.ten_tinh,
+        &f.dia_danh,
+        &f.nguoi_ky_ban_tdkt,
+        &f.chuc_danh_ky_ban_tdkt,
+        &f.nguoi_ky_quyet_dinh,
+        &f.chuc_danh_ky_quyet_dinh,
+    ];
+    if texts.iter().any(|t| t.trim().chars().count() > 120) {
+        let body = page(
+            &settings_page(
+                &state,
+                &user,
+                f.ke_hoach.as_deref(),
+                None,
+                Some("Mỗi mục cài đặt dài tối đa 120 ký tự.".into()),
+            )
+            .await?,
+        )?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+    }
     let deadline = match f.han_nop.trim() {
         "" => None,
         t => match thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(t)) {
@@ -402,6 +456,14 @@ async fn save_settings(
         .db(move |s| {
             s.set_setting(&actor, award::PROVINCE_KEY, f.ten_tinh.trim())?;
             s.set_setting(&actor, award::PLACE_KEY, f.dia_danh.trim())?;
+            for (key, value) in [
+                (award::BOARD_SIGNER_KEY, &f.nguoi_ky_ban_tdkt),
+                (award::BOARD_SIGNER_TITLE_KEY, &f.chuc_danh_ky_ban_tdkt),
+                (award::DECISION_SIGNER_KEY, &f.nguoi_ky_quyet_dinh),
+                (award::DECISION_SIGNER_TITLE_KEY, &f.chuc_danh_ky_quyet_dinh),
+            ] {
+                s.set_setting(&actor, key, value.trim())?;
+            }
             s.set_setting(
                 &actor,
                 &award::deadline_key(&plan),

@@ -191,6 +191,7 @@ impl Chrome {
                 "da_doi_mat_khau" => Some("Đã đổi mật khẩu."),
                 "da_tao_tai_khoan" => Some("Đã tạo tài khoản."),
                 "da_cap_nhat" => Some("Đã cập nhật."),
+                "da_luu_ly_lich" => Some("Đã lưu lý lịch người đứng đầu."),
                 "da_nhap" => Some("Đã nhập dữ liệu."),
                 "da_gui_kien_nghi" => Some("Đã gửi kiến nghị."),
                 "da_ky_duyet" => Some("Đã ký duyệt số liệu."),

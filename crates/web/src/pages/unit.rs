@@ -8,6 +8,7 @@ use crate::cache::Snapshot;
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
+use axum::http::StatusCode;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,6 +20,7 @@ use thidua_domain::eval::HeadResult;
 use thidua_domain::num::percent_vi;
 use thidua_domain::plan::{Reading, Threshold};
 use thidua_domain::rank::score_vi;
+use thidua_domain::person::Particulars;
 use thidua_domain::time::Date;
 use thidua_store::read::UnitRecord;
 use thidua_store::workflow::{period_vi, EntryFilter};
@@ -28,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/don-vi/{code}", get(unit_page))
         .route("/don-vi/{code}/mo-lai-ky", post(reopen))
         .route("/danh-gia/{code}/{from}", get(head_page))
+        .route("/danh-gia/{code}/{from}/ly-lich", post(save_particulars))
 }
 
 const PAGE_SIZE: i64 = 50;
@@ -494,13 +497,103 @@ struct HeadPage {
     heading_note: String,
     h: HeadSummary,
     tenure_note: String,
+    /// The head's term start (ISO), for the particulars form's address.
+    from: String,
+    p: ParticularsForm,
+    /// The unit's own accounts edit the particulars; officials read them.
+    can_edit: bool,
+    /// (field, message) of a refused save.
+    errors: Vec<(&'static str, String)>,
+}
+
+/// The particulars as the form shows and sends them (dd/mm/yyyy dates).
+#[derive(Deserialize, Default, Clone)]
+pub(crate) struct ParticularsForm {
+    #[serde(default)]
+    gioi_tinh: String,
+    #[serde(default)]
+    ngay_sinh: String,
+    #[serde(default)]
+    que_quan: String,
+    #[serde(default)]
+    noi_o: String,
+    #[serde(default)]
+    trinh_do_chuyen_mon: String,
+    #[serde(default)]
+    ly_luan_chinh_tri: String,
+}
+
+impl ParticularsForm {
+    fn of(p: &Particulars) -> ParticularsForm {
+        ParticularsForm {
+            gioi_tinh: p.gender.code().into(),
+            ngay_sinh: p.birth_date.vi(),
+            que_quan: p.hometown.clone(),
+            noi_o: p.residence.clone(),
+            trinh_do_chuyen_mon: p.qualification.clone(),
+            ly_luan_chinh_tri: p.political_theory.clone(),
+        }
+    }
+}
+
+impl HeadPage {
+    /// The error beside a field, if any.
+    fn error_of(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| e.0 == field).map(|e| e.1.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+struct HeadQuery {
+    nam: Option<i32>,
+    tb: Option<String>,
+}
+
+async fn save_particulars(
+    State(state): State<AppState>,
+    Require(user, ..): Require<crate::auth::DonVi>,
+    Path((code, from)): Path<(String, String)>,
+    Form(f): Form<ParticularsForm>,
+) -> Result<Response, AppError> {
+    let code2 = code.clone();
+    let unit = state
+        .db(move |s| Ok(s.unit(&code2)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.check_own_unit(unit.id)?;
+    let day = Date::parse_iso(&from).ok_or(AppError::NotFound)?;
+    let birth = thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(f.ngay_sinh.trim()))
+        .ok()
+        .flatten();
+    let checked = Particulars::from_fields(
+        &f.gioi_tinh,
+        birth,
+        &f.que_quan,
+        &f.noi_o,
+        &f.trinh_do_chuyen_mon,
+        &f.ly_luan_chinh_tri,
+        thidua_domain::time::DateTime::now_local().date(),
+    );
+    match checked {
+        Ok(p) => {
+            let actor = user.actor.clone();
+            state
+                .db(move |s| Ok(s.set_particulars(&actor, &code, day, &p)?))
+                .await?;
+            Ok(Redirect::to(&format!("/danh-gia/{}/{from}?tb=da_luu_ly_lich", unit.info.code)).into_response())
+        }
+        Err(errors) => {
+            let body = head_view(&state, &user, unit, day, None, None, Some((f, errors))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+    }
 }
 
 async fn head_page(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     Path((code, from)): Path<(String, String)>,
-    Query(q): Query<UnitQuery>,
+    Query(q): Query<HeadQuery>,
 ) -> Result<Response, AppError> {
     let code2 = code.clone();
     let unit = state
@@ -509,15 +602,36 @@ async fn head_page(
         .ok_or(AppError::NotFound)?;
     user.check_unit(unit.id)?;
     let from = Date::parse_iso(&from).ok_or(AppError::NotFound)?;
-    let snap = state.snapshot(q.nam).await?;
+    head_view(&state, &user, unit, from, q.nam, q.tb.as_deref(), None).await
+}
+
+/// The head's page; `typed` keeps a refused form's input and its errors.
+async fn head_view(
+    state: &AppState,
+    user: &crate::auth::User,
+    unit: UnitRecord,
+    from: Date,
+    year: Option<i32>,
+    flash: Option<&str>,
+    typed: Option<(ParticularsForm, Vec<(&'static str, String)>)>,
+) -> Result<Response, AppError> {
+    let snap = state.snapshot(year).await?;
+    let code = unit.info.code.clone();
     let h = snap
         .eval
         .heads
         .iter()
         .find(|h| h.unit.code == code && h.head.from == from)
         .ok_or(AppError::NotFound)?;
+    let stored = state
+        .db(move |s| Ok(s.particulars(&code, from)?))
+        .await?;
+    let (p, errors) = match typed {
+        Some((f, e)) => (f, e),
+        None => (stored.as_ref().map(ParticularsForm::of).unwrap_or_default(), Vec::new()),
+    };
     page(&HeadPage {
-        c: Chrome::new(&user, ""),
+        c: Chrome::new(user, "").with_flash(flash),
         tier: tier_name(&snap.plan, &unit.info.tier),
         heading_note: snapshot_title(&snap),
         tenure_note: format!(
@@ -527,6 +641,10 @@ async fn head_page(
             snap.plan.award.min_tenure_months
         ),
         h: head_summary(&snap, h),
+        from: from.iso(),
+        can_edit: user.check_own_unit(unit.id).is_ok(),
+        p,
+        errors,
         unit,
     })
 }

@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use thidua_app::award::{self, DocKind};
+use thidua_app::award::{self, DocKind, PaperInputs};
+use thidua_app::documents::Dating;
 
 pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
@@ -26,6 +27,7 @@ pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
         .route("/van-ban/mau07/{unit}", get(doc_mau07))
         .route("/van-ban/to-trinh", get(doc_to_trinh))
         .route("/van-ban/quyet-dinh", get(doc_quyet_dinh))
+        .route("/van-ban/danh-sach-tham-khao", get(doc_working_list))
 }
 
 async fn upload_document(
@@ -111,6 +113,43 @@ struct DocQuery {
     /// The plan, by code (a nomination's own plan); otherwise by year.
     ke_hoach: Option<String>,
     tu: Option<String>,
+    /// The paper's number and date (blank = to fill by hand).
+    so: Option<String>,
+    ngay: Option<String>,
+    /// The decision's: the Board's tờ trình it answers.
+    tt_so: Option<String>,
+    tt_ngay: Option<String>,
+}
+
+fn dating(number: &Option<String>, date: &Option<String>, what: &str) -> Result<Dating, AppError> {
+    let date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => match thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(d)) {
+            Ok(Some(day)) => Some(day),
+            _ => {
+                return Err(AppError::refused(format!(
+                    "Ngày {what} «{d}» không phải ngày hợp lệ (dd/mm/yyyy)."
+                )))
+            }
+        },
+    };
+    let number = number.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if number.is_some_and(|n| n.chars().count() > 20) {
+        return Err(AppError::refused(format!("Số {what} dài quá 20 ký tự.")));
+    }
+    Ok(Dating {
+        number: number.map(str::to_string),
+        date,
+    })
+}
+
+impl DocQuery {
+    fn inputs(&self) -> Result<PaperInputs, AppError> {
+        Ok(PaperInputs {
+            dating: dating(&self.so, &self.ngay, "văn bản")?,
+            proposal: dating(&self.tt_so, &self.tt_ngay, "tờ trình")?,
+        })
+    }
 }
 
 fn docx(bytes: Vec<u8>, name: &str) -> Response {
@@ -135,8 +174,9 @@ async fn make(state: &AppState, q: &DocQuery, kind: DocKind) -> Result<Response,
         Some(code) => state.snapshot_of(code).await?,
         None => state.snapshot(q.nam).await?,
     };
+    let inputs = q.inputs()?;
     let (bytes, name) = state
-        .db(move |s| Ok(award::document(s, &snap.plan, &snap.eval.heads, &kind)?))
+        .db(move |s| Ok(award::document(s, &snap.plan, &snap.eval.heads, &kind, &inputs)?))
         .await?;
     Ok(docx(bytes, &name))
 }
@@ -175,4 +215,13 @@ async fn doc_quyet_dinh(
     Query(q): Query<DocQuery>,
 ) -> Result<Response, AppError> {
     make(&state, &q, DocKind::QuyetDinh).await
+}
+
+/// The ranking's suggestions as a working list (never a tờ trình).
+async fn doc_working_list(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    make(&state, &q, DocKind::DanhSachThamKhao).await
 }
