@@ -50,7 +50,9 @@ fn setting(store: &Store, key: &str) -> Result<Option<String>> {
 
 fn missing_setting(label: &str, key: &str) -> Error {
     Error::refused(
-        format!("Chưa cài đặt «{label}» (trang Cài đặt): văn bản không được in với chỗ trống thay cho mục này."),
+        format!(
+            "Chưa cài đặt «{label}» (trang Cài đặt): văn bản không được in với chỗ trống thay cho mục này."
+        ),
         format!("setting {key} is empty"),
     )
 }
@@ -72,8 +74,12 @@ fn title_lines(title: &str) -> Vec<String> {
 
 /// The Board's signer: both settings required.
 pub fn board_signer(store: &Store) -> Result<Signer> {
-    let name = setting(store, BOARD_SIGNER_KEY)?
-        .ok_or_else(|| missing_setting("Người ký tờ trình của Ban Thi đua - Khen thưởng", BOARD_SIGNER_KEY))?;
+    let name = setting(store, BOARD_SIGNER_KEY)?.ok_or_else(|| {
+        missing_setting(
+            "Người ký tờ trình của Ban Thi đua - Khen thưởng",
+            BOARD_SIGNER_KEY,
+        )
+    })?;
     let title = setting(store, BOARD_SIGNER_TITLE_KEY)?.unwrap_or_else(|| "TRƯỞNG BAN".into());
     Ok(Signer {
         authority: title_lines(&title),
@@ -221,7 +227,12 @@ fn listed(
 }
 
 /// The tờ trình's list: the nominations the Board proposes (never the ranking's).
-pub fn proposed(store: &Store, plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> Result<Vec<Person>> {
+pub fn proposed(
+    store: &Store,
+    plan: &Plan,
+    heads: &[HeadResult],
+    noms: &[Nomination],
+) -> Result<Vec<Person>> {
     let chosen: Vec<&Nomination> = noms
         .iter()
         .filter(|n| {
@@ -238,7 +249,12 @@ pub fn proposed(store: &Store, plan: &Plan, heads: &[HeadResult], noms: &[Nomina
 }
 
 /// The decision's list: the approved nominations (never the ranking's).
-pub fn awardees(store: &Store, plan: &Plan, heads: &[HeadResult], noms: &[Nomination]) -> Result<Vec<Person>> {
+pub fn awardees(
+    store: &Store,
+    plan: &Plan,
+    heads: &[HeadResult],
+    noms: &[Nomination],
+) -> Result<Vec<Person>> {
     let chosen: Vec<&Nomination> = noms
         .iter()
         .filter(|n| n.state == NominationState::DaPheDuyet)
@@ -284,6 +300,12 @@ pub fn document(
     let year = plan.period_from.ymd().0;
     match kind {
         DocKind::Mau07 { unit, head_from } => {
+            if store.unit(unit)?.is_none() {
+                return Err(Error::refused(
+                    format!("Không có đơn vị mã «{unit}»."),
+                    format!("unknown unit {unit}"),
+                ));
+            }
             let h = heads
                 .iter()
                 .filter(|h| {
@@ -343,8 +365,20 @@ pub fn document(
             // The decision recorded at publication, unless the office typed another.
             let recorded = noms.iter().find(|n| !n.decision_no.is_empty());
             let dating = match (&inputs.dating, recorded) {
-                (Dating { number: None, date: None }, Some(n)) => Dating {
-                    number: Some(n.decision_no.split('/').next().unwrap_or(&n.decision_no).to_string()),
+                (
+                    Dating {
+                        number: None,
+                        date: None,
+                    },
+                    Some(n),
+                ) => Dating {
+                    number: Some(
+                        n.decision_no
+                            .split('/')
+                            .next()
+                            .unwrap_or(&n.decision_no)
+                            .to_string(),
+                    ),
                     date: n.decision_date.as_deref().and_then(Date::parse_iso),
                 },
                 (d, _) => d.clone(),

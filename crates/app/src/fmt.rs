@@ -106,7 +106,9 @@ pub fn figures(ind: &Indicator, r: &IndicatorResult) -> String {
             if b { "Đạt" } else { "Không đạt" },
             r.entries_used
         ),
-        Value::None if r.status == Status::KhongPhatSinh => "Chỉ tiêu «nếu có»: chưa phát sinh số liệu".into(),
+        Value::None if r.status == Status::KhongPhatSinh => {
+            "Chỉ tiêu «nếu có»: chưa phát sinh số liệu".into()
+        }
         Value::None => "Chưa có số liệu đã gửi cho các tháng của người đứng đầu".into(),
     }
 }

@@ -182,27 +182,42 @@ fn documents_are_written_from_the_command_line() {
     let heads = env.file("h.csv", "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nH01,Trương Hồng Hương,Chủ tịch UBND thành phố,2021-07-06,\n".as_bytes());
     env.ok(&["import", "units", &units]);
     env.ok(&["import", "heads", &heads]);
-    for (args, name) in [
-        (
-            vec!["document", "mau07", "--unit", "H01", "--year", "2023"],
-            "mau07.docx",
-        ),
-        (vec!["document", "to-trinh", "--year", "2023"], "to-trinh.docx"),
-        (
-            vec!["document", "quyet-dinh", "--year", "2023"],
-            "quyet-dinh.docx",
-        ),
-    ] {
-        let out = env.dir.path().join(name);
-        let mut all = args.clone();
-        all.extend(["--out", out.to_str().unwrap()]);
-        env.ok(&all);
-        let bytes = std::fs::read(&out).unwrap();
-        assert!(
-            bytes.starts_with(b"PK\x03\x04") && bytes.windows(17).any(|w| w == b"word/document.xml"),
-            "{name} is a DOCX package"
-        );
+    let out = env.dir.path().join("ds.docx");
+    let list = [
+        "document",
+        "danh-sach-tham-khao",
+        "--year",
+        "2023",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    // no province yet: refused with the setting's name, nothing written
+    let (code, _, err) = env.run(&list, None);
+    assert_eq!(code, 1);
+    assert!(err.contains("Tên tỉnh"), "{err}");
+    assert!(!out.exists());
+    env.ok(&["init", "--province", "Bà Rịa - Vũng Tàu"]);
+    env.ok(&list);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(
+        bytes.starts_with(b"PK\x03\x04") && bytes.windows(17).any(|w| w == b"word/document.xml"),
+        "a DOCX package"
+    );
+    // no nomination: no tờ trình and no decision from the ranking
+    for kind in ["to-trinh", "quyet-dinh"] {
+        let (code, _, err) = env.run(&["document", kind, "--year", "2023", "--out", "x.docx"], None);
+        assert_eq!(code, 1, "{kind}");
+        assert!(err.contains("không lập"), "{kind}: {err}");
     }
+    // the head's particulars are entered on the unit page before the report
+    let (code, _, err) = env.run(
+        &[
+            "document", "mau07", "--unit", "H01", "--year", "2023", "--out", "x.docx",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("Chưa có lý lịch của Trương Hồng Hương"), "{err}");
     let (code, _, err) = env.run(
         &[
             "document", "mau07", "--unit", "KHONG", "--year", "2023", "--out", "x.docx",
@@ -210,5 +225,20 @@ fn documents_are_written_from_the_command_line() {
         None,
     );
     assert_eq!(code, 1);
-    assert!(err.contains("không có đơn vị mã «KHONG»"), "{err}");
+    assert!(err.contains("Không có đơn vị mã «KHONG»"), "{err}");
+    let (code, _, err) = env.run(
+        &[
+            "document",
+            "quyet-dinh",
+            "--year",
+            "2023",
+            "--ngay",
+            "30/02/2024",
+            "--out",
+            "x.docx",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("30/02/2024"), "{err}");
 }

@@ -171,11 +171,15 @@ mod tests {
         assert_eq!(l.cash_award(one, d(2024, 8, 15)).unwrap().each, 2_340_000);
         // 0,3 × 1.490.000 = 447.000 → 450.000; 1,5 × 1.800.000 exactly 2.700.000
         assert_eq!(
-            l.cash_award(Dec::parse("0,3").unwrap(), d(2020, 1, 1)).unwrap().each,
+            l.cash_award(Dec::parse("0,3").unwrap(), d(2020, 1, 1))
+                .unwrap()
+                .each,
             450_000
         );
         assert_eq!(
-            l.cash_award(Dec::parse("1,5").unwrap(), d(2023, 9, 1)).unwrap().each,
+            l.cash_award(Dec::parse("1,5").unwrap(), d(2023, 9, 1))
+                .unwrap()
+                .each,
             2_700_000
         );
     }
@@ -194,12 +198,18 @@ mod tests {
         assert!(early.contains("ngày 26 tháng 11 năm 2003"), "{early}");
         assert!(!early.contains("98/2023"), "{early}");
         let later = on(d(2024, 1, 15));
-        assert!(later.contains("Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022"), "{later}");
+        assert!(
+            later.contains("Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022"),
+            "{later}"
+        );
         assert!(later.contains("Nghị định số 98/2023/NĐ-CP"), "{later}");
         assert!(later.contains("ngày 19 tháng 6 năm 2015"), "{later}");
         assert!(!later.contains("91/2017"), "{later}");
         let after_reform = on(d(2025, 8, 1));
-        assert!(after_reform.contains("ngày 16 tháng 6 năm 2025"), "{after_reform}");
+        assert!(
+            after_reform.contains("ngày 16 tháng 6 năm 2025"),
+            "{after_reform}"
+        );
         assert!(!after_reform.contains("năm 2015"), "{after_reform}");
     }
 

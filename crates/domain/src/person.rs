@@ -72,7 +72,10 @@ impl Particulars {
             errors.push(("gioi_tinh", "Hãy chọn giới tính.".to_string()));
         }
         match birth_date {
-            None => errors.push(("ngay_sinh", "Ngày sinh không phải ngày hợp lệ (dd/mm/yyyy).".into())),
+            None => errors.push((
+                "ngay_sinh",
+                "Ngày sinh không phải ngày hợp lệ (dd/mm/yyyy).".into(),
+            )),
             Some(d) if d >= today => errors.push(("ngay_sinh", "Ngày sinh phải trước hôm nay.".into())),
             Some(d) if today.ymd().0 - d.ymd().0 < 18 => {
                 errors.push(("ngay_sinh", "Người đứng đầu phải đủ 18 tuổi.".into()))
@@ -83,7 +86,11 @@ impl Particulars {
             ("que_quan", "quê quán", hometown),
             ("noi_o", "nơi ở hiện nay", residence),
             ("trinh_do_chuyen_mon", "trình độ chuyên môn", qualification),
-            ("ly_luan_chinh_tri", "trình độ lý luận chính trị", political_theory),
+            (
+                "ly_luan_chinh_tri",
+                "trình độ lý luận chính trị",
+                political_theory,
+            ),
         ];
         for (field, label, value) in texts {
             let v = value.trim();
@@ -115,13 +122,21 @@ mod tests {
     fn every_particular_is_required_and_checked() {
         let today = Date::from_ymd(2024, 1, 10).unwrap();
         let born = Date::from_ymd(1975, 3, 2);
-        let ok = Particulars::from_fields("nu", born, "Bà Rịa", "Vũng Tàu", "Cử nhân Luật", "Cao cấp", today).unwrap();
+        let ok = Particulars::from_fields("nu", born, "Bà Rịa", "Vũng Tàu", "Cử nhân Luật", "Cao cấp", today)
+            .unwrap();
         assert_eq!(ok.gender.address(), "Bà");
         let err = Particulars::from_fields("", None, " ", "x", "x", "", today).unwrap_err();
         let fields: Vec<&str> = err.iter().map(|e| e.0).collect();
-        assert_eq!(fields, ["gioi_tinh", "ngay_sinh", "que_quan", "ly_luan_chinh_tri"]);
-        let young = Particulars::from_fields("nam", Date::from_ymd(2010, 1, 1), "a", "b", "c", "d", today).unwrap_err();
+        assert_eq!(
+            fields,
+            ["gioi_tinh", "ngay_sinh", "que_quan", "ly_luan_chinh_tri"]
+        );
+        let young = Particulars::from_fields("nam", Date::from_ymd(2010, 1, 1), "a", "b", "c", "d", today)
+            .unwrap_err();
         assert_eq!(young[0].0, "ngay_sinh");
+        assert_eq!(Date::parse_typed("2/3/1970"), Date::from_ymd(1970, 3, 2));
+        assert_eq!(Date::parse_typed("31/02/1970"), None);
+        assert_eq!(Date::parse_typed("02/03/70"), None);
         let long = "a".repeat(MAX_CHARS + 1);
         assert!(Particulars::from_fields("nam", born, &long, "b", "c", "d", today).is_err());
     }

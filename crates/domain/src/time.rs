@@ -165,6 +165,28 @@ impl Date {
         format!("{y:04}-{m:02}-{d:02}")
     }
 
+    /// `dd/mm/yyyy` (one-digit day and month allowed) or ISO, for any year from 1900: a
+    /// date a person types, such as a birth date (imports read recent years only).
+    pub fn parse_typed(s: &str) -> Option<Date> {
+        let s = s.trim();
+        if let Some(d) = Date::parse_iso(s) {
+            return Some(d);
+        }
+        let mut parts = s.split('/');
+        let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some()
+            || y.len() != 4
+            || d.is_empty()
+            || d.len() > 2
+            || m.is_empty()
+            || m.len() > 2
+        {
+            return None;
+        }
+        let y: i32 = y.parse().ok().filter(|y| (1900..=2200).contains(y))?;
+        Date::from_ymd(y, m.parse().ok()?, d.parse().ok()?)
+    }
+
     /// Vietnamese display: dd/mm/yyyy.
     pub fn vi(self) -> String {
         let (y, m, d) = self.ymd();

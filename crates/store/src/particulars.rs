@@ -35,16 +35,18 @@ impl Store {
                 ))
             })
             .optional()?;
-        Ok(row.and_then(|(g, b, hometown, residence, qualification, political_theory)| {
-            Some(Particulars {
-                gender: Gender::parse(&g)?,
-                birth_date: Date::parse_iso(&b)?,
-                hometown,
-                residence,
-                qualification,
-                political_theory,
-            })
-        }))
+        Ok(
+            row.and_then(|(g, b, hometown, residence, qualification, political_theory)| {
+                Some(Particulars {
+                    gender: Gender::parse(&g)?,
+                    birth_date: Date::parse_iso(&b)?,
+                    hometown,
+                    residence,
+                    qualification,
+                    political_theory,
+                })
+            }),
+        )
     }
 
     /// Records the particulars of a head; the head's term must exist.
@@ -56,7 +58,9 @@ impl Store {
         p: &Particulars,
     ) -> Result<()> {
         let before = self.particulars(unit_code, term_from)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let unit_id: Option<i64> = tx
             .query_row(
                 "SELECT h.unit_id FROM heads h JOIN units u ON u.id = h.unit_id
@@ -126,7 +130,11 @@ impl Store {
              WHERE u.code = ?1 AND e.state = 'da_xac_nhan' ORDER BY e.indicator, e.period, a.id",
         )?;
         let rows = stmt.query_map([unit_code], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?;
         let mut out: Vec<(String, Vec<String>)> = Vec::new();
         for row in rows {

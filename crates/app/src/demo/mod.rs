@@ -233,17 +233,38 @@ pub fn prepare_with(data_dir: &Path, password: &str, publish: bool) -> Result<Ve
 /// Every head's particulars, as units enter them on their pages (made up, deterministic).
 fn particulars(store: &mut Store) -> Result<()> {
     use thidua_domain::person::{Gender, Particulars};
-    const PLACES: &[&str] = &["Bà Rịa - Vũng Tàu", "Đồng Nai", "Bình Định", "Quảng Ngãi", "Nghệ An", "Thái Bình"];
-    const DEGREES: &[&str] = &["Cử nhân Luật", "Thạc sĩ Quản lý công", "Cử nhân Kinh tế", "Kỹ sư Xây dựng", "Thạc sĩ Hành chính công"];
+    const PLACES: &[&str] = &[
+        "Bà Rịa - Vũng Tàu",
+        "Đồng Nai",
+        "Bình Định",
+        "Quảng Ngãi",
+        "Nghệ An",
+        "Thái Bình",
+    ];
+    const DEGREES: &[&str] = &[
+        "Cử nhân Luật",
+        "Thạc sĩ Quản lý công",
+        "Cử nhân Kinh tế",
+        "Kỹ sư Xây dựng",
+        "Thạc sĩ Hành chính công",
+    ];
     let office = actor("sonoivu");
     for (i, h) in store.heads()?.into_iter().enumerate() {
         // the cast draws women's names from their own list of given names
         let given = h.name.rsplit(' ').next().unwrap_or_default();
-        let gender = if rng::GIVEN_NAMES.1.contains(&given) { Gender::Nu } else { Gender::Nam };
+        let gender = if rng::GIVEN_NAMES.1.contains(&given) {
+            Gender::Nu
+        } else {
+            Gender::Nam
+        };
         let p = Particulars {
             gender,
-            birth_date: thidua_domain::time::Date::from_ymd(1965 + (i % 20) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32)
-                .expect("a valid day"),
+            birth_date: thidua_domain::time::Date::from_ymd(
+                1965 + (i % 20) as i32,
+                1 + (i % 12) as u32,
+                1 + (i % 28) as u32,
+            )
+            .expect("a valid day"),
             hometown: PLACES[i % PLACES.len()].to_string(),
             residence: PLACES[0].to_string(),
             qualification: DEGREES[i % DEGREES.len()].to_string(),
@@ -268,7 +289,11 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path, publish: bool) -
     )?;
     store.set_setting(&office, &crate::award::progress_key(&plan.code), "1")?;
     store.set_setting(&office, crate::award::BOARD_SIGNER_KEY, "Lê Thị Hồng Nhung")?;
-    store.set_setting(&office, crate::award::BOARD_SIGNER_TITLE_KEY, "KT. TRƯỞNG BAN — PHÓ TRƯỞNG BAN")?;
+    store.set_setting(
+        &office,
+        crate::award::BOARD_SIGNER_TITLE_KEY,
+        "KT. TRƯỞNG BAN — PHÓ TRƯỞNG BAN",
+    )?;
     particulars(store)?;
     let heads = store.evaluate(plan, plan.period_to.end())?;
     let attachments = data_dir.join("attachments");

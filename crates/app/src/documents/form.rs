@@ -79,7 +79,10 @@ impl Dating {
             Some(n) => format!("{n}/{kind}-{}", body.symbol),
             None => format!("      /{kind}-{}", body.symbol),
         };
-        let date = self.date.map(|d| d.vi()).unwrap_or_else(|| "     /     /20   ".into());
+        let date = self
+            .date
+            .map(|d| d.vi())
+            .unwrap_or_else(|| "     /     /20   ".into());
         format!("số {number} ngày {date}")
     }
 }
@@ -276,20 +279,23 @@ pub(super) fn grid(head: &[&str], widths: &[usize], rows: Vec<Vec<String>>) -> T
             .add_paragraph(
                 Paragraph::new()
                     .add_run(if bold { r.bold() } else { r })
-                    .align(if bold { AlignmentType::Center } else { AlignmentType::Left }),
+                    .align(if bold {
+                        AlignmentType::Center
+                    } else {
+                        AlignmentType::Left
+                    }),
             )
             .width(width, WidthType::Dxa)
     };
-    let mut out = vec![TableRow::new(
-        head.iter().zip(widths).map(|(t, w)| cell(t, *w, true)).collect(),
-    )
-    .cant_split()
-    .row_height(HEADER_MARK as f32)
-    .height_rule(HeightRule::AtLeast)];
+    let mut out = vec![
+        TableRow::new(head.iter().zip(widths).map(|(t, w)| cell(t, *w, true)).collect())
+            .cant_split()
+            .row_height(HEADER_MARK as f32)
+            .height_rule(HeightRule::AtLeast),
+    ];
     for row in rows {
         out.push(
-            TableRow::new(row.iter().zip(widths).map(|(t, w)| cell(t, *w, false)).collect())
-                .cant_split(),
+            TableRow::new(row.iter().zip(widths).map(|(t, w)| cell(t, *w, false)).collect()).cant_split(),
         );
     }
     Table::new(out)
@@ -323,8 +329,8 @@ fn repeat_header_rows(docx: &[u8]) -> Result<Vec<u8>> {
             file.read_to_string(&mut xml)
                 .map_err(|e| Error::internal(format!("docx xml: {e}")))?;
             let xml = xml.replace(&mark, &format!("{mark}<w:tblHeader />"));
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated);
+            let options =
+                zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
             writer.start_file("word/document.xml", options).map_err(bad)?;
             writer
                 .write_all(xml.as_bytes())
@@ -355,7 +361,10 @@ mod tests {
             number: Some("12".into()),
             date: Date::from_ymd(2024, 2, 5),
         };
-        assert_eq!(d.place_line("Bà Rịa - Vũng Tàu"), "Bà Rịa - Vũng Tàu, ngày 05 tháng 02 năm 2024");
+        assert_eq!(
+            d.place_line("Bà Rịa - Vũng Tàu"),
+            "Bà Rịa - Vũng Tàu, ngày 05 tháng 02 năm 2024"
+        );
         let d2 = Dating {
             date: Date::from_ymd(2024, 11, 26),
             ..d.clone()
@@ -387,6 +396,17 @@ mod tests {
         assert_eq!(xml.matches("<w:tblHeader />").count(), 1, "{xml}");
         assert_eq!(xml.matches("<w:cantSplit />").count(), 2, "{xml}");
         assert!(xml.contains("<w:titlePg"), "no number on the first page");
-        assert!(xml.contains("PAGE"), "a page number field");
+        let mut headers = String::new();
+        for i in 0..archive.len() {
+            let mut f = archive.by_index(i).unwrap();
+            if f.name().unwrap().starts_with("word/header") {
+                f.read_to_string(&mut headers).unwrap();
+            }
+        }
+        assert_eq!(
+            headers.matches("PAGE").count(),
+            1,
+            "one header with a page number field"
+        );
     }
 }

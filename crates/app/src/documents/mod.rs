@@ -15,8 +15,11 @@ pub mod form;
 
 use crate::error::{Error, Result};
 use crate::fmt::figures;
+use form::{
+    annex_start, blank, body, centered, closing, grid, heading, italic_centered, letterhead, new_doc, pack,
+    BODY,
+};
 pub use form::{Body, Dating, Signer};
-use form::{annex_start, blank, body, centered, closing, grid, heading, italic_centered, letterhead, new_doc, pack, BODY};
 use thidua_domain::eval::HeadResult;
 use thidua_domain::legal::CashAward;
 use thidua_domain::person::{Gender, Particulars};
@@ -59,7 +62,16 @@ impl Province {
 }
 
 /// Administrative words that lead a local People's Committee's area name, longest first.
-const AREA_KINDS: &[&str] = &["thành phố", "thị trấn", "thị xã", "huyện", "quận", "phường", "xã", "đặc khu"];
+const AREA_KINDS: &[&str] = &[
+    "thành phố",
+    "thị trấn",
+    "thị xã",
+    "huyện",
+    "quận",
+    "phường",
+    "xã",
+    "đặc khu",
+];
 
 fn strip_committee(name: &str) -> Option<&str> {
     ["UBND ", "Ủy ban nhân dân ", "Uỷ ban nhân dân "]
@@ -77,7 +89,10 @@ pub fn place_of(area: &str) -> String {
             let proper = &area[area.len() - rest.len()..];
             if proper.chars().all(|c| c.is_ascii_digit()) {
                 let mut k = kind.chars();
-                let first = k.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+                let first = k
+                    .next()
+                    .map(|c| c.to_uppercase().collect::<String>())
+                    .unwrap_or_default();
                 return format!("{first}{} {proper}", k.as_str());
             }
             return proper.to_string();
@@ -154,10 +169,7 @@ fn by_tier<'a>(plan: &'a Plan, people: &'a [Person]) -> Vec<(String, Vec<&'a Per
             out.push((t.name.clone(), of));
         }
     }
-    let other: Vec<&Person> = people
-        .iter()
-        .filter(|p| plan.tier(&p.tier).is_none())
-        .collect();
+    let other: Vec<&Person> = people.iter().filter(|p| plan.tier(&p.tier).is_none()).collect();
     if !other.is_empty() {
         out.push(("Khác".into(), other));
     }
@@ -211,7 +223,9 @@ pub struct Mau07<'a> {
 pub fn mau07(m: &Mau07) -> Result<Vec<u8>> {
     let (plan, h, p) = (m.plan, m.head, m.particulars);
     let draft = h.provisional;
-    let mut doc = new_doc().add_table(letterhead(m.unit, None, m.dating)).add_paragraph(blank());
+    let mut doc = new_doc()
+        .add_table(letterhead(m.unit, None, m.dating))
+        .add_paragraph(blank());
     if draft {
         doc = doc
             .add_paragraph(centered("DỰ THẢO — CHƯA DÙNG ĐỂ KÝ", true, BODY))
@@ -280,7 +294,13 @@ pub fn mau07(m: &Mau07) -> Result<Vec<u8>> {
         })
         .collect();
     doc = doc.add_table(grid(
-        &["STT", "Chỉ tiêu", "Chỉ tiêu giao", "Kết quả cụ thể, số liệu dẫn chứng", "Đánh giá"],
+        &[
+            "STT",
+            "Chỉ tiêu",
+            "Chỉ tiêu giao",
+            "Kết quả cụ thể, số liệu dẫn chứng",
+            "Đánh giá",
+        ],
         &widths,
         rows,
     ));
@@ -329,7 +349,11 @@ pub fn to_trinh(t: &ToTrinh) -> Result<Vec<u8>> {
     let board = t.province.board(plan);
     let chairman = t.province.chairman(plan);
     let mut doc = new_doc()
-        .add_table(letterhead(&board, Some(t.dating.number_line("TTr", &board)), t.dating))
+        .add_table(letterhead(
+            &board,
+            Some(t.dating.number_line("TTr", &board)),
+            t.dating,
+        ))
         .add_paragraph(blank())
         .add_paragraph(centered("TỜ TRÌNH", true, BODY))
         .add_paragraph(centered(
@@ -375,12 +399,23 @@ pub fn to_trinh(t: &ToTrinh) -> Result<Vec<u8>> {
         .collect();
     doc = doc
         .add_table(grid(
-            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt", "Kết quả thẩm định"],
+            &[
+                "STT",
+                "Họ và tên",
+                "Chức vụ, đơn vị",
+                "Chỉ tiêu đạt",
+                "Kết quả thẩm định",
+            ],
             &[600, 2300, 3555, 1200, 1700],
             rows,
         ))
-        .add_paragraph(body("(Kèm theo dự thảo Quyết định khen thưởng và hồ sơ đề nghị của các cơ quan, đơn vị, địa phương.)"))
-        .add_paragraph(body(&format!("{} kính trình {chairman} xem xét, quyết định./.", board.name)))
+        .add_paragraph(body(
+            "(Kèm theo dự thảo Quyết định khen thưởng và hồ sơ đề nghị của các cơ quan, đơn vị, địa phương.)",
+        ))
+        .add_paragraph(body(&format!(
+            "{} kính trình {chairman} xem xét, quyết định./.",
+            board.name
+        )))
         .add_paragraph(blank())
         .add_table(closing(
             &["Như trên".to_string(), plan.standing_agency.clone()],
@@ -428,7 +463,11 @@ pub fn quyet_dinh(q: &QuyetDinh) -> Result<Vec<u8>> {
     let chairman = q.province.chairman(plan);
     let n = q.people.len();
     let mut doc = new_doc()
-        .add_table(letterhead(&committee, Some(q.dating.number_line("QĐ", &committee)), q.dating))
+        .add_table(letterhead(
+            &committee,
+            Some(q.dating.number_line("QĐ", &committee)),
+            q.dating,
+        ))
         .add_paragraph(blank())
         .add_paragraph(centered("QUYẾT ĐỊNH", true, BODY))
         .add_paragraph(centered(

@@ -31,7 +31,11 @@ fn dating(number: &Option<String>, date: &Option<String>, what: &str) -> Result<
         })?),
     };
     Ok(Dating {
-        number: number.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string),
+        number: number
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string),
         date,
     })
 }

@@ -8,7 +8,12 @@ use thidua_domain::plan::{Plan, BUILT_IN_2023};
 use thidua_store::audit::Actor;
 use thidua_store::users::NewUser;
 
-pub fn run(cli: &Cli, plan_file: Option<&Path>, province: Option<&str>, place: Option<&str>) -> Result<ExitCode> {
+pub fn run(
+    cli: &Cli,
+    plan_file: Option<&Path>,
+    province: Option<&str>,
+    place: Option<&str>,
+) -> Result<ExitCode> {
     let source = match plan_file {
         Some(p) => std::fs::read_to_string(p)
             .with_context(|| format!("không đọc được / cannot read {}", p.display()))?,
@@ -41,7 +46,10 @@ pub fn run(cli: &Cli, plan_file: Option<&Path>, province: Option<&str>, place: O
             println!("Đã đặt {what}: {v}");
         }
     }
-    if store.setting(thidua_app::award::PROVINCE_KEY)?.is_none_or(|p| p.trim().is_empty()) {
+    if store
+        .setting(thidua_app::award::PROVINCE_KEY)?
+        .is_none_or(|p| p.trim().is_empty())
+    {
         println!("Chưa đặt tên tỉnh: văn bản sẽ bị từ chối cho đến khi đặt (--province hoặc trang Cài đặt) / no province set: documents are refused until it is");
     }
     if store.user_count()? == 0 {

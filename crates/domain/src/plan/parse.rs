@@ -631,7 +631,7 @@ impl Plan {
                 .board_parent
                 .unwrap_or_else(|| raw.standing_agency.clone()),
             board_symbol: raw.issuing.board_symbol.unwrap_or_else(|| "BTĐKT".into()),
-    };
+        };
         Ok(Plan {
             code,
             title: raw.title,

@@ -8,8 +8,8 @@ use crate::cache::Snapshot;
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::http::StatusCode;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -18,9 +18,9 @@ use std::sync::Arc;
 use thidua_app::fmt::{indicator_views, summary_vi, tier_name, IndicatorView};
 use thidua_domain::eval::HeadResult;
 use thidua_domain::num::percent_vi;
+use thidua_domain::person::Particulars;
 use thidua_domain::plan::{Reading, Threshold};
 use thidua_domain::rank::score_vi;
-use thidua_domain::person::Particulars;
 use thidua_domain::time::Date;
 use thidua_store::read::UnitRecord;
 use thidua_store::workflow::{period_vi, EntryFilter};
@@ -562,9 +562,7 @@ async fn save_particulars(
         .ok_or(AppError::NotFound)?;
     user.check_own_unit(unit.id)?;
     let day = Date::parse_iso(&from).ok_or(AppError::NotFound)?;
-    let birth = thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(f.ngay_sinh.trim()))
-        .ok()
-        .flatten();
+    let birth = Date::parse_typed(&f.ngay_sinh);
     let checked = Particulars::from_fields(
         &f.gioi_tinh,
         birth,
@@ -580,7 +578,10 @@ async fn save_particulars(
             state
                 .db(move |s| Ok(s.set_particulars(&actor, &code, day, &p)?))
                 .await?;
-            Ok(Redirect::to(&format!("/danh-gia/{}/{from}?tb=da_luu_ly_lich", unit.info.code)).into_response())
+            Ok(
+                Redirect::to(&format!("/danh-gia/{}/{from}?tb=da_luu_ly_lich", unit.info.code))
+                    .into_response(),
+            )
         }
         Err(errors) => {
             let body = head_view(&state, &user, unit, day, None, None, Some((f, errors))).await?;
@@ -623,12 +624,13 @@ async fn head_view(
         .iter()
         .find(|h| h.unit.code == code && h.head.from == from)
         .ok_or(AppError::NotFound)?;
-    let stored = state
-        .db(move |s| Ok(s.particulars(&code, from)?))
-        .await?;
+    let stored = state.db(move |s| Ok(s.particulars(&code, from)?)).await?;
     let (p, errors) = match typed {
         Some((f, e)) => (f, e),
-        None => (stored.as_ref().map(ParticularsForm::of).unwrap_or_default(), Vec::new()),
+        None => (
+            stored.as_ref().map(ParticularsForm::of).unwrap_or_default(),
+            Vec::new(),
+        ),
     };
     page(&HeadPage {
         c: Chrome::new(user, "").with_flash(flash),

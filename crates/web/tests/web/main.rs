@@ -4,6 +4,7 @@
 mod award;
 mod browser;
 mod common;
+mod documents;
 mod http_access;
 mod http_accounts;
 mod http_entries;

@@ -1,0 +1,403 @@
+//! The generated documents in the form of Nghị định 30/2020, read the way an office reads
+//! them: DOCX → PDF through LibreOffice, then the text of each page (`pdftotext`) and the
+//! DOCX XML. Issuing bodies and place names for a provincial agency, a district and a
+//! commune; page numbers from page 2; repeated table headers and rows that never split;
+//! "Nơi nhận"; the decision's cash award on two dates; the annex on its own page; no score
+//! or rank in Mẫu 07; no tờ trình without a nomination; required settings; the heads'
+//! particulars form.
+
+use crate::award::docx_text;
+use crate::common::Server;
+use reqwest::StatusCode;
+use thidua_domain::plan::Plan;
+use thidua_store::audit::Actor;
+
+/// The pages of a DOCX as LibreOffice lays them out, as text.
+fn pdf_pages(name: &str, bytes: &[u8]) -> Vec<String> {
+    let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("LibreOffice is missing: scripts/test.sh installs libreoffice-writer-nogui");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(format!("{name}.docx"));
+    std::fs::write(&file, bytes).unwrap();
+    let out = std::process::Command::new(soffice)
+        .arg(format!(
+            "-env:UserInstallation=file://{}/profile",
+            dir.path().display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pdf = dir.path().join(format!("{name}.pdf"));
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+    let _ = std::fs::create_dir_all(&artifacts);
+    let _ = std::fs::copy(&pdf, artifacts.join(format!("{name}.pdf")));
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&text.stdout)
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn document_xml(bytes: &[u8]) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    xml
+}
+
+/// The run properties of the run holding `text`.
+fn run_props<'a>(xml: &'a str, text: &str) -> &'a str {
+    let at = xml
+        .find(&format!(">{text}<"))
+        .unwrap_or_else(|| panic!("{text} in the XML"));
+    let start = xml[..at].rfind("<w:r>").expect("a run");
+    &xml[start..at]
+}
+
+fn first_line(page: &str) -> String {
+    page.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Page numbers: none on page 1, then 2, 3… centred at the top of each page.
+fn numbered_from_page_two(name: &str, pages: &[String]) {
+    assert!(pages.len() >= 2, "{name}: {} page(s)", pages.len());
+    assert_ne!(first_line(&pages[0]), "1", "{name}: page 1 carries no number");
+    for (i, p) in pages.iter().enumerate().skip(1) {
+        assert_eq!(first_line(p), (i + 1).to_string(), "{name}: page {}", i + 1);
+    }
+}
+
+/// The form every table keeps: the header row repeats, no row splits.
+fn tables_keep_their_form(name: &str, xml: &str) {
+    let rows = xml.matches("<w:tr>").count();
+    assert!(xml.contains("<w:tblHeader />"), "{name}: a repeated header row");
+    assert!(
+        xml.matches("<w:cantSplit />").count() + 1 >= rows,
+        "{name}: rows never split ({} of {rows})",
+        xml.matches("<w:cantSplit />").count()
+    );
+    assert!(
+        xml.contains("<w:titlePg"),
+        "{name}: page 1 has its own (empty) header"
+    );
+}
+
+#[tokio::test]
+async fn every_document_is_in_the_legal_form_of_decree_30() {
+    let srv = Server::start().await;
+    let plan = Plan::built_in();
+    let heads = srv.store().evaluate(&plan, plan.period_to.end()).unwrap();
+    let commune = heads
+        .iter()
+        .find(|h| h.unit.tier == "xa" && h.months.len() >= 6)
+        .expect("an evaluated commune head");
+    let commune_unit = srv.store().unit(&commune.unit.code).unwrap().unwrap();
+    assert!(commune_unit.parent.is_some(), "a commune under its district");
+    let mut office = srv.signed_in("sonoivu").await;
+
+    // Mẫu 07 of a provincial agency, a district and a commune: body, parent line, place
+    let cases = [
+        (
+            "S03",
+            "UBND TỈNH BÀ RỊA - VŨNG TÀU",
+            "SỞ TƯ PHÁP".to_string(),
+            "Bà Rịa - Vũng Tàu, ngày".to_string(),
+        ),
+        (
+            "H01",
+            "",
+            "ỦY BAN NHÂN DÂN THÀNH PHỐ BÀ RỊA".to_string(),
+            "Bà Rịa, ngày".to_string(),
+        ),
+        (
+            commune.unit.code.as_str(),
+            "",
+            format!(
+                "ỦY BAN NHÂN DÂN {}",
+                commune.unit.name.trim_start_matches("UBND ").to_uppercase()
+            ),
+            format!(
+                "{}, ngày",
+                thidua_app::documents::place_of(commune.unit.name.trim_start_matches("UBND "))
+            ),
+        ),
+    ];
+    for (unit, parent, name, place) in cases {
+        let r = office.get(&format!("/van-ban/mau07/{unit}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{unit}: {}", r.body);
+        let text = docx_text(&r.bytes);
+        assert!(text.contains(&name), "{unit}: {name} in {text}");
+        assert!(text.contains(&place), "{unit}: {place} in {text}");
+        let head = &text[..text.find("CỘNG HÒA").unwrap()];
+        if parent.is_empty() {
+            assert_eq!(head.trim(), name, "{unit}: the body alone, no parent line");
+        } else {
+            assert!(text.contains(parent), "{unit}: {parent}");
+        }
+        // the counts as evidence, the particulars; no score, no rank, nothing provisional
+        assert!(text.contains("hồ sơ giải quyết đúng hạn /"), "{unit}: the counts");
+        assert!(
+            text.contains("Ngày, tháng, năm sinh:") && text.contains("Quê quán:"),
+            "{unit}"
+        );
+        for banned in ["Điểm ưu tiên", "xếp thứ", "tạm tính", "……"] {
+            assert!(!text.contains(banned), "{unit}: «{banned}» in Mẫu 07");
+        }
+        let xml = document_xml(&r.bytes);
+        tables_keep_their_form(unit, &xml);
+        assert!(!xml.contains("———"), "{unit}: rules, not typed dashes");
+        assert!(
+            xml.contains("<w:pBdr><w:top w:val=\"single\""),
+            "{unit}: a solid rule"
+        );
+        let pages = pdf_pages(&format!("mau07-{unit}"), &r.bytes);
+        numbered_from_page_two(unit, &pages);
+        assert!(pages[0].contains(&place), "{unit}: {place} on page 1");
+    }
+
+    // the Board's tờ trình: its number, date, parent line, Nơi nhận, signer from settings
+    let r = office.get("/van-ban/to-trinh?so=15&ngay=10/01/2024").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = docx_text(&r.bytes);
+    for needle in [
+        "SỞ NỘI VỤ",
+        "BAN THI ĐUA - KHEN THƯỞNG",
+        "Số: 15/TTr-BTĐKT",
+        "Bà Rịa - Vũng Tàu, ngày 10 tháng 01 năm 2024",
+        "Kính gửi: Chủ tịch Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu.",
+        "- Như trên;",
+        "- Lưu: VT, BTĐKT.",
+        "PHÓ TRƯỞNG BAN",
+        "Lê Thị Hồng Nhung",
+    ] {
+        assert!(text.contains(needle), "tờ trình: {needle} in {text}");
+    }
+    let xml = document_xml(&r.bytes);
+    let heading = run_props(&xml, "Nơi nhận:");
+    assert!(
+        heading.contains("<w:b />")
+            && heading.contains("<w:i />")
+            && heading.contains("<w:sz w:val=\"24\" />"),
+        "Nơi nhận: bold italic 12 pt: {heading}"
+    );
+    let item = run_props(&xml, "- Lưu: VT, BTĐKT.");
+    assert!(
+        item.contains("<w:sz w:val=\"22\" />") && !item.contains("<w:b />"),
+        "items 11 pt: {item}"
+    );
+    let props = &xml[xml[..xml.find(">Nơi nhận:<").unwrap()].rfind("<w:pPr>").unwrap()..];
+    assert!(
+        props[..props.find("</w:pPr>").unwrap()].contains("<w:jc w:val=\"left\""),
+        "Nơi nhận is left: {props:.300}"
+    );
+    tables_keep_their_form("to-trinh", &xml);
+    let pages = pdf_pages("to-trinh", &r.bytes);
+    numbered_from_page_two("to-trinh", &pages);
+
+    // the decision on two dates: the base salary in force on each, the laws with dates
+    let approved: Vec<_> = srv
+        .store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.state == "da_phe_duyet")
+        .collect();
+    assert!(!approved.is_empty());
+    let n = approved.len() as i64;
+    for (date, each, decree) in [
+        ("15/01/2024", 1_800_000i64, "Nghị định số 24/2023/NĐ-CP"),
+        ("15/08/2024", 2_340_000, "Nghị định số 73/2024/NĐ-CP"),
+    ] {
+        let r = office
+            .get(&format!(
+                "/van-ban/quyet-dinh?so=120&ngay={date}&tt_so=15&tt_ngay=10/01/2024"
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let text = docx_text(&r.bytes);
+        let vi = |v: i64| thidua_domain::num::Dec::from_int(v).vi();
+        for needle in [
+            "ỦY BAN NHÂN DÂN TỈNH BÀ RỊA - VŨNG TÀU".to_string(),
+            "Số: 120/QĐ-UBND".to_string(),
+            format!("là {} đồng", vi(each)),
+            format!("{n} × {} đồng = {} đồng", vi(each), vi(each * n)),
+            decree.to_string(),
+            "Quỹ Thi đua, khen thưởng của tỉnh".to_string(),
+            "Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022".to_string(),
+            "Nghị định số 98/2023/NĐ-CP ngày 31 tháng 12 năm 2023".to_string(),
+            "Xét đề nghị của Trưởng Ban Thi đua - Khen thưởng tại Tờ trình số 15/TTr-BTĐKT ngày 10/01/2024"
+                .to_string(),
+            "Điều 3. Quyết định này có hiệu lực kể từ ngày ký.".to_string(),
+            "(Kèm theo Quyết định số 120/QĐ-UBND ngày ".to_string(),
+        ] {
+            assert!(text.contains(&needle), "decision of {date}: {needle} in {text}");
+        }
+        assert!(
+            !text.contains("Giám đốc Sở Nội vụ tại"),
+            "the Board proposes, not Sở Nội vụ"
+        );
+        assert!(!text.contains("(UBND cấp xã)") && !text.contains("(Cơ quan hành chính cấp tỉnh)"));
+        for a in &approved {
+            assert!(
+                text.contains(&format!("Ông {}", a.head_name))
+                    || text.contains(&format!("Bà {}", a.head_name)),
+                "Ông/Bà {} in the annex",
+                a.head_name
+            );
+        }
+        let xml = document_xml(&r.bytes);
+        assert!(xml.contains("<w:pageBreakBefore"), "the annex starts a page");
+        let pages = pdf_pages("quyet-dinh", &r.bytes);
+        numbered_from_page_two("quyet-dinh", &pages);
+        let annex = pages
+            .iter()
+            .position(|p| p.lines().map(str::trim).filter(|l| !l.is_empty()).nth(1) == Some("DANH SÁCH"))
+            .expect("a page that starts with the annex");
+        assert!(annex >= 1 && !pages[annex - 1].contains("Cá nhân người đứng đầu được tặng"));
+    }
+
+    // a bad date is refused on the form's page, never printed
+    let r = office.get("/van-ban/quyet-dinh?ngay=30/02/2024").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("30/02/2024"));
+
+    // a required setting left empty: refused with its name
+    srv.store()
+        .set_setting(&Actor::cli(), thidua_app::award::BOARD_SIGNER_KEY, "")
+        .unwrap();
+    let r = office.get("/van-ban/to-trinh").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("Người ký tờ trình của Ban Thi đua - Khen thưởng"),
+        "{}",
+        r.body
+    );
+    srv.store()
+        .set_setting(&Actor::cli(), thidua_app::award::PROVINCE_KEY, "")
+        .unwrap();
+    let r = office.get("/van-ban/mau07/H01").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Tên tỉnh"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn no_tờ_trình_or_decision_without_nominations_only_a_working_list() {
+    let srv = Server::start().await;
+    {
+        // a second plan year with no nomination at all
+        let conn = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
+        conn.execute_batch(
+            "DELETE FROM nomination_documents; DELETE FROM nomination_events; DELETE FROM nominations;",
+        )
+        .unwrap();
+    }
+    let mut office = srv.signed_in("sonoivu").await;
+    for path in ["/van-ban/to-trinh", "/van-ban/quyet-dinh"] {
+        let r = office.get(path).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(r.body.contains("không lập"), "{path}: {}", r.body);
+    }
+    let r = office.get("/van-ban/danh-sach-tham-khao").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = docx_text(&r.bytes);
+    assert!(text.contains("DANH SÁCH THAM KHẢO") && text.contains("không phải tờ trình hay quyết định"));
+}
+
+#[tokio::test]
+async fn a_unit_enters_its_head_s_particulars_and_a_bad_form_keeps_what_was_typed() {
+    let srv = Server::start().await;
+    let plan = Plan::built_in();
+    let heads = srv.store().evaluate(&plan, plan.period_to.end()).unwrap();
+    let h = heads
+        .iter()
+        .filter(|h| h.unit.code == "H01")
+        .max_by_key(|h| h.head.from)
+        .unwrap();
+    let path = format!("/danh-gia/H01/{}/ly-lich", h.head.from.iso());
+    let mut unit = srv.signed_in("donvi").await;
+    let r = unit
+        .post_form(
+            &path,
+            &[
+                ("gioi_tinh", "nu"),
+                ("ngay_sinh", "31/02/1970"),
+                ("que_quan", "Xuyên Mộc"),
+                ("noi_o", ""),
+                ("trinh_do_chuyen_mon", "Thạc sĩ Quản lý công"),
+                ("ly_luan_chinh_tri", "Cao cấp"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for needle in [
+        "Ngày sinh không phải ngày hợp lệ",
+        "Hãy nhập nơi ở hiện nay.",
+        "value=\"Xuyên Mộc\"",
+        "value=\"31/02/1970\"",
+        "<nav",
+    ] {
+        assert!(r.body.contains(needle), "{needle} in the re-rendered form");
+    }
+    let r = unit
+        .post_form(
+            &path,
+            &[
+                ("gioi_tinh", "nu"),
+                ("ngay_sinh", "02/03/1970"),
+                ("que_quan", "Xuyên Mộc"),
+                ("noi_o", "Bà Rịa"),
+                ("trinh_do_chuyen_mon", "Thạc sĩ Quản lý công"),
+                ("ly_luan_chinh_tri", "Cao cấp"),
+            ],
+        )
+        .await;
+    assert!(
+        r.status == StatusCode::SEE_OTHER || r.body.contains("Đã lưu lý lịch người đứng đầu."),
+        "{} {}",
+        r.status,
+        r.body
+            .lines()
+            .filter(|l| l.contains("field-error") || l.contains("error-box"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let p = srv.store().particulars("H01", h.head.from).unwrap().unwrap();
+    assert_eq!(
+        (p.hometown.as_str(), p.birth_date.vi()),
+        ("Xuyên Mộc", "02/03/1970".to_string())
+    );
+    let text = docx_text(&unit.get("/van-ban/mau07/H01").await.bytes);
+    assert!(
+        text.contains("Quê quán: Xuyên Mộc.") && text.contains("giới tính: Nữ"),
+        "{text}"
+    );
+    // officials read them, only the unit writes them; another unit's account gets 403
+    let mut office = srv.signed_in("sonoivu").await;
+    let page = office.get(&format!("/danh-gia/H01/{}", h.head.from.iso())).await;
+    assert!(page.body.contains("Xuyên Mộc") && !page.body.contains("Lưu lý lịch"));
+    let refused = office.post_form(&path, &[("gioi_tinh", "nam")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let other = heads.iter().find(|h| h.unit.code == "S03").unwrap();
+    let r = unit
+        .post_form(
+            &format!("/danh-gia/S03/{}/ly-lich", other.head.from.iso()),
+            &[("gioi_tinh", "nam")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
