@@ -347,6 +347,9 @@ pub fn document(
         DocKind::ToTrinh => {
             let noms = store.nominations(&plan.code, None)?;
             let people = proposed(store, plan, heads, &noms)?;
+            if people.is_empty() {
+                return Err(documents::no_list("tờ trình"));
+            }
             let signer = board_signer(store)?;
             let bytes = documents::to_trinh(&documents::ToTrinh {
                 plan,
@@ -361,6 +364,9 @@ pub fn document(
         DocKind::QuyetDinh => {
             let noms = store.nominations(&plan.code, None)?;
             let people = awardees(store, plan, heads, &noms)?;
+            if people.is_empty() {
+                return Err(documents::no_list("quyết định"));
+            }
             let signer = decision_signer(store, plan)?;
             // The decision recorded at publication, unless the office typed another.
             let recorded = noms.iter().find(|n| !n.decision_no.is_empty());

@@ -42,6 +42,12 @@ enum Command {
         /// The place name written before a provincial paper's date; default the province.
         #[arg(long)]
         place: Option<String>,
+        /// Who signs the Board's tờ trình (name); required before a tờ trình is written.
+        #[arg(long)]
+        board_signer: Option<String>,
+        /// The Board signer's title lines, split at "—" (default "TRƯỞNG BAN").
+        #[arg(long)]
+        board_signer_title: Option<String>,
     },
     /// Plans: check a file, load it into the store, list the stored ones.
     #[command(subcommand)]
@@ -80,7 +86,34 @@ fn main() -> ExitCode {
             plan,
             province,
             place,
-        } => cmd::init::run(&cli, plan.as_deref(), province.as_deref(), place.as_deref()),
+            board_signer,
+            board_signer_title,
+        } => cmd::init::run(
+            &cli,
+            plan.as_deref(),
+            &[
+                (
+                    thidua_app::award::PROVINCE_KEY,
+                    province.as_deref(),
+                    "tên tỉnh / province",
+                ),
+                (
+                    thidua_app::award::PLACE_KEY,
+                    place.as_deref(),
+                    "địa danh / place name",
+                ),
+                (
+                    thidua_app::award::BOARD_SIGNER_KEY,
+                    board_signer.as_deref(),
+                    "người ký tờ trình / Board signer",
+                ),
+                (
+                    thidua_app::award::BOARD_SIGNER_TITLE_KEY,
+                    board_signer_title.as_deref(),
+                    "chức danh người ký / signer's title",
+                ),
+            ],
+        ),
         Command::Plan(c) => cmd::plan::run(&cli, c),
         Command::Calendar(c) => cmd::calendar::run(&cli, c),
         Command::Import(a) => cmd::import::run(&cli, a),

@@ -196,7 +196,13 @@ fn documents_are_written_from_the_command_line() {
     assert_eq!(code, 1);
     assert!(err.contains("Tên tỉnh"), "{err}");
     assert!(!out.exists());
-    env.ok(&["init", "--province", "Bà Rịa - Vũng Tàu"]);
+    env.ok(&[
+        "init",
+        "--province",
+        "Bà Rịa - Vũng Tàu",
+        "--board-signer",
+        "Lê Văn Tâm",
+    ]);
     env.ok(&list);
     let bytes = std::fs::read(&out).unwrap();
     assert!(

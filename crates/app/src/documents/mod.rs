@@ -550,7 +550,8 @@ pub fn quyet_dinh(q: &QuyetDinh) -> Result<Vec<u8>> {
     pack(doc)
 }
 
-fn no_list(paper: &str) -> Error {
+/// The refusal of a paper with nobody on its list.
+pub fn no_list(paper: &str) -> Error {
     Error::refused(
         format!(
             "Chưa có người đứng đầu nào được đề nghị hoặc phê duyệt: không lập {paper} từ kết quả xếp hạng. Danh sách tham khảo từ xếp hạng có ở mục «Danh sách tham khảo»."

@@ -8,12 +8,8 @@ use thidua_domain::plan::{Plan, BUILT_IN_2023};
 use thidua_store::audit::Actor;
 use thidua_store::users::NewUser;
 
-pub fn run(
-    cli: &Cli,
-    plan_file: Option<&Path>,
-    province: Option<&str>,
-    place: Option<&str>,
-) -> Result<ExitCode> {
+/// `settings`: (key, value given on the command line, what it is) for the document settings.
+pub fn run(cli: &Cli, plan_file: Option<&Path>, settings: &[(&str, Option<&str>, &str)]) -> Result<ExitCode> {
     let source = match plan_file {
         Some(p) => std::fs::read_to_string(p)
             .with_context(|| format!("không đọc được / cannot read {}", p.display()))?,
@@ -34,13 +30,10 @@ pub fn run(
         store.put_calendar(&calendar::parse_csv(calendar::BUILT_IN_CSV)?)?;
     }
     println!("Đã nạp kế hoạch «{}» ({}) / plan loaded", plan.code, plan.title);
-    for (key, value, what) in [
-        (thidua_app::award::PROVINCE_KEY, province, "tên tỉnh / province"),
-        (thidua_app::award::PLACE_KEY, place, "địa danh / place name"),
-    ] {
+    for &(key, value, what) in settings {
         if let Some(v) = value.map(str::trim) {
-            if v.is_empty() || v.chars().count() > 100 {
-                anyhow::bail!("{what}: cần 1–100 ký tự / 1 to 100 characters");
+            if v.is_empty() || v.chars().count() > 120 {
+                anyhow::bail!("{what}: cần 1–120 ký tự / 1 to 120 characters");
             }
             store.set_setting(&Actor::cli(), key, v)?;
             println!("Đã đặt {what}: {v}");

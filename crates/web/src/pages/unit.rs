@@ -300,11 +300,7 @@ async fn unit_page(
     Path(code): Path<String>,
     Query(q): Query<UnitQuery>,
 ) -> Result<Response, AppError> {
-    let code2 = code.clone();
-    let unit = state
-        .db(move |s| Ok(s.unit(&code2)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let unit = unit_by_code(&state, &code).await?;
     user.check_unit(unit.id)?;
     let snap = state.snapshot(q.nam).await?;
     let (from, to) = (snap.plan.period_from.start(), snap.plan.period_to.end());
@@ -543,6 +539,15 @@ impl HeadPage {
     }
 }
 
+/// The unit with this code, or 404.
+async fn unit_by_code(state: &AppState, code: &str) -> Result<UnitRecord, AppError> {
+    let code = code.to_string();
+    state
+        .db(move |s| Ok(s.unit(&code)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 #[derive(Deserialize)]
 struct HeadQuery {
     nam: Option<i32>,
@@ -555,11 +560,7 @@ async fn save_particulars(
     Path((code, from)): Path<(String, String)>,
     Form(f): Form<ParticularsForm>,
 ) -> Result<Response, AppError> {
-    let code2 = code.clone();
-    let unit = state
-        .db(move |s| Ok(s.unit(&code2)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let unit = unit_by_code(&state, &code).await?;
     user.check_own_unit(unit.id)?;
     let day = Date::parse_iso(&from).ok_or(AppError::NotFound)?;
     let birth = Date::parse_typed(&f.ngay_sinh);
@@ -596,11 +597,7 @@ async fn head_page(
     Path((code, from)): Path<(String, String)>,
     Query(q): Query<HeadQuery>,
 ) -> Result<Response, AppError> {
-    let code2 = code.clone();
-    let unit = state
-        .db(move |s| Ok(s.unit(&code2)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let unit = unit_by_code(&state, &code).await?;
     user.check_unit(unit.id)?;
     let from = Date::parse_iso(&from).ok_or(AppError::NotFound)?;
     head_view(&state, &user, unit, from, q.nam, q.tb.as_deref(), None).await

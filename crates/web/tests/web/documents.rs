@@ -13,7 +13,7 @@ use thidua_domain::plan::Plan;
 use thidua_store::audit::Actor;
 
 /// The pages of a DOCX as LibreOffice lays them out, as text.
-fn pdf_pages(name: &str, bytes: &[u8]) -> Vec<String> {
+pub(crate) fn pdf_pages(name: &str, bytes: &[u8]) -> Vec<String> {
     let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
@@ -33,6 +33,7 @@ fn pdf_pages(name: &str, bytes: &[u8]) -> Vec<String> {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let pdf = dir.path().join(format!("{name}.pdf"));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"), "{name}.pdf");
     let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
     let _ = std::fs::create_dir_all(&artifacts);
     let _ = std::fs::copy(&pdf, artifacts.join(format!("{name}.pdf")));
