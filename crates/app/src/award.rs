@@ -160,13 +160,9 @@ fn district_of(store: &Store, plan: &Plan, unit_code: &str) -> Result<Option<Str
     };
     let has_parent_tier = plan.tier(&u.info.tier).is_some_and(|t| t.parent.is_some());
     match (&u.parent, has_parent_tier) {
-        (Some(p), true) => Ok(store.unit(p)?.map(|p| {
-            p.info
-                .name
-                .strip_prefix("UBND ")
-                .map(str::to_string)
-                .unwrap_or(p.info.name)
-        })),
+        (Some(p), true) => Ok(store
+            .unit(p)?
+            .map(|p| documents::area_of(&p.info.name).to_string())),
         _ => Ok(None),
     }
 }

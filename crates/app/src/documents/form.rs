@@ -51,7 +51,35 @@ pub struct Dating {
     pub date: Option<Date>,
 }
 
+/// Longest number an office types for a paper (without its symbol).
+pub const MAX_NUMBER_CHARS: usize = 20;
+
 impl Dating {
+    /// The number and date as typed (the web form, `--so`/`--ngay`); blank fields stay
+    /// blanks. `what` names the paper in the refusal ("quyết định").
+    pub fn typed(number: Option<&str>, date: Option<&str>, what: &str) -> Result<Dating> {
+        let date = match date.map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(d) => Some(Date::parse_typed(d).ok_or_else(|| {
+                Error::refused(
+                    format!("Ngày {what} «{d}» không phải ngày hợp lệ (dd/mm/yyyy)."),
+                    format!("the date of the {what} «{d}» is not a valid date (dd/mm/yyyy or YYYY-MM-DD)"),
+                )
+            })?),
+        };
+        let number = number.map(str::trim).filter(|n| !n.is_empty());
+        if number.is_some_and(|n| n.chars().count() > MAX_NUMBER_CHARS) {
+            return Err(Error::refused(
+                format!("Số {what} dài quá {MAX_NUMBER_CHARS} ký tự."),
+                format!("the number of the {what} is longer than {MAX_NUMBER_CHARS} characters"),
+            ));
+        }
+        Ok(Dating {
+            number: number.map(str::to_string),
+            date,
+        })
+    }
+
     /// `Số: 12/TTr-BTĐKT`, or `Số:        /TTr-BTĐKT` to fill by hand.
     pub fn number_line(&self, kind: &str, body: &Body) -> String {
         match &self.number {
@@ -376,6 +404,17 @@ mod tests {
         assert_eq!(blank.number_line("QĐ", &body_of("x")), "Số:        /QĐ-BTĐKT");
         assert!(!blank.place_line("Long Hương").contains("ngày 0"));
         assert!(blank.place_line("Long Hương").starts_with("Long Hương, ngày "));
+        let typed = Dating::typed(Some(" 12 "), Some("5/2/2024"), "tờ trình").unwrap();
+        assert_eq!(
+            (typed.number.as_deref(), typed.date),
+            (Some("12"), Date::from_ymd(2024, 2, 5))
+        );
+        assert_eq!(
+            Dating::typed(Some(""), Some(" "), "x").unwrap(),
+            Dating::default()
+        );
+        assert!(Dating::typed(None, Some("30/02/2024"), "x").is_err());
+        assert!(Dating::typed(Some(&"1".repeat(MAX_NUMBER_CHARS + 1)), None, "x").is_err());
     }
 
     #[test]

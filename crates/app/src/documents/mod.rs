@@ -79,6 +79,12 @@ fn strip_committee(name: &str) -> Option<&str> {
         .find_map(|p| name.strip_prefix(p))
 }
 
+/// A People's Committee's area ("UBND thành phố Bà Rịa" → "thành phố Bà Rịa"); any other
+/// unit's name as it is.
+pub fn area_of(unit_name: &str) -> &str {
+    strip_committee(unit_name).unwrap_or(unit_name)
+}
+
 /// The place name a local body writes before the date (Nghị định 30/2020, Phụ lục I):
 /// the area's proper name without its kind ("huyện Châu Đức" → "Châu Đức"), but with it
 /// when the name is a number ("phường 1" → "Phường 1").
@@ -332,7 +338,8 @@ pub fn mau07(m: &Mau07) -> Result<Vec<u8>> {
 pub struct ToTrinh<'a> {
     pub plan: &'a Plan,
     pub province: &'a Province,
-    /// The heads the Board proposes after its appraisal; never empty.
+    /// The heads the Board proposes after its appraisal; never empty (`award::document`
+    /// refuses the paper first, `no_list`).
     pub people: &'a [Person],
     pub dating: &'a Dating,
     pub signer: &'a Signer,
@@ -343,9 +350,6 @@ pub struct ToTrinh<'a> {
 /// and submits the heads it proposes with the draft decision.
 pub fn to_trinh(t: &ToTrinh) -> Result<Vec<u8>> {
     let plan = t.plan;
-    if t.people.is_empty() {
-        return Err(no_list("tờ trình"));
-    }
     let board = t.province.board(plan);
     let chairman = t.province.chairman(plan);
     let mut doc = new_doc()
@@ -429,7 +433,7 @@ pub fn to_trinh(t: &ToTrinh) -> Result<Vec<u8>> {
 pub struct QuyetDinh<'a> {
     pub plan: &'a Plan,
     pub province: &'a Province,
-    /// The approved heads; never empty.
+    /// The approved heads; never empty (refused first by `award::document`).
     pub people: &'a [Person],
     pub dating: &'a Dating,
     /// The Board's tờ trình it answers.
@@ -446,9 +450,6 @@ pub struct QuyetDinh<'a> {
 /// execution; the annex on its own page, grouped by tier, "Ông/Bà <name>, <title>".
 pub fn quyet_dinh(q: &QuyetDinh) -> Result<Vec<u8>> {
     let plan = q.plan;
-    if q.people.is_empty() {
-        return Err(no_list("quyết định"));
-    }
     if let Some(p) = q.people.iter().find(|p| p.gender.is_none()) {
         return Err(Error::refused(
             format!(

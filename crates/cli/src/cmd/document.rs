@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use thidua_app::award::{self, DocKind, PaperInputs};
 use thidua_app::documents::Dating;
-use thidua_domain::time::{Date, DateTime};
+use thidua_domain::time::DateTime;
 
 /// A paper's number and date.
 #[derive(clap::Args, Clone, Default)]
@@ -24,27 +24,7 @@ pub struct PaperArgs {
 }
 
 fn dating(number: &Option<String>, date: &Option<String>, what: &str) -> Result<Dating> {
-    let date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => Some(parse_day(d).ok_or_else(|| {
-            anyhow!("ngày {what} «{d}» không hợp lệ (YYYY-MM-DD hoặc dd/mm/yyyy) / invalid date")
-        })?),
-    };
-    Ok(Dating {
-        number: number
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_string),
-        date,
-    })
-}
-
-/// `2024-01-15` or `15/01/2024`, as every other date the tool reads.
-fn parse_day(d: &str) -> Option<Date> {
-    thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(d))
-        .ok()
-        .flatten()
+    Dating::typed(number.as_deref(), date.as_deref(), what).map_err(|e| anyhow!("{e}"))
 }
 
 #[derive(Subcommand)]

@@ -418,36 +418,19 @@ async fn save_settings(
         &f.nguoi_ky_quyet_dinh,
         &f.chuc_danh_ky_quyet_dinh,
     ];
+    // the settings page again, with what is wrong above the form
+    let refused = |error: String| async {
+        let body = page(&settings_page(&state, &user, f.ke_hoach.as_deref(), None, Some(error)).await?)?;
+        Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+    };
     if texts.iter().any(|t| t.trim().chars().count() > 120) {
-        let body = page(
-            &settings_page(
-                &state,
-                &user,
-                f.ke_hoach.as_deref(),
-                None,
-                Some("Mỗi mục cài đặt dài tối đa 120 ký tự.".into()),
-            )
-            .await?,
-        )?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+        return refused("Mỗi mục cài đặt dài tối đa 120 ký tự.".into()).await;
     }
     let deadline = match f.han_nop.trim() {
         "" => None,
         t => match thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(t)) {
             Ok(Some(d)) => Some(d),
-            _ => {
-                let body = page(
-                    &settings_page(
-                        &state,
-                        &user,
-                        f.ke_hoach.as_deref(),
-                        None,
-                        Some(format!("Hạn nộp «{t}» không phải ngày hợp lệ (dd/mm/yyyy).")),
-                    )
-                    .await?,
-                )?;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
-            }
+            _ => return refused(format!("Hạn nộp «{t}» không phải ngày hợp lệ (dd/mm/yyyy).")).await,
         },
     };
     let chosen = state.plan(f.ke_hoach.clone().filter(|c| !c.is_empty())).await?;

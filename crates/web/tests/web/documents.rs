@@ -402,3 +402,67 @@ async fn a_unit_enters_its_head_s_particulars_and_a_bad_form_keeps_what_was_type
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_signers_are_settings_with_bounded_lengths() {
+    let srv = Server::start().await;
+    let mut office = srv.signed_in("sonoivu").await;
+    let long = "Bà Rịa - Vũng Tàu ".repeat(7); // 126 characters
+    let r = office
+        .post_form(
+            "/cai-dat",
+            &[
+                ("ten_tinh", long.as_str()),
+                ("dia_danh", ""),
+                ("han_nop", ""),
+                ("nguoi_ky_ban_tdkt", "Phạm Văn Quang"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("tối đa 120 ký tự") && r.body.contains("<nav"),
+        "{}",
+        r.body
+    );
+    let s = srv.store();
+    assert_eq!(
+        s.setting(thidua_app::award::PROVINCE_KEY).unwrap().as_deref(),
+        Some("Bà Rịa - Vũng Tàu")
+    );
+    assert_eq!(
+        s.setting(thidua_app::award::BOARD_SIGNER_KEY).unwrap().as_deref(),
+        Some("Lê Thị Hồng Nhung"),
+        "nothing saved from a refused form"
+    );
+    let r = office
+        .post_form(
+            "/cai-dat",
+            &[
+                ("ten_tinh", "Bà Rịa - Vũng Tàu"),
+                ("dia_danh", ""),
+                ("han_nop", ""),
+                ("nguoi_ky_ban_tdkt", "Phạm Văn Quang"),
+                ("chuc_danh_ky_ban_tdkt", ""),
+                ("nguoi_ky_quyet_dinh", "Nguyễn Văn Thọ"),
+                ("chuc_danh_ky_quyet_dinh", "CHỦ TỊCH"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let text = docx_text(&office.get("/van-ban/to-trinh").await.bytes);
+    assert!(
+        text.contains("Phạm Văn Quang") && text.contains("TRƯỞNG BAN") && !text.contains("PHÓ TRƯỞNG BAN")
+    );
+    let text = docx_text(&office.get("/van-ban/quyet-dinh").await.bytes);
+    assert!(
+        text.contains("Nguyễn Văn Thọ") && !text.contains("KT. CHỦ TỊCH"),
+        "{text}"
+    );
+    // a number longer than the form allows is refused, not printed
+    let r = office
+        .get(&format!("/van-ban/to-trinh?so={}", "9".repeat(21)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("dài quá 20 ký tự"));
+}

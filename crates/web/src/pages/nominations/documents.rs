@@ -121,33 +121,11 @@ struct DocQuery {
     tt_ngay: Option<String>,
 }
 
-fn dating(number: &Option<String>, date: &Option<String>, what: &str) -> Result<Dating, AppError> {
-    let date = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(d) => match thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(d)) {
-            Ok(Some(day)) => Some(day),
-            _ => {
-                return Err(AppError::refused(format!(
-                    "Ngày {what} «{d}» không phải ngày hợp lệ (dd/mm/yyyy)."
-                )))
-            }
-        },
-    };
-    let number = number.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if number.is_some_and(|n| n.chars().count() > 20) {
-        return Err(AppError::refused(format!("Số {what} dài quá 20 ký tự.")));
-    }
-    Ok(Dating {
-        number: number.map(str::to_string),
-        date,
-    })
-}
-
 impl DocQuery {
     fn inputs(&self) -> Result<PaperInputs, AppError> {
         Ok(PaperInputs {
-            dating: dating(&self.so, &self.ngay, "văn bản")?,
-            proposal: dating(&self.tt_so, &self.tt_ngay, "tờ trình")?,
+            dating: Dating::typed(self.so.as_deref(), self.ngay.as_deref(), "văn bản")?,
+            proposal: Dating::typed(self.tt_so.as_deref(), self.tt_ngay.as_deref(), "tờ trình")?,
         })
     }
 }
