@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::fmt::met_count;
 use thidua_domain::eval::{HeadResult, Status};
 use thidua_domain::nomination::{BoardVerdict, Facts, NominationState};
-use thidua_domain::plan::Plan;
+use thidua_domain::plan::{DocumentBy, Plan};
 use thidua_domain::rank;
 use thidua_domain::time::{Date, DateTime};
 use thidua_store::nominations::Nomination;
@@ -124,9 +124,15 @@ pub fn outside_suggestions(plan: &Plan, heads: &[HeadResult], h: Option<&HeadRes
     h.is_some_and(|h| !suggested.contains(h))
 }
 
-/// The facts for a step on the nomination of `h`, whose evaluation is among `heads` (the
-/// plan's evaluation, for the ranking's suggestions).
-pub fn facts(store: &Store, plan: &Plan, heads: &[HeadResult], h: Option<&HeadResult>) -> Result<Facts> {
+/// The facts for a step on a nomination of a unit of `tier` for the head `h`, whose
+/// evaluation is among `heads` (the plan's evaluation, for the ranking's suggestions).
+pub fn facts(
+    store: &Store,
+    plan: &Plan,
+    tier: &str,
+    heads: &[HeadResult],
+    h: Option<&HeadResult>,
+) -> Result<Facts> {
     Ok(Facts {
         outside_suggestions: outside_suggestions(plan, heads, h),
         evaluated: h.is_some(),
@@ -134,11 +140,9 @@ pub fn facts(store: &Store, plan: &Plan, heads: &[HeadResult], h: Option<&HeadRe
         discipline_pending: discipline_pending(plan, h),
         today: Some(DateTime::now_local().date()),
         deadline: deadline(store, plan)?,
-        required_documents: plan
-            .documents
-            .iter()
-            .map(|d| (d.code.clone(), d.name.clone()))
-            .collect(),
+        required_documents: plan.documents_by(DocumentBy::DonVi),
+        proposed_by_parent: plan.proposer_tier(tier).is_some(),
+        proposer_documents: plan.documents_by(DocumentBy::CapTrinh),
         quota: plan.award.quota,
         one_per_unit: plan.award.one_per_unit,
     })

@@ -3,14 +3,19 @@
 //! nomination and the facts under its lock, calls `transition`, and saves what it returns.
 
 use crate::msg::Msg;
+use crate::plan::DocumentBy;
 use crate::role::Role;
 use crate::time::Date;
 
-/// `nhap → da_nop (→ tra_lai → da_nop …) → da_chuyen → da_tham_dinh → da_phe_duyet |
-/// khong_phe_duyet`; publication keeps `da_phe_duyet` and sets the nomination's flag.
+/// `nhap → [cho_cap_trinh →] da_nop (→ tra_lai → …) → da_chuyen → da_tham_dinh →
+/// da_phe_duyet | khong_phe_duyet`; publication keeps `da_phe_duyet` and sets the
+/// nomination's flag. `cho_cap_trinh` is the proposing level's step (a commune's head is
+/// proposed by its district, the plan's `tiers.proposed_by`): it forwards the nomination
+/// to the province with its own papers, or returns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NominationState {
     Nhap,
+    ChoCapTrinh,
     DaNop,
     TraLai,
     DaChuyen,
@@ -21,6 +26,7 @@ pub enum NominationState {
 
 crate::codes!(NominationState {
     Nhap = "nhap" / "Đang chuẩn bị",
+    ChoCapTrinh = "cho_cap_trinh" / "Đã nộp, chờ cấp trình khen xem xét",
     DaNop = "da_nop" / "Đã nộp, chờ Sở Nội vụ kiểm tra",
     TraLai = "tra_lai" / "Bị trả lại",
     DaChuyen = "da_chuyen" / "Đã chuyển Ban Thi đua - Khen thưởng",
@@ -38,12 +44,36 @@ impl NominationState {
     /// The role whose move it is (the office again once approved, until it publishes).
     pub fn awaits(self, published: bool) -> Option<Role> {
         match self {
-            NominationState::Nhap | NominationState::TraLai => Some(Role::DonVi),
+            NominationState::Nhap | NominationState::TraLai | NominationState::ChoCapTrinh => {
+                Some(Role::DonVi)
+            }
             NominationState::DaNop => Some(Role::SoNoiVu),
             NominationState::DaChuyen => Some(Role::BanTdkt),
             NominationState::DaThamDinh => Some(Role::LanhDao),
             NominationState::DaPheDuyet if !published => Some(Role::SoNoiVu),
             NominationState::DaPheDuyet | NominationState::KhongPheDuyet => None,
+        }
+    }
+}
+
+/// Who uploads a nomination's document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploader {
+    /// The nominated head's unit.
+    Unit,
+    /// The level that proposes the unit's head (a commune's district).
+    Proposer,
+}
+
+/// May `who` upload a document the plan says `by` provides, while the nomination is in
+/// `state`? The unit prepares its own documents (and the proposing level's too when it
+/// proposes itself) until it submits; the level above adds its papers while the
+/// nomination waits for it.
+pub fn may_upload(state: NominationState, who: Uploader, by: DocumentBy, proposed_by_parent: bool) -> bool {
+    match who {
+        Uploader::Unit => state.unit_edits() && (by == DocumentBy::DonVi || !proposed_by_parent),
+        Uploader::Proposer => {
+            proposed_by_parent && state == NominationState::ChoCapTrinh && by == DocumentBy::CapTrinh
         }
     }
 }
@@ -83,6 +113,15 @@ pub enum Step {
     Return {
         reason: String,
     },
+    /// The proposing level (a commune's district) forwards it to the province with its
+    /// own papers.
+    Propose {
+        reason: String,
+    },
+    /// The proposing level returns it to the unit.
+    ProposerReturn {
+        reason: String,
+    },
     /// The office forwards it to the Board with its verdict.
     Forward {
         verdict: OfficeVerdict,
@@ -115,6 +154,8 @@ impl Step {
         match self {
             Step::Submit { .. } => "nop",
             Step::Return { .. } => "tra_lai",
+            Step::Propose { .. } => "cap_trinh_de_nghi",
+            Step::ProposerReturn { .. } => "cap_trinh_tra_lai",
             Step::Forward { .. } => "chuyen_ban_tdkt",
             Step::Appraise { .. } => "tham_dinh",
             Step::Approve { .. } => "phe_duyet",
@@ -137,8 +178,14 @@ pub struct Facts {
     pub today: Option<Date>,
     /// The last day to submit, when one is set.
     pub deadline: Option<Date>,
-    /// The plan's documents (code, name) that must all be uploaded before submitting.
+    /// The plan's documents (code, name) the unit uploads before submitting.
     pub required_documents: Vec<(String, String)>,
+    /// The nomination's unit is proposed by the level above it (the plan's
+    /// `tiers.proposed_by`): submitting sends it there first.
+    pub proposed_by_parent: bool,
+    /// The documents (code, name) the proposing level uploads before forwarding (its tờ
+    /// trình, its council's minutes); with no level above, the unit's own.
+    pub proposer_documents: Vec<(String, String)>,
     /// The plan's quota of awards.
     pub quota: u32,
     /// The plan awards at most one head per unit.
@@ -201,6 +248,24 @@ fn need(reason: &str, what: &str) -> Result<String, Msg> {
     }
 }
 
+/// Every document of `required` is among the uploaded `codes`; else the missing ones,
+/// named as the plan names them.
+fn all_uploaded(required: &[(String, String)], codes: &[String]) -> Result<(), Msg> {
+    let missing: Vec<&(String, String)> = required.iter().filter(|(code, _)| !codes.contains(code)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = missing.iter().map(|(_, name)| name.as_str()).collect();
+    let codes: Vec<&str> = missing.iter().map(|(code, _)| code.as_str()).collect();
+    Err(Msg::new(
+        format!(
+            "Hồ sơ còn thiếu tài liệu: {}. Hãy tải lên trước khi nộp.",
+            names.join("; ")
+        ),
+        format!("documents are missing: {}", codes.join(", ")),
+    ))
+}
+
 fn verdict_line(verdict: &str, why: &str) -> String {
     if why.is_empty() {
         verdict.to_string()
@@ -244,28 +309,27 @@ pub fn transition(cur: &Current, step: &Step, facts: &Facts) -> Result<Transitio
                     ));
                 }
             }
-            let missing: Vec<&(String, String)> = facts
-                .required_documents
-                .iter()
-                .filter(|(code, _)| !cur.documents.contains(code))
-                .collect();
-            if !missing.is_empty() {
-                let names: Vec<&str> = missing.iter().map(|(_, name)| name.as_str()).collect();
-                let codes: Vec<&str> = missing.iter().map(|(code, _)| code.as_str()).collect();
-                return Err(Msg::new(
-                    format!(
-                        "Hồ sơ còn thiếu tài liệu: {}. Hãy tải lên trước khi nộp.",
-                        names.join("; ")
-                    ),
-                    format!("documents are missing: {}", codes.join(", ")),
-                ));
+            let mut required = facts.required_documents.clone();
+            if !facts.proposed_by_parent {
+                required.extend(facts.proposer_documents.iter().cloned());
             }
+            all_uploaded(&required, cur.documents)?;
             let why = if facts.eligible {
                 String::new()
             } else {
                 need(reason, "lý do đề nghị dù kết quả đánh giá chưa đủ điều kiện")?
             };
-            done(S::DaNop, why.clone(), Change::UnitReason(why))
+            let to = if facts.proposed_by_parent { S::ChoCapTrinh } else { S::DaNop };
+            done(to, why.clone(), Change::UnitReason(why))
+        }
+        Step::Propose { reason } => {
+            expect(&[S::ChoCapTrinh])?;
+            all_uploaded(&facts.proposer_documents, cur.documents)?;
+            done(S::DaNop, reason.trim().to_string(), Change::Nothing)
+        }
+        Step::ProposerReturn { reason } => {
+            expect(&[S::ChoCapTrinh])?;
+            done(S::TraLai, need(reason, "lý do trả lại")?, Change::Nothing)
         }
         Step::Return { reason } => {
             expect(&[S::DaNop])?;

@@ -14,6 +14,8 @@ fn facts() -> Facts {
         quota: 2,
         one_per_unit: false,
         outside_suggestions: false,
+        proposed_by_parent: false,
+        proposer_documents: vec![],
     }
 }
 
@@ -286,4 +288,79 @@ fn each_state_awaits_one_role_until_the_decision_is_published() {
     assert_eq!(S::DaPheDuyet.awaits(true), None);
     assert_eq!(S::KhongPheDuyet.awaits(false), None);
     assert!(S::Nhap.unit_edits() && S::TraLai.unit_edits() && !S::DaNop.unit_edits());
+}
+
+#[test]
+fn a_commune_s_nomination_goes_through_its_district_with_the_district_s_papers() {
+    use NominationState as S;
+    let commune = Facts {
+        required_documents: vec![("bao_cao".into(), "Báo cáo thành tích".into())],
+        proposer_documents: vec![("to_trinh".into(), "Tờ trình của cấp trình khen".into())],
+        proposed_by_parent: true,
+        ..facts()
+    };
+    let submit = Step::Submit {
+        reason: String::new(),
+    };
+    // the commune uploads its report only, and its submission waits for the district
+    let unit_docs = vec!["bao_cao".to_string()];
+    let mut cur = at(S::Nhap);
+    cur.documents = &unit_docs;
+    let t = transition(&cur, &submit, &commune).unwrap();
+    assert_eq!(t.to, S::ChoCapTrinh);
+    assert_eq!(S::ChoCapTrinh.awaits(false), Some(Role::DonVi));
+    // the district forwards only with its own tờ trình
+    let mut waiting = at(S::ChoCapTrinh);
+    waiting.documents = &unit_docs;
+    let propose = Step::Propose {
+        reason: String::new(),
+    };
+    let m = refused(transition(&waiting, &propose, &commune));
+    assert!(m.vi.contains("Tờ trình của cấp trình khen"), "{}", m.vi);
+    let all = vec!["bao_cao".to_string(), "to_trinh".to_string()];
+    waiting.documents = &all;
+    assert_eq!(transition(&waiting, &propose, &commune).unwrap().to, S::DaNop);
+    // or returns it with a reason
+    let blank = Step::ProposerReturn { reason: " ".into() };
+    refused(transition(&waiting, &blank, &commune));
+    let back = Step::ProposerReturn {
+        reason: "Thiếu xác nhận".into(),
+    };
+    assert_eq!(transition(&waiting, &back, &commune).unwrap().to, S::TraLai);
+    // the district's steps are nobody's at any other state; the office cannot skip it
+    for state in [S::Nhap, S::DaNop, S::TraLai, S::DaChuyen] {
+        refused(transition(&at(state), &propose, &commune));
+        refused(transition(&at(state), &back, &commune));
+    }
+    refused(transition(&waiting, &Step::Return { reason: "x".into() }, &commune));
+    // a unit with no level above uploads every document itself and goes straight on
+    let own = Facts {
+        proposed_by_parent: false,
+        ..commune.clone()
+    };
+    let mut cur = at(S::Nhap);
+    cur.documents = &unit_docs;
+    let m = refused(transition(&cur, &submit, &own));
+    assert!(m.vi.contains("Tờ trình của cấp trình khen"));
+    cur.documents = &all;
+    assert_eq!(transition(&cur, &submit, &own).unwrap().to, S::DaNop);
+}
+
+#[test]
+fn each_level_uploads_its_own_documents_at_its_own_step() {
+    use crate::plan::DocumentBy::{CapTrinh, DonVi};
+    use NominationState as S;
+    use Uploader::{Proposer, Unit};
+    // a commune: its report before submitting; the district's papers only by the district,
+    // only while it waits for the district
+    assert!(may_upload(S::Nhap, Unit, DonVi, true) && may_upload(S::TraLai, Unit, DonVi, true));
+    assert!(!may_upload(S::Nhap, Unit, CapTrinh, true));
+    assert!(!may_upload(S::ChoCapTrinh, Unit, DonVi, true));
+    assert!(may_upload(S::ChoCapTrinh, Proposer, CapTrinh, true));
+    assert!(!may_upload(S::ChoCapTrinh, Proposer, DonVi, true));
+    assert!(!may_upload(S::DaNop, Proposer, CapTrinh, true));
+    // a unit that proposes itself uploads everything itself; nobody above it uploads
+    assert!(may_upload(S::Nhap, Unit, CapTrinh, false));
+    assert!(!may_upload(S::ChoCapTrinh, Proposer, CapTrinh, false));
+    assert!(!may_upload(S::DaNop, Unit, DonVi, false));
 }

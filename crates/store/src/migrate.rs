@@ -12,6 +12,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0007_dossier_unit_index.sql"),
     include_str!("../migrations/sqlite/0008_sessions_file.sql"),
     include_str!("../migrations/sqlite/0009_head_particulars.sql"),
+    include_str!("../migrations/sqlite/0010_proposing_level.sql"),
 ];
 
 /// The migration after which the audit records already there are sealed into the chain
@@ -23,9 +24,29 @@ pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
     if current > MIGRATIONS.len() as i64 {
         return Err(crate::StoreError::NewerSchema(current));
     }
+    if current == MIGRATIONS.len() as i64 {
+        return Ok(());
+    }
+    // SQLite's procedure for rebuilding a table: foreign keys off while a migration runs
+    // (a parent table dropped and recreated under the same name would otherwise orphan its
+    // children), then every reference checked before the migration commits.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = apply(conn, current);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    result
+}
+
+fn apply(conn: &mut Connection, current: i64) -> crate::Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        if broken > 0 {
+            return Err(crate::refused(
+                format!("nâng cấp kho dữ liệu (bước {}) làm hỏng {broken} liên kết dữ liệu, đã hủy", i + 1),
+                format!("migration {} leaves {broken} broken foreign keys; rolled back", i + 1),
+            ));
+        }
         if i + 1 == AUDIT_CHAIN {
             crate::audit::seal_existing(&tx)?;
             crate::users::expire_legacy_tokens(&tx)?;

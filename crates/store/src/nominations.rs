@@ -14,7 +14,8 @@ use rusqlite::types::Type;
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
 use thidua_domain::nomination::{
-    transition, BoardVerdict, Change, Current, Facts, NominationState, OfficeVerdict, Step,
+    may_upload, transition, BoardVerdict, Change, Current, Facts, NominationState, OfficeVerdict, Step,
+    Uploader,
 };
 use thidua_domain::role::Role;
 use thidua_domain::time::Date;
@@ -26,6 +27,9 @@ pub struct Nomination {
     pub unit_id: i64,
     pub unit_code: String,
     pub unit_name: String,
+    /// The unit's tier and the code of the unit above it (a commune's district).
+    pub unit_tier: String,
+    pub unit_parent: Option<String>,
     pub head_from: String,
     pub head_name: String,
     pub head_title: String,
@@ -70,7 +74,7 @@ pub struct NominationEvent {
 
 const COLUMNS: &str = "n.id, n.plan_code, n.unit_id, u.code, u.name, n.head_from, n.head_name, n.head_title, n.state, n.unit_reason,
     n.office_verdict, n.office_reason, n.board_verdict, n.board_reason, n.decision_reason, n.decision_no, n.decision_date,
-    n.published, n.created_at, n.updated_at, n.published_results FROM nominations n JOIN units u ON u.id = n.unit_id";
+    n.published, n.created_at, n.updated_at, n.published_results, u.tier, u.parent_code FROM nominations n JOIN units u ON u.id = n.unit_id";
 
 fn row(r: &Row) -> rusqlite::Result<Nomination> {
     Ok(Nomination {
@@ -95,6 +99,8 @@ fn row(r: &Row) -> rusqlite::Result<Nomination> {
         created_at: r.get(18)?,
         updated_at: r.get(19)?,
         published_results: r.get(20)?,
+        unit_tier: r.get(21)?,
+        unit_parent: r.get(22)?,
     })
 }
 
@@ -244,8 +250,44 @@ impl Store {
         doc_code: &str,
         file: &NewAttachment,
     ) -> Result<()> {
+        self.add_document_as(actor, Uploader::Unit, id, doc_code, file)
+    }
+
+    /// The proposing level (a commune's district) adds its papers while the nomination
+    /// waits for it.
+    pub fn add_proposer_document(
+        &mut self,
+        actor: &Actor,
+        id: i64,
+        doc_code: &str,
+        file: &NewAttachment,
+    ) -> Result<()> {
+        self.add_document_as(actor, Uploader::Proposer, id, doc_code, file)
+    }
+
+    /// One document by `who`, if the domain's `may_upload` allows it in the nomination's
+    /// state (read under the write lock).
+    fn add_document_as(
+        &mut self,
+        actor: &Actor,
+        who: Uploader,
+        id: i64,
+        doc_code: &str,
+        file: &NewAttachment,
+    ) -> Result<()> {
         let (stored_name, file_name, media_type, size) =
             (&file.stored_name, &file.file_name, &file.media_type, file.size);
+        let n = self
+            .nomination(id)?
+            .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
+        let plan = self.plan_for(None, Some(&n.plan_code))?;
+        let by = plan
+            .documents
+            .iter()
+            .find(|d| d.code == doc_code)
+            .map(|d| d.by)
+            .ok_or_else(|| refused("kế hoạch không có loại tài liệu này", "the plan has no such document"))?;
+        let proposed_by_parent = plan.proposer_tier(&n.unit_tier).is_some();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -253,10 +295,12 @@ impl Store {
             .query_row("SELECT state FROM nominations WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
-        if !NominationState::from_code(&state).is_some_and(|s| s.unit_edits()) {
+        let allowed = NominationState::from_code(&state)
+            .is_some_and(|s| may_upload(s, who, by, proposed_by_parent));
+        if !allowed {
             return Err(refused(
-                "hồ sơ đã nộp, không thay đổi tài liệu được",
-                "the nomination is submitted; its documents cannot change",
+                "Ở bước này của hồ sơ, tài khoản của bạn không tải lên hoặc thay được loại tài liệu này.",
+                "this document cannot be uploaded or changed by this level at this step",
             ));
         }
         let count: i64 = tx.query_row(
@@ -271,8 +315,18 @@ impl Store {
             ));
         }
         tx.execute(
-            "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, 'don_vi', 'tai_tai_lieu', ?4, ?4, ?5)",
-            params![id, now(), actor.username, state, format!("{doc_code}: {file_name}")],
+            "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, 'don_vi', ?6, ?4, ?4, ?5)",
+            params![
+                id,
+                now(),
+                actor.username,
+                state,
+                format!("{doc_code}: {file_name}"),
+                match who {
+                    Uploader::Unit => "tai_tai_lieu",
+                    Uploader::Proposer => "cap_trinh_tai_tai_lieu",
+                }
+            ],
         )?;
         tx.execute(
             "INSERT INTO nomination_documents (nomination_id, doc_code, stored_name, file_name, media_type, size, uploaded_at, uploaded_by)

@@ -331,7 +331,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path, publish: bool) -
                 ),
             )?;
         }
-        let facts = crate::award::facts(store, plan, &heads, Some(h))?;
+        let facts = crate::award::facts(store, plan, &h.unit.tier, &heads, Some(h))?;
         let mut steps = vec![(
             actor("donvi"),
             Role::DonVi,
@@ -339,6 +339,16 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path, publish: bool) -
                 reason: String::new(),
             },
         )];
+        // a commune's head goes through its district, which forwards it with its papers
+        if plan.proposer_tier(&h.unit.tier).is_some() {
+            steps.push((
+                actor("donvi"),
+                Role::DonVi,
+                Step::Propose {
+                    reason: "UBND cấp huyện đề nghị.".into(),
+                },
+            ));
+        }
         if target == "tra_lai" {
             steps.push((
                 office.clone(),

@@ -191,6 +191,9 @@ pub struct Tier {
     pub name: String,
     pub labels: Vec<String>,
     pub parent: Option<String>,
+    /// The tier that proposes this tier's heads for the award (2023: communes are
+    /// proposed by their district); None = the unit proposes its own head.
+    pub proposed_by: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -375,6 +378,15 @@ pub struct DossierDocument {
     pub code: String,
     pub name: String,
     pub note: String,
+    /// Who uploads it: the unit, or the proposing level (its tờ trình, its council's
+    /// minutes) — the unit itself when its tier has no proposing level.
+    pub by: DocumentBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentBy {
+    DonVi,
+    CapTrinh,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -435,6 +447,20 @@ impl Plan {
 
     pub fn tier(&self, code: &str) -> Option<&Tier> {
         self.tiers.iter().find(|t| t.code == code)
+    }
+
+    /// The tier that proposes `tier`'s heads, if not the unit itself.
+    pub fn proposer_tier(&self, tier: &str) -> Option<&Tier> {
+        self.tier(tier)?.proposed_by.as_deref().and_then(|p| self.tier(p))
+    }
+
+    /// The documents (code, name) `by` uploads.
+    pub fn documents_by(&self, by: DocumentBy) -> Vec<(String, String)> {
+        self.documents
+            .iter()
+            .filter(|d| d.by == by)
+            .map(|d| (d.code.clone(), d.name.clone()))
+            .collect()
     }
 
     /// The months of the plan period, in order.

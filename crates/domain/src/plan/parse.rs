@@ -144,8 +144,19 @@ impl Plan {
             if let Some(p) = &r.parent {
                 if !tier_codes.contains(p) {
                     c.err(
-                        span,
+                        span.clone(),
                         format!("cấp cha «{p}» không có trong [[tiers]] (unknown parent tier)"),
+                    );
+                }
+            }
+            if let Some(by) = &r.proposed_by {
+                if r.parent.as_ref() != Some(by) {
+                    c.err(
+                        span,
+                        format!(
+                            "cấp «{}»: proposed_by «{by}» phải là cấp cha của nó (the proposing tier must be the parent tier)",
+                            r.code
+                        ),
                     );
                 }
             }
@@ -154,6 +165,7 @@ impl Plan {
                 name: r.name,
                 labels: r.labels,
                 parent: r.parent,
+                proposed_by: r.proposed_by,
             });
         }
 
@@ -573,14 +585,29 @@ impl Plan {
             let r = d.into_inner();
             if documents.iter().any(|x: &DossierDocument| x.code == r.code) {
                 c.err(
-                    span,
+                    span.clone(),
                     format!("hồ sơ «{}» khai báo hai lần (document declared twice)", r.code),
                 );
             }
+            let by = match r.by.as_deref() {
+                None | Some("don_vi") => DocumentBy::DonVi,
+                Some("cap_trinh") => DocumentBy::CapTrinh,
+                Some(other) => {
+                    c.err(
+                        span,
+                        format!(
+                            "hồ sơ «{}»: by «{other}» không hợp lệ, chọn don_vi hoặc cap_trinh (unknown provider)",
+                            r.code
+                        ),
+                    );
+                    DocumentBy::DonVi
+                }
+            };
             documents.push(DossierDocument {
                 code: r.code,
                 name: r.name,
                 note: r.note,
+                by,
             });
         }
         if documents.is_empty() {

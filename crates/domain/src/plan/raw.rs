@@ -71,6 +71,8 @@ pub(super) struct RawTier {
     pub(super) labels: Vec<String>,
     #[serde(default)]
     pub(super) parent: Option<String>,
+    #[serde(default)]
+    pub(super) proposed_by: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +166,8 @@ pub(super) struct RawDocument {
     pub(super) name: String,
     #[serde(default)]
     pub(super) note: String,
+    #[serde(default)]
+    pub(super) by: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -402,3 +402,25 @@ fn a_variant_of_another_formula_or_kind_is_refused_with_its_line() {
     );
     assert_eq!(errs.len(), 4, "{errs:?}");
 }
+
+#[test]
+fn who_proposes_whom_and_who_uploads_what_are_plan_data() {
+    let plan = Plan::built_in();
+    assert_eq!(plan.proposer_tier("xa").map(|t| t.code.as_str()), Some("huyen"));
+    assert!(plan.proposer_tier("huyen").is_none() && plan.proposer_tier("tinh").is_none());
+    let by_proposer: Vec<String> = plan
+        .documents_by(DocumentBy::CapTrinh)
+        .into_iter()
+        .map(|d| d.0)
+        .collect();
+    assert_eq!(by_proposer, ["to_trinh", "bien_ban"]);
+    let two_tier = Plan::from_toml(include_str!("../../../../plans/cchc-2025-hai-cap.toml")).unwrap();
+    assert!(two_tier.tiers.iter().all(|t| two_tier.proposer_tier(&t.code).is_none()));
+    // the proposing tier must be the parent; the provider must be known
+    let bad = BUILT_IN_2023
+        .replace("proposed_by = \"huyen\"", "proposed_by = \"tinh\"")
+        .replace("by = \"cap_trinh\"\n\n[[documents]]\ncode = \"bien_ban\"", "by = \"cap_tren\"\n\n[[documents]]\ncode = \"bien_ban\"");
+    let errors: Vec<String> = errors_of(&bad).into_iter().map(|e| e.message).collect();
+    assert!(errors.iter().any(|e| e.contains("proposed_by «tinh»")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("by «cap_tren»")), "{errors:?}");
+}

@@ -873,7 +873,7 @@ fn appraised_nomination(
         )
         .unwrap();
     }
-    let facts = award::facts(s, plan, heads, Some(h)).unwrap();
+    let facts = award::facts(s, plan, &h.unit.tier, heads, Some(h)).unwrap();
     for step in [
         Step::Submit {
             reason: String::new(),

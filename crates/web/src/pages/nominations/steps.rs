@@ -37,10 +37,10 @@ async fn step(
 ) -> Result<Response, AppError> {
     let snap = state.snapshot_of(&n.plan_code).await?;
     let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).cloned();
-    let (actor, role, id) = (user.actor.clone(), user.role, n.id);
+    let (actor, role, id, tier) = (user.actor.clone(), user.role, n.id, n.unit_tier.clone());
     let done = state
         .db(move |s| {
-            let facts = award::facts(s, &snap.plan, &snap.eval.heads, h.as_ref())?;
+            let facts = award::facts(s, &snap.plan, &tier, &snap.eval.heads, h.as_ref())?;
             Ok(s.nomination_step(&actor, role, id, &step, &facts)?)
         })
         .await;
