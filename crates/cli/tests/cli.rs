@@ -915,6 +915,8 @@ fn publish_decision(env: &Env) {
         quota: 10,
         one_per_unit: false,
         outside_suggestions: false,
+        proposed_by_parent: false,
+        proposer_documents: vec![],
     };
     let steps = [
         (

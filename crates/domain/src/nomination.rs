@@ -251,7 +251,10 @@ fn need(reason: &str, what: &str) -> Result<String, Msg> {
 /// Every document of `required` is among the uploaded `codes`; else the missing ones,
 /// named as the plan names them.
 fn all_uploaded(required: &[(String, String)], codes: &[String]) -> Result<(), Msg> {
-    let missing: Vec<&(String, String)> = required.iter().filter(|(code, _)| !codes.contains(code)).collect();
+    let missing: Vec<&(String, String)> = required
+        .iter()
+        .filter(|(code, _)| !codes.contains(code))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -319,7 +322,11 @@ pub fn transition(cur: &Current, step: &Step, facts: &Facts) -> Result<Transitio
             } else {
                 need(reason, "lý do đề nghị dù kết quả đánh giá chưa đủ điều kiện")?
             };
-            let to = if facts.proposed_by_parent { S::ChoCapTrinh } else { S::DaNop };
+            let to = if facts.proposed_by_parent {
+                S::ChoCapTrinh
+            } else {
+                S::DaNop
+            };
             done(to, why.clone(), Change::UnitReason(why))
         }
         Step::Propose { reason } => {

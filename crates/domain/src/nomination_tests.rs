@@ -332,7 +332,11 @@ fn a_commune_s_nomination_goes_through_its_district_with_the_district_s_papers()
         refused(transition(&at(state), &propose, &commune));
         refused(transition(&at(state), &back, &commune));
     }
-    refused(transition(&waiting, &Step::Return { reason: "x".into() }, &commune));
+    refused(transition(
+        &waiting,
+        &Step::Return { reason: "x".into() },
+        &commune,
+    ));
     // a unit with no level above uploads every document itself and goes straight on
     let own = Facts {
         proposed_by_parent: false,

@@ -43,8 +43,14 @@ fn apply(conn: &mut Connection, current: i64) -> crate::Result<()> {
         let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
         if broken > 0 {
             return Err(crate::refused(
-                format!("nâng cấp kho dữ liệu (bước {}) làm hỏng {broken} liên kết dữ liệu, đã hủy", i + 1),
-                format!("migration {} leaves {broken} broken foreign keys; rolled back", i + 1),
+                format!(
+                    "nâng cấp kho dữ liệu (bước {}) làm hỏng {broken} liên kết dữ liệu, đã hủy",
+                    i + 1
+                ),
+                format!(
+                    "migration {} leaves {broken} broken foreign keys; rolled back",
+                    i + 1
+                ),
             ));
         }
         if i + 1 == AUDIT_CHAIN {

@@ -554,12 +554,26 @@ fn commune_draft(s: &mut Store) -> i64 {
     s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
     let csv = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\nH01X01,UBND phường Long Hương,xa,H01\n";
     let r = s
-        .import(ImportKind::Units, Cursor::new(csv.as_bytes().to_vec()), &Default::default(), &mut |_| {}, &|_| {})
+        .import(
+            ImportKind::Units,
+            Cursor::new(csv.as_bytes().to_vec()),
+            &Default::default(),
+            &mut |_| {},
+            &|_| {},
+        )
         .unwrap();
     assert!(r.committed);
     let unit = s.unit("H01X01").unwrap().unwrap();
-    s.create_nomination(&actor("xa"), Role::DonVi, "cchc-2023", unit.id, day(2023, 1, 1), "Bà A", "Chủ tịch UBND phường Long Hương")
-        .unwrap()
+    s.create_nomination(
+        &actor("xa"),
+        Role::DonVi,
+        "cchc-2023",
+        unit.id,
+        day(2023, 1, 1),
+        "Bà A",
+        "Chủ tịch UBND phường Long Hương",
+    )
+    .unwrap()
 }
 
 #[test]
@@ -567,16 +581,26 @@ fn a_commune_s_dossier_waits_for_its_district_which_adds_its_own_papers() {
     let mut s = Store::in_memory().unwrap();
     let id = commune_draft(&mut s);
     let n = s.nomination(id).unwrap().unwrap();
-    assert_eq!((n.unit_tier.as_str(), n.unit_parent.as_deref()), ("xa", Some("H01")));
+    assert_eq!(
+        (n.unit_tier.as_str(), n.unit_parent.as_deref()),
+        ("xa", Some("H01"))
+    );
     // the commune uploads its report, not the district's tờ trình
-    s.add_nomination_document(&actor("xa"), id, "bao_cao_thanh_tich", &file("c1.pdf", "bc.pdf", 10))
-        .unwrap();
+    s.add_nomination_document(
+        &actor("xa"),
+        id,
+        "bao_cao_thanh_tich",
+        &file("c1.pdf", "bc.pdf", 10),
+    )
+    .unwrap();
     let err = s
         .add_nomination_document(&actor("xa"), id, "to_trinh", &file("c2.pdf", "tt.pdf", 10))
         .unwrap_err();
     assert!(err.to_string().contains("không tải lên"), "{err}");
     // nor can the district before the commune has submitted
-    assert!(s.add_proposer_document(&actor("huyen"), id, "to_trinh", &file("c3.pdf", "tt.pdf", 10)).is_err());
+    assert!(s
+        .add_proposer_document(&actor("huyen"), id, "to_trinh", &file("c3.pdf", "tt.pdf", 10))
+        .is_err());
     let plan = Plan::built_in();
     let f = Facts {
         required_documents: plan.documents_by(thidua_domain::plan::DocumentBy::DonVi),
@@ -584,25 +608,52 @@ fn a_commune_s_dossier_waits_for_its_district_which_adds_its_own_papers() {
         proposed_by_parent: true,
         ..facts()
     };
-    let submit = Step::Submit { reason: String::new() };
-    s.nomination_step(&actor("xa"), Role::DonVi, id, &submit, &f).unwrap();
+    let submit = Step::Submit {
+        reason: String::new(),
+    };
+    s.nomination_step(&actor("xa"), Role::DonVi, id, &submit, &f)
+        .unwrap();
     assert_eq!(s.nomination(id).unwrap().unwrap().state.code(), "cho_cap_trinh");
-    let propose = Step::Propose { reason: String::new() };
-    assert!(s.nomination_step(&actor("huyen"), Role::DonVi, id, &propose, &f).is_err(), "its papers first");
+    let propose = Step::Propose {
+        reason: String::new(),
+    };
+    assert!(
+        s.nomination_step(&actor("huyen"), Role::DonVi, id, &propose, &f)
+            .is_err(),
+        "its papers first"
+    );
     for (k, doc) in ["to_trinh", "bien_ban"].iter().enumerate() {
         s.add_proposer_document(&actor("huyen"), id, doc, &file(format!("p{k}.pdf"), "x.pdf", 10))
             .unwrap();
     }
     // the commune cannot change its report while the district holds it
     assert!(s
-        .add_nomination_document(&actor("xa"), id, "bao_cao_thanh_tich", &file("c4.pdf", "bc.pdf", 10))
+        .add_nomination_document(
+            &actor("xa"),
+            id,
+            "bao_cao_thanh_tich",
+            &file("c4.pdf", "bc.pdf", 10)
+        )
         .is_err());
-    s.nomination_step(&actor("huyen"), Role::DonVi, id, &propose, &f).unwrap();
+    s.nomination_step(&actor("huyen"), Role::DonVi, id, &propose, &f)
+        .unwrap();
     assert_eq!(s.nomination(id).unwrap().unwrap().state.code(), "da_nop");
-    let actions: Vec<String> = s.nomination_events(id).unwrap().into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = s
+        .nomination_events(id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     assert_eq!(
         actions,
-        ["tao", "tai_tai_lieu", "nop", "cap_trinh_tai_tai_lieu", "cap_trinh_tai_tai_lieu", "cap_trinh_de_nghi"]
+        [
+            "tao",
+            "tai_tai_lieu",
+            "nop",
+            "cap_trinh_tai_tai_lieu",
+            "cap_trinh_tai_tai_lieu",
+            "cap_trinh_de_nghi"
+        ]
     );
 }
 
@@ -612,13 +663,20 @@ fn the_migration_that_rebuilds_the_nominations_keeps_them_and_their_documents() 
     let id = {
         let mut s = Store::open_dir(dir.path()).unwrap();
         let id = commune_draft(&mut s);
-        s.add_nomination_document(&actor("xa"), id, "bao_cao_thanh_tich", &file("m1.pdf", "bc.pdf", 10))
-            .unwrap();
+        s.add_nomination_document(
+            &actor("xa"),
+            id,
+            "bao_cao_thanh_tich",
+            &file("m1.pdf", "bc.pdf", 10),
+        )
+        .unwrap();
         id
     };
     // run the rebuild again over the data (as an upgrade from the version before it)
     let conn = rusqlite::Connection::open(dir.path().join("thidua.db")).unwrap();
-    let before: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let before: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     conn.pragma_update(None, "user_version", before - 1).unwrap();
     drop(conn);
     let s = Store::open_dir(dir.path()).unwrap();
@@ -630,5 +688,9 @@ fn the_migration_that_rebuilds_the_nominations_keeps_them_and_their_documents() 
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(broken, 0);
-    assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), before);
+    assert_eq!(
+        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+            .unwrap(),
+        before
+    );
 }

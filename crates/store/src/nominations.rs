@@ -203,6 +203,18 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// A unit's reader's view: the unit's nominations and those of the units directly
+    /// below it (a district's communes, which it proposes).
+    pub fn nominations_in_scope(&self, plan_code: &str, unit_id: i64) -> Result<Vec<Nomination>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} WHERE n.plan_code = ?1
+               AND (n.unit_id = ?2 OR u.parent_code = (SELECT p.code FROM units p WHERE p.id = ?2))
+             ORDER BY u.code, n.head_from"
+        ))?;
+        let rows = st.query_map(params![plan_code, unit_id], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn nomination_documents(&self, id: i64) -> Result<Vec<NominationDocument>> {
         let mut st = self.conn.prepare_cached(
             "SELECT id, nomination_id, doc_code, stored_name, file_name, media_type, size, uploaded_at, uploaded_by
@@ -286,7 +298,12 @@ impl Store {
             .iter()
             .find(|d| d.code == doc_code)
             .map(|d| d.by)
-            .ok_or_else(|| refused("kế hoạch không có loại tài liệu này", "the plan has no such document"))?;
+            .ok_or_else(|| {
+                refused(
+                    "kế hoạch không có loại tài liệu này",
+                    "the plan has no such document",
+                )
+            })?;
         let proposed_by_parent = plan.proposer_tier(&n.unit_tier).is_some();
         let tx = self
             .conn
@@ -295,8 +312,8 @@ impl Store {
             .query_row("SELECT state FROM nominations WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
-        let allowed = NominationState::from_code(&state)
-            .is_some_and(|s| may_upload(s, who, by, proposed_by_parent));
+        let allowed =
+            NominationState::from_code(&state).is_some_and(|s| may_upload(s, who, by, proposed_by_parent));
         if !allowed {
             return Err(refused(
                 "Ở bước này của hồ sơ, tài khoản của bạn không tải lên hoặc thay được loại tài liệu này.",

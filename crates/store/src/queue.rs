@@ -60,8 +60,9 @@ impl EntrySort {
     }
 }
 
-/// What the queue shows: the reader's scope (`unit_id`, None for the office) and the
-/// filters people choose, each None for all.
+/// What the queue shows: the reader's scope (`unit_id`: that unit and the units directly
+/// below it — a district's communes; None for the office) and the filters people choose,
+/// each None for all.
 #[derive(Debug, Clone, Default)]
 pub struct EntryQuery {
     pub unit_id: Option<i64>,
@@ -76,7 +77,8 @@ pub struct EntryQuery {
     pub per_page: i64,
 }
 
-const QUERY_WHERE: &str = "WHERE (?1 IS NULL OR e.unit_id = ?1) AND (?2 IS NULL OR e.state = ?2)
+const QUERY_WHERE: &str = "WHERE (?1 IS NULL OR e.unit_id = ?1
+           OR u.parent_code = (SELECT p.code FROM units p WHERE p.id = ?1)) AND (?2 IS NULL OR e.state = ?2)
        AND (?3 IS NULL OR u.code = ?3) AND (?4 IS NULL OR u.tier = ?4)
        AND (?5 IS NULL OR e.indicator = ?5) AND (?6 IS NULL OR e.period = ?6)";
 

@@ -59,10 +59,13 @@ pub struct UserRecord {
     pub unit_name: Option<String>,
     pub active: bool,
     pub password_hash: String,
+    /// The units directly below the user's unit (a district's communes), which it reads.
+    pub children: Vec<i64>,
 }
 
 const USER_COLUMNS: &str =
-    "u.id, u.username, u.full_name, u.role, u.unit_id, n.code, n.name, u.active, u.password_hash
+    "u.id, u.username, u.full_name, u.role, u.unit_id, n.code, n.name, u.active, u.password_hash,
+     (SELECT group_concat(c.id) FROM units c WHERE c.parent_code = n.code)
      FROM users u LEFT JOIN units n ON n.id = u.unit_id";
 
 fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
@@ -76,6 +79,12 @@ fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
         unit_name: r.get(6)?,
         active: r.get::<_, i64>(7)? != 0,
         password_hash: r.get(8)?,
+        children: r
+            .get::<_, Option<String>>(9)?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect(),
     })
 }
 

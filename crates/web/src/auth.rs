@@ -33,6 +33,8 @@ pub struct User {
     pub role: Role,
     /// The unit of a `don_vi` user: (id, code, name).
     pub unit: Option<(i64, String, String)>,
+    /// The units directly below it (a district's communes): read, never written.
+    pub children: Vec<i64>,
     /// The session's CSRF token (None for bearer tokens).
     pub csrf: Option<String>,
     pub session_hash: Option<String>,
@@ -62,6 +64,7 @@ impl User {
             full_name: u.full_name,
             role,
             unit,
+            children: u.children,
             csrf,
             session_hash,
         })
@@ -78,9 +81,13 @@ impl User {
         self.role.reads_all()
     }
 
-    /// A unit user may see only their own unit: 403 otherwise.
+    /// A unit user may see only their own unit and the units below it (a district its
+    /// communes): 403 otherwise.
     pub fn check_unit(&self, unit_id: i64) -> Result<(), AppError> {
-        if self.reads_all() || self.unit.as_ref().is_some_and(|u| u.0 == unit_id) {
+        if self.reads_all()
+            || self.unit.as_ref().is_some_and(|u| u.0 == unit_id)
+            || self.children.contains(&unit_id)
+        {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -90,6 +97,17 @@ impl User {
     /// Only a unit's own `don_vi` users write its data (values, threads).
     pub fn check_own_unit(&self, unit_id: i64) -> Result<(), AppError> {
         if self.role == Role::DonVi && self.unit.as_ref().is_some_and(|u| u.0 == unit_id) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Only the reporter of the unit directly above (a commune's district) takes the
+    /// proposing level's steps on a nomination; the plan decides whether there is one.
+    pub fn check_proposer_of(&self, parent_code: Option<&str>) -> Result<(), AppError> {
+        let mine = self.unit.as_ref().map(|u| u.1.as_str());
+        if self.role == Role::DonVi && mine.is_some() && mine == parent_code {
             Ok(())
         } else {
             Err(AppError::Forbidden)

@@ -315,40 +315,47 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path, publish: bool) -
             &h.head.name,
             &h.head.title,
         )?;
-        for d in &plan.documents {
+        // The unit's documents, then its submission; a commune's district adds its own
+        // papers and forwards it (the plan's proposing level).
+        let proposed = plan.proposer_tier(&h.unit.tier).is_some();
+        let facts = crate::award::facts(store, plan, &h.unit.tier, &heads, Some(h))?;
+        let upload = |store: &mut Store, code: &str, by_district: bool| -> Result<()> {
             let stored = format!("{}.pdf", crate::credentials::random_token());
             std::fs::write(attachments.join(&stored), pdf)
                 .map_err(|e| Error::internal(format!("demo document: {e}")))?;
-            store.add_nomination_document(
-                &actor("donvi"),
-                id,
-                &d.code,
-                &NewAttachment::new(
-                    &stored,
-                    format!("{}.pdf", d.code),
-                    "application/pdf",
-                    pdf.len() as i64,
-                ),
-            )?;
+            let file = NewAttachment::new(
+                &stored,
+                format!("{code}.pdf"),
+                "application/pdf",
+                pdf.len() as i64,
+            );
+            if by_district {
+                store.add_proposer_document(&actor("donvi"), id, code, &file)?;
+            } else {
+                store.add_nomination_document(&actor("donvi"), id, code, &file)?;
+            }
+            Ok(())
+        };
+        let by_district = |d: &&thidua_domain::plan::DossierDocument| {
+            proposed && d.by == thidua_domain::plan::DocumentBy::CapTrinh
+        };
+        for d in plan.documents.iter().filter(|d| !by_district(d)) {
+            upload(store, &d.code, false)?;
         }
-        let facts = crate::award::facts(store, plan, &h.unit.tier, &heads, Some(h))?;
-        let mut steps = vec![(
-            actor("donvi"),
-            Role::DonVi,
-            Step::Submit {
-                reason: String::new(),
-            },
-        )];
-        // a commune's head goes through its district, which forwards it with its papers
-        if plan.proposer_tier(&h.unit.tier).is_some() {
-            steps.push((
-                actor("donvi"),
-                Role::DonVi,
-                Step::Propose {
-                    reason: "UBND cấp huyện đề nghị.".into(),
-                },
-            ));
+        let submit = Step::Submit {
+            reason: String::new(),
+        };
+        store.nomination_step(&actor("donvi"), Role::DonVi, id, &submit, &facts)?;
+        if proposed {
+            for d in plan.documents.iter().filter(by_district) {
+                upload(store, &d.code, true)?;
+            }
+            let propose = Step::Propose {
+                reason: "UBND cấp huyện đề nghị.".into(),
+            };
+            store.nomination_step(&actor("donvi"), Role::DonVi, id, &propose, &facts)?;
         }
+        let mut steps = Vec::new();
         if target == "tra_lai" {
             steps.push((
                 office.clone(),

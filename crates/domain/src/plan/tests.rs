@@ -415,12 +415,21 @@ fn who_proposes_whom_and_who_uploads_what_are_plan_data() {
         .collect();
     assert_eq!(by_proposer, ["to_trinh", "bien_ban"]);
     let two_tier = Plan::from_toml(include_str!("../../../../plans/cchc-2025-hai-cap.toml")).unwrap();
-    assert!(two_tier.tiers.iter().all(|t| two_tier.proposer_tier(&t.code).is_none()));
+    assert!(two_tier
+        .tiers
+        .iter()
+        .all(|t| two_tier.proposer_tier(&t.code).is_none()));
     // the proposing tier must be the parent; the provider must be known
     let bad = BUILT_IN_2023
         .replace("proposed_by = \"huyen\"", "proposed_by = \"tinh\"")
-        .replace("by = \"cap_trinh\"\n\n[[documents]]\ncode = \"bien_ban\"", "by = \"cap_tren\"\n\n[[documents]]\ncode = \"bien_ban\"");
+        .replace(
+            "by = \"cap_trinh\"\n\n[[documents]]\ncode = \"bien_ban\"",
+            "by = \"cap_tren\"\n\n[[documents]]\ncode = \"bien_ban\"",
+        );
     let errors: Vec<String> = errors_of(&bad).into_iter().map(|e| e.message).collect();
-    assert!(errors.iter().any(|e| e.contains("proposed_by «tinh»")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("proposed_by «tinh»")),
+        "{errors:?}"
+    );
     assert!(errors.iter().any(|e| e.contains("by «cap_tren»")), "{errors:?}");
 }

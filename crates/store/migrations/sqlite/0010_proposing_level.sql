@@ -29,3 +29,6 @@ INSERT INTO nominations_new SELECT * FROM nominations;
 DROP TABLE nominations;
 ALTER TABLE nominations_new RENAME TO nominations;
 CREATE INDEX nominations_state ON nominations(plan_code, state);
+
+-- A district's account reads its communes: the units below a unit, found by their parent.
+CREATE INDEX IF NOT EXISTS units_parent ON units(parent_code);

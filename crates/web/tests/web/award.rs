@@ -864,20 +864,33 @@ fn appraised_nomination(
             &h.head.title,
         )
         .unwrap();
-    for d in &plan.documents {
-        s.add_nomination_document(
-            &who,
-            id,
-            &d.code,
-            &NewAttachment::new(format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1),
-        )
-        .unwrap();
+    // a commune's district adds its papers and forwards it (the plan's proposing level)
+    let proposed = plan.proposer_tier(&h.unit.tier).is_some();
+    let file = |d: &thidua_domain::plan::DossierDocument| {
+        NewAttachment::new(format!("{id}-{}.pdf", d.code), "x.pdf", "application/pdf", 1)
+    };
+    let by_district = |d: &thidua_domain::plan::DossierDocument| {
+        proposed && d.by == thidua_domain::plan::DocumentBy::CapTrinh
+    };
+    for d in plan.documents.iter().filter(|d| !by_district(d)) {
+        s.add_nomination_document(&who, id, &d.code, &file(d)).unwrap();
     }
     let facts = award::facts(s, plan, &h.unit.tier, heads, Some(h)).unwrap();
-    for step in [
-        Step::Submit {
+    let submit = Step::Submit {
+        reason: String::new(),
+    };
+    s.nomination_step(&who, Role::DonVi, id, &submit, &facts).unwrap();
+    if proposed {
+        for d in plan.documents.iter().filter(|d| by_district(d)) {
+            s.add_proposer_document(&who, id, &d.code, &file(d)).unwrap();
+        }
+        let propose = Step::Propose {
             reason: String::new(),
-        },
+        };
+        s.nomination_step(&who, Role::DonVi, id, &propose, &facts)
+            .unwrap();
+    }
+    for step in [
         Step::Forward {
             verdict: OfficeVerdict::DuDieuKien,
             reason: String::new(),

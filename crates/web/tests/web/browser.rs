@@ -448,6 +448,8 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     b.sign_out().await;
     b.sign_in("lanhdao").await;
     b.go(&path).await;
+    // a note (a reason when the head is outside the ranking's suggestions)
+    b.type_in("#ghi_chu", "Thành tích nổi bật trong năm.").await;
     b.click("form[action$=\"/phe-duyet\"] button").await;
     b.wait_path(|p| p.contains("tb=")).await;
     assert_eq!(b.text("#trang-thai").await, "Được phê duyệt khen thưởng");

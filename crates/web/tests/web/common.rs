@@ -352,7 +352,9 @@ pub fn eligible_unit_account(srv: &Server, username: &str) -> (String, thidua_do
         .collect();
     let h = heads
         .into_iter()
-        .find(|h| h.eligible && !taken.contains(&h.unit.code))
+        // a unit that proposes its own head (a commune goes through its district:
+        // `proposing.rs`)
+        .find(|h| h.eligible && !taken.contains(&h.unit.code) && plan.proposer_tier(&h.unit.tier).is_none())
         .expect("an eligible head without a nomination");
     let hash = thidua_app::credentials::hash_password(PASSWORD).unwrap();
     let new = thidua_store::users::NewUser {

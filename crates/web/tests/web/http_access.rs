@@ -170,6 +170,7 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
     let thread = store.threads(Some(h01.id)).unwrap()[0].id;
     let some_user = store.user_by_name("bantdkt").unwrap().unwrap().id;
     drop(store);
+    let waiting = waiting_for_h01(&srv);
     let everyone = [
         "quantri",
         "sonoivu",
@@ -192,6 +193,8 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
     let lock = format!("/quan-tri/tai-khoan/{some_user}/trang-thai");
     let sign = format!("/so-lieu/{entry}/ky-duyet");
     let reopen = format!("/so-lieu/{entry}/mo-lai-xac-nhan");
+    let propose = format!("/de-nghi/{waiting}/cap-trinh-de-nghi");
+    let proposer_return = format!("/de-nghi/{waiting}/cap-trinh-tra-lai");
     let entry_id = entry.to_string();
     let entry_unit = srv.store().entry(entry).unwrap().unwrap().unit_code;
     let sign_allowed: &[&str] = if entry_unit == "H01" { &["thutruong"] } else { &[] };
@@ -239,6 +242,9 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
             &["quantri"],
         ),
         (&lock, vec![("active", "0")], &["quantri"]),
+        // a commune's nomination waiting for its district (H01, the account `donvi`)
+        (&propose, vec![("ly_do", "x")], &["donvi"]),
+        (&proposer_return, vec![("ly_do", "x")], &["donvi"]),
     ];
     let fingerprint = |srv: &Server| {
         let s = srv.store();
@@ -386,4 +392,50 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(fingerprint(&srv), before, "nothing changed");
+}
+
+/// A nomination of a commune of H01 that its commune has submitted: it waits for the
+/// district.
+fn waiting_for_h01(srv: &Server) -> i64 {
+    use thidua_domain::nomination::Step;
+    let mut s = srv.store();
+    let plan = thidua_domain::plan::Plan::built_in();
+    let heads = s.evaluate(&plan, plan.period_to.end()).unwrap();
+    let taken: Vec<String> = s
+        .nominations(&plan.code, None)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.unit_code)
+        .collect();
+    let h = heads
+        .iter()
+        .find(|h| {
+            h.unit.tier == "xa"
+                && !taken.contains(&h.unit.code)
+                && s.unit(&h.unit.code).unwrap().unwrap().parent.as_deref() == Some("H01")
+        })
+        .expect("a commune of H01");
+    let unit = s.unit(&h.unit.code).unwrap().unwrap();
+    let who = thidua_store::audit::Actor::cli();
+    let id = s
+        .create_nomination(
+            &who,
+            thidua_domain::role::Role::DonVi,
+            &plan.code,
+            unit.id,
+            h.head.from,
+            &h.head.name,
+            &h.head.title,
+        )
+        .unwrap();
+    let file =
+        thidua_store::workflow::NewAttachment::new(format!("{id}.pdf"), "bc.pdf", "application/pdf", 1);
+    s.add_nomination_document(&who, id, "bao_cao_thanh_tich", &file)
+        .unwrap();
+    let facts = thidua_app::award::facts(&s, &plan, "xa", &heads, Some(h)).unwrap();
+    let submit = Step::Submit { reason: "x".into() };
+    s.nomination_step(&who, thidua_domain::role::Role::DonVi, id, &submit, &facts)
+        .unwrap();
+    assert_eq!(s.nomination(id).unwrap().unwrap().state.code(), "cho_cap_trinh");
+    id
 }

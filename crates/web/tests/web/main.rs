@@ -11,4 +11,5 @@ mod http_entries;
 mod http_hardening;
 mod http_pages;
 mod locks;
+mod proposing;
 mod setup;

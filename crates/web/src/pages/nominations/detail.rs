@@ -13,7 +13,7 @@ use axum::Router;
 use serde::Deserialize;
 use thidua_app::award::{self, head_of};
 use thidua_app::fmt::{indicator_views, summary_vi, IndicatorView};
-use thidua_domain::nomination::NominationState;
+use thidua_domain::nomination::{may_upload, NominationState, Uploader};
 use thidua_domain::time::Date;
 use thidua_store::nominations::Nomination;
 
@@ -22,7 +22,6 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 pub struct DocView {
-    pub code: String,
     pub name: String,
     pub files: Vec<(i64, String, String)>,
 }
@@ -41,8 +40,15 @@ struct DetailPage {
     rank: String,
     indicators: Vec<IndicatorView>,
     docs: Vec<DocView>,
+    /// The documents this user may upload now (code, name): the domain's `may_upload`.
+    upload_docs: Vec<(String, String)>,
     events: Vec<(String, String, String, &'static str, String)>,
     can_edit: bool,
+    /// The user is the proposing level (a commune's district) and the nomination waits
+    /// for it.
+    can_propose: bool,
+    /// Who returned the nomination ("Sở Nội vụ", "cấp trình khen").
+    returned_by: &'static str,
     can_office: bool,
     can_publish: bool,
     can_board: bool,
@@ -128,7 +134,6 @@ pub(super) async fn render(
         .documents
         .iter()
         .map(|d| DocView {
-            code: d.code.clone(),
             name: d.name.clone(),
             files: docs
                 .iter()
@@ -156,6 +161,30 @@ pub(super) async fn render(
     } else {
         String::new()
     };
+    let returned_by = match events
+        .iter()
+        .rev()
+        .find(|e| e.to_state == NominationState::TraLai)
+    {
+        Some(e) if e.action == "cap_trinh_tra_lai" => "Cấp trình khen (UBND cấp huyện)",
+        _ => "Sở Nội vụ",
+    };
+    let proposed_by_parent = snap.plan.proposer_tier(&n.unit_tier).is_some();
+    let uploader = if user.check_own_unit(n.unit_id).is_ok() {
+        Some(Uploader::Unit)
+    } else if user.check_proposer_of(n.unit_parent.as_deref()).is_ok() {
+        Some(Uploader::Proposer)
+    } else {
+        None
+    };
+    let upload_docs = snap
+        .plan
+        .documents
+        .iter()
+        .filter(|d| uploader.is_some_and(|who| may_upload(n.state, who, d.by, proposed_by_parent)))
+        .map(|d| (d.code.clone(), d.name.clone()))
+        .collect();
+    let can_propose = n.state == NominationState::ChoCapTrinh && uploader == Some(Uploader::Proposer);
     let approval_note = if matches!(n.state, NominationState::DaPheDuyet) {
         last_reason(NominationState::DaPheDuyet)
     } else {
@@ -200,6 +229,9 @@ pub(super) async fn render(
         docs,
         events,
         can_edit: editable && user.check_own_unit(n.unit_id).is_ok(),
+        can_propose,
+        returned_by,
+        upload_docs,
         can_office: user.role == Role::SoNoiVu && n.state == NominationState::DaNop,
         can_publish: user.role == Role::SoNoiVu && n.state == NominationState::DaPheDuyet && !n.published,
         can_board: user.role == Role::BanTdkt && n.state == NominationState::DaChuyen,

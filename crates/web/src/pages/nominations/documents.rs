@@ -37,7 +37,14 @@ async fn upload_document(
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    user.check_own_unit(n.unit_id)?;
+    // the unit's own documents, or the proposing level's papers (a commune's district)
+    let as_proposer = match user.check_own_unit(n.unit_id) {
+        Ok(()) => false,
+        Err(_) => {
+            user.check_proposer_of(n.unit_parent.as_deref())?;
+            true
+        }
+    };
     let plan = state.plan(Some(n.plan_code.clone())).await?;
     let max = state.config().max_upload;
     let (mut code, mut file) = (None, None);
@@ -78,7 +85,14 @@ async fn upload_document(
     let s2 = stored.clone();
     let file = thidua_store::workflow::NewAttachment::new(s2, name, media_type, size);
     if let Err(e) = state
-        .db(move |s| Ok(s.add_nomination_document(&actor, id, &code, &file)?))
+        .db(move |s| {
+            if as_proposer {
+                s.add_proposer_document(&actor, id, &code, &file)?;
+            } else {
+                s.add_nomination_document(&actor, id, &code, &file)?;
+            }
+            Ok(())
+        })
         .await
     {
         let _ = std::fs::remove_file(&path);

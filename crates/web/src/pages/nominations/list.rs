@@ -69,7 +69,10 @@ async fn list(
     let xlsx = wants_xlsx(&q.dinh_dang);
     let (noms, approved, deadline, events) = state
         .db(move |s| {
-            let noms = s.nominations(&plan_code, unit_id)?;
+            let noms = match unit_id {
+                None => s.nominations(&plan_code, None)?,
+                Some(u) => s.nominations_in_scope(&plan_code, u)?,
+            };
             // The history goes only into the workbook.
             let events: Vec<_> = if xlsx {
                 noms.iter()

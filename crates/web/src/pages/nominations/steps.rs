@@ -18,6 +18,8 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/de-nghi/{id}/nop", post(submit))
         .route("/de-nghi/{id}/tra-lai", post(return_it))
+        .route("/de-nghi/{id}/cap-trinh-de-nghi", post(propose))
+        .route("/de-nghi/{id}/cap-trinh-tra-lai", post(proposer_return))
         .route("/de-nghi/{id}/chuyen", post(forward))
         .route("/de-nghi/{id}/tham-dinh", post(appraise))
         .route("/de-nghi/{id}/phe-duyet", post(approve))
@@ -92,6 +94,34 @@ async fn submit(
     user.check_own_unit(n.unit_id)?;
     let kept = vec![("ly_do", f.ly_do.clone())];
     step(&state, &user, &n, Step::Submit { reason: f.ly_do }, "nop", kept).await
+}
+
+/// The proposing level (a commune's district) forwards the nomination to the province.
+async fn propose(
+    State(state): State<AppState>,
+    Require(user, ..): Require<DonVi>,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> Result<Response, AppError> {
+    let n = load(&state, &user, id).await?;
+    user.check_proposer_of(n.unit_parent.as_deref())?;
+    let kept = vec![("ly_do", f.ly_do.clone())];
+    let step_ = Step::Propose { reason: f.ly_do };
+    step(&state, &user, &n, step_, "cap-trinh-de-nghi", kept).await
+}
+
+/// The proposing level returns the nomination to the unit with a reason.
+async fn proposer_return(
+    State(state): State<AppState>,
+    Require(user, ..): Require<DonVi>,
+    Path(id): Path<i64>,
+    Form(f): Form<ReasonForm>,
+) -> Result<Response, AppError> {
+    let n = load(&state, &user, id).await?;
+    user.check_proposer_of(n.unit_parent.as_deref())?;
+    let kept = vec![("ly_do", f.ly_do.clone())];
+    let step_ = Step::ProposerReturn { reason: f.ly_do };
+    step(&state, &user, &n, step_, "cap-trinh-tra-lai", kept).await
 }
 
 async fn return_it(
