@@ -12,6 +12,7 @@ use thidua_domain::plan::{DocumentBy, Plan};
 use thidua_domain::rank;
 use thidua_domain::time::{Date, DateTime};
 use thidua_store::nominations::Nomination;
+use thidua_store::read::UnitRecord;
 use thidua_store::Store;
 
 pub const PROVINCE_KEY: &str = "ten_tinh";
@@ -274,6 +275,77 @@ pub enum DocKind {
     QuyetDinh,
     /// The ranking's suggestions as a working list.
     DanhSachThamKhao,
+    /// A proposing unit's tờ trình (a district's covers its communes).
+    ToTrinhDonVi {
+        unit: String,
+    },
+    /// The minutes of a proposing unit's council meeting.
+    BienBanHoiDong {
+        unit: String,
+    },
+    /// The Board's appraisal minutes.
+    BienBanThamDinh,
+}
+
+/// The heads a unit proposes: its own nominations (while it prepares them, and after) and
+/// those of the units it proposes for (a district's communes), once they have reached it.
+fn unit_proposals(
+    store: &Store,
+    plan: &Plan,
+    heads: &[HeadResult],
+    unit: &UnitRecord,
+) -> Result<Vec<Person>> {
+    let noms = store.nominations_in_scope(&plan.code, unit.id)?;
+    let chosen: Vec<&Nomination> = noms
+        .iter()
+        .filter(|n| n.state != NominationState::KhongPheDuyet)
+        .filter(|n| {
+            n.unit_id == unit.id
+                || (plan
+                    .proposer_tier(&n.unit_tier)
+                    .is_some_and(|t| t.code == unit.info.tier)
+                    && !matches!(n.state, NominationState::Nhap | NominationState::TraLai))
+        })
+        .collect();
+    listed(store, plan, heads, &chosen, |_| String::new())
+}
+
+/// The unit's head on `day` (else its latest), who signs its papers: the title without the
+/// unit's name ("Chủ tịch UBND huyện Long Điền" → "CHỦ TỊCH").
+fn unit_signer(store: &Store, unit: &UnitRecord, day: Date) -> Result<Signer> {
+    let heads: Vec<_> = store
+        .heads()?
+        .into_iter()
+        .filter(|h| h.unit == unit.info.code)
+        .collect();
+    let head = heads
+        .iter()
+        .find(|h| h.holds(day))
+        .or_else(|| heads.iter().max_by_key(|h| h.from))
+        .ok_or_else(|| {
+            Error::refused(
+                format!(
+                    "Đơn vị «{}» chưa có người đứng đầu để ký văn bản.",
+                    unit.info.name
+                ),
+                format!("unit {} has no head to sign", unit.info.code),
+            )
+        })?;
+    let authority = head
+        .title
+        .replace(&unit.info.name, "")
+        .trim()
+        .trim_end_matches(',')
+        .trim()
+        .to_uppercase();
+    Ok(Signer {
+        authority: vec![if authority.is_empty() {
+            "THỦ TRƯỞNG ĐƠN VỊ".into()
+        } else {
+            authority
+        }],
+        name: head.name.clone(),
+    })
 }
 
 /// What the office types for a paper: its number and date, and for the decision the
@@ -413,6 +485,76 @@ pub fn document(
                 cash: cash.as_ref(),
             })?;
             Ok((bytes, format!("quyet-dinh-{year}.docx")))
+        }
+        DocKind::ToTrinhDonVi { unit } | DocKind::BienBanHoiDong { unit } => {
+            let u = store.unit(unit)?.ok_or_else(|| {
+                Error::refused(
+                    format!("Không có đơn vị mã «{unit}»."),
+                    format!("unknown unit {unit}"),
+                )
+            })?;
+            if plan.proposer_tier(&u.info.tier).is_some() {
+                return Err(Error::refused(
+                    format!(
+                        "{} không tự trình khen: cấp trình khen của đơn vị lập tờ trình và biên bản.",
+                        u.info.name
+                    ),
+                    format!("unit {unit} is proposed by the level above it"),
+                ));
+            }
+            let people = unit_proposals(store, plan, heads, &u)?;
+            if people.is_empty() {
+                return Err(documents::no_list(
+                    if matches!(kind, DocKind::ToTrinhDonVi { .. }) {
+                        "tờ trình"
+                    } else {
+                        "biên bản"
+                    },
+                ));
+            }
+            let signer = unit_signer(store, &u, inputs.dating.date.unwrap_or(today))?;
+            let body = documents::unit_body(&u.info.name, &province);
+            let papers = documents::UnitPapers {
+                plan,
+                province: &province,
+                unit: &body,
+                people: &people,
+                dating: &inputs.dating,
+                signer: &signer,
+            };
+            Ok(match kind {
+                DocKind::ToTrinhDonVi { .. } => (
+                    documents::to_trinh_don_vi(&papers)?,
+                    format!("to-trinh-{unit}-{year}.docx"),
+                ),
+                _ => (
+                    documents::bien_ban_hoi_dong(&papers)?,
+                    format!("bien-ban-hoi-dong-{unit}-{year}.docx"),
+                ),
+            })
+        }
+        DocKind::BienBanThamDinh => {
+            let noms = store.nominations(&plan.code, None)?;
+            let appraised: Vec<&Nomination> = noms.iter().filter(|n| n.board_verdict.is_some()).collect();
+            let proposed = appraised
+                .iter()
+                .filter(|n| n.board_verdict == Some(BoardVerdict::DeNghi))
+                .count();
+            let people = listed(store, plan, heads, &appraised, |n| {
+                let verdict = n.board_verdict.map(|v| v.vi()).unwrap_or_default();
+                if n.board_reason.is_empty() {
+                    verdict.to_string()
+                } else {
+                    format!("{verdict}: {}", n.board_reason)
+                }
+            })?;
+            if people.is_empty() {
+                return Err(documents::no_list("biên bản thẩm định"));
+            }
+            let signer = board_signer(store)?;
+            let bytes =
+                documents::bien_ban_tham_dinh(plan, &province, &people, proposed, &inputs.dating, &signer)?;
+            Ok((bytes, format!("bien-ban-tham-dinh-{year}.docx")))
         }
         DocKind::DanhSachThamKhao => {
             let people = suggestions(store, plan, heads)?;

@@ -209,9 +209,18 @@ fn documents_are_written_from_the_command_line() {
         bytes.starts_with(b"PK\x03\x04") && bytes.windows(17).any(|w| w == b"word/document.xml"),
         "a DOCX package"
     );
-    // no nomination: no tờ trình and no decision from the ranking
-    for kind in ["to-trinh", "quyet-dinh"] {
-        let (code, _, err) = env.run(&["document", kind, "--year", "2023", "--out", "x.docx"], None);
+    // no nomination: no tờ trình, minutes or decision from the ranking
+    for kind in [
+        "to-trinh",
+        "quyet-dinh",
+        "bien-ban-tham-dinh",
+        "to-trinh-don-vi --unit H01",
+        "bien-ban-hoi-dong --unit H01",
+    ] {
+        let mut args = vec!["document"];
+        args.extend(kind.split(' '));
+        args.extend(["--year", "2023", "--out", "x.docx"]);
+        let (code, _, err) = env.run(&args, None);
         assert_eq!(code, 1, "{kind}");
         assert!(err.contains("không lập"), "{kind}: {err}");
     }

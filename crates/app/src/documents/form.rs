@@ -244,7 +244,11 @@ pub(super) fn closing(recipients: &[String], archive: &str, signer: &Signer) -> 
     for r in recipients {
         left = left.add_paragraph(item(&format!("- {r};")));
     }
-    left = left.add_paragraph(item(&format!("- Lưu: VT, {archive}.")));
+    left = left.add_paragraph(item(&if archive.is_empty() {
+        "- Lưu: VT.".to_string()
+    } else {
+        format!("- Lưu: VT, {archive}.")
+    }));
     let mut right = TableCell::new().width(TEXT_WIDTH - 4400, WidthType::Dxa);
     for a in &signer.authority {
         right = right.add_paragraph(centered(&a.to_uppercase(), true, BODY));

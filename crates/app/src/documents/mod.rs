@@ -121,7 +121,7 @@ pub fn unit_body(unit_name: &str, province: &Province) -> Body {
         None => Body {
             parent: Some(format!("UBND tỉnh {}", province.name)),
             name: unit_name.replace("UBND ", "Ủy ban nhân dân "),
-            symbol: String::new(),
+            symbol: symbol_of(unit_name),
             place: province.place.clone(),
         },
     }
@@ -601,4 +601,283 @@ pub fn working_list(plan: &Plan, province: &Province, people: &[Person], as_of: 
             plan.award.quota
         )));
     pack(doc)
+}
+
+/// The symbol of a body in its papers' numbers, from its name: the initials of its words
+/// ("Sở Kế hoạch và Đầu tư" → "SKHĐT", "Sở Tư pháp" → "STP"), "và" left out, an
+/// abbreviation kept whole ("Văn phòng UBND tỉnh" → "VPUBNDT").
+pub fn symbol_of(name: &str) -> String {
+    name.split_whitespace()
+        .filter(|w| *w != "và" && *w != "-")
+        .map(|w| {
+            if w.chars().count() > 1 && w.chars().all(|c| c.is_uppercase()) {
+                w.to_string()
+            } else {
+                w.chars()
+                    .next()
+                    .map(|c| c.to_uppercase().collect())
+                    .unwrap_or_default()
+            }
+        })
+        .collect()
+}
+
+/// A unit's papers: who the unit is, who signs for it, what it proposes.
+pub struct UnitPapers<'a> {
+    pub plan: &'a Plan,
+    pub province: &'a Province,
+    /// The unit as issuer (`unit_body`).
+    pub unit: &'a Body,
+    /// The heads it proposes: its own and, for a district, its communes'; never empty.
+    pub people: &'a [Person],
+    pub dating: &'a Dating,
+    /// The unit's head, who signs.
+    pub signer: &'a Signer,
+}
+
+/// The proposing unit's tờ trình (a district, a provincial agency): the heads it proposes,
+/// to the Chairman through Sở Nội vụ.
+pub fn to_trinh_don_vi(p: &UnitPapers) -> Result<Vec<u8>> {
+    let plan = p.plan;
+    let chairman = p.province.chairman(plan);
+    let mut doc = new_doc()
+        .add_table(letterhead(p.unit, Some(p.dating.number_line("TTr", p.unit)), p.dating))
+        .add_paragraph(blank())
+        .add_paragraph(centered("TỜ TRÌNH", true, BODY))
+        .add_paragraph(centered(
+            &format!("Về việc đề nghị tặng {} cho cá nhân người đứng đầu có thành tích xuất sắc trong {}", plan.award.form, movement(plan)),
+            true,
+            BODY,
+        ))
+        .add_paragraph(blank())
+        .add_paragraph(centered(&format!("Kính gửi: {chairman} (qua {}).", plan.standing_agency), false, BODY))
+        .add_paragraph(body(&format!("Căn cứ {};", plan.title)))
+        .add_paragraph(body(&format!(
+            "Căn cứ kết quả họp Hội đồng Thi đua - Khen thưởng của {}, {} kính trình {chairman} xem xét, tặng {} cho {} cá nhân người đứng đầu có thành tích xuất sắc (danh sách dưới đây; hồ sơ kèm theo gồm báo cáo thành tích và biên bản họp Hội đồng).",
+            p.unit.name,
+            p.unit.name,
+            plan.award.form,
+            p.people.len()
+        )));
+    let rows = p
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            vec![
+                (i + 1).to_string(),
+                x.name.clone(),
+                x.designation(),
+                x.met.clone(),
+            ]
+        })
+        .collect();
+    doc = doc
+        .add_table(grid(
+            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt"],
+            &[600, 2600, 4655, 1500],
+            rows,
+        ))
+        .add_paragraph(body(&format!(
+            "{} kính trình {chairman} xem xét, quyết định./.",
+            p.unit.name
+        )))
+        .add_paragraph(blank())
+        // the unit's office keeps the copy; the drafting division is the unit's to add
+        .add_table(closing(
+            &["Như trên".to_string(), plan.standing_agency.clone()],
+            "",
+            p.signer,
+        ));
+    pack(doc)
+}
+
+/// The minutes of the unit's Hội đồng Thi đua - Khen thưởng meeting that chose whom to
+/// propose: the heads with their measured results; time, place, members and votes are
+/// written in by the council's secretary.
+pub fn bien_ban_hoi_dong(p: &UnitPapers) -> Result<Vec<u8>> {
+    let plan = p.plan;
+    let council = Body {
+        symbol: "HĐTĐKT".into(),
+        ..p.unit.clone()
+    };
+    let mut doc = new_doc()
+        .add_table(letterhead(&council, Some(p.dating.number_line("BB", &council)), p.dating))
+        .add_paragraph(blank())
+        .add_paragraph(centered("BIÊN BẢN", true, BODY))
+        .add_paragraph(centered("Họp Hội đồng Thi đua - Khen thưởng", true, BODY))
+        .add_paragraph(centered(
+            &format!("Xét đề nghị tặng {} trong {}", plan.award.form, movement(plan)),
+            true,
+            BODY,
+        ))
+        .add_paragraph(blank())
+        .add_paragraph(body("Thời gian: ….. giờ ….., ngày ….. tháng ….. năm ….."))
+        .add_paragraph(body("Địa điểm: ………………………………………………"))
+        .add_paragraph(body("Thành phần: ….. /….. thành viên Hội đồng có mặt; chủ trì: ………………; thư ký: ………………"))
+        .add_paragraph(heading("Nội dung"))
+        .add_paragraph(body(&format!(
+            "Hội đồng xem xét kết quả thực hiện các chỉ tiêu của {} đối với người đứng đầu dưới đây (số liệu đo trên hệ thống) và biểu quyết đề nghị khen thưởng:",
+            plan.title
+        )));
+    let rows = p
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            vec![
+                (i + 1).to_string(),
+                x.name.clone(),
+                x.designation(),
+                x.met.clone(),
+                String::new(),
+            ]
+        })
+        .collect();
+    doc = doc
+        .add_table(grid(
+            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt", "Số phiếu đồng ý / có mặt"],
+            &[600, 2300, 3455, 1300, 1700],
+            rows,
+        ))
+        .add_paragraph(body(&format!(
+            "Kết luận: Hội đồng thống nhất đề nghị {} xem xét, tặng {} cho các cá nhân có số phiếu đồng ý đạt từ 70% tổng số thành viên Hội đồng trở lên.",
+            p.province.chairman(plan),
+            plan.award.form
+        )))
+        .add_paragraph(body("Cuộc họp kết thúc lúc ….. giờ ….. cùng ngày./."))
+        .add_paragraph(blank())
+        .add_table(form::signatures(
+            &["THƯ KÝ HỘI ĐỒNG"],
+            "(Ký, ghi rõ họ và tên)",
+            None,
+            &["CHỦ TỊCH HỘI ĐỒNG"],
+            "(Ký, đóng dấu)",
+            Some(&p.signer.name),
+        ));
+    pack(doc)
+}
+
+/// The Board's appraisal minutes: each dossier Sở Nội vụ forwarded, with the Board's
+/// verdict and reason, and how many it proposes.
+/// `proposed` of the `appraised` dossiers have the verdict "Đề nghị khen thưởng".
+pub fn bien_ban_tham_dinh(
+    plan: &Plan,
+    province: &Province,
+    appraised: &[Person],
+    proposed: usize,
+    dating: &Dating,
+    signer: &Signer,
+) -> Result<Vec<u8>> {
+    let board = province.board(plan);
+    let mut doc = new_doc()
+        .add_table(letterhead(&board, Some(dating.number_line("BB", &board)), dating))
+        .add_paragraph(blank())
+        .add_paragraph(centered("BIÊN BẢN THẨM ĐỊNH", true, BODY))
+        .add_paragraph(centered(
+            &format!("Hồ sơ đề nghị tặng {} trong {}", plan.award.form, movement(plan)),
+            true,
+            BODY,
+        ))
+        .add_paragraph(blank())
+        .add_paragraph(body(&format!(
+            "{} thẩm định {} hồ sơ do {} lựa chọn, chuyển đến, đối chiếu tiêu chuẩn của {} và kết quả đánh giá các chỉ tiêu trên hệ thống. Kết quả thẩm định từng hồ sơ:",
+            board.name,
+            appraised.len(),
+            plan.standing_agency,
+            plan.title
+        )));
+    let rows = appraised
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            vec![
+                (i + 1).to_string(),
+                x.name.clone(),
+                x.designation(),
+                x.met.clone(),
+                x.note.clone(),
+            ]
+        })
+        .collect();
+    doc = doc
+        .add_table(grid(
+            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt", "Kết quả thẩm định"],
+            &[600, 2300, 3055, 1200, 2200],
+            rows,
+        ))
+        .add_paragraph(body(&format!(
+            "Kết luận: {} đề nghị khen thưởng {proposed}/{} hồ sơ; tờ trình và dự thảo quyết định trình {} theo danh sách đề nghị./.",
+            board.name,
+            appraised.len(),
+            province.chairman(plan)
+        )))
+        .add_paragraph(blank())
+        .add_table(form::signatures(
+            &["NGƯỜI LẬP BIÊN BẢN"],
+            "(Ký, ghi rõ họ và tên)",
+            None,
+            &signer.authority.iter().map(String::as_str).collect::<Vec<_>>(),
+            "(Ký, đóng dấu)",
+            Some(&signer.name),
+        ));
+    pack(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_have_their_symbols_and_place_names() {
+        assert_eq!(symbol_of("Sở Kế hoạch và Đầu tư"), "SKHĐT");
+        assert_eq!(symbol_of("Sở Tư pháp"), "STP");
+        assert_eq!(symbol_of("Sở Lao động - Thương binh và Xã hội"), "SLĐTBXH");
+        assert_eq!(place_of("huyện Châu Đức"), "Châu Đức");
+        assert_eq!(place_of("thành phố Bà Rịa"), "Bà Rịa");
+        assert_eq!(place_of("phường 1"), "Phường 1");
+        assert_eq!(area_of("UBND thị xã Phú Mỹ"), "thị xã Phú Mỹ");
+        let p = Province {
+            name: "Bà Rịa - Vũng Tàu".into(),
+            place: "Bà Rịa - Vũng Tàu".into(),
+        };
+        let commune = unit_body("UBND xã Bình Châu", &p);
+        assert_eq!(
+            (commune.parent, commune.name.as_str(), commune.place.as_str()),
+            (None, "Ủy ban nhân dân xã Bình Châu", "Bình Châu")
+        );
+        let agency = unit_body("Sở Tư pháp", &p);
+        assert_eq!(agency.parent.as_deref(), Some("UBND tỉnh Bà Rịa - Vũng Tàu"));
+        assert_eq!(
+            (agency.symbol.as_str(), agency.place.as_str()),
+            ("STP", "Bà Rịa - Vũng Tàu")
+        );
+    }
+
+    #[test]
+    fn a_person_is_named_by_title_unit_and_district_once_each() {
+        let person = Person {
+            name: "Hoàng Ngọc Nhung".into(),
+            title: "Chủ tịch UBND xã Bình Châu".into(),
+            unit: "UBND xã Bình Châu".into(),
+            tier: "xa".into(),
+            district: Some("huyện Xuyên Mộc".into()),
+            gender: Some(Gender::Nu),
+            met: "12/12".into(),
+            note: String::new(),
+            rank: None,
+            score: String::new(),
+        };
+        assert_eq!(
+            person.designation(),
+            "Chủ tịch UBND xã Bình Châu, huyện Xuyên Mộc"
+        );
+        let agency = Person {
+            title: "Giám đốc".into(),
+            unit: "Sở Tư pháp".into(),
+            district: None,
+            ..person
+        };
+        assert_eq!(agency.designation(), "Giám đốc, Sở Tư pháp");
+    }
 }

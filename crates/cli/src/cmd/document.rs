@@ -65,6 +65,37 @@ pub enum DocumentCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A proposing unit's tờ trình (a district's covers its communes' nominations).
+    ToTrinhDonVi {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        paper: PaperArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The minutes of a proposing unit's Hội đồng Thi đua - Khen thưởng meeting.
+    BienBanHoiDong {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        paper: PaperArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The Board's appraisal minutes.
+    BienBanThamDinh {
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        paper: PaperArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The ranking's suggestions as a working list (not a tờ trình).
     DanhSachThamKhao {
         #[arg(long)]
@@ -105,6 +136,28 @@ pub fn run(cli: &Cli, c: &DocumentCommand) -> Result<ExitCode> {
             inputs.dating = dating(&paper.number, &paper.date, "quyết định")?;
             inputs.proposal = dating(proposal_number, proposal_date, "tờ trình")?;
             (*year, out, DocKind::QuyetDinh)
+        }
+        DocumentCommand::ToTrinhDonVi {
+            unit,
+            year,
+            paper,
+            out,
+        } => {
+            inputs.dating = dating(&paper.number, &paper.date, "tờ trình")?;
+            (*year, out, DocKind::ToTrinhDonVi { unit: unit.clone() })
+        }
+        DocumentCommand::BienBanHoiDong {
+            unit,
+            year,
+            paper,
+            out,
+        } => {
+            inputs.dating = dating(&paper.number, &paper.date, "biên bản")?;
+            (*year, out, DocKind::BienBanHoiDong { unit: unit.clone() })
+        }
+        DocumentCommand::BienBanThamDinh { year, paper, out } => {
+            inputs.dating = dating(&paper.number, &paper.date, "biên bản")?;
+            (*year, out, DocKind::BienBanThamDinh)
         }
         DocumentCommand::DanhSachThamKhao { year, out } => (*year, out, DocKind::DanhSachThamKhao),
     };

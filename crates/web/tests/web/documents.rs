@@ -466,3 +466,107 @@ async fn the_signers_are_settings_with_bounded_lengths() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("dài quá 20 ký tự"));
 }
+
+#[tokio::test]
+async fn each_level_drafts_its_own_papers() {
+    let srv = Server::start().await;
+    let s = srv.store();
+    let noms = s.nominations("cchc-2023", None).unwrap();
+    let h01 = s.unit("H01").unwrap().unwrap();
+    let own = noms
+        .iter()
+        .find(|n| n.unit_id == h01.id)
+        .expect("the demo's H01 draft");
+    let head = s
+        .heads()
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.unit == "H01")
+        .max_by_key(|h| h.from)
+        .unwrap();
+    let mut district = srv.signed_in("donvi").await;
+    // the district's tờ trình and its council's minutes, in its own name and place
+    let r = district
+        .get("/van-ban/to-trinh-don-vi/H01?so=7&ngay=08/01/2024")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = docx_text(&r.bytes);
+    for needle in [
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ BÀ RỊA",
+        "Số: 7/TTr-UBND",
+        "Bà Rịa, ngày 08 tháng 01 năm 2024",
+        "Kính gửi: Chủ tịch Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu (qua Sở Nội vụ).",
+        own.head_name.as_str(),
+        head.name.as_str(),
+        "- Lưu: VT.",
+    ] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(
+        !text.contains("UBND TỈNH"),
+        "a district's committee has no parent line"
+    );
+    let r = district.get("/van-ban/bien-ban-hoi-dong/H01").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = docx_text(&r.bytes);
+    for needle in [
+        "BIÊN BẢN",
+        "Số:        /BB-HĐTĐKT",
+        "CHỦ TỊCH HỘI ĐỒNG",
+        own.head_name.as_str(),
+    ] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    let pages = crate::documents::pdf_pages("bien-ban-hoi-dong-H01", &r.bytes);
+    assert!(pages[0].contains("BIÊN BẢN"));
+    // another unit's papers are not its to read; a commune does not propose itself
+    let mut other = srv.signed_in("donvi2").await;
+    assert_eq!(
+        other.get("/van-ban/to-trinh-don-vi/H01").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let commune = s
+        .units()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.parent.as_deref() == Some("H01"))
+        .unwrap();
+    let r = district
+        .get(&format!("/van-ban/to-trinh-don-vi/{}", commune.info.code))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không tự trình khen"), "{}", r.body);
+    // the Board's appraisal minutes: every appraised dossier with its verdict
+    let mut office = srv.signed_in("bantdkt").await;
+    let r = office
+        .get("/van-ban/bien-ban-tham-dinh?so=3&ngay=05/01/2024")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = docx_text(&r.bytes);
+    let appraised: Vec<_> = noms.iter().filter(|n| n.board_verdict.is_some()).collect();
+    assert!(!appraised.is_empty());
+    for n in &appraised {
+        assert!(
+            text.contains(&n.head_name) && text.contains(&n.board_reason),
+            "{} in {text}",
+            n.head_name
+        );
+    }
+    for needle in [
+        "BIÊN BẢN THẨM ĐỊNH",
+        "Số: 3/BB-BTĐKT",
+        "SỞ NỘI VỤ",
+        "Lê Thị Hồng Nhung",
+    ] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(text.contains(&format!(
+        "đề nghị khen thưởng {}/{} hồ sơ",
+        appraised.len(),
+        appraised.len()
+    )));
+    assert_eq!(
+        district.get("/van-ban/bien-ban-tham-dinh").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

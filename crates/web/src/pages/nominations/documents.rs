@@ -28,6 +28,9 @@ pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
         .route("/van-ban/to-trinh", get(doc_to_trinh))
         .route("/van-ban/quyet-dinh", get(doc_quyet_dinh))
         .route("/van-ban/danh-sach-tham-khao", get(doc_working_list))
+        .route("/van-ban/to-trinh-don-vi/{unit}", get(doc_unit_to_trinh))
+        .route("/van-ban/bien-ban-hoi-dong/{unit}", get(doc_unit_minutes))
+        .route("/van-ban/bien-ban-tham-dinh", get(doc_appraisal_minutes))
 }
 
 async fn upload_document(
@@ -180,12 +183,7 @@ async fn doc_mau07(
     Path(unit): Path<String>,
     Query(q): Query<DocQuery>,
 ) -> Result<Response, AppError> {
-    let u2 = unit.clone();
-    let u = state
-        .db(move |s| Ok(s.unit(&u2)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    user.check_unit(u.id)?;
+    readable_unit(&state, &user, &unit).await?;
     let kind = DocKind::Mau07 {
         unit,
         head_from: q.tu.clone(),
@@ -216,4 +214,45 @@ async fn doc_working_list(
     Query(q): Query<DocQuery>,
 ) -> Result<Response, AppError> {
     make(&state, &q, DocKind::DanhSachThamKhao).await
+}
+
+/// The unit of a unit's paper, if the user may read it.
+async fn readable_unit(state: &AppState, user: &crate::auth::User, unit: &str) -> Result<(), AppError> {
+    let code = unit.to_string();
+    let u = state
+        .db(move |s| Ok(s.unit(&code)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.check_unit(u.id)
+}
+
+/// A proposing unit's tờ trình: its own people and the officials.
+async fn doc_unit_to_trinh(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(unit): Path<String>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    readable_unit(&state, &user, &unit).await?;
+    make(&state, &q, DocKind::ToTrinhDonVi { unit }).await
+}
+
+/// The minutes of a proposing unit's council.
+async fn doc_unit_minutes(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(unit): Path<String>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    readable_unit(&state, &user, &unit).await?;
+    make(&state, &q, DocKind::BienBanHoiDong { unit }).await
+}
+
+/// The Board's appraisal minutes.
+async fn doc_appraisal_minutes(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    make(&state, &q, DocKind::BienBanThamDinh).await
 }

@@ -2,7 +2,7 @@
 //! workbook of them with each one's history, and a unit creating one for an evaluated head.
 
 use super::state_class;
-use crate::auth::{DonVi, Require, Role, SignedIn};
+use crate::auth::{DonVi, Require, Role, SignedIn, User};
 use crate::pages::{page, wants_xlsx, Chrome};
 use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
@@ -14,7 +14,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use thidua_app::award::{self, head_of};
 use thidua_app::fmt::summary_vi;
-use thidua_domain::nomination::BoardVerdict;
+use thidua_domain::nomination::{BoardVerdict, NominationState};
 use thidua_domain::time::Date;
 use thidua_store::nominations::Nomination;
 
@@ -23,8 +23,17 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// What waits on each role.
-fn waits_on(role: Role, n: &Nomination) -> bool {
-    n.state.awaits(n.published) == Some(role)
+/// The nomination waits on this user: on its role, and for a unit's steps on the right
+/// level (its own unit prepares it; the level above takes `cho_cap_trinh`).
+fn waits_on(user: &User, n: &Nomination) -> bool {
+    if n.state.awaits(n.published) != Some(user.role) {
+        return false;
+    }
+    match n.state {
+        NominationState::ChoCapTrinh => user.check_proposer_of(n.unit_parent.as_deref()).is_ok(),
+        NominationState::Nhap | NominationState::TraLai => user.check_own_unit(n.unit_id).is_ok(),
+        _ => true,
+    }
 }
 
 #[derive(Deserialize)]
@@ -48,6 +57,8 @@ struct ListPage {
     plan_code: String,
     candidates: Vec<(String, String)>,
     officials: bool,
+    /// A unit that proposes its own heads (not a commune): the code for its papers' links.
+    own_papers: Option<String>,
     xlsx_link: String,
 }
 
@@ -196,7 +207,7 @@ async fn list(
     let mut queue = Table::new("Hồ sơ chờ xử lý", &headers);
     let mut all = Table::new("Tất cả hồ sơ đề nghị", &headers);
     for n in &noms {
-        if waits_on(user.role, n) {
+        if waits_on(&user, n) {
             queue.rows.push(row(n));
         }
         all.rows.push(row(n));
@@ -234,6 +245,16 @@ async fn list(
         plan_code: snap.plan.code.clone(),
         candidates,
         officials: user.reads_all(),
+        own_papers: match (&user.role, &user.unit) {
+            (Role::DonVi, Some((_, code, _))) => snap
+                .eval
+                .heads
+                .iter()
+                .find(|h| &h.unit.code == code)
+                .filter(|h| snap.plan.proposer_tier(&h.unit.tier).is_none())
+                .map(|_| code.clone()),
+            _ => None,
+        },
         xlsx_link: format!(
             "/de-nghi?dinh_dang=xlsx{}",
             q.nam.map(|y| format!("&nam={y}")).unwrap_or_default()
