@@ -263,6 +263,72 @@ pub fn awardees(
     listed(store, plan, heads, &chosen, |_| String::new())
 }
 
+/// The decision's terms: its number and date (typed, else recorded at publication), the
+/// cash award on its date (a date left blank: `today`'s), the laws it cites.
+pub struct Decision {
+    pub dating: Dating,
+    pub cash: Option<thidua_domain::legal::CashAward>,
+    pub bases: Vec<String>,
+}
+
+pub fn decision(plan: &Plan, noms: &[Nomination], typed: &Dating, today: Date) -> Result<Decision> {
+    let recorded = noms.iter().find(|n| !n.decision_no.is_empty());
+    let dating = match (typed, recorded) {
+        (
+            Dating {
+                number: None,
+                date: None,
+            },
+            Some(n),
+        ) => Dating {
+            number: Some(
+                n.decision_no
+                    .split('/')
+                    .next()
+                    .unwrap_or(&n.decision_no)
+                    .to_string(),
+            ),
+            date: n.decision_date.as_deref().and_then(Date::parse_iso),
+        },
+        (d, _) => d.clone(),
+    };
+    let day = dating.date.unwrap_or(today);
+    let legal = thidua_domain::legal::Legal::built_in();
+    let cash = match plan.award.cash_coefficient {
+        Some(c) => Some(legal.cash_award(c, day).ok_or_else(|| {
+            Error::refused(
+                format!("Không có mức lương cơ sở áp dụng cho ngày {}.", day.vi()),
+                format!("no base salary in force on {}", day.iso()),
+            )
+        })?),
+        None => None,
+    };
+    let bases = legal.decision_bases_on(day).map(|b| b.text.clone()).collect();
+    Ok(Decision { dating, cash, bases })
+}
+
+/// The payment list of the decision's cash award: each awardee and the amount (đồng).
+pub fn payments(
+    store: &Store,
+    plan: &Plan,
+    heads: &[HeadResult],
+    typed: &Dating,
+) -> Result<(Vec<Person>, Decision)> {
+    let noms = store.nominations(&plan.code, None)?;
+    let people = awardees(store, plan, heads, &noms)?;
+    if people.is_empty() {
+        return Err(documents::no_list("danh sách chi tiền thưởng"));
+    }
+    let d = decision(plan, &noms, typed, DateTime::now_local().date())?;
+    if d.cash.is_none() {
+        return Err(Error::refused(
+            "Hình thức khen thưởng của kế hoạch không kèm tiền thưởng.",
+            "the plan's award carries no cash",
+        ));
+    }
+    Ok((people, d))
+}
+
 /// Which document.
 #[derive(Debug, Clone)]
 pub enum DocKind {
@@ -440,40 +506,7 @@ pub fn document(
                 return Err(documents::no_list("quyết định"));
             }
             let signer = decision_signer(store, plan)?;
-            // The decision recorded at publication, unless the office typed another.
-            let recorded = noms.iter().find(|n| !n.decision_no.is_empty());
-            let dating = match (&inputs.dating, recorded) {
-                (
-                    Dating {
-                        number: None,
-                        date: None,
-                    },
-                    Some(n),
-                ) => Dating {
-                    number: Some(
-                        n.decision_no
-                            .split('/')
-                            .next()
-                            .unwrap_or(&n.decision_no)
-                            .to_string(),
-                    ),
-                    date: n.decision_date.as_deref().and_then(Date::parse_iso),
-                },
-                (d, _) => d.clone(),
-            };
-            // The base salary of the decision's day; a date left blank: today's.
-            let day = dating.date.unwrap_or(today);
-            let legal = thidua_domain::legal::Legal::built_in();
-            let cash = match plan.award.cash_coefficient {
-                Some(c) => Some(legal.cash_award(c, day).ok_or_else(|| {
-                    Error::refused(
-                        format!("Không có mức lương cơ sở áp dụng cho ngày {}.", day.vi()),
-                        format!("no base salary in force on {}", day.iso()),
-                    )
-                })?),
-                None => None,
-            };
-            let bases: Vec<String> = legal.decision_bases_on(day).map(|b| b.text.clone()).collect();
+            let Decision { dating, cash, bases } = decision(plan, &noms, &inputs.dating, today)?;
             let bytes = documents::quyet_dinh(&documents::QuyetDinh {
                 plan,
                 province: &province,

@@ -272,6 +272,38 @@ async fn every_document_is_in_the_legal_form_of_decree_30() {
         assert!(annex >= 1 && !pages[annex - 1].contains("Cá nhân người đứng đầu được tặng"));
     }
 
+    // the payment list: amounts as numbers at the base salary of the decision's date
+    for (date, each) in [("15/01/2024", 1_800_000f64), ("15/08/2024", 2_340_000f64)] {
+        use calamine::{Data, Reader, Xlsx};
+        let r = office.get(&format!("/van-ban/chi-tien-thuong?ngay={date}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes)).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        let amounts: Vec<f64> = sheet
+            .rows()
+            .filter_map(|row| match row.get(3) {
+                Some(Data::Float(f)) => Some(*f),
+                Some(Data::Int(i)) => Some(*i as f64),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            amounts.len() as i64,
+            n + 1,
+            "one row per awardee and the total: {amounts:?}"
+        );
+        assert!(
+            amounts[..amounts.len() - 1].iter().all(|a| *a == each),
+            "{date}: {amounts:?}"
+        );
+        assert_eq!(amounts[amounts.len() - 1], each * n as f64);
+    }
+    let mut unit = srv.signed_in("donvi").await;
+    assert_eq!(
+        unit.get("/van-ban/chi-tien-thuong").await.status,
+        StatusCode::FORBIDDEN
+    );
+
     // a bad date is refused on the form's page, never printed
     let r = office.get("/van-ban/quyet-dinh?ngay=30/02/2024").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -4,6 +4,7 @@
 
 use super::load;
 use crate::auth::{DonVi, Require, SignedIn};
+use crate::table::Cell;
 use crate::upload::{display_name, sniff};
 use crate::{AppError, AppState};
 use axum::extract::{Multipart, Path, Query, State};
@@ -31,6 +32,7 @@ pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
         .route("/van-ban/to-trinh-don-vi/{unit}", get(doc_unit_to_trinh))
         .route("/van-ban/bien-ban-hoi-dong/{unit}", get(doc_unit_minutes))
         .route("/van-ban/bien-ban-tham-dinh", get(doc_appraisal_minutes))
+        .route("/van-ban/chi-tien-thuong", get(payment_list))
 }
 
 async fn upload_document(
@@ -255,4 +257,46 @@ async fn doc_appraisal_minutes(
     Query(q): Query<DocQuery>,
 ) -> Result<Response, AppError> {
     make(&state, &q, DocKind::BienBanThamDinh).await
+}
+
+/// The decision's payment list (XLSX): each awardee, the amount in đồng (numbers), the
+/// total; the base salary and decree of the decision's date in the title.
+async fn payment_list(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    let snap = match &q.ke_hoach {
+        Some(code) => state.snapshot_of(code).await?,
+        None => state.snapshot(q.nam).await?,
+    };
+    let typed = q.inputs()?.dating;
+    let plan = snap.plan.clone();
+    let (people, decision) = state
+        .db(move |s| Ok(award::payments(s, &snap.plan, &snap.eval.heads, &typed)?))
+        .await?;
+    let cash = decision.cash.expect("payments() refuses an award without cash");
+    let title = format!(
+        "Danh sách chi tiền thưởng {} — {} × mức lương cơ sở {} đồng ({})",
+        plan.award.form,
+        cash.coefficient.vi(),
+        thidua_domain::num::Dec::from_int(cash.base.amount).vi(),
+        cash.base.basis
+    );
+    let mut t = crate::table::Table::new(title, &["STT", "Họ và tên", "Chức vụ, đơn vị", "Số tiền (đồng)"]);
+    for (i, p) in people.iter().enumerate() {
+        t.rows.push(vec![
+            Cell::int(i as i64 + 1),
+            Cell::text(&p.name),
+            Cell::text(p.designation()),
+            Cell::int(cash.each),
+        ]);
+    }
+    t.rows.push(vec![
+        Cell::text(""),
+        Cell::text("Tổng cộng"),
+        Cell::text(format!("{} người", people.len())),
+        Cell::int(cash.each * people.len() as i64),
+    ]);
+    t.xlsx_response(&format!("chi-tien-thuong-{}", plan.code))
 }
