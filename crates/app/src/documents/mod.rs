@@ -334,6 +334,39 @@ pub fn mau07(m: &Mau07) -> Result<Vec<u8>> {
     pack(doc)
 }
 
+/// The list every paper carries: STT, name, title and unit, indicators met, and the
+/// paper's own last column if it has one (the Board's verdict, the council's votes).
+fn people_grid(people: &[Person], extra: Option<(&str, &dyn Fn(&Person) -> String)>) -> docx_rs::Table {
+    let rows = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut row = vec![
+                (i + 1).to_string(),
+                p.name.clone(),
+                p.designation(),
+                p.met.clone(),
+            ];
+            if let Some((_, cell)) = extra {
+                row.push(cell(p));
+            }
+            row
+        })
+        .collect();
+    match extra {
+        Some((title, _)) => grid(
+            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt", title],
+            &[600, 2300, 3255, 1200, 2000],
+            rows,
+        ),
+        None => grid(
+            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt"],
+            &[600, 2600, 4655, 1500],
+            rows,
+        ),
+    }
+}
+
 /// What the Board's tờ trình is built from.
 pub struct ToTrinh<'a> {
     pub plan: &'a Plan,
@@ -387,31 +420,10 @@ pub fn to_trinh(t: &ToTrinh) -> Result<Vec<u8>> {
             t.people.len(),
             plan.award.quota
         )));
-    let rows = t
-        .people
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            vec![
-                (i + 1).to_string(),
-                p.name.clone(),
-                p.designation(),
-                p.met.clone(),
-                p.note.clone(),
-            ]
-        })
-        .collect();
     doc = doc
-        .add_table(grid(
-            &[
-                "STT",
-                "Họ và tên",
-                "Chức vụ, đơn vị",
-                "Chỉ tiêu đạt",
-                "Kết quả thẩm định",
-            ],
-            &[600, 2300, 3555, 1200, 1700],
-            rows,
+        .add_table(people_grid(
+            t.people,
+            Some(("Kết quả thẩm định", &|p: &Person| p.note.clone())),
         ))
         .add_paragraph(body(
             "(Kèm theo dự thảo Quyết định khen thưởng và hồ sơ đề nghị của các cơ quan, đơn vị, địa phương.)",
@@ -659,25 +671,8 @@ pub fn to_trinh_don_vi(p: &UnitPapers) -> Result<Vec<u8>> {
             plan.award.form,
             p.people.len()
         )));
-    let rows = p
-        .people
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            vec![
-                (i + 1).to_string(),
-                x.name.clone(),
-                x.designation(),
-                x.met.clone(),
-            ]
-        })
-        .collect();
     doc = doc
-        .add_table(grid(
-            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt"],
-            &[600, 2600, 4655, 1500],
-            rows,
-        ))
+        .add_table(people_grid(p.people, None))
         .add_paragraph(body(&format!(
             "{} kính trình {chairman} xem xét, quyết định./.",
             p.unit.name
@@ -720,26 +715,8 @@ pub fn bien_ban_hoi_dong(p: &UnitPapers) -> Result<Vec<u8>> {
             "Hội đồng xem xét kết quả thực hiện các chỉ tiêu của {} đối với người đứng đầu dưới đây (số liệu đo trên hệ thống) và biểu quyết đề nghị khen thưởng:",
             plan.title
         )));
-    let rows = p
-        .people
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            vec![
-                (i + 1).to_string(),
-                x.name.clone(),
-                x.designation(),
-                x.met.clone(),
-                String::new(),
-            ]
-        })
-        .collect();
     doc = doc
-        .add_table(grid(
-            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt", "Số phiếu đồng ý / có mặt"],
-            &[600, 2300, 3455, 1300, 1700],
-            rows,
-        ))
+        .add_table(people_grid(p.people, Some(("Số phiếu đồng ý / có mặt", &|_: &Person| String::new()))))
         .add_paragraph(body(&format!(
             "Kết luận: Hội đồng thống nhất đề nghị {} xem xét, tặng {} cho các cá nhân có số phiếu đồng ý đạt từ 70% tổng số thành viên Hội đồng trở lên.",
             p.province.chairman(plan),
@@ -787,25 +764,8 @@ pub fn bien_ban_tham_dinh(
             plan.standing_agency,
             plan.title
         )));
-    let rows = appraised
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            vec![
-                (i + 1).to_string(),
-                x.name.clone(),
-                x.designation(),
-                x.met.clone(),
-                x.note.clone(),
-            ]
-        })
-        .collect();
     doc = doc
-        .add_table(grid(
-            &["STT", "Họ và tên", "Chức vụ, đơn vị", "Chỉ tiêu đạt", "Kết quả thẩm định"],
-            &[600, 2300, 3055, 1200, 2200],
-            rows,
-        ))
+        .add_table(people_grid(appraised, Some(("Kết quả thẩm định", &|p: &Person| p.note.clone()))))
         .add_paragraph(body(&format!(
             "Kết luận: {} đề nghị khen thưởng {proposed}/{} hồ sơ; tờ trình và dự thảo quyết định trình {} theo danh sách đề nghị./.",
             board.name,

@@ -1034,7 +1034,7 @@ fn nomination_in(
 }
 
 /// The units that already have a nomination in the demo.
-fn nominated_units(srv: &Server) -> Vec<String> {
+pub(crate) fn nominated_units(srv: &Server) -> Vec<String> {
     srv.store()
         .nominations("cchc-2023", None)
         .unwrap()

@@ -401,12 +401,7 @@ fn waiting_for_h01(srv: &Server) -> i64 {
     let mut s = srv.store();
     let plan = thidua_domain::plan::Plan::built_in();
     let heads = s.evaluate(&plan, plan.period_to.end()).unwrap();
-    let taken: Vec<String> = s
-        .nominations(&plan.code, None)
-        .unwrap()
-        .into_iter()
-        .map(|n| n.unit_code)
-        .collect();
+    let taken = crate::award::nominated_units(srv);
     let h = heads
         .iter()
         .find(|h| {

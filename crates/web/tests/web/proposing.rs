@@ -43,12 +43,7 @@ async fn a_commune_s_nomination_goes_through_its_district_to_the_province() {
     let plan = Plan::built_in();
     let s = srv.store();
     let heads = s.evaluate(&plan, plan.period_to.end()).unwrap();
-    let taken: Vec<String> = s
-        .nominations(&plan.code, None)
-        .unwrap()
-        .into_iter()
-        .map(|n| n.unit_code)
-        .collect();
+    let taken = crate::award::nominated_units(&srv);
     let parent_of = |code: &str| s.unit(code).unwrap().unwrap().parent;
     // an eligible commune head of H01 (the demo's district account `donvi`), not nominated
     let h = heads
