@@ -336,7 +336,10 @@ pub fn mau07(m: &Mau07) -> Result<Vec<u8>> {
 
 /// The list every paper carries: STT, name, title and unit, indicators met, and the
 /// paper's own last column if it has one (the Board's verdict, the council's votes).
-fn people_grid(people: &[Person], extra: Option<(&str, &dyn Fn(&Person) -> String)>) -> docx_rs::Table {
+/// A paper's own column: its title and what it shows for a person.
+type Column<'a> = (&'a str, &'a dyn Fn(&Person) -> String);
+
+fn people_grid(people: &[Person], extra: Option<Column>) -> docx_rs::Table {
     let rows = people
         .iter()
         .enumerate()
