@@ -7,10 +7,12 @@ use crate::documents::{self, Dating, Person, Province, Signer};
 use crate::error::{Error, Result};
 use crate::fmt::met_count;
 use thidua_domain::eval::{HeadResult, Status};
-use thidua_domain::nomination::{BoardVerdict, Facts, NominationState};
+use thidua_domain::nomination::{BoardVerdict, DecisionTerms, Facts, NominationState};
 use thidua_domain::plan::{DocumentBy, Plan};
 use thidua_domain::rank;
 use thidua_domain::time::{Date, DateTime};
+use thidua_store::audit::Actor;
+use thidua_store::decisions::DecisionRecord;
 use thidua_store::nominations::Nomination;
 use thidua_store::read::UnitRecord;
 use thidua_store::Store;
@@ -249,48 +251,75 @@ pub fn proposed(
     })
 }
 
-/// The decision's list: the approved nominations (never the ranking's).
-pub fn awardees(
-    store: &Store,
-    plan: &Plan,
-    heads: &[HeadResult],
-    noms: &[Nomination],
-) -> Result<Vec<Person>> {
-    let chosen: Vec<&Nomination> = noms
-        .iter()
-        .filter(|n| n.state == NominationState::DaPheDuyet)
-        .collect();
-    listed(store, plan, heads, &chosen, |_| String::new())
+/// Which decision a paper is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionPick {
+    /// The draft of the next decision: the approvals not yet in a recorded one.
+    Draft,
+    /// A recorded decision.
+    Recorded(i64),
+    /// The latest recorded decision of the plan; with none recorded, the draft.
+    Latest,
 }
 
-/// The decision's terms: its number and date (typed, else recorded at publication), the
-/// cash award on its date (a date left blank: `today`'s), the laws it cites.
+/// The decision's terms: its number and date (recorded, else typed), its signer, the cash
+/// award on its date (a date left blank: `today`'s), the laws it cites.
 pub struct Decision {
     pub dating: Dating,
+    pub signer: Signer,
     pub cash: Option<thidua_domain::legal::CashAward>,
     pub bases: Vec<String>,
 }
 
-pub fn decision(plan: &Plan, noms: &[Nomination], typed: &Dating, today: Date) -> Result<Decision> {
-    let recorded = noms.iter().find(|n| !n.decision_no.is_empty());
-    let dating = match (typed, recorded) {
-        (
+/// A decision's list (the approved nominations it holds, never the ranking's) and terms.
+pub fn decision(
+    store: &Store,
+    plan: &Plan,
+    heads: &[HeadResult],
+    pick: DecisionPick,
+    typed: &Dating,
+    today: Date,
+) -> Result<(Vec<Person>, Decision)> {
+    let record = match pick {
+        DecisionPick::Recorded(id) => Some(
+            store
+                .decision_record(id)?
+                .filter(|d| d.plan_code == plan.code)
+                .ok_or_else(|| {
+                    Error::refused(
+                        "Không có quyết định này trong kế hoạch.",
+                        "no such decision in the plan",
+                    )
+                })?,
+        ),
+        DecisionPick::Latest => store.decision_records(&plan.code)?.into_iter().next(),
+        DecisionPick::Draft => None,
+    };
+    let noms = store.nominations(&plan.code, None)?;
+    let chosen: Vec<&Nomination> = match &record {
+        Some(d) => noms.iter().filter(|n| n.decision_id == Some(d.id)).collect(),
+        None => noms
+            .iter()
+            .filter(|n| n.state == NominationState::DaPheDuyet && n.decision_id.is_none())
+            .collect(),
+    };
+    let people = listed(store, plan, heads, &chosen, |_| String::new())?;
+    if people.is_empty() {
+        return Err(documents::no_list("quyết định"));
+    }
+    let (dating, signer) = match &record {
+        Some(d) => (
             Dating {
-                number: None,
-                date: None,
+                // The form prints the symbol after the number.
+                number: Some(d.number.split('/').next().unwrap_or(&d.number).to_string()),
+                date: Some(d.date),
             },
-            Some(n),
-        ) => Dating {
-            number: Some(
-                n.decision_no
-                    .split('/')
-                    .next()
-                    .unwrap_or(&n.decision_no)
-                    .to_string(),
-            ),
-            date: n.decision_date.as_deref().and_then(Date::parse_iso),
-        },
-        (d, _) => d.clone(),
+            Signer {
+                authority: title_lines(&d.signer_title),
+                name: d.signer.clone(),
+            },
+        ),
+        None => (typed.clone(), decision_signer(store, plan)?),
     };
     let day = dating.date.unwrap_or(today);
     let legal = thidua_domain::legal::Legal::built_in();
@@ -304,7 +333,76 @@ pub fn decision(plan: &Plan, noms: &[Nomination], typed: &Dating, today: Date) -
         None => None,
     };
     let bases = legal.decision_bases_on(day).map(|b| b.text.clone()).collect();
-    Ok(Decision { dating, cash, bases })
+    Ok((
+        people,
+        Decision {
+            dating,
+            signer,
+            cash,
+            bases,
+        },
+    ))
+}
+
+/// Records the decision the Chairman signed: its number, date (typed dd/mm/yyyy) and
+/// signer (blank: the settings' or the plan's). It holds every approval not yet decided.
+pub fn record_decision(
+    store: &mut Store,
+    plan: &Plan,
+    actor: &Actor,
+    number: &str,
+    date: &str,
+    signer: Option<(&str, &str)>,
+    today: Date,
+) -> Result<DecisionRecord> {
+    let day = Date::parse_typed(date).ok_or_else(|| {
+        Error::refused(
+            format!(
+                "Ngày quyết định «{}» không hợp lệ: hãy ghi một ngày có thật, dạng dd/mm/yyyy.",
+                date.trim()
+            ),
+            "the decision's date is not a valid date",
+        )
+    })?;
+    let (name, title) = match signer.filter(|(n, _)| !n.trim().is_empty()) {
+        Some((n, t)) => (n.to_string(), t.to_string()),
+        None => {
+            let s = decision_signer(store, plan)?;
+            (s.name.clone(), s.title())
+        }
+    };
+    let terms =
+        DecisionTerms::new(number, day, &name, &title, today).map_err(|m| Error::refused(m.vi, m.en))?;
+    Ok(store.record_decision(actor, &plan.code, &terms)?)
+}
+
+/// Publishes a recorded decision: each awardee's results as the evaluation gives them now
+/// are fixed with it (the honour board shows these).
+pub fn publish_decision(
+    store: &mut Store,
+    plan: &Plan,
+    heads: &[HeadResult],
+    actor: &Actor,
+    id: i64,
+) -> Result<DecisionRecord> {
+    if store
+        .decision_record(id)?
+        .is_none_or(|d| d.plan_code != plan.code)
+    {
+        return Err(Error::refused(
+            "Không có quyết định này trong kế hoạch.",
+            "no such decision in the plan",
+        ));
+    }
+    let noms = store.nominations(&plan.code, None)?;
+    let results = |nid: i64| {
+        noms.iter()
+            .find(|n| n.id == nid)
+            .and_then(|n| head_of(heads, &n.unit_code, &n.head_from))
+            .map(|h| results_json(plan, h))
+            .unwrap_or_else(|| "[]".into())
+    };
+    Ok(store.publish_decision(actor, id, &results)?)
 }
 
 /// The payment list of the decision's cash award: each awardee and the amount (đồng).
@@ -312,14 +410,10 @@ pub fn payments(
     store: &Store,
     plan: &Plan,
     heads: &[HeadResult],
+    pick: DecisionPick,
     typed: &Dating,
 ) -> Result<(Vec<Person>, Decision)> {
-    let noms = store.nominations(&plan.code, None)?;
-    let people = awardees(store, plan, heads, &noms)?;
-    if people.is_empty() {
-        return Err(documents::no_list("danh sách chi tiền thưởng"));
-    }
-    let d = decision(plan, &noms, typed, DateTime::now_local().date())?;
+    let (people, d) = decision(store, plan, heads, pick, typed, DateTime::now_local().date())?;
     if d.cash.is_none() {
         return Err(Error::refused(
             "Hình thức khen thưởng của kế hoạch không kèm tiền thưởng.",
@@ -338,7 +432,7 @@ pub enum DocKind {
         head_from: Option<String>,
     },
     ToTrinh,
-    QuyetDinh,
+    QuyetDinh(DecisionPick),
     /// The ranking's suggestions as a working list.
     DanhSachThamKhao,
     /// A proposing unit's tờ trình (a district's covers its communes).
@@ -499,14 +593,14 @@ pub fn document(
             })?;
             Ok((bytes, format!("to-trinh-{year}.docx")))
         }
-        DocKind::QuyetDinh => {
-            let noms = store.nominations(&plan.code, None)?;
-            let people = awardees(store, plan, heads, &noms)?;
-            if people.is_empty() {
-                return Err(documents::no_list("quyết định"));
-            }
-            let signer = decision_signer(store, plan)?;
-            let Decision { dating, cash, bases } = decision(plan, &noms, &inputs.dating, today)?;
+        DocKind::QuyetDinh(pick) => {
+            let (people, d) = decision(store, plan, heads, *pick, &inputs.dating, today)?;
+            let Decision {
+                dating,
+                signer,
+                cash,
+                bases,
+            } = d;
             let bytes = documents::quyet_dinh(&documents::QuyetDinh {
                 plan,
                 province: &province,

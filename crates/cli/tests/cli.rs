@@ -943,19 +943,17 @@ fn publish_decision(env: &Env) {
             },
         ),
         ("lanhdao", Role::LanhDao, Step::Approve { note: String::new() }),
-        (
-            "sonoivu",
-            Role::SoNoiVu,
-            Step::Publish {
-                decision_no: "256/QĐ-UBND".into(),
-                decision_date: Date::from_ymd(2024, 2, 5).unwrap(),
-                results: "[]".into(),
-            },
-        ),
     ];
     for (who, role, step) in steps {
         s.nomination_step(&actor(who), role, id, &step, &facts).unwrap();
     }
+    let day = Date::from_ymd(2024, 2, 5).unwrap();
+    let terms =
+        thidua_domain::nomination::DecisionTerms::new("256/QĐ-UBND", day, "Nguyễn Văn Thọ", "CHỦ TỊCH", day)
+            .unwrap();
+    let d = s.record_decision(&actor("sonoivu"), &plan.code, &terms).unwrap();
+    s.publish_decision(&actor("sonoivu"), d.id, &|_| "[]".into())
+        .unwrap();
 }
 
 #[test]

@@ -165,6 +165,74 @@ impl Step {
     }
 }
 
+/// The terms an award decision is recorded with, as the Chairman signed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionTerms {
+    /// Its number and symbol, e.g. "256/QĐ-UBND".
+    pub number: String,
+    pub date: Date,
+    pub signer: String,
+    pub signer_title: String,
+}
+
+/// The longest decision number and symbol, and signer's name or title, a record keeps.
+pub const MAX_DECISION_NUMBER: usize = 40;
+pub const MAX_SIGNER: usize = 120;
+
+impl DecisionTerms {
+    /// The terms as typed: a number and a signer are required; a decision is recorded once
+    /// signed, so its date is not after `today`.
+    pub fn new(
+        number: &str,
+        date: Date,
+        signer: &str,
+        signer_title: &str,
+        today: Date,
+    ) -> Result<DecisionTerms, Msg> {
+        let number = number.trim();
+        if number.is_empty() {
+            return Err(Msg::new(
+                "Cần ghi số quyết định.",
+                "the decision's number is required",
+            ));
+        }
+        if number.chars().count() > MAX_DECISION_NUMBER {
+            return Err(Msg::new(
+                format!("Số quyết định dài quá {MAX_DECISION_NUMBER} ký tự."),
+                format!("the decision's number is longer than {MAX_DECISION_NUMBER} characters"),
+            ));
+        }
+        let (signer, title) = (signer.trim(), signer_title.trim());
+        if signer.is_empty() {
+            return Err(Msg::new(
+                "Cần ghi người ký quyết định.",
+                "the decision's signer is required",
+            ));
+        }
+        if signer.chars().count() > MAX_SIGNER || title.chars().count() > MAX_SIGNER {
+            return Err(Msg::new(
+                format!("Tên hoặc chức vụ người ký dài quá {MAX_SIGNER} ký tự."),
+                format!("the signer's name or title is longer than {MAX_SIGNER} characters"),
+            ));
+        }
+        if date > today {
+            return Err(Msg::new(
+                format!(
+                    "Ngày quyết định {} chưa đến: chỉ ghi quyết định đã ký.",
+                    date.vi()
+                ),
+                "the decision's date is in the future: only a signed decision is recorded",
+            ));
+        }
+        Ok(DecisionTerms {
+            number: number.to_string(),
+            date,
+            signer: signer.to_string(),
+            signer_title: title.to_string(),
+        })
+    }
+}
+
 /// What the rules need to know beyond the nomination itself.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {

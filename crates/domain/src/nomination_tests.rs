@@ -368,3 +368,25 @@ fn each_level_uploads_its_own_documents_at_its_own_step() {
     assert!(!may_upload(S::ChoCapTrinh, Proposer, CapTrinh, false));
     assert!(!may_upload(S::DaNop, Unit, DonVi, false));
 }
+
+#[test]
+fn a_decision_is_recorded_with_its_number_signer_and_a_date_not_yet_to_come() {
+    let day = |d| Date::from_ymd(2024, 2, d).unwrap();
+    let ok = DecisionTerms::new(" 256/QĐ-UBND ", day(5), "Nguyễn Văn Thọ", "CHỦ TỊCH", day(5)).unwrap();
+    assert_eq!(
+        (ok.number.as_str(), ok.signer.as_str()),
+        ("256/QĐ-UBND", "Nguyễn Văn Thọ")
+    );
+    let refused = |number: &str, date, signer: &str| {
+        DecisionTerms::new(number, date, signer, "", day(5))
+            .unwrap_err()
+            .vi
+    };
+    assert!(refused(" ", day(5), "A").contains("số quyết định"));
+    assert!(refused(&"9".repeat(41), day(5), "A").contains("40 ký tự"));
+    assert!(refused("1/QĐ", day(5), "  ").contains("người ký"));
+    assert!(
+        refused("1/QĐ", day(6), "A").contains("06/02/2024"),
+        "a date to come"
+    );
+}

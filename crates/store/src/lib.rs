@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod decisions;
 pub mod import;
 mod import_fast;
 pub mod locks;

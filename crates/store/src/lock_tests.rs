@@ -9,7 +9,7 @@ use crate::workflow::ValueForm;
 use crate::{Store, StoreError};
 use std::io::Cursor;
 use thidua_domain::entry::Period;
-use thidua_domain::nomination::Step;
+use thidua_domain::nomination::{DecisionTerms, Step};
 use thidua_domain::plan::{Plan, BUILT_IN_2023};
 use thidua_domain::role::Role;
 use thidua_domain::time::Date;
@@ -347,12 +347,14 @@ fn a_published_decision_freezes_its_year_for_everyone() {
         s.frozen_years().unwrap().is_empty(),
         "approval alone freezes nothing"
     );
-    let publish = Step::Publish {
-        decision_no: "256/QĐ-UBND".into(),
-        decision_date: Date::from_ymd(2024, 2, 5).unwrap(),
-        results: "[]".into(),
-    };
-    s.nomination_step(&actor("sonoivu"), Role::SoNoiVu, id, &publish, &f)
+    let date = Date::from_ymd(2024, 2, 5).unwrap();
+    let terms = DecisionTerms::new("256/QĐ-UBND", date, "Nguyễn Văn Thọ", "CHỦ TỊCH", date).unwrap();
+    let d = s.record_decision(&actor("sonoivu"), "cchc-2023", &terms).unwrap();
+    assert!(
+        s.frozen_years().unwrap().is_empty(),
+        "recording alone freezes nothing"
+    );
+    s.publish_decision(&actor("sonoivu"), d.id, &|_| "[]".into())
         .unwrap();
     let frozen = s.frozen_years().unwrap();
     assert_eq!((frozen.len(), frozen[0].decision_no.as_str()), (1, "256/QĐ-UBND"));

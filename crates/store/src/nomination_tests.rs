@@ -6,7 +6,7 @@ use crate::audit::Actor;
 use crate::workflow::NewAttachment;
 use crate::Store;
 use std::io::Cursor;
-use thidua_domain::nomination::{BoardVerdict, Facts, OfficeVerdict, Step};
+use thidua_domain::nomination::{BoardVerdict, DecisionTerms, Facts, OfficeVerdict, Step};
 use thidua_domain::plan::{Plan, BUILT_IN_2023};
 use thidua_domain::role::Role;
 use thidua_domain::time::Date;
@@ -376,27 +376,54 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
         !s.nomination(id).unwrap().unwrap().published,
         "not public before the decision is recorded"
     );
-    s.nomination_step(
-        &actor("sonoivu"),
-        Role::SoNoiVu,
-        id,
-        &Step::Publish {
-            decision_no: "123/QĐ-UBND".into(),
-            decision_date: day(2024, 2, 1),
-            results: "[]".into(),
-        },
-        &f,
-    )
-    .unwrap();
-    let again = Step::Publish {
-        decision_no: "999/QĐ-UBND".into(),
-        decision_date: day(2024, 3, 1),
+    let direct = Step::Publish {
+        decision_no: "123/QĐ-UBND".into(),
+        decision_date: day(2024, 2, 1),
         results: "[]".into(),
     };
     assert!(
-        s.nomination_step(&actor("sonoivu"), Role::SoNoiVu, id, &again, &f)
+        s.nomination_step(&actor("sonoivu"), Role::SoNoiVu, id, &direct, &f)
+            .unwrap_err()
+            .to_string()
+            .contains("quyết định"),
+        "one nomination is never published outside a decision"
+    );
+    let terms = DecisionTerms::new(
+        "123/QĐ-UBND",
+        day(2024, 2, 1),
+        "Nguyễn Văn Thọ",
+        "CHỦ TỊCH",
+        day(2024, 2, 2),
+    )
+    .unwrap();
+    let d = s.record_decision(&actor("sonoivu"), "cchc-2023", &terms).unwrap();
+    assert_eq!(d.nominations, [id]);
+    assert!(
+        !s.nomination(id).unwrap().unwrap().published,
+        "recorded, not yet public"
+    );
+    let d = s
+        .publish_decision(&actor("sonoivu"), d.id, &|_| "[]".into())
+        .unwrap();
+    assert!(d.published());
+    assert!(
+        s.publish_decision(&actor("sonoivu"), d.id, &|_| "[]".into())
             .is_err(),
-        "a published decision is not overwritten"
+        "a published decision is not published again"
+    );
+    assert!(
+        s.record_decision(
+            &actor("sonoivu"),
+            "cchc-2023",
+            &DecisionTerms {
+                number: "999/QĐ-UBND".into(),
+                ..terms
+            }
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("chưa có quyết định"),
+        "a second decision holds nobody already decided"
     );
     let n = s.nomination(id).unwrap().unwrap();
     assert_eq!(
@@ -420,6 +447,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
             "chuyen_ban_tdkt",
             "tham_dinh",
             "phe_duyet",
+            "ghi_quyet_dinh",
             "cong_bo"
         ]
     );
@@ -673,12 +701,7 @@ fn the_migration_that_rebuilds_the_nominations_keeps_them_and_their_documents() 
         id
     };
     // run the rebuild again over the data (as an upgrade from the version before it)
-    let conn = rusqlite::Connection::open(dir.path().join("thidua.db")).unwrap();
-    let before: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .unwrap();
-    conn.pragma_update(None, "user_version", before - 1).unwrap();
-    drop(conn);
+    let before = back_to_version_9(dir.path());
     let s = Store::open_dir(dir.path()).unwrap();
     let n = s.nomination(id).unwrap().unwrap();
     assert_eq!((n.state.code(), n.head_name.as_str()), ("nhap", "Bà A"));
@@ -692,5 +715,68 @@ fn the_migration_that_rebuilds_the_nominations_keeps_them_and_their_documents() 
         conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
             .unwrap(),
         before
+    );
+}
+
+/// Takes a store back to schema 9 (before 0010 and 0011), keeping its rows: 0011's table
+/// and column removed. Returns the version it was at.
+fn back_to_version_9(dir: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(dir.join("thidua.db")).unwrap();
+    let before: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(before, crate::migrate::MIGRATIONS.len() as i64);
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('nominations') WHERE name != 'decision_id' ORDER BY cid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = OFF; DROP INDEX nominations_decision;
+         CREATE TABLE nominations_v10 AS SELECT {} FROM nominations; DROP TABLE nominations;
+         ALTER TABLE nominations_v10 RENAME TO nominations; DROP TABLE decisions;",
+        columns.join(", ")
+    ))
+    .unwrap();
+    conn.pragma_update(None, "user_version", before - 2).unwrap();
+    before
+}
+
+#[test]
+fn decisions_published_before_the_decision_records_become_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = {
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        seeded(&mut s, 3);
+        let ids: Vec<i64> = (0..3).map(|i| appraised(&mut s, i)).collect();
+        ids
+    };
+    back_to_version_9(dir.path());
+    // as the version before published them: one nomination at a time, two share a number
+    let conn = rusqlite::Connection::open(dir.path().join("thidua.db")).unwrap();
+    for (id, no) in ids.iter().zip(["256/QĐ-UBND", "256/QĐ-UBND", ""]) {
+        conn.execute(
+            "UPDATE nominations SET state = 'da_phe_duyet', decision_no = ?1, decision_date = '2024-02-05', published = ?2 WHERE id = ?3",
+            rusqlite::params![no, !no.is_empty(), id],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let s = Store::open_dir(dir.path()).unwrap();
+    let records = s.decision_records("cchc-2023").unwrap();
+    assert_eq!(records.len(), 1, "one record per number");
+    let d = &records[0];
+    assert_eq!(
+        (d.number.as_str(), d.date.iso().as_str()),
+        ("256/QĐ-UBND", "2024-02-05")
+    );
+    assert!(d.published());
+    assert_eq!(d.nominations, ids[..2]);
+    assert_eq!(
+        s.nomination(ids[2]).unwrap().unwrap().decision_id,
+        None,
+        "approved, awaiting a decision"
     );
 }

@@ -44,6 +44,8 @@ pub struct Nomination {
     pub decision_date: Option<String>,
     pub published: bool,
     pub published_results: String,
+    /// The decision record holding it (`decisions`), once the office recorded one.
+    pub decision_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -74,7 +76,7 @@ pub struct NominationEvent {
 
 const COLUMNS: &str = "n.id, n.plan_code, n.unit_id, u.code, u.name, n.head_from, n.head_name, n.head_title, n.state, n.unit_reason,
     n.office_verdict, n.office_reason, n.board_verdict, n.board_reason, n.decision_reason, n.decision_no, n.decision_date,
-    n.published, n.created_at, n.updated_at, n.published_results, u.tier, u.parent_code FROM nominations n JOIN units u ON u.id = n.unit_id";
+    n.published, n.created_at, n.updated_at, n.published_results, u.tier, u.parent_code, n.decision_id FROM nominations n JOIN units u ON u.id = n.unit_id";
 
 fn row(r: &Row) -> rusqlite::Result<Nomination> {
     Ok(Nomination {
@@ -101,6 +103,7 @@ fn row(r: &Row) -> rusqlite::Result<Nomination> {
         published_results: r.get(20)?,
         unit_tier: r.get(21)?,
         unit_parent: r.get(22)?,
+        decision_id: r.get(23)?,
     })
 }
 
@@ -387,105 +390,18 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = tx
-            .query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)
-            .optional()?
-            .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
-        let documents: Vec<String> = {
-            let mut st = tx.prepare_cached(
-                "SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1",
-            )?;
-            let v = st
-                .query_map([id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            v
-        };
-        let approved: u32 = tx.query_row(
-            "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = ?2",
-            params![before.plan_code, NominationState::DaPheDuyet.code()],
-            |r| r.get(0),
-        )?;
-        let unit_approved: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM nominations WHERE plan_code = ?1 AND unit_id = ?2 AND state = ?3 AND id != ?4",
-            params![before.plan_code, before.unit_id, NominationState::DaPheDuyet.code(), id],
-            |r| r.get(0),
-        )?;
-        let current = Current {
-            state: before.state,
-            board_verdict: before.board_verdict,
-            published: before.published,
-            documents: &documents,
-            approved,
-            unit_approved,
-        };
-        let t = transition(&current, step, facts).map_err(|m| refused(m.vi, m.en))?;
-        match &t.change {
-            Change::UnitReason(r) => {
-                tx.execute(
-                    "UPDATE nominations SET unit_reason = ?1 WHERE id = ?2",
-                    params![r, id],
-                )?;
-            }
-            Change::Office { verdict, reason } => {
-                tx.execute(
-                    "UPDATE nominations SET office_verdict = ?1, office_reason = ?2 WHERE id = ?3",
-                    params![verdict.code(), reason, id],
-                )?;
-            }
-            Change::Board { verdict, reason } => {
-                tx.execute(
-                    "UPDATE nominations SET board_verdict = ?1, board_reason = ?2 WHERE id = ?3",
-                    params![verdict.code(), reason, id],
-                )?;
-            }
-            Change::DecisionReason(r) => {
-                tx.execute(
-                    "UPDATE nominations SET decision_reason = ?1 WHERE id = ?2",
-                    params![r, id],
-                )?;
-            }
-            Change::Publication {
-                decision_no,
-                decision_date,
-                results,
-            } => {
-                tx.execute(
-                    "UPDATE nominations SET decision_no = ?1, decision_date = ?2, published = 1, published_results = ?3 WHERE id = ?4",
-                    params![decision_no, decision_date.iso(), results, id],
-                )?;
-                // The decision freezes its plan's year (INDICATORS.md section 3).
-                crate::locks::freeze_on(&tx, &before.plan_code, decision_no, &actor.username)?;
-            }
-            Change::Nothing => {}
+        if matches!(step, Step::Publish { .. }) {
+            // One decision holds its awardees: they are published together
+            // (`Store::publish_decision`), never one by one.
+            return Err(refused(
+                "Chỉ công bố qua quyết định khen thưởng đã ghi (gồm mọi hồ sơ được phê duyệt).",
+                "a nomination is published only through its recorded decision",
+            ));
         }
-        let at = now();
-        tx.execute(
-            "UPDATE nominations SET state = ?1, updated_at = ?2 WHERE id = ?3",
-            params![t.to.code(), at, id],
-        )?;
-        tx.execute(
-            "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, at, actor.username, role.code(), step.action(), before.state.code(), t.to.code(), t.reason],
-        )?;
-        let after = tx.query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)?;
-        let mut after = snapshot(&after);
-        // The step's own reason (an approval outside the ranking's suggestions, a return…)
-        if !t.reason.is_empty() {
-            after["step_reason"] = json!(t.reason);
-        }
-        record(
-            &tx,
-            actor,
-            step.action(),
-            "nomination",
-            &id.to_string(),
-            Some(&snapshot(&before)),
-            Some(&after),
-        )?;
+        step_in(&tx, actor, role, id, step, facts)?;
         tx.commit()?;
         Ok(())
     }
-
     // --- settings ---------------------------------------------------------------------
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
@@ -533,4 +449,111 @@ fn doc_row(r: &Row) -> rusqlite::Result<NominationDocument> {
         uploaded_at: r.get(7)?,
         uploaded_by: r.get(8)?,
     })
+}
+
+/// One step inside the caller's write transaction: the rules decide under the lock, then
+/// the change, the history and the audit record are written.
+pub(crate) fn step_in(
+    tx: &rusqlite::Transaction,
+    actor: &Actor,
+    role: Role,
+    id: i64,
+    step: &Step,
+    facts: &Facts,
+) -> Result<()> {
+    let before = tx
+        .query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)
+        .optional()?
+        .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
+    let documents: Vec<String> = {
+        let mut st =
+            tx.prepare_cached("SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1")?;
+        let v = st
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        v
+    };
+    let approved: u32 = tx.query_row(
+        "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = ?2",
+        params![before.plan_code, NominationState::DaPheDuyet.code()],
+        |r| r.get(0),
+    )?;
+    let unit_approved: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM nominations WHERE plan_code = ?1 AND unit_id = ?2 AND state = ?3 AND id != ?4",
+            params![before.plan_code, before.unit_id, NominationState::DaPheDuyet.code(), id],
+            |r| r.get(0),
+        )?;
+    let current = Current {
+        state: before.state,
+        board_verdict: before.board_verdict,
+        published: before.published,
+        documents: &documents,
+        approved,
+        unit_approved,
+    };
+    let t = transition(&current, step, facts).map_err(|m| refused(m.vi, m.en))?;
+    match &t.change {
+        Change::UnitReason(r) => {
+            tx.execute(
+                "UPDATE nominations SET unit_reason = ?1 WHERE id = ?2",
+                params![r, id],
+            )?;
+        }
+        Change::Office { verdict, reason } => {
+            tx.execute(
+                "UPDATE nominations SET office_verdict = ?1, office_reason = ?2 WHERE id = ?3",
+                params![verdict.code(), reason, id],
+            )?;
+        }
+        Change::Board { verdict, reason } => {
+            tx.execute(
+                "UPDATE nominations SET board_verdict = ?1, board_reason = ?2 WHERE id = ?3",
+                params![verdict.code(), reason, id],
+            )?;
+        }
+        Change::DecisionReason(r) => {
+            tx.execute(
+                "UPDATE nominations SET decision_reason = ?1 WHERE id = ?2",
+                params![r, id],
+            )?;
+        }
+        Change::Publication {
+            decision_no,
+            decision_date,
+            results,
+        } => {
+            tx.execute(
+                    "UPDATE nominations SET decision_no = ?1, decision_date = ?2, published = 1, published_results = ?3 WHERE id = ?4",
+                    params![decision_no, decision_date.iso(), results, id],
+                )?;
+            // The decision freezes its plan's year (INDICATORS.md section 3).
+            crate::locks::freeze_on(tx, &before.plan_code, decision_no, &actor.username)?;
+        }
+        Change::Nothing => {}
+    }
+    let at = now();
+    tx.execute(
+        "UPDATE nominations SET state = ?1, updated_at = ?2 WHERE id = ?3",
+        params![t.to.code(), at, id],
+    )?;
+    tx.execute(
+            "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![id, at, actor.username, role.code(), step.action(), before.state.code(), t.to.code(), t.reason],
+        )?;
+    let after = tx.query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)?;
+    let mut after = snapshot(&after);
+    // The step's own reason (an approval outside the ranking's suggestions, a return…)
+    if !t.reason.is_empty() {
+        after["step_reason"] = json!(t.reason);
+    }
+    record(
+        tx,
+        actor,
+        step.action(),
+        "nomination",
+        &id.to_string(),
+        Some(&snapshot(&before)),
+        Some(&after),
+    )?;
+    Ok(())
 }

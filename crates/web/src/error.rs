@@ -23,6 +23,8 @@ pub enum AppError {
     /// The request is understood and refused, with the reason (the page shows the
     /// Vietnamese, the log the English when there is one).
     Refused(Msg),
+    /// The step is not allowed now (the API's 409), with the reason.
+    Conflict(Msg),
     /// Sign-in locked after repeated failures, until a local time (dd/mm/yyyy hh:mm).
     Throttled(String),
     /// The CSRF token is missing or wrong.
@@ -73,7 +75,7 @@ impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AppError::Startup(s) | AppError::Internal(s) | AppError::TooLarge(s) => f.write_str(s),
-            AppError::Refused(m) => m.fmt(f),
+            AppError::Refused(m) | AppError::Conflict(m) => m.fmt(f),
             AppError::NotSignedIn => f.write_str("chưa đăng nhập / not signed in"),
             AppError::BadCredentials => {
                 f.write_str("tên đăng nhập hoặc mật khẩu không đúng / wrong username or password")
@@ -167,6 +169,13 @@ impl IntoResponse for AppError {
                     info.cause = Some(m.en);
                 }
                 return respond(StatusCode::UNPROCESSABLE_ENTITY, info);
+            }
+            AppError::Conflict(m) => {
+                let mut info = info("Không thực hiện được lúc này", m.vi);
+                if !m.en.is_empty() {
+                    info.cause = Some(m.en);
+                }
+                return respond(StatusCode::CONFLICT, info);
             }
             AppError::Throttled(until) => (
                 StatusCode::TOO_MANY_REQUESTS,

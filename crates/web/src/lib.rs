@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+mod api_award;
 pub mod auth;
 mod cache;
 mod error;
@@ -239,6 +240,7 @@ pub fn router(state: AppState) -> Router {
     let cfg = state.config().clone();
     pages::routes(&cfg)
         .merge(api::routes(&cfg))
+        .merge(api_award::routes(&cfg))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .fallback(|| async { AppError::NotFound })

@@ -392,22 +392,17 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path, publish: bool) -
                 Step::Approve { note: String::new() },
             ));
         }
-        if target == "cong_bo" && publish {
-            let date = thidua_domain::time::Date::from_ymd(plan.period_to.ymd().0 + 1, 2, 5)
-                .unwrap_or(plan.period_to);
-            let results = crate::award::results_json(plan, h);
-            steps.push((
-                office.clone(),
-                Role::SoNoiVu,
-                Step::Publish {
-                    decision_no: "256/QĐ-UBND".into(),
-                    decision_date: date,
-                    results,
-                },
-            ));
-        }
         for (who, role, step) in steps {
             store.nomination_step(&who, role, id, &step, &facts)?;
+        }
+        if target == "cong_bo" && publish {
+            // The Chairman's decision, recorded and published: it holds this one approval
+            // (the next one approved waits for a later decision).
+            let date = thidua_domain::time::Date::from_ymd(plan.period_to.ymd().0 + 1, 2, 5)
+                .unwrap_or(plan.period_to);
+            let d =
+                crate::award::record_decision(store, plan, &office, "256/QĐ-UBND", &date.iso(), None, date)?;
+            crate::award::publish_decision(store, plan, &heads, &office, d.id)?;
         }
     }
     // The demo unit's own head: a draft to continue.

@@ -122,6 +122,13 @@ pub struct Signer {
     pub name: String,
 }
 
+impl Signer {
+    /// The authority lines as one title, as the settings keep it ("KT. CHỦ TỊCH — PHÓ CHỦ TỊCH").
+    pub fn title(&self) -> String {
+        self.authority.join(" — ")
+    }
+}
+
 pub(super) fn run(text: &str) -> Run {
     Run::new()
         .add_text(text)

@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use thidua_app::award::{self, DocKind, PaperInputs};
+use thidua_app::award::{self, DecisionPick, DocKind, PaperInputs};
 use thidua_app::documents::Dating;
 use thidua_domain::time::DateTime;
 
@@ -62,6 +62,12 @@ pub enum DocumentCommand {
         /// The date of that tờ trình.
         #[arg(long = "to-trinh-ngay")]
         proposal_date: Option<String>,
+        /// A recorded decision (its id); default the latest recorded, else the draft.
+        #[arg(long, conflicts_with = "draft")]
+        decision: Option<i64>,
+        /// The draft of the next decision: the approvals not yet in a recorded one.
+        #[arg(long)]
+        draft: bool,
         #[arg(long)]
         out: PathBuf,
     },
@@ -131,11 +137,18 @@ pub fn run(cli: &Cli, c: &DocumentCommand) -> Result<ExitCode> {
             paper,
             proposal_number,
             proposal_date,
+            decision,
+            draft,
             out,
         } => {
             inputs.dating = dating(&paper.number, &paper.date, "quyết định")?;
             inputs.proposal = dating(proposal_number, proposal_date, "tờ trình")?;
-            (*year, out, DocKind::QuyetDinh)
+            let pick = match (decision, draft) {
+                (Some(id), _) => DecisionPick::Recorded(*id),
+                (None, true) => DecisionPick::Draft,
+                (None, false) => DecisionPick::Latest,
+            };
+            (*year, out, DocKind::QuyetDinh(pick))
         }
         DocumentCommand::ToTrinhDonVi {
             unit,

@@ -5,7 +5,7 @@ mod account;
 mod admin;
 mod entries;
 mod imports;
-mod nominations;
+pub(crate) mod nominations;
 mod overview;
 mod public;
 mod setup;

@@ -190,29 +190,88 @@ async fn a_nomination_goes_from_draft_to_the_honour_board() {
     );
     let mut public = srv.client();
     assert!(!public.get("/bang-vang").await.body.contains(&h.head.name));
+    // the office records the decision the Chairman signed: it holds every approval so far
     let r = office
         .post_form(
-            &format!("/de-nghi/{id}/cong-bo"),
+            "/quyet-dinh",
             &[
+                ("ke_hoach", "cchc-2023"),
                 ("so_quyet_dinh", "789/QĐ-UBND"),
                 ("ngay_quyet_dinh", "05/02/2024"),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let again = office
-        .post_form(
-            &format!("/de-nghi/{id}/cong-bo"),
-            &[
-                ("so_quyet_dinh", "790/QĐ-UBND"),
-                ("ngay_quyet_dinh", "06/02/2024"),
-            ],
-        )
+    let decisions = srv.store().decision_records("cchc-2023").unwrap();
+    let mut approved_ids: Vec<i64> = srv
+        .store()
+        .nominations("cchc-2023", None)
+        .unwrap()
+        .iter()
+        .filter(|n| n.state.code() == "da_phe_duyet")
+        .map(|n| n.id)
+        .collect();
+    approved_ids.sort();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(
+        decisions[0].nominations, approved_ids,
+        "one decision for all awardees"
+    );
+    assert!(approved_ids.len() > 1 && approved_ids.contains(&id));
+    assert_eq!(
+        decisions[0].signer,
+        thidua_domain::plan::Plan::built_in().signer,
+        "the signer from the settings or the plan"
+    );
+    assert!(
+        !public.get("/bang-vang").await.body.contains(&h.head.name),
+        "recorded, not yet published"
+    );
+    // the decision's paper carries its recorded number, date and signer and its awardees
+    let paper = office
+        .get(&format!(
+            "/van-ban/quyet-dinh?ke_hoach=cchc-2023&quyet_dinh={}",
+            decisions[0].id
+        ))
         .await;
+    assert_eq!(paper.status, StatusCode::OK, "{}", paper.body);
+    let text = docx_text(&paper.bytes);
+    assert!(
+        text.contains("Số: 789/QĐ-UBND") && text.contains(&decisions[0].signer),
+        "{text}"
+    );
+    for n in srv.store().nominations("cchc-2023", None).unwrap() {
+        assert_eq!(
+            text.contains(&n.head_name),
+            approved_ids.contains(&n.id),
+            "{}",
+            n.head_name
+        );
+    }
+    let draft = office
+        .get("/van-ban/quyet-dinh?ke_hoach=cchc-2023&du_thao=1")
+        .await;
+    assert_eq!(
+        draft.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no draft: every approval is in the recorded decision"
+    );
+    let publish = format!("/quyet-dinh/{}/cong-bo", decisions[0].id);
+    assert_eq!(
+        office.post_form(&publish, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let again = office.post_form(&publish, &[]).await;
     assert_eq!(
         again.status,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "a published decision is not overwritten"
+        "a published decision is not published again"
+    );
+    assert!(again.body.contains("đã được công bố"));
+    let page = office.get("/quyet-dinh?ke_hoach=cchc-2023").await.body;
+    assert!(
+        page.contains("789/QĐ-UBND") && page.contains("Đã công bố"),
+        "{page}"
     );
     let board_page = public.get("/bang-vang").await;
     assert_eq!(board_page.status, StatusCode::OK);
@@ -245,6 +304,7 @@ async fn a_nomination_goes_from_draft_to_the_honour_board() {
             ("sonoivu", "chuyen_ban_tdkt"),
             ("bantdkt", "tham_dinh"),
             ("lanhdao", "phe_duyet"),
+            ("sonoivu", "ghi_quyet_dinh"),
             ("sonoivu", "cong_bo")
         ]
     );
@@ -468,8 +528,12 @@ async fn every_transition_by_the_wrong_role_is_refused_and_changes_nothing() {
             &["lanhdao"],
         ),
         (
-            format!("/de-nghi/{approved}/cong-bo"),
-            vec![("so_quyet_dinh", "1/QĐ"), ("ngay_quyet_dinh", "01/02/2024")],
+            "/quyet-dinh".into(),
+            vec![
+                ("ke_hoach", "cchc-2023"),
+                ("so_quyet_dinh", "1/QĐ"),
+                ("ngay_quyet_dinh", "01/02/2024"),
+            ],
             approved,
             &["sonoivu"],
         ),
@@ -986,8 +1050,9 @@ async fn a_refused_step_keeps_the_page_the_reason_and_what_was_typed() {
     let mut office = srv.signed_in("sonoivu").await;
     let r = office
         .post_form(
-            &format!("/de-nghi/{}/cong-bo", approved.id),
+            "/quyet-dinh",
             &[
+                ("ke_hoach", "cchc-2023"),
                 ("so_quyet_dinh", "125/QĐ-UBND"),
                 ("ngay_quyet_dinh", "30/02/2024"),
             ],
@@ -995,17 +1060,16 @@ async fn a_refused_step_keeps_the_page_the_reason_and_what_was_typed() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Đăng xuất"), "the navigation stays");
-    assert!(
-        r.body.contains("id=\"loi-cong-bo\""),
-        "the reason beside its form"
-    );
+    assert!(r.body.contains("id=\"loi-ghi\""), "the reason beside its form");
     assert!(
         r.body.contains("Ngày quyết định «30/02/2024» không hợp lệ"),
         "{}",
         r.body
     );
     assert!(r.body.contains("value=\"30/02/2024\"") && r.body.contains("value=\"125/QĐ-UBND\""));
-    assert!(!srv.store().nomination(approved.id).unwrap().unwrap().published);
+    assert!(srv.store().decision_records("cchc-2023").unwrap().is_empty());
+    let unpublished = srv.store().nomination(approved.id).unwrap().unwrap();
+    assert!(!unpublished.published && unpublished.decision_id.is_none());
     // a blank return reason: the domain's clause as a sentence, beside the return form
     let submitted = nomination_in(&srv, thidua_domain::nomination::NominationState::DaNop);
     let r = office

@@ -455,11 +455,15 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     assert_eq!(b.text("#trang-thai").await, "Được phê duyệt khen thưởng");
     b.sign_out().await;
     b.sign_in("sonoivu").await;
-    b.go(&path).await;
+    // the decision the Chairman signed is recorded, holding every approval, then published
+    b.go("/quyet-dinh").await;
     b.type_in("#so_quyet_dinh", "321/QĐ-UBND").await;
     b.type_in("#ngay_quyet_dinh", "06/02/2024").await;
+    b.click("form[action=\"/quyet-dinh\"] button").await;
+    b.wait_path(|p| p.contains("tb=da_ghi")).await;
     b.click("form[action$=\"/cong-bo\"] button").await;
-    b.wait_path(|p| p.contains("tb=")).await;
+    b.wait_path(|p| p.contains("tb=da_cong_bo")).await;
+    b.screenshot("quyet-dinh.png").await;
     b.sign_out().await;
 
     // the public honour board, without signing in

@@ -282,6 +282,20 @@ impl Client {
         self.finish(res).await
     }
 
+    /// A multipart body to the API: the session's CSRF token in its header.
+    pub async fn post_multipart_api(&mut self, path: &str, form: reqwest::multipart::Form) -> Resp {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("x-csrf-token", self.csrf.clone().unwrap_or_default())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(res).await
+    }
+
     pub async fn post_json(&mut self, path: &str, body: &serde_json::Value, csrf_header: bool) -> Resp {
         let mut req = self
             .http
@@ -366,4 +380,19 @@ pub fn eligible_unit_account(srv: &Server, username: &str) -> (String, thidua_do
     };
     s.create_user(&thidua_store::audit::Actor::cli(), &new).unwrap();
     (h.unit.code.clone(), h)
+}
+
+/// A unit account (`don_vi`) for the unit `code`.
+pub fn add_unit_user(srv: &Server, username: &str, code: &str) {
+    let hash = thidua_app::credentials::hash_password(PASSWORD).unwrap();
+    let new = thidua_store::users::NewUser {
+        username,
+        full_name: "Cán bộ đầu mối",
+        password_hash: &hash,
+        role: "don_vi",
+        unit: Some(code),
+    };
+    srv.store()
+        .create_user(&thidua_store::audit::Actor::cli(), &new)
+        .unwrap();
 }

@@ -44,6 +44,7 @@ async fn every_page_answers_each_role_and_refuses_the_others() {
         ("/van-ban/mau07/H01", with(&["donvi", "thutruong"])),
         ("/van-ban/to-trinh", with(&[])),
         ("/van-ban/quyet-dinh", with(&[])),
+        ("/quyet-dinh", with(&[])),
         ("/bang-vang", with(&["quantri", "donvi", "donvi2", "thutruong"])),
         ("/tien-do", with(&["quantri", "donvi", "donvi2", "thutruong"])),
     ];

@@ -370,6 +370,14 @@ async fn the_json_api_follows_the_contract() {
         "/api/v1/ranking",
         "/api/v1/dossiers",
         "/api/v1/openapi.json",
+        "/api/v1/units/{code}/reopenings",
+        "/api/v1/nominations",
+        "/api/v1/nominations/{id}",
+        "/api/v1/nominations/{id}/documents",
+        "/api/v1/nominations/{id}/actions",
+        "/api/v1/decisions",
+        "/api/v1/decisions/{id}/publish",
+        "/api/v1/documents/{kind}",
     ] {
         assert!(spec["paths"].get(p).is_some(), "{p}");
     }

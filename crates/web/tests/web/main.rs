@@ -1,6 +1,7 @@
 //! The web application's tests in one binary, so the demo province is built once
 //! (`common::template`) and every server starts from a copy of it.
 
+mod api_award;
 mod award;
 mod browser;
 mod common;

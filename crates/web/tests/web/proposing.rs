@@ -2,7 +2,7 @@
 //! The commune submits to its district, which reads its communes (and only its own),
 //! adds its own papers, and forwards the nomination to the province or returns it.
 
-use crate::common::{pdf_bytes, Server, PASSWORD};
+use crate::common::{add_unit_user, pdf_bytes, Server};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use thidua_domain::plan::Plan;
@@ -13,18 +13,6 @@ fn document(code: &str) -> Form {
     Form::new()
         .text("loai_tai_lieu", code.to_string())
         .part("tep", Part::bytes(pdf_bytes()).file_name(format!("{code}.pdf")))
-}
-
-fn add_user(srv: &Server, username: &str, unit: &str) {
-    let hash = thidua_app::credentials::hash_password(PASSWORD).unwrap();
-    let new = thidua_store::users::NewUser {
-        username,
-        full_name: "Cán bộ đầu mối",
-        password_hash: &hash,
-        role: "don_vi",
-        unit: Some(unit),
-    };
-    srv.store().create_user(&Actor::cli(), &new).unwrap();
 }
 
 fn state_of(srv: &Server, id: i64) -> String {
@@ -59,8 +47,8 @@ async fn a_commune_s_nomination_goes_through_its_district_to_the_province() {
         .iter()
         .find(|h| h.unit.tier == "xa" && parent_of(&h.unit.code).as_deref() == Some("H02"))
         .expect("a commune of H02");
-    add_user(&srv, "xa_h01", &h.unit.code);
-    add_user(&srv, "huyen_h02", "H02");
+    add_unit_user(&srv, "xa_h01", &h.unit.code);
+    add_unit_user(&srv, "huyen_h02", "H02");
     let commune_unit = s.unit(&h.unit.code).unwrap().unwrap();
     let id = srv
         .store()

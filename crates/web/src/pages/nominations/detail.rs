@@ -50,7 +50,6 @@ struct DetailPage {
     /// Who returned the nomination ("Sở Nội vụ", "cấp trình khen").
     returned_by: &'static str,
     can_office: bool,
-    can_publish: bool,
     can_board: bool,
     can_approve: bool,
     office_verdict: &'static str,
@@ -233,7 +232,6 @@ pub(super) async fn render(
         returned_by,
         upload_docs,
         can_office: user.role == Role::SoNoiVu && n.state == NominationState::DaNop,
-        can_publish: user.role == Role::SoNoiVu && n.state == NominationState::DaPheDuyet && !n.published,
         can_board: user.role == Role::BanTdkt && n.state == NominationState::DaChuyen,
         // Rejection stays possible; approval only for an eligible head the Board proposes.
         can_approve: user.role == Role::LanhDao && n.state == NominationState::DaThamDinh,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use thidua_app::award::{self, DocKind, PaperInputs};
+use thidua_app::award::{self, DecisionPick, DocKind, PaperInputs};
 use thidua_app::documents::Dating;
 
 pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
@@ -39,18 +39,21 @@ async fn upload_document(
     State(state): State<AppState>,
     Require(user, ..): Require<DonVi>,
     Path(id): Path<i64>,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    // the unit's own documents, or the proposing level's papers (a commune's district)
-    let as_proposer = match user.check_own_unit(n.unit_id) {
-        Ok(()) => false,
-        Err(_) => {
-            user.check_proposer_of(n.unit_parent.as_deref())?;
-            true
-        }
-    };
-    let plan = state.plan(Some(n.plan_code.clone())).await?;
+    let (code, file) = read_document_form(&state, mp, "loai_tai_lieu").await?;
+    add_document(&state, &user, &n, code, file).await?;
+    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+}
+
+/// A document's form: its kind (the field `kind_field`) and the file (`tep`), within the
+/// upload limit.
+pub(crate) async fn read_document_form(
+    state: &AppState,
+    mut mp: Multipart,
+    kind_field: &str,
+) -> Result<(Option<String>, Option<(String, Vec<u8>)>), AppError> {
     let max = state.config().max_upload;
     let (mut code, mut file) = (None, None);
     while let Some(mut field) = mp
@@ -59,7 +62,6 @@ async fn upload_document(
         .map_err(|e| AppError::multipart(e, "Không đọc được biểu mẫu"))?
     {
         match field.name().unwrap_or("") {
-            "loai_tai_lieu" => code = Some(crate::upload::small_text(field).await?),
             "tep" => {
                 let name = display_name(field.file_name().unwrap_or(""));
                 let bytes = crate::upload::read_limited(&mut field, max)
@@ -67,9 +69,30 @@ async fn upload_document(
                     .ok_or_else(|| AppError::TooLarge(format!("Tệp vượt quá {} MB.", max / (1024 * 1024))))?;
                 file = Some((name, bytes));
             }
+            k if k == kind_field => code = Some(crate::upload::small_text(field).await?),
             _ => {}
         }
     }
+    Ok((code, file))
+}
+
+/// Adds a document to the nomination: the unit's own documents, or the proposing level's
+/// papers (a commune's district), as the nomination rules allow at its step.
+pub(crate) async fn add_document(
+    state: &AppState,
+    user: &crate::auth::User,
+    n: &thidua_store::nominations::Nomination,
+    code: Option<String>,
+    file: Option<(String, Vec<u8>)>,
+) -> Result<(), AppError> {
+    let as_proposer = match user.check_own_unit(n.unit_id) {
+        Ok(()) => false,
+        Err(_) => {
+            user.check_proposer_of(n.unit_parent.as_deref())?;
+            true
+        }
+    };
+    let plan = state.plan(Some(n.plan_code.clone())).await?;
     let code = code
         .filter(|c| plan.documents.iter().any(|d| &d.code == c))
         .ok_or_else(|| AppError::refused("Hãy chọn loại tài liệu."))?;
@@ -86,9 +109,8 @@ async fn upload_document(
     tokio::fs::write(&path, &bytes)
         .await
         .map_err(|e| AppError::internal(format!("write document: {e}")))?;
-    let (actor, size) = (user.actor.clone(), bytes.len() as i64);
-    let s2 = stored.clone();
-    let file = thidua_store::workflow::NewAttachment::new(s2, name, media_type, size);
+    let (actor, size, id) = (user.actor.clone(), bytes.len() as i64, n.id);
+    let file = thidua_store::workflow::NewAttachment::new(stored, name, media_type, size);
     if let Err(e) = state
         .db(move |s| {
             if as_proposer {
@@ -103,7 +125,7 @@ async fn upload_document(
         let _ = std::fs::remove_file(&path);
         return Err(e);
     }
-    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+    Ok(())
 }
 
 async fn download_document(
@@ -138,9 +160,21 @@ struct DocQuery {
     /// The decision's: the Board's tờ trình it answers.
     tt_so: Option<String>,
     tt_ngay: Option<String>,
+    /// The decision: a recorded one (`quyet_dinh=ID`), the draft of the next one
+    /// (`du_thao=1`), else the latest recorded (with none, the draft).
+    quyet_dinh: Option<i64>,
+    du_thao: Option<String>,
 }
 
 impl DocQuery {
+    fn decision(&self) -> DecisionPick {
+        match (self.quyet_dinh, &self.du_thao) {
+            (Some(id), _) => DecisionPick::Recorded(id),
+            (None, Some(_)) => DecisionPick::Draft,
+            (None, None) => DecisionPick::Latest,
+        }
+    }
+
     fn inputs(&self) -> Result<PaperInputs, AppError> {
         Ok(PaperInputs {
             dating: Dating::typed(self.so.as_deref(), self.ngay.as_deref(), "văn bản")?,
@@ -167,11 +201,21 @@ fn docx(bytes: Vec<u8>, name: &str) -> Response {
 }
 
 async fn make(state: &AppState, q: &DocQuery, kind: DocKind) -> Result<Response, AppError> {
-    let snap = match &q.ke_hoach {
+    make_doc(state, q.ke_hoach.clone(), q.nam, q.inputs()?, kind).await
+}
+
+/// A generated paper of the plan (by code, else by year) as a DOCX download.
+pub(crate) async fn make_doc(
+    state: &AppState,
+    plan_code: Option<String>,
+    year: Option<i32>,
+    inputs: PaperInputs,
+    kind: DocKind,
+) -> Result<Response, AppError> {
+    let snap = match &plan_code {
         Some(code) => state.snapshot_of(code).await?,
-        None => state.snapshot(q.nam).await?,
+        None => state.snapshot(year).await?,
     };
-    let inputs = q.inputs()?;
     let (bytes, name) = state
         .db(move |s| Ok(award::document(s, &snap.plan, &snap.eval.heads, &kind, &inputs)?))
         .await?;
@@ -206,7 +250,7 @@ async fn doc_quyet_dinh(
     Require(_user, ..): Require<crate::auth::Officials>,
     Query(q): Query<DocQuery>,
 ) -> Result<Response, AppError> {
-    make(&state, &q, DocKind::QuyetDinh).await
+    make(&state, &q, DocKind::QuyetDinh(q.decision())).await
 }
 
 /// The ranking's suggestions as a working list (never a tờ trình).
@@ -219,7 +263,11 @@ async fn doc_working_list(
 }
 
 /// The unit of a unit's paper, if the user may read it.
-async fn readable_unit(state: &AppState, user: &crate::auth::User, unit: &str) -> Result<(), AppError> {
+pub(crate) async fn readable_unit(
+    state: &AppState,
+    user: &crate::auth::User,
+    unit: &str,
+) -> Result<(), AppError> {
     let code = unit.to_string();
     let u = state
         .db(move |s| Ok(s.unit(&code)?))
@@ -270,10 +318,10 @@ async fn payment_list(
         Some(code) => state.snapshot_of(code).await?,
         None => state.snapshot(q.nam).await?,
     };
-    let typed = q.inputs()?.dating;
+    let (typed, pick) = (q.inputs()?.dating, q.decision());
     let plan = snap.plan.clone();
     let (people, decision) = state
-        .db(move |s| Ok(award::payments(s, &snap.plan, &snap.eval.heads, &typed)?))
+        .db(move |s| Ok(award::payments(s, &snap.plan, &snap.eval.heads, pick, &typed)?))
         .await?;
     let cash = decision.cash.expect("payments() refuses an award without cash");
     let title = format!(

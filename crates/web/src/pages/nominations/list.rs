@@ -273,19 +273,48 @@ async fn create(
     Require(user, ..): Require<DonVi>,
     Form(f): Form<CreateForm>,
 ) -> Result<Response, AppError> {
-    let (unit_id, code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
-    let snap = state.snapshot_of(&f.ke_hoach).await?;
-    let h = head_of(&snap.eval.heads, &code, &f.tu_ngay)
-        .ok_or_else(|| AppError::refused("Không có người đứng đầu này trong kết quả đánh giá của đơn vị."))?;
-    let (plan, from, name, title, actor) = (
+    let (_, code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
+    let id = open_nomination(&state, &user, &f.ke_hoach, &code, Some(&f.tu_ngay)).await?;
+    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+}
+
+/// Opens a nomination of a unit's head (the one whose term began on `head_from`, else the
+/// one in office at the period's end): by the unit's own reporter, or by the level that
+/// proposes it (a commune's district).
+pub(crate) async fn open_nomination(
+    state: &AppState,
+    user: &User,
+    plan_code: &str,
+    unit_code: &str,
+    head_from: Option<&str>,
+) -> Result<i64, AppError> {
+    let c2 = unit_code.to_string();
+    let unit = state
+        .db(move |s| Ok(s.unit(&c2)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let snap = state.snapshot_of(plan_code).await?;
+    if user.check_own_unit(unit.id).is_err() {
+        user.check_proposer_of(unit.parent.as_deref())?;
+        if snap.plan.proposer_tier(&unit.info.tier).is_none() {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let mine = snap.eval.heads.iter().filter(|h| h.unit.code == unit_code);
+    let h = match head_from {
+        Some(from) => head_of(&snap.eval.heads, unit_code, from),
+        None => mine.max_by_key(|h| h.head.from),
+    }
+    .ok_or_else(|| AppError::refused("Không có người đứng đầu này trong kết quả đánh giá của đơn vị."))?;
+    let (plan, from, name, title, actor, unit_id) = (
         snap.plan.code.clone(),
         h.head.from,
         h.head.name.clone(),
         h.head.title.clone(),
         user.actor.clone(),
+        unit.id,
     );
-    let id = state
+    state
         .db(move |s| Ok(s.create_nomination(&actor, Role::DonVi, &plan, unit_id, from, &name, &title)?))
-        .await?;
-    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+        .await
 }

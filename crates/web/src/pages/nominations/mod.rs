@@ -6,10 +6,15 @@
 //! Each submodule owns its routes, so its handlers and forms stay private to it; what they
 //! share (loading a nomination the user may see, a state's colour) lives here.
 
+mod decisions;
 mod detail;
 mod documents;
 mod list;
 mod steps;
+
+pub(crate) use documents::{add_document, make_doc, read_document_form, readable_unit};
+pub(crate) use list::open_nomination;
+pub(crate) use steps::take_step;
 
 use crate::auth::User;
 use crate::{AppError, AppState};
@@ -20,6 +25,7 @@ use thidua_store::nominations::Nomination;
 pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
         .merge(list::routes())
+        .merge(decisions::routes())
         .merge(detail::routes())
         .merge(documents::routes(cfg))
         .merge(steps::routes())
@@ -34,7 +40,7 @@ fn state_class(s: NominationState) -> &'static str {
     }
 }
 
-async fn load(state: &AppState, user: &User, id: i64) -> Result<Nomination, AppError> {
+pub(crate) async fn load(state: &AppState, user: &User, id: i64) -> Result<Nomination, AppError> {
     let n = state
         .db(move |s| Ok(s.nomination(id)?))
         .await?

@@ -1,9 +1,10 @@
 //! The workflow's steps on one nomination: the unit submits; the office returns or
-//! forwards; the Board appraises; the leaders approve or reject; the office publishes.
+//! forwards; the Board appraises; the leaders approve or reject (the decision that follows
+//! holds every approval: `decisions`).
 
 use super::detail::{render, Problem};
 use super::load;
-use crate::auth::{BanTdkt, DonVi, LanhDao, Require, SoNoiVu, User};
+use crate::auth::{BanTdkt, DonVi, LanhDao, Require, Role, SoNoiVu, User};
 use crate::{AppError, AppState};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,11 +25,53 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/de-nghi/{id}/tham-dinh", post(appraise))
         .route("/de-nghi/{id}/phe-duyet", post(approve))
         .route("/de-nghi/{id}/khong-phe-duyet", post(reject))
-        .route("/de-nghi/{id}/cong-bo", post(publish))
 }
 
-/// Takes a step with the facts of the head's evaluation. A refusal shows the nomination's
-/// page again with the reason beside the form and what was typed in `fields` kept.
+/// Who may take which step (one rule for the forms and the API): the unit's own reporter
+/// submits; the reporter of the level above (a commune's district) proposes or returns;
+/// the office returns or forwards; the Board appraises; the leaders approve or reject.
+/// Publication goes only through a recorded decision (`decisions`).
+pub(crate) fn may_take(user: &User, n: &Nomination, step: &Step) -> Result<(), AppError> {
+    let role = |r: Role| {
+        if user.role == r {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    };
+    match step {
+        Step::Submit { .. } => user.check_own_unit(n.unit_id),
+        Step::Propose { .. } | Step::ProposerReturn { .. } => {
+            user.check_proposer_of(n.unit_parent.as_deref())
+        }
+        Step::Return { .. } | Step::Forward { .. } => role(Role::SoNoiVu),
+        Step::Appraise { .. } => role(Role::BanTdkt),
+        Step::Approve { .. } | Step::Reject { .. } => role(Role::LanhDao),
+        Step::Publish { .. } => Err(AppError::Forbidden),
+    }
+}
+
+/// Takes a step with the facts of the head's evaluation, if the user may take it.
+pub(crate) async fn take_step(
+    state: &AppState,
+    user: &User,
+    n: &Nomination,
+    step: Step,
+) -> Result<(), AppError> {
+    may_take(user, n, &step)?;
+    let snap = state.snapshot_of(&n.plan_code).await?;
+    let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).cloned();
+    let (actor, role, id, tier) = (user.actor.clone(), user.role, n.id, n.unit_tier.clone());
+    state
+        .db(move |s| {
+            let facts = award::facts(s, &snap.plan, &tier, &snap.eval.heads, h.as_ref())?;
+            Ok(s.nomination_step(&actor, role, id, &step, &facts)?)
+        })
+        .await
+}
+
+/// Takes a step from its form. A refusal shows the nomination's page again with the
+/// reason beside the form and what was typed in `fields` kept.
 async fn step(
     state: &AppState,
     user: &User,
@@ -37,18 +80,9 @@ async fn step(
     action: &'static str,
     fields: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
-    let snap = state.snapshot_of(&n.plan_code).await?;
-    let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from).cloned();
-    let (actor, role, id, tier) = (user.actor.clone(), user.role, n.id, n.unit_tier.clone());
-    let done = state
-        .db(move |s| {
-            let facts = award::facts(s, &snap.plan, &tier, &snap.eval.heads, h.as_ref())?;
-            Ok(s.nomination_step(&actor, role, id, &step, &facts)?)
-        })
-        .await;
-    match done {
-        Ok(()) => Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response()),
-        Err(AppError::Refused(m)) => refused(state, user, id, action, m.vi, fields).await,
+    match take_step(state, user, n, step).await {
+        Ok(()) => Ok(Redirect::to(&format!("/de-nghi/{}?tb=da_cap_nhat", n.id)).into_response()),
+        Err(AppError::Refused(m)) => refused(state, user, n.id, action, m.vi, fields).await,
         Err(e) => Err(e),
     }
 }
@@ -91,7 +125,6 @@ async fn submit(
     Form(f): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    user.check_own_unit(n.unit_id)?;
     let kept = vec![("ly_do", f.ly_do.clone())];
     step(&state, &user, &n, Step::Submit { reason: f.ly_do }, "nop", kept).await
 }
@@ -104,7 +137,6 @@ async fn propose(
     Form(f): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    user.check_proposer_of(n.unit_parent.as_deref())?;
     let kept = vec![("ly_do", f.ly_do.clone())];
     let step_ = Step::Propose { reason: f.ly_do };
     step(&state, &user, &n, step_, "cap-trinh-de-nghi", kept).await
@@ -118,7 +150,6 @@ async fn proposer_return(
     Form(f): Form<ReasonForm>,
 ) -> Result<Response, AppError> {
     let n = load(&state, &user, id).await?;
-    user.check_proposer_of(n.unit_parent.as_deref())?;
     let kept = vec![("ly_do", f.ly_do.clone())];
     let step_ = Step::ProposerReturn { reason: f.ly_do };
     step(&state, &user, &n, step_, "cap-trinh-tra-lai", kept).await
@@ -240,53 +271,6 @@ async fn reject(
         &n,
         Step::Reject { reason: f.ly_do },
         "khong-phe-duyet",
-        kept,
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-struct PublishForm {
-    so_quyet_dinh: String,
-    ngay_quyet_dinh: String,
-}
-
-async fn publish(
-    State(state): State<AppState>,
-    Require(user, ..): Require<SoNoiVu>,
-    Path(id): Path<i64>,
-    Form(f): Form<PublishForm>,
-) -> Result<Response, AppError> {
-    let n = load(&state, &user, id).await?;
-    let kept = vec![
-        ("so_quyet_dinh", f.so_quyet_dinh.clone()),
-        ("ngay_quyet_dinh", f.ngay_quyet_dinh.clone()),
-    ];
-    let date = thidua_ingest::values::parse_date(&thidua_ingest::table::Cell::Text(f.ngay_quyet_dinh.trim()))
-        .ok()
-        .flatten();
-    let Some(date) = date else {
-        let m = format!(
-            "Ngày quyết định «{}» không hợp lệ: hãy ghi một ngày có thật, dạng dd/mm/yyyy.",
-            f.ngay_quyet_dinh.trim()
-        );
-        return refused(&state, &user, id, "cong-bo", m, kept).await;
-    };
-    // The measured results are fixed with the decision: the honour board shows these.
-    let snap = state.snapshot_of(&n.plan_code).await?;
-    let results = head_of(&snap.eval.heads, &n.unit_code, &n.head_from)
-        .map(|h| award::results_json(&snap.plan, h))
-        .unwrap_or_else(|| "[]".into());
-    step(
-        &state,
-        &user,
-        &n,
-        Step::Publish {
-            decision_no: f.so_quyet_dinh,
-            decision_date: date,
-            results,
-        },
-        "cong-bo",
         kept,
     )
     .await
