@@ -690,3 +690,54 @@ pub fn document(
         }
     }
 }
+
+/// One line of the award register: the person, the award, the decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterLine {
+    pub name: String,
+    pub title: String,
+    pub unit_code: String,
+    pub unit: String,
+    /// The plan's year (its period's last year) and title.
+    pub year: i32,
+    pub plan_title: String,
+    pub award: String,
+    pub decision_no: String,
+    pub decision_date: Date,
+    pub signer: String,
+}
+
+/// The register of every award decided in the product (published decisions), across plans
+/// and years, the latest first; `query` matches a person's or unit's name or code, with or
+/// without diacritics; `year` the plan's year.
+pub fn register(store: &Store, query: &str, year: Option<i32>) -> Result<Vec<RegisterLine>> {
+    let plans = store.plans()?;
+    let wanted = thidua_domain::text::fold(query);
+    let lines = store
+        .award_register()?
+        .into_iter()
+        .filter_map(|a| {
+            let plan = plans.iter().find(|p| p.code == a.plan_code)?;
+            Some(RegisterLine {
+                name: a.head_name,
+                title: a.head_title,
+                unit_code: a.unit_code,
+                unit: a.unit_name,
+                year: plan.period_to.ymd().0,
+                plan_title: plan.title.clone(),
+                award: plan.award.form.clone(),
+                decision_no: a.number,
+                decision_date: a.date,
+                signer: a.signer,
+            })
+        })
+        .filter(|l| year.is_none_or(|y| l.year == y))
+        .filter(|l| {
+            wanted.is_empty()
+                || [&l.name, &l.unit, &l.unit_code, &l.decision_no]
+                    .iter()
+                    .any(|t| thidua_domain::text::fold(t).contains(&wanted))
+        })
+        .collect();
+    Ok(lines)
+}

@@ -224,3 +224,55 @@ impl Store {
         Ok(after)
     }
 }
+
+/// One award as decided and published in the product: who, in which unit, under which
+/// plan, by which decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwardRecord {
+    pub nomination_id: i64,
+    pub head_name: String,
+    pub head_title: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub plan_code: String,
+    pub decision_id: i64,
+    pub number: String,
+    pub date: Date,
+    pub signer: String,
+}
+
+impl Store {
+    /// Every award of every plan whose decision is published, the latest decision first.
+    pub fn award_register(&self) -> Result<Vec<AwardRecord>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT n.id, n.head_name, n.head_title, u.code, u.name, n.plan_code, d.id, d.number, d.date, d.signer
+             FROM nominations n JOIN units u ON u.id = n.unit_id JOIN decisions d ON d.id = n.decision_id
+             WHERE n.published = 1 AND d.published_at IS NOT NULL
+             ORDER BY d.date DESC, d.id DESC, u.code, n.head_from",
+        )?;
+        let rows = st
+            .query_map([], |r| {
+                let date: String = r.get(8)?;
+                Ok(AwardRecord {
+                    nomination_id: r.get(0)?,
+                    head_name: r.get(1)?,
+                    head_title: r.get(2)?,
+                    unit_code: r.get(3)?,
+                    unit_name: r.get(4)?,
+                    plan_code: r.get(5)?,
+                    decision_id: r.get(6)?,
+                    number: r.get(7)?,
+                    date: Date::parse_iso(&date).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            8,
+                            rusqlite::types::Type::Text,
+                            "bad date".into(),
+                        )
+                    })?,
+                    signer: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}

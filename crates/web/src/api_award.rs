@@ -34,6 +34,7 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
         .route("/api/v1/decisions", get(decisions).post(record))
         .route("/api/v1/decisions/{id}/publish", post(publish))
         .route("/api/v1/documents/{kind}", get(document))
+        .route("/api/v1/awards", get(awards))
 }
 
 fn nomination_json(n: &Nomination) -> Value {
@@ -352,4 +353,25 @@ async fn document(
         _ => return Err(AppError::NotFound),
     };
     make_doc(&state, plan, q.nam, inputs, kind).await
+}
+
+#[derive(Deserialize)]
+struct RegisterQuery {
+    #[serde(default)]
+    q: String,
+    nam: Option<i32>,
+}
+
+/// The award register, as public as the honour board it extends.
+async fn awards(State(state): State<AppState>, Query(q): Query<RegisterQuery>) -> Result<Response, AppError> {
+    let lines = state.db(move |s| Ok(award::register(s, &q.q, q.nam)?)).await?;
+    let rows: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            json!({"ho_ten": l.name, "chuc_vu": l.title, "ma_don_vi": l.unit_code, "ten_don_vi": l.unit, "nam": l.year,
+                   "hinh_thuc": l.award, "so_quyet_dinh": l.decision_no, "ngay_quyet_dinh": l.decision_date.iso(),
+                   "nguoi_ky": l.signer})
+        })
+        .collect();
+    Ok(Json(rows).into_response())
 }

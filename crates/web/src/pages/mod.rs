@@ -157,6 +157,7 @@ impl Chrome {
         let nav = [
             ("/bang-vang", "Bảng vàng"),
             ("/tien-do", "Tiến độ phong trào"),
+            ("/khen-thuong", "Sổ khen thưởng"),
             ("/dang-nhap", "Đăng nhập"),
         ];
         Chrome {

@@ -3,6 +3,7 @@
 //! progress per tier. Only what the office has published is shown.
 
 use super::{page, Chrome};
+use crate::table::{Cell, Table};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/bang-vang", get(honour_board))
         .route("/tien-do", get(progress))
+        .route("/khen-thuong", get(register))
 }
 
 #[derive(Deserialize)]
@@ -57,7 +59,16 @@ async fn honour_board(
     State(state): State<AppState>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    let snap = state.snapshot(q.nam).await?;
+    // The year asked for, else the latest year with a published decision.
+    let year = match q.nam {
+        Some(y) => Some(y),
+        None => {
+            state
+                .db(|s| Ok(award::register(s, "", None)?.first().map(|l| l.year)))
+                .await?
+        }
+    };
+    let snap = state.snapshot(year).await?;
     let code = snap.plan.code.clone();
     let noms = state.db(move |s| Ok(s.nominations(&code, None)?)).await?;
     let people = noms
@@ -169,5 +180,86 @@ async fn progress(State(state): State<AppState>, Query(q): Query<YearQuery>) -> 
         as_of: snap.as_of.vi(),
         published,
         tiers,
+    })
+}
+
+#[derive(Deserialize)]
+struct RegisterQuery {
+    #[serde(default)]
+    q: String,
+    nam: Option<i32>,
+    dinh_dang: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    c: Chrome,
+    q: String,
+    year: String,
+    years: Vec<i32>,
+    count: usize,
+    table: String,
+    xlsx_link: String,
+}
+
+/// The award register (issue 14, part 7): every award decided and published in the
+/// product, per person and unit across plans and years; searchable, exportable.
+async fn register(
+    State(state): State<AppState>,
+    Query(q): Query<RegisterQuery>,
+) -> Result<Response, AppError> {
+    let (query, year) = (q.q.trim().chars().take(100).collect::<String>(), q.nam);
+    let q2 = query.clone();
+    let (lines, all) = state
+        .db(move |s| Ok((award::register(s, &q2, year)?, award::register(s, "", None)?)))
+        .await?;
+    let mut years: Vec<i32> = all.iter().map(|l| l.year).collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    let mut t = Table::new(
+        "Sổ khen thưởng",
+        &[
+            "Họ và tên",
+            "Chức vụ",
+            "Đơn vị",
+            "Năm",
+            "Hình thức khen thưởng",
+            "Số quyết định",
+            "Ngày quyết định",
+            "Người ký",
+        ],
+    );
+    for l in &lines {
+        t.rows.push(vec![
+            Cell::text(&l.name),
+            Cell::text(&l.title),
+            Cell::text(&l.unit),
+            Cell::int(l.year as i64),
+            Cell::text(&l.award),
+            Cell::text(&l.decision_no),
+            Cell::text(l.decision_date.vi()),
+            Cell::text(&l.signer),
+        ]);
+    }
+    if crate::pages::wants_xlsx(&q.dinh_dang) {
+        return t.xlsx_response("so-khen-thuong");
+    }
+    let mut link = String::from("/khen-thuong?dinh_dang=xlsx");
+    if !query.is_empty() {
+        let q = percent_encoding::utf8_percent_encode(&query, percent_encoding::NON_ALPHANUMERIC);
+        link.push_str(&format!("&q={q}"));
+    }
+    if let Some(y) = year {
+        link.push_str(&format!("&nam={y}"));
+    }
+    page(&RegisterPage {
+        c: Chrome::public("/khen-thuong"),
+        q: query,
+        year: year.map(|y| y.to_string()).unwrap_or_default(),
+        years,
+        count: lines.len(),
+        table: t.html(),
+        xlsx_link: link,
     })
 }

@@ -274,6 +274,59 @@ async fn a_nomination_goes_from_draft_to_the_honour_board() {
         "{page}"
     );
     let board_page = public.get("/bang-vang").await;
+    assert!(
+        board_page.body.contains("href=\"/khen-thuong\""),
+        "the honour board links to the register"
+    );
+    // the register: every published award, searchable without diacritics, exportable
+    let folded = thidua_domain::text::fold(&h.head.name);
+    let register = public
+        .get(&format!("/khen-thuong?q={}", folded.replace(' ', "+")))
+        .await;
+    assert_eq!(register.status, StatusCode::OK);
+    assert!(
+        register.body.contains(&h.head.name)
+            && register.body.contains("789/QĐ-UBND")
+            && register.body.contains("05/02/2024"),
+        "{}",
+        register.body
+    );
+    assert!(register
+        .body
+        .contains(&thidua_domain::plan::Plan::built_in().award.form));
+    let nobody = public.get("/khen-thuong?q=khong+co+ai+ten+nay").await;
+    assert!(nobody.body.contains("Không có khen thưởng nào khớp"));
+    let everyone = public.get("/khen-thuong?nam=2023").await.body;
+    for n in srv.store().nominations("cchc-2023", None).unwrap() {
+        assert_eq!(
+            everyone.contains(&n.head_name),
+            n.published,
+            "{} in the register",
+            n.head_name
+        );
+    }
+    let xlsx = public.get("/khen-thuong?dinh_dang=xlsx&nam=2023").await;
+    {
+        use calamine::{DataType, Reader, Xlsx};
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes)).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        assert!(
+            sheet
+                .rows()
+                .any(|r| r.iter().any(|c| c.to_string() == h.head.name)
+                    && r.iter().any(|c| c.as_string().as_deref() == Some("789/QĐ-UBND"))),
+            "the export holds the award"
+        );
+    }
+    let api: serde_json::Value = serde_json::from_str(
+        &public
+            .get(&format!("/api/v1/awards?q={}", folded.replace(' ', "+")))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(api[0]["so_quyet_dinh"], "789/QĐ-UBND");
+
     assert_eq!(board_page.status, StatusCode::OK);
     assert!(
         board_page.body.contains(&h.head.name)

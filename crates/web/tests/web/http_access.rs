@@ -46,6 +46,7 @@ async fn every_page_answers_each_role_and_refuses_the_others() {
         ("/van-ban/quyet-dinh", with(&[])),
         ("/quyet-dinh", with(&[])),
         ("/bang-vang", with(&["quantri", "donvi", "donvi2", "thutruong"])),
+        ("/khen-thuong", with(&["quantri", "donvi", "donvi2", "thutruong"])),
         ("/tien-do", with(&["quantri", "donvi", "donvi2", "thutruong"])),
     ];
     let h01 = srv.store().unit("H01").unwrap().unwrap().id;

@@ -378,6 +378,7 @@ async fn the_json_api_follows_the_contract() {
         "/api/v1/decisions",
         "/api/v1/decisions/{id}/publish",
         "/api/v1/documents/{kind}",
+        "/api/v1/awards",
     ] {
         assert!(spec["paths"].get(p).is_some(), "{p}");
     }
