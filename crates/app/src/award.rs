@@ -3,6 +3,7 @@
 //! when there are none yet), and the generated documents — for the web and the command
 //! line alike.
 
+use crate::documents::report::ReportKind;
 use crate::documents::{self, Dating, Person, Province, Signer};
 use crate::error::{Error, Result};
 use crate::fmt::met_count;
@@ -40,6 +41,9 @@ pub fn deadline(store: &Store, plan: &Plan) -> Result<Option<Date>> {
 /// Who signs the Board's tờ trình (name; title lines split at "—", default "TRƯỞNG BAN").
 pub const BOARD_SIGNER_KEY: &str = "nguoi_ky_ban_tdkt";
 pub const BOARD_SIGNER_TITLE_KEY: &str = "chuc_danh_ky_ban_tdkt";
+/// Who signs Sở Nội vụ's reports of the movement (title default "GIÁM ĐỐC").
+pub const OFFICE_SIGNER_KEY: &str = "nguoi_ky_so_noi_vu";
+pub const OFFICE_SIGNER_TITLE_KEY: &str = "chuc_danh_ky_so_noi_vu";
 /// Who signs the decision (default the plan's signer and title).
 pub const DECISION_SIGNER_KEY: &str = "nguoi_ky_quyet_dinh";
 pub const DECISION_SIGNER_TITLE_KEY: &str = "chuc_danh_ky_quyet_dinh";
@@ -84,6 +88,17 @@ pub fn board_signer(store: &Store) -> Result<Signer> {
         )
     })?;
     let title = setting(store, BOARD_SIGNER_TITLE_KEY)?.unwrap_or_else(|| "TRƯỞNG BAN".into());
+    Ok(Signer {
+        authority: title_lines(&title),
+        name,
+    })
+}
+
+/// The signer of Sở Nội vụ's reports: the name required.
+pub fn office_signer(store: &Store) -> Result<Signer> {
+    let name = setting(store, OFFICE_SIGNER_KEY)?
+        .ok_or_else(|| missing_setting("Người ký báo cáo của Sở Nội vụ", OFFICE_SIGNER_KEY))?;
+    let title = setting(store, OFFICE_SIGNER_TITLE_KEY)?.unwrap_or_else(|| "GIÁM ĐỐC".into());
     Ok(Signer {
         authority: title_lines(&title),
         name,
@@ -445,6 +460,12 @@ pub enum DocKind {
     },
     /// The Board's appraisal minutes.
     BienBanThamDinh,
+    /// Sở Nội vụ's mid-year review of the movement, as of a day within the period.
+    SoKet {
+        as_of: Date,
+    },
+    /// Sở Nội vụ's year-end report of the movement.
+    TongKet,
 }
 
 /// The heads a unit proposes: its own nominations (while it prepares them, and after) and
@@ -688,7 +709,66 @@ pub fn document(
             let bytes = documents::working_list(plan, &province, &people, as_of)?;
             Ok((bytes, format!("danh-sach-tham-khao-{year}.docx")))
         }
+        DocKind::SoKet { .. } | DocKind::TongKet => {
+            let (report, day, name) = match kind {
+                DocKind::SoKet { as_of } => (ReportKind::SoKet, *as_of, "so-ket"),
+                _ => (ReportKind::TongKet, plan.period_to, "tong-ket"),
+            };
+            if day < plan.period_from || day > plan.period_to {
+                return Err(Error::refused(
+                    format!(
+                        "Ngày báo cáo {} nằm ngoài kỳ thi đua ({} – {}).",
+                        day.vi(),
+                        plan.period_from.vi(),
+                        plan.period_to.vi()
+                    ),
+                    "the report's day is outside the plan's period",
+                ));
+            }
+            // The evaluation as of the report's day (a mid-year review reads that far).
+            let evaluated = store.evaluate(plan, day.end())?;
+            let tiers = crate::movement::tallies(plan, &evaluated);
+            let provisional = day > today || evaluated.iter().any(|h| h.provisional);
+            let records: Vec<_> = store
+                .decision_records(&plan.code)?
+                .into_iter()
+                .filter(|d| d.published())
+                .collect();
+            let noms = store.nominations(&plan.code, None)?;
+            let published: Vec<&Nomination> = noms.iter().filter(|n| n.published).collect();
+            let awardees = listed(store, plan, &evaluated, &published, |_| String::new())?;
+            let mut decisions: Vec<(String, Date)> =
+                records.iter().map(|d| (d.number.clone(), d.date)).collect();
+            decisions.reverse();
+            let issuer = province.standing(plan);
+            let signer = office_signer(store)?;
+            let bytes = documents::report::report(&documents::report::Report {
+                kind: report,
+                plan,
+                province: &province,
+                issuer: &issuer,
+                dating: &inputs.dating,
+                signer: &signer,
+                as_of: day,
+                provisional,
+                tiers: &tiers,
+                decisions: &decisions,
+                awardees: &awardees,
+            })?;
+            Ok((bytes, format!("{name}-{year}.docx")))
+        }
     }
+}
+
+/// The default day of the mid-year review: the last day of the period's sixth month
+/// (30/06 for a calendar year), or the period's end if it is shorter.
+pub fn mid_year(plan: &Plan) -> Date {
+    let (y, m, _) = plan.period_from.ymd();
+    let months = y * 12 + m as i32 - 1 + 6;
+    Date::from_ymd(months / 12, (months % 12) as u32 + 1, 1)
+        .map(|first| Date(first.0 - 1))
+        .unwrap_or(plan.period_to)
+        .min(plan.period_to)
 }
 
 /// One line of the award register: the person, the award, the decision.

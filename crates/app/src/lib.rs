@@ -13,5 +13,6 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod fmt;
+pub mod movement;
 
 pub use error::{Error, Result};

@@ -48,6 +48,9 @@ enum Command {
         /// The Board signer's title lines, split at "—" (default "TRƯỞNG BAN").
         #[arg(long)]
         board_signer_title: Option<String>,
+        /// Who signs Sở Nội vụ's reports of the movement (sơ kết, tổng kết).
+        #[arg(long)]
+        office_signer: Option<String>,
     },
     /// Plans: check a file, load it into the store, list the stored ones.
     #[command(subcommand)]
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
             place,
             board_signer,
             board_signer_title,
+            office_signer,
         } => cmd::init::run(
             &cli,
             plan.as_deref(),
@@ -111,6 +115,11 @@ fn main() -> ExitCode {
                     thidua_app::award::BOARD_SIGNER_TITLE_KEY,
                     board_signer_title.as_deref(),
                     "chức danh người ký / signer's title",
+                ),
+                (
+                    thidua_app::award::OFFICE_SIGNER_KEY,
+                    office_signer.as_deref(),
+                    "người ký báo cáo của Sở Nội vụ / report signer",
                 ),
             ],
         ),

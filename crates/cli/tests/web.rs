@@ -256,4 +256,26 @@ fn documents_are_written_from_the_command_line() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("30/02/2024"), "{err}");
+    // the movement's reports: refused without their signer, then written
+    let bc = env.dir.path().join("bc.docx");
+    let bc = bc.to_str().unwrap();
+    let report = |kind: &'static str, extra: &'static [&'static str]| {
+        let mut args = vec!["document", kind, "--year", "2023", "--out", bc];
+        args.extend(extra);
+        args
+    };
+    let (code, _, err) = env.run(&report("tong-ket", &[]), None);
+    assert_eq!(code, 1);
+    assert!(err.contains("Người ký báo cáo của Sở Nội vụ"), "{err}");
+    env.ok(&["init", "--office-signer", "Trần Văn Tuấn"]);
+    env.ok(&report("so-ket", &["--as-of", "30/06/2023", "--so", "12"]));
+    let text = String::from_utf8_lossy(&std::fs::read(bc).unwrap()).to_string();
+    assert!(
+        text.contains("word/media/"),
+        "the chart is an image of the package"
+    );
+    env.ok(&report("tong-ket", &[]));
+    let (code, _, err) = env.run(&report("so-ket", &["--as-of", "2024-02-01"]), None);
+    assert_eq!(code, 1);
+    assert!(err.contains("ngoài kỳ thi đua"), "{err}");
 }

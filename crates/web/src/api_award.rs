@@ -277,12 +277,15 @@ struct DocumentQuery {
     du_thao: Option<bool>,
     so: Option<String>,
     ngay: Option<String>,
+    /// The mid-year review's day (YYYY-MM-DD or dd/mm/yyyy).
+    den_ngay: Option<String>,
 }
 
 /// A generated paper: `mau07` (the unit's head, or the nomination's with `de_nghi`),
 /// `to_trinh`, `quyet_dinh` (`quyet_dinh=ID`, `du_thao=true`, else the latest recorded),
 /// `bien_ban_tham_dinh`, `danh_sach_tham_khao`, `to_trinh_don_vi` and `bien_ban_hoi_dong`
-/// (with `ma_don_vi`). Who may download each is as on the web.
+/// (with `ma_don_vi`), `so_ket` (`den_ngay`) and `tong_ket`. Who may download each is as
+/// on the web.
 async fn document(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
@@ -350,6 +353,16 @@ async fn document(
             };
             (None, DocKind::QuyetDinh(pick))
         }
+        "so_ket" => {
+            official()?;
+            let as_of = match q.den_ngay.as_deref() {
+                Some(t) => thidua_domain::time::Date::parse_typed(t)
+                    .ok_or_else(|| AppError::refused(format!("Ngày báo cáo «{t}» không hợp lệ.")))?,
+                None => award::mid_year(&state.snapshot(q.nam).await?.plan),
+            };
+            (None, DocKind::SoKet { as_of })
+        }
+        "tong_ket" => (official().map(|_| None)?, DocKind::TongKet),
         _ => return Err(AppError::NotFound),
     };
     make_doc(&state, plan, q.nam, inputs, kind).await

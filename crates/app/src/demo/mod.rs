@@ -289,6 +289,7 @@ fn nominations(store: &mut Store, plan: &Plan, data_dir: &Path, publish: bool) -
     )?;
     store.set_setting(&office, &crate::award::progress_key(&plan.code), "1")?;
     store.set_setting(&office, crate::award::BOARD_SIGNER_KEY, "Lê Thị Hồng Nhung")?;
+    store.set_setting(&office, crate::award::OFFICE_SIGNER_KEY, "Trần Văn Tuấn")?;
     store.set_setting(
         &office,
         crate::award::BOARD_SIGNER_TITLE_KEY,

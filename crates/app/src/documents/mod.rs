@@ -9,9 +9,12 @@
 //! - `quyet_dinh`: the Chairman's decision: the list (Điều 1), the cash award (Điều 2),
 //!   entry into force and execution (Điều 3), the annex by tier on its own page;
 //! - `working_list`: the ranking's suggestions as a working list, titled as such — never
-//!   a tờ trình or a decision.
+//!   a tờ trình or a decision;
+//! - `report`: Sở Nội vụ's mid-year review and year-end report of the movement, with
+//!   tables and chart images per tier.
 
 pub mod form;
+pub mod report;
 
 use crate::error::{Error, Result};
 use crate::fmt::figures;
@@ -51,6 +54,17 @@ impl Province {
             parent: Some(plan.issuing.board_parent.clone()),
             name: plan.issuing.board.clone(),
             symbol: plan.issuing.board_symbol.clone(),
+            place: self.place.clone(),
+        }
+    }
+
+    /// The standing agency (Sở Nội vụ) under the provincial People's Committee: the
+    /// issuer of the movement's reports.
+    pub fn standing(&self, plan: &Plan) -> Body {
+        Body {
+            parent: Some(format!("UBND tỉnh {}", self.name)),
+            name: plan.standing_agency.clone(),
+            symbol: symbol_of(&plan.standing_agency),
             place: self.place.clone(),
         }
     }

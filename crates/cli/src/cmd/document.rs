@@ -109,6 +109,27 @@ pub enum DocumentCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Sở Nội vụ's mid-year review of the movement, as of a day within the period.
+    SoKet {
+        #[arg(long)]
+        year: i32,
+        /// The day the figures are read to (YYYY-MM-DD or dd/mm/yyyy).
+        #[arg(long)]
+        as_of: String,
+        #[command(flatten)]
+        paper: PaperArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sở Nội vụ's year-end report of the movement.
+    TongKet {
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        paper: PaperArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub fn run(cli: &Cli, c: &DocumentCommand) -> Result<ExitCode> {
@@ -167,6 +188,22 @@ pub fn run(cli: &Cli, c: &DocumentCommand) -> Result<ExitCode> {
         } => {
             inputs.dating = dating(&paper.number, &paper.date, "biên bản")?;
             (*year, out, DocKind::BienBanHoiDong { unit: unit.clone() })
+        }
+        DocumentCommand::SoKet {
+            year,
+            as_of,
+            paper,
+            out,
+        } => {
+            inputs.dating = dating(&paper.number, &paper.date, "báo cáo")?;
+            let day = thidua_domain::time::Date::parse_typed(as_of).ok_or_else(|| {
+                anyhow!("ngày báo cáo «{as_of}» không hợp lệ / invalid --as-of (YYYY-MM-DD or dd/mm/yyyy)")
+            })?;
+            (*year, out, DocKind::SoKet { as_of: day })
+        }
+        DocumentCommand::TongKet { year, paper, out } => {
+            inputs.dating = dating(&paper.number, &paper.date, "báo cáo")?;
+            (*year, out, DocKind::TongKet)
         }
         DocumentCommand::BienBanThamDinh { year, paper, out } => {
             inputs.dating = dating(&paper.number, &paper.date, "biên bản")?;

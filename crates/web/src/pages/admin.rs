@@ -384,6 +384,11 @@ const SIGNER_FIELDS: &[(&str, &str)] = &[
         award::DECISION_SIGNER_TITLE_KEY,
         "Chức danh người ký quyết định (ví dụ: KT. CHỦ TỊCH — PHÓ CHỦ TỊCH; để trống: theo kế hoạch)",
     ),
+    (award::OFFICE_SIGNER_KEY, "Họ tên người ký báo cáo sơ kết, tổng kết của Sở Nội vụ"),
+    (
+        award::OFFICE_SIGNER_TITLE_KEY,
+        "Chức danh người ký báo cáo (ví dụ: KT. GIÁM ĐỐC — PHÓ GIÁM ĐỐC; để trống: GIÁM ĐỐC)",
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -403,6 +408,10 @@ struct SettingsForm {
     nguoi_ky_quyet_dinh: String,
     #[serde(default)]
     chuc_danh_ky_quyet_dinh: String,
+    #[serde(default)]
+    nguoi_ky_so_noi_vu: String,
+    #[serde(default)]
+    chuc_danh_ky_so_noi_vu: String,
 }
 
 async fn save_settings(
@@ -417,6 +426,8 @@ async fn save_settings(
         &f.chuc_danh_ky_ban_tdkt,
         &f.nguoi_ky_quyet_dinh,
         &f.chuc_danh_ky_quyet_dinh,
+        &f.nguoi_ky_so_noi_vu,
+        &f.chuc_danh_ky_so_noi_vu,
     ];
     // the settings page again, with what is wrong above the form
     let refused = |error: String| async {
@@ -444,6 +455,8 @@ async fn save_settings(
                 (award::BOARD_SIGNER_TITLE_KEY, &f.chuc_danh_ky_ban_tdkt),
                 (award::DECISION_SIGNER_KEY, &f.nguoi_ky_quyet_dinh),
                 (award::DECISION_SIGNER_TITLE_KEY, &f.chuc_danh_ky_quyet_dinh),
+                (award::OFFICE_SIGNER_KEY, &f.nguoi_ky_so_noi_vu),
+                (award::OFFICE_SIGNER_TITLE_KEY, &f.chuc_danh_ky_so_noi_vu),
             ] {
                 s.set_setting(&actor, key, value.trim())?;
             }

@@ -12,8 +12,6 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use thidua_app::award;
-use thidua_app::fmt::tier_name;
-use thidua_domain::eval::Status;
 use thidua_domain::time::Date;
 
 pub fn routes() -> Router<AppState> {
@@ -123,54 +121,21 @@ async fn progress(State(state): State<AppState>, Query(q): Query<YearQuery>) -> 
     let published = state
         .db(move |s| Ok(s.setting(&key)?.as_deref() == Some("1")))
         .await?;
-    let pct = |a: usize, b: usize| {
-        if b == 0 {
-            "—".to_string()
-        } else {
-            thidua_domain::num::percent_vi(
-                thidua_domain::num::Dec::from_int(a as i64),
-                thidua_domain::num::Dec::from_int(b as i64),
-            )
-            .unwrap_or_default()
-        }
-    };
     let tiers = if !published {
         Vec::new()
     } else {
-        snap.plan
-            .tiers
-            .iter()
-            .map(|t| {
-                let hs: Vec<_> = snap.eval.heads.iter().filter(|h| h.unit.tier == t.code).collect();
-                let all: Vec<_> = hs
+        thidua_app::movement::tallies(&snap.plan, &snap.eval.heads)
+            .into_iter()
+            .map(|t| TierProgress {
+                met_pct: t.met_pct(),
+                rows: t
+                    .rows
                     .iter()
-                    .flat_map(|h| &h.indicators)
-                    .filter(|r| r.status != Status::KhongPhatSinh)
-                    .collect();
-                let rows = snap
-                    .plan
-                    .indicators
-                    .iter()
-                    .filter(|i| i.applies_to(&t.code))
-                    .map(|i| {
-                        let rs: Vec<_> = hs
-                            .iter()
-                            .filter_map(|h| h.indicator(&i.code))
-                            .filter(|r| r.status != Status::KhongPhatSinh)
-                            .collect();
-                        (
-                            i.name.clone(),
-                            pct(rs.iter().filter(|r| r.status == Status::Dat).count(), rs.len()),
-                        )
-                    })
-                    .collect();
-                TierProgress {
-                    name: tier_name(&snap.plan, &t.code),
-                    heads: hs.len(),
-                    eligible: hs.iter().filter(|h| h.eligible).count(),
-                    met_pct: pct(all.iter().filter(|r| r.status == Status::Dat).count(), all.len()),
-                    rows,
-                }
+                    .map(|r| (r.name.clone(), thidua_app::movement::pct(r.met, r.counted())))
+                    .collect(),
+                name: t.name,
+                heads: t.heads,
+                eligible: t.eligible,
             })
             .collect()
     };

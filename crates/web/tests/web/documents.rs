@@ -602,3 +602,108 @@ async fn each_level_drafts_its_own_papers() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Issue 14, part 6: Sở Nội vụ's reports of the movement. Per tier each indicator's heads
+/// met / not met / without data as the evaluation of the report's day finds them, a chart
+/// image per tier, the heads below target, the awardees of the published decision; in the
+/// legal form; refused without their signer or outside the period.
+#[tokio::test]
+async fn the_mid_year_and_year_end_reports_carry_each_tier_s_figures_and_charts() {
+    let srv = Server::start_published().await;
+    let plan = Plan::built_in();
+    let mut office = srv.signed_in("sonoivu").await;
+    let r = office
+        .get("/van-ban/so-ket?den_ngay=30/06/2023&so=12&ngay=05/07/2023")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = docx_text(&r.bytes);
+    for needle in [
+        "UBND TỈNH BÀ RỊA - VŨNG TÀU",
+        "SỞ NỘI VỤ",
+        "Số: 12/BC-SNV",
+        "BÁO CÁO",
+        "Sơ kết phong trào thi đua",
+        "tính đến ngày 30/06/2023",
+        "Bảng 1.",
+        "Biểu đồ 1.",
+        "Trần Văn Tuấn",
+        "Lưu: VT",
+    ] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    // the figures are the evaluation of 30/06/2023, tier by tier
+    let day = thidua_domain::time::Date::from_ymd(2023, 6, 30).unwrap();
+    let mid = srv.store().evaluate(&plan, day.end()).unwrap();
+    let tallies = thidua_app::movement::tallies(&plan, &mid);
+    let year_end =
+        thidua_app::movement::tallies(&plan, &srv.store().evaluate(&plan, plan.period_to.end()).unwrap());
+    assert_ne!(
+        tallies, year_end,
+        "mid-year and year-end figures differ in the demo"
+    );
+    let xml = document_xml(&r.bytes);
+    for (n, t) in tallies.iter().enumerate() {
+        assert!(text.contains(&t.name), "{}", t.name);
+        let row = &t.rows[0];
+        let cells = [row.met, row.not_met, row.missing, row.not_arising].map(|n| format!(">{n}<"));
+        let table = xml.find(&format!(">Bảng {}. ", n + 1)).expect("the tier's table");
+        let at = table
+            + xml[table..]
+                .find(&format!(">{}<", row.name))
+                .expect("the indicator's row");
+        let rest = &xml[at..at + xml[at..].find("</w:tr>").unwrap()];
+        let mut from = 0;
+        for c in &cells {
+            let i = rest[from..]
+                .find(c.as_str())
+                .unwrap_or_else(|| panic!("{c} after {} in {rest}", row.name));
+            from += i + c.len();
+        }
+        for b in &t.below {
+            assert!(text.contains(&b.head), "{} below target", b.head);
+        }
+    }
+    // one chart image per tier, a real PNG
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(r.bytes.clone())).unwrap();
+    let images: Vec<String> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .filter(|n| n.starts_with("word/media/") && n.ends_with(".png"))
+        .collect();
+    assert_eq!(images.len(), tallies.len(), "{images:?}");
+    let mut png = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name(&images[0]).unwrap(), &mut png).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    tables_keep_their_form("so-ket", &xml);
+    let pages = pdf_pages("so-ket", &r.bytes);
+    numbered_from_page_two("so-ket", &pages);
+
+    // the year-end report: the published decision's awardees
+    let r = office.get("/van-ban/tong-ket").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = docx_text(&r.bytes);
+    assert!(text.contains("Tổng kết phong trào thi đua") && text.contains("Quyết định số 256/QĐ-UBND"));
+    for n in srv.store().nominations(&plan.code, None).unwrap() {
+        if n.published {
+            assert!(text.contains(&n.head_name), "{} awarded", n.head_name);
+        }
+    }
+    // the API gives the same papers; a unit gets none; a day outside the period is refused
+    let r = office
+        .get("/api/v1/documents/so_ket?nam=2023&den_ngay=2023-06-30")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(docx_text(&r.bytes).contains("tính đến ngày 30/06/2023"));
+    let mut unit = srv.signed_in("donvi").await;
+    assert_eq!(unit.get("/van-ban/tong-ket").await.status, StatusCode::FORBIDDEN);
+    let r = office.get("/van-ban/so-ket?den_ngay=01/02/2024").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("ngoài kỳ thi đua"));
+    // the signer is a setting: without it, refused by name
+    srv.store()
+        .set_setting(&Actor::cli(), thidua_app::award::OFFICE_SIGNER_KEY, "")
+        .unwrap();
+    let r = office.get("/van-ban/tong-ket").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Người ký báo cáo của Sở Nội vụ"), "{}", r.body);
+}

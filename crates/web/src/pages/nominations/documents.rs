@@ -33,6 +33,8 @@ pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
         .route("/van-ban/bien-ban-hoi-dong/{unit}", get(doc_unit_minutes))
         .route("/van-ban/bien-ban-tham-dinh", get(doc_appraisal_minutes))
         .route("/van-ban/chi-tien-thuong", get(payment_list))
+        .route("/van-ban/so-ket", get(doc_mid_year))
+        .route("/van-ban/tong-ket", get(doc_year_end))
 }
 
 async fn upload_document(
@@ -164,6 +166,8 @@ struct DocQuery {
     /// (`du_thao=1`), else the latest recorded (with none, the draft).
     quyet_dinh: Option<i64>,
     du_thao: Option<String>,
+    /// A mid-year review's day (dd/mm/yyyy); default the end of the period's sixth month.
+    den_ngay: Option<String>,
 }
 
 impl DocQuery {
@@ -305,6 +309,38 @@ async fn doc_appraisal_minutes(
     Query(q): Query<DocQuery>,
 ) -> Result<Response, AppError> {
     make(&state, &q, DocKind::BienBanThamDinh).await
+}
+
+/// Sở Nội vụ's mid-year review of the movement, as of `den_ngay`.
+async fn doc_mid_year(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    let as_of = match q.den_ngay.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => thidua_domain::time::Date::parse_typed(t).ok_or_else(|| {
+            AppError::refused(format!(
+                "Ngày báo cáo «{t}» không hợp lệ: hãy ghi một ngày có thật, dạng dd/mm/yyyy."
+            ))
+        })?,
+        None => {
+            let plan = match &q.ke_hoach {
+                Some(code) => state.plan(Some(code.clone())).await?,
+                None => state.snapshot(q.nam).await?.plan.clone(),
+            };
+            award::mid_year(&plan)
+        }
+    };
+    make(&state, &q, DocKind::SoKet { as_of }).await
+}
+
+/// Sở Nội vụ's year-end report of the movement.
+async fn doc_year_end(
+    State(state): State<AppState>,
+    Require(_user, ..): Require<crate::auth::Officials>,
+    Query(q): Query<DocQuery>,
+) -> Result<Response, AppError> {
+    make(&state, &q, DocKind::TongKet).await
 }
 
 /// The decision's payment list (XLSX): each awardee, the amount in đồng (numbers), the
