@@ -585,7 +585,7 @@ pub fn document(
                 _ => (plan.period_from.month(), plan.period_to.month()),
             };
             let evidence = store.verified_evidence(unit, first, last)?;
-            let body = documents::unit_body(&h.unit.name, &province);
+            let body = documents::unit_body(&h.unit.name, &province, plan);
             let bytes = documents::mau07(&documents::Mau07 {
                 plan,
                 head: h,
@@ -661,7 +661,7 @@ pub fn document(
                 ));
             }
             let signer = unit_signer(store, &u, inputs.dating.date.unwrap_or(today))?;
-            let body = documents::unit_body(&u.info.name, &province);
+            let body = documents::unit_body(&u.info.name, &province, plan);
             let papers = documents::UnitPapers {
                 plan,
                 province: &province,

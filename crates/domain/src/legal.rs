@@ -211,6 +211,17 @@ mod tests {
             "{after_reform}"
         );
         assert!(!after_reform.contains("năm 2015"), "{after_reform}");
+        assert!(
+            after_reform.contains("Nghị định số 152/2025/NĐ-CP"),
+            "{after_reform}"
+        );
+        // Luật 72/2025/QH15 is in force from the day it was passed, 16/6/2025
+        let passed = on(d(2025, 6, 20));
+        assert!(
+            passed.contains("ngày 16 tháng 6 năm 2025") && !passed.contains("ngày 19 tháng 02 năm 2025"),
+            "{passed}"
+        );
+        assert!(!passed.contains("152/2025"), "{passed}");
     }
 
     #[test]

@@ -58,11 +58,32 @@ impl Province {
         }
     }
 
+    /// The province as its papers name it, from the plan's issuer: "tỉnh Bà Rịa - Vũng
+    /// Tàu", or a city's own name ("Thành phố Hồ Chí Minh", issuer "Ủy ban nhân dân").
+    pub fn area(&self, plan: &Plan) -> String {
+        let kind = plan
+            .issuer
+            .trim()
+            .strip_prefix("Ủy ban nhân dân")
+            .unwrap_or("")
+            .trim();
+        if kind.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{kind} {}", self.name)
+        }
+    }
+
+    /// The People's Committee's short name, the parent line of its agencies' papers.
+    pub fn committee_short(&self, plan: &Plan) -> String {
+        format!("UBND {}", self.area(plan))
+    }
+
     /// The standing agency (Sở Nội vụ) under the provincial People's Committee: the
     /// issuer of the movement's reports.
     pub fn standing(&self, plan: &Plan) -> Body {
         Body {
-            parent: Some(format!("UBND tỉnh {}", self.name)),
+            parent: Some(self.committee_short(plan)),
             name: plan.standing_agency.clone(),
             symbol: symbol_of(&plan.standing_agency),
             place: self.place.clone(),
@@ -124,7 +145,7 @@ pub fn place_of(area: &str) -> String {
 /// A unit as the issuer of its own papers: a local People's Committee ("UBND huyện Châu
 /// Đức") has no parent line and writes its own area's name as the place; a provincial
 /// agency has the provincial committee above it and writes the province's place.
-pub fn unit_body(unit_name: &str, province: &Province) -> Body {
+pub fn unit_body(unit_name: &str, province: &Province, plan: &Plan) -> Body {
     match strip_committee(unit_name) {
         Some(area) => Body {
             parent: None,
@@ -133,7 +154,7 @@ pub fn unit_body(unit_name: &str, province: &Province) -> Body {
             place: place_of(area),
         },
         None => Body {
-            parent: Some(format!("UBND tỉnh {}", province.name)),
+            parent: Some(province.committee_short(plan)),
             name: unit_name.replace("UBND ", "Ủy ban nhân dân "),
             symbol: symbol_of(unit_name),
             place: province.place.clone(),
@@ -595,13 +616,17 @@ pub fn no_list(paper: &str) -> Error {
 pub fn working_list(plan: &Plan, province: &Province, people: &[Person], as_of: Date) -> Result<Vec<u8>> {
     let mut doc = new_doc()
         .add_paragraph(centered("DANH SÁCH THAM KHẢO", true, BODY))
-        .add_paragraph(centered("(Tài liệu làm việc nội bộ — không phải tờ trình hay quyết định)", false, form::SMALL))
+        .add_paragraph(centered(
+            "(Tài liệu làm việc nội bộ — không phải tờ trình hay quyết định)",
+            false,
+            form::SMALL,
+        ))
         .add_paragraph(centered(
             &format!(
-                "Người đứng đầu xếp hạng cao nhất theo kết quả đánh giá các chỉ tiêu đến ngày {} — {}, tỉnh {}",
+                "Người đứng đầu xếp hạng cao nhất theo kết quả đánh giá các chỉ tiêu đến ngày {} — {}, {}",
                 as_of.vi(),
                 movement(plan),
-                province.name
+                province.area(plan)
             ),
             false,
             BODY,
@@ -818,12 +843,31 @@ mod tests {
             name: "Bà Rịa - Vũng Tàu".into(),
             place: "Bà Rịa - Vũng Tàu".into(),
         };
-        let commune = unit_body("UBND xã Bình Châu", &p);
+        let commune = unit_body("UBND xã Bình Châu", &p, &Plan::built_in());
         assert_eq!(
             (commune.parent, commune.name.as_str(), commune.place.as_str()),
             (None, "Ủy ban nhân dân xã Bình Châu", "Bình Châu")
         );
-        let agency = unit_body("Sở Tư pháp", &p);
+        // a city-level province (the 2025 example) is named without "tỉnh"
+        let city = Province {
+            name: "Thành phố Hồ Chí Minh".into(),
+            place: "Thành phố Hồ Chí Minh".into(),
+        };
+        let plan25 = Plan::from_toml(thidua_domain::plan::EXAMPLE_2025_TWO_TIER).unwrap();
+        assert_eq!(city.committee_short(&plan25), "UBND Thành phố Hồ Chí Minh");
+        assert_eq!(
+            city.committee(&plan25).name,
+            "Ủy ban nhân dân Thành phố Hồ Chí Minh"
+        );
+        assert_eq!(
+            p.committee_short(&Plan::built_in()),
+            "UBND tỉnh Bà Rịa - Vũng Tàu"
+        );
+        assert_eq!(
+            unit_body("Sở Tư pháp", &city, &plan25).parent.as_deref(),
+            Some("UBND Thành phố Hồ Chí Minh")
+        );
+        let agency = unit_body("Sở Tư pháp", &p, &Plan::built_in());
         assert_eq!(agency.parent.as_deref(), Some("UBND tỉnh Bà Rịa - Vũng Tàu"));
         assert_eq!(
             (agency.symbol.as_str(), agency.place.as_str()),

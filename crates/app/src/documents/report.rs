@@ -133,7 +133,7 @@ pub fn report(r: &Report) -> Result<Vec<u8>> {
             format!("năm {year} (đến ngày {})", r.as_of.vi()),
         ),
     };
-    let committee = format!("{} tỉnh {}", plan.issuer, r.province.name);
+    let committee = r.province.committee(plan).name;
     let mut doc = new_doc()
         .add_table(letterhead(
             r.issuer,
@@ -198,7 +198,7 @@ pub fn report(r: &Report) -> Result<Vec<u8>> {
                     "Không phát sinh",
                     "Tỷ lệ đạt",
                 ],
-                &[600, 3755, 900, 1000, 1100, 1100, 900],
+                &[650, 3305, 900, 1000, 1100, 1100, 1250],
                 rows,
             ))
             .add_paragraph(blank());

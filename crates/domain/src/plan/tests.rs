@@ -433,3 +433,38 @@ fn who_proposes_whom_and_who_uploads_what_are_plan_data() {
     );
     assert!(errors.iter().any(|e| e.contains("by «cap_tren»")), "{errors:?}");
 }
+
+/// Issue 14: the two-tier example states the facts after the 2025 mergers and marks what no
+/// source gives as assumptions at the top of the file.
+#[test]
+fn the_two_tier_example_follows_the_2025_mergers_and_marks_its_assumptions() {
+    let text = crate::plan::EXAMPLE_2025_TWO_TIER;
+    let plan = Plan::from_toml(text).unwrap();
+    let data: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    for gone in [
+        "4047/QĐ-UBND",
+        "Sở Thông tin và Truyền thông",
+        "Báo Bà Rịa - Vũng Tàu",
+        "cấp huyện",
+        "Đặng Minh Thông",
+    ] {
+        assert!(!data.contains(gone), "{gone} in the 2025 plan's data");
+    }
+    assert!(plan
+        .legal_bases
+        .iter()
+        .any(|b| b.contains("109/KH-UBND ngày 26/9/2025")));
+    assert_eq!(
+        plan.issuer, "Ủy ban nhân dân",
+        "a city-level province names itself"
+    );
+    assert_eq!(plan.award.cash_coefficient, crate::num::Dec::parse("1,5"));
+    let head: String = text
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.is_empty())
+        .collect();
+    assert!(head.contains("ASSUMPTIONS") && head.contains("A2") && head.contains("A13"));
+}
