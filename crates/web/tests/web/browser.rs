@@ -382,6 +382,98 @@ async fn a_unit_submits_the_office_returns_the_unit_resubmits_the_office_verifie
     b.close().await;
 }
 
+/// Uploads a PDF as the nomination's document `code` from its page `path`.
+async fn upload(b: &Browser<'_>, srv: &Server, path: &str, code: &str) {
+    let file = srv.dir.path().join(format!("{code}.pdf"));
+    std::fs::write(&file, crate::common::pdf_bytes()).unwrap();
+    b.click(&format!("#loai_tai_lieu option[value=\"{code}\"]")).await;
+    let input = b.find("#tep").await;
+    b.cmd(
+        reqwest::Method::POST,
+        &format!("/element/{input}/value"),
+        Some(json!({"text": file.display().to_string()})),
+    )
+    .await;
+    b.click("form[action*=\"/tai-lieu\"] button").await;
+    b.wait_path(|p| p.contains("tb=da_cap_nhat")).await;
+    assert!(b.source().await.contains(&format!("{code}.pdf")));
+    b.go(path).await;
+}
+
+/// Issue 14: a commune's nomination goes through its district (the plan's proposing level)
+/// in the browser: the commune submits its report, the district adds its own papers and
+/// forwards it, the office receives it with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commune_s_nomination_goes_through_its_district_in_the_browser() {
+    use thidua_domain::nomination::NominationState;
+    let srv = Server::start().await;
+    let plan = thidua_domain::plan::Plan::built_in();
+    let head = {
+        let s = srv.store();
+        let taken = crate::award::nominated_units(&srv);
+        s.evaluate(&plan, plan.period_to.end())
+            .unwrap()
+            .into_iter()
+            .find(|h| {
+                h.unit.tier == "xa"
+                    && h.eligible
+                    && !taken.contains(&h.unit.code)
+                    && s.unit(&h.unit.code).unwrap().unwrap().parent.as_deref() == Some("H01")
+            })
+            .expect("an eligible commune of H01")
+    };
+    crate::common::add_unit_user(&srv, "xa_h01", &head.unit.code);
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let b = driver.open(&srv.base, profile.path()).await;
+
+    b.sign_in("xa_h01").await;
+    b.go("/de-nghi").await;
+    b.click(&format!("#tu_ngay option[value=\"{}\"]", head.head.from.iso()))
+        .await;
+    b.click("form[action=\"/de-nghi\"] button").await;
+    let path = b
+        .wait_path(|p| p.starts_with("/de-nghi/") && p.contains("tb="))
+        .await
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    // the commune uploads its own report; the district's papers are not offered to it
+    assert!(!b.source().await.contains("<option value=\"to_trinh\">"));
+    upload(&b, &srv, &path, "bao_cao_thanh_tich").await;
+    b.click("form[action$=\"/nop\"] button").await;
+    b.wait_path(|p| p.contains("tb=")).await;
+    assert_eq!(b.text("#trang-thai").await, NominationState::ChoCapTrinh.vi());
+    b.sign_out().await;
+
+    // the district finds it in its queue, adds its tờ trình and minutes, and forwards it
+    b.sign_in("donvi").await;
+    b.go("/de-nghi").await;
+    assert!(
+        b.source().await.contains(&head.head.name),
+        "in the district's queue"
+    );
+    b.go(&path).await;
+    for code in ["to_trinh", "bien_ban"] {
+        upload(&b, &srv, &path, code).await;
+    }
+    b.type_in("#ly_do_de_nghi", "UBND thành phố Bà Rịa đề nghị.")
+        .await;
+    b.click("form[action$=\"/cap-trinh-de-nghi\"] button").await;
+    b.wait_path(|p| p.contains("tb=")).await;
+    assert_eq!(b.text("#trang-thai").await, NominationState::DaNop.vi());
+    b.screenshot("de-nghi-qua-cap-huyen.png").await;
+    b.sign_out().await;
+
+    // the province receives it with the district's papers
+    b.sign_in("sonoivu").await;
+    b.go(&path).await;
+    let page = b.source().await;
+    assert!(page.contains("to_trinh.pdf") && page.contains("bao_cao_thanh_tich.pdf"));
+    b.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     let srv = Server::start().await;
@@ -408,20 +500,7 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
         "the evaluation beside the form"
     );
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
-        let file = srv.dir.path().join(format!("{code}.pdf"));
-        std::fs::write(&file, crate::common::pdf_bytes()).unwrap();
-        b.click(&format!("#loai_tai_lieu option[value=\"{code}\"]")).await;
-        let input = b.find("#tep").await;
-        b.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{input}/value"),
-            Some(json!({"text": file.display().to_string()})),
-        )
-        .await;
-        b.click("form[action*=\"/tai-lieu\"] button").await;
-        b.wait_path(|p| p.contains("tb=da_cap_nhat")).await;
-        assert!(b.source().await.contains(&format!("{code}.pdf")));
-        b.go(&path).await;
+        upload(&b, &srv, &path, code).await;
     }
     b.click("form[action$=\"/nop\"] button").await;
     b.wait_path(|p| p.contains("tb=")).await;

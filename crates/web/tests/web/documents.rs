@@ -707,3 +707,48 @@ async fn the_mid_year_and_year_end_reports_carry_each_tier_s_figures_and_charts(
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Người ký báo cáo của Sở Nội vụ"), "{}", r.body);
 }
+
+/// Issue 14: the demo holds one of each paper — every generated document answers from the
+/// demo's own data, and its nominations hold each uploaded document kind.
+#[tokio::test]
+async fn the_demo_holds_one_of_each_document() {
+    let srv = Server::start_published().await;
+    let plan = Plan::built_in();
+    let noms = srv.store().nominations(&plan.code, None).unwrap();
+    let published = noms.iter().find(|n| n.published).expect("a published award");
+    let mut office = srv.signed_in("sonoivu").await;
+    let unit = &published.unit_code;
+    let proposer = published
+        .unit_parent
+        .clone()
+        .filter(|_| published.unit_tier == "xa")
+        .unwrap_or(unit.clone());
+    for path in [
+        format!("/van-ban/mau07/{unit}?tu={}", published.head_from),
+        format!("/van-ban/to-trinh-don-vi/{proposer}"),
+        format!("/van-ban/bien-ban-hoi-dong/{proposer}"),
+        "/van-ban/bien-ban-tham-dinh".to_string(),
+        "/van-ban/to-trinh".to_string(),
+        "/van-ban/quyet-dinh".to_string(),
+        "/van-ban/chi-tien-thuong".to_string(),
+        "/van-ban/danh-sach-tham-khao".to_string(),
+        "/van-ban/so-ket".to_string(),
+        "/van-ban/tong-ket".to_string(),
+    ] {
+        let r = office.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert!(r.bytes.starts_with(b"PK\x03\x04"), "{path}: an Office package");
+    }
+    for d in &plan.documents {
+        assert!(
+            noms.iter().any(|n| srv
+                .store()
+                .nomination_documents(n.id)
+                .unwrap()
+                .iter()
+                .any(|f| f.doc_code == d.code)),
+            "an uploaded {}",
+            d.code
+        );
+    }
+}
