@@ -4,6 +4,7 @@
 use crate::common::{Server, PASSWORD};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
+use serde_json::json;
 use thidua_domain::entry::EntryState;
 use thidua_store::workflow::EntryFilter;
 #[tokio::test]
@@ -302,6 +303,70 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
         c.csrf = saved;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} /api/v1/dossiers");
     }
+    // the award's JSON API: the same roles and scope as its forms
+    let actions = format!("/api/v1/nominations/{waiting}/actions");
+    let documents = format!("/api/v1/nominations/{waiting}/documents");
+    type ApiRoute<'a> = (&'a str, serde_json::Value, &'a [&'a str]);
+    let api: Vec<ApiRoute> = vec![
+        (
+            "/api/v1/nominations",
+            json!({"ma_don_vi": "H01", "nam": 2023}),
+            &["donvi"],
+        ),
+        (&actions, json!({"hanh_dong": "gui"}), &["donvi"]),
+        // the office may return nominations, not this one now (409: `api_award.rs`)
+        (
+            &actions,
+            json!({"hanh_dong": "tra_lai", "ly_do": "x"}),
+            &["donvi", "sonoivu"],
+        ),
+        (
+            &actions,
+            json!({"hanh_dong": "chuyen", "ket_luan": "du_dieu_kien"}),
+            &["sonoivu"],
+        ),
+        (
+            &actions,
+            json!({"hanh_dong": "tham_dinh", "ket_luan": "de_nghi"}),
+            &["bantdkt"],
+        ),
+        (&actions, json!({"hanh_dong": "phe_duyet"}), &["lanhdao"]),
+        (
+            &actions,
+            json!({"hanh_dong": "tu_choi", "ly_do": "x"}),
+            &["lanhdao"],
+        ),
+        (
+            "/api/v1/decisions",
+            json!({"nam": 2023, "so": "9/QĐ-UBND", "ngay": "2024-02-01"}),
+            &["sonoivu"],
+        ),
+        ("/api/v1/decisions/1/publish", json!({}), &["sonoivu"]),
+    ];
+    for (path, body, allowed) in &api {
+        for (u, c) in clients.iter_mut() {
+            let mine = allowed.contains(u);
+            let r = c.post_json(path, body, !mine).await;
+            let why = if mine { "without CSRF" } else { "" };
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{u} {path} {body} {why}: {}",
+                r.body
+            );
+        }
+        let r = srv.client().post_json(path, body, false).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "anonymous {path}");
+        assert_eq!(fingerprint(&srv), before, "{path} {body} changed data");
+    }
+    for (u, c) in clients.iter_mut().filter(|(u, _)| *u != "donvi") {
+        let doc = Form::new()
+            .text("loai", "to_trinh")
+            .part("tep", Part::bytes(crate::common::pdf_bytes()).file_name("tt.pdf"));
+        let r = c.post_multipart_api(&documents, doc).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} {documents}");
+    }
+    assert_eq!(fingerprint(&srv), before, "an API upload changed data");
     // routes every signed-in user may take: refused without the token, or without a session
     for (u, c) in clients.iter_mut() {
         let r = c
