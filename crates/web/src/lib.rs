@@ -12,6 +12,7 @@
 
 pub mod api;
 mod api_award;
+mod api_entries;
 pub mod auth;
 mod cache;
 mod error;
@@ -241,6 +242,7 @@ pub fn router(state: AppState) -> Router {
     pages::routes(&cfg)
         .merge(api::routes(&cfg))
         .merge(api_award::routes(&cfg))
+        .merge(api_entries::routes(&cfg))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .fallback(|| async { AppError::NotFound })

@@ -3,7 +3,7 @@
 
 mod account;
 mod admin;
-mod entries;
+pub(crate) mod entries;
 mod imports;
 pub(crate) mod nominations;
 mod overview;

@@ -3,29 +3,13 @@
 //! each role and unit scope refused where the forms refuse it (403), a step the rules
 //! refuse now answered 409 with the reason.
 
-use crate::common::{add_unit_user, pdf_bytes, Client, Resp, Server, PASSWORD};
+use crate::common::{add_unit_user, api_client, pdf_bytes, Client, Resp, Server};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use thidua_domain::plan::Plan;
 
-/// A client signed in through `POST /api/v1/session`, holding the CSRF token it answered.
-async fn api(srv: &Server, username: &str) -> Client {
-    let mut c = srv.client();
-    let r = c
-        .post_json(
-            "/api/v1/session",
-            &json!({"username": username, "password": PASSWORD}),
-            false,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{username}: {}", r.body);
-    let v: Value = serde_json::from_str(&r.body).unwrap();
-    c.csrf = Some(v["csrf"].as_str().unwrap().to_string());
-    c
-}
-
-fn json_of(r: &Resp) -> Value {
+pub(crate) fn json_of(r: &Resp) -> Value {
     serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
 }
 
@@ -72,12 +56,12 @@ async fn a_commune_s_nomination_reaches_the_published_decision_through_the_api_a
     };
     add_unit_user(&srv, "xa_h01", &h.unit.code);
     add_unit_user(&srv, "huyen_h02", "H02");
-    let mut commune = api(&srv, "xa_h01").await;
-    let mut district = api(&srv, "donvi").await;
-    let mut other = api(&srv, "huyen_h02").await;
-    let mut office = api(&srv, "sonoivu").await;
-    let mut board = api(&srv, "bantdkt").await;
-    let mut leader = api(&srv, "lanhdao").await;
+    let mut commune = api_client(&srv, "xa_h01").await;
+    let mut district = api_client(&srv, "donvi").await;
+    let mut other = api_client(&srv, "huyen_h02").await;
+    let mut office = api_client(&srv, "sonoivu").await;
+    let mut board = api_client(&srv, "bantdkt").await;
+    let mut leader = api_client(&srv, "lanhdao").await;
 
     // another district cannot open it, the commune opens it (the head at the period's end)
     let open = json!({"ma_don_vi": h.unit.code, "nam": 2023});

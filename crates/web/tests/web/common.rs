@@ -396,3 +396,19 @@ pub fn add_unit_user(srv: &Server, username: &str, code: &str) {
         .create_user(&thidua_store::audit::Actor::cli(), &new)
         .unwrap();
 }
+
+/// A client signed in through `POST /api/v1/session`, holding the CSRF token it answered.
+pub async fn api_client(srv: &Server, username: &str) -> Client {
+    let mut c = srv.client();
+    let r = c
+        .post_json(
+            "/api/v1/session",
+            &serde_json::json!({"username": username, "password": PASSWORD}),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{username}: {}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    c.csrf = Some(v["csrf"].as_str().unwrap().to_string());
+    c
+}

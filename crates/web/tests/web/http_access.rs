@@ -343,6 +343,27 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
         ),
         ("/api/v1/decisions/1/publish", json!({}), &["sonoivu"]),
     ];
+    // entries over the API: the entry waiting for the office, of `entry_unit`
+    let own: &[&str] = match entry_unit.as_str() {
+        "H01" => &["donvi"],
+        "S01" => &["donvi2"],
+        _ => &[],
+    };
+    let (e_send, e_sign, e_verify, e_return, e_reopen) = (
+        format!("/api/v1/entries/{entry}/send"),
+        format!("/api/v1/entries/{entry}/sign-off"),
+        format!("/api/v1/entries/{entry}/verify"),
+        format!("/api/v1/entries/{entry}/return"),
+        format!("/api/v1/entries/{entry}/reopen"),
+    );
+    let mut api = api;
+    api.extend::<Vec<ApiRoute>>(vec![
+        (&e_send, json!({}), own),
+        (&e_sign, json!({}), sign_allowed),
+        (&e_verify, json!({}), &["sonoivu"]),
+        (&e_return, json!({"ly_do": "x"}), &["sonoivu"]),
+        (&e_reopen, json!({"ly_do": "x"}), &["sonoivu"]),
+    ]);
     for (path, body, allowed) in &api {
         for (u, c) in clients.iter_mut() {
             let mine = allowed.contains(u);

@@ -379,6 +379,14 @@ async fn the_json_api_follows_the_contract() {
         "/api/v1/decisions/{id}/publish",
         "/api/v1/documents/{kind}",
         "/api/v1/awards",
+        "/api/v1/entries",
+        "/api/v1/entries/{id}",
+        "/api/v1/entries/{id}/evidence",
+        "/api/v1/entries/{id}/send",
+        "/api/v1/entries/{id}/sign-off",
+        "/api/v1/entries/{id}/verify",
+        "/api/v1/entries/{id}/return",
+        "/api/v1/entries/{id}/reopen",
     ] {
         assert!(spec["paths"].get(p).is_some(), "{p}");
     }

@@ -2,6 +2,7 @@
 //! (`common::template`) and every server starts from a copy of it.
 
 mod api_award;
+mod api_entries;
 mod award;
 mod browser;
 mod common;

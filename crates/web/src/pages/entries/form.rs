@@ -146,13 +146,53 @@ async fn form(
             .db(move |s| Ok(s.entry_by_key(unit_id, &ind, &per)?))
             .await?
         {
-            f.numerator = e.numerator.unwrap_or_default().replace('.', ",");
-            f.denominator = e.denominator.unwrap_or_default().replace('.', ",");
-            f.value = e.value.map(|v| v.to_string()).unwrap_or_default();
-            f.note = e.note;
+            f = form_of(&e);
         }
     }
     page(&form_page(&state, &user, f, Vec::new()).await?)
+}
+
+/// A saved entry as its form shows it (decimals with a comma), to edit or send again.
+pub(crate) fn form_of(e: &thidua_store::workflow::EntryRecord) -> ValueForm {
+    ValueForm {
+        unit: e.unit_code.clone(),
+        indicator: e.indicator.clone(),
+        period: e.period.clone(),
+        numerator: e.numerator.clone().unwrap_or_default().replace('.', ","),
+        denominator: e.denominator.clone().unwrap_or_default().replace('.', ","),
+        value: e.value.map(|v| v.to_string()).unwrap_or_default(),
+        note: e.note.clone(),
+    }
+}
+
+impl EntryUpload {
+    /// A saved entry sent again as it is, with the files `more` adds (the API's evidence
+    /// and send actions).
+    pub(crate) fn again(
+        e: &thidua_store::workflow::EntryRecord,
+        submit: bool,
+        more: EntryUpload,
+    ) -> EntryUpload {
+        EntryUpload {
+            form: form_of(e),
+            submit,
+            files: more.files,
+            errors: more.errors,
+        }
+    }
+
+    /// No value, no files: a body carrying only what `again` needs.
+    pub(crate) fn empty() -> EntryUpload {
+        EntryUpload {
+            form: ValueForm::default(),
+            submit: false,
+            files: Written {
+                files: Vec::new(),
+                keep: false,
+            },
+            errors: Vec::new(),
+        }
+    }
 }
 
 /// Evidence files per save (each up to `Config::max_upload`).
@@ -184,19 +224,54 @@ impl Drop for Written {
 async fn save(
     State(state): State<AppState>,
     Require(user, ..): Require<DonVi>,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Result<Response, AppError> {
     let (_, unit_code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
-    let mut f = ValueForm {
-        unit: unit_code,
-        ..Default::default()
+    let read = read_entry(&state, mp, unit_code).await?;
+    let (f, submit) = (read.form.clone(), read.submit);
+    match save_entry(&state, &user, read).await? {
+        Ok(id) => Ok(Redirect::to(&format!(
+            "/so-lieu/{id}?tb={}",
+            if submit { "da_gui" } else { "da_luu_nhap" }
+        ))
+        .into_response()),
+        Err(errors) => {
+            let body = page(&form_page(&state, &user, f, errors).await?)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+    }
+}
+
+/// An entry as sent (the form's fields, or the API's): the value for `unit`, whether to
+/// submit it, its evidence files already checked and written, and what was wrong.
+pub(crate) struct EntryUpload {
+    pub form: ValueForm,
+    pub submit: bool,
+    files: Written,
+    errors: Vec<String>,
+}
+
+/// Reads an entry's multipart body: `chi_tieu`, `ky`, `tu_so`, `mau_so`, `gia_tri`,
+/// `ghi_chu`, `hanh_dong` (`gui` submits) and up to `MAX_FILES` files `minh_chung`, each
+/// within the upload limit and sniffed by content.
+pub(crate) async fn read_entry(
+    state: &AppState,
+    mut mp: Multipart,
+    unit: String,
+) -> Result<EntryUpload, AppError> {
+    let mut up = EntryUpload {
+        form: ValueForm {
+            unit,
+            ..Default::default()
+        },
+        submit: false,
+        files: Written {
+            files: Vec::new(),
+            keep: false,
+        },
+        errors: Vec::new(),
     };
-    let mut submit = false;
-    let mut files = Written {
-        files: Vec::new(),
-        keep: false,
-    };
-    let mut errors: Vec<String> = Vec::new();
+    let (f, files, errors) = (&mut up.form, &mut up.files, &mut up.errors);
     let max = state.config().max_upload;
     let dir = state.config().data_dir.join("attachments");
     loop {
@@ -258,11 +333,28 @@ async fn save(
             "mau_so" => f.denominator = text,
             "gia_tri" => f.value = text,
             "ghi_chu" => f.note = text,
-            "hanh_dong" => submit = text == "gui",
+            "hanh_dong" => up.submit = text == "gui",
             n if n == CSRF_FIELD => {}
             _ => {}
         }
     }
+    Ok(up)
+}
+
+/// Checks and saves an entry (a draft, or submitted) with its files: the entry's id, or
+/// what is wrong, each reason a sentence naming its field. The files are kept only when
+/// the entry is saved.
+pub(crate) async fn save_entry(
+    state: &AppState,
+    user: &User,
+    up: EntryUpload,
+) -> Result<Result<i64, Vec<String>>, AppError> {
+    let EntryUpload {
+        form: f,
+        submit,
+        mut files,
+        mut errors,
+    } = up;
     // On screen, a dot is the Vietnamese thousands separator: "1.234" is never guessed.
     for (label, v) in [
         ("Tử số", &f.numerator),
@@ -287,10 +379,7 @@ async fn save(
     };
     let row = match row {
         Some(row) if errors.is_empty() => row,
-        _ => {
-            let body = page(&form_page(&state, &user, f, errors).await?)?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
-        }
+        _ => return Ok(Err(errors)),
     };
     let actor = user.actor.clone();
     let metas: Vec<NewAttachment> = files.files.iter().map(|s| s.meta.clone()).collect();
@@ -300,21 +389,14 @@ async fn save(
     {
         Ok(id) => {
             files.keep = true;
-            Ok(Redirect::to(&format!(
-                "/so-lieu/{id}?tb={}",
-                if submit { "da_gui" } else { "da_luu_nhap" }
-            ))
-            .into_response())
+            Ok(Ok(id))
         }
-        Err(AppError::Refused(m)) => {
-            let body = page(&form_page(&state, &user, f, vec![m.vi]).await?)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
-        }
+        Err(AppError::Refused(m)) => Ok(Err(vec![m.vi])),
         Err(e) => Err(e),
     }
 }
 
-fn field_label(column: &str) -> &str {
+pub(crate) fn field_label(column: &str) -> &str {
     match column {
         "ma_chi_tieu" => "Chỉ tiêu",
         "ky" => "Kỳ báo cáo",

@@ -10,6 +10,8 @@ mod form;
 mod list;
 mod review;
 
+pub(crate) use form::{read_entry, save_entry, EntryUpload};
+
 use crate::AppState;
 use axum::Router;
 use thidua_domain::entry::EntryState;
