@@ -2,8 +2,8 @@
 # Every test of the workspace. Installs the tools the tests call when they are missing:
 # python3 runs shared/tools/gen_province.py in the end-to-end test; Debian's chromium and
 # chromium-driver run the browser tests of the web application; LibreOffice Writer opens the
-# generated DOCX documents (with Liberation fonts, Times New Roman's metrics). The code must be
-# formatted and clippy-clean before the tests run.
+# generated DOCX documents (with Liberation fonts, Times New Roman's metrics); PostgreSQL
+# serves the PostgreSQL tests. The code must be formatted and clippy-clean before the tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -16,6 +16,32 @@ command -v pdftotext >/dev/null || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# PostgreSQL at 127.0.0.1:5432 (user postgres, trust) for the PostgreSQL tests, which make
+# their own databases and drop them. Where none answers that way, Debian's postgresql is
+# installed if missing and a throwaway trust cluster is started in /tmp/thidua-pg.
+pg_trusts() {
+  command -v psql >/dev/null && psql -h 127.0.0.1 -p 5432 -U postgres -w -Atc 'SELECT 1' postgres >/dev/null 2>&1
+}
+if ! pg_trusts && { ! command -v psql >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q --no-install-recommends postgresql
+fi
+if ! pg_trusts; then
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+  # a cluster the package started on 5432 without trust gives way to the throwaway one
+  command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | while read -r ver name port _; do
+    [ "$port" = 5432 ] && pg_ctlcluster "$ver" "$name" stop 2>/dev/null || true
+  done
+  dir=/tmp/thidua-pg
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    as_postgres "$bin/initdb -A trust -U postgres -D $dir" >/dev/null
+  fi
+  as_postgres "$bin/pg_ctl -D $dir -o '-p 5432 -k $dir -c listen_addresses=127.0.0.1' -l $dir/log -w start" >/dev/null
+  pg_trusts || { echo "PostgreSQL did not start at 127.0.0.1:5432 (see $dir/log)" >&2; exit 1; }
 fi
 if [ ! -d ../shared ]; then
   echo "../shared must lie beside the project (spec, calendar, province generator)" >&2

@@ -25,6 +25,7 @@ mod lookup;
 mod migrate;
 pub mod nominations;
 pub mod particulars;
+pub mod pg;
 pub mod queue;
 pub mod read;
 pub mod sessions;
@@ -43,6 +44,8 @@ use thidua_domain::plan::Plan;
 pub enum StoreError {
     #[error("lỗi cơ sở dữ liệu / database error: {0}")]
     Db(rusqlite::Error),
+    #[error("lỗi cơ sở dữ liệu PostgreSQL / PostgreSQL error: {0}")]
+    Postgres(postgres::Error),
     #[error("không tạo được thư mục dữ liệu {0} / cannot create the data folder: {1}")]
     DataDir(PathBuf, std::io::Error),
     #[error(

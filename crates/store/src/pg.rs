@@ -1,0 +1,70 @@
+//! The PostgreSQL backend (issue 16) — UNDER CONSTRUCTION. What exists: the connection,
+//! the schema (`migrations/postgres/`, the state SQLite's migrations arrive at, with the
+//! same guards as PL/pgSQL triggers) applied once under an advisory lock, so instances
+//! starting together migrate once. What does not yet: the store's operations on it —
+//! `Store::open_url("postgres://…")` still answers that the backend is not in this
+//! version. ARCHITECTURE.md "The store and PostgreSQL" holds the plan.
+
+use crate::{Result, StoreError};
+
+pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_schema.sql")];
+
+/// The advisory lock key migrations hold ("thidua" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7468_6964_7561;
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError::Postgres(e)
+    }
+}
+
+/// Connects to `url` (`postgres://USER@HOST[:PORT]/DB`) and brings its schema up to date.
+pub fn connect(url: &str) -> Result<postgres::Client> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    migrate(&mut client)?;
+    Ok(client)
+}
+
+/// Applies the migrations this version knows and the database lacks, in one transaction
+/// holding the migration lock; refuses a database made by a newer version.
+pub fn migrate(client: &mut postgres::Client) -> Result<()> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS thidua_schema (version BIGINT NOT NULL)")?;
+    let current: i64 = match tx.query_opt("SELECT version FROM thidua_schema", &[])? {
+        Some(row) => row.get(0),
+        None => {
+            tx.execute("INSERT INTO thidua_schema (version) VALUES (0)", &[])?;
+            0
+        }
+    };
+    if current > MIGRATIONS.len() as i64 {
+        return Err(StoreError::NewerSchema(current));
+    }
+    for sql in MIGRATIONS.iter().skip(current as usize) {
+        tx.batch_execute(sql)?;
+    }
+    tx.execute(
+        "UPDATE thidua_schema SET version = $1",
+        &[&(MIGRATIONS.len() as i64)],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The schema version a database holds (0 before the first migration).
+pub fn schema_version(client: &mut postgres::Client) -> Result<i64> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('thidua_schema') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    Ok(client
+        .query_opt("SELECT version FROM thidua_schema", &[])?
+        .map_or(0, |r| r.get(0)))
+}
+
+#[cfg(test)]
+#[path = "pg_tests.rs"]
+mod tests;
