@@ -203,12 +203,89 @@ pub fn sentence(message: &str) -> String {
     out
 }
 
+/// What an audit record changed, for people: each field that differs between `before` and
+/// `after` (JSON) as "label: old → new", labels from `domain::audit::FIELDS`, states by
+/// their Vietnamese names; a record with only one side lists that side.
+pub fn audit_change(before: Option<&str>, after: Option<&str>) -> String {
+    use serde_json::Value;
+    fn show(key: &str, v: &Value) -> String {
+        match v {
+            Value::Null => "—".into(),
+            Value::Bool(b) => if *b { "có" } else { "không" }.into(),
+            Value::Number(n) => n.to_string(),
+            Value::String(s) if key == "state" || key.ends_with("_state") => {
+                thidua_domain::entry::EntryState::from_code(s)
+                    .map(|st| st.vi().to_string())
+                    .or_else(|| {
+                        thidua_domain::nomination::NominationState::from_code(s).map(|st| st.vi().to_string())
+                    })
+                    .unwrap_or_else(|| s.clone())
+            }
+            Value::String(s) => s.clone(),
+            Value::Array(items) if items.is_empty() => "—".into(),
+            Value::Array(items) => items.iter().map(|i| show(key, i)).collect::<Vec<_>>().join(", "),
+            Value::Object(m) => m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", thidua_domain::audit::field_vi(k), show(k, v)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+    let parse = |s: Option<&str>| s.and_then(|t| serde_json::from_str::<Value>(t).ok());
+    match (parse(before), parse(after)) {
+        (Some(Value::Object(b)), Some(Value::Object(a))) => {
+            let mut keys: Vec<&String> = a.keys().collect();
+            keys.extend(b.keys().filter(|k| !a.contains_key(*k)));
+            keys.into_iter()
+                .filter_map(|k| {
+                    let (old, new) = (b.get(k).unwrap_or(&Value::Null), a.get(k).unwrap_or(&Value::Null));
+                    (old != new).then(|| {
+                        format!(
+                            "{}: {} → {}",
+                            thidua_domain::audit::field_vi(k),
+                            show(k, old),
+                            show(k, new)
+                        )
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        (None, Some(a)) => show("", &a),
+        (Some(b), None) => format!("{} → —", show("", &b)),
+        (Some(b), Some(a)) if b != a => format!("{} → {}", show("", &b), show("", &a)),
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod sentence_tests {
+    use super::audit_change;
     #[test]
     fn a_clause_becomes_a_sentence() {
         assert_eq!(super::sentence("cần ghi lý do trả lại"), "Cần ghi lý do trả lại.");
         assert_eq!(super::sentence("đã đủ 10 suất."), "Đã đủ 10 suất.");
         assert_eq!(super::sentence(" "), "");
+    }
+
+    #[test]
+    fn an_audit_change_names_the_fields_and_states_that_changed() {
+        let before = r#"{"state":"nhap","value":2,"note":"a","files":[]}"#;
+        let after = r#"{"state":"da_gui","value":3,"note":"a","files":["x.pdf"],"reason":null}"#;
+        let c = audit_change(Some(before), Some(after));
+        assert_eq!(
+            c,
+            format!(
+                "trạng thái: {} → {}; giá trị: 2 → 3; tệp minh chứng: — → x.pdf",
+                thidua_domain::entry::EntryState::Nhap.vi(),
+                thidua_domain::entry::EntryState::DaGui.vi()
+            )
+        );
+        assert_eq!(audit_change(None, Some(r#""Bà Rịa""#)), "Bà Rịa");
+        assert_eq!(
+            audit_change(Some(r#"{"active":true}"#), Some(r#"{"active":false}"#)),
+            "đang hoạt động: có → không"
+        );
+        assert_eq!(audit_change(None, None), "");
     }
 }

@@ -4,6 +4,7 @@
 // Only the dossier hot path (thidua-ingest) needs `unsafe`.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod calendar;
 pub mod codes;
 pub mod dossier;

@@ -139,6 +139,11 @@ pub(crate) fn record_at(
         conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
         return out;
     }
+    debug_assert!(
+        thidua_domain::audit::action_vi(action).is_some()
+            && thidua_domain::audit::object_vi(object_type).is_some(),
+        "the audit action {action} on {object_type} has no label in thidua_domain::audit"
+    );
     let (last_id, prev) = head(conn)?;
     let rec = AuditRecord {
         id: last_id + 1,

@@ -17,7 +17,7 @@ fn logged(n: usize) -> Store {
     for i in 0..n {
         s.audit_record(
             &actor("sonoivu"),
-            "thu",
+            "cai_dat",
             "user",
             &format!("u{i}"),
             Some(&serde_json::json!({"i": i})),
@@ -199,7 +199,8 @@ fn the_migration_seals_earlier_records_and_gives_earlier_tokens_an_expiry() {
     assert!(r.is_intact(), "{r:?}");
     assert_eq!(r.records, 3);
     // new records chain on, the triggers are back
-    s.audit_record(&actor("moi"), "thu", "user", "y", None).unwrap();
+    s.audit_record(&actor("moi"), "cai_dat", "user", "y", None)
+        .unwrap();
     assert!(s.verify_chain(None).unwrap().is_intact());
     assert!(s.conn.execute("UPDATE audit_log SET username = 'x'", []).is_err());
     assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());

@@ -26,7 +26,9 @@ impl TestDb {
         let mut admin = postgres::Client::connect(SERVER, postgres::NoTls).unwrap_or_else(|e| {
             panic!("no PostgreSQL server answers at 127.0.0.1:5432 ({e}): scripts/test.sh installs and starts one")
         });
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .unwrap();
         admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
         TestDb {
             url: format!("postgres://postgres@127.0.0.1:5432/{name}"),

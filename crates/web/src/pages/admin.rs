@@ -195,6 +195,9 @@ struct AuditPage {
     chain: String,
     head_id: i64,
     head_hash: String,
+    /// The filters' choices: (code, label) of every action and kind of object.
+    actions: &'static [(&'static str, &'static str)],
+    objects: &'static [(&'static str, &'static str)],
 }
 
 fn day(s: &Option<String>) -> Option<Date> {
@@ -214,8 +217,8 @@ async fn audit(
     let page_no = q.trang.unwrap_or(1).max(1);
     let filter = AuditFilter {
         username: q.nguoi.clone(),
-        action: q.thao_tac.clone(),
-        object_type: q.doi_tuong.clone(),
+        action: q.thao_tac.clone().filter(|a| !a.is_empty()),
+        object_type: q.doi_tuong.clone().filter(|o| !o.is_empty()),
         from: day(&q.tu_ngay).map(|d| d.start().0),
         to: day(&q.den_ngay).map(|d| d.end().0),
         limit: if xlsx { 1_000_000 } else { SIZE },
@@ -224,30 +227,44 @@ async fn audit(
     // Sign-ins noted a moment ago are in the log the reader sees.
     state.flush_account_events().await;
     let (records, total) = state.db(move |s| Ok(s.audit(&filter)?)).await?;
-    let mut t = Table::new(
-        "Nhật ký thay đổi",
-        &[
-            "Thời điểm",
-            "Người thực hiện",
-            "Địa chỉ",
-            "Thao tác",
-            "Đối tượng",
-            "Trước",
-            "Sau",
-            "Mã yêu cầu",
-        ],
-    );
+    let mut head = vec![
+        "Thời điểm",
+        "Người thực hiện",
+        "Địa chỉ",
+        "Thao tác",
+        "Đối tượng",
+        "Thay đổi",
+        "Mã yêu cầu",
+    ];
+    // the workbook keeps the records' before and after as written, for an auditor
+    if xlsx {
+        head.extend(["Trước (JSON)", "Sau (JSON)"]);
+    }
+    let mut t = Table::new("Nhật ký thay đổi", &head);
     for r in &records {
-        t.rows.push(vec![
+        let mut row = vec![
             Cell::text(thidua_app::fmt::date_time(r.at)),
             Cell::text(&r.username),
             Cell::text(&r.address),
-            Cell::text(&r.action),
-            Cell::text(format!("{} {}", r.object_type, r.object_id)),
-            Cell::text(r.before.clone().unwrap_or_default()),
-            Cell::text(r.after.clone().unwrap_or_default()),
+            Cell::text(thidua_domain::audit::action_vi(&r.action).unwrap_or(&r.action)),
+            Cell::text(format!(
+                "{} {}",
+                thidua_domain::audit::object_vi(&r.object_type).unwrap_or(&r.object_type),
+                r.object_id
+            )),
+            Cell::text(thidua_app::fmt::audit_change(
+                r.before.as_deref(),
+                r.after.as_deref(),
+            )),
             Cell::text(&r.request_id),
-        ]);
+        ];
+        if xlsx {
+            row.extend([
+                Cell::text(r.before.clone().unwrap_or_default()),
+                Cell::text(r.after.clone().unwrap_or_default()),
+            ]);
+        }
+        t.rows.push(row);
     }
     if xlsx {
         return t.xlsx_response("nhat-ky");
@@ -267,6 +284,8 @@ async fn audit(
         chain: report.message().vi,
         head_id: report.head.0,
         head_hash: report.head.1.clone(),
+        actions: thidua_domain::audit::ACTIONS,
+        objects: thidua_domain::audit::OBJECTS,
         c: Chrome::new(&user, "/nhat-ky"),
         q: (
             s(&q.nguoi),

@@ -130,8 +130,29 @@ async fn an_entry_is_submitted_returned_resubmitted_and_verified() {
     assert!(log
         .iter()
         .any(|r| r.action == "tra_lai_so_lieu" && r.address == "127.0.0.1" && !r.request_id.is_empty()));
+    // the audit page names actions, objects and changes in Vietnamese; its filter takes the
+    // action from a list
     let audit_page = office.get("/nhat-ky?thao_tac=xac_nhan_so_lieu").await;
-    assert!(audit_page.body.contains("xac_nhan_so_lieu") && !audit_page.body.contains("tra_lai_so_lieu"));
+    let table = &audit_page.body[audit_page.body.find("<table").expect("the log's table")..];
+    assert!(
+        table.contains("<td>Xác nhận số liệu</td>") && !table.contains("Trả lại số liệu"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("xac_nhan_so_lieu") && !table.contains("\"state\""),
+        "no code, no raw JSON: {table}"
+    );
+    assert!(
+        table.contains(&format!(
+            "trạng thái: {} → {}",
+            EntryState::DaGui.vi(),
+            EntryState::DaXacNhan.vi()
+        )),
+        "{table}"
+    );
+    assert!(audit_page
+        .body
+        .contains("<option value=\"xac_nhan_so_lieu\" selected>Xác nhận số liệu</option>"));
 }
 
 #[tokio::test]
