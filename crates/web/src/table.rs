@@ -13,6 +13,16 @@ pub enum Cell {
     Link(String, String),
     /// A status with its CSS class.
     Status(String, &'static str),
+    /// A measured result: shown as its status with its value (`text`, with `css`); in the
+    /// workbook two columns, the value as a number (`percent`: a fraction shown as a
+    /// percentage) and the status.
+    Measured {
+        text: String,
+        css: &'static str,
+        number: Option<f64>,
+        percent: bool,
+        status: String,
+    },
     /// A box to choose the row, belonging to the form with id `form` (left out of the
     /// workbook's text).
     Check {
@@ -24,6 +34,35 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// A measured result: its status and value as the screen shows them, the value as a
+    /// number for the workbook (a ratio as the fraction the screen's percentage shows).
+    pub fn measured(
+        value: &thidua_domain::results::Value,
+        status: String,
+        text: String,
+        css: &'static str,
+    ) -> Cell {
+        use thidua_domain::results::Value;
+        let (number, percent) = match value {
+            Value::Ratio(_) => (
+                value
+                    .vi()
+                    .strip_suffix('%')
+                    .and_then(|p| p.replace('.', "").replace(',', ".").parse::<f64>().ok())
+                    .map(|p| p / 100.0),
+                true,
+            ),
+            Value::Count(n) => (Some(*n as f64), false),
+            Value::Bool(_) | Value::None => (None, false),
+        };
+        Cell::Measured {
+            text,
+            css,
+            number,
+            percent,
+            status,
+        }
+    }
     pub fn text(s: impl Into<String>) -> Cell {
         Cell::Text(s.into())
     }
@@ -33,6 +72,7 @@ impl Cell {
     fn plain(&self) -> &str {
         match self {
             Cell::Text(s) | Cell::Num(_, s) | Cell::Link(s, _) | Cell::Status(s, _) => s,
+            Cell::Measured { text, .. } => text,
             Cell::Check { .. } => "",
         }
     }
@@ -60,6 +100,20 @@ pub fn escape_into(out: &mut String, s: &str) {
         rest = &rest[i + 1..];
     }
     out.push_str(rest);
+}
+
+/// A worksheet's name from a title: at most 31 characters, none of `[]:*?/\\`.
+fn sheet_name(title: &str) -> String {
+    let clean: String = title
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c })
+        .collect();
+    let name: String = clean.trim().chars().take(31).collect();
+    if name.trim().is_empty() {
+        "Bảng".into()
+    } else {
+        name.trim().to_string()
+    }
 }
 
 impl Table {
@@ -104,7 +158,7 @@ impl Table {
                         e(&mut s, t);
                         s.push_str("</a>");
                     }
-                    Cell::Status(t, css) => {
+                    Cell::Status(t, css) | Cell::Measured { text: t, css, .. } => {
                         s.push_str("<td><span class=\"st ");
                         s.push_str(css);
                         s.push_str("\">");
@@ -144,32 +198,71 @@ impl Table {
         s
     }
 
+    /// The workbook: a sheet named after the title, the header row frozen and filtered,
+    /// numbers as numbers (percentages in percent format), a measured result as its value
+    /// and its status in two columns.
     pub fn xlsx(&self) -> Result<Vec<u8>, AppError> {
         let mut wb = Workbook::new();
         let ws = wb.add_worksheet();
+        let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+        ws.set_name(sheet_name(&self.title)).map_err(x)?;
         let bold = Format::new().set_bold();
         let title = Format::new().set_bold().set_font_size(13);
-        let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+        let pct = Format::new().set_num_format("0.00%");
         ws.write_string_with_format(0, 0, &self.title, &title)
             .map_err(x)?;
+        // a column holding measured results becomes two in the workbook
+        let split: Vec<bool> = (0..self.headers.len())
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .any(|r| matches!(r.get(c), Some(Cell::Measured { .. })))
+            })
+            .collect();
+        let mut col = 0u16;
+        let mut at = Vec::with_capacity(self.headers.len());
         for (c, h) in self.headers.iter().enumerate() {
-            ws.write_string_with_format(2, c as u16, h, &bold).map_err(x)?;
-            ws.set_column_width(c as u16, (h.chars().count() as f64 + 4.0).max(12.0))
-                .map_err(x)?;
+            at.push(col);
+            let names = if split[c] {
+                vec![h.clone(), format!("{h} — kết quả")]
+            } else {
+                vec![h.clone()]
+            };
+            for name in names {
+                ws.write_string_with_format(2, col, &name, &bold).map_err(x)?;
+                ws.set_column_width(col, (name.chars().count() as f64 + 4.0).clamp(12.0, 60.0))
+                    .map_err(x)?;
+                col += 1;
+            }
         }
+        let last_col = col.saturating_sub(1);
         for (r, row) in self.rows.iter().enumerate() {
             let r = r as u32 + 3;
             for (c, cell) in row.iter().enumerate() {
+                let c = at.get(c).copied().unwrap_or(c as u16);
                 match cell {
-                    Cell::Num(v, _) => ws.write_number(r, c as u16, *v).map(|_| ()).map_err(x)?,
-                    other => ws
-                        .write_string(r, c as u16, other.plain())
-                        .map(|_| ())
-                        .map_err(x)?,
+                    Cell::Num(v, _) => ws.write_number(r, c, *v).map(|_| ()).map_err(x)?,
+                    Cell::Measured {
+                        number,
+                        percent,
+                        status,
+                        ..
+                    } => {
+                        match number {
+                            Some(v) if *percent => ws.write_number_with_format(r, c, *v, &pct).map(|_| ()),
+                            Some(v) => ws.write_number(r, c, *v).map(|_| ()),
+                            None => Ok(()),
+                        }
+                        .map_err(x)?;
+                        ws.write_string(r, c + 1, status).map_err(x)?;
+                    }
+                    other => ws.write_string(r, c, other.plain()).map(|_| ()).map_err(x)?,
                 }
             }
         }
         ws.set_freeze_panes(3, 0).map_err(x)?;
+        ws.autofilter(2, 0, (self.rows.len() as u32 + 2).max(3), last_col)
+            .map_err(x)?;
         wb.save_to_buffer().map_err(x)
     }
 

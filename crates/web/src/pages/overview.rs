@@ -140,7 +140,12 @@ async fn overview(
                             }
                             _ => format!("{}: {}{mark}", r.status.vi(), r.value.vi()),
                         };
-                        Cell::Status(text, status_class(r.status))
+                        Cell::measured(
+                            &r.value,
+                            format!("{}{mark}", r.status.vi()),
+                            text,
+                            status_class(r.status),
+                        )
                     }
                     None => Cell::text("—"),
                 });

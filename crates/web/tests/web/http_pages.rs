@@ -36,6 +36,50 @@ async fn the_overview_filters_searches_without_diacritics_and_downloads() {
         3 + heads.len(),
         "title, blank, header, one row per head"
     );
+    // a named sheet; each measured result as its value (a number, a ratio in percent
+    // format) beside its status, as the screen shows them (issue 15, part 7)
+    assert!(
+        wb.sheet_names()[0].starts_with("Kết quả theo đơn vị"),
+        "{:?}",
+        wb.sheet_names()
+    );
+    let plan = thidua_domain::plan::Plan::built_in();
+    let ind = plan.indicator("tthc_dung_han").unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .nth(2)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = header
+        .iter()
+        .position(|h| *h == ind.name)
+        .expect("the indicator's column");
+    assert_eq!(header[col + 1], format!("{} — kết quả", ind.name));
+    let h = heads.iter().find(|h| h.unit.code == "H01").unwrap();
+    let r = h.indicator("tthc_dung_han").unwrap();
+    let row = sheet
+        .rows()
+        .find(|row| row.first().is_some_and(|c| c.to_string() == "H01"))
+        .unwrap();
+    let shown = r
+        .value
+        .vi()
+        .trim_end_matches('%')
+        .replace(',', ".")
+        .parse::<f64>()
+        .unwrap()
+        / 100.0;
+    assert_eq!(row[col], calamine::Data::Float(shown), "a number, not text");
+    assert_eq!(row[col + 1].to_string(), r.status.vi());
+    let styles = {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(x.bytes.clone())).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").unwrap(), &mut xml).unwrap();
+        xml
+    };
+    assert!(styles.contains("0.00%"), "percent format");
     let mut admin = srv.signed_in("quantri").await;
     let users = admin.get("/quan-tri/tai-khoan?dinh_dang=xlsx").await;
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(users.bytes)).unwrap();
