@@ -25,6 +25,7 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
             )),
         )
         .route("/nhap-du-lieu/{token}/loi.xlsx", get(errors_xlsx))
+        .route("/nhap-du-lieu/mau/{kind}", get(template))
         .route("/nhap-du-lieu/{token}/xac-nhan", post(confirm))
 }
 
@@ -46,6 +47,7 @@ struct FormPage {
     kinds: Vec<(&'static str, &'static str)>,
     office: bool,
     error: Option<String>,
+    help: Vec<KindHelp>,
 }
 
 /// The office imports every kind; a unit imports only its own values.
@@ -63,6 +65,7 @@ fn form_page(user: &User, error: Option<String>) -> Result<Response, AppError> {
         kinds: kinds_for(user).iter().map(|k| (k.code(), k.vi())).collect(),
         office: user.role == Role::SoNoiVu,
         error,
+        help: help_for(user),
     })
 }
 
@@ -327,4 +330,169 @@ async fn confirm(
         can_confirm: false,
         done: true,
     })
+}
+
+/// One example row of each kind, in the order of its fields: what a filled file looks like.
+fn example(kind: ImportKind, plan: &thidua_domain::plan::Plan) -> Vec<String> {
+    let tier = |i: usize| plan.tiers.get(i).map(|t| t.code.clone()).unwrap_or_default();
+    let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect();
+    match kind {
+        ImportKind::Units => vec!["S01".into(), "Sở Tư pháp".into(), tier(0), String::new()],
+        ImportKind::Heads => v(&[
+            "S01",
+            "Nguyễn Văn An",
+            "Giám đốc Sở Tư pháp",
+            "01/01/2016",
+            "30/06/2018",
+        ]),
+        ImportKind::Procedures => v(&["1.001234", "Cấp phiếu lý lịch tư pháp", "10", "toan_trinh", "7"]),
+        ImportKind::Dossiers => v(&[
+            "000.00.23.H01-230301-0001",
+            "S01",
+            "1.001234",
+            "01/03/2023 08:00",
+            "15/03/2023 17:00",
+            "10/03/2023 10:30",
+            "truc_tuyen",
+            "da_tra_ket_qua",
+        ]),
+        ImportKind::Values => {
+            let ind = plan
+                .indicators
+                .iter()
+                .find(|i| i.kind == thidua_domain::plan::Kind::Count)
+                .map(|i| i.code.clone())
+                .unwrap_or_default();
+            vec![
+                "S01".into(),
+                ind,
+                "2023-Q1".into(),
+                String::new(),
+                String::new(),
+                "1".into(),
+                "Sáng kiến được công nhận".into(),
+            ]
+        }
+    }
+}
+
+/// The codes a kind's columns take, with their labels: (column, code, label).
+fn code_lists(kind: ImportKind, plan: &thidua_domain::plan::Plan) -> Vec<(String, String, String)> {
+    use thidua_domain::dossier::{Channel, DossierStatus, OnlineLevel};
+    let mut out = Vec::new();
+    let mut add =
+        |col: &str, code: &str, label: &str| out.push((col.to_string(), code.to_string(), label.to_string()));
+    match kind {
+        ImportKind::Units => {
+            for t in &plan.tiers {
+                add("Cấp", &t.code, &t.name);
+            }
+        }
+        ImportKind::Procedures => {
+            for l in OnlineLevel::ALL {
+                add("Mức độ DVC trực tuyến", l.code(), l.vi());
+            }
+        }
+        ImportKind::Dossiers => {
+            for c in Channel::ALL {
+                add("Kênh nộp", c.code(), c.vi());
+            }
+            for s in DossierStatus::ALL {
+                add("Trạng thái", s.code(), s.vi());
+            }
+        }
+        ImportKind::Values => {
+            for i in &plan.indicators {
+                add("Mã chỉ tiêu", &i.code, &i.name);
+            }
+            add("Kỳ", "2023", "cả năm");
+            add("Kỳ", "2023-Q1", "quý (Q1–Q4)");
+            add("Kỳ", "2023-05", "tháng");
+        }
+        ImportKind::Heads => {}
+    }
+    out
+}
+
+/// The template of a kind (XLSX): its columns as headers, one example row, and on a second
+/// sheet the codes its columns take with their labels.
+async fn template(
+    State(state): State<AppState>,
+    Require(user, ..): Require<Importers>,
+    Path(kind): Path<String>,
+) -> Result<Response, AppError> {
+    let kind = kinds_for(&user)
+        .into_iter()
+        .find(|k| format!("{}.xlsx", k.code()) == kind)
+        .ok_or(AppError::NotFound)?;
+    let plan = state.plan(None).await?;
+    let x = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("Mẫu").map_err(x)?;
+    for (c, (f, ex)) in kind.fields().iter().zip(example(kind, &plan)).enumerate() {
+        ws.write_string_with_format(0, c as u16, f.vi, &bold).map_err(x)?;
+        ws.write_string(1, c as u16, &ex).map_err(x)?;
+        ws.set_column_width(
+            c as u16,
+            (f.vi.chars().count().max(ex.chars().count()) as f64 + 4.0).min(50.0),
+        )
+        .map_err(x)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(x)?;
+    let lists = wb.add_worksheet();
+    lists.set_name("Danh mục mã").map_err(x)?;
+    for (c, h) in ["Cột", "Mã", "Ý nghĩa"].iter().enumerate() {
+        lists
+            .write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(x)?;
+    }
+    for (r, (col, code, label)) in code_lists(kind, &plan).iter().enumerate() {
+        let r = r as u32 + 1;
+        lists.write_string(r, 0, col).map_err(x)?;
+        lists.write_string(r, 1, code).map_err(x)?;
+        lists.write_string(r, 2, label).map_err(x)?;
+    }
+    lists.set_column_width(0, 24).map_err(x)?;
+    lists.set_column_width(1, 24).map_err(x)?;
+    lists.set_column_width(2, 80).map_err(x)?;
+    let bytes = wb.save_to_buffer().map_err(x)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"mau-{}.xlsx\"", kind.code()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A kind's columns as the format help shows them.
+pub struct KindHelp {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// (label, code, required, max characters)
+    pub columns: Vec<(&'static str, &'static str, bool, usize)>,
+}
+
+fn help_for(user: &User) -> Vec<KindHelp> {
+    kinds_for(user)
+        .iter()
+        .map(|k| KindHelp {
+            code: k.code(),
+            name: k.vi(),
+            columns: k
+                .fields()
+                .iter()
+                .map(|f| (f.vi, f.code, f.required, f.max_chars))
+                .collect(),
+        })
+        .collect()
 }

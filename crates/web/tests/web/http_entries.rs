@@ -706,3 +706,68 @@ async fn the_office_queue_filters_pages_verifies_in_bulk_and_reopens() {
         assert!(next.starts_with("/so-lieu?tb=da_xac_nhan"), "{next}");
     }
 }
+
+/// Issue 15, part 7: each kind has a template (its columns, one example row, the codes its
+/// columns take on a second sheet), and the template as downloaded passes the import's own
+/// checks; the page helps for each kind without inline styles.
+#[tokio::test]
+async fn each_import_kind_has_a_template_the_import_accepts() {
+    use calamine::{Reader, Xlsx};
+    let srv = Server::start().await;
+    let mut office = srv.signed_in("sonoivu").await;
+    let page = office.get("/nhap-du-lieu").await;
+    assert!(!page.body.contains("style=\""), "no inline style under the CSP");
+    for kind in thidua_ingest::ImportKind::ALL {
+        let code = kind.code();
+        assert!(
+            page.body.contains(&format!("id=\"dinh-dang-{code}\"")),
+            "help for {code}"
+        );
+        let r = office.get(&format!("/nhap-du-lieu/mau/{code}.xlsx")).await;
+        assert_eq!(r.status, StatusCode::OK, "{code}");
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes.clone())).unwrap();
+        assert_eq!(wb.sheet_names(), ["Mẫu", "Danh mục mã"], "{code}");
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        let header: Vec<String> = sheet
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let labels: Vec<&str> = kind.fields().iter().map(|f| f.vi).collect();
+        assert_eq!(header, labels, "{code}");
+        assert_eq!(sheet.height(), 2, "{code}: the header and one example");
+        let codes = wb.worksheet_range_at(1).unwrap().unwrap();
+        if kind != thidua_ingest::ImportKind::Heads {
+            assert!(codes.height() > 1, "{code}: its codes and labels");
+        }
+        // the template as it is: read without a column error, its example row valid
+        let form = Form::new()
+            .text("loai", code.to_string())
+            .part("tep", Part::bytes(r.bytes).file_name(format!("mau-{code}.xlsx")));
+        let report = office.post_multipart("/nhap-du-lieu", form, true).await;
+        assert_eq!(report.status, StatusCode::OK, "{code}: {}", report.body);
+        if kind == thidua_ingest::ImportKind::Values {
+            // read and checked; the demo already counts that month of S01 (a data
+            // conflict, named as such, not a format error)
+            assert!(
+                report.body.contains("0 dòng lỗi") || report.body.contains("một tháng chỉ được tính một lần"),
+                "{code}: {}",
+                report.body
+            );
+        } else {
+            assert!(report.body.contains("0 dòng lỗi"), "{code}: {}", report.body);
+        }
+    }
+    // a unit imports its values only: its template, not the units'
+    let mut unit = srv.signed_in("donvi").await;
+    assert_eq!(
+        unit.get("/nhap-du-lieu/mau/values.xlsx").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        unit.get("/nhap-du-lieu/mau/units.xlsx").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

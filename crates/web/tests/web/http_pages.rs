@@ -61,7 +61,10 @@ async fn the_overview_filters_searches_without_diacritics_and_downloads() {
     let r = h.indicator("tthc_dung_han").unwrap();
     let row = sheet
         .rows()
-        .find(|row| row.first().is_some_and(|c| *c == calamine::Data::String("H01".into())))
+        .find(|row| {
+            row.first()
+                .is_some_and(|c| *c == calamine::Data::String("H01".into()))
+        })
         .unwrap();
     let shown = r
         .value
