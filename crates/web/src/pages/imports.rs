@@ -84,6 +84,8 @@ struct ReportPage {
     errors_table: String,
     can_confirm: bool,
     done: bool,
+    /// After a committed import: where its rows are to be seen (link, label).
+    rows_link: Option<(String, &'static str)>,
 }
 
 /// Runs the import of a staged file: a dry run for the report, or for real.
@@ -278,6 +280,7 @@ async fn upload(
         r: report,
         can_confirm,
         done: false,
+        rows_link: None,
     })
 }
 
@@ -319,9 +322,19 @@ async fn confirm(
     if !report.committed {
         return Ok(Redirect::to("/nhap-du-lieu").into_response());
     }
-    let kind = ImportKind::parse(&staged.kind).map(|k| k.vi()).unwrap_or("");
+    let parsed = ImportKind::parse(&staged.kind);
+    let kind = parsed.map(|k| k.vi()).unwrap_or("");
+    let rows_link = parsed.map(|k| match k {
+        ImportKind::Values => ("/so-lieu?trang_thai=tat_ca".to_string(), "Xem các số liệu"),
+        ImportKind::Units | ImportKind::Heads => ("/quan-tri/don-vi".to_string(), "Xem danh sách đơn vị"),
+        ImportKind::Procedures | ImportKind::Dossiers => ("/tong-quan".to_string(), "Xem kết quả đánh giá"),
+    });
+    let notice = format!(
+        "Đã ghi {} dòng {kind} từ tệp «{}».",
+        report.rows_ok, staged.file_name
+    );
     page(&ReportPage {
-        c: Chrome::new(&user, "/nhap-du-lieu").with_flash(Some("da_nhap")),
+        c: Chrome::new(&user, "/nhap-du-lieu").with_notice(Some(notice)),
         kind,
         file_name: staged.file_name,
         token: String::new(),
@@ -329,6 +342,7 @@ async fn confirm(
         r: report,
         can_confirm: false,
         done: true,
+        rows_link,
     })
 }
 

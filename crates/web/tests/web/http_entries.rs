@@ -387,7 +387,12 @@ async fn web_imports_report_every_bad_row_and_write_only_on_confirmation() {
     );
     let r = office.post_form(&confirm, &[]).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("Đã ghi vào cơ sở dữ liệu"));
+    // says what it wrote and where to see it
+    assert!(r.body.contains("Đã ghi 1 dòng vào cơ sở dữ liệu"), "{}", r.body);
+    assert!(r
+        .body
+        .contains("Đã ghi 1 dòng cơ quan, đơn vị, địa phương từ tệp «don-vi.csv»."));
+    assert!(r.body.contains("href=\"/quan-tri/don-vi\""));
     // a second click imports nothing twice
     let again = office.post_form(&confirm, &[]).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND, "the staged upload is gone");
