@@ -159,16 +159,31 @@ pub fn shortfall(ind: &Indicator, tier: &str, r: &IndicatorResult) -> Option<Str
     if r.status != Status::KhongDat {
         return None;
     }
+    // Below a floor is "còn thiếu"; above a ceiling (a count of disciplined staff, at most
+    // 0) is "vượt", never "còn thiếu 1".
+    let say = |below: bool, gap: String| {
+        if below {
+            format!("còn thiếu {gap}")
+        } else {
+            format!("vượt {gap}")
+        }
+    };
     match (r.value, ind.thresholds.get(tier)) {
         (Value::Ratio(s), Some(Threshold::Number(t))) if s.den != Dec::ZERO => {
             // t − 100·num/den in hundredths of a point, truncated.
             let v = s.num.0 * 10_000 / s.den.0; // hundredths of a percent
             let gap = (t.0 / 10_000) - v; // t in millionths → hundredths
+            let below = gap > 0;
             let gap = gap.abs();
-            Some(format!("{},{:02} điểm phần trăm", gap / 100, gap % 100))
+            Some(say(
+                below,
+                format!("{},{:02} điểm phần trăm", gap / 100, gap % 100),
+            ))
         }
         (Value::Count(n), Some(Threshold::Number(t))) => {
-            Some((Dec::from_int(n) - *t).vi().trim_start_matches('-').to_string())
+            let gap = Dec::from_int(n) - *t;
+            let below = gap < Dec::ZERO;
+            Some(say(below, gap.vi().trim_start_matches('-').to_string()))
         }
         (Value::Bool(_), _) => Some("chưa đạt".into()),
         _ => None,
@@ -287,5 +302,36 @@ mod sentence_tests {
             "đang hoạt động: có → không"
         );
         assert_eq!(audit_change(None, None), "");
+    }
+
+    #[test]
+    fn a_shortfall_says_below_or_above_the_target() {
+        use thidua_domain::eval::{IndicatorResult, Status, Value};
+        use thidua_domain::num::Dec;
+        let plan = thidua_domain::plan::Plan::built_in();
+        let r = |value| IndicatorResult {
+            code: String::new(),
+            value,
+            status: Status::KhongDat,
+            provisional: false,
+            entries_used: 0,
+        };
+        let ind = |c: &str| plan.indicator(c).unwrap();
+        assert_eq!(
+            super::shortfall(ind("ky_luat"), "tinh", &r(Value::Count(1))).unwrap(),
+            "vượt 1"
+        );
+        assert_eq!(
+            super::shortfall(ind("sang_kien"), "tinh", &r(Value::Count(0))).unwrap(),
+            "còn thiếu 1"
+        );
+        let ratio = Value::Ratio(thidua_domain::dossier::Sums {
+            num: Dec::from_int(97),
+            den: Dec::from_int(100),
+        });
+        assert_eq!(
+            super::shortfall(ind("tthc_dung_han"), "tinh", &r(ratio)).unwrap(),
+            "còn thiếu 2,00 điểm phần trăm"
+        );
     }
 }

@@ -198,6 +198,8 @@ struct AuditPage {
     /// The filters' choices: (code, label) of every action and kind of object.
     actions: &'static [(&'static str, &'static str)],
     objects: &'static [(&'static str, &'static str)],
+    /// A date filter that is not a date, said rather than ignored.
+    bad_dates: Vec<String>,
 }
 
 fn day(s: &Option<String>) -> Option<Date> {
@@ -286,6 +288,12 @@ async fn audit(
         head_hash: report.head.1.clone(),
         actions: thidua_domain::audit::ACTIONS,
         objects: thidua_domain::audit::OBJECTS,
+        bad_dates: [&q.tu_ngay, &q.den_ngay]
+            .into_iter()
+            .filter_map(|d| d.as_deref().map(str::trim).filter(|t| !t.is_empty()))
+            .filter(|t| day(&Some(t.to_string())).is_none())
+            .map(|t| format!("Ngày «{t}» không hợp lệ (dd/mm/yyyy): bộ lọc theo ngày này chưa được áp dụng."))
+            .collect(),
         c: Chrome::new(&user, "/nhat-ky"),
         q: (
             s(&q.nguoi),

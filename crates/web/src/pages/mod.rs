@@ -24,6 +24,8 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/app.css", get(css))
+        .route("/favicon.ico", get(favicon))
+        .route("/static/favicon.svg", get(favicon))
         .merge(account::routes())
         .merge(overview::routes())
         .merge(unit::routes())
@@ -43,6 +45,19 @@ async fn css() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+/// The product's mark (a star on the brand's blue), for the browser's tab; `/favicon.ico`
+/// too, which browsers ask for whatever the page links.
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
     )
         .into_response()
 }
@@ -183,6 +198,14 @@ impl Chrome {
 
     /// A notice after a redirect (`?tb=code`): fixed texts only, never echoed input.
     pub fn with_flash(mut self, code: Option<&str>) -> Chrome {
+        // a nomination's step, named as the audit log names it
+        if let Some(label) = code
+            .and_then(|c| c.strip_prefix("buoc_"))
+            .and_then(thidua_domain::audit::action_vi)
+        {
+            self.flash = Some(format!("Đã thực hiện: {}.", label.to_lowercase()));
+            return self;
+        }
         self.flash = code
             .and_then(|c| match c {
                 "da_luu_nhap" => Some("Đã lưu nháp."),

@@ -324,7 +324,7 @@ async fn warnings(
             "Chỉ tiêu",
             "Giá trị lũy kế",
             "Chỉ tiêu đặt ra",
-            "Còn thiếu",
+            "Khoảng cách đến chỉ tiêu",
             "Tình trạng",
         ],
     );

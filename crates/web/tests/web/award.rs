@@ -136,9 +136,14 @@ async fn a_nomination_goes_from_draft_to_the_honour_board() {
             StatusCode::SEE_OTHER
         );
     }
-    assert_eq!(
-        unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await.status,
-        StatusCode::SEE_OTHER
+    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // the page after says what was done, not a bare "updated"
+    let after = unit.get(&r.location().to_string()).await;
+    assert!(
+        after.body.contains("Đã thực hiện: nộp hồ sơ đề nghị."),
+        "{}",
+        r.location()
     );
     // the office's queue holds it; it forwards it
     let mut office = srv.signed_in("sonoivu").await;

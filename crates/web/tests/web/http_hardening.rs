@@ -220,6 +220,18 @@ async fn the_audit_page_shows_whether_the_chain_is_intact() {
     let r = office.get("/nhat-ky").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Chuỗi nhật ký nguyên vẹn"), "{}", r.body);
+    // a date that is not one is said, not silently ignored
+    let r = office.get("/nhat-ky?tu_ngay=31/02/2023").await;
+    assert!(r.body.contains("Ngày «31/02/2023» không hợp lệ"), "{}", r.body);
+    assert!(!office
+        .get("/nhat-ky?tu_ngay=28/02/2023")
+        .await
+        .body
+        .contains("không hợp lệ (dd/mm/yyyy)"));
+    // the tab's icon and the way back from the sign-in page
+    assert!(srv.client().get("/favicon.ico").await.body.starts_with("<svg"));
+    let login = srv.client().get("/dang-nhap").await.body;
+    assert!(login.contains("href=\"/bang-vang\"") && login.contains("href=\"/khen-thuong\""));
     // someone with the database file drops the triggers and edits a record
     let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
     db.execute_batch(

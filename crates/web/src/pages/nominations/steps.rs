@@ -80,8 +80,9 @@ async fn step(
     action: &'static str,
     fields: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
+    let done = step.action();
     match take_step(state, user, n, step).await {
-        Ok(()) => Ok(Redirect::to(&format!("/de-nghi/{}?tb=da_cap_nhat", n.id)).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/de-nghi/{}?tb=buoc_{done}", n.id)).into_response()),
         Err(AppError::Refused(m)) => refused(state, user, n.id, action, m.vi, fields).await,
         Err(e) => Err(e),
     }
