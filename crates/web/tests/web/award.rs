@@ -139,7 +139,7 @@ async fn a_nomination_goes_from_draft_to_the_honour_board() {
     let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // the page after says what was done, not a bare "updated"
-    let after = unit.get(&r.location().to_string()).await;
+    let after = unit.get(r.location()).await;
     assert!(
         after.body.contains("Đã thực hiện: nộp hồ sơ đề nghị."),
         "{}",
