@@ -4,7 +4,8 @@
 
 use crate::auth::{Officials, Require, Role, SignedIn, SoNoiVu, User};
 use crate::pages::nominations::{
-    add_document, load, make_doc, open_nomination, read_document_form, readable_unit, take_step,
+    add_document, load, make_doc, open_nomination, publish_decision, read_document_form, readable_unit,
+    record_decision, take_step,
 };
 use crate::{AppError, AppState};
 use axum::extract::{Multipart, Path, Query, State};
@@ -16,7 +17,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use thidua_app::award::{self, DecisionPick, DocKind, PaperInputs};
 use thidua_domain::nomination::{BoardVerdict, OfficeVerdict, Step};
-use thidua_domain::time::DateTime;
 use thidua_store::decisions::DecisionRecord;
 use thidua_store::nominations::Nomination;
 
@@ -222,20 +222,15 @@ async fn record(
     Json(r): Json<Record>,
 ) -> Result<Response, AppError> {
     let plan = state.snapshot(r.nam).await?.plan.clone();
-    let actor = user.actor.clone();
-    let d = state
-        .db(move |s| {
-            Ok(award::record_decision(
-                s,
-                &plan,
-                &actor,
-                &r.so,
-                &r.ngay,
-                Some((&r.nguoi_ky, &r.chuc_vu_nguoi_ky)),
-                DateTime::now_local().date(),
-            )?)
-        })
-        .await?;
+    let d = record_decision(
+        &state,
+        &user,
+        &plan,
+        &r.so,
+        &r.ngay,
+        (r.nguoi_ky, r.chuc_vu_nguoi_ky),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(decision_json(&d))).into_response())
 }
 
@@ -244,23 +239,7 @@ async fn publish(
     Require(user, ..): Require<SoNoiVu>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let d = state
-        .db(move |s| Ok(s.decision_record(id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let snap = state.snapshot_of(&d.plan_code).await?;
-    let actor = user.actor.clone();
-    let done = state
-        .db(move |s| {
-            Ok(award::publish_decision(
-                s,
-                &snap.plan,
-                &snap.eval.heads,
-                &actor,
-                id,
-            )?)
-        })
-        .await;
+    let done = publish_decision(&state, &user, id).await;
     match done {
         Ok(d) => Ok(Json(decision_json(&d)).into_response()),
         Err(AppError::Refused(m)) => Err(AppError::Conflict(m)),

@@ -30,30 +30,8 @@ async fn step(c: &mut Client, id: i64, body: Value) -> Resp {
 async fn a_commune_s_nomination_reaches_the_published_decision_through_the_api_alone() {
     let srv = Server::start().await;
     let plan = Plan::built_in();
-    let (h, elsewhere) = {
-        let s = srv.store();
-        let heads = s.evaluate(&plan, plan.period_to.end()).unwrap();
-        let taken = crate::award::nominated_units(&srv);
-        let parent_of = |code: &str| s.unit(code).unwrap().unwrap().parent;
-        let h = heads
-            .iter()
-            .find(|h| {
-                h.unit.tier == "xa"
-                    && h.eligible
-                    && !taken.contains(&h.unit.code)
-                    && parent_of(&h.unit.code).as_deref() == Some("H01")
-            })
-            .expect("an eligible commune of H01")
-            .clone();
-        let elsewhere = heads
-            .iter()
-            .find(|h| h.unit.tier == "xa" && parent_of(&h.unit.code).as_deref() == Some("H02"))
-            .expect("a commune of H02")
-            .unit
-            .code
-            .clone();
-        (h, elsewhere)
-    };
+    let (h, elsewhere) = crate::common::communes_of(&srv, "H01", "H02");
+    let elsewhere = elsewhere.unit.code;
     add_unit_user(&srv, "xa_h01", &h.unit.code);
     add_unit_user(&srv, "huyen_h02", "H02");
     let mut commune = api_client(&srv, "xa_h01").await;

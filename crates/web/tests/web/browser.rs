@@ -407,21 +407,7 @@ async fn upload(b: &Browser<'_>, srv: &Server, path: &str, code: &str) {
 async fn a_commune_s_nomination_goes_through_its_district_in_the_browser() {
     use thidua_domain::nomination::NominationState;
     let srv = Server::start().await;
-    let plan = thidua_domain::plan::Plan::built_in();
-    let head = {
-        let s = srv.store();
-        let taken = crate::award::nominated_units(&srv);
-        s.evaluate(&plan, plan.period_to.end())
-            .unwrap()
-            .into_iter()
-            .find(|h| {
-                h.unit.tier == "xa"
-                    && h.eligible
-                    && !taken.contains(&h.unit.code)
-                    && s.unit(&h.unit.code).unwrap().unwrap().parent.as_deref() == Some("H01")
-            })
-            .expect("an eligible commune of H01")
-    };
+    let (head, _) = crate::common::communes_of(&srv, "H01", "H02");
     crate::common::add_unit_user(&srv, "xa_h01", &head.unit.code);
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();

@@ -412,3 +412,39 @@ pub async fn api_client(srv: &Server, username: &str) -> Client {
     c.csrf = Some(v["csrf"].as_str().unwrap().to_string());
     c
 }
+
+/// A commune of `district` whose head the year-end evaluation finds eligible and who has no
+/// nomination yet (the demo's district account `donvi` is H01's), and a commune of
+/// `other` (any head).
+pub fn communes_of(
+    srv: &Server,
+    district: &str,
+    other: &str,
+) -> (thidua_domain::eval::HeadResult, thidua_domain::eval::HeadResult) {
+    let plan = thidua_domain::plan::Plan::built_in();
+    let s = srv.store();
+    let heads = s.evaluate(&plan, plan.period_to.end()).unwrap();
+    let taken: Vec<String> = s
+        .nominations(&plan.code, None)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.unit_code)
+        .collect();
+    let parent_of = |code: &str| s.unit(code).unwrap().unwrap().parent;
+    let mine = heads
+        .iter()
+        .find(|h| {
+            h.unit.tier == "xa"
+                && h.eligible
+                && !taken.contains(&h.unit.code)
+                && parent_of(&h.unit.code).as_deref() == Some(district)
+        })
+        .unwrap_or_else(|| panic!("an eligible commune of {district}"))
+        .clone();
+    let theirs = heads
+        .iter()
+        .find(|h| h.unit.tier == "xa" && parent_of(&h.unit.code).as_deref() == Some(other))
+        .unwrap_or_else(|| panic!("a commune of {other}"))
+        .clone();
+    (mine, theirs)
+}

@@ -29,24 +29,10 @@ fn state_of(srv: &Server, id: i64) -> String {
 async fn a_commune_s_nomination_goes_through_its_district_to_the_province() {
     let srv = Server::start().await;
     let plan = Plan::built_in();
-    let s = srv.store();
-    let heads = s.evaluate(&plan, plan.period_to.end()).unwrap();
-    let taken = crate::award::nominated_units(&srv);
-    let parent_of = |code: &str| s.unit(code).unwrap().unwrap().parent;
     // an eligible commune head of H01 (the demo's district account `donvi`), not nominated
-    let h = heads
-        .iter()
-        .find(|h| {
-            h.unit.tier == "xa"
-                && h.eligible
-                && !taken.contains(&h.unit.code)
-                && parent_of(&h.unit.code).as_deref() == Some("H01")
-        })
-        .expect("an eligible commune of H01");
-    let elsewhere = heads
-        .iter()
-        .find(|h| h.unit.tier == "xa" && parent_of(&h.unit.code).as_deref() == Some("H02"))
-        .expect("a commune of H02");
+    let (h, elsewhere) = crate::common::communes_of(&srv, "H01", "H02");
+    let (h, elsewhere) = (&h, &elsewhere);
+    let s = srv.store();
     add_unit_user(&srv, "xa_h01", &h.unit.code);
     add_unit_user(&srv, "huyen_h02", "H02");
     let commune_unit = s.unit(&h.unit.code).unwrap().unwrap();

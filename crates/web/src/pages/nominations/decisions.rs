@@ -14,6 +14,7 @@ use serde::Deserialize;
 use thidua_app::award;
 use thidua_domain::nomination::NominationState;
 use thidua_domain::time::DateTime;
+use thidua_store::decisions::DecisionRecord;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -157,27 +158,8 @@ async fn record(
     Form(f): Form<RecordForm>,
 ) -> Result<Response, AppError> {
     let plan = state.plan(Some(f.ke_hoach.clone())).await?;
-    let (actor, p2) = (user.actor.clone(), plan.clone());
-    let (no, day, name, title) = (
-        f.so_quyet_dinh.clone(),
-        f.ngay_quyet_dinh.clone(),
-        f.nguoi_ky.clone(),
-        f.chuc_vu_ky.clone(),
-    );
-    let done = state
-        .db(move |s| {
-            let today = DateTime::now_local().date();
-            Ok(award::record_decision(
-                s,
-                &p2,
-                &actor,
-                &no,
-                &day,
-                Some((&name, &title)),
-                today,
-            )?)
-        })
-        .await;
+    let signer = (f.nguoi_ky.clone(), f.chuc_vu_ky.clone());
+    let done = record_decision(&state, &user, &plan, &f.so_quyet_dinh, &f.ngay_quyet_dinh, signer).await;
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/quyet-dinh?ke_hoach={}&tb=da_ghi", plan.code)).into_response()),
         Err(AppError::Refused(m)) => {
@@ -203,19 +185,7 @@ async fn publish(
         .db(move |s| Ok(s.decision_record(id)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    let snap = state.snapshot_of(&record.plan_code).await?;
-    let actor = user.actor.clone();
-    let done = state
-        .db(move |s| {
-            Ok(award::publish_decision(
-                s,
-                &snap.plan,
-                &snap.eval.heads,
-                &actor,
-                id,
-            )?)
-        })
-        .await;
+    let done = publish_decision(&state, &user, id).await;
     match done {
         Ok(_) => Ok(Redirect::to(&format!(
             "/quyet-dinh?ke_hoach={}&tb=da_cong_bo",
@@ -237,4 +207,62 @@ async fn publish(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Records the decision the Chairman signed (the form's and the API's one way): every
+/// approval of `plan` not yet decided; a blank signer is the settings' or the plan's.
+pub(crate) async fn record_decision(
+    state: &AppState,
+    user: &User,
+    plan: &thidua_domain::plan::Plan,
+    number: &str,
+    date: &str,
+    signer: (String, String),
+) -> Result<DecisionRecord, AppError> {
+    let (actor, plan, number, date) = (
+        user.actor.clone(),
+        plan.clone(),
+        number.to_string(),
+        date.to_string(),
+    );
+    state
+        .db(move |s| {
+            let today = DateTime::now_local().date();
+            Ok(award::record_decision(
+                s,
+                &plan,
+                &actor,
+                &number,
+                &date,
+                Some((&signer.0, &signer.1)),
+                today,
+            )?)
+        })
+        .await
+}
+
+/// Publishes a recorded decision with its awardees' results as the evaluation of its plan
+/// gives them now.
+pub(crate) async fn publish_decision(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<DecisionRecord, AppError> {
+    let record = state
+        .db(move |s| Ok(s.decision_record(id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let snap = state.snapshot_of(&record.plan_code).await?;
+    let actor = user.actor.clone();
+    state
+        .db(move |s| {
+            Ok(award::publish_decision(
+                s,
+                &snap.plan,
+                &snap.eval.heads,
+                &actor,
+                id,
+            )?)
+        })
+        .await
 }
