@@ -523,6 +523,18 @@ async fn the_units_page_names_tiers_and_parents() {
     let page = office.get("/quan-tri/don-vi").await;
     assert_eq!(page.status, reqwest::StatusCode::OK);
     assert!(page.body.contains("<td>UBND cấp huyện</td>"), "the tier's name");
+    // the office is sent to the import page; the administrator, who may not import, is not
+    assert!(page.body.contains("href=\"/nhap-du-lieu#dinh-dang-units\""));
+    let mut admin = srv.signed_in("quantri").await;
+    let admin_page = admin.get("/quan-tri/don-vi").await.body;
+    assert!(
+        !admin_page.contains("href=\"/nhap-du-lieu"),
+        "no link to a page that answers 403"
+    );
+    assert_eq!(
+        admin.get("/nhap-du-lieu").await.status,
+        reqwest::StatusCode::FORBIDDEN
+    );
     for code in ["<td>huyen</td>", "<td>xa</td>", "<td>tinh</td>"] {
         assert!(!page.body.contains(code), "no tier code: {code}");
     }

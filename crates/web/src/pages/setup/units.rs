@@ -30,6 +30,8 @@ struct UnitsPage {
     table: String,
     tiers: Vec<(String, String)>,
     errors: Vec<String>,
+    /// The user may import files (the movement office; the administrator may not).
+    can_import: bool,
 }
 
 async fn units_page(
@@ -63,6 +65,7 @@ async fn units_page(
         ]);
     }
     Ok(UnitsPage {
+        can_import: user.role == crate::auth::Role::SoNoiVu,
         c: Chrome::new(user, "/quan-tri/don-vi").with_flash(flash),
         table: t.html(),
         tiers,
