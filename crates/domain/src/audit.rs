@@ -19,6 +19,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("xoa_ngay_lich", "Xóa một ngày của lịch"),
     ("nhap_tep", "Nhập dữ liệu"),
     ("luu_nhap_so_lieu", "Lưu nháp số liệu"),
+    ("xoa_nhap_so_lieu", "Xóa số liệu nháp"),
     ("gui_so_lieu", "Gửi số liệu"),
     ("ky_duyet_so_lieu", "Ký duyệt số liệu"),
     ("xac_nhan_so_lieu", "Xác nhận số liệu"),

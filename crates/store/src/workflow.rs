@@ -452,6 +452,51 @@ impl Store {
         Ok(())
     }
 
+    /// The unit deletes a draft it never sent (state `nhap`, no `da_gui` in its history),
+    /// with its evidence records and history; the audit log keeps what it held. Returns the
+    /// stored names of its evidence files, for the caller to remove after the commit.
+    pub fn delete_draft_entry(&mut self, actor: &Actor, id: i64) -> Result<Vec<String>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = entry_in(&tx, id)?;
+        frozen_entry(&tx, &before)?;
+        let sent: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM entry_history WHERE entry_id = ?1 AND state <> ?2",
+            params![id, EntryState::Nhap.code()],
+            |r| r.get(0),
+        )?;
+        if before.state != EntryState::Nhap || sent {
+            return Err(refused(
+                "chỉ xóa được số liệu nháp chưa từng gửi; số liệu đã gửi được giữ lại cùng lịch sử của nó",
+                "only a draft never sent can be deleted",
+            ));
+        }
+        let files: Vec<String> = {
+            let mut st = tx.prepare_cached("SELECT stored_name FROM attachments WHERE entry_id = ?1")?;
+            let v = st
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            v
+        };
+        tx.execute("DELETE FROM attachments WHERE entry_id = ?1", [id])?;
+        tx.execute("DELETE FROM entry_history WHERE entry_id = ?1", [id])?;
+        tx.execute("DELETE FROM entries WHERE id = ?1", [id])?;
+        let mut was = entry_json(&before);
+        was["files"] = json!(files.len());
+        record(
+            &tx,
+            actor,
+            "xoa_nhap_so_lieu",
+            "entry",
+            &id.to_string(),
+            Some(&was),
+            None,
+        )?;
+        tx.commit()?;
+        Ok(files)
+    }
+
     /// The office verifies a submitted entry.
     pub fn verify_entry(&mut self, actor: &Actor, id: i64) -> Result<()> {
         self.review_entry(actor, id, EntryState::DaXacNhan, "")

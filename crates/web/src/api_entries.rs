@@ -22,7 +22,7 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
     let limit = axum::extract::DefaultBodyLimit::max(cfg.max_upload * 10 + crate::SMALL_BODY);
     Router::new()
         .route("/api/v1/entries", get(list).post(create).layer(limit))
-        .route("/api/v1/entries/{id}", get(one))
+        .route("/api/v1/entries/{id}", get(one).delete(delete_draft))
         .route("/api/v1/entries/{id}/evidence", post(evidence).layer(limit))
         .route("/api/v1/entries/{id}/send", post(send))
         .route("/api/v1/entries/{id}/sign-off", post(sign_off))
@@ -242,4 +242,14 @@ async fn reopen(
             .await,
     )?;
     saved(&state, id, StatusCode::OK).await
+}
+
+/// The unit deletes a draft it never sent → 204.
+async fn delete_draft(
+    State(state): State<AppState>,
+    Require(user, ..): Require<DonVi>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    crate::pages::entries::delete_entry_draft(&state, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

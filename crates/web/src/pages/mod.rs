@@ -220,6 +220,7 @@ impl Chrome {
                 "da_gui_kien_nghi" => Some("Đã gửi kiến nghị."),
                 "da_ky_duyet" => Some("Đã ký duyệt số liệu."),
                 "da_mo_lai_xac_nhan" => Some("Đã mở lại xác nhận: số liệu chờ Sở Nội vụ xem xét lại."),
+                "da_xoa_nhap" => Some("Đã xóa bản nháp số liệu."),
                 _ => None,
             })
             .map(String::from);

@@ -154,3 +154,86 @@ async fn a_unit_reports_through_the_api_and_the_office_reviews_it() {
             .as_deref()
             .is_some_and(|t| t.contains("Xác nhận nhầm đơn vị."))));
 }
+
+/// Issue 15: a unit deletes a draft it never sent (with its evidence), on the page or over
+/// the API; a sent entry keeps its history and cannot be deleted; another unit cannot.
+#[tokio::test]
+async fn a_unit_deletes_a_draft_it_never_sent_and_nothing_else() {
+    let srv = Server::start().await;
+    let mut unit = api_client(&srv, "donvi").await;
+    let mut other = api_client(&srv, "donvi2").await;
+    let draft = |period: &str| {
+        entry_form("sang_kien", period, "1", "luu")
+            .part("minh_chung", Part::bytes(pdf_bytes()).file_name("Nháp.pdf"))
+    };
+    let before = srv.attachments();
+    let id = json_of(&unit.post_multipart_api("/api/v1/entries", draft("2023-Q3")).await)["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(srv.attachments().len(), before.len() + 1);
+    let path = format!("/api/v1/entries/{id}");
+    let delete = |c: &mut crate::common::Client, path: String| {
+        let req = c
+            .http
+            .delete(format!("{}{path}", c.base))
+            .header(
+                reqwest::header::COOKIE,
+                c.cookies
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+            .header("x-csrf-token", c.csrf.clone().unwrap_or_default());
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(delete(&mut other, path.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(delete(&mut unit, path.clone()).await, StatusCode::NO_CONTENT);
+    assert!(srv.store().entry(id).unwrap().is_none());
+    assert_eq!(srv.attachments(), before, "its evidence file is gone too");
+    assert!(srv
+        .store()
+        .audit(&thidua_store::audit::AuditFilter {
+            action: Some("xoa_nhap_so_lieu".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap()
+        .0
+        .iter()
+        .any(|a| a.object_id == id.to_string()));
+    // a sent entry (even returned to a draft) keeps its history: refused, on the page too
+    let id = json_of(&unit.post_multipart_api("/api/v1/entries", draft("2023-Q3")).await)["id"]
+        .as_i64()
+        .unwrap();
+    unit.post_json(&format!("/api/v1/entries/{id}/send"), &json!({}), true)
+        .await;
+    let mut office = api_client(&srv, "sonoivu").await;
+    office
+        .post_json(
+            &format!("/api/v1/entries/{id}/return"),
+            &json!({"ly_do": "Bổ sung"}),
+            true,
+        )
+        .await;
+    let more =
+        reqwest::multipart::Form::new().part("minh_chung", Part::bytes(pdf_bytes()).file_name("Bổ sung.pdf"));
+    let r = unit
+        .post_multipart_api(&format!("/api/v1/entries/{id}/evidence"), more)
+        .await;
+    assert_eq!(json_of(&r)["trang_thai"], "nhap", "a draft again, once sent");
+    let mut page = srv.signed_in("donvi").await;
+    assert!(!page
+        .get(&format!("/so-lieu/{id}"))
+        .await
+        .body
+        .contains("Xóa bản nháp"));
+    let r = page.post_form(&format!("/so-lieu/{id}/xoa"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("id=\"loi-xoa\"") && r.body.contains("chưa từng gửi"),
+        "{}",
+        r.body
+    );
+    assert!(srv.store().entry(id).unwrap().is_some());
+}

@@ -45,6 +45,8 @@ struct DetailPage {
     files: Vec<(i64, String, String, String)>,
     can_review: bool,
     can_edit: bool,
+    /// A draft the unit never sent: it may delete it.
+    can_delete: bool,
     can_sign: bool,
     can_reopen: bool,
     signed: Option<String>,
@@ -167,6 +169,7 @@ pub(super) async fn render(
             )
         })
         .collect();
+    let never_sent = history.iter().all(|h| h.state == EntryState::Nhap.code());
     let history = history
         .iter()
         .map(|h: &HistoryRecord| {
@@ -215,6 +218,7 @@ pub(super) async fn render(
         can_review: user.role == crate::auth::Role::SoNoiVu && e.state == EntryState::DaGui,
         can_edit: user.check_own_unit(e.unit_id).is_ok()
             && matches!(e.state, EntryState::Nhap | EntryState::TraLai),
+        can_delete: user.check_own_unit(e.unit_id).is_ok() && e.state == EntryState::Nhap && never_sent,
         can_sign: user.check_own_head(e.unit_id).is_ok()
             && e.state == EntryState::DaGui
             && e.signed_by.is_none(),

@@ -11,6 +11,7 @@ mod list;
 mod review;
 
 pub(crate) use form::{read_entry, save_entry, EntryUpload};
+pub(crate) use review::delete_entry_draft;
 
 use crate::AppState;
 use axum::Router;

@@ -19,6 +19,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/so-lieu/{id}/ky-duyet", post(sign_off))
         .route("/so-lieu/{id}/mo-lai-xac-nhan", post(reopen))
         .route("/so-lieu/xac-nhan-nhieu", post(verify_many))
+        .route("/so-lieu/{id}/xoa", post(delete_draft))
 }
 
 /// A refused review shows the entry's page again with the reason beside the form; other
@@ -192,4 +193,37 @@ async fn return_entry(
         Ok(()) => next_after(&state, id, "da_tra_lai").await,
         Err(e) => refused(&state, &user, id, "tra-lai", e, typed).await,
     }
+}
+
+/// The unit deletes a draft it never sent, with its evidence files.
+async fn delete_draft(
+    State(state): State<AppState>,
+    Require(user, ..): Require<crate::auth::DonVi>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    match delete_entry_draft(&state, &user, id).await {
+        Ok(()) => Ok(Redirect::to("/so-lieu?tb=da_xoa_nhap").into_response()),
+        Err(e) => refused(&state, &user, id, "xoa", e, String::new()).await,
+    }
+}
+
+/// Deletes the user's own unit's never-sent draft (the form's and the API's one way), then
+/// its evidence files.
+pub(crate) async fn delete_entry_draft(
+    state: &AppState,
+    user: &crate::auth::User,
+    id: i64,
+) -> Result<(), AppError> {
+    let e = state
+        .db(move |s| Ok(s.entry(id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user.check_own_unit(e.unit_id)?;
+    let actor = user.actor.clone();
+    let files = state.db(move |s| Ok(s.delete_draft_entry(&actor, id)?)).await?;
+    let dir = state.config().data_dir.join("attachments");
+    for f in files {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    Ok(())
 }
