@@ -460,9 +460,10 @@ pub enum DocKind {
     },
     /// The Board's appraisal minutes.
     BienBanThamDinh,
-    /// Sở Nội vụ's mid-year review of the movement, as of a day within the period.
+    /// Sở Nội vụ's mid-year review of the movement, as of a day within the period (none:
+    /// `mid_year`).
     SoKet {
-        as_of: Date,
+        as_of: Option<Date>,
     },
     /// Sở Nội vụ's year-end report of the movement.
     TongKet,
@@ -711,7 +712,11 @@ pub fn document(
         }
         DocKind::SoKet { .. } | DocKind::TongKet => {
             let (report, day, name) = match kind {
-                DocKind::SoKet { as_of } => (ReportKind::SoKet, *as_of, "so-ket"),
+                DocKind::SoKet { as_of } => (
+                    ReportKind::SoKet,
+                    as_of.unwrap_or_else(|| mid_year(plan)),
+                    "so-ket",
+                ),
                 _ => (ReportKind::TongKet, plan.period_to, "tong-ket"),
             };
             if day < plan.period_from || day > plan.period_to {
@@ -760,6 +765,20 @@ pub fn document(
     }
 }
 
+/// A report's day as typed (dd/mm/yyyy or ISO; blank: none, the default), for the web, the
+/// API and the command line alike.
+pub fn report_day(typed: Option<&str>) -> Result<Option<Date>> {
+    match typed.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => Date::parse_typed(t).map(Some).ok_or_else(|| {
+            Error::refused(
+                format!("Ngày báo cáo «{t}» không hợp lệ: hãy ghi một ngày có thật, dạng dd/mm/yyyy."),
+                format!("the report's day '{t}' is not a date (dd/mm/yyyy or YYYY-MM-DD)"),
+            )
+        }),
+    }
+}
+
 /// The default day of the mid-year review: the last day of the period's sixth month
 /// (30/06 for a calendar year), or the period's end if it is shorter.
 pub fn mid_year(plan: &Plan) -> Date {
@@ -788,12 +807,10 @@ pub struct RegisterLine {
 }
 
 /// The register of every award decided in the product (published decisions), across plans
-/// and years, the latest first; `query` matches a person's or unit's name or code, with or
-/// without diacritics; `year` the plan's year.
-pub fn register(store: &Store, query: &str, year: Option<i32>) -> Result<Vec<RegisterLine>> {
+/// and years, the latest first.
+pub fn register(store: &Store) -> Result<Vec<RegisterLine>> {
     let plans = store.plans()?;
-    let wanted = thidua_domain::text::fold(query);
-    let lines = store
+    Ok(store
         .award_register()?
         .into_iter()
         .filter_map(|a| {
@@ -811,6 +828,15 @@ pub fn register(store: &Store, query: &str, year: Option<i32>) -> Result<Vec<Reg
                 signer: a.signer,
             })
         })
+        .collect())
+}
+
+/// The register's lines a search keeps: `query` matches a person's or unit's name or code,
+/// or the decision's number, with or without diacritics; `year` the plan's year.
+pub fn search_register(lines: Vec<RegisterLine>, query: &str, year: Option<i32>) -> Vec<RegisterLine> {
+    let wanted = thidua_domain::text::fold(query);
+    lines
+        .into_iter()
         .filter(|l| year.is_none_or(|y| l.year == y))
         .filter(|l| {
             wanted.is_empty()
@@ -818,6 +844,26 @@ pub fn register(store: &Store, query: &str, year: Option<i32>) -> Result<Vec<Reg
                     .iter()
                     .any(|t| thidua_domain::text::fold(t).contains(&wanted))
         })
-        .collect();
-    Ok(lines)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mid_year_review_defaults_to_the_end_of_the_period_s_sixth_month() {
+        let d = |y, m, day| Date::from_ymd(y, m, day).unwrap();
+        assert_eq!(mid_year(&Plan::built_in()), d(2023, 6, 30));
+        // a half-year plan (July–December) ends before six months are out
+        let half = Plan::from_toml(thidua_domain::plan::EXAMPLE_2025_TWO_TIER).unwrap();
+        assert_eq!(mid_year(&half), d(2025, 12, 31));
+        assert_eq!(report_day(Some(" 30/06/2023 ")).unwrap(), Some(d(2023, 6, 30)));
+        assert_eq!(report_day(Some("2023-06-30")).unwrap(), Some(d(2023, 6, 30)));
+        assert_eq!(report_day(Some("")).unwrap(), None);
+        assert!(report_day(Some("31/06/2023"))
+            .unwrap_err()
+            .to_string()
+            .contains("31/06/2023"));
+    }
 }

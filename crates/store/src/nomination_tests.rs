@@ -780,3 +780,38 @@ fn decisions_published_before_the_decision_records_become_records() {
         "approved, awaiting a decision"
     );
 }
+
+#[test]
+fn a_decision_number_is_recorded_once_and_each_decision_holds_the_approvals_before_it() {
+    let mut s = Store::in_memory().unwrap();
+    seeded(&mut s, 2);
+    let approve = |s: &mut Store, id: i64| {
+        s.nomination_step(
+            &actor("lanhdao"),
+            Role::LanhDao,
+            id,
+            &Step::Approve { note: String::new() },
+            &facts(),
+        )
+        .unwrap();
+    };
+    let first = appraised(&mut s, 0);
+    approve(&mut s, first);
+    let terms = |no: &str| {
+        DecisionTerms::new(no, day(2024, 2, 1), "Nguyễn Văn Thọ", "CHỦ TỊCH", day(2024, 2, 2)).unwrap()
+    };
+    let d1 = s
+        .record_decision(&actor("sonoivu"), "cchc-2023", &terms("1/QĐ-UBND"))
+        .unwrap();
+    let second = appraised(&mut s, 1);
+    approve(&mut s, second);
+    assert!(s
+        .record_decision(&actor("sonoivu"), "cchc-2023", &terms("1/QĐ-UBND"))
+        .unwrap_err()
+        .to_string()
+        .contains("đã được ghi"));
+    let d2 = s
+        .record_decision(&actor("sonoivu"), "cchc-2023", &terms("2/QĐ-UBND"))
+        .unwrap();
+    assert_eq!((d1.nominations, d2.nominations), (vec![first], vec![second]));
+}

@@ -281,8 +281,9 @@ async fn document(
             .clone()
             .ok_or_else(|| AppError::refused("Cần mã đơn vị (ma_don_vi)."))
     };
+    // the web's `Require<Officials>`, asked here because the kind is in the path
     let official = || {
-        if user.reads_all() && user.role != Role::QuanTri {
+        if <Officials as crate::auth::Roles>::ROLES.contains(&user.role) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -334,11 +335,7 @@ async fn document(
         }
         "so_ket" => {
             official()?;
-            let as_of = match q.den_ngay.as_deref() {
-                Some(t) => thidua_domain::time::Date::parse_typed(t)
-                    .ok_or_else(|| AppError::refused(format!("Ngày báo cáo «{t}» không hợp lệ.")))?,
-                None => award::mid_year(&state.snapshot(q.nam).await?.plan),
-            };
+            let as_of = award::report_day(q.den_ngay.as_deref())?;
             (None, DocKind::SoKet { as_of })
         }
         "tong_ket" => (official().map(|_| None)?, DocKind::TongKet),
@@ -356,7 +353,9 @@ struct RegisterQuery {
 
 /// The award register, as public as the honour board it extends.
 async fn awards(State(state): State<AppState>, Query(q): Query<RegisterQuery>) -> Result<Response, AppError> {
-    let lines = state.db(move |s| Ok(award::register(s, &q.q, q.nam)?)).await?;
+    let lines = state
+        .db(move |s| Ok(award::search_register(award::register(s)?, &q.q, q.nam)))
+        .await?;
     let rows: Vec<Value> = lines
         .iter()
         .map(|l| {

@@ -218,12 +218,10 @@ async fn return_entry(
     Path(id): Path<i64>,
     Json(r): Json<Reason>,
 ) -> Result<Response, AppError> {
-    if r.ly_do.trim().is_empty() {
-        return Ok(refused(vec!["Cần ghi lý do trả lại.".into()]));
-    }
-    let actor = user.actor.clone();
-    conflict(state.db(move |s| Ok(s.return_entry(&actor, id, &r.ly_do)?)).await)?;
-    saved(&state, id, StatusCode::OK).await
+    with_reason(&state, &user, id, r, "trả lại", |s, a, id, why| {
+        s.return_entry(a, id, why)
+    })
+    .await
 }
 
 async fn reopen(
@@ -232,16 +230,28 @@ async fn reopen(
     Path(id): Path<i64>,
     Json(r): Json<Reason>,
 ) -> Result<Response, AppError> {
+    with_reason(&state, &user, id, r, "mở lại xác nhận", |s, a, id, why| {
+        s.reopen_verification(a, id, why)
+    })
+    .await
+}
+
+/// An office's review that needs a written reason: a blank one is bad input (422, before
+/// the store, whose refusals here mean "not now": 409).
+async fn with_reason(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    r: Reason,
+    what: &str,
+    review: fn(&mut thidua_store::Store, &thidua_store::audit::Actor, i64, &str) -> thidua_store::Result<()>,
+) -> Result<Response, AppError> {
     if r.ly_do.trim().is_empty() {
-        return Ok(refused(vec!["Cần ghi lý do mở lại xác nhận.".into()]));
+        return Ok(refused(vec![format!("Cần ghi lý do {what}.")]));
     }
     let actor = user.actor.clone();
-    conflict(
-        state
-            .db(move |s| Ok(s.reopen_verification(&actor, id, &r.ly_do)?))
-            .await,
-    )?;
-    saved(&state, id, StatusCode::OK).await
+    conflict(state.db(move |s| Ok(review(s, &actor, id, &r.ly_do)?)).await)?;
+    saved(state, id, StatusCode::OK).await
 }
 
 /// The unit deletes a draft it never sent → 204.

@@ -291,6 +291,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_sheet_is_named_from_its_title_within_excel_s_rules() {
+        assert_eq!(sheet_name("Nhật ký thay đổi"), "Nhật ký thay đổi");
+        let long = sheet_name("Kết quả theo đơn vị — Kế hoạch [2023]: tạm tính?/*");
+        assert!(
+            long.chars().count() <= 31 && !long.contains(['[', ']', ':', '*', '?', '/', '\\']),
+            "{long}"
+        );
+        assert_eq!(sheet_name(" []:*?/ "), "Bảng");
+    }
+
+    #[test]
     fn every_cell_is_escaped() {
         let mut t = Table::new("<b>Bảng</b>", &["A&B"]);
         t.rows

@@ -196,9 +196,7 @@ pub fn run(cli: &Cli, c: &DocumentCommand) -> Result<ExitCode> {
             out,
         } => {
             inputs.dating = dating(&paper.number, &paper.date, "báo cáo")?;
-            let day = thidua_domain::time::Date::parse_typed(as_of).ok_or_else(|| {
-                anyhow!("ngày báo cáo «{as_of}» không hợp lệ / invalid --as-of (YYYY-MM-DD or dd/mm/yyyy)")
-            })?;
+            let day = award::report_day(Some(as_of))?;
             (*year, out, DocKind::SoKet { as_of: day })
         }
         DocumentCommand::TongKet { year, paper, out } => {

@@ -62,7 +62,7 @@ async fn honour_board(
         Some(y) => Some(y),
         None => {
             state
-                .db(|s| Ok(award::register(s, "", None)?.first().map(|l| l.year)))
+                .db(|s| Ok(award::register(s)?.first().map(|l| l.year)))
                 .await?
         }
     };
@@ -175,13 +175,11 @@ async fn register(
     Query(q): Query<RegisterQuery>,
 ) -> Result<Response, AppError> {
     let (query, year) = (q.q.trim().chars().take(100).collect::<String>(), q.nam);
-    let q2 = query.clone();
-    let (lines, all) = state
-        .db(move |s| Ok((award::register(s, &q2, year)?, award::register(s, "", None)?)))
-        .await?;
+    let all = state.db(move |s| Ok(award::register(s)?)).await?;
     let mut years: Vec<i32> = all.iter().map(|l| l.year).collect();
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
+    let lines = award::search_register(all, &query, year);
     let mut t = Table::new(
         "Sổ khen thưởng",
         &[

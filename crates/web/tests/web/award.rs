@@ -299,6 +299,11 @@ async fn a_nomination_goes_from_draft_to_the_honour_board() {
     assert!(register
         .body
         .contains(&thidua_domain::plan::Plan::built_in().award.form));
+    // a search of any length answers, bounded
+    let huge = public
+        .get(&format!("/khen-thuong?q={}", "a".repeat(20_000)))
+        .await;
+    assert_eq!(huge.status, StatusCode::OK);
     let nobody = public.get("/khen-thuong?q=khong+co+ai+ten+nay").await;
     assert!(nobody.body.contains("Không có khen thưởng nào khớp"));
     let everyone = public.get("/khen-thuong?nam=2023").await.body;

@@ -208,6 +208,18 @@ async fn make(state: &AppState, q: &DocQuery, kind: DocKind) -> Result<Response,
     make_doc(state, q.ke_hoach.clone(), q.nam, q.inputs()?, kind).await
 }
 
+/// The evaluation of the plan with this code, else of the plan of `year`.
+async fn snapshot_for(
+    state: &AppState,
+    plan_code: &Option<String>,
+    year: Option<i32>,
+) -> Result<std::sync::Arc<crate::cache::Snapshot>, AppError> {
+    match plan_code {
+        Some(code) => state.snapshot_of(code).await,
+        None => state.snapshot(year).await,
+    }
+}
+
 /// A generated paper of the plan (by code, else by year) as a DOCX download.
 pub(crate) async fn make_doc(
     state: &AppState,
@@ -216,10 +228,7 @@ pub(crate) async fn make_doc(
     inputs: PaperInputs,
     kind: DocKind,
 ) -> Result<Response, AppError> {
-    let snap = match &plan_code {
-        Some(code) => state.snapshot_of(code).await?,
-        None => state.snapshot(year).await?,
-    };
+    let snap = snapshot_for(state, &plan_code, year).await?;
     let (bytes, name) = state
         .db(move |s| Ok(award::document(s, &snap.plan, &snap.eval.heads, &kind, &inputs)?))
         .await?;
@@ -317,20 +326,7 @@ async fn doc_mid_year(
     Require(_user, ..): Require<crate::auth::Officials>,
     Query(q): Query<DocQuery>,
 ) -> Result<Response, AppError> {
-    let as_of = match q.den_ngay.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => thidua_domain::time::Date::parse_typed(t).ok_or_else(|| {
-            AppError::refused(format!(
-                "Ngày báo cáo «{t}» không hợp lệ: hãy ghi một ngày có thật, dạng dd/mm/yyyy."
-            ))
-        })?,
-        None => {
-            let plan = match &q.ke_hoach {
-                Some(code) => state.plan(Some(code.clone())).await?,
-                None => state.snapshot(q.nam).await?.plan.clone(),
-            };
-            award::mid_year(&plan)
-        }
-    };
+    let as_of = award::report_day(q.den_ngay.as_deref())?;
     make(&state, &q, DocKind::SoKet { as_of }).await
 }
 
@@ -350,10 +346,7 @@ async fn payment_list(
     Require(_user, ..): Require<crate::auth::Officials>,
     Query(q): Query<DocQuery>,
 ) -> Result<Response, AppError> {
-    let snap = match &q.ke_hoach {
-        Some(code) => state.snapshot_of(code).await?,
-        None => state.snapshot(q.nam).await?,
-    };
+    let snap = snapshot_for(&state, &q.ke_hoach, q.nam).await?;
     let (typed, pick) = (q.inputs()?.dating, q.decision());
     let plan = snap.plan.clone();
     let (people, decision) = state
