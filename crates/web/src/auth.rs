@@ -276,7 +276,7 @@ roles! {
 // --- CSRF ---------------------------------------------------------------------------
 
 /// Refuses every state-changing request that lacks its CSRF token. A session's forms carry
-/// `_csrf` (urlencoded body, or in the query string of multipart forms); scripts send the
+/// `_csrf` (an urlencoded body, or the first field of a multipart body); scripts send the
 /// `X-CSRF-Token` header; bearer-token API clients need none; the sign-in form's token must
 /// match the `thidua_pre` cookie (double submit); other anonymous requests go on to their
 /// handler, whose extractor refuses them with 401. `POST /api/v1/session` with a
@@ -327,13 +327,29 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let from_query = parts
-        .uri
-        .query()
-        .and_then(|q| form_field(q.as_bytes(), CSRF_FIELD));
-    if let Some(t) = from_header.or(from_query) {
+    if let Some(t) = from_header {
         if same_secret(&t, &expected) {
             return next.run(Request::from_parts(parts, body)).await;
+        }
+        return AppError::Csrf.into_response();
+    }
+    if content_type.starts_with("multipart/form-data") {
+        // The token is the form's first field, read before anything else of the body (so
+        // it never sits in a URL, a log or a browser's history); the rest streams on.
+        let Some(boundary) = multipart_boundary(&content_type) else {
+            return AppError::Csrf.into_response();
+        };
+        use futures_util::StreamExt;
+        let (head, rest) = match first_part(body, &boundary).await {
+            Ok(x) => x,
+            Err(e) => return e.into_response(),
+        };
+        if multipart_token(&head, &boundary).is_some_and(|t| same_secret(&t, &expected)) {
+            let stream = futures_util::stream::once(async move { Ok::<_, axum::Error>(head) })
+                .chain(rest.into_data_stream());
+            return next
+                .run(Request::from_parts(parts, axum::body::Body::from_stream(stream)))
+                .await;
         }
         return AppError::Csrf.into_response();
     }
@@ -349,6 +365,66 @@ pub(crate) async fn csrf_guard(State(state): State<AppState>, req: Request, next
         }
     }
     AppError::Csrf.into_response()
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.eq_ignore_ascii_case("boundary")
+            .then(|| v.trim_matches('"').to_string())
+            .filter(|b| !b.is_empty() && b.len() <= 70)
+    })
+}
+
+/// The longest first part a form may send before its CSRF token has been read.
+const CSRF_PREFIX: usize = 4096;
+
+/// Reads the body until the first part is whole (its closing boundary seen) or
+/// `CSRF_PREFIX` bytes: what was read, and the body's remainder.
+async fn first_part(
+    body: axum::body::Body,
+    boundary: &str,
+) -> Result<(axum::body::Bytes, axum::body::Body), AppError> {
+    use http_body_util::BodyExt;
+    let close = format!("\r\n--{boundary}");
+    let mut body = body;
+    let mut head = Vec::new();
+    while head.len() < CSRF_PREFIX {
+        let Some(frame) = body.frame().await else { break };
+        let frame = frame.map_err(|e| AppError::body(&e, "Không đọc được biểu mẫu"))?;
+        if let Ok(data) = frame.into_data() {
+            head.extend_from_slice(&data);
+            // the closing boundary of the first part: after the opening one
+            if head
+                .windows(close.len())
+                .skip(2 + boundary.len())
+                .any(|w| w == close.as_bytes())
+            {
+                break;
+            }
+        }
+    }
+    Ok((head.into(), body))
+}
+
+/// The value of the first part of a multipart body when that part is the `_csrf` field.
+fn multipart_token(head: &[u8], boundary: &str) -> Option<String> {
+    let text = std::str::from_utf8(head.get(..head.len().min(CSRF_PREFIX))?)
+        .ok()
+        .or_else(|| {
+            // the rest of the prefix may be a file's bytes: the token part is ASCII and first
+            let end = head.iter().position(|b| !b.is_ascii()).unwrap_or(head.len());
+            std::str::from_utf8(&head[..end]).ok()
+        })?;
+    let text = text.strip_prefix(&format!("--{boundary}\r\n"))?;
+    let (headers, rest) = text.split_once("\r\n\r\n")?;
+    let named = headers.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("content-disposition:") && l.contains(&format!("name=\"{CSRF_FIELD}\""))
+    });
+    let (value, _) = rest.split_once(&format!("\r\n--{boundary}"))?;
+    named.then(|| value.trim().to_string())
 }
 
 /// One field of an urlencoded form.
