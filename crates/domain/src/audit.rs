@@ -31,6 +31,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("cap_nhat_ly_lich", "Cập nhật lý lịch người đứng đầu"),
     ("tao_de_nghi", "Lập hồ sơ đề nghị khen thưởng"),
     ("tai_tai_lieu_de_nghi", "Tải lên tài liệu của hồ sơ đề nghị"),
+    ("xoa_tai_lieu_de_nghi", "Xóa tài liệu của hồ sơ đề nghị"),
     ("nop", "Nộp hồ sơ đề nghị"),
     ("tra_lai", "Trả lại hồ sơ đề nghị"),
     ("cap_trinh_de_nghi", "Cấp trình khen gửi hồ sơ lên tỉnh"),

@@ -296,33 +296,11 @@ impl Store {
             .nomination(id)?
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
         let plan = self.plan_for(None, Some(&n.plan_code))?;
-        let by = plan
-            .documents
-            .iter()
-            .find(|d| d.code == doc_code)
-            .map(|d| d.by)
-            .ok_or_else(|| {
-                refused(
-                    "kế hoạch không có loại tài liệu này",
-                    "the plan has no such document",
-                )
-            })?;
-        let proposed_by_parent = plan.proposer_tier(&n.unit_tier).is_some();
+        let doc_name = document_name(&plan, doc_code)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let state: String = tx
-            .query_row("SELECT state FROM nominations WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
-        let allowed =
-            NominationState::from_code(&state).is_some_and(|s| may_upload(s, who, by, proposed_by_parent));
-        if !allowed {
-            return Err(refused(
-                "Ở bước này của hồ sơ, tài khoản của bạn không tải lên hoặc thay được loại tài liệu này.",
-                "this document cannot be uploaded or changed by this level at this step",
-            ));
-        }
+        let state = may_change_document(&tx, &plan, &n, who, doc_code)?;
         let count: i64 = tx.query_row(
             "SELECT count(*) FROM nomination_documents WHERE nomination_id = ?1",
             [id],
@@ -341,7 +319,7 @@ impl Store {
                 now(),
                 actor.username,
                 state,
-                format!("{doc_code}: {file_name}"),
+                format!("{doc_name}: {file_name}"),
                 match who {
                     Uploader::Unit => "tai_tai_lieu",
                     Uploader::Proposer => "cap_trinh_tai_tai_lieu",
@@ -364,6 +342,46 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Removes one document of a nomination, as `who`, while the rules let `who` change
+    /// documents of its kind (the rule of uploading: a unit while it prepares, the
+    /// proposing level while the nomination waits for it). Returns the nomination's id and
+    /// the stored file's name, for the caller to delete once this has committed.
+    pub fn remove_nomination_document(
+        &mut self,
+        actor: &Actor,
+        who: Uploader,
+        doc_id: i64,
+    ) -> Result<(i64, String)> {
+        let d = self
+            .nomination_document(doc_id)?
+            .ok_or_else(|| refused("không có tài liệu này", "no such document"))?;
+        let n = self
+            .nomination(d.nomination_id)?
+            .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
+        let plan = self.plan_for(None, Some(&n.plan_code))?;
+        let doc_name = document_name(&plan, &d.doc_code)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let state = may_change_document(&tx, &plan, &n, who, &d.doc_code)?;
+        tx.execute(
+            "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, 'don_vi', 'xoa_tai_lieu', ?4, ?4, ?5)",
+            params![n.id, now(), actor.username, state, format!("Đã xóa {doc_name}: {}", d.file_name)],
+        )?;
+        tx.execute("DELETE FROM nomination_documents WHERE id = ?1", [doc_id])?;
+        record(
+            &tx,
+            actor,
+            "xoa_tai_lieu_de_nghi",
+            "nomination",
+            &n.id.to_string(),
+            Some(&json!({"document": d.doc_code, "file": d.file_name})),
+            None,
+        )?;
+        tx.commit()?;
+        Ok((n.id, d.stored_name))
     }
 
     /// Approvals so far in a plan.
@@ -556,4 +574,56 @@ pub(crate) fn step_in(
         Some(&after),
     )?;
     Ok(())
+}
+
+/// The name the plan gives a kind of document (refused when the plan has no such kind).
+fn document_name(plan: &thidua_domain::plan::Plan, doc_code: &str) -> Result<String> {
+    plan.documents
+        .iter()
+        .find(|d| d.code == doc_code)
+        .map(|d| d.name.clone())
+        .ok_or_else(|| {
+            refused(
+                "kế hoạch không có loại tài liệu này",
+                "the plan has no such document",
+            )
+        })
+}
+
+/// The nomination's state (read in `tx`, under the write lock) when `who` may change its
+/// documents of `doc_code` now (the domain's `may_upload`); refused otherwise.
+fn may_change_document(
+    tx: &rusqlite::Transaction,
+    plan: &thidua_domain::plan::Plan,
+    n: &Nomination,
+    who: Uploader,
+    doc_code: &str,
+) -> Result<String> {
+    let by = plan
+        .documents
+        .iter()
+        .find(|d| d.code == doc_code)
+        .map(|d| d.by)
+        .ok_or_else(|| {
+            refused(
+                "kế hoạch không có loại tài liệu này",
+                "the plan has no such document",
+            )
+        })?;
+    let proposed_by_parent = plan.proposer_tier(&n.unit_tier).is_some();
+    let state: String = tx
+        .query_row("SELECT state FROM nominations WHERE id = ?1", [n.id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
+    let allowed =
+        NominationState::from_code(&state).is_some_and(|s| may_upload(s, who, by, proposed_by_parent));
+    if !allowed {
+        return Err(refused(
+            "Ở bước này của hồ sơ, tài khoản của bạn không tải lên hoặc thay được loại tài liệu này.",
+            "this document cannot be uploaded or changed by this level at this step",
+        ));
+    }
+    Ok(state)
 }

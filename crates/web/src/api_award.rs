@@ -5,7 +5,7 @@
 use crate::auth::{Officials, Require, Role, SignedIn, SoNoiVu, User};
 use crate::pages::nominations::{
     add_document, load, make_doc, open_nomination, publish_decision, read_document_form, readable_unit,
-    record_decision, take_step,
+    record_decision, remove_document_of, take_step,
 };
 use crate::{AppError, AppState};
 use axum::extract::{Multipart, Path, Query, State};
@@ -29,6 +29,10 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
             post(upload).layer(axum::extract::DefaultBodyLimit::max(
                 cfg.max_upload + crate::SMALL_BODY,
             )),
+        )
+        .route(
+            "/api/v1/nominations/{id}/documents/{doc}",
+            axum::routing::delete(remove),
         )
         .route("/api/v1/nominations/{id}/actions", post(act))
         .route("/api/v1/decisions", get(decisions).post(record))
@@ -130,6 +134,17 @@ async fn upload(
     let docs = state.db(move |s| Ok(s.nomination_documents(id)?)).await?;
     let last = docs.iter().max_by_key(|d| d.id).map(|d| d.id);
     Ok((StatusCode::CREATED, Json(json!({"id": last, "de_nghi": id}))).into_response())
+}
+
+/// Removes one of the nomination's documents (to replace it: upload the new one, remove
+/// the old), under the rule of uploading.
+async fn remove(
+    State(state): State<AppState>,
+    Require(user, ..): Require<crate::auth::DonVi>,
+    Path((id, doc)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    remove_document_of(&state, &user, doc, Some(id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize)]

@@ -221,6 +221,8 @@ impl Chrome {
                 "da_ky_duyet" => Some("Đã ký duyệt số liệu."),
                 "da_mo_lai_xac_nhan" => Some("Đã mở lại xác nhận: số liệu chờ Sở Nội vụ xem xét lại."),
                 "da_xoa_nhap" => Some("Đã xóa bản nháp số liệu."),
+                "da_xoa_tai_lieu" => Some("Đã xóa tệp tài liệu khỏi hồ sơ."),
+                "da_tai_tai_lieu" => Some("Đã tải lên tài liệu của hồ sơ."),
                 _ => None,
             })
             .map(String::from);

@@ -1169,3 +1169,104 @@ pub(crate) fn nominated_units(srv: &Server) -> Vec<String> {
         .map(|n| n.unit_code)
         .collect()
 }
+
+/// The id of the nomination a `POST /de-nghi` redirected to.
+fn opened_id(r: &crate::common::Resp) -> i64 {
+    r.location()
+        .trim_start_matches("/de-nghi/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_unit_replaces_a_document_while_it_prepares_and_not_after_submitting() {
+    let srv = Server::start().await;
+    let (_, h) = crate::common::eligible_unit_account(&srv, "daumoi");
+    let mut unit = srv.signed_in("daumoi").await;
+    let r = unit
+        .post_form(
+            "/de-nghi",
+            &[("tu_ngay", &h.head.from.iso()), ("ke_hoach", "cchc-2023")],
+        )
+        .await;
+    let id = opened_id(&r);
+    for code in ["to_trinh", "to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
+        let r = unit
+            .post_multipart(&format!("/de-nghi/{id}/tai-lieu"), document_part(code), true)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(r.location().ends_with("tb=da_tai_tai_lieu"));
+    }
+    let docs = srv.store().nomination_documents(id).unwrap();
+    let first = docs.iter().find(|d| d.doc_code == "to_trinh").unwrap().clone();
+    assert!(srv.attachments().contains(&first.stored_name));
+    // the page offers removal; the office and another unit may not remove
+    let page = unit.get(&format!("/de-nghi/{id}")).await;
+    assert!(page.body.contains(&format!("/de-nghi/tai-lieu/{}/xoa", first.id)));
+    let mut office = srv.signed_in("sonoivu").await;
+    let r = office
+        .post_form(&format!("/de-nghi/tai-lieu/{}/xoa", first.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut other = srv.signed_in("donvi2").await;
+    let r = other
+        .post_form(&format!("/de-nghi/tai-lieu/{}/xoa", first.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // the unit removes the older file: gone from the dossier and the disk, in the history
+    let r = unit
+        .post_form(&format!("/de-nghi/tai-lieu/{}/xoa", first.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = unit.get(r.location()).await;
+    assert!(page.body.contains("Đã xóa tệp tài liệu khỏi hồ sơ."));
+    assert!(page.body.contains("Đã xóa Tờ trình"), "named in the history");
+    assert!(!page.body.contains("to_trinh:"), "no code in the history");
+    assert!(!srv.attachments().contains(&first.stored_name));
+    let left = srv.store().nomination_documents(id).unwrap();
+    assert_eq!(left.len(), 3);
+    assert!(left.iter().all(|d| d.id != first.id));
+    let (audit, _) = srv
+        .store()
+        .audit(&thidua_store::audit::AuditFilter {
+            action: Some("xoa_tai_lieu_de_nghi".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    // over the API too: upload, then remove (204)
+    let extra = Form::new()
+        .text("loai", "bien_ban")
+        .part("tep", Part::bytes(pdf_bytes()).file_name("bb.pdf"));
+    let r = unit
+        .post_multipart_api(&format!("/api/v1/nominations/{id}/documents"), extra)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let extra: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let r = unit
+        .delete_api(&format!("/api/v1/nominations/{id}/documents/{}", extra["id"]))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(srv.store().nomination_documents(id).unwrap().len(), 3);
+    // once submitted, nothing is removed (page or API)
+    let r = unit.post_form(&format!("/de-nghi/{id}/nop"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let doc = left[0].id;
+    let r = unit.post_form(&format!("/de-nghi/tai-lieu/{doc}/xoa"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không tải lên hoặc thay được"));
+    let r = unit
+        .delete_api(&format!("/api/v1/nominations/{id}/documents/{doc}"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // a document of another nomination through this one's address: 404
+    let r = unit
+        .delete_api(&format!("/api/v1/nominations/{}/documents/{doc}", id + 1000))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(srv.store().nomination_documents(id).unwrap().len(), 3);
+}

@@ -395,7 +395,7 @@ async fn upload(b: &Browser<'_>, srv: &Server, path: &str, code: &str) {
     )
     .await;
     b.click("form[action*=\"/tai-lieu\"] button").await;
-    b.wait_path(|p| p.contains("tb=da_cap_nhat")).await;
+    b.wait_path(|p| p.contains("tb=da_tai_tai_lieu")).await;
     assert!(b.source().await.contains(&format!("{code}.pdf")));
     b.go(path).await;
 }

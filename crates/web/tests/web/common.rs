@@ -276,6 +276,19 @@ impl Client {
         self.finish(res).await
     }
 
+    /// `DELETE` with the session's cookie and CSRF header.
+    pub async fn delete_api(&mut self, path: &str) -> Resp {
+        let res = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("x-csrf-token", self.csrf.clone().unwrap_or_default())
+            .send()
+            .await
+            .unwrap();
+        self.finish(res).await
+    }
+
     /// A multipart body to the API: the session's CSRF token in its header.
     pub async fn post_multipart_api(&mut self, path: &str, form: reqwest::multipart::Form) -> Resp {
         let res = self

@@ -198,6 +198,8 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
     let reopen = format!("/so-lieu/{entry}/mo-lai-xac-nhan");
     let propose = format!("/de-nghi/{waiting}/cap-trinh-de-nghi");
     let proposer_return = format!("/de-nghi/{waiting}/cap-trinh-tra-lai");
+    let waiting_doc = srv.store().nomination_documents(waiting).unwrap()[0].id;
+    let remove_doc = format!("/de-nghi/tai-lieu/{waiting_doc}/xoa");
     let entry_id = entry.to_string();
     let entry_unit = srv.store().entry(entry).unwrap().unwrap().unit_code;
     let sign_allowed: &[&str] = if entry_unit == "H01" { &["thutruong"] } else { &[] };
@@ -248,6 +250,9 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
         // a commune's nomination waiting for its district (H01, the account `donvi`)
         (&propose, vec![("ly_do", "x")], &["donvi"]),
         (&proposer_return, vec![("ly_do", "x")], &["donvi"]),
+        // the district's reporter reaches the removal (the rules then refuse the commune's
+        // own document: `award.rs`)
+        (&remove_doc, vec![], &["donvi"]),
     ];
     let fingerprint = |srv: &Server| {
         let s = srv.store();
@@ -387,7 +392,23 @@ async fn every_route_that_changes_data_refuses_wrong_roles_anonymous_and_missing
         let r = c.post_multipart_api(&documents, doc).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} {documents}");
     }
-    assert_eq!(fingerprint(&srv), before, "an API upload changed data");
+    let api_remove = format!("/api/v1/nominations/{waiting}/documents/{waiting_doc}");
+    for (u, c) in clients.iter_mut() {
+        let saved = c.csrf.clone();
+        if *u == "donvi" {
+            c.csrf = None; // the one who may, without the CSRF header
+        }
+        let r = c.delete_api(&api_remove).await;
+        c.csrf = saved;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{u} DELETE {api_remove}");
+    }
+    let r = srv.client().delete_api(&api_remove).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "anonymous DELETE {api_remove}"
+    );
+    assert_eq!(fingerprint(&srv), before, "an API upload or removal changed data");
     // routes every signed-in user may take: refused without the token, or without a session
     for (u, c) in clients.iter_mut() {
         let r = c

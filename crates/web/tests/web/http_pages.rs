@@ -421,6 +421,7 @@ async fn the_json_api_follows_the_contract() {
         "/api/v1/nominations",
         "/api/v1/nominations/{id}",
         "/api/v1/nominations/{id}/documents",
+        "/api/v1/nominations/{id}/documents/{doc}",
         "/api/v1/nominations/{id}/actions",
         "/api/v1/decisions",
         "/api/v1/decisions/{id}/publish",

@@ -24,6 +24,8 @@ pub(super) fn routes() -> Router<AppState> {
 pub struct DocView {
     pub name: String,
     pub files: Vec<(i64, String, String)>,
+    /// This user may remove (and so replace) its files now: the rule of uploading.
+    pub removable: bool,
 }
 
 #[derive(Template)]
@@ -128,11 +130,21 @@ pub(super) async fn render(
         })
         .await?;
     let h = head_of(&snap.eval.heads, &n.unit_code, &n.head_from);
+    let proposed_by_parent = snap.plan.proposer_tier(&n.unit_tier).is_some();
+    let uploader = if user.check_own_unit(n.unit_id).is_ok() {
+        Some(Uploader::Unit)
+    } else if user.check_proposer_of(n.unit_parent.as_deref()).is_ok() {
+        Some(Uploader::Proposer)
+    } else {
+        None
+    };
+    let may_change = |by| uploader.is_some_and(|who| may_upload(n.state, who, by, proposed_by_parent));
     let docs = snap
         .plan
         .documents
         .iter()
         .map(|d| DocView {
+            removable: may_change(d.by),
             name: d.name.clone(),
             files: docs
                 .iter()
@@ -168,19 +180,11 @@ pub(super) async fn render(
         Some(e) if e.action == "cap_trinh_tra_lai" => "Cấp trình khen (UBND cấp huyện)",
         _ => "Sở Nội vụ",
     };
-    let proposed_by_parent = snap.plan.proposer_tier(&n.unit_tier).is_some();
-    let uploader = if user.check_own_unit(n.unit_id).is_ok() {
-        Some(Uploader::Unit)
-    } else if user.check_proposer_of(n.unit_parent.as_deref()).is_ok() {
-        Some(Uploader::Proposer)
-    } else {
-        None
-    };
     let upload_docs = snap
         .plan
         .documents
         .iter()
-        .filter(|d| uploader.is_some_and(|who| may_upload(n.state, who, d.by, proposed_by_parent)))
+        .filter(|d| may_change(d.by))
         .map(|d| (d.code.clone(), d.name.clone()))
         .collect();
     let can_propose = n.state == NominationState::ChoCapTrinh && uploader == Some(Uploader::Proposer);

@@ -25,6 +25,7 @@ pub(super) fn routes(cfg: &crate::Config) -> Router<AppState> {
             )),
         )
         .route("/de-nghi/tai-lieu/{doc}", get(download_document))
+        .route("/de-nghi/tai-lieu/{doc}/xoa", post(remove_document))
         .route("/van-ban/mau07/{unit}", get(doc_mau07))
         .route("/van-ban/to-trinh", get(doc_to_trinh))
         .route("/van-ban/quyet-dinh", get(doc_quyet_dinh))
@@ -46,7 +47,7 @@ async fn upload_document(
     let n = load(&state, &user, id).await?;
     let (code, file) = read_document_form(&state, mp, "loai_tai_lieu").await?;
     add_document(&state, &user, &n, code, file).await?;
-    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_tai_tai_lieu")).into_response())
 }
 
 /// A document's form: its kind (the field `kind_field`) and the file (`tep`), within the
@@ -128,6 +129,45 @@ pub(crate) async fn add_document(
         return Err(e);
     }
     Ok(())
+}
+
+/// Removes one document (the unit's own while it prepares; a district's papers while the
+/// nomination waits for it); the file goes once the removal has committed.
+async fn remove_document(
+    State(state): State<AppState>,
+    Require(user, ..): Require<DonVi>,
+    Path(doc): Path<i64>,
+) -> Result<Response, AppError> {
+    let id = remove_document_of(&state, &user, doc, None).await?;
+    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_xoa_tai_lieu")).into_response())
+}
+
+/// Removes one document of a nomination (of `nomination` when given: 404 otherwise) as the
+/// unit or its proposing level, and then its file. Returns the nomination's id.
+pub(crate) async fn remove_document_of(
+    state: &AppState,
+    user: &crate::auth::User,
+    doc: i64,
+    nomination: Option<i64>,
+) -> Result<i64, AppError> {
+    let d = state
+        .db(move |s| Ok(s.nomination_document(doc)?))
+        .await?
+        .filter(|d| nomination.is_none_or(|id| id == d.nomination_id))
+        .ok_or(AppError::NotFound)?;
+    let n = load(state, user, d.nomination_id).await?;
+    let who = if user.check_own_unit(n.unit_id).is_ok() {
+        thidua_domain::nomination::Uploader::Unit
+    } else {
+        user.check_proposer_of(n.unit_parent.as_deref())?;
+        thidua_domain::nomination::Uploader::Proposer
+    };
+    let actor = user.actor.clone();
+    let (id, stored) = state
+        .db(move |s| Ok(s.remove_nomination_document(&actor, who, doc)?))
+        .await?;
+    let _ = tokio::fs::remove_file(state.config().data_dir.join("attachments").join(stored)).await;
+    Ok(id)
 }
 
 async fn download_document(

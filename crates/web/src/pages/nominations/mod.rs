@@ -13,7 +13,7 @@ mod list;
 mod steps;
 
 pub(crate) use decisions::{publish_decision, record_decision};
-pub(crate) use documents::{add_document, make_doc, read_document_form, readable_unit};
+pub(crate) use documents::{add_document, make_doc, read_document_form, readable_unit, remove_document_of};
 pub(crate) use list::open_nomination;
 pub(crate) use steps::take_step;
 
