@@ -81,6 +81,34 @@ async fn plans_are_checked_with_their_lines_and_loaded() {
 async fn the_calendar_takes_a_file_of_days() {
     let srv = Server::start().await;
     let mut admin = srv.signed_in("quantri").await;
+    // the page opens on a year the calendar holds, and warns of a year without days off
+    let this_year = thidua_domain::time::DateTime::now_local().date().ymd().0;
+    let held: Vec<i32> = srv
+        .store()
+        .calendar_days()
+        .unwrap()
+        .iter()
+        .map(|d| d.date.ymd().0)
+        .collect();
+    let page = admin.get("/quan-tri/lich").await;
+    let shown = if held.contains(&this_year) {
+        this_year
+    } else {
+        *held.iter().max().unwrap()
+    };
+    assert!(
+        page.body
+            .contains(&format!("Ngày nghỉ và ngày làm bù năm {shown}")),
+        "{shown}"
+    );
+    assert!(!page.body.contains("canh-bao-lich"));
+    let empty = admin.get("/quan-tri/lich?nam=2031").await;
+    assert!(empty.body.contains("id=\"canh-bao-lich\""));
+    assert!(empty.body.contains("chưa có ngày nghỉ nào của năm 2031"));
+    assert!(
+        empty.body.contains("href=\"/quan-tri/lich?nam=2024\""),
+        "links to the years held"
+    );
     let r = admin
         .post_multipart(
             "/quan-tri/lich",

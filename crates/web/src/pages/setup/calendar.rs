@@ -29,6 +29,25 @@ struct CalendarPage {
     table: String,
     days: Vec<(String, String)>,
     error: Option<String>,
+    /// The years the calendar holds days of, for links.
+    years: Vec<i32>,
+    /// The shown year has no day off: its working days count weekends only.
+    no_holidays: bool,
+}
+
+/// The year the page opens on: this year when the calendar holds its days, else the
+/// latest year before it that it holds, else the first after it, else this year.
+fn default_year(years: &[i32], this_year: i32) -> i32 {
+    if years.contains(&this_year) {
+        return this_year;
+    }
+    years
+        .iter()
+        .rev()
+        .find(|y| **y < this_year)
+        .or(years.first())
+        .copied()
+        .unwrap_or(this_year)
 }
 
 async fn calendar_view(
@@ -38,8 +57,14 @@ async fn calendar_view(
     flash: Option<&str>,
     error: Option<String>,
 ) -> Result<CalendarPage, AppError> {
-    let year = year.unwrap_or_else(|| thidua_domain::time::DateTime::now_local().date().ymd().0);
     let days = state.db(|s| Ok(s.calendar_days()?)).await?;
+    let mut years: Vec<i32> = days.iter().map(|d| d.date.ymd().0).collect();
+    years.dedup();
+    let this_year = thidua_domain::time::DateTime::now_local().date().ymd().0;
+    let year = year.unwrap_or_else(|| default_year(&years, this_year));
+    let no_holidays = !days
+        .iter()
+        .any(|d| d.date.ymd().0 == year && d.kind == calendar::DayKind::Nghi);
     let mut t = Table::new(
         format!("Ngày nghỉ và ngày làm bù năm {year}"),
         &["Ngày", "Loại", "Ghi chú"],
@@ -66,6 +91,8 @@ async fn calendar_view(
         table: t.html(),
         days: listed,
         error,
+        years,
+        no_holidays,
     })
 }
 
@@ -113,4 +140,17 @@ async fn calendar_delete(
     let actor = user.actor.clone();
     state.db(move |s| Ok(s.delete_calendar_day(&actor, day)?)).await?;
     Ok(Redirect::to(&format!("/quan-tri/lich?nam={}&tb=da_cap_nhat", day.ymd().0)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_year;
+
+    #[test]
+    fn the_page_opens_on_a_year_the_calendar_holds() {
+        assert_eq!(default_year(&[2023, 2024, 2025], 2024), 2024);
+        assert_eq!(default_year(&[2023, 2024, 2025], 2026), 2025);
+        assert_eq!(default_year(&[2027, 2028], 2026), 2027);
+        assert_eq!(default_year(&[], 2026), 2026);
+    }
 }
