@@ -6,6 +6,7 @@
 // Only the dossier hot path (thidua-ingest) needs `unsafe`.
 #![forbid(unsafe_code)]
 
+pub mod agenda;
 pub mod award;
 pub mod contract;
 pub mod credentials;

@@ -16,6 +16,7 @@
 // Only the dossier hot path (thidua-ingest) needs `unsafe`.
 #![forbid(unsafe_code)]
 
+pub mod agenda;
 pub mod audit;
 pub mod decisions;
 pub mod import;

@@ -39,6 +39,8 @@ pub struct User {
     pub csrf: Option<String>,
     pub session_hash: Option<String>,
     pub actor: Actor,
+    /// What awaits the user (pages only: a session's user), for the navigation's counters.
+    pub tasks: Vec<thidua_app::agenda::Task>,
 }
 
 impl User {
@@ -67,6 +69,7 @@ impl User {
             children: u.children,
             csrf,
             session_hash,
+            tasks: Vec::new(),
         })
     }
 
@@ -181,8 +184,25 @@ pub async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<User
         let hash = token_hash(sid);
         let ttl = state.config().session_ttl;
         let h2 = hash.clone();
-        let rec = state.db(move |s| Ok(s.session(&h2, ttl)?)).await?;
-        rec.and_then(|(u, csrf)| User::from_record(u, Some(csrf), Some(hash), &ctx))
+        // A page's user comes with what awaits them (a few counts), read in the same trip.
+        let rec = state
+            .db(move |s| {
+                let Some((u, csrf)) = s.session(&h2, ttl)? else {
+                    return Ok(None);
+                };
+                let unit = u.unit_id.zip(u.unit_code.as_deref());
+                let tasks = match Role::parse(&u.role) {
+                    Some(role) => thidua_app::agenda::tasks(s, role, unit)?,
+                    None => Vec::new(),
+                };
+                Ok(Some((u, csrf, tasks)))
+            })
+            .await?;
+        rec.and_then(|(u, csrf, tasks)| {
+            let mut user = User::from_record(u, Some(csrf), Some(hash), &ctx)?;
+            user.tasks = tasks;
+            Some(user)
+        })
     } else {
         None
     };

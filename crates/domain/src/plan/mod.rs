@@ -490,6 +490,34 @@ impl Plan {
         }
     }
 
+    /// The entries' deadlines falling in `from..=to`, earliest first: (deadline, period),
+    /// one per period and day (a year's indicators may each have their own day), for the
+    /// periods of the plan and the cadences its indicators allow.
+    pub fn entry_deadlines_between(&self, from: Date, to: Date) -> Vec<(Date, Period)> {
+        let (first, last) = (self.period_from.month(), self.period_to.month());
+        let mut out = Vec::new();
+        for y in self.period_from.ymd().0..=self.period_to.ymd().0 {
+            for p in Period::all_of_year(y) {
+                if p.last_month() < first || p.first_month() > last {
+                    continue;
+                }
+                for i in self
+                    .indicators
+                    .iter()
+                    .filter(|i| i.cadence.is_none_or(|c| c == p.cadence()))
+                {
+                    if let Some(d) = self.entry_deadline(&i.code, p) {
+                        if from <= d && d <= to && !out.contains(&(d, p)) {
+                            out.push((d, p));
+                        }
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Finds a tier by code or by one of its Vietnamese labels, ignoring case and diacritics.
     pub fn resolve_tier(&self, s: &str) -> Option<&Tier> {
         let key = crate::text::fold(s);

@@ -468,3 +468,28 @@ fn the_two_tier_example_follows_the_2025_mergers_and_marks_its_assumptions() {
         .collect();
     assert!(head.contains("ASSUMPTIONS") && head.contains("A2") && head.contains("A13"));
 }
+
+#[test]
+fn the_entries_deadlines_in_a_window_are_listed_by_day() {
+    let plan = Plan::built_in();
+    let d = |s: &str| Date::parse_iso(s).unwrap();
+    // 2023: a month's values by the 10th day after it ends, a quarter's too
+    let got = plan.entry_deadlines_between(d("2023-07-05"), d("2023-07-12"));
+    assert_eq!(
+        got,
+        vec![
+            (d("2023-07-10"), Period::Quarter(2023, 2)),
+            (d("2023-07-10"), Period::Month(crate::time::Month::new(2023, 6))),
+        ]
+    );
+    // the year's by 15 January of the next year; nothing in an empty window
+    let got = plan.entry_deadlines_between(d("2024-01-14"), d("2024-01-16"));
+    assert!(got.contains(&(d("2024-01-15"), Period::Year(2023))), "{got:?}");
+    assert!(plan
+        .entry_deadlines_between(d("2023-07-11"), d("2023-08-09"))
+        .is_empty());
+    // months before the plan's period are not the plan's
+    assert!(plan
+        .entry_deadlines_between(d("2022-01-01"), d("2022-12-31"))
+        .is_empty());
+}

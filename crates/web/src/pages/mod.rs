@@ -62,17 +62,51 @@ async fn favicon() -> Response {
         .into_response()
 }
 
-async fn home(crate::auth::MaybeUser(user): crate::auth::MaybeUser) -> Redirect {
-    match user {
-        None => Redirect::to("/bang-vang"),
-        Some(u) => match (&u.role, &u.unit) {
-            (Role::DonVi | Role::NguoiDungDau, Some((_, code, _))) => {
-                Redirect::to(&format!("/don-vi/{code}"))
-            }
-            (Role::QuanTri, _) => Redirect::to("/quan-tri/tai-khoan"),
-            _ => Redirect::to("/tong-quan"),
-        },
-    }
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    tasks: Vec<thidua_app::agenda::Task>,
+    /// (date, what, how far, link)
+    due: Vec<(String, String, String, String)>,
+    within: i32,
+    /// Where the role's own work starts (a unit's page, the overview, accounts).
+    start: (String, String),
+}
+
+/// The signed-in user's home: what awaits them and the deadlines of the coming days.
+/// Anonymous visitors go to the honour board.
+async fn home(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    crate::auth::MaybeUser(user): crate::auth::MaybeUser,
+) -> Result<Response, AppError> {
+    use thidua_app::agenda;
+    let Some(user) = user else {
+        return Ok(Redirect::to("/bang-vang").into_response());
+    };
+    let today = thidua_domain::time::DateTime::now_local().date();
+    let role = user.role;
+    let due = match state.plan(None).await {
+        Ok(plan) => state.db(move |s| Ok(agenda::due(s, &plan, role, today)?)).await?,
+        Err(_) => Vec::new(), // no plan yet: the administrator's tasks say what to load
+    };
+    let start = match (&user.role, &user.unit) {
+        (Role::DonVi | Role::NguoiDungDau, Some((_, code, name))) => {
+            (format!("/don-vi/{code}"), format!("Kết quả của {name}"))
+        }
+        (Role::QuanTri, _) => ("/quan-tri/tai-khoan".into(), "Quản lý tài khoản".into()),
+        _ => ("/tong-quan".into(), "Tổng quan kết quả đánh giá".into()),
+    };
+    page(&HomePage {
+        c: Chrome::new(&user, "/"),
+        tasks: user.tasks.clone(),
+        due: due
+            .into_iter()
+            .map(|d| (d.date.vi(), d.label, agenda::days_left(d.date, today), d.href))
+            .collect(),
+        within: agenda::DUE_WITHIN_DAYS,
+        start,
+    })
 }
 
 /// What the layout shows around every page.
@@ -82,14 +116,14 @@ pub struct Chrome {
     pub role_vi: &'static str,
     pub unit_name: Option<String>,
     pub csrf: String,
-    /// (href, label, current)
-    pub nav: Vec<(String, &'static str, bool)>,
+    /// (href, label, current, what awaits the user there)
+    pub nav: Vec<(String, &'static str, bool, i64)>,
     pub flash: Option<String>,
 }
 
 impl Chrome {
     pub fn new(user: &User, current: &str) -> Chrome {
-        let mut nav: Vec<(String, &'static str)> = Vec::new();
+        let mut nav: Vec<(String, &'static str)> = vec![("/".into(), "Việc cần làm")];
         match user.role {
             Role::DonVi => {
                 if let Some((_, code, _)) = &user.unit {
@@ -160,7 +194,8 @@ impl Chrome {
                 .into_iter()
                 .map(|(h, l)| {
                     let cur = h == current;
-                    (h, l, cur)
+                    let waiting = user.tasks.iter().filter(|t| t.nav == h).map(|t| t.count).sum();
+                    (h, l, cur, waiting)
                 })
                 .collect(),
             flash: None,
@@ -178,7 +213,7 @@ impl Chrome {
         Chrome {
             nav: nav
                 .iter()
-                .map(|(h, l)| (h.to_string(), *l, *h == current))
+                .map(|(h, l)| (h.to_string(), *l, *h == current, 0))
                 .collect(),
             ..Chrome::anonymous()
         }

@@ -558,3 +558,161 @@ async fn the_units_page_names_tiers_and_parents() {
         "the parent's name"
     );
 }
+
+/// The count shown beside a navigation item, if any.
+fn nav_count(body: &str, href: &str) -> Option<i64> {
+    let nav = body.split("<nav class=\"main\"").nth(1)?.split("</nav>").next()?;
+    let item = nav
+        .split(&format!("<a href=\"{href}\""))
+        .nth(1)?
+        .split("</a>")
+        .next()?;
+    let badge = item.split("<span class=\"badge\">").nth(1)?;
+    badge
+        .split("</span>")
+        .nth(1)?
+        .split('<')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The entries of one state (of one unit when given).
+fn entries_in(
+    srv: &Server,
+    unit: Option<&str>,
+    state: thidua_domain::entry::EntryState,
+) -> Vec<thidua_store::workflow::EntryRecord> {
+    srv.store()
+        .entry_page(&thidua_store::queue::EntryQuery {
+            state: Some(state),
+            unit_code: unit.map(str::to_string),
+            page: 1,
+            per_page: 500,
+            ..Default::default()
+        })
+        .unwrap()
+        .0
+}
+
+#[tokio::test]
+async fn each_role_s_home_page_lists_what_awaits_it_and_the_navigation_counts_it() {
+    use thidua_domain::entry::EntryState;
+    let srv = Server::start().await;
+    // H01's reporter sends a value; it waits for the office
+    let mut unit = srv.signed_in("donvi").await;
+    let form = reqwest::multipart::Form::new()
+        .text("chi_tieu", "sang_kien")
+        .text("ky", "2023-Q3")
+        .text("gia_tri", "2")
+        .text("hanh_dong", "gui")
+        .part(
+            "minh_chung",
+            reqwest::multipart::Part::bytes(crate::common::pdf_bytes()).file_name("sk.pdf"),
+        );
+    let r = unit.post_multipart("/so-lieu/luu", form, true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let waiting = entries_in(&srv, None, EntryState::DaGui).len() as i64;
+    assert!(waiting > 0, "the demo has entries waiting for the office");
+    // the office: entries waiting for it, counted on the home page and in the navigation
+    let mut office = srv.signed_in("sonoivu").await;
+    let home = office.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("<h1>Việc cần làm</h1>"));
+    assert!(
+        home.body.contains(&format!(
+            "<span class=\"count\">{waiting}</span> Số liệu chờ Sở Nội vụ xác nhận"
+        )),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("href=\"/so-lieu?trang_thai=da_gui\""));
+    assert_eq!(
+        nav_count(&home.body, "/so-lieu"),
+        Some(waiting),
+        "the counter on every page"
+    );
+    let other_page = office.get("/tong-quan").await;
+    assert_eq!(nav_count(&other_page.body, "/so-lieu"), Some(waiting));
+    // the office returns one of H01's: the unit's home says so, with the link to it
+    let before = nav_count(&unit.get("/").await.body, "/so-lieu").unwrap_or(0);
+    let sent = entries_in(&srv, Some("H01"), EntryState::DaGui)
+        .into_iter()
+        .next()
+        .expect("an entry of H01 waiting");
+    let r = office
+        .post_form(
+            &format!("/so-lieu/{}/tra-lai", sent.id),
+            &[("ly_do", "Thiếu minh chứng")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let home = unit.get("/").await;
+    let returned = entries_in(&srv, Some("H01"), EntryState::TraLai).len() as i64;
+    assert!(home.body.contains(&format!(
+        "<span class=\"count\">{returned}</span> Số liệu bị trả lại, cần sửa và gửi lại"
+    )));
+    assert!(
+        home.body
+            .contains("href=\"/so-lieu?trang_thai=tra_lai&#38;don_vi=H01\""),
+        "{}",
+        home.body
+    );
+    assert_eq!(nav_count(&home.body, "/so-lieu"), Some(before + 1));
+    assert_eq!(
+        nav_count(&office.get("/").await.body, "/so-lieu"),
+        Some(waiting - 1),
+        "one fewer for the office"
+    );
+    // a deadline three days ahead is on the home page of those it binds
+    let today = thidua_domain::time::DateTime::now_local().date();
+    let due = thidua_domain::time::Date(today.0 + 3);
+    {
+        let mut s = srv.store();
+        let actor = thidua_store::audit::Actor {
+            username: "sonoivu".into(),
+            ..Default::default()
+        };
+        for plan in s.plans().unwrap() {
+            s.set_setting(&actor, &thidua_app::award::deadline_key(&plan.code), &due.iso())
+                .unwrap();
+        }
+    }
+    let home = unit.get("/").await;
+    assert!(
+        home.body.contains(&format!(
+            "<strong>{}</strong> (còn 3 ngày): Hạn nộp hồ sơ đề nghị khen thưởng",
+            due.vi()
+        )),
+        "{}",
+        home.body
+    );
+    let board = srv.signed_in("bantdkt").await.get("/").await;
+    assert!(
+        !board.body.contains("Hạn nộp hồ sơ đề nghị"),
+        "not the Board's deadline"
+    );
+    // the administrator: the settings the product still needs
+    let mut admin = srv.signed_in("quantri").await;
+    let home = admin.get("/").await;
+    let this_year = today.ymd().0;
+    let has_days = srv
+        .store()
+        .calendar_days()
+        .unwrap()
+        .iter()
+        .any(|d| d.date.ymd().0 == this_year);
+    assert_eq!(
+        home.body.contains("Lịch chưa có ngày nghỉ của năm nay"),
+        !has_days
+    );
+    // nothing waiting: said in words, no counter
+    let mut head = srv.signed_in("thutruong").await;
+    let home = head.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Đang chờ bạn"));
+    // anonymous visitors go to the honour board
+    let r = srv.client().get("/").await;
+    assert_eq!(r.location(), "/bang-vang");
+}
