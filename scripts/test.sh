@@ -3,7 +3,7 @@
 # python3 runs shared/tools/gen_province.py in the end-to-end test; Debian's chromium and
 # chromium-driver run the browser tests of the web application; LibreOffice Writer opens the
 # generated DOCX documents (with Liberation fonts, Times New Roman's metrics); PostgreSQL
-# serves the PostgreSQL tests. The code must be formatted and clippy-clean before the tests run.
+# serves the PostgreSQL tests; aiosmtpd receives the mail tests' messages. The code must be formatted and clippy-clean before the tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -16,6 +16,11 @@ command -v pdftotext >/dev/null || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# aiosmtpd (PyPI): the real SMTP server the mail tests send to (crates/web/tests/support).
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  python3 -m pip install -q aiosmtpd==1.4.6 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages aiosmtpd==1.4.6
 fi
 # PostgreSQL at 127.0.0.1:5432 (user postgres, trust) for the PostgreSQL tests, which make
 # their own databases and drop them. Where none answers that way, Debian's postgresql is

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod fmt;
+pub mod mail;
 pub mod movement;
 
 pub use error::{Error, Result};

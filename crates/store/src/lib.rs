@@ -23,6 +23,7 @@ pub mod import;
 mod import_fast;
 pub mod locks;
 mod lookup;
+pub mod mail;
 mod migrate;
 pub mod nominations;
 pub mod particulars;

@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0009_head_particulars.sql"),
     include_str!("../migrations/sqlite/0010_proposing_level.sql"),
     include_str!("../migrations/sqlite/0011_decisions.sql"),
+    include_str!("../migrations/sqlite/0012_mail.sql"),
 ];
 
 /// The migration after which the audit records already there are sealed into the chain

@@ -736,11 +736,13 @@ fn back_to_version_9(dir: &std::path::Path) -> i64 {
     conn.execute_batch(&format!(
         "PRAGMA foreign_keys = OFF; DROP INDEX nominations_decision;
          CREATE TABLE nominations_v10 AS SELECT {} FROM nominations; DROP TABLE nominations;
-         ALTER TABLE nominations_v10 RENAME TO nominations; DROP TABLE decisions;",
+         ALTER TABLE nominations_v10 RENAME TO nominations; DROP TABLE decisions;
+         DROP TABLE outbox; ALTER TABLE users DROP COLUMN email;",
         columns.join(", ")
     ))
     .unwrap();
-    conn.pragma_update(None, "user_version", before - 2).unwrap();
+    // what migrations 10 and later added is gone (11: decisions, 12: mail)
+    conn.pragma_update(None, "user_version", 9).unwrap();
     before
 }
 

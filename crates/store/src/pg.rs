@@ -7,7 +7,10 @@
 
 use crate::{Result, StoreError};
 
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_schema.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_schema.sql"),
+    include_str!("../migrations/postgres/0002_mail.sql"),
+];
 
 /// The advisory lock key migrations hold ("thidua" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7468_6964_7561;

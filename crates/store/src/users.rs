@@ -61,11 +61,13 @@ pub struct UserRecord {
     pub password_hash: String,
     /// The units directly below the user's unit (a district's communes), which it reads.
     pub children: Vec<i64>,
+    /// Where notices and reminders go ('' for none).
+    pub email: String,
 }
 
 const USER_COLUMNS: &str =
     "u.id, u.username, u.full_name, u.role, u.unit_id, n.code, n.name, u.active, u.password_hash,
-     (SELECT group_concat(c.id) FROM units c WHERE c.parent_code = n.code)
+     (SELECT group_concat(c.id) FROM units c WHERE c.parent_code = n.code), u.email
      FROM users u LEFT JOIN units n ON n.id = u.unit_id";
 
 fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
@@ -85,6 +87,7 @@ fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
             .split(',')
             .filter_map(|id| id.parse().ok())
             .collect(),
+        email: r.get(10)?,
     })
 }
 
@@ -303,6 +306,36 @@ impl Store {
         if !active {
             self.end_sessions(user_id, None)?;
         }
+        Ok(())
+    }
+
+    /// Sets where an account's notices go ('' for none; the caller checks the address).
+    pub fn set_user_email(&mut self, actor: &Actor, user_id: i64, email: &str) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (username, before): (String, String) = tx
+            .query_row(
+                "SELECT username, email FROM users WHERE id = ?1",
+                [user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| crate::refused("không có tài khoản này", "no such account"))?;
+        tx.execute(
+            "UPDATE users SET email = ?1 WHERE id = ?2",
+            params![email, user_id],
+        )?;
+        record(
+            &tx,
+            actor,
+            "cap_nhat_email",
+            "user",
+            &username,
+            Some(&json!({"email": before})),
+            Some(&json!({"email": email})),
+        )?;
+        tx.commit()?;
         Ok(())
     }
 

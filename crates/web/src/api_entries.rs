@@ -218,9 +218,14 @@ async fn return_entry(
     Path(id): Path<i64>,
     Json(r): Json<Reason>,
 ) -> Result<Response, AppError> {
-    with_reason(&state, &user, id, r, "trả lại", |s, a, id, why| {
-        s.return_entry(a, id, why)
-    })
+    with_reason(
+        &state,
+        &user,
+        id,
+        r,
+        "trả lại",
+        crate::pages::entries::return_and_tell,
+    )
     .await
 }
 

@@ -61,6 +61,8 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// Connections served at once; further clients wait in the listen queue.
     pub max_connections: usize,
+    /// How often the mail worker queues the day's reminders and sends what waits.
+    pub mail_interval: Duration,
 }
 
 impl Config {
@@ -79,6 +81,7 @@ impl Config {
             header_read_timeout: Duration::from_secs(15),
             body_read_timeout: Duration::from_secs(30),
             max_connections: 1024,
+            mail_interval: Duration::from_secs(60),
         }
     }
 }
@@ -338,6 +341,7 @@ pub async fn serve_until(
             }
         })
     };
+    let mailer = tokio::spawn(mail_worker(state.clone()));
     let app = router(state);
     let slots = Arc::new(tokio::sync::Semaphore::new(cfg.max_connections.max(1)));
     // Closed when the server stops: each connection then finishes its request and closes.
@@ -396,9 +400,42 @@ pub async fn serve_until(
     let _ = stop_tx.send(());
     stop_tx.closed().await;
     flusher.abort();
+    mailer.abort();
     // What the last requests noted goes into the chain before the server stops.
     state_for_end.flush_account_events().await;
     Ok(())
+}
+
+/// Every `Config::mail_interval`: queues the reminders of the coming deadlines (each once
+/// per account, however often this runs) and sends the messages that wait, up to 50 a
+/// round. Nothing here fails a page: errors are logged and tried again next round.
+async fn mail_worker(state: AppState) {
+    let mut every = tokio::time::interval(state.config().mail_interval);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let today = thidua_domain::time::DateTime::now_local().date();
+        if let Ok(plan) = state.plan(None).await {
+            match state
+                .db(move |s| Ok(thidua_app::mail::queue_reminders(s, &plan, today)?))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} deadline reminders queued"),
+                Err(e) => tracing::warn!("reminders: {e}"),
+            }
+        }
+        let now = thidua_domain::time::DateTime::now_local().0;
+        match state
+            .db(move |s| Ok(thidua_app::mail::deliver(s, now, 50, thidua_app::mail::send)?))
+            .await
+        {
+            Ok(r) if r.failed > 0 => tracing::warn!(sent = r.sent, failed = r.failed, "mail round"),
+            Ok(r) if r.sent > 0 => tracing::info!(sent = r.sent, "mail round"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("mail: {e}"),
+        }
+    }
 }
 
 /// Runs the server on its own runtime until Ctrl-C (for the command line).

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dang-nhap", get(sign_in_form).post(sign_in))
         .route("/dang-xuat", post(sign_out))
         .route("/mat-khau", get(password_form).post(change_password))
+        .route("/tai-khoan/thu-dien-tu", axum::routing::post(save_email))
 }
 
 #[derive(Template)]
@@ -161,6 +162,18 @@ async fn sign_out(State(state): State<AppState>, SignedIn(user): SignedIn) -> Re
 struct PasswordPage {
     c: Chrome,
     error: Option<String>,
+    /// The account's address for notices, as stored or as typed.
+    email: String,
+    email_error: Option<String>,
+}
+
+/// The account's stored address.
+async fn email_of(state: &AppState, id: i64) -> Result<String, AppError> {
+    Ok(state
+        .db(move |s| Ok(s.user_by_id(id)?))
+        .await?
+        .map(|u| u.email)
+        .unwrap_or_default())
 }
 
 #[derive(Deserialize)]
@@ -168,11 +181,48 @@ struct FlashQuery {
     tb: Option<String>,
 }
 
-async fn password_form(SignedIn(user): SignedIn, Query(q): Query<FlashQuery>) -> Result<Response, AppError> {
+async fn password_form(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Query(q): Query<FlashQuery>,
+) -> Result<Response, AppError> {
     page(&PasswordPage {
+        email: email_of(&state, user.id).await?,
         c: Chrome::new(&user, "/mat-khau").with_flash(q.tb.as_deref()),
         error: None,
+        email_error: None,
     })
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    email: String,
+}
+
+/// The user's own address for notices and reminders (blank: none), audited.
+async fn save_email(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    match thidua_app::mail::check_address(&f.email) {
+        Ok(address) => {
+            let (actor, id) = (user.actor.clone(), user.id);
+            state
+                .db(move |s| Ok(s.set_user_email(&actor, id, &address)?))
+                .await?;
+            Ok(Redirect::to("/mat-khau?tb=da_luu_email").into_response())
+        }
+        Err(e) => {
+            let body = page(&PasswordPage {
+                c: Chrome::new(&user, "/mat-khau"),
+                error: None,
+                email: f.email.chars().take(300).collect(),
+                email_error: Some(e),
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -206,8 +256,10 @@ async fn change_password(
     };
     if let Some(error) = problem {
         let body = page(&PasswordPage {
+            email: email_of(&state, user.id).await?,
             c: Chrome::new(&user, "/mat-khau"),
             error: Some(error),
+            email_error: None,
         })?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }

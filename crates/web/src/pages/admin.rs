@@ -14,6 +14,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use thidua_app::award;
 use thidua_app::credentials::password_problem;
+use thidua_app::mail;
 use thidua_domain::time::Date;
 use thidua_store::audit::AuditFilter;
 use thidua_store::users::NewUser;
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/quan-tri/tai-khoan/{id}/trang-thai", post(set_active))
         .route("/nhat-ky", get(audit))
         .route("/cai-dat", get(settings).post(save_settings))
+        .route("/cai-dat/thu-dien-tu", axum::routing::post(save_mail_settings))
 }
 
 #[derive(Template)]
@@ -53,7 +55,14 @@ async fn users_page(
     let (list, units) = state.db(|s| Ok((s.users_list()?, s.units()?))).await?;
     let mut t = Table::new(
         "Tài khoản",
-        &["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "Trạng thái"],
+        &[
+            "Tên đăng nhập",
+            "Họ tên",
+            "Vai trò",
+            "Đơn vị",
+            "Thư điện tử",
+            "Trạng thái",
+        ],
     );
     for u in &list {
         t.rows.push(vec![
@@ -61,6 +70,11 @@ async fn users_page(
             Cell::text(&u.full_name),
             Cell::text(Role::parse(&u.role).map(|r| r.vi()).unwrap_or("")),
             Cell::text(u.unit_name.clone().unwrap_or_default()),
+            Cell::text(if u.email.is_empty() {
+                "—"
+            } else {
+                u.email.as_str()
+            }),
             if u.active {
                 Cell::Status("Đang hoạt động".into(), "st-dat")
             } else {
@@ -327,7 +341,39 @@ struct SettingsPage {
     plan_deadline: String,
     publish_progress: bool,
     error: Option<String>,
+    /// The mail server's settings: (field, label, value).
+    mail: Vec<(&'static str, &'static str, String)>,
+    /// (code, label, chosen) of the connection's protection.
+    security: Vec<(&'static str, &'static str, bool)>,
+    /// The mail server's password is in the environment.
+    password_set: bool,
+    /// The latest messages: (queued at, to, subject, state).
+    outbox: Vec<(String, String, String, String)>,
 }
+
+/// The mail server's settings as text fields: (key = form field, label).
+const MAIL_FIELDS: &[(&str, &str)] = &[
+    (
+        mail::SMTP_HOST_KEY,
+        "Máy chủ thư (SMTP) — để trống: chưa gửi thư, thư chờ trong hàng đợi",
+    ),
+    (
+        mail::SMTP_PORT_KEY,
+        "Cổng (để trống: theo cách bảo mật: 587, 465 hoặc 25)",
+    ),
+    (
+        mail::SMTP_USER_KEY,
+        "Tên đăng nhập máy chủ thư (để trống nếu không cần)",
+    ),
+    (
+        mail::SMTP_FROM_KEY,
+        "Địa chỉ gửi (ví dụ: thidua@snv.example.gov.vn)",
+    ),
+    (
+        mail::SITE_URL_KEY,
+        "Địa chỉ trang web ghi trong thư (ví dụ: https://thidua.example.gov.vn)",
+    ),
+];
 
 async fn settings_page(
     state: &AppState,
@@ -338,6 +384,20 @@ async fn settings_page(
 ) -> Result<SettingsPage, AppError> {
     let chosen = state.plan(plan.map(str::to_string)).await?;
     let plan = chosen.clone();
+    let (mail_values, outbox) = state
+        .db(|s| {
+            let mut values = Vec::new();
+            for (key, label) in MAIL_FIELDS.iter().chain([(mail::SMTP_SECURITY_KEY, "")].iter()) {
+                values.push((*key, *label, s.setting(key)?.unwrap_or_default()));
+            }
+            Ok((values, s.outbox(20)?))
+        })
+        .await?;
+    let chosen_security = mail_values
+        .iter()
+        .find(|(k, ..)| *k == mail::SMTP_SECURITY_KEY)
+        .and_then(|(.., v)| mail::Security::parse(v))
+        .unwrap_or(mail::Security::StartTls);
     let (province, place, deadline, publish, signers) = state
         .db(move |s| {
             let mut signers = Vec::new();
@@ -379,7 +439,99 @@ async fn settings_page(
             .unwrap_or_else(|| "kế hoạch không quy định".into()),
         publish_progress: publish,
         error,
+        mail: mail_values
+            .into_iter()
+            .filter(|(k, ..)| *k != mail::SMTP_SECURITY_KEY)
+            .collect(),
+        security: mail::Security::ALL
+            .iter()
+            .map(|x| (x.code(), x.vi(), *x == chosen_security))
+            .collect(),
+        password_set: std::env::var_os(mail::PASSWORD_ENV).is_some(),
+        outbox: outbox
+            .into_iter()
+            .map(|m| {
+                let state = match (m.sent_at, m.attempts) {
+                    (Some(t), _) => format!("Đã gửi {}", thidua_app::fmt::date_time(t)),
+                    (None, 0) => "Chờ gửi".to_string(),
+                    (None, n) if n >= thidua_store::mail::MAX_ATTEMPTS => {
+                        format!("Không gửi được sau {n} lần: {}", m.last_error)
+                    }
+                    (None, n) => format!("Chờ gửi lại (đã thử {n} lần: {})", m.last_error),
+                };
+                (
+                    thidua_app::fmt::date_time(m.created_at),
+                    m.recipient,
+                    m.subject,
+                    state,
+                )
+            })
+            .collect(),
     })
+}
+
+#[derive(Deserialize)]
+struct MailForm {
+    smtp_may_chu: String,
+    smtp_cong: String,
+    smtp_bao_mat: String,
+    smtp_ten_dang_nhap: String,
+    smtp_dia_chi_gui: String,
+    dia_chi_trang: String,
+}
+
+/// The mail server: checked (port a number, addresses well formed), then saved.
+async fn save_mail_settings(
+    State(state): State<AppState>,
+    Require(user, ..): Require<SetupKeepers>,
+    Form(f): Form<MailForm>,
+) -> Result<Response, AppError> {
+    let mut errors = Vec::new();
+    let port = f.smtp_cong.trim();
+    if !port.is_empty() && port.parse::<u16>().map_or(true, |p| p == 0) {
+        errors.push(format!("Cổng «{port}» phải là số từ 1 đến 65535."));
+    }
+    let security = mail::Security::parse(&f.smtp_bao_mat);
+    if security.is_none() {
+        errors.push("Hãy chọn cách bảo mật kết nối.".to_string());
+    }
+    let from = match mail::check_address(&f.smtp_dia_chi_gui) {
+        Ok(a) => a,
+        Err(e) => {
+            errors.push(format!("Địa chỉ gửi: {e}"));
+            String::new()
+        }
+    };
+    let site = f.dia_chi_trang.trim().trim_end_matches('/').to_string();
+    if !(site.is_empty() || site.starts_with("https://") || site.starts_with("http://")) {
+        errors.push("Địa chỉ trang web bắt đầu bằng https:// (hoặc http://).".to_string());
+    }
+    let texts = [&f.smtp_may_chu, &f.smtp_ten_dang_nhap, &f.dia_chi_trang];
+    if texts.iter().any(|t| t.trim().chars().count() > 200) {
+        errors.push("Mỗi mục dài tối đa 200 ký tự.".to_string());
+    }
+    if !errors.is_empty() {
+        let body = page(&settings_page(&state, &user, None, None, Some(errors.join(" "))).await?)?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+    }
+    let actor = user.actor.clone();
+    let security = security.map(|x| x.code()).unwrap_or_default();
+    state
+        .db(move |s| {
+            for (key, value) in [
+                (mail::SMTP_HOST_KEY, f.smtp_may_chu.trim()),
+                (mail::SMTP_PORT_KEY, f.smtp_cong.trim()),
+                (mail::SMTP_SECURITY_KEY, security),
+                (mail::SMTP_USER_KEY, f.smtp_ten_dang_nhap.trim()),
+                (mail::SMTP_FROM_KEY, &from),
+                (mail::SITE_URL_KEY, &site),
+            ] {
+                s.set_setting(&actor, key, value)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Redirect::to("/cai-dat?tb=da_luu_thu_dien_tu#thu-dien-tu").into_response())
 }
 
 #[derive(Deserialize)]

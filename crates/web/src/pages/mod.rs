@@ -257,6 +257,8 @@ impl Chrome {
                 "da_mo_lai_xac_nhan" => Some("Đã mở lại xác nhận: số liệu chờ Sở Nội vụ xem xét lại."),
                 "da_xoa_nhap" => Some("Đã xóa bản nháp số liệu."),
                 "da_xoa_tai_lieu" => Some("Đã xóa tệp tài liệu khỏi hồ sơ."),
+                "da_luu_thu_dien_tu" => Some("Đã lưu cài đặt thư điện tử."),
+                "da_luu_email" => Some("Đã lưu địa chỉ thư điện tử."),
                 "da_tai_tai_lieu" => Some("Đã tải lên tài liệu của hồ sơ."),
                 _ => None,
             })

@@ -13,5 +13,6 @@ mod http_entries;
 mod http_hardening;
 mod http_pages;
 mod locks;
+mod mail;
 mod proposing;
 mod setup;

@@ -11,7 +11,7 @@ mod list;
 mod review;
 
 pub(crate) use form::{read_entry, save_entry, EntryUpload};
-pub(crate) use review::delete_entry_draft;
+pub(crate) use review::{delete_entry_draft, return_and_tell};
 
 use crate::AppState;
 use axum::Router;

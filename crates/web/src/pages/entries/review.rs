@@ -188,11 +188,28 @@ async fn return_entry(
     Form(f): Form<ReturnForm>,
 ) -> Result<Response, AppError> {
     let (actor, typed) = (user.actor.clone(), f.ly_do.clone());
-    let done = state.db(move |s| Ok(s.return_entry(&actor, id, &f.ly_do)?)).await;
+    let done = state
+        .db(move |s| Ok(return_and_tell(s, &actor, id, &f.ly_do)?))
+        .await;
     match done {
         Ok(()) => next_after(&state, id, "da_tra_lai").await,
         Err(e) => refused(&state, &user, id, "tra-lai", e, typed).await,
     }
+}
+
+/// Returns an entry to its unit and queues the notice to its reporters (a notice that
+/// cannot be queued is logged: the return stands). The page and the API both return here.
+pub(crate) fn return_and_tell(
+    s: &mut thidua_store::Store,
+    actor: &thidua_store::audit::Actor,
+    id: i64,
+    reason: &str,
+) -> thidua_store::Result<()> {
+    s.return_entry(actor, id, reason)?;
+    if let Err(e) = thidua_app::mail::entry_returned(s, id) {
+        tracing::warn!("notice of returned entry {id} not queued: {e}");
+    }
+    Ok(())
 }
 
 /// The unit deletes a draft it never sent, with its evidence files.

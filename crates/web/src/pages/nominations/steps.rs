@@ -65,7 +65,13 @@ pub(crate) async fn take_step(
     state
         .db(move |s| {
             let facts = award::facts(s, &snap.plan, &tier, &snap.eval.heads, h.as_ref())?;
-            Ok(s.nomination_step(&actor, role, id, &step, &facts)?)
+            s.nomination_step(&actor, role, id, &step, &facts)?;
+            // whoever takes the next step is told; a notice that cannot be queued is
+            // logged, the step stands
+            if let Err(e) = thidua_app::mail::nomination_moved(s, id) {
+                tracing::warn!("notice of nomination {id} not queued: {e}");
+            }
+            Ok(())
         })
         .await
 }
