@@ -394,7 +394,7 @@ async fn upload(b: &Browser<'_>, srv: &Server, path: &str, code: &str) {
         Some(json!({"text": file.display().to_string()})),
     )
     .await;
-    b.click("form[action*=\"/tai-lieu\"] button").await;
+    b.click("form[action$=\"/tai-lieu\"] button").await;
     b.wait_path(|p| p.contains("tb=da_tai_tai_lieu")).await;
     assert!(b.source().await.contains(&format!("{code}.pdf")));
     b.go(path).await;
