@@ -221,6 +221,22 @@ pub fn sentence(message: &str) -> String {
 /// What an audit record changed, for people: each field that differs between `before` and
 /// `after` (JSON) as "label: old → new", labels from `domain::audit::FIELDS`, states by
 /// their Vietnamese names; a record with only one side lists that side.
+/// The name of a nomination document's code, as the plans that ship name it.
+fn document_vi(code: &str) -> Option<&'static str> {
+    static NAMES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let plan = thidua_domain::plan::Plan::built_in();
+            plan.documents
+                .iter()
+                .map(|d| (d.code.clone(), d.name.clone()))
+                .collect()
+        })
+        .iter()
+        .find(|(c, _)| c == code)
+        .map(|(_, n)| n.as_str())
+}
+
 pub fn audit_change(before: Option<&str>, after: Option<&str>) -> String {
     use serde_json::Value;
     fn show(key: &str, v: &Value) -> String {
@@ -236,6 +252,15 @@ pub fn audit_change(before: Option<&str>, after: Option<&str>) -> String {
                     })
                     .unwrap_or_else(|| s.clone())
             }
+            Value::String(s) if key.ends_with("verdict") => {
+                thidua_domain::nomination::OfficeVerdict::from_code(s)
+                    .map(|v| v.vi().to_string())
+                    .or_else(|| {
+                        thidua_domain::nomination::BoardVerdict::from_code(s).map(|v| v.vi().to_string())
+                    })
+                    .unwrap_or_else(|| s.clone())
+            }
+            Value::String(s) if key == "document" => document_vi(s).unwrap_or(s).to_string(),
             Value::String(s) => s.clone(),
             Value::Array(items) if items.is_empty() => "—".into(),
             Value::Array(items) => items.iter().map(|i| show(key, i)).collect::<Vec<_>>().join(", "),

@@ -4,7 +4,9 @@
 /// A line chart of percentages (0–100) over months, with the target as a dashed line.
 /// Months without data leave a gap in the line.
 pub fn percent_chart(title: &str, points: &[(String, Option<f64>)], target: Option<f64>) -> String {
-    let (w, h, left, right, top, bottom) = (640.0, 240.0, 44.0, 12.0, 16.0, 28.0);
+    // A narrow drawing with large type: shown 300–480 px wide (a phone, a column of two on
+    // a desktop), its 16-unit labels read at 12–19 px.
+    let (w, h, left, right, top, bottom) = (400.0, 230.0, 50.0, 10.0, 14.0, 30.0);
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
     let n = points.len().max(1) as f64;
@@ -16,7 +18,7 @@ pub fn percent_chart(title: &str, points: &[(String, Option<f64>)], target: Opti
     );
     for g in [0.0, 25.0, 50.0, 75.0, 100.0] {
         s.push_str(&format!(
-            r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#d0d5dd" stroke-width="1"/><text x="{}" y="{:.1}" font-size="11" text-anchor="end" fill="#344054">{g}%</text>"##,
+            r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#d0d5dd" stroke-width="1"/><text x="{}" y="{:.1}" font-size="16" text-anchor="end" fill="#344054">{g}%</text>"##,
             w - right,
             left - 6.0,
             y(g) + 4.0,
@@ -25,7 +27,7 @@ pub fn percent_chart(title: &str, points: &[(String, Option<f64>)], target: Opti
     }
     for (i, (label, _)) in points.iter().enumerate() {
         s.push_str(&format!(
-            r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="#344054">{}</text>"##,
+            r##"<text x="{:.1}" y="{}" font-size="16" text-anchor="middle" fill="#344054">{}</text>"##,
             x(i),
             h - 8.0,
             escape(label)

@@ -339,6 +339,9 @@ pub struct Award {
     /// At most one awarded head per unit (off in 2023): the suggested list skips a unit's
     /// later-ranked heads, and a second approval in one unit is refused.
     pub one_per_unit: bool,
+    /// The units' own accounts may read the province's ranking (read-only; 2023: yes, the
+    /// plan publishes results to every unit).
+    pub units_see_ranking: bool,
     /// The cash award as a multiple of the base salary in force on the decision's date
     /// (`data/phap-ly.toml`); None when the plan's award carries no cash.
     pub cash_coefficient: Option<Dec>,

@@ -575,6 +575,7 @@ impl Plan {
             discipline_indicator: a.discipline_indicator.map(Spanned::into_inner),
             priority_method,
             one_per_unit: a.one_per_unit,
+            units_see_ranking: a.units_see_ranking,
             cash_coefficient,
             cash_fund: a.cash_fund,
         };

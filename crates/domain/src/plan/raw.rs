@@ -147,6 +147,8 @@ pub(super) struct RawAward {
     #[serde(default)]
     pub(super) one_per_unit: bool,
     #[serde(default)]
+    pub(super) units_see_ranking: bool,
+    #[serde(default)]
     pub(super) cash_coefficient: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) cash_fund: String,

@@ -72,6 +72,8 @@ struct HomePage {
     within: i32,
     /// Where the role's own work starts (a unit's page, the overview, accounts).
     start: (String, String),
+    /// A unit's people may read the ranking (the plan says so).
+    ranking: bool,
 }
 
 /// The signed-in user's home: what awaits them and the deadlines of the coming days.
@@ -86,9 +88,15 @@ async fn home(
     };
     let today = thidua_domain::time::DateTime::now_local().date();
     let role = user.role;
-    let due = match state.plan(None).await {
-        Ok(plan) => state.db(move |s| Ok(agenda::due(s, &plan, role, today)?)).await?,
-        Err(_) => Vec::new(), // no plan yet: the administrator's tasks say what to load
+    let (due, ranking) = match state.plan(None).await {
+        Ok(plan) => {
+            let ranking = user.is_unit_role() && plan.award.units_see_ranking;
+            (
+                state.db(move |s| Ok(agenda::due(s, &plan, role, today)?)).await?,
+                ranking,
+            )
+        }
+        Err(_) => (Vec::new(), false), // no plan yet: the administrator's tasks say what to load
     };
     let start = match (&user.role, &user.unit) {
         (Role::DonVi | Role::NguoiDungDau, Some((_, code, name))) => {
@@ -106,6 +114,7 @@ async fn home(
             .collect(),
         within: agenda::DUE_WITHIN_DAYS,
         start,
+        ranking,
     })
 }
 
@@ -119,9 +128,18 @@ pub struct Chrome {
     /// (href, label, current, what awaits the user there)
     pub nav: Vec<(String, &'static str, bool, i64)>,
     pub flash: Option<String>,
+    /// Printed at the top of every sheet (the plan and the as-of date), for the pages
+    /// people print: the overview, the ranking, a unit's page, the queue.
+    pub print_head: Option<String>,
 }
 
 impl Chrome {
+    /// The line printed at the top of every sheet of this page.
+    pub fn printing(mut self, head: impl Into<String>) -> Chrome {
+        self.print_head = Some(head.into());
+        self
+    }
+
     pub fn new(user: &User, current: &str) -> Chrome {
         let mut nav: Vec<(String, &'static str)> = vec![("/".into(), "Việc cần làm")];
         match user.role {
@@ -199,6 +217,7 @@ impl Chrome {
                 })
                 .collect(),
             flash: None,
+            print_head: None,
         }
     }
 
@@ -228,6 +247,7 @@ impl Chrome {
             csrf: String::new(),
             nav: Vec::new(),
             flash: None,
+            print_head: None,
         }
     }
 

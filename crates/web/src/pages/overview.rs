@@ -61,6 +61,20 @@ pub fn head_link(h: &HeadResult) -> String {
     format!("/danh-gia/{}/{}", h.unit.code, h.head.from.iso())
 }
 
+/// What every printed sheet of a page of results says at its top.
+pub fn print_head(s: &Snapshot) -> String {
+    format!(
+        "{} — số liệu tính đến {}{}",
+        s.plan.title,
+        s.as_of.vi(),
+        if s.year_closed {
+            " (kết quả cuối kỳ)"
+        } else {
+            " (tạm tính)"
+        }
+    )
+}
+
 pub fn snapshot_title(s: &Snapshot) -> String {
     format!("{} (đến {})", s.plan.title, s.as_of.vi())
 }
@@ -188,7 +202,7 @@ async fn overview(
         ("q", q.q.clone().unwrap_or_default()),
     ];
     page(&OverviewPage {
-        c: Chrome::new(&user, "/tong-quan"),
+        c: Chrome::new(&user, "/tong-quan").printing(print_head(&snap)),
         title: plan.title.clone(),
         as_of: snap.as_of.vi(),
         provisional_note: snap.eval.heads.iter().any(|h| h.provisional),
@@ -277,12 +291,19 @@ pub fn ranking_table(snap: &Snapshot) -> Table {
     t
 }
 
+/// The ranking: the province's officials; a unit's people too (read-only) where the plan
+/// says so.
 async fn ranking(
     State(state): State<AppState>,
-    Require(user, ..): Require<Officials>,
+    crate::auth::SignedIn(user): crate::auth::SignedIn,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
     let snap = state.snapshot(q.nam).await?;
+    let allowed = <Officials as crate::auth::Roles>::ROLES.contains(&user.role)
+        || (user.is_unit_role() && snap.plan.award.units_see_ranking);
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
     let table = ranking_table(&snap);
     if wants_xlsx(&q.dinh_dang) {
         return table.xlsx_response(&format!("xep-hang-{}", snap.plan.code));
@@ -297,7 +318,7 @@ async fn ranking(
         intro.push("Kỳ thi đua chưa kết thúc: xếp hạng tính đến hôm nay và còn thay đổi.".into());
     }
     page(&ListPage {
-        c: Chrome::new(&user, "/xep-hang"),
+        c: Chrome::new(&user, "/xep-hang").printing(print_head(&snap)),
         heading: "Xếp hạng".into(),
         intro,
         table: table.html(),
@@ -352,7 +373,7 @@ async fn warnings(
         return t.xlsx_response(&format!("canh-bao-{}", plan.code));
     }
     page(&ListPage {
-        c: Chrome::new(&user, "/canh-bao"),
+        c: Chrome::new(&user, "/canh-bao").printing(print_head(&snap)),
         heading: "Cảnh báo sớm".into(),
         intro: vec![format!(
             "{} chỉ tiêu của {} đơn vị đang dưới mức đặt ra hoặc thiếu số liệu (giá trị lũy kế từ đầu kỳ đến {}).",

@@ -396,7 +396,8 @@ async fn unit_page(
     let late_pages = ((late_total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let params = [("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())];
     page(&UnitPage {
-        c: Chrome::new(&user, &format!("/don-vi/{}", unit.info.code)),
+        c: Chrome::new(&user, &format!("/don-vi/{}", unit.info.code))
+            .printing(format!("{} — {}", unit.info.name, super::overview::print_head(&snap))),
         tier: tier_name(&snap.plan, &unit.info.tier),
         heading_note: snapshot_title(&snap),
         heads,

@@ -83,10 +83,22 @@ impl Driver {
     }
 
     async fn open(&self, base: &str, profile: &std::path::Path) -> Browser<'_> {
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        self.open_sized(base, profile, 1280, 1800).await
+    }
+
+    async fn open_sized(
+        &self,
+        base: &str,
+        profile: &std::path::Path,
+        width: u32,
+        height: u32,
+    ) -> Browser<'_> {
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
+            "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--disable-quic", "--window-size=1280,1800", format!("--user-data-dir={}", profile.display())]
+                     "--disable-sync", "--no-first-run", "--disable-quic", format!("--window-size={width},{height}"), format!("--user-data-dir={}", profile.display())]
         }}}});
         let v = self.call(reqwest::Method::POST, "/session", Some(caps)).await;
         Browser {
@@ -224,6 +236,28 @@ impl Browser<'_> {
     async fn sign_out(&self) {
         self.click("header .who button[type=submit]").await;
         self.wait_path(|p| p.starts_with("/dang-nhap")).await;
+    }
+    /// What the page wrote to the console since the last call (errors, CSP refusals).
+    async fn console(&self) -> Vec<String> {
+        self.cmd(reqwest::Method::POST, "/se/log", Some(json!({"type": "browser"})))
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| e["level"] != "DEBUG" && e["level"] != "INFO")
+            .map(|e| e["message"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+    /// The page printed by the browser (its print stylesheet), as PDF.
+    async fn print(&self) -> Vec<u8> {
+        let b64 = self
+            .cmd(reqwest::Method::POST, "/print", Some(json!({})))
+            .await
+            .as_str()
+            .unwrap()
+            .to_string();
+        base64::engine::general_purpose::STANDARD.decode(b64).unwrap()
     }
     async fn close(self) {
         self.cmd(reqwest::Method::DELETE, "", None).await;
@@ -537,4 +571,300 @@ async fn a_nomination_goes_from_the_unit_to_the_honour_board_in_the_browser() {
     assert!(page.contains(&head.head.name) && page.contains("Quyết định số 321/QĐ-UBND ngày 06/02/2024"));
     b.screenshot("bang-vang.png").await;
     b.close().await;
+}
+
+/// Runs a script in the page and returns its value.
+async fn eval(b: &Browser<'_>, script: &str) -> Value {
+    b.cmd(
+        reqwest::Method::POST,
+        "/execute/sync",
+        Some(json!({"script": script, "args": []})),
+    )
+    .await
+}
+
+/// The page's visible text without what is meant to be typed as is (`code`, `kbd`) and
+/// without file names (a document keeps the name it was uploaded with).
+const VISIBLE_TEXT: &str = r#"
+const main = document.body.cloneNode(true);
+main.querySelectorAll('code, kbd, samp, script, style, title, .sr-only').forEach(e => e.remove());
+document.body.appendChild(main); main.style.display = 'block';
+const t = main.innerText; main.remove();
+return t.replace(/\S+\.(pdf|docx|xlsx|csv|png|jpe?g)\b/gi, ' ');
+"#;
+
+/// Words of English a page must not show (labels exist for all of them).
+const ENGLISH: &[&str] = &[
+    "Reason",
+    "Status",
+    "Error",
+    "error",
+    "null",
+    "undefined",
+    "true",
+    "false",
+    "None",
+    "Submit",
+    "Save",
+    "Delete",
+    "Cancel",
+    "Next",
+    "Previous",
+    "Unit",
+    "Indicator",
+    "Period",
+    "Draft",
+    "Returned",
+    "Verified",
+];
+
+/// Every page of every role, at a phone's width and a desktop's: nothing wider than the
+/// screen, no snake_case code or English word in the visible text, no message in the
+/// console (a CSP refusal of an inline style or script is one); the home pages and the
+/// overview kept as screenshots. Then the pages people print, printed to PDF through the
+/// browser: landscape, every column, no navigation, the plan and the as-of on every sheet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_speaks_vietnamese_and_prints_in_landscape() {
+    let srv = Server::start().await;
+    let store = srv.store();
+    let entry = store
+        .entry_page(&thidua_store::queue::EntryQuery {
+            unit_code: Some("H01".into()),
+            page: 1,
+            per_page: 1,
+            ..Default::default()
+        })
+        .unwrap()
+        .0[0]
+        .id;
+    let nomination = store.nominations("cchc-2023", None).unwrap()[0].id;
+    let thread = store.threads(None).unwrap()[0].id;
+    let head = {
+        let plan = thidua_domain::plan::Plan::built_in();
+        let heads = store.evaluate(&plan, plan.period_to.end()).unwrap();
+        let h = heads.iter().find(|h| h.unit.code == "H01").unwrap();
+        format!("/danh-gia/H01/{}", h.head.from.iso())
+    };
+    drop(store);
+    let (entry, nomination, thread) = (
+        format!("/so-lieu/{entry}"),
+        format!("/de-nghi/{nomination}"),
+        format!("/kien-nghi/{thread}"),
+    );
+    let officials = [
+        "/",
+        "/tong-quan",
+        "/xep-hang",
+        "/canh-bao",
+        "/de-nghi",
+        "/kien-nghi",
+        "/don-vi/H01",
+        "/mat-khau",
+        head.as_str(),
+        nomination.as_str(),
+        thread.as_str(),
+    ];
+    let office: Vec<&str> = officials
+        .iter()
+        .copied()
+        .chain([
+            "/so-lieu",
+            "/so-lieu?trang_thai=tat_ca",
+            entry.as_str(),
+            "/quyet-dinh",
+            "/nhap-du-lieu",
+            "/cai-dat",
+            "/nhat-ky",
+            "/quan-tri/lich",
+            "/quan-tri/ke-hoach",
+            "/quan-tri/don-vi",
+        ])
+        .collect();
+    let unit = [
+        "/",
+        "/don-vi/H01",
+        "/so-lieu",
+        entry.as_str(),
+        "/so-lieu/nhap",
+        "/nhap-du-lieu",
+        "/de-nghi",
+        "/kien-nghi",
+        thread.as_str(),
+        "/mat-khau",
+        head.as_str(),
+        "/xep-hang",
+    ];
+    let roles: Vec<(Option<&str>, Vec<&str>)> = vec![
+        (None, vec!["/bang-vang", "/tien-do", "/khen-thuong", "/dang-nhap"]),
+        (Some("sonoivu"), office),
+        (Some("bantdkt"), officials.to_vec()),
+        (Some("lanhdao"), officials.to_vec()),
+        (Some("donvi"), unit.to_vec()),
+        (
+            Some("thutruong"),
+            vec!["/", "/don-vi/H01", "/so-lieu", "/de-nghi", "/mat-khau"],
+        ),
+        (
+            Some("quantri"),
+            vec![
+                "/",
+                "/quan-tri/tai-khoan",
+                "/quan-tri/don-vi",
+                "/quan-tri/ke-hoach",
+                "/quan-tri/lich",
+                "/cai-dat",
+                "/nhat-ky",
+                "/mat-khau",
+            ],
+        ),
+    ];
+    let snake = regex_lite_snake();
+    let driver = start_driver().await;
+    let mut problems = Vec::new();
+    for (width, height) in [(390, 844), (1280, 900)] {
+        let profile = tempfile::tempdir().unwrap();
+        let b = driver.open_sized(&srv.base, profile.path(), width, height).await;
+        for (who, pages) in &roles {
+            if let Some(u) = who {
+                b.sign_in(u).await;
+            }
+            for page in pages {
+                b.go(page).await;
+                let title = b.text("h1").await;
+                assert!(!title.contains("mã lỗi"), "{who:?} {page}: {title}");
+                let (scroll, inner) = (
+                    eval(&b, "return document.documentElement.scrollWidth").await,
+                    eval(&b, "return window.innerWidth").await,
+                );
+                if scroll.as_i64() > inner.as_i64() {
+                    problems.push(format!("{who:?} {page} at {width} px: {scroll} px wide"));
+                }
+                let text = eval(&b, VISIBLE_TEXT).await.as_str().unwrap().to_string();
+                for token in snake(&text) {
+                    problems.push(format!("{who:?} {page}: code «{token}» on screen"));
+                }
+                for word in text.split(|c: char| !c.is_alphanumeric()) {
+                    if ENGLISH.contains(&word) {
+                        problems.push(format!("{who:?} {page}: English «{word}»"));
+                    }
+                }
+                for entry in b.console().await {
+                    problems.push(format!("{who:?} {page}: console: {entry}"));
+                }
+                if width == 390 && (*page == "/" || *page == "/tong-quan" || *page == "/bang-vang") {
+                    let name = format!(
+                        "dien-thoai-{}-{}.png",
+                        who.unwrap_or("khach"),
+                        page.trim_matches('/').replace('/', "-")
+                    );
+                    b.screenshot(&name.replace("-.png", "-trang-chu.png")).await;
+                }
+            }
+            if who.is_some() {
+                b.go("/mat-khau").await;
+                b.sign_out().await;
+            }
+        }
+        // the unit page's charts are readable at their size
+        if width == 390 {
+            b.sign_in("sonoivu").await;
+            b.go("/don-vi/H01").await;
+            let px = eval(&b, "const t = document.querySelector('svg.chart text'); return t ? t.getBoundingClientRect().height : 99").await;
+            assert!(
+                px.as_f64().unwrap() >= 10.0,
+                "chart labels {px} px high on a phone"
+            );
+            b.sign_out().await;
+        }
+        b.close().await;
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // printed: landscape, every indicator column, no navigation, the head on every sheet
+    let profile = tempfile::tempdir().unwrap();
+    let b = driver.open(&srv.base, profile.path()).await;
+    b.sign_in("sonoivu").await;
+    let plan = thidua_domain::plan::Plan::built_in();
+    for page in [
+        "/tong-quan",
+        "/xep-hang",
+        "/don-vi/H01",
+        "/so-lieu?trang_thai=tat_ca",
+    ] {
+        b.go(page).await;
+        let pdf = b.print().await;
+        let name = format!("in-{}.pdf", page.trim_matches('/').replace(['/', '?', '='], "-"));
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+        std::fs::write(dir.join(&name), &pdf).unwrap();
+        let info = Command::new("pdfinfo").arg(dir.join(&name)).output().unwrap();
+        let info = String::from_utf8_lossy(&info.stdout).to_string();
+        let size = info
+            .lines()
+            .find(|l| l.starts_with("Page size:"))
+            .unwrap()
+            .to_string();
+        let dims: Vec<f64> = size.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+        assert!(dims[0] > dims[1], "{page} prints in landscape: {size}");
+        let pages: usize = info
+            .lines()
+            .find(|l| l.starts_with("Pages:"))
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .parse()
+            .unwrap();
+        for n in 1..=pages {
+            let text = Command::new("pdftotext")
+                .args(["-f", &n.to_string(), "-l", &n.to_string(), "-layout"])
+                .arg(dir.join(&name))
+                .arg("-")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&text.stdout).to_string();
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                flat.contains("tính đến") || flat.contains("in lúc"),
+                "{page}, sheet {n} of {pages}: no head\n{flat}"
+            );
+            assert!(
+                !flat.contains("Đăng xuất") && !flat.contains("Việc cần làm"),
+                "{page}: the navigation is printed"
+            );
+        }
+        if page == "/tong-quan" {
+            let all = Command::new("pdftotext")
+                .arg(dir.join(&name))
+                .arg("-")
+                .output()
+                .unwrap();
+            let flat = String::from_utf8_lossy(&all.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let last = plan.indicators.last().unwrap();
+            let words: Vec<&str> = last.name.split_whitespace().take(2).collect();
+            assert!(
+                flat.contains(&words.join(" ")),
+                "the last column ({}) is printed",
+                last.name
+            );
+        }
+    }
+    b.close().await;
+}
+
+/// The snake_case tokens of a text (lower-case words joined by underscores).
+fn regex_lite_snake() -> impl Fn(&str) -> Vec<String> {
+    |text: &str| {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| {
+                w.contains('_')
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+                    && w.split('_').filter(|p| !p.is_empty()).count() >= 2
+            })
+            .map(str::to_string)
+            .collect()
+    }
 }

@@ -712,6 +712,11 @@ async fn each_role_s_home_page_lists_what_awaits_it_and_the_navigation_counts_it
     let home = head.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("Đang chờ bạn"));
+    // the 2023 plan lets units read the ranking (read-only), linked from their home page
+    assert!(unit.get("/").await.body.contains("href=\"/xep-hang\""));
+    let ranking = unit.get("/xep-hang").await;
+    assert_eq!(ranking.status, StatusCode::OK);
+    assert!(!ranking.body.contains("<form class=\"stack\""), "read-only");
     // anonymous visitors go to the honour board
     let r = srv.client().get("/").await;
     assert_eq!(r.location(), "/bang-vang");

@@ -268,7 +268,14 @@ async fn list(
     page(&ListPage {
         c: Chrome::new(&user, "/so-lieu")
             .with_flash(q.tb.as_deref())
-            .with_notice(notice),
+            .with_notice(notice)
+            .printing(format!(
+                "Số liệu {} — {total} dòng theo bộ lọc — in lúc {}",
+                wanted
+                    .map(|s| s.vi().to_lowercase())
+                    .unwrap_or_else(|| "mọi trạng thái".into()),
+                thidua_domain::time::DateTime::now_local().vi()
+            )),
         heading: match user.role {
             crate::auth::Role::SoNoiVu => "Xác nhận số liệu".into(),
             crate::auth::Role::NguoiDungDau => "Ký duyệt số liệu của đơn vị".into(),
