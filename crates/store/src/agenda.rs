@@ -47,41 +47,24 @@ impl Store {
     /// The counts of `unit_id`'s scope, or of the province when None.
     pub fn agenda_counts(&self, unit_id: Option<i64>) -> Result<Counts> {
         let mut c = Counts::default();
-        let mut st = self.conn.prepare_cached(
+        let entries = self.grouped(
             "SELECT state, count(*), sum(state = 'da_gui' AND signed_by IS NULL) FROM entries
              WHERE ?1 IS NULL OR unit_id = ?1 GROUP BY state",
+            unit_id,
         )?;
-        let rows = st.query_map(params![unit_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (state, n, unsigned) = row?;
-            c.unsigned += unsigned.unwrap_or(0);
-            if let Some(s) = EntryState::from_code(&state) {
-                c.entries.push((s, n));
-            }
+        for (state, n, unsigned) in entries {
+            c.unsigned += unsigned;
+            c.entries.extend(EntryState::from_code(&state).map(|s| (s, n)));
         }
-        let mut st = self.conn.prepare_cached(
+        let nominations = self.grouped(
             "SELECT state, count(*), sum(state = 'da_phe_duyet' AND decision_id IS NULL) FROM nominations
              WHERE ?1 IS NULL OR unit_id = ?1 GROUP BY state",
+            unit_id,
         )?;
-        let rows = st.query_map(params![unit_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (state, n, undecided) = row?;
-            c.undecided += undecided.unwrap_or(0);
-            if let Some(s) = NominationState::from_code(&state) {
-                c.nominations.push((s, n));
-            }
+        for (state, n, undecided) in nominations {
+            c.undecided += undecided;
+            c.nominations
+                .extend(NominationState::from_code(&state).map(|s| (s, n)));
         }
         if let Some(id) = unit_id {
             c.to_propose = self.conn.query_row(
@@ -97,11 +80,23 @@ impl Store {
                 |r| r.get(0),
             )?;
         }
-        let mut st = self.conn.prepare_cached(
-            "SELECT state, count(*) FROM threads WHERE ?1 IS NULL OR unit_id = ?1 GROUP BY state",
-        )?;
-        let rows = st.query_map(params![unit_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        c.threads = rows.collect::<rusqlite::Result<_>>()?;
+        c.threads = self
+            .grouped(
+                "SELECT state, count(*), 0 FROM threads WHERE ?1 IS NULL OR unit_id = ?1 GROUP BY state",
+                unit_id,
+            )?
+            .into_iter()
+            .map(|(state, n, _)| (state, n))
+            .collect();
         Ok(c)
+    }
+
+    /// Rows of (state, count, a sum of a condition) from a query grouped by state, in a scope.
+    fn grouped(&self, sql: &str, unit_id: Option<i64>) -> Result<Vec<(String, i64, i64)>> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st.query_map(params![unit_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.unwrap_or(0)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

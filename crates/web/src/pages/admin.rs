@@ -654,7 +654,7 @@ async fn save_settings(
         .await?;
     Ok(Redirect::to(&format!(
         "/cai-dat?tb=da_cap_nhat&ke_hoach={}",
-        percent_encoding::utf8_percent_encode(&chosen.code, percent_encoding::NON_ALPHANUMERIC)
+        crate::pages::enc(&chosen.code)
     ))
     .into_response())
 }

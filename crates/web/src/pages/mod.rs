@@ -310,21 +310,26 @@ pub fn wants_xlsx(format: &Option<String>) -> bool {
     format.as_deref() == Some("xlsx")
 }
 
+/// What a query value escapes: everything but letters, digits and `-_.~` (RFC 3986's
+/// unreserved characters), so codes such as `tat_ca` stay readable in the address bar.
+pub const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A query value, escaped.
+pub fn enc(v: &str) -> String {
+    percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string()
+}
+
 /// A query string with one parameter replaced (for paging and download links).
 pub fn with_param(pairs: &[(&str, String)], key: &str, value: &str) -> String {
     let mut out: Vec<String> = pairs
         .iter()
         .filter(|(k, v)| *k != key && !v.is_empty())
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
-            )
-        })
+        .map(|(k, v)| format!("{k}={}", enc(v)))
         .collect();
-    out.push(format!(
-        "{key}={}",
-        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-    ));
+    out.push(format!("{key}={}", enc(value)));
     format!("?{}", out.join("&"))
 }

@@ -17,7 +17,7 @@ use thidua_domain::role::Role;
 use thidua_store::audit::Actor;
 use thidua_store::workflow::NewAttachment;
 
-fn evaluation(srv: &Server) -> (Plan, Vec<HeadResult>) {
+pub(crate) fn evaluation(srv: &Server) -> (Plan, Vec<HeadResult>) {
     let plan = Plan::built_in();
     let heads = srv.store().evaluate(&plan, plan.period_to.end()).unwrap();
     (plan, heads)
@@ -969,7 +969,7 @@ async fn a_second_plan_does_not_disturb_the_first_plans_nominations() {
 
 /// A nomination of `h` taken through submission, the office and the Board (with every
 /// document), waiting for the leaders.
-fn appraised_nomination(
+pub(crate) fn appraised_nomination(
     s: &mut thidua_store::Store,
     plan: &Plan,
     heads: &[HeadResult],

@@ -868,3 +868,152 @@ fn regex_lite_snake() -> impl Fn(&str) -> Vec<String> {
             .collect()
     }
 }
+
+/// Issue 15 items 1 and 4 in the browser: the office filters its queue, pages through it,
+/// chooses entries and verifies them at once after a confirmation; a leader approving a head
+/// outside the ranking's suggestions writes why, and later readers see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_verifies_a_filtered_selection_and_a_leader_explains_an_approval_outside_the_list() {
+    use thidua_domain::entry::EntryState;
+    use thidua_store::queue::EntryQuery;
+    let srv = Server::start().await;
+    // a unit with at least two entries waiting
+    let waiting = srv
+        .store()
+        .entry_page(&EntryQuery {
+            state: Some(EntryState::DaGui),
+            page: 1,
+            per_page: 500,
+            ..Default::default()
+        })
+        .unwrap()
+        .0;
+    let unit = waiting
+        .iter()
+        .map(|e| e.unit_code.clone())
+        .find(|u| waiting.iter().filter(|e| &e.unit_code == u).count() >= 2)
+        .expect("a unit with two entries waiting");
+    // a head beyond the suggestions, appraised and waiting for the leaders
+    let (plan, heads) = crate::award::evaluation(&srv);
+    let suggested = thidua_domain::rank::suggested(&heads, &plan.award);
+    let taken = crate::award::nominated_units(&srv);
+    let h = heads
+        .iter()
+        .find(|h| h.eligible && !taken.contains(&h.unit.code) && !suggested.contains(h))
+        .expect("an eligible head beyond the suggestions")
+        .clone();
+    let nomination = crate::award::appraised_nomination(&mut srv.store(), &plan, &heads, &h);
+
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().unwrap();
+    let b = driver.open(&srv.base, profile.path()).await;
+    b.sign_in("sonoivu").await;
+    b.go("/so-lieu").await;
+    // paging keeps the filters
+    b.click("#trang_thai option[value=\"tat_ca\"]").await;
+    b.click("form.filters button").await;
+    b.wait_path(|p| p.contains("trang_thai=tat_ca")).await;
+    b.click("nav.pages a").await;
+    let paged = b.wait_path(|p| p.contains("trang=2")).await;
+    assert!(paged.contains("trang_thai=tat_ca"), "{paged}");
+    // the unit's waiting entries: filtered, remembered in the address
+    b.go("/so-lieu").await;
+    b.click(&format!("#don_vi option[value=\"{unit}\"]")).await;
+    b.click("form.filters button").await;
+    let filtered = b.wait_path(|p| p.contains("don_vi=")).await;
+    assert!(filtered.contains(&format!("don_vi={unit}")), "{filtered}");
+    // two chosen, confirmed, verified together
+    let boxes = b
+        .cmd(
+            reqwest::Method::POST,
+            "/elements",
+            Some(json!({"using": "css selector", "value": "input[type=checkbox][form=\"chon-xac-nhan\"]"})),
+        )
+        .await;
+    let boxes: Vec<String> = boxes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e.as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(boxes.len() >= 2, "{} checkboxes", boxes.len());
+    let mut chosen = Vec::new();
+    for e in &boxes[..2] {
+        b.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
+        let v = b
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{e}/property/value"),
+                None,
+            )
+            .await;
+        chosen.push(v.as_str().unwrap().parse::<i64>().unwrap());
+    }
+    b.click("#chon-xac-nhan button").await;
+    b.wait_path(|p| p.starts_with("/so-lieu/xac-nhan-nhieu")).await;
+    assert_eq!(b.text("h1").await, "Xác nhận 2 số liệu?");
+    b.screenshot("xac-nhan-nhieu.png").await;
+    b.click("form[action=\"/so-lieu/xac-nhan-nhieu\"] button").await;
+    b.wait_path(|p| p.starts_with("/so-lieu?") || p.starts_with("/so-lieu/"))
+        .await;
+    assert!(b.source().await.contains("Đã xác nhận 2 số liệu."));
+    for id in &chosen {
+        assert_eq!(
+            srv.store().entry(*id).unwrap().unwrap().state,
+            EntryState::DaXacNhan
+        );
+    }
+    b.sign_out().await;
+
+    // the leader's queue ranks the heads; outside the list, approving asks why
+    b.sign_in("lanhdao").await;
+    b.go("/de-nghi").await;
+    let queue = b.source().await;
+    for column in ["Thứ hạng", "Điểm ưu tiên", "Đề xuất theo xếp hạng"] {
+        assert!(queue.contains(column), "{column}");
+    }
+    b.go(&format!("/de-nghi/{nomination}")).await;
+    assert!(b
+        .source()
+        .await
+        .contains("không thuộc danh sách đề xuất theo xếp hạng"));
+    let required = b
+        .cmd(
+            reqwest::Method::GET,
+            &format!("/element/{}/property/required", b.find("#ghi_chu").await),
+            None,
+        )
+        .await;
+    assert_eq!(
+        required,
+        json!(true),
+        "the reason is required before the form goes"
+    );
+    let reason = "Thành tích đột xuất trong chuyển đổi số";
+    b.type_in("#ghi_chu", reason).await;
+    b.click("form[action$=\"/phe-duyet\"] button").await;
+    b.wait_path(|p| p.contains("tb=")).await;
+    b.sign_out().await;
+    b.sign_in("sonoivu").await;
+    b.go(&format!("/de-nghi/{nomination}")).await;
+    assert!(
+        b.text("#ly-do-phe-duyet").await.contains(reason),
+        "shown to later readers"
+    );
+    b.screenshot("phe-duyet-ngoai-de-xuat.png").await;
+    b.close().await;
+}

@@ -368,6 +368,29 @@ impl Client {
     }
 }
 
+/// A unit's reporter sends the value `value` of `indicator` for `period` with an evidence
+/// file; the new entry's id.
+pub async fn send_entry(c: &mut Client, indicator: &str, period: &str, value: &str) -> i64 {
+    let form = reqwest::multipart::Form::new()
+        .text("chi_tieu", indicator.to_string())
+        .text("ky", period.to_string())
+        .text("gia_tri", value.to_string())
+        .text("hanh_dong", "gui")
+        .part(
+            "minh_chung",
+            reqwest::multipart::Part::bytes(pdf_bytes()).file_name("minh-chung.pdf"),
+        );
+    let r = c.post_multipart("/so-lieu/luu", form, true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location()
+        .trim_start_matches("/so-lieu/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 /// A small valid PDF.
 pub fn pdf_bytes() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()

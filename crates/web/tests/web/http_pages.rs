@@ -602,17 +602,7 @@ async fn each_role_s_home_page_lists_what_awaits_it_and_the_navigation_counts_it
     let srv = Server::start().await;
     // H01's reporter sends a value; it waits for the office
     let mut unit = srv.signed_in("donvi").await;
-    let form = reqwest::multipart::Form::new()
-        .text("chi_tieu", "sang_kien")
-        .text("ky", "2023-Q3")
-        .text("gia_tri", "2")
-        .text("hanh_dong", "gui")
-        .part(
-            "minh_chung",
-            reqwest::multipart::Part::bytes(crate::common::pdf_bytes()).file_name("sk.pdf"),
-        );
-    let r = unit.post_multipart("/so-lieu/luu", form, true).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    crate::common::send_entry(&mut unit, "sang_kien", "2023-Q3", "2").await;
     let waiting = entries_in(&srv, None, EntryState::DaGui).len() as i64;
     assert!(waiting > 0, "the demo has entries waiting for the office");
     // the office: entries waiting for it, counted on the home page and in the navigation

@@ -118,25 +118,7 @@ async fn notices_and_reminders_reach_a_real_smtp_server() {
         .contains("value=\"daumoi.h01@example.gov.vn\""));
 
     // a returned entry: its unit hears why, with the link
-    let form = reqwest::multipart::Form::new()
-        .text("chi_tieu", "sang_kien")
-        .text("ky", "2023-Q3")
-        .text("gia_tri", "2")
-        .text("hanh_dong", "gui")
-        .part(
-            "minh_chung",
-            reqwest::multipart::Part::bytes(crate::common::pdf_bytes()).file_name("sk.pdf"),
-        );
-    let r = unit.post_multipart("/so-lieu/luu", form, true).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let id: i64 = r
-        .location()
-        .trim_start_matches("/so-lieu/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = crate::common::send_entry(&mut unit, "sang_kien", "2023-Q3", "2").await;
     let r = office
         .post_form(
             &format!("/so-lieu/{id}/tra-lai"),

@@ -59,8 +59,7 @@ struct ListPage {
 
 /// The filters as a query string (without the page), for links that keep them.
 fn query_string(q: &ListQuery, state: &str) -> String {
-    let enc =
-        |v: &str| percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string();
+    use crate::pages::enc;
     let mut out = format!("trang_thai={}", enc(state));
     for (k, v) in [
         ("don_vi", &q.don_vi),
