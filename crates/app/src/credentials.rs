@@ -116,7 +116,7 @@ pub fn token_hash(token: &str) -> String {
     hex(&Blake2s256::digest(token.as_bytes()))
 }
 
-fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 

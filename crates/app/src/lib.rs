@@ -8,6 +8,7 @@
 
 pub mod agenda;
 pub mod award;
+pub mod backup;
 pub mod contract;
 pub mod credentials;
 pub mod demo;

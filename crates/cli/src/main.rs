@@ -76,6 +76,10 @@ enum Command {
     /// The audit log: `verify` checks its hash chain.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+    /// One archive of the whole store (database and files), consistent while serving.
+    Backup(cmd::backup::BackupArgs),
+    /// Restores an archive into a new or empty data folder (--data-dir).
+    Restore(cmd::backup::BackupArgs),
     /// The web application.
     Serve(cmd::serve::ServeArgs),
     /// A fresh temporary store with a realistic demo province, served with demo accounts.
@@ -132,6 +136,8 @@ fn main() -> ExitCode {
         Command::Token(c) => cmd::token::run(&cli, c),
         Command::Document(c) => cmd::document::run(&cli, c),
         Command::Audit(c) => cmd::audit::run(&cli, c),
+        Command::Backup(a) => cmd::backup::backup(&cli, a),
+        Command::Restore(a) => cmd::backup::restore(&cli, a),
         Command::Serve(a) => cmd::serve::serve(&cli, a),
         Command::Demo(a) => cmd::serve::demo(&cli, a),
     };

@@ -1249,3 +1249,28 @@ fn a_second_import_waits_then_says_why() {
     env.ok(&["import", "dossiers", &more]);
     assert_eq!(counts(&env).dossiers, before + 1);
 }
+
+#[test]
+fn backup_and_restore_round_trip_and_restore_refuses_an_occupied_folder() {
+    let env = seeded();
+    let archive = env.dir.path().join("sao-luu.zip");
+    let out = env.ok(&["backup", archive.to_str().unwrap()]);
+    assert!(out.contains("đã sao lưu") && out.contains("backed up"), "{out}");
+    // the same archive twice: refused, exit 2
+    let (code, _, err) = env.run(&["backup", archive.to_str().unwrap()], None);
+    assert_eq!(code, REFUSED, "{err}");
+    // into the live folder: refused, exit 2
+    let (code, _, err) = env.run(&["restore", archive.to_str().unwrap()], None);
+    assert_eq!(code, REFUSED, "{err}");
+    assert!(err.contains("không trống"), "{err}");
+    // into a new folder: the same evaluation
+    let copy = Env::new();
+    let out = copy.ok(&["restore", archive.to_str().unwrap()]);
+    assert!(out.contains("đã khôi phục"), "{out}");
+    assert_eq!(counts(&copy), counts(&env));
+    let a = env.ok(&["evaluate", "--year", "2023", "--format", "json"]);
+    let b = copy.ok(&["evaluate", "--year", "2023", "--format", "json"]);
+    assert_eq!(a, b);
+    let v = copy.ok(&["audit", "verify"]);
+    assert!(!v.is_empty());
+}

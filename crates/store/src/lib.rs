@@ -18,6 +18,7 @@
 
 pub mod agenda;
 pub mod audit;
+pub mod backup;
 pub mod decisions;
 pub mod import;
 mod import_fast;

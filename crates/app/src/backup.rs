@@ -1,0 +1,409 @@
+//! `thidua backup FILE` and `thidua restore FILE` (issue 16 part 5, issue 13's "no backup"):
+//! one portable archive (ZIP) of an office's whole store — the database as one consistent
+//! snapshot, taken while the server keeps serving, and every stored file (evidence,
+//! nomination documents) — with a manifest of what it holds: the schema version, the rows of
+//! every table, the audit chain's head and each member's size and BLAKE2s-256 checksum.
+//! A restore goes only into an empty data folder, checks every checksum, SQLite's integrity
+//! and the audit chain, and compares the tables' rows with the manifest before the folder
+//! takes its name: a damaged archive leaves nothing behind. Sessions are not kept (everyone
+//! signs in again after a restore).
+
+use crate::credentials::hex;
+use crate::error::{Error, Result};
+use blake2::{Blake2s256, Digest};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use thidua_store::Store;
+
+const FORMAT: &str = "thidua-backup";
+const VERSION: i64 = 1;
+const DATABASE: &str = "thidua.db";
+const ATTACHMENTS: &str = "attachments";
+
+/// What an archive holds, as its manifest says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub created_at: i64,
+    pub schema_version: i64,
+    /// (table, rows), by table name.
+    pub tables: Vec<(String, i64)>,
+    pub audit_records: i64,
+    pub audit_head: (i64, String),
+    /// (member path, bytes, checksum).
+    pub files: Vec<(String, u64, String)>,
+}
+
+impl Manifest {
+    fn json(&self) -> Value {
+        json!({
+            "format": FORMAT, "version": VERSION, "created_at": self.created_at,
+            "schema_version": self.schema_version,
+            "tables": self.tables.iter().map(|(t, n)| json!([t, n])).collect::<Vec<_>>(),
+            "audit": {"records": self.audit_records, "head_id": self.audit_head.0, "head_hash": self.audit_head.1},
+            "files": self.files.iter().map(|(p, n, h)| json!({"path": p, "bytes": n, "blake2s": h})).collect::<Vec<_>>(),
+        })
+    }
+
+    fn parse(v: &Value) -> Option<Manifest> {
+        if v["format"] != FORMAT || v["version"].as_i64()? != VERSION {
+            return None;
+        }
+        Some(Manifest {
+            created_at: v["created_at"].as_i64()?,
+            schema_version: v["schema_version"].as_i64()?,
+            tables: v["tables"]
+                .as_array()?
+                .iter()
+                .map(|t| Some((t[0].as_str()?.to_string(), t[1].as_i64()?)))
+                .collect::<Option<_>>()?,
+            audit_records: v["audit"]["records"].as_i64()?,
+            audit_head: (
+                v["audit"]["head_id"].as_i64()?,
+                v["audit"]["head_hash"].as_str()?.to_string(),
+            ),
+            files: v["files"]
+                .as_array()?
+                .iter()
+                .map(|f| {
+                    Some((
+                        f["path"].as_str()?.to_string(),
+                        f["bytes"].as_u64()?,
+                        f["blake2s"].as_str()?.to_string(),
+                    ))
+                })
+                .collect::<Option<_>>()?,
+        })
+    }
+}
+
+fn io(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::refused(
+        format!("{what} «{}»: {e}", path.display()),
+        format!("{what} '{}': {e}", path.display()),
+    )
+}
+
+fn zip_err(e: zip::result::ZipError) -> Error {
+    Error::refused(
+        format!("tệp sao lưu không đọc được hoặc hỏng: {e}"),
+        format!("the backup archive is unreadable or damaged: {e}"),
+    )
+}
+
+/// Copies `from` into the archive as `name`, returning its size and checksum.
+fn add_file<W: Write + std::io::Seek>(
+    zip: &mut zip::ZipWriter<W>,
+    name: &str,
+    from: &Path,
+) -> Result<(u64, String)> {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    zip.start_file(name, options).map_err(zip_err)?;
+    let mut f = std::fs::File::open(from).map_err(|e| io("không mở được", from, e))?;
+    let (mut hash, mut size, mut buf) = (Blake2s256::new(), 0u64, vec![0u8; 1 << 16]);
+    loop {
+        let n = f.read(&mut buf).map_err(|e| io("không đọc được", from, e))?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+        zip.write_all(&buf[..n])
+            .map_err(|e| io("không ghi được tệp sao lưu", from, e))?;
+        size += n as u64;
+    }
+    Ok((size, hex(&hash.finalize())))
+}
+
+/// Writes the archive of the store in `data_dir` (open as `store`) to `out`: first as
+/// `out.partial`, renamed once whole, so an interrupted backup leaves no archive that looks
+/// complete.
+pub fn backup(store: &Store, data_dir: &Path, out: &Path) -> Result<Manifest> {
+    if out.exists() {
+        return Err(io("đã có tệp, không ghi đè", out, "exists"));
+    }
+    let partial = PathBuf::from(format!("{}.partial", out.display()));
+    let work = tempfile::Builder::new()
+        .prefix(".thidua-backup-")
+        .tempdir_in(
+            out.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        )
+        .map_err(|e| io("không tạo được thư mục tạm", out, e))?;
+    let db = work.path().join(DATABASE);
+    // One snapshot: the counts and the chain are read from the copy, so they describe it.
+    store.snapshot_into(&db)?;
+    let copy = Store::open_file(&db)?;
+    let tables = copy.table_counts()?;
+    let chain = copy.verify_chain(None)?;
+    let schema_version = copy.schema_version()?;
+    drop(copy);
+    let file = std::fs::File::create(&partial).map_err(|e| io("không tạo được", &partial, e))?;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let mut files = vec![{
+        let (n, h) = add_file(&mut zip, DATABASE, &db)?;
+        (DATABASE.to_string(), n, h)
+    }];
+    let dir = data_dir.join(ATTACHMENTS);
+    if dir.is_dir() {
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| io("không đọc được", &dir, e))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            let member = format!("{ATTACHMENTS}/{name}");
+            let (n, h) = add_file(&mut zip, &member, &dir.join(&name))?;
+            files.push((member, n, h));
+        }
+    }
+    let manifest = Manifest {
+        created_at: thidua_domain::time::DateTime::now_local().0,
+        schema_version,
+        tables,
+        audit_records: chain.records,
+        audit_head: chain.head,
+        files,
+    };
+    zip.start_file("manifest.json", zip::write::SimpleFileOptions::default())
+        .map_err(zip_err)?;
+    zip.write_all(
+        serde_json::to_string_pretty(&manifest.json())
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+    .map_err(|e| io("không ghi được", &partial, e))?;
+    let w = zip.finish().map_err(zip_err)?;
+    w.into_inner()
+        .map_err(|e| io("không ghi được", &partial, e.error()))?
+        .sync_all()
+        .map_err(|e| io("không ghi được", &partial, e))?;
+    std::fs::rename(&partial, out).map_err(|e| io("không đổi tên được", &partial, e))?;
+    Ok(manifest)
+}
+
+/// Restores the archive `from` into `data_dir`, which must be absent or empty. Everything
+/// is written and checked in a folder beside it, which takes `data_dir`'s name only when
+/// the checks pass.
+pub fn restore(from: &Path, data_dir: &Path) -> Result<Manifest> {
+    let occupied = std::fs::read_dir(data_dir).is_ok_and(|mut d| d.next().is_some());
+    if occupied {
+        return Err(Error::refused(
+            format!(
+                "thư mục dữ liệu «{}» không trống: chỉ khôi phục vào thư mục mới hoặc trống",
+                data_dir.display()
+            ),
+            format!(
+                "the data folder '{}' is not empty: restore only into a new or empty folder",
+                data_dir.display()
+            ),
+        ));
+    }
+    let file = std::fs::File::open(from).map_err(|e| io("không mở được", from, e))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zip_err)?;
+    let manifest = {
+        let mut m = zip.by_name("manifest.json").map_err(zip_err)?;
+        let mut text = String::new();
+        m.by_ref()
+            .take(64 << 20)
+            .read_to_string(&mut text)
+            .map_err(|e| io("không đọc được bản kê", from, e))?;
+        serde_json::from_str::<Value>(&text)
+            .ok()
+            .as_ref()
+            .and_then(Manifest::parse)
+            .ok_or_else(|| Error::refused("tệp không phải bản sao lưu của Thi Đua", "not a Thi Đua backup"))?
+    };
+    let parent = data_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io("không tạo được", parent, e))?;
+    let work = tempfile::Builder::new()
+        .prefix(".thidua-restore-")
+        .tempdir_in(parent)
+        .map_err(|e| io("không tạo được thư mục tạm", parent, e))?;
+    std::fs::create_dir_all(work.path().join(ATTACHMENTS))
+        .map_err(|e| io("không tạo được", work.path(), e))?;
+    for (member, bytes, sum) in &manifest.files {
+        let safe = member == DATABASE
+            || member
+                .strip_prefix("attachments/")
+                .is_some_and(|n| !n.is_empty() && !n.contains(['/', '\\']) && n != ".." && n != ".");
+        if !safe {
+            return Err(Error::refused(
+                format!("bản kê có đường dẫn không hợp lệ: {member}"),
+                format!("the manifest names an unsafe path: {member}"),
+            ));
+        }
+        let mut entry = zip.by_name(member).map_err(zip_err)?;
+        let to = work.path().join(member);
+        let mut out = std::fs::File::create(&to).map_err(|e| io("không ghi được", &to, e))?;
+        let (mut hash, mut size, mut buf) = (Blake2s256::new(), 0u64, vec![0u8; 1 << 16]);
+        loop {
+            let n = entry.read(&mut buf).map_err(|e| io("không đọc được", from, e))?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            if size > *bytes {
+                break;
+            }
+            hash.update(&buf[..n]);
+            out.write_all(&buf[..n])
+                .map_err(|e| io("không ghi được", &to, e))?;
+        }
+        if size != *bytes || hex(&hash.finalize()) != *sum {
+            return Err(Error::refused(
+                format!("«{member}» trong bản sao lưu bị hỏng (kích thước hoặc mã kiểm tra không khớp)"),
+                format!("'{member}' in the backup is damaged (size or checksum differs)"),
+            ));
+        }
+        out.sync_all().map_err(|e| io("không ghi được", &to, e))?;
+    }
+    {
+        let store = Store::open_dir(work.path())?;
+        if let Some(p) = store.integrity_problem()? {
+            return Err(Error::refused(
+                format!("cơ sở dữ liệu khôi phục không toàn vẹn: {p}"),
+                format!("the restored database fails its integrity check: {p}"),
+            ));
+        }
+        let chain = store.verify_chain(None)?;
+        if !chain.is_intact() || chain.head != manifest.audit_head {
+            return Err(Error::refused(
+                "nhật ký khôi phục không khớp với bản kê của bản sao lưu",
+                "the restored audit log does not match the backup's manifest",
+            ));
+        }
+        // migrations may have run on open (an older backup): compare the tables it had
+        if store.schema_version()? == manifest.schema_version && store.table_counts()? != manifest.tables {
+            return Err(Error::refused(
+                "số dòng các bảng khôi phục không khớp với bản kê",
+                "the restored tables' rows differ from the manifest",
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir(data_dir); // absent or empty
+    let kept = work.keep();
+    std::fs::rename(&kept, data_dir).map_err(|e| io("không đổi tên được", &kept, e))?;
+    Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use thidua_store::audit::Actor;
+
+    fn demo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::prepare_with(dir.path(), "mat-khau-demo-2023", false).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_backup_taken_while_writes_go_on_restores_whole_and_evaluates_the_same() {
+        let src = demo();
+        let out = tempfile::tempdir().unwrap();
+        let archive = out.path().join("sao-luu.zip");
+        // another connection keeps writing (each write an audit record) during the backup
+        let dir = src.path().to_path_buf();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut s = Store::open_dir(&dir).unwrap();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || n < 20 {
+                    s.set_setting(&Actor::default(), "ghi_chu_thu", &n.to_string())
+                        .unwrap();
+                    n += 1;
+                }
+                n
+            })
+        };
+        let store = Store::open_dir(src.path()).unwrap();
+        let m = backup(&store, src.path(), &archive).unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(writer.join().unwrap() >= 20);
+        assert!(archive.exists() && !out.path().join("sao-luu.zip.partial").exists());
+        let attachments = std::fs::read_dir(src.path().join(ATTACHMENTS)).unwrap().count();
+        assert!(attachments > 0, "the demo has evidence and documents");
+        assert_eq!(m.files.len(), 1 + attachments);
+        // restored: sound, the chain intact at the manifest's head, every table as counted
+        let to = out.path().join("khoi-phuc");
+        let r = restore(&archive, &to).unwrap();
+        assert_eq!(r, m);
+        let restored = Store::open_dir(&to).unwrap();
+        assert_eq!(restored.integrity_problem().unwrap(), None);
+        let chain = restored.verify_chain(None).unwrap();
+        assert!(chain.is_intact());
+        assert_eq!(chain.head, m.audit_head);
+        assert_eq!(restored.table_counts().unwrap(), m.tables);
+        assert_eq!(
+            std::fs::read_dir(to.join(ATTACHMENTS)).unwrap().count(),
+            attachments
+        );
+        // with nothing written since, the copy evaluates as the original does
+        let quiet = out.path().join("lan-hai.zip");
+        backup(&store, src.path(), &quiet).unwrap();
+        let again = out.path().join("khoi-phuc-2");
+        restore(&quiet, &again).unwrap();
+        let copy = Store::open_dir(&again).unwrap();
+        assert_eq!(copy.table_counts().unwrap(), store.table_counts().unwrap());
+        let plan = thidua_domain::plan::Plan::built_in();
+        let at = plan.period_to.end();
+        let (a, b) = (
+            copy.evaluate(&plan, at).unwrap(),
+            store.evaluate(&plan, at).unwrap(),
+        );
+        assert!(!a.is_empty());
+        assert_eq!(
+            format!("{a:?}"),
+            format!("{b:?}"),
+            "every head's result, every figure"
+        );
+    }
+
+    #[test]
+    fn a_damaged_archive_or_an_occupied_folder_is_refused_and_leaves_nothing() {
+        let src = demo();
+        let out = tempfile::tempdir().unwrap();
+        let archive = out.path().join("a.zip");
+        let store = Store::open_dir(src.path()).unwrap();
+        backup(&store, src.path(), &archive).unwrap();
+        // an existing archive is not overwritten
+        let again = backup(&store, src.path(), &archive).unwrap_err();
+        assert!(again.to_string().contains("không ghi đè"), "{again}");
+        // into a folder that holds data: refused
+        let err = restore(&archive, src.path()).unwrap_err();
+        assert!(err.to_string().contains("không trống"), "{err}");
+        // a byte changed in the middle of the archive: refused, no folder left
+        let mut bytes = std::fs::read(&archive).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x5a;
+        let bad = out.path().join("hong.zip");
+        std::fs::write(&bad, bytes).unwrap();
+        let to = out.path().join("dich");
+        let err = restore(&bad, &to).unwrap_err();
+        assert!(
+            err.to_string().contains("hỏng") || err.to_string().contains("không đọc được"),
+            "{err}"
+        );
+        assert!(!to.exists(), "nothing restored");
+        let leftovers: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".thidua-"))
+            .collect();
+        assert!(leftovers.is_empty(), "no working folder left");
+        // not a backup at all
+        std::fs::write(out.path().join("x.zip"), b"PK\x03\x04 nonsense").unwrap();
+        assert!(restore(&out.path().join("x.zip"), &to).is_err());
+        assert!(!to.exists());
+    }
+}

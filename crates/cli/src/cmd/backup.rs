@@ -1,0 +1,67 @@
+//! `thidua backup FILE` — one portable archive of the store (a consistent snapshot of the
+//! database, taken while the server may keep serving, and every stored file), and
+//! `thidua restore FILE` into a new or empty data folder (`thidua_app::backup`).
+
+use super::{open_initialised, refused};
+use crate::Cli;
+use anyhow::{bail, Result};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use thidua_app::backup::Manifest;
+
+#[derive(Args)]
+pub struct BackupArgs {
+    /// The archive to write (must not exist).
+    pub file: PathBuf,
+}
+
+fn summary(m: &Manifest) -> String {
+    let rows: i64 = m.tables.iter().map(|(_, n)| n).sum();
+    let bytes: u64 = m.files.iter().map(|(_, n, _)| n).sum();
+    format!(
+        "{} bảng, {rows} dòng, {} tệp ({:.1} MB), nhật ký {} bản ghi, đầu chuỗi {}:{} / {} tables, {rows} rows, {} files, audit head {}:{}",
+        m.tables.len(),
+        m.files.len(),
+        bytes as f64 / 1e6,
+        m.audit_records,
+        m.audit_head.0,
+        m.audit_head.1,
+        m.tables.len(),
+        m.files.len(),
+        m.audit_head.0,
+        m.audit_head.1,
+    )
+}
+
+fn report(result: thidua_app::error::Result<Manifest>, done: &str) -> Result<ExitCode> {
+    match result {
+        Ok(m) => {
+            println!("{done}: {}", summary(&m));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(thidua_app::error::Error::Refused(m)) => {
+            eprintln!("{} / {}", m.vi, m.en);
+            Ok(refused())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn backup(cli: &Cli, a: &BackupArgs) -> Result<ExitCode> {
+    let store = open_initialised(cli)?;
+    report(
+        thidua_app::backup::backup(&store, &cli.data_dir, &a.file),
+        "đã sao lưu / backed up",
+    )
+}
+
+pub fn restore(cli: &Cli, a: &BackupArgs) -> Result<ExitCode> {
+    if cli.database_url.is_some() {
+        bail!("khôi phục ghi vào một thư mục dữ liệu: dùng --data-dir, không --database-url / a restore writes a data folder: use --data-dir, not --database-url");
+    }
+    report(
+        thidua_app::backup::restore(&a.file, &cli.data_dir),
+        "đã khôi phục / restored",
+    )
+}
