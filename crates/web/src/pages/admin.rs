@@ -178,7 +178,7 @@ async fn set_active(
             Ok(s.set_user_active(&actor, id, f.active == "1")?)
         })
         .await?;
-    Ok(Redirect::to("/quan-tri/tai-khoan?tb=da_cap_nhat").into_response())
+    Ok(Redirect::to("/quan-tri/tai-khoan?tb=da_doi_trang_thai").into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -653,7 +653,7 @@ async fn save_settings(
         })
         .await?;
     Ok(Redirect::to(&format!(
-        "/cai-dat?tb=da_cap_nhat&ke_hoach={}",
+        "/cai-dat?tb=da_luu_cai_dat&ke_hoach={}",
         crate::pages::enc(&chosen.code)
     ))
     .into_response())

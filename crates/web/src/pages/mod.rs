@@ -269,7 +269,17 @@ impl Chrome {
                 "da_tra_lai" => Some("Đã trả lại số liệu kèm lý do."),
                 "da_doi_mat_khau" => Some("Đã đổi mật khẩu."),
                 "da_tao_tai_khoan" => Some("Đã tạo tài khoản."),
-                "da_cap_nhat" => Some("Đã cập nhật."),
+                "da_lap_de_nghi" => {
+                    Some("Đã lập hồ sơ đề nghị khen thưởng: tải lên các tài liệu rồi nộp hồ sơ.")
+                }
+                "da_phan_hoi" => Some("Đã ghi phản hồi vào kiến nghị."),
+                "da_nhap_lich" => Some("Đã nhập lịch ngày nghỉ, ngày làm bù."),
+                "da_xoa_ngay_lich" => Some("Đã xóa ngày khỏi lịch."),
+                "da_nap_ke_hoach" => Some("Đã nạp kế hoạch."),
+                "da_luu_don_vi" => Some("Đã lưu đơn vị."),
+                "da_luu_nguoi_dung_dau" => Some("Đã lưu người đứng đầu của đơn vị."),
+                "da_doi_trang_thai" => Some("Đã cập nhật trạng thái tài khoản."),
+                "da_luu_cai_dat" => Some("Đã lưu cài đặt."),
                 "da_luu_ly_lich" => Some("Đã lưu lý lịch người đứng đầu."),
                 "da_nhap" => Some("Đã nhập dữ liệu."),
                 "da_gui_kien_nghi" => Some("Đã gửi kiến nghị."),

@@ -199,7 +199,7 @@ async fn reply(
     state
         .db(move |s| Ok(s.reply_thread(&actor, role, id, action, &f.noi_dung)?))
         .await?;
-    Ok(Redirect::to(&format!("/kien-nghi/{id}?tb=da_cap_nhat")).into_response())
+    Ok(Redirect::to(&format!("/kien-nghi/{id}?tb=da_phan_hoi")).into_response())
 }
 
 fn require_answerer(user: &crate::auth::User) -> Result<(), AppError> {

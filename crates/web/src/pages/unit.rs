@@ -90,7 +90,8 @@ struct UnitPage {
     tier: String,
     heading_note: String,
     heads: Vec<HeadSummary>,
-    charts: Vec<ChartView>,
+    /// Drawn once per snapshot and unit (`AppState::kept`).
+    charts: Arc<Vec<ChartView>>,
     unknown_procedures: u64,
     late_table: String,
     late_total: i64,
@@ -300,9 +301,28 @@ async fn unit_page(
     Path(code): Path<String>,
     Query(q): Query<UnitQuery>,
 ) -> Result<Response, AppError> {
-    let unit = unit_by_code(&state, &code).await?;
-    user.check_unit(unit.id)?;
     let snap = state.snapshot(q.nam).await?;
+    // Units change only by imports, which give a new snapshot: the unit is read once per
+    // snapshot, as are its charts (drawn from the snapshot alone).
+    let unit_key = format!("{}|unit|{code}", snap.id);
+    let unit = match state.kept::<Arc<UnitRecord>>(&unit_key) {
+        Some(u) => u,
+        None => {
+            let u = Arc::new(unit_by_code(&state, &code).await?);
+            state.keep(unit_key, u.clone());
+            u
+        }
+    };
+    user.check_unit(unit.id)?;
+    let charts_key = format!("{}|charts|{}", snap.id, unit.id);
+    let unit_charts = match state.kept::<Arc<Vec<ChartView>>>(&charts_key) {
+        Some(c) => c,
+        None => {
+            let c = Arc::new(charts(&snap, &unit));
+            state.keep(charts_key, c.clone());
+            c
+        }
+    };
     let (from, to) = (snap.plan.period_from.start(), snap.plan.period_to.end());
     let as_of = snap.as_of;
     let unit_id = unit.id;
@@ -401,7 +421,7 @@ async fn unit_page(
         tier: tier_name(&snap.plan, &unit.info.tier),
         heading_note: snapshot_title(&snap),
         heads,
-        charts: charts(&snap, &unit),
+        charts: unit_charts,
         unknown_procedures,
         late_table: late_table(&unit, &snap, late).html(),
         late_total,
@@ -442,7 +462,7 @@ async fn unit_page(
             .collect(),
         periods: year_periods(snap.plan.period_from.ymd().0),
         today: today.iso(),
-        unit,
+        unit: (*unit).clone(),
     })
 }
 

@@ -275,7 +275,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let (_, code, _) = user.unit.clone().ok_or(AppError::Forbidden)?;
     let id = open_nomination(&state, &user, &f.ke_hoach, &code, Some(&f.tu_ngay)).await?;
-    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_cap_nhat")).into_response())
+    Ok(Redirect::to(&format!("/de-nghi/{id}?tb=da_lap_de_nghi")).into_response())
 }
 
 /// Opens a nomination of a unit's head (the one whose term began on `head_from`, else the

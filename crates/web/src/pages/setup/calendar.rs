@@ -122,7 +122,7 @@ async fn calendar_upload(
     state
         .db(move |s| Ok(s.put_calendar_audited(&actor, &days)?))
         .await?;
-    Ok(Redirect::to("/quan-tri/lich?tb=da_cap_nhat").into_response())
+    Ok(Redirect::to("/quan-tri/lich?tb=da_nhap_lich").into_response())
 }
 
 #[derive(Deserialize)]
@@ -139,7 +139,7 @@ async fn calendar_delete(
         .ok_or_else(|| AppError::refused("Ngày không hợp lệ."))?;
     let actor = user.actor.clone();
     state.db(move |s| Ok(s.delete_calendar_day(&actor, day)?)).await?;
-    Ok(Redirect::to(&format!("/quan-tri/lich?nam={}&tb=da_cap_nhat", day.ymd().0)).into_response())
+    Ok(Redirect::to(&format!("/quan-tri/lich?nam={}&tb=da_xoa_ngay_lich", day.ymd().0)).into_response())
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ async fn plan_upload(
         .db(move |s| Ok(s.put_plan_audited(&actor, &plan, &source)?))
         .await
     {
-        Ok(()) => Ok(Redirect::to("/quan-tri/ke-hoach?tb=da_cap_nhat").into_response()),
+        Ok(()) => Ok(Redirect::to("/quan-tri/ke-hoach?tb=da_nap_ke_hoach").into_response()),
         Err(AppError::Refused(m)) => {
             let body = page(&plans_page(&state, &user, None, vec![m.vi], None).await?)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())

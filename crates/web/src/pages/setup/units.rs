@@ -164,9 +164,11 @@ async fn unit_save(
     )
     .await?;
     if errors.is_empty() {
-        return Ok(
-            Redirect::to(&format!("/quan-tri/don-vi/{}?tb=da_cap_nhat", f.ma_don_vi.trim())).into_response(),
-        );
+        return Ok(Redirect::to(&format!(
+            "/quan-tri/don-vi/{}?tb=da_luu_don_vi",
+            f.ma_don_vi.trim()
+        ))
+        .into_response());
     }
     let body = page(&units_page(&state, &user, None, errors).await?)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
@@ -275,7 +277,9 @@ async fn head_save(
     )
     .await?;
     if errors.is_empty() {
-        return Ok(Redirect::to(&format!("/quan-tri/don-vi/{code}?tb=da_cap_nhat")).into_response());
+        return Ok(
+            Redirect::to(&format!("/quan-tri/don-vi/{code}?tb=da_luu_nguoi_dung_dau")).into_response(),
+        );
     }
     let body = page(&unit_edit_page(&state, &user, code, None, errors).await?)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
