@@ -25,6 +25,7 @@ pub fn routes(cfg: &crate::Config) -> Router<AppState> {
             get(unit_reopenings).post(reopen_period),
         )
         .route("/api/v1/ranking", get(ranking))
+        .route("/api/v1/agenda", get(agenda))
         .route(
             "/api/v1/dossiers",
             post(push_dossiers).layer(axum::extract::DefaultBodyLimit::max(
@@ -165,6 +166,31 @@ async fn reopen_period(
         Json(json!({"id": id, "ky": period.code(), "den_ngay": until.iso()})),
     )
         .into_response())
+}
+
+/// What awaits the caller, as their home page lists it: the tasks at their step (with the
+/// page that holds them) and the deadlines of the coming days.
+async fn agenda(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Response, AppError> {
+    use thidua_app::agenda;
+    let today = thidua_domain::time::DateTime::now_local().date();
+    let plan = state.plan(None).await.ok();
+    let (role, unit) = (user.role, user.unit.as_ref().map(|u| (u.0, u.1.clone())));
+    let (tasks, due) = state
+        .db(move |s| {
+            let tasks = agenda::tasks(s, role, unit.as_ref().map(|(id, code)| (*id, code.as_str())))?;
+            let due = match &plan {
+                Some(p) => agenda::due(s, p, role, today)?,
+                None => Vec::new(),
+            };
+            Ok((tasks, due))
+        })
+        .await?;
+    Ok(Json(json!({
+        "viec_cho": tasks.iter().map(|t| json!({"noi_dung": t.label, "so_luong": t.count, "duong_dan": t.href})).collect::<Vec<_>>(),
+        "han_sap_toi": due.iter().map(|d| json!({"ngay": d.date.iso(), "noi_dung": d.label, "duong_dan": d.href})).collect::<Vec<_>>(),
+        "trong_so_ngay": agenda::DUE_WITHIN_DAYS,
+    }))
+    .into_response())
 }
 
 async fn ranking(

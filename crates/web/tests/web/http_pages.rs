@@ -415,6 +415,7 @@ async fn the_json_api_follows_the_contract() {
         "/api/v1/session",
         "/api/v1/units/{code}/evaluation",
         "/api/v1/ranking",
+        "/api/v1/agenda",
         "/api/v1/dossiers",
         "/api/v1/openapi.json",
         "/api/v1/units/{code}/reopenings",
@@ -622,6 +623,22 @@ async fn each_role_s_home_page_lists_what_awaits_it_and_the_navigation_counts_it
         nav_count(&home.body, "/so-lieu"),
         Some(waiting),
         "the counter on every page"
+    );
+    // the same over the API, for an office's own tools
+    let api = office.get("/api/v1/agenda").await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let api: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    let verify = api["viec_cho"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["noi_dung"] == "Số liệu chờ Sở Nội vụ xác nhận")
+        .expect("the office's queue in the API");
+    assert_eq!(verify["so_luong"], waiting);
+    assert_eq!(verify["duong_dan"], "/so-lieu?trang_thai=da_gui");
+    assert_eq!(
+        srv.client().get("/api/v1/agenda").await.status,
+        StatusCode::UNAUTHORIZED
     );
     let other_page = office.get("/tong-quan").await;
     assert_eq!(nav_count(&other_page.body, "/so-lieu"), Some(waiting));
