@@ -1143,6 +1143,21 @@ fn accounts_and_tokens_are_listed_locked_and_revoked_from_the_command_line() {
     let (code, _, err) = env.run(&["user", "lock", "khong-co"], None);
     assert_eq!(code, 1);
     assert!(err.contains("không có tài khoản «khong-co»"), "{err}");
+    // where notices go: checked, listed, cleared
+    env.ok(&["user", "email", "motcua", "motcua@example.gov.vn"]);
+    assert_eq!(
+        store().user_by_name("motcua").unwrap().unwrap().email,
+        "motcua@example.gov.vn"
+    );
+    assert!(env
+        .ok(&["user", "list"])
+        .lines()
+        .any(|l| l.starts_with("motcua") && l.contains("motcua@example.gov.vn")));
+    let (code, _, err) = env.run(&["user", "email", "motcua", "khong hop le"], None);
+    assert_eq!(code, REFUSED);
+    assert!(err.contains("không phải địa chỉ thư điện tử"), "{err}");
+    env.ok(&["user", "email", "motcua", ""]);
+    assert_eq!(store().user_by_name("motcua").unwrap().unwrap().email, "");
     // every change is in the audit log, and the chain holds
     assert!(env.ok(&["audit", "verify"]).contains("nguyên vẹn"));
 }

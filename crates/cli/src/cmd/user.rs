@@ -37,6 +37,8 @@ pub enum UserCommand {
     Lock { username: String },
     /// Unlock a locked account.
     Unlock { username: String },
+    /// Set where an account's notices and reminders go ("" for none).
+    Email { username: String, address: String },
 }
 
 /// The new password of `username` on standard input (one line), under the password rule.
@@ -97,16 +99,21 @@ pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
         UserCommand::List => {
             let store = open_initialised(cli)?;
             println!(
-                "{:<16} {:<26} {:<16} {:<10} Trạng thái / state",
-                "Tài khoản", "Họ tên / name", "Vai trò / role", "Đơn vị"
+                "{:<16} {:<26} {:<16} {:<10} {:<30} Trạng thái / state",
+                "Tài khoản", "Họ tên / name", "Vai trò / role", "Đơn vị", "Thư / e-mail"
             );
             for u in store.users_list()? {
                 println!(
-                    "{:<16} {:<26} {:<16} {:<10} {}",
+                    "{:<16} {:<26} {:<16} {:<10} {:<30} {}",
                     u.username,
                     u.full_name,
                     u.role,
                     u.unit_code.as_deref().unwrap_or("—"),
+                    if u.email.is_empty() {
+                        "—"
+                    } else {
+                        u.email.as_str()
+                    },
                     if u.active {
                         "hoạt động / active"
                     } else {
@@ -147,6 +154,24 @@ pub fn run(cli: &Cli, c: &UserCommand) -> Result<ExitCode> {
                 println!("Đã khóa tài khoản «{username}» / account locked");
             } else {
                 println!("Đã mở khóa tài khoản «{username}» / account unlocked");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Email { username, address } => {
+            let address = match thidua_app::mail::check_address(address) {
+                Ok(a) => a,
+                Err(m) => {
+                    eprintln!("{m} / not an e-mail address");
+                    return Ok(super::refused());
+                }
+            };
+            let mut store = open_initialised(cli)?;
+            let u = account(&store, username)?;
+            store.set_user_email(&Actor::cli(), u.id, &address)?;
+            if address.is_empty() {
+                println!("Tài khoản «{username}» không nhận thư / no e-mail for '{username}'");
+            } else {
+                println!("Thư của «{username}» gửi tới {address} / e-mail set");
             }
             Ok(ExitCode::SUCCESS)
         }
