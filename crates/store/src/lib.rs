@@ -292,6 +292,16 @@ impl Store {
         Ok(self.plans_shared()?.as_ref().clone())
     }
 
+    /// SQLite's `PRAGMA data_version` on this connection: it changes whenever any other
+    /// connection, of this process or another, has committed since the last call. A
+    /// connection that never writes sees every commit this way, without a query of a table.
+    pub fn commits_seen(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     /// `plans` without copying them (a page picks one of them on every request).
     fn plans_shared(&self) -> Result<std::sync::Arc<Vec<Plan>>> {
         let version: i64 = self
