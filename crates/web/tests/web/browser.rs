@@ -732,6 +732,11 @@ async fn every_page_fits_a_phone_speaks_vietnamese_and_prints_in_landscape() {
                 b.go(page).await;
                 let title = b.text("h1").await;
                 assert!(!title.contains("mã lỗi"), "{who:?} {page}: {title}");
+                let tab = eval(&b, "return document.title").await;
+                let tab = tab.as_str().unwrap();
+                if tab.contains('<') || tab.chars().count() > 160 || !tab.ends_with("Thi Đua CCHC") {
+                    problems.push(format!("{who:?} {page}: the tab's title is «{tab}»"));
+                }
                 let (scroll, inner) = (
                     eval(&b, "return document.documentElement.scrollWidth").await,
                     eval(&b, "return window.innerWidth").await,
