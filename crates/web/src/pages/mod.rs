@@ -62,6 +62,23 @@ async fn favicon() -> Response {
         .into_response()
 }
 
+/// The deadlines of the coming days that concern `role` under the current plan, and that
+/// plan (none before a plan is loaded: the administrator's tasks then say what to load).
+pub(crate) async fn coming_deadlines(
+    state: &AppState,
+    role: Role,
+    today: thidua_domain::time::Date,
+) -> Result<(Vec<thidua_app::agenda::Due>, Option<thidua_domain::plan::Plan>), AppError> {
+    let Ok(plan) = state.plan(None).await else {
+        return Ok((Vec::new(), None));
+    };
+    let p = plan.clone();
+    let due = state
+        .db(move |s| Ok(thidua_app::agenda::due(s, &p, role, today)?))
+        .await?;
+    Ok((due, Some(plan)))
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -88,16 +105,8 @@ async fn home(
     };
     let today = thidua_domain::time::DateTime::now_local().date();
     let role = user.role;
-    let (due, ranking) = match state.plan(None).await {
-        Ok(plan) => {
-            let ranking = user.is_unit_role() && plan.award.units_see_ranking;
-            (
-                state.db(move |s| Ok(agenda::due(s, &plan, role, today)?)).await?,
-                ranking,
-            )
-        }
-        Err(_) => (Vec::new(), false), // no plan yet: the administrator's tasks say what to load
-    };
+    let (due, plan) = coming_deadlines(&state, role, today).await?;
+    let ranking = user.is_unit_role() && plan.is_some_and(|p| p.award.units_see_ranking);
     let start = match (&user.role, &user.unit) {
         (Role::DonVi | Role::NguoiDungDau, Some((_, code, name))) => {
             (format!("/don-vi/{code}"), format!("Kết quả của {name}"))

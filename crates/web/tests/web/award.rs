@@ -1171,7 +1171,7 @@ pub(crate) fn nominated_units(srv: &Server) -> Vec<String> {
 }
 
 /// The id of the nomination a `POST /de-nghi` redirected to.
-fn opened_id(r: &crate::common::Resp) -> i64 {
+pub(crate) fn opened_id(r: &crate::common::Resp) -> i64 {
     r.location()
         .trim_start_matches("/de-nghi/")
         .split('?')

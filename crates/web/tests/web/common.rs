@@ -391,6 +391,20 @@ pub async fn send_entry(c: &mut Client, indicator: &str, period: &str, value: &s
         .unwrap()
 }
 
+/// Sets the nomination deadline of every stored plan to `day` (as the office does on the
+/// settings page).
+pub fn set_nomination_deadline(srv: &Server, day: thidua_domain::time::Date) {
+    let mut s = srv.store();
+    let actor = thidua_store::audit::Actor {
+        username: "sonoivu".into(),
+        ..Default::default()
+    };
+    for plan in s.plans().unwrap() {
+        s.set_setting(&actor, &thidua_app::award::deadline_key(&plan.code), &day.iso())
+            .unwrap();
+    }
+}
+
 /// A small valid PDF.
 pub fn pdf_bytes() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()

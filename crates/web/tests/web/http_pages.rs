@@ -640,6 +640,33 @@ async fn each_role_s_home_page_lists_what_awaits_it_and_the_navigation_counts_it
         srv.client().get("/api/v1/agenda").await.status,
         StatusCode::UNAUTHORIZED
     );
+    // a token's caller gets the same tasks (read for it, not carried by a session)
+    let token = thidua_app::credentials::random_token();
+    {
+        let mut s = srv.store();
+        let id = s.user_by_name("sonoivu").unwrap().unwrap().id;
+        s.create_token(
+            &thidua_store::audit::Actor::cli(),
+            id,
+            &thidua_app::credentials::token_hash(&token),
+            "kiểm thử",
+            30,
+        )
+        .unwrap();
+    }
+    let by_token = srv
+        .client()
+        .http
+        .get(format!("{}/api/v1/agenda", srv.base))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let by_token: serde_json::Value = serde_json::from_str(&by_token).unwrap();
+    assert_eq!(by_token["viec_cho"], api["viec_cho"]);
     let other_page = office.get("/tong-quan").await;
     assert_eq!(nav_count(&other_page.body, "/so-lieu"), Some(waiting));
     // the office returns one of H01's: the unit's home says so, with the link to it
@@ -675,17 +702,7 @@ async fn each_role_s_home_page_lists_what_awaits_it_and_the_navigation_counts_it
     // a deadline three days ahead is on the home page of those it binds
     let today = thidua_domain::time::DateTime::now_local().date();
     let due = thidua_domain::time::Date(today.0 + 3);
-    {
-        let mut s = srv.store();
-        let actor = thidua_store::audit::Actor {
-            username: "sonoivu".into(),
-            ..Default::default()
-        };
-        for plan in s.plans().unwrap() {
-            s.set_setting(&actor, &thidua_app::award::deadline_key(&plan.code), &due.iso())
-                .unwrap();
-        }
-    }
+    crate::common::set_nomination_deadline(&srv, due);
     let home = unit.get("/").await;
     assert!(
         home.body.contains(&format!(

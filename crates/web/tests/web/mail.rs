@@ -148,14 +148,7 @@ async fn notices_and_reminders_reach_a_real_smtp_server() {
             &[("tu_ngay", &h.head.from.iso()), ("ke_hoach", "cchc-2023")],
         )
         .await;
-    let n: i64 = r
-        .location()
-        .trim_start_matches("/de-nghi/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let n = crate::award::opened_id(&r);
     for code in ["to_trinh", "bien_ban", "bao_cao_thanh_tich"] {
         let form = reqwest::multipart::Form::new().text("loai_tai_lieu", code).part(
             "tep",
@@ -201,17 +194,7 @@ async fn notices_and_reminders_reach_a_real_smtp_server() {
     // a deadline three days ahead: one reminder per unit account, however many rounds pass
     let today = thidua_domain::time::DateTime::now_local().date();
     let due = thidua_domain::time::Date(today.0 + 3);
-    {
-        let mut s = srv.store();
-        let actor = thidua_store::audit::Actor {
-            username: "sonoivu".into(),
-            ..Default::default()
-        };
-        for plan in s.plans().unwrap() {
-            s.set_setting(&actor, &thidua_app::award::deadline_key(&plan.code), &due.iso())
-                .unwrap();
-        }
-    }
+    crate::common::set_nomination_deadline(&srv, due);
     let m = sink
         .wait_for(
             "daumoi.h01@example.gov.vn",
