@@ -166,25 +166,47 @@ impl Store {
     /// A session seen again slides its expiry forward by `ttl` (at most once a minute), for
     /// at most `SESSION_MAX` seconds after sign-in.
     pub fn session(&self, token_hash: &str, ttl: i64) -> Result<Option<(UserRecord, String)>> {
+        Ok(self.session_kept(token_hash, ttl)?.map(|(u, csrf, _)| (u, csrf)))
+    }
+
+    /// `session`, with the time until which the answer may be reused without asking again
+    /// while nothing is committed to either file: the session's end (its idle expiry, its
+    /// maximum age) or the minute after its last use was noted, whichever comes first (the
+    /// next read then notes the use again).
+    pub fn session_kept(&self, token_hash: &str, ttl: i64) -> Result<Option<(UserRecord, String, i64)>> {
         let t = now();
         let c = self.sess()?;
-        let found: Option<(i64, String, i64)> = c
-            .query_row(
-                "SELECT user_id, csrf, last_seen_at FROM sessions WHERE token_hash = ?1 AND expires_at >= ?2 AND created_at >= ?2 - ?3",
-                params![token_hash, t, SESSION_MAX],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+        let found: Option<(i64, String, i64, i64, i64)> = c
+            .prepare_cached(
+                "SELECT user_id, csrf, last_seen_at, expires_at, created_at FROM sessions WHERE token_hash = ?1 AND expires_at >= ?2 AND created_at >= ?2 - ?3",
+            )?
+            .query_row(params![token_hash, t, SESSION_MAX], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .optional()?;
-        let Some((user_id, csrf, last_seen)) = found else {
+        let Some((user_id, csrf, mut last_seen, mut expires, created)) = found else {
             return Ok(None);
         };
         if t - last_seen >= 60 {
-            c.execute(
-                "UPDATE sessions SET last_seen_at = ?1, expires_at = ?2 WHERE token_hash = ?3",
-                params![t, t + ttl, token_hash],
-            )?;
+            c.prepare_cached("UPDATE sessions SET last_seen_at = ?1, expires_at = ?2 WHERE token_hash = ?3")?
+                .execute(params![t, t + ttl, token_hash])?;
+            (last_seen, expires) = (t, t + ttl);
         }
-        Ok(self.user_by_id(user_id)?.filter(|u| u.active).map(|u| (u, csrf)))
+        let until = (last_seen + 60).min(expires).min(created + SESSION_MAX);
+        Ok(self
+            .user_by_id(user_id)?
+            .filter(|u| u.active)
+            .map(|u| (u, csrf, until)))
+    }
+
+    /// SQLite's `PRAGMA data_version` of the sessions file on this connection: it changes
+    /// whenever another connection has committed to that file (a sign-in, a sign-out, a
+    /// session's use noted, a token's use noted).
+    pub fn session_commits_seen(&self) -> Result<i64> {
+        Ok(self
+            .sess()?
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Ends a session; with an actor, records the sign-out.
@@ -271,7 +293,8 @@ impl Store {
 
     /// Notes a token's use, to the minute: a system calling the API many times a second
     /// reads here and writes at most once a minute.
-    pub(crate) fn token_used(&self, token_id: i64) -> Result<()> {
+    /// Notes a token's use (at most once a minute); answers when it was last noted.
+    pub(crate) fn token_used(&self, token_id: i64) -> Result<i64> {
         let (c, t) = (self.sess()?, now());
         let last: Option<i64> = c
             .prepare_cached("SELECT last_used_at FROM token_use WHERE token_id = ?1")?
@@ -283,8 +306,9 @@ impl Store {
                  ON CONFLICT (token_id) DO UPDATE SET last_used_at = excluded.last_used_at",
             )?
             .execute(params![token_id, t])?;
+            return Ok(t);
         }
-        Ok(())
+        Ok(last.unwrap_or(t))
     }
 
     pub(crate) fn token_last_use(&self) -> Result<std::collections::HashMap<i64, i64>> {

@@ -450,19 +450,28 @@ impl Store {
 
     /// The active user a live (unrevoked, unexpired) token belongs to.
     pub fn user_by_token(&self, token_hash: &str) -> Result<Option<UserRecord>> {
-        let id: Option<(i64, i64)> = self
+        Ok(self.user_by_token_kept(token_hash)?.map(|(u, _)| u))
+    }
+
+    /// `user_by_token`, with the time until which the answer may be reused while nothing
+    /// is committed to either file: the token's expiry or the minute after its use was
+    /// noted, whichever comes first.
+    pub fn user_by_token_kept(&self, token_hash: &str) -> Result<Option<(UserRecord, i64)>> {
+        let id: Option<(i64, i64, i64)> = self
             .conn
-            .query_row(
-                "SELECT id, user_id FROM api_tokens WHERE token_hash = ?1 AND revoked = 0 AND expires_at > ?2",
-                params![token_hash, now()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached(
+                "SELECT id, user_id, expires_at FROM api_tokens WHERE token_hash = ?1 AND revoked = 0 AND expires_at > ?2",
+            )?
+            .query_row(params![token_hash, now()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
-        let Some((token_id, user_id)) = id else {
+        let Some((token_id, user_id, expires)) = id else {
             return Ok(None);
         };
         // Noted in the sessions file: an API call never waits on an import.
-        self.token_used(token_id)?;
-        Ok(self.user_by_id(user_id)?.filter(|u| u.active))
+        let used = self.token_used(token_id)?;
+        let until = (used + 60).min(expires);
+        Ok(self.user_by_id(user_id)?.filter(|u| u.active).map(|u| (u, until)))
     }
 }

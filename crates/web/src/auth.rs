@@ -163,7 +163,28 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
+/// A session's or a token's user as last read, for `current_user` to reuse.
+#[derive(Clone)]
+pub(crate) struct KeptUser {
+    /// The probe's counts of commits (data file, sessions file) read before it was read.
+    commits: (i64, i64),
+    /// Reused only before this time (the store's `session_kept` / `user_by_token_kept`).
+    until: i64,
+    record: UserRecord,
+    csrf: Option<String>,
+    tasks: Vec<thidua_app::agenda::Task>,
+}
+
+/// At most this many users are kept; past it the map starts again.
+const KEPT_USERS: usize = 4096;
+
 /// The user of a request, from a bearer token or a session cookie; None when anonymous.
+///
+/// Every page and API call asks, so the answer is kept per token while the probe
+/// connection shows no commit anywhere (a sign-out, a revoked token, a deactivated
+/// account, a changed entry behind the counters: each is a commit) and until the
+/// session's end or the minute after its use was last noted, when the store is asked
+/// again and notes the use. Without the probe, the store is asked every time.
 pub async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<User>, AppError> {
     if let Some(u) = parts.extensions.get::<Option<User>>() {
         return Ok(u.clone());
@@ -176,37 +197,85 @@ pub async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<User
             id: String::new(),
             address: String::new(),
         });
-    let user = if let Some(token) = bearer(parts) {
-        let hash = token_hash(token);
-        let rec = state.db(move |s| Ok(s.user_by_token(&hash)?)).await?;
-        rec.and_then(|u| User::from_record(u, None, None, &ctx))
+    let (hash, is_session) = if let Some(token) = bearer(parts) {
+        (token_hash(token), false)
     } else if let Some(sid) = cookie(parts, SESSION_COOKIE) {
-        let hash = token_hash(sid);
-        let ttl = state.config().session_ttl;
-        let h2 = hash.clone();
-        // A page's user comes with what awaits them (a few counts), read in the same trip.
-        let rec = state
-            .db(move |s| {
-                let Some((u, csrf)) = s.session(&h2, ttl)? else {
-                    return Ok(None);
-                };
-                let unit = u.unit_id.zip(u.unit_code.as_deref());
-                let tasks = match Role::parse(&u.role) {
-                    Some(role) => thidua_app::agenda::tasks(s, role, unit)?,
-                    None => Vec::new(),
-                };
-                Ok(Some((u, csrf, tasks)))
-            })
-            .await?;
-        rec.and_then(|(u, csrf, tasks)| {
-            let mut user = User::from_record(u, Some(csrf), Some(hash), &ctx)?;
-            user.tasks = tasks;
-            Some(user)
-        })
+        (token_hash(sid), true)
     } else {
-        None
+        return Ok(None);
     };
-    Ok(user)
+    let commits = state.both_commits_seen();
+    let now = thidua_domain::time::DateTime::now_local().0;
+    // A session's and a token's users are kept apart: a cookie's value sent as a bearer
+    // token must not find the session.
+    let key = format!("{}{hash}", if is_session { 's' } else { 't' });
+    let kept = commits.and_then(|c| {
+        let users = state.cache().users.lock().expect("cache lock");
+        users
+            .get(&key)
+            .filter(|k| k.commits == c && now < k.until)
+            .cloned()
+    });
+    let kept = match kept {
+        Some(k) => Some(k),
+        None => {
+            let fresh = read_user(state, hash.clone(), is_session).await?;
+            if let (Some(c), Some(k)) = (commits, &fresh) {
+                let mut users = state.cache().users.lock().expect("cache lock");
+                if users.len() >= KEPT_USERS {
+                    users.clear();
+                }
+                users.insert(
+                    key,
+                    KeptUser {
+                        commits: c,
+                        ..k.clone()
+                    },
+                );
+            }
+            fresh
+        }
+    };
+    Ok(kept.and_then(|k| {
+        let session_hash = is_session.then_some(hash);
+        let mut user = User::from_record(k.record, k.csrf, session_hash, &ctx)?;
+        user.tasks = k.tasks;
+        Some(user)
+    }))
+}
+
+/// A token's user, or a session's with what awaits them (a few counts), in one trip.
+async fn read_user(state: &AppState, hash: String, is_session: bool) -> Result<Option<KeptUser>, AppError> {
+    if !is_session {
+        let rec = state.db(move |s| Ok(s.user_by_token_kept(&hash)?)).await?;
+        return Ok(rec.map(|(record, until)| KeptUser {
+            commits: (0, 0),
+            until,
+            record,
+            csrf: None,
+            tasks: Vec::new(),
+        }));
+    }
+    let ttl = state.config().session_ttl;
+    state
+        .db(move |s| {
+            let Some((record, csrf, until)) = s.session_kept(&hash, ttl)? else {
+                return Ok(None);
+            };
+            let unit = record.unit_id.zip(record.unit_code.as_deref());
+            let tasks = match Role::parse(&record.role) {
+                Some(role) => thidua_app::agenda::tasks(s, role, unit)?,
+                None => Vec::new(),
+            };
+            Ok(Some(KeptUser {
+                commits: (0, 0),
+                until,
+                record,
+                csrf: Some(csrf),
+                tasks,
+            }))
+        })
+        .await
 }
 
 /// Any signed-in user, or the request is refused (401 / redirect to sign-in).

@@ -51,6 +51,9 @@ pub struct EvalCache {
     /// read before they were looked up, the day, and the minute for a running year: while
     /// none of these moved, the same snapshot answers without a trip to the blocking pool.
     recent: Mutex<Vec<Recent>>,
+    /// The users of sessions and tokens last read (`auth::current_user`), reused while the
+    /// probe shows no commit to either file and until each one's time runs out.
+    pub(crate) users: Mutex<std::collections::HashMap<String, crate::auth::KeptUser>>,
 }
 
 struct Recent {
@@ -81,6 +84,26 @@ impl AppState {
         if kept.len() > FRAGMENTS {
             kept.remove(0);
         }
+    }
+
+    /// What `read` answers, kept under `key` while the probe connection shows no commit
+    /// anywhere (for what the snapshot's key does not cover: a unit's entries and
+    /// reopenings). Without the probe, read every time.
+    pub async fn read_kept<T, F>(&self, key: &str, read: F) -> Result<T, AppError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
+    {
+        let Some(commits) = self.commits_seen() else {
+            return self.db(read).await;
+        };
+        let key = format!("{key}|commits {commits}");
+        if let Some(hit) = self.kept::<T>(&key) {
+            return Ok(hit);
+        }
+        let value = self.db(read).await?;
+        self.keep(key, value.clone());
+        Ok(value)
     }
 
     /// The fragment under `key`, rendered once (`kept`/`keep`).
@@ -187,11 +210,20 @@ impl AppState {
     /// The probe connection's count of others' commits (None if it cannot be read: the
     /// slow path then decides).
     fn commits_seen(&self) -> Option<i64> {
+        self.probe(|p| p.commits_seen())
+    }
+
+    /// The probe's counts of commits to the data file and to the sessions file.
+    pub(crate) fn both_commits_seen(&self) -> Option<(i64, i64)> {
+        self.probe(|p| Ok((p.commits_seen()?, p.session_commits_seen()?)))
+    }
+
+    fn probe<T>(&self, read: impl FnOnce(&Store) -> thidua_store::Result<T>) -> Option<T> {
         let mut probe = self.cache().probe.lock().ok()?;
         if probe.is_none() {
             *probe = crate::open_store(self.config()).ok();
         }
-        probe.as_ref()?.commits_seen().ok()
+        read(probe.as_ref()?).ok()
     }
 
     /// The cached snapshot, or (with `compute`) a new one put in the cache.

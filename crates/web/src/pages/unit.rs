@@ -356,33 +356,34 @@ async fn unit_page(
     // saw): read once per snapshot, unit and page.
     let late_key = format!("{}|late|{unit_id}|{page_no}", snap.id);
     let late_kept = state.kept::<Arc<(Vec<thidua_store::read::DossierRecord>, i64)>>(&late_key);
-    let need_late = late_kept.is_none();
-    // Everything else the page reads, in one trip to the database.
-    let (entries, (reopenings, frozen), late_read) = state
-        .db(move |s| {
-            Ok((
+    let late_page = match late_kept {
+        Some(kept) => kept,
+        None => {
+            let read = Arc::new(
+                state
+                    .db(move |s| {
+                        Ok(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?)
+                    })
+                    .await?,
+            );
+            state.keep(late_key, read.clone());
+            read
+        }
+    };
+    // The unit's entries and reopenings are outside the snapshot's key (a sign-off, a
+    // reopening): kept while nothing is committed anywhere.
+    let kept = state
+        .read_kept(&format!("unit-entries|{unit_id}"), move |s| {
+            Ok(Arc::new((
                 s.entry_list(&EntryFilter {
                     unit_id: Some(unit_id),
                     ..Default::default()
                 })?,
                 (s.reopenings(Some(unit_id))?, s.frozen_years()?),
-                if need_late {
-                    Some(s.late_dossiers(unit_id, from, to, as_of, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?)
-                } else {
-                    None
-                },
-            ))
+            )))
         })
         .await?;
-    let late_page = match late_kept {
-        Some(kept) => kept,
-        None => {
-            // (read above whenever it was not kept)
-            let read = Arc::new(late_read.unwrap_or_default());
-            state.keep(late_key, read.clone());
-            read
-        }
-    };
+    let (entries, (reopenings, frozen)) = (&kept.0, (&kept.1 .0, &kept.1 .1));
     let (late, late_total) = (&late_page.0, late_page.1);
     let unknown_procedures = snap
         .eval
@@ -395,7 +396,7 @@ async fn unit_page(
         "Số liệu đã nhập",
         &["Chỉ tiêu", "Kỳ", "Giá trị", "Trạng thái", "Cập nhật"],
     );
-    for e in &entries {
+    for e in entries {
         let name = snap
             .plan
             .indicator(&e.indicator)
@@ -448,7 +449,7 @@ async fn unit_page(
         entries_table: et.html(),
         can_enter: user.check_own_unit(unit.id).is_ok(),
         can_reopen: user.role == thidua_domain::role::Role::SoNoiVu,
-        reopenings: reopening_views(&reopenings, &frozen, today),
+        reopenings: reopening_views(reopenings, frozen, today),
         frozen: frozen
             .iter()
             .map(|f| {

@@ -402,3 +402,87 @@ async fn api_tokens_work_only_under_api_expire_and_end_with_a_new_password() {
         "ended by the new password"
     );
 }
+
+/// A session's and a token's user is kept between requests (issue 13: a page no longer
+/// reads its session from the database every time), but never past a commit anywhere:
+/// another process ending a session, revoking a token or changing what awaits the reader
+/// shows on the very next request.
+#[tokio::test]
+async fn a_kept_session_or_token_ends_with_the_next_commit_of_any_process() {
+    let srv = Server::start().await;
+    let mut head = srv.signed_in("thutruong").await;
+    let mut unit = srv.signed_in("donvi").await;
+    for _ in 0..3 {
+        assert_eq!(head.get("/don-vi/H01").await.status, StatusCode::OK);
+        assert_eq!(unit.get("/").await.status, StatusCode::OK);
+    }
+    // another process (a second instance, an administrator's sqlite3) ends the session
+    let sessions = rusqlite::Connection::open(srv.dir.path().join("thidua-sessions.db")).unwrap();
+    let sid = head
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "thidua_sid")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let n = sessions
+        .execute(
+            "DELETE FROM sessions WHERE token_hash = ?1",
+            [thidua_app::credentials::token_hash(&sid)],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(
+        head.get("/don-vi/H01").await.status,
+        StatusCode::SEE_OTHER,
+        "the ended session is not answered from memory"
+    );
+    // the session's cookie is no bearer token, even while the session is kept
+    let sid = unit
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "thidua_sid")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{}/api/v1/ranking", srv.base))
+        .header("authorization", format!("Bearer {sid}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // the counters beside the navigation follow a change made by another process
+    let before = unit.get("/").await.body;
+    let data = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
+    let id = srv.store().user_by_name("donvi").unwrap().unwrap().id;
+    data.execute("UPDATE users SET full_name = 'Tên Mới Đặt' WHERE id = ?1", [id])
+        .unwrap();
+    let after = unit.get("/").await.body;
+    assert!(!before.contains("Tên Mới Đặt") && after.contains("Tên Mới Đặt"));
+    // a token revoked by another process is refused at once
+    let token = thidua_app::credentials::random_token();
+    let office = srv.store().user_by_name("sonoivu").unwrap().unwrap().id;
+    srv.store()
+        .create_token(
+            &thidua_store::audit::Actor::cli(),
+            office,
+            &thidua_app::credentials::token_hash(&token),
+            "một cửa",
+            30,
+        )
+        .unwrap();
+    let get = || {
+        http.get(format!("{}/api/v1/ranking", srv.base))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+    }
+    data.execute(
+        "UPDATE api_tokens SET revoked = 1 WHERE token_hash = ?1",
+        [thidua_app::credentials::token_hash(&token)],
+    )
+    .unwrap();
+    assert_eq!(get().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
