@@ -112,6 +112,25 @@ fn timeliness_of(
     }
 }
 
+/// The instant from which a dossier counts, at every later as-of, exactly as it will for
+/// ever (as at the end of time): its receipt, its decision, or — undecided and not
+/// withdrawn — the second after its due time, whichever is last (each mirrors a test of
+/// `timeliness` and `DossierTally::apply`). Kept sums hold what each dossier counts at the
+/// end of time; an evaluation at an earlier as-of corrects only the dossiers that have not
+/// settled by then.
+pub fn settles_at(
+    status: DossierStatus,
+    received_at: DateTime,
+    due_at: DateTime,
+    completed_at: Option<DateTime>,
+) -> DateTime {
+    match decided(status, completed_at, DateTime::END) {
+        Some(c) => c.max(received_at),
+        None if status != DossierStatus::Rut => received_at.max(DateTime(due_at.0 + 1)),
+        None => received_at,
+    }
+}
+
 /// Numerator and denominator.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sums {
@@ -127,7 +146,10 @@ impl std::ops::AddAssign for Sums {
 }
 
 /// How many readings (formula × variant) a tally cell holds.
-const READINGS: usize = Reading::ALL.len();
+pub const READINGS: usize = Reading::ALL.len();
+
+/// One tally cell: the sums of every reading, in `Reading::slot` order.
+pub type Cell = [Sums; READINGS];
 
 /// Sums per (reading, unit, month), every formula in every variant side by side, so one
 /// tally serves plans that pick different variants. Units are the
@@ -310,8 +332,8 @@ impl DossierTally {
             .unwrap_or_default()
     }
 
-    /// Every (unit, month) with its sums.
-    fn all(&self) -> impl Iterator<Item = ((u32, Month), [Sums; READINGS])> + '_ {
+    /// Every (unit, month) with its sums (cells of a run may be all zero).
+    pub fn all(&self) -> impl Iterator<Item = ((u32, Month), [Sums; READINGS])> + '_ {
         let dense = self.units.iter().enumerate().flat_map(|(u, r)| {
             r.cells
                 .iter()
@@ -349,6 +371,26 @@ impl DossierTally {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+    }
+
+    /// Adds a whole cell (kept sums read back).
+    pub fn add_cell(&mut self, unit: u32, m: Month, c: &Cell) {
+        for (x, y) in self.cell(unit, m).iter_mut().zip(c) {
+            *x += *y;
+        }
+    }
+
+    /// Clears every cell after month `m` (`unknown_procedure` does not depend on an as-of
+    /// and stays).
+    pub fn clear_after(&mut self, m: Month) {
+        for run in &mut self.units {
+            for (i, c) in run.cells.iter_mut().enumerate() {
+                if run.first + i as i32 > m.0 {
+                    *c = Default::default();
+                }
+            }
+        }
+        self.far.retain(|(_, month), _| month.0 <= m.0);
     }
 
     /// Drops what removals brought back to zero, so that "a non-zero denominator" means

@@ -524,3 +524,67 @@ fn a_tally_holds_until_its_next_change() {
     // after the last event the tally holds for ever
     assert_eq!(tally_at(t(2023, 4, 1, 0)).next_change, None);
 }
+
+/// `settles_at` is exactly the last change: from it on a dossier counts as at the end of
+/// time (kept sums rely on that), and one second before it, it mostly counts differently
+/// (the bound is tight, so few dossiers are read again). Over every order of receipt, due and completion on a
+/// small grid of instants around a month's end, every status and both channels.
+#[test]
+fn a_dossier_settles_at_its_last_change_and_counts_as_at_the_end_of_time_from_then_on() {
+    let cal = Calendar::built_in();
+    let base = t(2023, 3, 31, 22).0;
+    let grid: Vec<DateTime> = (0..6).map(|i| DateTime(base + i * 1_800)).collect();
+    let cells = |t: &DossierTally| {
+        let mut v: Vec<_> = t.cells().map(|(k, s)| (format!("{k:?}"), s)).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let one = |d: &DossierFacts, as_of: DateTime| {
+        let mut tally = DossierTally::default();
+        tally.add(d, &cal, as_of);
+        cells(&tally)
+    };
+    let (mut checked, mut counted, mut tight) = (0, 0, 0);
+    for &recv in &grid {
+        for &due in grid.iter().filter(|&&d| d >= recv) {
+            let completions =
+                std::iter::once(None).chain(grid.iter().filter(|&&c| c >= recv).map(|&c| Some(c)));
+            for done in completions {
+                for st in [
+                    DossierStatus::DaTraKetQua,
+                    DossierStatus::TuChoi,
+                    DossierStatus::DangXuLy,
+                    DossierStatus::Rut,
+                ] {
+                    if st.is_completed() && done.is_none() {
+                        continue; // the importer refuses it
+                    }
+                    for ch in [Channel::TrucTuyen, Channel::TrucTiep] {
+                        let d = facts(recv, due, done, st, ch, Some(&P10));
+                        let settled = settles_at(st, recv, due, done);
+                        let end = one(&d, DateTime::END);
+                        for dt in [0, 1, 59, 3_600, 86_400 * 40] {
+                            assert_eq!(
+                                one(&d, DateTime(settled.0 + dt)),
+                                end,
+                                "{d:?} at {settled:?} + {dt}"
+                            );
+                        }
+                        // a second before, it usually counts differently (not always: a
+                        // refusal after its due time in the due time's month is late in
+                        // the same month either way)
+                        if !end.is_empty() {
+                            counted += 1;
+                            if one(&d, DateTime(settled.0 - 1)) != end {
+                                tight += 1;
+                            }
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+    assert!(tight * 10 > counted * 8, "{tight} of {counted}");
+}

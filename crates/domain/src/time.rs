@@ -212,6 +212,9 @@ impl fmt::Display for Date {
 }
 
 impl DateTime {
+    /// Later than any instant a file can hold: the as-of "at the end of time".
+    pub const END: DateTime = DateTime(i64::MAX);
+
     #[inline]
     pub fn from_parts(date: Date, h: u32, mi: u32, s: u32) -> Option<DateTime> {
         if h > 23 || mi > 59 || s > 59 {

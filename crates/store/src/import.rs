@@ -66,11 +66,12 @@ pub struct Progress {
 }
 
 pub(crate) const UPSERT_DOSSIER: &str =
-    "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+    "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id, open_span)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
      ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_code = excluded.procedure_code,
        received_at = excluded.received_at, due_at = excluded.due_at, completed_at = excluded.completed_at,
-       channel = excluded.channel, status = excluded.status, import_id = excluded.import_id";
+       channel = excluded.channel, status = excluded.status, import_id = excluded.import_id,
+       open_span = excluded.open_span";
 
 impl Store {
     /// Imports a file: dossier exports in plain CSV take the parallel hot path
@@ -183,6 +184,9 @@ impl Store {
         let mut report = ImportReport::new(kind);
         let cols: OnceCell<Columns> = OnceCell::new();
         let mut writer = Writer::new(&tx, import_id, opts)?;
+        if kind == ImportKind::Dossiers && !opts.dry_run {
+            writer.sums = Some(crate::sums::Delta::new(crate::sums::Context::read(&tx)?));
+        }
         let mut small_units: Vec<(usize, UnitRow)> = Vec::new();
         let mut small_heads: Vec<(usize, HeadRow)> = Vec::new();
         let mut write_error: Option<rusqlite::Error> = None;
@@ -315,7 +319,17 @@ impl Store {
         for (_, h) in small_heads.iter().filter(|(r, _)| write && !bad_rows.contains(r)) {
             writer.head(&lookup.units, h)?;
         }
+        let (sums, written_at) = (writer.sums.take(), writer.now);
         drop(writer);
+        if write {
+            if let Some(sums) = sums {
+                sums.write(&tx, written_at)?;
+            }
+            // the kept sums hold the catalogue's figures
+            if kind == ImportKind::Procedures {
+                crate::sums::rebuild(&tx, false)?;
+            }
+        }
         finish_import(tx, report, import_id, opts, true)
     }
 }
@@ -403,6 +417,9 @@ struct Writer<'t> {
     state: EntryState,
     by: String,
     dossier: rusqlite::Statement<'t>,
+    /// What the dossiers written change in the kept sums (`sums`), and the import's clock.
+    sums: Option<crate::sums::Delta>,
+    now: i64,
 }
 
 impl<'t> Writer<'t> {
@@ -421,10 +438,35 @@ impl<'t> Writer<'t> {
                 opts.by.clone()
             },
             dossier: tx.prepare(UPSERT_DOSSIER)?,
+            sums: None,
+            now: now(),
         })
     }
 
     fn dossier(&mut self, lk: &StoreLookup, d: &thidua_ingest::rows::DossierRow) -> rusqlite::Result<()> {
+        let row = crate::sums::Row {
+            unit_id: lk.units[&d.unit],
+            procedure: std::borrow::Cow::Borrowed(&d.procedure),
+            received_at: d.received_at.0,
+            due_at: d.due_at.0,
+            completed_at: d.completed_at.map(|t| t.0),
+            channel: d.channel.id(),
+            status: d.status.id(),
+        };
+        if let Some(sums) = &mut self.sums {
+            // what the row replaces is taken back first
+            if let Some(old) = crate::sums::stored_row(self.tx, &d.code)? {
+                sums.row(&old, -1);
+            }
+            sums.row(&row, 1);
+        }
+        let open = crate::sums::open_span(
+            row.status,
+            row.received_at,
+            row.due_at,
+            row.completed_at,
+            self.now,
+        );
         self.dossier.execute(params![
             d.code,
             lk.units[&d.unit],
@@ -434,7 +476,8 @@ impl<'t> Writer<'t> {
             d.completed_at.map(|t| t.0),
             d.channel.id(),
             d.status.id(),
-            self.import_id
+            self.import_id,
+            open
         ])?;
         Ok(())
     }

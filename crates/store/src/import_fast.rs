@@ -4,11 +4,13 @@
 
 use crate::import::{ImportError, ImportOptions, Progress};
 use crate::lookup::StoreLookup;
+use crate::sums::{open_span, Context, Delta, Row, ROW_COLUMNS};
 use crate::Store;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::mpsc::sync_channel;
+use thidua_domain::dossier::DossierTally;
 use thidua_ingest::dossier::blocks::BLOCK_SIZE;
 use thidua_ingest::fast::{
     block_text, for_each_block_row, for_each_dossier, not_utf8, Block, BlockText, Layout, Mapped,
@@ -39,6 +41,8 @@ struct Parsed<'m> {
 
 /// A row ready for the writer: its code and procedure code are byte ranges of `Done::text`.
 struct Ready {
+    /// `dossiers.open_span` (`sums::open_span`).
+    open: Option<i64>,
     /// A hash of the code, for `Unknown`.
     hash: u64,
     unknown: bool,
@@ -63,6 +67,9 @@ struct Done<'m> {
     quoted: bool,
     /// Lines in the block; row numbers in `errors` count from the block's first line.
     lines: usize,
+    /// What the block's rows count in the kept sums (of each code, its last row only: the
+    /// earlier ones are replaced within the block).
+    sums: DossierTally,
 }
 
 /// Rows per INSERT statement: one statement for many rows saves SQLite's per-statement
@@ -70,16 +77,26 @@ struct Done<'m> {
 const BATCH: usize = 64;
 
 fn upsert_many(n: usize) -> String {
-    let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     let values = vec![one; n].join(", ");
     crate::import::UPSERT_DOSSIER.replacen(
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         &format!("VALUES {values}"),
         1,
     )
 }
 
-fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> Done<'m> {
+/// What a worker needs besides the block: the layout, the store's codes, the formulas'
+/// context and the import's clock.
+struct Shared<'a> {
+    layout: &'a Layout,
+    lookup: &'a StoreLookup,
+    context: &'a Context,
+    now: i64,
+}
+
+fn parse_block<'m>(block: Block<'m>, shared: &Shared) -> Done<'m> {
+    let (layout, lookup) = (shared.layout, shared.lookup);
     let text = block_text(block.data);
     let quoted = text == BlockText::Quoted;
     let mut done = Done {
@@ -92,6 +109,7 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
         quoted,
         lines: 0,
         block,
+        sums: DossierTally::default(),
     };
     if quoted {
         return done;
@@ -160,9 +178,32 @@ fn parse_block<'m>(block: Block<'m>, layout: &Layout, lookup: &StoreLookup) -> D
         done.text.push_str(s);
         (start, done.text.len() as u32)
     };
+    for (i, r) in parsed.iter().enumerate() {
+        if parsed.get(i + 1).is_some_and(|next| next.code == r.code) {
+            continue;
+        }
+        let v = &r.values;
+        let row = Row {
+            unit_id: v.unit_id,
+            procedure: std::borrow::Cow::Borrowed(r.procedure),
+            received_at: v.received_at,
+            due_at: v.due_at,
+            completed_at: v.completed_at,
+            channel: v.channel,
+            status: v.status,
+        };
+        shared.context.count(&mut done.sums, &row, 1);
+    }
     let rows: Vec<Ready> = parsed
         .iter()
         .map(|r| Ready {
+            open: open_span(
+                r.values.status,
+                r.values.received_at,
+                r.values.due_at,
+                r.values.completed_at,
+                shared.now,
+            ),
             hash: rustc_hash::FxBuildHasher.hash_one(r.code),
             unknown: r.unknown,
             code: put(r.code),
@@ -204,6 +245,30 @@ impl Unknown {
     }
 }
 
+/// Takes back from `sums` what the stored rows of the block's codes counted (a block's
+/// rows replace them), asking for 64 codes at a time.
+fn replaced_rows(
+    stored: &mut rusqlite::Statement,
+    rows: &[Ready],
+    text: &str,
+    sums: &mut Delta,
+) -> rusqlite::Result<()> {
+    let of = |(a, b): (u32, u32)| &text[a as usize..b as usize];
+    let mut codes: Vec<&str> = rows.iter().map(|r| of(r.code)).collect();
+    codes.dedup();
+    for chunk in codes.chunks(BATCH) {
+        for i in 0..BATCH {
+            // a short last chunk repeats its last code
+            stored.raw_bind_parameter(i + 1, chunk[i.min(chunk.len() - 1)])?;
+        }
+        let mut found = stored.raw_query();
+        while let Some(r) = found.next()? {
+            sums.row(&Row::read(r, 0)?, -1);
+        }
+    }
+    Ok(())
+}
+
 fn write_rows(
     one: &mut rusqlite::Statement,
     many: &mut rusqlite::Statement,
@@ -214,7 +279,7 @@ fn write_rows(
     let mut chunks = rows.chunks_exact(BATCH);
     for chunk in &mut chunks {
         for (i, r) in chunk.iter().enumerate() {
-            bind(many, i * 9, r, text, import_id)?;
+            bind(many, i * 10, r, text, import_id)?;
         }
         many.raw_execute()?;
     }
@@ -242,7 +307,8 @@ fn bind(
     st.raw_bind_parameter(at + 6, v.completed_at)?;
     st.raw_bind_parameter(at + 7, v.channel)?;
     st.raw_bind_parameter(at + 8, v.status)?;
-    st.raw_bind_parameter(at + 9, import_id)
+    st.raw_bind_parameter(at + 9, import_id)?;
+    st.raw_bind_parameter(at + 10, r.open)
 }
 
 impl Store {
@@ -255,6 +321,8 @@ impl Store {
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
         let lookup = self.lookup()?;
+        let context = Context::read(&self.conn)?;
+        let now = crate::now();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -268,16 +336,27 @@ impl Store {
         // block longer than its size plus the cap holds a line over it (ARCHITECTURE.md).
         let mut too_long = false;
         let mut unknown = Unknown::default();
+        let mut sums = Delta::new(Context::read(&tx)?);
         let mapped = Mapped::open(file).map_err(|e| ImportError::File(thidua_ingest::FileError::Io(e)))?;
         {
             let mut one = tx.prepare(crate::import::UPSERT_DOSSIER)?;
             let mut many = tx.prepare(&upsert_many(BATCH))?;
+            let mut stored = tx.prepare(&format!(
+                "SELECT {ROW_COLUMNS} FROM dossiers WHERE code IN ({})",
+                vec!["?"; BATCH].join(", ")
+            ))?;
             let (sender, receiver) = sync_channel::<Done>(4);
             // Set when the rest of the file need not be parsed here (a write failed, or a
             // quote sends the file to the general reader).
             let stop = std::sync::atomic::AtomicBool::new(false);
+            let shared = Shared {
+                layout: &layout,
+                lookup: &lookup,
+                context: &context,
+                now,
+            };
             std::thread::scope(|s| {
-                let (layout, lookup, stop) = (&layout, &lookup, &stop);
+                let (layout, shared, stop) = (&layout, &shared, &stop);
                 let mapped = &mapped;
                 s.spawn(move || {
                     // The writer (this thread) is the bottleneck: parsing takes the other
@@ -292,7 +371,7 @@ impl Store {
                                     return;
                                 }
                                 // A closed channel means the writer stopped on an error.
-                                let _ = tx.send(parse_block(block, layout, lookup));
+                                let _ = tx.send(parse_block(block, shared));
                             })
                     };
                     match rayon::ThreadPoolBuilder::new()
@@ -337,8 +416,13 @@ impl Store {
                         first_line += d.lines;
                         bytes += d.block.data.len() as u64;
                         if write_error.is_none() && (report.rows_bad == 0 || opts.accept_valid) {
-                            match write_rows(&mut one, &mut many, &d.rows, &d.text, import_id) {
-                                Ok(()) => unknown.written(&d.rows, &d.text),
+                            let written = replaced_rows(&mut stored, &d.rows, &d.text, &mut sums)
+                                .and_then(|()| write_rows(&mut one, &mut many, &d.rows, &d.text, import_id));
+                            match written {
+                                Ok(()) => {
+                                    unknown.written(&d.rows, &d.text);
+                                    sums.merge(d.sums);
+                                }
                                 Err(e) => {
                                     write_error = Some(e);
                                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -383,6 +467,7 @@ impl Store {
         }
         // dossiers, not rows (every row was written)
         report.unknown_procedures = unknown.count;
+        sums.write(&tx, now)?;
         crate::import::finish_import(tx, report, import_id, opts, false)
     }
 }
@@ -411,6 +496,7 @@ mod tests {
             let start = text.len() as u32;
             text.push_str(code);
             Ready {
+                open: None,
                 hash,
                 unknown,
                 code: (start, text.len() as u32),

@@ -33,6 +33,7 @@ pub mod queue;
 pub mod read;
 pub mod sessions;
 pub mod staged;
+mod sums;
 pub mod threads;
 pub mod users;
 pub mod workflow;
@@ -221,6 +222,7 @@ impl Store {
             plans_cache: Default::default(),
         };
         migrate::run(&mut store.conn)?;
+        sums::refresh_on_open(&mut store.conn)?;
         Ok(store)
     }
 
@@ -379,6 +381,8 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         insert_days(&tx, days)?;
+        // the kept dossier sums hold working days
+        sums::rebuild(&tx, false)?;
         tx.commit()?;
         Ok(())
     }
@@ -389,6 +393,8 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         insert_days(&tx, days)?;
+        // the kept dossier sums hold working days
+        sums::rebuild(&tx, false)?;
         let after: Vec<serde_json::Value> = days
             .iter()
             .map(|d| serde_json::json!([d.date.iso(), d.kind.code(), d.note]))
@@ -431,6 +437,7 @@ impl Store {
             ));
         };
         tx.execute("DELETE FROM calendar_days WHERE day = ?1", [day.iso()])?;
+        sums::rebuild(&tx, false)?;
         audit::record(
             &tx,
             actor,
@@ -445,32 +452,34 @@ impl Store {
     }
 
     pub fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (day, kind, note) = row?;
-            if let (Some(date), Some(kind)) = (
-                thidua_domain::time::Date::parse_iso(&day),
-                thidua_domain::calendar::DayKind::parse(&kind),
-            ) {
-                out.push(CalendarDay { date, kind, note });
-            }
-        }
-        Ok(out)
+        calendar_days_on(&self.conn)
     }
 
     pub fn calendar(&self) -> Result<Calendar> {
         Ok(Calendar::new(&self.calendar_days()?))
     }
+}
+
+pub(crate) fn calendar_days_on(conn: &Connection) -> Result<Vec<CalendarDay>> {
+    let mut st = conn.prepare_cached("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (day, kind, note) = row?;
+        if let (Some(date), Some(kind)) = (
+            thidua_domain::time::Date::parse_iso(&day),
+            thidua_domain::calendar::DayKind::parse(&kind),
+        ) {
+            out.push(CalendarDay { date, kind, note });
+        }
+    }
+    Ok(out)
 }
 
 /// Adds or replaces calendar days (by date).
@@ -495,6 +504,8 @@ mod audit_tests;
 mod lock_tests;
 #[cfg(test)]
 mod nomination_tests;
+#[cfg(test)]
+mod sums_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

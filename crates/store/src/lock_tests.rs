@@ -452,6 +452,13 @@ fn a_published_decision_freezes_its_year_for_everyone() {
     };
     assert!(raw("X1", Date::from_ymd(2023, 12, 31).unwrap()).is_err());
     assert!(raw("X2", Date::from_ymd(2024, 1, 1).unwrap()).is_ok());
+    // counting the kept dossier sums again, with their marks, lifts no guard
+    crate::sums::rebuild(&s.conn, true).unwrap();
+    assert!(raw("X3", Date::from_ymd(2023, 12, 30).unwrap()).is_err());
+    assert!(s
+        .conn
+        .execute("UPDATE dossiers SET status = 1 WHERE code = 'HS1'", [])
+        .is_err());
     assert!(s
         .conn
         .execute("DELETE FROM dossiers WHERE code = 'HS1'", [])

@@ -150,7 +150,7 @@ pub(crate) fn freeze_on(
 
 /// (Re)creates the dossier triggers with the latest frozen instant written in (see
 /// migration 0004): a dossier received by then cannot be inserted, changed or deleted.
-fn guard_dossiers(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn guard_dossiers(conn: &Connection) -> rusqlite::Result<()> {
     let until: Option<i64> = conn.query_row("SELECT max(until_at) FROM frozen_years", [], |r| r.get(0))?;
     let Some(until) = until else { return Ok(()) };
     // `until` is an integer read from the table: written into the SQL, it cannot inject.

@@ -15,6 +15,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0010_proposing_level.sql"),
     include_str!("../migrations/sqlite/0011_decisions.sql"),
     include_str!("../migrations/sqlite/0012_mail.sql"),
+    include_str!("../migrations/sqlite/0013_dossier_sums.sql"),
 ];
 
 /// The migration after which the audit records already there are sealed into the chain

@@ -737,11 +737,13 @@ fn back_to_version_9(dir: &std::path::Path) -> i64 {
         "PRAGMA foreign_keys = OFF; DROP INDEX nominations_decision;
          CREATE TABLE nominations_v10 AS SELECT {} FROM nominations; DROP TABLE nominations;
          ALTER TABLE nominations_v10 RENAME TO nominations; DROP TABLE decisions;
-         DROP TABLE outbox; ALTER TABLE users DROP COLUMN email;",
+         DROP TABLE outbox; ALTER TABLE users DROP COLUMN email;
+         DROP TABLE dossier_sums; DROP TABLE dossier_sums_meta; DROP INDEX dossiers_open;
+         ALTER TABLE dossiers DROP COLUMN open_span;",
         columns.join(", ")
     ))
     .unwrap();
-    // what migrations 10 and later added is gone (11: decisions, 12: mail)
+    // what migrations 10 and later added is gone (11: decisions, 12: mail, 13: sums)
     conn.pragma_update(None, "user_version", 9).unwrap();
     before
 }

@@ -10,6 +10,7 @@ use crate::{Result, StoreError};
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_schema.sql"),
     include_str!("../migrations/postgres/0002_mail.sql"),
+    include_str!("../migrations/postgres/0003_dossier_sums.sql"),
 ];
 
 /// The advisory lock key migrations hold ("thidua" in ASCII).

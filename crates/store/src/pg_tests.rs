@@ -113,6 +113,7 @@ fn the_schema_applies_once_and_holds_every_sqlite_table_and_column() {
         let expected = match ty.as_str() {
             "INTEGER" => "bigint",
             "TEXT" => "text",
+            "BLOB" => "bytea",
             other => panic!("{table}.{column}: a SQLite type {other} to map"),
         };
         assert_eq!(found.2, expected, "{table}.{column}");

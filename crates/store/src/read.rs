@@ -129,34 +129,7 @@ impl Store {
     }
 
     pub fn procedures(&self) -> Result<HashMap<String, ProcedureInfo>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT code, statutory_days, online_level, published_days FROM procedures")?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let (code, days, level, published) = row?;
-            if let (Some(statutory_days), Some(online_level)) =
-                (Dec::parse(&days), OnlineLevel::parse(&level))
-            {
-                out.insert(
-                    code,
-                    ProcedureInfo {
-                        statutory_days,
-                        online_level,
-                        published_days: published.as_deref().and_then(Dec::parse),
-                    },
-                );
-            }
-        }
-        Ok(out)
+        procedures_on(&self.conn)
     }
 
     pub fn entries(&self) -> Result<Vec<Entry>> {
@@ -207,9 +180,18 @@ impl Store {
     /// Feeds every stored dossier through the domain's formulas (one computation for the
     /// store and for `dossier-stats`). Units are indexed by their position in `units`.
     pub fn tally_dossiers(&self, units: &[UnitRecord], as_of: DateTime) -> Result<DossierTally> {
+        let index: HashMap<i64, u32> = units.iter().enumerate().map(|(i, u)| (u.id, i as u32)).collect();
+        match self.tally_from_sums(&index, as_of)? {
+            Some(tally) => Ok(tally),
+            None => self.count_dossiers(&index, as_of),
+        }
+    }
+
+    /// The tally from every dossier row (an as-of the kept sums cannot answer; tests
+    /// compare the two).
+    pub(crate) fn count_dossiers(&self, index: &HashMap<i64, u32>, as_of: DateTime) -> Result<DossierTally> {
         let calendar = self.calendar()?;
         let procedures = self.procedures()?;
-        let index: HashMap<i64, u32> = units.iter().enumerate().map(|(i, u)| (u.id, i as u32)).collect();
         let mut tally = DossierTally::default();
         let mut st = self.conn.prepare_cached(
             "SELECT unit_id, procedure_code, received_at, due_at, completed_at, channel, status FROM dossiers",
@@ -391,4 +373,33 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+/// The procedure catalogue as the formulas need it.
+pub(crate) fn procedures_on(conn: &rusqlite::Connection) -> Result<HashMap<String, ProcedureInfo>> {
+    let mut st =
+        conn.prepare_cached("SELECT code, statutory_days, online_level, published_days FROM procedures")?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (code, days, level, published) = row?;
+        if let (Some(statutory_days), Some(online_level)) = (Dec::parse(&days), OnlineLevel::parse(&level)) {
+            out.insert(
+                code,
+                ProcedureInfo {
+                    statutory_days,
+                    online_level,
+                    published_days: published.as_deref().and_then(Dec::parse),
+                },
+            );
+        }
+    }
+    Ok(out)
 }

@@ -1,0 +1,386 @@
+//! Kept dossier sums (issue 16, part 4): what every dossier counts at the end of time, per
+//! (unit, month), kept up to date by each import in the same transaction, so that an
+//! evaluation reads a few thousand sums instead of every dossier.
+//!
+//! Exactness at an as-of `A` (INDICATORS.md §2). A dossier counts at `A` as at the end of
+//! time once `A` has reached its `settles_at` (`domain::dossier::settles_at`); every count
+//! lies in a month at or after its receipt. So, with `M` the month of `A`, the tally at `A`
+//! over the months up to `M` is the kept sums of those months, corrected — minus what they
+//! count at the end of time, plus what they count at `A` — for the dossiers received by the
+//! end of `M` that settle after `A`. Those are found through `dossiers.open_span`, indexed
+//! where not null:
+//! - a dossier that settles in a later month than it was received has `open_span` = the
+//!   months between them; one received before `M` and settling after `A` is one of these,
+//!   and lies in `received_at` ∈ [start of `M` − span, end of `M`];
+//! - a dossier that settles in its month of receipt but after it was written (an import's
+//!   clock) has `open_span` = 0: one received in `M` settling after `A` is one of these when
+//!   `A` is not before the latest write (`written_at`), or cannot exist when `A` is the end
+//!   of `M`.
+//!
+//! Otherwise (an as-of in the middle of a month before the latest import) the evaluation
+//! reads every dossier, as before. The unknown-procedure counts do not depend on an as-of.
+//! Kept sums hold the catalogue's and the calendar's figures: a procedures import or a
+//! change of the calendar counts them again (`rebuild`), in its transaction.
+
+use crate::{Result, Store};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{BTreeMap, HashMap};
+use thidua_domain::calendar::Calendar;
+use thidua_domain::dossier::{
+    settles_at, Cell, Channel, DossierFacts, DossierStatus, DossierTally, ProcedureInfo, Sums, READINGS,
+};
+use thidua_domain::num::Dec;
+use thidua_domain::time::{DateTime, Month};
+
+/// A dossier row, as the sums read it (its procedure code borrowed from an import's text,
+/// or owned when read from the store).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Row<'a> {
+    pub unit_id: i64,
+    pub procedure: std::borrow::Cow<'a, str>,
+    pub received_at: i64,
+    pub due_at: i64,
+    pub completed_at: Option<i64>,
+    pub channel: u8,
+    pub status: u8,
+}
+
+pub(crate) const ROW_COLUMNS: &str =
+    "unit_id, procedure_code, received_at, due_at, completed_at, channel, status";
+
+impl Row<'static> {
+    /// From the columns of `ROW_COLUMNS`, starting at `at`.
+    pub fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Row<'static>> {
+        Ok(Row {
+            unit_id: r.get(at)?,
+            procedure: std::borrow::Cow::Owned(r.get(at + 1)?),
+            received_at: r.get(at + 2)?,
+            due_at: r.get(at + 3)?,
+            completed_at: r.get(at + 4)?,
+            channel: r.get(at + 5)?,
+            status: r.get(at + 6)?,
+        })
+    }
+}
+
+/// `dossiers.open_span` of a row written at `written_at` (see the module's comment).
+pub(crate) fn open_span(
+    status: u8,
+    received_at: i64,
+    due_at: i64,
+    completed_at: Option<i64>,
+    written_at: i64,
+) -> Option<i64> {
+    let status = DossierStatus::from_id(status)?;
+    let settles = settles_at(
+        status,
+        DateTime(received_at),
+        DateTime(due_at),
+        completed_at.map(DateTime),
+    );
+    let span = (settles.month().0 - DateTime(received_at).month().0) as i64;
+    (span > 0 || settles.0 > written_at).then_some(span)
+}
+
+/// What the formulas need besides the rows.
+pub(crate) struct Context {
+    calendar: Calendar,
+    procedures: HashMap<String, ProcedureInfo>,
+}
+
+impl Context {
+    pub fn read(conn: &Connection) -> Result<Context> {
+        Ok(Context {
+            calendar: Calendar::new(&crate::calendar_days_on(conn)?),
+            procedures: crate::read::procedures_on(conn)?,
+        })
+    }
+
+    /// Adds (`sign` 1) or takes back (-1) what `row` counts at the end of time into `tally`
+    /// (units by id).
+    pub fn count(&self, tally: &mut DossierTally, row: &Row, sign: i8) {
+        if let Ok(unit) = u32::try_from(row.unit_id) {
+            self.apply(tally, unit, row, DateTime::END, sign);
+        }
+    }
+
+    /// Adds (`sign` 1) or takes back (-1) what `row` counts at `as_of` under unit index
+    /// `unit`; a row whose channel or status cannot be read counts nothing (as in the
+    /// full count).
+    fn apply(&self, tally: &mut DossierTally, unit: u32, row: &Row, as_of: DateTime, sign: i8) {
+        let (Some(channel), Some(status)) =
+            (Channel::from_id(row.channel), DossierStatus::from_id(row.status))
+        else {
+            return;
+        };
+        let facts = DossierFacts {
+            unit,
+            procedure: self.procedures.get(&*row.procedure),
+            received_at: DateTime(row.received_at),
+            due_at: DateTime(row.due_at),
+            completed_at: row.completed_at.map(DateTime),
+            channel,
+            status,
+        };
+        if sign > 0 {
+            tally.add(&facts, &self.calendar, as_of)
+        } else {
+            tally.remove(&facts, &self.calendar, as_of)
+        }
+    }
+}
+
+/// What one import changes in the kept sums: units by id (`unit_id` as the tally's index).
+pub(crate) struct Delta {
+    context: Context,
+    tally: DossierTally,
+}
+
+impl Delta {
+    pub fn new(context: Context) -> Delta {
+        Delta {
+            context,
+            tally: DossierTally::default(),
+        }
+    }
+
+    /// A row written (`sign` 1) or replaced (-1).
+    pub fn row(&mut self, row: &Row, sign: i8) {
+        self.context.count(&mut self.tally, row, sign);
+    }
+
+    /// Adds what a block's rows count (`Context::count` into a tally of its own).
+    pub fn merge(&mut self, block: DossierTally) {
+        self.tally.merge_mapped(block, |u| u);
+    }
+
+    /// Adds the changes to the kept sums and notes the write's time.
+    pub fn write(self, conn: &Connection, written_at: i64) -> Result<()> {
+        let mut cells: BTreeMap<(i64, i32), (Cell, i64)> = BTreeMap::new();
+        for ((u, m), c) in self.tally.all() {
+            if c != [Sums::default(); READINGS] {
+                cells.entry((u as i64, m.0)).or_default().0 = c;
+            }
+        }
+        for (&(u, m), &n) in &self.tally.unknown_procedure {
+            cells.entry((u as i64, m.0)).or_default().1 = n as i64;
+        }
+        let mut read =
+            conn.prepare_cached("SELECT cells, unknown FROM dossier_sums WHERE unit_id = ?1 AND month = ?2")?;
+        let mut put = conn.prepare_cached(
+            "INSERT INTO dossier_sums (unit_id, month, cells, unknown) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (unit_id, month) DO UPDATE SET cells = excluded.cells, unknown = excluded.unknown",
+        )?;
+        let mut drop = conn.prepare_cached("DELETE FROM dossier_sums WHERE unit_id = ?1 AND month = ?2")?;
+        for ((u, m), (delta, unknown_delta)) in cells {
+            let (mut cell, mut unknown) = read
+                .query_row(params![u, m], |r| {
+                    Ok((decode(&r.get::<_, Vec<u8>>(0)?), r.get::<_, i64>(1)?))
+                })
+                .optional()?
+                .unwrap_or(([Sums::default(); READINGS], 0));
+            for (x, y) in cell.iter_mut().zip(delta) {
+                *x += y;
+            }
+            unknown += unknown_delta;
+            if cell == [Sums::default(); READINGS] && unknown == 0 {
+                drop.execute(params![u, m])?;
+            } else {
+                put.execute(params![u, m, encode(&cell), unknown])?;
+            }
+        }
+        conn.execute(
+            "UPDATE dossier_sums_meta SET written_at = max(written_at, ?1)",
+            [written_at],
+        )?;
+        Ok(())
+    }
+}
+
+/// The stored row of `code`, if any (what a new row of that code replaces).
+pub(crate) fn stored_row(conn: &Connection, code: &str) -> rusqlite::Result<Option<Row<'static>>> {
+    conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM dossiers WHERE code = ?1"))?
+        .query_row([code], |r| Row::read(r, 0))
+        .optional()
+}
+
+fn encode(cell: &Cell) -> Vec<u8> {
+    let mut out = Vec::with_capacity(READINGS * 32);
+    for s in cell {
+        out.extend_from_slice(&s.num.0.to_le_bytes());
+        out.extend_from_slice(&s.den.0.to_le_bytes());
+    }
+    out
+}
+
+/// A cell from its bytes; a blob of another length (written by a build with other
+/// readings) never reaches here: `valid` refuses the sums then.
+fn decode(bytes: &[u8]) -> Cell {
+    let mut cell = [Sums::default(); READINGS];
+    for (i, s) in cell.iter_mut().enumerate() {
+        let at = i * 32;
+        if let (Some(n), Some(d)) = (bytes.get(at..at + 16), bytes.get(at + 16..at + 32)) {
+            s.num = Dec(i128::from_le_bytes(n.try_into().expect("16 bytes")));
+            s.den = Dec(i128::from_le_bytes(d.try_into().expect("16 bytes")));
+        }
+    }
+    cell
+}
+
+/// The time of the latest write the `open_span` marks are relative to, when the kept sums
+/// are usable (made with this build's readings).
+fn written_at(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT written_at FROM dossier_sums_meta WHERE readings = ?1")?
+        .query_row([READINGS as i64], |r| r.get(0))
+        .optional()?)
+}
+
+/// Counts the kept sums again from every dossier (the catalogue or the calendar changed,
+/// or the sums were made by a build with other readings). With `marks`, also every
+/// dossier's `open_span` against now (the migration that brings the sums).
+pub(crate) fn rebuild(conn: &Connection, marks: bool) -> Result<()> {
+    let now = crate::now();
+    if marks {
+        // The frozen years' guards refuse any update of their dossiers: lifted for this
+        // one column (which no guarded figure reads), then set again.
+        conn.execute_batch("DROP TRIGGER IF EXISTS dossiers_frozen_update;")?;
+        let mut read =
+            conn.prepare("SELECT code, status, received_at, due_at, completed_at FROM dossiers")?;
+        let mut set = conn.prepare("UPDATE dossiers SET open_span = ?2 WHERE code = ?1")?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let span = open_span(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, now);
+            if span.is_some() {
+                set.execute(params![r.get::<_, String>(0)?, span])?;
+            }
+        }
+        crate::locks::guard_dossiers(conn)?;
+    }
+    let mut delta = Delta::new(Context::read(conn)?);
+    {
+        let mut st = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM dossiers"))?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            delta.row(&Row::read(r, 0)?, 1);
+        }
+    }
+    conn.execute("DELETE FROM dossier_sums", [])?;
+    let kept: Option<i64> = conn
+        .query_row("SELECT written_at FROM dossier_sums_meta", [], |r| r.get(0))
+        .optional()?;
+    conn.execute("DELETE FROM dossier_sums_meta", [])?;
+    conn.execute(
+        "INSERT INTO dossier_sums_meta (id, readings, written_at) VALUES (1, ?1, ?2)",
+        params![READINGS as i64, if marks { now } else { kept.unwrap_or(now) }],
+    )?;
+    delta.write(conn, 0)
+}
+
+/// On opening a store: sums made by a build with other readings are counted again (a
+/// read-only store keeps them, and its evaluations read every dossier).
+pub(crate) fn refresh_on_open(conn: &mut Connection) -> Result<()> {
+    let stale: bool = conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM dossier_sums_meta WHERE readings = ?1)",
+        [READINGS as i64],
+        |r| r.get(0),
+    )?;
+    if stale {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let marks = !tx.query_row("SELECT EXISTS (SELECT 1 FROM dossier_sums_meta)", [], |r| {
+            r.get::<_, bool>(0)
+        })?;
+        rebuild(&tx, marks)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The dossier tally at `as_of` from the kept sums (see the module's comment), or None
+    /// when they cannot answer exactly at this as-of (the caller counts every dossier).
+    pub(crate) fn tally_from_sums(
+        &self,
+        index: &HashMap<i64, u32>,
+        as_of: DateTime,
+    ) -> Result<Option<DossierTally>> {
+        let Some(written) = written_at(&self.conn)? else {
+            return Ok(None);
+        };
+        let m = as_of.month();
+        let month_end = m.last_day().end();
+        if as_of < month_end && as_of.0 < written {
+            return Ok(None);
+        }
+        let context = Context::read(&self.conn)?;
+        let mut tally = DossierTally::default();
+        {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT unit_id, month, cells, unknown FROM dossier_sums")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else {
+                    continue;
+                };
+                let month = Month(r.get(1)?);
+                if month <= m {
+                    tally.add_cell(unit, month, &decode(&r.get::<_, Vec<u8>>(2)?));
+                }
+                let unknown: i64 = r.get(3)?;
+                if unknown != 0 {
+                    let n = tally.unknown_procedure.entry((unit, month)).or_default();
+                    *n = n.wrapping_add(unknown as u64);
+                }
+            }
+        }
+        // The dossiers that have not settled by `as_of`: what they count then, instead of
+        // what they will.
+        let max_span: Option<i64> = self.conn.query_row(
+            "SELECT max(open_span) FROM dossiers WHERE open_span IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM dossiers WHERE open_span = ?1 AND received_at BETWEEN ?2 AND ?3"
+        ))?;
+        for span in 0..=max_span.unwrap_or(-1) {
+            let from = Month(m.0 - span as i32).first_day().start();
+            let mut rows = st.query(params![span, from.0, month_end.0])?;
+            while let Some(r) = rows.next()? {
+                let row = Row::read(r, 0)?;
+                let Some(&unit) = index.get(&row.unit_id) else {
+                    continue;
+                };
+                context.apply(&mut tally, unit, &row, as_of, 1);
+                context.apply(&mut tally, unit, &row, DateTime::END, -1);
+            }
+        }
+        tally.clear_after(m);
+        tally.prune();
+        // Nothing that has not settled by `as_of` was left out above; dossiers received
+        // in a later month change the tally no earlier than that month.
+        let next_month = Month(m.0 + 1).first_day().start();
+        tally.next_change = Some(tally.next_change.map_or(next_month, |n| n.min(next_month)));
+        Ok(Some(tally))
+    }
+
+    /// The kept sums as a tally (units by id), for tests comparing them with a full count.
+    #[cfg(test)]
+    pub(crate) fn kept_sums(&self) -> Result<DossierTally> {
+        let mut tally = DossierTally::default();
+        let mut st = self
+            .conn
+            .prepare("SELECT unit_id, month, cells, unknown FROM dossier_sums")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let (unit, month) = (r.get::<_, i64>(0)? as u32, Month(r.get(1)?));
+            tally.add_cell(unit, month, &decode(&r.get::<_, Vec<u8>>(2)?));
+            let unknown: i64 = r.get(3)?;
+            if unknown != 0 {
+                *tally.unknown_procedure.entry((unit, month)).or_default() += unknown as u64;
+            }
+        }
+        Ok(tally)
+    }
+}

@@ -1,0 +1,246 @@
+//! The kept dossier sums (`sums`) against a full count of every dossier: after random
+//! sequences of imports and re-imports (both import paths, codes repeated within and
+//! across files and blocks), a catalogue import and calendar changes; and the evaluation
+//! from them at many as-of instants, exactly equal to the full count's.
+
+use crate::import::ImportOptions;
+use crate::Store;
+use std::collections::HashMap;
+use thidua_domain::dossier::DossierTally;
+use thidua_domain::plan::Plan;
+use thidua_domain::time::{DateTime, Month};
+use thidua_ingest::ImportKind;
+
+/// A small deterministic generator (xorshift64*), so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn when(t: DateTime) -> String {
+    let (h, m, _) = t.hms();
+    format!("{} {h:02}:{m:02}", t.date().iso())
+}
+
+const HEADER: &str = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\n";
+
+/// `n` dossier rows over `codes` codes, around `now` (some received, due or decided in
+/// the future), every status and channel, some procedures unknown.
+fn rows(rng: &mut Rng, n: usize, codes: u64, now: DateTime) -> String {
+    let mut out = String::new();
+    for _ in 0..n {
+        let code = format!("HS{:06}", rng.below(codes));
+        let unit = ["T01", "H01", "H01X01"][rng.below(3) as usize];
+        let procedure = ["P1", "P2", "P3", "X9"][rng.below(4) as usize];
+        let received = DateTime(now.0 - 150 * 86_400 + rng.below(170 * 86_400) as i64);
+        let due = DateTime(received.0 + rng.below(30 * 86_400) as i64);
+        let status = ["da_tra_ket_qua", "tu_choi", "dang_xu_ly", "rut"][rng.below(4) as usize];
+        let completed = if status == "da_tra_ket_qua" || status == "tu_choi" || rng.below(4) == 0 {
+            let c = DateTime(received.0 + rng.below(40 * 86_400) as i64);
+            // now and then a completion exported as a date only
+            if rng.below(5) == 0 {
+                c.date().iso()
+            } else {
+                when(c)
+            }
+        } else {
+            String::new()
+        };
+        let channel = ["truc_tiep", "truc_tuyen", "buu_chinh"][rng.below(3) as usize];
+        out.push_str(&format!(
+            "{code},{unit},{procedure},{},{},{completed},{channel},{status}\n",
+            when(received),
+            when(due)
+        ));
+    }
+    out
+}
+
+/// A tally's non-zero cells, and its unknown-procedure counts, in order.
+type Sorted = (Vec<String>, Vec<((u32, Month), u64)>);
+
+fn sorted_cells(t: &DossierTally) -> Sorted {
+    let mut cells: Vec<String> = t.cells().map(|c| format!("{c:?}")).collect();
+    cells.sort();
+    let mut unknown: Vec<_> = t
+        .unknown_procedure
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .map(|(k, n)| (*k, *n))
+        .collect();
+    unknown.sort();
+    (cells, unknown)
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    store: Store,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        store
+            .put_plan(&Plan::built_in(), thidua_domain::plan::BUILT_IN_2023)
+            .unwrap();
+        let mut s = Setup { dir, store };
+        s.import(
+            ImportKind::Units,
+            "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\nH01,Huyện Một,huyen,\nH01X01,Xã Một,xa,H01\n",
+        );
+        s.import(
+            ImportKind::Procedures,
+            "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc,thoi_han_cong_bo\nP1,Một,5,toan_trinh,4\nP2,Hai,3.5,khong,\nP3,Ba,0,mot_phan,\n",
+        );
+        s
+    }
+
+    fn import(&mut self, kind: ImportKind, body: &str) -> thidua_ingest::ImportReport {
+        let p = self.dir.path().join("in.csv");
+        std::fs::write(&p, body).unwrap();
+        let mut f = std::fs::File::open(&p).unwrap();
+        let report = self
+            .store
+            .import_file(kind, &mut f, &ImportOptions::default(), &mut |_| {}, &|_| {})
+            .unwrap();
+        assert!(report.committed, "{report:?}");
+        report
+    }
+
+    /// Every unit's id as its own index (how the kept sums are stored).
+    fn by_id(&self) -> HashMap<i64, u32> {
+        self.store
+            .units()
+            .unwrap()
+            .iter()
+            .map(|u| (u.id, u.id as u32))
+            .collect()
+    }
+
+    /// The kept sums equal a full count at the end of time.
+    fn check_kept(&self, step: &str) {
+        let kept = self.store.kept_sums().unwrap();
+        let full = self.store.count_dossiers(&self.by_id(), DateTime::END).unwrap();
+        assert_eq!(sorted_cells(&kept), sorted_cells(&full), "after {step}");
+    }
+
+    /// The evaluation's tally at `as_of` equals the full count; answers whether the kept
+    /// sums answered.
+    fn check_at(&self, as_of: DateTime, step: &str) -> bool {
+        let units = self.store.units().unwrap();
+        let index: HashMap<i64, u32> = units.iter().enumerate().map(|(i, u)| (u.id, i as u32)).collect();
+        let kept = self.store.tally_from_sums(&index, as_of).unwrap();
+        let full = self.store.count_dossiers(&index, as_of).unwrap();
+        if let Some(kept) = &kept {
+            assert_eq!(
+                sorted_cells(kept),
+                sorted_cells(&full),
+                "after {step}, as of {}",
+                as_of.iso()
+            );
+            // the kept tally holds no longer than the full one
+            if let Some(n) = full.next_change {
+                assert!(kept.next_change.is_some_and(|k| k <= n), "{step}");
+            }
+        }
+        assert_eq!(
+            sorted_cells(&self.store.tally_dossiers(&units, as_of).unwrap()),
+            sorted_cells(&full)
+        );
+        kept.is_some()
+    }
+}
+
+#[test]
+fn kept_sums_equal_a_full_count_after_random_imports_and_answer_every_as_of_exactly() {
+    let mut s = Setup::new();
+    let now = DateTime::now_local();
+    let mut rng = Rng(0x7e57_5eed_2026_1204);
+    let (mut answered, mut asked) = (0, 0);
+    for step in 0..10 {
+        let mut body = String::from(HEADER);
+        let n = 120 + rng.below(120) as usize;
+        body.push_str(&rows(&mut rng, n, 400, now));
+        // every other file has a quoted field: the general reader takes it
+        if step % 2 == 1 {
+            body = body.replacen(",T01,", ",\"T01\",", 1);
+        }
+        s.import(ImportKind::Dossiers, &body);
+        match step {
+            4 => {
+                // the catalogue changes: a procedure's days, another's online level
+                s.import(
+                    ImportKind::Procedures,
+                    "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc,thoi_han_cong_bo\nP1,Một,7,mot_phan,6\nP3,Ba,2,khong,\nX9,Chín,1,toan_trinh,\n",
+                );
+            }
+            6 => {
+                // a day off in the middle of the data, then removed again
+                let day = (now.date().0 - 40).to_string();
+                let d = thidua_domain::time::Date(day.parse().unwrap());
+                let days =
+                    thidua_domain::calendar::parse_csv(&format!("date,kind,note\n{},nghi,x\n", d.iso()))
+                        .unwrap();
+                s.store.put_calendar(&days).unwrap();
+                s.check_kept("a day off");
+                s.store
+                    .delete_calendar_day(&crate::audit::Actor::cli(), d)
+                    .unwrap();
+            }
+            _ => {}
+        }
+        let name = format!("import {step}");
+        s.check_kept(&name);
+        // as-of instants: now and later (after every write), the ends of past months,
+        // and instants in the middle of past months (before the writes: a full count)
+        let mut instants = vec![now, DateTime(now.0 + 3_600), DateTime(now.0 + 9 * 86_400 + 123)];
+        for back in 0..6 {
+            let m = Month(now.month().0 - back);
+            instants.push(m.last_day().end());
+            instants.push(DateTime(m.first_day().start().0 + rng.below(27 * 86_400) as i64));
+        }
+        instants.push(DateTime(now.0 + rng.below(40 * 86_400) as i64));
+        for as_of in instants {
+            asked += 1;
+            if s.check_at(as_of, &name) {
+                answered += 1;
+            }
+        }
+    }
+    assert!(
+        answered * 2 > asked,
+        "the kept sums answered {answered} of {asked}"
+    );
+}
+
+/// Codes repeated across the fast path's 8 MiB blocks: each code's last row counts once,
+/// whatever block it is in.
+#[test]
+fn kept_sums_follow_codes_repeated_across_the_import_blocks() {
+    let mut s = Setup::new();
+    let now = DateTime::now_local();
+    let mut rng = Rng(0xb10c_5eed);
+    let mut body = String::from(HEADER);
+    while body.len() < 9 << 20 {
+        body.push_str(&rows(&mut rng, 1_000, 40_000, now));
+    }
+    let report = s.import(ImportKind::Dossiers, &body);
+    assert!(report.rows_read > 90_000);
+    s.check_kept("a file of two blocks");
+    let mut again = String::from(HEADER);
+    again.push_str(&rows(&mut rng, 5_000, 40_000, now));
+    s.import(ImportKind::Dossiers, &again);
+    s.check_kept("a re-import");
+    assert!(s.check_at(DateTime::now_local(), "a re-import"));
+    assert!(s.check_at(Month(now.month().0 - 2).last_day().end(), "a re-import"));
+}
