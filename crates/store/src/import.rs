@@ -186,6 +186,7 @@ impl Store {
         let mut writer = Writer::new(&tx, import_id, opts)?;
         if kind == ImportKind::Dossiers && !opts.dry_run {
             writer.sums = Some(crate::sums::Delta::new(crate::sums::Context::read(&tx)?));
+            crate::sums::watch_replaced(&tx)?;
         }
         let mut small_units: Vec<(usize, UnitRow)> = Vec::new();
         let mut small_heads: Vec<(usize, HeadRow)> = Vec::new();
@@ -322,7 +323,8 @@ impl Store {
         let (sums, written_at) = (writer.sums.take(), writer.now);
         drop(writer);
         if write {
-            if let Some(sums) = sums {
+            if let Some(mut sums) = sums {
+                crate::sums::take_replaced(&tx, &mut sums, true)?;
                 sums.write(&tx, written_at)?;
             }
             // the kept sums hold the catalogue's figures
@@ -453,11 +455,8 @@ impl<'t> Writer<'t> {
             channel: d.channel.id(),
             status: d.status.id(),
         };
+        // (what it replaces is noted by `sums::watch_replaced` and taken back at the end)
         if let Some(sums) = &mut self.sums {
-            // what the row replaces is taken back first
-            if let Some(old) = crate::sums::stored_row(self.tx, &d.code)? {
-                sums.row(&old, -1);
-            }
             sums.row(&row, 1);
         }
         let open = crate::sums::open_span(

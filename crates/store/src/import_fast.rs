@@ -4,7 +4,7 @@
 
 use crate::import::{ImportError, ImportOptions, Progress};
 use crate::lookup::StoreLookup;
-use crate::sums::{open_span, Context, Delta, Row, ROW_COLUMNS};
+use crate::sums::{open_span, Context, Delta, Row};
 use crate::Store;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -67,8 +67,7 @@ struct Done<'m> {
     quoted: bool,
     /// Lines in the block; row numbers in `errors` count from the block's first line.
     lines: usize,
-    /// What the block's rows count in the kept sums (of each code, its last row only: the
-    /// earlier ones are replaced within the block).
+    /// What the block's rows count in the kept sums.
     sums: DossierTally,
 }
 
@@ -178,10 +177,9 @@ fn parse_block<'m>(block: Block<'m>, shared: &Shared) -> Done<'m> {
         done.text.push_str(s);
         (start, done.text.len() as u32)
     };
-    for (i, r) in parsed.iter().enumerate() {
-        if parsed.get(i + 1).is_some_and(|next| next.code == r.code) {
-            continue;
-        }
+    // Every row counts: one replaced (by a later row of its code, here or in a later
+    // block) is taken back when it is (`sums::watch_replaced`).
+    for r in &parsed {
         let v = &r.values;
         let row = Row {
             unit_id: v.unit_id,
@@ -243,30 +241,6 @@ impl Unknown {
             }
         }
     }
-}
-
-/// Takes back from `sums` what the stored rows of the block's codes counted (a block's
-/// rows replace them), asking for 64 codes at a time.
-fn replaced_rows(
-    stored: &mut rusqlite::Statement,
-    rows: &[Ready],
-    text: &str,
-    sums: &mut Delta,
-) -> rusqlite::Result<()> {
-    let of = |(a, b): (u32, u32)| &text[a as usize..b as usize];
-    let mut codes: Vec<&str> = rows.iter().map(|r| of(r.code)).collect();
-    codes.dedup();
-    for chunk in codes.chunks(BATCH) {
-        for i in 0..BATCH {
-            // a short last chunk repeats its last code
-            stored.raw_bind_parameter(i + 1, chunk[i.min(chunk.len() - 1)])?;
-        }
-        let mut found = stored.raw_query();
-        while let Some(r) = found.next()? {
-            sums.row(&Row::read(r, 0)?, -1);
-        }
-    }
-    Ok(())
 }
 
 fn write_rows(
@@ -341,10 +315,7 @@ impl Store {
         {
             let mut one = tx.prepare(crate::import::UPSERT_DOSSIER)?;
             let mut many = tx.prepare(&upsert_many(BATCH))?;
-            let mut stored = tx.prepare(&format!(
-                "SELECT {ROW_COLUMNS} FROM dossiers WHERE code IN ({})",
-                vec!["?"; BATCH].join(", ")
-            ))?;
+            crate::sums::watch_replaced(&tx)?;
             let (sender, receiver) = sync_channel::<Done>(4);
             // Set when the rest of the file need not be parsed here (a write failed, or a
             // quote sends the file to the general reader).
@@ -416,8 +387,8 @@ impl Store {
                         first_line += d.lines;
                         bytes += d.block.data.len() as u64;
                         if write_error.is_none() && (report.rows_bad == 0 || opts.accept_valid) {
-                            let written = replaced_rows(&mut stored, &d.rows, &d.text, &mut sums)
-                                .and_then(|()| write_rows(&mut one, &mut many, &d.rows, &d.text, import_id));
+                            let written = write_rows(&mut one, &mut many, &d.rows, &d.text, import_id)
+                                .and_then(|()| crate::sums::take_replaced(&tx, &mut sums, false));
                             match written {
                                 Ok(()) => {
                                     unknown.written(&d.rows, &d.text);
@@ -467,6 +438,7 @@ impl Store {
         }
         // dossiers, not rows (every row was written)
         report.unknown_procedures = unknown.count;
+        crate::sums::take_replaced(&tx, &mut sums, true)?;
         sums.write(&tx, now)?;
         crate::import::finish_import(tx, report, import_id, opts, false)
     }

@@ -11,7 +11,8 @@
 //! where not null:
 //! - a dossier that settles in a later month than it was received has `open_span` = the
 //!   months between them; one received before `M` and settling after `A` is one of these,
-//!   and lies in `received_at` ∈ [start of `M` − span, end of `M`];
+//!   and lies in `received_at` ∈ [start of `M` − span, end of `M`] (from `M` − span + 1
+//!   when `A` is the end of `M`: what settles within `M` has settled then);
 //! - a dossier that settles in its month of receipt but after it was written (an import's
 //!   clock) has `open_span` = 0: one received in `M` settling after `A` is one of these when
 //!   `A` is not before the latest write (`written_at`), or cannot exist when `A` is the end
@@ -197,11 +198,40 @@ impl Delta {
     }
 }
 
-/// The stored row of `code`, if any (what a new row of that code replaces).
-pub(crate) fn stored_row(conn: &Connection, code: &str) -> rusqlite::Result<Option<Row<'static>>> {
-    conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM dossiers WHERE code = ?1"))?
-        .query_row([code], |r| Row::read(r, 0))
-        .optional()
+/// From now until `take_replaced(.., true)` or the end of the transaction, every dossier
+/// row an upsert replaces (a stored one, or one written earlier by the same import) is
+/// noted in a temporary table, by a temporary trigger on this connection only: an insert
+/// costs nothing more, a replacement one small insert — cheaper than asking for every
+/// code first (BENCHMARKS.md, "Kept dossier sums").
+pub(crate) fn watch_replaced(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE TEMP TABLE IF NOT EXISTS replaced_dossiers ({ROW_COLUMNS});
+         DELETE FROM temp.replaced_dossiers;
+         CREATE TEMP TRIGGER IF NOT EXISTS dossiers_replaced AFTER UPDATE ON main.dossiers
+         BEGIN
+           INSERT INTO replaced_dossiers ({ROW_COLUMNS})
+           VALUES (OLD.unit_id, OLD.procedure_code, OLD.received_at, OLD.due_at, OLD.completed_at, OLD.channel, OLD.status);
+         END;"
+    ))
+}
+
+/// Takes back from `sums` what the rows replaced since the last call counted; `done`:
+/// the import is over, the trigger and its table go.
+pub(crate) fn take_replaced(conn: &Connection, sums: &mut Delta, done: bool) -> rusqlite::Result<()> {
+    {
+        let mut st = conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM temp.replaced_dossiers"))?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            sums.row(&Row::read(r, 0)?, -1);
+        }
+    }
+    if done {
+        conn.execute_batch(
+            "DROP TRIGGER IF EXISTS temp.dossiers_replaced; DROP TABLE IF EXISTS temp.replaced_dossiers;",
+        )
+    } else {
+        conn.execute("DELETE FROM temp.replaced_dossiers", []).map(|_| ())
+    }
 }
 
 fn encode(cell: &Cell) -> Vec<u8> {
@@ -344,8 +374,15 @@ impl Store {
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM dossiers WHERE open_span = ?1 AND received_at BETWEEN ?2 AND ?3"
         ))?;
+        // At the end of `M`, a dossier that settles within `M` has settled: only those
+        // settling in a later month are read (of span `s`, received from `M − s + 1`).
+        let at_month_end = as_of >= month_end;
         for span in 0..=max_span.unwrap_or(-1) {
-            let from = Month(m.0 - span as i32).first_day().start();
+            if at_month_end && span == 0 {
+                continue;
+            }
+            let first = m.0 - span as i32 + at_month_end as i32;
+            let from = Month(first).first_day().start();
             let mut rows = st.query(params![span, from.0, month_end.0])?;
             while let Some(r) = rows.next()? {
                 let row = Row::read(r, 0)?;

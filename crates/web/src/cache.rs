@@ -64,7 +64,7 @@ struct Recent {
     snap: Arc<Snapshot>,
 }
 
-const FRAGMENTS: usize = 64;
+const FRAGMENTS: usize = 256;
 
 impl AppState {
     /// What was kept under `key` (which must name the snapshot's id and every other input
@@ -209,7 +209,7 @@ impl AppState {
 
     /// The probe connection's count of others' commits (None if it cannot be read: the
     /// slow path then decides).
-    fn commits_seen(&self) -> Option<i64> {
+    pub(crate) fn commits_seen(&self) -> Option<i64> {
         self.probe(|p| p.commits_seen())
     }
 

@@ -316,6 +316,39 @@ impl Chrome {
 }
 
 /// Renders a template as an HTML page.
+/// The page around content rendered once and kept: the reader's own chrome (navigation,
+/// counters, name, sign-out form) is rendered per request and the content copied into it
+/// once, where rendering a whole page again would re-render and copy the content.
+pub fn shell_page(c: Chrome, title: &str, body: &str) -> Result<Response, AppError> {
+    let shell = Shell { c, title }
+        .render()
+        .map_err(|e| AppError::internal(format!("template: {e}")))?;
+    let (before, after) = shell
+        .split_once(BODY_MARK)
+        .ok_or_else(|| AppError::internal("the page shell lost its mark"))?;
+    let mut out = String::with_capacity(shell.len() + body.len());
+    out.push_str(before);
+    out.push_str(body);
+    out.push_str(after);
+    Ok(Html(out).into_response())
+}
+
+/// Where `shell.html` takes its content.
+const BODY_MARK: &str = "<!--thidua:body-->";
+
+#[derive(Template)]
+#[template(path = "shell.html")]
+struct Shell<'a> {
+    c: Chrome,
+    title: &'a str,
+}
+
+/// Renders `t` into a string, for content kept and put in a shell (`shell_page`).
+pub fn render(t: &impl Template) -> Result<String, AppError> {
+    t.render()
+        .map_err(|e| AppError::internal(format!("template: {e}")))
+}
+
 pub fn page(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(
         t.render()

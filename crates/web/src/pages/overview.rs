@@ -11,6 +11,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use std::sync::Arc;
 use thidua_app::fmt::{self, status_class, summary_vi, tier_name};
 use thidua_domain::eval::{HeadResult, Status};
 use thidua_domain::rank::{self, score_vi};
@@ -42,9 +43,8 @@ pub struct TierCard {
 }
 
 #[derive(Template)]
-#[template(path = "overview.html")]
-struct OverviewPage {
-    c: Chrome,
+#[template(path = "overview_body.html")]
+struct OverviewBody {
     title: String,
     as_of: String,
     provisional_note: bool,
@@ -53,7 +53,7 @@ struct OverviewPage {
     groups: Vec<(String, String, bool)>,
     q: String,
     year: i32,
-    table: String,
+    table: Arc<String>,
     xlsx_link: String,
 }
 
@@ -173,7 +173,38 @@ async fn overview(
     if xlsx {
         return build().xlsx_response(&format!("tong-quan-{}", plan.code));
     }
-    let table_html = state.fragment(key, || build().html());
+    // The page's content is the same for every official too: kept under the same key.
+    let body_key = format!("{key}|body|{}", q.q.as_deref().unwrap_or(""));
+    let body = match state.kept::<Arc<String>>(&body_key) {
+        Some(b) => b,
+        None => {
+            let table = state.fragment(key, || build().html());
+            let b = Arc::new(super::render(&overview_body(
+                &snap,
+                &q,
+                cap.clone(),
+                nhom.clone(),
+                table,
+            ))?);
+            state.keep(body_key, b.clone());
+            b
+        }
+    };
+    super::shell_page(
+        Chrome::new(&user, "/tong-quan").printing(print_head(&snap)),
+        "Tổng quan",
+        &body,
+    )
+}
+
+fn overview_body(
+    snap: &Snapshot,
+    q: &OverviewQuery,
+    cap: Option<String>,
+    nhom: Option<String>,
+    table: Arc<String>,
+) -> OverviewBody {
+    let plan = &snap.plan;
     let cards = plan
         .tiers
         .iter()
@@ -201,8 +232,7 @@ async fn overview(
         ("nhom", nhom.clone().unwrap_or_default()),
         ("q", q.q.clone().unwrap_or_default()),
     ];
-    page(&OverviewPage {
-        c: Chrome::new(&user, "/tong-quan").printing(print_head(&snap)),
+    OverviewBody {
         title: plan.title.clone(),
         as_of: snap.as_of.vi(),
         provisional_note: snap.eval.heads.iter().any(|h| h.provisional),
@@ -219,9 +249,9 @@ async fn overview(
             .collect(),
         q: q.q.clone().unwrap_or_default(),
         year: plan.period_from.ymd().0,
-        table: table_html.to_string(),
+        table,
         xlsx_link: with_param(&params, "dinh_dang", "xlsx"),
-    })
+    }
 }
 
 #[derive(Deserialize)]

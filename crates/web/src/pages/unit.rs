@@ -83,9 +83,10 @@ fn head_summary(snap: &Snapshot, h: &HeadResult) -> HeadSummary {
 }
 
 #[derive(Template)]
-#[template(path = "unit.html")]
-struct UnitPage {
-    c: Chrome,
+#[template(path = "unit_body.html")]
+struct UnitBody {
+    /// The reopening form's token (the office's session; empty for other readers).
+    csrf: String,
     unit: UnitRecord,
     tier: String,
     heading_note: String,
@@ -314,6 +315,35 @@ async fn unit_page(
         }
     };
     user.check_unit(unit.id)?;
+    // The page's content follows from the snapshot, what is committed (entries,
+    // reopenings), the page asked for and the kind of reader: kept under all of them.
+    let page_no = q.trang.unwrap_or(1).max(1);
+    let today = thidua_domain::time::DateTime::now_local().date();
+    let can_enter = user.check_own_unit(unit.id).is_ok();
+    let can_reopen = user.role == thidua_domain::role::Role::SoNoiVu;
+    let csrf = if can_reopen {
+        user.csrf.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let body_key = state.commits_seen().map(|c| {
+        format!(
+            "{}|unit-body|{}|{page_no}|{:?}|{can_enter}|{can_reopen}|{csrf}|{}|commits {c}",
+            snap.id, unit.id, q.nam, today.0
+        )
+    });
+    let chrome = || {
+        Chrome::new(&user, &format!("/don-vi/{}", unit.info.code)).printing(format!(
+            "{} — {}",
+            unit.info.name,
+            super::overview::print_head(&snap)
+        ))
+    };
+    if !wants_xlsx(&q.dinh_dang) {
+        if let Some(body) = body_key.as_ref().and_then(|k| state.kept::<Arc<String>>(k)) {
+            return super::shell_page(chrome(), &unit.info.name, &body);
+        }
+    }
     let charts_key = format!("{}|charts|{}", snap.id, unit.id);
     let unit_charts = match state.kept::<Arc<Vec<ChartView>>>(&charts_key) {
         Some(c) => c,
@@ -351,7 +381,6 @@ async fn unit_page(
             }
         }
     }
-    let page_no = q.trang.unwrap_or(1).max(1);
     // A page of late dossiers follows from the snapshot (its as-of and the imports it
     // saw): read once per snapshot, unit and page.
     let late_key = format!("{}|late|{unit_id}|{page_no}", snap.id);
@@ -413,12 +442,10 @@ async fn unit_page(
     if wants_xlsx(&q.dinh_dang) {
         return et.xlsx_response(&format!("so-lieu-{code}"));
     }
-    let today = thidua_domain::time::DateTime::now_local().date();
     let late_pages = ((late_total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let params = [("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())];
-    page(&UnitPage {
-        c: Chrome::new(&user, &format!("/don-vi/{}", unit.info.code))
-            .printing(format!("{} — {}", unit.info.name, super::overview::print_head(&snap))),
+    let body = Arc::new(super::render(&UnitBody {
+        csrf,
         tier: tier_name(&snap.plan, &unit.info.tier),
         heading_note: snapshot_title(&snap),
         heads,
@@ -447,8 +474,8 @@ async fn unit_page(
             "xlsx",
         ),
         entries_table: et.html(),
-        can_enter: user.check_own_unit(unit.id).is_ok(),
-        can_reopen: user.role == thidua_domain::role::Role::SoNoiVu,
+        can_enter,
+        can_reopen,
         reopenings: reopening_views(reopenings, frozen, today),
         frozen: frozen
             .iter()
@@ -464,7 +491,11 @@ async fn unit_page(
         periods: year_periods(snap.plan.period_from.ymd().0),
         today: today.iso(),
         unit: (*unit).clone(),
-    })
+    })?);
+    if let Some(k) = body_key {
+        state.keep(k, body.clone());
+    }
+    super::shell_page(chrome(), &unit.info.name, &body)
 }
 
 /// Every period of a year, year first, for the reopening form.
