@@ -319,18 +319,66 @@ impl Chrome {
 /// The page around content rendered once and kept: the reader's own chrome (navigation,
 /// counters, name, sign-out form) is rendered per request and the content copied into it
 /// once, where rendering a whole page again would re-render and copy the content.
-pub fn shell_page(c: Chrome, title: &str, body: &str) -> Result<Response, AppError> {
+pub fn shell_page(c: Chrome, title: &str, body: std::sync::Arc<String>) -> Result<Response, AppError> {
     let shell = Shell { c, title }
         .render()
         .map_err(|e| AppError::internal(format!("template: {e}")))?;
-    let (before, after) = shell
-        .split_once(BODY_MARK)
+    let at = shell
+        .find(BODY_MARK)
         .ok_or_else(|| AppError::internal("the page shell lost its mark"))?;
-    let mut out = String::with_capacity(shell.len() + body.len());
-    out.push_str(before);
-    out.push_str(body);
-    out.push_str(after);
-    Ok(Html(out).into_response())
+    let shell = bytes::Bytes::from(shell);
+    // The kept content is sent from where it is kept, between the two halves of the
+    // shell: no copy of it per request (the overview's is 128 KB).
+    let parts = Parts {
+        chunks: [
+            shell.slice(..at),
+            bytes::Bytes::from_owner(Kept(body)),
+            shell.slice(at + BODY_MARK.len()..),
+        ]
+        .into(),
+    };
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/html; charset=utf-8",
+        )],
+        axum::body::Body::new(parts),
+    )
+        .into_response())
+}
+
+/// Kept content as the bytes of a response.
+struct Kept(std::sync::Arc<String>);
+
+impl AsRef<[u8]> for Kept {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// A response body of a few chunks whose length is known (sent with `Content-Length`).
+struct Parts {
+    chunks: std::collections::VecDeque<bytes::Bytes>,
+}
+
+impl hyper::body::Body for Parts {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(self.chunks.pop_front().map(|b| Ok(hyper::body::Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.chunks.iter().map(|c| c.len() as u64).sum())
+    }
 }
 
 /// Where `shell.html` takes its content.

@@ -193,7 +193,7 @@ async fn overview(
     super::shell_page(
         Chrome::new(&user, "/tong-quan").printing(print_head(&snap)),
         "Tổng quan",
-        &body,
+        body,
     )
 }
 

@@ -341,7 +341,7 @@ async fn unit_page(
     };
     if !wants_xlsx(&q.dinh_dang) {
         if let Some(body) = body_key.as_ref().and_then(|k| state.kept::<Arc<String>>(k)) {
-            return super::shell_page(chrome(), &unit.info.name, &body);
+            return super::shell_page(chrome(), &unit.info.name, body);
         }
     }
     let charts_key = format!("{}|charts|{}", snap.id, unit.id);
@@ -495,7 +495,7 @@ async fn unit_page(
     if let Some(k) = body_key {
         state.keep(k, body.clone());
     }
-    super::shell_page(chrome(), &unit.info.name, &body)
+    super::shell_page(chrome(), &unit.info.name, body)
 }
 
 /// Every period of a year, year first, for the reopening form.
