@@ -4,7 +4,7 @@ to the trivial endpoint (/healthz) measured in the same run, then the server's m
 
   load.py PROVINCE_DIR WORK_DIR
 """
-import http.client, os, re, shutil, socket, subprocess, sys, time, urllib.parse
+import gzip, http.client, os, re, shutil, socket, subprocess, sys, time, urllib.parse
 
 prov, work = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -13,6 +13,8 @@ store = os.path.join(work, "load-store")
 CONNECTIONS = int(os.environ.get("LOAD_CONNECTIONS", "64"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "15"))
 PASSWORD = "do-tai-trang-2023-vt"
+# Every request says what a browser says (LOAD_GZIP=0: nothing), so pages may come gzip.
+ACCEPT = {"Accept-Encoding": "gzip, deflate, br"} if os.environ.get("LOAD_GZIP", "1") != "0" else {}
 
 
 def run(*args, stdin=None):
@@ -86,16 +88,24 @@ for name, path, cookie in pages:
 
 
 def size(path, cookie):
+    """(bytes as sent, bytes of the page) of one response."""
     headers = {"Cookie": cookie} if cookie else {}
     if path.startswith("/api/"):
         headers["Authorization"] = f"Bearer {token}"
-    return len(get(path, headers)[2].encode())
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    c.request("GET", path, headers={**headers, **ACCEPT})
+    r = c.getresponse()
+    sent = r.read()
+    page = gzip.decompress(sent) if r.getheader("content-encoding") == "gzip" else sent
+    return len(sent), len(page)
 
 
 def wrk(path, cookie):
     args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "--timeout", "5s"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
+    for k, v in ACCEPT.items():
+        args += ["-H", f"{k}: {v}"]
     if path.startswith("/api/"):
         args += ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(args + [f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, text=True).stdout
@@ -117,14 +127,14 @@ def rss():
 
 
 print(f"\n{CONNECTIONS} connections, {SECONDS} s each, {os.cpu_count()} cores, server and wrk on one machine")
-print(f"{'page':34s} {'req/s':>10s} {'of trivial':>11s} {'p50 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s} {'timeouts':>8s} {'KB':>7s} {'MB/s':>7s}")
+print(f"{'page':34s} {'req/s':>10s} {'of trivial':>11s} {'p50 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s} {'timeouts':>8s} {'KB':>7s} {'sent KB':>8s} {'MB/s':>7s}")
 base = None
 try:
     for name, path, cookie in pages:
         rps, p50, p99, bad, timeouts = wrk(path, cookie)
         base = base or rps
-        kb = size(path, cookie) / 1024
-        print(f"{name:34s} {rps:10,.0f} {rps / base:10.1%} {p50:8.2f} {p99:8.2f} {bad:8d} {timeouts:8d} {kb:7.1f} {rps * kb / 1024:7.1f}", flush=True)
+        sent, kb = (n / 1024 for n in size(path, cookie))
+        print(f"{name:34s} {rps:10,.0f} {rps / base:10.1%} {p50:8.2f} {p99:8.2f} {bad:8d} {timeouts:8d} {kb:7.1f} {sent:8.1f} {rps * sent / 1024:7.1f}", flush=True)
     mem, threads = rss()
     print(f"server after the run: {mem['VmRSS']} MB resident, peak {mem['VmHWM']} MB, {threads} threads")
 finally:

@@ -86,14 +86,15 @@ pub(crate) fn open_span(
 /// What the formulas need besides the rows.
 pub(crate) struct Context {
     calendar: Calendar,
-    procedures: HashMap<String, ProcedureInfo>,
+    /// Looked up for every row an import writes: a fast hash.
+    procedures: rustc_hash::FxHashMap<String, ProcedureInfo>,
 }
 
 impl Context {
     pub fn read(conn: &Connection) -> Result<Context> {
         Ok(Context {
             calendar: Calendar::new(&crate::calendar_days_on(conn)?),
-            procedures: crate::read::procedures_on(conn)?,
+            procedures: crate::read::procedures_on(conn)?.into_iter().collect(),
         })
     }
 

@@ -316,43 +316,167 @@ impl Chrome {
 }
 
 /// Renders a template as an HTML page.
+/// Content rendered once and kept (`AppState::kept`), with its compressed form made the
+/// first time a browser that takes gzip asks for it.
+pub struct KeptBody {
+    text: String,
+    deflated: std::sync::OnceLock<Deflated>,
+}
+
+/// Raw deflate of the content ending in a sync flush (byte-aligned, not final), and the
+/// CRC-32 of the content, to be spliced into a gzip stream (`gzip_parts`).
+struct Deflated {
+    data: bytes::Bytes,
+    crc: crc32fast::Hasher,
+}
+
+impl KeptBody {
+    pub fn new(text: String) -> std::sync::Arc<KeptBody> {
+        std::sync::Arc::new(KeptBody {
+            text,
+            deflated: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn deflated(&self) -> &Deflated {
+        self.deflated.get_or_init(|| {
+            use std::io::Write;
+            let mut enc = flate2::write::DeflateEncoder::new(
+                Vec::with_capacity(self.text.len() / 4),
+                flate2::Compression::default(),
+            );
+            // writing into a Vec cannot fail
+            let _ = enc.write_all(self.text.as_bytes());
+            let _ = enc.flush();
+            let mut crc = crc32fast::Hasher::new();
+            crc.update(self.text.as_bytes());
+            Deflated {
+                data: bytes::Bytes::from(std::mem::take(enc.get_mut())),
+                crc,
+            }
+        })
+    }
+}
+
+/// Whether the request takes a gzip body (`Accept-Encoding`, a `q=0` refuses it).
+pub fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            parts.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"))
+                && parts.all(|p| {
+                    !matches!(
+                        p.replace(' ', "").as_str(),
+                        "q=0" | "q=0.0" | "q=0.00" | "q=0.000"
+                    )
+                })
+        })
+}
+
 /// The page around content rendered once and kept: the reader's own chrome (navigation,
-/// counters, name, sign-out form) is rendered per request and the content copied into it
-/// once, where rendering a whole page again would re-render and copy the content.
-pub fn shell_page(c: Chrome, title: &str, body: std::sync::Arc<String>) -> Result<Response, AppError> {
+/// counters, name, sign-out form) is rendered per request, and the content is sent from
+/// where it is kept, between the two halves of the shell — no copy of it per request (the
+/// overview's is 128 KB). To a browser that takes gzip, the content goes compressed once
+/// and kept, the shell's halves as stored deflate blocks around it (no compression work
+/// per request): one gzip stream.
+pub fn shell_page(
+    c: Chrome,
+    title: &str,
+    body: std::sync::Arc<KeptBody>,
+    gzip: bool,
+) -> Result<Response, AppError> {
+    use axum::http::header;
     let shell = Shell { c, title }
         .render()
         .map_err(|e| AppError::internal(format!("template: {e}")))?;
     let at = shell
         .find(BODY_MARK)
         .ok_or_else(|| AppError::internal("the page shell lost its mark"))?;
+    let (before, after) = (&shell[..at], &shell[at + BODY_MARK.len()..]);
+    let html = (header::CONTENT_TYPE, "text/html; charset=utf-8");
+    let vary = (header::VARY, "accept-encoding");
+    if gzip {
+        let chunks = gzip_parts(
+            before.as_bytes(),
+            body.deflated(),
+            body.text.len(),
+            after.as_bytes(),
+        );
+        return Ok((
+            [html, vary, (header::CONTENT_ENCODING, "gzip")],
+            axum::body::Body::new(Parts { chunks }),
+        )
+            .into_response());
+    }
     let shell = bytes::Bytes::from(shell);
-    // The kept content is sent from where it is kept, between the two halves of the
-    // shell: no copy of it per request (the overview's is 128 KB).
-    let parts = Parts {
-        chunks: [
-            shell.slice(..at),
-            bytes::Bytes::from_owner(Kept(body)),
-            shell.slice(at + BODY_MARK.len()..),
-        ]
-        .into(),
-    };
+    let chunks = [
+        shell.slice(..at),
+        bytes::Bytes::from_owner(Kept(body)),
+        shell.slice(at + BODY_MARK.len()..),
+    ];
     Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/html; charset=utf-8",
-        )],
-        axum::body::Body::new(parts),
+        [html, vary],
+        axum::body::Body::new(Parts {
+            chunks: chunks.into(),
+        }),
     )
         .into_response())
 }
 
+/// One gzip member (RFC 1952): the header, `before` as stored deflate blocks, the kept
+/// content's deflate data, `after` as stored blocks ending the stream, the CRC-32 of the
+/// three and their length.
+fn gzip_parts(
+    before: &[u8],
+    body: &Deflated,
+    body_len: usize,
+    after: &[u8],
+) -> std::collections::VecDeque<bytes::Bytes> {
+    let mut head = Vec::with_capacity(before.len() + 32);
+    head.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    stored_blocks(&mut head, before, false);
+    let mut tail = Vec::with_capacity(after.len() + 32);
+    stored_blocks(&mut tail, after, true);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(before);
+    crc.combine(&body.crc);
+    crc.update(after);
+    tail.extend_from_slice(&crc.finalize().to_le_bytes());
+    let len = before.len() + body_len + after.len();
+    tail.extend_from_slice(&(len as u32).to_le_bytes());
+    [head.into(), body.data.clone(), tail.into()].into()
+}
+
+/// `data` as deflate stored blocks (RFC 1951 3.2.4), at a byte boundary; `last`: the final
+/// block is among them (an empty one when `data` is empty).
+fn stored_blocks(out: &mut Vec<u8>, data: &[u8], last: bool) {
+    let mut chunks = data.chunks(0xffff).peekable();
+    if chunks.peek().is_none() {
+        if last {
+            out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+        }
+        return;
+    }
+    while let Some(chunk) = chunks.next() {
+        let fin = last && chunks.peek().is_none();
+        let n = chunk.len() as u16;
+        out.push(fin as u8);
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&(!n).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+}
+
 /// Kept content as the bytes of a response.
-struct Kept(std::sync::Arc<String>);
+struct Kept(std::sync::Arc<KeptBody>);
 
 impl AsRef<[u8]> for Kept {
     fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
+        self.0.text.as_bytes()
     }
 }
 
@@ -432,4 +556,52 @@ pub fn with_param(pairs: &[(&str, String)], key: &str, value: &str) -> String {
         .collect();
     out.push(format!("{key}={}", enc(value)));
     format!("?{}", out.join("&"))
+}
+
+#[cfg(test)]
+mod gzip_tests {
+    use super::*;
+    use std::io::Read;
+
+    /// The spliced stream decodes to the three parts in order, whatever their sizes: a
+    /// shell half over one stored block's 65,535 bytes, an empty one, an empty content.
+    #[test]
+    fn a_spliced_gzip_stream_decodes_to_its_parts() {
+        let big: String = (0..70_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        for (before, content, after) in [
+            ("<head>", "<table>…</table>", "</html>"),
+            (big.as_str(), "nội dung", ""),
+            ("", "", big.as_str()),
+            ("a", big.as_str(), "b"),
+        ] {
+            let kept = KeptBody::new(content.to_string());
+            let parts = gzip_parts(
+                before.as_bytes(),
+                kept.deflated(),
+                content.len(),
+                after.as_bytes(),
+            );
+            let bytes: Vec<u8> = parts.iter().flat_map(|b| b.iter().copied()).collect();
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .unwrap();
+            assert_eq!(text, format!("{before}{content}{after}"));
+        }
+    }
+
+    #[test]
+    fn gzip_is_taken_unless_refused() {
+        let h = |v: &str| {
+            let mut m = axum::http::HeaderMap::new();
+            m.insert(axum::http::header::ACCEPT_ENCODING, v.parse().unwrap());
+            accepts_gzip(&m)
+        };
+        assert!(h("gzip, deflate, br"));
+        assert!(h("br;q=1.0, GZIP;q=0.5"));
+        assert!(!h("gzip;q=0"));
+        assert!(!h("gzip; q=0.000, identity"));
+        assert!(!h("deflate, br"));
+        assert!(!accepts_gzip(&axum::http::HeaderMap::new()));
+    }
 }

@@ -81,6 +81,7 @@ pub fn snapshot_title(s: &Snapshot) -> String {
 
 async fn overview(
     State(state): State<AppState>,
+    request: axum::http::HeaderMap,
     Require(user, ..): Require<Officials>,
     Query(q): Query<OverviewQuery>,
 ) -> Result<Response, AppError> {
@@ -175,11 +176,11 @@ async fn overview(
     }
     // The page's content is the same for every official too: kept under the same key.
     let body_key = format!("{key}|body|{}", q.q.as_deref().unwrap_or(""));
-    let body = match state.kept::<Arc<String>>(&body_key) {
+    let body = match state.kept::<Arc<super::KeptBody>>(&body_key) {
         Some(b) => b,
         None => {
             let table = state.fragment(key, || build().html());
-            let b = Arc::new(super::render(&overview_body(
+            let b = super::KeptBody::new(super::render(&overview_body(
                 &snap,
                 &q,
                 cap.clone(),
@@ -194,6 +195,7 @@ async fn overview(
         Chrome::new(&user, "/tong-quan").printing(print_head(&snap)),
         "Tổng quan",
         body,
+        super::accepts_gzip(&request),
     )
 }
 

@@ -298,6 +298,7 @@ fn indicators_table(heads: &[HeadSummary], unit: &UnitRecord) -> Table {
 
 async fn unit_page(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     SignedIn(user): SignedIn,
     Path(code): Path<String>,
     Query(q): Query<UnitQuery>,
@@ -332,6 +333,7 @@ async fn unit_page(
             snap.id, unit.id, q.nam, today.0
         )
     });
+    let gzip = super::accepts_gzip(&headers);
     let chrome = || {
         Chrome::new(&user, &format!("/don-vi/{}", unit.info.code)).printing(format!(
             "{} — {}",
@@ -340,8 +342,11 @@ async fn unit_page(
         ))
     };
     if !wants_xlsx(&q.dinh_dang) {
-        if let Some(body) = body_key.as_ref().and_then(|k| state.kept::<Arc<String>>(k)) {
-            return super::shell_page(chrome(), &unit.info.name, body);
+        if let Some(body) = body_key
+            .as_ref()
+            .and_then(|k| state.kept::<Arc<super::KeptBody>>(k))
+        {
+            return super::shell_page(chrome(), &unit.info.name, body, gzip);
         }
     }
     let charts_key = format!("{}|charts|{}", snap.id, unit.id);
@@ -444,7 +449,7 @@ async fn unit_page(
     }
     let late_pages = ((late_total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let params = [("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())];
-    let body = Arc::new(super::render(&UnitBody {
+    let body = super::KeptBody::new(super::render(&UnitBody {
         csrf,
         tier: tier_name(&snap.plan, &unit.info.tier),
         heading_note: snapshot_title(&snap),
@@ -495,7 +500,7 @@ async fn unit_page(
     if let Some(k) = body_key {
         state.keep(k, body.clone());
     }
-    super::shell_page(chrome(), &unit.info.name, body)
+    super::shell_page(chrome(), &unit.info.name, body, gzip)
 }
 
 /// Every period of a year, year first, for the reopening form.

@@ -229,6 +229,19 @@ impl Client {
         self.finish(res).await
     }
 
+    /// A GET as a browser sends it, taking a gzip body (left compressed in `bytes`).
+    pub async fn get_gzip(&mut self, path: &str) -> Resp {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("accept-encoding", "gzip, deflate, br")
+            .send()
+            .await
+            .unwrap();
+        self.finish(res).await
+    }
+
     /// Posts a form with the session's CSRF token (fetched from a page first if needed).
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         if self.csrf.is_none() {

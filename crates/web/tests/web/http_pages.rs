@@ -745,3 +745,69 @@ async fn each_role_s_home_page_lists_what_awaits_it_and_the_navigation_counts_it
     let r = srv.client().get("/").await;
     assert_eq!(r.location(), "/bang-vang");
 }
+
+/// The overview and a unit's page are sent from kept content (issue 13): to a browser
+/// that takes gzip, one gzip stream — the reader's own shell in stored blocks around the
+/// content compressed once — that decodes to exactly the page sent uncompressed; each
+/// reader's shell is their own, the content the same.
+#[tokio::test]
+async fn kept_pages_go_gzip_to_browsers_and_decode_to_the_same_page() {
+    use std::io::Read;
+    let srv = Server::start().await;
+    let mut office = srv.signed_in("sonoivu").await;
+    for path in [
+        "/tong-quan",
+        "/tong-quan?cap=xa&q=ba",
+        "/don-vi/H01",
+        "/don-vi/H01?trang=2",
+    ] {
+        let plain = office.get(path).await;
+        assert_eq!(plain.status, StatusCode::OK, "{path}");
+        assert!(plain.headers.get("content-encoding").is_none());
+        // twice: the first makes the compressed content, the second reads it kept
+        for _ in 0..2 {
+            let gz = office.get_gzip(path).await;
+            assert_eq!(gz.status, StatusCode::OK, "{path}");
+            assert_eq!(gz.headers["content-encoding"], "gzip", "{path}");
+            assert_eq!(gz.headers["vary"], "accept-encoding");
+            assert_eq!(
+                gz.headers["content-length"].to_str().unwrap(),
+                gz.bytes.len().to_string()
+            );
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(&gz.bytes[..])
+                .read_to_string(&mut text)
+                .unwrap();
+            assert_eq!(text, plain.body, "{path}");
+            assert!(gz.bytes.len() < plain.body.len(), "{path}: compressed");
+            if plain.body.len() > 20_000 {
+                assert!(gz.bytes.len() * 3 < plain.body.len(), "{path}: compressed");
+            }
+        }
+    }
+    // another reader: their own name and token around the same content
+    let mut leader = srv.signed_in("lanhdao").await;
+    let theirs = leader.get("/tong-quan").await.body;
+    let mine = office.get("/tong-quan").await.body;
+    assert_ne!(theirs, mine);
+    let table = |b: &str| b[b.find("<table").unwrap()..b.rfind("</table>").unwrap()].to_string();
+    assert_eq!(table(&theirs), table(&mine));
+    // a browser that refuses gzip gets the page as it is
+    let r = reqwest::Client::new()
+        .get(format!("{}/tong-quan", srv.base))
+        .header(
+            "cookie",
+            office
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .header("accept-encoding", "gzip;q=0, identity")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.text().await.unwrap(), mine);
+}
