@@ -333,7 +333,9 @@ async fn unit_page(
             snap.id, unit.id, q.nam, today.0
         )
     });
-    let gzip = super::accepts_gzip(&headers);
+    // Compressed content never holds a secret next to what a request put there (BREACH):
+    // the reopening form's token goes uncompressed (SECURITY.md).
+    let gzip = super::accepts_gzip(&headers) && csrf.is_empty();
     let chrome = || {
         Chrome::new(&user, &format!("/don-vi/{}", unit.info.code)).printing(format!(
             "{} — {}",

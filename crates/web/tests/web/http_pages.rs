@@ -755,12 +755,19 @@ async fn kept_pages_go_gzip_to_browsers_and_decode_to_the_same_page() {
     use std::io::Read;
     let srv = Server::start().await;
     let mut office = srv.signed_in("sonoivu").await;
+    let mut head = srv.signed_in("thutruong").await;
     for path in [
         "/tong-quan",
         "/tong-quan?cap=xa&q=ba",
         "/don-vi/H01",
         "/don-vi/H01?trang=2",
     ] {
+        // the office reads the overview; the unit's head its unit
+        let office = if path.starts_with("/don-vi") {
+            &mut head
+        } else {
+            &mut office
+        };
         let plain = office.get(path).await;
         assert_eq!(plain.status, StatusCode::OK, "{path}");
         assert!(plain.headers.get("content-encoding").is_none());
@@ -785,6 +792,14 @@ async fn kept_pages_go_gzip_to_browsers_and_decode_to_the_same_page() {
             }
         }
     }
+    // the office's unit page holds the reopening form's token: never compressed
+    let r = office.get_gzip("/don-vi/H01").await;
+    assert!(r.headers.get("content-encoding").is_none());
+    assert!(r.body.contains("/mo-lai-ky"));
+    // (a reader without the form gets it compressed)
+    let mut unit = srv.signed_in("donvi").await;
+    let r = unit.get_gzip("/don-vi/H01").await;
+    assert_eq!(r.headers["content-encoding"], "gzip");
     // another reader: their own name and token around the same content
     let mut leader = srv.signed_in("lanhdao").await;
     let theirs = leader.get("/tong-quan").await.body;
