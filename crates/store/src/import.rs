@@ -446,26 +446,27 @@ impl<'t> Writer<'t> {
     }
 
     fn dossier(&mut self, lk: &StoreLookup, d: &thidua_ingest::rows::DossierRow) -> rusqlite::Result<()> {
+        let completed_at = d.completed_at.map(|t| t.0);
         let row = crate::sums::Row {
             unit_id: lk.units[&d.unit],
             procedure: std::borrow::Cow::Borrowed(&d.procedure),
             received_at: d.received_at.0,
             due_at: d.due_at.0,
-            completed_at: d.completed_at.map(|t| t.0),
+            completed_at,
             channel: d.channel.id(),
             status: d.status.id(),
+            open_span: crate::sums::open_span(
+                d.status.id(),
+                d.received_at.0,
+                d.due_at.0,
+                completed_at,
+                self.now,
+            ),
         };
         // (what it replaces is noted by `sums::watch_replaced` and taken back at the end)
         if let Some(sums) = &mut self.sums {
             sums.row(&row, 1);
         }
-        let open = crate::sums::open_span(
-            row.status,
-            row.received_at,
-            row.due_at,
-            row.completed_at,
-            self.now,
-        );
         self.dossier.execute(params![
             d.code,
             lk.units[&d.unit],
@@ -476,7 +477,7 @@ impl<'t> Writer<'t> {
             d.channel.id(),
             d.status.id(),
             self.import_id,
-            open
+            row.open_span
         ])?;
         Ok(())
     }

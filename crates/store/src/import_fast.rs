@@ -4,7 +4,7 @@
 
 use crate::import::{ImportError, ImportOptions, Progress};
 use crate::lookup::StoreLookup;
-use crate::sums::{open_span, Context, Delta, Row};
+use crate::sums::{open_span, Context, Delta, Ends, Row};
 use crate::Store;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -67,8 +67,9 @@ struct Done<'m> {
     quoted: bool,
     /// Lines in the block; row numbers in `errors` count from the block's first line.
     lines: usize,
-    /// What the block's rows count in the kept sums.
+    /// What the block's rows count in the kept sums, and their month-end corrections.
     sums: DossierTally,
+    ends: Ends,
 }
 
 /// Rows per INSERT statement: one statement for many rows saves SQLite's per-statement
@@ -109,6 +110,7 @@ fn parse_block<'m>(block: Block<'m>, shared: &Shared) -> Done<'m> {
         lines: 0,
         block,
         sums: DossierTally::default(),
+        ends: Ends::default(),
     };
     if quoted {
         return done;
@@ -179,8 +181,10 @@ fn parse_block<'m>(block: Block<'m>, shared: &Shared) -> Done<'m> {
     };
     // Every row counts: one replaced (by a later row of its code, here or in a later
     // block) is taken back when it is (`sums::watch_replaced`).
+    let mut rows: Vec<Ready> = Vec::with_capacity(parsed.len());
     for r in &parsed {
         let v = &r.values;
+        let open = open_span(v.status, v.received_at, v.due_at, v.completed_at, shared.now);
         let row = Row {
             unit_id: v.unit_id,
             procedure: std::borrow::Cow::Borrowed(r.procedure),
@@ -189,26 +193,19 @@ fn parse_block<'m>(block: Block<'m>, shared: &Shared) -> Done<'m> {
             completed_at: v.completed_at,
             channel: v.channel,
             status: v.status,
+            open_span: open,
         };
         shared.context.count(&mut done.sums, &row, 1);
-    }
-    let rows: Vec<Ready> = parsed
-        .iter()
-        .map(|r| Ready {
-            open: open_span(
-                r.values.status,
-                r.values.received_at,
-                r.values.due_at,
-                r.values.completed_at,
-                shared.now,
-            ),
+        shared.context.count_ends(&mut done.ends, &row, 1);
+        rows.push(Ready {
+            open,
             hash: rustc_hash::FxBuildHasher.hash_one(r.code),
             unknown: r.unknown,
             code: put(r.code),
             procedure: put(r.procedure),
             values: r.values,
-        })
-        .collect();
+        });
+    }
     done.rows = rows;
     done
 }
@@ -392,7 +389,7 @@ impl Store {
                             match written {
                                 Ok(()) => {
                                     unknown.written(&d.rows, &d.text);
-                                    sums.merge(d.sums);
+                                    sums.merge(d.sums, d.ends);
                                 }
                                 Err(e) => {
                                     write_error = Some(e);

@@ -738,7 +738,7 @@ fn back_to_version_9(dir: &std::path::Path) -> i64 {
          CREATE TABLE nominations_v10 AS SELECT {} FROM nominations; DROP TABLE nominations;
          ALTER TABLE nominations_v10 RENAME TO nominations; DROP TABLE decisions;
          DROP TABLE outbox; ALTER TABLE users DROP COLUMN email;
-         DROP TABLE dossier_sums; DROP TABLE dossier_sums_meta; DROP INDEX dossiers_open;
+         DROP TABLE dossier_sums; DROP TABLE dossier_sums_meta; DROP TABLE dossier_ends; DROP INDEX dossiers_open;
          ALTER TABLE dossiers DROP COLUMN open_span;",
         columns.join(", ")
     ))

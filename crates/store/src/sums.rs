@@ -44,10 +44,12 @@ pub(crate) struct Row<'a> {
     pub completed_at: Option<i64>,
     pub channel: u8,
     pub status: u8,
+    /// `dossiers.open_span` as written (`open_span`): how the row's corrections are kept.
+    pub open_span: Option<i64>,
 }
 
 pub(crate) const ROW_COLUMNS: &str =
-    "unit_id, procedure_code, received_at, due_at, completed_at, channel, status";
+    "unit_id, procedure_code, received_at, due_at, completed_at, channel, status, open_span";
 
 impl Row<'static> {
     /// From the columns of `ROW_COLUMNS`, starting at `at`.
@@ -60,18 +62,23 @@ impl Row<'static> {
             completed_at: r.get(at + 4)?,
             channel: r.get(at + 5)?,
             status: r.get(at + 6)?,
+            open_span: r.get(at + 7)?,
         })
     }
 }
 
-/// `dossiers.open_span` of a row written at `written_at` (see the module's comment).
-pub(crate) fn open_span(
+/// The months from receipt to the month it settles in beyond which a dossier's month-end
+/// corrections are not kept (`dossier_ends`) but its row is read (a due date years ahead).
+const MAX_ENDS: i32 = 24;
+
+/// A dossier's month of receipt, the month it settles in and the instant (`settles_at`),
+/// or None for a status that cannot be read.
+fn months(
     status: u8,
     received_at: i64,
     due_at: i64,
     completed_at: Option<i64>,
-    written_at: i64,
-) -> Option<i64> {
+) -> Option<(i32, i32, DateTime)> {
     let status = DossierStatus::from_id(status)?;
     let settles = settles_at(
         status,
@@ -79,8 +86,23 @@ pub(crate) fn open_span(
         DateTime(due_at),
         completed_at.map(DateTime),
     );
-    let span = (settles.month().0 - DateTime(received_at).month().0) as i64;
-    (span > 0 || settles.0 > written_at).then_some(span)
+    Some((DateTime(received_at).month().0, settles.month().0, settles))
+}
+
+/// `dossiers.open_span` of a row written at `written_at` (see the module's comment): the
+/// months from its receipt to the month it settles in, for a row the evaluations read
+/// before it settles — one that settles after it was written, or so far ahead that its
+/// month-end corrections are not kept; None for the others.
+pub(crate) fn open_span(
+    status: u8,
+    received_at: i64,
+    due_at: i64,
+    completed_at: Option<i64>,
+    written_at: i64,
+) -> Option<i64> {
+    let (received, settled, settles) = months(status, received_at, due_at, completed_at)?;
+    let span = settled - received;
+    (settles.0 > written_at || span > MAX_ENDS).then_some(span as i64)
 }
 
 /// What the formulas need besides the rows.
@@ -103,6 +125,27 @@ impl Context {
     pub fn count(&self, tally: &mut DossierTally, row: &Row, sign: i8) {
         if let Ok(unit) = u32::try_from(row.unit_id) {
             self.apply(tally, unit, row, DateTime::END, sign);
+        }
+    }
+
+    /// Adds (`sign` 1) or takes back (-1) a row's month-end corrections (a row the
+    /// evaluations do not read, `open_span` None): for the end of each month `M` from its
+    /// receipt to before the month it settles in, what it counts then minus what it
+    /// counts at the end of time, into `ends[M]` (of which the months up to `M` are kept).
+    pub fn count_ends(&self, ends: &mut Ends, row: &Row, sign: i8) {
+        if row.open_span.is_some() {
+            return;
+        }
+        let (Ok(unit), Some((received, settled, _))) = (
+            u32::try_from(row.unit_id),
+            months(row.status, row.received_at, row.due_at, row.completed_at),
+        ) else {
+            return;
+        };
+        for m in received..settled {
+            let tally = ends.entry(m).or_default();
+            self.apply(tally, unit, row, Month(m).last_day().end(), sign);
+            self.apply(tally, unit, row, DateTime::END, -sign);
         }
     }
 
@@ -132,10 +175,15 @@ impl Context {
     }
 }
 
-/// What one import changes in the kept sums: units by id (`unit_id` as the tally's index).
+/// Month-end corrections per month `M` (units by id).
+pub(crate) type Ends = rustc_hash::FxHashMap<i32, DossierTally>;
+
+/// What one import changes in the kept sums and month-end corrections: units by id
+/// (`unit_id` as the tally's index).
 pub(crate) struct Delta {
     context: Context,
     tally: DossierTally,
+    ends: Ends,
 }
 
 impl Delta {
@@ -143,17 +191,23 @@ impl Delta {
         Delta {
             context,
             tally: DossierTally::default(),
+            ends: Ends::default(),
         }
     }
 
     /// A row written (`sign` 1) or replaced (-1).
     pub fn row(&mut self, row: &Row, sign: i8) {
         self.context.count(&mut self.tally, row, sign);
+        self.context.count_ends(&mut self.ends, row, sign);
     }
 
-    /// Adds what a block's rows count (`Context::count` into a tally of its own).
-    pub fn merge(&mut self, block: DossierTally) {
+    /// Adds what a block's rows count (`Context::count` and `count_ends` into tallies of
+    /// its own).
+    pub fn merge(&mut self, block: DossierTally, ends: Ends) {
         self.tally.merge_mapped(block, |u| u);
+        for (m, t) in ends {
+            self.ends.entry(m).or_default().merge_mapped(t, |u| u);
+        }
     }
 
     /// Adds the changes to the kept sums and notes the write's time.
@@ -191,6 +245,37 @@ impl Delta {
                 put.execute(params![u, m, encode(&cell), unknown])?;
             }
         }
+        let mut read = conn.prepare_cached(
+            "SELECT cells FROM dossier_ends WHERE unit_id = ?1 AND month_end = ?2 AND month = ?3",
+        )?;
+        let mut put = conn.prepare_cached(
+            "INSERT INTO dossier_ends (unit_id, month_end, month, cells) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (unit_id, month_end, month) DO UPDATE SET cells = excluded.cells",
+        )?;
+        let mut drop = conn.prepare_cached(
+            "DELETE FROM dossier_ends WHERE unit_id = ?1 AND month_end = ?2 AND month = ?3",
+        )?;
+        for (end, tally) in &self.ends {
+            for ((u, m), delta) in tally.all() {
+                // what a month after `end` would hold is not part of the correction
+                if m.0 > *end || delta == [Sums::default(); READINGS] {
+                    continue;
+                }
+                let key = params![u as i64, end, m.0];
+                let mut cell = read
+                    .query_row(key, |r| Ok(decode(&r.get::<_, Vec<u8>>(0)?)))
+                    .optional()?
+                    .unwrap_or([Sums::default(); READINGS]);
+                for (x, y) in cell.iter_mut().zip(delta) {
+                    *x += y;
+                }
+                if cell == [Sums::default(); READINGS] {
+                    drop.execute(key)?;
+                } else {
+                    put.execute(params![u as i64, end, m.0, encode(&cell)])?;
+                }
+            }
+        }
         conn.execute(
             "UPDATE dossier_sums_meta SET written_at = max(written_at, ?1)",
             [written_at],
@@ -211,7 +296,7 @@ pub(crate) fn watch_replaced(conn: &Connection) -> rusqlite::Result<()> {
          CREATE TEMP TRIGGER IF NOT EXISTS dossiers_replaced AFTER UPDATE ON main.dossiers
          BEGIN
            INSERT INTO replaced_dossiers ({ROW_COLUMNS})
-           VALUES (OLD.unit_id, OLD.procedure_code, OLD.received_at, OLD.due_at, OLD.completed_at, OLD.channel, OLD.status);
+           VALUES (OLD.unit_id, OLD.procedure_code, OLD.received_at, OLD.due_at, OLD.completed_at, OLD.channel, OLD.status, OLD.open_span);
          END;"
     ))
 }
@@ -277,12 +362,12 @@ pub(crate) fn rebuild(conn: &Connection, marks: bool) -> Result<()> {
         // one column (which no guarded figure reads), then set again.
         conn.execute_batch("DROP TRIGGER IF EXISTS dossiers_frozen_update;")?;
         let mut read =
-            conn.prepare("SELECT code, status, received_at, due_at, completed_at FROM dossiers")?;
+            conn.prepare("SELECT code, status, received_at, due_at, completed_at, open_span FROM dossiers")?;
         let mut set = conn.prepare("UPDATE dossiers SET open_span = ?2 WHERE code = ?1")?;
         let mut rows = read.query([])?;
         while let Some(r) = rows.next()? {
             let span = open_span(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, now);
-            if span.is_some() {
+            if span != r.get::<_, Option<i64>>(5)? {
                 set.execute(params![r.get::<_, String>(0)?, span])?;
             }
         }
@@ -297,6 +382,7 @@ pub(crate) fn rebuild(conn: &Connection, marks: bool) -> Result<()> {
         }
     }
     conn.execute("DELETE FROM dossier_sums", [])?;
+    conn.execute("DELETE FROM dossier_ends", [])?;
     let kept: Option<i64> = conn
         .query_row("SELECT written_at FROM dossier_sums_meta", [], |r| r.get(0))
         .optional()?;
@@ -365,8 +451,22 @@ impl Store {
                 }
             }
         }
-        // The dossiers that have not settled by `as_of`: what they count then, instead of
-        // what they will.
+        // At the end of `M`: the kept corrections of the dossiers open across it.
+        let at_month_end = as_of >= month_end;
+        if at_month_end {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT unit_id, month, cells FROM dossier_ends WHERE month_end = ?1")?;
+            let mut rows = st.query([m.0])?;
+            while let Some(r) = rows.next()? {
+                let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else {
+                    continue;
+                };
+                tally.add_cell(unit, Month(r.get(1)?), &decode(&r.get::<_, Vec<u8>>(2)?));
+            }
+        }
+        // The dossiers the evaluations read before they settle (`open_span`) and not
+        // settled by `as_of`: what they count then, instead of what they will.
         let max_span: Option<i64> = self.conn.query_row(
             "SELECT max(open_span) FROM dossiers WHERE open_span IS NOT NULL",
             [],
@@ -377,7 +477,6 @@ impl Store {
         ))?;
         // At the end of `M`, a dossier that settles within `M` has settled: only those
         // settling in a later month are read (of span `s`, received from `M − s + 1`).
-        let at_month_end = as_of >= month_end;
         for span in 0..=max_span.unwrap_or(-1) {
             if at_month_end && span == 0 {
                 continue;

@@ -8,6 +8,14 @@ CREATE TABLE dossier_sums (
     PRIMARY KEY (unit_id, month)
 );
 
+CREATE TABLE dossier_ends (
+    unit_id   BIGINT NOT NULL,
+    month_end BIGINT NOT NULL,
+    month     BIGINT NOT NULL,
+    cells     BYTEA NOT NULL,
+    PRIMARY KEY (month_end, unit_id, month)
+);
+
 CREATE TABLE dossier_sums_meta (
     id         BIGINT PRIMARY KEY CHECK (id = 1),
     readings   BIGINT NOT NULL,

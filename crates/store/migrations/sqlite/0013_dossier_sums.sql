@@ -10,6 +10,18 @@ CREATE TABLE dossier_sums (
     PRIMARY KEY (unit_id, month)
 ) WITHOUT ROWID;
 
+-- Month-end corrections: for the end of each month `month_end`, what the dossiers open
+-- across it (received by then, settling later) count then minus what they count at the
+-- end of time, in their months up to `month_end` — except the dossiers the evaluations read
+-- (`open_span` not null).
+CREATE TABLE dossier_ends (
+    unit_id   INTEGER NOT NULL,
+    month_end INTEGER NOT NULL,
+    month     INTEGER NOT NULL,
+    cells     BLOB NOT NULL,
+    PRIMARY KEY (month_end, unit_id, month)
+) WITHOUT ROWID;
+
 -- The build's count of readings the sums were made with, and the time of the latest write
 -- that `open_span` is relative to. Empty: the sums are counted when the store is opened.
 CREATE TABLE dossier_sums_meta (
@@ -18,8 +30,8 @@ CREATE TABLE dossier_sums_meta (
     written_at INTEGER NOT NULL
 );
 
--- The months from a dossier's receipt to the month it settles in, for the dossiers an
--- evaluation before they settle must read (`sums::open_span`); NULL for the others, which
--- the partial index leaves out.
+-- The months from a dossier's receipt to the month it settles in, for the dossiers the
+-- evaluations read before they settle (settling after they were written, or years ahead;
+-- `sums::open_span`); NULL for the others, which the partial index leaves out.
 ALTER TABLE dossiers ADD COLUMN open_span INTEGER;
 CREATE INDEX dossiers_open ON dossiers(open_span, received_at) WHERE open_span IS NOT NULL;
