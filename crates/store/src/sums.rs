@@ -7,21 +7,23 @@
 //! lies in a month at or after its receipt. So, with `M` the month of `A`, the tally at `A`
 //! over the months up to `M` is the kept sums of those months, corrected — minus what they
 //! count at the end of time, plus what they count at `A` — for the dossiers received by the
-//! end of `M` that settle after `A`. Those are found through `dossiers.open_span`, indexed
-//! where not null:
-//! - a dossier that settles in a later month than it was received has `open_span` = the
-//!   months between them; one received before `M` and settling after `A` is one of these,
-//!   and lies in `received_at` ∈ [start of `M` − span, end of `M`] (from `M` − span + 1
-//!   when `A` is the end of `M`: what settles within `M` has settled then);
-//! - a dossier that settles in its month of receipt but after it was written (an import's
-//!   clock) has `open_span` = 0: one received in `M` settling after `A` is one of these when
-//!   `A` is not before the latest write (`written_at`), or cannot exist when `A` is the end
-//!   of `M`.
+//! end of `M` that settle after `A`. Each dossier is corrected one of two ways:
+//! - **read**: a dossier that settles after it was written (an import's clock), or in a
+//!   month more than `MAX_ENDS` after its receipt, has `open_span` = the months between
+//!   its receipt and the month it settles in (a partial index holds these rows only); an
+//!   evaluation reads those received from `M` − span (from `M` − span + 1 at the end of
+//!   `M`: what settles within `M` has settled then) and corrects each;
+//! - **kept**: for every other dossier open across the end of a month (received by then,
+//!   settling later), its correction at that month's end is kept in `dossier_ends` at
+//!   write time; it settled before it was written, so at any later as-of it needs none.
 //!
-//! Otherwise (an as-of in the middle of a month before the latest import) the evaluation
-//! reads every dossier, as before. The unknown-procedure counts do not depend on an as-of.
-//! Kept sums hold the catalogue's and the calendar's figures: a procedures import or a
-//! change of the calendar counts them again (`rebuild`), in its transaction.
+//! An as-of at the end of a month (a plan period's end) reads the sums, that month's kept
+//! corrections and the few rows read; an as-of not before the latest write (`written_at`:
+//! "now") reads the sums and the rows read. Otherwise (the middle of a month before the
+//! latest import) the evaluation reads every dossier, as before. The unknown-procedure
+//! counts do not depend on an as-of. Kept sums and corrections hold the catalogue's and
+//! the calendar's figures: a procedures import or a change of the calendar counts them
+//! again (`rebuild`), in its transaction.
 
 use crate::{Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
