@@ -433,26 +433,7 @@ impl Store {
         }
         let context = Context::read(&self.conn)?;
         let mut tally = DossierTally::default();
-        {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT unit_id, month, cells, unknown FROM dossier_sums")?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else {
-                    continue;
-                };
-                let month = Month(r.get(1)?);
-                if month <= m {
-                    tally.add_cell(unit, month, &decode(&r.get::<_, Vec<u8>>(2)?));
-                }
-                let unknown: i64 = r.get(3)?;
-                if unknown != 0 {
-                    let n = tally.unknown_procedure.entry((unit, month)).or_default();
-                    *n = n.wrapping_add(unknown as u64);
-                }
-            }
-        }
+        self.add_kept_sums(&mut tally, |id| index.get(&id).copied(), m)?;
         // At the end of `M`: the kept corrections of the dossiers open across it.
         let at_month_end = as_of >= month_end;
         if at_month_end {
@@ -504,22 +485,40 @@ impl Store {
         Ok(Some(tally))
     }
 
+    /// Adds the kept sums of the months up to `up_to` into `tally` (units by `unit`; a unit
+    /// it does not know is left out), and every month's unknown-procedure count.
+    fn add_kept_sums(
+        &self,
+        tally: &mut DossierTally,
+        unit: impl Fn(i64) -> Option<u32>,
+        up_to: Month,
+    ) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT unit_id, month, cells, unknown FROM dossier_sums")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let Some(unit) = unit(r.get(0)?) else {
+                continue;
+            };
+            let month = Month(r.get(1)?);
+            if month <= up_to {
+                tally.add_cell(unit, month, &decode(&r.get::<_, Vec<u8>>(2)?));
+            }
+            let unknown: i64 = r.get(3)?;
+            if unknown != 0 {
+                let n = tally.unknown_procedure.entry((unit, month)).or_default();
+                *n = n.wrapping_add(unknown as u64);
+            }
+        }
+        Ok(())
+    }
+
     /// The kept sums as a tally (units by id), for tests comparing them with a full count.
     #[cfg(test)]
     pub(crate) fn kept_sums(&self) -> Result<DossierTally> {
         let mut tally = DossierTally::default();
-        let mut st = self
-            .conn
-            .prepare("SELECT unit_id, month, cells, unknown FROM dossier_sums")?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let (unit, month) = (r.get::<_, i64>(0)? as u32, Month(r.get(1)?));
-            tally.add_cell(unit, month, &decode(&r.get::<_, Vec<u8>>(2)?));
-            let unknown: i64 = r.get(3)?;
-            if unknown != 0 {
-                *tally.unknown_procedure.entry((unit, month)).or_default() += unknown as u64;
-            }
-        }
+        self.add_kept_sums(&mut tally, |id| u32::try_from(id).ok(), Month(i32::MAX))?;
         Ok(tally)
     }
 }
