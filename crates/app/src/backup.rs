@@ -186,6 +186,28 @@ pub fn backup(store: &Store, data_dir: &Path, out: &Path) -> Result<Manifest> {
     Ok(manifest)
 }
 
+/// Moves the store in `data_dir` (open as `store`) and its stored files into the empty
+/// PostgreSQL database at `url` (`thidua migrate`; `store::pg_move`). The files go as
+/// `attachments/NAME`, the names a backup gives them.
+pub fn move_to_postgres(store: &Store, data_dir: &Path, url: &str) -> Result<thidua_store::pg_move::Moved> {
+    let dir = data_dir.join(ATTACHMENTS);
+    let mut names: Vec<String> = if dir.is_dir() {
+        std::fs::read_dir(&dir)
+            .map_err(|e| io("không đọc được", &dir, e))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    names.sort();
+    let mut files = names
+        .into_iter()
+        .map(|name| std::fs::read(dir.join(&name)).map(|content| (format!("{ATTACHMENTS}/{name}"), content)));
+    Ok(thidua_store::pg_move::move_to_postgres(store, &mut files, url)?)
+}
+
 /// Restores the archive `from` into `data_dir`, which must be absent or empty. Everything
 /// is written and checked in a folder beside it, which takes `data_dir`'s name only when
 /// the checks pass.
@@ -405,5 +427,164 @@ mod tests {
         std::fs::write(out.path().join("x.zip"), b"PK\x03\x04 nonsense").unwrap();
         assert!(restore(&out.path().join("x.zip"), &to).is_err());
         assert!(!to.exists());
+    }
+}
+
+/// The move into PostgreSQL against the real server at 127.0.0.1:5432 (`scripts/test.sh`
+/// starts one where none answers; never skipped): a database of its own, dropped after.
+#[cfg(test)]
+mod move_tests {
+    use super::*;
+
+    const SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+    struct PgDb {
+        name: String,
+        url: String,
+    }
+
+    impl PgDb {
+        fn new() -> PgDb {
+            let name = format!("thidua_move_{}", std::process::id());
+            let mut admin = postgres::Client::connect(SERVER, postgres::NoTls).unwrap_or_else(|e| {
+                panic!("no PostgreSQL server answers at 127.0.0.1:5432 ({e}): scripts/test.sh installs and starts one")
+            });
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                .unwrap();
+            admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+            PgDb {
+                url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                name,
+            }
+        }
+    }
+
+    impl Drop for PgDb {
+        fn drop(&mut self) {
+            if let Ok(mut admin) = postgres::Client::connect(SERVER, postgres::NoTls) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            }
+        }
+    }
+
+    /// Every table's rows, file and audit record arrive; the identities continue after the
+    /// moved rows; a second move into the now full database is refused and changes nothing.
+    #[test]
+    fn the_demo_store_moves_into_an_empty_postgres_database_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::prepare_with(dir.path(), "mat-khau-demo-2023", false).unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        let db = PgDb::new();
+        let moved = move_to_postgres(&store, dir.path(), &db.url).unwrap();
+        let counts = store.table_counts().unwrap();
+        assert_eq!(moved.tables, counts);
+        assert!(counts.len() > 20, "{counts:?}");
+        let rows = |t: &str| counts.iter().find(|(n, _)| n == t).map(|(_, n)| *n).unwrap();
+        for t in [
+            "units",
+            "heads",
+            "dossiers",
+            "entries",
+            "audit_log",
+            "nominations",
+            "dossier_sums",
+        ] {
+            assert!(rows(t) > 0, "the demo has {t}");
+        }
+        let mut pg = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+        for (t, n) in &counts {
+            let m: i64 = pg
+                .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+                .unwrap()
+                .get(0);
+            assert_eq!(m, *n, "{t}");
+        }
+        // rows arrive value for value: the audit chain and the dossiers, in full
+        let chain = |c: &mut postgres::Client| -> Vec<(i64, String, String)> {
+            c.query("SELECT id, action, hash FROM audit_log ORDER BY id", &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect()
+        };
+        let lite = rusqlite::Connection::open(dir.path().join(DATABASE)).unwrap();
+        let mut st = lite
+            .prepare("SELECT id, action, hash FROM audit_log ORDER BY id")
+            .unwrap();
+        let here: Vec<(i64, String, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(chain(&mut pg), here);
+        assert_eq!(moved.audit_head, here.last().map(|(id, _, h)| (*id, h.clone())));
+        let dossiers = "SELECT code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, open_span FROM dossiers ORDER BY code";
+        let there: Vec<String> = pg
+            .query(dossiers, &[])
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}|{}|{}|{}|{}|{:?}|{}|{}|{:?}",
+                    r.get::<_, String>(0),
+                    r.get::<_, i64>(1),
+                    r.get::<_, String>(2),
+                    r.get::<_, i64>(3),
+                    r.get::<_, i64>(4),
+                    r.get::<_, Option<i64>>(5),
+                    r.get::<_, i64>(6),
+                    r.get::<_, i64>(7),
+                    r.get::<_, Option<i64>>(8)
+                )
+            })
+            .collect();
+        let mut st = lite.prepare(dossiers).unwrap();
+        let here: Vec<String> = st
+            .query_map([], |r| {
+                Ok(format!(
+                    "{}|{}|{}|{}|{}|{:?}|{}|{}|{:?}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, Option<i64>>(8)?
+                ))
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(there, here);
+        // every stored file, byte for byte
+        let files: Vec<(String, Vec<u8>)> = pg
+            .query("SELECT name, content FROM stored_files ORDER BY name", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        assert!(!files.is_empty(), "the demo stores documents");
+        assert_eq!(files.len(), moved.files);
+        for (name, content) in &files {
+            assert_eq!(&std::fs::read(dir.path().join(name)).unwrap(), content, "{name}");
+        }
+        // a new row takes the next identity after the moved ones
+        let max: i64 = pg.query_one("SELECT max(id) FROM imports", &[]).unwrap().get(0);
+        let next: i64 = pg
+            .query_one(
+                "INSERT INTO imports (kind, file_name, started_at) VALUES ('units', 'x.csv', 0) RETURNING id",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(next, max + 1);
+        // a second move is refused and leaves the database as it was
+        let err = move_to_postgres(&store, dir.path(), &db.url).unwrap_err();
+        assert!(err.to_string().contains("đã có dữ liệu"), "{err}");
+        let m: i64 = pg.query_one("SELECT count(*) FROM dossiers", &[]).unwrap().get(0);
+        assert_eq!(m, rows("dossiers"));
     }
 }

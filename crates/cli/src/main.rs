@@ -80,6 +80,8 @@ enum Command {
     Backup(cmd::backup::BackupArgs),
     /// Restores an archive into a new or empty data folder (--data-dir).
     Restore(cmd::backup::BackupArgs),
+    /// Moves the embedded store (and its files) into an empty PostgreSQL database.
+    Migrate(cmd::backup::MigrateArgs),
     /// The web application.
     Serve(cmd::serve::ServeArgs),
     /// A fresh temporary store with a realistic demo province, served with demo accounts.
@@ -138,6 +140,7 @@ fn main() -> ExitCode {
         Command::Audit(c) => cmd::audit::run(&cli, c),
         Command::Backup(a) => cmd::backup::backup(&cli, a),
         Command::Restore(a) => cmd::backup::restore(&cli, a),
+        Command::Migrate(a) => cmd::backup::migrate(&cli, a),
         Command::Serve(a) => cmd::serve::serve(&cli, a),
         Command::Demo(a) => cmd::serve::demo(&cli, a),
     };

@@ -1289,3 +1289,41 @@ fn backup_and_restore_round_trip_and_restore_refuses_an_occupied_folder() {
     let v = copy.ok(&["audit", "verify"]);
     assert!(!v.is_empty());
 }
+
+/// `thidua migrate --to postgres://…` moves the store into an empty database (the server
+/// at 127.0.0.1:5432 that `scripts/test.sh` starts where none answers), says what it
+/// moved, and refuses a database that holds data or an address that is not PostgreSQL.
+#[test]
+fn migrate_moves_the_store_into_an_empty_postgres_database_once() {
+    let env = seeded();
+    let name = format!("thidua_cli_move_{}", std::process::id());
+    let server = "postgres://postgres@127.0.0.1:5432/postgres";
+    let mut admin = postgres::Client::connect(server, postgres::NoTls)
+        .expect("no PostgreSQL server at 127.0.0.1:5432: scripts/test.sh starts one");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let out = env.ok(&["migrate", "--to", &url]);
+    assert!(out.contains("đã chuyển") && out.contains("moved"), "{out}");
+    let mut pg = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let n: i64 = pg.query_one("SELECT count(*) FROM dossiers", &[]).unwrap().get(0);
+    assert_eq!(n, counts(&env).dossiers as i64);
+    // again: the database holds data now
+    let (code, _, err) = env.run(&["migrate", "--to", &url], None);
+    assert_eq!(code, REFUSED, "{err}");
+    assert!(
+        err.contains("đã có dữ liệu") && err.contains("already holds data"),
+        "{err}"
+    );
+    // from a named embedded store, into something that is not PostgreSQL
+    let from = format!("sqlite://{}", env.data.join("thidua.db").display());
+    let (code, _, err) = env.run(&["migrate", "--from", &from, "--to", "sqlite:///tmp/x.db"], None);
+    assert_ne!(code, 0);
+    assert!(err.contains("postgres://"), "{err}");
+    drop(pg);
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
+}

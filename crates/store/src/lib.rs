@@ -29,6 +29,7 @@ mod migrate;
 pub mod nominations;
 pub mod particulars;
 pub mod pg;
+pub mod pg_move;
 pub mod queue;
 pub mod read;
 pub mod sessions;

@@ -11,6 +11,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_schema.sql"),
     include_str!("../migrations/postgres/0002_mail.sql"),
     include_str!("../migrations/postgres/0003_dossier_sums.sql"),
+    include_str!("../migrations/postgres/0004_stored_files.sql"),
 ];
 
 /// The advisory lock key migrations hold ("thidua" in ASCII).

@@ -1,6 +1,7 @@
 //! `thidua backup FILE` — one portable archive of the store (a consistent snapshot of the
 //! database, taken while the server may keep serving, and every stored file), and
-//! `thidua restore FILE` into a new or empty data folder (`thidua_app::backup`).
+//! `thidua restore FILE` into a new or empty data folder (`thidua_app::backup`); `thidua
+//! migrate --to postgres://…` moves the store into an empty PostgreSQL database.
 
 use super::{open_initialised, refused};
 use crate::Cli;
@@ -64,4 +65,64 @@ pub fn restore(cli: &Cli, a: &BackupArgs) -> Result<ExitCode> {
         thidua_app::backup::restore(&a.file, &cli.data_dir),
         "đã khôi phục / restored",
     )
+}
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// The embedded store to move: `sqlite:///path/to/thidua.db` (default: --data-dir's).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The empty PostgreSQL database to move it into: `postgres://USER@HOST[:PORT]/DB`.
+    #[arg(long)]
+    pub to: String,
+}
+
+pub fn migrate(cli: &Cli, a: &MigrateArgs) -> Result<ExitCode> {
+    if !(a.to.starts_with("postgres://") || a.to.starts_with("postgresql://")) {
+        bail!("--to phải là một địa chỉ postgres://… / --to must be a postgres://… address");
+    }
+    let (store, dir) = match &a.from {
+        None => (open_initialised(cli)?, cli.data_dir.clone()),
+        Some(url) => {
+            let Some(path) = url.strip_prefix("sqlite://").filter(|p| !p.is_empty()) else {
+                bail!(
+                    "--from phải là một kho nhúng sqlite://… / --from must be an embedded sqlite://… store"
+                );
+            };
+            let path = PathBuf::from(path);
+            if !path.is_file() {
+                bail!(
+                    "không có kho dữ liệu {} / no store at {}",
+                    path.display(),
+                    path.display()
+                );
+            }
+            let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+            (thidua_store::Store::open_file(&path)?, dir)
+        }
+    };
+    match thidua_app::backup::move_to_postgres(&store, &dir, &a.to) {
+        Ok(m) => {
+            let rows: i64 = m.tables.iter().map(|(_, n)| n).sum();
+            let head = m
+                .audit_head
+                .map(|(id, h)| format!("{id}:{h}"))
+                .unwrap_or_else(|| "—".into());
+            println!(
+                "đã chuyển {} bảng, {rows} dòng, {} tệp ({:.1} MB), đầu chuỗi nhật ký {head} / moved {} tables, {rows} rows, {} files, audit head {head}",
+                m.tables.len(),
+                m.files,
+                m.file_bytes as f64 / 1e6,
+                m.tables.len(),
+                m.files,
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(thidua_app::error::Error::Refused(m))
+        | Err(thidua_app::error::Error::Store(thidua_store::StoreError::Refused(m))) => {
+            eprintln!("{} / {}", m.vi, m.en);
+            Ok(refused())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
