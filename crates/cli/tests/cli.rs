@@ -1309,7 +1309,7 @@ fn migrate_moves_the_store_into_an_empty_postgres_database_once() {
     assert!(out.contains("đã chuyển") && out.contains("moved"), "{out}");
     let mut pg = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let n: i64 = pg.query_one("SELECT count(*) FROM dossiers", &[]).unwrap().get(0);
-    assert_eq!(n, counts(&env).dossiers as i64);
+    assert_eq!(n, counts(&env).dossiers);
     // again: the database holds data now
     let (code, _, err) = env.run(&["migrate", "--to", &url], None);
     assert_eq!(code, REFUSED, "{err}");
