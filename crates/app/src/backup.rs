@@ -571,6 +571,29 @@ mod move_tests {
         for (name, content) in &files {
             assert_eq!(&std::fs::read(dir.path().join(name)).unwrap(), content, "{name}");
         }
+        // the evaluation on PostgreSQL is the embedded store's, at the period's end (kept
+        // sums and month-end corrections), now (the rows still pending) and in the middle
+        // of a month (every dossier)
+        let pg_store = thidua_store::pg_store::PgStore::open(&db.url).unwrap();
+        let plans = store.plans().unwrap();
+        assert_eq!(format!("{:?}", pg_store.plans().unwrap()), format!("{plans:?}"));
+        for plan in &plans {
+            let end = plan.period_to.end();
+            let mid = thidua_domain::time::DateTime(plan.period_from.start().0 + 200 * 86_400 + 3_600);
+            let now = thidua_domain::time::DateTime::now_local().min(end);
+            for as_of in [end, now, mid] {
+                let here = store.evaluate(plan, as_of).unwrap();
+                let there = pg_store.evaluate(plan, as_of).unwrap();
+                assert!(!here.is_empty());
+                assert_eq!(
+                    format!("{there:?}"),
+                    format!("{here:?}"),
+                    "{} at {}",
+                    plan.code,
+                    as_of.iso()
+                );
+            }
+        }
         // a new row takes the next identity after the moved ones
         let max: i64 = pg.query_one("SELECT max(id) FROM imports", &[]).unwrap().get(0);
         let next: i64 = pg

@@ -1310,6 +1310,18 @@ fn migrate_moves_the_store_into_an_empty_postgres_database_once() {
     let mut pg = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let n: i64 = pg.query_one("SELECT count(*) FROM dossiers", &[]).unwrap().get(0);
     assert_eq!(n, counts(&env).dossiers);
+    // the evaluation reads the same on PostgreSQL
+    let here = env.ok(&["evaluate", "--year", "2023", "--format", "json"]);
+    let there = env.ok(&[
+        "--database-url",
+        &url,
+        "evaluate",
+        "--year",
+        "2023",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(there, here);
     // again: the database holds data now
     let (code, _, err) = env.run(&["migrate", "--to", &url], None);
     assert_eq!(code, REFUSED, "{err}");

@@ -149,7 +149,7 @@ impl Store {
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?
         };
         let self_places: HashMap<String, thidua_ingest::rows::UnitPlace> = if kind == ImportKind::Units {
-            crate::read::units_on(&tx)?
+            crate::read::units_on(crate::portable::Db::Lite(&tx))?
                 .into_iter()
                 .map(|u| (u.info.code, (u.info.tier, u.parent)))
                 .collect()
@@ -157,7 +157,7 @@ impl Store {
             HashMap::new()
         };
         let stored_heads: Vec<HeadRow> = if kind == ImportKind::Heads {
-            crate::read::heads_on(&tx)?
+            crate::read::heads_on(crate::portable::Db::Lite(&tx))?
                 .into_iter()
                 .map(|h| HeadRow {
                     unit: h.unit,
@@ -185,7 +185,9 @@ impl Store {
         let cols: OnceCell<Columns> = OnceCell::new();
         let mut writer = Writer::new(&tx, import_id, opts)?;
         if kind == ImportKind::Dossiers && !opts.dry_run {
-            writer.sums = Some(crate::sums::Delta::new(crate::sums::Context::read(&tx)?));
+            writer.sums = Some(crate::sums::Delta::new(crate::sums::Context::read(
+                crate::portable::Db::Lite(&tx),
+            )?));
             crate::sums::watch_replaced(&tx)?;
         }
         let mut small_units: Vec<(usize, UnitRow)> = Vec::new();

@@ -292,7 +292,7 @@ impl Store {
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
         let lookup = self.lookup()?;
-        let context = Context::read(&self.conn)?;
+        let context = Context::read(crate::portable::Db::Lite(&self.conn))?;
         let now = crate::now();
         let tx = self
             .conn
@@ -307,7 +307,7 @@ impl Store {
         // block longer than its size plus the cap holds a line over it (ARCHITECTURE.md).
         let mut too_long = false;
         let mut unknown = Unknown::default();
-        let mut sums = Delta::new(Context::read(&tx)?);
+        let mut sums = Delta::new(Context::read(crate::portable::Db::Lite(&tx))?);
         let mapped = Mapped::open(file).map_err(|e| ImportError::File(thidua_ingest::FileError::Io(e)))?;
         {
             let mut one = tx.prepare(crate::import::UPSERT_DOSSIER)?;

@@ -30,6 +30,8 @@ pub mod nominations;
 pub mod particulars;
 pub mod pg;
 pub mod pg_move;
+pub mod pg_store;
+pub(crate) mod portable;
 pub mod queue;
 pub mod read;
 pub mod sessions;
@@ -322,58 +324,12 @@ impl Store {
     }
 
     fn read_plans(&self) -> Result<Vec<Plan>> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT code, source FROM plans ORDER BY period_from, code")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (code, source) = row?;
-            let plan = Plan::from_toml(&source).map_err(|errs| StoreError::BadStoredPlan {
-                code: code.clone(),
-                detail: errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
-            })?;
-            out.push(plan);
-        }
-        Ok(out)
+        plans_on(portable::Db::Lite(&self.conn))
     }
 
     /// The plan to use for `year`: the one named by `code`, or the only plan covering the year.
     pub fn plan_for(&self, year: Option<i32>, code: Option<&str>) -> Result<Plan> {
-        let plans = self.plans_shared()?;
-        if let Some(code) = code {
-            return plans.iter().find(|p| p.code == code).cloned().ok_or_else(|| {
-                refused(
-                    format!("không có kế hoạch mã «{code}»"),
-                    format!("no plan with code '{code}'"),
-                )
-            });
-        }
-        let mut matching: Vec<&Plan> = plans
-            .iter()
-            .filter(|p| year.is_none_or(|y| p.covers_year(y)))
-            .collect();
-        match matching.len() {
-            1 => Ok(matching.remove(0).clone()),
-            0 => Err(refused(
-                format!(
-                    "không có kế hoạch nào cho năm {}",
-                    year.map(|y| y.to_string()).unwrap_or_default()
-                ),
-                "no plan covers that year",
-            )),
-            _ => Err(refused(
-                format!(
-                    "có nhiều kế hoạch cho năm này ({}), hãy chọn bằng --plan",
-                    matching
-                        .iter()
-                        .map(|p| p.code.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                "several plans cover that year; choose one with --plan",
-            )),
-        }
+        pick_plan(&self.plans_shared()?, year, code)
     }
 
     /// Adds or replaces calendar days (by date).
@@ -453,7 +409,7 @@ impl Store {
     }
 
     pub fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
-        calendar_days_on(&self.conn)
+        calendar_days_on(portable::Db::Lite(&self.conn))
     }
 
     pub fn calendar(&self) -> Result<Calendar> {
@@ -461,25 +417,74 @@ impl Store {
     }
 }
 
-pub(crate) fn calendar_days_on(conn: &Connection) -> Result<Vec<CalendarDay>> {
-    let mut st = conn.prepare_cached("SELECT day, kind, note FROM calendar_days ORDER BY day")?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
+/// The plan named by `code`, or the only one covering `year` (either backend).
+pub(crate) fn pick_plan(plans: &[Plan], year: Option<i32>, code: Option<&str>) -> Result<Plan> {
+    if let Some(code) = code {
+        return plans.iter().find(|p| p.code == code).cloned().ok_or_else(|| {
+            refused(
+                format!("không có kế hoạch mã «{code}»"),
+                format!("no plan with code '{code}'"),
+            )
+        });
+    }
+    let mut matching: Vec<&Plan> = plans
+        .iter()
+        .filter(|p| year.is_none_or(|y| p.covers_year(y)))
+        .collect();
+    match matching.len() {
+        1 => Ok(matching.remove(0).clone()),
+        0 => Err(refused(
+            format!(
+                "không có kế hoạch nào cho năm {}",
+                year.map(|y| y.to_string()).unwrap_or_default()
+            ),
+            "no plan covers that year",
+        )),
+        _ => Err(refused(
+            format!(
+                "có nhiều kế hoạch cho năm này ({}), hãy chọn bằng --plan",
+                matching
+                    .iter()
+                    .map(|p| p.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "several plans cover that year; choose one with --plan",
+        )),
+    }
+}
+
+pub(crate) fn calendar_days_on(db: portable::Db) -> Result<Vec<CalendarDay>> {
     let mut out = Vec::new();
-    for row in rows {
-        let (day, kind, note) = row?;
+    for r in db.rows("SELECT day, kind, note FROM calendar_days", &[])? {
         if let (Some(date), Some(kind)) = (
-            thidua_domain::time::Date::parse_iso(&day),
-            thidua_domain::calendar::DayKind::parse(&kind),
+            r[0].text().and_then(thidua_domain::time::Date::parse_iso),
+            r[1].text().and_then(thidua_domain::calendar::DayKind::parse),
         ) {
-            out.push(CalendarDay { date, kind, note });
+            out.push(CalendarDay {
+                date,
+                kind,
+                note: r[2].string(),
+            });
         }
     }
+    out.sort_by_key(|d| d.date);
+    Ok(out)
+}
+
+/// Every stored plan, parsed, by the start of its period and its code, on either backend.
+pub(crate) fn plans_on(db: portable::Db) -> Result<Vec<Plan>> {
+    let mut out = Vec::new();
+    for r in db.rows("SELECT code, source FROM plans", &[])? {
+        let code = r[0].string();
+        let plan =
+            Plan::from_toml(r[1].text().unwrap_or_default()).map_err(|errs| StoreError::BadStoredPlan {
+                code: code.clone(),
+                detail: errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
+            })?;
+        out.push(plan);
+    }
+    out.sort_by(|a, b| (a.period_from, &a.code).cmp(&(b.period_from, &b.code)));
     Ok(out)
 }
 

@@ -1,5 +1,6 @@
 //! Reading the store into the domain's types, and the store-backed evaluation.
 
+use crate::portable::Db;
 use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
@@ -35,51 +36,44 @@ fn date_of(s: Option<String>) -> Option<Date> {
     s.as_deref().and_then(Date::parse_iso)
 }
 
-/// Every unit, on a connection or inside a transaction.
-pub(crate) fn units_on(conn: &rusqlite::Connection) -> Result<Vec<UnitRecord>> {
-    let mut st = conn.prepare_cached("SELECT id, code, name, tier, parent_code FROM units ORDER BY code")?;
-    let rows = st.query_map([], |r| {
-        Ok(UnitRecord {
-            id: r.get(0)?,
+/// Every unit by code, on either backend, on a connection or inside a transaction.
+pub(crate) fn units_on(db: Db) -> Result<Vec<UnitRecord>> {
+    let mut out: Vec<UnitRecord> = db
+        .rows("SELECT id, code, name, tier, parent_code FROM units", &[])?
+        .into_iter()
+        .map(|r| UnitRecord {
+            id: r[0].int().unwrap_or_default(),
             info: UnitInfo {
-                code: r.get(1)?,
-                name: r.get(2)?,
-                tier: r.get(3)?,
+                code: r[1].string(),
+                name: r[2].string(),
+                tier: r[3].string(),
             },
-            parent: r.get(4)?,
+            parent: r[4].opt_string(),
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        .collect();
+    out.sort_by(|a, b| a.info.code.cmp(&b.info.code));
+    Ok(out)
 }
 
-/// Every head's term, on a connection or inside a transaction.
-pub(crate) fn heads_on(conn: &rusqlite::Connection) -> Result<Vec<HeadTerm>> {
-    let mut st = conn.prepare_cached(
-        "SELECT u.code, h.full_name, h.title, h.term_from, h.term_to FROM heads h JOIN units u ON u.id = h.unit_id
-         ORDER BY u.code, h.term_from",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-        ))
-    })?;
+/// Every head's term by unit and start, on either backend, on a connection or inside a
+/// transaction.
+pub(crate) fn heads_on(db: Db) -> Result<Vec<HeadTerm>> {
     let mut out = Vec::new();
-    for row in rows {
-        let (unit, name, title, from, to) = row?;
-        if let Some(from) = Date::parse_iso(&from) {
+    for r in db.rows(
+        "SELECT u.code, h.full_name, h.title, h.term_from, h.term_to FROM heads h JOIN units u ON u.id = h.unit_id",
+        &[],
+    )? {
+        if let Some(from) = r[3].text().and_then(Date::parse_iso) {
             out.push(HeadTerm {
-                unit,
-                name,
-                title,
+                unit: r[0].string(),
+                name: r[1].string(),
+                title: r[2].string(),
                 from,
-                to: date_of(to),
+                to: date_of(r[4].opt_string()),
             });
         }
     }
+    out.sort_by(|a, b| (&a.unit, a.from).cmp(&(&b.unit, b.from)));
     Ok(out)
 }
 
@@ -100,7 +94,7 @@ impl Store {
     }
 
     pub fn units(&self) -> Result<Vec<UnitRecord>> {
-        units_on(&self.conn)
+        units_on(Db::Lite(&self.conn))
     }
 
     pub fn unit(&self, code: &str) -> Result<Option<UnitRecord>> {
@@ -125,56 +119,15 @@ impl Store {
     }
 
     pub fn heads(&self) -> Result<Vec<HeadTerm>> {
-        heads_on(&self.conn)
+        heads_on(Db::Lite(&self.conn))
     }
 
     pub fn procedures(&self) -> Result<HashMap<String, ProcedureInfo>> {
-        procedures_on(&self.conn)
+        procedures_on(Db::Lite(&self.conn))
     }
 
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT u.code, e.indicator, e.period, e.numerator, e.denominator, e.value, e.state, e.kind
-             FROM entries e JOIN units u ON u.id = e.unit_id",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<i64>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (unit, indicator, period, num, den, value, state, kind) = row?;
-            let value = match (
-                kind.as_str(),
-                num.as_deref().and_then(Dec::parse),
-                den.as_deref().and_then(Dec::parse),
-                value,
-            ) {
-                ("ratio", Some(num), Some(den), _) => EntryValue::Ratio { num, den },
-                ("count", _, _, Some(v)) => EntryValue::Count(v),
-                ("boolean", _, _, Some(v)) => EntryValue::Bool(v != 0),
-                _ => continue,
-            };
-            let (Some(period), Some(state)) = (Period::parse(&period), EntryState::parse(&state)) else {
-                continue;
-            };
-            out.push(Entry {
-                unit,
-                indicator,
-                period,
-                value,
-                state,
-            });
-        }
-        Ok(out)
+        entries_on(Db::Lite(&self.conn))
     }
 
     /// Feeds every stored dossier through the domain's formulas (one computation for the
@@ -251,18 +204,7 @@ impl Store {
         units: Vec<UnitRecord>,
         tally: Arc<DossierTally>,
     ) -> Result<Evaluation> {
-        let infos: Vec<UnitInfo> = units.iter().map(|u| u.info.clone()).collect();
-        let heads = self.heads()?;
-        let entries = self.entries()?;
-        let heads = evaluate(&EvalInput {
-            plan,
-            units: &infos,
-            heads: &heads,
-            tally: &tally,
-            entries: &entries,
-            as_of,
-        });
-        Ok(Evaluation { units, tally, heads })
+        evaluation_with_on(Db::Lite(&self.conn), plan, as_of, units, tally)
     }
 
     /// The late dossiers of a unit counted in `[from, to]`, by the one on-time rule
@@ -375,31 +317,82 @@ impl Store {
     }
 }
 
-/// The procedure catalogue as the formulas need it.
-pub(crate) fn procedures_on(conn: &rusqlite::Connection) -> Result<HashMap<String, ProcedureInfo>> {
-    let mut st =
-        conn.prepare_cached("SELECT code, statutory_days, online_level, published_days FROM procedures")?;
-    let rows = st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-        ))
-    })?;
+/// The procedure catalogue as the formulas need it, on either backend.
+pub(crate) fn procedures_on(db: Db) -> Result<HashMap<String, ProcedureInfo>> {
     let mut out = HashMap::new();
-    for row in rows {
-        let (code, days, level, published) = row?;
-        if let (Some(statutory_days), Some(online_level)) = (Dec::parse(&days), OnlineLevel::parse(&level)) {
+    for r in db.rows(
+        "SELECT code, statutory_days, online_level, published_days FROM procedures",
+        &[],
+    )? {
+        let (days, level) = (r[1].text().unwrap_or_default(), r[2].text().unwrap_or_default());
+        if let (Some(statutory_days), Some(online_level)) = (Dec::parse(days), OnlineLevel::parse(level)) {
             out.insert(
-                code,
+                r[0].string(),
                 ProcedureInfo {
                     statutory_days,
                     online_level,
-                    published_days: published.as_deref().and_then(Dec::parse),
+                    published_days: r[3].text().and_then(Dec::parse),
                 },
             );
         }
     }
     Ok(out)
+}
+
+/// Every submitted or verified (or other) entry's value, on either backend.
+pub(crate) fn entries_on(db: Db) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for r in db.rows(
+        "SELECT u.code, e.indicator, e.period, e.numerator, e.denominator, e.value, e.state, e.kind
+         FROM entries e JOIN units u ON u.id = e.unit_id",
+        &[],
+    )? {
+        let value = match (
+            r[7].text().unwrap_or_default(),
+            r[3].text().and_then(Dec::parse),
+            r[4].text().and_then(Dec::parse),
+            r[5].int(),
+        ) {
+            ("ratio", Some(num), Some(den), _) => EntryValue::Ratio { num, den },
+            ("count", _, _, Some(v)) => EntryValue::Count(v),
+            ("boolean", _, _, Some(v)) => EntryValue::Bool(v != 0),
+            _ => continue,
+        };
+        let (Some(period), Some(state)) = (
+            r[2].text().and_then(Period::parse),
+            r[6].text().and_then(EntryState::parse),
+        ) else {
+            continue;
+        };
+        out.push(Entry {
+            unit: r[0].string(),
+            indicator: r[1].string(),
+            period,
+            value,
+            state,
+        });
+    }
+    Ok(out)
+}
+
+/// The evaluation over prepared dossier facts, on either backend.
+pub(crate) fn evaluation_with_on(
+    db: Db,
+    plan: &Plan,
+    as_of: DateTime,
+    units: Vec<UnitRecord>,
+    tally: Arc<DossierTally>,
+) -> Result<Evaluation> {
+    let infos: Vec<UnitInfo> = units.iter().map(|u| u.info.clone()).collect();
+    let heads = heads_on(db)?;
+    let entries = entries_on(db)?;
+    let heads = evaluate(&EvalInput {
+        plan,
+        units: &infos,
+        heads: &heads,
+        tally: &tally,
+        entries: &entries,
+        as_of,
+    });
+    Ok(Evaluation { units, tally, heads })
 }

@@ -25,6 +25,7 @@
 //! the calendar's figures: a procedures import or a change of the calendar counts them
 //! again (`rebuild`), in its transaction.
 
+use crate::portable::{Db, Val};
 use crate::{Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap};
@@ -54,6 +55,20 @@ pub(crate) const ROW_COLUMNS: &str =
     "unit_id, procedure_code, received_at, due_at, completed_at, channel, status, open_span";
 
 impl Row<'static> {
+    /// From the values of `ROW_COLUMNS` (either backend).
+    pub fn from_vals(r: &[Val]) -> Row<'static> {
+        Row {
+            unit_id: r[0].int().unwrap_or(-1),
+            procedure: std::borrow::Cow::Owned(r[1].string()),
+            received_at: r[2].int().unwrap_or_default(),
+            due_at: r[3].int().unwrap_or_default(),
+            completed_at: r[4].int(),
+            channel: r[5].int().unwrap_or(-1) as u8,
+            status: r[6].int().unwrap_or(-1) as u8,
+            open_span: r[7].int(),
+        }
+    }
+
     /// From the columns of `ROW_COLUMNS`, starting at `at`.
     pub fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Row<'static>> {
         Ok(Row {
@@ -115,10 +130,10 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    pub fn read(conn: &Connection) -> Result<Context> {
+    pub fn read(db: Db) -> Result<Context> {
         Ok(Context {
-            calendar: Calendar::new(&crate::calendar_days_on(conn)?),
-            procedures: crate::read::procedures_on(conn)?.into_iter().collect(),
+            calendar: Calendar::new(&crate::calendar_days_on(db)?),
+            procedures: crate::read::procedures_on(db)?.into_iter().collect(),
         })
     }
 
@@ -154,7 +169,7 @@ impl Context {
     /// Adds (`sign` 1) or takes back (-1) what `row` counts at `as_of` under unit index
     /// `unit`; a row whose channel or status cannot be read counts nothing (as in the
     /// full count).
-    fn apply(&self, tally: &mut DossierTally, unit: u32, row: &Row, as_of: DateTime, sign: i8) {
+    pub(crate) fn apply(&self, tally: &mut DossierTally, unit: u32, row: &Row, as_of: DateTime, sign: i8) {
         let (Some(channel), Some(status)) =
             (Channel::from_id(row.channel), DossierStatus::from_id(row.status))
         else {
@@ -347,11 +362,13 @@ fn decode(bytes: &[u8]) -> Cell {
 
 /// The time of the latest write the `open_span` marks are relative to, when the kept sums
 /// are usable (made with this build's readings).
-fn written_at(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT written_at FROM dossier_sums_meta WHERE readings = ?1")?
-        .query_row([READINGS as i64], |r| r.get(0))
-        .optional()?)
+fn written_at(db: Db) -> Result<Option<i64>> {
+    Ok(db
+        .row(
+            "SELECT written_at FROM dossier_sums_meta WHERE readings = ?1",
+            &[Val::Int(READINGS as i64)],
+        )?
+        .and_then(|r| r[0].int()))
 }
 
 /// Counts the kept sums again from every dossier (the catalogue or the calendar changed,
@@ -375,7 +392,7 @@ pub(crate) fn rebuild(conn: &Connection, marks: bool) -> Result<()> {
         }
         crate::locks::guard_dossiers(conn)?;
     }
-    let mut delta = Delta::new(Context::read(conn)?);
+    let mut delta = Delta::new(Context::read(Db::Lite(conn))?);
     {
         let mut st = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM dossiers"))?;
         let mut rows = st.query([])?;
@@ -416,109 +433,127 @@ pub(crate) fn refresh_on_open(conn: &mut Connection) -> Result<()> {
 }
 
 impl Store {
-    /// The dossier tally at `as_of` from the kept sums (see the module's comment), or None
-    /// when they cannot answer exactly at this as-of (the caller counts every dossier).
+    /// The dossier tally at `as_of` from the kept sums (`tally_from_sums_on`).
     pub(crate) fn tally_from_sums(
         &self,
         index: &HashMap<i64, u32>,
         as_of: DateTime,
     ) -> Result<Option<DossierTally>> {
-        let Some(written) = written_at(&self.conn)? else {
-            return Ok(None);
-        };
-        let m = as_of.month();
-        let month_end = m.last_day().end();
-        if as_of < month_end && as_of.0 < written {
-            return Ok(None);
-        }
-        let context = Context::read(&self.conn)?;
-        let mut tally = DossierTally::default();
-        self.add_kept_sums(&mut tally, |id| index.get(&id).copied(), m)?;
-        // At the end of `M`: the kept corrections of the dossiers open across it.
-        let at_month_end = as_of >= month_end;
-        if at_month_end {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT unit_id, month, cells FROM dossier_ends WHERE month_end = ?1")?;
-            let mut rows = st.query([m.0])?;
-            while let Some(r) = rows.next()? {
-                let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else {
-                    continue;
-                };
-                tally.add_cell(unit, Month(r.get(1)?), &decode(&r.get::<_, Vec<u8>>(2)?));
-            }
-        }
-        // The dossiers the evaluations read before they settle (`open_span`) and not
-        // settled by `as_of`: what they count then, instead of what they will.
-        let max_span: Option<i64> = self.conn.query_row(
-            "SELECT max(open_span) FROM dossiers WHERE open_span IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )?;
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM dossiers WHERE open_span = ?1 AND received_at BETWEEN ?2 AND ?3"
-        ))?;
-        // At the end of `M`, a dossier that settles within `M` has settled: only those
-        // settling in a later month are read (of span `s`, received from `M − s + 1`).
-        for span in 0..=max_span.unwrap_or(-1) {
-            if at_month_end && span == 0 {
-                continue;
-            }
-            let first = m.0 - span as i32 + at_month_end as i32;
-            let from = Month(first).first_day().start();
-            let mut rows = st.query(params![span, from.0, month_end.0])?;
-            while let Some(r) = rows.next()? {
-                let row = Row::read(r, 0)?;
-                let Some(&unit) = index.get(&row.unit_id) else {
-                    continue;
-                };
-                context.apply(&mut tally, unit, &row, as_of, 1);
-                context.apply(&mut tally, unit, &row, DateTime::END, -1);
-            }
-        }
-        tally.clear_after(m);
-        tally.prune();
-        // Nothing that has not settled by `as_of` was left out above; dossiers received
-        // in a later month change the tally no earlier than that month.
-        let next_month = Month(m.0 + 1).first_day().start();
-        tally.next_change = Some(tally.next_change.map_or(next_month, |n| n.min(next_month)));
-        Ok(Some(tally))
-    }
-
-    /// Adds the kept sums of the months up to `up_to` into `tally` (units by `unit`; a unit
-    /// it does not know is left out), and every month's unknown-procedure count.
-    fn add_kept_sums(
-        &self,
-        tally: &mut DossierTally,
-        unit: impl Fn(i64) -> Option<u32>,
-        up_to: Month,
-    ) -> Result<()> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT unit_id, month, cells, unknown FROM dossier_sums")?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let Some(unit) = unit(r.get(0)?) else {
-                continue;
-            };
-            let month = Month(r.get(1)?);
-            if month <= up_to {
-                tally.add_cell(unit, month, &decode(&r.get::<_, Vec<u8>>(2)?));
-            }
-            let unknown: i64 = r.get(3)?;
-            if unknown != 0 {
-                let n = tally.unknown_procedure.entry((unit, month)).or_default();
-                *n = n.wrapping_add(unknown as u64);
-            }
-        }
-        Ok(())
+        tally_from_sums_on(Db::Lite(&self.conn), index, as_of)
     }
 
     /// The kept sums as a tally (units by id), for tests comparing them with a full count.
     #[cfg(test)]
     pub(crate) fn kept_sums(&self) -> Result<DossierTally> {
         let mut tally = DossierTally::default();
-        self.add_kept_sums(&mut tally, |id| u32::try_from(id).ok(), Month(i32::MAX))?;
+        add_kept_sums(
+            Db::Lite(&self.conn),
+            &mut tally,
+            |id| u32::try_from(id).ok(),
+            Month(i32::MAX),
+        )?;
         Ok(tally)
     }
+}
+
+/// The dossier tally at `as_of` from the kept sums (see the module's comment), on either
+/// backend, or None when they cannot answer exactly at this as-of (the caller counts every
+/// dossier).
+pub(crate) fn tally_from_sums_on(
+    db: Db,
+    index: &HashMap<i64, u32>,
+    as_of: DateTime,
+) -> Result<Option<DossierTally>> {
+    let Some(written) = written_at(db)? else {
+        return Ok(None);
+    };
+    let m = as_of.month();
+    let month_end = m.last_day().end();
+    if as_of < month_end && as_of.0 < written {
+        return Ok(None);
+    }
+    let context = Context::read(db)?;
+    let mut tally = DossierTally::default();
+    add_kept_sums(db, &mut tally, |id| index.get(&id).copied(), m)?;
+    // At the end of `M`: the kept corrections of the dossiers open across it.
+    let at_month_end = as_of >= month_end;
+    if at_month_end {
+        db.for_each(
+            "SELECT unit_id, month, cells FROM dossier_ends WHERE month_end = ?1",
+            &[Val::Int(m.0.into())],
+            |r| {
+                if let (Some(&unit), Some(month)) = (index.get(&r[0].int().unwrap_or(-1)), r[1].int()) {
+                    tally.add_cell(unit, Month(month as i32), &decode(r[2].blob()));
+                }
+                Ok(())
+            },
+        )?;
+    }
+    // The dossiers the evaluations read before they settle (`open_span`) and not settled
+    // by `as_of`: what they count then, instead of what they will.
+    let max_span = db
+        .row(
+            "SELECT max(open_span) FROM dossiers WHERE open_span IS NOT NULL",
+            &[],
+        )?
+        .and_then(|r| r[0].int());
+    let sql =
+        format!("SELECT {ROW_COLUMNS} FROM dossiers WHERE open_span = ?1 AND received_at BETWEEN ?2 AND ?3");
+    // At the end of `M`, a dossier that settles within `M` has settled: only those
+    // settling in a later month are read (of span `s`, received from `M − s + 1`).
+    for span in 0..=max_span.unwrap_or(-1) {
+        if at_month_end && span == 0 {
+            continue;
+        }
+        let first = m.0 - span as i32 + at_month_end as i32;
+        let from = Month(first).first_day().start();
+        db.for_each(
+            &sql,
+            &[Val::Int(span), Val::Int(from.0), Val::Int(month_end.0)],
+            |r| {
+                let row = Row::from_vals(r);
+                if let Some(&unit) = index.get(&row.unit_id) {
+                    context.apply(&mut tally, unit, &row, as_of, 1);
+                    context.apply(&mut tally, unit, &row, DateTime::END, -1);
+                }
+                Ok(())
+            },
+        )?;
+    }
+    tally.clear_after(m);
+    tally.prune();
+    // Nothing that has not settled by `as_of` was left out above; dossiers received in a
+    // later month change the tally no earlier than that month.
+    let next_month = Month(m.0 + 1).first_day().start();
+    tally.next_change = Some(tally.next_change.map_or(next_month, |n| n.min(next_month)));
+    Ok(Some(tally))
+}
+
+/// Adds the kept sums of the months up to `up_to` into `tally` (units by `unit`; a unit it
+/// does not know is left out), and every month's unknown-procedure count.
+fn add_kept_sums(
+    db: Db,
+    tally: &mut DossierTally,
+    unit: impl Fn(i64) -> Option<u32>,
+    up_to: Month,
+) -> Result<()> {
+    db.for_each(
+        "SELECT unit_id, month, cells, unknown FROM dossier_sums",
+        &[],
+        |r| {
+            let (Some(unit), Some(month)) = (r[0].int().and_then(&unit), r[1].int()) else {
+                return Ok(());
+            };
+            let month = Month(month as i32);
+            if month <= up_to {
+                tally.add_cell(unit, month, &decode(r[2].blob()));
+            }
+            let unknown = r[3].int().unwrap_or(0);
+            if unknown != 0 {
+                let n = tally.unknown_procedure.entry((unit, month)).or_default();
+                *n = n.wrapping_add(unknown as u64);
+            }
+            Ok(())
+        },
+    )
 }
