@@ -166,6 +166,10 @@ pub struct DossierTally {
     /// differently (a completion, a due time passing, a receipt still ahead): the tally
     /// holds for every as-of from its own up to (not including) this one. None: for ever.
     pub next_change: Option<DateTime>,
+    /// Cells after this month are not kept (`bounded`): what would go there is dropped.
+    bound: Option<i32>,
+    /// Where a dropped contribution goes.
+    scratch: Cell,
 }
 
 /// One unit's months `first`, `first + 1`, …
@@ -179,6 +183,15 @@ struct UnitMonths {
 const MAX_RUN: usize = 240;
 
 impl DossierTally {
+    /// A tally that keeps no cell after month `m` (a month-end correction needs only the
+    /// months up to its own): it never makes room for later months.
+    pub fn bounded(m: Month) -> DossierTally {
+        DossierTally {
+            bound: Some(m.0),
+            ..Default::default()
+        }
+    }
+
     pub fn add(&mut self, d: &DossierFacts, cal: &Calendar, as_of: DateTime) {
         self.apply(d, cal, as_of, 1)
     }
@@ -279,6 +292,10 @@ impl DossierTally {
     /// The sums of one unit and month, made when missing.
     #[inline]
     fn cell(&mut self, unit: u32, m: Month) -> &mut [Sums; READINGS] {
+        if self.bound.is_some_and(|b| m.0 > b) {
+            self.scratch = Default::default();
+            return &mut self.scratch;
+        }
         let u = unit as usize;
         if let Some(i) = self.units.get(u).and_then(|r| r.index(m)) {
             return &mut self.units[u].cells[i];

@@ -588,3 +588,54 @@ fn a_dossier_settles_at_its_last_change_and_counts_as_at_the_end_of_time_from_th
     assert!(checked > 500, "{checked}");
     assert!(tight * 10 > counted * 8, "{tight} of {counted}");
 }
+
+/// A bounded tally keeps the months up to its bound exactly and nothing after it.
+#[test]
+fn a_bounded_tally_keeps_no_month_after_its_bound() {
+    let cal = Calendar::built_in();
+    let rows = [
+        facts(
+            t(2023, 3, 1, 8),
+            t(2023, 3, 10, 17),
+            Some(t(2023, 3, 9, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTuyen,
+            Some(&P10),
+        ),
+        facts(
+            t(2023, 3, 20, 8),
+            t(2023, 4, 10, 17),
+            Some(t(2023, 4, 12, 9)),
+            DossierStatus::DaTraKetQua,
+            Channel::TrucTiep,
+            Some(&P10),
+        ),
+        facts(
+            t(2023, 4, 2, 8),
+            t(2023, 4, 20, 17),
+            None,
+            DossierStatus::DangXuLy,
+            Channel::TrucTuyen,
+            Some(&P10),
+        ),
+    ];
+    let march = Month::new(2023, 3);
+    let (mut full, mut bounded) = (DossierTally::default(), DossierTally::bounded(march));
+    for r in &rows {
+        full.add(r, &cal, DateTime::END);
+        bounded.add(r, &cal, DateTime::END);
+    }
+    let upto = |t: &DossierTally, m: Month| {
+        let mut v: Vec<_> = t
+            .cells()
+            .filter(|((_, _, month), _)| *month <= m)
+            .map(|c| format!("{c:?}"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(!upto(&bounded, march).is_empty());
+    assert_eq!(upto(&bounded, march), upto(&full, march));
+    assert!(bounded.cells().all(|((_, _, m), _)| m <= march));
+    assert!(full.cells().any(|((_, _, m), _)| m > march));
+}

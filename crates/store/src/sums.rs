@@ -160,7 +160,7 @@ impl Context {
             return;
         };
         for m in received..settled {
-            let tally = ends.entry(m).or_default();
+            let tally = ends.entry(m).or_insert_with(|| DossierTally::bounded(Month(m)));
             self.apply(tally, unit, row, Month(m).last_day().end(), sign);
             self.apply(tally, unit, row, DateTime::END, -sign);
         }
@@ -223,7 +223,10 @@ impl Delta {
     pub fn merge(&mut self, block: DossierTally, ends: Ends) {
         self.tally.merge_mapped(block, |u| u);
         for (m, t) in ends {
-            self.ends.entry(m).or_default().merge_mapped(t, |u| u);
+            self.ends
+                .entry(m)
+                .or_insert_with(|| DossierTally::bounded(Month(m)))
+                .merge_mapped(t, |u| u);
         }
     }
 
