@@ -354,7 +354,11 @@ impl Store {
                 let mut next = 0usize;
                 let mut first_line = 2usize;
                 let mut bytes = layout.body_start as u64;
-                for done in receiver {
+                for mut done in receiver {
+                    // A block's counts join the import's at once (not when its turn to be
+                    // written comes): they are only written if the whole import is, and
+                    // a province of thousands of units makes them megabytes per block.
+                    sums.merge(std::mem::take(&mut done.sums), std::mem::take(&mut done.ends));
                     pending.insert(done.block.seq, done);
                     while let Some(d) = pending.remove(&next) {
                         next += 1;
@@ -387,10 +391,7 @@ impl Store {
                             let written = write_rows(&mut one, &mut many, &d.rows, &d.text, import_id)
                                 .and_then(|()| crate::sums::take_replaced(&tx, &mut sums, false));
                             match written {
-                                Ok(()) => {
-                                    unknown.written(&d.rows, &d.text);
-                                    sums.merge(d.sums, d.ends);
-                                }
+                                Ok(()) => unknown.written(&d.rows, &d.text),
                                 Err(e) => {
                                     write_error = Some(e);
                                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
