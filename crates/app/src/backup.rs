@@ -436,37 +436,7 @@ mod tests {
 mod move_tests {
     use super::*;
 
-    const SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-    struct PgDb {
-        name: String,
-        url: String,
-    }
-
-    impl PgDb {
-        fn new() -> PgDb {
-            let name = format!("thidua_move_{}", std::process::id());
-            let mut admin = postgres::Client::connect(SERVER, postgres::NoTls).unwrap_or_else(|e| {
-                panic!("no PostgreSQL server answers at 127.0.0.1:5432 ({e}): scripts/test.sh installs and starts one")
-            });
-            admin
-                .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-                .unwrap();
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-            PgDb {
-                url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-                name,
-            }
-        }
-    }
-
-    impl Drop for PgDb {
-        fn drop(&mut self) {
-            if let Ok(mut admin) = postgres::Client::connect(SERVER, postgres::NoTls) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-            }
-        }
-    }
+    use thidua_store::testing::TestDb;
 
     /// Every table's rows, file and audit record arrive; the identities continue after the
     /// moved rows; a second move into the now full database is refused and changes nothing.
@@ -475,7 +445,7 @@ mod move_tests {
         let dir = tempfile::tempdir().unwrap();
         crate::demo::prepare_with(dir.path(), "mat-khau-demo-2023", false).unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
-        let db = PgDb::new();
+        let db = TestDb::new("thidua_move");
         let moved = move_to_postgres(&store, dir.path(), &db.url).unwrap();
         let counts = store.table_counts().unwrap();
         assert_eq!(moved.tables, counts);
@@ -492,7 +462,7 @@ mod move_tests {
         ] {
             assert!(rows(t) > 0, "the demo has {t}");
         }
-        let mut pg = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+        let mut pg = db.client();
         for (t, n) in &counts {
             let m: i64 = pg
                 .query_one(&format!("SELECT count(*) FROM {t}"), &[])

@@ -1296,18 +1296,11 @@ fn backup_and_restore_round_trip_and_restore_refuses_an_occupied_folder() {
 #[test]
 fn migrate_moves_the_store_into_an_empty_postgres_database_once() {
     let env = seeded();
-    let name = format!("thidua_cli_move_{}", std::process::id());
-    let server = "postgres://postgres@127.0.0.1:5432/postgres";
-    let mut admin = postgres::Client::connect(server, postgres::NoTls)
-        .expect("no PostgreSQL server at 127.0.0.1:5432: scripts/test.sh starts one");
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let db = thidua_store::testing::TestDb::new("thidua_cli_move");
+    let url = db.url.clone();
     let out = env.ok(&["migrate", "--to", &url]);
     assert!(out.contains("đã chuyển") && out.contains("moved"), "{out}");
-    let mut pg = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut pg = db.client();
     let n: i64 = pg.query_one("SELECT count(*) FROM dossiers", &[]).unwrap().get(0);
     assert_eq!(n, counts(&env).dossiers);
     // the evaluation reads the same on PostgreSQL
@@ -1335,7 +1328,4 @@ fn migrate_moves_the_store_into_an_empty_postgres_database_once() {
     assert_ne!(code, 0);
     assert!(err.contains("postgres://"), "{err}");
     drop(pg);
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .unwrap();
 }

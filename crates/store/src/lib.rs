@@ -37,6 +37,8 @@ pub mod read;
 pub mod sessions;
 pub mod staged;
 mod sums;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod threads;
 pub mod users;
 pub mod workflow;

@@ -4,50 +4,7 @@
 //! tests fail and say why.
 
 use super::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The maintenance database of the test server.
-const SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A fresh database for one test, dropped with it.
-pub(crate) struct TestDb {
-    pub name: String,
-    pub url: String,
-}
-
-impl TestDb {
-    pub fn new() -> TestDb {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "thidua_test_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
-        let mut admin = postgres::Client::connect(SERVER, postgres::NoTls).unwrap_or_else(|e| {
-            panic!("no PostgreSQL server answers at 127.0.0.1:5432 ({e}): scripts/test.sh installs and starts one")
-        });
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        TestDb {
-            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-            name,
-        }
-    }
-
-    pub fn client(&self) -> postgres::Client {
-        postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = postgres::Client::connect(SERVER, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
-}
+use crate::testing::TestDb;
 
 /// Every table and column of a fresh SQLite store (its data file and its sessions file),
 /// with the column's type as SQLite declares it.
@@ -84,7 +41,7 @@ fn sqlite_columns() -> Vec<(String, String, String)> {
 
 #[test]
 fn the_schema_applies_once_and_holds_every_sqlite_table_and_column() {
-    let db = TestDb::new();
+    let db = TestDb::new("thidua_test");
     let mut c = db.client();
     assert_eq!(schema_version(&mut c).unwrap(), 0);
     migrate(&mut c).unwrap();
@@ -125,7 +82,7 @@ fn the_schema_applies_once_and_holds_every_sqlite_table_and_column() {
 
 #[test]
 fn instances_starting_together_migrate_once() {
-    let db = TestDb::new();
+    let db = TestDb::new("thidua_test");
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let url = db.url.clone();
@@ -140,7 +97,7 @@ fn instances_starting_together_migrate_once() {
 
 #[test]
 fn the_guards_refuse_as_in_sqlite() {
-    let db = TestDb::new();
+    let db = TestDb::new("thidua_test");
     let mut c = connect(&db.url).unwrap();
     let refusal = |c: &mut postgres::Client, sql: &str| -> String {
         let e = c.batch_execute(sql).expect_err(sql);

@@ -4,27 +4,13 @@
 //! from them at many as-of instants, exactly equal to the full count's.
 
 use crate::import::ImportOptions;
+use crate::testing::Rng;
 use crate::Store;
 use std::collections::HashMap;
 use thidua_domain::dossier::DossierTally;
 use thidua_domain::plan::Plan;
 use thidua_domain::time::{DateTime, Month};
 use thidua_ingest::ImportKind;
-
-/// A small deterministic generator (xorshift64*), so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn when(t: DateTime) -> String {
     let (h, m, _) = t.hms();
@@ -35,18 +21,18 @@ const HEADER: &str = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_k
 
 /// `n` dossier rows over `codes` codes, around `now` (some received, due or decided in
 /// the future), every status and channel, some procedures unknown.
-fn rows(rng: &mut Rng, n: usize, codes: u64, now: DateTime) -> String {
+fn rows(rng: &mut Rng, n: usize, codes: usize, now: DateTime) -> String {
     let mut out = String::new();
     for _ in 0..n {
         let code = format!("HS{:06}", rng.below(codes));
-        let unit = ["T01", "H01", "H01X01"][rng.below(3) as usize];
-        let procedure = ["P1", "P2", "P3", "X9"][rng.below(4) as usize];
+        let unit = ["T01", "H01", "H01X01"][rng.below(3)];
+        let procedure = ["P1", "P2", "P3", "X9"][rng.below(4)];
         let received = DateTime(now.0 - 150 * 86_400 + rng.below(170 * 86_400) as i64);
         // now and then a due date years ahead (its month-end corrections are not kept:
         // the evaluations read its row)
         let ahead = if rng.below(40) == 0 { 800 } else { 30 };
         let due = DateTime(received.0 + rng.below(ahead * 86_400) as i64);
-        let status = ["da_tra_ket_qua", "tu_choi", "dang_xu_ly", "rut"][rng.below(4) as usize];
+        let status = ["da_tra_ket_qua", "tu_choi", "dang_xu_ly", "rut"][rng.below(4)];
         let completed = if status == "da_tra_ket_qua" || status == "tu_choi" || rng.below(4) == 0 {
             let c = DateTime(received.0 + rng.below(40 * 86_400) as i64);
             // now and then a completion exported as a date only
@@ -58,7 +44,7 @@ fn rows(rng: &mut Rng, n: usize, codes: u64, now: DateTime) -> String {
         } else {
             String::new()
         };
-        let channel = ["truc_tiep", "truc_tuyen", "buu_chinh"][rng.below(3) as usize];
+        let channel = ["truc_tiep", "truc_tuyen", "buu_chinh"][rng.below(3)];
         out.push_str(&format!(
             "{code},{unit},{procedure},{},{},{completed},{channel},{status}\n",
             when(received),
@@ -172,7 +158,7 @@ fn kept_sums_equal_a_full_count_after_random_imports_and_answer_every_as_of_exac
     let (mut answered, mut asked) = (0, 0);
     for step in 0..10 {
         let mut body = String::from(HEADER);
-        let n = 120 + rng.below(120) as usize;
+        let n = 120 + rng.below(120);
         body.push_str(&rows(&mut rng, n, 400, now));
         // every other file has a quoted field: the general reader takes it
         if step % 2 == 1 {

@@ -469,6 +469,22 @@ pub fn add_unit_user(srv: &Server, username: &str, code: &str) {
 }
 
 /// A client signed in through `POST /api/v1/session`, holding the CSRF token it answered.
+/// A new API token of `username` (made as on the command line), valid for `days`.
+pub fn api_token(srv: &Server, username: &str, days: i64) -> String {
+    let token = thidua_app::credentials::random_token();
+    let mut s = srv.store();
+    let id = s.user_by_name(username).unwrap().unwrap().id;
+    s.create_token(
+        &thidua_store::audit::Actor::cli(),
+        id,
+        &thidua_app::credentials::token_hash(&token),
+        "kiểm thử",
+        days,
+    )
+    .unwrap();
+    token
+}
+
 pub async fn api_client(srv: &Server, username: &str) -> Client {
     let mut c = srv.client();
     let r = c

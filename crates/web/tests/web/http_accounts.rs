@@ -1,7 +1,7 @@
 //! Accounts over real HTTP: sign-in and its throttling, sessions and cookies, accounts and
 //! passwords, error pages, the client's address behind a trusted proxy.
 
-use crate::common::{Server, PASSWORD};
+use crate::common::{api_token, Server, PASSWORD};
 use reqwest::StatusCode;
 #[tokio::test]
 async fn sign_in_gives_one_answer_throttles_and_sets_a_strict_cookie() {
@@ -329,24 +329,7 @@ async fn behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for() 
 #[tokio::test]
 async fn api_tokens_work_only_under_api_expire_and_end_with_a_new_password() {
     let srv = Server::start().await;
-    let (live, expired) = (
-        thidua_app::credentials::random_token(),
-        thidua_app::credentials::random_token(),
-    );
-    {
-        let mut s = srv.store();
-        let id = s.user_by_name("sonoivu").unwrap().unwrap().id;
-        for t in [&live, &expired] {
-            s.create_token(
-                &thidua_store::audit::Actor::cli(),
-                id,
-                &thidua_app::credentials::token_hash(t),
-                "một cửa",
-                30,
-            )
-            .unwrap();
-        }
-    }
+    let (live, expired) = (api_token(&srv, "sonoivu", 30), api_token(&srv, "sonoivu", 30));
     let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
     db.execute(
         "UPDATE api_tokens SET expires_at = 0 WHERE token_hash = ?1",
@@ -460,17 +443,7 @@ async fn a_kept_session_or_token_ends_with_the_next_commit_of_any_process() {
     let after = unit.get("/").await.body;
     assert!(!before.contains("Tên Mới Đặt") && after.contains("Tên Mới Đặt"));
     // a token revoked by another process is refused at once
-    let token = thidua_app::credentials::random_token();
-    let office = srv.store().user_by_name("sonoivu").unwrap().unwrap().id;
-    srv.store()
-        .create_token(
-            &thidua_store::audit::Actor::cli(),
-            office,
-            &thidua_app::credentials::token_hash(&token),
-            "một cửa",
-            30,
-        )
-        .unwrap();
+    let token = api_token(&srv, "sonoivu", 30);
     let get = || {
         http.get(format!("{}/api/v1/ranking", srv.base))
             .header("authorization", format!("Bearer {token}"))

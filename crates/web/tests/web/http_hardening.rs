@@ -432,20 +432,9 @@ async fn files_no_record_refers_to_are_swept_and_the_others_kept() {
     assert!(!srv.dir.path().join("uploads").join("stray.csv").exists());
 }
 
-/// A small deterministic generator for the mutations (xorshift64*): the cases are the same
-/// on every run, and `THIDUA_FUZZ_CASES` runs more of them (scripts/fuzz.sh).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+// The mutations' random source is `thidua_store::testing::Rng` (xorshift64*): the cases
+// are the same on every run, and `THIDUA_FUZZ_CASES` runs more of them (scripts/fuzz.sh).
+use thidua_store::testing::Rng;
 
 /// One mutation of a valid body: bytes flipped, cut, repeated, inserted, a boundary or a
 /// header line broken, a CRLF dropped.
@@ -462,7 +451,7 @@ fn mutate(body: &[u8], r: &mut Rng) -> Vec<u8> {
                 b.splice(at..at, piece.repeat(1 + r.below(50)));
             }
             3 => {
-                let junk: Vec<u8> = (0..r.below(300)).map(|_| r.next() as u8).collect();
+                let junk: Vec<u8> = (0..r.below(300)).map(|_| r.next_u64() as u8).collect();
                 b.splice(at..at, junk);
             }
             4 => b

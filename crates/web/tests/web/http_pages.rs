@@ -1,7 +1,7 @@
 //! What the pages and the JSON API show over real HTTP: the overview, a unit's page and
 //! its late dossiers, ranking and warnings, difficulty threads, the API contract.
 
-use crate::common::{Server, PASSWORD};
+use crate::common::{api_token, Server, PASSWORD};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -359,19 +359,7 @@ async fn the_json_api_follows_the_contract() {
         "the new late dossier is counted"
     );
 
-    let token = thidua_app::credentials::random_token();
-    {
-        let mut s = srv.store();
-        let id = s.user_by_name("sonoivu").unwrap().unwrap().id;
-        s.create_token(
-            &thidua_store::audit::Actor::cli(),
-            id,
-            &thidua_app::credentials::token_hash(&token),
-            "một cửa",
-            90,
-        )
-        .unwrap();
-    }
+    let token = api_token(&srv, "sonoivu", 90);
     let before = srv.store().counts().unwrap().dossiers;
     let csv = "ma_ho_so,ma_don_vi,ma_tthc,ngay_tiep_nhan,han_xu_ly,ngay_ket_qua,kenh_nop,trang_thai\nAPI-2,H01,X,2023-11-01,2023-11-10,,truc_tiep,dang_xu_ly\nAPI-3,KHONG,X,2023-11-01,2023-11-10,,truc_tiep,dang_xu_ly\n";
     let mut bot = srv.client();
@@ -641,19 +629,7 @@ async fn each_role_s_home_page_lists_what_awaits_it_and_the_navigation_counts_it
         StatusCode::UNAUTHORIZED
     );
     // a token's caller gets the same tasks (read for it, not carried by a session)
-    let token = thidua_app::credentials::random_token();
-    {
-        let mut s = srv.store();
-        let id = s.user_by_name("sonoivu").unwrap().unwrap().id;
-        s.create_token(
-            &thidua_store::audit::Actor::cli(),
-            id,
-            &thidua_app::credentials::token_hash(&token),
-            "kiểm thử",
-            30,
-        )
-        .unwrap();
-    }
+    let token = api_token(&srv, "sonoivu", 30);
     let by_token = srv
         .client()
         .http

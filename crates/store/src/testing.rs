@@ -1,0 +1,68 @@
+//! Helpers the tests of every crate share (the `testing` feature, enabled only by
+//! dev-dependencies): a PostgreSQL database of one's own on the local test server, and a
+//! small deterministic random source.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The maintenance database of the test server.
+const SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A fresh database on the server at 127.0.0.1:5432 (user `postgres`, trust;
+/// `scripts/test.sh` installs and starts one where none answers), dropped with this value.
+/// Never skipped: without a server it panics and says why.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// A database named after `prefix`, the process and a counter.
+    pub fn new(prefix: &str) -> TestDb {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "{prefix}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin = postgres::Client::connect(SERVER, postgres::NoTls).unwrap_or_else(|e| {
+            panic!("no PostgreSQL server answers at 127.0.0.1:5432 ({e}): scripts/test.sh installs and starts one")
+        });
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        TestDb {
+            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            name,
+        }
+    }
+
+    pub fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(SERVER, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// xorshift64*: the same numbers on every run, so a failing case can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+}
