@@ -307,7 +307,7 @@ impl Store {
         // block longer than its size plus the cap holds a line over it (ARCHITECTURE.md).
         let mut too_long = false;
         let mut unknown = Unknown::default();
-        let mut sums = Delta::new(Context::read(crate::portable::Db::Lite(&tx))?);
+        let mut sums = Delta::new(context.clone());
         let mapped = Mapped::open(file).map_err(|e| ImportError::File(thidua_ingest::FileError::Io(e)))?;
         {
             let mut one = tx.prepare(crate::import::UPSERT_DOSSIER)?;

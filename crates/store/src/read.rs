@@ -5,9 +5,7 @@ use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::Arc;
-use thidua_domain::dossier::{
-    timeliness, Channel, DossierFacts, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo,
-};
+use thidua_domain::dossier::{timeliness, Channel, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo};
 use thidua_domain::entry::{Entry, EntryState, EntryValue, Period};
 use thidua_domain::eval::{evaluate, EvalInput, HeadResult, HeadTerm, UnitInfo};
 use thidua_domain::num::Dec;
@@ -143,34 +141,29 @@ impl Store {
     /// The tally from every dossier row (an as-of the kept sums cannot answer; tests
     /// compare the two).
     pub(crate) fn count_dossiers(&self, index: &HashMap<i64, u32>, as_of: DateTime) -> Result<DossierTally> {
-        let calendar = self.calendar()?;
-        let procedures = self.procedures()?;
+        // The rows are borrowed from SQLite as they stream by (no allocation per row);
+        // `sums::Context::apply` makes their facts, as for the kept sums and PostgreSQL.
+        let context = crate::sums::Context::read(Db::Lite(&self.conn))?;
         let mut tally = DossierTally::default();
-        let mut st = self.conn.prepare_cached(
-            "SELECT unit_id, procedure_code, received_at, due_at, completed_at, channel, status FROM dossiers",
-        )?;
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("SELECT {} FROM dossiers", crate::sums::ROW_COLUMNS))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else {
                 continue;
             };
-            let procedure = r.get_ref(1)?.as_str().ok().and_then(|p| procedures.get(p));
-            let (Some(channel), Some(status)) = (
-                Channel::from_id(r.get::<_, u8>(5)?),
-                DossierStatus::from_id(r.get::<_, u8>(6)?),
-            ) else {
-                continue;
+            let row = crate::sums::Row {
+                unit_id: r.get(0)?,
+                procedure: std::borrow::Cow::Borrowed(r.get_ref(1)?.as_str().unwrap_or("")),
+                received_at: r.get(2)?,
+                due_at: r.get(3)?,
+                completed_at: r.get(4)?,
+                channel: r.get(5)?,
+                status: r.get(6)?,
+                open_span: r.get(7)?,
             };
-            let facts = DossierFacts {
-                unit,
-                procedure,
-                received_at: DateTime(r.get(2)?),
-                due_at: DateTime(r.get(3)?),
-                completed_at: r.get::<_, Option<i64>>(4)?.map(DateTime),
-                channel,
-                status,
-            };
-            tally.add(&facts, &calendar, as_of);
+            context.apply(&mut tally, unit, &row, as_of, 1);
         }
         Ok(tally)
     }

@@ -123,6 +123,7 @@ pub(crate) fn open_span(
 }
 
 /// What the formulas need besides the rows.
+#[derive(Clone)]
 pub(crate) struct Context {
     calendar: Calendar,
     /// Looked up for every row an import writes: a fast hash.

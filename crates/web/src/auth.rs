@@ -219,19 +219,13 @@ pub async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<User
     let kept = match kept {
         Some(k) => Some(k),
         None => {
-            let fresh = read_user(state, hash.clone(), is_session).await?;
-            if let (Some(c), Some(k)) = (commits, &fresh) {
+            let fresh = read_user(state, hash.clone(), is_session, commits.unwrap_or_default()).await?;
+            if let (Some(_), Some(k)) = (commits, &fresh) {
                 let mut users = state.cache().users.lock().expect("cache lock");
                 if users.len() >= KEPT_USERS {
                     users.clear();
                 }
-                users.insert(
-                    key,
-                    KeptUser {
-                        commits: c,
-                        ..k.clone()
-                    },
-                );
+                users.insert(key, k.clone());
             }
             fresh
         }
@@ -244,12 +238,18 @@ pub async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<User
     }))
 }
 
-/// A token's user, or a session's with what awaits them (a few counts), in one trip.
-async fn read_user(state: &AppState, hash: String, is_session: bool) -> Result<Option<KeptUser>, AppError> {
+/// A token's user, or a session's with what awaits them (a few counts), in one trip;
+/// `commits` is what the probe read before it (kept with the answer).
+async fn read_user(
+    state: &AppState,
+    hash: String,
+    is_session: bool,
+    commits: (i64, i64),
+) -> Result<Option<KeptUser>, AppError> {
     if !is_session {
         let rec = state.db(move |s| Ok(s.user_by_token_kept(&hash)?)).await?;
         return Ok(rec.map(|(record, until)| KeptUser {
-            commits: (0, 0),
+            commits,
             until,
             record,
             csrf: None,
@@ -268,7 +268,7 @@ async fn read_user(state: &AppState, hash: String, is_session: bool) -> Result<O
                 None => Vec::new(),
             };
             Ok(Some(KeptUser {
-                commits: (0, 0),
+                commits,
                 until,
                 record,
                 csrf: Some(csrf),

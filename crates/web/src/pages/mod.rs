@@ -320,6 +320,8 @@ impl Chrome {
 /// first time a browser that takes gzip asks for it.
 pub struct KeptBody {
     text: String,
+    /// It holds a secret (a form's CSRF token): never compressed (BREACH, SECURITY.md).
+    secret: bool,
     deflated: std::sync::OnceLock<Deflated>,
 }
 
@@ -331,9 +333,16 @@ struct Deflated {
 }
 
 impl KeptBody {
+    /// Content that holds no secret.
     pub fn new(text: String) -> std::sync::Arc<KeptBody> {
+        KeptBody::holding_secret(text, false)
+    }
+
+    /// Content that may hold a secret (`secret`): then it goes uncompressed.
+    pub fn holding_secret(text: String, secret: bool) -> std::sync::Arc<KeptBody> {
         std::sync::Arc::new(KeptBody {
             text,
+            secret,
             deflated: std::sync::OnceLock::new(),
         })
     }
@@ -399,7 +408,8 @@ pub fn shell_page(
     let (before, after) = (&shell[..at], &shell[at + BODY_MARK.len()..]);
     let html = (header::CONTENT_TYPE, "text/html; charset=utf-8");
     let vary = (header::VARY, "accept-encoding");
-    if gzip {
+    // Compressed content never holds a secret next to what a request put there (BREACH).
+    if gzip && !body.secret {
         let chunks = gzip_parts(
             before.as_bytes(),
             body.deflated(),

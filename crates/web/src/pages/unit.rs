@@ -333,9 +333,7 @@ async fn unit_page(
             snap.id, unit.id, q.nam, today.0
         )
     });
-    // Compressed content never holds a secret next to what a request put there (BREACH):
-    // the reopening form's token goes uncompressed (SECURITY.md).
-    let gzip = super::accepts_gzip(&headers) && csrf.is_empty();
+    let gzip = super::accepts_gzip(&headers);
     let chrome = || {
         Chrome::new(&user, &format!("/don-vi/{}", unit.info.code)).printing(format!(
             "{} — {}",
@@ -451,7 +449,9 @@ async fn unit_page(
     }
     let late_pages = ((late_total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let params = [("nam", q.nam.map(|y| y.to_string()).unwrap_or_default())];
-    let body = super::KeptBody::new(super::render(&UnitBody {
+    // the reopening form's token: the content holds a secret, never compressed
+    let secret = !csrf.is_empty();
+    let body = super::KeptBody::holding_secret(super::render(&UnitBody {
         csrf,
         tier: tier_name(&snap.plan, &unit.info.tier),
         heading_note: snapshot_title(&snap),
@@ -498,7 +498,7 @@ async fn unit_page(
         periods: year_periods(snap.plan.period_from.ymd().0),
         today: today.iso(),
         unit: (*unit).clone(),
-    })?);
+    })?, secret);
     if let Some(k) = body_key {
         state.keep(k, body.clone());
     }
