@@ -776,6 +776,11 @@ async fn kept_pages_go_gzip_to_browsers_and_decode_to_the_same_page() {
     let mut unit = srv.signed_in("donvi").await;
     let r = unit.get_gzip("/don-vi/H01").await;
     assert_eq!(r.headers["content-encoding"], "gzip");
+    // and the office's kept content (its form, its token) never reaches another reader
+    let office_csrf = office.csrf.clone().unwrap();
+    let plain = unit.get("/don-vi/H01").await.body;
+    assert!(!plain.contains("action=\"/don-vi/H01/mo-lai-ky\""));
+    assert!(!plain.contains(&office_csrf));
     // another reader: their own name and token around the same content
     let mut leader = srv.signed_in("lanhdao").await;
     let theirs = leader.get("/tong-quan").await.body;
