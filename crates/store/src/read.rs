@@ -138,36 +138,6 @@ impl Store {
         }
     }
 
-    /// The tally from every dossier row (an as-of the kept sums cannot answer; tests
-    /// compare the two).
-    pub(crate) fn count_dossiers(&self, index: &HashMap<i64, u32>, as_of: DateTime) -> Result<DossierTally> {
-        // The rows are borrowed from SQLite as they stream by (no allocation per row);
-        // `sums::Context::apply` makes their facts, as for the kept sums and PostgreSQL.
-        let context = crate::sums::Context::read(Db::Lite(&self.conn))?;
-        let mut tally = DossierTally::default();
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("SELECT {} FROM dossiers", crate::sums::ROW_COLUMNS))?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let Some(&unit) = index.get(&r.get::<_, i64>(0)?) else {
-                continue;
-            };
-            let row = crate::sums::Row {
-                unit_id: r.get(0)?,
-                procedure: std::borrow::Cow::Borrowed(r.get_ref(1)?.as_str().unwrap_or("")),
-                received_at: r.get(2)?,
-                due_at: r.get(3)?,
-                completed_at: r.get(4)?,
-                channel: r.get(5)?,
-                status: r.get(6)?,
-                open_span: r.get(7)?,
-            };
-            context.apply(&mut tally, unit, &row, as_of, 1);
-        }
-        Ok(tally)
-    }
-
     /// Evaluates every head under `plan` as of `as_of`.
     pub fn evaluate(&self, plan: &Plan, as_of: DateTime) -> Result<Vec<HeadResult>> {
         Ok(self.evaluation(plan, as_of)?.heads)
