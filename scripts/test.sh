@@ -63,3 +63,6 @@ cargo fmt --all --check
 python3 scripts/check_module_cycles.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# The storage suite again, every store of it on PostgreSQL (a database of its own per test;
+# `thidua_store::testing::store`).
+THIDUA_TEST_BACKEND=postgres cargo test --locked -p thidua-store --lib

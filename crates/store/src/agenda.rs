@@ -2,8 +2,8 @@
 //! at each step, in a reader's scope (issue 15: the home page and the navigation's counters).
 //! Counts only, from a few grouped queries over small tables; the app says whose turn each is.
 
+use crate::sql::params;
 use crate::{Result, Store};
-use rusqlite::params;
 use thidua_domain::entry::EntryState;
 use thidua_domain::nomination::NominationState;
 
@@ -48,8 +48,8 @@ impl Store {
     pub fn agenda_counts(&self, unit_id: Option<i64>) -> Result<Counts> {
         let mut c = Counts::default();
         let entries = self.grouped(
-            "SELECT state, count(*), sum(state = 'da_gui' AND signed_by IS NULL) FROM entries
-             WHERE ?1 IS NULL OR unit_id = ?1 GROUP BY state",
+            "SELECT state, count(*), sum(CASE WHEN state = 'da_gui' AND signed_by IS NULL THEN 1 ELSE 0 END) FROM entries
+             WHERE CAST(?1 AS BIGINT) IS NULL OR unit_id = ?1 GROUP BY state",
             unit_id,
         )?;
         for (state, n, unsigned) in entries {
@@ -57,8 +57,8 @@ impl Store {
             c.entries.extend(EntryState::from_code(&state).map(|s| (s, n)));
         }
         let nominations = self.grouped(
-            "SELECT state, count(*), sum(state = 'da_phe_duyet' AND decision_id IS NULL) FROM nominations
-             WHERE ?1 IS NULL OR unit_id = ?1 GROUP BY state",
+            "SELECT state, count(*), sum(CASE WHEN state = 'da_phe_duyet' AND decision_id IS NULL THEN 1 ELSE 0 END) FROM nominations
+             WHERE CAST(?1 AS BIGINT) IS NULL OR unit_id = ?1 GROUP BY state",
             unit_id,
         )?;
         for (state, n, undecided) in nominations {
@@ -76,13 +76,13 @@ impl Store {
         } else {
             c.unpublished_decisions = self.conn.query_row(
                 "SELECT count(*) FROM decisions WHERE published_at IS NULL",
-                [],
+                (),
                 |r| r.get(0),
             )?;
         }
         c.threads = self
             .grouped(
-                "SELECT state, count(*), 0 FROM threads WHERE ?1 IS NULL OR unit_id = ?1 GROUP BY state",
+                "SELECT state, count(*), 0 FROM threads WHERE CAST(?1 AS BIGINT) IS NULL OR unit_id = ?1 GROUP BY state",
                 unit_id,
             )?
             .into_iter()
@@ -97,6 +97,6 @@ impl Store {
         let rows = st.query_map(params![unit_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<i64>>(2)?.unwrap_or(0)))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 }

@@ -10,8 +10,8 @@
 //! `thidua audit verify` and logged when the server starts: a head noted elsewhere is an
 //! anchor (`verify_chain(Some(anchor))`) that no rewrite can match.
 
+use crate::sql::{params, Conn, OptionalExtension, Param, Row};
 use crate::{now, Result, Store};
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use thidua_domain::msg::Msg;
 
@@ -95,10 +95,10 @@ pub fn content_hash(prev: &str, r: &AuditRecord) -> String {
 }
 
 /// The last record's id and hash (0 and `GENESIS` for an empty log).
-fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
+fn head(conn: &Conn) -> Result<(i64, String)> {
     Ok(conn
         .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?)))
+        .query_row((), |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?)))
         .optional()?
         .map(|(id, h)| (id, h.unwrap_or_default()))
         .unwrap_or((0, GENESIS.to_string())))
@@ -109,14 +109,14 @@ fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
 /// writer, so two records cannot chain to the same predecessor (a transaction that only
 /// read before this fails to take the write lock rather than fork the chain).
 pub(crate) fn record(
-    conn: &Connection,
+    conn: &Conn,
     actor: &Actor,
     action: &str,
     object_type: &str,
     object_id: &str,
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
-) -> rusqlite::Result<()> {
+) -> Result<()> {
     record_at(conn, now(), actor, action, object_type, object_id, before, after)
 }
 
@@ -124,7 +124,7 @@ pub(crate) fn record(
 /// into the chain after it happened (`Store::flush_account_events`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn record_at(
-    conn: &Connection,
+    conn: &Conn,
     at: i64,
     actor: &Actor,
     action: &str,
@@ -132,12 +132,11 @@ pub(crate) fn record_at(
     object_id: &str,
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
-) -> rusqlite::Result<()> {
-    if conn.is_autocommit() {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let out = record_at(conn, at, actor, action, object_type, object_id, before, after);
-        conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-        return out;
+) -> Result<()> {
+    if !conn.in_transaction() {
+        let tx = conn.write_tx()?;
+        record_at(&tx, at, actor, action, object_type, object_id, before, after)?;
+        return tx.commit();
     }
     debug_assert!(
         thidua_domain::audit::action_vi(action).is_some()
@@ -181,7 +180,7 @@ pub(crate) fn record_at(
 const RECORD_COLUMNS: &str =
     "id, at, username, address, request_id, action, object_type, object_id, before, after";
 
-fn record_row(r: &rusqlite::Row) -> rusqlite::Result<AuditRecord> {
+fn record_row(r: &Row) -> Result<AuditRecord> {
     Ok(AuditRecord {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -199,12 +198,12 @@ fn record_row(r: &rusqlite::Row) -> rusqlite::Result<AuditRecord> {
 /// Seals the records written before the chain existed (migration 0006), in its
 /// transaction: they are as trustworthy as they were at the upgrade, and chained from then
 /// on.
-pub(crate) fn seal_existing(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn seal_existing(conn: &Conn) -> Result<()> {
     conn.execute_batch("DROP TRIGGER audit_log_no_update")?;
     let rows: Vec<AuditRecord> = {
         let mut st = conn.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM audit_log ORDER BY id"))?;
-        let rows = st.query_map([], record_row)?;
-        rows.collect::<rusqlite::Result<_>>()?
+        let rows = st.query_map((), record_row)?;
+        rows.collect::<Result<_>>()?
     };
     let mut prev = GENESIS.to_string();
     let mut up = conn.prepare_cached("UPDATE audit_log SET hash = ?1 WHERE id = ?2")?;
@@ -291,15 +290,7 @@ impl Store {
         object_id: &str,
         after: Option<&serde_json::Value>,
     ) -> Result<()> {
-        Ok(record(
-            &self.conn,
-            actor,
-            action,
-            object_type,
-            object_id,
-            None,
-            after,
-        )?)
+        record(&self.conn, actor, action, object_type, object_id, None, after)
     }
 
     /// Recomputes the chain from the first record and reports where it first breaks.
@@ -308,11 +299,10 @@ impl Store {
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT {RECORD_COLUMNS}, hash FROM audit_log ORDER BY id"
         ))?;
-        let mut rows = st.query([])?;
         let (mut prev, mut last_id, mut records) = (GENESIS.to_string(), 0i64, 0i64);
         let mut first_break = None;
         let mut anchor_seen = false;
-        while let Some(row) = rows.next()? {
+        st.for_each((), |row| {
             let rec = record_row(row)?;
             let stored: Option<String> = row.get(10)?;
             records += 1;
@@ -336,7 +326,8 @@ impl Store {
             }
             prev = stored.unwrap_or_default();
             last_id = rec.id;
-        }
+            Ok(())
+        })?;
         if let Some((id, _)) = anchor {
             if !anchor_seen && first_break.is_none() {
                 first_break = Some(ChainBreak::AnchorMismatch { id });
@@ -354,27 +345,27 @@ impl Store {
     }
 
     /// The matching records, newest first, and how many match in all.
-    pub fn audit(&self, f: &AuditFilter) -> Result<(Vec<AuditRecord>, i64)> {
+    pub fn audit<'a>(&self, f: &'a AuditFilter) -> Result<(Vec<AuditRecord>, i64)> {
         let mut clauses = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let mut add = |clause: &str, v: rusqlite::types::Value| {
+        let mut args: Vec<Param> = Vec::new();
+        let mut add = |clause: &str, v: Param<'a>| {
             args.push(v);
             clauses.push(clause.replace('?', &format!("?{}", args.len())));
         };
         if let Some(u) = f.username.as_deref().filter(|s| !s.is_empty()) {
-            add("username = ?", u.to_string().into());
+            add("username = ?", Param::Text(u));
         }
         if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
-            add("action = ?", a.to_string().into());
+            add("action = ?", Param::Text(a));
         }
         if let Some(t) = f.object_type.as_deref().filter(|s| !s.is_empty()) {
-            add("object_type = ?", t.to_string().into());
+            add("object_type = ?", Param::Text(t));
         }
         if let Some(from) = f.from {
-            add("at >= ?", from.into());
+            add("at >= ?", Param::Int(from));
         }
         if let Some(to) = f.to {
-            add("at <= ?", to.into());
+            add("at <= ?", Param::Int(to));
         }
         let cond = if clauses.is_empty() {
             String::new()
@@ -383,7 +374,7 @@ impl Store {
         };
         let total: i64 = self.conn.query_row(
             &format!("SELECT count(*) FROM audit_log {cond}"),
-            params_from_iter(args.iter()),
+            args.clone(),
             |r| r.get(0),
         )?;
         let sql = format!(
@@ -392,7 +383,7 @@ impl Store {
             f.offset.max(0)
         );
         let mut st = self.conn.prepare_cached(&sql)?;
-        let rows = st.query_map(params_from_iter(args.iter()), record_row)?;
-        Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+        let rows = st.query_map(args.clone(), record_row)?;
+        Ok((rows.collect::<Result<_>>()?, total))
     }
 }

@@ -1,4 +1,5 @@
-//! The audit log's hash chain against someone who edits the database file directly.
+//! The audit log's hash chain against someone who edits the database file directly (an
+//! embedded store: the tests edit the file with SQLite).
 
 use crate::audit::{Actor, ChainBreak, GENESIS};
 use crate::Store;
@@ -30,6 +31,8 @@ fn logged(n: usize) -> Store {
 /// What an attacker with the file does first.
 fn drop_triggers(s: &Store) {
     s.conn
+        .lite()
+        .unwrap()
         .execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
         .unwrap();
 }
@@ -47,7 +50,12 @@ fn an_untouched_log_is_an_intact_chain() {
     assert_eq!(empty.head, (0, GENESIS.to_string()));
     // each record's hash follows from the previous one
     let hashes: Vec<String> = {
-        let mut st = s.conn.prepare("SELECT hash FROM audit_log ORDER BY id").unwrap();
+        let mut st = s
+            .conn
+            .lite()
+            .unwrap()
+            .prepare("SELECT hash FROM audit_log ORDER BY id")
+            .unwrap();
         let rows = st.query_map([], |r| r.get(0)).unwrap();
         rows.collect::<rusqlite::Result<_>>().unwrap()
     };
@@ -61,6 +69,8 @@ fn an_altered_record_breaks_the_chain_where_it_was_altered() {
     let s = logged(6);
     drop_triggers(&s);
     s.conn
+        .lite()
+        .unwrap()
         .execute("UPDATE audit_log SET username = 'ke-gian' WHERE id = 3", [])
         .unwrap();
     let r = s.verify_chain(None).unwrap();
@@ -70,10 +80,14 @@ fn an_altered_record_breaks_the_chain_where_it_was_altered() {
     let s = logged(6);
     drop_triggers(&s);
     s.conn
+        .lite()
+        .unwrap()
         .execute("UPDATE audit_log SET after = '{\"i\":99}' WHERE id = 2", [])
         .unwrap();
     let prev: String = s
         .conn
+        .lite()
+        .unwrap()
         .query_row("SELECT hash FROM audit_log WHERE id = 1", [], |r| r.get(0))
         .unwrap();
     let (rec, _) = s
@@ -84,6 +98,8 @@ fn an_altered_record_breaks_the_chain_where_it_was_altered() {
         .unwrap();
     let two = rec.iter().find(|r| r.id == 2).unwrap();
     s.conn
+        .lite()
+        .unwrap()
         .execute(
             "UPDATE audit_log SET hash = ?1 WHERE id = 2",
             [crate::audit::content_hash(&prev, two)],
@@ -100,6 +116,8 @@ fn a_deleted_record_is_reported_missing() {
     let s = logged(6);
     drop_triggers(&s);
     s.conn
+        .lite()
+        .unwrap()
         .execute("DELETE FROM audit_log WHERE id IN (3, 4)", [])
         .unwrap();
     let r = s.verify_chain(None).unwrap();
@@ -108,8 +126,14 @@ fn a_deleted_record_is_reported_missing() {
     // removed and the ids closed up: the record now holding the id breaks
     let s = logged(6);
     drop_triggers(&s);
-    s.conn.execute("DELETE FROM audit_log WHERE id = 2", []).unwrap();
     s.conn
+        .lite()
+        .unwrap()
+        .execute("DELETE FROM audit_log WHERE id = 2", [])
+        .unwrap();
+    s.conn
+        .lite()
+        .unwrap()
         .execute("UPDATE audit_log SET id = id - 1 WHERE id > 2", [])
         .unwrap();
     assert_eq!(
@@ -126,6 +150,8 @@ fn a_rewritten_or_cut_log_does_not_match_a_noted_head() {
     // the attacker alters record 2 and recomputes every hash after it
     drop_triggers(&s);
     s.conn
+        .lite()
+        .unwrap()
         .execute("UPDATE audit_log SET username = 'ke-gian' WHERE id = 2", [])
         .unwrap();
     let (mut recs, _) = s
@@ -139,6 +165,8 @@ fn a_rewritten_or_cut_log_does_not_match_a_noted_head() {
     for r in &recs {
         prev = crate::audit::content_hash(&prev, r);
         s.conn
+            .lite()
+            .unwrap()
             .execute(
                 "UPDATE audit_log SET hash = ?1 WHERE id = ?2",
                 rusqlite::params![prev, r.id],
@@ -157,7 +185,11 @@ fn a_rewritten_or_cut_log_does_not_match_a_noted_head() {
     let s = logged(6);
     let head = s.verify_chain(None).unwrap().head;
     drop_triggers(&s);
-    s.conn.execute("DELETE FROM audit_log WHERE id >= 5", []).unwrap();
+    s.conn
+        .lite()
+        .unwrap()
+        .execute("DELETE FROM audit_log WHERE id >= 5", [])
+        .unwrap();
     assert_eq!(
         s.verify_chain(Some((head.0, &head.1))).unwrap().first_break,
         Some(ChainBreak::AnchorMismatch { id: 6 })
@@ -202,11 +234,23 @@ fn the_migration_seals_earlier_records_and_gives_earlier_tokens_an_expiry() {
     s.audit_record(&actor("moi"), "cai_dat", "user", "y", None)
         .unwrap();
     assert!(s.verify_chain(None).unwrap().is_intact());
-    assert!(s.conn.execute("UPDATE audit_log SET username = 'x'", []).is_err());
-    assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());
+    assert!(s
+        .conn
+        .lite()
+        .unwrap()
+        .execute("UPDATE audit_log SET username = 'x'", [])
+        .is_err());
+    assert!(s
+        .conn
+        .lite()
+        .unwrap()
+        .execute("DELETE FROM audit_log", [])
+        .is_err());
     // an old record altered after the upgrade is found like any other
     drop_triggers(&s);
     s.conn
+        .lite()
+        .unwrap()
         .execute("UPDATE audit_log SET at = 99 WHERE id = 2", [])
         .unwrap();
     assert_eq!(

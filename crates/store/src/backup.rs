@@ -24,14 +24,14 @@ impl Store {
             let mut st = self.conn.prepare(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
             )?;
-            let rows = st.query_map([], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
+            let rows = st.query_map((), |r| r.get(0))?;
+            rows.collect::<crate::Result<_>>()?
         };
         let mut out = Vec::with_capacity(names.len());
         for name in names {
             let n: i64 = self.conn.query_row(
                 &format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")),
-                [],
+                (),
                 |r| r.get(0),
             )?;
             out.push((name, n));
@@ -43,12 +43,15 @@ impl Store {
     pub fn integrity_problem(&self) -> Result<Option<String>> {
         let first: String = self
             .conn
-            .query_row("PRAGMA integrity_check(1)", [], |r| r.get(0))?;
+            .query_row("PRAGMA integrity_check(1)", (), |r| r.get(0))?;
         Ok((first != "ok").then_some(first))
     }
 
     /// The schema's migration number.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .lite()?
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 }

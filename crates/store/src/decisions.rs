@@ -6,8 +6,8 @@
 
 use crate::audit::{record, Actor};
 use crate::nominations::step_in;
+use crate::sql::{params, Conn, OptionalExtension, Row};
 use crate::{now, refused, Result, Store};
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
 use thidua_domain::nomination::{DecisionTerms, Facts, NominationState, Step};
 use thidua_domain::role::Role;
@@ -37,7 +37,7 @@ impl DecisionRecord {
 const COLUMNS: &str =
     "id, plan_code, number, date, signer, signer_title, created_at, created_by, published_at FROM decisions";
 
-fn row(r: &Row) -> rusqlite::Result<DecisionRecord> {
+fn row(r: &Row) -> Result<DecisionRecord> {
     let date: String = r.get(3)?;
     Ok(DecisionRecord {
         id: r.get(0)?,
@@ -55,11 +55,9 @@ fn row(r: &Row) -> rusqlite::Result<DecisionRecord> {
     })
 }
 
-fn with_nominations(conn: &rusqlite::Connection, mut d: DecisionRecord) -> rusqlite::Result<DecisionRecord> {
+fn with_nominations(conn: &Conn, mut d: DecisionRecord) -> Result<DecisionRecord> {
     let mut st = conn.prepare_cached("SELECT id FROM nominations WHERE decision_id = ?1 ORDER BY id")?;
-    d.nominations = st
-        .query_map([d.id], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    d.nominations = st.query_map([d.id], |r| r.get(0))?.collect::<Result<_>>()?;
     Ok(d)
 }
 
@@ -80,9 +78,7 @@ impl Store {
         plan_code: &str,
         terms: &DecisionTerms,
     ) -> Result<DecisionRecord> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let taken: bool = tx.query_row(
             "SELECT count(*) > 0 FROM decisions WHERE plan_code = ?1 AND number = ?2",
             params![plan_code, terms.number],
@@ -98,12 +94,11 @@ impl Store {
             let mut st = tx.prepare_cached(
                 "SELECT id FROM nominations WHERE plan_code = ?1 AND state = ?2 AND decision_id IS NULL AND published = 0 ORDER BY id",
             )?;
-            let v = st
-                .query_map(params![plan_code, NominationState::DaPheDuyet.code()], |r| {
-                    r.get(0)
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            v
+
+            st.query_map(params![plan_code, NominationState::DaPheDuyet.code()], |r| {
+                r.get(0)
+            })?
+            .collect::<Result<_>>()?
         };
         if pending.is_empty() {
             return Err(refused(
@@ -112,11 +107,11 @@ impl Store {
             ));
         }
         let at = now();
-        tx.execute(
-            "INSERT INTO decisions (plan_code, number, date, signer, signer_title, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        let id: i64 = tx.query_row(
+            "INSERT INTO decisions (plan_code, number, date, signer, signer_title, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
             params![plan_code, terms.number, terms.date.iso(), terms.signer, terms.signer_title, at, actor.username],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         let line = format!("Quyết định số {} ngày {}", terms.number, terms.date.vi());
         for n in &pending {
             tx.execute(
@@ -162,13 +157,13 @@ impl Store {
             let mut st = self.conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} WHERE plan_code = ?1 ORDER BY date DESC, id DESC"
             ))?;
-            let v = st.query_map([plan_code], row)?.collect::<rusqlite::Result<_>>()?;
-            v
+
+            st.query_map([plan_code], row)?.collect::<Result<_>>()?
         };
-        Ok(found
+        found
             .into_iter()
             .map(|d| with_nominations(&self.conn, d))
-            .collect::<rusqlite::Result<_>>()?)
+            .collect::<Result<_>>()
     }
 
     /// Publishes the decision: each of its nominations takes the `Publish` step with the
@@ -180,9 +175,7 @@ impl Store {
         id: i64,
         results_of: &dyn Fn(i64) -> String,
     ) -> Result<DecisionRecord> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let d = tx
             .query_row(&format!("SELECT {COLUMNS} WHERE id = ?1"), [id], row)
             .optional()?
@@ -251,7 +244,7 @@ impl Store {
              ORDER BY d.date DESC, d.id DESC, u.code, n.head_from",
         )?;
         let rows = st
-            .query_map([], |r| {
+            .query_map((), |r| {
                 let date: String = r.get(8)?;
                 Ok(AwardRecord {
                     nomination_id: r.get(0)?,
@@ -272,7 +265,7 @@ impl Store {
                     signer: r.get(9)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
         Ok(rows)
     }
 }

@@ -4,8 +4,8 @@
 //! database; only the report's first errors, and the small unit and head files, are held.
 
 use crate::lookup::StoreLookup;
+use crate::sql::{params, Conn, Tx};
 use crate::{now, Store, StoreError};
-use rusqlite::{params, Transaction};
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek};
@@ -73,6 +73,19 @@ pub(crate) const UPSERT_DOSSIER: &str =
        channel = excluded.channel, status = excluded.status, import_id = excluded.import_id,
        open_span = excluded.open_span";
 
+/// `UPSERT_DOSSIER` on PostgreSQL, answering the row it replaces (if any), whose count the
+/// kept sums take back: every part of one statement reads the same snapshot, so `old` is
+/// the row before the upsert. (SQLite notes replaced rows with a temporary trigger,
+/// `sums::watch_replaced`.)
+fn upsert_dossier_returning_old() -> String {
+    format!(
+        "WITH old AS (SELECT {} FROM dossiers WHERE code = ?1),
+              up AS ({UPSERT_DOSSIER})
+         SELECT * FROM old",
+        crate::sums::ROW_COLUMNS
+    )
+}
+
 impl Store {
     /// Imports a file: dossier exports in plain CSV take the parallel hot path
     /// (`import_fast`); everything else streams through `import`.
@@ -86,18 +99,20 @@ impl Store {
     ) -> Result<ImportReport, ImportError> {
         // The hot path checks units by index; a unit-restricted import takes the general one,
         // and so does a dry run, which validates without writing (nobody waits on it).
-        if kind == ImportKind::Dossiers && opts.only_unit.is_none() && !opts.dry_run {
+        if kind == ImportKind::Dossiers && opts.only_unit.is_none() && !opts.dry_run && !self.conn.is_pg() {
             if let Some(layout) = thidua_ingest::fast::fast_layout(file, kind)? {
                 // A bigger page cache while the dossier B-tree takes millions of rows. Foreign
                 // keys are not checked row by row: the hot path writes only unit ids it read
                 // from the store (units are never deleted) and the id of the import it has
                 // just recorded in the same transaction. (The pragma has no effect inside a
                 // transaction, so it is set around it.)
-                self.conn.pragma_update(None, "cache_size", -262_144)?;
-                self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+                let lite = self.conn.lite()?;
+                lite.pragma_update(None, "cache_size", -262_144)?;
+                lite.pragma_update(None, "foreign_keys", "OFF")?;
                 let result = self.import_dossiers_fast(file, layout, opts, on_error, progress);
-                self.conn.pragma_update(None, "foreign_keys", "ON")?;
-                self.conn.pragma_update(None, "cache_size", -2000)?;
+                let lite = self.conn.lite()?;
+                lite.pragma_update(None, "foreign_keys", "ON")?;
+                lite.pragma_update(None, "cache_size", -2000)?;
                 return result;
             }
         }
@@ -143,13 +158,12 @@ impl Store {
         // heads against the stored ones, e.g. overlapping terms; entries against the locks)
         // is read under the lock, so two imports at once cannot both pass.
         let tx = if opts.dry_run {
-            self.conn.transaction()?
+            self.conn.read_tx()?
         } else {
-            self.conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?
+            self.conn.write_tx()?
         };
         let self_places: HashMap<String, thidua_ingest::rows::UnitPlace> = if kind == ImportKind::Units {
-            crate::read::units_on(crate::portable::Db::Lite(&tx))?
+            crate::read::units_on(tx.db())?
                 .into_iter()
                 .map(|u| (u.info.code, (u.info.tier, u.parent)))
                 .collect()
@@ -157,7 +171,7 @@ impl Store {
             HashMap::new()
         };
         let stored_heads: Vec<HeadRow> = if kind == ImportKind::Heads {
-            crate::read::heads_on(crate::portable::Db::Lite(&tx))?
+            crate::read::heads_on(tx.db())?
                 .into_iter()
                 .map(|h| HeadRow {
                     unit: h.unit,
@@ -185,14 +199,12 @@ impl Store {
         let cols: OnceCell<Columns> = OnceCell::new();
         let mut writer = Writer::new(&tx, import_id, opts)?;
         if kind == ImportKind::Dossiers && !opts.dry_run {
-            writer.sums = Some(crate::sums::Delta::new(crate::sums::Context::read(
-                crate::portable::Db::Lite(&tx),
-            )?));
+            writer.sums = Some(crate::sums::Delta::new(crate::sums::Context::read(tx.db())?));
             crate::sums::watch_replaced(&tx)?;
         }
         let mut small_units: Vec<(usize, UnitRow)> = Vec::new();
         let mut small_heads: Vec<(usize, HeadRow)> = Vec::new();
-        let mut write_error: Option<rusqlite::Error> = None;
+        let mut write_error: Option<StoreError> = None;
         read_table(
             input,
             &mut |headers| {
@@ -339,22 +351,18 @@ impl Store {
 }
 
 /// Records the start of an import inside its transaction; returns its id.
-pub(crate) fn start_import(
-    tx: &Transaction,
-    kind: ImportKind,
-    opts: &ImportOptions,
-) -> rusqlite::Result<i64> {
-    tx.execute(
-        "INSERT INTO imports (kind, file_name, started_at, imported_by) VALUES (?1, ?2, ?3, ?4)",
+pub(crate) fn start_import(tx: &Conn, kind: ImportKind, opts: &ImportOptions) -> crate::Result<i64> {
+    tx.query_row(
+        "INSERT INTO imports (kind, file_name, started_at, imported_by) VALUES (?1, ?2, ?3, ?4) RETURNING id",
         (kind.code(), &opts.file_name, now(), &opts.by),
-    )?;
-    Ok(tx.last_insert_rowid())
+        |r| r.get(0),
+    )
 }
 
 /// Completes the report and the import's record, and commits.
 /// `count_unknown`: the report's count of unknown procedures is of rows; count the dossiers.
 pub(crate) fn finish_import(
-    tx: Transaction,
+    tx: Tx,
     mut report: ImportReport,
     import_id: i64,
     opts: &ImportOptions,
@@ -416,18 +424,18 @@ pub(crate) fn finish_import(
 
 /// Prepared statements of one import, reused for every row.
 struct Writer<'t> {
-    tx: &'t Transaction<'t>,
+    tx: &'t Conn,
     import_id: i64,
     state: EntryState,
     by: String,
-    dossier: rusqlite::Statement<'t>,
+    dossier: crate::sql::Stmt<'t>,
     /// What the dossiers written change in the kept sums (`sums`), and the import's clock.
     sums: Option<crate::sums::Delta>,
     now: i64,
 }
 
 impl<'t> Writer<'t> {
-    fn new(tx: &'t Transaction<'t>, import_id: i64, opts: &ImportOptions) -> rusqlite::Result<Writer<'t>> {
+    fn new(tx: &'t Conn, import_id: i64, opts: &ImportOptions) -> crate::Result<Writer<'t>> {
         Ok(Writer {
             tx,
             import_id,
@@ -441,13 +449,17 @@ impl<'t> Writer<'t> {
             } else {
                 opts.by.clone()
             },
-            dossier: tx.prepare(UPSERT_DOSSIER)?,
+            dossier: if tx.is_pg() {
+                tx.prepare(&upsert_dossier_returning_old())?
+            } else {
+                tx.prepare(UPSERT_DOSSIER)?
+            },
             sums: None,
             now: now(),
         })
     }
 
-    fn dossier(&mut self, lk: &StoreLookup, d: &thidua_ingest::rows::DossierRow) -> rusqlite::Result<()> {
+    fn dossier(&mut self, lk: &StoreLookup, d: &thidua_ingest::rows::DossierRow) -> crate::Result<()> {
         let completed_at = d.completed_at.map(|t| t.0);
         let row = crate::sums::Row {
             unit_id: lk.units[&d.unit],
@@ -465,26 +477,36 @@ impl<'t> Writer<'t> {
                 self.now,
             ),
         };
-        // (what it replaces is noted by `sums::watch_replaced` and taken back at the end)
+        // (what it replaces is noted by `sums::watch_replaced` and taken back at the end on
+        // SQLite; answered by the upsert and taken back here on PostgreSQL)
         if let Some(sums) = &mut self.sums {
             sums.row(&row, 1);
         }
-        self.dossier.execute(params![
-            d.code,
-            lk.units[&d.unit],
-            d.procedure,
-            d.received_at.0,
-            d.due_at.0,
-            d.completed_at.map(|t| t.0),
-            d.channel.id(),
-            d.status.id(),
-            self.import_id,
-            row.open_span
-        ])?;
+        let sums = &mut self.sums;
+        self.dossier.for_each(
+            params![
+                d.code,
+                lk.units[&d.unit],
+                d.procedure,
+                d.received_at.0,
+                d.due_at.0,
+                d.completed_at.map(|t| t.0),
+                d.channel.id(),
+                d.status.id(),
+                self.import_id,
+                row.open_span
+            ],
+            |old| {
+                if let Some(sums) = sums {
+                    sums.row(&crate::sums::Row::read(old, 0)?, -1);
+                }
+                Ok(())
+            },
+        )?;
         Ok(())
     }
 
-    fn procedure(&mut self, p: &thidua_ingest::rows::ProcedureRow) -> rusqlite::Result<()> {
+    fn procedure(&mut self, p: &thidua_ingest::rows::ProcedureRow) -> crate::Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO procedures (code, name, statutory_days, online_level, published_days)
@@ -502,7 +524,7 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    fn unit(&mut self, u: &UnitRow) -> rusqlite::Result<()> {
+    fn unit(&mut self, u: &UnitRow) -> crate::Result<()> {
         self.tx.prepare_cached(
             "INSERT INTO units (code, name, tier, parent_code) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, tier = excluded.tier, parent_code = excluded.parent_code",
@@ -511,7 +533,7 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    fn head(&mut self, units: &HashMap<String, i64>, h: &HeadRow) -> rusqlite::Result<()> {
+    fn head(&mut self, units: &HashMap<String, i64>, h: &HeadRow) -> crate::Result<()> {
         self.tx.prepare_cached(
             "INSERT INTO heads (unit_id, full_name, title, term_from, term_to) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (unit_id, term_from) DO UPDATE SET full_name = excluded.full_name, title = excluded.title,
@@ -521,7 +543,7 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    fn value(&mut self, lk: &StoreLookup, v: &thidua_ingest::rows::ValueRow) -> rusqlite::Result<()> {
+    fn value(&mut self, lk: &StoreLookup, v: &thidua_ingest::rows::ValueRow) -> crate::Result<()> {
         let (kind, num, den, val) = crate::workflow::value_columns(&v.value);
         let at = now();
         let id: i64 = self.tx.prepare_cached(crate::workflow::UPSERT_ENTRY)?.query_row(

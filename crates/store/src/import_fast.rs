@@ -246,7 +246,7 @@ fn write_rows(
     rows: &[Ready],
     text: &str,
     import_id: i64,
-) -> rusqlite::Result<()> {
+) -> crate::Result<()> {
     let mut chunks = rows.chunks_exact(BATCH);
     for chunk in &mut chunks {
         for (i, r) in chunk.iter().enumerate() {
@@ -261,13 +261,7 @@ fn write_rows(
     Ok(())
 }
 
-fn bind(
-    st: &mut rusqlite::Statement,
-    at: usize,
-    r: &Ready,
-    text: &str,
-    import_id: i64,
-) -> rusqlite::Result<()> {
+fn bind(st: &mut rusqlite::Statement, at: usize, r: &Ready, text: &str, import_id: i64) -> crate::Result<()> {
     let of = |(a, b): (u32, u32)| &text[a as usize..b as usize];
     st.raw_bind_parameter(at + 1, of(r.code))?;
     let v = &r.values;
@@ -279,7 +273,7 @@ fn bind(
     st.raw_bind_parameter(at + 7, v.channel)?;
     st.raw_bind_parameter(at + 8, v.status)?;
     st.raw_bind_parameter(at + 9, import_id)?;
-    st.raw_bind_parameter(at + 10, r.open)
+    Ok(st.raw_bind_parameter(at + 10, r.open)?)
 }
 
 impl Store {
@@ -292,15 +286,13 @@ impl Store {
         progress: &dyn Fn(Progress),
     ) -> Result<ImportReport, ImportError> {
         let lookup = self.lookup()?;
-        let context = Context::read(crate::portable::Db::Lite(&self.conn))?;
+        let context = Context::read(self.conn.db())?;
         let now = crate::now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let import_id = crate::import::start_import(&tx, ImportKind::Dossiers, opts)?;
         let mut report = ImportReport::new(ImportKind::Dossiers);
         report.unknown_columns = layout.columns.unknown.clone();
-        let mut write_error: Option<rusqlite::Error> = None;
+        let mut write_error: Option<crate::StoreError> = None;
         let mut quoted_from: Option<usize> = None;
         // A line over the cap (refused whole): the hot path borrows every field from the
         // mapping and allocates nothing per line, so one cheap check per block suffices: a
@@ -310,8 +302,8 @@ impl Store {
         let mut sums = Delta::new(context.clone());
         let mapped = Mapped::open(file).map_err(|e| ImportError::File(thidua_ingest::FileError::Io(e)))?;
         {
-            let mut one = tx.prepare(crate::import::UPSERT_DOSSIER)?;
-            let mut many = tx.prepare(&upsert_many(BATCH))?;
+            let mut one = tx.lite()?.prepare(crate::import::UPSERT_DOSSIER)?;
+            let mut many = tx.lite()?.prepare(&upsert_many(BATCH))?;
             crate::sums::watch_replaced(&tx)?;
             let (sender, receiver) = sync_channel::<Done>(4);
             // Set when the rest of the file need not be parsed here (a write failed, or a

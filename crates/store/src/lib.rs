@@ -35,6 +35,7 @@ pub(crate) mod portable;
 pub mod queue;
 pub mod read;
 pub mod sessions;
+pub(crate) mod sql;
 pub mod staged;
 mod sums;
 #[cfg(any(test, feature = "testing"))]
@@ -65,6 +66,9 @@ pub enum StoreError {
         "PostgreSQL chưa được hỗ trợ trong phiên bản này / the PostgreSQL backend is not in this version yet"
     )]
     PostgresNotYet,
+    /// A column of a type the store does not read that way (a fault of ours).
+    #[error("cột dữ liệu không đọc được / unreadable column: {0}")]
+    Column(String),
     #[error("kho dữ liệu được tạo bởi phiên bản mới hơn (lược đồ {0}) / the store was made by a newer version (schema {0})")]
     NewerSchema(i64),
     #[error("kế hoạch «{code}» lưu trong kho không hợp lệ / stored plan '{code}' is invalid: {detail}")]
@@ -89,7 +93,7 @@ impl From<rusqlite::Error> for StoreError {
         if read_only_refusal(&e) {
             return StoreError::Refused(read_only_msg());
         }
-        match locks::trigger_refusal(&e) {
+        match locks::trigger_refusal(&e.to_string()) {
             Some(m) => StoreError::Refused(m),
             None => StoreError::Db(e),
         }
@@ -128,7 +132,8 @@ pub fn refused(vi: impl Into<String>, en: impl Into<String>) -> StoreError {
 }
 
 pub struct Store {
-    pub(crate) conn: Connection,
+    /// The data: an SQLite file, or a PostgreSQL database (`sql::Conn`).
+    pub(crate) conn: sql::Conn,
     /// Sessions and throttling, in their own file (see `sessions`).
     pub(crate) sessions: sessions::SessionDb,
     /// The parsed plans and the `data_version` they were read at (`plans`).
@@ -154,10 +159,22 @@ impl Store {
             }
             Store::open_file(p)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Err(StoreError::PostgresNotYet)
+            Store::open_postgres(url)
         } else {
             Err(StoreError::BadUrl(url.into()))
         }
+    }
+
+    /// The store in the PostgreSQL database at `url`, its schema brought up to date (once,
+    /// however many instances start together); the sessions in the same database.
+    fn open_postgres(url: &str) -> Result<Store> {
+        let conn = sql::Conn::Pg(Box::new(sql::PgConn::new(pg::connect(url)?)));
+        sums::refresh_on_open(&conn)?;
+        Ok(Store {
+            conn,
+            sessions: sessions::SessionDb::postgres(url),
+            plans_cache: Default::default(),
+        })
     }
 
     pub fn open_file(path: &Path) -> Result<Store> {
@@ -201,7 +218,7 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(Store {
-            conn,
+            conn: sql::Conn::Lite(conn),
             sessions: sessions::SessionDb::beside(path),
             plans_cache: Default::default(),
         })
@@ -221,13 +238,14 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store {
+        let conn = sql::Conn::Lite(conn);
+        migrate::run(&conn)?;
+        sums::refresh_on_open(&conn)?;
+        let store = Store {
             conn,
             sessions,
             plans_cache: Default::default(),
         };
-        migrate::run(&mut store.conn)?;
-        sums::refresh_on_open(&mut store.conn)?;
         Ok(store)
     }
 
@@ -235,7 +253,7 @@ impl Store {
     pub fn is_initialised(&self) -> Result<bool> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM plans", [], |r| r.get::<_, i64>(0))?
+            .query_row("SELECT count(*) FROM plans", (), |r| r.get::<_, i64>(0))?
             > 0)
     }
 
@@ -276,9 +294,7 @@ impl Store {
             }
         }
         self.plans_cache.take();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         locks::check_plan_load(&tx, plan)?;
         tx.execute(
             "INSERT INTO plans (code, title, period_from, period_to, source, loaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -299,22 +315,18 @@ impl Store {
         Ok(self.plans_shared()?.as_ref().clone())
     }
 
-    /// SQLite's `PRAGMA data_version` on this connection: it changes whenever any other
-    /// connection, of this process or another, has committed since the last call. A
-    /// connection that never writes sees every commit this way, without a query of a table.
+    /// A number that changes whenever another connection, of this process or another
+    /// (another instance on PostgreSQL), has committed to the data: SQLite's
+    /// `PRAGMA data_version` on this connection (a connection that never writes sees every
+    /// commit this way, without a query of a table), PostgreSQL's count of the data's
+    /// commits (`sql::Conn::commits_seen`).
     pub fn commits_seen(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |r| r.get(0))?)
+        self.conn.commits_seen("data")
     }
 
     /// `plans` without copying them (a page picks one of them on every request).
     fn plans_shared(&self) -> Result<std::sync::Arc<Vec<Plan>>> {
-        let version: i64 = self
-            .conn
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |r| r.get(0))?;
+        let version = self.commits_seen()?;
         if let Some((v, plans)) = &*self.plans_cache.borrow() {
             if *v == version {
                 return Ok(plans.clone());
@@ -326,7 +338,7 @@ impl Store {
     }
 
     fn read_plans(&self) -> Result<Vec<Plan>> {
-        plans_on(portable::Db::Lite(&self.conn))
+        plans_on(self.conn.db())
     }
 
     /// The plan to use for `year`: the one named by `code`, or the only plan covering the year.
@@ -336,9 +348,7 @@ impl Store {
 
     /// Adds or replaces calendar days (by date).
     pub fn put_calendar(&mut self, days: &[CalendarDay]) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         insert_days(&tx, days)?;
         // the kept dossier sums hold working days
         sums::rebuild(&tx, false)?;
@@ -348,9 +358,7 @@ impl Store {
 
     /// Adds or replaces calendar days from the web, with its audit record, in one transaction.
     pub fn put_calendar_audited(&mut self, actor: &audit::Actor, days: &[CalendarDay]) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         insert_days(&tx, days)?;
         // the kept dossier sums hold working days
         sums::rebuild(&tx, false)?;
@@ -377,11 +385,9 @@ impl Store {
         actor: &audit::Actor,
         day: thidua_domain::time::Date,
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let before: Option<(String, String)> = {
-            use rusqlite::OptionalExtension;
+            use crate::sql::OptionalExtension;
             tx.query_row(
                 "SELECT kind, note FROM calendar_days WHERE day = ?1",
                 [day.iso()],
@@ -411,7 +417,7 @@ impl Store {
     }
 
     pub fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
-        calendar_days_on(portable::Db::Lite(&self.conn))
+        calendar_days_on(self.conn.db())
     }
 
     pub fn calendar(&self) -> Result<Calendar> {
@@ -491,7 +497,7 @@ pub(crate) fn plans_on(db: portable::Db) -> Result<Vec<Plan>> {
 }
 
 /// Adds or replaces calendar days (by date).
-fn insert_days(conn: &Connection, days: &[CalendarDay]) -> rusqlite::Result<()> {
+fn insert_days(conn: &sql::Conn, days: &[CalendarDay]) -> Result<()> {
     let mut st = conn.prepare_cached(
         "INSERT INTO calendar_days (day, kind, note) VALUES (?1, ?2, ?3)
          ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note",

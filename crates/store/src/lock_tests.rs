@@ -64,13 +64,13 @@ fn refusal(r: crate::Result<impl std::fmt::Debug>) -> String {
 
 fn count_entries(s: &Store) -> i64 {
     s.conn
-        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM entries", (), |r| r.get(0))
         .unwrap()
 }
 
 #[test]
 fn no_two_entries_of_a_unit_and_indicator_share_a_month_on_the_form_in_imports_or_in_sql() {
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     seeded(&mut s, 2);
     let r = import(
         &mut s,
@@ -133,7 +133,7 @@ fn no_two_entries_of_a_unit_and_indicator_share_a_month_on_the_form_in_imports_o
          VALUES (?1, 'sang_kien', '2023-05', 'count', 1, 'nhap', 0, 'x')",
         [unit],
     );
-    let m = refusal(raw.map_err(StoreError::from));
+    let m = refusal(raw);
     assert!(m.contains("trùng tháng"), "{m}");
     for (a, b, overlap) in [
         ("2023-Q2", "2023-06", true),
@@ -142,14 +142,14 @@ fn no_two_entries_of_a_unit_and_indicator_share_a_month_on_the_form_in_imports_o
     ] {
         let fresh = s
             .conn
-            .execute("DELETE FROM entry_history", [])
-            .and_then(|_| s.conn.execute("DELETE FROM entries", []));
+            .execute("DELETE FROM entry_history", ())
+            .and_then(|_| s.conn.execute("DELETE FROM entries", ()));
         fresh.unwrap();
         for period in [a, b] {
             let r = s.conn.execute(
                 "INSERT INTO entries (unit_id, indicator, period, kind, value, state, updated_at, updated_by)
                  VALUES (?1, 'sang_kien', ?2, 'count', 1, 'nhap', 0, 'x')",
-                rusqlite::params![unit, period],
+                crate::sql::params![unit, period],
             );
             if period == b {
                 assert_eq!(r.is_err(), overlap, "{a} then {b}");
@@ -167,7 +167,7 @@ fn a_plan_that_fixes_the_period_refuses_other_periods_and_cannot_load_over_them(
         1,
     );
     let fixed = Plan::from_toml(&fixed_src).unwrap();
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     seeded(&mut s, 2);
     let body =
         format!("{VALUES}S00,sang_kien,2023,,,2,\nS01,sang_kien,2023-05,,,1,\nS01,ky_luat,2023,,,1,\n");
@@ -180,7 +180,7 @@ fn a_plan_that_fixes_the_period_refuses_other_periods_and_cannot_load_over_them(
     let m = refusal(s.put_plan_audited(&actor("sonoivu"), &fixed, &fixed_src));
     assert!(m.contains("2 số liệu"), "{m}");
     // On a store without them the plan loads, and a month is refused with the expected period.
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     seeded(&mut s, 1);
     s.put_plan(&fixed, &fixed_src).unwrap();
     let errs = s.check_value(&form("S00", "2023-05", "1")).unwrap().unwrap_err();
@@ -196,7 +196,7 @@ fn a_plan_that_fixes_the_period_refuses_other_periods_and_cannot_load_over_them(
 
 #[test]
 fn deadlines_bind_units_and_the_office_writes_late_on_the_record() {
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     seeded(&mut s, 2);
     // Long after 10/10/2023, the third quarter's deadline.
     let row = s.check_value(&form("S01", "2023-Q3", "1")).unwrap().unwrap();
@@ -447,7 +447,7 @@ fn a_published_decision_freezes_its_year_for_everyone() {
     let raw = |code: &str, received: Date| {
         s.conn.execute(
             "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES (?1, ?2, 'p', ?3, ?3, 0, 0)",
-            rusqlite::params![code, s.unit("S00").unwrap().unwrap().id, received.start().0],
+            crate::sql::params![code, s.unit("S00").unwrap().unwrap().id, received.start().0],
         )
     };
     assert!(raw("X1", Date::from_ymd(2023, 12, 31).unwrap()).is_err());
@@ -457,13 +457,13 @@ fn a_published_decision_freezes_its_year_for_everyone() {
     assert!(raw("X3", Date::from_ymd(2023, 12, 30).unwrap()).is_err());
     assert!(s
         .conn
-        .execute("UPDATE dossiers SET status = 1 WHERE code = 'HS1'", [])
+        .execute("UPDATE dossiers SET status = 1 WHERE code = 'HS1'", ())
         .is_err());
     assert!(s
         .conn
-        .execute("DELETE FROM dossiers WHERE code = 'HS1'", [])
+        .execute("DELETE FROM dossiers WHERE code = 'HS1'", ())
         .is_err());
     // The frozen year itself cannot be unfrozen in SQL.
-    assert!(s.conn.execute("DELETE FROM frozen_years", []).is_err());
+    assert!(s.conn.execute("DELETE FROM frozen_years", ()).is_err());
     assert_eq!(figures(&s), before, "the figures the decision shows never change");
 }

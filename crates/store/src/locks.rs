@@ -6,8 +6,8 @@
 //! year's data and a month counted twice are refused there too.
 
 use crate::audit::{record, Actor};
+use crate::sql::{params, Conn, OptionalExtension};
 use crate::{now, refused, Result, Store, StoreError};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use std::collections::HashMap;
 use thidua_domain::entry::{overlap_refusal, overlapping, Period, Window};
@@ -70,8 +70,7 @@ impl FrozenYear {
 
 /// A trigger of migration 0004 refused a write: the generic form of the refusals the Rust
 /// code gives first with names and periods.
-pub(crate) fn trigger_refusal(e: &rusqlite::Error) -> Option<Msg> {
-    let text = e.to_string();
+pub(crate) fn trigger_refusal(text: &str) -> Option<Msg> {
     if text.contains("thidua: frozen") {
         Some(Msg::new(
             "số liệu thuộc năm đã có quyết định khen thưởng công bố: không thay đổi được nữa",
@@ -87,11 +86,11 @@ pub(crate) fn trigger_refusal(e: &rusqlite::Error) -> Option<Msg> {
     }
 }
 
-pub(crate) fn frozen_on(conn: &Connection) -> rusqlite::Result<Vec<FrozenYear>> {
+pub(crate) fn frozen_on(conn: &Conn) -> Result<Vec<FrozenYear>> {
     let mut st = conn.prepare_cached(
         "SELECT plan_code, first_day, last_day, decision_no, frozen_at FROM frozen_years ORDER BY first_day",
     )?;
-    let rows = st.query_map([], |r| {
+    let rows = st.query_map((), |r| {
         let day = |s: String| Date::parse_iso(&s).unwrap_or(Date(0));
         Ok(FrozenYear {
             plan_code: r.get(0)?,
@@ -111,12 +110,7 @@ pub(crate) fn frozen_refusal(frozen: &[FrozenYear], period: Period) -> Option<Ms
 
 /// Freezes the plan's year when its award decision is published (inside that step's
 /// transaction). A later publication under the same plan keeps the first freeze.
-pub(crate) fn freeze_on(
-    conn: &Connection,
-    plan_code: &str,
-    decision_no: &str,
-    by: &str,
-) -> rusqlite::Result<()> {
+pub(crate) fn freeze_on(conn: &Conn, plan_code: &str, decision_no: &str, by: &str) -> Result<()> {
     let period: Option<(String, String)> = conn
         .query_row(
             "SELECT period_from, period_to FROM plans WHERE code = ?1",
@@ -150,10 +144,25 @@ pub(crate) fn freeze_on(
 
 /// (Re)creates the dossier triggers with the latest frozen instant written in (see
 /// migration 0004): a dossier received by then cannot be inserted, changed or deleted.
-pub(crate) fn guard_dossiers(conn: &Connection) -> rusqlite::Result<()> {
-    let until: Option<i64> = conn.query_row("SELECT max(until_at) FROM frozen_years", [], |r| r.get(0))?;
+pub(crate) fn guard_dossiers(conn: &Conn) -> Result<()> {
+    let until: Option<i64> = conn.query_row("SELECT max(until_at) FROM frozen_years", (), |r| r.get(0))?;
     let Some(until) = until else { return Ok(()) };
     // `until` is an integer read from the table: written into the SQL, it cannot inject.
+    if conn.is_pg() {
+        return conn.execute_batch(&format!(
+            "CREATE OR REPLACE FUNCTION thidua_dossiers_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF (TG_OP <> 'INSERT' AND OLD.received_at <= {until})
+                  OR (TG_OP <> 'DELETE' AND NEW.received_at <= {until}) THEN
+                 RAISE EXCEPTION 'thidua: frozen';
+               END IF;
+               RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+             END $$;
+             DROP TRIGGER IF EXISTS dossiers_frozen ON dossiers;
+             CREATE TRIGGER dossiers_frozen BEFORE INSERT OR UPDATE OR DELETE ON dossiers
+               FOR EACH ROW EXECUTE FUNCTION thidua_dossiers_frozen();"
+        ));
+    }
     conn.execute_batch(&format!(
         "DROP TRIGGER IF EXISTS dossiers_frozen_insert;
          DROP TRIGGER IF EXISTS dossiers_frozen_update;
@@ -170,12 +179,18 @@ pub(crate) fn guard_dossiers(conn: &Connection) -> rusqlite::Result<()> {
     ))
 }
 
+/// Lifts the guard on changing the dossiers of frozen years, for a change no guarded figure
+/// reads (the kept sums' marks); `guard_dossiers` sets it again in the same transaction.
+pub(crate) fn unguard_dossiers(conn: &Conn) -> Result<()> {
+    conn.execute_batch(if conn.is_pg() {
+        "DROP TRIGGER IF EXISTS dossiers_frozen ON dossiers;"
+    } else {
+        "DROP TRIGGER IF EXISTS dossiers_frozen_update;"
+    })
+}
+
 /// The periods of the entries a unit already has for an indicator.
-pub(crate) fn stored_periods(
-    conn: &Connection,
-    unit_id: i64,
-    indicator: &str,
-) -> rusqlite::Result<Vec<Period>> {
+pub(crate) fn stored_periods(conn: &Conn, unit_id: i64, indicator: &str) -> Result<Vec<Period>> {
     let mut st = conn.prepare_cached("SELECT period FROM entries WHERE unit_id = ?1 AND indicator = ?2")?;
     let rows = st.query_map(params![unit_id, indicator], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
@@ -186,7 +201,7 @@ pub(crate) fn stored_periods(
 }
 
 /// Refuses an entry of `period` that would share a month with another stored one.
-pub(crate) fn check_overlap(conn: &Connection, unit_id: i64, indicator: &str, period: Period) -> Result<()> {
+pub(crate) fn check_overlap(conn: &Conn, unit_id: i64, indicator: &str, period: Period) -> Result<()> {
     match overlapping(period, stored_periods(conn, unit_id, indicator)?) {
         Some(other) => Err(StoreError::Refused(overlap_refusal(indicator, period, other))),
         None => Ok(()),
@@ -202,11 +217,7 @@ fn deadline_for(plans: &[Plan], indicator: &str, period: Period) -> Option<Date>
 }
 
 /// The reopening in force for a unit's period (the latest), if any.
-pub(crate) fn reopened_until(
-    conn: &Connection,
-    unit_id: i64,
-    period: Period,
-) -> rusqlite::Result<Option<Date>> {
+pub(crate) fn reopened_until(conn: &Conn, unit_id: i64, period: Period) -> Result<Option<Date>> {
     let day: Option<String> = conn
         .query_row(
             "SELECT until_day FROM reopenings WHERE unit_id = ?1 AND period = ?2 ORDER BY id DESC LIMIT 1",
@@ -220,13 +231,13 @@ pub(crate) fn reopened_until(
 /// Whether a unit may write an entry now, and the deadline it is measured against. The
 /// reopenings are read only once the deadline has passed.
 pub(crate) fn window_on(
-    conn: &Connection,
+    conn: &Conn,
     plans: &[Plan],
     unit_id: i64,
     indicator: &str,
     period: Period,
     today: Date,
-) -> rusqlite::Result<(Window, Option<Date>)> {
+) -> Result<(Window, Option<Date>)> {
     let deadline = deadline_for(plans, indicator, period);
     let until = match deadline {
         Some(d) if today > d => reopened_until(conn, unit_id, period)?,
@@ -241,14 +252,14 @@ pub(crate) fn today() -> Date {
 
 impl Store {
     pub fn frozen_years(&self) -> Result<Vec<FrozenYear>> {
-        Ok(frozen_on(&self.conn)?)
+        frozen_on(&self.conn)
     }
 
     /// The reopenings of a unit (all units when `None`), newest first.
     pub fn reopenings(&self, unit_id: Option<i64>) -> Result<Vec<Reopening>> {
         let mut st = self.conn.prepare_cached(
             "SELECT id, unit_id, period, until_day, reason, created_at, created_by FROM reopenings
-             WHERE ?1 IS NULL OR unit_id = ?1 ORDER BY id DESC",
+             WHERE CAST(?1 AS BIGINT) IS NULL OR unit_id = ?1 ORDER BY id DESC",
         )?;
         let rows = st.query_map([unit_id], |r| {
             Ok(Reopening {
@@ -261,7 +272,7 @@ impl Store {
                 created_by: r.get(6)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// The window of a unit's entry today (the entry form shows it).
@@ -272,14 +283,7 @@ impl Store {
         period: Period,
     ) -> Result<(Window, Option<Date>)> {
         let plans = self.plans()?;
-        Ok(window_on(
-            &self.conn,
-            &plans,
-            unit_id,
-            indicator,
-            period,
-            today(),
-        )?)
+        window_on(&self.conn, &plans, unit_id, indicator, period, today())
     }
 
     /// The movement office reopens one unit's period after its deadline, with a written
@@ -312,17 +316,15 @@ impl Store {
                 format!("unknown unit '{unit_code}'"),
             )
         })?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         if let Some(m) = frozen_refusal(&frozen_on(&tx)?, period) {
             return Err(StoreError::Refused(m));
         }
-        tx.execute(
-            "INSERT INTO reopenings (unit_id, period, until_day, reason, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        let id: i64 = tx.query_row(
+            "INSERT INTO reopenings (unit_id, period, until_day, reason, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             params![unit.id, period.code(), until.iso(), reason, now(), actor.username],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         record(
             &tx,
             actor,
@@ -339,7 +341,7 @@ impl Store {
 
 /// A plan may be loaded again unless its year is frozen, and may fix an indicator's
 /// period only when no entry of its years has another period (their count is named).
-pub(crate) fn check_plan_load(conn: &Connection, plan: &Plan) -> Result<()> {
+pub(crate) fn check_plan_load(conn: &Conn, plan: &Plan) -> Result<()> {
     if let Some(f) = frozen_on(conn)?.into_iter().find(|f| f.plan_code == plan.code) {
         return Err(refused(
             format!(
@@ -355,9 +357,7 @@ pub(crate) fn check_plan_load(conn: &Connection, plan: &Plan) -> Result<()> {
     let mut st = conn.prepare_cached("SELECT period FROM entries WHERE indicator = ?1")?;
     for ind in &plan.indicators {
         let Some(cadence) = ind.cadence else { continue };
-        let periods: Vec<String> = st
-            .query_map([&ind.code], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let periods: Vec<String> = st.query_map([&ind.code], |r| r.get(0))?.collect::<Result<_>>()?;
         let other = periods
             .iter()
             .filter_map(|p| Period::parse(p))
@@ -396,9 +396,9 @@ pub(crate) struct ImportLocks {
 }
 
 /// Every row of a query returning an id and two texts.
-fn id_and_two_texts(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<(i64, String, String)>> {
+fn id_and_two_texts(conn: &Conn, sql: &str) -> Result<Vec<(i64, String, String)>> {
     let mut st = conn.prepare_cached(sql)?;
-    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = st.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
 }
 
@@ -428,12 +428,7 @@ impl ImportLocks {
     /// Reads what the checks need once, inside the import's transaction: for a values file,
     /// the entries' periods and the reopenings (a province has thousands of entries, not
     /// millions); other files need only the frozen years.
-    pub(crate) fn new(
-        conn: &Connection,
-        plans: Vec<Plan>,
-        unit_bound: bool,
-        values: bool,
-    ) -> rusqlite::Result<ImportLocks> {
+    pub(crate) fn new(conn: &Conn, plans: Vec<Plan>, unit_bound: bool, values: bool) -> Result<ImportLocks> {
         let mut periods: HashMap<(i64, String), Vec<Period>> = HashMap::new();
         let mut reopened = HashMap::new();
         if values {

@@ -3,8 +3,8 @@
 //! is recorded and retried later (the sender decides when); a reminder's key keeps it from
 //! being queued twice.
 
+use crate::sql::params;
 use crate::{Result, Store};
-use rusqlite::params;
 use thidua_domain::role::Role;
 
 /// One message to send.
@@ -66,7 +66,7 @@ impl Store {
                 attempts: r.get(4)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     pub fn mail_sent(&mut self, id: i64) -> Result<()> {
@@ -103,7 +103,7 @@ impl Store {
                 last_error: r.get(6)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// The active accounts of `role` (of `unit_id` when given) that have an address:
@@ -111,11 +111,11 @@ impl Store {
     pub fn mail_recipients(&self, role: Role, unit_id: Option<i64>) -> Result<Vec<(String, String, String)>> {
         let mut st = self.conn.prepare_cached(
             "SELECT username, full_name, email FROM users
-             WHERE active = 1 AND email != '' AND role = ?1 AND (?2 IS NULL OR unit_id = ?2) ORDER BY username",
+             WHERE active = 1 AND email != '' AND role = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR unit_id = ?2) ORDER BY username",
         )?;
         let rows = st.query_map(params![role.code(), unit_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 }

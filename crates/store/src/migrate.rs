@@ -1,6 +1,6 @@
 //! Embedded migrations, applied in order on open; `PRAGMA user_version` records the last.
 
-use rusqlite::Connection;
+use crate::sql::Conn;
 
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
@@ -22,8 +22,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 /// and the tokens already there get an expiry.
 const AUDIT_CHAIN: usize = 6;
 
-pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+pub(crate) fn run(conn: &Conn) -> crate::Result<()> {
+    let lite = conn.lite()?;
+    let current: i64 = lite.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if current > MIGRATIONS.len() as i64 {
         return Err(crate::StoreError::NewerSchema(current));
     }
@@ -33,17 +34,17 @@ pub(crate) fn run(conn: &mut Connection) -> crate::Result<()> {
     // SQLite's procedure for rebuilding a table: foreign keys off while a migration runs
     // (a parent table dropped and recreated under the same name would otherwise orphan its
     // children), then every reference checked before the migration commits.
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    lite.pragma_update(None, "foreign_keys", "OFF")?;
     let result = apply(conn, current);
-    conn.pragma_update(None, "foreign_keys", "ON")?;
+    lite.pragma_update(None, "foreign_keys", "ON")?;
     result
 }
 
-fn apply(conn: &mut Connection, current: i64) -> crate::Result<()> {
+fn apply(conn: &Conn, current: i64) -> crate::Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
+        let tx = conn.write_tx()?;
         tx.execute_batch(sql)?;
-        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", (), |r| r.get(0))?;
         if broken > 0 {
             return Err(crate::refused(
                 format!(
@@ -60,7 +61,7 @@ fn apply(conn: &mut Connection, current: i64) -> crate::Result<()> {
             crate::audit::seal_existing(&tx)?;
             crate::users::expire_legacy_tokens(&tx)?;
         }
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.lite()?.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
     Ok(())

@@ -130,7 +130,7 @@ fn appraised_head(s: &mut Store, i: usize, from: Date) -> i64 {
 
 #[test]
 fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_recorded() {
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     seeded(&mut s, 1);
     let unit = s.unit("S00").unwrap().unwrap();
     let id = s
@@ -471,7 +471,7 @@ fn a_nomination_goes_from_draft_to_the_published_decision_with_every_step_record
 
 #[test]
 fn the_board_must_propose_and_a_rejection_needs_a_reason() {
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     seeded(&mut s, 1);
     let id = appraised(&mut s, 0);
     let f = facts();
@@ -553,7 +553,7 @@ fn never_more_approvals_than_the_quota_even_at_the_same_moment() {
 
 #[test]
 fn with_one_head_per_unit_a_units_second_head_is_not_approved() {
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     seeded(&mut s, 2);
     let (first, second) = (appraised(&mut s, 0), appraised_head(&mut s, 0, day(2023, 7, 1)));
     let other_unit = appraised(&mut s, 1);
@@ -606,7 +606,7 @@ fn commune_draft(s: &mut Store) -> i64 {
 
 #[test]
 fn a_commune_s_dossier_waits_for_its_district_which_adds_its_own_papers() {
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     let id = commune_draft(&mut s);
     let n = s.nomination(id).unwrap().unwrap();
     assert_eq!(
@@ -787,7 +787,7 @@ fn decisions_published_before_the_decision_records_become_records() {
 
 #[test]
 fn a_decision_number_is_recorded_once_and_each_decision_holds_the_approvals_before_it() {
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     seeded(&mut s, 2);
     let approve = |s: &mut Store, id: i64| {
         s.nomination_step(

@@ -8,10 +8,9 @@
 //! (today, the deadline) come in as `Facts`, so the rules here are checked on every step.
 
 use crate::audit::{record, Actor};
+use crate::sql::{params, Conn, OptionalExtension, Row};
 use crate::workflow::NewAttachment;
 use crate::{now, refused, Result, Store};
-use rusqlite::types::Type;
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
 use thidua_domain::nomination::{
     may_upload, transition, BoardVerdict, Change, Current, Facts, NominationState, OfficeVerdict, Step,
@@ -78,7 +77,7 @@ const COLUMNS: &str = "n.id, n.plan_code, n.unit_id, u.code, u.name, n.head_from
     n.office_verdict, n.office_reason, n.board_verdict, n.board_reason, n.decision_reason, n.decision_no, n.decision_date,
     n.published, n.created_at, n.updated_at, n.published_results, u.tier, u.parent_code, n.decision_id FROM nominations n JOIN units u ON u.id = n.unit_id";
 
-fn row(r: &Row) -> rusqlite::Result<Nomination> {
+fn row(r: &Row) -> Result<Nomination> {
     Ok(Nomination {
         id: r.get(0)?,
         plan_code: r.get(1)?,
@@ -108,14 +107,12 @@ fn row(r: &Row) -> rusqlite::Result<Nomination> {
 }
 
 /// A code column read back into its enum; an unknown code is a corrupt row.
-fn code<T>(r: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+fn code<T>(r: &Row, i: usize, parse: fn(&str) -> Option<T>) -> Result<T> {
     let s: String = r.get(i)?;
-    parse(&s).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(i, Type::Text, format!("unknown code '{s}'").into())
-    })
+    parse(&s).ok_or_else(|| crate::StoreError::Column(format!("column {i}: unknown code '{s}'")))
 }
 
-fn optional_code<T>(r: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<Option<T>> {
+fn optional_code<T>(r: &Row, i: usize, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
     match r.get::<_, Option<String>>(i)? {
         None => Ok(None),
         Some(_) => code(r, i, parse).map(Some),
@@ -150,9 +147,7 @@ impl Store {
         head_name: &str,
         head_title: &str,
     ) -> Result<i64> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let exists: Option<i64> = tx
             .query_row(
                 "SELECT id FROM nominations WHERE plan_code = ?1 AND unit_id = ?2 AND head_from = ?3",
@@ -167,12 +162,12 @@ impl Store {
             ));
         }
         let at = now();
-        tx.execute(
+        let id: i64 = tx.query_row(
             "INSERT INTO nominations (plan_code, unit_id, head_from, head_name, head_title, state, created_at, created_by, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'nhap', ?6, ?7, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, 'nhap', ?6, ?7, ?6) RETURNING id",
             params![plan_code, unit_id, head_from.iso(), head_name, head_title, at, actor.username],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state) VALUES (?1, ?2, ?3, ?4, 'tao', NULL, 'nhap')",
             params![id, at, actor.username, role.code()],
@@ -191,19 +186,18 @@ impl Store {
     }
 
     pub fn nomination(&self, id: i64) -> Result<Option<Nomination>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(&format!("SELECT {COLUMNS} WHERE n.id = ?1"), [id], row)
-            .optional()?)
+            .optional()
     }
 
     /// Nominations of a plan, of one unit or all; in state order, then by unit.
     pub fn nominations(&self, plan_code: &str, unit_id: Option<i64>) -> Result<Vec<Nomination>> {
         let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} WHERE n.plan_code = ?1 AND (?2 IS NULL OR n.unit_id = ?2) ORDER BY u.code, n.head_from"
+            "SELECT {COLUMNS} WHERE n.plan_code = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR n.unit_id = ?2) ORDER BY u.code, n.head_from"
         ))?;
         let rows = st.query_map(params![plan_code, unit_id], row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// A unit's reader's view: the unit's nominations and those of the units directly
@@ -215,7 +209,7 @@ impl Store {
              ORDER BY u.code, n.head_from"
         ))?;
         let rows = st.query_map(params![plan_code, unit_id], row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     pub fn nomination_documents(&self, id: i64) -> Result<Vec<NominationDocument>> {
@@ -224,11 +218,11 @@ impl Store {
              FROM nomination_documents WHERE nomination_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([id], doc_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     pub fn nomination_document(&self, doc_id: i64) -> Result<Option<NominationDocument>> {
-        Ok(self
+        self
             .conn
             .query_row(
                 "SELECT id, nomination_id, doc_code, stored_name, file_name, media_type, size, uploaded_at, uploaded_by
@@ -236,7 +230,7 @@ impl Store {
                 [doc_id],
                 doc_row,
             )
-            .optional()?)
+            .optional()
     }
 
     pub fn nomination_events(&self, id: i64) -> Result<Vec<NominationEvent>> {
@@ -254,7 +248,7 @@ impl Store {
                 reason: r.get(6)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// The unit adds (or replaces) one of the plan's documents while it prepares the dossier.
@@ -297,9 +291,7 @@ impl Store {
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
         let plan = self.plan_for(None, Some(&n.plan_code))?;
         let doc_name = document_name(&plan, doc_code)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let state = may_change_document(&tx, &plan, &n, who, doc_code)?;
         let count: i64 = tx.query_row(
             "SELECT count(*) FROM nomination_documents WHERE nomination_id = ?1",
@@ -362,9 +354,7 @@ impl Store {
             .ok_or_else(|| refused("không có hồ sơ đề nghị này", "no such nomination"))?;
         let plan = self.plan_for(None, Some(&n.plan_code))?;
         let doc_name = document_name(&plan, &d.doc_code)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let state = may_change_document(&tx, &plan, &n, who, &d.doc_code)?;
         tx.execute(
             "INSERT INTO nomination_events (nomination_id, at, username, role, action, from_state, to_state, reason) VALUES (?1, ?2, ?3, 'don_vi', 'xoa_tai_lieu', ?4, ?4, ?5)",
@@ -386,11 +376,11 @@ impl Store {
 
     /// Approvals so far in a plan.
     pub fn approvals(&self, plan_code: &str) -> Result<u32> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = ?2",
             params![plan_code, NominationState::DaPheDuyet.code()],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// Takes one step of the lifecycle: the nomination, its documents and the plan's
@@ -405,9 +395,7 @@ impl Store {
         step: &Step,
         facts: &Facts,
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         if matches!(step, Step::Publish { .. }) {
             // One decision holds its awardees: they are published together
             // (`Store::publish_decision`), never one by one.
@@ -423,16 +411,13 @@ impl Store {
     // --- settings ---------------------------------------------------------------------
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+            .optional()
     }
 
     pub fn set_setting(&mut self, actor: &Actor, key: &str, value: &str) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let before: Option<String> = tx
             .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
             .optional()?;
@@ -455,7 +440,7 @@ impl Store {
     }
 }
 
-fn doc_row(r: &Row) -> rusqlite::Result<NominationDocument> {
+fn doc_row(r: &Row) -> Result<NominationDocument> {
     Ok(NominationDocument {
         id: r.get(0)?,
         nomination_id: r.get(1)?,
@@ -472,7 +457,7 @@ fn doc_row(r: &Row) -> rusqlite::Result<NominationDocument> {
 /// One step inside the caller's write transaction: the rules decide under the lock, then
 /// the change, the history and the audit record are written.
 pub(crate) fn step_in(
-    tx: &rusqlite::Transaction,
+    tx: &Conn,
     actor: &Actor,
     role: Role,
     id: i64,
@@ -486,10 +471,8 @@ pub(crate) fn step_in(
     let documents: Vec<String> = {
         let mut st =
             tx.prepare_cached("SELECT DISTINCT doc_code FROM nomination_documents WHERE nomination_id = ?1")?;
-        let v = st
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        v
+
+        st.query_map([id], |r| r.get(0))?.collect::<Result<_>>()?
     };
     let approved: u32 = tx.query_row(
         "SELECT count(*) FROM nominations WHERE plan_code = ?1 AND state = ?2",
@@ -593,7 +576,7 @@ fn document_name(plan: &thidua_domain::plan::Plan, doc_code: &str) -> Result<Str
 /// The nomination's state (read in `tx`, under the write lock) when `who` may change its
 /// documents of `doc_code` now (the domain's `may_upload`); refused otherwise.
 fn may_change_document(
-    tx: &rusqlite::Transaction,
+    tx: &Conn,
     plan: &thidua_domain::plan::Plan,
     n: &Nomination,
     who: Uploader,

@@ -1,8 +1,8 @@
 //! Heads' particulars (sơ lược lý lịch): kept per head term, audited on every change.
 
 use crate::audit::{record, Actor};
+use crate::sql::{params, OptionalExtension};
 use crate::{now, refused, Result, Store};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 use thidua_domain::person::{Gender, Particulars};
 use thidua_domain::time::Date;
@@ -58,9 +58,7 @@ impl Store {
         p: &Particulars,
     ) -> Result<()> {
         let before = self.particulars(unit_code, term_from)?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let unit_id: Option<i64> = tx
             .query_row(
                 "SELECT h.unit_id FROM heads h JOIN units u ON u.id = h.unit_id

@@ -14,14 +14,23 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0002_mail.sql"),
     include_str!("../migrations/postgres/0003_dossier_sums.sql"),
     include_str!("../migrations/postgres/0004_stored_files.sql"),
+    include_str!("../migrations/postgres/0005_commits.sql"),
 ];
 
 /// The advisory lock key migrations hold ("thidua" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7468_6964_7561;
 
+/// A database error, except a refusal by one of the store's own guards (the same messages
+/// as SQLite's triggers), which says in both languages what happened.
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
-        StoreError::Postgres(e)
+        match e
+            .as_db_error()
+            .and_then(|d| crate::locks::trigger_refusal(d.message()))
+        {
+            Some(m) => StoreError::Refused(m),
+            None => StoreError::Postgres(e),
+        }
     }
 }
 

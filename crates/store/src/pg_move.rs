@@ -98,9 +98,9 @@ pub fn move_to_postgres(
     }
     let head_sql = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
     let src_head: Option<(i64, String)> = {
-        use rusqlite::OptionalExtension;
+        use crate::sql::OptionalExtension;
         src.conn
-            .query_row(head_sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(head_sql, (), |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
     };
     let dst_head = tx
@@ -131,7 +131,7 @@ fn copy_order(src: &Store, tables: Vec<String>) -> Result<Vec<String>> {
             .prepare("SELECT \"table\" FROM pragma_foreign_key_list(?1)")?;
         let refs: BTreeSet<String> = st
             .query_map([t], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
         parents.insert(t.clone(), refs.into_iter().filter(|p| p != t).collect());
     }
     let mut order: Vec<String> = Vec::new();
@@ -180,7 +180,7 @@ fn copy_table(src: &Store, tx: &mut postgres::Transaction, table: &str) -> Resul
     let mut st = src.conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
     let in_sqlite: BTreeSet<String> = st
         .query_map([table], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_>>()?;
     let columns: Vec<(String, Type)> = columns
         .into_iter()
         .filter(|(c, _)| in_sqlite.contains(c))
@@ -197,6 +197,7 @@ fn copy_table(src: &Store, tx: &mut postgres::Transaction, table: &str) -> Resul
     let mut writer = BinaryCopyInWriter::new(sink, &types);
     let mut st = src
         .conn
+        .lite()?
         .prepare(&format!("SELECT {} FROM \"{table}\"", names.join(", ")))?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {

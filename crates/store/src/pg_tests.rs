@@ -57,12 +57,6 @@ fn the_schema_applies_once_and_holds_every_sqlite_table_and_column() {
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
     for (table, column, ty) in sqlite_columns() {
-        // the sessions file's own `meta` is `session_meta` in the shared database
-        let table = if table == "meta" {
-            "session_meta".to_string()
-        } else {
-            table
-        };
         let found = pg
             .iter()
             .find(|(t, c, _)| *t == table && *c == column)

@@ -3,9 +3,9 @@
 //! after an action; a verification taken back with a reason.
 
 use crate::audit::Actor;
+use crate::sql::{params, OptionalExtension};
 use crate::workflow::{entry_in, entry_row, frozen_entry, move_entry, review_in, EntryRecord, ENTRY_COLUMNS};
 use crate::{refused, Result, Store};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use thidua_domain::entry::EntryState;
 
 /// How a page of the queue is ordered.
@@ -77,10 +77,10 @@ pub struct EntryQuery {
     pub per_page: i64,
 }
 
-const QUERY_WHERE: &str = "WHERE (?1 IS NULL OR e.unit_id = ?1
-           OR u.parent_code = (SELECT p.code FROM units p WHERE p.id = ?1)) AND (?2 IS NULL OR e.state = ?2)
-       AND (?3 IS NULL OR u.code = ?3) AND (?4 IS NULL OR u.tier = ?4)
-       AND (?5 IS NULL OR e.indicator = ?5) AND (?6 IS NULL OR e.period = ?6)";
+const QUERY_WHERE: &str = "WHERE (CAST(?1 AS BIGINT) IS NULL OR e.unit_id = ?1
+           OR u.parent_code = (SELECT p.code FROM units p WHERE p.id = ?1)) AND (CAST(?2 AS TEXT) IS NULL OR e.state = ?2)
+       AND (CAST(?3 AS TEXT) IS NULL OR u.code = ?3) AND (CAST(?4 AS TEXT) IS NULL OR u.tier = ?4)
+       AND (CAST(?5 AS TEXT) IS NULL OR e.indicator = ?5) AND (CAST(?6 AS TEXT) IS NULL OR e.period = ?6)";
 
 impl Store {
     /// One page of the entries the query selects, and how many it selects in all.
@@ -105,7 +105,7 @@ impl Store {
             q.sort.order_by()
         ))?;
         let rows = st.query_map(args, entry_row)?;
-        Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+        Ok((rows.collect::<Result<_>>()?, total))
     }
 
     /// The periods entries exist for (newest first), for the queue's filter.
@@ -113,21 +113,20 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached("SELECT DISTINCT period FROM entries ORDER BY period DESC")?;
-        let rows = st.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = st.query_map((), |r| r.get(0))?;
+        rows.collect::<Result<_>>()
     }
 
     /// The first entry waiting for the office (in the queue's order) other than `after`:
     /// where the office goes after deciding on one.
     pub fn next_waiting_entry(&self, after: i64) -> Result<Option<i64>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 "SELECT id FROM entries WHERE state = ?1 AND id != ?2 ORDER BY updated_at, id LIMIT 1",
                 params![EntryState::DaGui.code(), after],
                 |r| r.get(0),
             )
-            .optional()?)
+            .optional()
     }
 
     /// Verifies every entry of `ids` in one transaction: all of them, or none (the first
@@ -139,9 +138,7 @@ impl Store {
                 "no entry was chosen",
             ));
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         for &id in ids {
             if let Err(e) = review_in(&tx, actor, id, EntryState::DaXacNhan, "") {
                 let which = entry_in(&tx, id)
@@ -181,9 +178,7 @@ impl Store {
                 "taking back a verification needs a reason",
             ));
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let before = entry_in(&tx, id)?;
         frozen_entry(&tx, &before)?;
         if before.state != EntryState::DaXacNhan {

@@ -1,8 +1,8 @@
 //! Reading the store into the domain's types, and the store-backed evaluation.
 
 use crate::portable::Db;
+use crate::sql::{params, OptionalExtension};
 use crate::{Result, Store};
-use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::Arc;
 use thidua_domain::dossier::{timeliness, Channel, DossierStatus, DossierTally, OnlineLevel, ProcedureInfo};
@@ -79,7 +79,7 @@ impl Store {
     pub fn counts(&self) -> Result<Counts> {
         let c = |t: &str| {
             self.conn
-                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0))
+                .query_row(&format!("SELECT count(*) FROM {t}"), (), |r| r.get::<_, i64>(0))
         };
         Ok(Counts {
             units: c("units")?,
@@ -92,12 +92,11 @@ impl Store {
     }
 
     pub fn units(&self) -> Result<Vec<UnitRecord>> {
-        units_on(Db::Lite(&self.conn))
+        units_on(self.conn.db())
     }
 
     pub fn unit(&self, code: &str) -> Result<Option<UnitRecord>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 "SELECT id, code, name, tier, parent_code FROM units WHERE code = ?1",
                 [code],
@@ -113,19 +112,19 @@ impl Store {
                     })
                 },
             )
-            .optional()?)
+            .optional()
     }
 
     pub fn heads(&self) -> Result<Vec<HeadTerm>> {
-        heads_on(Db::Lite(&self.conn))
+        heads_on(self.conn.db())
     }
 
     pub fn procedures(&self) -> Result<HashMap<String, ProcedureInfo>> {
-        procedures_on(Db::Lite(&self.conn))
+        procedures_on(self.conn.db())
     }
 
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        entries_on(Db::Lite(&self.conn))
+        entries_on(self.conn.db())
     }
 
     /// Feeds every stored dossier through the domain's formulas (one computation for the
@@ -167,7 +166,7 @@ impl Store {
         units: Vec<UnitRecord>,
         tally: Arc<DossierTally>,
     ) -> Result<Evaluation> {
-        evaluation_with_on(Db::Lite(&self.conn), plan, as_of, units, tally)
+        evaluation_with_on(self.conn.db(), plan, as_of, units, tally)
     }
 
     /// The late dossiers of a unit counted in `[from, to]`, by the one on-time rule
@@ -257,11 +256,11 @@ impl Store {
     /// Changes whenever the dossier facts may have changed: units, procedures and dossiers
     /// change only by imports; plans and the calendar by their own loads.
     pub fn dossier_version(&self) -> Result<String> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             &format!("SELECT (SELECT coalesce(max(id), 0) FROM imports) || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || {CALENDAR_VERSION}"),
-            [],
+            (),
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// Changes whenever data an evaluation reads may have changed (every change of an entry
@@ -269,14 +268,14 @@ impl Store {
     /// their load time), for caches to key on. Sign-ins and other audit-only events do not
     /// change it.
     pub fn data_version(&self) -> Result<String> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             &format!(
                 "SELECT (SELECT coalesce(max(id), 0) FROM entry_history) || '.' || (SELECT coalesce(max(id), 0) FROM imports)
                  || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || {CALENDAR_VERSION}"
             ),
-            [],
+            (),
             |r| r.get(0),
-        )?)
+        )
     }
 }
 

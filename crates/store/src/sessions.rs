@@ -15,11 +15,11 @@
 //! opens it, and works in a read-only data folder.
 
 use crate::audit::{record_at, Actor};
+use crate::sql::{params, Conn, OptionalExtension};
 use crate::users::{
     address_delay_ms, Gate, UserRecord, SESSION_MAX, THROTTLE_FAILURES, THROTTLE_LOCK, THROTTLE_WINDOW,
 };
 use crate::{now, Result, Store};
-use rusqlite::{params, Connection, OptionalExtension};
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
@@ -69,57 +69,88 @@ CREATE TABLE account_events (
 );
 "];
 
-/// Where the sessions file is (None: a private in-memory one), opened on first use.
+/// Where the sessions live, opened on first use: a file beside the data, a private
+/// in-memory database, or — on PostgreSQL — the data's own database through a connection of
+/// their own (their commits are not the data's; migrations `0001` hold their tables).
 pub(crate) struct SessionDb {
-    path: Option<PathBuf>,
-    conn: OnceCell<Connection>,
+    place: Place,
+    conn: OnceCell<Conn>,
 }
+
+enum Place {
+    File(PathBuf),
+    Memory,
+    Pg(String),
+}
+
+/// The advisory lock the sessions' writing transactions take on PostgreSQL: not the data's
+/// (`sql::WRITE_LOCK`), so a sign-in never waits on an import there either.
+const SESSION_LOCK: i64 = 0x0074_6869_6475_6153;
 
 impl SessionDb {
     /// The sessions file beside the data file `data`: `thidua.db` → `thidua-sessions.db`.
     pub(crate) fn beside(data: &Path) -> SessionDb {
         let stem = data.file_stem().and_then(|s| s.to_str()).unwrap_or("thidua");
         SessionDb {
-            path: Some(data.with_file_name(format!("{stem}-sessions.db"))),
+            place: Place::File(data.with_file_name(format!("{stem}-sessions.db"))),
             conn: OnceCell::new(),
         }
     }
 
     pub(crate) fn in_memory() -> SessionDb {
         SessionDb {
-            path: None,
+            place: Place::Memory,
             conn: OnceCell::new(),
         }
     }
 
-    pub(crate) fn conn(&self) -> Result<&Connection> {
+    /// The sessions of the PostgreSQL database at `url`.
+    pub(crate) fn postgres(url: &str) -> SessionDb {
+        SessionDb {
+            place: Place::Pg(url.to_string()),
+            conn: OnceCell::new(),
+        }
+    }
+
+    /// No sessions file exists yet (nothing can wait in it).
+    fn absent(&self) -> bool {
+        matches!(&self.place, Place::File(p) if !p.exists())
+    }
+
+    pub(crate) fn conn(&self) -> Result<&Conn> {
         if let Some(c) = self.conn.get() {
             return Ok(c);
         }
-        let conn = match &self.path {
-            Some(p) => Connection::open(p)?,
-            None => Connection::open_in_memory()?,
+        let conn = match &self.place {
+            Place::File(p) => Conn::Lite(migrated(rusqlite::Connection::open(p)?)?),
+            Place::Memory => Conn::Lite(migrated(rusqlite::Connection::open_in_memory()?)?),
+            Place::Pg(url) => Conn::Pg(Box::new(crate::sql::PgConn::new(crate::pg::connect(url)?))),
         };
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Read under the write lock: several connections may open a new file at once.
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let migrated = (|| -> Result<()> {
-            let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-            if current > MIGRATIONS.len() as i64 {
-                return Err(crate::StoreError::NewerSchema(current));
-            }
-            for sql in MIGRATIONS.iter().skip(current as usize) {
-                conn.execute_batch(sql)?;
-            }
-            conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
-            Ok(())
-        })();
-        conn.execute_batch(if migrated.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-        migrated?;
         Ok(self.conn.get_or_init(|| conn))
     }
+}
+
+/// An SQLite sessions file brought up to date.
+fn migrated(conn: rusqlite::Connection) -> Result<rusqlite::Connection> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Read under the write lock: several connections may open a new file at once.
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let migrated = (|| -> Result<()> {
+        let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if current > MIGRATIONS.len() as i64 {
+            return Err(crate::StoreError::NewerSchema(current));
+        }
+        for sql in MIGRATIONS.iter().skip(current as usize) {
+            conn.execute_batch(sql)?;
+        }
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+        Ok(())
+    })();
+    conn.execute_batch(if migrated.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    migrated?;
+    Ok(conn)
 }
 
 /// An account event waiting for the audit chain.
@@ -131,7 +162,7 @@ struct AccountEvent {
 }
 
 impl Store {
-    pub(crate) fn sess(&self) -> Result<&Connection> {
+    pub(crate) fn sess(&self) -> Result<&Conn> {
         self.sessions.conn()
     }
 
@@ -148,8 +179,8 @@ impl Store {
     ) -> Result<()> {
         let t = now();
         let c = self.sess()?;
-        c.execute_batch("BEGIN IMMEDIATE")?;
-        let out = (|| -> rusqlite::Result<()> {
+        let tx = c.write_tx_on(SESSION_LOCK)?;
+        (|| -> Result<()> {
             c.execute(
                 "INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, expires_at, address) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
                 params![token_hash, user_id, csrf, t, t + ttl, actor.address],
@@ -157,9 +188,8 @@ impl Store {
             // Expired sessions of anyone are cleared from time to time.
             c.execute("DELETE FROM sessions WHERE expires_at < ?1", [t])?;
             account_event(c, t, actor, "dang_nhap")
-        })();
-        c.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-        Ok(out?)
+        })()?;
+        tx.commit()
     }
 
     /// The session's user and CSRF token, if the session is live and the user active.
@@ -178,7 +208,7 @@ impl Store {
         let c = self.sess()?;
         let found: Option<(i64, String, i64, i64, i64)> = c
             .prepare_cached(
-                "SELECT user_id, csrf, last_seen_at, expires_at, created_at FROM sessions WHERE token_hash = ?1 AND expires_at >= ?2 AND created_at >= ?2 - ?3",
+                "SELECT user_id, csrf, last_seen_at, expires_at, created_at FROM sessions WHERE token_hash = ?1 AND expires_at >= ?2 AND created_at >= ?2 - CAST(?3 AS BIGINT)",
             )?
             .query_row(params![token_hash, t, SESSION_MAX], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -199,14 +229,12 @@ impl Store {
             .map(|u| (u, csrf, until)))
     }
 
-    /// SQLite's `PRAGMA data_version` of the sessions file on this connection: it changes
-    /// whenever another connection has committed to that file (a sign-in, a sign-out, a
-    /// session's use noted, a token's use noted).
+    /// A number that changes whenever another connection has committed to the sessions
+    /// (a sign-in, a sign-out, a session's use noted, a token's use noted): SQLite's
+    /// `PRAGMA data_version` of the sessions file, PostgreSQL's count of the sessions'
+    /// commits (`Conn::commits_seen`).
     pub fn session_commits_seen(&self) -> Result<i64> {
-        Ok(self
-            .sess()?
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |r| r.get(0))?)
+        self.sess()?.commits_seen("sessions")
     }
 
     /// Ends a session; with an actor, records the sign-out.
@@ -230,9 +258,8 @@ impl Store {
     }
 
     pub fn session_count(&self) -> Result<i64> {
-        Ok(self
-            .sess()?
-            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?)
+        self.sess()?
+            .query_row("SELECT count(*) FROM sessions", (), |r| r.get(0))
     }
 
     // --- sign-in throttling ---------------------------------------------------------
@@ -245,14 +272,12 @@ impl Store {
     pub fn throttle_attempt(&self, account_key: &str, address_key: &str) -> Result<Gate> {
         let t = now();
         let c = self.sess()?;
-        c.execute_batch("BEGIN IMMEDIATE")?;
-        let out = throttle_count(c, t, account_key, address_key);
-        c.execute_batch(if matches!(out, Ok(Gate::Go { .. })) {
-            "COMMIT"
-        } else {
-            "ROLLBACK"
-        })?;
-        Ok(out?)
+        let tx = c.write_tx_on(SESSION_LOCK)?;
+        let gate = throttle_count(c, t, account_key, address_key)?;
+        if matches!(gate, Gate::Go { .. }) {
+            tx.commit()?;
+        }
+        Ok(gate)
     }
 
     /// A checked attempt failed: its count stays, and the account is locked for
@@ -260,7 +285,7 @@ impl Store {
     pub fn throttle_failure(&self, account_key: &str) -> Result<()> {
         let t = now();
         self.sess()?.execute(
-            "UPDATE login_throttle SET locked_until = ?2 + ?3, failures = 0, first_at = ?2
+            "UPDATE login_throttle SET locked_until = CAST(?2 AS BIGINT) + ?3, failures = 0, first_at = ?2
              WHERE key = ?1 AND failures >= ?4",
             params![account_key, t, THROTTLE_LOCK, THROTTLE_FAILURES],
         )?;
@@ -314,8 +339,8 @@ impl Store {
     pub(crate) fn token_last_use(&self) -> Result<std::collections::HashMap<i64, i64>> {
         let c = self.sess()?;
         let mut st = c.prepare_cached("SELECT token_id, last_used_at FROM token_use")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = st.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_>>()
     }
 
     // --- account events into the audit chain ----------------------------------------
@@ -327,16 +352,16 @@ impl Store {
     /// lock like any writer, so callers run it in the background (the server every few
     /// seconds and after each sign-in) or before reading the log.
     pub fn flush_account_events(&mut self) -> Result<usize> {
-        if self.sessions.path.as_ref().is_some_and(|p| !p.exists()) {
+        if self.sessions.absent() {
             return Ok(0); // no sessions file yet: nothing waits
         }
         let c = self.sessions.conn()?;
-        let epoch: String = c.query_row("SELECT epoch FROM meta", [], |r| r.get(0))?;
+        let epoch: String = c.query_row("SELECT epoch FROM meta", (), |r| r.get(0))?;
         let mut st = c.prepare_cached(
             "SELECT id, at, username, address, request_id, action FROM account_events ORDER BY id LIMIT 10000",
         )?;
         let events = st
-            .query_map([], |r| {
+            .query_map((), |r| {
                 Ok(AccountEvent {
                     id: r.get(0)?,
                     at: r.get(1)?,
@@ -348,13 +373,11 @@ impl Store {
                     action: r.get(5)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         let Some(last) = events.last().map(|e| e.id) else {
             return Ok(0);
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let done: i64 = tx
             .query_row(
                 "SELECT last_event FROM account_events_written WHERE epoch = ?1",
@@ -381,13 +404,12 @@ impl Store {
 
     /// How many account events wait for the audit chain.
     pub fn account_events_waiting(&self) -> Result<i64> {
-        Ok(self
-            .sess()?
-            .query_row("SELECT count(*) FROM account_events", [], |r| r.get(0))?)
+        self.sess()?
+            .query_row("SELECT count(*) FROM account_events", (), |r| r.get(0))
     }
 }
 
-fn account_event(c: &Connection, at: i64, actor: &Actor, action: &str) -> rusqlite::Result<()> {
+fn account_event(c: &Conn, at: i64, actor: &Actor, action: &str) -> Result<()> {
     c.execute(
         "INSERT INTO account_events (at, username, address, request_id, action) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![at, actor.username, actor.address, actor.request_id, action],
@@ -396,7 +418,7 @@ fn account_event(c: &Connection, at: i64, actor: &Actor, action: &str) -> rusqli
 }
 
 /// The throttle's count of one attempt (inside the sessions file's write transaction).
-fn throttle_count(c: &Connection, t: i64, account_key: &str, address_key: &str) -> rusqlite::Result<Gate> {
+fn throttle_count(c: &Conn, t: i64, account_key: &str, address_key: &str) -> Result<Gate> {
     let row: Option<(i64, i64, i64)> = c
         .query_row(
             "SELECT failures, first_at, locked_until FROM login_throttle WHERE key = ?1",
@@ -419,8 +441,8 @@ fn throttle_count(c: &Connection, t: i64, account_key: &str, address_key: &str) 
         counts[i] = c.query_row(
             "INSERT INTO login_throttle (key, failures, first_at, locked_until) VALUES (?1, 1, ?2, 0)
              ON CONFLICT (key) DO UPDATE SET
-               failures = CASE WHEN first_at < ?2 - ?3 THEN 1 ELSE failures + 1 END,
-               first_at = CASE WHEN first_at < ?2 - ?3 THEN ?2 ELSE first_at END,
+               failures = CASE WHEN login_throttle.first_at < ?2 - CAST(?3 AS BIGINT) THEN 1 ELSE login_throttle.failures + 1 END,
+               first_at = CASE WHEN login_throttle.first_at < ?2 - CAST(?3 AS BIGINT) THEN ?2 ELSE login_throttle.first_at END,
                locked_until = 0
              RETURNING failures",
             params![k, t, THROTTLE_WINDOW],

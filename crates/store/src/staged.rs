@@ -1,8 +1,8 @@
 //! Web uploads waiting for confirmation: the file is on disk under a server-made name; the
 //! row says what it is and who may confirm it.
 
+use crate::sql::{params, OptionalExtension};
 use crate::{now, Result, Store};
-use rusqlite::{params, OptionalExtension};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StagedImport {
@@ -27,7 +27,7 @@ impl Store {
     }
 
     pub fn staged(&self, token: &str) -> Result<Option<StagedImport>> {
-        Ok(self
+        self
             .conn
             .query_row(
                 "SELECT token, kind, file_name, stored_name, user_id, accept_valid, verified, created_at FROM staged_imports WHERE token = ?1",
@@ -45,7 +45,7 @@ impl Store {
                     })
                 },
             )
-            .optional()?)
+            .optional()
     }
 
     /// Forgets uploads staged more than `age` seconds ago and returns their stored names
@@ -57,7 +57,7 @@ impl Store {
             .prepare_cached("SELECT stored_name FROM staged_imports WHERE created_at < ?1")?;
         let names = st
             .query_map([cutoff], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
+            .collect::<Result<Vec<String>>>()?;
         self.conn
             .execute("DELETE FROM staged_imports WHERE created_at < ?1", [cutoff])?;
         Ok(names)
@@ -80,7 +80,7 @@ impl Store {
             "SELECT stored_name FROM attachments UNION ALL SELECT stored_name FROM nomination_documents
              UNION ALL SELECT stored_name FROM staged_imports",
         )?;
-        let names = st.query_map([], |r| r.get(0))?;
-        Ok(names.collect::<rusqlite::Result<_>>()?)
+        let names = st.query_map((), |r| r.get(0))?;
+        names.collect::<Result<_>>()
     }
 }

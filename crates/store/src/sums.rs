@@ -26,8 +26,8 @@
 //! again (`rebuild`), in its transaction.
 
 use crate::portable::{Db, Val};
+use crate::sql::{params, Conn, OptionalExtension};
 use crate::{Result, Store};
-use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap};
 use thidua_domain::calendar::Calendar;
 use thidua_domain::dossier::{
@@ -70,7 +70,7 @@ impl Row<'static> {
     }
 
     /// From the columns of `ROW_COLUMNS`, starting at `at`.
-    pub fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Row<'static>> {
+    pub fn read(r: &crate::sql::Row, at: usize) -> crate::Result<Row<'static>> {
         Ok(Row {
             unit_id: r.get(at)?,
             procedure: std::borrow::Cow::Owned(r.get(at + 1)?),
@@ -232,7 +232,7 @@ impl Delta {
     }
 
     /// Adds the changes to the kept sums and notes the write's time.
-    pub fn write(self, conn: &Connection, written_at: i64) -> Result<()> {
+    pub fn write(self, conn: &Conn, written_at: i64) -> Result<()> {
         let mut cells: BTreeMap<(i64, i32), (Cell, i64)> = BTreeMap::new();
         for ((u, m), c) in self.tally.all() {
             if c != [Sums::default(); READINGS] {
@@ -298,7 +298,7 @@ impl Delta {
             }
         }
         conn.execute(
-            "UPDATE dossier_sums_meta SET written_at = max(written_at, ?1)",
+            "UPDATE dossier_sums_meta SET written_at = CASE WHEN written_at > ?1 THEN written_at ELSE ?1 END",
             [written_at],
         )?;
         Ok(())
@@ -310,7 +310,11 @@ impl Delta {
 /// noted in a temporary table, by a temporary trigger on this connection only: an insert
 /// costs nothing more, a replacement one small insert — cheaper than asking for every
 /// code first (BENCHMARKS.md, "Kept dossier sums").
-pub(crate) fn watch_replaced(conn: &Connection) -> rusqlite::Result<()> {
+/// (PostgreSQL's upserts answer the row they replace instead: nothing to watch.)
+pub(crate) fn watch_replaced(conn: &Conn) -> crate::Result<()> {
+    if conn.is_pg() {
+        return Ok(());
+    }
     conn.execute_batch(&format!(
         "CREATE TEMP TABLE IF NOT EXISTS replaced_dossiers ({ROW_COLUMNS});
          DELETE FROM temp.replaced_dossiers;
@@ -324,12 +328,17 @@ pub(crate) fn watch_replaced(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Takes back from `sums` what the rows replaced since the last call counted; `done`:
 /// the import is over, the trigger and its table go.
-pub(crate) fn take_replaced(conn: &Connection, sums: &mut Delta, done: bool) -> rusqlite::Result<()> {
+pub(crate) fn take_replaced(conn: &Conn, sums: &mut Delta, done: bool) -> crate::Result<()> {
+    if conn.is_pg() {
+        return Ok(());
+    }
     {
-        let mut st = conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM temp.replaced_dossiers"))?;
+        let mut st = conn
+            .lite()?
+            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM temp.replaced_dossiers"))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
-            sums.row(&Row::read(r, 0)?, -1);
+            sums.row(&Row::read(&crate::sql::Row::Lite(r), 0)?, -1);
         }
     }
     if done {
@@ -337,7 +346,7 @@ pub(crate) fn take_replaced(conn: &Connection, sums: &mut Delta, done: bool) -> 
             "DROP TRIGGER IF EXISTS temp.dossiers_replaced; DROP TABLE IF EXISTS temp.replaced_dossiers;",
         )
     } else {
-        conn.execute("DELETE FROM temp.replaced_dossiers", []).map(|_| ())
+        conn.execute("DELETE FROM temp.replaced_dossiers", ()).map(|_| ())
     }
 }
 
@@ -378,38 +387,43 @@ fn written_at(db: Db) -> Result<Option<i64>> {
 /// Counts the kept sums again from every dossier (the catalogue or the calendar changed,
 /// or the sums were made by a build with other readings). With `marks`, also every
 /// dossier's `open_span` against now (the migration that brings the sums).
-pub(crate) fn rebuild(conn: &Connection, marks: bool) -> Result<()> {
+pub(crate) fn rebuild(conn: &Conn, marks: bool) -> Result<()> {
     let now = crate::now();
     if marks {
         // The frozen years' guards refuse any update of their dossiers: lifted for this
         // one column (which no guarded figure reads), then set again.
-        conn.execute_batch("DROP TRIGGER IF EXISTS dossiers_frozen_update;")?;
-        let mut read =
-            conn.prepare("SELECT code, status, received_at, due_at, completed_at, open_span FROM dossiers")?;
-        let mut set = conn.prepare("UPDATE dossiers SET open_span = ?2 WHERE code = ?1")?;
-        let mut rows = read.query([])?;
-        while let Some(r) = rows.next()? {
-            let span = open_span(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, now);
-            if span != r.get::<_, Option<i64>>(5)? {
-                set.execute(params![r.get::<_, String>(0)?, span])?;
-            }
+        crate::locks::unguard_dossiers(conn)?;
+        let mut changed: Vec<(String, Option<i64>)> = Vec::new();
+        conn.stream(
+            "SELECT code, status, received_at, due_at, completed_at, open_span FROM dossiers",
+            (),
+            |r| {
+                let span = open_span(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, now);
+                if span != r.get::<_, Option<i64>>(5)? {
+                    changed.push((r.get(0)?, span));
+                }
+                Ok(())
+            },
+        )?;
+        for (code, span) in &changed {
+            conn.execute(
+                "UPDATE dossiers SET open_span = ?2 WHERE code = ?1",
+                params![code, span],
+            )?;
         }
         crate::locks::guard_dossiers(conn)?;
     }
-    let mut delta = Delta::new(Context::read(Db::Lite(conn))?);
-    {
-        let mut st = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM dossiers"))?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            delta.row(&Row::read(r, 0)?, 1);
-        }
-    }
-    conn.execute("DELETE FROM dossier_sums", [])?;
-    conn.execute("DELETE FROM dossier_ends", [])?;
+    let mut delta = Delta::new(Context::read(conn.db())?);
+    conn.stream(&format!("SELECT {ROW_COLUMNS} FROM dossiers"), (), |r| {
+        delta.row(&Row::read(r, 0)?, 1);
+        Ok(())
+    })?;
+    conn.execute("DELETE FROM dossier_sums", ())?;
+    conn.execute("DELETE FROM dossier_ends", ())?;
     let kept: Option<i64> = conn
-        .query_row("SELECT written_at FROM dossier_sums_meta", [], |r| r.get(0))
+        .query_row("SELECT written_at FROM dossier_sums_meta", (), |r| r.get(0))
         .optional()?;
-    conn.execute("DELETE FROM dossier_sums_meta", [])?;
+    conn.execute("DELETE FROM dossier_sums_meta", ())?;
     conn.execute(
         "INSERT INTO dossier_sums_meta (id, readings, written_at) VALUES (1, ?1, ?2)",
         params![READINGS as i64, if marks { now } else { kept.unwrap_or(now) }],
@@ -419,15 +433,15 @@ pub(crate) fn rebuild(conn: &Connection, marks: bool) -> Result<()> {
 
 /// On opening a store: sums made by a build with other readings are counted again (a
 /// read-only store keeps them, and its evaluations read every dossier).
-pub(crate) fn refresh_on_open(conn: &mut Connection) -> Result<()> {
+pub(crate) fn refresh_on_open(conn: &Conn) -> Result<()> {
     let stale: bool = conn.query_row(
         "SELECT NOT EXISTS (SELECT 1 FROM dossier_sums_meta WHERE readings = ?1)",
         [READINGS as i64],
         |r| r.get(0),
     )?;
     if stale {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let marks = !tx.query_row("SELECT EXISTS (SELECT 1 FROM dossier_sums_meta)", [], |r| {
+        let tx = conn.write_tx()?;
+        let marks = !tx.query_row("SELECT EXISTS (SELECT 1 FROM dossier_sums_meta)", (), |r| {
             r.get::<_, bool>(0)
         })?;
         rebuild(&tx, marks)?;
@@ -442,10 +456,11 @@ impl Store {
     pub(crate) fn count_dossiers(&self, index: &HashMap<i64, u32>, as_of: DateTime) -> Result<DossierTally> {
         // The rows are borrowed from SQLite as they stream by (no allocation per row);
         // `sums::Context::apply` makes their facts, as for the kept sums and PostgreSQL.
-        let context = Context::read(Db::Lite(&self.conn))?;
+        let context = Context::read(self.conn.db())?;
         let mut tally = DossierTally::default();
         let mut st = self
             .conn
+            .lite()?
             .prepare_cached(&format!("SELECT {} FROM dossiers", ROW_COLUMNS))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -473,7 +488,7 @@ impl Store {
         index: &HashMap<i64, u32>,
         as_of: DateTime,
     ) -> Result<Option<DossierTally>> {
-        tally_from_sums_on(Db::Lite(&self.conn), index, as_of)
+        tally_from_sums_on(self.conn.db(), index, as_of)
     }
 
     /// The kept sums as a tally (units by id), for tests comparing them with a full count.
@@ -481,7 +496,7 @@ impl Store {
     pub(crate) fn kept_sums(&self) -> Result<DossierTally> {
         let mut tally = DossierTally::default();
         add_kept_sums(
-            Db::Lite(&self.conn),
+            self.conn.db(),
             &mut tally,
             |id| u32::try_from(id).ok(),
             Month(i32::MAX),

@@ -66,3 +66,52 @@ impl Rng {
         (self.next_u64() % n.max(1) as u64) as usize
     }
 }
+
+/// Whether this run's storage tests go to PostgreSQL (`THIDUA_TEST_BACKEND=postgres`, as
+/// `scripts/test.sh` runs them a second time) rather than embedded SQLite.
+pub fn postgres_wanted() -> bool {
+    std::env::var("THIDUA_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// A fresh store of this run's backend (`postgres_wanted`): a private in-memory SQLite
+/// store, or a database of its own on the test server, dropped with it.
+pub struct TestStore {
+    // the store goes before its database
+    store: crate::Store,
+    db: Option<TestDb>,
+}
+
+impl TestStore {
+    /// The database's URL, when on PostgreSQL (to open a second connection to it).
+    pub fn url(&self) -> Option<&str> {
+        self.db.as_ref().map(|d| d.url.as_str())
+    }
+}
+
+pub fn store() -> TestStore {
+    if postgres_wanted() {
+        let db = TestDb::new("thidua_store");
+        TestStore {
+            store: crate::Store::open_url(&db.url).unwrap(),
+            db: Some(db),
+        }
+    } else {
+        TestStore {
+            store: crate::Store::in_memory().unwrap(),
+            db: None,
+        }
+    }
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = crate::Store;
+    fn deref(&self) -> &crate::Store {
+        &self.store
+    }
+}
+
+impl std::ops::DerefMut for TestStore {
+    fn deref_mut(&mut self) -> &mut crate::Store {
+        &mut self.store
+    }
+}

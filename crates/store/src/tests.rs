@@ -1,8 +1,8 @@
 use super::*;
 use thidua_domain::plan::{BUILT_IN_2023, EXAMPLE_2025_TWO_TIER};
 
-fn with_plan(src: &str) -> Store {
-    let s = Store::in_memory().unwrap();
+fn with_plan(src: &str) -> crate::testing::TestStore {
+    let s = crate::testing::store();
     s.put_plan(&Plan::from_toml(src).unwrap(), src).unwrap();
     s
 }
@@ -15,11 +15,15 @@ fn a_file_store_runs_in_wal_with_foreign_keys_and_migrates_once() {
         s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
         let mode: String = s
             .conn
+            .lite()
+            .unwrap()
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
         let fk: i64 = s
             .conn
+            .lite()
+            .unwrap()
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
@@ -28,6 +32,8 @@ fn a_file_store_runs_in_wal_with_foreign_keys_and_migrates_once() {
     assert!(s.is_initialised().unwrap(), "data survives reopening");
     let v: i64 = s
         .conn
+        .lite()
+        .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(
@@ -36,7 +42,7 @@ fn a_file_store_runs_in_wal_with_foreign_keys_and_migrates_once() {
         "every migration ran"
     );
     // a dossier pointing at no unit is refused by the database itself
-    let err = s.conn.execute(
+    let err = s.conn.lite().unwrap().execute(
         "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES ('x', 999, 'p', 0, 0, 0, 0)",
         [],
     );
@@ -63,10 +69,8 @@ fn database_urls_choose_the_backend() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("sub/x.db").display());
     assert!(Store::open_url(&url).is_ok());
-    assert!(matches!(
-        Store::open_url("postgres://postgres@127.0.0.1/test"),
-        Err(StoreError::PostgresNotYet)
-    ));
+    let db = crate::testing::TestDb::new("thidua_url");
+    assert!(Store::open_url(&db.url).unwrap().conn.is_pg());
     assert!(matches!(Store::open_url("mysql://x"), Err(StoreError::BadUrl(_))));
 }
 
@@ -102,7 +106,7 @@ fn the_plan_for_a_year_is_the_only_one_covering_it_or_the_one_named() {
 
 #[test]
 fn calendar_days_are_replaced_by_date() {
-    let mut s = Store::in_memory().unwrap();
+    let mut s = crate::testing::store();
     let days = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,nghi,a\n").unwrap();
     s.put_calendar(&days).unwrap();
     let days = thidua_domain::calendar::parse_csv("date,kind,note\n2023-03-15,lam_bu,b\n2023-03-16,nghi,c\n")
@@ -156,6 +160,8 @@ fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
     // 1.0001 is not in the catalogue; HS0007's last row names 1.0002, which is
     let unknown: i64 = s
         .conn
+        .lite()
+        .unwrap()
         .query_row(
             "SELECT count(*) FROM dossiers WHERE procedure_code NOT IN (SELECT code FROM procedures)",
             [],
@@ -165,15 +171,21 @@ fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
     assert_eq!((report.unknown_procedures, unknown), (499, 499));
     let fk: i64 = s
         .conn
+        .lite()
+        .unwrap()
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .unwrap();
     assert_eq!(fk, 1, "foreign keys are checked again after the import");
     let n: i64 = s
         .conn
+        .lite()
+        .unwrap()
         .query_row("SELECT count(*) FROM dossiers", [], |r| r.get(0))
         .unwrap();
     let p: String = s
         .conn
+        .lite()
+        .unwrap()
         .query_row(
             "SELECT procedure_code FROM dossiers WHERE code = 'HS0007'",
             [],
@@ -183,6 +195,8 @@ fn the_fast_dossier_import_leaves_foreign_keys_on_and_writes_every_row() {
     assert_eq!((n, p.as_str()), (500, "1.0002"));
     let mut st = s
         .conn
+        .lite()
+        .unwrap()
         .prepare("SELECT code FROM dossiers WHERE code IN ('HS0000', 'HS0499') ORDER BY code")
         .unwrap();
     let codes: Vec<String> = st
@@ -275,9 +289,12 @@ D3,T01,P1,2023-12-28 08:00,2024-01-10 17:00,,truc_tuyen,dang_xu_ly\n",
 
 #[test]
 fn a_units_late_dossiers_are_read_through_its_index() {
+    // SQLite's query plan (PostgreSQL's planner chooses by its statistics)
     let s = Store::in_memory().unwrap();
     let plan: Vec<String> = s
         .conn
+        .lite()
+        .unwrap()
         .prepare(&format!("EXPLAIN QUERY PLAN {}", crate::read::LATE_DOSSIERS))
         .unwrap()
         .query_map([1i64, 0i64], |r| r.get::<_, String>(3))

@@ -3,8 +3,8 @@
 //! escalates it to the provincial leaders; both sides see the whole thread and its state.
 
 use crate::audit::{record, Actor};
+use crate::sql::{params, OptionalExtension, Row};
 use crate::{now, refused, Result, Store};
-use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
 /// `moi` → `da_tra_loi` | `da_chuyen_lanh_dao` → … → `da_dong`.
@@ -71,7 +71,7 @@ impl ThreadAction {
 const THREAD_COLUMNS: &str =
     "t.id, t.unit_id, u.code, u.name, t.title, t.state, t.created_at, t.created_by, t.updated_at FROM threads t JOIN units u ON u.id = t.unit_id";
 
-fn thread_row(r: &rusqlite::Row) -> rusqlite::Result<Thread> {
+fn thread_row(r: &Row) -> Result<Thread> {
     Ok(Thread {
         id: r.get(0)?,
         unit_id: r.get(1)?,
@@ -102,14 +102,12 @@ impl Store {
             ));
         }
         let at = now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO threads (unit_id, title, state, created_at, created_by, updated_at) VALUES (?1, ?2, 'moi', ?3, ?4, ?3)",
+        let tx = self.conn.write_tx()?;
+        let id: i64 = tx.query_row(
+            "INSERT INTO threads (unit_id, title, state, created_at, created_by, updated_at) VALUES (?1, ?2, 'moi', ?3, ?4, ?3) RETURNING id",
             params![unit_id, title, at, actor.username],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO thread_messages (thread_id, at, author, role, action, body) VALUES (?1, ?2, ?3, ?4, 'gui', ?5)",
             params![id, at, actor.username, role, body],
@@ -140,9 +138,7 @@ impl Store {
         if body.is_empty() && action != ThreadAction::Close {
             return Err(refused("cần nhập nội dung", "a message body is needed"));
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let state: String = tx
             .query_row("SELECT state FROM threads WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
@@ -182,21 +178,20 @@ impl Store {
     }
 
     pub fn thread(&self, id: i64) -> Result<Option<Thread>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 &format!("SELECT {THREAD_COLUMNS} WHERE t.id = ?1"),
                 [id],
                 thread_row,
             )
-            .optional()?)
+            .optional()
     }
 
     /// Threads of one unit, or of every unit; the latest activity first.
     pub fn threads(&self, unit_id: Option<i64>) -> Result<Vec<Thread>> {
-        let mut st = self.conn.prepare_cached(&format!("SELECT {THREAD_COLUMNS} WHERE (?1 IS NULL OR t.unit_id = ?1) ORDER BY t.updated_at DESC, t.id DESC"))?;
+        let mut st = self.conn.prepare_cached(&format!("SELECT {THREAD_COLUMNS} WHERE (CAST(?1 AS BIGINT) IS NULL OR t.unit_id = ?1) ORDER BY t.updated_at DESC, t.id DESC"))?;
         let rows = st.query_map([unit_id], thread_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     pub fn thread_messages(&self, id: i64) -> Result<Vec<ThreadMessage>> {
@@ -212,6 +207,6 @@ impl Store {
                 body: r.get(4)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 }

@@ -2,8 +2,8 @@
 //! hashes of session cookies and tokens; hashing and password checks live in `thidua-app`.
 
 use crate::audit::{record, Actor};
+use crate::sql::{params, Conn, OptionalExtension, Row};
 use crate::{now, refused, Result, Store};
-use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
 use thidua_domain::role::Role;
 
@@ -67,10 +67,10 @@ pub struct UserRecord {
 
 const USER_COLUMNS: &str =
     "u.id, u.username, u.full_name, u.role, u.unit_id, n.code, n.name, u.active, u.password_hash,
-     (SELECT group_concat(c.id) FROM units c WHERE c.parent_code = n.code), u.email
+     (SELECT string_agg(CAST(c.id AS TEXT), ',') FROM units c WHERE c.parent_code = n.code), u.email
      FROM users u LEFT JOIN units n ON n.id = u.unit_id";
 
-fn user_row(r: &Row) -> rusqlite::Result<UserRecord> {
+fn user_row(r: &Row) -> Result<UserRecord> {
     Ok(UserRecord {
         id: r.get(0)?,
         username: r.get(1)?,
@@ -112,7 +112,7 @@ impl TokenRecord {
 
 /// Migration 0006: tokens made before tokens expired get `TOKEN_DAYS_DEFAULT` days from
 /// the upgrade, so integrations keep working while they are renewed.
-pub(crate) fn expire_legacy_tokens(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+pub(crate) fn expire_legacy_tokens(conn: &Conn) -> Result<()> {
     conn.execute(
         "UPDATE api_tokens SET expires_at = ?1 WHERE expires_at IS NULL",
         [now() + TOKEN_DAYS_DEFAULT * 86_400],
@@ -169,9 +169,7 @@ impl Store {
             ),
             (_, None) => None,
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let exists: i64 = tx.query_row(
             "SELECT count(*) FROM users WHERE username = ?1",
             [username],
@@ -183,11 +181,11 @@ impl Store {
                 format!("username '{username}' already exists"),
             ));
         }
-        tx.execute(
-            "INSERT INTO users (username, full_name, password_hash, role, unit_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        let id: i64 = tx.query_row(
+            "INSERT INTO users (username, full_name, password_hash, role, unit_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             params![username, u.full_name.trim(), u.password_hash, u.role, unit_id, now()],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         let after =
             json!({"username": username, "full_name": u.full_name.trim(), "role": u.role, "unit": u.unit});
         record(&tx, actor, "tao_tai_khoan", "user", username, None, Some(&after))?;
@@ -196,27 +194,24 @@ impl Store {
     }
 
     pub fn user_count(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+        self.conn
+            .query_row("SELECT count(*) FROM users", (), |r| r.get(0))
     }
 
     pub fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 &format!("SELECT {USER_COLUMNS} WHERE u.username = ?1"),
                 [username],
                 user_row,
             )
-            .optional()?)
+            .optional()
     }
 
     pub fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(&format!("SELECT {USER_COLUMNS} WHERE u.id = ?1"), [id], user_row)
-            .optional()?)
+            .optional()
     }
 
     /// People's names by username, for pages that say who did something (a username is
@@ -225,8 +220,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached("SELECT username, full_name FROM users WHERE full_name != ''")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let mut out: std::collections::HashMap<String, String> = rows.collect::<rusqlite::Result<_>>()?;
+        let rows = st.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut out: std::collections::HashMap<String, String> = rows.collect::<Result<_>>()?;
         out.entry("cli".into())
             .or_insert_with(|| "Dòng lệnh (nhập tệp)".into());
         Ok(out)
@@ -236,8 +231,8 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(&format!("SELECT {USER_COLUMNS} ORDER BY u.username"))?;
-        let rows = st.query_map([], user_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = st.query_map((), user_row)?;
+        rows.collect::<Result<_>>()
     }
 
     /// Sets a new password hash, ends the user's other sessions and revokes their tokens.
@@ -248,9 +243,7 @@ impl Store {
         password_hash: &str,
         keep_session: Option<&str>,
     ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })?;
@@ -279,9 +272,7 @@ impl Store {
 
     /// Locks or unlocks an account; a locked account's sessions and tokens stop working.
     pub fn set_user_active(&mut self, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })?;
@@ -311,9 +302,7 @@ impl Store {
 
     /// Sets where an account's notices go ('' for none; the caller checks the address).
     pub fn set_user_email(&mut self, actor: &Actor, user_id: i64, email: &str) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let (username, before): (String, String) = tx
             .query_row(
                 "SELECT username, email FROM users WHERE id = ?1",
@@ -358,17 +347,15 @@ impl Store {
         }
         let t = now();
         let expires_at = t + days * 86_400;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let username: String = tx.query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
             r.get(0)
         })?;
-        tx.execute(
-            "INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        let id: i64 = tx.query_row(
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
             params![user_id, token_hash, label, t, expires_at],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         record(
             &tx,
             actor,
@@ -388,7 +375,7 @@ impl Store {
             "SELECT t.id, u.username, t.label, t.created_at, t.last_used_at, coalesce(t.expires_at, 0), t.revoked
              FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC",
         )?;
-        let rows = st.query_map([], |r| {
+        let rows = st.query_map((), |r| {
             Ok(TokenRecord {
                 id: r.get(0)?,
                 username: r.get(1)?,
@@ -399,7 +386,7 @@ impl Store {
                 revoked: r.get::<_, i64>(6)? != 0,
             })
         })?;
-        let mut out: Vec<TokenRecord> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut out: Vec<TokenRecord> = rows.collect::<Result<_>>()?;
         // Use before migration 0008 is in the data file; since, in the sessions file.
         let used = self.token_last_use()?;
         for t in &mut out {
@@ -412,9 +399,7 @@ impl Store {
 
     /// Revokes a token by its id (listed by `tokens_list`).
     pub fn revoke_token(&mut self, actor: &Actor, token_id: i64) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let found: Option<(String, String, i64)> = tx
             .query_row(
                 "SELECT u.username, t.label, t.revoked FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?1",

@@ -10,8 +10,8 @@ use thidua_domain::entry::EntryState;
 use thidua_domain::plan::{Plan, BUILT_IN_2023};
 use thidua_ingest::ImportKind;
 
-fn store() -> Store {
-    let mut s = Store::in_memory().unwrap();
+fn store() -> crate::testing::TestStore {
+    let mut s = crate::testing::store();
     s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
     let units = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH01,UBND thành phố Bà Rịa,huyen,\nH02,UBND huyện Long Điền,huyen,\n";
     let r = s
@@ -185,8 +185,8 @@ fn the_audit_log_cannot_be_changed() {
     let mut s = store();
     let row = s.check_value(&form("1")).unwrap().unwrap();
     s.save_entry(&actor("donvi"), &row, true, &[]).unwrap();
-    assert!(s.conn.execute("UPDATE audit_log SET username = 'x'", []).is_err());
-    assert!(s.conn.execute("DELETE FROM audit_log", []).is_err());
+    assert!(s.conn.execute("UPDATE audit_log SET username = 'x'", ()).is_err());
+    assert!(s.conn.execute("DELETE FROM audit_log", ()).is_err());
     assert_eq!(
         s.audit(&AuditFilter {
             limit: 10,
@@ -522,6 +522,8 @@ fn a_dry_run_validates_while_another_writer_holds_the_lock() {
     let mut other = Store::open_dir(dir.path()).unwrap();
     let held = other
         .conn
+        .lite_mut()
+        .unwrap()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .unwrap();
     let opts = crate::import::ImportOptions {
@@ -589,10 +591,16 @@ fn a_writer_that_waits_too_long_is_told_why_in_both_languages() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open_dir(dir.path()).unwrap();
     s.put_plan(&Plan::built_in(), BUILT_IN_2023).unwrap();
-    s.conn.busy_timeout(std::time::Duration::from_millis(50)).unwrap();
+    s.conn
+        .lite()
+        .unwrap()
+        .busy_timeout(std::time::Duration::from_millis(50))
+        .unwrap();
     let mut other = Store::open_dir(dir.path()).unwrap();
     let held = other
         .conn
+        .lite_mut()
+        .unwrap()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .unwrap();
     let err = s.set_setting(&actor("sonoivu"), "x", "y").unwrap_err();
@@ -642,7 +650,7 @@ fn tokens_expire_are_revoked_and_end_with_a_new_password() {
     s.conn
         .execute(
             "UPDATE api_tokens SET expires_at = ?1 WHERE id = ?2",
-            rusqlite::params![crate::now() - 1, t2],
+            crate::sql::params![crate::now() - 1, t2],
         )
         .unwrap();
     assert!(s.user_by_token("t2").unwrap().is_none(), "an expired token");
@@ -690,6 +698,8 @@ fn sign_ins_enter_the_audit_chain_once_even_after_the_sessions_file_is_replaced(
     let mut other = Store::open_dir(dir.path()).unwrap();
     let held = other
         .conn
+        .lite_mut()
+        .unwrap()
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .unwrap();
     s.create_session(&actor("donvi"), "s1", 1, "c1", 3600).unwrap();
@@ -707,7 +717,7 @@ fn sign_ins_enter_the_audit_chain_once_even_after_the_sessions_file_is_replaced(
         .unwrap()
         .execute(
             "INSERT INTO account_events (id, at, username, address, request_id, action) VALUES (3, 0, 'donvi', '', 'r', 'dang_nhap') ON CONFLICT DO NOTHING",
-            [],
+            (),
         )
         .unwrap();
     assert_eq!(s.flush_account_events().unwrap(), 0, "id 3 was written already");

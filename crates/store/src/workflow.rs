@@ -10,8 +10,8 @@
 //! sign off), each in one transaction with its history and audit record.
 
 use crate::audit::{record, Actor};
+use crate::sql::{params, Conn, OptionalExtension, Row};
 use crate::{locks, now, refused, Result, Store, StoreError};
-use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde_json::json;
 use thidua_domain::entry::{EntryState, EntryValue, Period};
 use thidua_ingest::rows::{parse_row, Record, ValueRow};
@@ -116,7 +116,7 @@ pub(crate) const ENTRY_COLUMNS: &str =
        (SELECT count(*) FROM attachments a WHERE a.entry_id = e.id), e.signed_by, e.signed_at
      FROM entries e JOIN units u ON u.id = e.unit_id";
 
-pub(crate) fn entry_row(r: &Row) -> rusqlite::Result<EntryRecord> {
+pub(crate) fn entry_row(r: &Row) -> Result<EntryRecord> {
     let state: String = r.get(11)?;
     Ok(EntryRecord {
         id: r.get(0)?,
@@ -140,7 +140,7 @@ pub(crate) fn entry_row(r: &Row) -> rusqlite::Result<EntryRecord> {
     })
 }
 
-fn attachment_row(r: &Row) -> rusqlite::Result<Attachment> {
+fn attachment_row(r: &Row) -> Result<Attachment> {
     Ok(Attachment {
         id: r.get(0)?,
         entry_id: r.get(1)?,
@@ -224,19 +224,17 @@ impl Store {
     }
 
     pub fn entry(&self, id: i64) -> Result<Option<EntryRecord>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 &format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"),
                 [id],
                 entry_row,
             )
-            .optional()?)
+            .optional()
     }
 
     pub fn entry_by_key(&self, unit_id: i64, indicator: &str, period: &str) -> Result<Option<EntryRecord>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 &format!(
                     "SELECT {ENTRY_COLUMNS} WHERE e.unit_id = ?1 AND e.indicator = ?2 AND e.period = ?3"
@@ -244,21 +242,21 @@ impl Store {
                 params![unit_id, indicator, period],
                 entry_row,
             )
-            .optional()?)
+            .optional()
     }
 
     /// Entries matching the filter, oldest change first for a queue, by unit otherwise.
     pub fn entry_list(&self, f: &EntryFilter) -> Result<Vec<EntryRecord>> {
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT {ENTRY_COLUMNS}
-             WHERE (?1 IS NULL OR e.unit_id = ?1) AND (?2 IS NULL OR e.state = ?2) AND (?3 IS NULL OR e.indicator = ?3)
-             ORDER BY CASE WHEN ?2 IS NULL THEN u.code ELSE '' END, e.updated_at, e.id"
+             WHERE (CAST(?1 AS BIGINT) IS NULL OR e.unit_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR e.state = ?2) AND (CAST(?3 AS TEXT) IS NULL OR e.indicator = ?3)
+             ORDER BY CASE WHEN CAST(?2 AS TEXT) IS NULL THEN u.code ELSE '' END, e.updated_at, e.id"
         ))?;
         let rows = st.query_map(
             params![f.unit_id, f.state.map(|s| s.code()), f.indicator],
             entry_row,
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     pub fn entry_history(&self, entry_id: i64) -> Result<Vec<HistoryRecord>> {
@@ -279,7 +277,7 @@ impl Store {
                 import_id: r.get(8)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     pub fn attachments(&self, entry_id: i64) -> Result<Vec<Attachment>> {
@@ -288,18 +286,18 @@ impl Store {
              FROM attachments WHERE entry_id = ?1 ORDER BY id",
         )?;
         let rows = st.query_map([entry_id], attachment_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     pub fn attachment(&self, id: i64) -> Result<Option<Attachment>> {
-        Ok(self
+        self
             .conn
             .query_row(
                 "SELECT id, entry_id, stored_name, file_name, media_type, size, uploaded_at, uploaded_by FROM attachments WHERE id = ?1",
                 [id],
                 attachment_row,
             )
-            .optional()?)
+            .optional()
     }
 
     /// A unit saves (`submit = false`, state `nhap`) or submits (`da_gui`) a checked value
@@ -321,9 +319,7 @@ impl Store {
         let period = v.period.code();
         let plans = self.plans()?;
         // The state is read under the write lock: a verification cannot slip in between.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         if let Some(m) = locks::frozen_refusal(&locks::frozen_on(&tx)?, v.period) {
             return Err(StoreError::Refused(m));
         }
@@ -416,9 +412,7 @@ impl Store {
 
     /// The unit's head signs off a submitted entry (the office sees it; a change clears it).
     pub fn sign_off_entry(&mut self, actor: &Actor, id: i64) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let before = entry_in(&tx, id)?;
         frozen_entry(&tx, &before)?;
         if before.state != EntryState::DaGui {
@@ -456,9 +450,7 @@ impl Store {
     /// with its evidence records and history; the audit log keeps what it held. Returns the
     /// stored names of its evidence files, for the caller to remove after the commit.
     pub fn delete_draft_entry(&mut self, actor: &Actor, id: i64) -> Result<Vec<String>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         let before = entry_in(&tx, id)?;
         frozen_entry(&tx, &before)?;
         let sent: bool = tx.query_row(
@@ -474,10 +466,8 @@ impl Store {
         }
         let files: Vec<String> = {
             let mut st = tx.prepare_cached("SELECT stored_name FROM attachments WHERE entry_id = ?1")?;
-            let v = st
-                .query_map([id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            v
+
+            st.query_map([id], |r| r.get(0))?.collect::<Result<_>>()?
         };
         tx.execute("DELETE FROM attachments WHERE entry_id = ?1", [id])?;
         tx.execute("DELETE FROM entry_history WHERE entry_id = ?1", [id])?;
@@ -511,9 +501,7 @@ impl Store {
     }
 
     fn review_entry(&mut self, actor: &Actor, id: i64, to: EntryState, reason: &str) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.write_tx()?;
         review_in(&tx, actor, id, to, reason)?;
         tx.commit()?;
         Ok(())
@@ -522,13 +510,7 @@ impl Store {
 
 /// The office's decision on one submitted entry, inside the caller's write transaction
 /// (one entry, or every entry of a bulk verification).
-pub(crate) fn review_in(
-    tx: &rusqlite::Transaction,
-    actor: &Actor,
-    id: i64,
-    to: EntryState,
-    reason: &str,
-) -> Result<()> {
+pub(crate) fn review_in(tx: &Conn, actor: &Actor, id: i64, to: EntryState, reason: &str) -> Result<()> {
     let before = entry_in(tx, id)?;
     frozen_entry(tx, &before)?;
     if before.state != EntryState::DaGui {
@@ -548,7 +530,7 @@ pub(crate) fn review_in(
 /// Moves an entry (read as `before` in this transaction) to the office's state `to` with a
 /// reason: the row, a history line with its value, and the audit record `action`.
 pub(crate) fn move_entry(
-    tx: &rusqlite::Transaction,
+    tx: &Conn,
     actor: &Actor,
     before: &EntryRecord,
     to: EntryState,
@@ -586,7 +568,7 @@ pub fn period_vi(code: &str) -> String {
 }
 
 /// Refuses any change of an entry of a frozen year.
-pub(crate) fn frozen_entry(tx: &rusqlite::Transaction, e: &EntryRecord) -> Result<()> {
+pub(crate) fn frozen_entry(tx: &Conn, e: &EntryRecord) -> Result<()> {
     let frozen = locks::frozen_on(tx)?;
     match Period::parse(&e.period).and_then(|p| locks::frozen_refusal(&frozen, p)) {
         Some(m) => Err(StoreError::Refused(m)),
@@ -595,7 +577,7 @@ pub(crate) fn frozen_entry(tx: &rusqlite::Transaction, e: &EntryRecord) -> Resul
 }
 
 /// The entry `id`, read inside a transaction that is about to change it.
-pub(crate) fn entry_in(tx: &rusqlite::Transaction, id: i64) -> Result<EntryRecord> {
+pub(crate) fn entry_in(tx: &Conn, id: i64) -> Result<EntryRecord> {
     tx.query_row(
         &format!("SELECT {ENTRY_COLUMNS} WHERE e.id = ?1"),
         [id],
