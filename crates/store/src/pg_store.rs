@@ -8,7 +8,6 @@ use crate::portable::{Db, Val};
 use crate::read::{evaluation_with_on, units_on, Evaluation};
 use crate::sums::{tally_from_sums_on, Context, Row, ROW_COLUMNS};
 use crate::Result;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 use thidua_domain::dossier::DossierTally;
@@ -18,13 +17,13 @@ use thidua_domain::time::DateTime;
 
 /// A connection to a PostgreSQL store (its schema brought up to date when opened).
 pub struct PgStore {
-    client: RefCell<postgres::Client>,
+    client: crate::sql::PgConn,
 }
 
 impl PgStore {
     pub fn open(url: &str) -> Result<PgStore> {
         Ok(PgStore {
-            client: RefCell::new(crate::pg::connect(url)?),
+            client: crate::sql::PgConn::new(crate::pg::connect(url)?),
         })
     }
 

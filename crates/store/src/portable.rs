@@ -6,13 +6,22 @@
 //! made in Rust (PostgreSQL's collation is not SQLite's byte order).
 
 use crate::Result;
-use std::cell::RefCell;
 
 /// A connection of either backend.
 #[derive(Clone, Copy)]
 pub(crate) enum Db<'a> {
     Lite(&'a rusqlite::Connection),
-    Pg(&'a RefCell<postgres::Client>),
+    Pg(&'a crate::sql::PgConn),
+}
+
+impl crate::sql::Conn {
+    /// The reader of this module on the connection.
+    pub(crate) fn db(&self) -> Db<'_> {
+        match self {
+            crate::sql::Conn::Lite(c) => Db::Lite(c),
+            crate::sql::Conn::Pg(p) => Db::Pg(p),
+        }
+    }
 }
 
 /// One value of a row or a parameter.
@@ -117,7 +126,7 @@ impl Db<'_> {
                         }
                     })
                     .collect();
-                let mut client = client.borrow_mut();
+                let mut client = client.client();
                 let st = client.prepare(&dollars(sql))?;
                 let mut rows = client.query_raw(&st, values.iter().map(|v| v.as_ref() as &dyn ToSql))?;
                 let mut row = Vec::new();

@@ -31,7 +31,8 @@ pub(crate) enum Conn {
 
 /// A PostgreSQL client and the statements it prepared (by their `?N` text).
 pub(crate) struct PgConn {
-    pub(crate) client: RefCell<postgres::Client>,
+    /// Always `Some` until dropped (see `Drop`).
+    client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
     /// Whether a transaction is open (`Tx`).
     in_tx: std::cell::Cell<bool>,
@@ -40,17 +41,23 @@ pub(crate) struct PgConn {
 impl PgConn {
     pub(crate) fn new(client: postgres::Client) -> PgConn {
         PgConn {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
             in_tx: std::cell::Cell::new(false),
         }
+    }
+
+    pub(crate) fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
+        std::cell::RefMut::map(self.client.borrow_mut(), |c| {
+            c.as_mut().expect("open until dropped")
+        })
     }
 
     fn statement(&self, sql: &str) -> Result<postgres::Statement> {
         if let Some(st) = self.statements.borrow().get(sql) {
             return Ok(st.clone());
         }
-        let st = self.client.borrow_mut().prepare(&dollars(sql)).inspect_err(|e| {
+        let st = self.client().prepare(&dollars(sql)).inspect_err(|e| {
             if cfg!(test) || std::env::var_os("THIDUA_LOG_SQL").is_some() {
                 eprintln!("PostgreSQL refused to prepare: {e}\n{sql}");
             }
@@ -72,7 +79,7 @@ impl PgConn {
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        Ok(self.client.borrow_mut().query(&st, &refs)?)
+        Ok(self.client().query(&st, &refs)?)
     }
 
     fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
@@ -82,7 +89,18 @@ impl PgConn {
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        Ok(self.client.borrow_mut().execute(&st, &refs)? as usize)
+        Ok(self.client().execute(&st, &refs)? as usize)
+    }
+}
+
+/// The synchronous client closes its connection by blocking on its own runtime, which
+/// panics inside another (a server's task, an async test): it is closed on a thread of its
+/// own.
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
     }
 }
 
@@ -159,14 +177,6 @@ impl Conn {
         matches!(self, Conn::Pg(_))
     }
 
-    /// The reader of `portable` on this connection.
-    pub(crate) fn db(&self) -> crate::portable::Db<'_> {
-        match self {
-            Conn::Lite(c) => crate::portable::Db::Lite(c),
-            Conn::Pg(p) => crate::portable::Db::Pg(&p.client),
-        }
-    }
-
     /// Runs one statement; the number of rows it changed.
     pub(crate) fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         match self {
@@ -182,7 +192,7 @@ impl Conn {
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Lite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Pg(p) => Ok(p.client.borrow_mut().batch_execute(sql)?),
+            Conn::Pg(p) => Ok(p.client().batch_execute(sql)?),
         }
     }
 
@@ -263,7 +273,7 @@ impl Conn {
                 use postgres::fallible_iterator::FallibleIterator;
                 let st = p.statement(sql)?;
                 let values = params.values();
-                let mut client = p.client.borrow_mut();
+                let mut client = p.client();
                 let mut rows = client.query_raw(&st, values.iter())?;
                 while let Some(r) = rows.next()? {
                     each(&Row::Pg(&r))?;
@@ -297,7 +307,7 @@ impl Conn {
         match self {
             Conn::Lite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Conn::Pg(p) => {
-                let mut client = p.client.borrow_mut();
+                let mut client = p.client();
                 client.batch_execute("BEGIN")?;
                 if let Err(e) = client.execute("SELECT pg_advisory_xact_lock($1)", &[&lock]) {
                     let _ = client.batch_execute("ROLLBACK");
@@ -317,8 +327,7 @@ impl Conn {
         match self {
             Conn::Lite(c) => c.execute_batch("BEGIN")?,
             Conn::Pg(p) => p
-                .client
-                .borrow_mut()
+                .client()
                 .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
         }
         self.set_in_tx(true);

@@ -107,8 +107,18 @@ struct Inner {
 impl AppState {
     /// Opens the store once to run its migrations and check it is initialised.
     pub fn open(config: Config) -> Result<AppState, AppError> {
-        let store = open_store(&config)?;
-        if !store.is_initialised()? {
+        // On a thread of its own: PostgreSQL's synchronous client cannot connect from inside
+        // an async runtime (a caller may be one).
+        let (store, initialised) = std::thread::scope(|s| {
+            s.spawn(|| -> Result<(Store, bool), AppError> {
+                let store = open_store(&config)?;
+                let initialised = store.is_initialised()?;
+                Ok((store, initialised))
+            })
+            .join()
+        })
+        .map_err(|_| AppError::internal("opening the store panicked"))??;
+        if !initialised {
             return Err(AppError::Startup(
                 "kho dữ liệu chưa được khởi tạo — hãy chạy `thidua init` trước / the store is not initialised: run `thidua init` first".into(),
             ));

@@ -46,6 +46,23 @@ fn template(published: bool) -> &'static Path {
     })
 }
 
+/// On PostgreSQL (`THIDUA_TEST_BACKEND=postgres`): the template moved once into a database
+/// of its own (its files too), which each server's database is copied from.
+fn pg_template(published: bool) -> &'static str {
+    static PUBLISHED: OnceLock<String> = OnceLock::new();
+    static OPEN: OnceLock<String> = OnceLock::new();
+    let cell = if published { &PUBLISHED } else { &OPEN };
+    cell.get_or_init(|| {
+        static STALE: std::sync::Once = std::sync::Once::new();
+        STALE.call_once(|| thidua_store::testing::TestDb::drop_stale("thidua_webtpl"));
+        let dir = template(published);
+        let db = thidua_store::testing::TestDb::new("thidua_webtpl");
+        let store = thidua_store::Store::open_dir(dir).unwrap();
+        thidua_app::backup::move_to_postgres(&store, dir, &db.url).unwrap();
+        db.keep()
+    })
+}
+
 /// The store and its files (evidence, nomination documents).
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -64,6 +81,8 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The server's PostgreSQL database, when the tests run on PostgreSQL.
+    pub db: Option<thidua_store::testing::TestDb>,
 }
 
 impl Server {
@@ -87,7 +106,15 @@ impl Server {
             .tempdir()
             .unwrap();
         copy_dir(src, dir.path());
-        let mut config = Config::new(dir.path().to_path_buf(), None);
+        // (PostgreSQL's synchronous client on a thread of its own, outside the test's runtime)
+        let db = thidua_store::testing::postgres_wanted().then(|| {
+            std::thread::spawn(move || {
+                thidua_store::testing::TestDb::copy_of("thidua_web", pg_template(published))
+            })
+            .join()
+            .unwrap()
+        });
+        let mut config = Config::new(dir.path().to_path_buf(), db.as_ref().map(|d| d.url.clone()));
         config.cookie_secure = false;
         tune(&mut config);
         let state = AppState::open(config).unwrap();
@@ -107,6 +134,7 @@ impl Server {
             dir,
             addr,
             state,
+            db,
         }
     }
 
