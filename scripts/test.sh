@@ -63,6 +63,9 @@ cargo fmt --all --check
 python3 scripts/check_module_cycles.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
-# The storage suite again, every store of it on PostgreSQL (a database of its own per test;
-# `thidua_store::testing::store`).
-THIDUA_TEST_BACKEND=postgres cargo test --locked -p thidua-store --lib
+# The storage suite and the web application's suite again, on PostgreSQL: every store of
+# the first a database of its own (`thidua_store::testing::store`), every server of the
+# second on a copy of the demo moved into PostgreSQL once (`tests/web/common.rs`).
+export THIDUA_TEST_BACKEND=postgres
+cargo test --locked -p thidua-store --lib
+cargo test --locked -p thidua-web --test web

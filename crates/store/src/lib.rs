@@ -20,6 +20,7 @@ pub mod agenda;
 pub mod audit;
 pub mod backup;
 pub mod decisions;
+mod files;
 pub mod import;
 mod import_fast;
 pub mod locks;
@@ -136,6 +137,8 @@ pub struct Store {
     pub(crate) conn: sql::Conn,
     /// Sessions and throttling, in their own file (see `sessions`).
     pub(crate) sessions: sessions::SessionDb,
+    /// Where evidence files and documents live (`files`).
+    pub(crate) files: files::Files,
     /// The parsed plans and the `data_version` they were read at (`plans`).
     plans_cache: std::cell::RefCell<Option<(i64, std::sync::Arc<Vec<Plan>>)>>,
 }
@@ -159,7 +162,7 @@ impl Store {
             }
             Store::open_file(p)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Store::open_postgres(url)
+            Store::open_postgres(url, false)
         } else {
             Err(StoreError::BadUrl(url.into()))
         }
@@ -167,20 +170,47 @@ impl Store {
 
     /// The store in the PostgreSQL database at `url`, its schema brought up to date (once,
     /// however many instances start together); the sessions in the same database.
-    fn open_postgres(url: &str) -> Result<Store> {
-        let conn = sql::Conn::Pg(Box::new(sql::PgConn::new(pg::connect(url)?)));
+    fn open_postgres(url: &str, apart: bool) -> Result<Store> {
+        let client = if apart {
+            std::thread::scope(|s| s.spawn(|| pg::connect(url)).join())
+                .map_err(|_| StoreError::Column("connecting to PostgreSQL panicked".into()))??
+        } else {
+            pg::connect(url)?
+        };
+        let conn = sql::Conn::Pg(Box::new(if apart {
+            sql::PgConn::new_apart(client)
+        } else {
+            sql::PgConn::new(client)
+        }));
         sums::refresh_on_open(&conn)?;
         Ok(Store {
             conn,
-            sessions: sessions::SessionDb::postgres(url),
+            sessions: sessions::SessionDb::postgres(url, apart),
+            files: files::Files::Database,
             plans_cache: Default::default(),
         })
     }
 
+    /// `open_url` for use on an async runtime's own threads (a test that checks a server's
+    /// store from its async body): on PostgreSQL every call runs on a thread of its own
+    /// (the synchronous client cannot block inside a runtime). The server itself calls the
+    /// store from blocking threads and uses `open_url`.
+    pub fn open_url_in_async(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Store::open_postgres(url, true)
+        } else {
+            Store::open_url(url)
+        }
+    }
+
     pub fn open_file(path: &Path) -> Result<Store> {
-        let writable = Connection::open(path)
-            .map_err(StoreError::from)
-            .and_then(|conn| Store::setup(conn, sessions::SessionDb::beside(path)));
+        let writable = Connection::open(path).map_err(StoreError::from).and_then(|conn| {
+            Store::setup(
+                conn,
+                sessions::SessionDb::beside(path),
+                files::Files::Folder(attachments_beside(path)),
+            )
+        });
         match writable {
             Err(e) if path.exists() && e.is_read_only() => Store::open_read_only(path),
             other => other,
@@ -220,16 +250,21 @@ impl Store {
         Ok(Store {
             conn: sql::Conn::Lite(conn),
             sessions: sessions::SessionDb::beside(path),
+            files: files::Files::Folder(attachments_beside(path)),
             plans_cache: Default::default(),
         })
     }
 
     /// A private in-memory store, for tests.
     pub fn in_memory() -> Result<Store> {
-        Store::setup(Connection::open_in_memory()?, sessions::SessionDb::in_memory())
+        Store::setup(
+            Connection::open_in_memory()?,
+            sessions::SessionDb::in_memory(),
+            files::Files::Nowhere,
+        )
     }
 
-    fn setup(conn: Connection, sessions: sessions::SessionDb) -> Result<Store> {
+    fn setup(conn: Connection, sessions: sessions::SessionDb, files: files::Files) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // Pages run the same reads on every request: keep their prepared statements.
         conn.set_prepared_statement_cache_capacity(128);
@@ -244,6 +279,7 @@ impl Store {
         let store = Store {
             conn,
             sessions,
+            files,
             plans_cache: Default::default(),
         };
         Ok(store)
@@ -423,6 +459,11 @@ impl Store {
     pub fn calendar(&self) -> Result<Calendar> {
         Ok(Calendar::new(&self.calendar_days()?))
     }
+}
+
+/// The data folder's `attachments/` beside the data file `path`.
+fn attachments_beside(path: &Path) -> PathBuf {
+    path.parent().unwrap_or(Path::new(".")).join("attachments")
 }
 
 /// The plan named by `code`, or the only one covering `year` (either backend).

@@ -60,20 +60,6 @@ impl Val {
     }
 }
 
-/// `?N` placeholders as PostgreSQL's `$N`.
-fn dollars(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '?' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
-            out.push('$');
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 impl Db<'_> {
     /// Calls `each` with every row `sql` answers, in order.
     pub fn for_each(
@@ -112,45 +98,33 @@ impl Db<'_> {
                 }
                 Ok(())
             }
-            Db::Pg(client) => {
-                use postgres::fallible_iterator::FallibleIterator;
-                use postgres::types::{ToSql, Type};
-                let values: Vec<Box<dyn ToSql + Sync>> = params
+            Db::Pg(conn) => {
+                let params: Vec<crate::sql::Param> = params
                     .iter()
-                    .map(|p| -> Box<dyn ToSql + Sync> {
-                        match p {
-                            Val::Null => Box::new(None::<i64>),
-                            Val::Int(n) => Box::new(*n),
-                            Val::Text(s) => Box::new(s.clone()),
-                            Val::Blob(b) => Box::new(b.clone()),
-                        }
+                    .map(|p| match p {
+                        Val::Null => crate::sql::Param::Null,
+                        Val::Int(n) => crate::sql::Param::Int(*n),
+                        Val::Text(s) => crate::sql::Param::Text(s),
+                        Val::Blob(b) => crate::sql::Param::Blob(b),
                     })
                     .collect();
-                let mut client = client.client();
-                let st = client.prepare(&dollars(sql))?;
-                let mut rows = client.query_raw(&st, values.iter().map(|v| v.as_ref() as &dyn ToSql))?;
                 let mut row = Vec::new();
-                while let Some(r) = rows.next()? {
+                conn.stream(sql, params, |r| {
+                    use postgres::types::Type;
+                    let read = crate::sql::Row::Pg(r);
                     row.clear();
                     for (i, c) in r.columns().iter().enumerate() {
                         let t = c.type_();
-                        row.push(if *t == Type::INT8 {
-                            r.get::<_, Option<i64>>(i).map_or(Val::Null, Val::Int)
-                        } else if *t == Type::INT4 {
-                            r.get::<_, Option<i32>>(i)
-                                .map_or(Val::Null, |n| Val::Int(n.into()))
-                        } else if *t == Type::BOOL {
-                            r.get::<_, Option<bool>>(i)
-                                .map_or(Val::Null, |b| Val::Int(b.into()))
-                        } else if *t == Type::BYTEA {
-                            r.get::<_, Option<Vec<u8>>>(i).map_or(Val::Null, Val::Blob)
+                        row.push(if *t == Type::BYTEA {
+                            read.get::<_, Option<Vec<u8>>>(i)?.map_or(Val::Null, Val::Blob)
+                        } else if [Type::TEXT, Type::VARCHAR, Type::BPCHAR, Type::NAME].contains(t) {
+                            read.get::<_, Option<String>>(i)?.map_or(Val::Null, Val::Text)
                         } else {
-                            r.get::<_, Option<String>>(i).map_or(Val::Null, Val::Text)
+                            read.get::<_, Option<i64>>(i)?.map_or(Val::Null, Val::Int)
                         });
                     }
-                    each(&row)?;
-                }
-                Ok(())
+                    each(&row)
+                })
             }
         }
     }
@@ -168,16 +142,5 @@ impl Db<'_> {
     /// The first row, if any.
     pub fn row(&self, sql: &str, params: &[Val]) -> Result<Option<Vec<Val>>> {
         Ok(self.rows(sql, params)?.into_iter().next())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_become_dollars_and_nothing_else_changes() {
-        assert_eq!(
-            super::dollars("SELECT a FROM t WHERE b = ?1 AND c BETWEEN ?2 AND ?10 AND d = '?'"),
-            "SELECT a FROM t WHERE b = $1 AND c BETWEEN $2 AND $10 AND d = '?'"
-        );
     }
 }

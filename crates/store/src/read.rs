@@ -256,6 +256,16 @@ impl Store {
     /// Changes whenever the dossier facts may have changed: units, procedures and dossiers
     /// change only by imports; plans and the calendar by their own loads.
     pub fn dossier_version(&self) -> Result<String> {
+        if self.conn.is_pg() {
+            return self.commit_counts(&[
+                "imports",
+                "dossiers",
+                "units",
+                "procedures",
+                "plans",
+                "calendar_days",
+            ]);
+        }
         self.conn.query_row(
             &format!("SELECT (SELECT coalesce(max(id), 0) FROM imports) || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || {CALENDAR_VERSION}"),
             (),
@@ -268,10 +278,39 @@ impl Store {
     /// their load time), for caches to key on. Sign-ins and other audit-only events do not
     /// change it.
     pub fn data_version(&self) -> Result<String> {
+        if self.conn.is_pg() {
+            return self.commit_counts(&[
+                "entry_history",
+                "entries",
+                "imports",
+                "dossiers",
+                "units",
+                "heads",
+                "procedures",
+                "plans",
+                "calendar_days",
+            ]);
+        }
         self.conn.query_row(
             &format!(
                 "SELECT (SELECT coalesce(max(id), 0) FROM entry_history) || '.' || (SELECT coalesce(max(id), 0) FROM imports)
                  || '.' || (SELECT coalesce(max(loaded_at), 0) FROM plans) || '.' || {CALENDAR_VERSION}"
+            ),
+            (),
+            |r| r.get(0),
+        )
+    }
+}
+
+impl Store {
+    /// On PostgreSQL, the commits counted to each of `tables` (migration `0005`), as one key.
+    /// (The names are this crate's constants, never input.)
+    fn commit_counts(&self, tables: &[&str]) -> Result<String> {
+        let names: Vec<String> = tables.iter().map(|t| format!("'{t}'")).collect();
+        self.conn.query_row(
+            &format!(
+                "SELECT string_agg(CAST(n AS TEXT), '.' ORDER BY name) FROM thidua_commits WHERE name IN ({})",
+                names.join(", ")
             ),
             (),
             |r| r.get(0),

@@ -80,7 +80,8 @@ pub(crate) struct SessionDb {
 enum Place {
     File(PathBuf),
     Memory,
-    Pg(String),
+    /// The URL, and whether calls go to a thread of their own (`PgConn::new_apart`).
+    Pg(String, bool),
 }
 
 /// The advisory lock the sessions' writing transactions take on PostgreSQL: not the data's
@@ -105,9 +106,9 @@ impl SessionDb {
     }
 
     /// The sessions of the PostgreSQL database at `url`.
-    pub(crate) fn postgres(url: &str) -> SessionDb {
+    pub(crate) fn postgres(url: &str, apart: bool) -> SessionDb {
         SessionDb {
-            place: Place::Pg(url.to_string()),
+            place: Place::Pg(url.to_string(), apart),
             conn: OnceCell::new(),
         }
     }
@@ -124,7 +125,12 @@ impl SessionDb {
         let conn = match &self.place {
             Place::File(p) => Conn::Lite(migrated(rusqlite::Connection::open(p)?)?),
             Place::Memory => Conn::Lite(migrated(rusqlite::Connection::open_in_memory()?)?),
-            Place::Pg(url) => Conn::Pg(Box::new(crate::sql::PgConn::new(crate::pg::connect(url)?))),
+            Place::Pg(url, false) => Conn::Pg(Box::new(crate::sql::PgConn::new(crate::pg::connect(url)?))),
+            Place::Pg(url, true) => {
+                let client = std::thread::scope(|s| s.spawn(|| crate::pg::connect(url)).join())
+                    .map_err(|_| crate::StoreError::Column("connecting to PostgreSQL panicked".into()))??;
+                Conn::Pg(Box::new(crate::sql::PgConn::new_apart(client)))
+            }
         };
         Ok(self.conn.get_or_init(|| conn))
     }

@@ -36,6 +36,8 @@ pub(crate) struct PgConn {
     statements: RefCell<HashMap<String, postgres::Statement>>,
     /// Whether a transaction is open (`Tx`).
     in_tx: std::cell::Cell<bool>,
+    /// Every call to the server on a thread of its own (`with`).
+    apart: bool,
 }
 
 impl PgConn {
@@ -44,20 +46,72 @@ impl PgConn {
             client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
             in_tx: std::cell::Cell::new(false),
+            apart: false,
         }
     }
 
-    pub(crate) fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
+    /// A connection used from an async runtime's own threads (a test checking a server's
+    /// store from its async body): the synchronous client blocks on a runtime of its own,
+    /// which panics inside another, so each call goes to a thread of its own.
+    pub(crate) fn new_apart(client: postgres::Client) -> PgConn {
+        let mut conn = PgConn::new(client);
+        conn.apart = true;
+        conn
+    }
+
+    fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
         std::cell::RefMut::map(self.client.borrow_mut(), |c| {
             c.as_mut().expect("open until dropped")
         })
+    }
+
+    /// Runs `f` with the client: here, or on a thread of its own (`new_apart`).
+    pub(crate) fn with<T: Send>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, postgres::Error> + Send,
+    ) -> Result<T> {
+        let mut client = self.client();
+        let client: &mut postgres::Client = &mut client;
+        if self.apart {
+            std::thread::scope(|s| s.spawn(move || f(client)).join())
+                .map_err(|_| StoreError::Column("a PostgreSQL call panicked".into()))?
+                .map_err(StoreError::from)
+        } else {
+            Ok(f(client)?)
+        }
+    }
+
+    /// Calls `each` with every row, streamed (read whole first on a connection `apart`):
+    /// `each` must not use this connection.
+    pub(crate) fn stream(
+        &self,
+        sql: &str,
+        params: impl Params,
+        mut each: impl FnMut(&postgres::Row) -> Result<()>,
+    ) -> Result<()> {
+        if self.apart {
+            for r in &self.rows(sql, params)? {
+                each(r)?;
+            }
+            return Ok(());
+        }
+        use postgres::fallible_iterator::FallibleIterator;
+        let st = self.statement(sql)?;
+        let values = params.values();
+        let mut client = self.client();
+        let mut rows = client.query_raw(&st, values.iter())?;
+        while let Some(r) = rows.next()? {
+            each(&r)?;
+        }
+        Ok(())
     }
 
     fn statement(&self, sql: &str) -> Result<postgres::Statement> {
         if let Some(st) = self.statements.borrow().get(sql) {
             return Ok(st.clone());
         }
-        let st = self.client().prepare(&dollars(sql)).inspect_err(|e| {
+        let text = dollars(sql);
+        let st = self.with(|c| c.prepare(&text)).inspect_err(|e| {
             if cfg!(test) || std::env::var_os("THIDUA_LOG_SQL").is_some() {
                 eprintln!("PostgreSQL refused to prepare: {e}\n{sql}");
             }
@@ -79,7 +133,7 @@ impl PgConn {
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        Ok(self.client().query(&st, &refs)?)
+        self.with(|c| c.query(&st, &refs))
     }
 
     fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
@@ -89,7 +143,7 @@ impl PgConn {
             .iter()
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
-        Ok(self.client().execute(&st, &refs)? as usize)
+        Ok(self.with(|c| c.execute(&st, &refs))? as usize)
     }
 }
 
@@ -192,7 +246,7 @@ impl Conn {
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Conn::Lite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Pg(p) => Ok(p.client().batch_execute(sql)?),
+            Conn::Pg(p) => p.with(|c| c.batch_execute(sql)),
         }
     }
 
@@ -269,17 +323,7 @@ impl Conn {
     ) -> Result<()> {
         match self {
             Conn::Lite(_) => self.for_each(sql, params, each),
-            Conn::Pg(p) => {
-                use postgres::fallible_iterator::FallibleIterator;
-                let st = p.statement(sql)?;
-                let values = params.values();
-                let mut client = p.client();
-                let mut rows = client.query_raw(&st, values.iter())?;
-                while let Some(r) = rows.next()? {
-                    each(&Row::Pg(&r))?;
-                }
-                Ok(())
-            }
+            Conn::Pg(p) => p.stream(sql, params, |r| each(&Row::Pg(r))),
         }
     }
 
@@ -306,14 +350,14 @@ impl Conn {
     pub(crate) fn write_tx_on(&self, lock: i64) -> Result<Tx<'_>> {
         match self {
             Conn::Lite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
-            Conn::Pg(p) => {
-                let mut client = p.client();
+            Conn::Pg(p) => p.with(|client| {
                 client.batch_execute("BEGIN")?;
                 if let Err(e) = client.execute("SELECT pg_advisory_xact_lock($1)", &[&lock]) {
                     let _ = client.batch_execute("ROLLBACK");
-                    return Err(e.into());
+                    return Err(e);
                 }
-            }
+                Ok(())
+            })?,
         }
         self.set_in_tx(true);
         Ok(Tx {
@@ -326,9 +370,7 @@ impl Conn {
     pub(crate) fn read_tx(&self) -> Result<Tx<'_>> {
         match self {
             Conn::Lite(c) => c.execute_batch("BEGIN")?,
-            Conn::Pg(p) => p
-                .client()
-                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
+            Conn::Pg(p) => p.with(|c| c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))?,
         }
         self.set_in_tx(true);
         Ok(Tx {

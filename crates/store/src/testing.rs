@@ -4,6 +4,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The advisory lock every writing transaction takes on PostgreSQL (a test holds it as an
+/// import would).
+pub const WRITE_LOCK: i64 = crate::sql::WRITE_LOCK;
+
 /// The maintenance database of the test server.
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 

@@ -221,7 +221,7 @@ impl AppState {
     fn probe<T>(&self, read: impl FnOnce(&Store) -> thidua_store::Result<T>) -> Option<T> {
         let mut probe = self.cache().probe.lock().ok()?;
         if probe.is_none() {
-            *probe = crate::open_store(self.config()).ok();
+            *probe = crate::open_probe(self.config()).ok();
         }
         read(probe.as_ref()?).ok()
     }

@@ -211,11 +211,17 @@ impl AppState {
     /// `min_age` old (`upload::sweep_orphans`); returns how many went.
     pub async fn sweep_orphan_files(&self, min_age: Duration) -> Result<usize, AppError> {
         let referenced = self.db(|s| Ok(s.stored_file_names()?)).await?;
+        let names = referenced.clone();
+        let stored = self.db(move |s| Ok(s.sweep_files(&names, min_age)?)).await?;
         let dir = self.config().data_dir.clone();
-        tokio::task::spawn_blocking(move || upload::sweep_orphans(&dir, &referenced, min_age))
+        let staged = tokio::task::spawn_blocking(move || upload::sweep_orphans(&dir, &referenced, min_age))
             .await
             .map_err(|e| AppError::internal(format!("sweep: {e}")))?
-            .map_err(|e| AppError::internal(format!("sweep: {e}")))
+            .map_err(|e| AppError::internal(format!("sweep: {e}")))?;
+        if stored > 0 {
+            tracing::info!(swept = stored, "swept stored files no record refers to");
+        }
+        Ok(stored + staged)
     }
 
     /// How many evaluations this server has computed (the rest were served from the cache).
@@ -234,6 +240,16 @@ impl AppState {
 fn open_store(config: &Config) -> Result<Store, AppError> {
     Ok(match &config.database_url {
         Some(url) => Store::open_url(url)?,
+        None => Store::open_dir(&config.data_dir)?,
+    })
+}
+
+/// The cache's probe: asked from async code (a PRAGMA of microseconds on SQLite); on
+/// PostgreSQL each of its calls goes to a thread of its own (`Store::open_url_in_async`),
+/// since the synchronous client cannot block inside the runtime.
+pub(crate) fn open_probe(config: &Config) -> Result<Store, AppError> {
+    Ok(match &config.database_url {
+        Some(url) => Store::open_url_in_async(url)?,
         None => Store::open_dir(&config.data_dir)?,
     })
 }

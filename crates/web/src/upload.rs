@@ -13,10 +13,10 @@ pub async fn download(
 ) -> Result<axum::response::Response, crate::AppError> {
     use axum::http::header;
     use axum::response::IntoResponse;
-    let path = state.config().data_dir.join("attachments").join(stored_name);
-    let bytes = tokio::fs::read(&path)
+    let bytes = state
+        .read_file(stored_name.to_string())
         .await
-        .map_err(|e| crate::AppError::internal(format!("read {}: {e}", path.display())))?;
+        .map_err(|e| crate::AppError::internal(format!("read {stored_name}: {e}")))?;
     let encoded =
         percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC).to_string();
     let disposition = format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}");
@@ -30,18 +30,63 @@ pub async fn download(
         .into_response())
 }
 
-/// Deletes the files of `attachments/` and `uploads/` that the store does not refer to and
+/// The stored files (evidence, nomination documents) through the store's one interface:
+/// its data folder, or its PostgreSQL database where every instance reads them.
+impl crate::AppState {
+    /// Writes a stored file (before the row that refers to it is committed).
+    pub async fn put_file(&self, name: String, bytes: Vec<u8>) -> Result<(), crate::AppError> {
+        self.db(move |s| Ok(s.put_file(&name, &bytes)?)).await
+    }
+
+    pub async fn read_file(&self, name: String) -> Result<Vec<u8>, crate::AppError> {
+        self.db(move |s| Ok(s.read_file(&name)?)).await
+    }
+
+    /// Removes stored files in the background (no row refers to them any more, or their
+    /// save failed); one that cannot be removed now is logged and swept later.
+    pub fn remove_files_soon(&self, names: Vec<String>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if names.is_empty() {
+            return;
+        }
+        let state = self.clone();
+        runtime.spawn(async move { state.remove_files(names).await });
+    }
+
+    /// Removes stored files now; one that cannot be removed is logged and swept later.
+    pub async fn remove_files(&self, names: Vec<String>) {
+        if names.is_empty() {
+            return;
+        }
+        let removed = self
+            .db(move |s| {
+                for name in &names {
+                    s.remove_file(name)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = removed {
+            tracing::warn!("stored files left for the sweep: {e}");
+        }
+    }
+}
+
+/// Deletes the files of `uploads/` (staged imports) that the store does not refer to and
 /// that were last written at least `min_age` ago: what a server killed between writing a
 /// file and committing its row left behind (files are written first, so a committed row
 /// always has its file). The age keeps a file whose transaction is still under way, here
-/// or on another instance sharing the folder. Returns how many were deleted.
+/// or on another instance sharing the folder. Returns how many were deleted. (Stored
+/// files are swept by the store: `Store::sweep_files`.)
 pub fn sweep_orphans(
     data_dir: &std::path::Path,
     referenced: &std::collections::HashSet<String>,
     min_age: std::time::Duration,
 ) -> std::io::Result<usize> {
     let mut swept = 0;
-    for sub in ["attachments", "uploads"] {
+    for sub in ["uploads"] {
         let dir = match std::fs::read_dir(data_dir.join(sub)) {
             Ok(d) => d,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,

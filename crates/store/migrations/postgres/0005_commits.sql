@@ -15,25 +15,26 @@ CREATE TABLE thidua_commits (
 );
 INSERT INTO thidua_commits (name, n) VALUES ('data', 0), ('sessions', 0);
 
-CREATE FUNCTION thidua_commit_data() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Counts a commit to the table and to the whole it belongs to (`data` or `sessions`), so a
+-- cache can also key on the few tables it reads (`Store::data_version`): SQLite's caches
+-- use `max(id)` there, which PostgreSQL's identities do not give in commit order.
+-- The whole's row first, then the table's: every writing transaction locks them in that
+-- order, so two never wait on each other (one row each, in one order, would deadlock a
+-- transaction that wrote `sessions` then `account_events` against one deleting events).
+CREATE FUNCTION thidua_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE thidua_commits SET n = n + 1 WHERE name = 'data';
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION thidua_commit_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE thidua_commits SET n = n + 1 WHERE name = 'sessions';
+    UPDATE thidua_commits SET n = n + 1 WHERE name = TG_ARGV[0];
+    UPDATE thidua_commits SET n = n + 1 WHERE name = TG_TABLE_NAME;
     RETURN NULL;
 END $$;
 
 -- Counts the commits to `tbl` as the sessions' (`sessions` true) or the data's.
 CREATE FUNCTION thidua_count_commits(tbl TEXT, sessions BOOLEAN) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    INSERT INTO thidua_commits (name, n) VALUES (tbl, 0) ON CONFLICT (name) DO NOTHING;
     EXECUTE format(
-        'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION %I()',
-        tbl || '_commits', tbl,
-        CASE WHEN sessions THEN 'thidua_commit_sessions' ELSE 'thidua_commit_data' END);
+        'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION thidua_commit(%L)',
+        tbl || '_commits', tbl, CASE WHEN sessions THEN 'sessions' ELSE 'data' END);
 END $$;
 
 DO $$
@@ -46,3 +47,19 @@ BEGIN
         PERFORM thidua_count_commits(t, t IN ('meta', 'sessions', 'login_throttle', 'token_use', 'account_events'));
     END LOOP;
 END $$;
+
+-- Text compares and sorts byte by byte, as in SQLite, whatever the server's locale: the same
+-- order on both backends (and no locale-dependent index).
+DO $$
+DECLARE r RECORD;
+BEGIN
+    FOR r IN SELECT table_name, column_name FROM information_schema.columns
+             WHERE table_schema = current_schema() AND data_type = 'text'
+    LOOP
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE TEXT COLLATE "C"', r.table_name, r.column_name);
+    END LOOP;
+END $$;
+
+-- When each stored file was written: a file no record refers to is swept once it is old
+-- enough (what an instance stopped between writing a file and committing its row left).
+ALTER TABLE stored_files ADD COLUMN written_at BIGINT NOT NULL DEFAULT 0;

@@ -171,14 +171,80 @@ impl Server {
 
     /// A store handle on the server's database (for checking what changed).
     pub fn store(&self) -> thidua_store::Store {
-        thidua_store::Store::open_dir(self.dir.path()).unwrap()
+        match &self.db {
+            Some(db) => thidua_store::Store::open_url_in_async(&db.url).unwrap(),
+            None => thidua_store::Store::open_dir(self.dir.path()).unwrap(),
+        }
     }
 
+    /// What another process (a second instance, an administrator's `sqlite3` or `psql`) does
+    /// to the server's database behind its back: runs `sql` (statements without
+    /// parameters) on the data file, or on the sessions file with `sessions`; on PostgreSQL
+    /// on the one database. Returns the rows the last statement changed.
+    pub fn raw_sql(&self, sessions: bool, sql: &str) -> u64 {
+        match &self.db {
+            Some(db) => {
+                let (url, sql) = (db.url.clone(), sql.to_string());
+                // (the synchronous client on a thread of its own, outside the test's runtime)
+                std::thread::spawn(move || {
+                    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    let mut changed = 0;
+                    for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                        changed = c.execute(statement, &[]).unwrap();
+                    }
+                    changed
+                })
+                .join()
+                .unwrap()
+            }
+            None => {
+                let file = if sessions {
+                    "thidua-sessions.db"
+                } else {
+                    "thidua.db"
+                };
+                let c = rusqlite::Connection::open(self.dir.path().join(file)).unwrap();
+                c.execute_batch(sql).unwrap();
+                c.changes()
+            }
+        }
+    }
+
+    /// The backend's text for dropping one of the store's triggers (`name` on `table`).
+    pub fn drop_trigger_sql(&self, name: &str, table: &str) -> String {
+        if self.db.is_some() {
+            format!("DROP TRIGGER {name} ON {table}")
+        } else {
+            format!("DROP TRIGGER {name}")
+        }
+    }
+
+    /// The stored files' names: the data folder's `attachments/`, or on PostgreSQL the
+    /// database's `stored_files`.
     pub fn attachments(&self) -> Vec<String> {
-        std::fs::read_dir(self.dir.path().join("attachments"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
+        match &self.db {
+            Some(db) => {
+                let url = db.url.clone();
+                std::thread::spawn(move || {
+                    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    c.query("SELECT name FROM stored_files", &[])
+                        .unwrap()
+                        .iter()
+                        .map(|r| {
+                            r.get::<_, String>(0)
+                                .trim_start_matches("attachments/")
+                                .to_string()
+                        })
+                        .collect()
+                })
+                .join()
+                .unwrap()
+            }
+            None => std::fs::read_dir(self.dir.path().join("attachments"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect(),
+        }
     }
 }
 

@@ -333,11 +333,10 @@ async fn no_tờ_trình_or_decision_without_nominations_only_a_working_list() {
     let srv = Server::start().await;
     {
         // a second plan year with no nomination at all
-        let conn = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
-        conn.execute_batch(
+        srv.raw_sql(
+            false,
             "DELETE FROM nomination_documents; DELETE FROM nomination_events; DELETE FROM nominations;",
-        )
-        .unwrap();
+        );
     }
     let mut office = srv.signed_in("sonoivu").await;
     for path in ["/van-ban/to-trinh", "/van-ban/quyet-dinh"] {

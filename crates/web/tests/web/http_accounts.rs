@@ -330,12 +330,13 @@ async fn behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for() 
 async fn api_tokens_work_only_under_api_expire_and_end_with_a_new_password() {
     let srv = Server::start().await;
     let (live, expired) = (api_token(&srv, "sonoivu", 30), api_token(&srv, "sonoivu", 30));
-    let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
-    db.execute(
-        "UPDATE api_tokens SET expires_at = 0 WHERE token_hash = ?1",
-        [thidua_app::credentials::token_hash(&expired)],
-    )
-    .unwrap();
+    srv.raw_sql(
+        false,
+        &format!(
+            "UPDATE api_tokens SET expires_at = 0 WHERE token_hash = '{}'",
+            thidua_app::credentials::token_hash(&expired)
+        ),
+    );
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -400,19 +401,19 @@ async fn a_kept_session_or_token_ends_with_the_next_commit_of_any_process() {
         assert_eq!(unit.get("/").await.status, StatusCode::OK);
     }
     // another process (a second instance, an administrator's sqlite3) ends the session
-    let sessions = rusqlite::Connection::open(srv.dir.path().join("thidua-sessions.db")).unwrap();
     let sid = head
         .cookies
         .iter()
         .find(|(k, _)| k == "thidua_sid")
         .map(|(_, v)| v.clone())
         .unwrap();
-    let n = sessions
-        .execute(
-            "DELETE FROM sessions WHERE token_hash = ?1",
-            [thidua_app::credentials::token_hash(&sid)],
-        )
-        .unwrap();
+    let n = srv.raw_sql(
+        true,
+        &format!(
+            "DELETE FROM sessions WHERE token_hash = '{}'",
+            thidua_app::credentials::token_hash(&sid)
+        ),
+    );
     assert_eq!(n, 1);
     assert_eq!(
         head.get("/don-vi/H01").await.status,
@@ -436,10 +437,11 @@ async fn a_kept_session_or_token_ends_with_the_next_commit_of_any_process() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // the counters beside the navigation follow a change made by another process
     let before = unit.get("/").await.body;
-    let data = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
     let id = srv.store().user_by_name("donvi").unwrap().unwrap().id;
-    data.execute("UPDATE users SET full_name = 'Tên Mới Đặt' WHERE id = ?1", [id])
-        .unwrap();
+    srv.raw_sql(
+        false,
+        &format!("UPDATE users SET full_name = 'Tên Mới Đặt' WHERE id = {id}"),
+    );
     let after = unit.get("/").await.body;
     assert!(!before.contains("Tên Mới Đặt") && after.contains("Tên Mới Đặt"));
     // a token revoked by another process is refused at once
@@ -452,10 +454,12 @@ async fn a_kept_session_or_token_ends_with_the_next_commit_of_any_process() {
     for _ in 0..3 {
         assert_eq!(get().await.unwrap().status(), StatusCode::OK);
     }
-    data.execute(
-        "UPDATE api_tokens SET revoked = 1 WHERE token_hash = ?1",
-        [thidua_app::credentials::token_hash(&token)],
-    )
-    .unwrap();
+    srv.raw_sql(
+        false,
+        &format!(
+            "UPDATE api_tokens SET revoked = 1 WHERE token_hash = '{}'",
+            thidua_app::credentials::token_hash(&token)
+        ),
+    );
     assert_eq!(get().await.unwrap().status(), StatusCode::UNAUTHORIZED);
 }

@@ -274,13 +274,10 @@ async fn healthz_says_alive_and_readyz_says_whether_the_database_answers() {
     let r = c.get("/readyz").await;
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
     // the database stops answering (its plans are gone)
-    let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
-    db.execute_batch("ALTER TABLE plans RENAME TO plans_khac")
-        .unwrap();
+    srv.raw_sql(false, "ALTER TABLE plans RENAME TO plans_khac");
     assert_eq!(c.get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
-    db.execute_batch("ALTER TABLE plans_khac RENAME TO plans")
-        .unwrap();
+    srv.raw_sql(false, "ALTER TABLE plans_khac RENAME TO plans");
     assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
 }
 
@@ -304,11 +301,13 @@ async fn the_audit_page_shows_whether_the_chain_is_intact() {
     let login = srv.client().get("/dang-nhap").await.body;
     assert!(login.contains("href=\"/bang-vang\"") && login.contains("href=\"/khen-thuong\""));
     // someone with the database file drops the triggers and edits a record
-    let db = rusqlite::Connection::open(srv.dir.path().join("thidua.db")).unwrap();
-    db.execute_batch(
-        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET username = 'ke-gian' WHERE id = 2;",
-    )
-    .unwrap();
+    srv.raw_sql(
+        false,
+        &format!(
+            "{}; UPDATE audit_log SET username = 'ke-gian' WHERE id = 2;",
+            srv.drop_trigger_sql("audit_log_no_update", "audit_log")
+        ),
+    );
     let r = office.get("/nhat-ky").await;
     assert!(!r.body.contains("Chuỗi nhật ký nguyên vẹn"));
     assert!(
@@ -338,13 +337,30 @@ async fn sign_ins_and_pages_answer_while_an_import_holds_the_write_lock() {
     let (release, held_until) = std::sync::mpsc::channel::<()>();
     let (locked, is_locked) = std::sync::mpsc::channel::<()>();
     let db = srv.dir.path().join("thidua.db");
-    let holder = std::thread::spawn(move || {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        conn.execute_batch("BEGIN IMMEDIATE; UPDATE settings SET value = value;")
+    let pg = srv.db.as_ref().map(|d| d.url.clone());
+    let holder = std::thread::spawn(move || match pg {
+        // on PostgreSQL the one writer is the data's advisory lock, which an import holds
+        Some(url) => {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let mut tx = c.transaction().unwrap();
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1)",
+                &[&thidua_store::testing::WRITE_LOCK],
+            )
             .unwrap();
-        locked.send(()).unwrap();
-        held_until.recv().unwrap();
-        conn.execute_batch("COMMIT").unwrap();
+            tx.batch_execute("UPDATE settings SET value = value").unwrap();
+            locked.send(()).unwrap();
+            held_until.recv().unwrap();
+            tx.commit().unwrap();
+        }
+        None => {
+            let conn = rusqlite::Connection::open(db).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE; UPDATE settings SET value = value;")
+                .unwrap();
+            locked.send(()).unwrap();
+            held_until.recv().unwrap();
+            conn.execute_batch("COMMIT").unwrap();
+        }
     });
     is_locked.recv().unwrap();
     let quick = Duration::from_secs(5);
@@ -403,12 +419,13 @@ async fn sign_ins_and_pages_answer_while_an_import_holds_the_write_lock() {
 #[tokio::test]
 async fn files_no_record_refers_to_are_swept_and_the_others_kept() {
     let srv = Server::start().await;
-    let dir = srv.dir.path().join("attachments");
     let kept_before = srv.attachments();
     assert!(!kept_before.is_empty(), "the demo has evidence files");
+    let store = srv.store();
     for name in ["orphan-1.pdf", "orphan-2.png"] {
-        std::fs::write(dir.join(name), b"%PDF-1.7 left by a killed server").unwrap();
+        store.put_file(name, b"%PDF-1.7 left by a killed server").unwrap();
     }
+    drop(store);
     std::fs::write(srv.dir.path().join("uploads").join("stray.csv"), b"a,b\n").unwrap();
     // too young: a transaction may still be writing them
     assert_eq!(

@@ -189,6 +189,7 @@ impl EntryUpload {
             files: Written {
                 files: Vec::new(),
                 keep: false,
+                state: None,
             },
             errors: Vec::new(),
         }
@@ -200,7 +201,6 @@ const MAX_FILES: usize = 10;
 
 /// One uploaded evidence file, checked and written under a server-made name.
 struct Saved {
-    path: std::path::PathBuf,
     meta: NewAttachment,
 }
 
@@ -209,14 +209,14 @@ struct Saved {
 struct Written {
     files: Vec<Saved>,
     keep: bool,
+    /// Where they were written (none yet without it).
+    state: Option<AppState>,
 }
 
 impl Drop for Written {
     fn drop(&mut self) {
-        if !self.keep {
-            for f in &self.files {
-                let _ = std::fs::remove_file(&f.path);
-            }
+        if let (false, Some(state)) = (self.keep, &self.state) {
+            state.remove_files_soon(self.files.iter().map(|f| f.meta.stored_name.clone()).collect());
         }
     }
 }
@@ -268,12 +268,12 @@ pub(crate) async fn read_entry(
         files: Written {
             files: Vec::new(),
             keep: false,
+            state: Some(state.clone()),
         },
         errors: Vec::new(),
     };
     let (f, files, errors) = (&mut up.form, &mut up.files, &mut up.errors);
     let max = state.config().max_upload;
-    let dir = state.config().data_dir.join("attachments");
     loop {
         let field = match mp.next_field().await {
             Ok(Some(field)) => field,
@@ -309,18 +309,17 @@ pub(crate) async fn read_entry(
                 continue;
             };
             let stored_name = format!("{}.{ext}", thidua_app::credentials::random_token());
-            let path = dir.join(&stored_name);
             // Listed before it is written, so a failed write is cleaned up too.
             files.files.push(Saved {
-                path: path.clone(),
                 meta: NewAttachment {
-                    stored_name,
+                    stored_name: stored_name.clone(),
                     file_name: shown,
                     media_type: media_type.into(),
                     size: bytes.len() as i64,
                 },
             });
-            tokio::fs::write(&path, &bytes)
+            state
+                .put_file(stored_name, bytes)
                 .await
                 .map_err(|e| AppError::internal(format!("write attachment: {e}")))?;
             continue;
@@ -353,8 +352,26 @@ pub(crate) async fn save_entry(
         form: f,
         submit,
         mut files,
-        mut errors,
+        errors,
     } = up;
+    let out = save_checked(state, user, f, submit, &mut files, errors).await;
+    // Files of a save that did not commit go before the answer (the drop is only the net
+    // for a request cut off on the way).
+    if !files.keep {
+        let names: Vec<String> = files.files.drain(..).map(|f| f.meta.stored_name).collect();
+        state.remove_files(names).await;
+    }
+    out
+}
+
+async fn save_checked(
+    state: &AppState,
+    user: &User,
+    f: ValueForm,
+    submit: bool,
+    files: &mut Written,
+    mut errors: Vec<String>,
+) -> Result<Result<i64, Vec<String>>, AppError> {
     // On screen, a dot is the Vietnamese thousands separator: "1.234" is never guessed.
     for (label, v) in [
         ("Tử số", &f.numerator),

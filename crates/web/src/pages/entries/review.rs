@@ -238,9 +238,6 @@ pub(crate) async fn delete_entry_draft(
     user.check_own_unit(e.unit_id)?;
     let actor = user.actor.clone();
     let files = state.db(move |s| Ok(s.delete_draft_entry(&actor, id)?)).await?;
-    let dir = state.config().data_dir.join("attachments");
-    for f in files {
-        let _ = std::fs::remove_file(dir.join(f));
-    }
+    state.remove_files(files).await;
     Ok(())
 }

@@ -108,12 +108,12 @@ pub(crate) async fn add_document(
         ))
     })?;
     let stored = format!("{}.{ext}", thidua_app::credentials::random_token());
-    let path = state.config().data_dir.join("attachments").join(&stored);
-    tokio::fs::write(&path, &bytes)
+    let (actor, size, id) = (user.actor.clone(), bytes.len() as i64, n.id);
+    state
+        .put_file(stored.clone(), bytes)
         .await
         .map_err(|e| AppError::internal(format!("write document: {e}")))?;
-    let (actor, size, id) = (user.actor.clone(), bytes.len() as i64, n.id);
-    let file = thidua_store::workflow::NewAttachment::new(stored, name, media_type, size);
+    let file = thidua_store::workflow::NewAttachment::new(stored.clone(), name, media_type, size);
     if let Err(e) = state
         .db(move |s| {
             if as_proposer {
@@ -125,7 +125,7 @@ pub(crate) async fn add_document(
         })
         .await
     {
-        let _ = std::fs::remove_file(&path);
+        state.remove_files(vec![stored]).await;
         return Err(e);
     }
     Ok(())
@@ -166,7 +166,7 @@ pub(crate) async fn remove_document_of(
     let (id, stored) = state
         .db(move |s| Ok(s.remove_nomination_document(&actor, who, doc)?))
         .await?;
-    let _ = tokio::fs::remove_file(state.config().data_dir.join("attachments").join(stored)).await;
+    state.remove_files(vec![stored]).await;
     Ok(id)
 }
 

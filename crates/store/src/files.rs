@@ -1,0 +1,204 @@
+//! Evidence files and nomination documents: one interface, two places (issue 16 part 3).
+//! An embedded store keeps them in its data folder (`attachments/NAME`, beside the data
+//! file); a PostgreSQL store keeps them in the database itself (`stored_files`, named
+//! `attachments/NAME` as `thidua migrate` and a backup name them), where every instance
+//! reads them. A file is written before the row that refers to it is committed, so a
+//! committed row always has its file; what a failure leaves is swept by age
+//! (`sweep_files`).
+
+use crate::sql::{params, OptionalExtension};
+use crate::{refused, Result, Store, StoreError};
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// Where a store keeps its files.
+pub(crate) enum Files {
+    /// The data folder's `attachments/`.
+    Folder(PathBuf),
+    /// The PostgreSQL database (`stored_files`).
+    Database,
+    /// A private in-memory store keeps none.
+    Nowhere,
+}
+
+/// The folder of the stored files' names.
+const PREFIX: &str = "attachments/";
+
+/// A name the server made (letters, digits, `-`, `_`, one `.`): never a path.
+fn checked(name: &str) -> Result<&str> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if ok {
+        Ok(name)
+    } else {
+        Err(refused(
+            "tên tệp không hợp lệ",
+            format!("invalid stored file name '{name}'"),
+        ))
+    }
+}
+
+fn io(what: &str, e: std::io::Error) -> StoreError {
+    refused(
+        format!("không {what} được tệp đã lưu: {e}"),
+        format!("cannot {what} a stored file: {e}"),
+    )
+}
+
+impl Store {
+    /// Writes the file `name` (replacing one of that name).
+    pub fn put_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let name = checked(name)?;
+        match &self.files {
+            Files::Folder(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| io("ghi / write", e))?;
+                std::fs::write(dir.join(name), bytes).map_err(|e| io("ghi / write", e))
+            }
+            Files::Database => {
+                self.conn.execute(
+                    "INSERT INTO stored_files (name, content, written_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (name) DO UPDATE SET content = excluded.content, written_at = excluded.written_at",
+                    params![format!("{PREFIX}{name}"), bytes, crate::now()],
+                )?;
+                Ok(())
+            }
+            Files::Nowhere => Err(refused(
+                "kho dữ liệu tạm không lưu tệp",
+                "a private in-memory store keeps no files",
+            )),
+        }
+    }
+
+    /// The file `name`'s bytes.
+    pub fn read_file(&self, name: &str) -> Result<Vec<u8>> {
+        let name = checked(name)?;
+        let missing = || refused(format!("không có tệp {name}"), format!("no stored file {name}"));
+        match &self.files {
+            Files::Folder(dir) => std::fs::read(dir.join(name)).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => missing(),
+                _ => io("đọc / read", e),
+            }),
+            Files::Database => self
+                .conn
+                .query_row(
+                    "SELECT content FROM stored_files WHERE name = ?1",
+                    [format!("{PREFIX}{name}")],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(missing),
+            Files::Nowhere => Err(missing()),
+        }
+    }
+
+    /// Removes the file `name` (nothing if there is none).
+    pub fn remove_file(&self, name: &str) -> Result<()> {
+        let name = checked(name)?;
+        match &self.files {
+            Files::Folder(dir) => match std::fs::remove_file(dir.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("xóa / remove", e)),
+                _ => Ok(()),
+            },
+            Files::Database => {
+                self.conn.execute(
+                    "DELETE FROM stored_files WHERE name = ?1",
+                    [format!("{PREFIX}{name}")],
+                )?;
+                Ok(())
+            }
+            Files::Nowhere => Ok(()),
+        }
+    }
+
+    /// Removes the files no record refers to (`referenced`, by name) that were written at
+    /// least `min_age` ago; how many went.
+    pub fn sweep_files(&self, referenced: &HashSet<String>, min_age: std::time::Duration) -> Result<usize> {
+        let mut swept = 0;
+        match &self.files {
+            Files::Folder(dir) => {
+                let entries = match std::fs::read_dir(dir) {
+                    Ok(d) => d,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+                    Err(e) => return Err(io("đọc / read", e)),
+                };
+                for entry in entries {
+                    let entry = entry.map_err(|e| io("đọc / read", e))?;
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let meta = entry.metadata().map_err(|e| io("đọc / read", e))?;
+                    let old = meta
+                        .modified()
+                        .ok()
+                        .and_then(|m| m.elapsed().ok())
+                        .is_some_and(|age| age >= min_age);
+                    if meta.is_file() && old && !referenced.contains(&name) {
+                        std::fs::remove_file(entry.path()).map_err(|e| io("xóa / remove", e))?;
+                        swept += 1;
+                    }
+                }
+            }
+            Files::Database => {
+                let before = crate::now() - min_age.as_secs() as i64;
+                let names: Vec<String> = self.conn.query_all(
+                    "SELECT name FROM stored_files WHERE written_at <= ?1",
+                    [before],
+                    |r| r.get(0),
+                )?;
+                for name in names {
+                    let short = name.strip_prefix(PREFIX).unwrap_or(&name);
+                    if !referenced.contains(short) {
+                        self.conn.execute(
+                            "DELETE FROM stored_files WHERE name = ?1 AND written_at <= ?2",
+                            params![name, before],
+                        )?;
+                        swept += 1;
+                    }
+                }
+            }
+            Files::Nowhere => {}
+        }
+        Ok(swept)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Each backend keeps, reads, replaces, sweeps and removes a file by the one interface;
+    /// a name that is a path is refused.
+    #[test]
+    fn a_file_is_kept_read_swept_and_removed_on_either_backend() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = crate::testing::TestDb::new("thidua_files");
+        for s in [
+            crate::Store::open_dir(dir.path()).unwrap(),
+            crate::Store::open_url(&pg.url).unwrap(),
+        ] {
+            s.put_file("abc.pdf", b"one").unwrap();
+            s.put_file("abc.pdf", b"two").unwrap();
+            assert_eq!(s.read_file("abc.pdf").unwrap(), b"two");
+            assert!(s.read_file("other.pdf").is_err());
+            for bad in ["../thidua.db", "a/b", ".hidden", ""] {
+                assert!(s.put_file(bad, b"x").is_err(), "{bad}");
+                assert!(s.read_file(bad).is_err(), "{bad}");
+            }
+            s.put_file("kept.png", b"k").unwrap();
+            let referenced: std::collections::HashSet<String> = ["kept.png".to_string()].into();
+            // too young to sweep, then old enough (an age of zero)
+            assert_eq!(
+                s.sweep_files(&referenced, std::time::Duration::from_secs(3600))
+                    .unwrap(),
+                0
+            );
+            assert_eq!(s.sweep_files(&referenced, std::time::Duration::ZERO).unwrap(), 1);
+            assert!(s.read_file("abc.pdf").is_err());
+            assert_eq!(s.read_file("kept.png").unwrap(), b"k");
+            s.remove_file("kept.png").unwrap();
+            s.remove_file("kept.png").unwrap(); // gone already: nothing to do
+            assert!(s.read_file("kept.png").is_err());
+        }
+        assert!(dir.path().join("attachments").is_dir());
+    }
+}
