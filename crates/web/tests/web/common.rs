@@ -76,13 +76,26 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A server's data folder (removed with the server that made it).
+pub struct Dir {
+    path: PathBuf,
+    _own: Option<tempfile::TempDir>,
+}
+
+impl Dir {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 pub struct Server {
     pub base: String,
-    pub dir: tempfile::TempDir,
+    pub dir: Dir,
     pub addr: SocketAddr,
     pub state: AppState,
-    /// The server's PostgreSQL database, when the tests run on PostgreSQL.
-    pub db: Option<thidua_store::testing::TestDb>,
+    /// The server's PostgreSQL database, when the tests run on PostgreSQL (shared with the
+    /// other instances started from it: `another_instance`).
+    pub db: Option<std::sync::Arc<thidua_store::testing::TestDb>>,
 }
 
 impl Server {
@@ -114,9 +127,43 @@ impl Server {
             .join()
             .unwrap()
         });
+        let db = db.map(std::sync::Arc::new);
         let mut config = Config::new(dir.path().to_path_buf(), db.as_ref().map(|d| d.url.clone()));
         config.cookie_secure = false;
         tune(&mut config);
+        let dir = Dir {
+            path: dir.path().to_path_buf(),
+            _own: Some(dir),
+        };
+        Server::serve(config, dir, db).await
+    }
+
+    /// A second `thidua serve` on the same store, as behind a load balancer: on PostgreSQL
+    /// the same database with a data folder of its own (its files are in the database); on
+    /// SQLite the same data folder.
+    pub async fn another_instance(&self) -> Server {
+        let dir = tempfile::Builder::new()
+            .prefix("thidua-web-test-")
+            .tempdir()
+            .unwrap();
+        let data_dir = match &self.db {
+            Some(_) => dir.path().to_path_buf(),
+            None => self.dir.path().to_path_buf(),
+        };
+        let mut config = Config::new(data_dir, self.db.as_ref().map(|d| d.url.clone()));
+        config.cookie_secure = false;
+        let shared = Dir {
+            path: config.data_dir.clone(),
+            _own: Some(dir),
+        };
+        Server::serve(config, shared, self.db.clone()).await
+    }
+
+    async fn serve(
+        config: Config,
+        dir: Dir,
+        db: Option<std::sync::Arc<thidua_store::testing::TestDb>>,
+    ) -> Server {
         let state = AppState::open(config).unwrap();
         let served = state.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -269,6 +316,18 @@ pub struct Client {
     pub base: String,
     pub cookies: Vec<(String, String)>,
     pub csrf: Option<String>,
+}
+
+impl Client {
+    /// The same browser (its session cookie and CSRF token) sent to another instance.
+    pub fn at(&self, srv: &Server) -> Client {
+        Client {
+            http: self.http.clone(),
+            base: srv.base.clone(),
+            cookies: self.cookies.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
 }
 
 fn hidden_csrf(html: &str) -> Option<String> {

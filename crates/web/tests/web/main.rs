@@ -12,6 +12,7 @@ mod http_accounts;
 mod http_entries;
 mod http_hardening;
 mod http_pages;
+mod instances;
 mod locks;
 mod mail;
 mod proposing;
