@@ -544,7 +544,7 @@ mod move_tests {
         // the evaluation on PostgreSQL is the embedded store's, at the period's end (kept
         // sums and month-end corrections), now (the rows still pending) and in the middle
         // of a month (every dossier)
-        let pg_store = thidua_store::pg_store::PgStore::open(&db.url).unwrap();
+        let pg_store = Store::open_url(&db.url).unwrap();
         let plans = store.plans().unwrap();
         assert_eq!(format!("{:?}", pg_store.plans().unwrap()), format!("{plans:?}"));
         for plan in &plans {

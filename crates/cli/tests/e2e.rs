@@ -364,7 +364,7 @@ fn import_all(env: &Env, dir: &Path) {
 
 #[test]
 fn a_generated_province_evaluates_as_the_independent_computation_says() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let dir = generate(&env, "5", &[]);
     import_all(&env, &dir);
     let json = env.json(&["evaluate", "--year", "2023", "--format", "json"]);
@@ -393,7 +393,7 @@ fn a_generated_province_evaluates_as_the_independent_computation_says() {
 
 #[test]
 fn the_same_with_vietnamese_headers_labels_and_dates() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let dir = generate(&env, "11", &["--date-style", "vn", "--vn-labels"]);
     import_all(&env, &dir);
     // importing the dossiers again is idempotent
@@ -479,7 +479,7 @@ fn store_rows(env: &Env) -> StatRows {
 }
 
 fn store_rows_read(env: &Env, read: impl Fn(thidua_domain::plan::Reading) -> bool) -> StatRows {
-    let store = thidua_store::Store::open_dir(&env.data).unwrap();
+    let store = env.store();
     let units = store.units().unwrap();
     let as_of = thidua_domain::time::DateTime::parse_as_of("2023-12-31T23:59:59").unwrap();
     let tally = store.tally_dossiers(&units, as_of).unwrap();
@@ -502,7 +502,7 @@ fn store_rows_read(env: &Env, read: impl Fn(thidua_domain::plan::Reading) -> boo
 #[test]
 fn dossier_stats_store_and_independent_computation_agree_over_several_provinces() {
     for seed in ["21", "22", "23"] {
-        let env = Env::new();
+        let env = Env::on_backend();
         let dir = generate(&env, seed, &[]);
         add_published_times(&dir);
         let from_file = stats(&env, &dir.join("dossiers.csv"), &dir.join("procedures.csv"));
@@ -541,7 +541,7 @@ fn dossier_stats_store_and_independent_computation_agree_over_several_provinces(
 
 #[test]
 fn dossier_stats_follows_the_edge_cases_of_indicators_md() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let procs = env.file(
         "p.csv",
         "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\nP0,B,0,khong\n".as_bytes(),
@@ -574,7 +574,7 @@ R1,U1,P10,2023-01-19 08:00,2023-02-02 17:00,2023-01-27 09:00,truc_tuyen,da_tra_k
 
 #[test]
 fn dossier_stats_reads_the_variants_asked_for() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let procs = env.file(
         "p.csv",
         "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc,thoi_han_cong_bo\n\
@@ -634,7 +634,7 @@ S1,U1,P8,2023-02-01 08:00,2023-02-13 17:00,2023-02-20 09:00,truc_tiep,da_tra_ket
 
 #[test]
 fn dossier_stats_reports_bad_rows_and_leaves_them_out() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let procs = env.file(
         "p.csv",
         "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes(),
@@ -664,7 +664,7 @@ A2,U1,P10,03/13/2023,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n";
 
 #[test]
 fn dossier_stats_gives_the_same_rows_when_quotes_appear_late_in_the_file() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let procs = env.file(
         "p.csv",
         "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes(),
@@ -699,7 +699,7 @@ fn dossier_stats_gives_the_same_rows_when_quotes_appear_late_in_the_file() {
 
 #[test]
 fn dossier_stats_quotes_unit_codes_that_need_it() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let procs = env.file(
         "p.csv",
         "ma_tthc,ten_tthc,thoi_han_quy_dinh,muc_do_dvc\nP10,A,10,toan_trinh\n".as_bytes(),

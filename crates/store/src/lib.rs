@@ -31,7 +31,6 @@ pub mod nominations;
 pub mod particulars;
 pub mod pg;
 pub mod pg_move;
-pub mod pg_store;
 pub(crate) mod portable;
 pub mod queue;
 pub mod read;

@@ -1,11 +1,8 @@
-//! The PostgreSQL backend (issue 16) — UNDER CONSTRUCTION. What exists: the connection,
-//! the schema (`migrations/postgres/`, the state SQLite's migrations arrive at, with the
-//! same guards as PL/pgSQL triggers) applied once under an advisory lock, so instances
-//! starting together migrate once; the move of an embedded store into it (`pg_move`); and
-//! reading the plans and evaluating on it (`pg_store::PgStore`, the same code as SQLite's
-//! through `portable`). What does not yet: every other operation —
-//! `Store::open_url("postgres://…")` still answers that the backend is not in this
-//! version. ARCHITECTURE.md "The store and PostgreSQL" holds the plan.
+//! The PostgreSQL backend's connection and schema (issue 16): `migrations/postgres/`, the
+//! state SQLite's migrations arrive at with the same guards as PL/pgSQL triggers, applied
+//! once under an advisory lock, so instances starting together migrate once. The store's
+//! operations run on it through `sql::Conn` (`Store::open_url("postgres://…")`); the move
+//! of an embedded store into it is `pg_move`. ARCHITECTURE.md "The store and PostgreSQL".
 
 use crate::{Result, StoreError};
 

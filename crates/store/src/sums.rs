@@ -458,6 +458,17 @@ impl Store {
         // `sums::Context::apply` makes their facts, as for the kept sums and PostgreSQL.
         let context = Context::read(self.conn.db())?;
         let mut tally = DossierTally::default();
+        if self.conn.is_pg() {
+            self.conn
+                .stream(&format!("SELECT {ROW_COLUMNS} FROM dossiers"), (), |r| {
+                    let row = Row::read(r, 0)?;
+                    if let Some(&unit) = index.get(&row.unit_id) {
+                        context.apply(&mut tally, unit, &row, as_of, 1);
+                    }
+                    Ok(())
+                })?;
+            return Ok(tally);
+        }
         let mut st = self
             .conn
             .lite()?

@@ -5,8 +5,6 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use thidua_domain::eval::HeadResult;
-use thidua_domain::plan::Plan;
 use thidua_domain::time::DateTime;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -34,44 +32,8 @@ pub struct EvaluateArgs {
     xlsx: Option<PathBuf>,
 }
 
-/// The store an evaluation reads: the embedded one, or a PostgreSQL one (whose other
-/// operations are not built yet, issue 16).
-enum Reader {
-    Lite(thidua_store::Store),
-    Pg(thidua_store::pg_store::PgStore),
-}
-
-impl Reader {
-    fn open(cli: &Cli) -> Result<Reader> {
-        match &cli.database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                let pg = thidua_store::pg_store::PgStore::open(url)?;
-                if !pg.is_initialised()? {
-                    bail!("kho dữ liệu chưa được khởi tạo, hãy chạy «thidua init» hoặc «thidua migrate» trước / the store is not initialised, run 'thidua init' or 'thidua migrate' first");
-                }
-                Ok(Reader::Pg(pg))
-            }
-            _ => Ok(Reader::Lite(open_initialised(cli)?)),
-        }
-    }
-
-    fn plan_for(&self, year: Option<i32>, code: Option<&str>) -> thidua_store::Result<Plan> {
-        match self {
-            Reader::Lite(s) => s.plan_for(year, code),
-            Reader::Pg(s) => s.plan_for(year, code),
-        }
-    }
-
-    fn evaluate(&self, plan: &Plan, as_of: DateTime) -> thidua_store::Result<Vec<HeadResult>> {
-        match self {
-            Reader::Lite(s) => s.evaluate(plan, as_of),
-            Reader::Pg(s) => s.evaluate(plan, as_of),
-        }
-    }
-}
-
 pub fn run(cli: &Cli, a: &EvaluateArgs) -> Result<ExitCode> {
-    let store = Reader::open(cli)?;
+    let store = open_initialised(cli)?;
     let plan = store.plan_for(Some(a.year), a.plan.as_deref())?;
     if !plan.covers_year(a.year) {
         bail!(

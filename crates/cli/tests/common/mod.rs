@@ -11,13 +11,41 @@ pub const REFUSED: i32 = 2;
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub data: PathBuf,
+    /// The store's PostgreSQL database, when a test runs on PostgreSQL (`on_backend`).
+    pub db: Option<thidua_store::testing::TestDb>,
 }
 
 impl Env {
+    /// A fresh data folder with the embedded store.
     pub fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        Env { dir, data }
+        Env { dir, data, db: None }
+    }
+
+    /// `new`, with the store on this run's backend: PostgreSQL when the tests run there
+    /// (`THIDUA_TEST_BACKEND=postgres`; every command gets `--database-url`).
+    pub fn on_backend() -> Env {
+        let mut env = Env::new();
+        if thidua_store::testing::postgres_wanted() {
+            env.db = Some(thidua_store::testing::TestDb::new("thidua_cli"));
+        }
+        env
+    }
+
+    /// The store the commands use.
+    pub fn store(&self) -> thidua_store::Store {
+        match &self.db {
+            Some(db) => thidua_store::Store::open_url(&db.url).unwrap(),
+            None => thidua_store::Store::open_dir(&self.data).unwrap(),
+        }
+    }
+
+    fn database_args(&self) -> Vec<String> {
+        match &self.db {
+            Some(db) => vec!["--database-url".into(), db.url.clone()],
+            None => Vec::new(),
+        }
     }
 
     /// Runs `thidua --data-dir … ARGS`; returns (exit code, stdout, stderr).
@@ -25,6 +53,7 @@ impl Env {
         let mut child = Command::new(env!("CARGO_BIN_EXE_thidua"))
             .arg("--data-dir")
             .arg(&self.data)
+            .args(self.database_args())
             .args(args)
             .env_remove("THIDUA_DATABASE_URL")
             .stdin(Stdio::piped())
@@ -53,6 +82,7 @@ impl Env {
             .arg(env!("CARGO_BIN_EXE_thidua"))
             .arg("--data-dir")
             .arg(&self.data)
+            .args(self.database_args())
             .args(args)
             .env_remove("THIDUA_DATABASE_URL")
             .stdin(Stdio::null())
