@@ -99,8 +99,11 @@ impl Store {
     ) -> Result<ImportReport, ImportError> {
         // The hot path checks units by index; a unit-restricted import takes the general one,
         // and so does a dry run, which validates without writing (nobody waits on it).
-        if kind == ImportKind::Dossiers && opts.only_unit.is_none() && !opts.dry_run && !self.conn.is_pg() {
+        if kind == ImportKind::Dossiers && opts.only_unit.is_none() && !opts.dry_run {
             if let Some(layout) = thidua_ingest::fast::fast_layout(file, kind)? {
+                if self.conn.is_pg() {
+                    return self.import_dossiers_fast(file, layout, opts, on_error, progress);
+                }
                 // A bigger page cache while the dossier B-tree takes millions of rows. Foreign
                 // keys are not checked row by row: the hot path writes only unit ids it read
                 // from the store (units are never deleted) and the id of the import it has

@@ -240,6 +240,45 @@ impl Unknown {
     }
 }
 
+/// Where the writer puts the parsed rows.
+enum Sink<'c> {
+    Lite {
+        one: rusqlite::Statement<'c>,
+        many: rusqlite::Statement<'c>,
+    },
+    Pg(crate::import_pg::Copy<'c>),
+}
+
+impl Sink<'_> {
+    /// Writes a block's rows (block `seq`, in code order, the later of two rows of one code
+    /// after the earlier).
+    fn write(&mut self, seq: usize, rows: &[Ready], text: &str, import_id: i64) -> crate::Result<()> {
+        match self {
+            Sink::Lite { one, many } => write_rows(one, many, rows, text, import_id),
+            Sink::Pg(copy) => {
+                let of = |(a, b): (u32, u32)| &text[a as usize..b as usize];
+                for (i, r) in rows.iter().enumerate() {
+                    let v = &r.values;
+                    copy.write(&crate::import_pg::StagedRow {
+                        seq: ((seq as i64) << 32) | i as i64,
+                        code: of(r.code),
+                        unit_id: v.unit_id,
+                        procedure: of(r.procedure),
+                        received_at: v.received_at,
+                        due_at: v.due_at,
+                        completed_at: v.completed_at,
+                        channel: v.channel,
+                        status: v.status,
+                        import_id,
+                        open_span: r.open,
+                    })?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 fn write_rows(
     one: &mut rusqlite::Statement,
     many: &mut rusqlite::Statement,
@@ -302,8 +341,22 @@ impl Store {
         let mut sums = Delta::new(context.clone());
         let mapped = Mapped::open(file).map_err(|e| ImportError::File(thidua_ingest::FileError::Io(e)))?;
         {
-            let mut one = tx.lite()?.prepare(crate::import::UPSERT_DOSSIER)?;
-            let mut many = tx.lite()?.prepare(&upsert_many(BATCH))?;
+            // SQLite: 64-row upserts, replaced rows noted by a trigger; PostgreSQL: a binary
+            // COPY into a staging table, settled after the file (`import_pg`).
+            let mut pg_client = match tx.pg() {
+                Some(pg) => {
+                    crate::import_pg::stage(&tx)?;
+                    Some(crate::import_pg::client(pg))
+                }
+                None => None,
+            };
+            let mut sink = match &mut pg_client {
+                Some(client) => Sink::Pg(crate::import_pg::Copy::open(client)?),
+                None => Sink::Lite {
+                    one: tx.lite()?.prepare(crate::import::UPSERT_DOSSIER)?,
+                    many: tx.lite()?.prepare(&upsert_many(BATCH))?,
+                },
+            };
             crate::sums::watch_replaced(&tx)?;
             let (sender, receiver) = sync_channel::<Done>(4);
             // Set when the rest of the file need not be parsed here (a write failed, or a
@@ -380,7 +433,8 @@ impl Store {
                         first_line += d.lines;
                         bytes += d.block.data.len() as u64;
                         if write_error.is_none() && (report.rows_bad == 0 || opts.accept_valid) {
-                            let written = write_rows(&mut one, &mut many, &d.rows, &d.text, import_id)
+                            let written = sink
+                                .write(d.block.seq, &d.rows, &d.text, import_id)
                                 .and_then(|()| crate::sums::take_replaced(&tx, &mut sums, false));
                             match written {
                                 Ok(()) => unknown.written(&d.rows, &d.text),
@@ -398,6 +452,11 @@ impl Store {
                     }
                 }
             });
+            if let Sink::Pg(copy) = sink {
+                if let Err(e) = copy.finish() {
+                    write_error.get_or_insert(e);
+                }
+            }
         }
         if let Some(e) = write_error {
             return Err(e.into());
@@ -428,6 +487,9 @@ impl Store {
         }
         // dossiers, not rows (every row was written)
         report.unknown_procedures = unknown.count;
+        if tx.is_pg() {
+            crate::import_pg::settle(&tx, &mut sums)?;
+        }
         crate::sums::take_replaced(&tx, &mut sums, true)?;
         sums.write(&tx, now)?;
         crate::import::finish_import(tx, report, import_id, opts, false)

@@ -23,6 +23,7 @@ pub mod decisions;
 mod files;
 pub mod import;
 mod import_fast;
+mod import_pg;
 pub mod locks;
 mod lookup;
 pub mod mail;

@@ -65,6 +65,11 @@ impl PgConn {
         })
     }
 
+    /// The client itself, for a `COPY` that streams rows into it (`import_pg`).
+    pub(crate) fn client_for_copy(&self) -> std::cell::RefMut<'_, postgres::Client> {
+        self.client()
+    }
+
     /// Runs `f` with the client: here, or on a thread of its own (`new_apart`).
     pub(crate) fn with<T: Send>(
         &self,
@@ -224,6 +229,14 @@ impl Conn {
     fn set_in_tx(&self, open: bool) {
         if let Conn::Pg(p) = self {
             p.in_tx.set(open);
+        }
+    }
+
+    /// The PostgreSQL connection, if this is one.
+    pub(crate) fn pg(&self) -> Option<&PgConn> {
+        match self {
+            Conn::Lite(_) => None,
+            Conn::Pg(p) => Some(p),
         }
     }
 

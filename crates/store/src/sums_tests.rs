@@ -73,16 +73,23 @@ fn sorted_cells(t: &DossierTally) -> Sorted {
 struct Setup {
     dir: tempfile::TempDir,
     store: Store,
+    /// The store's database on PostgreSQL (`THIDUA_TEST_BACKEND=postgres`), dropped last.
+    _db: Option<crate::testing::TestDb>,
 }
 
 impl Setup {
+    /// A store of this run's backend (its files read from a folder of their own).
     fn new() -> Setup {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_dir(dir.path()).unwrap();
+        let db = crate::testing::postgres_wanted().then(|| crate::testing::TestDb::new("thidua_sums"));
+        let store = match &db {
+            Some(db) => Store::open_url(&db.url).unwrap(),
+            None => Store::open_dir(dir.path()).unwrap(),
+        };
         store
             .put_plan(&Plan::built_in(), thidua_domain::plan::BUILT_IN_2023)
             .unwrap();
-        let mut s = Setup { dir, store };
+        let mut s = Setup { dir, store, _db: db };
         s.import(
             ImportKind::Units,
             "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\nH01,Huyện Một,huyen,\nH01X01,Xã Một,xa,H01\n",

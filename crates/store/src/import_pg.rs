@@ -1,0 +1,145 @@
+//! The dossier hot path's writer on PostgreSQL (issue 16): the parsed rows go by binary
+//! `COPY` into a staging table of the import's transaction, in file order (`seq`); then
+//! the kept sums take back what the upsert will replace — the stored rows of the file's
+//! codes, and every row of the file a later row of the same code replaces — and one
+//! `INSERT … SELECT DISTINCT ON (code) … ORDER BY code, seq DESC … ON CONFLICT` writes the
+//! latest row of each code (PostgreSQL refuses an upsert that meets one key twice).
+//! SQLite writes 64-row upserts instead (`import_fast::write_rows`).
+
+use crate::sql::{Conn, PgConn};
+use crate::sums::{Delta, Row, ROW_COLUMNS};
+use crate::Result;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+
+/// The staging table, gone with the transaction.
+const STAGING: &str = "CREATE TEMP TABLE thidua_staging (
+    seq BIGINT NOT NULL, code TEXT COLLATE \"C\" NOT NULL, unit_id BIGINT NOT NULL,
+    procedure_code TEXT COLLATE \"C\" NOT NULL, received_at BIGINT NOT NULL, due_at BIGINT NOT NULL,
+    completed_at BIGINT, channel BIGINT NOT NULL, status BIGINT NOT NULL, import_id BIGINT NOT NULL,
+    open_span BIGINT
+) ON COMMIT DROP";
+
+const COPY: &str = "COPY thidua_staging (seq, code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id, open_span) FROM STDIN BINARY";
+
+const TYPES: [Type; 11] = [
+    Type::INT8,
+    Type::TEXT,
+    Type::INT8,
+    Type::TEXT,
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+];
+
+/// One dossier as the staging table takes it.
+pub(crate) struct StagedRow<'a> {
+    pub seq: i64,
+    pub code: &'a str,
+    pub unit_id: i64,
+    pub procedure: &'a str,
+    pub received_at: i64,
+    pub due_at: i64,
+    pub completed_at: Option<i64>,
+    pub channel: u8,
+    pub status: u8,
+    pub import_id: i64,
+    pub open_span: Option<i64>,
+}
+
+/// Makes the staging table in the open transaction.
+pub(crate) fn stage(conn: &Conn) -> Result<()> {
+    conn.execute_batch(STAGING)
+}
+
+/// A binary `COPY` into the staging table, on the connection's client.
+pub(crate) struct Copy<'c> {
+    writer: BinaryCopyInWriter<'c>,
+}
+
+impl<'c> Copy<'c> {
+    pub(crate) fn open(client: &'c mut postgres::Client) -> Result<Copy<'c>> {
+        let sink = client.copy_in(COPY)?;
+        Ok(Copy {
+            writer: BinaryCopyInWriter::new(sink, &TYPES),
+        })
+    }
+
+    pub(crate) fn write(&mut self, r: &StagedRow) -> Result<()> {
+        let (channel, status) = (i64::from(r.channel), i64::from(r.status));
+        let values: [&(dyn ToSql + Sync); 11] = [
+            &r.seq,
+            &r.code,
+            &r.unit_id,
+            &r.procedure,
+            &r.received_at,
+            &r.due_at,
+            &r.completed_at,
+            &channel,
+            &status,
+            &r.import_id,
+            &r.open_span,
+        ];
+        self.writer.write(&values)?;
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<u64> {
+        Ok(self.writer.finish()?)
+    }
+}
+
+/// The client of a PostgreSQL connection, for a `Copy` (not on a connection `apart`).
+pub(crate) fn client(conn: &PgConn) -> std::cell::RefMut<'_, postgres::Client> {
+    conn.client_for_copy()
+}
+
+/// After the `COPY`: takes back from `sums` what the upsert replaces, then writes the
+/// latest staged row of each code. (The parsing workers counted every row of the file.)
+pub(crate) fn settle(conn: &Conn, sums: &mut Delta) -> Result<()> {
+    conn.execute_batch("CREATE INDEX ON thidua_staging (code, seq); ANALYZE thidua_staging")?;
+    let columns: Vec<String> = ROW_COLUMNS
+        .split(',')
+        .map(|c| format!("d.{}", c.trim()))
+        .collect();
+    // stored rows the file replaces
+    conn.stream(
+        &format!(
+            "SELECT {} FROM dossiers d WHERE d.code IN (SELECT code FROM thidua_staging)",
+            columns.join(", ")
+        ),
+        (),
+        |r| {
+            sums.row(&Row::read(r, 0)?, -1);
+            Ok(())
+        },
+    )?;
+    // rows of the file a later row of the same code replaces
+    conn.stream(
+        &format!(
+            "SELECT {} FROM thidua_staging d WHERE EXISTS
+               (SELECT 1 FROM thidua_staging l WHERE l.code = d.code AND l.seq > d.seq)",
+            columns.join(", ")
+        ),
+        (),
+        |r| {
+            sums.row(&Row::read(r, 0)?, -1);
+            Ok(())
+        },
+    )?;
+    conn.execute(
+        "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id, open_span)
+         SELECT DISTINCT ON (code) code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id, open_span
+         FROM thidua_staging ORDER BY code, seq DESC
+         ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_code = excluded.procedure_code,
+           received_at = excluded.received_at, due_at = excluded.due_at, completed_at = excluded.completed_at,
+           channel = excluded.channel, status = excluded.status, import_id = excluded.import_id,
+           open_span = excluded.open_span",
+        (),
+    )?;
+    Ok(())
+}
