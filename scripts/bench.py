@@ -34,7 +34,7 @@ def read_rows(path):
 
 
 results = []
-# BENCH_SKIP=analytics,xlsx leaves those steps out (the store's figures alone)
+# BENCH_SKIP=analytics,store,postgres,xlsx leaves those steps out
 SKIP = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
 
 
@@ -79,33 +79,79 @@ if "analytics" not in SKIP:
     same = a.keys() == b.keys() and all(abs(a[k][0] - b[k][0]) < 1e-6 and abs(a[k][1] - b[k][1]) < 1e-6 for k in a)
     print(f"  same rows as DuckDB: {'yes' if same else 'NO'} ({len(b):,} rows)")
 
-# 2. loading the file into a table keyed by dossier code
-peer_db = os.path.join(work, "peer.db")
-if os.path.exists(peer_db):
+if "store" not in SKIP:
+    # 2. loading the file into a table keyed by dossier code
+    peer_db = os.path.join(work, "peer.db")
+    if os.path.exists(peer_db):
+        os.remove(peer_db)
+    w, m = timed(["sqlite3", peer_db, ".mode csv", f".import {dossiers} staging",
+                  "CREATE TABLE d (ma_ho_so TEXT PRIMARY KEY, ma_don_vi, ma_tthc, ngay_tiep_nhan, han_xu_ly, ngay_ket_qua, kenh_nop, trang_thai)",
+                  "INSERT OR REPLACE INTO d SELECT * FROM staging"])
+    report("sqlite3 .import + INSERT OR REPLACE", w, m, rows)
+    peer = ("sqlite3", w)
     os.remove(peer_db)
-w, m = timed(["sqlite3", peer_db, ".mode csv", f".import {dossiers} staging",
-              "CREATE TABLE d (ma_ho_so TEXT PRIMARY KEY, ma_don_vi, ma_tthc, ngay_tiep_nhan, han_xu_ly, ngay_ket_qua, kenh_nop, trang_thai)",
-              "INSERT OR REPLACE INTO d SELECT * FROM staging"])
-report("sqlite3 .import + INSERT OR REPLACE", w, m, rows)
-peer = ("sqlite3", w)
-os.remove(peer_db)
-data = os.path.join(work, "store")
-run = fresh_store(data)
-w, m = timed([thidua, "--data-dir", data, "import", "dossiers", dossiers])
-report("thidua import dossiers", w, m, rows, peer)
-run("import", "values", os.path.join(prov, "values.csv"))
+    data = os.path.join(work, "store")
+    run = fresh_store(data)
+    w, m = timed([thidua, "--data-dir", data, "import", "dossiers", dossiers])
+    report("thidua import dossiers", w, m, rows, peer)
+    run("import", "values", os.path.join(prov, "values.csv"))
 
-# 3. a monthly export of 100,000 rows into the full store, then the evaluation
-monthly = os.path.join(work, "monthly.csv")
-with open(dossiers) as f, open(monthly, "w") as out:
-    out.write(f.readline())
-    lines = f.readlines()[-100_000:]
-    out.writelines(lines)
-w, m = timed([thidua, "--data-dir", data, "import", "dossiers", monthly])
-report("thidua import 100k into the full store", w, m, 100_000)
-w2, m2 = timed([thidua, "--data-dir", data, "evaluate", "--year", "2023", "--format", "json"])
-report("thidua evaluate (whole province)", w2, m2, rows)
-print(f"  the 100k re-import and the evaluation after it: {w + w2:.2f} s")
+    # 3. a monthly export of 100,000 rows into the full store, then the evaluation
+    monthly = os.path.join(work, "monthly.csv")
+    with open(dossiers) as f, open(monthly, "w") as out:
+        out.write(f.readline())
+        lines = f.readlines()[-100_000:]
+        out.writelines(lines)
+    w, m = timed([thidua, "--data-dir", data, "import", "dossiers", monthly])
+    report("thidua import 100k into the full store", w, m, 100_000)
+    w2, m2 = timed([thidua, "--data-dir", data, "evaluate", "--year", "2023", "--format", "json"])
+    report("thidua evaluate (whole province)", w2, m2, rows)
+    print(f"  the 100k re-import and the evaluation after it: {w + w2:.2f} s")
+
+
+# 5. the same on PostgreSQL (BENCH_SKIP=postgres leaves it out): the peer is psql's \copy
+# into a staging table, then one INSERT … SELECT DISTINCT ON … ON CONFLICT into a table keyed
+# by the dossier code (the later row of a code wins, as in the store); the server at
+# THIDUA_BENCH_PG (default postgres://postgres@127.0.0.1:5432), each in a fresh database.
+# Peak memory is the client's (psql, thidua); the server's is not in it.
+if "postgres" not in SKIP:
+    server = os.environ.get("THIDUA_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    def fresh_db(name):
+        for sql in [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"]:
+            subprocess.run(["psql", f"{server}/postgres", "-qc", sql], check=True, stdout=subprocess.DEVNULL)
+        return f"{server}/{name}"
+    cols = "ma_ho_so, ma_don_vi, ma_tthc, ngay_tiep_nhan, han_xu_ly, ngay_ket_qua, kenh_nop, trang_thai"
+    peer_url = fresh_db("thidua_bench_peer")
+    sets = ", ".join(f"{c} = excluded.{c}" for c in cols.split(", ")[1:])
+    w, m = timed(["psql", peer_url, "-q", "-v", "ON_ERROR_STOP=1",
+                  "-c", "CREATE TABLE staging (seq BIGSERIAL, " + ", ".join(f"{c} TEXT" for c in cols.split(", ")) + ")",
+                  "-c", f"\\copy staging ({cols}) FROM '{dossiers}' CSV HEADER",
+                  "-c", "CREATE TABLE d (ma_ho_so TEXT PRIMARY KEY, " + ", ".join(f"{c} TEXT" for c in cols.split(", ")[1:]) + ")",
+                  "-c", f"INSERT INTO d SELECT DISTINCT ON (ma_ho_so) {cols} FROM staging ORDER BY ma_ho_so, seq DESC ON CONFLICT (ma_ho_so) DO UPDATE SET {sets}"])
+    report("psql \\copy + INSERT … ON CONFLICT", w, m, rows)
+    pg_peer = ("psql", w)
+    fresh_db("thidua_bench_peer")
+    url = fresh_db("thidua_bench")
+    pg_dir = os.path.join(work, "store-pg")
+    shutil.rmtree(pg_dir, ignore_errors=True)
+    pg = lambda *a: [thidua, "--data-dir", pg_dir, "--database-url", url] + list(a)
+    subprocess.run(pg("init"), check=True, stdout=subprocess.DEVNULL)
+    for kind in ["units", "heads", "procedures"]:
+        subprocess.run(pg("import", kind, os.path.join(prov, f"{kind}.csv")), check=True, stdout=subprocess.DEVNULL)
+    w, m = timed(pg("import", "dossiers", dossiers))
+    report("thidua import dossiers (PostgreSQL)", w, m, rows, pg_peer)
+    subprocess.run(pg("import", "values", os.path.join(prov, "values.csv")), check=True, stdout=subprocess.DEVNULL)
+    monthly = os.path.join(work, "monthly.csv")
+    with open(dossiers) as f, open(monthly, "w") as out:
+        out.write(f.readline())
+        out.writelines(f.readlines()[-100_000:])
+    w, m = timed(pg("import", "dossiers", monthly))
+    report("thidua import 100k into the full store (PostgreSQL)", w, m, 100_000)
+    w2, m2 = timed(pg("evaluate", "--year", "2023", "--format", "json"))
+    report("thidua evaluate (whole province, PostgreSQL)", w2, m2, rows)
+    print(f"  the 100k re-import and the evaluation after it (PostgreSQL): {w + w2:.2f} s")
+    if os.environ.get("BENCH_KEEP_PG") != "1":
+        fresh_db("thidua_bench")
 
 # 4. the largest XLSX Excel can hold
 if "xlsx" in SKIP:

@@ -91,6 +91,21 @@ fn zip_err(e: zip::result::ZipError) -> Error {
     )
 }
 
+/// Puts `bytes` into the archive as `name`, returning its size and checksum.
+fn add_bytes<W: Write + std::io::Seek>(
+    zip: &mut zip::ZipWriter<W>,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(u64, String)> {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    zip.start_file(name, options).map_err(zip_err)?;
+    zip.write_all(bytes)
+        .map_err(|e| io("không ghi được tệp sao lưu", Path::new(name), e))?;
+    Ok((bytes.len() as u64, hex(&Blake2s256::digest(bytes))))
+}
+
 /// Copies `from` into the archive as `name`, returning its size and checksum.
 fn add_file<W: Write + std::io::Seek>(
     zip: &mut zip::ZipWriter<W>,
@@ -116,10 +131,10 @@ fn add_file<W: Write + std::io::Seek>(
     Ok((size, hex(&hash.finalize())))
 }
 
-/// Writes the archive of the store in `data_dir` (open as `store`) to `out`: first as
+/// Writes the archive of `store` (either backend) to `out`: first as
 /// `out.partial`, renamed once whole, so an interrupted backup leaves no archive that looks
 /// complete.
-pub fn backup(store: &Store, data_dir: &Path, out: &Path) -> Result<Manifest> {
+pub fn backup(store: &Store, out: &Path) -> Result<Manifest> {
     if out.exists() {
         return Err(io("đã có tệp, không ghi đè", out, "exists"));
     }
@@ -146,20 +161,12 @@ pub fn backup(store: &Store, data_dir: &Path, out: &Path) -> Result<Manifest> {
         let (n, h) = add_file(&mut zip, DATABASE, &db)?;
         (DATABASE.to_string(), n, h)
     }];
-    let dir = data_dir.join(ATTACHMENTS);
-    if dir.is_dir() {
-        let mut names: Vec<_> = std::fs::read_dir(&dir)
-            .map_err(|e| io("không đọc được", &dir, e))?
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        for name in names {
-            let member = format!("{ATTACHMENTS}/{name}");
-            let (n, h) = add_file(&mut zip, &member, &dir.join(&name))?;
-            files.push((member, n, h));
-        }
+    // the stored files through the store (its folder, or its PostgreSQL database)
+    for name in store.file_names()? {
+        let member = format!("{ATTACHMENTS}/{name}");
+        let bytes = store.read_file(&name)?;
+        let (n, h) = add_bytes(&mut zip, &member, &bytes)?;
+        files.push((member, n, h));
     }
     let manifest = Manifest {
         created_at: thidua_domain::time::DateTime::now_local().0,
@@ -186,26 +193,33 @@ pub fn backup(store: &Store, data_dir: &Path, out: &Path) -> Result<Manifest> {
     Ok(manifest)
 }
 
-/// Moves the store in `data_dir` (open as `store`) and its stored files into the empty
-/// PostgreSQL database at `url` (`thidua migrate`; `store::pg_move`). The files go as
-/// `attachments/NAME`, the names a backup gives them.
-pub fn move_to_postgres(store: &Store, data_dir: &Path, url: &str) -> Result<thidua_store::pg_move::Moved> {
-    let dir = data_dir.join(ATTACHMENTS);
-    let mut names: Vec<String> = if dir.is_dir() {
-        std::fs::read_dir(&dir)
-            .map_err(|e| io("không đọc được", &dir, e))?
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    names.sort();
-    let mut files = names
-        .into_iter()
-        .map(|name| std::fs::read(dir.join(&name)).map(|content| (format!("{ATTACHMENTS}/{name}"), content)));
+/// Moves `store` (an embedded one) and its stored files into the empty PostgreSQL database
+/// at `url` (`thidua migrate`; `store::pg_move`). The files go as `attachments/NAME`, the
+/// names a backup gives them.
+pub fn move_to_postgres(store: &Store, url: &str) -> Result<thidua_store::pg_move::Moved> {
+    let names = store.file_names()?;
+    let mut files = names.into_iter().map(|name| {
+        store
+            .read_file(&name)
+            .map(|content| (format!("{ATTACHMENTS}/{name}"), content))
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    });
     Ok(thidua_store::pg_move::move_to_postgres(store, &mut files, url)?)
+}
+
+/// Restores the archive `from` into the empty PostgreSQL database at `url`: read and
+/// checked as a restore into a folder does (in a temporary one), then moved in
+/// (`move_to_postgres`: every table and file, compared on both sides before it commits).
+pub fn restore_to_postgres(from: &Path, url: &str) -> Result<Manifest> {
+    let work = tempfile::Builder::new()
+        .prefix(".thidua-restore-")
+        .tempdir()
+        .map_err(|e| io("không tạo được thư mục tạm", Path::new("."), e))?;
+    let dir = work.path().join("data");
+    let manifest = restore(from, &dir)?;
+    let store = Store::open_dir(&dir)?;
+    move_to_postgres(&store, url)?;
+    Ok(manifest)
 }
 
 /// Restores the archive `from` into `data_dir`, which must be absent or empty. Everything
@@ -349,7 +363,7 @@ mod tests {
             })
         };
         let store = Store::open_dir(src.path()).unwrap();
-        let m = backup(&store, src.path(), &archive).unwrap();
+        let m = backup(&store, &archive).unwrap();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         assert!(writer.join().unwrap() >= 20);
         assert!(archive.exists() && !out.path().join("sao-luu.zip.partial").exists());
@@ -372,7 +386,7 @@ mod tests {
         );
         // with nothing written since, the copy evaluates as the original does
         let quiet = out.path().join("lan-hai.zip");
-        backup(&store, src.path(), &quiet).unwrap();
+        backup(&store, &quiet).unwrap();
         let again = out.path().join("khoi-phuc-2");
         restore(&quiet, &again).unwrap();
         let copy = Store::open_dir(&again).unwrap();
@@ -397,9 +411,9 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let archive = out.path().join("a.zip");
         let store = Store::open_dir(src.path()).unwrap();
-        backup(&store, src.path(), &archive).unwrap();
+        backup(&store, &archive).unwrap();
         // an existing archive is not overwritten
-        let again = backup(&store, src.path(), &archive).unwrap_err();
+        let again = backup(&store, &archive).unwrap_err();
         assert!(again.to_string().contains("không ghi đè"), "{again}");
         // into a folder that holds data: refused
         let err = restore(&archive, src.path()).unwrap_err();
@@ -446,7 +460,7 @@ mod move_tests {
         crate::demo::prepare_with(dir.path(), "mat-khau-demo-2023", false).unwrap();
         let store = Store::open_dir(dir.path()).unwrap();
         let db = TestDb::new("thidua_move");
-        let moved = move_to_postgres(&store, dir.path(), &db.url).unwrap();
+        let moved = move_to_postgres(&store, &db.url).unwrap();
         let counts = store.table_counts().unwrap();
         assert_eq!(moved.tables, counts);
         assert!(counts.len() > 20, "{counts:?}");
@@ -575,9 +589,83 @@ mod move_tests {
             .get(0);
         assert_eq!(next, max + 1);
         // a second move is refused and leaves the database as it was
-        let err = move_to_postgres(&store, dir.path(), &db.url).unwrap_err();
+        let err = move_to_postgres(&store, &db.url).unwrap_err();
         assert!(err.to_string().contains("đã có dữ liệu"), "{err}");
         let m: i64 = pg.query_one("SELECT count(*) FROM dossiers", &[]).unwrap().get(0);
         assert_eq!(m, rows("dossiers"));
+    }
+
+    /// A PostgreSQL store (the published demo, its year frozen, moved in and then changed
+    /// there) backs up to the portable archive, which restores into another PostgreSQL
+    /// database and into a folder: the same tables, audit chain, files and evaluations on
+    /// every side, and the frozen year's dossiers still guarded.
+    #[test]
+    fn a_postgres_store_backs_up_to_the_portable_archive_and_restores_into_either_backend() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::prepare_with(&dir.path().join("src"), "mat-khau-demo-2023", true).unwrap();
+        let src = Store::open_dir(&dir.path().join("src")).unwrap();
+        let a = TestDb::new("thidua_backup_a");
+        move_to_postgres(&src, &a.url).unwrap();
+        drop(src);
+        let pa = Store::open_url(&a.url).unwrap();
+        // written on PostgreSQL after the move: the archive is read from the database
+        pa.put_file("sau-khi-chuyen.pdf", b"%PDF-1.7 late").unwrap();
+        pa.audit_record(
+            &thidua_store::audit::Actor::cli(),
+            "cai_dat",
+            "setting",
+            "sau_khi_chuyen",
+            Some(&serde_json::json!({"ok": true})),
+        )
+        .unwrap();
+        let archive = dir.path().join("pg.zip");
+        let m = backup(&pa, &archive).unwrap();
+        let head = pa.verify_chain(None).unwrap().head;
+        assert_eq!(m.audit_head, head);
+        let b = TestDb::new("thidua_backup_b");
+        restore_to_postgres(&archive, &b.url).unwrap();
+        let folder = dir.path().join("restored");
+        restore(&archive, &folder).unwrap();
+        let pb = Store::open_url(&b.url).unwrap();
+        let lite = Store::open_dir(&folder).unwrap();
+        assert_eq!(lite.table_counts().unwrap(), m.tables);
+        let names = pa.file_names().unwrap();
+        assert!(names.contains(&"sau-khi-chuyen.pdf".to_string()) && names.len() > 1);
+        for other in [&pb, &lite] {
+            let chain = other.verify_chain(None).unwrap();
+            assert!(chain.is_intact());
+            assert_eq!(chain.head, head);
+            assert_eq!(other.file_names().unwrap(), names);
+            for name in &names {
+                assert_eq!(
+                    other.read_file(name).unwrap(),
+                    pa.read_file(name).unwrap(),
+                    "{name}"
+                );
+            }
+            for plan in pa.plans().unwrap() {
+                let end = plan.period_to.end();
+                assert_eq!(
+                    format!("{:?}", other.evaluate(&plan, end).unwrap()),
+                    format!("{:?}", pa.evaluate(&plan, end).unwrap()),
+                    "{}",
+                    plan.code
+                );
+            }
+        }
+        // the frozen year's dossiers stay guarded on both sides
+        let mut c = b.client();
+        let e = c
+            .batch_execute("UPDATE dossiers SET status = status")
+            .unwrap_err();
+        assert!(format!("{e:?}").contains("thidua: frozen"), "{e:?}");
+        let l = rusqlite::Connection::open(folder.join(DATABASE)).unwrap();
+        let e = l
+            .execute_batch("UPDATE dossiers SET status = status")
+            .unwrap_err();
+        assert!(e.to_string().contains("thidua: frozen"), "{e}");
+        // a restore goes only into an empty database
+        let again = restore_to_postgres(&archive, &b.url).unwrap_err();
+        assert!(again.to_string().contains("đã có dữ liệu"), "{again}");
     }
 }

@@ -6,8 +6,13 @@
 use crate::{refused, Result, Store};
 
 impl Store {
-    /// Writes a consistent copy of the database to `path` (which must not exist).
+    /// Writes a consistent copy of the database to `path` (which must not exist): SQLite's
+    /// `VACUUM INTO`, or a PostgreSQL store's data as the same SQLite file
+    /// (`pg_move::copy_to_sqlite`), the portable archive's database.
     pub fn snapshot_into(&self, path: &std::path::Path) -> Result<()> {
+        if self.conn.is_pg() {
+            return crate::pg_move::copy_to_sqlite(self, path);
+        }
         let p = path.to_str().ok_or_else(|| {
             refused(
                 "đường dẫn tệp sao lưu không hợp lệ",

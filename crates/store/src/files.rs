@@ -114,6 +114,30 @@ impl Store {
         }
     }
 
+    /// Every stored file's name, sorted.
+    pub fn file_names(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = match &self.files {
+            Files::Folder(dir) => match std::fs::read_dir(dir) {
+                Ok(entries) => entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(io("đọc / read", e)),
+            },
+            Files::Database => self
+                .conn
+                .query_all("SELECT name FROM stored_files", (), |r| r.get::<_, String>(0))?
+                .into_iter()
+                .map(|n| n.strip_prefix(PREFIX).unwrap_or(&n).to_string())
+                .collect(),
+            Files::Nowhere => Vec::new(),
+        };
+        names.sort();
+        Ok(names)
+    }
+
     /// Removes the files no record refers to (`referenced`, by name) that were written at
     /// least `min_age` ago; how many went.
     pub fn sweep_files(&self, referenced: &HashSet<String>, min_age: std::time::Duration) -> Result<usize> {
@@ -185,6 +209,7 @@ mod tests {
                 assert!(s.read_file(bad).is_err(), "{bad}");
             }
             s.put_file("kept.png", b"k").unwrap();
+            assert_eq!(s.file_names().unwrap(), ["abc.pdf", "kept.png"]);
             let referenced: std::collections::HashSet<String> = ["kept.png".to_string()].into();
             // too young to sweep, then old enough (an age of zero)
             assert_eq!(

@@ -147,9 +147,15 @@ pub(crate) fn freeze_on(conn: &Conn, plan_code: &str, decision_no: &str, by: &st
 pub(crate) fn guard_dossiers(conn: &Conn) -> Result<()> {
     let until: Option<i64> = conn.query_row("SELECT max(until_at) FROM frozen_years", (), |r| r.get(0))?;
     let Some(until) = until else { return Ok(()) };
-    // `until` is an integer read from the table: written into the SQL, it cannot inject.
-    if conn.is_pg() {
-        return conn.execute_batch(&format!(
+    conn.execute_batch(&dossier_guard_sql(until, conn.is_pg()))
+}
+
+/// The dossier guard's triggers with the frozen instant `until` written in, in either
+/// backend's dialect. (`until` is an integer read from the table: written into the SQL, it
+/// cannot inject.)
+pub(crate) fn dossier_guard_sql(until: i64, postgres: bool) -> String {
+    if postgres {
+        return format!(
             "CREATE OR REPLACE FUNCTION thidua_dossiers_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
              BEGIN
                IF (TG_OP <> 'INSERT' AND OLD.received_at <= {until})
@@ -161,9 +167,9 @@ pub(crate) fn guard_dossiers(conn: &Conn) -> Result<()> {
              DROP TRIGGER IF EXISTS dossiers_frozen ON dossiers;
              CREATE TRIGGER dossiers_frozen BEFORE INSERT OR UPDATE OR DELETE ON dossiers
                FOR EACH ROW EXECUTE FUNCTION thidua_dossiers_frozen();"
-        ));
+        );
     }
-    conn.execute_batch(&format!(
+    format!(
         "DROP TRIGGER IF EXISTS dossiers_frozen_insert;
          DROP TRIGGER IF EXISTS dossiers_frozen_update;
          DROP TRIGGER IF EXISTS dossiers_frozen_delete;
@@ -176,7 +182,7 @@ pub(crate) fn guard_dossiers(conn: &Conn) -> Result<()> {
          CREATE TRIGGER dossiers_frozen_delete BEFORE DELETE ON dossiers
          WHEN OLD.received_at <= {until}
          BEGIN SELECT RAISE(ABORT, 'thidua: frozen'); END;"
-    ))
+    )
 }
 
 /// Lifts the guard on changing the dossiers of frozen years, for a change no guarded figure

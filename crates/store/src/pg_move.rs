@@ -4,8 +4,9 @@
 //! the audit chain's head compared on both sides before the transaction commits. Sessions
 //! are not moved (people sign in again), as in a backup.
 //!
-//! The store's operations do not run on PostgreSQL yet (`pg`'s comment): the moved
-//! database is what they will read.
+//! And the other way (`copy_to_sqlite`): a PostgreSQL store's data as one SQLite file, read
+//! in one snapshot — the portable archive's database, so `thidua backup` writes the same
+//! archive from either backend and `thidua restore` reads it into either.
 
 use crate::{refused, Result, Store};
 use postgres::binary_copy::BinaryCopyInWriter;
@@ -52,6 +53,13 @@ pub fn move_to_postgres(
     let mut tx = client.transaction()?;
     for table in &order {
         copy_table(src, &mut tx, table)?;
+    }
+    // the frozen years' dossier guard, with their instant written in, as on SQLite
+    let until: Option<i64> = tx
+        .query_one("SELECT max(until_at) FROM frozen_years", &[])?
+        .get(0);
+    if let Some(until) = until {
+        tx.batch_execute(&crate::locks::dossier_guard_sql(until, true))?;
     }
     // identity columns continue after the moved rows
     let identities: Vec<(String, String)> = tx
@@ -228,4 +236,77 @@ fn copy_table(src: &Store, tx: &mut postgres::Transaction, table: &str) -> Resul
     }
     writer.finish()?;
     Ok(())
+}
+
+/// Writes the data of `src` (a PostgreSQL store) into a new SQLite store file at `path`,
+/// read in one snapshot: every table of the SQLite schema, the columns both have, in
+/// foreign-key order with the frozen years last; then the frozen years' dossier guard and
+/// SQLite's own foreign-key check.
+pub(crate) fn copy_to_sqlite(src: &Store, path: &std::path::Path) -> Result<()> {
+    use postgres::types::Type;
+    let dst = Store::open_file(path)?;
+    let lite = dst.conn.lite()?;
+    let tables: Vec<String> = lite
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let order = copy_order(&dst, tables)?;
+    lite.pragma_update(None, "foreign_keys", "OFF")?;
+    let copied = (|| -> Result<()> {
+        let snapshot = src.conn.read_tx()?;
+        let tx = dst.conn.write_tx()?;
+        for table in &order {
+            let columns: Vec<String> = lite
+                .prepare("SELECT name FROM pragma_table_info(?1)")?
+                .query_map([table], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let names: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+            lite.execute(&format!("DELETE FROM \"{table}\""), [])?;
+            let mut insert = lite.prepare(&format!(
+                "INSERT INTO \"{table}\" ({}) VALUES ({})",
+                names.join(", "),
+                (1..=names.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))?;
+            let Some(pg) = snapshot.pg() else {
+                return Err(refused(
+                    "kho nguồn không phải PostgreSQL",
+                    "the source store is not PostgreSQL",
+                ));
+            };
+            pg.stream(&format!("SELECT {} FROM {table}", names.join(", ")), (), |r| {
+                let row = crate::sql::Row::Pg(r);
+                let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(names.len());
+                for (i, c) in r.columns().iter().enumerate() {
+                    values.push(match *c.type_() {
+                        Type::BYTEA => row
+                            .get::<_, Option<Vec<u8>>>(i)?
+                            .map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Blob),
+                        Type::TEXT | Type::VARCHAR => row
+                            .get::<_, Option<String>>(i)?
+                            .map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text),
+                        _ => row
+                            .get::<_, Option<i64>>(i)?
+                            .map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Integer),
+                    });
+                }
+                insert.execute(rusqlite::params_from_iter(values))?;
+                Ok(())
+            })?;
+        }
+        crate::locks::guard_dossiers(&tx)?;
+        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", (), |r| r.get(0))?;
+        if broken > 0 {
+            return Err(refused(
+                format!("bản sao có {broken} liên kết dữ liệu hỏng"),
+                format!("the copy has {broken} broken foreign keys"),
+            ));
+        }
+        tx.commit()?;
+        snapshot.commit()
+    })();
+    lite.pragma_update(None, "foreign_keys", "ON")?;
+    copied
 }

@@ -52,19 +52,24 @@ fn report(result: thidua_app::error::Result<Manifest>, done: &str) -> Result<Exi
 pub fn backup(cli: &Cli, a: &BackupArgs) -> Result<ExitCode> {
     let store = open_initialised(cli)?;
     report(
-        thidua_app::backup::backup(&store, &cli.data_dir, &a.file),
+        thidua_app::backup::backup(&store, &a.file),
         "đã sao lưu / backed up",
     )
 }
 
 pub fn restore(cli: &Cli, a: &BackupArgs) -> Result<ExitCode> {
-    if cli.database_url.is_some() {
-        bail!("khôi phục ghi vào một thư mục dữ liệu: dùng --data-dir, không --database-url / a restore writes a data folder: use --data-dir, not --database-url");
+    match cli.database_url.as_deref() {
+        // into an empty PostgreSQL database: checked in a folder, then moved in
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => report(
+            thidua_app::backup::restore_to_postgres(&a.file, url),
+            "đã khôi phục / restored",
+        ),
+        Some(_) => bail!("khôi phục vào một thư mục dữ liệu (--data-dir) hoặc một cơ sở dữ liệu postgres://… trống / a restore goes into a data folder (--data-dir) or an empty postgres://… database"),
+        None => report(
+            thidua_app::backup::restore(&a.file, &cli.data_dir),
+            "đã khôi phục / restored",
+        ),
     }
-    report(
-        thidua_app::backup::restore(&a.file, &cli.data_dir),
-        "đã khôi phục / restored",
-    )
 }
 
 #[derive(Args)]
@@ -81,8 +86,8 @@ pub fn migrate(cli: &Cli, a: &MigrateArgs) -> Result<ExitCode> {
     if !(a.to.starts_with("postgres://") || a.to.starts_with("postgresql://")) {
         bail!("--to phải là một địa chỉ postgres://… / --to must be a postgres://… address");
     }
-    let (store, dir) = match &a.from {
-        None => (open_initialised(cli)?, cli.data_dir.clone()),
+    let store = match &a.from {
+        None => open_initialised(cli)?,
         Some(url) => {
             let Some(path) = url.strip_prefix("sqlite://").filter(|p| !p.is_empty()) else {
                 bail!(
@@ -97,11 +102,10 @@ pub fn migrate(cli: &Cli, a: &MigrateArgs) -> Result<ExitCode> {
                     path.display()
                 );
             }
-            let dir = path.parent().map(PathBuf::from).unwrap_or_default();
-            (thidua_store::Store::open_file(&path)?, dir)
+            thidua_store::Store::open_file(&path)?
         }
     };
-    match thidua_app::backup::move_to_postgres(&store, &dir, &a.to) {
+    match thidua_app::backup::move_to_postgres(&store, &a.to) {
         Ok(m) => {
             let rows: i64 = m.tables.iter().map(|(_, n)| n).sum();
             let head = m

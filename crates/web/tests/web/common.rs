@@ -58,7 +58,7 @@ fn pg_template(published: bool) -> &'static str {
         let dir = template(published);
         let db = thidua_store::testing::TestDb::new("thidua_webtpl");
         let store = thidua_store::Store::open_dir(dir).unwrap();
-        thidua_app::backup::move_to_postgres(&store, dir, &db.url).unwrap();
+        thidua_app::backup::move_to_postgres(&store, &db.url).unwrap();
         db.keep()
     })
 }
