@@ -63,11 +63,12 @@ cargo fmt --all --check
 python3 scripts/check_module_cycles.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
-# The storage suite, the web application's suite and the end-to-end test again, on
-# PostgreSQL: every store of the first a database of its own (`thidua_store::testing::store`),
-# every server of the second on a copy of the demo moved into PostgreSQL once
-# (`tests/web/common.rs`), every command of the third with `--database-url`.
+# The storage suite, the web application's suite, the command line's and the end-to-end
+# test again, on PostgreSQL: every store of the first a database of its own
+# (`thidua_store::testing::store`), every server of the second on a copy of the demo moved
+# into PostgreSQL once (`tests/web/common.rs`), every command of the others with
+# `--database-url` (the few tests of SQLite itself build an embedded store on purpose).
 export THIDUA_TEST_BACKEND=postgres
 cargo test --locked -p thidua-store --lib
 cargo test --locked -p thidua-web --test web
-cargo test --locked -p thidua --test e2e
+cargo test --locked -p thidua --test cli --test e2e

@@ -7,7 +7,6 @@ mod common;
 
 use common::{Env, REFUSED};
 use serde_json::Value;
-use thidua_store::Store;
 
 const UNITS: &str = "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nT01,Sở Nội vụ,tinh,\nH01,UBND Huyện Châu Đức,huyen,\nH01X01,UBND Xã Bình Ba,xa,H01\n";
 const HEADS: &str = "ma_don_vi,ho_ten,chuc_vu,tu_ngay,den_ngay\nT01,Nguyễn Văn An,Giám đốc,2020-01-01,\nH01,Trần Thị Bình,Chủ tịch UBND,2019-05-01,2023-06-09\nH01,Lê Văn Cường,Chủ tịch UBND,2023-06-10,\nH01X01,Phạm Thị Dung,Chủ tịch UBND,2021-01-01,\n";
@@ -18,8 +17,12 @@ A1,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,,truc_tuyen,dang_xu_ly\n\
 A2,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,2023-03-03 09:00,truc_tiep,da_tra_ket_qua\n\
 A1,T01,1.000001,2023-03-01 08:00,2023-03-10 17:00,2023-03-08 09:00,truc_tuyen,da_tra_ket_qua\n";
 
+/// A store of this run's backend with the small province.
 fn seeded() -> Env {
-    let env = Env::new();
+    seeded_with(Env::on_backend())
+}
+
+fn seeded_with(env: Env) -> Env {
     env.ok(&["init"]);
     for (kind, text) in [
         ("units", UNITS),
@@ -34,12 +37,12 @@ fn seeded() -> Env {
 }
 
 fn counts(env: &Env) -> thidua_store::read::Counts {
-    Store::open_dir(&env.data).unwrap().counts().unwrap()
+    env.store().counts().unwrap()
 }
 
 #[test]
 fn init_loads_the_plan_calendar_and_prints_an_admin_password_once() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let out = env.ok(&["init"]);
     assert!(out.contains("cchc-2023") && out.contains("admin"), "{out}");
     let again = env.ok(&["init"]);
@@ -47,14 +50,14 @@ fn init_loads_the_plan_calendar_and_prints_an_admin_password_once() {
         !again.contains("Mật khẩu"),
         "the password is printed once: {again}"
     );
-    let store = Store::open_dir(&env.data).unwrap();
+    let store = env.store();
     assert_eq!(store.user_count().unwrap(), 1);
     assert!(store.calendar_days().unwrap().len() > 30);
 }
 
 #[test]
 fn commands_refuse_a_store_that_was_never_initialised() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let f = env.file("u.csv", UNITS.as_bytes());
     let (code, _, err) = env.run(&["import", "units", &f], None);
     assert_eq!(code, 1);
@@ -376,7 +379,7 @@ fn evaluate_rejects_a_bad_as_of_and_a_year_without_plan() {
 
 #[test]
 fn plan_check_names_each_error_with_its_line() {
-    let env = Env::new();
+    let env = Env::on_backend();
     let good = env.file("good.toml", thidua_domain::plan::EXAMPLE_2025_TWO_TIER.as_bytes());
     let out = env.ok(&["plan", "check", &good]);
     assert!(
@@ -518,7 +521,7 @@ fn user_add_checks_role_unit_and_password() {
         assert_eq!(code, 1, "{args:?}");
         assert!(err.contains(msg), "{err}");
     }
-    assert_eq!(Store::open_dir(&env.data).unwrap().user_count().unwrap(), 3);
+    assert_eq!(env.store().user_count().unwrap(), 3);
 }
 
 #[test]
@@ -539,6 +542,7 @@ fn an_import_killed_half_way_leaves_nothing_behind() {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
             .arg("--data-dir")
             .arg(&env.data)
+            .args(env.database_args())
             .args(["import", "dossiers", &f])
             .env("THIDUA_PAUSE_BEFORE_COMMIT", &go)
             .stdout(std::process::Stdio::null())
@@ -765,7 +769,7 @@ fn the_hot_path_and_the_general_reader_store_the_same_dossiers() {
             let f = env.file(&format!("v{i}.csv"), text.as_bytes());
             let out = env.ok(&["import", "dossiers", &f]);
             assert!(out.contains("Đã nhập 3000 dòng"), "variant {i}: {out}");
-            let store = Store::open_dir(&env.data).unwrap();
+            let store = env.store();
             assert_eq!(store.counts().unwrap().dossiers, 2 + 2500, "variant {i}");
             let units = store.units().unwrap();
             let as_of = thidua_domain::time::DateTime::parse_as_of("2023-12-31").unwrap();
@@ -804,7 +808,7 @@ fn a_month_counted_twice_is_refused_and_late_values_are_on_the_record() {
         ],
     );
     // The command line is not bound by 2023's deadlines, but its late write is recorded.
-    let store = Store::open_dir(&env.data).unwrap();
+    let store = env.store();
     let (log, _) = store
         .audit(&thidua_store::audit::AuditFilter {
             action: Some("nhap_tep".into()),
@@ -872,7 +876,7 @@ fn publish_decision(env: &Env) {
     use thidua_domain::nomination::{BoardVerdict, Facts, OfficeVerdict, Step};
     use thidua_domain::role::Role;
     use thidua_domain::time::Date;
-    let mut s = Store::open_dir(&env.data).unwrap();
+    let mut s = env.store();
     let actor = |name: &str| thidua_store::audit::Actor {
         username: name.into(),
         ..Default::default()
@@ -1019,7 +1023,8 @@ C1,T01,1.000001,2023-04-01,2023-04-20,,truc_tiep,=HYPERLINK(\"http://x\")\n";
 
 #[test]
 fn audit_verify_finds_the_first_altered_or_missing_record() {
-    let env = seeded();
+    // (the embedded store: the test edits its file with SQLite)
+    let env = seeded_with(Env::new());
     let out = env.ok(&["audit", "verify"]);
     assert!(out.contains("Chuỗi nhật ký nguyên vẹn"), "{out}");
     let head = out
@@ -1097,7 +1102,7 @@ fn accounts_and_tokens_are_listed_locked_and_revoked_from_the_command_line() {
     assert_eq!(code, 1);
     assert!(err.contains("từ 1 đến 365 ngày"), "{err}");
     env.ok(&["token", "create", "motcua"]);
-    let store = || Store::open_dir(&env.data).unwrap();
+    let store = || env.store();
     let tokens = store().tokens_list().unwrap();
     assert_eq!(tokens.len(), 2);
     let (second, first) = (tokens[0].id, tokens[1].id);
@@ -1167,7 +1172,8 @@ fn accounts_and_tokens_are_listed_locked_and_revoked_from_the_command_line() {
 #[test]
 fn read_commands_work_in_a_read_only_data_folder() {
     use std::os::unix::fs::PermissionsExt;
-    let env = seeded();
+    // (the embedded store: its folder is what is read-only)
+    let env = seeded_with(Env::new());
     let units = env.file("more-units.csv", b"ma_don_vi,ten_don_vi,cap\nX9,UBND X9,huyen\n");
     let set = |p: &std::path::Path, mode: u32| {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
@@ -1238,18 +1244,7 @@ fn a_second_import_waits_then_says_why() {
         )
         .as_bytes(),
     );
-    let db = env.data.join("thidua.db");
-    let (release, held_until) = std::sync::mpsc::channel::<()>();
-    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
-    let holder = std::thread::spawn(move || {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        conn.execute_batch("BEGIN IMMEDIATE; UPDATE plans SET title = title;")
-            .unwrap();
-        locked.send(()).unwrap();
-        let _ = held_until.recv();
-        conn.execute_batch("COMMIT").unwrap();
-    });
-    is_locked.recv().unwrap();
+    let (release, holder) = env.hold_write_lock();
     let before = counts(&env).dossiers;
     let (code, _, err) = env.run(&["import", "dossiers", &more], None);
     release.send(()).unwrap();
@@ -1274,12 +1269,15 @@ fn backup_and_restore_round_trip_and_restore_refuses_an_occupied_folder() {
     // the same archive twice: refused, exit 2
     let (code, _, err) = env.run(&["backup", archive.to_str().unwrap()], None);
     assert_eq!(code, REFUSED, "{err}");
-    // into the live folder: refused, exit 2
+    // into the live store (its folder, its database): refused, exit 2
     let (code, _, err) = env.run(&["restore", archive.to_str().unwrap()], None);
     assert_eq!(code, REFUSED, "{err}");
-    assert!(err.contains("không trống"), "{err}");
+    assert!(
+        err.contains("không trống") || (env.db.is_some() && err.contains("đã có dữ liệu")),
+        "{err}"
+    );
     // into a new folder: the same evaluation
-    let copy = Env::new();
+    let copy = Env::on_backend();
     let out = copy.ok(&["restore", archive.to_str().unwrap()]);
     assert!(out.contains("đã khôi phục"), "{out}");
     assert_eq!(counts(&copy), counts(&env));
@@ -1295,7 +1293,8 @@ fn backup_and_restore_round_trip_and_restore_refuses_an_occupied_folder() {
 /// moved, and refuses a database that holds data or an address that is not PostgreSQL.
 #[test]
 fn migrate_moves_the_store_into_an_empty_postgres_database_once() {
-    let env = seeded();
+    // (from the embedded store, by definition)
+    let env = seeded_with(Env::new());
     let db = thidua_store::testing::TestDb::new("thidua_cli_move");
     let url = db.url.clone();
     let out = env.ok(&["migrate", "--to", &url]);

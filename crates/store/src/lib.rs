@@ -63,10 +63,9 @@ pub enum StoreError {
         "địa chỉ cơ sở dữ liệu không hợp lệ «{0}» (sqlite://… hoặc postgres://…) / invalid database URL"
     )]
     BadUrl(String),
-    #[error(
-        "PostgreSQL chưa được hỗ trợ trong phiên bản này / the PostgreSQL backend is not in this version yet"
-    )]
-    PostgresNotYet,
+    /// An operation of the embedded store asked of a PostgreSQL one (a fault of ours).
+    #[error("thao tác này chỉ có ở kho nhúng SQLite / this operation is for the embedded SQLite store only")]
+    SqliteOnly,
     /// A column of a type the store does not read that way (a fault of ours).
     #[error("cột dữ liệu không đọc được / unreadable column: {0}")]
     Column(String),
@@ -86,10 +85,7 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
             // Another writer (a long import) held the lock past the busy timeout: say so.
-            return StoreError::Refused(Msg::new(
-                "đang có một lần ghi dữ liệu khác (ví dụ một lần nhập tệp lớn), vui lòng thử lại sau ít phút",
-                "another write (e.g. a large import) holds the database; try again in a few minutes",
-            ));
+            return StoreError::Refused(busy_msg());
         }
         if read_only_refusal(&e) {
             return StoreError::Refused(read_only_msg());
@@ -108,6 +104,15 @@ fn read_only_refusal(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+    )
+}
+
+/// Another writer held the store's write lock past the wait (SQLite's busy timeout,
+/// PostgreSQL's `lock_timeout`; both 10 s).
+pub(crate) fn busy_msg() -> Msg {
+    Msg::new(
+        "đang có một lần ghi dữ liệu khác (ví dụ một lần nhập tệp lớn), vui lòng thử lại sau ít phút",
+        "another write (e.g. a large import) holds the database; try again in a few minutes",
     )
 }
 

@@ -21,6 +21,10 @@ const MIGRATION_LOCK: i64 = 0x7468_6964_7561;
 /// as SQLite's triggers), which says in both languages what happened.
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
+        if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+            // another writer (a long import) held the write lock past `lock_timeout`
+            return StoreError::Refused(crate::busy_msg());
+        }
         match e
             .as_db_error()
             .and_then(|d| crate::locks::trigger_refusal(d.message()))
@@ -35,6 +39,9 @@ impl From<postgres::Error> for StoreError {
 pub fn connect(url: &str) -> Result<postgres::Client> {
     let mut client = postgres::Client::connect(url, postgres::NoTls)?;
     migrate(&mut client)?;
+    // A write waits for another writer (an import holds the write lock for its whole
+    // transaction) at most as long as SQLite's busy timeout, then is refused in words.
+    client.batch_execute("SET lock_timeout = '10s'")?;
     Ok(client)
 }
 

@@ -183,7 +183,7 @@ pub(crate) fn dollars(sql: &str) -> String {
 
 /// The store's connection is on the other backend than an operation needs.
 fn other_backend() -> StoreError {
-    StoreError::PostgresNotYet
+    StoreError::SqliteOnly
 }
 
 impl Conn {

@@ -41,7 +41,8 @@ fn report(result: thidua_app::error::Result<Manifest>, done: &str) -> Result<Exi
             println!("{done}: {}", summary(&m));
             Ok(ExitCode::SUCCESS)
         }
-        Err(thidua_app::error::Error::Refused(m)) => {
+        Err(thidua_app::error::Error::Refused(m))
+        | Err(thidua_app::error::Error::Store(thidua_store::StoreError::Refused(m))) => {
             eprintln!("{} / {}", m.vi, m.en);
             Ok(refused())
         }

@@ -41,7 +41,42 @@ impl Env {
         }
     }
 
-    fn database_args(&self) -> Vec<String> {
+    /// Holds the store's write lock from another connection, as an import in progress does,
+    /// until the returned sender sends or is dropped; returns once the lock is held.
+    pub fn hold_write_lock(&self) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+        let (release, held_until) = std::sync::mpsc::channel::<()>();
+        let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+        let db = self.data.join("thidua.db");
+        let url = self.db.as_ref().map(|d| d.url.clone());
+        let holder = std::thread::spawn(move || match url {
+            Some(url) => {
+                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                let mut tx = c.transaction().unwrap();
+                tx.execute(
+                    "SELECT pg_advisory_xact_lock($1)",
+                    &[&thidua_store::testing::WRITE_LOCK],
+                )
+                .unwrap();
+                tx.batch_execute("UPDATE plans SET title = title").unwrap();
+                locked.send(()).unwrap();
+                let _ = held_until.recv();
+                tx.commit().unwrap();
+            }
+            None => {
+                let conn = rusqlite::Connection::open(db).unwrap();
+                conn.execute_batch("BEGIN IMMEDIATE; UPDATE plans SET title = title;")
+                    .unwrap();
+                locked.send(()).unwrap();
+                let _ = held_until.recv();
+                conn.execute_batch("COMMIT").unwrap();
+            }
+        });
+        is_locked.recv().unwrap();
+        (release, holder)
+    }
+
+    /// `--database-url URL` when the store is on PostgreSQL.
+    pub fn database_args(&self) -> Vec<String> {
         match &self.db {
             Some(db) => vec!["--database-url".into(), db.url.clone()],
             None => Vec::new(),

@@ -18,13 +18,23 @@ INSERT INTO thidua_commits (name, n) VALUES ('data', 0), ('sessions', 0);
 -- Counts a commit to the table and to the whole it belongs to (`data` or `sessions`), so a
 -- cache can also key on the few tables it reads (`Store::data_version`): SQLite's caches
 -- use `max(id)` there, which PostgreSQL's identities do not give in commit order.
--- The whole's row first, then the table's: every writing transaction locks them in that
--- order, so two never wait on each other (one row each, in one order, would deadlock a
--- transaction that wrote `sessions` then `account_events` against one deleting events).
+-- Once per transaction and table: a transaction-local setting remembers what it bumped
+-- already (a statement trigger that bumped on every statement made an import of many
+-- statements quadratic: each update of a row already updated in the transaction walks its
+-- versions). The whole's row first, then the table's: every writing transaction locks them
+-- in that order, so two never wait on each other (one row each, in one order, would
+-- deadlock a transaction that wrote `sessions` then `account_events` against one deleting
+-- events).
 CREATE FUNCTION thidua_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE thidua_commits SET n = n + 1 WHERE name = TG_ARGV[0];
-    UPDATE thidua_commits SET n = n + 1 WHERE name = TG_TABLE_NAME;
+    IF current_setting('thidua.bumped.' || TG_TABLE_NAME, true) IS DISTINCT FROM 'y' THEN
+        IF current_setting('thidua.bumped.' || TG_ARGV[0], true) IS DISTINCT FROM 'y' THEN
+            UPDATE thidua_commits SET n = n + 1 WHERE name = TG_ARGV[0];
+            PERFORM set_config('thidua.bumped.' || TG_ARGV[0], 'y', true);
+        END IF;
+        UPDATE thidua_commits SET n = n + 1 WHERE name = TG_TABLE_NAME;
+        PERFORM set_config('thidua.bumped.' || TG_TABLE_NAME, 'y', true);
+    END IF;
     RETURN NULL;
 END $$;
 
