@@ -98,48 +98,38 @@ pub(crate) fn client(conn: &PgConn) -> std::cell::RefMut<'_, postgres::Client> {
     conn.client_for_copy()
 }
 
-/// After the `COPY`: takes back from `sums` what the upsert replaces, then writes the
-/// latest staged row of each code. (The parsing workers counted every row of the file.)
+/// After the `COPY`: takes back from `sums` what the upsert replaces, and writes the latest
+/// staged row of each code — in one statement, so the staged rows are sorted once: every
+/// part of it reads the same snapshot, so `stored` is each code's row before the upsert.
+/// (The parsing workers counted every row of the file; the rows a later row of the same
+/// code replaces, and the stored rows replaced, are answered here.)
 pub(crate) fn settle(conn: &Conn, sums: &mut Delta) -> Result<()> {
-    conn.execute_batch("CREATE INDEX ON thidua_staging (code, seq); ANALYZE thidua_staging")?;
-    let columns: Vec<String> = ROW_COLUMNS
-        .split(',')
-        .map(|c| format!("d.{}", c.trim()))
-        .collect();
-    // stored rows the file replaces
+    let staged: Vec<String> = ROW_COLUMNS.split(',').map(|c| format!("r.{}", c.trim())).collect();
+    let stored: Vec<String> = ROW_COLUMNS.split(',').map(|c| format!("d.{}", c.trim())).collect();
     conn.stream(
         &format!(
-            "SELECT {} FROM dossiers d WHERE d.code IN (SELECT code FROM thidua_staging)",
-            columns.join(", ")
+            "WITH ranked AS MATERIALIZED (
+               SELECT s.*, row_number() OVER (PARTITION BY code ORDER BY seq DESC) AS rank
+               FROM thidua_staging s),
+             stored AS (
+               SELECT {stored} FROM dossiers d JOIN ranked r ON r.code = d.code AND r.rank = 1),
+             written AS (
+               INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id, open_span)
+               SELECT code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id, open_span
+               FROM ranked WHERE rank = 1
+               ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_code = excluded.procedure_code,
+                 received_at = excluded.received_at, due_at = excluded.due_at, completed_at = excluded.completed_at,
+                 channel = excluded.channel, status = excluded.status, import_id = excluded.import_id,
+                 open_span = excluded.open_span)
+             SELECT {staged} FROM ranked r WHERE r.rank > 1
+             UNION ALL SELECT * FROM stored",
+            stored = stored.join(", "),
+            staged = staged.join(", "),
         ),
         (),
         |r| {
             sums.row(&Row::read(r, 0)?, -1);
             Ok(())
         },
-    )?;
-    // rows of the file a later row of the same code replaces
-    conn.stream(
-        &format!(
-            "SELECT {} FROM thidua_staging d WHERE EXISTS
-               (SELECT 1 FROM thidua_staging l WHERE l.code = d.code AND l.seq > d.seq)",
-            columns.join(", ")
-        ),
-        (),
-        |r| {
-            sums.row(&Row::read(r, 0)?, -1);
-            Ok(())
-        },
-    )?;
-    conn.execute(
-        "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id, open_span)
-         SELECT DISTINCT ON (code) code, unit_id, procedure_code, received_at, due_at, completed_at, channel, status, import_id, open_span
-         FROM thidua_staging ORDER BY code, seq DESC
-         ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_code = excluded.procedure_code,
-           received_at = excluded.received_at, due_at = excluded.due_at, completed_at = excluded.completed_at,
-           channel = excluded.channel, status = excluded.status, import_id = excluded.import_id,
-           open_span = excluded.open_span",
-        (),
-    )?;
-    Ok(())
+    )
 }

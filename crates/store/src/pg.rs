@@ -12,6 +12,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0003_dossier_sums.sql"),
     include_str!("../migrations/postgres/0004_stored_files.sql"),
     include_str!("../migrations/postgres/0005_commits.sql"),
+    include_str!("../migrations/postgres/0006_dossier_refs.sql"),
 ];
 
 /// The advisory lock key migrations hold ("thidua" in ASCII).

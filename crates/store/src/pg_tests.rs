@@ -138,6 +138,28 @@ fn the_guards_refuse_as_in_sqlite() {
         assert_eq!(refusal(&mut c, &sql), "thidua: frozen", "{sql}");
     }
     assert!(refusal(&mut c, "DELETE FROM frozen_years").contains("stays frozen"));
+    // a dossier's unit and import must exist, and stay (checked per statement)
+    c.batch_execute(
+        "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status)
+         SELECT 'D1', id, 'p', 2000000000, 2000000000, 0, 0 FROM units WHERE code = 'H01'",
+    )
+    .unwrap();
+    assert!(refusal(
+        &mut c,
+        "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES ('D2', 999, 'p', 2000000000, 2000000000, 0, 0)"
+    )
+    .contains("does not exist"));
+    assert!(refusal(&mut c, "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status, import_id) SELECT 'D3', id, 'p', 2000000000, 2000000000, 0, 0, 999 FROM units WHERE code = 'H01'")
+        .contains("does not exist"));
+    assert!(refusal(&mut c, "UPDATE dossiers SET unit_id = 999").contains("does not exist"));
+    c.batch_execute(
+        "INSERT INTO units (code, name, tier) VALUES ('H02', 'UBND', 'huyen');
+         INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status)
+         SELECT 'D4', id, 'p', 2000000000, 2000000000, 0, 0 FROM units WHERE code = 'H02';
+         UPDATE units SET name = 'UBND huyện' WHERE code = 'H02';",
+    )
+    .unwrap();
+    assert!(refusal(&mut c, "DELETE FROM units WHERE code = 'H02'").contains("refers to the unit"));
     // outside the frozen year, nothing is refused
     c.batch_execute("INSERT INTO calendar_days (day, kind) VALUES ('2024-05-02', 'nghi')")
         .unwrap();
