@@ -104,8 +104,14 @@ pub(crate) fn client(conn: &PgConn) -> std::cell::RefMut<'_, postgres::Client> {
 /// (The parsing workers counted every row of the file; the rows a later row of the same
 /// code replaces, and the stored rows replaced, are answered here.)
 pub(crate) fn settle(conn: &Conn, sums: &mut Delta) -> Result<()> {
-    let staged: Vec<String> = ROW_COLUMNS.split(',').map(|c| format!("r.{}", c.trim())).collect();
-    let stored: Vec<String> = ROW_COLUMNS.split(',').map(|c| format!("d.{}", c.trim())).collect();
+    let staged: Vec<String> = ROW_COLUMNS
+        .split(',')
+        .map(|c| format!("r.{}", c.trim()))
+        .collect();
+    let stored: Vec<String> = ROW_COLUMNS
+        .split(',')
+        .map(|c| format!("d.{}", c.trim()))
+        .collect();
     conn.stream(
         &format!(
             "WITH ranked AS MATERIALIZED (
