@@ -144,25 +144,7 @@ impl Store {
         let mut swept = 0;
         match &self.files {
             Files::Folder(dir) => {
-                let entries = match std::fs::read_dir(dir) {
-                    Ok(d) => d,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-                    Err(e) => return Err(io("đọc / read", e)),
-                };
-                for entry in entries {
-                    let entry = entry.map_err(|e| io("đọc / read", e))?;
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    let meta = entry.metadata().map_err(|e| io("đọc / read", e))?;
-                    let old = meta
-                        .modified()
-                        .ok()
-                        .and_then(|m| m.elapsed().ok())
-                        .is_some_and(|age| age >= min_age);
-                    if meta.is_file() && old && !referenced.contains(&name) {
-                        std::fs::remove_file(entry.path()).map_err(|e| io("xóa / remove", e))?;
-                        swept += 1;
-                    }
-                }
+                swept = sweep_folder(dir, referenced, min_age).map_err(|e| io("xóa / remove", e))?
             }
             Files::Database => {
                 let before = crate::now() - min_age.as_secs() as i64;
@@ -186,6 +168,36 @@ impl Store {
         }
         Ok(swept)
     }
+}
+
+/// Deletes the files of `dir` not in `referenced` that were last written at least
+/// `min_age` ago (an absent folder has none); how many went.
+pub fn sweep_folder(
+    dir: &std::path::Path,
+    referenced: &HashSet<String>,
+    min_age: std::time::Duration,
+) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut swept = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let meta = entry.metadata()?;
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age >= min_age);
+        if meta.is_file() && old && !referenced.contains(&name) {
+            std::fs::remove_file(entry.path())?;
+            swept += 1;
+        }
+    }
+    Ok(swept)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub mod agenda;
 pub mod audit;
 pub mod backup;
 pub mod decisions;
-mod files;
+pub mod files;
 pub mod import;
 mod import_fast;
 mod import_pg;

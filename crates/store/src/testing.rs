@@ -8,6 +8,39 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// import would).
 pub const WRITE_LOCK: i64 = crate::sql::WRITE_LOCK;
 
+/// Holds the store's write lock from another connection, as an import in progress does —
+/// on the PostgreSQL database at `url`, else on the SQLite file `data_file` — until the
+/// returned sender sends or is dropped; returns once the lock is held.
+pub fn hold_write_lock(
+    data_file: std::path::PathBuf,
+    url: Option<String>,
+) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (release, held_until) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || match url {
+        Some(url) => {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let mut tx = c.transaction().unwrap();
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                .unwrap();
+            tx.batch_execute("UPDATE settings SET value = value").unwrap();
+            locked.send(()).unwrap();
+            let _ = held_until.recv();
+            tx.commit().unwrap();
+        }
+        None => {
+            let conn = rusqlite::Connection::open(data_file).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE; UPDATE settings SET value = value;")
+                .unwrap();
+            locked.send(()).unwrap();
+            let _ = held_until.recv();
+            conn.execute_batch("COMMIT").unwrap();
+        }
+    });
+    is_locked.recv().unwrap();
+    (release, holder)
+}
+
 /// The maintenance database of the test server.
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 

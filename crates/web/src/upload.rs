@@ -85,28 +85,9 @@ pub fn sweep_orphans(
     referenced: &std::collections::HashSet<String>,
     min_age: std::time::Duration,
 ) -> std::io::Result<usize> {
-    let mut swept = 0;
-    for sub in ["uploads"] {
-        let dir = match std::fs::read_dir(data_dir.join(sub)) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        for entry in dir {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let meta = entry.metadata()?;
-            let old = meta
-                .modified()
-                .ok()
-                .and_then(|m| m.elapsed().ok())
-                .is_some_and(|age| age >= min_age);
-            if meta.is_file() && old && !referenced.contains(&name) {
-                std::fs::remove_file(entry.path())?;
-                tracing::info!("swept a file no record refers to: {sub}/{name}");
-                swept += 1;
-            }
-        }
+    let swept = thidua_store::files::sweep_folder(&data_dir.join("uploads"), referenced, min_age)?;
+    if swept > 0 {
+        tracing::info!(swept, "swept staged uploads no record refers to");
     }
     Ok(swept)
 }

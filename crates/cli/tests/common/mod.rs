@@ -41,38 +41,13 @@ impl Env {
         }
     }
 
-    /// Holds the store's write lock from another connection, as an import in progress does,
-    /// until the returned sender sends or is dropped; returns once the lock is held.
+    /// Holds the store's write lock from another connection, as an import in progress does
+    /// (`thidua_store::testing::hold_write_lock`).
     pub fn hold_write_lock(&self) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
-        let (release, held_until) = std::sync::mpsc::channel::<()>();
-        let (locked, is_locked) = std::sync::mpsc::channel::<()>();
-        let db = self.data.join("thidua.db");
-        let url = self.db.as_ref().map(|d| d.url.clone());
-        let holder = std::thread::spawn(move || match url {
-            Some(url) => {
-                let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-                let mut tx = c.transaction().unwrap();
-                tx.execute(
-                    "SELECT pg_advisory_xact_lock($1)",
-                    &[&thidua_store::testing::WRITE_LOCK],
-                )
-                .unwrap();
-                tx.batch_execute("UPDATE plans SET title = title").unwrap();
-                locked.send(()).unwrap();
-                let _ = held_until.recv();
-                tx.commit().unwrap();
-            }
-            None => {
-                let conn = rusqlite::Connection::open(db).unwrap();
-                conn.execute_batch("BEGIN IMMEDIATE; UPDATE plans SET title = title;")
-                    .unwrap();
-                locked.send(()).unwrap();
-                let _ = held_until.recv();
-                conn.execute_batch("COMMIT").unwrap();
-            }
-        });
-        is_locked.recv().unwrap();
-        (release, holder)
+        thidua_store::testing::hold_write_lock(
+            self.data.join("thidua.db"),
+            self.db.as_ref().map(|d| d.url.clone()),
+        )
     }
 
     /// `--database-url URL` when the store is on PostgreSQL.

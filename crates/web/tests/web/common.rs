@@ -548,6 +548,11 @@ pub async fn send_entry(c: &mut Client, indicator: &str, period: &str, value: &s
         );
     let r = c.post_multipart("/so-lieu/luu", form, true).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    saved_entry_id(&r)
+}
+
+/// The id of the entry a save redirected to (`/so-lieu/ID?…`).
+pub fn saved_entry_id(r: &Resp) -> i64 {
     r.location()
         .trim_start_matches("/so-lieu/")
         .split('?')

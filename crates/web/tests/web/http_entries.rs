@@ -25,14 +25,7 @@ async fn an_entry_is_submitted_returned_resubmitted_and_verified() {
     );
     let r = unit.post_multipart("/so-lieu/luu", form, true).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let id: i64 = r
-        .location()
-        .trim_start_matches("/so-lieu/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id: i64 = crate::common::saved_entry_id(&r);
     let page = unit.get(&format!("/so-lieu/{id}")).await;
     assert!(page.body.contains("Đã gửi, chờ xác nhận") && page.body.contains("Báo cáo sáng kiến.pdf"));
 
@@ -208,14 +201,7 @@ async fn uploads_are_checked_by_content_size_and_name() {
         stored[0].len() == 64 + 4 && stored[0].ends_with(".pdf") && !stored[0].contains("passwd"),
         "{stored:?}"
     );
-    let id: i64 = r
-        .location()
-        .trim_start_matches("/so-lieu/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id: i64 = crate::common::saved_entry_id(&r);
     let a = &srv.store().attachments(id).unwrap()[0];
     assert_eq!(a.file_name, "passwd.pdf");
     // the evidence downloads for its unit and the office, not for another unit
@@ -481,14 +467,7 @@ async fn the_unit_head_reads_the_unit_and_signs_off_its_submissions() {
             true,
         )
         .await;
-    let id: i64 = r
-        .location()
-        .trim_start_matches("/so-lieu/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id: i64 = crate::common::saved_entry_id(&r);
     let mut head = srv.signed_in("thutruong").await;
     assert!(
         head.get("/so-lieu")

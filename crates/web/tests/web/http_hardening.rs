@@ -334,35 +334,10 @@ async fn sign_ins_and_pages_answer_while_an_import_holds_the_write_lock() {
         .unwrap()
         .1;
     // The import: a write transaction on the data file, held until told to end.
-    let (release, held_until) = std::sync::mpsc::channel::<()>();
-    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
-    let db = srv.dir.path().join("thidua.db");
-    let pg = srv.db.as_ref().map(|d| d.url.clone());
-    let holder = std::thread::spawn(move || match pg {
-        // on PostgreSQL the one writer is the data's advisory lock, which an import holds
-        Some(url) => {
-            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-            let mut tx = c.transaction().unwrap();
-            tx.execute(
-                "SELECT pg_advisory_xact_lock($1)",
-                &[&thidua_store::testing::WRITE_LOCK],
-            )
-            .unwrap();
-            tx.batch_execute("UPDATE settings SET value = value").unwrap();
-            locked.send(()).unwrap();
-            held_until.recv().unwrap();
-            tx.commit().unwrap();
-        }
-        None => {
-            let conn = rusqlite::Connection::open(db).unwrap();
-            conn.execute_batch("BEGIN IMMEDIATE; UPDATE settings SET value = value;")
-                .unwrap();
-            locked.send(()).unwrap();
-            held_until.recv().unwrap();
-            conn.execute_batch("COMMIT").unwrap();
-        }
-    });
-    is_locked.recv().unwrap();
+    let (release, holder) = thidua_store::testing::hold_write_lock(
+        srv.dir.path().join("thidua.db"),
+        srv.db.as_ref().map(|d| d.url.clone()),
+    );
     let quick = Duration::from_secs(5);
     let users = ["sonoivu", "bantdkt", "lanhdao", "donvi", "donvi2", "thutruong"];
     for (i, user) in users.into_iter().enumerate() {

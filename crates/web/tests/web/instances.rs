@@ -33,14 +33,7 @@ async fn two_instances_share_sessions_pages_files_and_the_quota() {
         .part("minh_chung", Part::bytes(pdf_bytes()).file_name("Sáng kiến.pdf"));
     let r = unit_a.post_multipart("/so-lieu/luu", form, true).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let id: i64 = r
-        .location()
-        .trim_start_matches("/so-lieu/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id: i64 = crate::common::saved_entry_id(&r);
     assert!(!before_a.contains(&format!("href=\"/so-lieu/{id}\"")));
     let queue_a = office_a.get("/so-lieu?don_vi=H01&chi_tieu=sang_kien").await.body;
     assert!(
