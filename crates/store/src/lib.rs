@@ -1,14 +1,15 @@
-//! The store: SQLite embedded in the data folder (WAL, foreign keys, busy timeout),
-//! migrations embedded and run on open, and the import service that writes what
-//! `thidua-ingest` accepts in one transaction.
+//! The store: SQLite embedded in the data folder (WAL, foreign keys, busy timeout) or a
+//! PostgreSQL database (`--database-url postgres://…`), migrations embedded per backend and
+//! run on open, and the import service that writes what `thidua-ingest` accepts in one
+//! transaction.
 //!
 //! Backend choice (see ARCHITECTURE.md): the domain never sees SQL. This crate exposes
-//! domain-typed operations; the SQLite module is the only backend today. PostgreSQL will
-//! be a second module behind the same operations (chosen by `--database-url`), with its own
-//! migrations folder, and the storage tests run against both.
+//! domain-typed operations, written once over `sql::Conn` (either backend); what only one
+//! backend does takes its own connection. The storage tests run against both.
 
-//! Every transaction that writes begins `IMMEDIATE`: it takes SQLite's write lock (waiting
-//! up to the busy timeout) before it reads. A deferred transaction that reads and then
+//! Every transaction that writes is `Conn::write_tx`: on SQLite it begins `IMMEDIATE`, taking
+//! the write lock (waiting up to the busy timeout) before it reads; on PostgreSQL it takes the
+//! writers' advisory lock. A deferred transaction that reads and then
 //! writes fails at once with SQLITE_BUSY when another writer committed in between (the busy
 //! timeout does not apply), which a background write (an account event entering the audit
 //! chain right after a sign-in) made visible as a refused settings form.
