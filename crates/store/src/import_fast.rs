@@ -346,7 +346,7 @@ impl Store {
             let mut pg_client = match tx.pg() {
                 Some(pg) => {
                     crate::import_pg::stage(&tx)?;
-                    Some(crate::import_pg::client(pg))
+                    Some(pg.client_for_copy())
                 }
                 None => None,
             };

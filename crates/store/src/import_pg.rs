@@ -6,7 +6,7 @@
 //! latest row of each code (PostgreSQL refuses an upsert that meets one key twice).
 //! SQLite writes 64-row upserts instead (`import_fast::write_rows`).
 
-use crate::sql::{Conn, PgConn};
+use crate::sql::Conn;
 use crate::sums::{Delta, Row, ROW_COLUMNS};
 use crate::Result;
 use postgres::binary_copy::BinaryCopyInWriter;
@@ -91,11 +91,6 @@ impl<'c> Copy<'c> {
     pub(crate) fn finish(self) -> Result<u64> {
         Ok(self.writer.finish()?)
     }
-}
-
-/// The client of a PostgreSQL connection, for a `Copy` (not on a connection `apart`).
-pub(crate) fn client(conn: &PgConn) -> std::cell::RefMut<'_, postgres::Client> {
-    conn.client_for_copy()
 }
 
 /// After the `COPY`: takes back from `sums` what the upsert replaces, and writes the latest
