@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0004_stored_files.sql"),
     include_str!("../migrations/postgres/0005_commits.sql"),
     include_str!("../migrations/postgres/0006_dossier_refs.sql"),
+    include_str!("../migrations/postgres/0007_dossier_refs_rows.sql"),
 ];
 
 /// The advisory lock key migrations hold ("thidua" in ASCII).

@@ -51,8 +51,25 @@ pub fn move_to_postgres(
     let counts = src.table_counts()?;
     let order = copy_order(src, counts.iter().map(|(t, _)| t.clone()).collect())?;
     let mut tx = client.transaction()?;
+    // The dossiers' references are checked once below, set against set, not per row
+    // (postgres migration 0007).
+    tx.batch_execute("SET LOCAL thidua.dossier_refs = 'checked'")?;
     for table in &order {
         copy_table(src, &mut tx, table)?;
+    }
+    let dangling: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM dossiers d
+               WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.id = d.unit_id)
+                  OR (d.import_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM imports i WHERE i.id = d.import_id)))",
+            &[],
+        )?
+        .get(0);
+    if dangling {
+        return Err(refused(
+            "một hồ sơ trong kho nhúng ghi đơn vị hoặc lần nhập không có; đã hủy",
+            "a dossier in the embedded store refers to a unit or an import that does not exist; rolled back",
+        ));
     }
     // the frozen years' dossier guard, with their instant written in, as on SQLite
     let until: Option<i64> = tx

@@ -138,7 +138,7 @@ fn the_guards_refuse_as_in_sqlite() {
         assert_eq!(refusal(&mut c, &sql), "thidua: frozen", "{sql}");
     }
     assert!(refusal(&mut c, "DELETE FROM frozen_years").contains("stays frozen"));
-    // a dossier's unit and import must exist, and stay (checked per statement)
+    // a dossier's unit and import must exist, and stay (checked per row, migration 0007)
     c.batch_execute(
         "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status)
          SELECT 'D1', id, 'p', 2000000000, 2000000000, 0, 0 FROM units WHERE code = 'H01'",
@@ -152,6 +152,18 @@ fn the_guards_refuse_as_in_sqlite() {
     assert!(refusal(&mut c, "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status, import_id) SELECT 'D3', id, 'p', 2000000000, 2000000000, 0, 0, 999 FROM units WHERE code = 'H01'")
         .contains("does not exist"));
     assert!(refusal(&mut c, "UPDATE dossiers SET unit_id = 999").contains("does not exist"));
+    // a writer that checked its rows itself says so for its own transaction only
+    c.batch_execute(
+        "BEGIN; SET LOCAL thidua.dossier_refs = 'checked';
+         INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES ('D5', 999, 'p', 2000000000, 2000000000, 0, 0);
+         ROLLBACK;",
+    )
+    .unwrap();
+    assert!(refusal(
+        &mut c,
+        "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES ('D5', 999, 'p', 2000000000, 2000000000, 0, 0)"
+    )
+    .contains("does not exist"));
     c.batch_execute(
         "INSERT INTO units (code, name, tier) VALUES ('H02', 'UBND', 'huyen');
          INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status)

@@ -243,4 +243,11 @@ fn kept_sums_follow_codes_repeated_across_the_import_blocks() {
     s.check_kept("a re-import");
     assert!(s.check_at(DateTime::now_local(), "a re-import"));
     assert!(s.check_at(Month(now.month().0 - 2).last_day().end(), "a re-import"));
+    // the imports checked their own rows' references (on PostgreSQL the row check was off
+    // for their transactions, migration 0007): the next writer is checked again
+    let dangling = s.store.conn.execute(
+        "INSERT INTO dossiers (code, unit_id, procedure_code, received_at, due_at, channel, status) VALUES ('ZZ-1', 999999, 'P1', 0, 0, 0, 0)",
+        (),
+    );
+    assert!(dangling.is_err(), "{dangling:?}");
 }
