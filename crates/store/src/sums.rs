@@ -26,7 +26,7 @@
 //! again (`rebuild`), in its transaction.
 
 use crate::portable::{Db, Val};
-use crate::sql::{params, Conn, OptionalExtension};
+use crate::sql::{params, Conn, OptionalExtension, Param};
 use crate::{Result, Store};
 use std::collections::{BTreeMap, HashMap};
 use thidua_domain::calendar::Calendar;
@@ -242,67 +242,173 @@ impl Delta {
         for (&(u, m), &n) in &self.tally.unknown_procedure {
             cells.entry((u as i64, m.0)).or_default().1 = n as i64;
         }
-        let mut read =
-            conn.prepare_cached("SELECT cells, unknown FROM dossier_sums WHERE unit_id = ?1 AND month = ?2")?;
-        let mut put = conn.prepare_cached(
-            "INSERT INTO dossier_sums (unit_id, month, cells, unknown) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (unit_id, month) DO UPDATE SET cells = excluded.cells, unknown = excluded.unknown",
-        )?;
-        let mut drop = conn.prepare_cached("DELETE FROM dossier_sums WHERE unit_id = ?1 AND month = ?2")?;
+        // the stored cells of the keys touched, then the new ones
+        let keys: Vec<[i64; 2]> = cells.keys().map(|&(u, m)| [u, i64::from(m)]).collect();
+        let mut stored: HashMap<[i64; 2], (Cell, i64)> = HashMap::new();
+        in_batches(&keys, |chunk| {
+            conn.stream(
+                &format!(
+                    "SELECT unit_id, month, cells, unknown FROM dossier_sums WHERE (unit_id, month) IN (VALUES {})",
+                    int_tuples(chunk.len(), 2)
+                ),
+                ints(chunk),
+                |r| {
+                    let cell = decode(&r.get::<_, Vec<u8>>(2)?);
+                    stored.insert([r.get(0)?, r.get(1)?], (cell, r.get(3)?));
+                    Ok(())
+                },
+            )
+        })?;
+        let (mut puts, mut drops) = (Vec::new(), Vec::new());
         for ((u, m), (delta, unknown_delta)) in cells {
-            let (mut cell, mut unknown) = read
-                .query_row(params![u, m], |r| {
-                    Ok((decode(&r.get::<_, Vec<u8>>(0)?), r.get::<_, i64>(1)?))
-                })
-                .optional()?
-                .unwrap_or(([Sums::default(); READINGS], 0));
+            let key = [u, i64::from(m)];
+            let (mut cell, mut unknown) = stored.remove(&key).unwrap_or(([Sums::default(); READINGS], 0));
             for (x, y) in cell.iter_mut().zip(delta) {
                 *x += y;
             }
             unknown += unknown_delta;
             if cell == [Sums::default(); READINGS] && unknown == 0 {
-                drop.execute(params![u, m])?;
+                drops.push(key);
             } else {
-                put.execute(params![u, m, encode(&cell), unknown])?;
+                puts.push((key, encode(&cell), unknown));
             }
         }
-        let mut read = conn.prepare_cached(
-            "SELECT cells FROM dossier_ends WHERE unit_id = ?1 AND month_end = ?2 AND month = ?3",
-        )?;
-        let mut put = conn.prepare_cached(
-            "INSERT INTO dossier_ends (unit_id, month_end, month, cells) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (unit_id, month_end, month) DO UPDATE SET cells = excluded.cells",
-        )?;
-        let mut drop = conn.prepare_cached(
-            "DELETE FROM dossier_ends WHERE unit_id = ?1 AND month_end = ?2 AND month = ?3",
-        )?;
+        in_batches(&puts, |chunk| {
+            let mut args = Vec::with_capacity(chunk.len() * 4);
+            for (k, cell, unknown) in chunk {
+                args.extend([Param::Int(k[0]), Param::Int(k[1]), Param::Blob(cell), Param::Int(*unknown)]);
+            }
+            conn.execute(
+                &format!(
+                    "INSERT INTO dossier_sums (unit_id, month, cells, unknown) VALUES {}
+                     ON CONFLICT (unit_id, month) DO UPDATE SET cells = excluded.cells, unknown = excluded.unknown",
+                    tuples(chunk.len(), 4)
+                ),
+                args,
+            )
+            .map(|_| ())
+        })?;
+        in_batches(&drops, |chunk| {
+            conn.execute(
+                &format!(
+                    "DELETE FROM dossier_sums WHERE (unit_id, month) IN (VALUES {})",
+                    int_tuples(chunk.len(), 2)
+                ),
+                ints(chunk),
+            )
+            .map(|_| ())
+        })?;
+        // the month-end corrections the same way
+        let mut deltas: BTreeMap<[i64; 3], Cell> = BTreeMap::new();
         for (end, tally) in &self.ends {
             for ((u, m), delta) in tally.all() {
                 // what a month after `end` would hold is not part of the correction
                 if m.0 > *end || delta == [Sums::default(); READINGS] {
                     continue;
                 }
-                let key = params![u as i64, end, m.0];
-                let mut cell = read
-                    .query_row(key, |r| Ok(decode(&r.get::<_, Vec<u8>>(0)?)))
-                    .optional()?
-                    .unwrap_or([Sums::default(); READINGS]);
-                for (x, y) in cell.iter_mut().zip(delta) {
-                    *x += y;
-                }
-                if cell == [Sums::default(); READINGS] {
-                    drop.execute(key)?;
-                } else {
-                    put.execute(params![u as i64, end, m.0, encode(&cell)])?;
-                }
+                deltas.insert([u as i64, i64::from(*end), i64::from(m.0)], delta);
             }
         }
+        let keys: Vec<[i64; 3]> = deltas.keys().copied().collect();
+        let mut stored: HashMap<[i64; 3], Cell> = HashMap::new();
+        in_batches(&keys, |chunk| {
+            conn.stream(
+                &format!(
+                    "SELECT unit_id, month_end, month, cells FROM dossier_ends WHERE (unit_id, month_end, month) IN (VALUES {})",
+                    int_tuples(chunk.len(), 3)
+                ),
+                ints(chunk),
+                |r| {
+                    stored.insert([r.get(0)?, r.get(1)?, r.get(2)?], decode(&r.get::<_, Vec<u8>>(3)?));
+                    Ok(())
+                },
+            )
+        })?;
+        let (mut puts, mut drops) = (Vec::new(), Vec::new());
+        for (key, delta) in deltas {
+            let mut cell = stored.remove(&key).unwrap_or([Sums::default(); READINGS]);
+            for (x, y) in cell.iter_mut().zip(delta) {
+                *x += y;
+            }
+            if cell == [Sums::default(); READINGS] {
+                drops.push(key);
+            } else {
+                puts.push((key, encode(&cell)));
+            }
+        }
+        in_batches(&puts, |chunk| {
+            let mut args = Vec::with_capacity(chunk.len() * 4);
+            for (k, cell) in chunk {
+                args.extend([Param::Int(k[0]), Param::Int(k[1]), Param::Int(k[2]), Param::Blob(cell)]);
+            }
+            conn.execute(
+                &format!(
+                    "INSERT INTO dossier_ends (unit_id, month_end, month, cells) VALUES {}
+                     ON CONFLICT (unit_id, month_end, month) DO UPDATE SET cells = excluded.cells",
+                    tuples(chunk.len(), 4)
+                ),
+                args,
+            )
+            .map(|_| ())
+        })?;
+        in_batches(&drops, |chunk| {
+            conn.execute(
+                &format!(
+                    "DELETE FROM dossier_ends WHERE (unit_id, month_end, month) IN (VALUES {})",
+                    int_tuples(chunk.len(), 3)
+                ),
+                ints(chunk),
+            )
+            .map(|_| ())
+        })?;
         conn.execute(
             "UPDATE dossier_sums_meta SET written_at = CASE WHEN written_at > ?1 THEN written_at ELSE ?1 END",
             [written_at],
         )?;
         Ok(())
     }
+}
+
+/// Statements over many keys at once, in a few fixed batch sizes (each text is prepared
+/// once per connection): one round trip a batch instead of one a key. On PostgreSQL the
+/// 1,600 round trips of a province's monthly re-import were a fifth of its time.
+pub(crate) const BATCHES: [usize; 3] = [256, 16, 1];
+
+pub(crate) fn in_batches<T>(items: &[T], mut each: impl FnMut(&[T]) -> Result<()>) -> Result<()> {
+    let mut rest = items;
+    for size in BATCHES {
+        while rest.len() >= size {
+            let (now, later) = rest.split_at(size);
+            each(now)?;
+            rest = later;
+        }
+    }
+    Ok(())
+}
+
+/// `(?1, ?2), (?3, ?4)`: `rows` tuples of `cols` parameters.
+pub(crate) fn tuples(rows: usize, cols: usize) -> String {
+    tuples_of(rows, cols, |i| format!("?{i}"))
+}
+
+/// The same, each parameter an integer (in a `VALUES` list compared with integer columns,
+/// PostgreSQL would take an untyped parameter for text).
+pub(crate) fn int_tuples(rows: usize, cols: usize) -> String {
+    tuples_of(rows, cols, |i| format!("CAST(?{i} AS BIGINT)"))
+}
+
+fn tuples_of(rows: usize, cols: usize, one: impl Fn(usize) -> String) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| one(r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn ints<const N: usize>(keys: &[[i64; N]]) -> Vec<Param<'static>> {
+    keys.iter().flatten().map(|&k| Param::Int(k)).collect()
 }
 
 /// From now until `take_replaced(.., true)` or the end of the transaction, every dossier

@@ -266,3 +266,70 @@ fn kept_sums_follow_codes_repeated_across_the_import_blocks() {
     );
     assert!(dangling.is_err(), "{dangling:?}");
 }
+
+/// `body`'s rows with their unit (second column) given by `unit`.
+fn with_units(body: &str, mut unit: impl FnMut() -> String) -> String {
+    body.lines()
+        .map(|l| {
+            let mut cols: Vec<&str> = l.split(',').collect();
+            let u = unit();
+            cols[1] = &u;
+            cols.join(",") + "\n"
+        })
+        .collect()
+}
+
+/// Many units: the kept cells are read and written many keys to a statement
+/// (`sums::in_batches`, every batch size), and a cell that falls to nothing is removed.
+#[test]
+fn kept_sums_of_many_units_are_written_in_batches_and_emptied_cells_removed() {
+    let mut s = Setup::new();
+    let mut units = String::from("ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\n");
+    for i in 0..60 {
+        units.push_str(&format!("H01X{:03},Xã {i},xa,H01\n", i + 100));
+    }
+    s.import(ImportKind::Units, &units);
+    let now = DateTime::now_local();
+    let mut rng = Rng(0x0ba7_c4e5);
+    let plain = rows(&mut rng, 3_000, 3_000, now);
+    let mut pick = Rng(7);
+    let spread = with_units(&plain, || format!("H01X{:03}", pick.below(60) + 100));
+    s.import(ImportKind::Dossiers, &format!("{HEADER}{spread}"));
+    s.check_kept("rows over 60 more units");
+    let cells = |s: &Setup| -> i64 {
+        s.store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM dossier_sums WHERE unit_id IN (SELECT id FROM units WHERE code LIKE 'H01X1%')",
+                (),
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(cells(&s) > 256, "{} cells", cells(&s));
+    // every code moves to one unit: the 60 units' cells fall to nothing and go
+    let moved = with_units(&plain, || "T01".to_string());
+    s.import(ImportKind::Dossiers, &format!("{HEADER}{moved}"));
+    s.check_kept("every row moved to one unit");
+    assert_eq!(cells(&s), 0);
+    assert!(s.check_at(now, "every row moved to one unit"));
+}
+
+#[test]
+fn batches_take_every_key_once_in_order() {
+    use crate::sums::{in_batches, int_tuples, tuples, BATCHES};
+    for n in [0, 1, 15, 16, 17, 255, 256, 257, 530] {
+        let keys: Vec<usize> = (0..n).collect();
+        let (mut seen, mut sizes) = (Vec::new(), Vec::new());
+        in_batches(&keys, |c| {
+            seen.extend_from_slice(c);
+            sizes.push(c.len());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, keys);
+        assert!(sizes.iter().all(|s| BATCHES.contains(s)), "{sizes:?}");
+    }
+    assert_eq!(tuples(2, 2), "(?1, ?2), (?3, ?4)");
+    assert_eq!(int_tuples(1, 2), "(CAST(?1 AS BIGINT), CAST(?2 AS BIGINT))");
+}
