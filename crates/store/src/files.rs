@@ -153,6 +153,19 @@ impl Store {
                     [before],
                     |r| r.get(0),
                 )?;
+                // shared uploads no staged import refers to any more
+                let uploads: Vec<String> = self.conn.query_all(
+                    "SELECT DISTINCT name FROM staged_upload_parts WHERE written_at <= ?1",
+                    [before],
+                    |r| r.get(0),
+                )?;
+                for name in uploads.iter().filter(|n| !referenced.contains(*n)) {
+                    self.conn.execute(
+                        "DELETE FROM staged_upload_parts WHERE name = ?1 AND written_at <= ?2",
+                        params![name, before],
+                    )?;
+                    swept += 1;
+                }
                 for name in names {
                     let short = name.strip_prefix(PREFIX).unwrap_or(&name);
                     if !referenced.contains(short) {
@@ -167,6 +180,112 @@ impl Store {
             Files::Nowhere => {}
         }
         Ok(swept)
+    }
+}
+
+/// The size of one part of a shared upload.
+const PART: usize = 8 << 20;
+
+/// A staged web import's file (`uploads/NAME` of the instance that received it), shared
+/// with the other instances of a PostgreSQL store in parts (`staged_upload_parts`), so
+/// that any of them can confirm it; an embedded store has one instance and shares nothing.
+impl Store {
+    /// Shares the uploaded file at `path` as `name` (PostgreSQL; elsewhere nothing).
+    pub fn share_upload(&self, name: &str, path: &std::path::Path) -> Result<()> {
+        let name = checked(name)?;
+        if !matches!(self.files, Files::Database) {
+            return Ok(());
+        }
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(|e| io("đọc / read", e))?;
+        let tx = self.conn.plain_tx()?;
+        tx.execute("DELETE FROM staged_upload_parts WHERE name = ?1", [name])?;
+        let mut buf = vec![0u8; PART];
+        for part in 0i64.. {
+            let mut filled = 0;
+            while filled < PART {
+                match file.read(&mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(io("đọc / read", e)),
+                }
+            }
+            if filled == 0 && part > 0 {
+                break;
+            }
+            tx.execute(
+                "INSERT INTO staged_upload_parts (name, part, bytes, written_at) VALUES (?1, ?2, ?3, ?4)",
+                params![name, part, &buf[..filled], crate::now()],
+            )?;
+            if filled < PART {
+                break;
+            }
+        }
+        tx.commit()
+    }
+
+    /// Makes sure the file `name` is at `path`: an upload another instance received is
+    /// written there from its shared parts (through a temporary file, so that a half-written
+    /// copy is never taken for the upload). Answers whether it is there.
+    pub fn fetch_upload(&self, name: &str, path: &std::path::Path) -> Result<bool> {
+        let name = checked(name)?;
+        if path.exists() {
+            return Ok(true);
+        }
+        if !matches!(self.files, Files::Database) {
+            return Ok(false);
+        }
+        let parts: i64 = self.conn.query_row(
+            "SELECT count(*) FROM staged_upload_parts WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
+        if parts == 0 {
+            return Ok(false);
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io("ghi / write", e))?;
+        }
+        // a name of this thread's own: two requests may fetch one upload at once
+        let tmp_path = path.with_file_name(format!(
+            ".{name}.{}.{:?}.incoming",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let written = self.write_parts(name, parts, &tmp_path);
+        if let Err(e) =
+            written.and_then(|()| std::fs::rename(&tmp_path, path).map_err(|e| io("ghi / write", e)))
+        {
+            let _ = std::fs::remove_file(&tmp_path);
+            return Err(e);
+        }
+        Ok(true)
+    }
+
+    fn write_parts(&self, name: &str, parts: i64, to: &std::path::Path) -> Result<()> {
+        use std::io::Write;
+        let mut tmp = std::fs::File::create(to).map_err(|e| io("ghi / write", e))?;
+        for part in 0..parts {
+            // one part at a time: memory bounded by the part's size
+            let bytes: Vec<u8> = self.conn.query_row(
+                "SELECT bytes FROM staged_upload_parts WHERE name = ?1 AND part = ?2",
+                params![name, part],
+                |r| r.get(0),
+            )?;
+            tmp.write_all(&bytes).map_err(|e| io("ghi / write", e))?;
+        }
+        tmp.sync_all().map_err(|e| io("ghi / write", e))
+    }
+
+    /// Removes the shared parts of the upload `name` (nothing if there are none).
+    pub fn unshare_upload(&self, name: &str) -> Result<()> {
+        let name = checked(name)?;
+        if matches!(self.files, Files::Database) {
+            self.conn
+                .execute("DELETE FROM staged_upload_parts WHERE name = ?1", [name])?;
+        }
+        Ok(())
     }
 }
 
@@ -237,5 +356,54 @@ mod tests {
             assert!(s.read_file("kept.png").is_err());
         }
         assert!(dir.path().join("attachments").is_dir());
+    }
+
+    /// An upload shared in parts by one instance of a PostgreSQL store arrives whole at
+    /// another's folder; an embedded store shares nothing (one instance); parts no staged
+    /// import refers to are swept.
+    #[test]
+    fn an_upload_is_shared_in_parts_and_fetched_whole() {
+        let pg = crate::testing::TestDb::new("thidua_uploads");
+        let (one, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let bytes: Vec<u8> = (0..2 * super::PART + 5).map(|i| (i % 251) as u8).collect();
+        let sent = one.path().join("t1.csv");
+        std::fs::write(&sent, &bytes).unwrap();
+        let s = crate::Store::open_url(&pg.url).unwrap();
+        s.share_upload("t1.csv", &sent).unwrap();
+        let parts: i64 = s
+            .conn
+            .query_row(
+                "SELECT count(*) FROM staged_upload_parts WHERE name = 't1.csv'",
+                (),
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(parts, 3);
+        let got = other.path().join("uploads").join("t1.csv");
+        assert!(s.fetch_upload("t1.csv", &got).unwrap());
+        assert_eq!(std::fs::read(&got).unwrap(), bytes);
+        assert_eq!(
+            std::fs::read_dir(got.parent().unwrap()).unwrap().count(),
+            1,
+            "no partial copy left"
+        );
+        // an empty upload is one empty part
+        std::fs::write(&sent, b"").unwrap();
+        s.share_upload("t2.csv", &sent).unwrap();
+        let empty = other.path().join("t2.csv");
+        assert!(s.fetch_upload("t2.csv", &empty).unwrap());
+        assert_eq!(std::fs::read(&empty).unwrap(), b"");
+        s.unshare_upload("t1.csv").unwrap();
+        assert!(!s.fetch_upload("t1.csv", &other.path().join("again.csv")).unwrap());
+        assert!(s.share_upload("../x", &sent).is_err());
+        // swept when no staged import refers to it any more
+        let none = std::collections::HashSet::new();
+        assert_eq!(s.sweep_files(&none, std::time::Duration::ZERO).unwrap(), 1);
+        assert!(!s.fetch_upload("t2.csv", &other.path().join("t2b.csv")).unwrap());
+        // the embedded store: the file is where it was received, or nowhere
+        let lite = crate::Store::open_dir(one.path()).unwrap();
+        lite.share_upload("t3.csv", &sent).unwrap();
+        assert!(lite.fetch_upload("t3.csv", &sent).unwrap());
+        assert!(!lite.fetch_upload("t3.csv", &other.path().join("t3.csv")).unwrap());
     }
 }

@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0005_commits.sql"),
     include_str!("../migrations/postgres/0006_dossier_refs.sql"),
     include_str!("../migrations/postgres/0007_dossier_refs_rows.sql"),
+    include_str!("../migrations/postgres/0008_shared_uploads.sql"),
 ];
 
 /// The advisory lock key migrations hold ("thidua" in ASCII).

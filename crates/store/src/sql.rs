@@ -380,6 +380,17 @@ impl Conn {
     }
 
     /// A transaction that reads one consistent state.
+    /// A transaction that takes no lock (a write no other writer's checks read: the parts
+    /// of a shared upload).
+    pub(crate) fn plain_tx(&self) -> Result<Tx<'_>> {
+        self.execute_batch("BEGIN")?;
+        self.set_in_tx(true);
+        Ok(Tx {
+            conn: self,
+            open: true,
+        })
+    }
+
     pub(crate) fn read_tx(&self) -> Result<Tx<'_>> {
         match self {
             Conn::Lite(c) => c.execute_batch("BEGIN")?,

@@ -276,7 +276,12 @@ impl Delta {
         in_batches(&puts, |chunk| {
             let mut args = Vec::with_capacity(chunk.len() * 4);
             for (k, cell, unknown) in chunk {
-                args.extend([Param::Int(k[0]), Param::Int(k[1]), Param::Blob(cell), Param::Int(*unknown)]);
+                args.extend([
+                    Param::Int(k[0]),
+                    Param::Int(k[1]),
+                    Param::Blob(cell),
+                    Param::Int(*unknown),
+                ]);
             }
             conn.execute(
                 &format!(
@@ -339,7 +344,12 @@ impl Delta {
         in_batches(&puts, |chunk| {
             let mut args = Vec::with_capacity(chunk.len() * 4);
             for (k, cell) in chunk {
-                args.extend([Param::Int(k[0]), Param::Int(k[1]), Param::Int(k[2]), Param::Blob(cell)]);
+                args.extend([
+                    Param::Int(k[0]),
+                    Param::Int(k[1]),
+                    Param::Int(k[2]),
+                    Param::Blob(cell),
+                ]);
             }
             conn.execute(
                 &format!(

@@ -98,6 +98,7 @@ async fn run(
 ) -> Result<(ImportReport, Vec<RowError>), AppError> {
     let kind = ImportKind::parse(&staged.kind).ok_or(AppError::NotFound)?;
     let path = state.config().data_dir.join("uploads").join(&staged.stored_name);
+    let stored_name = staged.stored_name.clone();
     let only_unit = match user.role {
         Role::DonVi => Some(user.unit.as_ref().ok_or(AppError::Forbidden)?.1.clone()),
         _ => None,
@@ -116,6 +117,10 @@ async fn run(
     };
     state
         .db(move |s| {
+            // received by another instance of a PostgreSQL store: its shared copy
+            if !s.fetch_upload(&stored_name, &path)? {
+                return Err(AppError::refused("Tệp này đã được nhập hoặc đã hết hạn."));
+            }
             let mut file = std::fs::File::open(&path)
                 .map_err(|e| AppError::internal(format!("open staged import: {e}")))?;
             let mut errors = Vec::new();
@@ -246,10 +251,17 @@ async fn upload(
         .db(move |s| {
             for old in s.stale_staged(24 * 3600)? {
                 let _ = std::fs::remove_file(stale_dir.join(&old));
+                s.unshare_upload(&old)?;
             }
             Ok(())
         })
         .await?;
+    // Every instance of a PostgreSQL store can confirm it (`Store::share_upload`).
+    let (name, at) = (stored_name.clone(), path.clone());
+    if let Err(e) = state.db(move |s| Ok(s.share_upload(&name, &at)?)).await {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
     let staged = StagedImport {
         token: token.clone(),
         kind: kind.code().into(),
@@ -265,6 +277,8 @@ async fn upload(
     let (report, _) = match run(&state, &user, &staged, true, false).await {
         Ok(r) => r,
         Err(AppError::Refused(m)) => {
+            let name = staged.stored_name.clone();
+            let _ = state.db(move |s| Ok(s.unshare_upload(&name)?)).await;
             let _ = std::fs::remove_file(&path);
             return retry(&format!("Tệp «{file_name}» không nhập được: {}", m.vi));
         }
@@ -318,6 +332,11 @@ async fn confirm(
     let path = state.config().data_dir.join("uploads").join(&staged.stored_name);
     let result = run(&state, &user, &staged, false, false).await;
     let _ = std::fs::remove_file(&path);
+    let name = staged.stored_name.clone();
+    if let Err(e) = state.db(move |s| Ok(s.unshare_upload(&name)?)).await {
+        // swept later (`sweep_files`): the import itself is done
+        tracing::warn!("removing a shared upload: {e}");
+    }
     let (report, _) = result?;
     if !report.committed {
         return Ok(Redirect::to("/nhap-du-lieu").into_response());

@@ -117,3 +117,49 @@ async fn two_instances_share_sessions_pages_files_and_the_quota() {
     );
     assert_eq!(b.store().approvals("cchc-2023").unwrap(), plan.award.quota);
 }
+
+/// A web import checked on one instance is confirmed, and its errors downloaded, through
+/// the other (no sticky sessions needed): on PostgreSQL the upload is shared in the
+/// database (`Store::share_upload`), and its parts go once it is imported.
+#[tokio::test]
+async fn a_web_import_uploaded_to_one_instance_is_confirmed_on_the_other() {
+    let a = Server::start().await;
+    let b = a.another_instance().await;
+    let mut office_a = a.signed_in("sonoivu").await;
+    let mut office_b = office_a.at(&b);
+    let body =
+        "ma_don_vi,ten_don_vi,cap,ma_don_vi_cha\nH09,UBND huyện Mới,huyen,\nH10,UBND xã Lạ,xa,KHONG_CO\n";
+    let form = reqwest::multipart::Form::new()
+        .text("loai", "units")
+        .text("chap_nhan_dong_hop_le", "1")
+        .part(
+            "tep",
+            Part::bytes(body.as_bytes().to_vec()).file_name("don-vi.csv"),
+        );
+    let r = office_a.post_multipart("/nhap-du-lieu", form, true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let confirm = r
+        .body
+        .split("action=\"")
+        .find(|s| s.contains("/xac-nhan"))
+        .unwrap_or_else(|| panic!("a confirmation: {}", r.body))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // the report of the bad row, from the other instance
+    let x = office_b.get(&confirm.replace("/xac-nhan", "/loi.xlsx")).await;
+    assert_eq!(x.status, StatusCode::OK, "{}", x.body);
+    assert_eq!(&x.bytes[..4], b"PK\x03\x04");
+    let r = office_b.post_form(&confirm, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Đã ghi 1 dòng vào cơ sở dữ liệu"), "{}", r.body);
+    assert!(a.store().unit("H09").unwrap().is_some());
+    // imported once: a second click on either instance finds nothing
+    let again = office_a.post_form(&confirm, &[]).await;
+    assert_ne!(again.status, StatusCode::OK);
+    if a.db.is_some() {
+        let parts = a.raw_sql(false, "DELETE FROM staged_upload_parts");
+        assert_eq!(parts, 0, "the shared parts go with the import");
+    }
+}
