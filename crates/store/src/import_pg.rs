@@ -98,6 +98,17 @@ impl<'c> Copy<'c> {
     }
 }
 
+/// Writes `rows` into the staging table by one `COPY` (the general import path, a batch at
+/// a time between its other statements).
+pub(crate) fn copy_rows(pg: &crate::sql::PgConn, rows: &[StagedRow]) -> Result<()> {
+    let mut client = pg.client_for_copy();
+    let mut copy = Copy::open(&mut client)?;
+    for r in rows {
+        copy.write(r)?;
+    }
+    copy.finish().map(|_| ())
+}
+
 /// After the `COPY`: takes back from `sums` what the write replaces, and writes the latest
 /// staged row of each code — in one statement, so the staged rows are sorted once; every
 /// part of it reads the same snapshot, so `latest` pairs each code's row before the write.

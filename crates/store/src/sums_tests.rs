@@ -333,3 +333,36 @@ fn batches_take_every_key_once_in_order() {
     assert_eq!(tuples(2, 2), "(?1, ?2), (?3, ?4)");
     assert_eq!(int_tuples(1, 2), "(CAST(?1 AS BIGINT), CAST(?2 AS BIGINT))");
 }
+
+/// The general reader (a quoted field) over several of PostgreSQL's staged batches
+/// (`import::STAGED_BATCH`), codes repeated across them: each code's last row counts once,
+/// and the report counts the dossiers (not rows) left naming an unknown procedure.
+#[test]
+fn the_general_path_keeps_the_last_row_of_each_code_across_its_batches() {
+    let mut s = Setup::new();
+    let now = DateTime::now_local();
+    let mut rng = Rng(0x6e4e_5a11);
+    let rows_text = rows(&mut rng, 20_000, 6_000, now);
+    let body = format!("{HEADER}{}", rows_text.replacen(",T01,", ",\"T01\",", 1));
+    let report = s.import(ImportKind::Dossiers, &body);
+    assert_eq!(report.rows_read, 20_000);
+    s.check_kept("the general path");
+    // the naive count: the last row of each code, its procedure unknown (X9)
+    let mut last: HashMap<&str, &str> = HashMap::new();
+    for l in rows_text.lines() {
+        let cols: Vec<&str> = l.split(',').collect();
+        last.insert(cols[0], cols[2]);
+    }
+    let unknown = last.values().filter(|p| **p == "X9").count() as u64;
+    assert_eq!(report.unknown_procedures, unknown);
+    let stored: i64 = s
+        .store
+        .conn
+        .query_row("SELECT count(*) FROM dossiers", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored as usize, last.len());
+    // again, the same file: nothing changes
+    let report = s.import(ImportKind::Dossiers, &body);
+    assert_eq!(report.unknown_procedures, unknown);
+    s.check_kept("the same file again");
+}
