@@ -17,8 +17,18 @@ PASSWORD = "do-tai-trang-2023-vt"
 ACCEPT = {"Accept-Encoding": "gzip, deflate, br"} if os.environ.get("LOAD_GZIP", "1") != "0" else {}
 
 
+# THIDUA_LOAD_PG=postgres://USER@HOST:PORT: the store in a fresh database `thidua_load` on
+# that PostgreSQL server (dropped at the end) instead of the embedded one.
+PG = os.environ.get("THIDUA_LOAD_PG")
+db_args = []
+if PG:
+    for sql in ["DROP DATABASE IF EXISTS thidua_load WITH (FORCE)", "CREATE DATABASE thidua_load"]:
+        subprocess.run(["psql", f"{PG}/postgres", "-qc", sql], check=True, stdout=subprocess.DEVNULL)
+    db_args = ["--database-url", f"{PG}/thidua_load"]
+
+
 def run(*args, stdin=None):
-    return subprocess.run([thidua, "--data-dir", store] + list(args), check=True, input=stdin,
+    return subprocess.run([thidua, "--data-dir", store] + db_args + list(args), check=True, input=stdin,
                           capture_output=True, text=True).stdout
 
 
@@ -38,7 +48,7 @@ unit = next(l.split(",")[0] for l in open(os.path.join(prov, "units.csv"), encod
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-server = subprocess.Popen([thidua, "--data-dir", store, "serve", "--listen", f"127.0.0.1:{port}"],
+server = subprocess.Popen([thidua, "--data-dir", store] + db_args + ["serve", "--listen", f"127.0.0.1:{port}"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -126,7 +136,8 @@ def rss():
         int(re.search(r"Threads:\s+(\d+)", status).group(1))
 
 
-print(f"\n{CONNECTIONS} connections, {SECONDS} s each, {os.cpu_count()} cores, server and wrk on one machine")
+where = "PostgreSQL on the same machine" if PG else "the embedded store"
+print(f"\n{CONNECTIONS} connections, {SECONDS} s each, {os.cpu_count()} cores, server and wrk on one machine, {where}")
 print(f"{'page':34s} {'req/s':>10s} {'of trivial':>11s} {'p50 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s} {'timeouts':>8s} {'KB':>7s} {'sent KB':>8s} {'MB/s':>7s}")
 base = None
 try:
@@ -140,3 +151,6 @@ try:
 finally:
     server.terminate()
     server.wait()
+    if PG:
+        subprocess.run(["psql", f"{PG}/postgres", "-qc", "DROP DATABASE IF EXISTS thidua_load WITH (FORCE)"],
+                       check=True, stdout=subprocess.DEVNULL)

@@ -2,6 +2,7 @@
 # The load benchmark (issue 13): the server's pages under 64 connections on a province of
 # 1 M dossiers, each as a ratio to the same server's trivial endpoint in the same run.
 #   scripts/load.sh [DOSSIERS] [WORKDIR]     (default 1000000 dossiers, target/bench)
+#   THIDUA_LOAD_PG=postgres://postgres@127.0.0.1:5432 scripts/load.sh   (the store on PostgreSQL)
 # Needs wrk (apt), python3, a release build. Figures: BENCHMARKS.md ("Pages under load").
 set -euo pipefail
 cd "$(dirname "$0")/.."

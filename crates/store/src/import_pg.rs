@@ -1,11 +1,9 @@
-//! The dossier hot path's writer on PostgreSQL (issue 16): the parsed rows go by binary
-//! `COPY` into a staging table of the import's transaction, in file order (`seq`); then
-//! the kept sums take back what the upsert will replace — the stored rows of the file's
-//! codes, and every row of the file a later row of the same code replaces — and one
-//! `INSERT … ON CONFLICT` writes the latest row of each code (PostgreSQL refuses an upsert
-//! that meets one key twice); into a store without dossiers, a plain `INSERT` (nothing can
-//! conflict, and the speculative insertion of `ON CONFLICT` is a quarter of the statement's
-//! time for 10 M rows). SQLite writes 64-row upserts instead (`import_fast::write_rows`).
+//! The dossier import's writer on PostgreSQL (issue 16): the parsed rows go by binary
+//! `COPY` into a staging table of the import's transaction, in file order (`seq`) — the
+//! hot path's blocks as they come, the general path's a batch at a time; then one
+//! statement (`settle`) ranks each code's staged rows, writes the latest (PostgreSQL
+//! refuses an upsert that meets one key twice), and answers what the kept sums take back.
+//! SQLite writes 64-row upserts instead (`import_fast::write_rows`).
 
 use crate::sql::Conn;
 use crate::sums::{Delta, Row, ROW_COLUMNS};
