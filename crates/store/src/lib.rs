@@ -366,6 +366,25 @@ impl Store {
         self.conn.commits_seen("data")
     }
 
+    /// `commits_seen` and `session_commits_seen` together: on PostgreSQL one query (both
+    /// counts are rows of one table), on SQLite a `PRAGMA` on each file.
+    pub fn both_commits_seen(&self) -> Result<(i64, i64)> {
+        if self.conn.is_pg() {
+            return self.conn.query_row(
+                "SELECT max(n) FILTER (WHERE name = 'data'), max(n) FILTER (WHERE name = 'sessions')
+                 FROM thidua_commits WHERE name IN ('data', 'sessions')",
+                (),
+                |r| {
+                    Ok((
+                        r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                        r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                    ))
+                },
+            );
+        }
+        Ok((self.commits_seen()?, self.session_commits_seen()?))
+    }
+
     /// `plans` without copying them (a page picks one of them on every request).
     fn plans_shared(&self) -> Result<std::sync::Arc<Vec<Plan>>> {
         let version = self.commits_seen()?;

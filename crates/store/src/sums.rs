@@ -233,144 +233,36 @@ impl Delta {
 
     /// Adds the changes to the kept sums and notes the write's time.
     pub fn write(self, conn: &Conn, written_at: i64) -> Result<()> {
-        let mut cells: BTreeMap<(i64, i32), (Cell, i64)> = BTreeMap::new();
+        let mut sums: BTreeMap<[i64; 2], Kept> = BTreeMap::new();
         for ((u, m), c) in self.tally.all() {
             if c != [Sums::default(); READINGS] {
-                cells.entry((u as i64, m.0)).or_default().0 = c;
+                sums.entry([u as i64, i64::from(m.0)]).or_default().cell = c;
             }
         }
         for (&(u, m), &n) in &self.tally.unknown_procedure {
-            cells.entry((u as i64, m.0)).or_default().1 = n as i64;
+            sums.entry([u as i64, i64::from(m.0)]).or_default().unknown = n as i64;
         }
-        // the stored cells of the keys touched, then the new ones
-        let keys: Vec<[i64; 2]> = cells.keys().map(|&(u, m)| [u, i64::from(m)]).collect();
-        let mut stored: HashMap<[i64; 2], (Cell, i64)> = HashMap::new();
-        in_batches(&keys, |chunk| {
-            conn.stream(
-                &format!(
-                    "SELECT unit_id, month, cells, unknown FROM dossier_sums WHERE (unit_id, month) IN (VALUES {})",
-                    int_tuples(chunk.len(), 2)
-                ),
-                ints(chunk),
-                |r| {
-                    let cell = decode(&r.get::<_, Vec<u8>>(2)?);
-                    stored.insert([r.get(0)?, r.get(1)?], (cell, r.get(3)?));
-                    Ok(())
-                },
-            )
-        })?;
-        let (mut puts, mut drops) = (Vec::new(), Vec::new());
-        for ((u, m), (delta, unknown_delta)) in cells {
-            let key = [u, i64::from(m)];
-            let (mut cell, mut unknown) = stored.remove(&key).unwrap_or(([Sums::default(); READINGS], 0));
-            for (x, y) in cell.iter_mut().zip(delta) {
-                *x += y;
-            }
-            unknown += unknown_delta;
-            if cell == [Sums::default(); READINGS] && unknown == 0 {
-                drops.push(key);
-            } else {
-                puts.push((key, encode(&cell), unknown));
-            }
-        }
-        in_batches(&puts, |chunk| {
-            let mut args = Vec::with_capacity(chunk.len() * 4);
-            for (k, cell, unknown) in chunk {
-                args.extend([
-                    Param::Int(k[0]),
-                    Param::Int(k[1]),
-                    Param::Blob(cell),
-                    Param::Int(*unknown),
-                ]);
-            }
-            conn.execute(
-                &format!(
-                    "INSERT INTO dossier_sums (unit_id, month, cells, unknown) VALUES {}
-                     ON CONFLICT (unit_id, month) DO UPDATE SET cells = excluded.cells, unknown = excluded.unknown",
-                    tuples(chunk.len(), 4)
-                ),
-                args,
-            )
-            .map(|_| ())
-        })?;
-        in_batches(&drops, |chunk| {
-            conn.execute(
-                &format!(
-                    "DELETE FROM dossier_sums WHERE (unit_id, month) IN (VALUES {})",
-                    int_tuples(chunk.len(), 2)
-                ),
-                ints(chunk),
-            )
-            .map(|_| ())
-        })?;
-        // the month-end corrections the same way
-        let mut deltas: BTreeMap<[i64; 3], Cell> = BTreeMap::new();
+        add_kept(conn, "dossier_sums", ["unit_id", "month"], true, sums)?;
+        let mut ends: BTreeMap<[i64; 3], Kept> = BTreeMap::new();
         for (end, tally) in &self.ends {
-            for ((u, m), delta) in tally.all() {
+            for ((u, m), cell) in tally.all() {
                 // what a month after `end` would hold is not part of the correction
-                if m.0 > *end || delta == [Sums::default(); READINGS] {
+                if m.0 > *end || cell == [Sums::default(); READINGS] {
                     continue;
                 }
-                deltas.insert([u as i64, i64::from(*end), i64::from(m.0)], delta);
+                ends.insert(
+                    [u as i64, i64::from(*end), i64::from(m.0)],
+                    Kept { cell, unknown: 0 },
+                );
             }
         }
-        let keys: Vec<[i64; 3]> = deltas.keys().copied().collect();
-        let mut stored: HashMap<[i64; 3], Cell> = HashMap::new();
-        in_batches(&keys, |chunk| {
-            conn.stream(
-                &format!(
-                    "SELECT unit_id, month_end, month, cells FROM dossier_ends WHERE (unit_id, month_end, month) IN (VALUES {})",
-                    int_tuples(chunk.len(), 3)
-                ),
-                ints(chunk),
-                |r| {
-                    stored.insert([r.get(0)?, r.get(1)?, r.get(2)?], decode(&r.get::<_, Vec<u8>>(3)?));
-                    Ok(())
-                },
-            )
-        })?;
-        let (mut puts, mut drops) = (Vec::new(), Vec::new());
-        for (key, delta) in deltas {
-            let mut cell = stored.remove(&key).unwrap_or([Sums::default(); READINGS]);
-            for (x, y) in cell.iter_mut().zip(delta) {
-                *x += y;
-            }
-            if cell == [Sums::default(); READINGS] {
-                drops.push(key);
-            } else {
-                puts.push((key, encode(&cell)));
-            }
-        }
-        in_batches(&puts, |chunk| {
-            let mut args = Vec::with_capacity(chunk.len() * 4);
-            for (k, cell) in chunk {
-                args.extend([
-                    Param::Int(k[0]),
-                    Param::Int(k[1]),
-                    Param::Int(k[2]),
-                    Param::Blob(cell),
-                ]);
-            }
-            conn.execute(
-                &format!(
-                    "INSERT INTO dossier_ends (unit_id, month_end, month, cells) VALUES {}
-                     ON CONFLICT (unit_id, month_end, month) DO UPDATE SET cells = excluded.cells",
-                    tuples(chunk.len(), 4)
-                ),
-                args,
-            )
-            .map(|_| ())
-        })?;
-        in_batches(&drops, |chunk| {
-            conn.execute(
-                &format!(
-                    "DELETE FROM dossier_ends WHERE (unit_id, month_end, month) IN (VALUES {})",
-                    int_tuples(chunk.len(), 3)
-                ),
-                ints(chunk),
-            )
-            .map(|_| ())
-        })?;
+        add_kept(
+            conn,
+            "dossier_ends",
+            ["unit_id", "month_end", "month"],
+            false,
+            ends,
+        )?;
         conn.execute(
             "UPDATE dossier_sums_meta SET written_at = CASE WHEN written_at > ?1 THEN written_at ELSE ?1 END",
             [written_at],
@@ -419,6 +311,107 @@ fn tuples_of(rows: usize, cols: usize, one: impl Fn(usize) -> String) -> String 
 
 fn ints<const N: usize>(keys: &[[i64; N]]) -> Vec<Param<'static>> {
     keys.iter().flatten().map(|&k| Param::Int(k)).collect()
+}
+
+/// A kept row's value: the readings' sums, and (`dossier_sums` only) how many dossiers
+/// name a procedure not in the catalogue.
+#[derive(Clone, Copy, PartialEq)]
+struct Kept {
+    cell: Cell,
+    unknown: i64,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Kept {
+            cell: [Sums::default(); READINGS],
+            unknown: 0,
+        }
+    }
+}
+
+/// Adds `deltas` to the rows of the kept table `table` (keyed by the columns `keys`; with
+/// an `unknown` column or not), many keys to a statement; a row that falls to nothing is
+/// removed.
+fn add_kept<const K: usize>(
+    conn: &Conn,
+    table: &str,
+    keys: [&str; K],
+    with_unknown: bool,
+    deltas: BTreeMap<[i64; K], Kept>,
+) -> Result<()> {
+    let key_list = keys.join(", ");
+    let (columns, set) = match with_unknown {
+        true => (
+            "cells, unknown",
+            "cells = excluded.cells, unknown = excluded.unknown",
+        ),
+        false => ("cells", "cells = excluded.cells"),
+    };
+    let all: Vec<[i64; K]> = deltas.keys().copied().collect();
+    let mut stored: HashMap<[i64; K], Kept> = HashMap::new();
+    in_batches(&all, |chunk| {
+        conn.stream(
+            &format!(
+                "SELECT {key_list}, {columns} FROM {table} WHERE ({key_list}) IN (VALUES {})",
+                int_tuples(chunk.len(), K)
+            ),
+            ints(chunk),
+            |r| {
+                let mut key = [0i64; K];
+                for (i, k) in key.iter_mut().enumerate() {
+                    *k = r.get(i)?;
+                }
+                let cell = decode(&r.get::<_, Vec<u8>>(K)?);
+                let unknown = if with_unknown { r.get(K + 1)? } else { 0 };
+                stored.insert(key, Kept { cell, unknown });
+                Ok(())
+            },
+        )
+    })?;
+    let (mut puts, mut drops) = (Vec::new(), Vec::new());
+    for (key, delta) in deltas {
+        let mut kept = stored.remove(&key).unwrap_or_default();
+        for (x, y) in kept.cell.iter_mut().zip(delta.cell) {
+            *x += y;
+        }
+        kept.unknown += delta.unknown;
+        if kept == Kept::default() {
+            drops.push(key);
+        } else {
+            puts.push((key, encode(&kept.cell), kept.unknown));
+        }
+    }
+    let width = K + 1 + usize::from(with_unknown);
+    in_batches(&puts, |chunk| {
+        let mut args = Vec::with_capacity(chunk.len() * width);
+        for (key, cell, unknown) in chunk {
+            args.extend(key.iter().map(|&k| Param::Int(k)));
+            args.push(Param::Blob(cell));
+            if with_unknown {
+                args.push(Param::Int(*unknown));
+            }
+        }
+        conn.execute(
+            &format!(
+                "INSERT INTO {table} ({key_list}, {columns}) VALUES {}
+                 ON CONFLICT ({key_list}) DO UPDATE SET {set}",
+                tuples(chunk.len(), width)
+            ),
+            args,
+        )
+        .map(|_| ())
+    })?;
+    in_batches(&drops, |chunk| {
+        conn.execute(
+            &format!(
+                "DELETE FROM {table} WHERE ({key_list}) IN (VALUES {})",
+                int_tuples(chunk.len(), K)
+            ),
+            ints(chunk),
+        )
+        .map(|_| ())
+    })
 }
 
 /// From now until `take_replaced(.., true)` or the end of the transaction, every dossier

@@ -204,7 +204,7 @@ pub async fn current_user(parts: &Parts, state: &AppState) -> Result<Option<User
     } else {
         return Ok(None);
     };
-    let commits = state.both_commits_seen();
+    let commits = state.both_commits_seen().await;
     let now = thidua_domain::time::DateTime::now_local().0;
     // A session's and a token's users are kept apart: a cookie's value sent as a bearer
     // token must not find the session.

@@ -46,7 +46,7 @@ pub struct EvalCache {
     fragments: Mutex<Vec<(String, Arc<dyn std::any::Any + Send + Sync>)>>,
     /// A connection that never writes: its `PRAGMA data_version` moves whenever anyone
     /// (this server, a command-line import, another instance on the same file) commits.
-    probe: Mutex<Option<thidua_store::Store>>,
+    probe: tokio::sync::Mutex<Probe>,
     /// The snapshots last answered per request (year, plan code), with the probe's version
     /// read before they were looked up, the day, and the minute for a running year: while
     /// none of these moved, the same snapshot answers without a trip to the blocking pool.
@@ -54,6 +54,13 @@ pub struct EvalCache {
     /// The users of sessions and tokens last read (`auth::current_user`), reused while the
     /// probe shows no commit to either file and until each one's time runs out.
     pub(crate) users: Mutex<std::collections::HashMap<String, crate::auth::KeptUser>>,
+}
+
+/// The probe, and what it read last and when it began to read it.
+#[derive(Default)]
+pub(crate) struct Probe {
+    store: Option<thidua_store::Store>,
+    last: Option<(std::time::Instant, (i64, i64))>,
 }
 
 struct Recent {
@@ -94,7 +101,7 @@ impl AppState {
         T: Clone + Send + Sync + 'static,
         F: FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
     {
-        let Some(commits) = self.commits_seen() else {
+        let Some(commits) = self.commits_seen().await else {
             return self.db(read).await;
         };
         let key = format!("{key}|commits {commits}");
@@ -164,7 +171,7 @@ impl AppState {
     ) -> Result<Arc<Snapshot>, AppError> {
         // Nothing committed anywhere since this was last answered, same day, same minute
         // of a running year: the same snapshot, at once.
-        let commits = self.commits_seen();
+        let commits = self.commits_seen().await;
         let now = DateTime::now_local();
         let asked = (year, code.clone());
         if let Some(c) = commits {
@@ -209,21 +216,44 @@ impl AppState {
 
     /// The probe connection's count of others' commits (None if it cannot be read: the
     /// slow path then decides).
-    pub(crate) fn commits_seen(&self) -> Option<i64> {
-        self.probe(|p| p.commits_seen())
+    pub(crate) async fn commits_seen(&self) -> Option<i64> {
+        self.both_commits_seen().await.map(|(data, _)| data)
     }
 
-    /// The probe's counts of commits to the data file and to the sessions file.
-    pub(crate) fn both_commits_seen(&self) -> Option<(i64, i64)> {
-        self.probe(|p| Ok((p.commits_seen()?, p.session_commits_seen()?)))
-    }
-
-    fn probe<T>(&self, read: impl FnOnce(&Store) -> thidua_store::Result<T>) -> Option<T> {
-        let mut probe = self.cache().probe.lock().ok()?;
-        if probe.is_none() {
-            *probe = crate::open_probe(self.config()).ok();
+    /// The probe's counts of commits to the data and to the sessions. A request that
+    /// waited for the probe while another read it takes that reading if it began after
+    /// the request asked (it saw every commit made before): under load one reading answers
+    /// every request that came in meanwhile, instead of each reading in turn. Requests wait
+    /// without holding the runtime's threads; on PostgreSQL the reading (a round trip) is
+    /// made on a blocking thread.
+    pub(crate) async fn both_commits_seen(&self) -> Option<(i64, i64)> {
+        let asked = std::time::Instant::now();
+        let mut probe = self.cache().probe.lock().await;
+        if let Some((began, counts)) = probe.last {
+            if began >= asked {
+                return Some(counts);
+            }
         }
-        read(probe.as_ref()?).ok()
+        let began = std::time::Instant::now();
+        let counts = if self.config().database_url.is_some() {
+            let (config, store) = (self.config().clone(), probe.store.take());
+            let (store, counts) = tokio::task::spawn_blocking(move || {
+                let store = store.or_else(|| crate::open_store(&config).ok());
+                let counts = store.as_ref().and_then(|s| s.both_commits_seen().ok());
+                (store, counts)
+            })
+            .await
+            .ok()?;
+            probe.store = store;
+            counts?
+        } else {
+            if probe.store.is_none() {
+                probe.store = crate::open_probe(self.config()).ok();
+            }
+            probe.store.as_ref()?.both_commits_seen().ok()?
+        };
+        probe.last = Some((began, counts));
+        Some(counts)
     }
 
     /// The cached snapshot, or (with `compute`) a new one put in the cache.

@@ -244,14 +244,11 @@ fn open_store(config: &Config) -> Result<Store, AppError> {
     })
 }
 
-/// The cache's probe: asked from async code (a PRAGMA of microseconds on SQLite); on
-/// PostgreSQL each of its calls goes to a thread of its own (`Store::open_url_in_async`),
-/// since the synchronous client cannot block inside the runtime.
+/// The cache's probe on SQLite, asked from async code (a PRAGMA of microseconds); on
+/// PostgreSQL the probe is an ordinary store read on a blocking thread
+/// (`Cache::both_commits_seen`).
 pub(crate) fn open_probe(config: &Config) -> Result<Store, AppError> {
-    Ok(match &config.database_url {
-        Some(url) => Store::open_url_in_async(url)?,
-        None => Store::open_dir(&config.data_dir)?,
-    })
+    Ok(Store::open_dir(&config.data_dir)?)
 }
 
 /// How old a file no record refers to must be before it is swept: longer than any upload's

@@ -327,7 +327,7 @@ async fn unit_page(
     } else {
         String::new()
     };
-    let body_key = state.commits_seen().map(|c| {
+    let body_key = state.commits_seen().await.map(|c| {
         format!(
             "{}|unit-body|{}|{page_no}|{:?}|{can_enter}|{can_reopen}|{csrf}|{}|commits {c}",
             snap.id, unit.id, q.nam, today.0
