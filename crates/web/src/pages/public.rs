@@ -57,18 +57,25 @@ async fn honour_board(
     State(state): State<AppState>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    // The year asked for, else the latest year with a published decision.
+    // The year asked for, else the latest year with a published decision. Both reads are
+    // kept while no one commits (`read_kept`): a public page under load.
     let year = match q.nam {
         Some(y) => Some(y),
         None => {
             state
-                .db(|s| Ok(award::register(s)?.first().map(|l| l.year)))
+                .read_kept("honour-year", |s| {
+                    Ok(award::register(s)?.first().map(|l| l.year))
+                })
                 .await?
         }
     };
     let snap = state.snapshot(year).await?;
     let code = snap.plan.code.clone();
-    let noms = state.db(move |s| Ok(s.nominations(&code, None)?)).await?;
+    let noms = state
+        .read_kept(&format!("honour|{code}"), move |s| {
+            Ok(std::sync::Arc::new(s.nominations(&code, None)?))
+        })
+        .await?;
     let people = noms
         .iter()
         .filter(|n| n.published && n.state == "da_phe_duyet")
