@@ -63,9 +63,7 @@ async fn honour_board(
         Some(y) => Some(y),
         None => {
             state
-                .read_kept("honour-year", |s| {
-                    Ok(award::register(s)?.first().map(|l| l.year))
-                })
+                .read_kept("honour-year", |s| Ok(award::register(s)?.first().map(|l| l.year)))
                 .await?
         }
     };
