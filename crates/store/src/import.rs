@@ -579,11 +579,14 @@ impl<'t> Writer<'t> {
         if self.staged_rows == 0 {
             return Ok(None);
         }
-        let mut sums = self.sums.take();
-        if let Some(sums) = &mut sums {
-            crate::import_pg::settle(self.tx, sums)?;
-        }
-        self.sums = sums;
+        // (a dossier import that writes always keeps its sums: `import` sets them first)
+        let Some(sums) = self.sums.as_mut() else {
+            return Err(crate::refused(
+                "lần nhập hồ sơ không có tổng số đã giữ",
+                "a dossier import wrote without its kept sums",
+            ));
+        };
+        crate::import_pg::settle(self.tx, sums)?;
         if rows_unknown == 0 {
             return Ok(Some(0));
         }

@@ -164,7 +164,7 @@ pub(crate) fn settle(conn: &Conn, sums: &mut Delta) -> Result<()> {
                SELECT s.*, row_number() OVER (PARTITION BY code ORDER BY seq DESC) AS rank
                FROM thidua_staging s),
              latest AS MATERIALIZED (
-               SELECT r.*, d.ctid AS at, ({d}) IS NOT DISTINCT FROM ({r}) AS same, {old}
+               SELECT r.*, d.ctid AS at, ({d}) IS NOT DISTINCT FROM ({staged}) AS same, {old}
                FROM ranked r LEFT JOIN dossiers d ON d.code = r.code WHERE r.rank = 1),
              updated AS (
                UPDATE dossiers d SET {set}
@@ -177,7 +177,6 @@ pub(crate) fn settle(conn: &Conn, sums: &mut Delta) -> Result<()> {
              UNION ALL SELECT {old_names} FROM latest WHERE same
              UNION ALL SELECT * FROM updated",
             d = columns("d"),
-            r = columns("r"),
             set = set.join(", "),
             old = old.join(", "),
             old_l = old_names
