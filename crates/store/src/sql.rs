@@ -379,7 +379,6 @@ impl Conn {
         })
     }
 
-    /// A transaction that reads one consistent state.
     /// A transaction that takes no lock (a write no other writer's checks read: the parts
     /// of a shared upload).
     pub(crate) fn plain_tx(&self) -> Result<Tx<'_>> {
@@ -391,6 +390,7 @@ impl Conn {
         })
     }
 
+    /// A transaction that reads one consistent state.
     pub(crate) fn read_tx(&self) -> Result<Tx<'_>> {
         match self {
             Conn::Lite(c) => c.execute_batch("BEGIN")?,
